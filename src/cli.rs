@@ -1,0 +1,90 @@
+//! The non-interactive face: subcommands with plain or `--json` output. Exit status 0
+//! on success, 2 on invalid input (every field error on stderr), 1 on other failures.
+
+mod args;
+mod integrations;
+mod output;
+mod secrets;
+mod settings;
+
+use std::process::ExitCode;
+
+pub use args::{Cli, Command};
+
+use crate::model::FieldError;
+use crate::store::{Locations, StoreError};
+
+/// How a command failed, which decides the exit status.
+#[derive(Debug)]
+pub enum CliError {
+    /// The person's input is wrong: exit 2, every message on stderr.
+    Input(Vec<String>),
+    /// Anything else: exit 1.
+    Failed(anyhow::Error),
+}
+
+impl CliError {
+    pub fn input(message: impl Into<String>) -> Self {
+        CliError::Input(vec![message.into()])
+    }
+
+    pub fn fields(errors: &[FieldError]) -> Self {
+        CliError::Input(errors.iter().map(ToString::to_string).collect())
+    }
+}
+
+impl From<StoreError> for CliError {
+    fn from(error: StoreError) -> Self {
+        match error {
+            StoreError::Invalid(errors) => CliError::fields(&errors),
+            other => CliError::Failed(other.into()),
+        }
+    }
+}
+
+impl From<anyhow::Error> for CliError {
+    fn from(error: anyhow::Error) -> Self {
+        CliError::Failed(error)
+    }
+}
+
+impl From<std::io::Error> for CliError {
+    fn from(error: std::io::Error) -> Self {
+        CliError::Failed(error.into())
+    }
+}
+
+pub type CliResult = Result<(), CliError>;
+
+/// Runs one subcommand and turns its result into the exit status.
+pub fn run(cli: Cli, command: Command) -> ExitCode {
+    let locations = Locations::resolve(cli.home.as_deref());
+    let result = match command {
+        Command::List { json } => integrations::list(&locations, json),
+        Command::Show { name, json } => integrations::show(&locations, &name, json),
+        Command::Add(add) => integrations::add(&locations, *add),
+        Command::Set { name, changes } => integrations::set(&locations, &name, &changes),
+        Command::Remove { name } => integrations::remove(&locations, &name),
+        Command::Export {
+            name,
+            with_secrets,
+            json,
+        } => integrations::export(&locations, name.as_deref(), with_secrets, json),
+        Command::Import { file, replace } => integrations::import(&locations, &file, replace),
+        Command::CallbackUrl => settings::callback_url(&locations),
+        Command::Settings { changes } => settings::settings(&locations, &changes),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(CliError::Input(messages)) => {
+            for message in messages {
+                eprintln!("error: {message}");
+            }
+            ExitCode::from(2)
+        }
+        Err(CliError::Failed(error)) => {
+            eprintln!("error: {error:#}");
+            ExitCode::from(1)
+        }
+    }
+}

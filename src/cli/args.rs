@@ -1,0 +1,134 @@
+//! The command line, as clap parses it. `hookconsole` alone opens the TUI.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "hookconsole",
+    version,
+    about = "Set up and troubleshoot the appliance's webhook integrations",
+    long_about = "Set up and troubleshoot the appliance's webhook integrations.\n\n\
+                  Without a command, opens the full-screen console. The commands below do \
+                  the same things without a screen, for scripts and plain output."
+)]
+pub struct Cli {
+    /// Directory holding integrations, tokens, the delivery queue and logs
+    /// [default: /var/lib/hookconsole when it exists, else the XDG data directory]
+    #[arg(long, global = true, env = "HOOKCONSOLE_HOME", value_name = "DIR")]
+    pub home: Option<PathBuf>,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// List the integrations
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show one integration (secrets masked)
+    Show {
+        name: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Add an integration from flags or from a YAML file
+    Add(Box<AddArgs>),
+    /// Change fields: `set NAME url=https://… retry_interval=120 header='X-Team: ops'`.
+    /// A secret field given without `=` (`set NAME password`) is read from a prompt or
+    /// standard input; `certificate=@FILE` and `content_sample=@FILE` read a file.
+    Set {
+        name: String,
+        #[arg(required = true, value_name = "FIELD=VALUE")]
+        changes: Vec<String>,
+    },
+    /// Remove an integration
+    Remove { name: String },
+    /// Print integrations as YAML (or JSON) to import elsewhere; secrets left out
+    Export {
+        name: Option<String>,
+        /// Include passwords, client secrets and sensitive header values
+        #[arg(long)]
+        with_secrets: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Import integrations from a file written by `export` (all or nothing). An
+    /// integration that exists is updated; secrets left out of the file are kept.
+    Import {
+        /// The file, or - for standard input
+        file: PathBuf,
+        /// Make the stored list exactly the file's: integrations not in it are removed
+        #[arg(long)]
+        replace: bool,
+    },
+    /// Print the OAuth callback URL to register at the provider
+    CallbackUrl,
+    /// Show the appliance settings, or change them: `settings hostname=hiab.example.com`
+    Settings {
+        #[arg(value_name = "KEY=VALUE")]
+        changes: Vec<String>,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct AddArgs {
+    /// Read the integration (or an `export` document) from this YAML file, - for stdin
+    #[arg(long, value_name = "FILE.yaml", conflicts_with_all = ["name", "url"])]
+    pub from_file: Option<PathBuf>,
+    /// Name (unique, 1-100 characters)
+    #[arg(long, required_unless_present = "from_file")]
+    pub name: Option<String>,
+    /// URL the webhook data is sent to
+    #[arg(long, required_unless_present = "from_file")]
+    pub url: Option<String>,
+    /// Seconds between retries [default: 60]
+    #[arg(long, value_name = "SECONDS")]
+    pub retry_interval: Option<String>,
+    /// GET, POST, PUT, PATCH or DELETE; empty means POST
+    #[arg(long = "http-method", alias = "method", value_name = "METHOD")]
+    pub http_method: Option<String>,
+    /// A header, `Name: value`; repeat for more
+    #[arg(long = "header", value_name = "NAME: VALUE")]
+    pub headers: Vec<String>,
+    /// PEM file with the third party's (self-signed) certificate
+    #[arg(long, value_name = "FILE.pem")]
+    pub certificate: Option<PathBuf>,
+    /// File with the content sample, - for stdin
+    #[arg(long, value_name = "FILE")]
+    pub content_sample: Option<PathBuf>,
+    /// Add it disabled
+    #[arg(long)]
+    pub disabled: bool,
+    /// none, basic or oauth [default: none, or the kind the other flags imply]
+    #[arg(long = "auth", alias = "authentication", value_name = "KIND")]
+    pub authentication: Option<String>,
+    #[arg(long)]
+    pub username: Option<String>,
+    /// Prefer the prompt or stdin: a password on the command line is visible to `ps`
+    #[arg(long)]
+    pub password: Option<String>,
+    #[arg(long)]
+    pub client_id: Option<String>,
+    /// Prefer the prompt or stdin: a secret on the command line is visible to `ps`
+    #[arg(long)]
+    pub client_secret: Option<String>,
+    #[arg(long)]
+    pub token_url: Option<String>,
+    #[arg(long)]
+    pub authorize_url: Option<String>,
+    #[arg(long)]
+    pub audience: Option<String>,
+    #[arg(long)]
+    pub scope: Option<String>,
+    /// application/json or application/x-www-form-urlencoded [default: form]
+    #[arg(long, value_name = "TYPE")]
+    pub api_type: Option<String>,
+    /// body or basic [default: body for JSON, basic for form]
+    #[arg(long, value_name = "HOW")]
+    pub client_authentication: Option<String>,
+}

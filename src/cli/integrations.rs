@@ -1,0 +1,385 @@
+//! The integration commands: list, show, add, set, remove, export, import.
+
+use std::io::Read;
+use std::path::Path;
+
+use time::OffsetDateTime;
+
+use super::args::AddArgs;
+use super::output::{json_view, print_details, print_json, print_table};
+use super::secrets::read_secret;
+use super::{CliError, CliResult};
+use crate::model::{
+    Authentication, Field, FieldError, Integration, names_match, set_field, validate,
+};
+use crate::store::{
+    IntegrationStore, Locations, StoreError, check_document, parse_document, to_document,
+};
+
+fn store(locations: &Locations) -> IntegrationStore {
+    IntegrationStore::new(locations.integrations_file())
+}
+
+pub fn list(locations: &Locations, json: bool) -> CliResult {
+    let catalog = store(locations).load()?;
+    if json {
+        let views: Vec<_> = catalog.integrations.iter().map(json_view).collect();
+        print_json(&views)?;
+    } else {
+        print_table(&catalog.integrations);
+    }
+    Ok(())
+}
+
+pub fn show(locations: &Locations, name: &str, json: bool) -> CliResult {
+    let catalog = store(locations).load()?;
+    let integration = catalog
+        .get(name)
+        .ok_or_else(|| CliError::Failed(StoreError::NotFound(name.into()).into()))?;
+    if json {
+        print_json(&json_view(integration))?;
+    } else {
+        print_details(integration);
+        for warning in validate(integration, OffsetDateTime::now_utc()).warnings {
+            println!("warning: {warning}");
+        }
+    }
+    Ok(())
+}
+
+pub fn add(locations: &Locations, args: AddArgs) -> CliResult {
+    let integrations = match &args.from_file {
+        Some(path) => read_document(path)?,
+        None => vec![from_flags(&args)?],
+    };
+    let mut validation_errors = Vec::new();
+    for integration in &integrations {
+        let report = validate(integration, OffsetDateTime::now_utc());
+        validation_errors.extend(report.errors);
+        for warning in report.warnings {
+            eprintln!("warning: {warning}");
+        }
+    }
+    if !validation_errors.is_empty() {
+        return Err(CliError::fields(&validation_errors));
+    }
+    let names: Vec<String> = integrations.iter().map(|i| i.name.clone()).collect();
+    store(locations).modify(|stored| {
+        for integration in integrations {
+            if let Some(existing) = stored
+                .iter()
+                .find(|s| names_match(&s.name, &integration.name))
+            {
+                return Err(StoreError::Invalid(vec![FieldError::new(
+                    Field::Name,
+                    format!("an integration named `{}` already exists", existing.name),
+                )]));
+            }
+            stored.push(integration);
+        }
+        Ok(())
+    })?;
+    for name in names {
+        println!("added {name}");
+    }
+    Ok(())
+}
+
+/// Builds an integration from `add`'s flags. Every parse error is collected, so the
+/// person sees all of them at once.
+fn from_flags(args: &AddArgs) -> Result<Integration, CliError> {
+    let mut integration = Integration::new("", "");
+    let mut errors: Vec<FieldError> = Vec::new();
+    let mut apply = |integration: &mut Integration, field: Field, text: &str| {
+        if let Err(error) = set_field(integration, field, text) {
+            errors.push(error);
+        }
+    };
+    apply(
+        &mut integration,
+        Field::Name,
+        args.name.as_deref().unwrap_or(""),
+    );
+    apply(
+        &mut integration,
+        Field::Url,
+        args.url.as_deref().unwrap_or(""),
+    );
+    if let Some(seconds) = &args.retry_interval {
+        apply(&mut integration, Field::RetryInterval, seconds);
+    }
+    if let Some(method) = &args.http_method {
+        apply(&mut integration, Field::HttpMethod, method);
+    }
+    if !args.headers.is_empty() {
+        apply(
+            &mut integration,
+            Field::HttpHeaders,
+            &args.headers.join("\n"),
+        );
+    }
+    if let Some(path) = &args.certificate {
+        apply(&mut integration, Field::Certificate, &read_text(path)?);
+    }
+    if let Some(path) = &args.content_sample {
+        apply(&mut integration, Field::ContentSample, &read_text(path)?);
+    }
+    integration.enabled = !args.disabled;
+
+    let basic_flags = args.username.is_some() || args.password.is_some();
+    let oauth_flags = [
+        &args.client_id,
+        &args.client_secret,
+        &args.token_url,
+        &args.authorize_url,
+        &args.audience,
+        &args.scope,
+        &args.api_type,
+        &args.client_authentication,
+    ]
+    .iter()
+    .any(|flag| flag.is_some());
+    let kind = match (&args.authentication, basic_flags, oauth_flags) {
+        (Some(kind), _, _) => kind.clone(),
+        (None, true, false) => "basic".into(),
+        (None, false, true) => "oauth".into(),
+        (None, true, true) => {
+            return Err(CliError::input(
+                "Authentication: both Basic and OAuth flags given; choose one with --auth",
+            ));
+        }
+        (None, false, false) => "none".into(),
+    };
+    apply(&mut integration, Field::Authentication, &kind);
+    let flags = [
+        (Field::Username, &args.username),
+        (Field::ClientId, &args.client_id),
+        (Field::TokenUrl, &args.token_url),
+        (Field::AuthorizeUrl, &args.authorize_url),
+        (Field::Audience, &args.audience),
+        (Field::Scope, &args.scope),
+        (Field::ApiType, &args.api_type),
+        (Field::ClientAuthentication, &args.client_authentication),
+        (Field::Password, &args.password),
+        (Field::ClientSecret, &args.client_secret),
+    ];
+    for (field, value) in flags {
+        if let Some(value) = value {
+            apply(&mut integration, field, value);
+        }
+    }
+    match &integration.authentication {
+        Authentication::Basic { password, .. } if password.is_empty() => {
+            let secret = read_secret("Password")?;
+            apply(&mut integration, Field::Password, &secret);
+        }
+        Authentication::OAuth(oauth) if oauth.client_secret.is_empty() => {
+            let secret = read_secret("Client Secret")?;
+            apply(&mut integration, Field::ClientSecret, &secret);
+        }
+        _ => {}
+    }
+    if errors.is_empty() {
+        Ok(integration)
+    } else {
+        Err(CliError::fields(&errors))
+    }
+}
+
+pub fn set(locations: &Locations, name: &str, changes: &[String]) -> CliResult {
+    let store = store(locations);
+    let catalog = store.load()?;
+    let original = catalog
+        .get(name)
+        .ok_or_else(|| CliError::Failed(StoreError::NotFound(name.into()).into()))?
+        .clone();
+    let mut integration = original.clone();
+    let mut errors = Vec::new();
+    let mut headers: Option<Vec<String>> = None;
+    for change in changes {
+        let (key, value) = match change.split_once('=') {
+            Some((key, value)) => (key.trim(), Some(value)),
+            None => (change.trim(), None),
+        };
+        if key == "header" {
+            let value = value.unwrap_or("");
+            let rows = headers.get_or_insert_with(Vec::new);
+            if !value.trim().is_empty() {
+                rows.push(value.to_string());
+            }
+            continue;
+        }
+        let Some(field) = Field::from_key(key) else {
+            errors.push(format!(
+                "`{key}` is not a field; fields are {}, and header",
+                Field::ALL.map(Field::key).join(", ")
+            ));
+            continue;
+        };
+        let text = match (value, field) {
+            (None, field) if field.is_secret() => read_secret(field.label())?,
+            (None, _) => {
+                errors.push(format!(
+                    "{}: give a value, as in {key}=VALUE",
+                    field.label()
+                ));
+                continue;
+            }
+            (Some(value), Field::Certificate | Field::ContentSample) => {
+                match value.strip_prefix('@') {
+                    Some(rest) if !rest.starts_with('@') => read_text(Path::new(rest))?,
+                    Some(rest) => rest.to_string(),
+                    None => value.to_string(),
+                }
+            }
+            (Some(value), _) => value.to_string(),
+        };
+        if let Err(error) = set_field(&mut integration, field, &text) {
+            errors.push(error.to_string());
+        }
+    }
+    if let Some(rows) = headers
+        && let Err(error) = set_field(&mut integration, Field::HttpHeaders, &rows.join("\n"))
+    {
+        errors.push(error.to_string());
+    }
+    if !errors.is_empty() {
+        return Err(CliError::Input(errors));
+    }
+    for warning in validate(&integration, OffsetDateTime::now_utc()).warnings {
+        eprintln!("warning: {warning}");
+    }
+    let new_name = integration.name.clone();
+    store.put(Some(&original), integration)?;
+    println!("updated {new_name}");
+    Ok(())
+}
+
+pub fn remove(locations: &Locations, name: &str) -> CliResult {
+    let store = store(locations);
+    let catalog = store.load()?;
+    let stored_name = catalog
+        .get(name)
+        .map(|integration| integration.name.clone())
+        .ok_or_else(|| CliError::Failed(StoreError::NotFound(name.into()).into()))?;
+    store.remove(&stored_name, None)?;
+    println!("removed {stored_name}");
+    Ok(())
+}
+
+pub fn export(
+    locations: &Locations,
+    name: Option<&str>,
+    with_secrets: bool,
+    json: bool,
+) -> CliResult {
+    let catalog = store(locations).load()?;
+    let chosen: Vec<Integration> = match name {
+        Some(name) => vec![
+            catalog
+                .get(name)
+                .ok_or_else(|| CliError::Failed(StoreError::NotFound(name.into()).into()))?
+                .clone(),
+        ],
+        None => catalog.integrations.clone(),
+    };
+    let chosen: Vec<Integration> = if with_secrets {
+        chosen
+    } else {
+        chosen.iter().map(Integration::without_secrets).collect()
+    };
+    if json {
+        print_json(&serde_json::json!({
+            "schema": crate::store::SCHEMA_VERSION,
+            "integrations": chosen,
+        }))?;
+    } else {
+        print!("{}", to_document(&chosen).map_err(anyhow::Error::msg)?);
+    }
+    Ok(())
+}
+
+pub fn import(locations: &Locations, file: &Path, replace: bool) -> CliResult {
+    let text = read_text(file)?;
+    let shown_path = display_path(file);
+    let mut incoming = parse_document(&shown_path, &text).map_err(input_error)?;
+    let store = store(locations);
+    let catalog = store.load()?;
+    for integration in &mut incoming {
+        if let Some(stored) = catalog.get(&integration.name) {
+            integration.keep_secrets_from(stored);
+        }
+    }
+    check_document(&shown_path, &text, &incoming).map_err(input_error)?;
+    let mut result = if replace {
+        Vec::new()
+    } else {
+        catalog.integrations.clone()
+    };
+    let (mut added, mut updated) = (0, 0);
+    for integration in incoming {
+        match result
+            .iter_mut()
+            .find(|s| names_match(&s.name, &integration.name))
+        {
+            Some(existing) => {
+                *existing = integration;
+                updated += 1;
+            }
+            None => {
+                result.push(integration);
+                added += 1;
+            }
+        }
+    }
+    if replace {
+        updated = catalog
+            .integrations
+            .iter()
+            .filter(|stored| result.iter().any(|i| names_match(&i.name, &stored.name)))
+            .count();
+        added = result.len() - updated;
+    }
+    let removed = catalog.integrations.len() + added - result.len();
+    store.replace_all(catalog.revision, result)?;
+    println!("imported: {added} added, {updated} updated, {removed} removed");
+    Ok(())
+}
+
+/// Errors in a file the person gave are input errors (exit 2), with file and line.
+fn input_error(error: StoreError) -> CliError {
+    CliError::input(error.to_string())
+}
+
+fn read_document(path: &Path) -> Result<Vec<Integration>, CliError> {
+    let text = read_text(path)?;
+    let shown_path = display_path(path);
+    let integrations = parse_document(&shown_path, &text).map_err(input_error)?;
+    if integrations.is_empty() {
+        return Err(CliError::input(format!(
+            "{}: holds no integration",
+            shown_path.display()
+        )));
+    }
+    check_document(&shown_path, &text, &integrations).map_err(input_error)?;
+    Ok(integrations)
+}
+
+fn display_path(path: &Path) -> std::path::PathBuf {
+    if path == Path::new("-") {
+        "<stdin>".into()
+    } else {
+        path.to_path_buf()
+    }
+}
+
+/// Reads a file the person named (or stdin for `-`); a missing file is input error.
+fn read_text(path: &Path) -> Result<String, CliError> {
+    if path == Path::new("-") {
+        let mut text = String::new();
+        std::io::stdin().read_to_string(&mut text)?;
+        return Ok(text);
+    }
+    std::fs::read_to_string(path)
+        .map_err(|error| CliError::input(format!("{}: {error}", path.display())))
+}

@@ -1,0 +1,222 @@
+//! How integrations look on standard output: a table, a labelled page, or JSON. No
+//! secret is ever printed here: secrets show as set or not set.
+
+use serde::Serialize;
+use serde_json::{Value, json};
+use time::format_description::well_known::Rfc3339;
+
+use crate::model::{Authentication, Field, Integration, MASK, parse_pem};
+
+/// The JSON view of an integration: every field, secrets replaced by whether they are
+/// set, plus what is derived (effective method, certificate summary).
+pub fn json_view(integration: &Integration) -> Value {
+    let authentication = match &integration.authentication {
+        Authentication::None => json!({ "type": "none" }),
+        Authentication::Basic { username, password } => json!({
+            "type": "basic",
+            "username": username,
+            "password_set": !password.is_empty(),
+        }),
+        Authentication::OAuth(oauth) => json!({
+            "type": "oauth",
+            "client_id": oauth.client_id,
+            "client_secret_set": !oauth.client_secret.is_empty(),
+            "token_url": oauth.token_url,
+            "authorize_url": oauth.authorize_url,
+            "audience": oauth.audience,
+            "scope": oauth.scope,
+            "api_type": oauth.api_type.as_str(),
+            "client_authentication": oauth.client_authentication.map(|a| a.as_str()),
+            "effective_client_authentication": oauth.effective_client_authentication().as_str(),
+        }),
+    };
+    let headers: Vec<Value> = integration
+        .http_headers
+        .iter()
+        .map(|header| {
+            let value = if header.is_sensitive() && !header.value.is_empty() {
+                MASK
+            } else {
+                header.value.as_str()
+            };
+            json!({ "name": header.name, "value": value, "sensitive": header.is_sensitive() })
+        })
+        .collect();
+    json!({
+        "name": integration.name,
+        "url": integration.url,
+        "retry_interval": integration.retry_interval,
+        "http_method": integration.http_method.map(|m| m.as_str()).unwrap_or(""),
+        "effective_http_method": integration.effective_method().as_str(),
+        "http_headers": headers,
+        "certificate": integration.certificate,
+        "certificate_summary": certificate_view(integration),
+        "content_sample": integration.content_sample,
+        "enabled": integration.enabled,
+        "authentication": authentication,
+    })
+}
+
+fn certificate_view(integration: &Integration) -> Value {
+    let Some(pem) = integration.certificate.as_deref() else {
+        return Value::Null;
+    };
+    match parse_pem(pem) {
+        Ok(certificates) => certificates
+            .iter()
+            .map(|certificate| {
+                json!({
+                    "subject": certificate.subject,
+                    "issuer": certificate.issuer,
+                    "not_before": certificate.not_before.format(&Rfc3339).ok(),
+                    "not_after": certificate.not_after.format(&Rfc3339).ok(),
+                    "sha256_fingerprint": certificate.sha256_fingerprint,
+                    "is_ca": certificate.is_ca,
+                    "names": certificate.names,
+                })
+            })
+            .collect(),
+        Err(message) => json!({ "error": message }),
+    }
+}
+
+pub fn print_json(value: &impl Serialize) -> std::io::Result<()> {
+    let text = serde_json::to_string_pretty(value).map_err(std::io::Error::other)?;
+    println!("{text}");
+    Ok(())
+}
+
+pub fn print_table(integrations: &[Integration]) {
+    if integrations.is_empty() {
+        println!("No integrations yet. Add one with `hookconsole add --name NAME --url URL`.");
+        return;
+    }
+    let rows: Vec<[String; 5]> = integrations
+        .iter()
+        .map(|integration| {
+            [
+                integration.name.clone(),
+                integration.url_host(),
+                integration.effective_method().to_string(),
+                integration.authentication.kind().label().to_string(),
+                if integration.enabled { "yes" } else { "no" }.to_string(),
+            ]
+        })
+        .collect();
+    let titles = ["NAME", "HOST", "METHOD", "AUTH", "ENABLED"];
+    let widths: Vec<usize> = (0..titles.len())
+        .map(|column| {
+            rows.iter()
+                .map(|row| row[column].chars().count())
+                .chain([titles[column].len()])
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let line = |cells: [&str; 5]| {
+        let padded: Vec<String> = cells
+            .iter()
+            .zip(&widths)
+            .map(|(cell, width)| format!("{cell:<width$}"))
+            .collect();
+        println!("{}", padded.join("  ").trim_end());
+    };
+    line(titles);
+    for row in &rows {
+        line([&row[0], &row[1], &row[2], &row[3], &row[4]]);
+    }
+}
+
+/// One labelled row per field, as the editor panes show them.
+pub fn print_details(integration: &Integration) {
+    let row = |field: Field, value: &str| println!("{:<22} {value}", field.label());
+    row(Field::Name, &integration.name);
+    row(Field::Url, &integration.url);
+    row(
+        Field::RetryInterval,
+        &format!("{} s", integration.retry_interval),
+    );
+    row(
+        Field::HttpMethod,
+        &match integration.http_method {
+            Some(method) => method.to_string(),
+            None => "(empty: POST)".to_string(),
+        },
+    );
+    if integration.http_headers.is_empty() {
+        row(Field::HttpHeaders, "(none)");
+    }
+    for (index, header) in integration.http_headers.iter().enumerate() {
+        let value = if header.is_sensitive() && !header.value.is_empty() {
+            MASK
+        } else {
+            &header.value
+        };
+        let label = if index == 0 {
+            Field::HttpHeaders.label()
+        } else {
+            ""
+        };
+        println!("{label:<22} {}: {value}", header.name);
+    }
+    row(
+        Field::Enabled,
+        if integration.enabled { "yes" } else { "no" },
+    );
+    row(
+        Field::Authentication,
+        integration.authentication.kind().label(),
+    );
+    match &integration.authentication {
+        Authentication::None => {}
+        Authentication::Basic { username, password } => {
+            row(Field::Username, username);
+            row(Field::Password, set_or_not(password.is_empty()));
+        }
+        Authentication::OAuth(oauth) => {
+            row(Field::ClientId, &oauth.client_id);
+            row(
+                Field::ClientSecret,
+                set_or_not(oauth.client_secret.is_empty()),
+            );
+            row(Field::TokenUrl, &oauth.token_url);
+            row(Field::AuthorizeUrl, &oauth.authorize_url);
+            row(Field::Audience, &oauth.audience);
+            row(Field::Scope, &oauth.scope);
+            row(Field::ApiType, oauth.api_type.as_str());
+            row(
+                Field::ClientAuthentication,
+                oauth.effective_client_authentication().label(),
+            );
+        }
+    }
+    match integration.certificate.as_deref().map(parse_pem) {
+        None => row(Field::Certificate, "(none)"),
+        Some(Err(message)) => row(Field::Certificate, &format!("invalid: {message}")),
+        Some(Ok(certificates)) => {
+            for certificate in certificates {
+                row(Field::Certificate, &certificate.subject);
+                println!("{:<22} issuer {}", "", certificate.issuer);
+                println!(
+                    "{:<22} valid {} to {}",
+                    "",
+                    certificate.not_before.date(),
+                    certificate.not_after.date()
+                );
+                println!("{:<22} SHA-256 {}", "", certificate.sha256_fingerprint);
+            }
+        }
+    }
+    if integration.content_sample.is_empty() {
+        row(Field::ContentSample, "(empty)");
+    } else {
+        println!("{}:", Field::ContentSample.label());
+        for line in integration.content_sample.lines() {
+            println!("  {line}");
+        }
+    }
+}
+
+fn set_or_not(empty: bool) -> &'static str {
+    if empty { "(not set)" } else { MASK }
+}

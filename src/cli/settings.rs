@@ -1,0 +1,78 @@
+//! `callback-url` and `settings`.
+
+use super::{CliError, CliResult};
+use crate::store::{Locations, MachineIdentity, Settings, SettingsStore, callback_url as rule};
+
+pub fn callback_url(locations: &Locations) -> CliResult {
+    let settings = SettingsStore::new(&locations.settings_file).load()?;
+    println!("{}", rule(&settings, &MachineIdentity::detect()));
+    Ok(())
+}
+
+pub fn settings(locations: &Locations, changes: &[String]) -> CliResult {
+    let store = SettingsStore::new(&locations.settings_file);
+    let settings = if changes.is_empty() {
+        store.load()?
+    } else {
+        let mut pairs = Vec::new();
+        for change in changes {
+            let (key, value) = change
+                .split_once('=')
+                .ok_or_else(|| CliError::input(format!("`{change}` is not KEY=VALUE")))?;
+            pairs.push((key.trim().to_string(), value.to_string()));
+        }
+        // Check every change before writing any, so a typo changes nothing.
+        let mut trial = store.load()?;
+        let problems: Vec<String> = pairs
+            .iter()
+            .filter_map(|(key, value)| trial.set(key, value).err())
+            .collect();
+        if !problems.is_empty() {
+            return Err(CliError::Input(problems));
+        }
+        store.update(|settings| {
+            pairs
+                .iter()
+                .try_for_each(|(key, value)| settings.set(key, value))
+        })?
+    };
+    print_settings(&settings, store.path());
+    Ok(())
+}
+
+fn print_settings(settings: &Settings, path: &std::path::Path) {
+    let machine = MachineIdentity::detect();
+    let shown = |value: Option<String>, default: String| match value {
+        Some(value) => value,
+        None => format!("(default: {default})"),
+    };
+    println!("settings file  {}", path.display());
+    println!(
+        "hostname       {}",
+        match &settings.hostname {
+            Some(name) if name.is_empty() => "(none: the IP address is used)".to_string(),
+            other => shown(
+                other.clone(),
+                machine.hostname.clone().unwrap_or_else(|| "none".into())
+            ),
+        }
+    );
+    println!(
+        "ip_address     {}",
+        shown(
+            settings.ip_address.map(|ip| ip.to_string()),
+            machine
+                .primary_ip
+                .map(|ip| ip.to_string())
+                .unwrap_or_else(|| "none found".into())
+        )
+    );
+    println!("callback_url   {}", rule(settings, &machine));
+    println!(
+        "callback_bind  {}",
+        shown(
+            settings.callback_bind.clone(),
+            "all addresses, the callback URL's port".into()
+        )
+    );
+}

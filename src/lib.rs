@@ -1,0 +1,6 @@
+//! hookconsole: set up and troubleshoot an appliance's webhook integrations from a
+//! terminal. `model` is pure; `store` owns the files; `cli` is one face over them.
+
+pub mod cli;
+pub mod model;
+pub mod store;

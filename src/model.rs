@@ -1,0 +1,18 @@
+//! The integration model: types, field names and validation. No I/O.
+
+mod certificate;
+mod edit;
+mod field;
+mod integration;
+mod secret;
+mod validation;
+
+pub use certificate::{CertificateSummary, fingerprint, parse_pem};
+pub use edit::{field_text, set_field};
+pub use field::Field;
+pub use integration::{
+    ApiType, AuthKind, Authentication, ClientAuthentication, DEFAULT_RETRY_INTERVAL, Header,
+    HttpMethod, Integration, NAME_MAX_CHARS, OAuthSettings, RETRY_INTERVAL_RANGE,
+};
+pub use secret::{MASK, Secret};
+pub use validation::{FieldError, Validation, check_unique_name, names_match, validate};

@@ -1,0 +1,141 @@
+//! The fields of an integration, named once: the label a screen shows, the key the
+//! YAML file and the CLI use.
+
+use std::fmt;
+
+/// One field of an integration. Errors name a field; the TUI moves the cursor to it;
+/// `hookconsole set` takes its key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Field {
+    Name,
+    Url,
+    RetryInterval,
+    HttpMethod,
+    HttpHeaders,
+    Certificate,
+    ContentSample,
+    Enabled,
+    Authentication,
+    Username,
+    Password,
+    ClientId,
+    ClientSecret,
+    TokenUrl,
+    AuthorizeUrl,
+    Audience,
+    Scope,
+    ApiType,
+    ClientAuthentication,
+}
+
+impl Field {
+    pub const ALL: [Field; 19] = [
+        Field::Name,
+        Field::Url,
+        Field::RetryInterval,
+        Field::HttpMethod,
+        Field::HttpHeaders,
+        Field::Certificate,
+        Field::ContentSample,
+        Field::Enabled,
+        Field::Authentication,
+        Field::Username,
+        Field::Password,
+        Field::ClientId,
+        Field::ClientSecret,
+        Field::TokenUrl,
+        Field::AuthorizeUrl,
+        Field::Audience,
+        Field::Scope,
+        Field::ApiType,
+        Field::ClientAuthentication,
+    ];
+
+    /// The label as the screen (and the portal) shows it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Field::Name => "Name",
+            Field::Url => "URL",
+            Field::RetryInterval => "Retry Interval",
+            Field::HttpMethod => "HTTP Method",
+            Field::HttpHeaders => "HTTP Headers",
+            Field::Certificate => "Certificate",
+            Field::ContentSample => "Content Sample",
+            Field::Enabled => "Enabled",
+            Field::Authentication => "Authentication",
+            Field::Username => "Username",
+            Field::Password => "Password",
+            Field::ClientId => "Client ID",
+            Field::ClientSecret => "Client Secret",
+            Field::TokenUrl => "Token URL",
+            Field::AuthorizeUrl => "Authorize URL",
+            Field::Audience => "Audience",
+            Field::Scope => "Scope",
+            Field::ApiType => "OAuth API type",
+            Field::ClientAuthentication => "Client authentication",
+        }
+    }
+
+    /// The key in the integrations file and in `hookconsole set NAME KEY=VALUE`.
+    pub fn key(self) -> &'static str {
+        match self {
+            Field::Name => "name",
+            Field::Url => "url",
+            Field::RetryInterval => "retry_interval",
+            Field::HttpMethod => "http_method",
+            Field::HttpHeaders => "http_headers",
+            Field::Certificate => "certificate",
+            Field::ContentSample => "content_sample",
+            Field::Enabled => "enabled",
+            Field::Authentication => "authentication",
+            Field::Username => "username",
+            Field::Password => "password",
+            Field::ClientId => "client_id",
+            Field::ClientSecret => "client_secret",
+            Field::TokenUrl => "token_url",
+            Field::AuthorizeUrl => "authorize_url",
+            Field::Audience => "audience",
+            Field::Scope => "scope",
+            Field::ApiType => "api_type",
+            Field::ClientAuthentication => "client_authentication",
+        }
+    }
+
+    /// Looks a field up by its key, or by its label in any case ("Retry Interval").
+    pub fn from_key(text: &str) -> Option<Field> {
+        let wanted = text.trim();
+        Field::ALL.into_iter().find(|field| {
+            field.key() == wanted
+                || field.label().eq_ignore_ascii_case(wanted)
+                || field.key().replace('_', "-") == wanted
+        })
+    }
+
+    pub fn is_secret(self) -> bool {
+        matches!(self, Field::Password | Field::ClientSecret)
+    }
+}
+
+impl fmt::Display for Field {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.label())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_field_is_found_by_key_and_label() {
+        for field in Field::ALL {
+            assert_eq!(Field::from_key(field.key()), Some(field));
+            assert_eq!(Field::from_key(field.label()), Some(field));
+        }
+        assert_eq!(
+            Field::from_key("retry-interval"),
+            Some(Field::RetryInterval)
+        );
+        assert_eq!(Field::from_key("nonsense"), None);
+    }
+}

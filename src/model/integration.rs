@@ -1,0 +1,422 @@
+//! The webhook integration as the reference article describes it: the SETTINGS tab
+//! fields, the uploaded certificate, the content sample and the Authentication tab.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use super::secret::Secret;
+
+pub const DEFAULT_RETRY_INTERVAL: u32 = 60;
+pub const RETRY_INTERVAL_RANGE: std::ops::RangeInclusive<u32> = 1..=86_400;
+pub const NAME_MAX_CHARS: usize = 100;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Integration {
+    pub name: String,
+    pub url: String,
+    /// Seconds between delivery retries.
+    #[serde(default = "default_retry_interval")]
+    pub retry_interval: u32,
+    /// `None` is the portal's empty field, which means POST.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "empty_method_is_none"
+    )]
+    pub http_method: Option<HttpMethod>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub http_headers: Vec<Header>,
+    /// The uploaded certificate(s), PEM text as uploaded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub certificate: Option<String>,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub content_sample: String,
+    #[serde(default = "enabled_by_default")]
+    pub enabled: bool,
+    #[serde(default)]
+    pub authentication: Authentication,
+}
+
+fn default_retry_interval() -> u32 {
+    DEFAULT_RETRY_INTERVAL
+}
+
+fn enabled_by_default() -> bool {
+    true
+}
+
+impl Integration {
+    /// A new integration with the portal's defaults.
+    pub fn new(name: impl Into<String>, url: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            url: url.into(),
+            retry_interval: DEFAULT_RETRY_INTERVAL,
+            http_method: None,
+            http_headers: Vec::new(),
+            certificate: None,
+            content_sample: String::new(),
+            enabled: true,
+            authentication: Authentication::None,
+        }
+    }
+
+    /// The method a request uses: the empty field means POST.
+    pub fn effective_method(&self) -> HttpMethod {
+        self.http_method.unwrap_or(HttpMethod::Post)
+    }
+
+    /// The host of the URL, for lists; the raw URL when it does not parse.
+    pub fn url_host(&self) -> String {
+        match url::Url::parse(&self.url) {
+            Ok(url) => match (url.host_str(), url.port()) {
+                (Some(host), Some(port)) => format!("{host}:{port}"),
+                (Some(host), None) => host.to_string(),
+                _ => self.url.clone(),
+            },
+            Err(_) => self.url.clone(),
+        }
+    }
+
+    /// The same integration with every secret left out: passwords, client secrets
+    /// and the values of sensitive headers. What `export` writes by default.
+    pub fn without_secrets(&self) -> Integration {
+        let mut copy = self.clone();
+        copy.authentication = match &self.authentication {
+            Authentication::None => Authentication::None,
+            Authentication::Basic { username, .. } => Authentication::Basic {
+                username: username.clone(),
+                password: Secret::default(),
+            },
+            Authentication::OAuth(oauth) => Authentication::OAuth(OAuthSettings {
+                client_secret: Secret::default(),
+                ..oauth.clone()
+            }),
+        };
+        for header in &mut copy.http_headers {
+            if header.is_sensitive() {
+                header.value.clear();
+            }
+        }
+        copy
+    }
+
+    /// Fills the secrets this integration leaves empty from `stored`, the version
+    /// already on disk: an import of an export made without secrets keeps them.
+    pub fn keep_secrets_from(&mut self, stored: &Integration) {
+        match (&mut self.authentication, &stored.authentication) {
+            (
+                Authentication::Basic { password, .. },
+                Authentication::Basic {
+                    password: stored_password,
+                    ..
+                },
+            ) if password.is_empty() => *password = stored_password.clone(),
+            (Authentication::OAuth(oauth), Authentication::OAuth(stored_oauth))
+                if oauth.client_secret.is_empty() =>
+            {
+                oauth.client_secret = stored_oauth.client_secret.clone();
+            }
+            _ => {}
+        }
+        for header in &mut self.http_headers {
+            if header.is_sensitive()
+                && header.value.is_empty()
+                && let Some(stored_header) = stored
+                    .http_headers
+                    .iter()
+                    .find(|h| h.name.eq_ignore_ascii_case(&header.name))
+            {
+                header.value = stored_header.value.clone();
+            }
+        }
+    }
+
+    /// True when the headers declare a JSON content type.
+    pub fn declares_json(&self) -> bool {
+        self.http_headers.iter().any(|header| {
+            header.name.eq_ignore_ascii_case("content-type")
+                && header.value.to_ascii_lowercase().contains("json")
+        })
+    }
+}
+
+fn empty_method_is_none<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<HttpMethod>, D::Error> {
+    let text: Option<String> = Option::deserialize(deserializer)?;
+    match text.as_deref().map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(method) => method.parse().map(Some).map_err(serde::de::Error::custom),
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum HttpMethod {
+    Get,
+    Post,
+    Put,
+    Patch,
+    Delete,
+}
+
+impl HttpMethod {
+    pub const ALL: [HttpMethod; 5] = [
+        HttpMethod::Get,
+        HttpMethod::Post,
+        HttpMethod::Put,
+        HttpMethod::Patch,
+        HttpMethod::Delete,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            HttpMethod::Get => "GET",
+            HttpMethod::Post => "POST",
+            HttpMethod::Put => "PUT",
+            HttpMethod::Patch => "PATCH",
+            HttpMethod::Delete => "DELETE",
+        }
+    }
+}
+
+impl fmt::Display for HttpMethod {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for HttpMethod {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let wanted = text.trim();
+        HttpMethod::ALL
+            .into_iter()
+            .find(|method| method.as_str().eq_ignore_ascii_case(wanted))
+            .ok_or_else(|| {
+                format!("`{wanted}` is not one of GET, POST, PUT, PATCH, DELETE (empty means POST)")
+            })
+    }
+}
+
+impl Serialize for HttpMethod {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for HttpMethod {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        text.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+/// One HTTP header row. Names may repeat; order is kept.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Header {
+    pub name: String,
+    #[serde(default)]
+    pub value: String,
+}
+
+impl Header {
+    pub fn new(name: impl Into<String>, value: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            value: value.into(),
+        }
+    }
+
+    /// Parses `Name: value`, as a person types a header.
+    pub fn parse(text: &str) -> Result<Header, String> {
+        let (name, value) = text
+            .split_once(':')
+            .ok_or_else(|| format!("`{text}` is not of the form `Name: value`"))?;
+        Ok(Header::new(name.trim(), value.trim()))
+    }
+
+    /// Headers whose value is a credential: masked on screen, left out of exports.
+    pub fn is_sensitive(&self) -> bool {
+        let name = self.name.to_ascii_lowercase();
+        matches!(
+            name.as_str(),
+            "authorization" | "proxy-authorization" | "cookie"
+        ) || ["token", "secret", "key", "password", "auth", "signature"]
+            .iter()
+            .any(|word| name.contains(word))
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "lowercase", deny_unknown_fields)]
+pub enum Authentication {
+    #[default]
+    None,
+    Basic {
+        username: String,
+        #[serde(default, skip_serializing_if = "Secret::is_empty")]
+        password: Secret,
+    },
+    #[serde(rename = "oauth")]
+    OAuth(OAuthSettings),
+}
+
+impl Authentication {
+    pub fn kind(&self) -> AuthKind {
+        match self {
+            Authentication::None => AuthKind::None,
+            Authentication::Basic { .. } => AuthKind::Basic,
+            Authentication::OAuth(_) => AuthKind::OAuth,
+        }
+    }
+}
+
+/// The choice on the Authentication tab.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum AuthKind {
+    None,
+    Basic,
+    OAuth,
+}
+
+impl AuthKind {
+    pub const ALL: [AuthKind; 3] = [AuthKind::None, AuthKind::Basic, AuthKind::OAuth];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AuthKind::None => "none",
+            AuthKind::Basic => "basic",
+            AuthKind::OAuth => "oauth",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            AuthKind::None => "None",
+            AuthKind::Basic => "Basic",
+            AuthKind::OAuth => "OAuth",
+        }
+    }
+}
+
+impl FromStr for AuthKind {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let wanted = text.trim();
+        AuthKind::ALL
+            .into_iter()
+            .find(|kind| kind.as_str().eq_ignore_ascii_case(wanted))
+            .ok_or_else(|| format!("`{wanted}` is not one of none, basic, oauth"))
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OAuthSettings {
+    pub client_id: String,
+    #[serde(default, skip_serializing_if = "Secret::is_empty")]
+    pub client_secret: Secret,
+    pub token_url: String,
+    pub authorize_url: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub audience: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub scope: String,
+    #[serde(default)]
+    pub api_type: ApiType,
+    /// `None` follows the API type: secret in the body for JSON, HTTP Basic for form.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_authentication: Option<ClientAuthentication>,
+}
+
+impl OAuthSettings {
+    pub fn effective_client_authentication(&self) -> ClientAuthentication {
+        self.client_authentication.unwrap_or(match self.api_type {
+            ApiType::Json => ClientAuthentication::Body,
+            ApiType::Form => ClientAuthentication::Basic,
+        })
+    }
+}
+
+/// How the token and refresh requests carry their parameters (reference article:
+/// "OAuth API type").
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum ApiType {
+    #[serde(rename = "application/json", alias = "json")]
+    Json,
+    #[default]
+    #[serde(rename = "application/x-www-form-urlencoded", alias = "form")]
+    Form,
+}
+
+impl ApiType {
+    pub const ALL: [ApiType; 2] = [ApiType::Json, ApiType::Form];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ApiType::Json => "application/json",
+            ApiType::Form => "application/x-www-form-urlencoded",
+        }
+    }
+}
+
+impl FromStr for ApiType {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "application/json" | "json" => Ok(ApiType::Json),
+            "application/x-www-form-urlencoded" | "form" => Ok(ApiType::Form),
+            other => Err(format!(
+                "`{other}` is not application/json or application/x-www-form-urlencoded"
+            )),
+        }
+    }
+}
+
+/// Where the client secret goes in token requests (RFC 6749 section 2.3.1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ClientAuthentication {
+    /// `client_id` and `client_secret` as request parameters (client_secret_post).
+    #[serde(alias = "client_secret_post")]
+    Body,
+    /// An `Authorization: Basic` header (client_secret_basic).
+    #[serde(alias = "client_secret_basic")]
+    Basic,
+}
+
+impl ClientAuthentication {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ClientAuthentication::Body => "body",
+            ClientAuthentication::Basic => "basic",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            ClientAuthentication::Body => "secret in body",
+            ClientAuthentication::Basic => "HTTP Basic",
+        }
+    }
+}
+
+impl FromStr for ClientAuthentication {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "body" | "client_secret_post" | "secret in body" => Ok(ClientAuthentication::Body),
+            "basic" | "client_secret_basic" | "http basic" => Ok(ClientAuthentication::Basic),
+            other => Err(format!("`{other}` is not body or basic")),
+        }
+    }
+}

@@ -1,0 +1,307 @@
+//! Validation of a whole integration: every field error at once, each naming the field
+//! as the screen labels it. Expired certificates are warnings, not errors.
+
+use std::fmt;
+
+use time::OffsetDateTime;
+use time::macros::format_description;
+
+use super::certificate::parse_pem;
+use super::field::Field;
+use super::integration::{
+    Authentication, Integration, NAME_MAX_CHARS, OAuthSettings, RETRY_INTERVAL_RANGE,
+};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldError {
+    pub field: Field,
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(field: Field, message: impl Into<String>) -> Self {
+        Self {
+            field,
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for FieldError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.field.label(), self.message)
+    }
+}
+
+impl std::error::Error for FieldError {}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Validation {
+    pub errors: Vec<FieldError>,
+    pub warnings: Vec<FieldError>,
+}
+
+impl Validation {
+    pub fn is_valid(&self) -> bool {
+        self.errors.is_empty()
+    }
+
+    /// The first error of a field, for showing it next to that field.
+    pub fn error_for(&self, field: Field) -> Option<&FieldError> {
+        self.errors.iter().find(|error| error.field == field)
+    }
+}
+
+/// Checks every field. `now` decides whether a certificate has expired.
+pub fn validate(integration: &Integration, now: OffsetDateTime) -> Validation {
+    let mut report = Validation::default();
+    let mut error = |field, message: String| report.errors.push(FieldError::new(field, message));
+
+    if let Some(message) = name_problem(&integration.name) {
+        error(Field::Name, message);
+    }
+    if let Some(message) = webhook_url_problem(&integration.url) {
+        error(Field::Url, message);
+    }
+    if !RETRY_INTERVAL_RANGE.contains(&integration.retry_interval) {
+        error(
+            Field::RetryInterval,
+            format!(
+                "must be between {} and {} seconds, not {}",
+                RETRY_INTERVAL_RANGE.start(),
+                RETRY_INTERVAL_RANGE.end(),
+                integration.retry_interval
+            ),
+        );
+    }
+    for (index, header) in integration.http_headers.iter().enumerate() {
+        let row = index + 1;
+        if header.name.is_empty() {
+            error(Field::HttpHeaders, format!("row {row}: the name is empty"));
+        } else if !header.name.bytes().all(is_token_char) {
+            error(
+                Field::HttpHeaders,
+                format!(
+                    "row {row}: `{}` is not a valid header name (letters, digits and !#$%&'*+-.^_`|~ only)",
+                    printable(&header.name)
+                ),
+            );
+        }
+        if header.value.contains(['\r', '\n', '\0']) {
+            error(
+                Field::HttpHeaders,
+                format!(
+                    "row {row}: the value of `{}` contains a line break, which would split the request",
+                    printable(&header.name)
+                ),
+            );
+        }
+    }
+    if let Some(message) = content_sample_problem(integration) {
+        error(Field::ContentSample, message);
+    }
+    match &integration.authentication {
+        Authentication::None => {}
+        Authentication::Basic { username, password } => {
+            if username.contains(':') {
+                error(
+                    Field::Username,
+                    "must not contain `:` (HTTP Basic, RFC 7617)".into(),
+                );
+            }
+            if username.contains(char::is_control) {
+                error(
+                    Field::Username,
+                    "must not contain control characters".into(),
+                );
+            }
+            if password.is_empty() {
+                error(
+                    Field::Password,
+                    "is required for Basic authentication".into(),
+                );
+            }
+        }
+        Authentication::OAuth(oauth) => oauth_problems(oauth, &mut error),
+    }
+
+    if let Some(pem) = integration
+        .certificate
+        .as_deref()
+        .filter(|pem| !pem.trim().is_empty())
+    {
+        match parse_pem(pem) {
+            Err(message) => report
+                .errors
+                .push(FieldError::new(Field::Certificate, message)),
+            Ok(certificates) => {
+                for (index, certificate) in certificates.iter().enumerate() {
+                    let number = index + 1;
+                    if certificate.is_expired(now) {
+                        report.warnings.push(FieldError::new(
+                            Field::Certificate,
+                            format!(
+                                "certificate {number} ({}) expired on {}",
+                                certificate.subject,
+                                date(certificate.not_after)
+                            ),
+                        ));
+                    } else if certificate.is_not_yet_valid(now) {
+                        report.warnings.push(FieldError::new(
+                            Field::Certificate,
+                            format!(
+                                "certificate {number} ({}) is not valid before {}",
+                                certificate.subject,
+                                date(certificate.not_before)
+                            ),
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    report
+}
+
+fn oauth_problems(oauth: &OAuthSettings, error: &mut impl FnMut(Field, String)) {
+    if oauth.client_id.trim().is_empty() {
+        error(Field::ClientId, "is required for OAuth".into());
+    }
+    if oauth.client_secret.is_empty() {
+        error(Field::ClientSecret, "is required for OAuth".into());
+    }
+    for (field, url) in [
+        (Field::TokenUrl, &oauth.token_url),
+        (Field::AuthorizeUrl, &oauth.authorize_url),
+    ] {
+        if let Some(message) = oauth_url_problem(url) {
+            error(field, message);
+        }
+    }
+}
+
+fn name_problem(name: &str) -> Option<String> {
+    let trimmed = name.trim();
+    if trimmed.is_empty() {
+        Some("is required".into())
+    } else if trimmed.chars().count() > NAME_MAX_CHARS {
+        Some(format!(
+            "is {} characters long; at most {NAME_MAX_CHARS} are allowed",
+            trimmed.chars().count()
+        ))
+    } else if trimmed.contains(char::is_control) {
+        Some("must not contain control characters or line breaks".into())
+    } else if trimmed != name {
+        Some("must not start or end with spaces".into())
+    } else {
+        None
+    }
+}
+
+fn webhook_url_problem(text: &str) -> Option<String> {
+    if text.trim().is_empty() {
+        return Some("is required".into());
+    }
+    match url::Url::parse(text) {
+        Err(reason) => Some(format!(
+            "`{}` is not an absolute URL ({reason})",
+            printable(text)
+        )),
+        Ok(url) if !matches!(url.scheme(), "http" | "https") => Some(format!(
+            "must start with http:// or https://, not {}://",
+            url.scheme()
+        )),
+        Ok(url) if url.host_str().is_none_or(str::is_empty) => {
+            Some("must name a host, as in https://jira.example.com/…".into())
+        }
+        Ok(_) => None,
+    }
+}
+
+/// OAuth endpoints carry secrets: https only, except on the loopback interface.
+fn oauth_url_problem(text: &str) -> Option<String> {
+    if text.trim().is_empty() {
+        return Some("is required for OAuth".into());
+    }
+    if let Some(problem) = webhook_url_problem(text) {
+        return Some(problem);
+    }
+    let url = url::Url::parse(text).ok()?;
+    if url.scheme() == "http" && !is_loopback(&url) {
+        return Some("must use https:// (http:// only for 127.0.0.1, ::1 or localhost)".into());
+    }
+    None
+}
+
+pub(crate) fn is_loopback(url: &url::Url) -> bool {
+    match url.host() {
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(url::Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
+        None => false,
+    }
+}
+
+fn content_sample_problem(integration: &Integration) -> Option<String> {
+    let sample = integration.content_sample.trim_start();
+    let looks_json = sample.starts_with('{') || sample.starts_with('[');
+    if !(looks_json || integration.declares_json()) {
+        return None;
+    }
+    if sample.is_empty() {
+        return None;
+    }
+    serde_json::from_str::<serde_json::Value>(&integration.content_sample)
+        .err()
+        .map(|error| {
+            format!(
+                "is not valid JSON at line {} column {}: {}",
+                error.line(),
+                error.column(),
+                json_reason(&error)
+            )
+        })
+}
+
+/// serde_json's message without its own " at line L column C" suffix.
+fn json_reason(error: &serde_json::Error) -> String {
+    let text = error.to_string();
+    match text.rfind(" at line ") {
+        Some(cut) => text[..cut].to_string(),
+        None => text,
+    }
+}
+
+/// RFC 9110 `tchar`.
+fn is_token_char(byte: u8) -> bool {
+    byte.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&byte)
+}
+
+/// Shows control characters as escapes, so a message never breaks a line or a screen.
+fn printable(text: &str) -> String {
+    text.escape_debug().to_string()
+}
+
+fn date(moment: OffsetDateTime) -> String {
+    moment
+        .format(format_description!("[year]-[month]-[day]"))
+        .unwrap_or_else(|_| moment.to_string())
+}
+
+/// Names are unique without regard to case or surrounding spaces.
+pub fn names_match(a: &str, b: &str) -> bool {
+    a.trim().to_lowercase() == b.trim().to_lowercase()
+}
+
+/// An error when `name` is already taken by one of `others`.
+pub fn check_unique_name<'a>(
+    name: &str,
+    mut others: impl Iterator<Item = &'a str>,
+) -> Option<FieldError> {
+    others.find(|other| names_match(other, name)).map(|other| {
+        FieldError::new(
+            Field::Name,
+            format!("an integration named `{other}` already exists"),
+        )
+    })
+}

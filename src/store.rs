@@ -1,0 +1,17 @@
+//! Everything hookconsole keeps on disk: where it lives, how it is written (atomically,
+//! under a lock), the integrations file and the appliance settings.
+
+mod atomic;
+mod error;
+mod integrations;
+mod locations;
+mod settings;
+
+pub use atomic::{FileLock, create_private_dir, write_atomic};
+pub use error::StoreError;
+pub use integrations::{
+    Catalog, IntegrationStore, Revision, SCHEMA_VERSION, check_document, parse_document,
+    to_document,
+};
+pub use locations::{Locations, PACKAGED_DATA_DIR, PACKAGED_SETTINGS_FILE};
+pub use settings::{MachineIdentity, Settings, SettingsStore, callback_url};

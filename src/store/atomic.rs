@@ -1,0 +1,110 @@
+//! Atomic writes and the lock that serialises writers. A reader sees the old file or
+//! the new one, never a torn one, even when the writer is killed half-way.
+
+use std::fs::{self, DirBuilder, File, OpenOptions, Permissions};
+use std::io::Write;
+use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+
+use super::error::StoreError;
+
+const TEMP_SUFFIX: &str = ".tmp";
+
+/// Creates `dir` (and its parents) with mode 0700 when it does not exist yet.
+pub fn create_private_dir(dir: &Path) -> Result<(), StoreError> {
+    if dir.is_dir() {
+        return Ok(());
+    }
+    DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)
+        .map_err(|error| StoreError::io(dir, error))
+}
+
+/// Writes `bytes` to `path` through a temporary file in the same directory: write,
+/// fsync, rename over the old file, fsync the directory. The file gets `mode`.
+/// Call it while holding the file's [`FileLock`].
+pub fn write_atomic(path: &Path, bytes: &[u8], mode: u32) -> Result<(), StoreError> {
+    let dir = path
+        .parent()
+        .filter(|dir| !dir.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    create_private_dir(dir)?;
+    remove_stale_temp_files(path);
+    let mut temp = tempfile::Builder::new()
+        .prefix(&temp_prefix(path))
+        .suffix(TEMP_SUFFIX)
+        .permissions(Permissions::from_mode(mode))
+        .tempfile_in(dir)
+        .map_err(|error| StoreError::io(dir, error))?;
+    temp.write_all(bytes)
+        .and_then(|()| temp.as_file().sync_all())
+        .map_err(|error| StoreError::io(temp.path(), error))?;
+    temp.persist(path)
+        .map_err(|error| StoreError::io(path, error.error))?;
+    File::open(dir)
+        .and_then(|dir| dir.sync_all())
+        .map_err(|error| StoreError::io(dir, error))
+}
+
+fn temp_prefix(path: &Path) -> String {
+    let name = path
+        .file_name()
+        .map(|name| name.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    format!(".{name}.")
+}
+
+/// A writer killed between creating its temporary file and renaming it leaves the
+/// temporary file behind. The caller holds the lock, so any such file is stale.
+fn remove_stale_temp_files(path: &Path) {
+    let (Some(dir), prefix) = (path.parent(), temp_prefix(path)) else {
+        return;
+    };
+    let Ok(entries) = fs::read_dir(if dir.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        dir
+    }) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name.starts_with(&prefix) && name.ends_with(TEMP_SUFFIX) {
+            let _ = fs::remove_file(entry.path());
+        }
+    }
+}
+
+/// An exclusive advisory lock on `<file>.lock`, held until dropped. Every process that
+/// writes the file takes it first (the kernel drops it when a process dies).
+#[derive(Debug)]
+pub struct FileLock {
+    _file: File,
+    path: PathBuf,
+}
+
+impl FileLock {
+    pub fn acquire(target: &Path) -> Result<FileLock, StoreError> {
+        let mut path = target.as_os_str().to_owned();
+        path.push(".lock");
+        let path = PathBuf::from(path);
+        if let Some(dir) = path.parent().filter(|dir| !dir.as_os_str().is_empty()) {
+            create_private_dir(dir)?;
+        }
+        let file = OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(|error| StoreError::io(&path, error))?;
+        let _ = fs::set_permissions(&path, Permissions::from_mode(0o600));
+        file.lock().map_err(|error| StoreError::io(&path, error))?;
+        Ok(FileLock { _file: file, path })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+}

@@ -1,0 +1,76 @@
+use std::fmt;
+use std::path::PathBuf;
+
+use crate::model::FieldError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("{}: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// The file is not what hookconsole writes: bad YAML, an unknown or mistyped field.
+    /// The file is left as it is.
+    #[error("{}{}: {message}", path.display(), Position(*line, *column))]
+    Parse {
+        path: PathBuf,
+        line: Option<usize>,
+        column: Option<usize>,
+        message: String,
+    },
+    /// The file parses but an integration in it is not valid.
+    #[error("{}{}: integration `{name}`: {}", path.display(), Position(*line, None), join(errors))]
+    InvalidInFile {
+        path: PathBuf,
+        line: Option<usize>,
+        name: String,
+        errors: Vec<FieldError>,
+    },
+    /// What the caller asked to save is not valid; nothing was written.
+    #[error("{}", join(.0))]
+    Invalid(Vec<FieldError>),
+    #[error("no integration named `{0}`")]
+    NotFound(String),
+    /// Another session changed the file since this one read it.
+    #[error("{0}; reload to see the other change, then edit again")]
+    Conflict(String),
+}
+
+impl StoreError {
+    pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        StoreError::Io {
+            path: path.into(),
+            source,
+        }
+    }
+
+    /// The field errors, when the error is about fields the person can fix.
+    pub fn field_errors(&self) -> &[FieldError] {
+        match self {
+            StoreError::Invalid(errors) | StoreError::InvalidInFile { errors, .. } => errors,
+            _ => &[],
+        }
+    }
+}
+
+struct Position(Option<usize>, Option<usize>);
+
+impl fmt::Display for Position {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (self.0, self.1) {
+            (Some(line), Some(column)) => write!(f, ":{line}:{column}"),
+            (Some(line), None) => write!(f, ":{line}"),
+            _ => Ok(()),
+        }
+    }
+}
+
+fn join(errors: &[FieldError]) -> String {
+    errors
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("; ")
+}

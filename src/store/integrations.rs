@@ -1,0 +1,408 @@
+//! The integrations file: one YAML document with a schema version. Reads never write;
+//! a file that does not parse or validate is reported (file, line, field) and left
+//! alone; every save re-reads the file under the lock and refuses to overwrite a
+//! change it did not see.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use time::OffsetDateTime;
+
+use super::atomic::{FileLock, write_atomic};
+use super::error::StoreError;
+use crate::model::{Integration, check_unique_name, names_match, validate};
+
+pub const SCHEMA_VERSION: u32 = 1;
+const FILE_MODE: u32 = 0o600;
+const HEADER: &str = "# hookconsole webhook integrations. Written by hookconsole; edits by hand are\n\
+# checked on the next read (a file that does not parse is never overwritten).\n";
+
+/// What the file held when it was read: a save based on it succeeds only while the
+/// file still holds exactly this.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Revision(Option<[u8; 32]>);
+
+impl Revision {
+    fn of(bytes: Option<&[u8]>) -> Revision {
+        Revision(bytes.map(|bytes| Sha256::digest(bytes).into()))
+    }
+}
+
+/// The integrations as read, with the revision they were read at.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Catalog {
+    pub integrations: Vec<Integration>,
+    pub revision: Revision,
+}
+
+impl Catalog {
+    pub fn get(&self, name: &str) -> Option<&Integration> {
+        self.integrations
+            .iter()
+            .find(|integration| names_match(&integration.name, name))
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileContents {
+    schema: u32,
+    #[serde(default)]
+    integrations: Vec<Integration>,
+}
+
+#[derive(Debug, Clone)]
+pub struct IntegrationStore {
+    path: PathBuf,
+}
+
+impl IntegrationStore {
+    pub fn new(path: impl Into<PathBuf>) -> Self {
+        Self { path: path.into() }
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Reads the file; no file yet is an empty catalog.
+    pub fn load(&self) -> Result<Catalog, StoreError> {
+        let bytes = self.read_bytes()?;
+        let integrations = match &bytes {
+            Some(bytes) => parse(&self.path, bytes)?,
+            None => Vec::new(),
+        };
+        Ok(Catalog {
+            integrations,
+            revision: Revision::of(bytes.as_deref()),
+        })
+    }
+
+    /// Adds `integration` (`original` is `None`) or replaces `original` with it. Refused
+    /// when `original` is no longer what the file holds, when the name is taken, or when
+    /// the integration is not valid. Other integrations are kept as the file has them.
+    pub fn put(
+        &self,
+        original: Option<&Integration>,
+        integration: Integration,
+    ) -> Result<Catalog, StoreError> {
+        self.modify(|integrations| {
+            let position = match original {
+                None => None,
+                Some(original) => Some(find_unchanged(integrations, original)?),
+            };
+            let others = integrations
+                .iter()
+                .enumerate()
+                .filter(|(index, _)| Some(*index) != position)
+                .map(|(_, other)| other.name.as_str());
+            let mut errors = validate(&integration, OffsetDateTime::now_utc()).errors;
+            errors.extend(check_unique_name(&integration.name, others));
+            if !errors.is_empty() {
+                return Err(StoreError::Invalid(errors));
+            }
+            match position {
+                Some(index) => integrations[index] = integration,
+                None => integrations.push(integration),
+            }
+            Ok(())
+        })
+    }
+
+    /// Removes `name`. With `expected`, only while the file still holds that version.
+    pub fn remove(
+        &self,
+        name: &str,
+        expected: Option<&Integration>,
+    ) -> Result<Catalog, StoreError> {
+        self.modify(|integrations| {
+            let index = match expected {
+                Some(expected) => find_unchanged(integrations, expected)?,
+                None => integrations
+                    .iter()
+                    .position(|integration| names_match(&integration.name, name))
+                    .ok_or_else(|| StoreError::NotFound(name.to_string()))?,
+            };
+            integrations.remove(index);
+            Ok(())
+        })
+    }
+
+    /// Replaces the whole list, as read at `based_on`. Every integration is validated
+    /// first; nothing is written unless all are valid and the file is unchanged.
+    pub fn replace_all(
+        &self,
+        based_on: Revision,
+        integrations: Vec<Integration>,
+    ) -> Result<Catalog, StoreError> {
+        let _lock = FileLock::acquire(&self.path)?;
+        let current = self.load()?;
+        if current.revision != based_on {
+            return Err(StoreError::Conflict(format!(
+                "{} was changed by another session",
+                self.path.display()
+            )));
+        }
+        check_all(&integrations)?;
+        self.write(&integrations)
+    }
+
+    /// Read, change, write under the lock: the change sees the file as it is now.
+    pub fn modify(
+        &self,
+        change: impl FnOnce(&mut Vec<Integration>) -> Result<(), StoreError>,
+    ) -> Result<Catalog, StoreError> {
+        let _lock = FileLock::acquire(&self.path)?;
+        let mut integrations = self.load()?.integrations;
+        change(&mut integrations)?;
+        check_all(&integrations)?;
+        self.write(&integrations)
+    }
+
+    fn write(&self, integrations: &[Integration]) -> Result<Catalog, StoreError> {
+        let bytes = to_document(integrations)
+            .map_err(|message| StoreError::Parse {
+                path: self.path.clone(),
+                line: None,
+                column: None,
+                message,
+            })?
+            .into_bytes();
+        write_atomic(&self.path, &bytes, FILE_MODE)?;
+        tracing::info!(path = %self.path.display(), count = integrations.len(), "integrations saved");
+        Ok(Catalog {
+            integrations: integrations.to_vec(),
+            revision: Revision::of(Some(&bytes)),
+        })
+    }
+
+    fn read_bytes(&self) -> Result<Option<Vec<u8>>, StoreError> {
+        match fs::read(&self.path) {
+            Ok(bytes) => Ok(Some(bytes)),
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(error) => Err(StoreError::io(&self.path, error)),
+        }
+    }
+}
+
+/// The integrations as a document in the file's format (what `export` prints).
+pub fn to_document(integrations: &[Integration]) -> Result<String, String> {
+    let contents = FileContents {
+        schema: SCHEMA_VERSION,
+        integrations: integrations.to_vec(),
+    };
+    serde_yaml::to_string(&contents)
+        .map(|yaml| format!("{HEADER}{yaml}"))
+        .map_err(|error| format!("cannot be written as YAML: {error}"))
+}
+
+fn find_unchanged(
+    integrations: &[Integration],
+    original: &Integration,
+) -> Result<usize, StoreError> {
+    let index = integrations
+        .iter()
+        .position(|integration| names_match(&integration.name, &original.name))
+        .ok_or_else(|| {
+            StoreError::Conflict(format!(
+                "integration `{}` was removed by another session",
+                original.name
+            ))
+        })?;
+    if &integrations[index] != original {
+        return Err(StoreError::Conflict(format!(
+            "integration `{}` was changed by another session",
+            original.name
+        )));
+    }
+    Ok(index)
+}
+
+/// Every integration valid and every name unique: the invariant of the file.
+fn check_all(integrations: &[Integration]) -> Result<(), StoreError> {
+    let now = OffsetDateTime::now_utc();
+    let mut errors = Vec::new();
+    for (index, integration) in integrations.iter().enumerate() {
+        errors.extend(
+            validate(integration, now)
+                .errors
+                .into_iter()
+                .map(|mut error| {
+                    error.message =
+                        format!("(integration `{}`) {}", integration.name, error.message);
+                    error
+                }),
+        );
+        let earlier = integrations[..index]
+            .iter()
+            .map(|other| other.name.as_str());
+        errors.extend(check_unique_name(&integration.name, earlier));
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(StoreError::Invalid(errors))
+    }
+}
+
+fn parse(path: &Path, bytes: &[u8]) -> Result<Vec<Integration>, StoreError> {
+    let text = std::str::from_utf8(bytes).map_err(|error| StoreError::Parse {
+        path: path.to_path_buf(),
+        line: None,
+        column: None,
+        message: format!("is not UTF-8 text ({error})"),
+    })?;
+    let integrations = parse_document(path, text)?;
+    check_document(path, text, &integrations)?;
+    Ok(integrations)
+}
+
+/// Parses an integrations document (the file's format, which `export` also writes)
+/// without validating the integrations. A document that is a single integration
+/// mapping, as `add --from-file` takes, is accepted too.
+pub fn parse_document(path: &Path, text: &str) -> Result<Vec<Integration>, StoreError> {
+    let parse_error = |error: serde_yaml::Error| {
+        let location = error.location();
+        StoreError::Parse {
+            path: path.to_path_buf(),
+            line: location.as_ref().map(|l| l.line()),
+            column: location.as_ref().map(|l| l.column()),
+            message: strip_location(&error.to_string()),
+        }
+    };
+    let value: serde_yaml::Value = serde_yaml::from_str(text).map_err(parse_error)?;
+    let is_single = value
+        .as_mapping()
+        .is_some_and(|mapping| !mapping.contains_key("schema") && mapping.contains_key("name"));
+    if is_single {
+        return serde_yaml::from_str::<Integration>(text)
+            .map(|integration| vec![integration])
+            .map_err(parse_error);
+    }
+    if value.is_null() {
+        return Ok(Vec::new());
+    }
+    let contents: FileContents = serde_yaml::from_str(text).map_err(parse_error)?;
+    if contents.schema != SCHEMA_VERSION {
+        return Err(StoreError::Parse {
+            path: path.to_path_buf(),
+            line: line_of(text, "schema:"),
+            column: None,
+            message: format!(
+                "schema {} is not known to this hookconsole (it reads schema {SCHEMA_VERSION}); \
+                 was the file written by a newer version?",
+                contents.schema
+            ),
+        });
+    }
+    Ok(contents.integrations)
+}
+
+/// Validates the integrations parsed from `text`; the first bad one is reported with
+/// the line of its first bad field.
+pub fn check_document(
+    path: &Path,
+    text: &str,
+    integrations: &[Integration],
+) -> Result<(), StoreError> {
+    let now = OffsetDateTime::now_utc();
+    for (index, integration) in integrations.iter().enumerate() {
+        let errors = validate(integration, now).errors;
+        let duplicate = check_unique_name(
+            &integration.name,
+            integrations[..index]
+                .iter()
+                .map(|other| other.name.as_str()),
+        );
+        if let Some(first) = errors.first().or(duplicate.as_ref()) {
+            let line = locate_field(text, index, first.field.key());
+            return Err(StoreError::InvalidInFile {
+                path: path.to_path_buf(),
+                line,
+                name: integration.name.clone(),
+                errors: errors.into_iter().chain(duplicate).collect(),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// serde_yaml ends its messages with " at line L column C"; we print the position in
+/// front, the way compilers do.
+fn strip_location(message: &str) -> String {
+    match message.rfind(" at line ") {
+        Some(cut) => message[..cut].to_string(),
+        None => message.to_string(),
+    }
+}
+
+fn line_of(text: &str, prefix: &str) -> Option<usize> {
+    text.lines()
+        .position(|line| line.trim_start().starts_with(prefix))
+        .map(|index| index + 1)
+}
+
+/// The line of `key` inside the `index`-th entry of the `integrations:` list, for
+/// errors found after parsing (serde keeps no positions for values). Falls back to
+/// the entry's first line.
+fn locate_field(text: &str, index: usize, key: &str) -> Option<usize> {
+    let lines: Vec<&str> = text.lines().collect();
+    let Some(start) = lines
+        .iter()
+        .position(|line| line.trim_end() == "integrations:")
+    else {
+        // A single integration mapping: the whole text is the entry.
+        return (index == 0).then(|| {
+            lines
+                .iter()
+                .position(|line| key_on_line(line, key))
+                .unwrap_or(0)
+                + 1
+        });
+    };
+    let mut entry_indent = None;
+    let mut entries = Vec::new();
+    for (number, line) in lines.iter().enumerate().skip(start + 1) {
+        let indent = line.len() - line.trim_start().len();
+        let body = line.trim_start();
+        if body.is_empty() || body.starts_with('#') {
+            continue;
+        }
+        if body.starts_with("- ") || body == "-" {
+            let wanted = *entry_indent.get_or_insert(indent);
+            if indent == wanted {
+                entries.push(number);
+                continue;
+            }
+        }
+        if indent == 0 {
+            break;
+        }
+    }
+    let first = *entries.get(index)?;
+    let end = entries.get(index + 1).copied().unwrap_or(lines.len());
+    let found = (first..end).find(|&number| key_on_line(lines[number], key));
+    Some(found.unwrap_or(first) + 1)
+}
+
+fn key_on_line(line: &str, key: &str) -> bool {
+    let body = line.trim_start().trim_start_matches("- ");
+    body.starts_with(key) && body[key.len()..].trim_start().starts_with(':')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn locate_field_finds_key_within_the_right_entry() {
+        let text = "schema: 1\nintegrations:\n- name: a\n  url: x\n- name: b\n  retry_interval: 0\n  url: y\n";
+        assert_eq!(locate_field(text, 1, "url"), Some(7));
+        assert_eq!(locate_field(text, 0, "url"), Some(4));
+        assert_eq!(locate_field(text, 1, "name"), Some(5));
+        assert_eq!(locate_field(text, 1, "certificate"), Some(5));
+        assert_eq!(locate_field(text, 2, "url"), None);
+    }
+}

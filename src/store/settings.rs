@@ -1,0 +1,324 @@
+//! Appliance settings (hostname, IP address, callback listener) and the callback URL
+//! rule of the reference article: `https://<hostname>/portal/oauth`, the IP address
+//! when no hostname is defined.
+
+use std::fs;
+use std::net::IpAddr;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use super::atomic::{FileLock, write_atomic};
+use super::error::StoreError;
+
+pub const CALLBACK_PATH: &str = "/portal/oauth";
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    /// The appliance's hostname. Unset: the machine's hostname. Set to "" to say the
+    /// appliance has none, so that the callback URL uses the IP address.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hostname: Option<String>,
+    /// The appliance's IP address. Unset: the machine's primary address.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ip_address: Option<IpAddr>,
+    /// A callback URL registered at the provider that differs from the rule (another
+    /// port, a reverse proxy).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub callback_url: Option<String>,
+    /// Where the callback listener binds, e.g. `0.0.0.0:8443`. Unset: all addresses, on
+    /// the callback URL's port.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub callback_bind: Option<String>,
+}
+
+impl Settings {
+    pub const KEYS: [&str; 4] = ["hostname", "ip_address", "callback_url", "callback_bind"];
+
+    /// Sets one setting from `KEY=VALUE` text; an empty value unsets it (for hostname,
+    /// `hostname=` unsets and `hostname=""`… is the same: use `hostname=-` for "none").
+    pub fn set(&mut self, key: &str, value: &str) -> Result<(), String> {
+        let value = value.trim();
+        let optional = |value: &str| (!value.is_empty()).then(|| value.to_string());
+        match key {
+            "hostname" => {
+                self.hostname = match value {
+                    "" => None,
+                    "-" => Some(String::new()),
+                    name if is_hostname(name) => Some(name.to_ascii_lowercase()),
+                    name => return Err(format!("hostname: `{name}` is not a valid host name")),
+                }
+            }
+            "ip_address" => {
+                self.ip_address = if value.is_empty() {
+                    None
+                } else {
+                    Some(value.parse().map_err(|_| {
+                        format!("ip_address: `{value}` is not an IPv4 or IPv6 address")
+                    })?)
+                }
+            }
+            "callback_url" => {
+                if !value.is_empty() {
+                    let url = url::Url::parse(value)
+                        .map_err(|error| format!("callback_url: `{value}`: {error}"))?;
+                    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+                        return Err(
+                            "callback_url: must be an http:// or https:// URL with a host".into(),
+                        );
+                    }
+                }
+                self.callback_url = optional(value);
+            }
+            "callback_bind" => {
+                if !value.is_empty() {
+                    value.parse::<std::net::SocketAddr>().map_err(|_| {
+                        format!("callback_bind: `{value}` is not ADDRESS:PORT (e.g. 0.0.0.0:8443)")
+                    })?;
+                }
+                self.callback_bind = optional(value);
+            }
+            other => {
+                return Err(format!(
+                    "`{other}` is not a setting; settings are {}",
+                    Self::KEYS.join(", ")
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+fn is_hostname(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 253
+        && name.split('.').all(|label| {
+            !label.is_empty()
+                && label.len() <= 63
+                && !label.starts_with('-')
+                && !label.ends_with('-')
+                && label
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        })
+}
+
+/// What the machine says about itself, read once.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MachineIdentity {
+    pub hostname: Option<String>,
+    pub primary_ip: Option<IpAddr>,
+}
+
+impl MachineIdentity {
+    pub fn detect() -> MachineIdentity {
+        let hostname = gethostname::gethostname()
+            .into_string()
+            .ok()
+            .map(|name| name.trim().to_ascii_lowercase())
+            .filter(|name| !matches!(name.as_str(), "" | "localhost" | "(none)"));
+        MachineIdentity {
+            hostname,
+            primary_ip: primary_ip(),
+        }
+    }
+}
+
+/// The first non-loopback address, IPv4 before IPv6 (link-local IPv6 is useless in a
+/// URL a phone opens).
+fn primary_ip() -> Option<IpAddr> {
+    let addresses: Vec<IpAddr> = if_addrs::get_if_addrs()
+        .ok()?
+        .into_iter()
+        .filter(|interface| !interface.is_loopback())
+        .map(|interface| interface.ip())
+        .collect();
+    addresses
+        .iter()
+        .find(|ip| ip.is_ipv4())
+        .or_else(|| {
+            addresses.iter().find(|ip| match ip {
+                IpAddr::V6(v6) => (v6.segments()[0] & 0xffc0) != 0xfe80,
+                IpAddr::V4(_) => false,
+            })
+        })
+        .copied()
+}
+
+/// The callback URL to register at the provider.
+pub fn callback_url(settings: &Settings, machine: &MachineIdentity) -> String {
+    if let Some(url) = &settings.callback_url {
+        return url.clone();
+    }
+    let hostname = match &settings.hostname {
+        Some(name) => Some(name.clone()).filter(|name| !name.is_empty()),
+        None => machine.hostname.clone(),
+    };
+    let host = match hostname {
+        Some(name) => name,
+        None => match settings.ip_address.or(machine.primary_ip) {
+            Some(IpAddr::V6(ip)) => format!("[{ip}]"),
+            Some(IpAddr::V4(ip)) => ip.to_string(),
+            None => "127.0.0.1".to_string(),
+        },
+    };
+    format!("https://{host}{CALLBACK_PATH}")
+}
+
+#[derive(Debug, Clone)]
+pub struct SettingsStore {
+    path: PathBuf,
+}
+
+impl SettingsStore {
+    pub fn new(path: impl Into<PathBuf>) -> Self {
+        Self { path: path.into() }
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// No file yet means every default.
+    pub fn load(&self) -> Result<Settings, StoreError> {
+        let text = match fs::read_to_string(&self.path) {
+            Ok(text) => text,
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+                return Ok(Settings::default());
+            }
+            Err(error) => return Err(StoreError::io(&self.path, error)),
+        };
+        if text.trim().is_empty() {
+            return Ok(Settings::default());
+        }
+        serde_yaml::from_str(&text).map_err(|error| {
+            let location = error.location();
+            let message = error.to_string();
+            StoreError::Parse {
+                path: self.path.clone(),
+                line: location.as_ref().map(|l| l.line()),
+                column: location.as_ref().map(|l| l.column()),
+                message: message
+                    .rfind(" at line ")
+                    .map(|cut| message[..cut].to_string())
+                    .unwrap_or(message),
+            }
+        })
+    }
+
+    pub fn update(
+        &self,
+        change: impl FnOnce(&mut Settings) -> Result<(), String>,
+    ) -> Result<Settings, StoreError> {
+        let _lock = FileLock::acquire(&self.path)?;
+        let mut settings = self.load()?;
+        change(&mut settings).map_err(|message| StoreError::Parse {
+            path: self.path.clone(),
+            line: None,
+            column: None,
+            message,
+        })?;
+        let yaml = serde_yaml::to_string(&settings).map_err(|error| StoreError::Parse {
+            path: self.path.clone(),
+            line: None,
+            column: None,
+            message: error.to_string(),
+        })?;
+        write_atomic(&self.path, yaml.as_bytes(), 0o640)?;
+        Ok(settings)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn machine() -> MachineIdentity {
+        MachineIdentity {
+            hostname: Some("hiab01".into()),
+            primary_ip: Some("10.1.2.3".parse().unwrap()),
+        }
+    }
+
+    #[test]
+    fn hostname_when_defined() {
+        let settings = Settings {
+            hostname: Some("hiab.example.com".into()),
+            ..Settings::default()
+        };
+        assert_eq!(
+            callback_url(&settings, &machine()),
+            "https://hiab.example.com/portal/oauth"
+        );
+        assert_eq!(
+            callback_url(&Settings::default(), &machine()),
+            "https://hiab01/portal/oauth"
+        );
+    }
+
+    #[test]
+    fn ip_address_when_no_hostname_is_defined() {
+        let none = Settings {
+            hostname: Some(String::new()),
+            ..Settings::default()
+        };
+        assert_eq!(
+            callback_url(&none, &machine()),
+            "https://10.1.2.3/portal/oauth"
+        );
+        let v6 = Settings {
+            hostname: Some(String::new()),
+            ip_address: Some("fd00::5".parse().unwrap()),
+            ..Settings::default()
+        };
+        assert_eq!(
+            callback_url(&v6, &machine()),
+            "https://[fd00::5]/portal/oauth"
+        );
+        let bare = MachineIdentity {
+            hostname: None,
+            primary_ip: Some("192.0.2.7".parse().unwrap()),
+        };
+        assert_eq!(
+            callback_url(&Settings::default(), &bare),
+            "https://192.0.2.7/portal/oauth"
+        );
+    }
+
+    #[test]
+    fn explicit_callback_url_wins() {
+        let mut settings = Settings::default();
+        settings
+            .set("callback_url", "http://127.0.0.1:8080/portal/oauth")
+            .unwrap();
+        assert_eq!(
+            callback_url(&settings, &machine()),
+            "http://127.0.0.1:8080/portal/oauth"
+        );
+    }
+
+    #[test]
+    fn bad_settings_name_the_key() {
+        let mut settings = Settings::default();
+        assert!(
+            settings
+                .set("hostname", "bad host")
+                .unwrap_err()
+                .starts_with("hostname:")
+        );
+        assert!(
+            settings
+                .set("ip_address", "1.2.3")
+                .unwrap_err()
+                .starts_with("ip_address:")
+        );
+        assert!(
+            settings
+                .set("callback_bind", "x")
+                .unwrap_err()
+                .starts_with("callback_bind:")
+        );
+        assert!(settings.set("colour", "x").is_err());
+    }
+}
