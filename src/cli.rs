@@ -59,6 +59,7 @@ pub type CliResult = Result<(), CliError>;
 /// Runs one subcommand and turns its result into the exit status.
 pub fn run(cli: Cli, command: Command) -> ExitCode {
     let locations = Locations::resolve(cli.home.as_deref());
+    let _log = crate::logging::init(&locations);
     let result = match command {
         Command::List { json } => integrations::list(&locations, json),
         Command::Show { name, json } => integrations::show(&locations, &name, json),

@@ -2,5 +2,6 @@
 //! terminal. `model` is pure; `store` owns the files; `cli` is one face over them.
 
 pub mod cli;
+pub mod logging;
 pub mod model;
 pub mod store;
