@@ -61,6 +61,14 @@ pub fn run(cli: Cli, command: Command) -> ExitCode {
     let locations = Locations::resolve(cli.home.as_deref());
     let _log = crate::logging::init(&locations);
     let result = match command {
+        Command::Tui => {
+            let choice = crate::tui::ProfileChoice {
+                ascii: cli.ascii,
+                rich: cli.rich,
+                no_color: cli.no_color,
+            };
+            crate::tui::run(&locations, choice).map_err(CliError::Failed)
+        }
         Command::List { json } => integrations::list(&locations, json),
         Command::Show { name, json } => integrations::show(&locations, &name, json),
         Command::Add(add) => integrations::add(&locations, *add),

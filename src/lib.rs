@@ -5,3 +5,4 @@ pub mod cli;
 pub mod logging;
 pub mod model;
 pub mod store;
+pub mod tui;

@@ -19,12 +19,26 @@ pub struct Cli {
     #[arg(long, global = true, env = "HOOKCONSOLE_HOME", value_name = "DIR")]
     pub home: Option<PathBuf>,
 
+    /// Full-screen console: use only ASCII characters (serial lines, vt220)
+    #[arg(long, global = true, conflicts_with = "rich")]
+    pub ascii: bool,
+
+    /// Full-screen console: use Unicode box drawing even where detection says not to
+    #[arg(long, global = true)]
+    pub rich: bool,
+
+    /// Full-screen console: no colours (as the NO_COLOR environment variable does)
+    #[arg(long, global = true)]
+    pub no_color: bool,
+
     #[command(subcommand)]
     pub command: Option<Command>,
 }
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Open the full-screen console (the same as no command)
+    Tui,
     /// List the integrations
     List {
         #[arg(long)]

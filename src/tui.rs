@@ -1,0 +1,39 @@
+//! The full-screen console (ratatui + crossterm): the only module that knows a
+//! terminal exists. `App` holds the state and turns keys and messages into effects;
+//! `runtime` runs the loop and the effects; one file per view or widget.
+
+mod action;
+mod app;
+mod chooser;
+mod dialog;
+mod editor;
+mod form;
+mod help;
+mod list;
+mod profile;
+mod runtime;
+mod task;
+mod terminal;
+mod text_input;
+mod theme;
+mod ui;
+
+pub use action::{Action, Binding, KeyContext, action_for, bindings, footer};
+pub use app::{AfterSave, App, AppPaths, Effect, Message, Popup, SaveOrigin, SaveRequest, Screen};
+pub use dialog::{Answer, Dialog, Question};
+pub use editor::{Editor, Pane, Slot};
+pub use profile::{Glyphs, Profile, ProfileChoice, TerminalFacts};
+pub use task::{Stores, perform};
+pub use ui::{MIN_HEIGHT, MIN_WIDTH};
+
+use crate::store::Locations;
+
+/// Opens the TUI on `locations` until the person quits.
+pub fn run(locations: &Locations, choice: ProfileChoice) -> anyhow::Result<()> {
+    let profile = Profile::detect(choice);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    runtime.block_on(runtime::run(locations.clone(), profile))
+}

@@ -1,0 +1,358 @@
+//! Every key the TUI answers to, as one `Action` enum and one binding table per view.
+//! The same table decides what a key does, what the footer shows and what `?` lists,
+//! so a key cannot be shown without working, nor work without being listed.
+//!
+//! Adding an action (the OAuth issue's "authorize", the delivery issue's "verify"):
+//! add a variant with its description, a `Binding` in the views where it applies, and
+//! the arm in that view's `handle_action`, which returns the `Effect` that starts the
+//! background work. Until then no key is bound to them.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Action {
+    Quit,
+    Interrupt,
+    Redraw,
+    Help,
+    Up,
+    Down,
+    PageUp,
+    PageDown,
+    First,
+    Last,
+    Open,
+    New,
+    Delete,
+    ToggleEnabled,
+    Filter,
+    Sort,
+    Reload,
+    ClearFilter,
+    AcceptFilter,
+    Back,
+    NextField,
+    PreviousField,
+    NextPane,
+    PreviousPane,
+    NextOption,
+    PreviousOption,
+    Activate,
+    Save,
+    Leave,
+    Reveal,
+    RemoveRow,
+    ExternalEditor,
+    NextButton,
+    PreviousButton,
+    Press,
+    Cancel,
+    CloseHelp,
+}
+
+impl Action {
+    pub fn describe(self) -> &'static str {
+        match self {
+            Action::Quit => "quit (asks first when there are unsaved edits)",
+            Action::Interrupt => "quit from anywhere (asks first when there are unsaved edits)",
+            Action::Redraw => "redraw the whole screen",
+            Action::Help => "show this help",
+            Action::Up => "move up",
+            Action::Down => "move down",
+            Action::PageUp => "one page up",
+            Action::PageDown => "one page down",
+            Action::First => "first row",
+            Action::Last => "last row",
+            Action::Open => "edit the selected integration",
+            Action::New => "new integration",
+            Action::Delete => "delete the selected integration (asks first)",
+            Action::ToggleEnabled => "enable or disable the selected integration",
+            Action::Filter => "filter by name, host, method or authentication",
+            Action::Sort => "change the sort column",
+            Action::Reload => "reload from disk",
+            Action::ClearFilter => "clear the filter",
+            Action::AcceptFilter => "keep the filter and go back to the list",
+            Action::Back => "back",
+            Action::NextField => "next field",
+            Action::PreviousField => "previous field (Shift-Tab arrives as Alt-Tab on the console)",
+            Action::NextPane => "next pane",
+            Action::PreviousPane => "previous pane",
+            Action::NextOption => "next choice of a choice field",
+            Action::PreviousOption => "previous choice of a choice field",
+            Action::Activate => "press the focused button, add a header row",
+            Action::Save => "save (the Save button does the same)",
+            Action::Leave => "close the editor (asks first when there are unsaved edits)",
+            Action::Reveal => "show or mask secrets",
+            Action::RemoveRow => "remove the focused header row or the certificate",
+            Action::ExternalEditor => "edit the content sample in $VISUAL / $EDITOR",
+            Action::NextButton => "next button",
+            Action::PreviousButton => "previous button",
+            Action::Press => "press the focused button",
+            Action::Cancel => "cancel",
+            Action::CloseHelp => "close help",
+        }
+    }
+}
+
+/// The screens that take keys, each with its own table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum KeyContext {
+    List,
+    Filter,
+    Chooser,
+    Editor,
+    Dialog,
+    Help,
+}
+
+impl KeyContext {
+    pub fn title(self) -> &'static str {
+        match self {
+            KeyContext::List => "Integrations list",
+            KeyContext::Filter => "Filter",
+            KeyContext::Chooser => "New integration: type",
+            KeyContext::Editor => "Integration editor",
+            KeyContext::Dialog => "Question",
+            KeyContext::Help => "Help",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct Key {
+    pub code: KeyCode,
+    pub modifiers: KeyModifiers,
+}
+
+const fn plain(code: KeyCode) -> Key {
+    Key {
+        code,
+        modifiers: KeyModifiers::NONE,
+    }
+}
+
+const fn ch(c: char) -> Key {
+    plain(KeyCode::Char(c))
+}
+
+const fn ctrl(c: char) -> Key {
+    Key {
+        code: KeyCode::Char(c),
+        modifiers: KeyModifiers::CONTROL,
+    }
+}
+
+const fn alt(code: KeyCode) -> Key {
+    Key {
+        code,
+        modifiers: KeyModifiers::ALT,
+    }
+}
+
+impl Key {
+    pub fn matches(&self, event: &KeyEvent) -> bool {
+        let mut modifiers = event.modifiers;
+        // Upper-case letters and symbols arrive with SHIFT on some terminals only.
+        if matches!(event.code, KeyCode::Char(_)) {
+            modifiers.remove(KeyModifiers::SHIFT);
+        }
+        if event.code == KeyCode::BackTab {
+            modifiers.remove(KeyModifiers::SHIFT);
+        }
+        let code = match event.code {
+            KeyCode::Char(c) if modifiers.contains(KeyModifiers::CONTROL) => {
+                KeyCode::Char(c.to_ascii_lowercase())
+            }
+            other => other,
+        };
+        code == self.code && modifiers == self.modifiers
+    }
+}
+
+/// One row of a table: the action, its keys, how the footer and help name the keys,
+/// and whether the footer shows it.
+#[derive(Debug, Clone, Copy)]
+pub struct Binding {
+    pub action: Action,
+    pub keys: &'static [Key],
+    pub hint: &'static str,
+    pub footer: Option<&'static str>,
+}
+
+const fn bind(
+    action: Action,
+    keys: &'static [Key],
+    hint: &'static str,
+    footer: Option<&'static str>,
+) -> Binding {
+    Binding {
+        action,
+        keys,
+        hint,
+        footer,
+    }
+}
+
+const INTERRUPT: Binding = bind(Action::Interrupt, &[ctrl('c')], "Ctrl-C", None);
+const REDRAW: Binding = bind(Action::Redraw, &[ctrl('l')], "Ctrl-L", None);
+
+const LIST: &[Binding] = &[
+    bind(Action::Up, &[plain(KeyCode::Up), ch('k')], "Up/k", None),
+    bind(Action::Down, &[plain(KeyCode::Down), ch('j')], "Down/j", None),
+    bind(Action::PageUp, &[plain(KeyCode::PageUp)], "PgUp", None),
+    bind(Action::PageDown, &[plain(KeyCode::PageDown)], "PgDn", None),
+    bind(Action::First, &[plain(KeyCode::Home), ch('g')], "Home/g", None),
+    bind(Action::Last, &[plain(KeyCode::End), ch('G')], "End/G", None),
+    bind(Action::Open, &[plain(KeyCode::Enter)], "Enter", Some("edit")),
+    bind(Action::New, &[ch('n'), ch('+')], "n/+", Some("new")),
+    bind(Action::Delete, &[ch('d'), plain(KeyCode::Delete)], "d/Del", Some("delete")),
+    bind(Action::ToggleEnabled, &[ch(' ')], "Space", Some("on/off")),
+    bind(Action::Filter, &[ch('/')], "/", Some("filter")),
+    bind(Action::Sort, &[ch('s')], "s", Some("sort")),
+    bind(Action::Reload, &[ch('r'), plain(KeyCode::F(5))], "r/F5", None),
+    bind(Action::ClearFilter, &[plain(KeyCode::Esc)], "Esc", None),
+    bind(Action::Help, &[ch('?'), plain(KeyCode::F(1))], "?/F1", Some("help")),
+    bind(Action::Quit, &[ch('q')], "q", Some("quit")),
+    INTERRUPT,
+    REDRAW,
+];
+
+const FILTER: &[Binding] = &[
+    bind(Action::AcceptFilter, &[plain(KeyCode::Enter), plain(KeyCode::Down)], "Enter", Some("keep filter")),
+    bind(Action::ClearFilter, &[plain(KeyCode::Esc)], "Esc", Some("clear filter")),
+    bind(Action::Help, &[plain(KeyCode::F(1))], "F1", Some("help")),
+    INTERRUPT,
+    REDRAW,
+];
+
+const CHOOSER: &[Binding] = &[
+    bind(Action::Up, &[plain(KeyCode::Up), ch('k')], "Up/k", None),
+    bind(Action::Down, &[plain(KeyCode::Down), ch('j')], "Down/j", None),
+    bind(Action::Activate, &[plain(KeyCode::Enter)], "Enter", Some("choose")),
+    bind(Action::Back, &[plain(KeyCode::Esc), ch('q')], "Esc/q", Some("back")),
+    bind(Action::Help, &[ch('?'), plain(KeyCode::F(1))], "?/F1", Some("help")),
+    INTERRUPT,
+    REDRAW,
+];
+
+const EDITOR: &[Binding] = &[
+    bind(Action::NextField, &[plain(KeyCode::Tab), plain(KeyCode::Down)], "Tab/Down", Some("next")),
+    bind(
+        Action::PreviousField,
+        &[plain(KeyCode::BackTab), plain(KeyCode::Up), alt(KeyCode::Tab)],
+        "Shift-Tab/Up",
+        None,
+    ),
+    bind(Action::NextPane, &[ctrl('n'), plain(KeyCode::PageDown)], "Ctrl-N/PgDn", Some("pane")),
+    bind(Action::PreviousPane, &[ctrl('p'), plain(KeyCode::PageUp)], "Ctrl-P/PgUp", None),
+    bind(Action::NextOption, &[plain(KeyCode::Right), ch(' ')], "Right/Space", None),
+    bind(Action::PreviousOption, &[plain(KeyCode::Left)], "Left", None),
+    bind(Action::Activate, &[plain(KeyCode::Enter)], "Enter", None),
+    bind(Action::Save, &[ctrl('s'), plain(KeyCode::F(2))], "Ctrl-S/F2", Some("save")),
+    bind(Action::Reveal, &[ctrl('r')], "Ctrl-R", Some("reveal")),
+    bind(Action::RemoveRow, &[ctrl('d')], "Ctrl-D", None),
+    bind(Action::ExternalEditor, &[ctrl('e'), plain(KeyCode::F(4))], "Ctrl-E/F4", None),
+    bind(Action::Leave, &[plain(KeyCode::Esc), plain(KeyCode::F(10))], "Esc/F10", Some("close")),
+    bind(Action::Help, &[plain(KeyCode::F(1)), ch('?')], "F1", Some("help")),
+    INTERRUPT,
+    REDRAW,
+];
+
+const DIALOG: &[Binding] = &[
+    bind(
+        Action::NextButton,
+        &[plain(KeyCode::Right), plain(KeyCode::Tab), ch('l')],
+        "Right/Tab",
+        Some("next button"),
+    ),
+    bind(
+        Action::PreviousButton,
+        &[plain(KeyCode::Left), plain(KeyCode::BackTab), alt(KeyCode::Tab), ch('h')],
+        "Left/Shift-Tab",
+        None,
+    ),
+    bind(Action::Press, &[plain(KeyCode::Enter)], "Enter", Some("press")),
+    bind(Action::Cancel, &[plain(KeyCode::Esc)], "Esc", Some("cancel")),
+    INTERRUPT,
+    REDRAW,
+];
+
+const HELP: &[Binding] = &[
+    bind(
+        Action::CloseHelp,
+        &[plain(KeyCode::Esc), ch('q'), ch('?'), plain(KeyCode::F(1)), plain(KeyCode::Enter)],
+        "Esc/q/?",
+        Some("close help"),
+    ),
+    bind(Action::Up, &[plain(KeyCode::Up), ch('k')], "Up/k", None),
+    bind(Action::Down, &[plain(KeyCode::Down), ch('j')], "Down/j", None),
+    INTERRUPT,
+    REDRAW,
+];
+
+pub fn bindings(context: KeyContext) -> &'static [Binding] {
+    match context {
+        KeyContext::List => LIST,
+        KeyContext::Filter => FILTER,
+        KeyContext::Chooser => CHOOSER,
+        KeyContext::Editor => EDITOR,
+        KeyContext::Dialog => DIALOG,
+        KeyContext::Help => HELP,
+    }
+}
+
+/// The action a key means in a context.
+pub fn action_for(context: KeyContext, key: &KeyEvent) -> Option<Action> {
+    bindings(context)
+        .iter()
+        .find(|binding| binding.keys.iter().any(|k| k.matches(key)))
+        .map(|binding| binding.action)
+}
+
+/// The footer's hints: `key label` pairs.
+pub fn footer(context: KeyContext) -> impl Iterator<Item = (&'static str, &'static str)> {
+    bindings(context).iter().filter_map(|binding| {
+        let label = binding.footer?;
+        Some((binding.hint.split('/').next().unwrap_or(binding.hint), label))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_resolve_in_their_context() {
+        let key = |code| KeyEvent::new(code, KeyModifiers::NONE);
+        assert_eq!(action_for(KeyContext::List, &key(KeyCode::Char('n'))), Some(Action::New));
+        assert_eq!(action_for(KeyContext::List, &key(KeyCode::Char('+'))), Some(Action::New));
+        let shifted_g = KeyEvent::new(KeyCode::Char('G'), KeyModifiers::SHIFT);
+        assert_eq!(action_for(KeyContext::List, &shifted_g), Some(Action::Last));
+        let alt_tab = KeyEvent::new(KeyCode::Tab, KeyModifiers::ALT);
+        assert_eq!(action_for(KeyContext::Editor, &alt_tab), Some(Action::PreviousField));
+        let back_tab = KeyEvent::new(KeyCode::BackTab, KeyModifiers::SHIFT);
+        assert_eq!(action_for(KeyContext::Editor, &back_tab), Some(Action::PreviousField));
+        let ctrl_s = KeyEvent::new(KeyCode::Char('s'), KeyModifiers::CONTROL);
+        assert_eq!(action_for(KeyContext::Editor, &ctrl_s), Some(Action::Save));
+    }
+
+    #[test]
+    fn no_control_key_that_terminals_confuse_is_bound() {
+        for context in [
+            KeyContext::List,
+            KeyContext::Filter,
+            KeyContext::Chooser,
+            KeyContext::Editor,
+            KeyContext::Dialog,
+            KeyContext::Help,
+        ] {
+            for binding in bindings(context) {
+                for key in binding.keys {
+                    let confusing = key.modifiers == KeyModifiers::CONTROL
+                        && matches!(key.code, KeyCode::Char('h' | 'i' | 'm' | '['));
+                    assert!(!confusing, "{:?} in {context:?}", binding.action);
+                }
+            }
+        }
+    }
+}

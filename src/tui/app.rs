@@ -1,0 +1,560 @@
+//! The app: all UI state, updated by terminal events and by messages from background
+//! tasks; every update returns the effects (disk work, the external editor, quitting)
+//! for the runtime to carry out. No I/O happens here, so tests drive it with keys.
+
+use std::path::PathBuf;
+
+use crossterm::event::{Event, KeyEvent, KeyEventKind};
+
+use super::action::{Action, KeyContext, action_for};
+use super::chooser::Chooser;
+use super::dialog::{Answer, Dialog, Question};
+use super::editor::{Editor, EditorRequest};
+use super::help::Help;
+use super::list::ListView;
+use super::profile::Profile;
+use super::theme::Theme;
+use crate::model::Integration;
+use crate::store::{Catalog, StoreError};
+
+/// Work for the runtime; each comes back as a [`Message`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Effect {
+    Load,
+    FindCallbackUrl,
+    Save(SaveRequest),
+    Delete(Integration),
+    ReadCertificate(PathBuf),
+    EditExternally(String),
+    /// Clear the terminal and draw everything again.
+    Redraw,
+    Quit,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SaveRequest {
+    pub original: Option<Integration>,
+    pub integration: Integration,
+    pub origin: SaveOrigin,
+}
+
+/// Who asked for a save, which decides what its result updates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SaveOrigin {
+    Editor(AfterSave),
+    ToggleEnabled,
+}
+
+/// What the editor does once its save succeeded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AfterSave {
+    Stay,
+    Close,
+    Quit,
+}
+
+/// Results of background work.
+#[derive(Debug)]
+pub enum Message {
+    Loaded(Result<Catalog, StoreError>),
+    CallbackUrl(String),
+    Saved {
+        request: SaveRequest,
+        result: Result<Catalog, StoreError>,
+    },
+    Deleted {
+        name: String,
+        result: Result<Catalog, StoreError>,
+    },
+    CertificateRead {
+        path: PathBuf,
+        result: Result<String, String>,
+    },
+    ExternallyEdited(Result<String, String>),
+}
+
+#[derive(Debug, Clone)]
+pub enum Screen {
+    List,
+    Chooser(Chooser),
+    Editor(Box<Editor>),
+}
+
+#[derive(Debug, Clone)]
+pub enum Popup {
+    Help(Help),
+    Dialog(Dialog),
+}
+
+/// Where the app's files are, for the help screen and the empty list.
+#[derive(Debug, Clone)]
+pub struct AppPaths {
+    pub integrations_file: PathBuf,
+    pub log_file: PathBuf,
+}
+
+pub struct App {
+    pub profile: Profile,
+    pub theme: Theme,
+    pub paths: AppPaths,
+    pub catalog: Option<Catalog>,
+    pub callback_url: Option<String>,
+    pub list: ListView,
+    pub screen: Screen,
+    pub popups: Vec<Popup>,
+    pub status: Option<String>,
+    pub quit: bool,
+}
+
+impl App {
+    /// A new app and the effects that start it: load the integrations, find the
+    /// callback URL.
+    pub fn new(profile: Profile, paths: AppPaths) -> (App, Vec<Effect>) {
+        let app = App {
+            profile,
+            theme: Theme::for_profile(profile),
+            paths,
+            catalog: None,
+            callback_url: None,
+            list: ListView::default(),
+            screen: Screen::List,
+            popups: Vec::new(),
+            status: Some("Loading integrations...".into()),
+            quit: false,
+        };
+        (app, vec![Effect::Load, Effect::FindCallbackUrl])
+    }
+
+    pub fn integrations(&self) -> &[Integration] {
+        self.catalog.as_ref().map(|c| c.integrations.as_slice()).unwrap_or(&[])
+    }
+
+    pub fn selected(&self) -> Option<&Integration> {
+        self.list.selected_index().and_then(|index| self.integrations().get(index))
+    }
+
+    /// The view that takes keys now.
+    pub fn key_context(&self) -> KeyContext {
+        match self.popups.last() {
+            Some(Popup::Help(_)) => KeyContext::Help,
+            Some(Popup::Dialog(_)) => KeyContext::Dialog,
+            None => match &self.screen {
+                Screen::List if self.list.filtering => KeyContext::Filter,
+                Screen::List => KeyContext::List,
+                Screen::Chooser(_) => KeyContext::Chooser,
+                Screen::Editor(_) => KeyContext::Editor,
+            },
+        }
+    }
+
+    fn editor_dirty(&self) -> bool {
+        matches!(&self.screen, Screen::Editor(editor) if editor.is_dirty())
+    }
+
+    pub fn handle_event(&mut self, event: Event) -> Vec<Effect> {
+        match event {
+            Event::Key(key) if key.kind != KeyEventKind::Release => self.handle_key(key),
+            Event::Paste(text) => {
+                if self.popups.is_empty() {
+                    match &mut self.screen {
+                        Screen::Editor(editor) => editor.paste(&text),
+                        Screen::List if self.list.filtering => {
+                            self.list.filter.insert_str(&text);
+                            self.refresh_list();
+                        }
+                        _ => {}
+                    }
+                }
+                Vec::new()
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    pub fn handle_key(&mut self, key: KeyEvent) -> Vec<Effect> {
+        let context = self.key_context();
+        if context == KeyContext::Editor
+            && let Screen::Editor(editor) = &mut self.screen
+            && editor.takes_key_first(&key)
+        {
+            return Vec::new();
+        }
+        let action = action_for(context, &key);
+        match action {
+            Some(Action::Redraw) => return vec![Effect::Redraw],
+            Some(Action::Interrupt) => return self.quit_requested(),
+            _ => {}
+        }
+        match context {
+            KeyContext::Help => self.help_key(action),
+            KeyContext::Dialog => self.dialog_key(action),
+            KeyContext::Filter => self.filter_key(action, &key),
+            KeyContext::List => self.list_key(action),
+            KeyContext::Chooser => self.chooser_key(action),
+            KeyContext::Editor => self.editor_key(action, &key),
+        }
+    }
+
+    fn quit_requested(&mut self) -> Vec<Effect> {
+        if self.editor_dirty() {
+            if !self.popups.iter().any(|p| matches!(p, Popup::Dialog(d) if d.question == Question::DiscardAndQuit)) {
+                let name = self.editing_name();
+                self.popups.push(Popup::Dialog(Dialog::unsaved(&name, true)));
+            }
+            return Vec::new();
+        }
+        self.quit = true;
+        vec![Effect::Quit]
+    }
+
+    fn editing_name(&self) -> String {
+        match &self.screen {
+            Screen::Editor(editor) => editor.original.as_ref().map(|o| o.name.clone()).unwrap_or_default(),
+            _ => String::new(),
+        }
+    }
+
+    fn help_key(&mut self, action: Option<Action>) -> Vec<Effect> {
+        if let Some(Popup::Help(help)) = self.popups.last_mut() {
+            match action {
+                Some(Action::CloseHelp) => {
+                    self.popups.pop();
+                }
+                Some(Action::Up) => help.scroll_by(-1),
+                Some(Action::Down) => help.scroll_by(1),
+                _ => {}
+            }
+        }
+        Vec::new()
+    }
+
+    fn dialog_key(&mut self, action: Option<Action>) -> Vec<Effect> {
+        let Some(Popup::Dialog(dialog)) = self.popups.last_mut() else { return Vec::new() };
+        let answer = match action {
+            Some(Action::NextButton) => {
+                dialog.next();
+                return Vec::new();
+            }
+            Some(Action::PreviousButton) => {
+                dialog.previous();
+                return Vec::new();
+            }
+            Some(Action::Press) => dialog.answer(),
+            Some(Action::Cancel) => Answer::Cancel,
+            _ => return Vec::new(),
+        };
+        let question = dialog.question.clone();
+        self.popups.pop();
+        self.answer(question, answer)
+    }
+
+    fn answer(&mut self, question: Question, answer: Answer) -> Vec<Effect> {
+        match (question, answer) {
+            (Question::Delete(integration), Answer::Delete) => {
+                self.status = Some(format!("Deleting `{}`...", integration.name));
+                vec![Effect::Delete(integration)]
+            }
+            (Question::DiscardAndClose, Answer::Discard) => {
+                self.close_editor();
+                Vec::new()
+            }
+            (Question::DiscardAndQuit, Answer::Discard) => {
+                self.quit = true;
+                vec![Effect::Quit]
+            }
+            (Question::DiscardAndClose, Answer::Save) => self.editor_save(AfterSave::Close),
+            (Question::DiscardAndQuit, Answer::Save) => self.editor_save(AfterSave::Quit),
+            (Question::Conflict, Answer::Reload) => {
+                self.close_editor();
+                self.status = Some("Reloading...".into());
+                vec![Effect::Load]
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    fn filter_key(&mut self, action: Option<Action>, key: &KeyEvent) -> Vec<Effect> {
+        match action {
+            Some(Action::AcceptFilter) => self.list.filtering = false,
+            Some(Action::ClearFilter) => {
+                self.list.filtering = false;
+                self.list.filter = Default::default();
+                self.refresh_list();
+            }
+            Some(Action::Help) => self.popups.push(Popup::Help(Help::new(KeyContext::Filter))),
+            _ => {
+                if self.list.type_filter(key) {
+                    self.refresh_list();
+                }
+            }
+        }
+        Vec::new()
+    }
+
+    /// Recomputes the list rows, keeping the selected integration selected.
+    pub fn refresh_list(&mut self) {
+        let keep = self.selected().map(|i| i.name.clone());
+        let integrations = self.catalog.as_ref().map(|c| c.integrations.as_slice()).unwrap_or(&[]);
+        self.list.refresh(integrations, keep.as_deref());
+    }
+
+    fn list_key(&mut self, action: Option<Action>) -> Vec<Effect> {
+        let Some(action) = action else { return Vec::new() };
+        match action {
+            Action::Up => self.list.move_by(-1),
+            Action::Down => self.list.move_by(1),
+            Action::PageUp => self.list.move_by(-self.list.page_size()),
+            Action::PageDown => self.list.move_by(self.list.page_size()),
+            Action::First => self.list.first(),
+            Action::Last => self.list.last(),
+            Action::Filter => self.list.filtering = true,
+            Action::ClearFilter => {
+                self.list.filter = Default::default();
+                self.refresh_list();
+            }
+            Action::Sort => {
+                self.list.next_sort();
+                self.refresh_list();
+                self.status = Some(format!("Sorted by {}", self.list.sort().label()));
+            }
+            Action::Reload => {
+                self.status = Some("Reloading...".into());
+                return vec![Effect::Load];
+            }
+            Action::New => {
+                if self.catalog.is_some() {
+                    self.screen = Screen::Chooser(Chooser::default());
+                }
+            }
+            Action::Open => {
+                if let Some(integration) = self.selected().cloned() {
+                    self.open_editor(Some(integration.clone()), &integration, "Webhook");
+                }
+            }
+            Action::Delete => {
+                if let Some(integration) = self.selected().cloned() {
+                    self.popups.push(Popup::Dialog(Dialog::delete(integration)));
+                }
+            }
+            Action::ToggleEnabled => {
+                if let Some(original) = self.selected().cloned() {
+                    let mut integration = original.clone();
+                    integration.enabled = !integration.enabled;
+                    return vec![Effect::Save(SaveRequest {
+                        original: Some(original),
+                        integration,
+                        origin: SaveOrigin::ToggleEnabled,
+                    })];
+                }
+            }
+            Action::Help => self.popups.push(Popup::Help(Help::new(KeyContext::List))),
+            Action::Quit => return self.quit_requested(),
+            _ => {}
+        }
+        Vec::new()
+    }
+
+    fn chooser_key(&mut self, action: Option<Action>) -> Vec<Effect> {
+        let Screen::Chooser(chooser) = &mut self.screen else { return Vec::new() };
+        match action {
+            Some(Action::Up) => chooser.move_by(-1),
+            Some(Action::Down) => chooser.move_by(1),
+            Some(Action::Activate) => {
+                let kind = chooser.chosen();
+                let template = (kind.template)();
+                self.open_editor(None, &template, kind.name);
+            }
+            Some(Action::Back) => self.screen = Screen::List,
+            Some(Action::Help) => self.popups.push(Popup::Help(Help::new(KeyContext::Chooser))),
+            _ => {}
+        }
+        Vec::new()
+    }
+
+    fn open_editor(&mut self, original: Option<Integration>, integration: &Integration, type_name: &'static str) {
+        let others = self.other_names(original.as_ref());
+        self.screen = Screen::Editor(Box::new(Editor::new(original, integration, type_name, others)));
+        self.status = None;
+    }
+
+    fn other_names(&self, original: Option<&Integration>) -> Vec<String> {
+        self.integrations()
+            .iter()
+            .filter(|i| original.is_none_or(|o| !crate::model::names_match(&o.name, &i.name)))
+            .map(|i| i.name.clone())
+            .collect()
+    }
+
+    fn close_editor(&mut self) {
+        self.screen = Screen::List;
+        self.refresh_list();
+    }
+
+    fn editor_key(&mut self, action: Option<Action>, key: &KeyEvent) -> Vec<Effect> {
+        let Screen::Editor(editor) = &mut self.screen else { return Vec::new() };
+        let request = match action {
+            Some(action) => editor.handle_action(action),
+            None => {
+                editor.type_key(key);
+                None
+            }
+        };
+        match request {
+            None => Vec::new(),
+            Some(EditorRequest::Close) => {
+                if editor.is_dirty() {
+                    let name = self.editing_name();
+                    self.popups.push(Popup::Dialog(Dialog::unsaved(&name, false)));
+                } else {
+                    self.close_editor();
+                }
+                Vec::new()
+            }
+            Some(EditorRequest::Save { original, integration }) => {
+                self.status = Some(format!("Saving `{}`...", integration.name));
+                vec![Effect::Save(SaveRequest {
+                    original,
+                    integration,
+                    origin: SaveOrigin::Editor(AfterSave::Stay),
+                })]
+            }
+            Some(EditorRequest::ReadCertificate(path)) => vec![Effect::ReadCertificate(path)],
+            Some(EditorRequest::EditExternally(text)) => vec![Effect::EditExternally(text)],
+            Some(EditorRequest::Help) => {
+                self.popups.push(Popup::Help(Help::new(KeyContext::Editor)));
+                Vec::new()
+            }
+        }
+    }
+
+    /// Save from the unsaved-edits question: on success the editor closes (or the app
+    /// quits, when that was the question).
+    fn editor_save(&mut self, then: AfterSave) -> Vec<Effect> {
+        let Screen::Editor(editor) = &mut self.screen else { return Vec::new() };
+        match editor.handle_action(Action::Save) {
+            Some(EditorRequest::Save { original, integration }) => {
+                vec![Effect::Save(SaveRequest {
+                    original,
+                    integration,
+                    origin: SaveOrigin::Editor(then),
+                })]
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    pub fn handle_message(&mut self, message: Message) -> Vec<Effect> {
+        match message {
+            Message::Loaded(Ok(catalog)) => {
+                self.status = Some(format!("{} integration(s) loaded", catalog.integrations.len()));
+                self.set_catalog(catalog);
+            }
+            Message::Loaded(Err(error)) => {
+                tracing::error!(%error, "loading integrations failed");
+                self.status = Some("The integrations file could not be read".into());
+                self.popups.push(Popup::Dialog(Dialog::error("Cannot read the integrations", error.to_string())));
+            }
+            Message::CallbackUrl(url) => self.callback_url = Some(url),
+            Message::Saved { request, result } => return self.saved(request, result),
+            Message::Deleted { name, result } => match result {
+                Ok(catalog) => {
+                    self.status = Some(format!("Deleted `{name}`"));
+                    self.set_catalog(catalog);
+                }
+                Err(StoreError::Conflict(message)) => {
+                    self.popups.push(Popup::Dialog(Dialog::conflict(&message)));
+                }
+                Err(error) => self.popups.push(Popup::Dialog(Dialog::error("Not deleted", error.to_string()))),
+            },
+            Message::CertificateRead { path, result } => {
+                if let Screen::Editor(editor) = &mut self.screen {
+                    match result {
+                        Ok(text) => {
+                            editor.certificate_loaded(text);
+                            self.status = Some(format!("Certificate read from {}", path.display()));
+                        }
+                        Err(error) => self.popups.push(Popup::Dialog(Dialog::error(
+                            "Cannot read the certificate",
+                            format!("{}: {error}", path.display()),
+                        ))),
+                    }
+                }
+            }
+            Message::ExternallyEdited(result) => {
+                if let Screen::Editor(editor) = &mut self.screen {
+                    match result {
+                        Ok(text) => editor.set_content(&text),
+                        Err(error) => self.popups.push(Popup::Dialog(Dialog::error("The editor failed", error))),
+                    }
+                }
+                return vec![Effect::Redraw];
+            }
+        }
+        Vec::new()
+    }
+
+    fn set_catalog(&mut self, catalog: Catalog) {
+        let keep = self.selected().map(|i| i.name.clone());
+        self.list.refresh(&catalog.integrations, keep.as_deref());
+        self.catalog = Some(catalog);
+    }
+
+    fn saved(&mut self, request: SaveRequest, result: Result<Catalog, StoreError>) -> Vec<Effect> {
+        let name = request.integration.name.clone();
+        match (request.origin, result) {
+            (origin, Ok(catalog)) => {
+                let stored = catalog.get(&name).cloned();
+                let others = self.catalog_names_except(&catalog, &name);
+                // Select what was just saved, so that the list shows it on return.
+                self.list.refresh(&catalog.integrations, Some(&name));
+                self.catalog = Some(catalog);
+                self.status = Some(match origin {
+                    SaveOrigin::ToggleEnabled if request.integration.enabled => format!("Enabled `{name}`"),
+                    SaveOrigin::ToggleEnabled => format!("Disabled `{name}`"),
+                    SaveOrigin::Editor(_) => format!("Saved `{name}`"),
+                });
+                if let (SaveOrigin::Editor(then), Screen::Editor(editor)) = (origin, &mut self.screen) {
+                    if let Some(stored) = stored {
+                        editor.saved(stored, others);
+                    }
+                    match then {
+                        AfterSave::Stay => {}
+                        AfterSave::Close => self.close_editor(),
+                        AfterSave::Quit => {
+                            self.quit = true;
+                            return vec![Effect::Quit];
+                        }
+                    }
+                }
+            }
+            (origin, Err(error)) => {
+                if let Screen::Editor(editor) = &mut self.screen {
+                    editor.saving = false;
+                }
+                tracing::warn!(%error, integration = %name, "save refused");
+                self.status = Some(format!("Not saved: `{name}`"));
+                match error {
+                    StoreError::Conflict(message) => {
+                        self.popups.push(Popup::Dialog(Dialog::conflict(&message)))
+                    }
+                    StoreError::Invalid(errors) if matches!(origin, SaveOrigin::Editor(_)) => {
+                        if let Screen::Editor(editor) = &mut self.screen {
+                            editor.show_errors(&errors);
+                        }
+                    }
+                    other => self.popups.push(Popup::Dialog(Dialog::error("Not saved", other.to_string()))),
+                }
+            }
+        }
+        Vec::new()
+    }
+
+    fn catalog_names_except(&self, catalog: &Catalog, name: &str) -> Vec<String> {
+        catalog
+            .integrations
+            .iter()
+            .filter(|i| !crate::model::names_match(&i.name, name))
+            .map(|i| i.name.clone())
+            .collect()
+    }
+}

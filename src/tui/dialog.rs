@@ -1,0 +1,167 @@
+//! Questions and error messages over the current screen. A destructive question names
+//! the object and the consequence, labels its button with the verb, and focuses the
+//! harmless answer first.
+
+use ratatui::Frame;
+use ratatui::layout::{Alignment, Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+
+use super::profile::Profile;
+use super::theme::Theme;
+use crate::model::Integration;
+
+/// What a dialog is about, and so what its answers do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Question {
+    Delete(Integration),
+    /// Unsaved edits and the person asked to close the editor.
+    DiscardAndClose,
+    /// Unsaved edits and the person asked to quit.
+    DiscardAndQuit,
+    /// A save was refused: another session changed the file.
+    Conflict,
+    /// Something failed; the only answer is OK.
+    Error,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Answer {
+    Cancel,
+    Delete,
+    Discard,
+    Save,
+    Reload,
+    Ok,
+}
+
+#[derive(Debug, Clone)]
+pub struct Dialog {
+    pub question: Question,
+    pub title: String,
+    pub message: String,
+    pub buttons: Vec<(&'static str, Answer)>,
+    pub focused: usize,
+}
+
+impl Dialog {
+    pub fn delete(integration: Integration) -> Dialog {
+        Dialog {
+            title: "Delete integration".into(),
+            message: format!(
+                "Delete the integration `{}`?\n\nIts settings, secrets and certificate are removed \
+                 from this appliance. This cannot be undone.",
+                integration.name
+            ),
+            question: Question::Delete(integration),
+            buttons: vec![("Cancel", Answer::Cancel), ("Delete", Answer::Delete)],
+            focused: 0,
+        }
+    }
+
+    pub fn unsaved(name: &str, quitting: bool) -> Dialog {
+        let what = if name.is_empty() { "the new integration".to_string() } else { format!("`{name}`") };
+        let (question, title, verb) = if quitting {
+            (Question::DiscardAndQuit, "Quit with unsaved edits?", "quit")
+        } else {
+            (Question::DiscardAndClose, "Unsaved edits", "close the editor")
+        };
+        Dialog {
+            question,
+            title: title.into(),
+            message: format!(
+                "Your edits to {what} are not saved.\n\nSave them, discard them and {verb}, or keep editing."
+            ),
+            buttons: vec![
+                ("Keep editing", Answer::Cancel),
+                ("Save", Answer::Save),
+                ("Discard", Answer::Discard),
+            ],
+            focused: 0,
+        }
+    }
+
+    pub fn conflict(message: &str) -> Dialog {
+        Dialog {
+            question: Question::Conflict,
+            title: "Changed by another session".into(),
+            message: format!(
+                "Not saved: {message}.\n\nReload to see the other change (your edits here are \
+                 discarded), or keep editing and copy what you need first."
+            ),
+            buttons: vec![("Keep editing", Answer::Cancel), ("Reload", Answer::Reload)],
+            focused: 0,
+        }
+    }
+
+    pub fn error(title: &str, message: impl Into<String>) -> Dialog {
+        Dialog {
+            question: Question::Error,
+            title: title.into(),
+            message: message.into(),
+            buttons: vec![("OK", Answer::Ok)],
+            focused: 0,
+        }
+    }
+
+    pub fn next(&mut self) {
+        self.focused = (self.focused + 1).min(self.buttons.len() - 1);
+    }
+
+    pub fn previous(&mut self) {
+        self.focused = self.focused.saturating_sub(1);
+    }
+
+    pub fn answer(&self) -> Answer {
+        self.buttons.get(self.focused).map(|(_, answer)| *answer).unwrap_or(Answer::Cancel)
+    }
+
+    pub fn render(&self, frame: &mut Frame, area: Rect, theme: &Theme, profile: Profile) {
+        let width = area.width.min(64);
+        let text_width = usize::from(width.saturating_sub(4)).max(1);
+        let text_lines: usize = self
+            .message
+            .split('\n')
+            .map(|line| line.len().div_ceil(text_width).max(1))
+            .sum();
+        let height = (text_lines as u16 + 5).min(area.height);
+        let popup = centered(area, width, height);
+        frame.render_widget(Clear, popup);
+        let style = if self.question == Question::Error { theme.error } else { theme.border_focused };
+        let block = Block::default()
+            .borders(Borders::ALL)
+            .border_set(profile.border_set())
+            .border_style(style)
+            .title(Span::styled(format!(" {} ", self.title), theme.title));
+        let inner = block.inner(popup);
+        frame.render_widget(block, popup);
+        let [text, _, buttons] =
+            Layout::vertical([Constraint::Fill(1), Constraint::Length(1), Constraint::Length(1)])
+                .areas(inner.inner(ratatui::layout::Margin::new(1, 0)));
+        frame.render_widget(
+            Paragraph::new(self.message.as_str()).style(theme.text).wrap(Wrap { trim: false }),
+            text,
+        );
+        let mut spans = Vec::new();
+        for (index, (label, _)) in self.buttons.iter().enumerate() {
+            if index > 0 {
+                spans.push(Span::raw("  "));
+            }
+            let style = if index == self.focused { theme.button_focused } else { theme.button };
+            spans.push(Span::styled(format!("[ {label} ]"), style));
+        }
+        frame.render_widget(Line::from(spans).alignment(Alignment::Center), buttons);
+    }
+}
+
+/// A `width` x `height` rectangle in the middle of `area`, clamped to it.
+pub fn centered(area: Rect, width: u16, height: u16) -> Rect {
+    let width = width.min(area.width);
+    let height = height.min(area.height);
+    Rect::new(
+        area.x + (area.width - width) / 2,
+        area.y + (area.height - height) / 2,
+        width,
+        height,
+    )
+}

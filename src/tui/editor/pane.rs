@@ -1,0 +1,223 @@
+//! The editor's panes (the portal's tabs) and the focusable slots of each.
+
+use crate::model::{AuthKind, Field};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Pane {
+    Settings,
+    Authentication,
+    Certificate,
+    ContentSample,
+}
+
+impl Pane {
+    pub const ALL: [Pane; 4] = [
+        Pane::Settings,
+        Pane::Authentication,
+        Pane::Certificate,
+        Pane::ContentSample,
+    ];
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Pane::Settings => "SETTINGS",
+            Pane::Authentication => "AUTHENTICATION",
+            Pane::Certificate => "CERTIFICATE",
+            Pane::ContentSample => "CONTENT SAMPLE",
+        }
+    }
+
+    fn index(self) -> usize {
+        Pane::ALL.iter().position(|&pane| pane == self).unwrap_or(0)
+    }
+
+    pub fn next(self) -> Pane {
+        Pane::ALL[(self.index() + 1) % Pane::ALL.len()]
+    }
+
+    pub fn previous(self) -> Pane {
+        Pane::ALL[(self.index() + Pane::ALL.len() - 1) % Pane::ALL.len()]
+    }
+
+    /// The pane a field is edited on.
+    pub fn of(field: Field) -> Pane {
+        match field {
+            Field::Name
+            | Field::Url
+            | Field::RetryInterval
+            | Field::HttpMethod
+            | Field::HttpHeaders
+            | Field::Enabled => Pane::Settings,
+            Field::Certificate => Pane::Certificate,
+            Field::ContentSample => Pane::ContentSample,
+            _ => Pane::Authentication,
+        }
+    }
+}
+
+/// Something on a pane that takes the focus.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Slot {
+    /// A text or choice field, parsed through `model::set_field`.
+    Field(Field),
+    HeaderName(usize),
+    HeaderValue(usize),
+    AddHeader,
+    CertificatePath,
+    RemoveCertificate,
+    Content,
+    Save,
+    Close,
+}
+
+impl Slot {
+    /// The field whose error belongs to this slot.
+    pub fn field(self) -> Option<Field> {
+        match self {
+            Slot::Field(field) => Some(field),
+            Slot::HeaderName(_) | Slot::HeaderValue(_) | Slot::AddHeader => {
+                Some(Field::HttpHeaders)
+            }
+            Slot::CertificatePath | Slot::RemoveCertificate => Some(Field::Certificate),
+            Slot::Content => Some(Field::ContentSample),
+            Slot::Save | Slot::Close => None,
+        }
+    }
+
+    pub fn is_text(self, field_is_choice: impl Fn(Field) -> bool) -> bool {
+        match self {
+            Slot::Field(field) => !field_is_choice(field),
+            Slot::HeaderName(_) | Slot::HeaderValue(_) | Slot::CertificatePath | Slot::Content => {
+                true
+            }
+            Slot::AddHeader | Slot::RemoveCertificate | Slot::Save | Slot::Close => false,
+        }
+    }
+}
+
+pub const SETTINGS_FIELDS: [Field; 5] = [
+    Field::Name,
+    Field::Url,
+    Field::RetryInterval,
+    Field::HttpMethod,
+    Field::Enabled,
+];
+
+pub const BASIC_FIELDS: [Field; 2] = [Field::Username, Field::Password];
+
+pub const OAUTH_FIELDS: [Field; 8] = [
+    Field::ClientId,
+    Field::ClientSecret,
+    Field::TokenUrl,
+    Field::AuthorizeUrl,
+    Field::Audience,
+    Field::Scope,
+    Field::ApiType,
+    Field::ClientAuthentication,
+];
+
+/// The fields of an authentication kind, in screen order.
+pub fn auth_fields(kind: AuthKind) -> &'static [Field] {
+    match kind {
+        AuthKind::None => &[],
+        AuthKind::Basic => &BASIC_FIELDS,
+        AuthKind::OAuth => &OAUTH_FIELDS,
+    }
+}
+
+/// The slots of a pane, in focus order. The Save and Close buttons end every pane.
+pub fn slots(pane: Pane, kind: AuthKind, headers: usize, has_certificate: bool) -> Vec<Slot> {
+    let mut slots = Vec::new();
+    match pane {
+        Pane::Settings => {
+            slots.extend(SETTINGS_FIELDS.map(Slot::Field));
+            for row in 0..headers {
+                slots.push(Slot::HeaderName(row));
+                slots.push(Slot::HeaderValue(row));
+            }
+            slots.push(Slot::AddHeader);
+        }
+        Pane::Authentication => {
+            slots.push(Slot::Field(Field::Authentication));
+            slots.extend(auth_fields(kind).iter().copied().map(Slot::Field));
+        }
+        Pane::Certificate => {
+            slots.push(Slot::CertificatePath);
+            if has_certificate {
+                slots.push(Slot::RemoveCertificate);
+            }
+        }
+        Pane::ContentSample => slots.push(Slot::Content),
+    }
+    slots.push(Slot::Save);
+    slots.push(Slot::Close);
+    slots
+}
+
+/// The choices of a choice field: the text `set_field` takes, and what the screen
+/// shows. `None` for text fields.
+pub fn choices(field: Field) -> Option<&'static [(&'static str, &'static str)]> {
+    const METHODS: &[(&str, &str)] = &[
+        ("", "(empty: POST)"),
+        ("GET", "GET"),
+        ("POST", "POST"),
+        ("PUT", "PUT"),
+        ("PATCH", "PATCH"),
+        ("DELETE", "DELETE"),
+    ];
+    const ENABLED: &[(&str, &str)] = &[("yes", "yes"), ("no", "no")];
+    const AUTH: &[(&str, &str)] = &[("none", "None"), ("basic", "Basic"), ("oauth", "OAuth")];
+    const API_TYPES: &[(&str, &str)] = &[
+        ("application/x-www-form-urlencoded", "application/x-www-form-urlencoded"),
+        ("application/json", "application/json"),
+    ];
+    const CLIENT_AUTH: &[(&str, &str)] = &[
+        ("", "(default: follows the API type)"),
+        ("body", "secret in body"),
+        ("basic", "HTTP Basic"),
+    ];
+    match field {
+        Field::HttpMethod => Some(METHODS),
+        Field::Enabled => Some(ENABLED),
+        Field::Authentication => Some(AUTH),
+        Field::ApiType => Some(API_TYPES),
+        Field::ClientAuthentication => Some(CLIENT_AUTH),
+        _ => None,
+    }
+}
+
+/// The one-line help under a focused slot.
+pub fn help(slot: Slot) -> &'static str {
+    match slot {
+        Slot::Field(field) => match field {
+            Field::Name => "Descriptive name of the integration (required, unique).",
+            Field::Url => "Where webhook data is sent: http:// or https:// (required).",
+            Field::RetryInterval => "Seconds between delivery retries, 1-86400 (empty: 60).",
+            Field::HttpMethod => "Left/Right or Space to choose; empty means POST.",
+            Field::Enabled => "Left/Right or Space: a disabled integration gets no events.",
+            Field::Authentication => "Left/Right or Space: None, Basic or OAuth 2.0.",
+            Field::Username => "HTTP Basic user name (no `:`).",
+            Field::Password => "Required for Basic. Ctrl-R shows or masks it.",
+            Field::ClientId => "Client ID of the OAuth app at the third party.",
+            Field::ClientSecret => "Client secret of the OAuth app. Ctrl-R shows or masks it.",
+            Field::TokenUrl => "The third party's OAuth token URL (https://).",
+            Field::AuthorizeUrl => "The third party's OAuth authorize URL (https://).",
+            Field::Audience => "Optional: check whether the third party requires it.",
+            Field::Scope => "Optional, space separated: check the third party's docs.",
+            Field::ApiType => "How token requests carry their parameters: form or JSON body.",
+            Field::ClientAuthentication => "Where the client secret goes in token requests.",
+            _ => "",
+        },
+        Slot::HeaderName(_) | Slot::HeaderValue(_) => {
+            "Extra HTTP header sent with every delivery. Ctrl-D removes the row."
+        }
+        Slot::AddHeader => "Enter adds an HTTP header row.",
+        Slot::CertificatePath => {
+            "Path of a PEM file, Enter loads it; or paste the PEM text into the terminal."
+        }
+        Slot::RemoveCertificate => "Enter (or Ctrl-D) removes the uploaded certificate.",
+        Slot::Content => "Sent by VERIFY. Type here, paste, or Ctrl-E/F4 for $VISUAL/$EDITOR.",
+        Slot::Save => "Enter saves (Ctrl-S or F2 do the same).",
+        Slot::Close => "Enter closes the editor (asks first when there are unsaved edits).",
+    }
+}

@@ -1,0 +1,325 @@
+//! Drawing the editor: the tab bar, the focused pane as a form, the buttons.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Position, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph};
+use time::OffsetDateTime;
+use time::macros::format_description;
+
+use super::pane::{self, Pane, Slot};
+use super::Editor;
+use crate::model::{AuthKind, Field};
+use crate::tui::form::{self, FormRow, Note};
+use crate::tui::profile::Profile;
+use crate::tui::theme::Theme;
+
+/// What the editor needs from the app to draw itself.
+pub struct EditorContext<'a> {
+    pub theme: &'a Theme,
+    pub profile: Profile,
+    pub callback_url: Option<&'a str>,
+}
+
+impl Editor {
+    /// Draws the editor in `area`; returns the cursor position of the focused box.
+    pub fn render(&self, frame: &mut Frame, area: Rect, context: &EditorContext) -> Option<Position> {
+        let theme = context.theme;
+        let block = Block::default()
+            .borders(Borders::ALL)
+            .border_set(context.profile.border_set())
+            .border_style(theme.border_focused)
+            .title(Span::styled(format!(" {} ", self.title()), theme.title));
+        let inner = block.inner(area);
+        frame.render_widget(block, area);
+        let [tabs, _, body, buttons] = Layout::vertical([
+            Constraint::Length(1),
+            Constraint::Length(1),
+            Constraint::Fill(1),
+            Constraint::Length(1),
+        ])
+        .areas(inner);
+        frame.render_widget(self.tab_line(context), tabs);
+        frame.render_widget(self.button_line(context), buttons);
+        let rows = match self.pane {
+            Pane::Settings => self.settings_rows(body, theme),
+            Pane::Authentication => self.authentication_rows(body, context),
+            Pane::Certificate => self.certificate_rows(body, context),
+            Pane::ContentSample => return self.render_content(frame, body, context),
+        };
+        form::render(&rows, body, frame.buffer_mut(), theme)
+    }
+
+    fn tab_line(&self, context: &EditorContext) -> Line<'static> {
+        let theme = context.theme;
+        let mut spans = vec![Span::raw(" ")];
+        for (index, pane) in Pane::ALL.into_iter().enumerate() {
+            if index > 0 {
+                spans.push(Span::styled(format!(" {} ", context.profile.separator()), theme.hint));
+            }
+            let has_error = self.errors.keys().any(|field| Pane::of(*field) == pane);
+            let title = if has_error {
+                format!("{} (!)", pane.title())
+            } else {
+                pane.title().to_string()
+            };
+            let style = if pane == self.pane { theme.selection } else { theme.text };
+            spans.push(Span::styled(format!(" {title} "), style));
+        }
+        Line::from(spans)
+    }
+
+    fn button_line(&self, context: &EditorContext) -> Line<'static> {
+        let theme = context.theme;
+        let focused = self.focused();
+        let button = |label: &str, slot: Slot| {
+            let style = if focused == slot { theme.button_focused } else { theme.button };
+            Span::styled(format!("[ {label} ]"), style)
+        };
+        let state = if self.saving {
+            Span::styled("Saving...", theme.warning)
+        } else if self.error_count() > 0 {
+            Span::styled(
+                format!("{} field(s) need attention", self.error_count()),
+                theme.error,
+            )
+        } else if self.dirty {
+            Span::styled("unsaved changes", theme.warning)
+        } else {
+            Span::styled("no unsaved changes", theme.hint)
+        };
+        Line::from(vec![
+            Span::raw(" "),
+            button("Save", Slot::Save),
+            Span::raw("  "),
+            button("Close", Slot::Close),
+            Span::raw("   "),
+            state,
+        ])
+    }
+
+    /// The note under a row: the focused slot's error or help; an unfocused slot shows
+    /// the error of its field when no other slot of that field is focused.
+    fn note(&self, slot: Slot, anchor: bool) -> Option<Note> {
+        let focused = self.focused();
+        let error = slot.field().and_then(|field| self.error_for(field));
+        if focused == slot {
+            return Some(match error {
+                Some(message) => Note::Error(message.to_string()),
+                None => Note::Help(pane::help(slot).to_string()),
+            });
+        }
+        let field_focused = focused.field().is_some() && focused.field() == slot.field();
+        match error {
+            Some(message) if anchor && !field_focused => Some(Note::Error(message.to_string())),
+            _ => None,
+        }
+    }
+
+    fn input_value(
+        &self,
+        slot: Slot,
+        input: &crate::tui::text_input::TextInput,
+        width: u16,
+        secret: bool,
+        theme: &Theme,
+    ) -> (Line<'static>, Option<u16>) {
+        let focused = self.focused() == slot;
+        let mask = (secret && !self.reveal).then_some('*');
+        let (shown, column) = input.visible(usize::from(width), mask);
+        let style = if focused { theme.input_focused } else { theme.input };
+        let padded = format!("{shown:<width$}", width = usize::from(width));
+        (Line::styled(padded, style), focused.then_some(column as u16))
+    }
+
+    fn field_row(&self, field: Field, width: u16, theme: &Theme) -> FormRow<'static> {
+        let slot = Slot::Field(field);
+        let mut row = match pane::choices(field) {
+            Some(options) => {
+                let index = self.choices.get(&field).copied().unwrap_or(0);
+                let shown = options.get(index).map(|(_, label)| *label).unwrap_or("");
+                let style = if self.focused() == slot { theme.input_focused } else { theme.input };
+                FormRow::new(field.label(), Line::styled(format!("< {shown} >"), style))
+            }
+            None => {
+                let input = self.texts.get(&field).cloned().unwrap_or_default();
+                let (value, cursor) = self.input_value(slot, &input, width, field.is_secret(), theme);
+                let mut row = FormRow::new(field.label(), value);
+                row.cursor = cursor;
+                row
+            }
+        };
+        row.focused = self.focused() == slot;
+        row.note = self.note(slot, true);
+        row
+    }
+
+    fn settings_rows(&self, area: Rect, theme: &Theme) -> Vec<FormRow<'static>> {
+        let width = form::value_width(area);
+        let mut rows: Vec<FormRow> = pane::SETTINGS_FIELDS
+            .iter()
+            .map(|&field| self.field_row(field, width, theme))
+            .collect();
+        let name_width = (width / 3).max(8);
+        let value_width = width.saturating_sub(name_width + 3).max(4);
+        for (index, (name, value)) in self.headers.iter().enumerate() {
+            let (name_line, name_cursor) =
+                self.input_value(Slot::HeaderName(index), name, name_width, false, theme);
+            let sensitive = crate::model::Header::new(name.text(), "").is_sensitive();
+            let (value_line, value_cursor) =
+                self.input_value(Slot::HeaderValue(index), value, value_width, sensitive, theme);
+            let mut spans = name_line.spans;
+            spans.push(Span::raw(" : "));
+            spans.extend(value_line.spans);
+            let mut row = FormRow::new(format!("Header {}", index + 1), Line::from(spans));
+            let focused = self.focused();
+            row.focused = matches!(focused, Slot::HeaderName(i) | Slot::HeaderValue(i) if i == index);
+            row.cursor = name_cursor.or(value_cursor.map(|c| c + name_width + 3));
+            row.note = if row.focused { self.note(focused, false) } else { None };
+            rows.push(row);
+        }
+        let label = if self.headers.is_empty() { "HTTP Headers" } else { "" };
+        let style = if self.focused() == Slot::AddHeader { theme.button_focused } else { theme.button };
+        let mut add = FormRow::new(label, Line::styled("[ Add header ]", style));
+        add.focused = self.focused() == Slot::AddHeader;
+        add.note = self.note(Slot::AddHeader, true);
+        rows.push(add);
+        rows
+    }
+
+    fn authentication_rows(&self, area: Rect, context: &EditorContext) -> Vec<FormRow<'static>> {
+        let width = form::value_width(area);
+        let theme = context.theme;
+        let mut rows = vec![self.field_row(Field::Authentication, width, theme)];
+        for &field in pane::auth_fields(self.auth_kind()) {
+            rows.push(self.field_row(field, width, theme));
+        }
+        if self.auth_kind() == AuthKind::OAuth {
+            let mut status = FormRow::new(
+                "Authorization",
+                Line::styled("not authorized", theme.warning),
+            );
+            status.note = Some(Note::Help("Authorizing from this console arrives with the OAuth flow.".into()));
+            rows.push(status);
+            let url = context.callback_url.unwrap_or("(finding the appliance's address...)");
+            let mut callback = FormRow::new("Callback URL", Line::styled(url.to_string(), theme.text));
+            callback.note = Some(Note::Help("Register this redirect URL at the provider (read-only).".into()));
+            rows.push(callback);
+        }
+        rows
+    }
+
+    fn certificate_rows(&self, area: Rect, context: &EditorContext) -> Vec<FormRow<'static>> {
+        let theme = context.theme;
+        let width = form::value_width(area);
+        let (value, cursor) =
+            self.input_value(Slot::CertificatePath, &self.certificate_path, width, false, theme);
+        let mut path = FormRow::new("Load from file", value);
+        path.focused = self.focused() == Slot::CertificatePath;
+        path.cursor = cursor;
+        path.note = self.note(Slot::CertificatePath, true);
+        let mut rows = vec![path];
+        let info = |label: &str, text: String| FormRow::new(label.to_string(), Line::styled(text, theme.text));
+        match (&self.certificate, &self.certificate_summary) {
+            (None, _) => rows.push(info("Certificate", "none uploaded (paste PEM text to add one)".into())),
+            (Some(_), Err(_)) => rows.push(info("Certificate", "cannot be read (see the error)".into())),
+            (Some(_), Ok(certificates)) => {
+                let now = OffsetDateTime::now_utc();
+                for (index, certificate) in certificates.iter().enumerate() {
+                    let number = if certificates.len() > 1 { format!(" {}", index + 1) } else { String::new() };
+                    rows.push(info(&format!("Subject{number}"), certificate.subject.clone()));
+                    rows.push(info("Issuer", certificate.issuer.clone()));
+                    let state = if certificate.is_expired(now) {
+                        "EXPIRED"
+                    } else if certificate.is_not_yet_valid(now) {
+                        "NOT YET VALID"
+                    } else {
+                        "valid"
+                    };
+                    rows.push(info(
+                        "Valid",
+                        format!("{} to {} ({state})", date(certificate.not_before), date(certificate.not_after)),
+                    ));
+                    let fingerprint = &certificate.sha256_fingerprint;
+                    let split = fingerprint.len().min(48);
+                    rows.push(info("SHA-256", fingerprint[..split].to_string()));
+                    if split < fingerprint.len() {
+                        rows.push(info("", fingerprint[split..].trim_start_matches(':').to_string()));
+                    }
+                    let kind = if certificate.is_ca { "CA certificate" } else { "server certificate" };
+                    let signed = if certificate.is_self_signed() { ", self-signed" } else { "" };
+                    rows.push(info("Kind", format!("{kind}{signed}")));
+                    if !certificate.names.is_empty() {
+                        rows.push(info("Names", certificate.names.join(", ")));
+                    }
+                }
+            }
+        }
+        if self.certificate.is_some() {
+            let style = if self.focused() == Slot::RemoveCertificate { theme.button_focused } else { theme.button };
+            let mut remove = FormRow::new("", Line::styled("[ Remove certificate ]", style));
+            remove.focused = self.focused() == Slot::RemoveCertificate;
+            remove.note = self.note(Slot::RemoveCertificate, false);
+            rows.push(remove);
+        }
+        rows
+    }
+
+    fn render_content(&self, frame: &mut Frame, area: Rect, context: &EditorContext) -> Option<Position> {
+        let theme = context.theme;
+        let focused = self.focused() == Slot::Content;
+        let [label, text_area, note] = Layout::vertical([
+            Constraint::Length(1),
+            Constraint::Fill(1),
+            Constraint::Length(1),
+        ])
+        .areas(area);
+        let marker = if focused { "> " } else { "  " };
+        frame.render_widget(
+            Line::from(vec![
+                Span::styled(marker, theme.primary),
+                Span::styled(
+                    format!("{} ({} lines)", Field::ContentSample.label(), self.content.line_count()),
+                    if focused { theme.primary } else { theme.label },
+                ),
+            ]),
+            label,
+        );
+        let (row, column) = self.content.cursor();
+        let height = usize::from(text_area.height.max(1));
+        let width = usize::from(text_area.width.saturating_sub(2).max(1));
+        let top = (row + 1).saturating_sub(height);
+        let left = (column + 1).saturating_sub(width);
+        let style = if focused { theme.input_focused } else { theme.input };
+        let lines: Vec<Line> = self
+            .content
+            .lines()
+            .iter()
+            .skip(top)
+            .take(height)
+            .map(|line| {
+                let text: String = line.text().chars().skip(left).take(width).collect();
+                Line::styled(format!("  {text:<width$}"), style)
+            })
+            .collect();
+        frame.render_widget(Paragraph::new(lines), text_area);
+        let note_line = match self.note(Slot::Content, true) {
+            Some(Note::Error(message)) => Line::styled(format!("  Error: {message}"), theme.error),
+            Some(Note::Help(text)) => Line::styled(format!("  {text}"), theme.hint),
+            None => Line::default(),
+        };
+        frame.render_widget(note_line, note);
+        focused.then(|| {
+            Position::new(
+                text_area.x + 2 + (column - left) as u16,
+                text_area.y + (row - top) as u16,
+            )
+        })
+    }
+}
+
+fn date(moment: OffsetDateTime) -> String {
+    moment
+        .format(format_description!("[year]-[month]-[day]"))
+        .unwrap_or_else(|_| moment.to_string())
+}

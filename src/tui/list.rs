@@ -1,0 +1,316 @@
+//! The integrations list: filter, sort, scroll; the selection follows the name across
+//! reloads. Rows are computed when the catalog, filter or sort change, and a frame
+//! draws only the rows in view, so 10,000 integrations cost what 20 do.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Position, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, TableState, Wrap};
+
+use super::profile::Profile;
+use super::text_input::{Edit, TextInput};
+use super::theme::Theme;
+use crate::model::{Authentication, Integration, names_match};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SortKey {
+    Name,
+    Host,
+    Method,
+    Authentication,
+    Enabled,
+}
+
+impl SortKey {
+    const ALL: [SortKey; 5] = [
+        SortKey::Name,
+        SortKey::Host,
+        SortKey::Method,
+        SortKey::Authentication,
+        SortKey::Enabled,
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            SortKey::Name => "name",
+            SortKey::Host => "host",
+            SortKey::Method => "method",
+            SortKey::Authentication => "authentication",
+            SortKey::Enabled => "enabled",
+        }
+    }
+
+    fn next(self) -> SortKey {
+        let index = SortKey::ALL.iter().position(|&k| k == self).unwrap_or(0);
+        SortKey::ALL[(index + 1) % SortKey::ALL.len()]
+    }
+}
+
+/// Whether an OAuth integration holds a token. The OAuth issue fills this in from the
+/// token store; until then no integration is authorized.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuthorizationStatus {
+    NotApplicable,
+    NotAuthorized,
+}
+
+impl AuthorizationStatus {
+    pub fn of(integration: &Integration) -> AuthorizationStatus {
+        match integration.authentication {
+            Authentication::OAuth(_) => AuthorizationStatus::NotAuthorized,
+            _ => AuthorizationStatus::NotApplicable,
+        }
+    }
+
+    fn text(self) -> &'static str {
+        match self {
+            AuthorizationStatus::NotApplicable => "-",
+            AuthorizationStatus::NotAuthorized => "not authorized",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct ListView {
+    /// Indexes into the catalog, filtered and sorted.
+    rows: Vec<usize>,
+    selected: usize,
+    offset: usize,
+    page: usize,
+    pub filter: TextInput,
+    pub filtering: bool,
+    sort: SortKey,
+}
+
+impl Default for ListView {
+    fn default() -> Self {
+        Self {
+            rows: Vec::new(),
+            selected: 0,
+            offset: 0,
+            page: 10,
+            filter: TextInput::default(),
+            filtering: false,
+            sort: SortKey::Name,
+        }
+    }
+}
+
+impl ListView {
+    /// Recomputes the rows; the selection stays on `keep` when it is still there.
+    pub fn refresh(&mut self, integrations: &[Integration], keep: Option<&str>) {
+        let needle = self.filter.text().to_lowercase();
+        self.rows = (0..integrations.len())
+            .filter(|&index| needle.is_empty() || matches_filter(&integrations[index], &needle))
+            .collect();
+        let sort = self.sort;
+        let key = |integration: &Integration| -> String {
+            match sort {
+                SortKey::Name => String::new(),
+                SortKey::Host => integration.url_host().to_lowercase(),
+                SortKey::Method => integration.effective_method().as_str().to_string(),
+                SortKey::Authentication => integration.authentication.kind().as_str().to_string(),
+                SortKey::Enabled => (if integration.enabled { "0" } else { "1" }).to_string(),
+            }
+        };
+        let mut keyed: Vec<(String, String, usize)> = self
+            .rows
+            .iter()
+            .map(|&index| {
+                let integration = &integrations[index];
+                (key(integration), integration.name.to_lowercase(), index)
+            })
+            .collect();
+        keyed.sort();
+        self.rows = keyed.into_iter().map(|(_, _, index)| index).collect();
+        self.selected = keep
+            .and_then(|name| {
+                self.rows
+                    .iter()
+                    .position(|&index| names_match(&integrations[index].name, name))
+            })
+            .unwrap_or(self.selected)
+            .min(self.rows.len().saturating_sub(1));
+    }
+
+    pub fn selected_index(&self) -> Option<usize> {
+        self.rows.get(self.selected).copied()
+    }
+
+    pub fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+
+    pub fn sort(&self) -> SortKey {
+        self.sort
+    }
+
+    pub fn next_sort(&mut self) {
+        self.sort = self.sort.next();
+    }
+
+    pub fn move_by(&mut self, delta: isize) {
+        if self.rows.is_empty() {
+            return;
+        }
+        let last = self.rows.len() - 1;
+        self.selected = self.selected.saturating_add_signed(delta).min(last);
+    }
+
+    pub fn page_size(&self) -> isize {
+        self.page.max(1) as isize
+    }
+
+    pub fn first(&mut self) {
+        self.selected = 0;
+    }
+
+    pub fn last(&mut self) {
+        self.selected = self.rows.len().saturating_sub(1);
+    }
+
+    /// A key typed into the filter; true when the filter text changed.
+    pub fn type_filter(&mut self, key: &crossterm::event::KeyEvent) -> bool {
+        self.filter.handle_key(key) == Edit::Changed
+    }
+
+    pub fn render(
+        &mut self,
+        frame: &mut Frame,
+        area: Rect,
+        integrations: Option<&[Integration]>,
+        theme: &Theme,
+        profile: Profile,
+    ) -> Option<Position> {
+        let wide = area.width >= 110;
+        let filter_height = u16::from(self.filtering || !self.filter.is_empty());
+        let [filter_area, table_area] =
+            Layout::vertical([Constraint::Length(filter_height), Constraint::Fill(1)]).areas(area);
+        let title = match integrations {
+            Some(all) if self.filter.is_empty() => format!(" Integrations ({}) ", all.len()),
+            Some(all) => format!(" Integrations ({} of {}) ", self.rows.len(), all.len()),
+            None => " Integrations ".to_string(),
+        };
+        let block = Block::default()
+            .borders(Borders::ALL)
+            .border_set(profile.border_set())
+            .border_style(theme.border_focused)
+            .title(Span::styled(title, theme.title))
+            .title_bottom(Span::styled(format!(" sorted by {} ", self.sort.label()), theme.hint));
+        let inner = block.inner(table_area);
+        frame.render_widget(block, table_area);
+        let cursor = self.render_filter(frame, filter_area, theme);
+        let Some(integrations) = integrations else {
+            frame.render_widget(Paragraph::new("Loading integrations...").style(theme.hint), inner);
+            return cursor;
+        };
+        if self.rows.is_empty() {
+            let text = if integrations.is_empty() {
+                "No integrations yet.\n\nPress n (or +) to add a webhook integration: name, URL, \
+                 authentication, certificate and a content sample, one pane each.\n\n\
+                 Press ? for every key."
+                    .to_string()
+            } else {
+                format!(
+                    "No integration matches `{}`.\n\nEsc clears the filter.",
+                    self.filter.text()
+                )
+            };
+            frame.render_widget(
+                Paragraph::new(text).wrap(Wrap { trim: false }).style(theme.text),
+                inner.inner(ratatui::layout::Margin::new(2, 1)),
+            );
+            return cursor;
+        }
+        let page = usize::from(inner.height.saturating_sub(1)).max(1);
+        self.page = page;
+        if self.selected < self.offset {
+            self.offset = self.selected;
+        } else if self.selected >= self.offset + page {
+            self.offset = self.selected + 1 - page;
+        }
+        self.offset = self.offset.min(self.rows.len().saturating_sub(page));
+        let visible = &self.rows[self.offset..(self.offset + page).min(self.rows.len())];
+        let rows = visible.iter().map(|&index| {
+            let integration = &integrations[index];
+            let enabled = if integration.enabled { "yes" } else { "no" };
+            Row::new(vec![
+                Cell::from(integration.name.clone()),
+                Cell::from(integration.url_host()),
+                Cell::from(integration.effective_method().as_str()),
+                Cell::from(integration.authentication.kind().label()),
+                Cell::from(AuthorizationStatus::of(integration).text()),
+                Cell::from(enabled),
+                Cell::from("-"),
+            ])
+        });
+        let header = if wide {
+            ["Name", "Host", "Method", "Auth", "Authorization", "Enabled", "Last result"]
+        } else {
+            ["Name", "Host", "Method", "Auth", "Authorization", "On", "Last"]
+        };
+        let widths = if wide {
+            [
+                Constraint::Fill(3),
+                Constraint::Fill(3),
+                Constraint::Length(6),
+                Constraint::Length(5),
+                Constraint::Length(14),
+                Constraint::Length(7),
+                Constraint::Length(11),
+            ]
+        } else {
+            [
+                Constraint::Fill(1),
+                Constraint::Fill(1),
+                Constraint::Length(6),
+                Constraint::Length(5),
+                Constraint::Length(14),
+                Constraint::Length(3),
+                Constraint::Length(4),
+            ]
+        };
+        let table = Table::new(rows, widths)
+            .header(Row::new(header).style(theme.primary))
+            .row_highlight_style(theme.selection)
+            .highlight_symbol(">")
+            .highlight_spacing(ratatui::widgets::HighlightSpacing::Always);
+        let mut state = TableState::default().with_selected(Some(self.selected - self.offset));
+        frame.render_stateful_widget(table, inner, &mut state);
+        cursor
+    }
+
+    fn render_filter(&self, frame: &mut Frame, area: Rect, theme: &Theme) -> Option<Position> {
+        if area.height == 0 {
+            return None;
+        }
+        let label = " Filter: ";
+        let width = usize::from(area.width).saturating_sub(label.len() + 1);
+        let (shown, column) = self.filter.visible(width, None);
+        let style = if self.filtering { theme.input_focused } else { theme.input };
+        frame.render_widget(
+            Line::from(vec![
+                Span::styled(label, theme.primary),
+                Span::styled(format!("{shown:<width$}"), style),
+            ]),
+            area,
+        );
+        self.filtering
+            .then(|| Position::new(area.x + label.len() as u16 + column as u16, area.y))
+    }
+}
+
+fn matches_filter(integration: &Integration, needle: &str) -> bool {
+    integration.name.to_lowercase().contains(needle)
+        || integration.url.to_lowercase().contains(needle)
+        || integration
+            .effective_method()
+            .as_str()
+            .to_lowercase()
+            .contains(needle)
+        || integration.authentication.kind().as_str().contains(needle)
+}

@@ -1,0 +1,248 @@
+//! The terminal profile: which glyphs the screen may use and whether it may colour
+//! them. Detected as CONSOLE.md says (NO_COLOR, locale, Linux console, serial line),
+//! overridden by `--ascii`, `--rich`, `--no-color`.
+
+use std::fmt;
+
+use ratatui::symbols::border;
+use ratatui::widgets::BorderType;
+
+/// The glyph repertoire the terminal can show.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Glyphs {
+    /// A UTF-8 terminal emulator (SSH, tmux): box drawing with rounded corners.
+    Rich,
+    /// The Linux text console: only what Debian's Lat15 font has (single-line boxes,
+    /// full block; no half blocks, no rounded corners, no check marks, no braille).
+    Console,
+    /// Serial lines, vt220, non-UTF-8 locales: printable ASCII only.
+    Ascii,
+}
+
+/// What the screen may use: glyphs and colour.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Profile {
+    pub glyphs: Glyphs,
+    pub color: bool,
+}
+
+/// The overrides of the command line.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ProfileChoice {
+    pub ascii: bool,
+    pub rich: bool,
+    pub no_color: bool,
+}
+
+/// What detection looks at, gathered once so that detection itself is pure.
+#[derive(Debug, Clone, Default)]
+pub struct TerminalFacts {
+    pub no_color: bool,
+    pub utf8_locale: bool,
+    pub linux_console: bool,
+    pub serial_or_basic: bool,
+}
+
+impl TerminalFacts {
+    pub fn gather() -> TerminalFacts {
+        let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+        let locale = env("LC_ALL")
+            .or_else(|| env("LC_CTYPE"))
+            .or_else(|| env("LANG"))
+            .unwrap_or_default()
+            .to_ascii_lowercase();
+        let term = env("TERM").unwrap_or_default();
+        let tty = std::fs::read_link("/proc/self/fd/0")
+            .map(|path| path.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let serial_tty = ["/dev/ttyS", "/dev/ttyUSB", "/dev/ttyAMA", "/dev/ttyACM"]
+            .iter()
+            .any(|prefix| tty.starts_with(prefix));
+        TerminalFacts {
+            no_color: env("NO_COLOR").is_some(),
+            utf8_locale: locale.contains("utf-8") || locale.contains("utf8"),
+            linux_console: is_linux_virtual_console(),
+            serial_or_basic: serial_tty
+                || matches!(term.as_str(), "vt100" | "vt102" | "vt220" | "ansi" | "dumb"),
+        }
+    }
+}
+
+/// KDGKBTYPE succeeds only on a Linux virtual console.
+fn is_linux_virtual_console() -> bool {
+    const KDGKBTYPE: libc::c_ulong = 0x4B33;
+    let mut kind: libc::c_char = 0;
+    // SAFETY: KDGKBTYPE writes one byte into `kind`, which lives for the call; on any
+    // other file it fails with ENOTTY/EINVAL and writes nothing.
+    let result = unsafe { libc::ioctl(libc::STDIN_FILENO, KDGKBTYPE as _, &mut kind) };
+    result == 0
+}
+
+impl Profile {
+    pub const RICH: Profile = Profile {
+        glyphs: Glyphs::Rich,
+        color: true,
+    };
+    pub const CONSOLE: Profile = Profile {
+        glyphs: Glyphs::Console,
+        color: true,
+    };
+    pub const ASCII: Profile = Profile {
+        glyphs: Glyphs::Ascii,
+        color: true,
+    };
+    pub const NO_COLOR: Profile = Profile {
+        glyphs: Glyphs::Rich,
+        color: false,
+    };
+
+    /// The profile for this terminal and command line.
+    pub fn detect(choice: ProfileChoice) -> Profile {
+        Profile::from_facts(&TerminalFacts::gather(), choice)
+    }
+
+    /// Detection in CONSOLE.md's order, then the overrides.
+    pub fn from_facts(facts: &TerminalFacts, choice: ProfileChoice) -> Profile {
+        let glyphs = if !facts.utf8_locale {
+            Glyphs::Ascii
+        } else if facts.linux_console {
+            Glyphs::Console
+        } else if facts.serial_or_basic {
+            Glyphs::Ascii
+        } else {
+            Glyphs::Rich
+        };
+        let glyphs = if choice.ascii {
+            Glyphs::Ascii
+        } else if choice.rich {
+            Glyphs::Rich
+        } else {
+            glyphs
+        };
+        Profile {
+            glyphs,
+            color: !(facts.no_color || choice.no_color),
+        }
+    }
+
+    pub fn border_type(self) -> BorderType {
+        match self.glyphs {
+            Glyphs::Rich => BorderType::Rounded,
+            Glyphs::Console | Glyphs::Ascii => BorderType::Plain,
+        }
+    }
+
+    /// Borders as a set, for widgets that take one (ASCII has its own).
+    pub fn border_set(self) -> border::Set<'static> {
+        match self.glyphs {
+            Glyphs::Rich => border::ROUNDED,
+            Glyphs::Console => border::PLAIN,
+            Glyphs::Ascii => ASCII_BORDER,
+        }
+    }
+
+    /// Between tabs and between footer hints.
+    pub fn separator(self) -> &'static str {
+        match self.glyphs {
+            Glyphs::Rich | Glyphs::Console => "\u{2502}",
+            Glyphs::Ascii => "|",
+        }
+    }
+
+    /// A horizontal rule character.
+    pub fn rule(self) -> &'static str {
+        match self.glyphs {
+            Glyphs::Rich | Glyphs::Console => "\u{2500}",
+            Glyphs::Ascii => "-",
+        }
+    }
+
+    /// "…" where the font has it.
+    pub fn ellipsis(self) -> &'static str {
+        match self.glyphs {
+            Glyphs::Rich => "\u{2026}",
+            Glyphs::Console | Glyphs::Ascii => "...",
+        }
+    }
+}
+
+pub const ASCII_BORDER: border::Set<'static> = border::Set {
+    top_left: "+",
+    top_right: "+",
+    bottom_left: "+",
+    bottom_right: "+",
+    vertical_left: "|",
+    vertical_right: "|",
+    horizontal_top: "-",
+    horizontal_bottom: "-",
+};
+
+impl fmt::Display for Profile {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let glyphs = match self.glyphs {
+            Glyphs::Rich => "rich (Unicode)",
+            Glyphs::Console => "console (Linux console font)",
+            Glyphs::Ascii => "basic (ASCII)",
+        };
+        let color = if self.color { "colour" } else { "no colour" };
+        write!(f, "{glyphs}, {color}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn facts() -> TerminalFacts {
+        TerminalFacts {
+            utf8_locale: true,
+            ..TerminalFacts::default()
+        }
+    }
+
+    #[test]
+    fn detection_follows_console_md_order() {
+        let none = ProfileChoice::default();
+        assert_eq!(Profile::from_facts(&facts(), none), Profile::RICH);
+        let console = TerminalFacts {
+            linux_console: true,
+            ..facts()
+        };
+        assert_eq!(Profile::from_facts(&console, none), Profile::CONSOLE);
+        let serial = TerminalFacts {
+            serial_or_basic: true,
+            ..facts()
+        };
+        assert_eq!(Profile::from_facts(&serial, none), Profile::ASCII);
+        let latin1 = TerminalFacts {
+            utf8_locale: false,
+            linux_console: true,
+            ..facts()
+        };
+        assert_eq!(Profile::from_facts(&latin1, none).glyphs, Glyphs::Ascii);
+        let no_color = TerminalFacts {
+            no_color: true,
+            ..facts()
+        };
+        assert_eq!(Profile::from_facts(&no_color, none), Profile::NO_COLOR);
+    }
+
+    #[test]
+    fn overrides_win() {
+        let ascii = ProfileChoice {
+            ascii: true,
+            ..ProfileChoice::default()
+        };
+        assert_eq!(Profile::from_facts(&facts(), ascii).glyphs, Glyphs::Ascii);
+        let rich = ProfileChoice {
+            rich: true,
+            no_color: true,
+            ..ProfileChoice::default()
+        };
+        let serial = TerminalFacts {
+            serial_or_basic: true,
+            ..facts()
+        };
+        assert_eq!(Profile::from_facts(&serial, rich), Profile::NO_COLOR);
+    }
+}

@@ -1,0 +1,63 @@
+//! The blocking half of each effect: disk reads and writes through the store. The
+//! runtime runs these on `spawn_blocking`; tests call them directly.
+
+use std::path::PathBuf;
+
+use super::app::{Effect, Message};
+use crate::store::{IntegrationStore, Locations, MachineIdentity, SettingsStore, callback_url};
+
+/// What the background work needs: where the files are.
+#[derive(Debug, Clone)]
+pub struct Stores {
+    pub integrations: IntegrationStore,
+    pub settings: SettingsStore,
+}
+
+impl Stores {
+    pub fn new(locations: &Locations) -> Stores {
+        Stores {
+            integrations: IntegrationStore::new(locations.integrations_file()),
+            settings: SettingsStore::new(locations.settings_file.clone()),
+        }
+    }
+}
+
+/// Carries out a store effect and returns its message. `None` for effects that are
+/// the runtime's own (terminal, quitting).
+pub fn perform(effect: Effect, stores: &Stores) -> Option<Message> {
+    let message = match effect {
+        Effect::Load => Message::Loaded(stores.integrations.load()),
+        Effect::FindCallbackUrl => {
+            let settings = stores.settings.load().unwrap_or_else(|error| {
+                tracing::warn!(%error, "settings unreadable; callback URL from defaults");
+                Default::default()
+            });
+            Message::CallbackUrl(callback_url(&settings, &MachineIdentity::detect()))
+        }
+        Effect::Save(request) => {
+            let result = stores
+                .integrations
+                .put(request.original.as_ref(), request.integration.clone());
+            Message::Saved { request, result }
+        }
+        Effect::Delete(integration) => Message::Deleted {
+            name: integration.name.clone(),
+            result: stores.integrations.remove(&integration.name, Some(&integration)),
+        },
+        Effect::ReadCertificate(path) => Message::CertificateRead {
+            result: read_text(&path),
+            path,
+        },
+        Effect::EditExternally(_) | Effect::Redraw | Effect::Quit => return None,
+    };
+    Some(message)
+}
+
+fn read_text(path: &PathBuf) -> Result<String, String> {
+    const LIMIT: u64 = 1024 * 1024;
+    let metadata = std::fs::metadata(path).map_err(|error| error.to_string())?;
+    if metadata.len() > LIMIT {
+        return Err("is larger than 1 MiB; a PEM certificate is a few kilobytes".into());
+    }
+    std::fs::read_to_string(path).map_err(|error| error.to_string())
+}

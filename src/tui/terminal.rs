@@ -1,0 +1,124 @@
+//! The real terminal: raw mode, alternate screen and bracketed paste while the TUI is
+//! up, restored by a guard on every way out (return, error, panic); the size a serial
+//! line reports as 0x0 taken as COLUMNS x LINES or 80x24; the external editor.
+
+use std::io::{self, Stdout, Write};
+use std::process::Command;
+
+use crossterm::cursor::{MoveTo, Show};
+use crossterm::event::{DisableBracketedPaste, EnableBracketedPaste};
+use crossterm::execute;
+use crossterm::terminal::{
+    Clear, ClearType, EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode,
+    enable_raw_mode,
+};
+use ratatui::backend::CrosstermBackend;
+use ratatui::layout::Rect;
+use ratatui::{Terminal, TerminalOptions, Viewport};
+
+use super::profile::{Glyphs, Profile};
+
+pub type Screen = Terminal<CrosstermBackend<Stdout>>;
+
+/// Holds the terminal in TUI mode; dropping it gives the terminal back.
+pub struct TerminalGuard {
+    clear_on_exit: bool,
+}
+
+impl TerminalGuard {
+    pub fn enter(profile: Profile) -> io::Result<TerminalGuard> {
+        // The Linux console has no alternate screen: clear what we drew ourselves.
+        let clear_on_exit = profile.glyphs == Glyphs::Console;
+        install_panic_hook(clear_on_exit);
+        if !profile.color {
+            // NO_COLOR makes crossterm turn colour changes into attribute resets, which
+            // drop reverse video; the monochrome theme only uses Reset colours.
+            crossterm::style::force_color_output(true);
+        }
+        enable_raw_mode()?;
+        let guard = TerminalGuard { clear_on_exit };
+        execute!(io::stdout(), EnterAlternateScreen, EnableBracketedPaste, Clear(ClearType::All))?;
+        Ok(guard)
+    }
+
+    /// The ratatui terminal, with a fixed 80x24 (or COLUMNS x LINES) viewport when the
+    /// terminal reports no size.
+    pub fn screen(&self) -> io::Result<Screen> {
+        let backend = CrosstermBackend::new(io::stdout());
+        let (width, height) = crossterm::terminal::size().unwrap_or((0, 0));
+        let viewport = if width == 0 || height == 0 {
+            let env = |name: &str, default: u16| {
+                std::env::var(name).ok().and_then(|v| v.parse().ok()).filter(|&v| v > 0).unwrap_or(default)
+            };
+            Viewport::Fixed(Rect::new(0, 0, env("COLUMNS", 80), env("LINES", 24)))
+        } else {
+            Viewport::Fullscreen
+        };
+        Terminal::with_options(backend, TerminalOptions { viewport })
+    }
+
+    /// Gives the terminal to another program (the external editor) and takes it back.
+    pub fn suspended<T>(&self, run: impl FnOnce() -> T) -> io::Result<T> {
+        restore(self.clear_on_exit);
+        let result = run();
+        enable_raw_mode()?;
+        execute!(io::stdout(), EnterAlternateScreen, EnableBracketedPaste, Clear(ClearType::All))?;
+        Ok(result)
+    }
+}
+
+impl Drop for TerminalGuard {
+    fn drop(&mut self) {
+        restore(self.clear_on_exit);
+    }
+}
+
+fn restore(clear: bool) {
+    let mut out = io::stdout();
+    if clear {
+        let _ = execute!(out, Clear(ClearType::All), MoveTo(0, 0));
+    }
+    let _ = execute!(out, DisableBracketedPaste, LeaveAlternateScreen, Show);
+    let _ = disable_raw_mode();
+    let _ = out.flush();
+}
+
+fn install_panic_hook(clear: bool) {
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        restore(clear);
+        tracing::error!(%info, "panic");
+        previous(info);
+    }));
+}
+
+/// Runs $VISUAL, else $EDITOR, else vi on `text` in a temporary file, through the
+/// shell as git does (so `EDITOR="code --wait"` works), and returns the new text.
+pub fn edit_externally(text: &str) -> Result<String, String> {
+    let editor = ["VISUAL", "EDITOR"]
+        .iter()
+        .find_map(|name| std::env::var(name).ok().filter(|v| !v.trim().is_empty()))
+        .unwrap_or_else(|| "vi".to_string());
+    let trimmed = text.trim_start();
+    let suffix = if trimmed.starts_with('{') || trimmed.starts_with('[') { ".json" } else { ".txt" };
+    let mut file = tempfile::Builder::new()
+        .prefix("hookconsole-content-sample-")
+        .suffix(suffix)
+        .tempfile()
+        .map_err(|error| format!("cannot create a temporary file: {error}"))?;
+    file.write_all(text.as_bytes())
+        .and_then(|()| file.flush())
+        .map_err(|error| format!("cannot write the temporary file: {error}"))?;
+    let path = file.path().to_path_buf();
+    let status = Command::new("sh")
+        .arg("-c")
+        .arg(format!("{editor} \"$1\""))
+        .arg("sh")
+        .arg(&path)
+        .status()
+        .map_err(|error| format!("cannot start `{editor}`: {error}"))?;
+    if !status.success() {
+        return Err(format!("`{editor}` exited with {status}; the content sample is unchanged"));
+    }
+    std::fs::read_to_string(&path).map_err(|error| format!("cannot read the edited text back: {error}"))
+}

@@ -1,0 +1,240 @@
+//! Text boxes: one line (`TextInput`) and several (`TextArea`). They own the text and
+//! the cursor; the form decides where they are drawn.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+/// What a text box did with a key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Edit {
+    Changed,
+    Moved,
+    Ignored,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TextInput {
+    chars: Vec<char>,
+    cursor: usize,
+}
+
+impl TextInput {
+    pub fn new(text: &str) -> Self {
+        let chars: Vec<char> = text.chars().collect();
+        let cursor = chars.len();
+        Self { chars, cursor }
+    }
+
+    pub fn text(&self) -> String {
+        self.chars.iter().collect()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.chars.is_empty()
+    }
+
+    pub fn cursor(&self) -> usize {
+        self.cursor
+    }
+
+    /// Inserts text at the cursor; line breaks and other control characters become
+    /// spaces (a one-line box cannot hold them).
+    pub fn insert_str(&mut self, text: &str) {
+        for c in text.trim_end_matches(['\r', '\n']).chars() {
+            let c = if c.is_control() { ' ' } else { c };
+            self.chars.insert(self.cursor, c);
+            self.cursor += 1;
+        }
+    }
+
+    pub fn handle_key(&mut self, key: &KeyEvent) -> Edit {
+        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+        match key.code {
+            KeyCode::Char('u') if ctrl => {
+                self.chars.drain(..self.cursor);
+                self.cursor = 0;
+                Edit::Changed
+            }
+            KeyCode::Char('a') if ctrl => self.move_to(0),
+            KeyCode::Char(c)
+                if !ctrl && !key.modifiers.contains(KeyModifiers::ALT) && !c.is_control() =>
+            {
+                self.chars.insert(self.cursor, c);
+                self.cursor += 1;
+                Edit::Changed
+            }
+            KeyCode::Backspace if self.cursor > 0 => {
+                self.cursor -= 1;
+                self.chars.remove(self.cursor);
+                Edit::Changed
+            }
+            KeyCode::Delete if self.cursor < self.chars.len() => {
+                self.chars.remove(self.cursor);
+                Edit::Changed
+            }
+            KeyCode::Backspace | KeyCode::Delete => Edit::Moved,
+            KeyCode::Left if self.cursor > 0 => self.move_to(self.cursor - 1),
+            KeyCode::Right if self.cursor < self.chars.len() => self.move_to(self.cursor + 1),
+            KeyCode::Home => self.move_to(0),
+            KeyCode::End => self.move_to(self.chars.len()),
+            _ => Edit::Ignored,
+        }
+    }
+
+    fn move_to(&mut self, position: usize) -> Edit {
+        self.cursor = position.min(self.chars.len());
+        Edit::Moved
+    }
+
+    /// The part of the text that fits `width` columns with the cursor in view, and the
+    /// cursor's column within it. `mask` replaces every character (secrets).
+    pub fn visible(&self, width: usize, mask: Option<char>) -> (String, usize) {
+        let width = width.max(1);
+        let start = (self.cursor + 1).saturating_sub(width);
+        let shown: String = self.chars[start..]
+            .iter()
+            .take(width)
+            .map(|&c| mask.unwrap_or(c))
+            .collect();
+        (shown, self.cursor - start)
+    }
+}
+
+/// A multi-line text box. Enter breaks the line; Up on the first line and Down on the
+/// last are left to the form (they move between fields).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TextArea {
+    lines: Vec<TextInput>,
+    row: usize,
+}
+
+impl Default for TextArea {
+    fn default() -> Self {
+        Self::new("")
+    }
+}
+
+impl TextArea {
+    pub fn new(text: &str) -> Self {
+        let mut lines: Vec<TextInput> = text.split('\n').map(TextInput::new).collect();
+        if lines.is_empty() {
+            lines.push(TextInput::default());
+        }
+        for line in &mut lines {
+            line.cursor = 0;
+        }
+        Self { lines, row: 0 }
+    }
+
+    pub fn text(&self) -> String {
+        self.lines
+            .iter()
+            .map(TextInput::text)
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    pub fn line_count(&self) -> usize {
+        self.lines.len()
+    }
+
+    pub fn cursor(&self) -> (usize, usize) {
+        (self.row, self.lines[self.row].cursor)
+    }
+
+    pub fn lines(&self) -> &[TextInput] {
+        &self.lines
+    }
+
+    pub fn insert_text(&mut self, text: &str) {
+        let text = text.replace("\r\n", "\n").replace('\r', "\n");
+        for (index, part) in text.split('\n').enumerate() {
+            if index > 0 {
+                self.break_line();
+            }
+            self.lines[self.row].insert_str(part);
+        }
+    }
+
+    fn break_line(&mut self) {
+        let line = &mut self.lines[self.row];
+        let rest: String = line.chars[line.cursor..].iter().collect();
+        line.chars.truncate(line.cursor);
+        self.row += 1;
+        let mut next = TextInput::new(&rest);
+        next.cursor = 0;
+        self.lines.insert(self.row, next);
+    }
+
+    pub fn handle_key(&mut self, key: &KeyEvent) -> Edit {
+        let column = self.lines[self.row].cursor;
+        match key.code {
+            KeyCode::Enter => {
+                self.break_line();
+                Edit::Changed
+            }
+            KeyCode::Up if self.row > 0 => {
+                self.row -= 1;
+                self.lines[self.row].move_to(column);
+                Edit::Moved
+            }
+            KeyCode::Down if self.row + 1 < self.lines.len() => {
+                self.row += 1;
+                self.lines[self.row].move_to(column);
+                Edit::Moved
+            }
+            KeyCode::Up | KeyCode::Down => Edit::Ignored,
+            KeyCode::Backspace if column == 0 && self.row > 0 => {
+                let line = self.lines.remove(self.row);
+                self.row -= 1;
+                let previous = &mut self.lines[self.row];
+                previous.cursor = previous.chars.len();
+                previous.chars.extend(line.chars);
+                Edit::Changed
+            }
+            KeyCode::Delete
+                if column == self.lines[self.row].chars.len() && self.row + 1 < self.lines.len() =>
+            {
+                let next = self.lines.remove(self.row + 1);
+                self.lines[self.row].chars.extend(next.chars);
+                Edit::Changed
+            }
+            _ => self.lines[self.row].handle_key(key),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(code: KeyCode) -> KeyEvent {
+        KeyEvent::new(code, KeyModifiers::NONE)
+    }
+
+    #[test]
+    fn input_edits_at_the_cursor_and_scrolls() {
+        let mut input = TextInput::new("abc");
+        input.handle_key(&key(KeyCode::Left));
+        input.handle_key(&key(KeyCode::Char('x')));
+        assert_eq!(input.text(), "abxc");
+        input.handle_key(&key(KeyCode::Backspace));
+        assert_eq!(input.text(), "abc");
+        let (shown, column) = TextInput::new("abcdefgh").visible(4, None);
+        assert_eq!((shown.as_str(), column), ("fgh", 3));
+        assert_eq!(TextInput::new("pw").visible(8, Some('*')).0, "**");
+    }
+
+    #[test]
+    fn area_breaks_and_joins_lines() {
+        let mut area = TextArea::new("");
+        area.insert_text("{\n  \"a\": 1\n}");
+        assert_eq!(area.text(), "{\n  \"a\": 1\n}");
+        assert_eq!(area.line_count(), 3);
+        area.handle_key(&key(KeyCode::Home));
+        area.handle_key(&key(KeyCode::Backspace));
+        assert_eq!(area.text(), "{\n  \"a\": 1}");
+        area.handle_key(&key(KeyCode::Enter));
+        assert_eq!(area.text(), "{\n  \"a\": 1\n}");
+        assert_eq!(area.handle_key(&key(KeyCode::Down)), Edit::Ignored);
+    }
+}

@@ -1,0 +1,102 @@
+//! The whole screen: title, the current view, status line, footer, popups; or, below
+//! 80x24, a message asking for a larger terminal.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Wrap};
+
+use super::action::footer;
+use super::app::{App, Popup, Screen};
+use super::editor::render::EditorContext;
+
+pub const MIN_WIDTH: u16 = 80;
+pub const MIN_HEIGHT: u16 = 24;
+
+impl App {
+    pub fn render(&mut self, frame: &mut Frame) {
+        let area = frame.area();
+        if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+            self.render_too_small(frame, area);
+            return;
+        }
+        let [title, body, status, keys] = Layout::vertical([
+            Constraint::Length(1),
+            Constraint::Fill(1),
+            Constraint::Length(1),
+            Constraint::Length(1),
+        ])
+        .areas(area);
+        self.render_title(frame, title);
+        let theme = self.theme;
+        let profile = self.profile;
+        let cursor = match &mut self.screen {
+            Screen::List => {
+                let integrations = self.catalog.as_ref().map(|c| c.integrations.as_slice());
+                self.list.render(frame, body, integrations, &theme, profile)
+            }
+            Screen::Chooser(chooser) => {
+                chooser.render(frame, body, &theme, profile);
+                None
+            }
+            Screen::Editor(editor) => {
+                let context = EditorContext {
+                    theme: &theme,
+                    profile,
+                    callback_url: self.callback_url.as_deref(),
+                };
+                editor.render(frame, body, &context)
+            }
+        };
+        let status_text = self.status.clone().unwrap_or_default();
+        frame.render_widget(Line::styled(format!(" {status_text}"), theme.text), status);
+        self.render_footer(frame, keys);
+        for popup in &self.popups {
+            match popup {
+                Popup::Help(help) => help.render(frame, body, &theme, profile, &self.paths.log_file),
+                Popup::Dialog(dialog) => dialog.render(frame, body, &theme, profile),
+            }
+        }
+        if self.popups.is_empty()
+            && let Some(position) = cursor
+        {
+            frame.set_cursor_position(position);
+        }
+    }
+
+    fn render_title(&self, frame: &mut Frame, area: Rect) {
+        let theme = &self.theme;
+        let file = self.paths.integrations_file.display().to_string();
+        let line = Line::from(vec![
+            Span::styled(" hookconsole ", theme.title),
+            Span::styled(format!("{} webhook integrations ", self.profile.separator()), theme.text),
+            Span::styled(format!("{} {file}", self.profile.separator()), theme.hint),
+        ]);
+        frame.render_widget(line, area);
+    }
+
+    fn render_footer(&self, frame: &mut Frame, area: Rect) {
+        let theme = &self.theme;
+        let context = self.key_context();
+        let mut spans = vec![Span::raw(" ")];
+        for (index, (key, label)) in footer(context).enumerate() {
+            if index > 0 {
+                spans.push(Span::raw("  "));
+            }
+            spans.push(Span::styled(key, theme.primary));
+            spans.push(Span::styled(format!(" {label}"), theme.hint));
+        }
+        frame.render_widget(Line::from(spans), area);
+    }
+
+    fn render_too_small(&self, frame: &mut Frame, area: Rect) {
+        let text = format!(
+            "Enlarge the terminal to {MIN_WIDTH}x{MIN_HEIGHT} (it is {}x{} now). Ctrl-C quits.",
+            area.width, area.height
+        );
+        frame.render_widget(
+            Paragraph::new(text).style(self.theme.warning).wrap(Wrap { trim: true }),
+            area,
+        );
+    }
+}

@@ -1,0 +1,413 @@
+//! The TUI driven by keys, without a terminal: what a person types ends up in the
+//! store, and what is wrong shows next to the right field.
+
+mod tui_support;
+
+use crossterm::event::KeyCode;
+use hookconsole::model::{
+    ApiType, Authentication, ClientAuthentication, Header, HttpMethod, Integration, OAuthSettings,
+    Secret,
+};
+use hookconsole::tui::{KeyContext, Pane, Popup, Profile, Screen, Slot, bindings};
+use tui_support::{Harness, certificate_pem, sample_integrations, webhook};
+
+fn editor_slot(harness: &Harness) -> (Pane, Slot) {
+    match &harness.app.screen {
+        Screen::Editor(editor) => (editor.pane(), editor.focused()),
+        other => panic!("not in the editor: {other:?}"),
+    }
+}
+
+fn in_list(harness: &Harness) -> bool {
+    matches!(harness.app.screen, Screen::List) && harness.app.popups.is_empty()
+}
+
+fn dialog_title(harness: &Harness) -> Option<String> {
+    match harness.app.popups.last() {
+        Some(Popup::Dialog(dialog)) => Some(dialog.title.clone()),
+        _ => None,
+    }
+}
+
+/// Types every SETTINGS field of a new integration named `name`.
+fn type_settings(harness: &mut Harness, name: &str) {
+    harness.keys("n");
+    harness.press(KeyCode::Enter);
+    assert_eq!(editor_slot(harness).1, Slot::Field(hookconsole::model::Field::Name));
+    harness.keys(name);
+    harness.press(KeyCode::Tab);
+    harness.keys("https://jira.example.test/rest/api/2/issue");
+    harness.press(KeyCode::Tab);
+    harness.replace("120");
+    harness.press(KeyCode::Tab);
+    harness.press_n(KeyCode::Right, 3); // (empty), GET, POST, PUT
+    harness.press(KeyCode::Tab);
+    harness.keys(" "); // enabled: yes -> no
+    harness.press(KeyCode::Tab);
+    assert_eq!(editor_slot(harness).1, Slot::AddHeader);
+    harness.press(KeyCode::Enter);
+    harness.keys("X-Team\tops\t");
+    harness.press(KeyCode::Enter);
+    harness.keys("Content-Type\tapplication/json");
+}
+
+#[test]
+fn create_with_every_field_saves_what_was_typed() {
+    let mut harness = Harness::new(Profile::RICH, &[]);
+    type_settings(&mut harness, "Jira Cloud");
+    harness.ctrl('n');
+    assert_eq!(editor_slot(&harness).0, Pane::Authentication);
+    harness.press_n(KeyCode::Right, 2); // None -> Basic -> OAuth
+    harness.keys("\tclient-1\tsecret-1\thttps://auth.example.test/oauth/token");
+    harness.keys("\thttps://auth.example.test/authorize\tapi.example.test\tread:jira-work write:jira-work\t");
+    harness.press(KeyCode::Right); // form -> json
+    harness.press(KeyCode::Tab);
+    harness.press(KeyCode::Right); // default -> body
+    harness.ctrl('n');
+    assert_eq!(editor_slot(&harness).0, Pane::Certificate);
+    harness.paste(&certificate_pem());
+    harness.ctrl('n');
+    assert_eq!(editor_slot(&harness).0, Pane::ContentSample);
+    harness.keys("{\n  \"summary\": \"scan finished\"\n}");
+    harness.ctrl('s');
+    assert_eq!(harness.app.status.as_deref(), Some("Saved `Jira Cloud`"));
+
+    let mut expected = Integration::new("Jira Cloud", "https://jira.example.test/rest/api/2/issue");
+    expected.retry_interval = 120;
+    expected.http_method = Some(HttpMethod::Put);
+    expected.enabled = false;
+    expected.http_headers = vec![
+        Header::new("X-Team", "ops"),
+        Header::new("Content-Type", "application/json"),
+    ];
+    expected.certificate = Some(certificate_pem());
+    expected.content_sample = "{\n  \"summary\": \"scan finished\"\n}".into();
+    expected.authentication = Authentication::OAuth(OAuthSettings {
+        client_id: "client-1".into(),
+        client_secret: Secret::new("secret-1"),
+        token_url: "https://auth.example.test/oauth/token".into(),
+        authorize_url: "https://auth.example.test/authorize".into(),
+        audience: "api.example.test".into(),
+        scope: "read:jira-work write:jira-work".into(),
+        api_type: ApiType::Json,
+        client_authentication: Some(ClientAuthentication::Body),
+    });
+    assert_eq!(harness.stored(), vec![expected]);
+
+    // Clean after the save: Esc closes without asking, and the list shows it.
+    harness.press(KeyCode::Esc);
+    assert!(in_list(&harness));
+    let screen = harness.screen(80, 24);
+    assert!(screen.contains("Jira Cloud"), "{screen}");
+    assert!(screen.contains("not authorized"), "{screen}");
+}
+
+#[test]
+fn create_with_basic_authentication() {
+    let mut harness = Harness::new(Profile::RICH, &[]);
+    harness.keys("+");
+    harness.press(KeyCode::Enter);
+    harness.keys("Ticketing\thttp://10.0.0.5:8080/hook");
+    harness.ctrl('n');
+    harness.press(KeyCode::Right);
+    harness.keys("\tscanner\tpa:ss word");
+    // The password is masked until revealed.
+    assert!(!harness.screen(80, 24).contains("pa:ss word"));
+    harness.ctrl('r');
+    assert!(harness.screen(80, 24).contains("pa:ss word"));
+    harness.ctrl('s');
+    let stored = harness.stored();
+    assert_eq!(stored.len(), 1);
+    assert_eq!(
+        stored[0].authentication,
+        Authentication::Basic {
+            username: "scanner".into(),
+            password: Secret::new("pa:ss word"),
+        }
+    );
+}
+
+#[test]
+fn edit_changes_only_what_was_typed() {
+    let integrations = sample_integrations();
+    let mut harness = Harness::new(Profile::RICH, &integrations);
+    // Sorted by name: Jira Cloud, Teams alerts, Ticketing.
+    harness.press(KeyCode::Down);
+    harness.press(KeyCode::Enter);
+    harness.press(KeyCode::Tab);
+    harness.replace("https://teams.example.test/hook");
+    harness.ctrl('s');
+    let stored = harness.stored();
+    let teams = stored.iter().find(|i| i.name == "Teams alerts").expect("kept");
+    let mut expected = integrations[1].clone();
+    expected.url = "https://teams.example.test/hook".into();
+    assert_eq!(teams, &expected);
+    assert_eq!(stored.len(), 3);
+}
+
+#[test]
+fn invalid_input_shows_next_to_the_field_and_saves_nothing() {
+    let mut harness = Harness::new(Profile::RICH, &[]);
+    harness.keys("n");
+    harness.press(KeyCode::Enter);
+    harness.keys("Bad one\tnot a url\t");
+    // Left the URL field: its error is already there, under it.
+    let screen = harness.screen(80, 24);
+    let lines: Vec<&str> = screen.lines().collect();
+    let url_line = lines.iter().position(|l| l.contains("  URL ")).expect("URL row");
+    assert!(lines[url_line + 1].contains("Error: `not a url` is not an absolute URL"), "{screen}");
+    harness.replace("abc");
+    harness.ctrl('n');
+    harness.ctrl('n');
+    harness.ctrl('s');
+    assert!(harness.stored().is_empty());
+    assert!(matches!(harness.app.screen, Screen::Editor(_)));
+    // All errors at once, cursor on the first bad field.
+    assert_eq!(
+        editor_slot(&harness),
+        (Pane::Settings, Slot::Field(hookconsole::model::Field::Url))
+    );
+    let screen = harness.screen(80, 24);
+    assert!(screen.contains("Error: `not a url`"), "{screen}");
+    assert!(screen.contains("Error: `abc` is not a whole number of seconds"), "{screen}");
+    assert!(screen.contains("2 field(s) need attention"), "{screen}");
+}
+
+#[test]
+fn duplicate_name_is_refused_next_to_the_name() {
+    let mut harness = Harness::new(Profile::RICH, &[webhook("Ops", "https://ops.example.test/")]);
+    harness.keys("n");
+    harness.press(KeyCode::Enter);
+    harness.keys("ops\thttps://x.example.test/");
+    harness.ctrl('s');
+    assert_eq!(harness.stored().len(), 1);
+    assert!(harness.screen(80, 24).contains("Error: an integration named `Ops` already exists"));
+}
+
+#[test]
+fn unsaved_edits_are_never_dropped_silently() {
+    let mut harness = Harness::new(Profile::RICH, &[]);
+    harness.keys("n");
+    harness.press(KeyCode::Enter);
+    harness.keys("Draft");
+    // An Esc, as when an arrow key arrives split on a slow line: it asks.
+    harness.press(KeyCode::Esc);
+    assert_eq!(dialog_title(&harness).as_deref(), Some("Unsaved edits"));
+    harness.keys("[A");
+    // Enter on the default answer keeps editing, with the text intact.
+    harness.press(KeyCode::Enter);
+    assert!(harness.app.popups.is_empty());
+    assert!(harness.screen(80, 24).contains("Draft"));
+    // q types into the box; Ctrl-C asks too.
+    harness.ctrl('c');
+    assert_eq!(dialog_title(&harness).as_deref(), Some("Quit with unsaved edits?"));
+    assert!(!harness.quit);
+    harness.press(KeyCode::Esc);
+    // Discard is a deliberate choice.
+    harness.press(KeyCode::Esc);
+    harness.press_n(KeyCode::Right, 2);
+    harness.press(KeyCode::Enter);
+    assert!(in_list(&harness));
+    assert!(harness.stored().is_empty());
+}
+
+#[test]
+fn save_from_the_unsaved_question_then_quit() {
+    let mut harness = Harness::new(Profile::RICH, &[]);
+    harness.keys("n");
+    harness.press(KeyCode::Enter);
+    harness.keys("Kept\thttps://kept.example.test/");
+    harness.ctrl('c');
+    harness.press(KeyCode::Right); // Save
+    harness.press(KeyCode::Enter);
+    assert!(harness.quit);
+    assert_eq!(harness.stored()[0].name, "Kept");
+}
+
+#[test]
+fn delete_asks_naming_the_integration_with_cancel_first() {
+    let mut harness = Harness::new(Profile::RICH, &sample_integrations());
+    harness.press(KeyCode::Down); // Teams alerts
+    harness.keys("d");
+    let screen = harness.screen(80, 24);
+    assert!(screen.contains("Delete the integration `Teams alerts`?"), "{screen}");
+    assert!(screen.contains("[ Delete ]"));
+    harness.press(KeyCode::Enter); // Cancel is focused
+    assert_eq!(harness.stored().len(), 3);
+    harness.keys("d");
+    harness.press(KeyCode::Right);
+    harness.press(KeyCode::Enter);
+    let names: Vec<String> = harness.stored().into_iter().map(|i| i.name).collect();
+    assert_eq!(names, ["Jira Cloud", "Ticketing"]);
+    assert_eq!(harness.app.status.as_deref(), Some("Deleted `Teams alerts`"));
+}
+
+#[test]
+fn filter_narrows_the_list_and_esc_clears_it() {
+    let mut harness = Harness::new(Profile::RICH, &sample_integrations());
+    harness.keys("/tick");
+    let screen = harness.screen(80, 24);
+    assert!(screen.contains("Ticketing"));
+    assert!(!screen.contains("Jira Cloud"));
+    assert!(screen.contains("Integrations (1 of 3)"));
+    harness.press(KeyCode::Enter);
+    // The filtered selection is what Enter opens.
+    harness.press(KeyCode::Enter);
+    assert!(harness.screen(80, 24).contains("Edit Webhook integration `Ticketing`"));
+    harness.press(KeyCode::Esc);
+    harness.press(KeyCode::Esc);
+    let screen = harness.screen(80, 24);
+    assert!(screen.contains("Jira Cloud") && screen.contains("Ticketing"));
+    harness.keys("/nothing-matches");
+    assert!(harness.screen(80, 24).contains("No integration matches `nothing-matches`"));
+}
+
+#[test]
+fn space_toggles_enabled_and_selection_survives_reload() {
+    let mut harness = Harness::new(Profile::RICH, &sample_integrations());
+    harness.press(KeyCode::Down);
+    harness.keys(" ");
+    let teams = harness.stored().into_iter().find(|i| i.name == "Teams alerts");
+    assert!(teams.is_some_and(|t| t.enabled));
+    // Another session adds one that sorts first; reload keeps Teams selected.
+    harness.store().put(None, webhook("Alpha", "https://a.example.test/")).unwrap();
+    harness.keys("r");
+    assert_eq!(harness.app.selected().map(|i| i.name.as_str()), Some("Teams alerts"));
+}
+
+#[test]
+fn conflicting_save_offers_reload() {
+    let mut harness = Harness::new(Profile::RICH, &sample_integrations());
+    harness.press(KeyCode::Enter); // Jira Cloud
+    harness.press(KeyCode::Tab);
+    harness.replace("https://mine.example.test/");
+    let store = harness.store();
+    let mut theirs = store.load().unwrap().get("Jira Cloud").unwrap().clone();
+    let original = theirs.clone();
+    theirs.url = "https://theirs.example.test/".into();
+    store.put(Some(&original), theirs).unwrap();
+    harness.ctrl('s');
+    assert_eq!(dialog_title(&harness).as_deref(), Some("Changed by another session"));
+    harness.press(KeyCode::Right);
+    harness.press(KeyCode::Enter);
+    assert!(in_list(&harness));
+    let stored = harness.stored();
+    assert_eq!(stored[0].url, "https://theirs.example.test/");
+}
+
+#[test]
+fn previous_field_keys_include_the_console_ones() {
+    let mut harness = Harness::new(Profile::CONSOLE, &[]);
+    harness.keys("n");
+    harness.press(KeyCode::Enter);
+    harness.keys("\t\t");
+    harness.press(KeyCode::BackTab);
+    harness.alt(KeyCode::Tab);
+    assert_eq!(editor_slot(&harness).1, Slot::Field(hookconsole::model::Field::Name));
+    harness.press(KeyCode::Down);
+    harness.press(KeyCode::Up);
+    assert_eq!(editor_slot(&harness).1, Slot::Field(hookconsole::model::Field::Name));
+}
+
+#[test]
+fn headers_rows_are_added_and_removed() {
+    let mut harness = Harness::new(Profile::RICH, &[]);
+    harness.keys("n");
+    harness.press(KeyCode::Enter);
+    harness.keys("H\thttps://h.example.test/\t\t\t\t");
+    harness.press(KeyCode::Enter);
+    harness.keys("Bad Name\tv");
+    harness.press(KeyCode::Tab);
+    assert!(harness.screen(80, 24).contains("row 1: `Bad Name` is not a valid header name"));
+    harness.press(KeyCode::Up);
+    harness.ctrl('d');
+    harness.ctrl('s');
+    assert!(harness.stored()[0].http_headers.is_empty());
+}
+
+#[test]
+fn external_editor_result_becomes_the_content_sample() {
+    let mut harness = Harness::new(Profile::RICH, &[]);
+    harness.keys("n");
+    harness.press(KeyCode::Enter);
+    harness.keys("E\thttps://e.example.test/");
+    harness.external_text = "{\"from\": \"editor\"}\n".into();
+    harness.ctrl('e');
+    assert_eq!(editor_slot(&harness).0, Pane::ContentSample);
+    harness.ctrl('s');
+    assert_eq!(harness.stored()[0].content_sample, "{\"from\": \"editor\"}\n");
+}
+
+#[test]
+fn certificate_from_a_path_shows_its_summary_and_can_be_removed() {
+    let mut harness = Harness::new(Profile::RICH, &[]);
+    harness.keys("n");
+    harness.press(KeyCode::Enter);
+    harness.keys("C\thttps://c.example.test/");
+    harness.ctrl('p');
+    harness.ctrl('p');
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/selfsigned.pem");
+    harness.keys(path);
+    harness.press(KeyCode::Enter);
+    let screen = harness.screen(120, 40);
+    assert!(screen.contains("CN=jira.example.test"), "{screen}");
+    assert!(screen.contains("jira.example.test, 192.0.2.10"), "{screen}");
+    harness.ctrl('s');
+    assert_eq!(harness.stored()[0].certificate, Some(certificate_pem()));
+    harness.ctrl('d');
+    harness.ctrl('s');
+    assert_eq!(harness.stored()[0].certificate, None);
+    // A file that is not PEM is an error next to the field, and nothing is saved.
+    harness.replace("/etc/hostname");
+    harness.press(KeyCode::Enter);
+    harness.ctrl('s');
+    assert_eq!(harness.stored()[0].certificate, None);
+}
+
+#[test]
+fn help_lists_every_key_of_the_view_and_the_profile() {
+    for (context, open) in [(KeyContext::List, "?"), (KeyContext::Editor, "")] {
+        let mut harness = Harness::new(Profile::CONSOLE, &[]);
+        if context == KeyContext::Editor {
+            harness.keys("n");
+            harness.press(KeyCode::Enter);
+            harness.press(KeyCode::F(1));
+        } else {
+            harness.keys(open);
+        }
+        let screen = harness.screen(120, 40);
+        for binding in bindings(context) {
+            assert!(screen.contains(binding.hint), "{} missing:\n{screen}", binding.hint);
+            assert!(screen.contains(binding.action.describe()), "{:?} missing", binding.action);
+        }
+        assert!(screen.contains("Terminal profile: console (Linux console font), colour"));
+        assert!(screen.contains("/var/lib/hookconsole/logs/hookconsole.log"));
+    }
+}
+
+#[test]
+fn every_footer_key_works() {
+    // Each footer hint's first key, pressed in its view, changes something.
+    let harness = Harness::new(Profile::RICH, &sample_integrations());
+    for context in [KeyContext::List, KeyContext::Editor, KeyContext::Chooser] {
+        for (key, _) in hookconsole::tui::footer(context) {
+            let found = bindings(context).iter().any(|b| b.hint.starts_with(key));
+            assert!(found, "{key} in {context:?}");
+        }
+    }
+    drop(harness);
+}
+
+#[test]
+fn too_small_terminal_asks_for_80x24() {
+    let mut harness = Harness::new(Profile::RICH, &[]);
+    let screen = harness.screen(79, 24);
+    assert!(screen.contains("Enlarge the terminal to 80x24 (it is 79x24 now)"), "{screen}");
+}
+
+#[test]
+fn quit_from_the_list() {
+    let mut harness = Harness::new(Profile::RICH, &[]);
+    harness.keys("q");
+    assert!(harness.quit);
+}

@@ -1,0 +1,181 @@
+//! Drives the TUI's `App` with keys, without a terminal: effects are carried out
+//! synchronously against a store in a temporary home, and screens are drawn on
+//! ratatui's `TestBackend`.
+#![allow(dead_code)]
+
+use std::collections::VecDeque;
+use std::path::PathBuf;
+
+use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
+use hookconsole::model::Integration;
+use hookconsole::store::{IntegrationStore, Locations};
+use hookconsole::tui::{App, AppPaths, Effect, Message, Profile, Stores, perform};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+
+pub const CALLBACK_URL: &str = "https://hiab.example.com/portal/oauth";
+
+pub struct Harness {
+    pub app: App,
+    pub stores: Stores,
+    pub home: tempfile::TempDir,
+    /// What the fake external editor returns.
+    pub external_text: String,
+    pub quit: bool,
+}
+
+impl Harness {
+    pub fn new(profile: Profile, integrations: &[Integration]) -> Harness {
+        let home = tempfile::tempdir().expect("temp home");
+        let locations = Locations::in_home(home.path());
+        let store = IntegrationStore::new(locations.integrations_file());
+        for integration in integrations {
+            store.put(None, integration.clone()).expect("fixture is valid");
+        }
+        // Fixed paths on screen, so that snapshots do not show the temporary home.
+        let paths = AppPaths {
+            integrations_file: PathBuf::from("/var/lib/hookconsole/integrations.yaml"),
+            log_file: PathBuf::from("/var/lib/hookconsole/logs/hookconsole.log"),
+        };
+        let (app, effects) = App::new(profile, paths);
+        let mut harness = Harness {
+            app,
+            stores: Stores::new(&locations),
+            home,
+            external_text: String::new(),
+            quit: false,
+        };
+        let effects = effects
+            .into_iter()
+            .filter(|effect| *effect != Effect::FindCallbackUrl)
+            .collect();
+        harness.run(effects);
+        harness
+            .app
+            .handle_message(Message::CallbackUrl(CALLBACK_URL.into()));
+        harness.app.status = None;
+        harness
+    }
+
+    pub fn store(&self) -> IntegrationStore {
+        self.stores.integrations.clone()
+    }
+
+    pub fn stored(&self) -> Vec<Integration> {
+        self.store().load().expect("store loads").integrations
+    }
+
+    pub fn run(&mut self, effects: Vec<Effect>) {
+        let mut queue: VecDeque<Effect> = effects.into();
+        while let Some(effect) = queue.pop_front() {
+            match effect {
+                Effect::Quit => self.quit = true,
+                Effect::Redraw => {}
+                Effect::EditExternally(_) => {
+                    let message = Message::ExternallyEdited(Ok(self.external_text.clone()));
+                    queue.extend(self.app.handle_message(message));
+                }
+                other => {
+                    if let Some(message) = perform(other, &self.stores) {
+                        queue.extend(self.app.handle_message(message));
+                    }
+                }
+            }
+        }
+    }
+
+    pub fn event(&mut self, event: Event) {
+        let effects = self.app.handle_event(event);
+        self.run(effects);
+    }
+
+    pub fn press(&mut self, code: KeyCode) {
+        self.event(Event::Key(KeyEvent::new(code, KeyModifiers::NONE)));
+    }
+
+    pub fn press_n(&mut self, code: KeyCode, times: usize) {
+        for _ in 0..times {
+            self.press(code);
+        }
+    }
+
+    pub fn ctrl(&mut self, c: char) {
+        self.event(Event::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL)));
+    }
+
+    pub fn alt(&mut self, code: KeyCode) {
+        self.event(Event::Key(KeyEvent::new(code, KeyModifiers::ALT)));
+    }
+
+    pub fn keys(&mut self, text: &str) {
+        for c in text.chars() {
+            match c {
+                '\n' => self.press(KeyCode::Enter),
+                '\t' => self.press(KeyCode::Tab),
+                c => self.press(KeyCode::Char(c)),
+            }
+        }
+    }
+
+    /// Clears the focused box (Ctrl-U from its end) and types `text`.
+    pub fn replace(&mut self, text: &str) {
+        self.press(KeyCode::End);
+        self.ctrl('u');
+        self.keys(text);
+    }
+
+    pub fn paste(&mut self, text: &str) {
+        self.event(Event::Paste(text.to_string()));
+    }
+
+    pub fn terminal(&mut self, width: u16, height: u16) -> Terminal<TestBackend> {
+        let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("test terminal");
+        terminal.draw(|frame| self.app.render(frame)).expect("draw");
+        terminal
+    }
+
+    /// The screen as text, one line per row.
+    pub fn screen(&mut self, width: u16, height: u16) -> String {
+        let terminal = self.terminal(width, height);
+        let buffer = terminal.backend().buffer();
+        let mut text = String::new();
+        for y in 0..buffer.area.height {
+            for x in 0..buffer.area.width {
+                text.push_str(buffer[(x, y)].symbol());
+            }
+            text.push('\n');
+        }
+        text
+    }
+}
+
+pub fn webhook(name: &str, url: &str) -> Integration {
+    Integration::new(name, url)
+}
+
+pub fn certificate_pem() -> String {
+    std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/selfsigned.pem"))
+        .expect("fixture certificate")
+}
+
+/// A few integrations of every kind, for list screens.
+pub fn sample_integrations() -> Vec<Integration> {
+    use hookconsole::model::{Authentication, HttpMethod, OAuthSettings, Secret};
+    let mut jira = webhook("Jira Cloud", "https://api.atlassian.com/ex/jira/1234/rest/api/2/issue");
+    jira.authentication = Authentication::OAuth(OAuthSettings {
+        client_id: "abc".into(),
+        client_secret: Secret::new("s3cret"),
+        token_url: "https://auth.atlassian.com/oauth/token".into(),
+        authorize_url: "https://auth.atlassian.com/authorize".into(),
+        ..OAuthSettings::default()
+    });
+    let mut teams = webhook("Teams alerts", "https://example.webhook.office.com/webhookb2/x");
+    teams.enabled = false;
+    let mut ticketing = webhook("Ticketing", "http://10.0.0.5:8080/hooks/scan");
+    ticketing.http_method = Some(HttpMethod::Put);
+    ticketing.authentication = Authentication::Basic {
+        username: "scanner".into(),
+        password: Secret::new("pw"),
+    };
+    vec![jira, teams, ticketing]
+}
