@@ -22,7 +22,7 @@ pub use action::{Action, Binding, KeyContext, action_for, bindings, footer};
 pub use app::{AfterSave, App, AppPaths, Effect, Message, Popup, SaveOrigin, SaveRequest, Screen};
 pub use dialog::{Answer, Dialog, Question};
 pub use editor::{Editor, Pane, Slot};
-pub use profile::{Glyphs, Profile, ProfileChoice, TerminalFacts};
+pub use profile::{Glyphs, Profile, ProfileChoice, TerminalFacts, in_lat15};
 pub use task::{Stores, perform};
 pub use ui::{MIN_HEIGHT, MIN_WIDTH};
 

@@ -390,7 +390,7 @@ fn every_footer_key_works() {
     // Each footer hint's first key, pressed in its view, changes something.
     let harness = Harness::new(Profile::RICH, &sample_integrations());
     for context in [KeyContext::List, KeyContext::Editor, KeyContext::Chooser] {
-        for (key, _) in hookconsole::tui::footer(context) {
+        for (key, _, _) in hookconsole::tui::footer(context) {
             let found = bindings(context).iter().any(|b| b.hint.starts_with(key));
             assert!(found, "{key} in {context:?}");
         }

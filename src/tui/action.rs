@@ -51,6 +51,11 @@ pub enum Action {
 }
 
 impl Action {
+    /// Actions on the selected integration: not offered while the list is empty.
+    pub fn needs_selection(self) -> bool {
+        matches!(self, Action::Open | Action::Delete | Action::ToggleEnabled)
+    }
+
     pub fn describe(self) -> &'static str {
         match self {
             Action::Quit => "quit (asks first when there are unsaved edits)",
@@ -284,8 +289,8 @@ const HELP: &[Binding] = &[
         "Esc/q/?",
         Some("close help"),
     ),
-    bind(Action::Up, &[plain(KeyCode::Up), ch('k')], "Up/k", None),
-    bind(Action::Down, &[plain(KeyCode::Down), ch('j')], "Down/j", None),
+    bind(Action::Up, &[plain(KeyCode::Up), ch('k')], "Up/k", Some("scroll up")),
+    bind(Action::Down, &[plain(KeyCode::Down), ch('j')], "Down/j", Some("scroll down")),
     INTERRUPT,
     REDRAW,
 ];
@@ -309,11 +314,14 @@ pub fn action_for(context: KeyContext, key: &KeyEvent) -> Option<Action> {
         .map(|binding| binding.action)
 }
 
-/// The footer's hints: `key label` pairs.
-pub fn footer(context: KeyContext) -> impl Iterator<Item = (&'static str, &'static str)> {
+/// The footer's hints: key, label and the action they stand for.
+pub fn footer(
+    context: KeyContext,
+) -> impl Iterator<Item = (&'static str, &'static str, Action)> {
     bindings(context).iter().filter_map(|binding| {
         let label = binding.footer?;
-        Some((binding.hint.split('/').next().unwrap_or(binding.hint), label))
+        let key = binding.hint.split('/').find(|key| !key.is_empty());
+        Some((key.unwrap_or(binding.hint), label, binding.action))
     })
 }
 

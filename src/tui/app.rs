@@ -4,7 +4,7 @@
 
 use std::path::PathBuf;
 
-use crossterm::event::{Event, KeyEvent, KeyEventKind};
+use crossterm::event::{Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
 use super::action::{Action, KeyContext, action_for};
 use super::chooser::Chooser;
@@ -155,6 +155,8 @@ impl App {
         match event {
             Event::Key(key) if key.kind != KeyEventKind::Release => self.handle_key(key),
             Event::Paste(text) => {
+                // Terminals send pasted line breaks as CR.
+                let text = text.replace("\r\n", "\n").replace('\r', "\n");
                 if self.popups.is_empty() {
                     match &mut self.screen {
                         Screen::Editor(editor) => editor.paste(&text),
@@ -173,6 +175,18 @@ impl App {
 
     pub fn handle_key(&mut self, key: KeyEvent) -> Vec<Effect> {
         let context = self.key_context();
+        // Esc followed quickly by a key arrives as Alt+key (crossterm has no Esc
+        // timeout): where Alt+key means nothing, it is the two keys.
+        if key.modifiers.contains(KeyModifiers::ALT)
+            && matches!(key.code, KeyCode::Char(_))
+            && action_for(context, &key).is_none()
+        {
+            let mut effects = self.handle_key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE));
+            let mut plain = key;
+            plain.modifiers.remove(KeyModifiers::ALT);
+            effects.extend(self.handle_key(plain));
+            return effects;
+        }
         if context == KeyContext::Editor
             && let Screen::Editor(editor) = &mut self.screen
             && editor.takes_key_first(&key)

@@ -38,8 +38,8 @@ impl<'a> FormRow<'a> {
         }
     }
 
-    fn height(&self) -> u16 {
-        1 + u16::from(self.note.is_some())
+    fn height(&self, width: u16) -> u16 {
+        1 + self.note.as_ref().map_or(0, |note| note_lines(note, width).len() as u16)
     }
 }
 
@@ -52,14 +52,15 @@ pub fn value_width(area: Rect) -> u16 {
 pub fn render(rows: &[FormRow], area: Rect, buf: &mut Buffer, theme: &Theme) -> Option<Position> {
     let focus = rows.iter().position(|row| row.focused).unwrap_or(0);
     let mut top = 0usize;
-    let needed = |from: usize, to: usize| -> u16 { rows[from..=to].iter().map(FormRow::height).sum() };
+    let width = value_width(area);
+    let needed =
+        |from: usize, to: usize| -> u16 { rows[from..=to].iter().map(|row| row.height(width)).sum() };
     while top < focus && needed(top, focus) > area.height {
         top += 1;
     }
     let mut y = area.y;
     let mut cursor = None;
     let value_x = area.x + LABEL_WIDTH + 1;
-    let width = value_width(area);
     for row in &rows[top..] {
         if y >= area.bottom() {
             break;
@@ -79,16 +80,66 @@ pub fn render(rows: &[FormRow], area: Rect, buf: &mut Buffer, theme: &Theme) -> 
         }
         y += 1;
         if let Some(note) = &row.note {
-            if y >= area.bottom() {
-                break;
-            }
-            let line = match note {
-                Note::Help(text) => Line::styled(text.clone(), theme.hint),
-                Note::Error(text) => Line::styled(format!("Error: {text}"), theme.error),
+            let style = match note {
+                Note::Help(_) => theme.hint,
+                Note::Error(_) => theme.error,
             };
-            buf.set_line(value_x, y, &line, width);
-            y += 1;
+            for text in note_lines(note, width) {
+                if y >= area.bottom() {
+                    break;
+                }
+                buf.set_line(value_x, y, &Line::styled(text, style), width);
+                y += 1;
+            }
         }
     }
     cursor
+}
+
+/// A note as at most two lines of `width` columns, broken at spaces.
+pub fn note_lines(note: &Note, width: u16) -> Vec<String> {
+    let text = match note {
+        Note::Help(text) => text.clone(),
+        Note::Error(text) => format!("Error: {text}"),
+    };
+    wrap(&text, usize::from(width), 2)
+}
+
+/// Breaks `text` into at most `max_lines` lines of `width` characters; the last one
+/// is cut when the text is longer.
+pub fn wrap(text: &str, width: usize, max_lines: usize) -> Vec<String> {
+    let width = width.max(1);
+    let mut lines: Vec<String> = Vec::new();
+    let mut current = String::new();
+    for word in text.split(' ') {
+        let needed = current.chars().count() + usize::from(!current.is_empty()) + word.chars().count();
+        if !current.is_empty() && needed > width {
+            lines.push(std::mem::take(&mut current));
+        }
+        if !current.is_empty() {
+            current.push(' ');
+        }
+        current.push_str(word);
+    }
+    lines.push(current);
+    if lines.len() > max_lines {
+        let rest = lines.split_off(max_lines - 1).join(" ");
+        lines.push(rest);
+    }
+    lines
+        .into_iter()
+        .map(|line| line.chars().take(width).collect())
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wrap_breaks_at_spaces_and_caps_the_lines() {
+        assert_eq!(wrap("one two three", 7, 2), ["one two", "three"]);
+        assert_eq!(wrap("one two three four", 7, 2), ["one two", "three f"]);
+        assert_eq!(wrap("", 5, 2), [""]);
+    }
 }

@@ -26,7 +26,19 @@ impl Help {
     }
 
     pub fn lines(&self, theme: &Theme, profile: Profile, log_file: &Path) -> Vec<Line<'static>> {
-        let mut lines = vec![Line::styled(format!("Keys: {}", self.context.title()), theme.primary)];
+        let mut lines = vec![
+            Line::from(vec![
+                Span::styled("Terminal profile: ", theme.primary),
+                Span::styled(profile.to_string(), theme.text),
+                Span::styled(" (--rich, --ascii, --no-color)", theme.hint),
+            ]),
+            Line::from(vec![
+                Span::styled("Log file: ", theme.primary),
+                Span::styled(log_file.display().to_string(), theme.text),
+            ]),
+            Line::default(),
+            Line::styled(format!("Keys: {}", self.context.title()), theme.primary),
+        ];
         for binding in bindings(self.context) {
             lines.push(Line::from(vec![
                 Span::styled(format!("  {:<16}", binding.hint), theme.primary),
@@ -39,19 +51,6 @@ impl Help {
                 theme.hint,
             ));
         }
-        lines.push(Line::default());
-        lines.push(Line::from(vec![
-            Span::styled("Terminal profile: ", theme.primary),
-            Span::styled(profile.to_string(), theme.text),
-        ]));
-        lines.push(Line::styled(
-            "  (override with --rich, --ascii or --no-color)".to_string(),
-            theme.hint,
-        ));
-        lines.push(Line::from(vec![
-            Span::styled("Log file: ", theme.primary),
-            Span::styled(log_file.display().to_string(), theme.text),
-        ]));
         lines
     }
 
@@ -69,6 +68,11 @@ impl Help {
             .border_set(profile.border_set())
             .border_style(theme.border_focused)
             .title(Span::styled(" Help (Esc closes) ", theme.title));
+        let block = if lines.len() as u16 + 2 > popup.height {
+            block.title_bottom(Span::styled(" Down/j: more ", theme.hint))
+        } else {
+            block
+        };
         let max_scroll = (lines.len() as u16).saturating_sub(popup.height.saturating_sub(2));
         frame.render_widget(
             Paragraph::new(lines).block(block).scroll((self.scroll.min(max_scroll), 0)),

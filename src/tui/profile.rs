@@ -166,6 +166,42 @@ impl Profile {
     }
 }
 
+impl Profile {
+    /// Whether the terminal can show `symbol` (one cell's text).
+    pub fn can_show(self, symbol: &str) -> bool {
+        match self.glyphs {
+            Glyphs::Rich => true,
+            Glyphs::Console => symbol.chars().all(in_lat15),
+            Glyphs::Ascii => symbol.chars().all(|c| c == ' ' || c.is_ascii_graphic()),
+        }
+    }
+
+    /// Replaces what the terminal cannot show (text from the integrations file, say)
+    /// with `?`, so that the console never shows a blank diamond and a serial line
+    /// never gets a byte it cannot print.
+    pub fn sanitize(self, buffer: &mut ratatui::buffer::Buffer) {
+        if self.glyphs == Glyphs::Rich {
+            return;
+        }
+        for cell in &mut buffer.content {
+            if !self.can_show(cell.symbol()) {
+                cell.set_symbol("?");
+            }
+        }
+    }
+}
+
+/// In Debian's default console font (Lat15): ASCII, Latin-1, the single-line box
+/// drawing characters and the full block. Not the half blocks, rounded corners,
+/// check marks or braille.
+pub fn in_lat15(c: char) -> bool {
+    c == ' '
+        || c.is_ascii_graphic()
+        || ('\u{a0}'..='\u{ff}').contains(&c)
+        || "\u{2500}\u{2502}\u{250c}\u{2510}\u{2514}\u{2518}\u{251c}\u{2524}\u{252c}\u{2534}\u{253c}\u{2588}\u{20ac}"
+            .contains(c)
+}
+
 pub const ASCII_BORDER: border::Set<'static> = border::Set {
     top_left: "+",
     top_right: "+",

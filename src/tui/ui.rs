@@ -6,7 +6,7 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
-use super::action::footer;
+use super::action::{KeyContext, footer};
 use super::app::{App, Popup, Screen};
 use super::editor::render::EditorContext;
 
@@ -14,7 +14,16 @@ pub const MIN_WIDTH: u16 = 80;
 pub const MIN_HEIGHT: u16 = 24;
 
 impl App {
+    /// Draws the screen, then replaces what the terminal profile cannot show.
     pub fn render(&mut self, frame: &mut Frame) {
+        self.render_unsanitized(frame);
+        self.profile.sanitize(frame.buffer_mut());
+    }
+
+    /// The drawing alone: tests use it to check that the screen's own glyphs fit the
+    /// profile without the final replacement.
+    #[doc(hidden)]
+    pub fn render_unsanitized(&mut self, frame: &mut Frame) {
         let area = frame.area();
         if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
             self.render_too_small(frame, area);
@@ -79,7 +88,11 @@ impl App {
         let theme = &self.theme;
         let context = self.key_context();
         let mut spans = vec![Span::raw(" ")];
-        for (index, (key, label)) in footer(context).enumerate() {
+        // Keys that act on the selection are left out while there is none.
+        let has_selection = self.selected().is_some();
+        let hints = footer(context)
+            .filter(|(_, _, action)| context != KeyContext::List || has_selection || !action.needs_selection());
+        for (index, (key, label, _)) in hints.enumerate() {
             if index > 0 {
                 spans.push(Span::raw("  "));
             }

@@ -199,11 +199,11 @@ impl Editor {
                 "Authorization",
                 Line::styled("not authorized", theme.warning),
             );
-            status.note = Some(Note::Help("Authorizing from this console arrives with the OAuth flow.".into()));
+            status.note = Some(Note::Help("Authorize is not available in this version yet.".into()));
             rows.push(status);
             let url = context.callback_url.unwrap_or("(finding the appliance's address...)");
             let mut callback = FormRow::new("Callback URL", Line::styled(url.to_string(), theme.text));
-            callback.note = Some(Note::Help("Register this redirect URL at the provider (read-only).".into()));
+            callback.note = Some(Note::Help("Register this URL at the provider (read-only).".into()));
             rows.push(callback);
         }
         rows

@@ -1,0 +1,203 @@
+//! Whole screens on ratatui's TestBackend, as insta snapshots: every view at 80x24 and
+//! 120x40 in the rich profile, and the list and editor panes in the console, ASCII
+//! and NO_COLOR profiles. Then the glyph rules: ASCII only printable ASCII, console
+//! only what Debian's default console font (Lat15) has.
+
+mod tui_support;
+
+use crossterm::event::KeyCode;
+use hookconsole::tui::{Profile, Screen};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::style::{Color, Modifier};
+use tui_support::{Harness, certificate_pem, sample_integrations};
+
+/// The views, each reached by keys from a fresh app.
+const VIEWS: &[&str] = &[
+    "list",
+    "list_empty",
+    "filter",
+    "chooser",
+    "editor_settings",
+    "editor_authentication",
+    "editor_certificate",
+    "editor_content",
+    "help",
+    "delete_dialog",
+    "unsaved_dialog",
+];
+
+/// The views also snapshotted in the console, ASCII and NO_COLOR profiles.
+const PROFILE_VIEWS: &[&str] = &["list", "editor_settings", "editor_authentication"];
+
+const SIZES: [(u16, u16); 2] = [(80, 24), (120, 40)];
+
+fn profiles() -> [(&'static str, Profile); 4] {
+    [
+        ("rich", Profile::RICH),
+        ("console", Profile::CONSOLE),
+        ("ascii", Profile::ASCII),
+        ("nocolor", Profile::NO_COLOR),
+    ]
+}
+
+fn open(view: &str, profile: Profile) -> Harness {
+    let integrations = if view == "list_empty" { Vec::new() } else { sample_integrations() };
+    let mut harness = Harness::new(profile, &integrations);
+    match view {
+        "list" | "list_empty" => {
+            harness.press(KeyCode::Down);
+        }
+        "filter" => harness.keys("/t"),
+        "chooser" => harness.keys("n"),
+        "editor_settings" => {
+            // The Ticketing integration, with a header row and an error shown.
+            harness.press(KeyCode::End);
+            harness.press(KeyCode::Enter);
+            harness.press_n(KeyCode::Tab, 5);
+            harness.press(KeyCode::Enter);
+            harness.keys("X-Team\tops");
+            harness.press_n(KeyCode::Up, 4);
+            harness.replace("0");
+            harness.press(KeyCode::Tab);
+        }
+        "editor_authentication" => {
+            harness.press(KeyCode::Enter);
+            harness.ctrl('n');
+            harness.press_n(KeyCode::Tab, 2);
+        }
+        "editor_certificate" => {
+            harness.press(KeyCode::Enter);
+            harness.ctrl('p');
+            harness.ctrl('p');
+            harness.paste(&certificate_pem());
+        }
+        "editor_content" => {
+            harness.press(KeyCode::Enter);
+            harness.ctrl('p');
+            harness.keys("{\n  \"summary\": \"Scan finished\",\n  \"findings\": 3\n}");
+        }
+        "help" => harness.keys("?"),
+        "delete_dialog" => harness.keys("d"),
+        "unsaved_dialog" => {
+            harness.press(KeyCode::Enter);
+            harness.keys("x");
+            harness.press(KeyCode::Esc);
+        }
+        other => panic!("unknown view {other}"),
+    }
+    harness
+}
+
+fn snapshot_text(harness: &mut Harness, width: u16, height: u16) -> String {
+    let mut text = harness.screen(width, height);
+    if let Screen::Editor(_) | Screen::List = harness.app.screen {
+        text.push_str(&format!("cursor: {:?}\n", cursor(harness, width, height)));
+    }
+    text
+}
+
+fn cursor(harness: &mut Harness, width: u16, height: u16) -> Option<(u16, u16)> {
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("terminal");
+    terminal.draw(|frame| harness.app.render(frame)).expect("draw");
+    let backend = terminal.backend();
+    backend
+        .cursor_visible()
+        .then(|| (backend.cursor_position().x, backend.cursor_position().y))
+}
+
+#[test]
+fn every_view_in_the_rich_profile() {
+    for view in VIEWS {
+        for (width, height) in SIZES {
+            let mut harness = open(view, Profile::RICH);
+            let text = snapshot_text(&mut harness, width, height);
+            insta::assert_snapshot!(format!("rich_{view}_{width}x{height}"), text);
+        }
+    }
+}
+
+#[test]
+fn list_and_editor_in_the_other_profiles() {
+    for (name, profile) in profiles().into_iter().skip(1) {
+        for view in PROFILE_VIEWS {
+            for (width, height) in SIZES {
+                let mut harness = open(view, profile);
+                let text = snapshot_text(&mut harness, width, height);
+                insta::assert_snapshot!(format!("{name}_{view}_{width}x{height}"), text);
+            }
+        }
+    }
+}
+
+#[test]
+fn too_small_terminal() {
+    let mut harness = open("list", Profile::RICH);
+    insta::assert_snapshot!("rich_too_small_60x20", harness.screen(60, 20));
+}
+
+/// Draws without the final replacement, so that the screen's own glyphs are checked.
+fn raw_symbols(harness: &mut Harness, width: u16, height: u16) -> Vec<String> {
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("terminal");
+    terminal
+        .draw(|frame| harness.app.render_unsanitized(frame))
+        .expect("draw");
+    let buffer = terminal.backend().buffer();
+    buffer.content.iter().map(|cell| cell.symbol().to_string()).collect()
+}
+
+#[test]
+fn ascii_profile_draws_only_printable_ascii() {
+    for view in VIEWS {
+        for (width, height) in SIZES {
+            let mut harness = open(view, Profile::ASCII);
+            for symbol in raw_symbols(&mut harness, width, height) {
+                assert!(
+                    symbol.chars().all(|c| c == ' ' || c.is_ascii_graphic()),
+                    "{view} {width}x{height}: {symbol:?}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn console_profile_draws_only_what_lat15_has() {
+    let forbidden = ['\u{2580}', '\u{2584}', '\u{256d}', '\u{256e}', '\u{256f}', '\u{2570}', '\u{2713}', '\u{2026}'];
+    for view in VIEWS {
+        for (width, height) in SIZES {
+            let mut harness = open(view, Profile::CONSOLE);
+            for symbol in raw_symbols(&mut harness, width, height) {
+                assert!(
+                    symbol.chars().all(hookconsole::tui::in_lat15),
+                    "{view} {width}x{height}: {symbol:?}"
+                );
+                assert!(!symbol.chars().any(|c| forbidden.contains(&c) || ('\u{2800}'..='\u{28ff}').contains(&c)));
+            }
+        }
+    }
+}
+
+#[test]
+fn data_the_profile_cannot_show_becomes_a_question_mark() {
+    let mut integration = hookconsole::model::Integration::new("Caf\u{e9} \u{2713} \u{1f600}", "https://x.example.test/");
+    integration.enabled = true;
+    let mut harness = Harness::new(Profile::ASCII, &[integration]);
+    let screen = harness.screen(80, 24);
+    assert!(screen.contains("Caf? ? ?"), "{screen}");
+    assert!(screen.chars().all(|c| c == '\n' || c == ' ' || c.is_ascii_graphic()));
+}
+
+#[test]
+fn no_color_selection_is_reverse_video_on_reset_colours() {
+    let mut harness = open("list", Profile::NO_COLOR);
+    let terminal = harness.terminal(80, 24);
+    let buffer = terminal.backend().buffer();
+    // Row 4 is the second integration, selected by the Down key.
+    let cell = &buffer[(5, 4)];
+    assert!(cell.modifier.contains(Modifier::REVERSED), "{cell:?}");
+    for cell in &buffer.content {
+        assert!(matches!(cell.fg, Color::Reset), "{cell:?}");
+        assert!(matches!(cell.bg, Color::Reset), "{cell:?}");
+    }
+}
