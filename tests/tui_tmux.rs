@@ -1,0 +1,128 @@
+//! End to end through a real terminal: tmux runs the built binary at 80x24 on a
+//! temporary home; keys create an integration, save it and quit; `hookconsole list
+//! --json` then shows it. Skipped (with a message) only where tmux is not installed.
+
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_hookconsole");
+
+/// A tmux server of our own (its own socket), killed on drop, even when a check fails.
+struct Tmux {
+    socket: String,
+    session: String,
+}
+
+impl Tmux {
+    fn command(&self) -> Command {
+        let mut command = Command::new("tmux");
+        command.args(["-L", &self.socket]);
+        command
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        self.command().args(args).output().expect("tmux runs")
+    }
+
+    fn send(&self, keys: &[&str]) {
+        let mut args = vec!["send-keys", "-t", &self.session];
+        args.extend_from_slice(keys);
+        assert!(self.run(&args).status.success(), "send-keys {keys:?}");
+    }
+
+    fn type_text(&self, text: &str) {
+        assert!(self.run(&["send-keys", "-t", &self.session, "-l", text]).status.success());
+    }
+
+    fn screen(&self) -> String {
+        String::from_utf8_lossy(&self.run(&["capture-pane", "-p", "-t", &self.session]).stdout)
+            .into_owned()
+    }
+
+    fn wait_for(&self, text: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let screen = self.screen();
+            if screen.contains(text) {
+                return screen;
+            }
+            assert!(Instant::now() < deadline, "`{text}` never appeared; the screen:\n{screen}");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    fn wait_until_gone(&self) {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while self.run(&["has-session", "-t", &self.session]).status.success() {
+            assert!(Instant::now() < deadline, "the program did not quit:\n{}", self.screen());
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = self.command().arg("kill-server").output();
+    }
+}
+
+fn tmux_installed() -> bool {
+    Command::new("tmux").arg("-V").output().is_ok_and(|o| o.status.success())
+}
+
+#[test]
+fn create_save_and_quit_in_a_real_terminal() {
+    if !tmux_installed() {
+        println!("SKIPPED: tmux is not on PATH (CI installs it)");
+        return;
+    }
+    let home = tempfile::tempdir().expect("temp home");
+    let home_path = home.path().to_str().expect("utf-8 path").to_string();
+    let tmux = Tmux {
+        socket: format!("hookconsole-test-{}", std::process::id()),
+        session: "e2e".into(),
+    };
+    let program = format!(
+        "env -u NO_COLOR LANG=C.UTF-8 HOOKCONSOLE_HOME='{home_path}' '{BIN}' tui"
+    );
+    let started = tmux.run(&[
+        "new-session", "-d", "-s", &tmux.session, "-x", "80", "-y", "24", &program,
+    ]);
+    assert!(started.status.success(), "{}", String::from_utf8_lossy(&started.stderr));
+
+    tmux.wait_for("No integrations yet");
+    tmux.send(&["n"]);
+    tmux.wait_for("choose the type");
+    tmux.send(&["Enter"]);
+    tmux.wait_for("New Webhook integration");
+    tmux.type_text("E2E hook");
+    tmux.send(&["Tab"]);
+    tmux.type_text("not a url");
+    tmux.send(&["Tab"]);
+    // Bad input: the error shows under the URL, and Ctrl-S saves nothing.
+    tmux.wait_for("Error: `not a url` is not an absolute URL");
+    tmux.send(&["C-s"]);
+    tmux.wait_for("1 field(s) need attention");
+    tmux.send(&["C-u"]);
+    tmux.type_text("https://hooks.example.test/e2e");
+    tmux.send(&["Tab", "C-u"]);
+    tmux.type_text("90");
+    tmux.send(&["C-s"]);
+    tmux.wait_for("Saved `E2E hook`");
+    tmux.send(&["Escape"]);
+    let list = tmux.wait_for("Integrations (1)");
+    assert!(list.contains("hooks.example.test"), "{list}");
+    tmux.send(&["q"]);
+    tmux.wait_until_gone();
+
+    let output = Command::new(BIN)
+        .args(["--home", &home_path, "list", "--json"])
+        .output()
+        .expect("list runs");
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let listed: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    let first = &listed[0];
+    assert_eq!(first["name"], "E2E hook");
+    assert_eq!(first["url"], "https://hooks.example.test/e2e");
+    assert_eq!(first["retry_interval"], 90);
+}
