@@ -411,3 +411,37 @@ fn quit_from_the_list() {
     harness.keys("q");
     assert!(harness.quit);
 }
+
+#[test]
+fn a_broken_file_is_reported_and_left_alone() {
+    let mut harness = Harness::new(Profile::RICH, &[]);
+    let path = harness.home.path().join("integrations.yaml");
+    std::fs::write(&path, "schema: 1\nintegrations:\n- name: [unclosed\n").unwrap();
+    harness.keys("r");
+    let screen = harness.screen(80, 24);
+    assert!(screen.contains("could not be read"), "{screen}");
+    assert!(screen.contains("integrations.yaml:"), "{screen}");
+    assert!(!screen.contains(" n new"), "{screen}");
+    harness.keys("n");
+    assert!(matches!(harness.app.screen, Screen::List));
+    assert_eq!(
+        std::fs::read_to_string(&path).unwrap(),
+        "schema: 1\nintegrations:\n- name: [unclosed\n"
+    );
+    std::fs::remove_file(&path).unwrap();
+    harness.keys("r");
+    assert!(harness.screen(80, 24).contains("No integrations yet"));
+}
+
+#[test]
+fn esc_then_a_key_arriving_as_alt_key_is_both_keys() {
+    let mut harness = Harness::new(Profile::RICH, &sample_integrations());
+    harness.keys("?");
+    // ESC q sent together: crossterm reports Alt-q.
+    harness.event(crossterm::event::Event::Key(crossterm::event::KeyEvent::new(
+        KeyCode::Char('q'),
+        crossterm::event::KeyModifiers::ALT,
+    )));
+    assert!(harness.app.popups.is_empty());
+    assert!(harness.quit);
+}

@@ -98,6 +98,8 @@ pub struct App {
     pub theme: Theme,
     pub paths: AppPaths,
     pub catalog: Option<Catalog>,
+    /// Why the last load failed, shown in place of the list until a load succeeds.
+    pub load_error: Option<String>,
     pub callback_url: Option<String>,
     pub list: ListView,
     pub screen: Screen,
@@ -115,6 +117,7 @@ impl App {
             theme: Theme::for_profile(profile),
             paths,
             catalog: None,
+            load_error: None,
             callback_url: None,
             list: ListView::default(),
             screen: Screen::List,
@@ -461,12 +464,16 @@ impl App {
         match message {
             Message::Loaded(Ok(catalog)) => {
                 self.status = Some(format!("{} integration(s) loaded", catalog.integrations.len()));
+                self.load_error = None;
                 self.set_catalog(catalog);
             }
             Message::Loaded(Err(error)) => {
                 tracing::error!(%error, "loading integrations failed");
                 self.status = Some("The integrations file could not be read".into());
-                self.popups.push(Popup::Dialog(Dialog::error("Cannot read the integrations", error.to_string())));
+                self.load_error = Some(error.to_string());
+                // What was read before may no longer be what the file says.
+                self.catalog = None;
+                self.list.refresh(&[], None);
             }
             Message::CallbackUrl(url) => self.callback_url = Some(url),
             Message::Saved { request, result } => return self.saved(request, result),

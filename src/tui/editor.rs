@@ -458,6 +458,9 @@ impl Editor {
     }
 
     fn save(&mut self) -> Option<EditorRequest> {
+        if self.saving {
+            return None;
+        }
         let left = self.focused();
         self.check(left);
         let (integration, errors) = self.build();

@@ -45,14 +45,11 @@ impl TerminalGuard {
     /// terminal reports no size.
     pub fn screen(&self) -> io::Result<Screen> {
         let backend = CrosstermBackend::new(io::stdout());
-        let (width, height) = crossterm::terminal::size().unwrap_or((0, 0));
-        let viewport = if width == 0 || height == 0 {
-            let env = |name: &str, default: u16| {
-                std::env::var(name).ok().and_then(|v| v.parse().ok()).filter(|&v| v > 0).unwrap_or(default)
-            };
-            Viewport::Fixed(Rect::new(0, 0, env("COLUMNS", 80), env("LINES", 24)))
-        } else {
-            Viewport::Fullscreen
+        let reported = crossterm::terminal::size().unwrap_or((0, 0));
+        let env = |name: &str| std::env::var(name).ok();
+        let viewport = match unknown_size_fallback(reported, env("COLUMNS"), env("LINES")) {
+            Some(area) => Viewport::Fixed(area),
+            None => Viewport::Fullscreen,
         };
         Terminal::with_options(backend, TerminalOptions { viewport })
     }
@@ -65,6 +62,25 @@ impl TerminalGuard {
         execute!(io::stdout(), EnterAlternateScreen, EnableBracketedPaste, Clear(ClearType::All))?;
         Ok(result)
     }
+}
+
+/// A terminal that reports 0x0 (a serial line) has an unknown size: COLUMNS x LINES
+/// when set, else 80x24. `None` when the reported size is real.
+pub fn unknown_size_fallback(
+    reported: (u16, u16),
+    columns: Option<String>,
+    lines: Option<String>,
+) -> Option<Rect> {
+    if reported.0 > 0 && reported.1 > 0 {
+        return None;
+    }
+    let parse = |value: Option<String>, default: u16| {
+        value
+            .and_then(|v| v.trim().parse().ok())
+            .filter(|&v: &u16| v > 0)
+            .unwrap_or(default)
+    };
+    Some(Rect::new(0, 0, parse(columns, 80), parse(lines, 24)))
 }
 
 impl Drop for TerminalGuard {
@@ -121,4 +137,19 @@ pub fn edit_externally(text: &str) -> Result<String, String> {
         return Err(format!("`{editor}` exited with {status}; the content sample is unchanged"));
     }
     std::fs::read_to_string(&path).map_err(|error| format!("cannot read the edited text back: {error}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn zero_size_is_taken_as_80x24_or_the_environment() {
+        assert_eq!(unknown_size_fallback((120, 40), None, None), None);
+        assert_eq!(unknown_size_fallback((0, 0), None, None), Some(Rect::new(0, 0, 80, 24)));
+        assert_eq!(
+            unknown_size_fallback((0, 0), Some("132".into()), Some("x".into())),
+            Some(Rect::new(0, 0, 132, 24))
+        );
+    }
 }

@@ -40,6 +40,24 @@ impl App {
         let theme = self.theme;
         let profile = self.profile;
         let cursor = match &mut self.screen {
+            Screen::List if self.catalog.is_none() && self.load_error.is_some() => {
+                let message = format!(
+                    "The integrations file could not be read, and is left as it is:\n\n{}\n\n\
+                     Fix it (hookconsole never overwrites a file it cannot parse), then press r \
+                     to read it again. The log is {}.",
+                    self.load_error.as_deref().unwrap_or_default(),
+                    self.paths.log_file.display()
+                );
+                frame.render_widget(
+                    Paragraph::new(message).style(theme.error).wrap(Wrap { trim: false }).block(
+                        ratatui::widgets::Block::bordered()
+                            .border_set(profile.border_set())
+                            .title(" Integrations "),
+                    ),
+                    body,
+                );
+                None
+            }
             Screen::List => {
                 let integrations = self.catalog.as_ref().map(|c| c.integrations.as_slice());
                 self.list.render(frame, body, integrations, &theme, profile)
@@ -90,8 +108,12 @@ impl App {
         let mut spans = vec![Span::raw(" ")];
         // Keys that act on the selection are left out while there is none.
         let has_selection = self.selected().is_some();
-        let hints = footer(context)
-            .filter(|(_, _, action)| context != KeyContext::List || has_selection || !action.needs_selection());
+        let loaded = self.catalog.is_some();
+        let hints = footer(context).filter(|(_, _, action)| {
+            context != KeyContext::List
+                || ((has_selection || !action.needs_selection())
+                    && (loaded || *action != crate::tui::Action::New))
+        });
         for (index, (key, label, _)) in hints.enumerate() {
             if index > 0 {
                 spans.push(Span::raw("  "));
