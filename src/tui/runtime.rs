@@ -37,13 +37,13 @@ pub async fn run(locations: Locations, profile: Profile) -> anyhow::Result<()> {
                     tracing::info!("tui quit");
                     return Ok(());
                 }
-                Effect::Redraw => terminal.clear()?,
+                Effect::Redraw => full_redraw(&mut terminal)?,
                 Effect::EditExternally(text) => {
                     // The editor owns the terminal meanwhile: stop reading keys.
                     drop(events);
                     let result = tokio::task::block_in_place(|| guard.suspended(|| edit_externally(&text)))?;
                     events = EventStream::new();
-                    terminal.clear()?;
+                    full_redraw(&mut terminal)?;
                     pending.extend(app.handle_message(Message::ExternallyEdited(result)));
                 }
                 work => {
@@ -87,4 +87,12 @@ pub async fn run(locations: Locations, profile: Profile) -> anyhow::Result<()> {
             }
         }
     }
+}
+
+/// Clears the screen and makes the next draw repaint every cell. Unlike
+/// `Terminal::clear`, it does not ask the terminal for the cursor position: a round
+/// trip that a slow serial line or a just-resumed terminal may not answer in time.
+fn full_redraw(terminal: &mut super::terminal::Screen) -> std::io::Result<()> {
+    let area = terminal.get_frame().area();
+    terminal.resize(area)
 }
