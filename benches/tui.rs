@@ -108,7 +108,10 @@ fn main() {
         terminal.draw(|frame| app.render(frame)).expect("draw");
         samples.push(started.elapsed());
     }
-    report("start-up to first frame with 10,000 loaded (80x24)", samples);
+    report(
+        "start-up to first frame with 10,000 loaded (80x24)",
+        samples,
+    );
 
     // One frame with 10,000 integrations: a key (selection down) and the redraw.
     let mut app = loaded_app(&stores);
@@ -123,7 +126,10 @@ fn main() {
         terminal.draw(|frame| app.render(frame)).expect("draw");
         samples.push(started.elapsed());
     }
-    report("one frame, 10,000 integrations, key Down + draw (80x24)", samples);
+    report(
+        "one frame, 10,000 integrations, key Down + draw (80x24)",
+        samples,
+    );
 
     let mut terminal = Terminal::new(TestBackend::new(120, 40)).expect("terminal");
     let mut samples = Vec::new();
@@ -133,7 +139,10 @@ fn main() {
         terminal.draw(|frame| app.render(frame)).expect("draw");
         samples.push(started.elapsed());
     }
-    report("one frame, 10,000 integrations, key Down + draw (120x40)", samples);
+    report(
+        "one frame, 10,000 integrations, key Down + draw (120x40)",
+        samples,
+    );
 
     // Typing into the filter recomputes the rows over all 10,000.
     let mut samples = Vec::new();

@@ -33,7 +33,10 @@ fn dialog_title(harness: &Harness) -> Option<String> {
 fn type_settings(harness: &mut Harness, name: &str) {
     harness.keys("n");
     harness.press(KeyCode::Enter);
-    assert_eq!(editor_slot(harness).1, Slot::Field(hookconsole::model::Field::Name));
+    assert_eq!(
+        editor_slot(harness).1,
+        Slot::Field(hookconsole::model::Field::Name)
+    );
     harness.keys(name);
     harness.press(KeyCode::Tab);
     harness.keys("https://jira.example.test/rest/api/2/issue");
@@ -59,7 +62,9 @@ fn create_with_every_field_saves_what_was_typed() {
     assert_eq!(editor_slot(&harness).0, Pane::Authentication);
     harness.press_n(KeyCode::Right, 2); // None -> Basic -> OAuth
     harness.keys("\tclient-1\tsecret-1\thttps://auth.example.test/oauth/token");
-    harness.keys("\thttps://auth.example.test/authorize\tapi.example.test\tread:jira-work write:jira-work\t");
+    harness.keys(
+        "\thttps://auth.example.test/authorize\tapi.example.test\tread:jira-work write:jira-work\t",
+    );
     harness.press(KeyCode::Right); // form -> json
     harness.press(KeyCode::Tab);
     harness.press(KeyCode::Right); // default -> body
@@ -138,7 +143,10 @@ fn edit_changes_only_what_was_typed() {
     harness.replace("https://teams.example.test/hook");
     harness.ctrl('s');
     let stored = harness.stored();
-    let teams = stored.iter().find(|i| i.name == "Teams alerts").expect("kept");
+    let teams = stored
+        .iter()
+        .find(|i| i.name == "Teams alerts")
+        .expect("kept");
     let mut expected = integrations[1].clone();
     expected.url = "https://teams.example.test/hook".into();
     assert_eq!(teams, &expected);
@@ -154,8 +162,14 @@ fn invalid_input_shows_next_to_the_field_and_saves_nothing() {
     // Left the URL field: its error is already there, under it.
     let screen = harness.screen(80, 24);
     let lines: Vec<&str> = screen.lines().collect();
-    let url_line = lines.iter().position(|l| l.contains("  URL ")).expect("URL row");
-    assert!(lines[url_line + 1].contains("Error: `not a url` is not an absolute URL"), "{screen}");
+    let url_line = lines
+        .iter()
+        .position(|l| l.contains("  URL "))
+        .expect("URL row");
+    assert!(
+        lines[url_line + 1].contains("Error: `not a url` is not an absolute URL"),
+        "{screen}"
+    );
     harness.replace("abc");
     harness.ctrl('n');
     harness.ctrl('n');
@@ -169,19 +183,29 @@ fn invalid_input_shows_next_to_the_field_and_saves_nothing() {
     );
     let screen = harness.screen(80, 24);
     assert!(screen.contains("Error: `not a url`"), "{screen}");
-    assert!(screen.contains("Error: `abc` is not a whole number of seconds"), "{screen}");
+    assert!(
+        screen.contains("Error: `abc` is not a whole number of seconds"),
+        "{screen}"
+    );
     assert!(screen.contains("2 field(s) need attention"), "{screen}");
 }
 
 #[test]
 fn duplicate_name_is_refused_next_to_the_name() {
-    let mut harness = Harness::new(Profile::RICH, &[webhook("Ops", "https://ops.example.test/")]);
+    let mut harness = Harness::new(
+        Profile::RICH,
+        &[webhook("Ops", "https://ops.example.test/")],
+    );
     harness.keys("n");
     harness.press(KeyCode::Enter);
     harness.keys("ops\thttps://x.example.test/");
     harness.ctrl('s');
     assert_eq!(harness.stored().len(), 1);
-    assert!(harness.screen(80, 24).contains("Error: an integration named `Ops` already exists"));
+    assert!(
+        harness
+            .screen(80, 24)
+            .contains("Error: an integration named `Ops` already exists")
+    );
 }
 
 #[test]
@@ -200,7 +224,10 @@ fn unsaved_edits_are_never_dropped_silently() {
     assert!(harness.screen(80, 24).contains("Draft"));
     // q types into the box; Ctrl-C asks too.
     harness.ctrl('c');
-    assert_eq!(dialog_title(&harness).as_deref(), Some("Quit with unsaved edits?"));
+    assert_eq!(
+        dialog_title(&harness).as_deref(),
+        Some("Quit with unsaved edits?")
+    );
     assert!(!harness.quit);
     harness.press(KeyCode::Esc);
     // Discard is a deliberate choice.
@@ -230,7 +257,10 @@ fn delete_asks_naming_the_integration_with_cancel_first() {
     harness.press(KeyCode::Down); // Teams alerts
     harness.keys("d");
     let screen = harness.screen(80, 24);
-    assert!(screen.contains("Delete the integration `Teams alerts`?"), "{screen}");
+    assert!(
+        screen.contains("Delete the integration `Teams alerts`?"),
+        "{screen}"
+    );
     assert!(screen.contains("[ Delete ]"));
     harness.press(KeyCode::Enter); // Cancel is focused
     assert_eq!(harness.stored().len(), 3);
@@ -239,7 +269,10 @@ fn delete_asks_naming_the_integration_with_cancel_first() {
     harness.press(KeyCode::Enter);
     let names: Vec<String> = harness.stored().into_iter().map(|i| i.name).collect();
     assert_eq!(names, ["Jira Cloud", "Ticketing"]);
-    assert_eq!(harness.app.status.as_deref(), Some("Deleted `Teams alerts`"));
+    assert_eq!(
+        harness.app.status.as_deref(),
+        Some("Deleted `Teams alerts`")
+    );
 }
 
 #[test]
@@ -253,13 +286,21 @@ fn filter_narrows_the_list_and_esc_clears_it() {
     harness.press(KeyCode::Enter);
     // The filtered selection is what Enter opens.
     harness.press(KeyCode::Enter);
-    assert!(harness.screen(80, 24).contains("Edit Webhook integration `Ticketing`"));
+    assert!(
+        harness
+            .screen(80, 24)
+            .contains("Edit Webhook integration `Ticketing`")
+    );
     harness.press(KeyCode::Esc);
     harness.press(KeyCode::Esc);
     let screen = harness.screen(80, 24);
     assert!(screen.contains("Jira Cloud") && screen.contains("Ticketing"));
     harness.keys("/nothing-matches");
-    assert!(harness.screen(80, 24).contains("No integration matches `nothing-matches`"));
+    assert!(
+        harness
+            .screen(80, 24)
+            .contains("No integration matches `nothing-matches`")
+    );
 }
 
 #[test]
@@ -267,12 +308,21 @@ fn space_toggles_enabled_and_selection_survives_reload() {
     let mut harness = Harness::new(Profile::RICH, &sample_integrations());
     harness.press(KeyCode::Down);
     harness.keys(" ");
-    let teams = harness.stored().into_iter().find(|i| i.name == "Teams alerts");
+    let teams = harness
+        .stored()
+        .into_iter()
+        .find(|i| i.name == "Teams alerts");
     assert!(teams.is_some_and(|t| t.enabled));
     // Another session adds one that sorts first; reload keeps Teams selected.
-    harness.store().put(None, webhook("Alpha", "https://a.example.test/")).unwrap();
+    harness
+        .store()
+        .put(None, webhook("Alpha", "https://a.example.test/"))
+        .unwrap();
     harness.keys("r");
-    assert_eq!(harness.app.selected().map(|i| i.name.as_str()), Some("Teams alerts"));
+    assert_eq!(
+        harness.app.selected().map(|i| i.name.as_str()),
+        Some("Teams alerts")
+    );
 }
 
 #[test]
@@ -287,7 +337,10 @@ fn conflicting_save_offers_reload() {
     theirs.url = "https://theirs.example.test/".into();
     store.put(Some(&original), theirs).unwrap();
     harness.ctrl('s');
-    assert_eq!(dialog_title(&harness).as_deref(), Some("Changed by another session"));
+    assert_eq!(
+        dialog_title(&harness).as_deref(),
+        Some("Changed by another session")
+    );
     harness.press(KeyCode::Right);
     harness.press(KeyCode::Enter);
     assert!(in_list(&harness));
@@ -303,10 +356,16 @@ fn previous_field_keys_include_the_console_ones() {
     harness.keys("\t\t");
     harness.press(KeyCode::BackTab);
     harness.alt(KeyCode::Tab);
-    assert_eq!(editor_slot(&harness).1, Slot::Field(hookconsole::model::Field::Name));
+    assert_eq!(
+        editor_slot(&harness).1,
+        Slot::Field(hookconsole::model::Field::Name)
+    );
     harness.press(KeyCode::Down);
     harness.press(KeyCode::Up);
-    assert_eq!(editor_slot(&harness).1, Slot::Field(hookconsole::model::Field::Name));
+    assert_eq!(
+        editor_slot(&harness).1,
+        Slot::Field(hookconsole::model::Field::Name)
+    );
 }
 
 #[test]
@@ -318,7 +377,11 @@ fn headers_rows_are_added_and_removed() {
     harness.press(KeyCode::Enter);
     harness.keys("Bad Name\tv");
     harness.press(KeyCode::Tab);
-    assert!(harness.screen(80, 24).contains("row 1: `Bad Name` is not a valid header name"));
+    assert!(
+        harness
+            .screen(80, 24)
+            .contains("row 1: `Bad Name` is not a valid header name")
+    );
     harness.press(KeyCode::Up);
     harness.ctrl('d');
     harness.ctrl('s');
@@ -335,7 +398,10 @@ fn external_editor_result_becomes_the_content_sample() {
     harness.ctrl('e');
     assert_eq!(editor_slot(&harness).0, Pane::ContentSample);
     harness.ctrl('s');
-    assert_eq!(harness.stored()[0].content_sample, "{\"from\": \"editor\"}\n");
+    assert_eq!(
+        harness.stored()[0].content_sample,
+        "{\"from\": \"editor\"}\n"
+    );
 }
 
 #[test]
@@ -377,8 +443,16 @@ fn help_lists_every_key_of_the_view_and_the_profile() {
         }
         let screen = harness.screen(120, 40);
         for binding in bindings(context) {
-            assert!(screen.contains(binding.hint), "{} missing:\n{screen}", binding.hint);
-            assert!(screen.contains(binding.action.describe()), "{:?} missing", binding.action);
+            assert!(
+                screen.contains(binding.hint),
+                "{} missing:\n{screen}",
+                binding.hint
+            );
+            assert!(
+                screen.contains(binding.action.describe()),
+                "{:?} missing",
+                binding.action
+            );
         }
         assert!(screen.contains("Terminal profile: console (Linux console font), colour"));
         assert!(screen.contains("/var/lib/hookconsole/logs/hookconsole.log"));
@@ -402,7 +476,10 @@ fn every_footer_key_works() {
 fn too_small_terminal_asks_for_80x24() {
     let mut harness = Harness::new(Profile::RICH, &[]);
     let screen = harness.screen(79, 24);
-    assert!(screen.contains("Enlarge the terminal to 80x24 (it is 79x24 now)"), "{screen}");
+    assert!(
+        screen.contains("Enlarge the terminal to 80x24 (it is 79x24 now)"),
+        "{screen}"
+    );
 }
 
 #[test]
@@ -438,10 +515,9 @@ fn esc_then_a_key_arriving_as_alt_key_is_both_keys() {
     let mut harness = Harness::new(Profile::RICH, &sample_integrations());
     harness.keys("?");
     // ESC q sent together: crossterm reports Alt-q.
-    harness.event(crossterm::event::Event::Key(crossterm::event::KeyEvent::new(
-        KeyCode::Char('q'),
-        crossterm::event::KeyModifiers::ALT,
-    )));
+    harness.event(crossterm::event::Event::Key(
+        crossterm::event::KeyEvent::new(KeyCode::Char('q'), crossterm::event::KeyModifiers::ALT),
+    ));
     assert!(harness.app.popups.is_empty());
     assert!(harness.quit);
 }

@@ -42,7 +42,11 @@ fn profiles() -> [(&'static str, Profile); 4] {
 }
 
 fn open(view: &str, profile: Profile) -> Harness {
-    let integrations = if view == "list_empty" { Vec::new() } else { sample_integrations() };
+    let integrations = if view == "list_empty" {
+        Vec::new()
+    } else {
+        sample_integrations()
+    };
     let mut harness = Harness::new(profile, &integrations);
     match view {
         "list" | "list_empty" => {
@@ -99,7 +103,9 @@ fn snapshot_text(harness: &mut Harness, width: u16, height: u16) -> String {
 
 fn cursor(harness: &mut Harness, width: u16, height: u16) -> Option<(u16, u16)> {
     let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("terminal");
-    terminal.draw(|frame| harness.app.render(frame)).expect("draw");
+    terminal
+        .draw(|frame| harness.app.render(frame))
+        .expect("draw");
     let backend = terminal.backend();
     backend
         .cursor_visible()
@@ -143,7 +149,11 @@ fn raw_symbols(harness: &mut Harness, width: u16, height: u16) -> Vec<String> {
         .draw(|frame| harness.app.render_unsanitized(frame))
         .expect("draw");
     let buffer = terminal.backend().buffer();
-    buffer.content.iter().map(|cell| cell.symbol().to_string()).collect()
+    buffer
+        .content
+        .iter()
+        .map(|cell| cell.symbol().to_string())
+        .collect()
 }
 
 #[test]
@@ -163,7 +173,10 @@ fn ascii_profile_draws_only_printable_ascii() {
 
 #[test]
 fn console_profile_draws_only_what_lat15_has() {
-    let forbidden = ['\u{2580}', '\u{2584}', '\u{256d}', '\u{256e}', '\u{256f}', '\u{2570}', '\u{2713}', '\u{2026}'];
+    let forbidden = [
+        '\u{2580}', '\u{2584}', '\u{256d}', '\u{256e}', '\u{256f}', '\u{2570}', '\u{2713}',
+        '\u{2026}',
+    ];
     for view in VIEWS {
         for (width, height) in SIZES {
             let mut harness = open(view, Profile::CONSOLE);
@@ -172,7 +185,11 @@ fn console_profile_draws_only_what_lat15_has() {
                     symbol.chars().all(hookconsole::tui::in_lat15),
                     "{view} {width}x{height}: {symbol:?}"
                 );
-                assert!(!symbol.chars().any(|c| forbidden.contains(&c) || ('\u{2800}'..='\u{28ff}').contains(&c)));
+                assert!(
+                    !symbol
+                        .chars()
+                        .any(|c| forbidden.contains(&c) || ('\u{2800}'..='\u{28ff}').contains(&c))
+                );
             }
         }
     }
@@ -180,12 +197,19 @@ fn console_profile_draws_only_what_lat15_has() {
 
 #[test]
 fn data_the_profile_cannot_show_becomes_a_question_mark() {
-    let mut integration = hookconsole::model::Integration::new("Caf\u{e9} \u{2713} \u{1f600}", "https://x.example.test/");
+    let mut integration = hookconsole::model::Integration::new(
+        "Caf\u{e9} \u{2713} \u{1f600}",
+        "https://x.example.test/",
+    );
     integration.enabled = true;
     let mut harness = Harness::new(Profile::ASCII, &[integration]);
     let screen = harness.screen(80, 24);
     assert!(screen.contains("Caf? ? ?"), "{screen}");
-    assert!(screen.chars().all(|c| c == '\n' || c == ' ' || c.is_ascii_graphic()));
+    assert!(
+        screen
+            .chars()
+            .all(|c| c == '\n' || c == ' ' || c.is_ascii_graphic())
+    );
 }
 
 #[test]

@@ -31,12 +31,20 @@ impl Tmux {
     }
 
     fn type_text(&self, text: &str) {
-        assert!(self.run(&["send-keys", "-t", &self.session, "-l", text]).status.success());
+        assert!(
+            self.run(&["send-keys", "-t", &self.session, "-l", text])
+                .status
+                .success()
+        );
     }
 
     fn screen(&self) -> String {
-        String::from_utf8_lossy(&self.run(&["capture-pane", "-p", "-t", &self.session]).stdout)
-            .into_owned()
+        String::from_utf8_lossy(
+            &self
+                .run(&["capture-pane", "-p", "-t", &self.session])
+                .stdout,
+        )
+        .into_owned()
     }
 
     fn wait_for(&self, text: &str) -> String {
@@ -46,15 +54,26 @@ impl Tmux {
             if screen.contains(text) {
                 return screen;
             }
-            assert!(Instant::now() < deadline, "`{text}` never appeared; the screen:\n{screen}");
+            assert!(
+                Instant::now() < deadline,
+                "`{text}` never appeared; the screen:\n{screen}"
+            );
             std::thread::sleep(Duration::from_millis(50));
         }
     }
 
     fn wait_until_gone(&self) {
         let deadline = Instant::now() + Duration::from_secs(20);
-        while self.run(&["has-session", "-t", &self.session]).status.success() {
-            assert!(Instant::now() < deadline, "the program did not quit:\n{}", self.screen());
+        while self
+            .run(&["has-session", "-t", &self.session])
+            .status
+            .success()
+        {
+            assert!(
+                Instant::now() < deadline,
+                "the program did not quit:\n{}",
+                self.screen()
+            );
             std::thread::sleep(Duration::from_millis(50));
         }
     }
@@ -67,7 +86,10 @@ impl Drop for Tmux {
 }
 
 fn tmux_installed() -> bool {
-    Command::new("tmux").arg("-V").output().is_ok_and(|o| o.status.success())
+    Command::new("tmux")
+        .arg("-V")
+        .output()
+        .is_ok_and(|o| o.status.success())
 }
 
 #[test]
@@ -82,13 +104,24 @@ fn create_save_and_quit_in_a_real_terminal() {
         socket: format!("hookconsole-test-{}", std::process::id()),
         session: "e2e".into(),
     };
-    let program = format!(
-        "env -u NO_COLOR LANG=C.UTF-8 HOOKCONSOLE_HOME='{home_path}' '{BIN}' tui"
-    );
+    let program =
+        format!("env -u NO_COLOR LANG=C.UTF-8 HOOKCONSOLE_HOME='{home_path}' '{BIN}' tui");
     let started = tmux.run(&[
-        "new-session", "-d", "-s", &tmux.session, "-x", "80", "-y", "24", &program,
+        "new-session",
+        "-d",
+        "-s",
+        &tmux.session,
+        "-x",
+        "80",
+        "-y",
+        "24",
+        &program,
     ]);
-    assert!(started.status.success(), "{}", String::from_utf8_lossy(&started.stderr));
+    assert!(
+        started.status.success(),
+        "{}",
+        String::from_utf8_lossy(&started.stderr)
+    );
 
     tmux.wait_for("No integrations yet");
     tmux.send(&["n"]);
@@ -119,7 +152,11 @@ fn create_save_and_quit_in_a_real_terminal() {
         .args(["--home", &home_path, "list", "--json"])
         .output()
         .expect("list runs");
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let listed: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
     let first = &listed[0];
     assert_eq!(first["name"], "E2E hook");

@@ -203,28 +203,68 @@ const REDRAW: Binding = bind(Action::Redraw, &[ctrl('l')], "Ctrl-L", None);
 
 const LIST: &[Binding] = &[
     bind(Action::Up, &[plain(KeyCode::Up), ch('k')], "Up/k", None),
-    bind(Action::Down, &[plain(KeyCode::Down), ch('j')], "Down/j", None),
+    bind(
+        Action::Down,
+        &[plain(KeyCode::Down), ch('j')],
+        "Down/j",
+        None,
+    ),
     bind(Action::PageUp, &[plain(KeyCode::PageUp)], "PgUp", None),
     bind(Action::PageDown, &[plain(KeyCode::PageDown)], "PgDn", None),
-    bind(Action::First, &[plain(KeyCode::Home), ch('g')], "Home/g", None),
+    bind(
+        Action::First,
+        &[plain(KeyCode::Home), ch('g')],
+        "Home/g",
+        None,
+    ),
     bind(Action::Last, &[plain(KeyCode::End), ch('G')], "End/G", None),
-    bind(Action::Open, &[plain(KeyCode::Enter)], "Enter", Some("edit")),
+    bind(
+        Action::Open,
+        &[plain(KeyCode::Enter)],
+        "Enter",
+        Some("edit"),
+    ),
     bind(Action::New, &[ch('n'), ch('+')], "n/+", Some("new")),
-    bind(Action::Delete, &[ch('d'), plain(KeyCode::Delete)], "d/Del", Some("delete")),
+    bind(
+        Action::Delete,
+        &[ch('d'), plain(KeyCode::Delete)],
+        "d/Del",
+        Some("delete"),
+    ),
     bind(Action::ToggleEnabled, &[ch(' ')], "Space", Some("on/off")),
     bind(Action::Filter, &[ch('/')], "/", Some("filter")),
     bind(Action::Sort, &[ch('s')], "s", Some("sort")),
-    bind(Action::Reload, &[ch('r'), plain(KeyCode::F(5))], "r/F5", None),
+    bind(
+        Action::Reload,
+        &[ch('r'), plain(KeyCode::F(5))],
+        "r/F5",
+        None,
+    ),
     bind(Action::ClearFilter, &[plain(KeyCode::Esc)], "Esc", None),
-    bind(Action::Help, &[ch('?'), plain(KeyCode::F(1))], "?/F1", Some("help")),
+    bind(
+        Action::Help,
+        &[ch('?'), plain(KeyCode::F(1))],
+        "?/F1",
+        Some("help"),
+    ),
     bind(Action::Quit, &[ch('q')], "q", Some("quit")),
     INTERRUPT,
     REDRAW,
 ];
 
 const FILTER: &[Binding] = &[
-    bind(Action::AcceptFilter, &[plain(KeyCode::Enter), plain(KeyCode::Down)], "Enter", Some("keep filter")),
-    bind(Action::ClearFilter, &[plain(KeyCode::Esc)], "Esc", Some("clear filter")),
+    bind(
+        Action::AcceptFilter,
+        &[plain(KeyCode::Enter), plain(KeyCode::Down)],
+        "Enter",
+        Some("keep filter"),
+    ),
+    bind(
+        Action::ClearFilter,
+        &[plain(KeyCode::Esc)],
+        "Esc",
+        Some("clear filter"),
+    ),
     bind(Action::Help, &[plain(KeyCode::F(1))], "F1", Some("help")),
     INTERRUPT,
     REDRAW,
@@ -232,33 +272,102 @@ const FILTER: &[Binding] = &[
 
 const CHOOSER: &[Binding] = &[
     bind(Action::Up, &[plain(KeyCode::Up), ch('k')], "Up/k", None),
-    bind(Action::Down, &[plain(KeyCode::Down), ch('j')], "Down/j", None),
-    bind(Action::Activate, &[plain(KeyCode::Enter)], "Enter", Some("choose")),
-    bind(Action::Back, &[plain(KeyCode::Esc), ch('q')], "Esc/q", Some("back")),
-    bind(Action::Help, &[ch('?'), plain(KeyCode::F(1))], "?/F1", Some("help")),
+    bind(
+        Action::Down,
+        &[plain(KeyCode::Down), ch('j')],
+        "Down/j",
+        None,
+    ),
+    bind(
+        Action::Activate,
+        &[plain(KeyCode::Enter)],
+        "Enter",
+        Some("choose"),
+    ),
+    bind(
+        Action::Back,
+        &[plain(KeyCode::Esc), ch('q')],
+        "Esc/q",
+        Some("back"),
+    ),
+    bind(
+        Action::Help,
+        &[ch('?'), plain(KeyCode::F(1))],
+        "?/F1",
+        Some("help"),
+    ),
     INTERRUPT,
     REDRAW,
 ];
 
 const EDITOR: &[Binding] = &[
-    bind(Action::NextField, &[plain(KeyCode::Tab), plain(KeyCode::Down)], "Tab/Down", Some("next")),
+    bind(
+        Action::NextField,
+        &[plain(KeyCode::Tab), plain(KeyCode::Down)],
+        "Tab/Down",
+        Some("next"),
+    ),
     bind(
         Action::PreviousField,
-        &[plain(KeyCode::BackTab), plain(KeyCode::Up), alt(KeyCode::Tab)],
+        &[
+            plain(KeyCode::BackTab),
+            plain(KeyCode::Up),
+            alt(KeyCode::Tab),
+        ],
         "Shift-Tab/Up",
         None,
     ),
-    bind(Action::NextPane, &[ctrl('n'), plain(KeyCode::PageDown)], "Ctrl-N/PgDn", Some("pane")),
-    bind(Action::PreviousPane, &[ctrl('p'), plain(KeyCode::PageUp)], "Ctrl-P/PgUp", None),
-    bind(Action::NextOption, &[plain(KeyCode::Right), ch(' ')], "Right/Space", None),
-    bind(Action::PreviousOption, &[plain(KeyCode::Left)], "Left", None),
+    bind(
+        Action::NextPane,
+        &[ctrl('n'), plain(KeyCode::PageDown)],
+        "Ctrl-N/PgDn",
+        Some("pane"),
+    ),
+    bind(
+        Action::PreviousPane,
+        &[ctrl('p'), plain(KeyCode::PageUp)],
+        "Ctrl-P/PgUp",
+        None,
+    ),
+    bind(
+        Action::NextOption,
+        &[plain(KeyCode::Right), ch(' ')],
+        "Right/Space",
+        None,
+    ),
+    bind(
+        Action::PreviousOption,
+        &[plain(KeyCode::Left)],
+        "Left",
+        None,
+    ),
     bind(Action::Activate, &[plain(KeyCode::Enter)], "Enter", None),
-    bind(Action::Save, &[ctrl('s'), plain(KeyCode::F(2))], "Ctrl-S/F2", Some("save")),
+    bind(
+        Action::Save,
+        &[ctrl('s'), plain(KeyCode::F(2))],
+        "Ctrl-S/F2",
+        Some("save"),
+    ),
     bind(Action::Reveal, &[ctrl('r')], "Ctrl-R", Some("reveal")),
     bind(Action::RemoveRow, &[ctrl('d')], "Ctrl-D", None),
-    bind(Action::ExternalEditor, &[ctrl('e'), plain(KeyCode::F(4))], "Ctrl-E/F4", None),
-    bind(Action::Leave, &[plain(KeyCode::Esc), plain(KeyCode::F(10))], "Esc/F10", Some("close")),
-    bind(Action::Help, &[plain(KeyCode::F(1)), ch('?')], "F1", Some("help")),
+    bind(
+        Action::ExternalEditor,
+        &[ctrl('e'), plain(KeyCode::F(4))],
+        "Ctrl-E/F4",
+        None,
+    ),
+    bind(
+        Action::Leave,
+        &[plain(KeyCode::Esc), plain(KeyCode::F(10))],
+        "Esc/F10",
+        Some("close"),
+    ),
+    bind(
+        Action::Help,
+        &[plain(KeyCode::F(1)), ch('?')],
+        "F1",
+        Some("help"),
+    ),
     INTERRUPT,
     REDRAW,
 ];
@@ -272,12 +381,27 @@ const DIALOG: &[Binding] = &[
     ),
     bind(
         Action::PreviousButton,
-        &[plain(KeyCode::Left), plain(KeyCode::BackTab), alt(KeyCode::Tab), ch('h')],
+        &[
+            plain(KeyCode::Left),
+            plain(KeyCode::BackTab),
+            alt(KeyCode::Tab),
+            ch('h'),
+        ],
         "Left/Shift-Tab",
         None,
     ),
-    bind(Action::Press, &[plain(KeyCode::Enter)], "Enter", Some("press")),
-    bind(Action::Cancel, &[plain(KeyCode::Esc)], "Esc", Some("cancel")),
+    bind(
+        Action::Press,
+        &[plain(KeyCode::Enter)],
+        "Enter",
+        Some("press"),
+    ),
+    bind(
+        Action::Cancel,
+        &[plain(KeyCode::Esc)],
+        "Esc",
+        Some("cancel"),
+    ),
     INTERRUPT,
     REDRAW,
 ];
@@ -285,12 +409,28 @@ const DIALOG: &[Binding] = &[
 const HELP: &[Binding] = &[
     bind(
         Action::CloseHelp,
-        &[plain(KeyCode::Esc), ch('q'), ch('?'), plain(KeyCode::F(1)), plain(KeyCode::Enter)],
+        &[
+            plain(KeyCode::Esc),
+            ch('q'),
+            ch('?'),
+            plain(KeyCode::F(1)),
+            plain(KeyCode::Enter),
+        ],
         "Esc/q/?",
         Some("close help"),
     ),
-    bind(Action::Up, &[plain(KeyCode::Up), ch('k')], "Up/k", Some("scroll up")),
-    bind(Action::Down, &[plain(KeyCode::Down), ch('j')], "Down/j", Some("scroll down")),
+    bind(
+        Action::Up,
+        &[plain(KeyCode::Up), ch('k')],
+        "Up/k",
+        Some("scroll up"),
+    ),
+    bind(
+        Action::Down,
+        &[plain(KeyCode::Down), ch('j')],
+        "Down/j",
+        Some("scroll down"),
+    ),
     INTERRUPT,
     REDRAW,
 ];
@@ -315,9 +455,7 @@ pub fn action_for(context: KeyContext, key: &KeyEvent) -> Option<Action> {
 }
 
 /// The footer's hints: key, label and the action they stand for.
-pub fn footer(
-    context: KeyContext,
-) -> impl Iterator<Item = (&'static str, &'static str, Action)> {
+pub fn footer(context: KeyContext) -> impl Iterator<Item = (&'static str, &'static str, Action)> {
     bindings(context).iter().filter_map(|binding| {
         let label = binding.footer?;
         let key = binding.hint.split('/').find(|key| !key.is_empty());
@@ -332,14 +470,26 @@ mod tests {
     #[test]
     fn keys_resolve_in_their_context() {
         let key = |code| KeyEvent::new(code, KeyModifiers::NONE);
-        assert_eq!(action_for(KeyContext::List, &key(KeyCode::Char('n'))), Some(Action::New));
-        assert_eq!(action_for(KeyContext::List, &key(KeyCode::Char('+'))), Some(Action::New));
+        assert_eq!(
+            action_for(KeyContext::List, &key(KeyCode::Char('n'))),
+            Some(Action::New)
+        );
+        assert_eq!(
+            action_for(KeyContext::List, &key(KeyCode::Char('+'))),
+            Some(Action::New)
+        );
         let shifted_g = KeyEvent::new(KeyCode::Char('G'), KeyModifiers::SHIFT);
         assert_eq!(action_for(KeyContext::List, &shifted_g), Some(Action::Last));
         let alt_tab = KeyEvent::new(KeyCode::Tab, KeyModifiers::ALT);
-        assert_eq!(action_for(KeyContext::Editor, &alt_tab), Some(Action::PreviousField));
+        assert_eq!(
+            action_for(KeyContext::Editor, &alt_tab),
+            Some(Action::PreviousField)
+        );
         let back_tab = KeyEvent::new(KeyCode::BackTab, KeyModifiers::SHIFT);
-        assert_eq!(action_for(KeyContext::Editor, &back_tab), Some(Action::PreviousField));
+        assert_eq!(
+            action_for(KeyContext::Editor, &back_tab),
+            Some(Action::PreviousField)
+        );
         let ctrl_s = KeyEvent::new(KeyCode::Char('s'), KeyModifiers::CONTROL);
         assert_eq!(action_for(KeyContext::Editor, &ctrl_s), Some(Action::Save));
     }

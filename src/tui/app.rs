@@ -129,11 +129,16 @@ impl App {
     }
 
     pub fn integrations(&self) -> &[Integration] {
-        self.catalog.as_ref().map(|c| c.integrations.as_slice()).unwrap_or(&[])
+        self.catalog
+            .as_ref()
+            .map(|c| c.integrations.as_slice())
+            .unwrap_or(&[])
     }
 
     pub fn selected(&self) -> Option<&Integration> {
-        self.list.selected_index().and_then(|index| self.integrations().get(index))
+        self.list
+            .selected_index()
+            .and_then(|index| self.integrations().get(index))
     }
 
     /// The view that takes keys now.
@@ -214,9 +219,14 @@ impl App {
 
     fn quit_requested(&mut self) -> Vec<Effect> {
         if self.editor_dirty() {
-            if !self.popups.iter().any(|p| matches!(p, Popup::Dialog(d) if d.question == Question::DiscardAndQuit)) {
+            if !self
+                .popups
+                .iter()
+                .any(|p| matches!(p, Popup::Dialog(d) if d.question == Question::DiscardAndQuit))
+            {
                 let name = self.editing_name();
-                self.popups.push(Popup::Dialog(Dialog::unsaved(&name, true)));
+                self.popups
+                    .push(Popup::Dialog(Dialog::unsaved(&name, true)));
             }
             return Vec::new();
         }
@@ -226,7 +236,11 @@ impl App {
 
     fn editing_name(&self) -> String {
         match &self.screen {
-            Screen::Editor(editor) => editor.original.as_ref().map(|o| o.name.clone()).unwrap_or_default(),
+            Screen::Editor(editor) => editor
+                .original
+                .as_ref()
+                .map(|o| o.name.clone())
+                .unwrap_or_default(),
             _ => String::new(),
         }
     }
@@ -246,7 +260,9 @@ impl App {
     }
 
     fn dialog_key(&mut self, action: Option<Action>) -> Vec<Effect> {
-        let Some(Popup::Dialog(dialog)) = self.popups.last_mut() else { return Vec::new() };
+        let Some(Popup::Dialog(dialog)) = self.popups.last_mut() else {
+            return Vec::new();
+        };
         let answer = match action {
             Some(Action::NextButton) => {
                 dialog.next();
@@ -311,12 +327,18 @@ impl App {
     /// Recomputes the list rows, keeping the selected integration selected.
     pub fn refresh_list(&mut self) {
         let keep = self.selected().map(|i| i.name.clone());
-        let integrations = self.catalog.as_ref().map(|c| c.integrations.as_slice()).unwrap_or(&[]);
+        let integrations = self
+            .catalog
+            .as_ref()
+            .map(|c| c.integrations.as_slice())
+            .unwrap_or(&[]);
         self.list.refresh(integrations, keep.as_deref());
     }
 
     fn list_key(&mut self, action: Option<Action>) -> Vec<Effect> {
-        let Some(action) = action else { return Vec::new() };
+        let Some(action) = action else {
+            return Vec::new();
+        };
         match action {
             Action::Up => self.list.move_by(-1),
             Action::Down => self.list.move_by(1),
@@ -372,7 +394,9 @@ impl App {
     }
 
     fn chooser_key(&mut self, action: Option<Action>) -> Vec<Effect> {
-        let Screen::Chooser(chooser) = &mut self.screen else { return Vec::new() };
+        let Screen::Chooser(chooser) = &mut self.screen else {
+            return Vec::new();
+        };
         match action {
             Some(Action::Up) => chooser.move_by(-1),
             Some(Action::Down) => chooser.move_by(1),
@@ -382,15 +406,27 @@ impl App {
                 self.open_editor(None, &template, kind.name);
             }
             Some(Action::Back) => self.screen = Screen::List,
-            Some(Action::Help) => self.popups.push(Popup::Help(Help::new(KeyContext::Chooser))),
+            Some(Action::Help) => self
+                .popups
+                .push(Popup::Help(Help::new(KeyContext::Chooser))),
             _ => {}
         }
         Vec::new()
     }
 
-    fn open_editor(&mut self, original: Option<Integration>, integration: &Integration, type_name: &'static str) {
+    fn open_editor(
+        &mut self,
+        original: Option<Integration>,
+        integration: &Integration,
+        type_name: &'static str,
+    ) {
         let others = self.other_names(original.as_ref());
-        self.screen = Screen::Editor(Box::new(Editor::new(original, integration, type_name, others)));
+        self.screen = Screen::Editor(Box::new(Editor::new(
+            original,
+            integration,
+            type_name,
+            others,
+        )));
         self.status = None;
     }
 
@@ -408,7 +444,9 @@ impl App {
     }
 
     fn editor_key(&mut self, action: Option<Action>, key: &KeyEvent) -> Vec<Effect> {
-        let Screen::Editor(editor) = &mut self.screen else { return Vec::new() };
+        let Screen::Editor(editor) = &mut self.screen else {
+            return Vec::new();
+        };
         let request = match action {
             Some(action) => editor.handle_action(action),
             None => {
@@ -421,13 +459,17 @@ impl App {
             Some(EditorRequest::Close) => {
                 if editor.is_dirty() {
                     let name = self.editing_name();
-                    self.popups.push(Popup::Dialog(Dialog::unsaved(&name, false)));
+                    self.popups
+                        .push(Popup::Dialog(Dialog::unsaved(&name, false)));
                 } else {
                     self.close_editor();
                 }
                 Vec::new()
             }
-            Some(EditorRequest::Save { original, integration }) => {
+            Some(EditorRequest::Save {
+                original,
+                integration,
+            }) => {
                 self.status = Some(format!("Saving `{}`...", integration.name));
                 vec![Effect::Save(SaveRequest {
                     original,
@@ -447,9 +489,14 @@ impl App {
     /// Save from the unsaved-edits question: on success the editor closes (or the app
     /// quits, when that was the question).
     fn editor_save(&mut self, then: AfterSave) -> Vec<Effect> {
-        let Screen::Editor(editor) = &mut self.screen else { return Vec::new() };
+        let Screen::Editor(editor) = &mut self.screen else {
+            return Vec::new();
+        };
         match editor.handle_action(Action::Save) {
-            Some(EditorRequest::Save { original, integration }) => {
+            Some(EditorRequest::Save {
+                original,
+                integration,
+            }) => {
                 vec![Effect::Save(SaveRequest {
                     original,
                     integration,
@@ -463,7 +510,10 @@ impl App {
     pub fn handle_message(&mut self, message: Message) -> Vec<Effect> {
         match message {
             Message::Loaded(Ok(catalog)) => {
-                self.status = Some(format!("{} integration(s) loaded", catalog.integrations.len()));
+                self.status = Some(format!(
+                    "{} integration(s) loaded",
+                    catalog.integrations.len()
+                ));
                 self.load_error = None;
                 self.set_catalog(catalog);
             }
@@ -485,7 +535,10 @@ impl App {
                 Err(StoreError::Conflict(message)) => {
                     self.popups.push(Popup::Dialog(Dialog::conflict(&message)));
                 }
-                Err(error) => self.popups.push(Popup::Dialog(Dialog::error("Not deleted", error.to_string()))),
+                Err(error) => self.popups.push(Popup::Dialog(Dialog::error(
+                    "Not deleted",
+                    error.to_string(),
+                ))),
             },
             Message::CertificateRead { path, result } => {
                 if let Screen::Editor(editor) = &mut self.screen {
@@ -505,7 +558,9 @@ impl App {
                 if let Screen::Editor(editor) = &mut self.screen {
                     match result {
                         Ok(text) => editor.set_content(&text),
-                        Err(error) => self.popups.push(Popup::Dialog(Dialog::error("The editor failed", error))),
+                        Err(error) => self
+                            .popups
+                            .push(Popup::Dialog(Dialog::error("The editor failed", error))),
                     }
                 }
                 return vec![Effect::Redraw];
@@ -530,11 +585,15 @@ impl App {
                 self.list.refresh(&catalog.integrations, Some(&name));
                 self.catalog = Some(catalog);
                 self.status = Some(match origin {
-                    SaveOrigin::ToggleEnabled if request.integration.enabled => format!("Enabled `{name}`"),
+                    SaveOrigin::ToggleEnabled if request.integration.enabled => {
+                        format!("Enabled `{name}`")
+                    }
                     SaveOrigin::ToggleEnabled => format!("Disabled `{name}`"),
                     SaveOrigin::Editor(_) => format!("Saved `{name}`"),
                 });
-                if let (SaveOrigin::Editor(then), Screen::Editor(editor)) = (origin, &mut self.screen) {
+                if let (SaveOrigin::Editor(then), Screen::Editor(editor)) =
+                    (origin, &mut self.screen)
+                {
                     if let Some(stored) = stored {
                         editor.saved(stored, others);
                     }
@@ -563,7 +622,9 @@ impl App {
                             editor.show_errors(&errors);
                         }
                     }
-                    other => self.popups.push(Popup::Dialog(Dialog::error("Not saved", other.to_string()))),
+                    other => self
+                        .popups
+                        .push(Popup::Dialog(Dialog::error("Not saved", other.to_string()))),
                 }
             }
         }

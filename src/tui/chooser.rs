@@ -52,7 +52,10 @@ impl Chooser {
             .borders(Borders::ALL)
             .border_set(profile.border_set())
             .border_style(theme.border_focused)
-            .title(Span::styled(" New integration: choose the type ", theme.title));
+            .title(Span::styled(
+                " New integration: choose the type ",
+                theme.title,
+            ));
         let inner = block.inner(area).inner(ratatui::layout::Margin::new(1, 1));
         frame.render_widget(block, area);
         let [list, _, description] = Layout::vertical([

@@ -60,11 +60,19 @@ impl Dialog {
     }
 
     pub fn unsaved(name: &str, quitting: bool) -> Dialog {
-        let what = if name.is_empty() { "the new integration".to_string() } else { format!("`{name}`") };
+        let what = if name.is_empty() {
+            "the new integration".to_string()
+        } else {
+            format!("`{name}`")
+        };
         let (question, title, verb) = if quitting {
             (Question::DiscardAndQuit, "Quit with unsaved edits?", "quit")
         } else {
-            (Question::DiscardAndClose, "Unsaved edits", "close the editor")
+            (
+                Question::DiscardAndClose,
+                "Unsaved edits",
+                "close the editor",
+            )
         };
         Dialog {
             question,
@@ -113,7 +121,10 @@ impl Dialog {
     }
 
     pub fn answer(&self) -> Answer {
-        self.buttons.get(self.focused).map(|(_, answer)| *answer).unwrap_or(Answer::Cancel)
+        self.buttons
+            .get(self.focused)
+            .map(|(_, answer)| *answer)
+            .unwrap_or(Answer::Cancel)
     }
 
     pub fn render(&self, frame: &mut Frame, area: Rect, theme: &Theme, profile: Profile) {
@@ -127,7 +138,11 @@ impl Dialog {
         let height = (text_lines as u16 + 5).min(area.height);
         let popup = centered(area, width, height);
         frame.render_widget(Clear, popup);
-        let style = if self.question == Question::Error { theme.error } else { theme.border_focused };
+        let style = if self.question == Question::Error {
+            theme.error
+        } else {
+            theme.border_focused
+        };
         let block = Block::default()
             .borders(Borders::ALL)
             .border_set(profile.border_set())
@@ -135,11 +150,16 @@ impl Dialog {
             .title(Span::styled(format!(" {} ", self.title), theme.title));
         let inner = block.inner(popup);
         frame.render_widget(block, popup);
-        let [text, _, buttons] =
-            Layout::vertical([Constraint::Fill(1), Constraint::Length(1), Constraint::Length(1)])
-                .areas(inner.inner(ratatui::layout::Margin::new(1, 0)));
+        let [text, _, buttons] = Layout::vertical([
+            Constraint::Fill(1),
+            Constraint::Length(1),
+            Constraint::Length(1),
+        ])
+        .areas(inner.inner(ratatui::layout::Margin::new(1, 0)));
         frame.render_widget(
-            Paragraph::new(self.message.as_str()).style(theme.text).wrap(Wrap { trim: false }),
+            Paragraph::new(self.message.as_str())
+                .style(theme.text)
+                .wrap(Wrap { trim: false }),
             text,
         );
         let mut spans = Vec::new();
@@ -147,7 +167,11 @@ impl Dialog {
             if index > 0 {
                 spans.push(Span::raw("  "));
             }
-            let style = if index == self.focused { theme.button_focused } else { theme.button };
+            let style = if index == self.focused {
+                theme.button_focused
+            } else {
+                theme.button
+            };
             spans.push(Span::styled(format!("[ {label} ]"), style));
         }
         frame.render_widget(Line::from(spans).alignment(Alignment::Center), buttons);

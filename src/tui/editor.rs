@@ -14,8 +14,8 @@ use time::OffsetDateTime;
 use super::action::Action;
 use super::text_input::{Edit, TextArea, TextInput};
 use crate::model::{
-    AuthKind, Field, FieldError, Header, Integration, check_unique_name, field_text, parse_pem,
-    set_field, validate, CertificateSummary,
+    AuthKind, CertificateSummary, Field, FieldError, Header, Integration, check_unique_name,
+    field_text, parse_pem, set_field, validate,
 };
 pub use pane::{Pane, Slot};
 
@@ -127,7 +127,11 @@ impl Editor {
     }
 
     pub fn auth_kind(&self) -> AuthKind {
-        let index = self.choices.get(&Field::Authentication).copied().unwrap_or(0);
+        let index = self
+            .choices
+            .get(&Field::Authentication)
+            .copied()
+            .unwrap_or(0);
         AuthKind::ALL.get(index).copied().unwrap_or(AuthKind::None)
     }
 
@@ -150,7 +154,8 @@ impl Editor {
 
     /// True when printable keys go to a text box.
     pub fn typing(&self) -> bool {
-        self.focused().is_text(|field| pane::choices(field).is_some())
+        self.focused()
+            .is_text(|field| pane::choices(field).is_some())
     }
 
     /// The integration the form describes, and every error in it: parse errors from
@@ -165,9 +170,16 @@ impl Editor {
             let text = match pane::choices(field) {
                 Some(options) => {
                     let index = self.choices.get(&field).copied().unwrap_or(0);
-                    options.get(index).map(|(value, _)| value.to_string()).unwrap_or_default()
+                    options
+                        .get(index)
+                        .map(|(value, _)| value.to_string())
+                        .unwrap_or_default()
                 }
-                None => self.texts.get(&field).map(TextInput::text).unwrap_or_default(),
+                None => self
+                    .texts
+                    .get(&field)
+                    .map(TextInput::text)
+                    .unwrap_or_default(),
             };
             if let Err(error) = set_field(integration, field, &text) {
                 errors.push(error);
@@ -346,7 +358,9 @@ impl Editor {
     pub fn takes_key_first(&mut self, key: &KeyEvent) -> bool {
         use crossterm::event::{KeyCode, KeyModifiers};
         let plain_char = matches!(key.code, KeyCode::Char(_))
-            && !key.modifiers.intersects(KeyModifiers::CONTROL | KeyModifiers::ALT);
+            && !key
+                .modifiers
+                .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT);
         let slot = self.focused();
         let area_key = slot == Slot::Content
             && matches!(key.code, KeyCode::Enter | KeyCode::Up | KeyCode::Down)
@@ -396,7 +410,9 @@ impl Editor {
             }
             return;
         };
-        let Some(options) = pane::choices(field) else { return };
+        let Some(options) = pane::choices(field) else {
+            return;
+        };
         let index = self.choices.entry(field).or_insert(0);
         *index = if forward {
             (*index + 1) % options.len()
@@ -416,7 +432,8 @@ impl Editor {
             Slot::Save => return self.save(),
             Slot::Close => return Some(EditorRequest::Close),
             Slot::AddHeader => {
-                self.headers.push((TextInput::default(), TextInput::default()));
+                self.headers
+                    .push((TextInput::default(), TextInput::default()));
                 self.dirty = true;
                 self.focus = self
                     .slots()

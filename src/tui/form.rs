@@ -39,7 +39,10 @@ impl<'a> FormRow<'a> {
     }
 
     fn height(&self, width: u16) -> u16 {
-        1 + self.note.as_ref().map_or(0, |note| note_lines(note, width).len() as u16)
+        1 + self
+            .note
+            .as_ref()
+            .map_or(0, |note| note_lines(note, width).len() as u16)
     }
 }
 
@@ -53,8 +56,9 @@ pub fn render(rows: &[FormRow], area: Rect, buf: &mut Buffer, theme: &Theme) -> 
     let focus = rows.iter().position(|row| row.focused).unwrap_or(0);
     let mut top = 0usize;
     let width = value_width(area);
-    let needed =
-        |from: usize, to: usize| -> u16 { rows[from..=to].iter().map(|row| row.height(width)).sum() };
+    let needed = |from: usize, to: usize| -> u16 {
+        rows[from..=to].iter().map(|row| row.height(width)).sum()
+    };
     while top < focus && needed(top, focus) > area.height {
         top += 1;
     }
@@ -66,7 +70,11 @@ pub fn render(rows: &[FormRow], area: Rect, buf: &mut Buffer, theme: &Theme) -> 
             break;
         }
         let marker = if row.focused { "> " } else { "  " };
-        let label_style = if row.focused { theme.primary } else { theme.label };
+        let label_style = if row.focused {
+            theme.primary
+        } else {
+            theme.label
+        };
         let label = Line::from(vec![
             Span::styled(marker, theme.primary),
             Span::styled(row.label.clone(), label_style),
@@ -112,7 +120,8 @@ pub fn wrap(text: &str, width: usize, max_lines: usize) -> Vec<String> {
     let mut lines: Vec<String> = Vec::new();
     let mut current = String::new();
     for word in text.split(' ') {
-        let needed = current.chars().count() + usize::from(!current.is_empty()) + word.chars().count();
+        let needed =
+            current.chars().count() + usize::from(!current.is_empty()) + word.chars().count();
         if !current.is_empty() && needed > width {
             lines.push(std::mem::take(&mut current));
         }

@@ -58,7 +58,14 @@ impl Help {
         self.scroll = self.scroll.saturating_add_signed(delta);
     }
 
-    pub fn render(&self, frame: &mut Frame, area: Rect, theme: &Theme, profile: Profile, log_file: &Path) {
+    pub fn render(
+        &self,
+        frame: &mut Frame,
+        area: Rect,
+        theme: &Theme,
+        profile: Profile,
+        log_file: &Path,
+    ) {
         let lines = self.lines(theme, profile, log_file);
         let height = (lines.len() as u16 + 2).min(area.height);
         let popup = centered(area, area.width.min(100), height);
@@ -75,7 +82,9 @@ impl Help {
         };
         let max_scroll = (lines.len() as u16).saturating_sub(popup.height.saturating_sub(2));
         frame.render_widget(
-            Paragraph::new(lines).block(block).scroll((self.scroll.min(max_scroll), 0)),
+            Paragraph::new(lines)
+                .block(block)
+                .scroll((self.scroll.min(max_scroll), 0)),
             popup,
         );
     }

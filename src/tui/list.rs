@@ -200,12 +200,18 @@ impl ListView {
             .border_set(profile.border_set())
             .border_style(theme.border_focused)
             .title(Span::styled(title, theme.title))
-            .title_bottom(Span::styled(format!(" sorted by {} ", self.sort.label()), theme.hint));
+            .title_bottom(Span::styled(
+                format!(" sorted by {} ", self.sort.label()),
+                theme.hint,
+            ));
         let inner = block.inner(table_area);
         frame.render_widget(block, table_area);
         let cursor = self.render_filter(frame, filter_area, theme);
         let Some(integrations) = integrations else {
-            frame.render_widget(Paragraph::new("Loading integrations...").style(theme.hint), inner);
+            frame.render_widget(
+                Paragraph::new("Loading integrations...").style(theme.hint),
+                inner,
+            );
             return cursor;
         };
         if self.rows.is_empty() {
@@ -221,7 +227,9 @@ impl ListView {
                 )
             };
             frame.render_widget(
-                Paragraph::new(text).wrap(Wrap { trim: false }).style(theme.text),
+                Paragraph::new(text)
+                    .wrap(Wrap { trim: false })
+                    .style(theme.text),
                 inner.inner(ratatui::layout::Margin::new(2, 1)),
             );
             return cursor;
@@ -249,9 +257,25 @@ impl ListView {
             ])
         });
         let header = if wide {
-            ["Name", "Host", "Method", "Auth", "Authorization", "Enabled", "Last result"]
+            [
+                "Name",
+                "Host",
+                "Method",
+                "Auth",
+                "Authorization",
+                "Enabled",
+                "Last result",
+            ]
         } else {
-            ["Name", "Host", "Method", "Auth", "Authorization", "On", "Last"]
+            [
+                "Name",
+                "Host",
+                "Method",
+                "Auth",
+                "Authorization",
+                "On",
+                "Last",
+            ]
         };
         let widths = if wide {
             [
@@ -291,7 +315,11 @@ impl ListView {
         let label = " Filter: ";
         let width = usize::from(area.width).saturating_sub(label.len() + 1);
         let (shown, column) = self.filter.visible(width, None);
-        let style = if self.filtering { theme.input_focused } else { theme.input };
+        let style = if self.filtering {
+            theme.input_focused
+        } else {
+            theme.input
+        };
         frame.render_widget(
             Line::from(vec![
                 Span::styled(label, theme.primary),

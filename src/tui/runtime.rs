@@ -41,7 +41,8 @@ pub async fn run(locations: Locations, profile: Profile) -> anyhow::Result<()> {
                 Effect::EditExternally(text) => {
                     // The editor owns the terminal meanwhile: stop reading keys.
                     drop(events);
-                    let result = tokio::task::block_in_place(|| guard.suspended(|| edit_externally(&text)))?;
+                    let result =
+                        tokio::task::block_in_place(|| guard.suspended(|| edit_externally(&text)))?;
                     events = EventStream::new();
                     full_redraw(&mut terminal)?;
                     pending.extend(app.handle_message(Message::ExternallyEdited(result)));

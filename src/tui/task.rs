@@ -42,7 +42,9 @@ pub fn perform(effect: Effect, stores: &Stores) -> Option<Message> {
         }
         Effect::Delete(integration) => Message::Deleted {
             name: integration.name.clone(),
-            result: stores.integrations.remove(&integration.name, Some(&integration)),
+            result: stores
+                .integrations
+                .remove(&integration.name, Some(&integration)),
         },
         Effect::ReadCertificate(path) => Message::CertificateRead {
             result: read_text(&path),

@@ -9,8 +9,7 @@ use crossterm::cursor::{MoveTo, Show};
 use crossterm::event::{DisableBracketedPaste, EnableBracketedPaste};
 use crossterm::execute;
 use crossterm::terminal::{
-    Clear, ClearType, EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode,
-    enable_raw_mode,
+    Clear, ClearType, EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
 };
 use ratatui::backend::CrosstermBackend;
 use ratatui::layout::Rect;
@@ -37,7 +36,12 @@ impl TerminalGuard {
         }
         enable_raw_mode()?;
         let guard = TerminalGuard { clear_on_exit };
-        execute!(io::stdout(), EnterAlternateScreen, EnableBracketedPaste, Clear(ClearType::All))?;
+        execute!(
+            io::stdout(),
+            EnterAlternateScreen,
+            EnableBracketedPaste,
+            Clear(ClearType::All)
+        )?;
         Ok(guard)
     }
 
@@ -59,7 +63,12 @@ impl TerminalGuard {
         restore(self.clear_on_exit);
         let result = run();
         enable_raw_mode()?;
-        execute!(io::stdout(), EnterAlternateScreen, EnableBracketedPaste, Clear(ClearType::All))?;
+        execute!(
+            io::stdout(),
+            EnterAlternateScreen,
+            EnableBracketedPaste,
+            Clear(ClearType::All)
+        )?;
         Ok(result)
     }
 }
@@ -116,7 +125,11 @@ pub fn edit_externally(text: &str) -> Result<String, String> {
         .find_map(|name| std::env::var(name).ok().filter(|v| !v.trim().is_empty()))
         .unwrap_or_else(|| "vi".to_string());
     let trimmed = text.trim_start();
-    let suffix = if trimmed.starts_with('{') || trimmed.starts_with('[') { ".json" } else { ".txt" };
+    let suffix = if trimmed.starts_with('{') || trimmed.starts_with('[') {
+        ".json"
+    } else {
+        ".txt"
+    };
     let mut file = tempfile::Builder::new()
         .prefix("hookconsole-content-sample-")
         .suffix(suffix)
@@ -134,9 +147,12 @@ pub fn edit_externally(text: &str) -> Result<String, String> {
         .status()
         .map_err(|error| format!("cannot start `{editor}`: {error}"))?;
     if !status.success() {
-        return Err(format!("`{editor}` exited with {status}; the content sample is unchanged"));
+        return Err(format!(
+            "`{editor}` exited with {status}; the content sample is unchanged"
+        ));
     }
-    std::fs::read_to_string(&path).map_err(|error| format!("cannot read the edited text back: {error}"))
+    std::fs::read_to_string(&path)
+        .map_err(|error| format!("cannot read the edited text back: {error}"))
 }
 
 #[cfg(test)]
@@ -146,7 +162,10 @@ mod tests {
     #[test]
     fn zero_size_is_taken_as_80x24_or_the_environment() {
         assert_eq!(unknown_size_fallback((120, 40), None, None), None);
-        assert_eq!(unknown_size_fallback((0, 0), None, None), Some(Rect::new(0, 0, 80, 24)));
+        assert_eq!(
+            unknown_size_fallback((0, 0), None, None),
+            Some(Rect::new(0, 0, 80, 24))
+        );
         assert_eq!(
             unknown_size_fallback((0, 0), Some("132".into()), Some("x".into())),
             Some(Rect::new(0, 0, 132, 24))

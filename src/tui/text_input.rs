@@ -192,7 +192,8 @@ impl TextArea {
                 Edit::Changed
             }
             KeyCode::Delete
-                if column == self.lines[self.row].chars.len() && self.row + 1 < self.lines.len() =>
+                if column == self.lines[self.row].chars.len()
+                    && self.row + 1 < self.lines.len() =>
             {
                 let next = self.lines.remove(self.row + 1);
                 self.lines[self.row].chars.extend(next.chars);

@@ -49,11 +49,14 @@ impl App {
                     self.paths.log_file.display()
                 );
                 frame.render_widget(
-                    Paragraph::new(message).style(theme.error).wrap(Wrap { trim: false }).block(
-                        ratatui::widgets::Block::bordered()
-                            .border_set(profile.border_set())
-                            .title(" Integrations "),
-                    ),
+                    Paragraph::new(message)
+                        .style(theme.error)
+                        .wrap(Wrap { trim: false })
+                        .block(
+                            ratatui::widgets::Block::bordered()
+                                .border_set(profile.border_set())
+                                .title(" Integrations "),
+                        ),
                     body,
                 );
                 None
@@ -80,7 +83,9 @@ impl App {
         self.render_footer(frame, keys);
         for popup in &self.popups {
             match popup {
-                Popup::Help(help) => help.render(frame, body, &theme, profile, &self.paths.log_file),
+                Popup::Help(help) => {
+                    help.render(frame, body, &theme, profile, &self.paths.log_file)
+                }
                 Popup::Dialog(dialog) => dialog.render(frame, body, &theme, profile),
             }
         }
@@ -96,7 +101,10 @@ impl App {
         let file = self.paths.integrations_file.display().to_string();
         let line = Line::from(vec![
             Span::styled(" hookconsole ", theme.title),
-            Span::styled(format!("{} webhook integrations ", self.profile.separator()), theme.text),
+            Span::styled(
+                format!("{} webhook integrations ", self.profile.separator()),
+                theme.text,
+            ),
             Span::styled(format!("{} {file}", self.profile.separator()), theme.hint),
         ]);
         frame.render_widget(line, area);
@@ -130,7 +138,9 @@ impl App {
             area.width, area.height
         );
         frame.render_widget(
-            Paragraph::new(text).style(self.theme.warning).wrap(Wrap { trim: true }),
+            Paragraph::new(text)
+                .style(self.theme.warning)
+                .wrap(Wrap { trim: true }),
             area,
         );
     }

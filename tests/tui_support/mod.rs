@@ -30,7 +30,9 @@ impl Harness {
         let locations = Locations::in_home(home.path());
         let store = IntegrationStore::new(locations.integrations_file());
         for integration in integrations {
-            store.put(None, integration.clone()).expect("fixture is valid");
+            store
+                .put(None, integration.clone())
+                .expect("fixture is valid");
         }
         // Fixed paths on screen, so that snapshots do not show the temporary home.
         let paths = AppPaths {
@@ -100,7 +102,10 @@ impl Harness {
     }
 
     pub fn ctrl(&mut self, c: char) {
-        self.event(Event::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL)));
+        self.event(Event::Key(KeyEvent::new(
+            KeyCode::Char(c),
+            KeyModifiers::CONTROL,
+        )));
     }
 
     pub fn alt(&mut self, code: KeyCode) {
@@ -154,14 +159,20 @@ pub fn webhook(name: &str, url: &str) -> Integration {
 }
 
 pub fn certificate_pem() -> String {
-    std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/selfsigned.pem"))
-        .expect("fixture certificate")
+    std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/selfsigned.pem"
+    ))
+    .expect("fixture certificate")
 }
 
 /// A few integrations of every kind, for list screens.
 pub fn sample_integrations() -> Vec<Integration> {
     use hookconsole::model::{Authentication, HttpMethod, OAuthSettings, Secret};
-    let mut jira = webhook("Jira Cloud", "https://api.atlassian.com/ex/jira/1234/rest/api/2/issue");
+    let mut jira = webhook(
+        "Jira Cloud",
+        "https://api.atlassian.com/ex/jira/1234/rest/api/2/issue",
+    );
     jira.authentication = Authentication::OAuth(OAuthSettings {
         client_id: "abc".into(),
         client_secret: Secret::new("s3cret"),
@@ -169,7 +180,10 @@ pub fn sample_integrations() -> Vec<Integration> {
         authorize_url: "https://auth.atlassian.com/authorize".into(),
         ..OAuthSettings::default()
     });
-    let mut teams = webhook("Teams alerts", "https://example.webhook.office.com/webhookb2/x");
+    let mut teams = webhook(
+        "Teams alerts",
+        "https://example.webhook.office.com/webhookb2/x",
+    );
     teams.enabled = false;
     let mut ticketing = webhook("Ticketing", "http://10.0.0.5:8080/hooks/scan");
     ticketing.http_method = Some(HttpMethod::Put);

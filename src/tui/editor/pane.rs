@@ -168,7 +168,10 @@ pub fn choices(field: Field) -> Option<&'static [(&'static str, &'static str)]> 
     const ENABLED: &[(&str, &str)] = &[("yes", "yes"), ("no", "no")];
     const AUTH: &[(&str, &str)] = &[("none", "None"), ("basic", "Basic"), ("oauth", "OAuth")];
     const API_TYPES: &[(&str, &str)] = &[
-        ("application/x-www-form-urlencoded", "application/x-www-form-urlencoded"),
+        (
+            "application/x-www-form-urlencoded",
+            "application/x-www-form-urlencoded",
+        ),
         ("application/json", "application/json"),
     ];
     const CLIENT_AUTH: &[(&str, &str)] = &[

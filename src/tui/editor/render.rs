@@ -7,8 +7,8 @@ use ratatui::widgets::{Block, Borders, Paragraph};
 use time::OffsetDateTime;
 use time::macros::format_description;
 
-use super::pane::{self, Pane, Slot};
 use super::Editor;
+use super::pane::{self, Pane, Slot};
 use crate::model::{AuthKind, Field};
 use crate::tui::form::{self, FormRow, Note};
 use crate::tui::profile::Profile;
@@ -23,7 +23,12 @@ pub struct EditorContext<'a> {
 
 impl Editor {
     /// Draws the editor in `area`; returns the cursor position of the focused box.
-    pub fn render(&self, frame: &mut Frame, area: Rect, context: &EditorContext) -> Option<Position> {
+    pub fn render(
+        &self,
+        frame: &mut Frame,
+        area: Rect,
+        context: &EditorContext,
+    ) -> Option<Position> {
         let theme = context.theme;
         let block = Block::default()
             .borders(Borders::ALL)
@@ -55,7 +60,10 @@ impl Editor {
         let mut spans = vec![Span::raw(" ")];
         for (index, pane) in Pane::ALL.into_iter().enumerate() {
             if index > 0 {
-                spans.push(Span::styled(format!(" {} ", context.profile.separator()), theme.hint));
+                spans.push(Span::styled(
+                    format!(" {} ", context.profile.separator()),
+                    theme.hint,
+                ));
             }
             let has_error = self.errors.keys().any(|field| Pane::of(*field) == pane);
             let title = if has_error {
@@ -63,7 +71,11 @@ impl Editor {
             } else {
                 pane.title().to_string()
             };
-            let style = if pane == self.pane { theme.selection } else { theme.text };
+            let style = if pane == self.pane {
+                theme.selection
+            } else {
+                theme.text
+            };
             spans.push(Span::styled(format!(" {title} "), style));
         }
         Line::from(spans)
@@ -73,7 +85,11 @@ impl Editor {
         let theme = context.theme;
         let focused = self.focused();
         let button = |label: &str, slot: Slot| {
-            let style = if focused == slot { theme.button_focused } else { theme.button };
+            let style = if focused == slot {
+                theme.button_focused
+            } else {
+                theme.button
+            };
             Span::styled(format!("[ {label} ]"), style)
         };
         let state = if self.saving {
@@ -127,9 +143,16 @@ impl Editor {
         let focused = self.focused() == slot;
         let mask = (secret && !self.reveal).then_some('*');
         let (shown, column) = input.visible(usize::from(width), mask);
-        let style = if focused { theme.input_focused } else { theme.input };
+        let style = if focused {
+            theme.input_focused
+        } else {
+            theme.input
+        };
         let padded = format!("{shown:<width$}", width = usize::from(width));
-        (Line::styled(padded, style), focused.then_some(column as u16))
+        (
+            Line::styled(padded, style),
+            focused.then_some(column as u16),
+        )
     }
 
     fn field_row(&self, field: Field, width: u16, theme: &Theme) -> FormRow<'static> {
@@ -138,12 +161,17 @@ impl Editor {
             Some(options) => {
                 let index = self.choices.get(&field).copied().unwrap_or(0);
                 let shown = options.get(index).map(|(_, label)| *label).unwrap_or("");
-                let style = if self.focused() == slot { theme.input_focused } else { theme.input };
+                let style = if self.focused() == slot {
+                    theme.input_focused
+                } else {
+                    theme.input
+                };
                 FormRow::new(field.label(), Line::styled(format!("< {shown} >"), style))
             }
             None => {
                 let input = self.texts.get(&field).cloned().unwrap_or_default();
-                let (value, cursor) = self.input_value(slot, &input, width, field.is_secret(), theme);
+                let (value, cursor) =
+                    self.input_value(slot, &input, width, field.is_secret(), theme);
                 let mut row = FormRow::new(field.label(), value);
                 row.cursor = cursor;
                 row
@@ -166,20 +194,38 @@ impl Editor {
             let (name_line, name_cursor) =
                 self.input_value(Slot::HeaderName(index), name, name_width, false, theme);
             let sensitive = crate::model::Header::new(name.text(), "").is_sensitive();
-            let (value_line, value_cursor) =
-                self.input_value(Slot::HeaderValue(index), value, value_width, sensitive, theme);
+            let (value_line, value_cursor) = self.input_value(
+                Slot::HeaderValue(index),
+                value,
+                value_width,
+                sensitive,
+                theme,
+            );
             let mut spans = name_line.spans;
             spans.push(Span::raw(" : "));
             spans.extend(value_line.spans);
             let mut row = FormRow::new(format!("Header {}", index + 1), Line::from(spans));
             let focused = self.focused();
-            row.focused = matches!(focused, Slot::HeaderName(i) | Slot::HeaderValue(i) if i == index);
+            row.focused =
+                matches!(focused, Slot::HeaderName(i) | Slot::HeaderValue(i) if i == index);
             row.cursor = name_cursor.or(value_cursor.map(|c| c + name_width + 3));
-            row.note = if row.focused { self.note(focused, false) } else { None };
+            row.note = if row.focused {
+                self.note(focused, false)
+            } else {
+                None
+            };
             rows.push(row);
         }
-        let label = if self.headers.is_empty() { "HTTP Headers" } else { "" };
-        let style = if self.focused() == Slot::AddHeader { theme.button_focused } else { theme.button };
+        let label = if self.headers.is_empty() {
+            "HTTP Headers"
+        } else {
+            ""
+        };
+        let style = if self.focused() == Slot::AddHeader {
+            theme.button_focused
+        } else {
+            theme.button
+        };
         let mut add = FormRow::new(label, Line::styled("[ Add header ]", style));
         add.focused = self.focused() == Slot::AddHeader;
         add.note = self.note(Slot::AddHeader, true);
@@ -199,11 +245,18 @@ impl Editor {
                 "Authorization",
                 Line::styled("not authorized", theme.warning),
             );
-            status.note = Some(Note::Help("Authorize is not available in this version yet.".into()));
+            status.note = Some(Note::Help(
+                "Authorize is not available in this version yet.".into(),
+            ));
             rows.push(status);
-            let url = context.callback_url.unwrap_or("(finding the appliance's address...)");
-            let mut callback = FormRow::new("Callback URL", Line::styled(url.to_string(), theme.text));
-            callback.note = Some(Note::Help("Register this URL at the provider (read-only).".into()));
+            let url = context
+                .callback_url
+                .unwrap_or("(finding the appliance's address...)");
+            let mut callback =
+                FormRow::new("Callback URL", Line::styled(url.to_string(), theme.text));
+            callback.note = Some(Note::Help(
+                "Register this URL at the provider (read-only).".into(),
+            ));
             rows.push(callback);
         }
         rows
@@ -212,22 +265,41 @@ impl Editor {
     fn certificate_rows(&self, area: Rect, context: &EditorContext) -> Vec<FormRow<'static>> {
         let theme = context.theme;
         let width = form::value_width(area);
-        let (value, cursor) =
-            self.input_value(Slot::CertificatePath, &self.certificate_path, width, false, theme);
+        let (value, cursor) = self.input_value(
+            Slot::CertificatePath,
+            &self.certificate_path,
+            width,
+            false,
+            theme,
+        );
         let mut path = FormRow::new("Load from file", value);
         path.focused = self.focused() == Slot::CertificatePath;
         path.cursor = cursor;
         path.note = self.note(Slot::CertificatePath, true);
         let mut rows = vec![path];
-        let info = |label: &str, text: String| FormRow::new(label.to_string(), Line::styled(text, theme.text));
+        let info = |label: &str, text: String| {
+            FormRow::new(label.to_string(), Line::styled(text, theme.text))
+        };
         match (&self.certificate, &self.certificate_summary) {
-            (None, _) => rows.push(info("Certificate", "none uploaded (paste PEM text to add one)".into())),
-            (Some(_), Err(_)) => rows.push(info("Certificate", "cannot be read (see the error)".into())),
+            (None, _) => rows.push(info(
+                "Certificate",
+                "none uploaded (paste PEM text to add one)".into(),
+            )),
+            (Some(_), Err(_)) => {
+                rows.push(info("Certificate", "cannot be read (see the error)".into()))
+            }
             (Some(_), Ok(certificates)) => {
                 let now = OffsetDateTime::now_utc();
                 for (index, certificate) in certificates.iter().enumerate() {
-                    let number = if certificates.len() > 1 { format!(" {}", index + 1) } else { String::new() };
-                    rows.push(info(&format!("Subject{number}"), certificate.subject.clone()));
+                    let number = if certificates.len() > 1 {
+                        format!(" {}", index + 1)
+                    } else {
+                        String::new()
+                    };
+                    rows.push(info(
+                        &format!("Subject{number}"),
+                        certificate.subject.clone(),
+                    ));
                     rows.push(info("Issuer", certificate.issuer.clone()));
                     let state = if certificate.is_expired(now) {
                         "EXPIRED"
@@ -238,16 +310,31 @@ impl Editor {
                     };
                     rows.push(info(
                         "Valid",
-                        format!("{} to {} ({state})", date(certificate.not_before), date(certificate.not_after)),
+                        format!(
+                            "{} to {} ({state})",
+                            date(certificate.not_before),
+                            date(certificate.not_after)
+                        ),
                     ));
                     let fingerprint = &certificate.sha256_fingerprint;
                     let split = fingerprint.len().min(48);
                     rows.push(info("SHA-256", fingerprint[..split].to_string()));
                     if split < fingerprint.len() {
-                        rows.push(info("", fingerprint[split..].trim_start_matches(':').to_string()));
+                        rows.push(info(
+                            "",
+                            fingerprint[split..].trim_start_matches(':').to_string(),
+                        ));
                     }
-                    let kind = if certificate.is_ca { "CA certificate" } else { "server certificate" };
-                    let signed = if certificate.is_self_signed() { ", self-signed" } else { "" };
+                    let kind = if certificate.is_ca {
+                        "CA certificate"
+                    } else {
+                        "server certificate"
+                    };
+                    let signed = if certificate.is_self_signed() {
+                        ", self-signed"
+                    } else {
+                        ""
+                    };
                     rows.push(info("Kind", format!("{kind}{signed}")));
                     if !certificate.names.is_empty() {
                         rows.push(info("Names", certificate.names.join(", ")));
@@ -256,7 +343,11 @@ impl Editor {
             }
         }
         if self.certificate.is_some() {
-            let style = if self.focused() == Slot::RemoveCertificate { theme.button_focused } else { theme.button };
+            let style = if self.focused() == Slot::RemoveCertificate {
+                theme.button_focused
+            } else {
+                theme.button
+            };
             let mut remove = FormRow::new("", Line::styled("[ Remove certificate ]", style));
             remove.focused = self.focused() == Slot::RemoveCertificate;
             remove.note = self.note(Slot::RemoveCertificate, false);
@@ -265,7 +356,12 @@ impl Editor {
         rows
     }
 
-    fn render_content(&self, frame: &mut Frame, area: Rect, context: &EditorContext) -> Option<Position> {
+    fn render_content(
+        &self,
+        frame: &mut Frame,
+        area: Rect,
+        context: &EditorContext,
+    ) -> Option<Position> {
         let theme = context.theme;
         let focused = self.focused() == Slot::Content;
         let [label, text_area, note] = Layout::vertical([
@@ -279,7 +375,11 @@ impl Editor {
             Line::from(vec![
                 Span::styled(marker, theme.primary),
                 Span::styled(
-                    format!("{} ({} lines)", Field::ContentSample.label(), self.content.line_count()),
+                    format!(
+                        "{} ({} lines)",
+                        Field::ContentSample.label(),
+                        self.content.line_count()
+                    ),
                     if focused { theme.primary } else { theme.label },
                 ),
             ]),
@@ -290,7 +390,11 @@ impl Editor {
         let width = usize::from(text_area.width.saturating_sub(2).max(1));
         let top = (row + 1).saturating_sub(height);
         let left = (column + 1).saturating_sub(width);
-        let style = if focused { theme.input_focused } else { theme.input };
+        let style = if focused {
+            theme.input_focused
+        } else {
+            theme.input
+        };
         let lines: Vec<Line> = self
             .content
             .lines()
