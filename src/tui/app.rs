@@ -22,8 +22,8 @@ use crate::store::{Catalog, StoreError};
 pub enum Effect {
     Load,
     FindCallbackUrl,
-    Save(SaveRequest),
-    Delete(Integration),
+    Save(Box<SaveRequest>),
+    Delete(Box<Integration>),
     ReadCertificate(PathBuf),
     EditExternally(String),
     /// Clear the terminal and draw everything again.
@@ -59,7 +59,7 @@ pub enum Message {
     Loaded(Result<Catalog, StoreError>),
     CallbackUrl(String),
     Saved {
-        request: SaveRequest,
+        request: Box<SaveRequest>,
         result: Result<Catalog, StoreError>,
     },
     Deleted {
@@ -83,7 +83,13 @@ pub enum Screen {
 #[derive(Debug, Clone)]
 pub enum Popup {
     Help(Help),
-    Dialog(Dialog),
+    Dialog(Box<Dialog>),
+}
+
+impl Popup {
+    fn dialog(dialog: Dialog) -> Popup {
+        Popup::Dialog(Box::new(dialog))
+    }
 }
 
 /// Where the app's files are, for the help screen and the empty list.
@@ -226,7 +232,7 @@ impl App {
             {
                 let name = self.editing_name();
                 self.popups
-                    .push(Popup::Dialog(Dialog::unsaved(&name, true)));
+                    .push(Popup::dialog(Dialog::unsaved(&name, true)));
             }
             return Vec::new();
         }
@@ -360,10 +366,8 @@ impl App {
                 self.status = Some("Reloading...".into());
                 return vec![Effect::Load];
             }
-            Action::New => {
-                if self.catalog.is_some() {
-                    self.screen = Screen::Chooser(Chooser::default());
-                }
+            Action::New if self.catalog.is_some() => {
+                self.screen = Screen::Chooser(Chooser::default());
             }
             Action::Open => {
                 if let Some(integration) = self.selected().cloned() {
@@ -372,18 +376,18 @@ impl App {
             }
             Action::Delete => {
                 if let Some(integration) = self.selected().cloned() {
-                    self.popups.push(Popup::Dialog(Dialog::delete(integration)));
+                    self.popups.push(Popup::dialog(Dialog::delete(integration)));
                 }
             }
             Action::ToggleEnabled => {
                 if let Some(original) = self.selected().cloned() {
                     let mut integration = original.clone();
                     integration.enabled = !integration.enabled;
-                    return vec![Effect::Save(SaveRequest {
+                    return vec![Effect::Save(Box::new(SaveRequest {
                         original: Some(original),
                         integration,
                         origin: SaveOrigin::ToggleEnabled,
-                    })];
+                    }))];
                 }
             }
             Action::Help => self.popups.push(Popup::Help(Help::new(KeyContext::List))),
@@ -460,22 +464,15 @@ impl App {
                 if editor.is_dirty() {
                     let name = self.editing_name();
                     self.popups
-                        .push(Popup::Dialog(Dialog::unsaved(&name, false)));
+                        .push(Popup::dialog(Dialog::unsaved(&name, false)));
                 } else {
                     self.close_editor();
                 }
                 Vec::new()
             }
-            Some(EditorRequest::Save {
-                original,
-                integration,
-            }) => {
-                self.status = Some(format!("Saving `{}`...", integration.name));
-                vec![Effect::Save(SaveRequest {
-                    original,
-                    integration,
-                    origin: SaveOrigin::Editor(AfterSave::Stay),
-                })]
+            Some(EditorRequest::Save(request)) => {
+                self.status = Some(format!("Saving `{}`...", request.integration.name));
+                vec![Effect::Save(request)]
             }
             Some(EditorRequest::ReadCertificate(path)) => vec![Effect::ReadCertificate(path)],
             Some(EditorRequest::EditExternally(text)) => vec![Effect::EditExternally(text)],
@@ -493,15 +490,9 @@ impl App {
             return Vec::new();
         };
         match editor.handle_action(Action::Save) {
-            Some(EditorRequest::Save {
-                original,
-                integration,
-            }) => {
-                vec![Effect::Save(SaveRequest {
-                    original,
-                    integration,
-                    origin: SaveOrigin::Editor(then),
-                })]
+            Some(EditorRequest::Save(mut request)) => {
+                request.origin = SaveOrigin::Editor(then);
+                vec![Effect::Save(request)]
             }
             _ => Vec::new(),
         }
@@ -533,9 +524,9 @@ impl App {
                     self.set_catalog(catalog);
                 }
                 Err(StoreError::Conflict(message)) => {
-                    self.popups.push(Popup::Dialog(Dialog::conflict(&message)));
+                    self.popups.push(Popup::dialog(Dialog::conflict(&message)));
                 }
-                Err(error) => self.popups.push(Popup::Dialog(Dialog::error(
+                Err(error) => self.popups.push(Popup::dialog(Dialog::error(
                     "Not deleted",
                     error.to_string(),
                 ))),
@@ -547,7 +538,7 @@ impl App {
                             editor.certificate_loaded(text);
                             self.status = Some(format!("Certificate read from {}", path.display()));
                         }
-                        Err(error) => self.popups.push(Popup::Dialog(Dialog::error(
+                        Err(error) => self.popups.push(Popup::dialog(Dialog::error(
                             "Cannot read the certificate",
                             format!("{}: {error}", path.display()),
                         ))),
@@ -560,7 +551,7 @@ impl App {
                         Ok(text) => editor.set_content(&text),
                         Err(error) => self
                             .popups
-                            .push(Popup::Dialog(Dialog::error("The editor failed", error))),
+                            .push(Popup::dialog(Dialog::error("The editor failed", error))),
                     }
                 }
                 return vec![Effect::Redraw];
@@ -575,7 +566,11 @@ impl App {
         self.catalog = Some(catalog);
     }
 
-    fn saved(&mut self, request: SaveRequest, result: Result<Catalog, StoreError>) -> Vec<Effect> {
+    fn saved(
+        &mut self,
+        request: Box<SaveRequest>,
+        result: Result<Catalog, StoreError>,
+    ) -> Vec<Effect> {
         let name = request.integration.name.clone();
         match (request.origin, result) {
             (origin, Ok(catalog)) => {
@@ -615,7 +610,7 @@ impl App {
                 self.status = Some(format!("Not saved: `{name}`"));
                 match error {
                     StoreError::Conflict(message) => {
-                        self.popups.push(Popup::Dialog(Dialog::conflict(&message)))
+                        self.popups.push(Popup::dialog(Dialog::conflict(&message)))
                     }
                     StoreError::Invalid(errors) if matches!(origin, SaveOrigin::Editor(_)) => {
                         if let Screen::Editor(editor) = &mut self.screen {
@@ -624,7 +619,7 @@ impl App {
                     }
                     other => self
                         .popups
-                        .push(Popup::Dialog(Dialog::error("Not saved", other.to_string()))),
+                        .push(Popup::dialog(Dialog::error("Not saved", other.to_string()))),
                 }
             }
         }

@@ -14,7 +14,7 @@ use crate::model::Integration;
 /// What a dialog is about, and so what its answers do.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Question {
-    Delete(Integration),
+    Delete(Box<Integration>),
     /// Unsaved edits and the person asked to close the editor.
     DiscardAndClose,
     /// Unsaved edits and the person asked to quit.
@@ -53,7 +53,7 @@ impl Dialog {
                  from this appliance. This cannot be undone.",
                 integration.name
             ),
-            question: Question::Delete(integration),
+            question: Question::Delete(Box::new(integration)),
             buttons: vec![("Cancel", Answer::Cancel), ("Delete", Answer::Delete)],
             focused: 0,
         }

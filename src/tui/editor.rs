@@ -12,6 +12,7 @@ use crossterm::event::KeyEvent;
 use time::OffsetDateTime;
 
 use super::action::Action;
+use super::app::{AfterSave, SaveOrigin, SaveRequest};
 use super::text_input::{Edit, TextArea, TextInput};
 use crate::model::{
     AuthKind, CertificateSummary, Field, FieldError, Header, Integration, check_unique_name,
@@ -22,10 +23,7 @@ pub use pane::{Pane, Slot};
 /// What the editor asks of the app.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum EditorRequest {
-    Save {
-        original: Option<Integration>,
-        integration: Integration,
-    },
+    Save(Box<SaveRequest>),
     Close,
     ReadCertificate(PathBuf),
     EditExternally(String),
@@ -487,10 +485,11 @@ impl Editor {
         }
         self.errors.clear();
         self.saving = true;
-        Some(EditorRequest::Save {
+        Some(EditorRequest::Save(Box::new(SaveRequest {
             original: self.original.clone(),
             integration,
-        })
+            origin: SaveOrigin::Editor(AfterSave::Stay),
+        })))
     }
 }
 
