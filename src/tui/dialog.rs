@@ -133,9 +133,10 @@ impl Dialog {
         let text_lines: usize = self
             .message
             .split('\n')
-            .map(|line| line.len().div_ceil(text_width).max(1))
+            .map(|line| super::form::wrap(line, text_width, usize::MAX).len())
             .sum();
-        let height = (text_lines as u16 + 5).min(area.height);
+        // Borders, a blank line and the buttons around the text.
+        let height = (text_lines as u16 + 4).min(area.height);
         let popup = centered(area, width, height);
         frame.render_widget(Clear, popup);
         let style = if self.question == Question::Error {
