@@ -41,6 +41,8 @@ pub struct TerminalFacts {
     pub utf8_locale: bool,
     pub linux_console: bool,
     pub serial_or_basic: bool,
+    /// TERM names a terminal without colour (vt100, vt102, vt220, dumb).
+    pub monochrome_term: bool,
 }
 
 impl TerminalFacts {
@@ -64,6 +66,7 @@ impl TerminalFacts {
             linux_console: is_linux_virtual_console(),
             serial_or_basic: serial_tty
                 || matches!(term.as_str(), "vt100" | "vt102" | "vt220" | "ansi" | "dumb"),
+            monochrome_term: matches!(term.as_str(), "vt100" | "vt102" | "vt220" | "dumb"),
         }
     }
 }
@@ -121,7 +124,7 @@ impl Profile {
         };
         Profile {
             glyphs,
-            color: !(facts.no_color || choice.no_color),
+            color: !(facts.no_color || facts.monochrome_term || choice.no_color),
         }
     }
 
@@ -261,6 +264,13 @@ mod tests {
             ..facts()
         };
         assert_eq!(Profile::from_facts(&no_color, none), Profile::NO_COLOR);
+        let vt220 = TerminalFacts {
+            serial_or_basic: true,
+            monochrome_term: true,
+            ..facts()
+        };
+        let basic = Profile::from_facts(&vt220, none);
+        assert_eq!((basic.glyphs, basic.color), (Glyphs::Ascii, false));
     }
 
     #[test]
