@@ -73,6 +73,8 @@ fn create_with_every_field_saves_what_was_typed() {
     harness.paste(&certificate_pem());
     harness.ctrl('n');
     assert_eq!(editor_slot(&harness).0, Pane::ContentSample);
+    // Enter starts typing into the sample; until then `e` would open $EDITOR.
+    harness.press(KeyCode::Enter);
     harness.keys("{\n  \"summary\": \"scan finished\"\n}");
     harness.ctrl('s');
     assert_eq!(harness.app.status.as_deref(), Some("Saved `Jira Cloud`"));
@@ -99,7 +101,10 @@ fn create_with_every_field_saves_what_was_typed() {
     });
     assert_eq!(harness.stored(), vec![expected]);
 
-    // Clean after the save: Esc closes without asking, and the list shows it.
+    // Clean after the save: Esc stops typing into the sample, the next closes the
+    // editor without asking, and the list shows the new integration.
+    harness.press(KeyCode::Esc);
+    assert!(matches!(harness.app.screen, Screen::Editor(_)));
     harness.press(KeyCode::Esc);
     assert!(in_list(&harness));
     let screen = harness.screen(80, 24);
@@ -402,6 +407,18 @@ fn external_editor_result_becomes_the_content_sample() {
         harness.stored()[0].content_sample,
         "{\"from\": \"editor\"}\n"
     );
+    // On the content sample, `e` does the same, as git's editor does; after Enter
+    // it types, and Esc stops typing without losing the text.
+    harness.external_text = "second".into();
+    harness.keys("e");
+    assert!(harness.screen(80, 24).contains("second"));
+    harness.press(KeyCode::Enter);
+    harness.press(KeyCode::End);
+    harness.keys(" edit");
+    harness.press(KeyCode::Esc);
+    assert!(matches!(harness.app.screen, Screen::Editor(_)));
+    harness.ctrl('s');
+    assert_eq!(harness.stored()[0].content_sample, "second edit");
 }
 
 #[test]

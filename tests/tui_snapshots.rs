@@ -79,6 +79,7 @@ fn open(view: &str, profile: Profile) -> Harness {
         "editor_content" => {
             harness.press(KeyCode::Enter);
             harness.ctrl('p');
+            harness.press(KeyCode::Enter);
             harness.keys("{\n  \"summary\": \"Scan finished\",\n  \"findings\": 3\n}");
         }
         "help" => harness.keys("?"),

@@ -84,12 +84,16 @@ impl Action {
             Action::PreviousPane => "previous pane",
             Action::NextOption => "next choice of a choice field",
             Action::PreviousOption => "previous choice of a choice field",
-            Action::Activate => "press the focused button, add a header row",
+            Action::Activate => {
+                "press the focused button, add a header row, type into the content sample"
+            }
             Action::Save => "save (the Save button does the same)",
             Action::Leave => "close the editor (asks first when there are unsaved edits)",
             Action::Reveal => "show or mask secrets",
             Action::RemoveRow => "remove the focused header row or the certificate",
-            Action::ExternalEditor => "edit the content sample in $VISUAL / $EDITOR",
+            Action::ExternalEditor => {
+                "edit the content sample in $VISUAL / $EDITOR (e where no text box is focused)"
+            }
             Action::NextButton => "next button",
             Action::PreviousButton => "previous button",
             Action::Press => "press the focused button",
@@ -352,8 +356,8 @@ const EDITOR: &[Binding] = &[
     bind(Action::RemoveRow, &[ctrl('d')], "Ctrl-D", None),
     bind(
         Action::ExternalEditor,
-        &[ctrl('e'), plain(KeyCode::F(4))],
-        "Ctrl-E/F4",
+        &[ctrl('e'), plain(KeyCode::F(4)), ch('e')],
+        "Ctrl-E/F4/e",
         None,
     ),
     bind(

@@ -49,6 +49,9 @@ pub struct Editor {
     dirty: bool,
     pub saving: bool,
     content: TextArea,
+    /// The content sample takes keys only after Enter, so that `e` can open the
+    /// external editor on it; Esc or Tab stop typing (keeping the text).
+    content_typing: bool,
 }
 
 impl Editor {
@@ -100,6 +103,7 @@ impl Editor {
             dirty: false,
             saving: false,
             content: TextArea::new(&integration.content_sample),
+            content_typing: false,
         };
         editor.set_certificate(integration.certificate.clone());
         editor
@@ -152,8 +156,15 @@ impl Editor {
 
     /// True when printable keys go to a text box.
     pub fn typing(&self) -> bool {
-        self.focused()
-            .is_text(|field| pane::choices(field).is_some())
+        match self.focused() {
+            Slot::Content => self.content_typing,
+            slot => slot.is_text(|field| pane::choices(field).is_some()),
+        }
+    }
+
+    /// True while keys type into the content sample (after Enter on it).
+    pub fn content_typing(&self) -> bool {
+        self.content_typing && self.focused() == Slot::Content
     }
 
     /// The integration the form describes, and every error in it: parse errors from
@@ -256,6 +267,7 @@ impl Editor {
     }
 
     fn move_focus(&mut self, forward: bool) {
+        self.content_typing = false;
         let left = self.focused();
         let count = self.slots().len();
         self.focus = if forward {
@@ -267,6 +279,7 @@ impl Editor {
     }
 
     fn switch_pane(&mut self, pane: Pane) {
+        self.content_typing = false;
         let left = self.focused();
         self.check(left);
         self.pane = pane;
@@ -315,6 +328,7 @@ impl Editor {
         let slot = self.focused();
         if slot == Slot::Content {
             self.content.insert_text(text);
+            self.content_typing = true;
         } else if let Some(input) = self.input_mut(slot) {
             input.insert_str(text);
         } else {
@@ -338,6 +352,9 @@ impl Editor {
     pub fn type_key(&mut self, key: &KeyEvent) -> bool {
         let slot = self.focused();
         let edit = if slot == Slot::Content {
+            if !self.content_typing {
+                return false;
+            }
             self.content.handle_key(key)
         } else {
             match self.input_mut(slot) {
@@ -360,7 +377,12 @@ impl Editor {
                 .modifiers
                 .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT);
         let slot = self.focused();
-        let area_key = slot == Slot::Content
+        if self.content_typing() && key.code == KeyCode::Esc {
+            self.content_typing = false;
+            self.check(Slot::Content);
+            return true;
+        }
+        let area_key = self.content_typing()
             && matches!(key.code, KeyCode::Enter | KeyCode::Up | KeyCode::Down)
             && key.modifiers.is_empty();
         let line_key = slot != Slot::Content
@@ -387,6 +409,7 @@ impl Editor {
             Action::Help => return Some(EditorRequest::Help),
             Action::RemoveRow => self.remove_row(),
             Action::ExternalEditor => {
+                self.content_typing = false;
                 if self.pane != Pane::ContentSample {
                     self.pane = Pane::ContentSample;
                     self.focus = 0;
@@ -447,6 +470,7 @@ impl Editor {
                 }
             }
             Slot::RemoveCertificate => self.remove_row(),
+            Slot::Content => self.content_typing = true,
             Slot::Field(field) if pane::choices(field).is_some() => self.cycle(true),
             _ => self.move_focus(true),
         }

@@ -122,6 +122,9 @@ impl Editor {
         if focused == slot {
             return Some(match error {
                 Some(message) => Note::Error(message.to_string()),
+                None if self.content_typing() => Note::Help(
+                    "Typing: Enter breaks the line; Esc or Tab stops; Ctrl-E: $EDITOR.".into(),
+                ),
                 None => Note::Help(pane::help(slot).to_string()),
             });
         }
