@@ -10,6 +10,7 @@ mod editor;
 mod form;
 mod help;
 mod list;
+mod message;
 mod profile;
 mod runtime;
 mod task;

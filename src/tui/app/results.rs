@@ -1,0 +1,146 @@
+//! The app's handling of messages from background work: loads, saves, deletes, the
+//! certificate file and the external editor.
+
+use super::{App, Popup, Screen};
+use crate::store::{Catalog, StoreError};
+use crate::tui::dialog::Dialog;
+use crate::tui::message::{AfterSave, Effect, Message, SaveOrigin, SaveRequest};
+
+impl App {
+    pub fn handle_message(&mut self, message: Message) -> Vec<Effect> {
+        match message {
+            Message::Loaded(Ok(catalog)) => {
+                self.status = Some(format!(
+                    "{} integration(s) loaded",
+                    catalog.integrations.len()
+                ));
+                self.load_error = None;
+                self.set_catalog(catalog);
+            }
+            Message::Loaded(Err(error)) => {
+                tracing::error!(%error, "loading integrations failed");
+                self.status = Some("The integrations file could not be read".into());
+                self.load_error = Some(error.to_string());
+                // What was read before may no longer be what the file says.
+                self.catalog = None;
+                self.list.refresh(&[], None);
+            }
+            Message::CallbackUrl(url) => self.callback_url = Some(url),
+            Message::Saved { request, result } => return self.saved(request, result),
+            Message::Deleted { name, result } => match result {
+                Ok(catalog) => {
+                    self.status = Some(format!("Deleted `{name}`"));
+                    self.set_catalog(catalog);
+                }
+                Err(StoreError::Conflict(message)) => {
+                    self.popups.push(Popup::dialog(Dialog::conflict(&message)));
+                }
+                Err(error) => self.popups.push(Popup::dialog(Dialog::error(
+                    "Not deleted",
+                    error.to_string(),
+                ))),
+            },
+            Message::CertificateRead { path, result } => {
+                if let Screen::Editor(editor) = &mut self.screen {
+                    match result {
+                        Ok(text) => {
+                            editor.certificate_loaded(text);
+                            self.status = Some(format!("Certificate read from {}", path.display()));
+                        }
+                        Err(error) => self.popups.push(Popup::dialog(Dialog::error(
+                            "Cannot read the certificate",
+                            format!("{}: {error}", path.display()),
+                        ))),
+                    }
+                }
+            }
+            Message::ExternallyEdited(result) => {
+                if let Screen::Editor(editor) = &mut self.screen {
+                    match result {
+                        Ok(text) => editor.set_content(&text),
+                        Err(error) => self
+                            .popups
+                            .push(Popup::dialog(Dialog::error("The editor failed", error))),
+                    }
+                }
+                return vec![Effect::Redraw];
+            }
+        }
+        Vec::new()
+    }
+
+    fn set_catalog(&mut self, catalog: Catalog) {
+        let keep = self.selected().map(|i| i.name.clone());
+        self.list.refresh(&catalog.integrations, keep.as_deref());
+        self.catalog = Some(catalog);
+    }
+
+    fn saved(
+        &mut self,
+        request: Box<SaveRequest>,
+        result: Result<Catalog, StoreError>,
+    ) -> Vec<Effect> {
+        let name = request.integration.name.clone();
+        match (request.origin, result) {
+            (origin, Ok(catalog)) => {
+                let stored = catalog.get(&name).cloned();
+                let others = self.catalog_names_except(&catalog, &name);
+                // Select what was just saved, so that the list shows it on return.
+                self.list.refresh(&catalog.integrations, Some(&name));
+                self.catalog = Some(catalog);
+                self.status = Some(match origin {
+                    SaveOrigin::ToggleEnabled if request.integration.enabled => {
+                        format!("Enabled `{name}`")
+                    }
+                    SaveOrigin::ToggleEnabled => format!("Disabled `{name}`"),
+                    SaveOrigin::Editor(_) => format!("Saved `{name}`"),
+                });
+                if let (SaveOrigin::Editor(then), Screen::Editor(editor)) =
+                    (origin, &mut self.screen)
+                {
+                    if let Some(stored) = stored {
+                        editor.saved(stored, others);
+                    }
+                    match then {
+                        AfterSave::Stay => {}
+                        AfterSave::Close => self.close_editor(),
+                        AfterSave::Quit => {
+                            self.quit = true;
+                            return vec![Effect::Quit];
+                        }
+                    }
+                }
+            }
+            (origin, Err(error)) => {
+                if let Screen::Editor(editor) = &mut self.screen {
+                    editor.saving = false;
+                }
+                tracing::warn!(%error, integration = %name, "save refused");
+                self.status = Some(format!("Not saved: `{name}`"));
+                match error {
+                    StoreError::Conflict(message) => {
+                        self.popups.push(Popup::dialog(Dialog::conflict(&message)))
+                    }
+                    StoreError::Invalid(errors) if matches!(origin, SaveOrigin::Editor(_)) => {
+                        if let Screen::Editor(editor) = &mut self.screen {
+                            editor.show_errors(&errors);
+                        }
+                    }
+                    other => self
+                        .popups
+                        .push(Popup::dialog(Dialog::error("Not saved", other.to_string()))),
+                }
+            }
+        }
+        Vec::new()
+    }
+
+    fn catalog_names_except(&self, catalog: &Catalog, name: &str) -> Vec<String> {
+        catalog
+            .integrations
+            .iter()
+            .filter(|i| !crate::model::names_match(&i.name, name))
+            .map(|i| i.name.clone())
+            .collect()
+    }
+}
