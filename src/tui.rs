@@ -31,6 +31,13 @@ use crate::store::Locations;
 
 /// Opens the TUI on `locations` until the person quits.
 pub fn run(locations: &Locations, choice: ProfileChoice) -> anyhow::Result<()> {
+    use std::io::IsTerminal;
+    if !(std::io::stdin().is_terminal() && std::io::stdout().is_terminal()) {
+        anyhow::bail!(
+            "the full-screen console needs a terminal; for scripts use the commands \
+             (`hookconsole --help`), e.g. `hookconsole list`"
+        );
+    }
     let profile = Profile::detect(choice);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
