@@ -84,6 +84,9 @@ pub async fn run(locations: Locations, profile: Profile) -> anyhow::Result<()> {
             }
             _ = sighup.recv() => {
                 tracing::info!("SIGHUP (terminal gone): quitting");
+                // The terminal is gone: ratatui's drop would report the failure to
+                // show the cursor on a stderr that is gone too, and panic.
+                std::mem::forget(terminal);
                 return Ok(());
             }
         }
