@@ -3,6 +3,7 @@
 //! alone; every save re-reads the file under the lock and refuses to overwrite a
 //! change it did not see.
 
+use std::collections::HashSet;
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -12,7 +13,7 @@ use time::OffsetDateTime;
 
 use super::atomic::{FileLock, write_atomic};
 use super::error::StoreError;
-use crate::model::{Integration, check_unique_name, names_match, validate};
+use crate::model::{FieldError, Integration, check_unique_name, names_match, validate};
 
 pub const SCHEMA_VERSION: u32 = 1;
 const FILE_MODE: u32 = 0o600;
@@ -224,6 +225,7 @@ fn find_unchanged(
 fn check_all(integrations: &[Integration]) -> Result<(), StoreError> {
     let now = OffsetDateTime::now_utc();
     let mut errors = Vec::new();
+    let mut seen = HashSet::new();
     for (index, integration) in integrations.iter().enumerate() {
         errors.extend(
             validate(integration, now)
@@ -235,16 +237,33 @@ fn check_all(integrations: &[Integration]) -> Result<(), StoreError> {
                     error
                 }),
         );
-        let earlier = integrations[..index]
-            .iter()
-            .map(|other| other.name.as_str());
-        errors.extend(check_unique_name(&integration.name, earlier));
+        errors.extend(earlier_duplicate(&mut seen, integrations, index));
     }
     if errors.is_empty() {
         Ok(())
     } else {
         Err(StoreError::Invalid(errors))
     }
+}
+
+/// The error for `integrations[index]` when an earlier one has the same name. `seen`
+/// holds the names so far as `names_match` compares them, so that a file of n
+/// integrations is checked in O(n), not O(n^2) (10,000 took seconds).
+fn earlier_duplicate(
+    seen: &mut HashSet<String>,
+    integrations: &[Integration],
+    index: usize,
+) -> Option<FieldError> {
+    let name = &integrations[index].name;
+    if seen.insert(name.trim().to_lowercase()) {
+        return None;
+    }
+    check_unique_name(
+        name,
+        integrations[..index]
+            .iter()
+            .map(|other| other.name.as_str()),
+    )
 }
 
 fn parse(path: &Path, bytes: &[u8]) -> Result<Vec<Integration>, StoreError> {
@@ -308,14 +327,10 @@ pub fn check_document(
     integrations: &[Integration],
 ) -> Result<(), StoreError> {
     let now = OffsetDateTime::now_utc();
+    let mut seen = HashSet::new();
     for (index, integration) in integrations.iter().enumerate() {
         let errors = validate(integration, now).errors;
-        let duplicate = check_unique_name(
-            &integration.name,
-            integrations[..index]
-                .iter()
-                .map(|other| other.name.as_str()),
-        );
+        let duplicate = earlier_duplicate(&mut seen, integrations, index);
         if let Some(first) = errors.first().or(duplicate.as_ref()) {
             let line = locate_field(text, index, first.field.key());
             return Err(StoreError::InvalidInFile {
