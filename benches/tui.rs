@@ -113,6 +113,16 @@ fn main() {
         samples,
     );
 
+    // Of which the store's load alone (read, parse, validate; off the UI task).
+    let mut samples = Vec::new();
+    for _ in 0..10 {
+        let started = Instant::now();
+        let catalog = stores.integrations.load().expect("load");
+        samples.push(started.elapsed());
+        assert_eq!(catalog.integrations.len(), COUNT);
+    }
+    report("  of which IntegrationStore::load of 10,000", samples);
+
     // One frame with 10,000 integrations: a key (selection down) and the redraw.
     let mut app = loaded_app(&stores);
     assert_eq!(app.integrations().len(), COUNT);
