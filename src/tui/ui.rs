@@ -133,10 +133,13 @@ impl App {
     }
 
     fn render_too_small(&self, frame: &mut Frame, area: Rect) {
-        let text = format!(
+        let mut text = format!(
             "Enlarge the terminal to {MIN_WIDTH}x{MIN_HEIGHT} (it is {}x{} now). Ctrl-C quits.",
             area.width, area.height
         );
+        if !self.popups.is_empty() {
+            text.push_str(" A question is waiting for an answer on the full screen.");
+        }
         frame.render_widget(
             Paragraph::new(text)
                 .style(self.theme.warning)
