@@ -372,6 +372,10 @@ impl App {
         type_name: &'static str,
     ) {
         let others = self.other_names(original.as_ref());
+        match &original {
+            Some(original) => tracing::info!(integration = %original.name, "editor opened"),
+            None => tracing::info!(kind = type_name, "editor opened on a new integration"),
+        }
         self.screen = Screen::Editor(Box::new(Editor::new(
             original,
             integration,
@@ -390,6 +394,7 @@ impl App {
     }
 
     fn close_editor(&mut self) {
+        tracing::info!("editor closed");
         self.screen = Screen::List;
         self.refresh_list();
     }

@@ -29,6 +29,7 @@ impl App {
             Message::Saved { request, result } => return self.saved(request, result),
             Message::Deleted { name, result } => match result {
                 Ok(catalog) => {
+                    tracing::info!(integration = %name, "deleted");
                     self.status = Some(format!("Deleted `{name}`"));
                     self.set_catalog(catalog);
                 }
