@@ -15,27 +15,25 @@ use ratatui::backend::CrosstermBackend;
 use ratatui::layout::Rect;
 use ratatui::{Terminal, TerminalOptions, Viewport};
 
-use super::profile::{Glyphs, Profile};
+use super::profile::Profile;
 
 pub type Screen = Terminal<CrosstermBackend<Stdout>>;
 
 /// Holds the terminal in TUI mode; dropping it gives the terminal back.
 pub struct TerminalGuard {
-    clear_on_exit: bool,
+    _private: (),
 }
 
 impl TerminalGuard {
     pub fn enter(profile: Profile) -> io::Result<TerminalGuard> {
-        // The Linux console has no alternate screen: clear what we drew ourselves.
-        let clear_on_exit = profile.glyphs == Glyphs::Console;
-        install_panic_hook(clear_on_exit);
+        install_panic_hook();
         if !profile.color {
             // NO_COLOR makes crossterm turn colour changes into attribute resets, which
             // drop reverse video; the monochrome theme only uses Reset colours.
             crossterm::style::force_color_output(true);
         }
         enable_raw_mode()?;
-        let guard = TerminalGuard { clear_on_exit };
+        let guard = TerminalGuard { _private: () };
         execute!(
             io::stdout(),
             EnterAlternateScreen,
@@ -60,7 +58,7 @@ impl TerminalGuard {
 
     /// Gives the terminal to another program (the external editor) and takes it back.
     pub fn suspended<T>(&self, run: impl FnOnce() -> T) -> io::Result<T> {
-        restore(self.clear_on_exit);
+        restore();
         let result = run();
         enable_raw_mode()?;
         execute!(
@@ -94,24 +92,24 @@ pub fn unknown_size_fallback(
 
 impl Drop for TerminalGuard {
     fn drop(&mut self) {
-        restore(self.clear_on_exit);
+        restore();
     }
 }
 
-fn restore(clear: bool) {
+/// Gives the terminal back. The screen is cleared first: where the alternate screen
+/// works that clears only it, and the Linux console, which has none, is left clean.
+fn restore() {
     let mut out = io::stdout();
-    if clear {
-        let _ = execute!(out, Clear(ClearType::All), MoveTo(0, 0));
-    }
+    let _ = execute!(out, Clear(ClearType::All), MoveTo(0, 0));
     let _ = execute!(out, DisableBracketedPaste, LeaveAlternateScreen, Show);
     let _ = disable_raw_mode();
     let _ = out.flush();
 }
 
-fn install_panic_hook(clear: bool) {
+fn install_panic_hook() {
     let previous = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
-        restore(clear);
+        restore();
         tracing::error!(%info, "panic");
         previous(info);
     }));
