@@ -70,6 +70,25 @@ impl AuthorizationStatus {
     }
 }
 
+/// The last delivery's outcome, for the list's last column. The delivery issue fills
+/// this from the attempt log (`[OK] 200`, `[FAIL] 401`); until then nothing is known.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LastDelivery {
+    Unknown,
+}
+
+impl LastDelivery {
+    pub fn of(_integration: &Integration) -> LastDelivery {
+        LastDelivery::Unknown
+    }
+
+    fn text(self) -> &'static str {
+        match self {
+            LastDelivery::Unknown => "-",
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct ListView {
     /// Indexes into the catalog, filtered and sorted.
@@ -253,7 +272,7 @@ impl ListView {
                 Cell::from(integration.authentication.kind().label()),
                 Cell::from(AuthorizationStatus::of(integration).text()),
                 Cell::from(enabled),
-                Cell::from("-"),
+                Cell::from(LastDelivery::of(integration).text()),
             ])
         });
         let header = if wide {
