@@ -318,7 +318,7 @@ const EDITOR: &[Binding] = &[
             plain(KeyCode::Up),
             alt(KeyCode::Tab),
         ],
-        "Shift-Tab/Up",
+        "Shift-Tab/Up/Alt-Tab",
         None,
     ),
     bind(
@@ -369,7 +369,7 @@ const EDITOR: &[Binding] = &[
     bind(
         Action::Help,
         &[plain(KeyCode::F(1)), ch('?')],
-        "F1",
+        "F1/?",
         Some("help"),
     ),
     INTERRUPT,
