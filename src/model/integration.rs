@@ -122,15 +122,19 @@ impl Integration {
             }
             _ => {}
         }
-        for header in &mut self.http_headers {
-            if header.is_sensitive()
-                && header.value.is_empty()
-                && let Some(stored_header) = stored
-                    .http_headers
-                    .iter()
-                    .find(|h| h.name.eq_ignore_ascii_case(&header.name))
+        // Header names may repeat: the n-th header of a name takes the value of the
+        // n-th stored header of that name.
+        for index in 0..self.http_headers.len() {
+            let header = &self.http_headers[index];
+            if !header.is_sensitive() || !header.value.is_empty() {
+                continue;
+            }
+            let same_name = |h: &&Header| h.name.eq_ignore_ascii_case(&header.name);
+            let occurrence = self.http_headers[..index].iter().filter(same_name).count();
+            if let Some(stored_header) =
+                stored.http_headers.iter().filter(same_name).nth(occurrence)
             {
-                header.value = stored_header.value.clone();
+                self.http_headers[index].value = stored_header.value.clone();
             }
         }
     }
