@@ -513,6 +513,8 @@ fn add_oauth_on_loopback_http_is_accepted() {
             "Local",
             "--url",
             "http://127.0.0.1:9000/hook",
+            "--http-method",
+            "",
             "--client-id",
             "id",
             "--token-url",
@@ -524,6 +526,7 @@ fn add_oauth_on_loopback_http_is_accepted() {
     )
     .ok();
     let run = home.run(&["show", "local", "--json"]);
+    assert_eq!(run.json()["effective_http_method"], "POST");
     assert_eq!(
         run.json()["authentication"]["api_type"],
         "application/x-www-form-urlencoded"
@@ -684,6 +687,10 @@ fn set_reports_a_bad_key_and_every_bad_value() {
     .stderr_has("error: HTTP Method: `FOO`")
     .stderr_has("error: Retry Interval: must be between 1 and 86400")
     .stderr_has("error: URL: `/relative` is not an absolute URL");
+    home.run(&["set", "Jira", "enabled=maybe", "authentication=kerberos"])
+        .code(2)
+        .stderr_has("error: Enabled: `maybe` is not yes or no")
+        .stderr_has("error: Authentication: `kerberos` is not one of none, basic, oauth");
     home.run(&["set", "Jira", "url"])
         .code(2)
         .stderr_has("URL: give a value, as in url=VALUE");

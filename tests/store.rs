@@ -588,3 +588,19 @@ fn to_document_is_what_the_store_writes() {
         to_document(&integrations).unwrap()
     );
 }
+
+#[test]
+fn unknown_field_in_a_single_integration_document_names_its_line() {
+    let text = "name: Jira
+url: https://jira.example.com/
+authentication:
+  type: basic
+  username: u
+  password: p
+  domain: CORP
+";
+    let error = parse_document(Path::new("jira.yaml"), text).unwrap_err();
+    let message = error.to_string();
+    assert!(message.starts_with("jira.yaml:7: "), "{message}");
+    assert!(message.contains("unknown field `domain`"), "{message}");
+}
