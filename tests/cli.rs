@@ -1038,3 +1038,40 @@ fn full_basic_fixture_matches_what_add_stores() {
     expected.certificate = stored.certificate.clone();
     assert_eq!(stored, expected);
 }
+
+#[test]
+fn concurrent_processes_each_keep_their_integration() {
+    let home = Home::new();
+    let children: Vec<_> = (0..8)
+        .map(|n| {
+            std::process::Command::new(env!("CARGO_BIN_EXE_hookconsole"))
+                .env_remove("HOOKCONSOLE_HOME")
+                .arg("--home")
+                .arg(home.path())
+                .args([
+                    "add",
+                    "--name",
+                    &format!("p{n}"),
+                    "--url",
+                    "https://p.example.com/",
+                ])
+                .stdin(std::process::Stdio::null())
+                .stdout(std::process::Stdio::null())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for mut child in children {
+        assert!(child.wait().unwrap().success());
+    }
+    let mut names: Vec<String> = home
+        .store()
+        .load()
+        .unwrap()
+        .integrations
+        .into_iter()
+        .map(|i| i.name)
+        .collect();
+    names.sort();
+    assert_eq!(names, (0..8).map(|n| format!("p{n}")).collect::<Vec<_>>());
+}
