@@ -63,15 +63,17 @@ impl Run {
     }
 }
 
-/// A fresh home directory, and files for the commands to read.
+/// A fresh home directory, and a directory beside it for the files commands read.
 struct Home {
     dir: TempDir,
+    files: TempDir,
 }
 
 impl Home {
     fn new() -> Home {
         Home {
             dir: tempfile::tempdir().unwrap(),
+            files: tempfile::tempdir().unwrap(),
         }
     }
 
@@ -87,12 +89,9 @@ impl Home {
         IntegrationStore::new(self.integrations_file())
     }
 
-    /// Writes a file beside the home (not in it) and returns its path as text.
+    /// Writes a file outside the home and returns its path as text.
     fn file(&self, name: &str, contents: &str) -> String {
-        let path = self.path().join("..").join(format!(
-            "{}-{name}",
-            self.path().file_name().unwrap().to_string_lossy()
-        ));
+        let path = self.files.path().join(name);
         fs::write(&path, contents).unwrap();
         path.to_string_lossy().into_owned()
     }
@@ -137,19 +136,6 @@ impl Home {
             .get(name)
             .cloned()
             .expect("stored")
-    }
-}
-
-impl Drop for Home {
-    fn drop(&mut self) {
-        // The files written beside the home.
-        let parent = self.path().parent().unwrap().to_path_buf();
-        let prefix = format!("{}-", self.path().file_name().unwrap().to_string_lossy());
-        for entry in fs::read_dir(parent).unwrap().flatten() {
-            if entry.file_name().to_string_lossy().starts_with(&prefix) {
-                let _ = fs::remove_file(entry.path());
-            }
-        }
     }
 }
 
