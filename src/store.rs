@@ -6,6 +6,7 @@ mod error;
 mod integrations;
 mod locations;
 mod settings;
+mod tokens;
 
 pub use atomic::{FileLock, create_private_dir, write_atomic};
 pub use error::StoreError;
@@ -15,3 +16,4 @@ pub use integrations::{
 };
 pub use locations::{Locations, PACKAGED_DATA_DIR, PACKAGED_SETTINGS_FILE};
 pub use settings::{MachineIdentity, Settings, SettingsStore, callback_url};
+pub use tokens::{Authorization, TokenSet, TokenStore, TokenStoreGuard};
