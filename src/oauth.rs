@@ -6,7 +6,11 @@ mod authorize;
 mod error;
 mod exchange;
 mod flow;
+mod identity;
+mod listener;
 mod provider;
+mod session;
+mod start_link;
 mod wire;
 
 pub use authorize::{AuthorizeRequest, CallbackParams};
@@ -16,5 +20,9 @@ pub use flow::{
     AuthorizeFlow, CallbackReply, CallbackSource, DEFAULT_TIMEOUT, Effect, FlowEvent, FlowState,
     ListenerStatus, TimerId,
 };
+pub use identity::{IdentitySource, ListenerIdentity, load_or_create as listener_identity};
+pub use listener::{CallbackListener, ListenerConfig, ReceivedCallback};
 pub use provider::{ClientFactory, REFRESH_MARGIN, TokenProvider};
+pub use session::{ListenerPlan, SessionInput, SessionSetup, SessionUpdate, run_session};
+pub use start_link::{new_start_id, start_link};
 pub use wire::TokenHttp;

@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+pub mod provider;
+
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
