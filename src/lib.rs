@@ -5,4 +5,5 @@ pub mod cli;
 pub mod logging;
 pub mod model;
 pub mod oauth;
+pub mod qr;
 pub mod store;
