@@ -336,6 +336,18 @@ async fn an_unknown_self_signed_certificate_is_untrusted_with_its_fingerprint() 
 }
 
 #[tokio::test]
+async fn an_unknown_openssl_ca_certificate_is_untrusted_not_a_tls_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let cert = openssl_self_signed(dir.path(), "receiver.example");
+    let server = https_server(answer(200), vec![cert.der.clone()], cert.key()).await;
+    let report = run(&integration(&server.url("https", "/"))).await;
+    let (failure, stage, advice) = failure(&report);
+    assert_eq!((failure, stage), (Failure::TlsUntrusted, Stage::Tls));
+    assert!(advice.contains(&fingerprint(cert.der.as_ref())), "{advice}");
+    assert!(text(&report).contains("trust    NOT TRUSTED"));
+}
+
+#[tokio::test]
 async fn the_pinned_openssl_certificate_is_trusted_on_an_ip_url_it_does_not_name() {
     let dir = tempfile::tempdir().unwrap();
     let cert = openssl_self_signed(dir.path(), "receiver.example");
@@ -444,7 +456,7 @@ async fn no_secret_reaches_the_report_or_the_log() {
         assert!(!json.contains(secret), "{secret} in:\n{json}");
         assert!(!logged.contains(secret), "{secret} in the log");
     }
-    assert!(plain.contains("authorization: ********"), "{plain}");
+    assert!(plain.contains("Authorization: ********"), "{plain}");
 }
 
 #[derive(Clone, Default)]

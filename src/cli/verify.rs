@@ -1,5 +1,7 @@
 //! `verify NAME [--json]`: the same stages as the TUI's VERIFY, as text or JSON.
 
+use std::io::Write;
+
 use time::OffsetDateTime;
 use tokio_util::sync::CancellationToken;
 
@@ -41,8 +43,12 @@ pub fn verify(locations: &Locations, name: &str, json: bool) -> CliResult {
     if json {
         print_json(&report)?;
     } else {
+        // A closed pipe (`| head`) ends the output quietly; the exit status still tells.
+        let mut out = std::io::stdout().lock();
         for line in report_lines(&report) {
-            println!("{line}");
+            if writeln!(out, "{line}").is_err() {
+                break;
+            }
         }
     }
     match report.outcome {

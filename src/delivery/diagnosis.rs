@@ -22,6 +22,18 @@ pub fn certificate_failure(error: &CertificateError) -> Failure {
     }
 }
 
+/// Why a certificate was refused, in words.
+pub fn certificate_refusal(error: &CertificateError) -> String {
+    let why = match certificate_failure(error) {
+        Failure::TlsUntrusted => "it is not the uploaded certificate and no trusted CA issued it",
+        Failure::TlsExpired => "it has expired",
+        Failure::TlsNotYetValid => "it is not valid yet",
+        Failure::TlsHostnameMismatch => "it does not name the URL's host",
+        _ => return format!("the server's certificate was refused: {error}"),
+    };
+    format!("the server's certificate was refused: {why}")
+}
+
 /// The failure class of an HTTP status that is not 2xx.
 pub fn status_failure(status: u16, location: Option<String>) -> Failure {
     match status {

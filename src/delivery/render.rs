@@ -77,7 +77,7 @@ pub fn report_lines(report: &VerifyReport) -> Vec<String> {
         }
     }
     if let Some(tls) = &report.tls {
-        let protocol = tls.protocol.clone().unwrap_or_else(|| "TLS".into());
+        let protocol = tls.protocol.clone().unwrap_or_else(|| "handshake".into());
         push(
             "TLS",
             format!("{} {protocol} with {}", status(Stage::Tls), tls.server_name),

@@ -18,8 +18,9 @@ use crate::model::{Header, HttpMethod, Integration, MASK};
 pub struct DeliveryRequest {
     pub method: HttpMethod,
     pub url: Url,
-    /// In the order they are sent. Holds secrets: show [`DeliveryRequest::shown_headers`].
-    headers: Vec<(HeaderName, HeaderValue)>,
+    /// In the order they are sent, each with its name as configured. Holds secrets:
+    /// show [`DeliveryRequest::shown_headers`].
+    headers: Vec<(String, HeaderName, HeaderValue)>,
     pub body: Bytes,
     secrets: Vec<String>,
     /// Things the person should know about how the request was put together.
@@ -113,7 +114,8 @@ impl DeliveryRequest {
                 "HTTP header `{name}` has a value that is not valid"
             ))
         })?;
-        self.headers.push((header_name, header_value));
+        self.headers
+            .push((name.trim().to_string(), header_name, header_value));
         Ok(())
     }
 
@@ -123,31 +125,32 @@ impl DeliveryRequest {
             RequestError("the credential holds characters a header cannot carry".into())
         })?;
         header_value.set_sensitive(true);
+        let name = http::header::AUTHORIZATION;
         self.headers
-            .push((http::header::AUTHORIZATION, header_value));
+            .push(("Authorization".to_string(), name, header_value));
         Ok(())
     }
 
     fn has(&self, name: &str) -> bool {
         self.headers
             .iter()
-            .any(|(header, _)| header.as_str() == name)
+            .any(|(_, header, _)| header.as_str() == name)
     }
 
     /// The headers to send, in order. Secrets included: for the wire only.
-    pub fn headers(&self) -> &[(HeaderName, HeaderValue)] {
-        &self.headers
+    pub fn headers(&self) -> impl Iterator<Item = (&HeaderName, &HeaderValue)> {
+        self.headers.iter().map(|(_, name, value)| (name, value))
     }
 
     /// The headers as a report or log may show them.
     pub fn shown_headers(&self) -> Vec<ShownHeader> {
         self.headers
             .iter()
-            .map(|(name, value)| {
+            .map(|(shown, name, value)| {
                 let sensitive =
                     value.is_sensitive() || Header::new(name.as_str(), "").is_sensitive();
                 ShownHeader {
-                    name: name.as_str().to_string(),
+                    name: shown.clone(),
                     value: if sensitive {
                         MASK.to_string()
                     } else {
@@ -201,7 +204,7 @@ impl DeliveryRequest {
     /// The request on a reqwest client (ordinary deliveries, and verify via a proxy).
     pub fn to_reqwest(&self, client: &reqwest::Client) -> reqwest::RequestBuilder {
         let mut headers = http::HeaderMap::new();
-        for (name, value) in &self.headers {
+        for (name, value) in self.headers() {
             headers.append(name.clone(), value.clone());
         }
         client

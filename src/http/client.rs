@@ -96,6 +96,7 @@ pub fn build_client(
         .no_proxy()
         .proxy(reqwest::Proxy::custom(move |url| rules.proxy_for(url)))
         .user_agent(user_agent())
+        .http1_title_case_headers()
         .build()?;
     Ok(HttpClient { client, trust })
 }

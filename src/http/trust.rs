@@ -13,7 +13,7 @@ use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{CertificateError, DigitallySignedStruct, RootCertStore, SignatureScheme};
 use serde::Serialize;
 
-use crate::model::parse_pem;
+use crate::model::{parse_pem, summarise_der};
 
 /// How the server's certificate came to be trusted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -175,6 +175,12 @@ impl IntegrationVerifier {
             Some(Ok(_)) => return Ok(TrustedBy::SystemRoots),
             other => other,
         };
+        // A self-signed certificate that is not the uploaded one can only be trusted by
+        // uploading it, whatever webpki objects to (for `openssl req -x509` certificates:
+        // "CA used as end entity"). Say so.
+        if is_self_signed(end_entity) {
+            return Err(CertificateError::UnknownIssuer);
+        }
         // The more telling refusal wins: "expired" or "wrong name" from the anchor that
         // did issue the certificate beats "unknown issuer" from the one that did not.
         let errors = [uploaded, system]
@@ -189,6 +195,10 @@ impl IntegrationVerifier {
         }
         Err(chosen)
     }
+}
+
+fn is_self_signed(der: &CertificateDer<'_>) -> bool {
+    summarise_der(der.as_ref()).is_ok_and(|summary| summary.is_self_signed())
 }
 
 fn certificate_error(error: rustls::Error) -> CertificateError {

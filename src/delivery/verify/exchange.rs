@@ -29,7 +29,10 @@ pub async fn exchange<S>(io: S, request: &DeliveryRequest) -> Result<HttpStage, 
 where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
-    let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(io))
+    // Title case on the wire (`Content-Type`, `X-Api-Key`), as most clients send them.
+    let (mut sender, connection) = hyper::client::conn::http1::Builder::new()
+        .title_case_headers(true)
+        .handshake(TokioIo::new(io))
         .await
         .map_err(|error| classify(request, &error))?;
     let driver = AbortOnDrop(tokio::spawn(connection));

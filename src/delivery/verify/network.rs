@@ -16,7 +16,7 @@ use url::Host;
 
 use super::Run;
 use super::exchange::{error_chain, millis};
-use crate::delivery::diagnosis::{certificate_failure, io_failure};
+use crate::delivery::diagnosis::{certificate_failure, certificate_refusal, io_failure};
 use crate::delivery::report::{
     ConnectAttempt, ConnectStage, Failure, Outcome, PeerCertificate, ResolveStage, Stage, TlsStage,
 };
@@ -205,10 +205,9 @@ impl Run<'_> {
                     .get_ref()
                     .and_then(|inner| inner.downcast_ref::<rustls::Error>());
                 match (rustls_error, &observed.rejected) {
-                    (_, Some(rejected)) => (
-                        certificate_failure(rejected),
-                        format!("the server's certificate was refused: {rejected}"),
-                    ),
+                    (_, Some(rejected)) => {
+                        (certificate_failure(rejected), certificate_refusal(rejected))
+                    }
                     (Some(rustls_error), None) => {
                         (Failure::TlsFailed, format!("TLS failed: {rustls_error}"))
                     }

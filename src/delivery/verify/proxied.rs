@@ -9,7 +9,9 @@ use url::Url;
 use super::Run;
 use super::exchange::{BodyPreview, error_chain, http_stage, millis};
 use super::network::peer_certificate;
-use crate::delivery::diagnosis::{certificate_failure, find_io_error, io_failure};
+use crate::delivery::diagnosis::{
+    certificate_failure, certificate_refusal, find_io_error, io_failure,
+};
 use crate::delivery::report::{Failure, Outcome, Stage, TlsStage};
 use crate::delivery::request::DeliveryRequest;
 use crate::http::{build_client, display_proxy};
@@ -48,7 +50,7 @@ pub(super) async fn through_proxy(
                 return run.fail(
                     certificate_failure(rejected),
                     Stage::Tls,
-                    format!("the server's certificate was refused: {rejected}"),
+                    certificate_refusal(rejected),
                 );
             }
             let (failure, stage) = if error.is_timeout() {
