@@ -13,7 +13,14 @@ use crate::model::validate;
 use crate::store::{IntegrationStore, Locations, SettingsStore, StoreError};
 
 pub fn verify(locations: &Locations, name: &str, json: bool) -> CliResult {
-    let catalog = IntegrationStore::new(locations.integrations_file()).load()?;
+    // The store refuses a file holding an invalid integration; for verify that is
+    // invalid input (exit 2), as an integration that fails validation is.
+    let catalog = IntegrationStore::new(locations.integrations_file())
+        .load()
+        .map_err(|error| match error {
+            StoreError::InvalidInFile { .. } => CliError::input(error.to_string()),
+            other => other.into(),
+        })?;
     let integration = catalog
         .get(name)
         .ok_or_else(|| CliError::Failed(StoreError::NotFound(name.into()).into()))?

@@ -213,3 +213,59 @@ impl DeliveryRequest {
             .body(self.body.clone())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Secret;
+
+    fn names(request: &DeliveryRequest) -> Vec<String> {
+        request
+            .shown_headers()
+            .into_iter()
+            .map(|h| h.name)
+            .collect()
+    }
+
+    #[test]
+    fn a_configured_content_type_is_kept_and_not_doubled() {
+        let mut integration = Integration::new("a", "https://r.example/x");
+        integration.http_headers = vec![Header::new("content-type", "application/vnd.x+json")];
+        let request = DeliveryRequest::build(&integration, "{}", &Credential::None).unwrap();
+        assert_eq!(names(&request), ["content-type", "User-Agent"]);
+    }
+
+    #[test]
+    fn the_authentication_tab_replaces_an_authorization_header() {
+        let mut integration = Integration::new("a", "https://r.example/x");
+        integration.http_headers = vec![Header::new("Authorization", "Bearer old-token")];
+        let credential = Credential::Bearer(Secret::new("new-token"));
+        let request = DeliveryRequest::build(&integration, "", &credential).unwrap();
+        assert_eq!(names(&request), ["User-Agent", "Authorization"]);
+        assert_eq!(request.notes.len(), 1);
+        let sent: Vec<_> = request.headers().map(|(_, v)| v.clone()).collect();
+        assert_eq!(sent[1], "Bearer new-token");
+        assert_eq!(
+            request.redact("echo: Bearer new-token"),
+            format!("echo: Bearer {MASK}")
+        );
+    }
+
+    #[test]
+    fn secrets_in_the_url_and_sensitive_headers_are_masked() {
+        let mut integration = Integration::new("a", "https://u:url-pass@r.example/x");
+        integration.http_headers = vec![Header::new("X-Auth-Token", "tok-1")];
+        let request = DeliveryRequest::build(&integration, "", &Credential::None).unwrap();
+        assert_eq!(request.shown_url(), format!("https://u:{MASK}@r.example/x"));
+        assert_eq!(request.shown_headers()[0].value, MASK);
+        assert_eq!(request.redact("tok-1 url-pass"), format!("{MASK} {MASK}"));
+    }
+
+    #[test]
+    fn a_header_that_cannot_be_sent_is_an_error() {
+        let mut integration = Integration::new("a", "https://r.example/x");
+        integration.http_headers = vec![Header::new("Bad Name", "x")];
+        let error = DeliveryRequest::build(&integration, "", &Credential::None).unwrap_err();
+        assert!(error.0.contains("Bad Name"));
+    }
+}
