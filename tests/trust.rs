@@ -1,28 +1,130 @@
-//! The reqwest client (ordinary deliveries, OAuth token requests, verify through a
-//! proxy) trusts exactly what VERIFY trusts, does not follow redirects, and goes
-//! through the proxy the rules choose.
+//! Trust, for real handshakes on 127.0.0.1: VERIFY's TLS stage (pinned, uploaded CA,
+//! untrusted, expired, wrong name), and the reqwest client (ordinary deliveries, OAuth
+//! token requests, verify through a proxy) trusting exactly the same, not following
+//! redirects, and going through the proxy the rules choose.
 
 mod support;
-
-use std::time::Duration;
 
 use hookconsole::delivery::{
     Credential, DeliveryRequest, Failure, NoTokens, Outcome, Stage, report_lines, verify,
 };
 use hookconsole::http::{HttpOptions, ProxyRules, TrustedBy, build_client};
-use hookconsole::model::Integration;
+use hookconsole::model::{Integration, fingerprint};
 use support::*;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio_util::sync::CancellationToken;
 
-fn options() -> HttpOptions {
-    HttpOptions {
-        connect_timeout: Duration::from_secs(2),
-        request_timeout: Duration::from_secs(3),
-        proxy: ProxyRules::direct(),
-    }
+// --- VERIFY's TLS stage ---------------------------------------------------------
+
+#[tokio::test]
+async fn an_unknown_self_signed_certificate_is_untrusted_with_its_fingerprint() {
+    let presented = self_signed(&["127.0.0.1"]);
+    let server = https_server(answer(200), vec![presented.der.clone()], presented.key()).await;
+    let mut hook = integration(&server.url("https", "/"));
+    // Another certificate was uploaded: the presented one is still not trusted.
+    hook.certificate = Some(self_signed(&["127.0.0.1"]).pem);
+    let report = run(&hook).await;
+    let (failure, stage, advice) = failure(&report);
+    assert_eq!((failure, stage), (Failure::TlsUntrusted, Stage::Tls));
+    let expected = fingerprint(presented.der.as_ref());
+    assert!(advice.contains("CERTIFICATE tab"), "{advice}");
+    assert!(advice.contains(&expected), "{advice}");
+    let tls = report.tls.as_ref().unwrap();
+    assert_eq!(
+        tls.certificate.as_ref().unwrap().sha256_fingerprint,
+        expected
+    );
+    assert_eq!(tls.trusted_by, None);
+    assert!(server.received().is_empty());
 }
+
+#[tokio::test]
+async fn an_unknown_openssl_ca_certificate_is_untrusted_not_a_tls_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let cert = openssl_self_signed(dir.path(), "receiver.example");
+    let server = https_server(answer(200), vec![cert.der.clone()], cert.key()).await;
+    let report = run(&integration(&server.url("https", "/"))).await;
+    let (failure, stage, advice) = failure(&report);
+    assert_eq!((failure, stage), (Failure::TlsUntrusted, Stage::Tls));
+    assert!(advice.contains(&fingerprint(cert.der.as_ref())), "{advice}");
+    assert!(text(&report).contains("trust    NOT TRUSTED"));
+}
+
+#[tokio::test]
+async fn the_pinned_openssl_certificate_is_trusted_on_an_ip_url_it_does_not_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let cert = openssl_self_signed(dir.path(), "receiver.example");
+    let server = https_server(answer(201), vec![cert.der.clone()], cert.key()).await;
+    let mut hook = integration(&server.url("https", "/hook"));
+    hook.certificate = Some(cert.pem.clone());
+    let report = run(&hook).await;
+    assert_delivered(&report);
+    let tls = report.tls.as_ref().unwrap();
+    assert_eq!(tls.trusted_by, Some(TrustedBy::Pinned));
+    assert_eq!(tls.protocol.as_deref(), Some("TLS 1.3"));
+    let certificate = tls.certificate.as_ref().unwrap();
+    assert!(certificate.subject.contains("receiver.example"));
+    assert_eq!(
+        certificate.sha256_fingerprint,
+        fingerprint(cert.der.as_ref())
+    );
+    assert!(text(&report).contains("trust    pinned"));
+    assert_eq!(server.received()[0].body, SAMPLE.as_bytes());
+}
+
+#[tokio::test]
+async fn a_server_issued_by_the_uploaded_ca_is_trusted() {
+    let ca = certificate_authority();
+    let leaf = issued_by(&ca, &["127.0.0.1"], false);
+    let server = https_server(answer(200), vec![leaf.der.clone()], leaf.key()).await;
+    let mut hook = integration(&server.url("https", "/"));
+    hook.certificate = Some(ca.pem.clone());
+    let report = run(&hook).await;
+    assert_delivered(&report);
+    assert_eq!(
+        report.tls.as_ref().unwrap().trusted_by,
+        Some(TrustedBy::UploadedCa)
+    );
+}
+
+#[tokio::test]
+async fn an_expired_certificate_is_reported_as_expired() {
+    let ca = certificate_authority();
+    let leaf = issued_by(&ca, &["127.0.0.1"], true);
+    let server = https_server(answer(200), vec![leaf.der.clone()], leaf.key()).await;
+    let mut hook = integration(&server.url("https", "/"));
+    hook.certificate = Some(ca.pem.clone());
+    let report = run(&hook).await;
+    let (failure, stage, advice) = failure(&report);
+    assert_eq!((failure, stage), (Failure::TlsExpired, Stage::Tls));
+    assert!(advice.contains("2021-01-01"), "{advice}");
+    assert!(
+        report
+            .tls
+            .as_ref()
+            .unwrap()
+            .certificate
+            .as_ref()
+            .unwrap()
+            .expired
+    );
+}
+
+#[tokio::test]
+async fn a_certificate_for_another_name_is_a_hostname_mismatch() {
+    let ca = certificate_authority();
+    let leaf = issued_by(&ca, &["other.example"], false);
+    let server = https_server(answer(200), vec![leaf.der.clone()], leaf.key()).await;
+    let mut hook = integration(&server.url("https", "/"));
+    hook.certificate = Some(ca.pem.clone());
+    let report = run(&hook).await;
+    let (failure, stage, advice) = failure(&report);
+    assert_eq!((failure, stage), (Failure::TlsHostnameMismatch, Stage::Tls));
+    assert!(advice.contains("other.example"), "{advice}");
+}
+
+// --- the reqwest client ------------------------------------------------------------
 
 async fn send(integration: &Integration) -> Result<reqwest::Response, reqwest::Error> {
     let client = build_client(integration, &options()).unwrap();
