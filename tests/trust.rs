@@ -124,6 +124,28 @@ async fn a_certificate_for_another_name_is_a_hostname_mismatch() {
     assert!(advice.contains("other.example"), "{advice}");
 }
 
+#[tokio::test]
+async fn the_wrong_scheme_for_the_port_is_explained() {
+    let plain = blunt_http_server().await;
+    let report = run(&integration(&plain.url("https", "/"))).await;
+    let (failure, stage, advice) = failure(&report);
+    assert_eq!((failure, stage), (Failure::TlsFailed, Stage::Tls));
+    assert!(advice.contains("http://"), "{advice}");
+
+    let cert = self_signed(&["127.0.0.1"]);
+    let tls = https_server(answer(200), vec![cert.der.clone()], cert.key()).await;
+    let report = run(&integration(&tls.url("http", "/"))).await;
+    let (failure, stage, advice) = support::failure(&report);
+    assert_eq!(stage, Stage::Http);
+    assert!(
+        matches!(failure, Failure::NotHttp | Failure::ConnectionReset),
+        "{failure:?}"
+    );
+    if failure == Failure::NotHttp {
+        assert!(advice.contains("https://"), "{advice}");
+    }
+}
+
 // --- the reqwest client ------------------------------------------------------------
 
 async fn send(integration: &Integration) -> Result<reqwest::Response, reqwest::Error> {

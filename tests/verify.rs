@@ -246,6 +246,19 @@ async fn an_unauthorized_oauth_integration_says_so_without_sending() {
 }
 
 #[tokio::test]
+async fn verify_runs_as_a_spawned_task() {
+    // The TUI spawns it and keeps only the cancel handle.
+    let server = http_server(answer(200)).await;
+    let hook = integration(&server.url("http", "/"));
+    let cancel = CancellationToken::new();
+    let task =
+        tokio::spawn(
+            async move { verify(&hook, &HttpOptions::default(), &NoTokens, cancel).await },
+        );
+    assert!(task.await.unwrap().delivered());
+}
+
+#[tokio::test]
 async fn cancelling_ends_the_verify_at_once() {
     let server = http_server(Behaviour::Stall).await;
     let cancel = CancellationToken::new();

@@ -178,6 +178,9 @@ fn advice(
             certificate.map(|c| format!(" (from {})", c.not_before)).unwrap_or_default()
         ),
         Failure::TlsFailed => "TLS failed: check that the URL's port speaks HTTPS (or use http://) and that the receiver accepts modern TLS (1.2 or 1.3).".into(),
+        Failure::NotHttp => format!(
+            "{address} does not answer in plain HTTP: if it is an HTTPS port, start the URL with https://."
+        ),
         Failure::Redirect { location, .. } => match location {
             Some(location) => format!(
                 "Deliveries do not follow redirects: if {location} is the real endpoint, set the URL to it."

@@ -172,6 +172,8 @@ pub enum Failure {
     TlsExpired,
     TlsNotYetValid,
     TlsFailed,
+    /// The port answered, but not in HTTP (an HTTPS port asked with http://).
+    NotHttp,
     Redirect {
         status: u16,
         location: Option<String>,

@@ -236,3 +236,23 @@ async fn read_request<S: AsyncRead + Unpin>(stream: &mut S) -> Option<Received> 
         raw_head,
     })
 }
+
+/// A plain HTTP server that answers 400 to the first bytes it gets, whatever they are,
+/// as web servers do when spoken TLS to.
+pub async fn blunt_http_server() -> TestServer {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let task = tokio::spawn(async move {
+        while let Ok((mut stream, _)) = listener.accept().await {
+            let mut first = [0u8; 1024];
+            let _ = stream.read(&mut first).await;
+            let _ = stream
+                .write_all(
+                    b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+                )
+                .await;
+            let _ = stream.shutdown().await;
+        }
+    });
+    TestServer::from_parts(addr, task)
+}

@@ -144,6 +144,12 @@ fn classify(request: &DeliveryRequest, error: &hyper::Error) -> ExchangeError {
             summary: "the server closed the connection without a complete answer".into(),
         };
     }
+    if error.is_parse() {
+        return ExchangeError {
+            failure: Failure::NotHttp,
+            summary: format!("the answer is not HTTP/1.1: {detail}"),
+        };
+    }
     ExchangeError {
         failure: Failure::Other,
         summary: format!("the HTTP exchange failed: {detail}"),
