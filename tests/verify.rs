@@ -149,6 +149,20 @@ async fn a_receiver_that_stalls_times_out_at_http() {
 }
 
 #[tokio::test]
+async fn a_body_that_never_ends_times_out_with_the_head_kept() {
+    let server = http_server(Behaviour::HeadThenStall).await;
+    let quick = HttpOptions {
+        request_timeout: Duration::from_millis(600),
+        ..options()
+    };
+    let report = run_with(&integration(&server.url("http", "/")), &quick).await;
+    let (failure, stage, _) = failure(&report);
+    assert_eq!((failure, stage), (Failure::Timeout, Stage::Http));
+    let http = report.http.as_ref().unwrap();
+    assert_eq!((http.status, http.body_preview.as_str()), (200, "part"));
+}
+
+#[tokio::test]
 async fn a_port_that_never_speaks_tls_times_out_at_tls() {
     let server = http_server(Behaviour::Silent).await;
     let quick = HttpOptions {

@@ -8,7 +8,6 @@ mod proxied;
 
 use std::time::Instant;
 
-use tokio::time::timeout_at;
 use tokio_util::sync::CancellationToken;
 
 use super::diagnosis::{not_delivered, status_failure};
@@ -161,12 +160,12 @@ impl<'a> Run<'a> {
                 Ok(tls) => tls,
                 Err(outcome) => return outcome,
             };
-            timeout_at(self.deadline, exchange::exchange(tls, &request)).await
+            exchange::exchange(tls, &request, self.deadline).await
         } else {
-            timeout_at(self.deadline, exchange::exchange(stream, &request)).await
+            exchange::exchange(stream, &request, self.deadline).await
         };
         match exchanged {
-            Ok(Ok(http)) => {
+            Ok(http) => {
                 tracing::info!(
                     status = http.status,
                     first_byte_ms = http.first_byte_ms,
@@ -175,15 +174,18 @@ impl<'a> Run<'a> {
                 self.report.http = Some(http);
                 self.answered()
             }
-            Ok(Err(error)) => self.fail(error.failure, Stage::Http, error.summary),
-            Err(_) => self.fail(
-                Failure::Timeout,
-                Stage::Http,
-                format!(
-                    "no complete answer within the request timeout ({} s)",
-                    self.options.request_timeout.as_secs_f32()
-                ),
-            ),
+            Err(error) => {
+                self.report.http = error.partial;
+                let summary = match error.failure {
+                    Failure::Timeout => format!(
+                        "{} ({} s)",
+                        error.summary,
+                        self.options.request_timeout.as_secs_f32()
+                    ),
+                    _ => error.summary,
+                };
+                self.fail(error.failure, Stage::Http, summary)
+            }
         }
     }
 }

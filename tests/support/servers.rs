@@ -37,6 +37,8 @@ pub enum Behaviour {
     Echo,
     /// Read the request, then say nothing.
     Stall,
+    /// Answer 200 with a head promising a body that never comes.
+    HeadThenStall,
     /// Accept the TCP connection and say nothing, not even TLS.
     Silent,
 }
@@ -154,6 +156,12 @@ async fn handle<S: AsyncRead + AsyncWrite + Unpin>(
     let (status, headers, body) = match behaviour {
         Behaviour::Answer(status, headers, body) => (*status, headers.clone(), body.clone()),
         Behaviour::Echo => (200, Vec::new(), raw_head),
+        Behaviour::HeadThenStall => {
+            let head = "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\npart";
+            let _ = stream.write_all(head.as_bytes()).await;
+            tokio::time::sleep(Duration::from_secs(60)).await;
+            return;
+        }
         Behaviour::Stall | Behaviour::Silent => {
             tokio::time::sleep(Duration::from_secs(60)).await;
             return;

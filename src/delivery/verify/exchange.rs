@@ -1,13 +1,13 @@
 //! One HTTP/1.1 request and its answer over a stream we connected ourselves, timed: the
 //! first byte of the answer, then the last.
 
-use std::time::Instant;
-
 use bytes::Bytes;
 use http::HeaderMap;
 use http_body_util::{BodyExt, Full};
+use hyper::body::Incoming;
 use hyper_util::rt::TokioIo;
 use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::time::{Instant, timeout_at};
 
 use crate::delivery::diagnosis::{find_io_error, io_failure};
 use crate::delivery::report::{Failure, HttpStage};
@@ -22,10 +22,82 @@ pub const BODY_PREVIEW_BYTES: usize = 4096;
 pub struct ExchangeError {
     pub failure: Failure,
     pub summary: String,
+    /// The answer so far, when its head had arrived.
+    pub partial: Option<HttpStage>,
 }
 
-/// Sends `request` on `io` and reads the whole answer.
-pub async fn exchange<S>(io: S, request: &DeliveryRequest) -> Result<HttpStage, ExchangeError>
+/// Sends `request` on `io` and reads the whole answer, all before `deadline`.
+pub async fn exchange<S>(
+    io: S,
+    request: &DeliveryRequest,
+    deadline: Instant,
+) -> Result<HttpStage, ExchangeError>
+where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    let sent = std::time::Instant::now();
+    let head = match timeout_at(deadline, send(io, request)).await {
+        Ok(head) => head?,
+        Err(_) => {
+            return Err(ExchangeError {
+                failure: Failure::Timeout,
+                summary: "no answer within the request timeout".into(),
+                partial: None,
+            });
+        }
+    };
+    let (response, driver) = head;
+    let first_byte_ms = millis(sent);
+    let status = response.status();
+    let headers = response.headers().clone();
+    let mut body = response.into_body();
+    let mut preview = BodyPreview::default();
+    loop {
+        let cut = match timeout_at(deadline, body.frame()).await {
+            Ok(None) => break,
+            Ok(Some(Ok(frame))) => {
+                if let Ok(data) = frame.into_data() {
+                    preview.push(&data);
+                }
+                continue;
+            }
+            Ok(Some(Err(error))) => classify(request, &error),
+            Err(_) => ExchangeError {
+                failure: Failure::Timeout,
+                summary: format!(
+                    "the answer's head ({status}) arrived, its body did not finish within the request timeout"
+                ),
+                partial: None,
+            },
+        };
+        let partial = http_stage(
+            request,
+            status,
+            &headers,
+            preview,
+            first_byte_ms,
+            millis(sent),
+        );
+        return Err(ExchangeError {
+            partial: Some(partial),
+            ..cut
+        });
+    }
+    drop(driver);
+    Ok(http_stage(
+        request,
+        status,
+        &headers,
+        preview,
+        first_byte_ms,
+        millis(sent),
+    ))
+}
+
+type Head = (http::Response<Incoming>, AbortOnDrop<()>);
+
+/// Writes the request and waits for the answer's head.
+async fn send<S>(io: S, request: &DeliveryRequest) -> Result<Head, ExchangeError>
 where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
@@ -35,7 +107,10 @@ where
         .handshake(TokioIo::new(io))
         .await
         .map_err(|error| classify(request, &error))?;
-    let driver = AbortOnDrop(tokio::spawn(connection));
+    let driver = AbortOnDrop(tokio::spawn(async move {
+        // Its errors reach `send_request` and the body; nothing to add here.
+        let _ = connection.await;
+    }));
     let target = &request.url[url::Position::BeforePath..url::Position::AfterQuery];
     let mut builder = http::Request::builder()
         .method(request.http_method())
@@ -49,32 +124,13 @@ where
         .map_err(|error| ExchangeError {
             failure: Failure::InvalidRequest,
             summary: request.redact(&format!("the request cannot be written: {error}")),
+            partial: None,
         })?;
-    let sent = Instant::now();
     let response = sender
         .send_request(outgoing)
         .await
         .map_err(|error| classify(request, &error))?;
-    let first_byte_ms = millis(sent);
-    let status = response.status();
-    let headers = response.headers().clone();
-    let mut body = response.into_body();
-    let mut preview = BodyPreview::default();
-    while let Some(frame) = body.frame().await {
-        let frame = frame.map_err(|error| classify(request, &error))?;
-        if let Ok(data) = frame.into_data() {
-            preview.push(&data);
-        }
-    }
-    drop(driver);
-    Ok(http_stage(
-        request,
-        status,
-        &headers,
-        preview,
-        first_byte_ms,
-        millis(sent),
-    ))
+    Ok((response, driver))
 }
 
 /// The first [`BODY_PREVIEW_BYTES`] of a body, and how long it was.
@@ -135,6 +191,7 @@ fn classify(request: &DeliveryRequest, error: &hyper::Error) -> ExchangeError {
             return ExchangeError {
                 failure,
                 summary: format!("the connection failed during the HTTP exchange: {detail}"),
+                partial: None,
             };
         }
     }
@@ -142,17 +199,20 @@ fn classify(request: &DeliveryRequest, error: &hyper::Error) -> ExchangeError {
         return ExchangeError {
             failure: Failure::ConnectionReset,
             summary: "the server closed the connection without a complete answer".into(),
+            partial: None,
         };
     }
     if error.is_parse() {
         return ExchangeError {
             failure: Failure::NotHttp,
             summary: format!("the answer is not HTTP/1.1: {detail}"),
+            partial: None,
         };
     }
     ExchangeError {
         failure: Failure::Other,
         summary: format!("the HTTP exchange failed: {detail}"),
+        partial: None,
     }
 }
 
@@ -171,7 +231,7 @@ pub fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
     text
 }
 
-pub fn millis(since: Instant) -> u64 {
+pub fn millis(since: std::time::Instant) -> u64 {
     u64::try_from(since.elapsed().as_millis()).unwrap_or(u64::MAX)
 }
 
