@@ -6,6 +6,7 @@ mod diagnosis;
 mod render;
 mod report;
 mod request;
+mod send;
 mod tokens;
 mod verify;
 
@@ -15,5 +16,6 @@ pub use report::{
     ResolveStage, Stage, TlsStage, VerifyReport,
 };
 pub use request::{DeliveryRequest, RequestError, ShownHeader};
+pub use send::{SendFailure, send};
 pub use tokens::{Credential, NoTokens, TokenError, TokenFuture, TokenSource};
 pub use verify::{BODY_PREVIEW_BYTES, verify};

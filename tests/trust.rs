@@ -148,7 +148,7 @@ async fn the_wrong_scheme_for_the_port_is_explained() {
 
 // --- the reqwest client ------------------------------------------------------------
 
-async fn send(integration: &Integration) -> Result<reqwest::Response, reqwest::Error> {
+async fn send_raw(integration: &Integration) -> Result<reqwest::Response, reqwest::Error> {
     let client = build_client(integration, &options()).unwrap();
     let request = DeliveryRequest::build(integration, "{}", &Credential::None).unwrap();
     request.to_reqwest(&client.client).send().await
@@ -180,14 +180,14 @@ async fn reqwest_refuses_an_unknown_certificate_and_trusts_the_uploaded_ca() {
     let stranger = self_signed(&["127.0.0.1"]);
     let server = https_server(answer(200), vec![stranger.der.clone()], stranger.key()).await;
     let hook = Integration::new("r", server.url("https", "/"));
-    assert!(send(&hook).await.is_err());
+    assert!(send_raw(&hook).await.is_err());
 
     let ca = certificate_authority();
     let leaf = issued_by(&ca, &["127.0.0.1"], false);
     let server = https_server(answer(200), vec![leaf.der.clone()], leaf.key()).await;
     let mut hook = Integration::new("r", server.url("https", "/"));
     hook.certificate = Some(ca.pem.clone());
-    assert_eq!(send(&hook).await.unwrap().status(), 200);
+    assert_eq!(send_raw(&hook).await.unwrap().status(), 200);
 }
 
 #[tokio::test]
@@ -198,7 +198,7 @@ async fn reqwest_does_not_follow_redirects() {
         String::new(),
     ))
     .await;
-    let response = send(&Integration::new("r", server.url("http", "/")))
+    let response = send_raw(&Integration::new("r", server.url("http", "/")))
         .await
         .unwrap();
     assert_eq!(response.status(), 307);
@@ -302,4 +302,32 @@ async fn a_proxy_that_cannot_be_reached_is_a_proxy_failure() {
         }
         other => panic!("{other:?}"),
     }
+}
+
+#[tokio::test]
+async fn send_reads_any_answer_and_classifies_a_missing_one() {
+    let server = http_server(answer(404)).await;
+    let hook = Integration::new("r", server.url("http", "/"));
+    let client = build_client(&hook, &options()).unwrap();
+    let request = DeliveryRequest::build(&hook, "{}", &Credential::None).unwrap();
+    let answer = hookconsole::delivery::send(&client, &request)
+        .await
+        .unwrap();
+    assert_eq!(answer.status, 404);
+    assert_eq!(
+        Failure::from_status(answer.status, None),
+        Some(Failure::NotFound)
+    );
+    assert_eq!(Failure::from_status(204, None), None);
+
+    let closed = closed_port().await;
+    let hook = Integration::new("r", format!("http://{closed}/"));
+    let request = DeliveryRequest::build(&hook, "{}", &Credential::None).unwrap();
+    let failed = hookconsole::delivery::send(&client, &request)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        (failed.failure, failed.stage),
+        (Failure::ConnectionRefused, Stage::Connect)
+    );
 }

@@ -34,6 +34,13 @@ pub fn certificate_refusal(error: &CertificateError) -> String {
     format!("the server's certificate was refused: {why}")
 }
 
+impl Failure {
+    /// The failure an HTTP answer means: none for 2xx. `location` is a 3xx's Location.
+    pub fn from_status(status: u16, location: Option<String>) -> Option<Failure> {
+        (!(200..300).contains(&status)).then(|| status_failure(status, location))
+    }
+}
+
 /// The failure class of an HTTP status that is not 2xx.
 pub fn status_failure(status: u16, location: Option<String>) -> Failure {
     match status {

@@ -18,6 +18,7 @@ use crate::http::HttpOptions;
 use crate::model::Integration;
 
 pub use exchange::BODY_PREVIEW_BYTES;
+pub(crate) use exchange::{BodyPreview, error_chain, http_stage, millis};
 
 /// Verifies one integration with its content sample. Never fails: every problem is an
 /// outcome in the report. Cancelling `cancel` (Esc) ends it at once with

@@ -79,7 +79,10 @@ pub fn tls_config(
 #[derive(Debug, Clone)]
 pub struct HttpClient {
     pub client: reqwest::Client,
+    /// How the last server was trusted (or why it was not).
     pub trust: TrustProbe,
+    /// The proxy rules the client follows, to tell whether a request went through one.
+    pub proxy: ProxyRules,
 }
 
 pub fn build_client(
@@ -98,5 +101,9 @@ pub fn build_client(
         .user_agent(user_agent())
         .http1_title_case_headers()
         .build()?;
-    Ok(HttpClient { client, trust })
+    Ok(HttpClient {
+        client,
+        trust,
+        proxy: options.proxy.clone(),
+    })
 }
