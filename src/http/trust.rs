@@ -183,17 +183,12 @@ impl IntegrationVerifier {
         }
         // The more telling refusal wins: "expired" or "wrong name" from the anchor that
         // did issue the certificate beats "unknown issuer" from the one that did not.
-        let errors = [uploaded, system]
+        Err([uploaded, system]
             .into_iter()
             .flatten()
-            .filter_map(Result::err);
-        let mut chosen = CertificateError::UnknownIssuer;
-        for error in errors {
-            if chosen == CertificateError::UnknownIssuer {
-                chosen = error;
-            }
-        }
-        Err(chosen)
+            .filter_map(Result::err)
+            .find(|error| *error != CertificateError::UnknownIssuer)
+            .unwrap_or(CertificateError::UnknownIssuer))
     }
 }
 

@@ -31,78 +31,52 @@ impl Run<'_> {
     ) -> Result<Vec<SocketAddr>, Outcome> {
         let port = request.url.port_or_known_default().unwrap_or(443);
         let started = Instant::now();
-        let (host, addresses, looked_up) = match request.url.host() {
-            Some(Host::Ipv4(ip)) => (
-                ip.to_string(),
-                vec![SocketAddr::new(IpAddr::V4(ip), port)],
-                false,
-            ),
-            Some(Host::Ipv6(ip)) => (
-                ip.to_string(),
-                vec![SocketAddr::new(IpAddr::V6(ip), port)],
-                false,
-            ),
-            Some(Host::Domain(name)) => {
-                let host = name.to_string();
-                let found = timeout_at(self.deadline, tokio::net::lookup_host((name, port))).await;
-                let stage = |addresses: Vec<SocketAddr>| ResolveStage {
-                    host: host.clone(),
-                    looked_up: true,
-                    addresses: addresses.iter().map(SocketAddr::ip).collect(),
-                    elapsed_ms: millis(started),
-                };
-                match found {
-                    Ok(Ok(found)) => {
-                        let mut addresses: Vec<SocketAddr> = Vec::new();
-                        for address in found {
-                            if !addresses.contains(&address) {
-                                addresses.push(address);
-                            }
-                        }
-                        if addresses.is_empty() {
-                            self.report.resolve = Some(stage(Vec::new()));
-                            return Err(self.fail(
-                                Failure::Dns,
-                                Stage::Resolve,
-                                format!("`{host}` has no address"),
-                            ));
-                        }
-                        (host, addresses, true)
-                    }
-                    Ok(Err(error)) => {
-                        self.report.resolve = Some(stage(Vec::new()));
-                        return Err(self.fail(
-                            Failure::Dns,
-                            Stage::Resolve,
-                            format!("`{host}` does not resolve: {error}"),
-                        ));
-                    }
-                    Err(_) => {
-                        self.report.resolve = Some(stage(Vec::new()));
-                        return Err(self.fail(
-                            Failure::Timeout,
-                            Stage::Resolve,
-                            format!("no DNS answer for `{host}` in time"),
-                        ));
-                    }
-                }
-            }
+        let (host, looked_up, found) = match request.url.host() {
+            Some(Host::Ipv4(ip)) => (ip.to_string(), false, Ok(vec![(ip, port).into()])),
+            Some(Host::Ipv6(ip)) => (ip.to_string(), false, Ok(vec![(ip, port).into()])),
+            Some(Host::Domain(name)) => (name.to_string(), true, self.look_up(name, port).await),
             None => {
-                return Err(self.fail(
-                    Failure::InvalidRequest,
-                    Stage::Request,
-                    "the URL has no host",
-                ));
+                let summary = "the URL has no host";
+                return Err(self.fail(Failure::InvalidRequest, Stage::Request, summary));
             }
         };
+        let addresses: Vec<IpAddr> = found.iter().flatten().map(SocketAddr::ip).collect();
         tracing::info!(%host, count = addresses.len(), "verify: resolved");
         self.report.resolve = Some(ResolveStage {
-            host,
+            host: host.clone(),
             looked_up,
-            addresses: addresses.iter().map(SocketAddr::ip).collect(),
+            addresses,
             elapsed_ms: millis(started),
         });
-        Ok(addresses)
+        match found {
+            Ok(addresses) if !addresses.is_empty() => Ok(addresses),
+            Ok(_) => Err(self.fail(
+                Failure::Dns,
+                Stage::Resolve,
+                format!("`{host}` has no address"),
+            )),
+            Err((failure, summary)) => Err(self.fail(failure, Stage::Resolve, summary)),
+        }
+    }
+
+    /// The addresses of `name`, each once, in the resolver's order.
+    async fn look_up(&self, name: &str, port: u16) -> Result<Vec<SocketAddr>, (Failure, String)> {
+        match timeout_at(self.deadline, tokio::net::lookup_host((name, port))).await {
+            Ok(Ok(found)) => {
+                let mut addresses: Vec<SocketAddr> = Vec::new();
+                for address in found {
+                    if !addresses.contains(&address) {
+                        addresses.push(address);
+                    }
+                }
+                Ok(addresses)
+            }
+            Ok(Err(error)) => Err((Failure::Dns, format!("`{name}` does not resolve: {error}"))),
+            Err(_) => Err((
+                Failure::Timeout,
+                format!("no DNS answer for `{name}` in time"),
+            )),
+        }
     }
 
     /// Tries each address in turn, each within the connect timeout.
