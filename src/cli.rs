@@ -6,6 +6,7 @@ mod integrations;
 mod output;
 mod secrets;
 mod settings;
+mod verify;
 
 use std::process::ExitCode;
 
@@ -72,6 +73,7 @@ pub fn run(cli: Cli, command: Command) -> ExitCode {
             json,
         } => integrations::export(&locations, name.as_deref(), with_secrets, json),
         Command::Import { file, replace } => integrations::import(&locations, &file, replace),
+        Command::Verify { name, json } => verify::verify(&locations, &name, json),
         Command::CallbackUrl => settings::callback_url(&locations),
         Command::Settings { changes } => settings::settings(&locations, &changes),
     };

@@ -2,6 +2,8 @@
 //! terminal. `model` is pure; `store` owns the files; `cli` is one face over them.
 
 pub mod cli;
+pub mod delivery;
+pub mod http;
 pub mod logging;
 pub mod model;
 pub mod oauth;

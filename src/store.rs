@@ -15,5 +15,8 @@ pub use integrations::{
     to_document,
 };
 pub use locations::{Locations, PACKAGED_DATA_DIR, PACKAGED_SETTINGS_FILE};
-pub use settings::{MachineIdentity, Settings, SettingsStore, callback_url};
+pub use settings::{
+    DEFAULT_CONNECT_TIMEOUT, DEFAULT_REQUEST_TIMEOUT, MachineIdentity, PROXY_NONE, Settings,
+    SettingsStore, callback_url,
+};
 pub use tokens::{Authorization, TokenSet, TokenStore, TokenStoreGuard};

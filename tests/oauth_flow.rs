@@ -3,7 +3,7 @@
 //! provider, which redirects to the listener; the session exchanges the code and
 //! stores the tokens.
 
-mod support;
+mod oauth_support;
 
 use std::time::Duration;
 
@@ -12,7 +12,7 @@ use hookconsole::oauth::{
     CallbackReply, FlowState, ListenerPlan, SessionInput, SessionSetup, SessionUpdate, run_session,
 };
 use hookconsole::store::{Authorization, TokenStore};
-use support::provider::{Provider, Style, browse, plain_client};
+use oauth_support::provider::{Provider, Style, browse, plain_client};
 use tokio::sync::mpsc;
 
 fn free_port() -> u16 {

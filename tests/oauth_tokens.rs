@@ -3,9 +3,9 @@
 //! bodies only, rotating refresh tokens, reuse of an old refresh token revokes the
 //! grant). The "browser" is a plain HTTP client following the authorize redirect.
 
-mod support;
+mod oauth_support;
 
-use support::provider::{Provider, SECRET, Style, browse, plain_client};
+use oauth_support::provider::{Provider, SECRET, Style, browse, plain_client};
 
 use std::collections::HashSet;
 use std::sync::Arc;

@@ -66,6 +66,13 @@ pub enum Command {
         #[arg(long)]
         replace: bool,
     },
+    /// Send the content sample to the integration and report each stage: resolve,
+    /// connect, TLS, HTTP. Exit 0 when delivered (2xx), 1 when not.
+    Verify {
+        name: String,
+        #[arg(long)]
+        json: bool,
+    },
     /// Print the OAuth callback URL to register at the provider
     CallbackUrl,
     /// Show the appliance settings, or change them: `settings hostname=hiab.example.com`

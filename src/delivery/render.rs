@@ -1,0 +1,163 @@
+//! The verify report as plain text lines: for the CLI, the TUI's report pane and logs.
+//! ASCII words for status ("OK", "FAILED"), never colour alone.
+
+use super::report::{Outcome, Stage, VerifyReport};
+
+const INDENT: &str = "          ";
+
+/// The report, one stage after the other, each line without its newline.
+pub fn report_lines(report: &VerifyReport) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut push = |label: &str, text: String| lines.push(format!("{label:<10}{text}"));
+    let failed_stage = match &report.outcome {
+        Outcome::NotDelivered { stage, .. } => Some(*stage),
+        _ => None,
+    };
+    let status = |stage: Stage| {
+        if failed_stage == Some(stage) {
+            "FAILED"
+        } else {
+            "OK"
+        }
+    };
+
+    push("verify", report.integration.clone());
+    push(
+        "request",
+        format!("{} {}", report.request.method, report.request.url),
+    );
+    for header in &report.request.headers {
+        push("", format!("{}: {}", header.name, header.value));
+    }
+    push(
+        "",
+        format!(
+            "body: {} bytes (the content sample)",
+            report.request.body_bytes
+        ),
+    );
+    for note in &report.request.notes {
+        push("", format!("note: {note}"));
+    }
+    if let Some(proxy) = &report.proxy {
+        push(
+            "proxy",
+            format!(
+                "{} via {proxy} (resolve and connect are the proxy's)",
+                status(Stage::Proxy)
+            ),
+        );
+    }
+    if let Some(resolve) = &report.resolve {
+        let addresses: Vec<String> = resolve.addresses.iter().map(ToString::to_string).collect();
+        let found = if addresses.is_empty() {
+            "no address".to_string()
+        } else {
+            addresses.join(", ")
+        };
+        let how = if resolve.looked_up {
+            format!("{} -> {found} in {} ms", resolve.host, resolve.elapsed_ms)
+        } else {
+            format!("{found} (an IP address: no lookup)")
+        };
+        push("resolve", format!("{} {how}", status(Stage::Resolve)));
+    }
+    if let Some(connect) = &report.connect {
+        let mut label = "connect";
+        for attempt in &connect.attempts {
+            let text = match &attempt.error {
+                None => format!("OK {} in {} ms", attempt.address, attempt.elapsed_ms),
+                Some(error) => format!(
+                    "FAILED {} after {} ms: {error}",
+                    attempt.address, attempt.elapsed_ms
+                ),
+            };
+            push(label, text);
+            label = "";
+        }
+    }
+    if let Some(tls) = &report.tls {
+        let protocol = tls.protocol.clone().unwrap_or_else(|| "handshake".into());
+        push(
+            "TLS",
+            format!("{} {protocol} with {}", status(Stage::Tls), tls.server_name),
+        );
+        if let Some(certificate) = &tls.certificate {
+            push("", format!("subject  {}", certificate.subject));
+            push("", format!("issuer   {}", certificate.issuer));
+            let expired = if certificate.expired {
+                " (EXPIRED)"
+            } else {
+                ""
+            };
+            push("", format!("expires  {}{expired}", certificate.not_after));
+            if !certificate.names.is_empty() {
+                push("", format!("names    {}", certificate.names.join(", ")));
+            }
+            push("", format!("sha256   {}", certificate.sha256_fingerprint));
+        }
+        let trust = match tls.trusted_by {
+            Some(trusted_by) => trusted_by.describe().to_string(),
+            None => "NOT TRUSTED".to_string(),
+        };
+        push("", format!("trust    {trust}"));
+    }
+    if let Some(http) = &report.http {
+        push(
+            "HTTP",
+            format!(
+                "{} {} {}, first byte after {} ms, complete after {} ms",
+                status(Stage::Http),
+                http.status,
+                http.reason,
+                http.first_byte_ms,
+                http.total_ms
+            ),
+        );
+        for header in &http.headers {
+            push("", format!("{}: {}", header.name, header.value));
+        }
+        if http.body_bytes > 0 {
+            let shown = if http.body_truncated {
+                ", the first 4 KiB"
+            } else {
+                ""
+            };
+            push("", format!("body: {} bytes{shown}:", http.body_bytes));
+            for line in http.body_preview.lines() {
+                lines.push(format!("{INDENT}  {}", printable(line)));
+            }
+        }
+    }
+    let mut push = |label: &str, text: String| lines.push(format!("{label:<10}{text}"));
+    match &report.outcome {
+        Outcome::Delivered { status } => {
+            push(
+                "outcome",
+                format!("DELIVERED ({status}) in {} ms", report.elapsed_ms),
+            );
+        }
+        Outcome::NotDelivered {
+            stage,
+            summary,
+            advice,
+            ..
+        } => {
+            push(
+                "outcome",
+                format!("NOT DELIVERED at {}: {summary}", stage.label()),
+            );
+            push("advice", advice.clone());
+        }
+        Outcome::Cancelled => push("outcome", "CANCELLED".into()),
+    }
+    lines
+}
+
+/// Control characters other than tab shown as `?`, so that an answer cannot move the
+/// cursor or change colours on the person's terminal.
+fn printable(line: &str) -> String {
+    line.chars()
+        .map(|c| if c.is_control() && c != '\t' { '?' } else { c })
+        .collect()
+}
