@@ -3,6 +3,7 @@
 //! [`TokenSource`] for OAuth tokens, never the other way round.
 
 mod diagnosis;
+mod oauth_tokens;
 mod render;
 mod report;
 mod request;

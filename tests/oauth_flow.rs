@@ -12,7 +12,7 @@ use hookconsole::oauth::{
     CallbackReply, FlowState, ListenerPlan, SessionInput, SessionSetup, SessionUpdate, run_session,
 };
 use hookconsole::store::{Authorization, TokenStore};
-use oauth_support::provider::{Provider, Style, browse, plain_client};
+use oauth_support::provider::{Provider, Style, browse, phone, plain_client};
 use tokio::sync::mpsc;
 
 fn free_port() -> u16 {
@@ -87,7 +87,7 @@ async fn phone_follows_the_start_link_and_the_console_is_authorized() {
         assert!(authorize_url.contains("prompt=consent"));
 
         // The phone: start link -> provider -> listener, following redirects.
-        let phone = reqwest::Client::new();
+        let phone = phone();
         let page = phone.get(&start_link).send().await.unwrap();
         assert_eq!(page.status(), 200);
         assert!(
@@ -114,15 +114,17 @@ async fn wrong_state_at_the_listener_is_refused_and_the_flow_keeps_waiting() {
     let mut running = start(&provider, Style::StrictJson, true, Duration::from_secs(60)).await;
     let (authorize_url, _) = started(&mut running).await;
     let forged = format!("{}?code=stolen&state=forged", running.callback_url);
-    let answer = reqwest::get(&forged).await.unwrap();
+    let answer = phone().get(&forged).send().await.unwrap();
     assert_eq!(answer.status(), 400);
-    let other = reqwest::get(format!("{}/elsewhere", running.callback_url))
+    let other = phone()
+        .get(format!("{}/elsewhere", running.callback_url))
+        .send()
         .await
         .unwrap();
     assert_eq!(other.status(), 404);
     // The right redirect still works afterwards.
     let redirected = browse(&authorize_url).await;
-    let page = reqwest::get(&redirected).await.unwrap();
+    let page = phone().get(&redirected).send().await.unwrap();
     assert_eq!(page.status(), 200);
     assert_eq!(running.task.await.unwrap(), FlowState::Authorized);
     assert_eq!(provider.token_requests(), 1);
@@ -175,7 +177,7 @@ async fn timeout_stops_the_listener() {
     let (_, start_link) = started(&mut running).await;
     assert_eq!(running.task.await.unwrap(), FlowState::TimedOut);
     assert!(
-        reqwest::get(start_link.unwrap()).await.is_err(),
+        phone().get(start_link.unwrap()).send().await.is_err(),
         "listener still answering"
     );
 }

@@ -7,10 +7,11 @@ use tokio_util::sync::CancellationToken;
 
 use super::output::print_json;
 use super::{CliError, CliResult};
-use crate::delivery::{NoTokens, Outcome, report_lines, verify as run_verify};
+use crate::delivery::{Outcome, report_lines, verify as run_verify};
 use crate::http::HttpOptions;
 use crate::model::validate;
-use crate::store::{IntegrationStore, Locations, SettingsStore, StoreError};
+use crate::oauth::TokenProvider;
+use crate::store::{IntegrationStore, Locations, SettingsStore, StoreError, TokenStore};
 
 pub fn verify(locations: &Locations, name: &str, json: bool) -> CliResult {
     // The store refuses a file holding an invalid integration; for verify that is
@@ -43,9 +44,11 @@ pub fn verify(locations: &Locations, name: &str, json: bool) -> CliResult {
                 on_interrupt.cancel();
             }
         });
-        // OAuth tokens come with the OAuth work; until then an OAuth integration's
-        // verify ends as "not authorized", which is the truth on this appliance.
-        run_verify(&integration, &options, &NoTokens, cancel).await
+        let tokens = TokenProvider::with_http_options(
+            TokenStore::new(locations.tokens_file()),
+            options.clone(),
+        );
+        run_verify(&integration, &options, &tokens, cancel).await
     });
     if json {
         print_json(&report)?;

@@ -48,6 +48,17 @@ impl TokenProvider {
         }
     }
 
+    /// Token requests through each integration's own HTTP client: its uploaded
+    /// certificate, the timeouts and the proxy, as its deliveries use.
+    pub fn with_http_options(store: TokenStore, options: crate::http::HttpOptions) -> Self {
+        let clients: ClientFactory = Arc::new(move |integration: &Integration| {
+            crate::http::build_client(integration, &options)
+                .map(|built| built.client)
+                .map_err(|error| error.to_string())
+        });
+        Self::new(store, clients)
+    }
+
     pub fn store(&self) -> &TokenStore {
         &self.store
     }
