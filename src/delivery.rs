@@ -10,7 +10,7 @@ mod send;
 mod tokens;
 mod verify;
 
-pub use render::report_lines;
+pub use render::{failure_words, headline, report_lines};
 pub use report::{
     ConnectAttempt, ConnectStage, Failure, HttpStage, Outcome, PeerCertificate, RequestSummary,
     ResolveStage, Stage, TlsStage, VerifyReport,

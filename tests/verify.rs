@@ -6,7 +6,7 @@ mod support;
 
 use std::time::Duration;
 
-use hookconsole::delivery::{Failure, NoTokens, Outcome, Stage, verify};
+use hookconsole::delivery::{Failure, NoTokens, Outcome, Stage, headline, verify};
 use hookconsole::http::HttpOptions;
 use hookconsole::model::{Authentication, Header, HttpMethod, OAuthSettings, Secret};
 use support::*;
@@ -79,6 +79,7 @@ async fn delivers_with_method_headers_credentials_and_body_as_configured() {
     assert_eq!(report.http.as_ref().unwrap().status, 200);
     assert_eq!(report.http.as_ref().unwrap().body_preview, "status 200");
     assert!(text(&report).contains("outcome   DELIVERED (200)"));
+    assert_eq!(headline(&report), "DELIVERED 200");
 }
 
 #[tokio::test]
@@ -119,6 +120,7 @@ async fn a_closed_port_is_connection_refused() {
     );
     assert!(advice.contains(&addr.to_string()), "{advice}");
     assert!(text(&report).contains("NOT DELIVERED at connect"));
+    assert_eq!(headline(&report), "FAILED: connection refused");
 }
 
 #[tokio::test]

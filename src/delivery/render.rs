@@ -1,7 +1,7 @@
 //! The verify report as plain text lines: for the CLI, the TUI's report pane and logs.
 //! ASCII words for status ("OK", "FAILED"), never colour alone.
 
-use super::report::{Outcome, Stage, VerifyReport};
+use super::report::{Failure, Outcome, Stage, VerifyReport};
 
 const INDENT: &str = "          ";
 
@@ -152,6 +152,47 @@ pub fn report_lines(report: &VerifyReport) -> Vec<String> {
         Outcome::Cancelled => push("outcome", "CANCELLED".into()),
     }
     lines
+}
+
+/// One short line for a list column: `DELIVERED 200`, `FAILED: HTTP 404`,
+/// `FAILED: untrusted certificate`, `CANCELLED`.
+pub fn headline(report: &VerifyReport) -> String {
+    match &report.outcome {
+        Outcome::Delivered { status } => format!("DELIVERED {status}"),
+        Outcome::NotDelivered { failure, .. } => format!("FAILED: {}", failure_words(failure)),
+        Outcome::Cancelled => "CANCELLED".into(),
+    }
+}
+
+/// A failure class in a few words.
+pub fn failure_words(failure: &Failure) -> String {
+    match failure {
+        Failure::InvalidRequest => "invalid integration".into(),
+        Failure::NotAuthorized => "not authorized".into(),
+        Failure::TokenUnavailable => "no access token".into(),
+        Failure::Dns => "host not found".into(),
+        Failure::ConnectionRefused => "connection refused".into(),
+        Failure::Unreachable => "network unreachable".into(),
+        Failure::Timeout => "timeout".into(),
+        Failure::ConnectionReset => "connection reset".into(),
+        Failure::ProxyFailed => "proxy failed".into(),
+        Failure::TlsUntrusted => "untrusted certificate".into(),
+        Failure::TlsHostnameMismatch => "certificate name mismatch".into(),
+        Failure::TlsExpired => "certificate expired".into(),
+        Failure::TlsNotYetValid => "certificate not yet valid".into(),
+        Failure::TlsFailed => "TLS failed".into(),
+        Failure::NotHttp => "not HTTP".into(),
+        Failure::Redirect { status, .. } => format!("HTTP {status} redirect"),
+        Failure::Unauthorized => "HTTP 401".into(),
+        Failure::Forbidden => "HTTP 403".into(),
+        Failure::NotFound => "HTTP 404".into(),
+        Failure::MethodNotAllowed => "HTTP 405".into(),
+        Failure::PayloadTooLarge => "HTTP 413".into(),
+        Failure::ClientError { status }
+        | Failure::ServerError { status }
+        | Failure::UnexpectedStatus { status } => format!("HTTP {status}"),
+        Failure::Other => "failed".into(),
+    }
 }
 
 /// Control characters other than tab shown as `?`, so that an answer cannot move the
