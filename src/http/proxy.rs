@@ -8,7 +8,8 @@ use url::{Host, Url};
 
 use crate::store::PROXY_NONE;
 
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// `Debug` masks proxy passwords.
+#[derive(Clone, Default, PartialEq, Eq)]
 pub struct ProxyRules {
     /// The `proxy` setting: `Some(None)` is "none", `Some(Some(url))` a fixed proxy.
     setting: Option<Option<Url>>,
@@ -111,6 +112,18 @@ impl ProxyRules {
     }
 }
 
+impl std::fmt::Debug for ProxyRules {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let shown = |url: &Option<Url>| url.as_ref().map(display_proxy);
+        f.debug_struct("ProxyRules")
+            .field("setting", &self.setting.as_ref().map(shown))
+            .field("https", &shown(&self.https))
+            .field("http", &shown(&self.http))
+            .field("no_proxy", &self.no_proxy)
+            .finish()
+    }
+}
+
 fn is_loopback(target: &Url) -> bool {
     match target.host() {
         Some(Host::Ipv4(ip)) => IpAddr::V4(ip).is_loopback(),
@@ -180,5 +193,6 @@ mod tests {
         assert_eq!(rules.proxy_for(&url("http://[::1]:9/")), None);
         let proxy = rules.proxy_for(&url("https://a.example/")).unwrap();
         assert_eq!(display_proxy(&proxy), "http://u:********@p:8080/");
+        assert!(!format!("{rules:?}").contains("pw"));
     }
 }
