@@ -120,7 +120,7 @@ impl<'a> Run<'a> {
         let request = match shown {
             Ok(request) => request,
             Err(error) => {
-                self.report.request.url = integration.url.clone();
+                self.report.request.url = without_userinfo(&integration.url);
                 return self.fail(Failure::InvalidRequest, Stage::Request, error.0);
             }
         };
@@ -188,5 +188,32 @@ impl<'a> Run<'a> {
                 self.fail(error.failure, Stage::Http, summary)
             }
         }
+    }
+}
+
+/// A URL that did not parse, fit to show: anything between `://` and `@` masked, as it
+/// may be a user and password.
+fn without_userinfo(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_string();
+    };
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    match rest[..authority_end].rfind('@') {
+        Some(at) => format!("{scheme}://{}{}", crate::model::MASK, &rest[at..]),
+        None => url.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::without_userinfo;
+
+    #[test]
+    fn an_unparsed_url_loses_its_userinfo() {
+        assert_eq!(
+            without_userinfo("https://u:p w@h x/a@b"),
+            "https://********@h x/a@b"
+        );
+        assert_eq!(without_userinfo("not a url"), "not a url");
     }
 }
