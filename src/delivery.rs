@@ -18,4 +18,4 @@ pub use report::{
 pub use request::{DeliveryRequest, RequestError, ShownHeader};
 pub use send::{SendFailure, send};
 pub use tokens::{Credential, NoTokens, TokenError, TokenFuture, TokenSource};
-pub use verify::{BODY_PREVIEW_BYTES, verify};
+pub use verify::{BODY_PREVIEW_BYTES, verify, verify_with_progress};

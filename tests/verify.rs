@@ -6,7 +6,9 @@ mod support;
 
 use std::time::Duration;
 
-use hookconsole::delivery::{Failure, NoTokens, Outcome, Stage, headline, verify};
+use hookconsole::delivery::{
+    Failure, NoTokens, Outcome, Stage, headline, verify, verify_with_progress,
+};
 use hookconsole::http::HttpOptions;
 use hookconsole::model::{Authentication, Header, HttpMethod, OAuthSettings, Secret};
 use support::*;
@@ -272,6 +274,30 @@ async fn verify_runs_as_a_spawned_task() {
             async move { verify(&hook, &HttpOptions::default(), &NoTokens, cancel).await },
         );
     assert!(task.await.unwrap().delivered());
+}
+
+#[tokio::test]
+async fn progress_names_each_stage_as_it_begins() {
+    let server = http_server(answer(200)).await;
+    let hook = integration(&server.url("http", "/"));
+    let (sender, mut receiver) = tokio::sync::mpsc::unbounded_channel();
+    let report = verify_with_progress(
+        &hook,
+        &options(),
+        &NoTokens,
+        CancellationToken::new(),
+        Some(sender),
+    )
+    .await;
+    assert!(report.delivered());
+    let mut stages = Vec::new();
+    while let Ok(stage) = receiver.try_recv() {
+        stages.push(stage);
+    }
+    assert_eq!(
+        stages,
+        [Stage::Request, Stage::Resolve, Stage::Connect, Stage::Http]
+    );
 }
 
 #[tokio::test]
