@@ -11,7 +11,7 @@ mod send;
 mod tokens;
 mod verify;
 
-pub use render::report_lines;
+pub use render::{failure_words, headline, report_lines};
 pub use report::{
     ConnectAttempt, ConnectStage, Failure, HttpStage, Outcome, PeerCertificate, RequestSummary,
     ResolveStage, Stage, TlsStage, VerifyReport,
@@ -19,4 +19,4 @@ pub use report::{
 pub use request::{DeliveryRequest, RequestError, ShownHeader};
 pub use send::{SendFailure, send};
 pub use tokens::{Credential, NoTokens, TokenError, TokenFuture, TokenSource};
-pub use verify::{BODY_PREVIEW_BYTES, verify};
+pub use verify::{BODY_PREVIEW_BYTES, verify, verify_with_progress};

@@ -6,7 +6,9 @@ mod support;
 
 use std::time::Duration;
 
-use hookconsole::delivery::{Failure, NoTokens, Outcome, Stage, verify};
+use hookconsole::delivery::{
+    Failure, NoTokens, Outcome, Stage, headline, verify, verify_with_progress,
+};
 use hookconsole::http::HttpOptions;
 use hookconsole::model::{Authentication, Header, HttpMethod, OAuthSettings, Secret};
 use support::*;
@@ -79,6 +81,7 @@ async fn delivers_with_method_headers_credentials_and_body_as_configured() {
     assert_eq!(report.http.as_ref().unwrap().status, 200);
     assert_eq!(report.http.as_ref().unwrap().body_preview, "status 200");
     assert!(text(&report).contains("outcome   DELIVERED (200)"));
+    assert_eq!(headline(&report), "DELIVERED 200");
 }
 
 #[tokio::test]
@@ -119,6 +122,7 @@ async fn a_closed_port_is_connection_refused() {
     );
     assert!(advice.contains(&addr.to_string()), "{advice}");
     assert!(text(&report).contains("NOT DELIVERED at connect"));
+    assert_eq!(headline(&report), "FAILED: connection refused");
 }
 
 #[tokio::test]
@@ -270,6 +274,30 @@ async fn verify_runs_as_a_spawned_task() {
             async move { verify(&hook, &HttpOptions::default(), &NoTokens, cancel).await },
         );
     assert!(task.await.unwrap().delivered());
+}
+
+#[tokio::test]
+async fn progress_names_each_stage_as_it_begins() {
+    let server = http_server(answer(200)).await;
+    let hook = integration(&server.url("http", "/"));
+    let (sender, mut receiver) = tokio::sync::mpsc::unbounded_channel();
+    let report = verify_with_progress(
+        &hook,
+        &options(),
+        &NoTokens,
+        CancellationToken::new(),
+        Some(sender),
+    )
+    .await;
+    assert!(report.delivered());
+    let mut stages = Vec::new();
+    while let Ok(stage) = receiver.try_recv() {
+        stages.push(stage);
+    }
+    assert_eq!(
+        stages,
+        [Stage::Request, Stage::Resolve, Stage::Connect, Stage::Http]
+    );
 }
 
 #[tokio::test]

@@ -14,7 +14,8 @@ use super::tokens::Credential;
 use crate::http::user_agent;
 use crate::model::{Header, HttpMethod, Integration, MASK};
 
-#[derive(Debug, Clone)]
+/// `Debug` shows what a report shows: secrets masked.
+#[derive(Clone)]
 pub struct DeliveryRequest {
     pub method: HttpMethod,
     pub url: Url,
@@ -25,6 +26,17 @@ pub struct DeliveryRequest {
     secrets: Vec<String>,
     /// Things the person should know about how the request was put together.
     pub notes: Vec<String>,
+}
+
+impl std::fmt::Debug for DeliveryRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DeliveryRequest")
+            .field("method", &self.method)
+            .field("url", &self.shown_url())
+            .field("headers", &self.shown_headers())
+            .field("body_bytes", &self.body.len())
+            .finish_non_exhaustive()
+    }
 }
 
 /// A header as shown: the value masked when it is a credential.
@@ -259,6 +271,11 @@ mod tests {
         assert_eq!(request.shown_url(), format!("https://u:{MASK}@r.example/x"));
         assert_eq!(request.shown_headers()[0].value, MASK);
         assert_eq!(request.redact("tok-1 url-pass"), format!("{MASK} {MASK}"));
+        let debug = format!("{request:?}");
+        assert!(
+            !debug.contains("tok-1") && !debug.contains("url-pass"),
+            "{debug}"
+        );
     }
 
     #[test]

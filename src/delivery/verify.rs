@@ -8,6 +8,7 @@ mod proxied;
 
 use std::time::Instant;
 
+use tokio::sync::mpsc::UnboundedSender;
 use tokio_util::sync::CancellationToken;
 
 use super::diagnosis::{not_delivered, status_failure};
@@ -29,7 +30,19 @@ pub async fn verify(
     tokens: &dyn TokenSource,
     cancel: CancellationToken,
 ) -> VerifyReport {
-    let mut run = Run::new(integration, options);
+    verify_with_progress(integration, options, tokens, cancel, None).await
+}
+
+/// [`verify`], also sending each stage as it starts on `progress`, for a screen that
+/// shows "connecting…" while it waits. A closed receiver is ignored.
+pub async fn verify_with_progress(
+    integration: &Integration,
+    options: &HttpOptions,
+    tokens: &dyn TokenSource,
+    cancel: CancellationToken,
+    progress: Option<UnboundedSender<Stage>>,
+) -> VerifyReport {
+    let mut run = Run::new(integration, options, progress);
     tracing::info!(integration = %integration.name, "verify started");
     let outcome = tokio::select! {
         biased;
@@ -56,10 +69,15 @@ pub(crate) struct Run<'a> {
     pub options: &'a HttpOptions,
     pub started: Instant,
     pub deadline: tokio::time::Instant,
+    progress: Option<UnboundedSender<Stage>>,
 }
 
 impl<'a> Run<'a> {
-    fn new(integration: &Integration, options: &'a HttpOptions) -> Run<'a> {
+    fn new(
+        integration: &Integration,
+        options: &'a HttpOptions,
+        progress: Option<UnboundedSender<Stage>>,
+    ) -> Run<'a> {
         let started = Instant::now();
         Run {
             report: VerifyReport {
@@ -82,6 +100,14 @@ impl<'a> Run<'a> {
             options,
             started,
             deadline: tokio::time::Instant::from_std(started + options.request_timeout),
+            progress,
+        }
+    }
+
+    /// Tells the screen, if one listens, that `stage` begins.
+    pub fn begin(&self, stage: Stage) {
+        if let Some(progress) = &self.progress {
+            let _ = progress.send(stage);
         }
     }
 
@@ -111,6 +137,7 @@ impl<'a> Run<'a> {
     }
 
     async fn stages(&mut self, integration: &Integration, tokens: &dyn TokenSource) -> Outcome {
+        self.begin(Stage::Request);
         let credential = Credential::resolve(integration, tokens).await;
         let shown = DeliveryRequest::build(
             integration,
@@ -120,7 +147,7 @@ impl<'a> Run<'a> {
         let request = match shown {
             Ok(request) => request,
             Err(error) => {
-                self.report.request.url = integration.url.clone();
+                self.report.request.url = without_userinfo(&integration.url);
                 return self.fail(Failure::InvalidRequest, Stage::Request, error.0);
             }
         };
@@ -146,23 +173,29 @@ impl<'a> Run<'a> {
             }
         }
         if let Some(proxy) = self.options.proxy.proxy_for(&request.url) {
+            self.begin(Stage::Proxy);
             return proxied::through_proxy(self, integration, &request, &proxy).await;
         }
+        self.begin(Stage::Resolve);
         let addresses = match self.resolve(&request).await {
             Ok(addresses) => addresses,
             Err(outcome) => return outcome,
         };
+        self.begin(Stage::Connect);
         let stream = match self.connect(&addresses).await {
             Ok(stream) => stream,
             Err(outcome) => return outcome,
         };
         let exchanged = if request.url.scheme() == "https" {
+            self.begin(Stage::Tls);
             let tls = match self.handshake(integration, &request, stream).await {
                 Ok(tls) => tls,
                 Err(outcome) => return outcome,
             };
+            self.begin(Stage::Http);
             exchange::exchange(tls, &request, self.deadline).await
         } else {
+            self.begin(Stage::Http);
             exchange::exchange(stream, &request, self.deadline).await
         };
         match exchanged {
@@ -188,5 +221,32 @@ impl<'a> Run<'a> {
                 self.fail(error.failure, Stage::Http, summary)
             }
         }
+    }
+}
+
+/// A URL that did not parse, fit to show: anything between `://` and `@` masked, as it
+/// may be a user and password.
+fn without_userinfo(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_string();
+    };
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    match rest[..authority_end].rfind('@') {
+        Some(at) => format!("{scheme}://{}{}", crate::model::MASK, &rest[at..]),
+        None => url.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::without_userinfo;
+
+    #[test]
+    fn an_unparsed_url_loses_its_userinfo() {
+        assert_eq!(
+            without_userinfo("https://u:p w@h x/a@b"),
+            "https://********@h x/a@b"
+        );
+        assert_eq!(without_userinfo("not a url"), "not a url");
     }
 }

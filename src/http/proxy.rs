@@ -8,7 +8,8 @@ use url::{Host, Url};
 
 use crate::store::PROXY_NONE;
 
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// `Debug` masks proxy passwords.
+#[derive(Clone, Default, PartialEq, Eq)]
 pub struct ProxyRules {
     /// The `proxy` setting: `Some(None)` is "none", `Some(Some(url))` a fixed proxy.
     setting: Option<Option<Url>>,
@@ -102,12 +103,47 @@ impl ProxyRules {
         };
         let host = host.trim_start_matches('[').trim_end_matches(']');
         let host = host.to_ascii_lowercase();
+        let ip = host.parse::<IpAddr>().ok();
         self.no_proxy.iter().any(|entry| {
             entry == "*"
                 || *entry == host
+                || ip.is_some_and(|ip| in_range(ip, entry))
                 || (host.ends_with(entry.as_str())
                     && host[..host.len() - entry.len()].ends_with('.'))
         })
+    }
+}
+
+impl std::fmt::Debug for ProxyRules {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let shown = |url: &Option<Url>| url.as_ref().map(display_proxy);
+        f.debug_struct("ProxyRules")
+            .field("setting", &self.setting.as_ref().map(shown))
+            .field("https", &shown(&self.https))
+            .field("http", &shown(&self.http))
+            .field("no_proxy", &self.no_proxy)
+            .finish()
+    }
+}
+
+/// `10.0.0.0/8`-style NO_PROXY entries, as curl and reqwest read them.
+fn in_range(ip: IpAddr, entry: &str) -> bool {
+    let Some((network, bits)) = entry.split_once('/') else {
+        return false;
+    };
+    let (Ok(network), Ok(bits)) = (network.parse::<IpAddr>(), bits.parse::<u32>()) else {
+        return false;
+    };
+    match (ip, network) {
+        (IpAddr::V4(ip), IpAddr::V4(network)) if bits <= 32 => {
+            let mask = u32::MAX.checked_shl(32 - bits).unwrap_or(0);
+            u32::from(ip) & mask == u32::from(network) & mask
+        }
+        (IpAddr::V6(ip), IpAddr::V6(network)) if bits <= 128 => {
+            let mask = u128::MAX.checked_shl(128 - bits).unwrap_or(0);
+            u128::from(ip) & mask == u128::from(network) & mask
+        }
+        _ => false,
     }
 }
 
@@ -143,7 +179,7 @@ mod tests {
             None,
             Some("proxy.corp:3128"),
             None,
-            Some("internal.example, .svc.local,10.0.0.9"),
+            Some("internal.example, .svc.local,10.0.0.9, 192.168.0.0/16,fd00::/8"),
         );
         let proxy = rules.proxy_for(&url("https://jira.example.com/x")).unwrap();
         assert_eq!(proxy.as_str(), "http://proxy.corp:3128/");
@@ -157,6 +193,9 @@ mod tests {
         );
         assert_eq!(rules.proxy_for(&url("https://x.svc.local/")), None);
         assert_eq!(rules.proxy_for(&url("https://10.0.0.9/")), None);
+        assert_eq!(rules.proxy_for(&url("https://192.168.4.5/")), None);
+        assert_eq!(rules.proxy_for(&url("https://[fd00::5]/")), None);
+        assert!(rules.proxy_for(&url("https://192.169.0.1/")).is_some());
     }
 
     #[test]
@@ -180,5 +219,6 @@ mod tests {
         assert_eq!(rules.proxy_for(&url("http://[::1]:9/")), None);
         let proxy = rules.proxy_for(&url("https://a.example/")).unwrap();
         assert_eq!(display_proxy(&proxy), "http://u:********@p:8080/");
+        assert!(!format!("{rules:?}").contains("pw"));
     }
 }

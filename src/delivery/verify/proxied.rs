@@ -1,6 +1,6 @@
-//! VERIFY through a proxy: reqwest (same trust, same timeouts; [`send`]) makes the connection, so
-//! resolve and connect are the proxy's; the report names the proxy, the certificate the
-//! server presented through it, and the answer.
+//! VERIFY through a proxy: reqwest (same trust, same timeouts; [`send`]) makes the
+//! connection, so resolve and connect are the proxy's; the report names the proxy, the
+//! certificate the server presented through it, and the answer.
 
 use url::Url;
 
