@@ -11,7 +11,7 @@ use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 
 use super::atomic::{FileLock, write_atomic};
-use super::error::StoreError;
+use super::error::{StoreError, strip_location};
 use crate::model::{Integration, check_unique_name, names_match, validate};
 
 pub const SCHEMA_VERSION: u32 = 1;
@@ -337,14 +337,6 @@ pub fn check_document(
     Ok(())
 }
 
-/// serde_yaml ends its messages with " at line L column C"; we print the position in
-/// front, the way compilers do.
-fn strip_location(message: &str) -> String {
-    match message.rfind(" at line ") {
-        Some(cut) => message[..cut].to_string(),
-        None => message.to_string(),
-    }
-}
 
 /// serde_yaml loses positions inside the `authentication:` block (serde reads an
 /// internally tagged enum into a buffer first) and reports an unknown field there at

@@ -258,19 +258,7 @@ impl SettingsStore {
         if text.trim().is_empty() {
             return Ok(Settings::default());
         }
-        serde_yaml::from_str(&text).map_err(|error| {
-            let location = error.location();
-            let message = error.to_string();
-            StoreError::Parse {
-                path: self.path.clone(),
-                line: location.as_ref().map(|l| l.line()),
-                column: location.as_ref().map(|l| l.column()),
-                message: message
-                    .rfind(" at line ")
-                    .map(|cut| message[..cut].to_string())
-                    .unwrap_or(message),
-            }
-        })
+        serde_yaml::from_str(&text).map_err(|error| StoreError::yaml(&self.path, &error))
     }
 
     pub fn update(
