@@ -660,3 +660,28 @@ fn keep_secrets_matches_repeated_sensitive_headers_in_order() {
     restored.keep_secrets_from(&integration);
     assert_eq!(restored.http_headers, integration.http_headers);
 }
+
+#[test]
+fn authorize_parameters_are_a_query_string_without_reserved_names() {
+    let with = |parameters: &str| {
+        oauth(OAuthSettings {
+            client_id: "id".into(),
+            client_secret: "secret".into(),
+            token_url: "https://auth.example.com/oauth/token".into(),
+            authorize_url: "https://auth.example.com/authorize".into(),
+            authorize_parameters: parameters.into(),
+            ..OAuthSettings::default()
+        })
+    };
+    assert_valid(&with("prompt=consent&access_type=offline"));
+    assert_one_error(
+        &with("redirect_uri=https://evil.example.com"),
+        Field::AuthorizeParameters,
+        "`redirect_uri` is set by hookconsole itself",
+    );
+    assert_one_error(
+        &with("prompt=consent access_type=offline"),
+        Field::AuthorizeParameters,
+        "without spaces",
+    );
+}

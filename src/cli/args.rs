@@ -84,7 +84,7 @@ pub enum Command {
         /// Seconds to wait for the redirect
         #[arg(long, default_value_t = 600, value_name = "SECONDS")]
         timeout: u64,
-        /// Extra authorize parameter the provider needs, e.g. prompt=consent (repeatable)
+        /// Extra authorize parameter for this run, besides the integration's own (repeatable)
         #[arg(long = "param", value_name = "NAME=VALUE")]
         params: Vec<String>,
         /// How to draw the QR code: half-blocks, two-columns, ascii, none
@@ -159,6 +159,9 @@ pub struct AddArgs {
     pub audience: Option<String>,
     #[arg(long)]
     pub scope: Option<String>,
+    /// Extra authorize parameters the provider needs, e.g. prompt=consent
+    #[arg(long, value_name = "QUERY")]
+    pub authorize_parameters: Option<String>,
     /// application/json or application/x-www-form-urlencoded [default: form]
     #[arg(long, value_name = "TYPE")]
     pub api_type: Option<String>,

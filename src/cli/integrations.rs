@@ -131,6 +131,7 @@ fn from_flags(args: &AddArgs) -> Result<Integration, CliError> {
         &args.authorize_url,
         &args.audience,
         &args.scope,
+        &args.authorize_parameters,
         &args.api_type,
         &args.client_authentication,
     ]
@@ -155,6 +156,7 @@ fn from_flags(args: &AddArgs) -> Result<Integration, CliError> {
         (Field::AuthorizeUrl, &args.authorize_url),
         (Field::Audience, &args.audience),
         (Field::Scope, &args.scope),
+        (Field::AuthorizeParameters, &args.authorize_parameters),
         (Field::ApiType, &args.api_type),
         (Field::ClientAuthentication, &args.client_authentication),
         (Field::Password, &args.password),

@@ -395,6 +395,10 @@ pub struct OAuthSettings {
     pub audience: String,
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub scope: String,
+    /// Extra authorize-request parameters the provider needs, as a query string:
+    /// `prompt=consent` (Atlassian), `access_type=offline` (Google).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub authorize_parameters: String,
     #[serde(default)]
     pub api_type: ApiType,
     /// `None` follows the API type: secret in the body for JSON, HTTP Basic for form.
@@ -403,6 +407,14 @@ pub struct OAuthSettings {
 }
 
 impl OAuthSettings {
+    /// The extra authorize parameters as name/value pairs.
+    pub fn extra_authorize_parameters(&self) -> Vec<(String, String)> {
+        url::form_urlencoded::parse(self.authorize_parameters.trim().as_bytes())
+            .filter(|(name, _)| !name.is_empty())
+            .map(|(name, value)| (name.into_owned(), value.into_owned()))
+            .collect()
+    }
+
     pub fn effective_client_authentication(&self) -> ClientAuthentication {
         self.client_authentication.unwrap_or(match self.api_type {
             ApiType::Json => ClientAuthentication::Body,

@@ -62,6 +62,7 @@ pub struct SessionSetup {
     pub client: reqwest::Client,
     pub tokens: TokenStore,
     pub timeout: Duration,
+    /// Authorize parameters beyond the integration's own (`authorize --param`).
     pub extra_parameters: Vec<(String, String)>,
 }
 
@@ -99,7 +100,9 @@ pub async fn run_session(
         )));
     };
     let settings = settings.clone();
-    let request = AuthorizeRequest::new(&settings, &setup.callback_url, &setup.extra_parameters)?;
+    let mut parameters = settings.extra_authorize_parameters();
+    parameters.extend(setup.extra_parameters.iter().cloned());
+    let request = AuthorizeRequest::new(&settings, &setup.callback_url, &parameters)?;
     let authorize_url = request.url.clone();
     let start_id = new_start_id().map_err(OAuthError::Configuration)?;
     let (mut flow, effects) = AuthorizeFlow::start(request, setup.timeout);

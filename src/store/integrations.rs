@@ -337,7 +337,6 @@ pub fn check_document(
     Ok(())
 }
 
-
 /// serde_yaml loses positions inside the `authentication:` block (serde reads an
 /// internally tagged enum into a buffer first) and reports an unknown field there at
 /// the start of the enclosing integration. When the message names an unknown field,

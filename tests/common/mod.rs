@@ -68,6 +68,7 @@ pub fn full_oauth(name: &str) -> Integration {
         authorize_url: "https://auth.atlassian.com/authorize".into(),
         audience: "api.atlassian.com".into(),
         scope: "write:jira-work offline_access".into(),
+        authorize_parameters: "prompt=consent".into(),
         api_type: ApiType::Json,
         client_authentication: Some(hookconsole::model::ClientAuthentication::Basic),
     });

@@ -62,6 +62,7 @@ impl Provider {
                 Style::Standards => ApiType::Form,
                 Style::StrictJson => ApiType::Json,
             },
+            authorize_parameters: String::new(),
             client_authentication: None,
         }
     }
