@@ -2,10 +2,12 @@
 //! on success, 2 on invalid input (every field error on stderr), 1 on other failures.
 
 mod args;
+mod authorize;
 mod integrations;
 mod output;
 mod secrets;
 mod settings;
+mod verify;
 
 use std::process::ExitCode;
 
@@ -80,6 +82,15 @@ pub fn run(cli: Cli, command: Command) -> ExitCode {
             json,
         } => integrations::export(&locations, name.as_deref(), with_secrets, json),
         Command::Import { file, replace } => integrations::import(&locations, &file, replace),
+        Command::Verify { name, json } => verify::verify(&locations, &name, json),
+        Command::Authorize {
+            name,
+            paste,
+            timeout,
+            params,
+            qr,
+        } => authorize::authorize(&locations, &name, paste, timeout, &params, &qr),
+        Command::Token { name, json, forget } => authorize::token(&locations, &name, json, forget),
         Command::CallbackUrl => settings::callback_url(&locations),
         Command::Settings { changes } => settings::settings(&locations, &changes),
     };

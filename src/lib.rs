@@ -2,7 +2,11 @@
 //! terminal. `model` is pure; `store` owns the files; `cli` is one face over them.
 
 pub mod cli;
+pub mod delivery;
+pub mod http;
 pub mod logging;
 pub mod model;
+pub mod oauth;
+pub mod qr;
 pub mod store;
 pub mod tui;

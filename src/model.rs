@@ -7,7 +7,7 @@ mod integration;
 mod secret;
 mod validation;
 
-pub use certificate::{CertificateSummary, fingerprint, parse_pem};
+pub use certificate::{CertificateSummary, fingerprint, parse_pem, summarise_der};
 pub use edit::{field_text, set_field};
 pub use field::Field;
 pub use integration::{

@@ -6,6 +6,7 @@ mod error;
 mod integrations;
 mod locations;
 mod settings;
+mod tokens;
 
 pub use atomic::{FileLock, create_private_dir, write_atomic};
 pub use error::StoreError;
@@ -14,4 +15,8 @@ pub use integrations::{
     to_document,
 };
 pub use locations::{Locations, PACKAGED_DATA_DIR, PACKAGED_SETTINGS_FILE};
-pub use settings::{MachineIdentity, Settings, SettingsStore, callback_url};
+pub use settings::{
+    DEFAULT_CONNECT_TIMEOUT, DEFAULT_REQUEST_TIMEOUT, MachineIdentity, PROXY_NONE, Settings,
+    SettingsStore, callback_url,
+};
+pub use tokens::{Authorization, TokenSet, TokenStore, TokenStoreGuard};

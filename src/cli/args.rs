@@ -80,6 +80,40 @@ pub enum Command {
         #[arg(long)]
         replace: bool,
     },
+    /// Send the content sample to the integration and report each stage: resolve,
+    /// connect, TLS, HTTP. Exit 0 when delivered (2xx), 1 when not.
+    Verify {
+        name: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Authorize an OAuth integration from another device: prints the link, a QR code
+    /// and the full authorize URL, then waits for the provider's redirect (or for the
+    /// redirected URL pasted here)
+    Authorize {
+        name: String,
+        /// Do not start the callback listener; paste the redirected URL instead
+        #[arg(long)]
+        paste: bool,
+        /// Seconds to wait for the redirect
+        #[arg(long, default_value_t = 600, value_name = "SECONDS")]
+        timeout: u64,
+        /// Extra authorize parameter for this run, besides the integration's own (repeatable)
+        #[arg(long = "param", value_name = "NAME=VALUE")]
+        params: Vec<String>,
+        /// How to draw the QR code: half-blocks, two-columns, ascii, none
+        #[arg(long, default_value = "auto", value_name = "STYLE")]
+        qr: String,
+    },
+    /// Show an OAuth integration's authorization status (never a token)
+    Token {
+        name: String,
+        #[arg(long)]
+        json: bool,
+        /// Forget the stored tokens (authorize again afterwards)
+        #[arg(long)]
+        forget: bool,
+    },
     /// Print the OAuth callback URL to register at the provider
     CallbackUrl,
     /// Show the appliance settings, or change them: `settings hostname=hiab.example.com`
@@ -139,6 +173,9 @@ pub struct AddArgs {
     pub audience: Option<String>,
     #[arg(long)]
     pub scope: Option<String>,
+    /// Extra authorize parameters the provider needs, e.g. prompt=consent
+    #[arg(long, value_name = "QUERY")]
+    pub authorize_parameters: Option<String>,
     /// application/json or application/x-www-form-urlencoded [default: form]
     #[arg(long, value_name = "TYPE")]
     pub api_type: Option<String>,

@@ -10,7 +10,7 @@ use super::output::{json_view, print_details, print_json, print_table};
 use super::secrets::read_secret;
 use super::{CliError, CliResult};
 use crate::model::{
-    Authentication, Field, FieldError, Integration, names_match, set_field, validate,
+    Authentication, Field, FieldError, Header, Integration, names_match, set_field, validate,
 };
 use crate::store::{
     IntegrationStore, Locations, StoreError, check_document, parse_document, to_document,
@@ -90,6 +90,10 @@ pub fn add(locations: &Locations, args: AddArgs) -> CliResult {
 fn from_flags(args: &AddArgs) -> Result<Integration, CliError> {
     let mut integration = Integration::new("", "");
     let mut errors: Vec<FieldError> = Vec::new();
+    match parse_headers(&args.headers) {
+        Ok(headers) => integration.http_headers = headers,
+        Err(error) => errors.push(error),
+    }
     let mut apply = |integration: &mut Integration, field: Field, text: &str| {
         if let Err(error) = set_field(integration, field, text) {
             errors.push(error);
@@ -111,13 +115,6 @@ fn from_flags(args: &AddArgs) -> Result<Integration, CliError> {
     if let Some(method) = &args.http_method {
         apply(&mut integration, Field::HttpMethod, method);
     }
-    if !args.headers.is_empty() {
-        apply(
-            &mut integration,
-            Field::HttpHeaders,
-            &args.headers.join("\n"),
-        );
-    }
     if let Some(path) = &args.certificate {
         apply(&mut integration, Field::Certificate, &read_text(path)?);
     }
@@ -134,6 +131,7 @@ fn from_flags(args: &AddArgs) -> Result<Integration, CliError> {
         &args.authorize_url,
         &args.audience,
         &args.scope,
+        &args.authorize_parameters,
         &args.api_type,
         &args.client_authentication,
     ]
@@ -158,6 +156,7 @@ fn from_flags(args: &AddArgs) -> Result<Integration, CliError> {
         (Field::AuthorizeUrl, &args.authorize_url),
         (Field::Audience, &args.audience),
         (Field::Scope, &args.scope),
+        (Field::AuthorizeParameters, &args.authorize_parameters),
         (Field::ApiType, &args.api_type),
         (Field::ClientAuthentication, &args.client_authentication),
         (Field::Password, &args.password),
@@ -182,8 +181,30 @@ fn from_flags(args: &AddArgs) -> Result<Integration, CliError> {
     if errors.is_empty() {
         Ok(integration)
     } else {
+        // Every error at once: what validation finds in the fields that did parse.
+        let invalid = validate(&integration, OffsetDateTime::now_utc()).errors;
+        errors.extend(without_fields_of(invalid, &errors));
         Err(CliError::fields(&errors))
     }
+}
+
+/// One header per flag: a value with a line break stays in its header, where
+/// validation refuses it, instead of becoming a second header.
+fn parse_headers(rows: &[String]) -> Result<Vec<Header>, FieldError> {
+    rows.iter()
+        .filter(|row| !row.trim().is_empty())
+        .map(|row| {
+            Header::parse(row).map_err(|message| FieldError::new(Field::HttpHeaders, message))
+        })
+        .collect()
+}
+
+/// `errors` less those about a field that already has one in `reported`.
+fn without_fields_of(errors: Vec<FieldError>, reported: &[FieldError]) -> Vec<FieldError> {
+    errors
+        .into_iter()
+        .filter(|error| !reported.iter().any(|seen| seen.field == error.field))
+        .collect()
 }
 
 pub fn set(locations: &Locations, name: &str, changes: &[String]) -> CliResult {
@@ -195,6 +216,7 @@ pub fn set(locations: &Locations, name: &str, changes: &[String]) -> CliResult {
         .clone();
     let mut integration = original.clone();
     let mut errors = Vec::new();
+    let mut failed: Vec<FieldError> = Vec::new();
     let mut headers: Option<Vec<String>> = None;
     for change in changes {
         let (key, value) = match change.split_once('=') {
@@ -236,14 +258,26 @@ pub fn set(locations: &Locations, name: &str, changes: &[String]) -> CliResult {
         };
         if let Err(error) = set_field(&mut integration, field, &text) {
             errors.push(error.to_string());
+            failed.push(error);
         }
     }
-    if let Some(rows) = headers
-        && let Err(error) = set_field(&mut integration, Field::HttpHeaders, &rows.join("\n"))
-    {
-        errors.push(error.to_string());
+    if let Some(rows) = headers {
+        match parse_headers(&rows) {
+            Ok(parsed) => integration.http_headers = parsed,
+            Err(error) => {
+                errors.push(error.to_string());
+                failed.push(error);
+            }
+        }
     }
     if !errors.is_empty() {
+        // Every error at once: what validation finds in the changes that did parse.
+        let invalid = validate(&integration, OffsetDateTime::now_utc()).errors;
+        errors.extend(
+            without_fields_of(invalid, &failed)
+                .iter()
+                .map(ToString::to_string),
+        );
         return Err(CliError::Input(errors));
     }
     for warning in validate(&integration, OffsetDateTime::now_utc()).warnings {

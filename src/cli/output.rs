@@ -25,6 +25,7 @@ pub fn json_view(integration: &Integration) -> Value {
             "authorize_url": oauth.authorize_url,
             "audience": oauth.audience,
             "scope": oauth.scope,
+            "authorize_parameters": oauth.authorize_parameters,
             "api_type": oauth.api_type.as_str(),
             "client_authentication": oauth.client_authentication.map(|a| a.as_str()),
             "effective_client_authentication": oauth.effective_client_authentication().as_str(),
@@ -183,6 +184,7 @@ pub fn print_details(integration: &Integration) {
             row(Field::AuthorizeUrl, &oauth.authorize_url);
             row(Field::Audience, &oauth.audience);
             row(Field::Scope, &oauth.scope);
+            row(Field::AuthorizeParameters, &oauth.authorize_parameters);
             row(Field::ApiType, oauth.api_type.as_str());
             row(
                 Field::ClientAuthentication,

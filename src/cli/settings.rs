@@ -1,7 +1,10 @@
 //! `callback-url` and `settings`.
 
 use super::{CliError, CliResult};
-use crate::store::{Locations, MachineIdentity, Settings, SettingsStore, callback_url as rule};
+use crate::store::{
+    DEFAULT_CONNECT_TIMEOUT, DEFAULT_REQUEST_TIMEOUT, Locations, MachineIdentity, Settings,
+    SettingsStore, callback_url as rule,
+};
 
 pub fn callback_url(locations: &Locations) -> CliResult {
     let settings = SettingsStore::new(&locations.settings_file).load()?;
@@ -73,6 +76,27 @@ fn print_settings(settings: &Settings, path: &std::path::Path) {
         shown(
             settings.callback_bind.clone(),
             "all addresses, the callback URL's port".into()
+        )
+    );
+    println!(
+        "connect_timeout {}",
+        shown(
+            settings.connect_timeout.map(|s| format!("{s} s")),
+            format!("{DEFAULT_CONNECT_TIMEOUT} s")
+        )
+    );
+    println!(
+        "request_timeout {}",
+        shown(
+            settings.request_timeout.map(|s| format!("{s} s")),
+            format!("{DEFAULT_REQUEST_TIMEOUT} s")
+        )
+    );
+    println!(
+        "proxy          {}",
+        shown(
+            settings.proxy.clone(),
+            "HTTPS_PROXY / HTTP_PROXY / NO_PROXY from the environment".into()
         )
     );
 }

@@ -58,7 +58,7 @@ pub fn parse_pem(text: &str) -> Result<Vec<CertificateSummary>, String> {
             ));
         }
         summaries.push(
-            summarise(&pem.contents).map_err(|error| {
+            summarise_der(&pem.contents).map_err(|error| {
                 format!("PEM block {number} is not an X.509 certificate: {error}")
             })?,
         );
@@ -69,7 +69,8 @@ pub fn parse_pem(text: &str) -> Result<Vec<CertificateSummary>, String> {
     Ok(summaries)
 }
 
-fn summarise(der: &[u8]) -> Result<CertificateSummary, String> {
+/// One DER certificate summarised: what a TLS peer presented, for the verify report.
+pub fn summarise_der(der: &[u8]) -> Result<CertificateSummary, String> {
     let (_, certificate) =
         x509_parser::parse_x509_certificate(der).map_err(|error| error.to_string())?;
     let validity = certificate.validity();

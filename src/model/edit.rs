@@ -93,6 +93,7 @@ fn set_oauth_field(oauth: &mut OAuthSettings, field: Field, text: &str) -> Resul
         Field::AuthorizeUrl => oauth.authorize_url = trimmed,
         Field::Audience => oauth.audience = trimmed,
         Field::Scope => oauth.scope = trimmed,
+        Field::AuthorizeParameters => oauth.authorize_parameters = trimmed,
         Field::ApiType => oauth.api_type = trimmed.parse::<ApiType>()?,
         Field::ClientAuthentication => {
             oauth.client_authentication = if trimmed.is_empty() || trimmed == "default" {
@@ -161,6 +162,7 @@ pub fn field_text(integration: &Integration, field: Field) -> Option<String> {
                 Field::AuthorizeUrl => oauth.authorize_url.clone(),
                 Field::Audience => oauth.audience.clone(),
                 Field::Scope => oauth.scope.clone(),
+                Field::AuthorizeParameters => oauth.authorize_parameters.clone(),
                 Field::ApiType => oauth.api_type.as_str().to_string(),
                 Field::ClientAuthentication => oauth
                     .client_authentication

@@ -24,12 +24,13 @@ pub enum Field {
     AuthorizeUrl,
     Audience,
     Scope,
+    AuthorizeParameters,
     ApiType,
     ClientAuthentication,
 }
 
 impl Field {
-    pub const ALL: [Field; 19] = [
+    pub const ALL: [Field; 20] = [
         Field::Name,
         Field::Url,
         Field::RetryInterval,
@@ -47,6 +48,7 @@ impl Field {
         Field::AuthorizeUrl,
         Field::Audience,
         Field::Scope,
+        Field::AuthorizeParameters,
         Field::ApiType,
         Field::ClientAuthentication,
     ];
@@ -71,6 +73,7 @@ impl Field {
             Field::AuthorizeUrl => "Authorize URL",
             Field::Audience => "Audience",
             Field::Scope => "Scope",
+            Field::AuthorizeParameters => "Authorize parameters",
             Field::ApiType => "OAuth API type",
             Field::ClientAuthentication => "Client authentication",
         }
@@ -96,6 +99,7 @@ impl Field {
             Field::AuthorizeUrl => "authorize_url",
             Field::Audience => "audience",
             Field::Scope => "scope",
+            Field::AuthorizeParameters => "authorize_parameters",
             Field::ApiType => "api_type",
             Field::ClientAuthentication => "client_authentication",
         }

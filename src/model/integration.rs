@@ -122,15 +122,19 @@ impl Integration {
             }
             _ => {}
         }
-        for header in &mut self.http_headers {
-            if header.is_sensitive()
-                && header.value.is_empty()
-                && let Some(stored_header) = stored
-                    .http_headers
-                    .iter()
-                    .find(|h| h.name.eq_ignore_ascii_case(&header.name))
+        // Header names may repeat: the n-th header of a name takes the value of the
+        // n-th stored header of that name.
+        for index in 0..self.http_headers.len() {
+            let header = &self.http_headers[index];
+            if !header.is_sensitive() || !header.value.is_empty() {
+                continue;
+            }
+            let same_name = |h: &&Header| h.name.eq_ignore_ascii_case(&header.name);
+            let occurrence = self.http_headers[..index].iter().filter(same_name).count();
+            if let Some(stored_header) =
+                stored.http_headers.iter().filter(same_name).nth(occurrence)
             {
-                header.value = stored_header.value.clone();
+                self.http_headers[index].value = stored_header.value.clone();
             }
         }
     }
@@ -147,10 +151,35 @@ impl Integration {
 fn empty_method_is_none<'de, D: Deserializer<'de>>(
     deserializer: D,
 ) -> Result<Option<HttpMethod>, D::Error> {
-    let text: Option<String> = Option::deserialize(deserializer)?;
-    match text.as_deref().map(str::trim) {
-        None | Some("") => Ok(None),
-        Some(method) => method.parse().map(Some).map_err(serde::de::Error::custom),
+    Ok(Option::<MethodText>::deserialize(deserializer)?.and_then(|text| text.0))
+}
+
+/// The HTTP Method field as written: empty means POST. The text is parsed inside the
+/// visitor, so that a bad method is reported at its own line of the file (an error
+/// raised after the value was read only gets the position of the enclosing mapping).
+struct MethodText(Option<HttpMethod>);
+
+impl<'de> Deserialize<'de> for MethodText {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Text;
+        impl serde::de::Visitor<'_> for Text {
+            type Value = MethodText;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an HTTP method: GET, POST, PUT, PATCH or DELETE")
+            }
+
+            fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<MethodText, E> {
+                match text.trim() {
+                    "" => Ok(MethodText(None)),
+                    method => method
+                        .parse()
+                        .map(|m| MethodText(Some(m)))
+                        .map_err(E::custom),
+                }
+            }
+        }
+        deserializer.deserialize_str(Text)
     }
 }
 
@@ -211,8 +240,12 @@ impl Serialize for HttpMethod {
 
 impl<'de> Deserialize<'de> for HttpMethod {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let text = String::deserialize(deserializer)?;
-        text.parse().map_err(serde::de::Error::custom)
+        match MethodText::deserialize(deserializer)? {
+            MethodText(Some(method)) => Ok(method),
+            MethodText(None) => Err(serde::de::Error::custom(
+                "an HTTP method is required here: GET, POST, PUT, PATCH or DELETE",
+            )),
+        }
     }
 }
 
@@ -254,7 +287,12 @@ impl Header {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "lowercase", deny_unknown_fields)]
+#[serde(
+    tag = "type",
+    rename_all = "lowercase",
+    deny_unknown_fields,
+    from = "AuthenticationInFile"
+)]
 pub enum Authentication {
     #[default]
     None,
@@ -265,6 +303,34 @@ pub enum Authentication {
     },
     #[serde(rename = "oauth")]
     OAuth(OAuthSettings),
+}
+
+/// How [`Authentication`] is read. serde lets an internally tagged unit variant carry
+/// any fields, so `type: none` with a stray `username:` would be read without a word;
+/// an empty struct variant refuses them like every other block of the file.
+#[derive(Deserialize)]
+#[serde(tag = "type", rename_all = "lowercase", deny_unknown_fields)]
+enum AuthenticationInFile {
+    None {},
+    Basic {
+        username: String,
+        #[serde(default)]
+        password: Secret,
+    },
+    #[serde(rename = "oauth")]
+    OAuth(OAuthSettings),
+}
+
+impl From<AuthenticationInFile> for Authentication {
+    fn from(read: AuthenticationInFile) -> Self {
+        match read {
+            AuthenticationInFile::None {} => Authentication::None,
+            AuthenticationInFile::Basic { username, password } => {
+                Authentication::Basic { username, password }
+            }
+            AuthenticationInFile::OAuth(oauth) => Authentication::OAuth(oauth),
+        }
+    }
 }
 
 impl Authentication {
@@ -329,6 +395,10 @@ pub struct OAuthSettings {
     pub audience: String,
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub scope: String,
+    /// Extra authorize-request parameters the provider needs, as a query string:
+    /// `prompt=consent` (Atlassian), `access_type=offline` (Google).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub authorize_parameters: String,
     #[serde(default)]
     pub api_type: ApiType,
     /// `None` follows the API type: secret in the body for JSON, HTTP Basic for form.
@@ -337,6 +407,14 @@ pub struct OAuthSettings {
 }
 
 impl OAuthSettings {
+    /// The extra authorize parameters as name/value pairs.
+    pub fn extra_authorize_parameters(&self) -> Vec<(String, String)> {
+        url::form_urlencoded::parse(self.authorize_parameters.trim().as_bytes())
+            .filter(|(name, _)| !name.is_empty())
+            .map(|(name, value)| (name.into_owned(), value.into_owned()))
+            .collect()
+    }
+
     pub fn effective_client_authentication(&self) -> ClientAuthentication {
         self.client_authentication.unwrap_or(match self.api_type {
             ApiType::Json => ClientAuthentication::Body,

@@ -178,6 +178,33 @@ fn oauth_problems(oauth: &OAuthSettings, error: &mut impl FnMut(Field, String)) 
             error(field, message);
         }
     }
+    const RESERVED: [&str; 8] = [
+        "response_type",
+        "client_id",
+        "redirect_uri",
+        "state",
+        "code_challenge",
+        "code_challenge_method",
+        "scope",
+        "audience",
+    ];
+    if oauth.authorize_parameters.contains(char::is_whitespace) {
+        error(
+            Field::AuthorizeParameters,
+            "must be a query string without spaces, as in prompt=consent&access_type=offline"
+                .into(),
+        );
+    }
+    for (name, _) in oauth.extra_authorize_parameters() {
+        if RESERVED.contains(&name.as_str()) {
+            error(
+                Field::AuthorizeParameters,
+                format!(
+                    "`{name}` is set by hookconsole itself (use the Scope and Audience fields)"
+                ),
+            );
+        }
+    }
 }
 
 fn name_problem(name: &str) -> Option<String> {

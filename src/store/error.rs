@@ -46,6 +46,17 @@ impl StoreError {
         }
     }
 
+    /// A YAML error of `path`, its position in front as compilers print it.
+    pub fn yaml(path: &std::path::Path, error: &serde_yaml::Error) -> Self {
+        let location = error.location();
+        StoreError::Parse {
+            path: path.to_path_buf(),
+            line: location.as_ref().map(|l| l.line()),
+            column: location.as_ref().map(|l| l.column()),
+            message: strip_location(&error.to_string()),
+        }
+    }
+
     /// The field errors, when the error is about fields the person can fix.
     pub fn field_errors(&self) -> &[FieldError] {
         match self {
@@ -73,4 +84,13 @@ fn join(errors: &[FieldError]) -> String {
         .map(ToString::to_string)
         .collect::<Vec<_>>()
         .join("; ")
+}
+
+/// serde_yaml ends its messages with " at line L column C"; the position is printed in
+/// front instead.
+pub(crate) fn strip_location(message: &str) -> String {
+    match message.rfind(" at line ") {
+        Some(cut) => message[..cut].to_string(),
+        None => message.to_string(),
+    }
 }

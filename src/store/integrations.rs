@@ -12,7 +12,7 @@ use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 
 use super::atomic::{FileLock, write_atomic};
-use super::error::StoreError;
+use super::error::{StoreError, strip_location};
 use crate::model::{FieldError, Integration, check_unique_name, names_match, validate};
 
 pub const SCHEMA_VERSION: u32 = 1;
@@ -284,11 +284,19 @@ fn parse(path: &Path, bytes: &[u8]) -> Result<Vec<Integration>, StoreError> {
 pub fn parse_document(path: &Path, text: &str) -> Result<Vec<Integration>, StoreError> {
     let parse_error = |error: serde_yaml::Error| {
         let location = error.location();
+        let message = strip_location(&error.to_string());
+        let (line, column) = match location {
+            Some(location) => match refine_line(text, location.line(), &message) {
+                Some(line) => (Some(line), None),
+                None => (Some(location.line()), Some(location.column())),
+            },
+            None => (None, None),
+        };
         StoreError::Parse {
             path: path.to_path_buf(),
-            line: location.as_ref().map(|l| l.line()),
-            column: location.as_ref().map(|l| l.column()),
-            message: strip_location(&error.to_string()),
+            line,
+            column,
+            message,
         }
     };
     let value: serde_yaml::Value = serde_yaml::from_str(text).map_err(parse_error)?;
@@ -344,13 +352,35 @@ pub fn check_document(
     Ok(())
 }
 
-/// serde_yaml ends its messages with " at line L column C"; we print the position in
-/// front, the way compilers do.
-fn strip_location(message: &str) -> String {
-    match message.rfind(" at line ") {
-        Some(cut) => message[..cut].to_string(),
-        None => message.to_string(),
+/// serde_yaml loses positions inside the `authentication:` block (serde reads an
+/// internally tagged enum into a buffer first) and reports an unknown field there at
+/// the start of the enclosing integration. When the message names an unknown field,
+/// this finds the line of that key within the mapping that starts at `line`.
+fn refine_line(text: &str, line: usize, message: &str) -> Option<usize> {
+    let key = message.split_once("unknown field `")?.1.split_once('`')?.0;
+    let lines: Vec<&str> = text.lines().collect();
+    let start = *lines.get(line.checked_sub(1)?)?;
+    if key_on_line(start, key) {
+        return None;
     }
+    let indent = |line: &str| line.len() - line.trim_start().len();
+    // An entry `- name: …` ends at the next line indented no deeper than its dash; a
+    // plain mapping at the next line indented less than its first key.
+    let ends = |next: &str| {
+        if start.trim_start().starts_with("- ") {
+            indent(next) <= indent(start)
+        } else {
+            indent(next) < indent(start)
+        }
+    };
+    lines
+        .iter()
+        .enumerate()
+        .skip(line)
+        .filter(|(_, next)| !next.trim().is_empty() && !next.trim_start().starts_with('#'))
+        .take_while(|(_, next)| !ends(next))
+        .find(|(_, next)| key_on_line(next, key))
+        .map(|(number, _)| number + 1)
 }
 
 fn line_of(text: &str, prefix: &str) -> Option<usize> {

@@ -31,10 +31,44 @@ pub struct Settings {
     /// the callback URL's port.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub callback_bind: Option<String>,
+    /// Seconds to wait for a TCP connection to the webhook or token URL. Unset:
+    /// [`DEFAULT_CONNECT_TIMEOUT`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connect_timeout: Option<u32>,
+    /// Seconds a whole request may take, connection to the last byte of the answer.
+    /// Unset: [`DEFAULT_REQUEST_TIMEOUT`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request_timeout: Option<u32>,
+    /// The proxy for outgoing requests, e.g. `http://proxy.example.com:3128`; `none`
+    /// ignores HTTPS_PROXY/HTTP_PROXY. Unset: those environment variables (and NO_PROXY).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub proxy: Option<String>,
 }
 
+pub const DEFAULT_CONNECT_TIMEOUT: u32 = 10;
+pub const DEFAULT_REQUEST_TIMEOUT: u32 = 30;
+/// The `proxy` value that turns proxies off, whatever the environment says.
+pub const PROXY_NONE: &str = "none";
+const TIMEOUT_RANGE: std::ops::RangeInclusive<u32> = 1..=600;
+
 impl Settings {
-    pub const KEYS: [&str; 4] = ["hostname", "ip_address", "callback_url", "callback_bind"];
+    pub const KEYS: [&str; 7] = [
+        "hostname",
+        "ip_address",
+        "callback_url",
+        "callback_bind",
+        "connect_timeout",
+        "request_timeout",
+        "proxy",
+    ];
+
+    pub fn effective_connect_timeout(&self) -> u32 {
+        self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT)
+    }
+
+    pub fn effective_request_timeout(&self) -> u32 {
+        self.request_timeout.unwrap_or(DEFAULT_REQUEST_TIMEOUT)
+    }
 
     /// Sets one setting from `KEY=VALUE` text; an empty value unsets it (for hostname,
     /// `hostname=` unsets and `hostname=""`… is the same: use `hostname=-` for "none").
@@ -79,6 +113,24 @@ impl Settings {
                 }
                 self.callback_bind = optional(value);
             }
+            "connect_timeout" => self.connect_timeout = timeout_seconds(key, value)?,
+            "request_timeout" => self.request_timeout = timeout_seconds(key, value)?,
+            "proxy" => {
+                if !value.is_empty() && !value.eq_ignore_ascii_case(PROXY_NONE) {
+                    let url = url::Url::parse(value)
+                        .map_err(|error| format!("proxy: `{value}`: {error}"))?;
+                    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+                        return Err(format!(
+                            "proxy: must be an http:// or https:// URL with a host, or `{PROXY_NONE}`"
+                        ));
+                    }
+                }
+                self.proxy = if value.eq_ignore_ascii_case(PROXY_NONE) {
+                    Some(PROXY_NONE.to_string())
+                } else {
+                    optional(value)
+                };
+            }
             other => {
                 return Err(format!(
                     "`{other}` is not a setting; settings are {}",
@@ -87,6 +139,20 @@ impl Settings {
             }
         }
         Ok(())
+    }
+}
+
+fn timeout_seconds(key: &str, value: &str) -> Result<Option<u32>, String> {
+    if value.is_empty() {
+        return Ok(None);
+    }
+    match value.trim_end_matches('s').trim().parse::<u32>() {
+        Ok(seconds) if TIMEOUT_RANGE.contains(&seconds) => Ok(Some(seconds)),
+        _ => Err(format!(
+            "{key}: `{value}` is not a number of seconds from {} to {}",
+            TIMEOUT_RANGE.start(),
+            TIMEOUT_RANGE.end()
+        )),
     }
 }
 
@@ -192,19 +258,7 @@ impl SettingsStore {
         if text.trim().is_empty() {
             return Ok(Settings::default());
         }
-        serde_yaml::from_str(&text).map_err(|error| {
-            let location = error.location();
-            let message = error.to_string();
-            StoreError::Parse {
-                path: self.path.clone(),
-                line: location.as_ref().map(|l| l.line()),
-                column: location.as_ref().map(|l| l.column()),
-                message: message
-                    .rfind(" at line ")
-                    .map(|cut| message[..cut].to_string())
-                    .unwrap_or(message),
-            }
-        })
+        serde_yaml::from_str(&text).map_err(|error| StoreError::yaml(&self.path, &error))
     }
 
     pub fn update(
@@ -320,5 +374,41 @@ mod tests {
                 .starts_with("callback_bind:")
         );
         assert!(settings.set("colour", "x").is_err());
+        assert!(
+            settings
+                .set("connect_timeout", "0")
+                .unwrap_err()
+                .starts_with("connect_timeout:")
+        );
+        assert!(
+            settings
+                .set("proxy", "ftp://x")
+                .unwrap_err()
+                .starts_with("proxy:")
+        );
+    }
+
+    #[test]
+    fn network_settings_have_defaults_and_parse() {
+        let mut settings = Settings::default();
+        assert_eq!(
+            settings.effective_connect_timeout(),
+            DEFAULT_CONNECT_TIMEOUT
+        );
+        assert_eq!(
+            settings.effective_request_timeout(),
+            DEFAULT_REQUEST_TIMEOUT
+        );
+        settings.set("connect_timeout", "5").unwrap();
+        settings.set("request_timeout", "45s").unwrap();
+        settings.set("proxy", "NONE").unwrap();
+        assert_eq!(settings.effective_connect_timeout(), 5);
+        assert_eq!(settings.effective_request_timeout(), 45);
+        assert_eq!(settings.proxy.as_deref(), Some(PROXY_NONE));
+        settings
+            .set("proxy", "http://proxy.example.com:3128")
+            .unwrap();
+        settings.set("connect_timeout", "").unwrap();
+        assert_eq!(settings.connect_timeout, None);
     }
 }

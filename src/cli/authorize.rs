@@ -1,0 +1,351 @@
+//! `authorize NAME` and `token NAME`: the OAuth flow from a plain terminal. The link,
+//! a QR code and the full URL are printed; the callback listener waits, and a
+//! redirected URL pasted on standard input works as well.
+
+use std::io::{BufRead, IsTerminal, Write};
+use std::time::Duration;
+
+use serde_json::json;
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+use tokio::sync::mpsc;
+
+use super::output::print_json;
+use super::{CliError, CliResult};
+use crate::http::{HttpOptions, build_client};
+use crate::model::{Authentication, Integration};
+use crate::oauth::{
+    CallbackReply, FlowState, IdentitySource, ListenerPlan, SessionInput, SessionSetup,
+    SessionUpdate, listener_identity, run_session,
+};
+use crate::qr::{QrMatrix, QrRendering};
+use crate::store::{
+    Authorization, IntegrationStore, Locations, MachineIdentity, SettingsStore, StoreError,
+    TokenStore, callback_url,
+};
+
+fn oauth_integration(locations: &Locations, name: &str) -> Result<Integration, CliError> {
+    let catalog = IntegrationStore::new(locations.integrations_file()).load()?;
+    let integration = catalog
+        .get(name)
+        .ok_or_else(|| CliError::Failed(StoreError::NotFound(name.into()).into()))?
+        .clone();
+    if !matches!(integration.authentication, Authentication::OAuth(_)) {
+        return Err(CliError::input(format!(
+            "Authentication: `{}` does not use OAuth (set authentication=oauth first)",
+            integration.name
+        )));
+    }
+    Ok(integration)
+}
+
+pub fn authorize(
+    locations: &Locations,
+    name: &str,
+    paste_only: bool,
+    timeout: u64,
+    params: &[String],
+    qr: &str,
+) -> CliResult {
+    let integration = oauth_integration(locations, name)?;
+    let rendering = qr_rendering(qr)?;
+    let extra_parameters = params
+        .iter()
+        .map(|param| {
+            param
+                .split_once('=')
+                .map(|(name, value)| (name.trim().to_string(), value.to_string()))
+                .ok_or_else(|| CliError::input(format!("--param `{param}` is not NAME=VALUE")))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let settings = SettingsStore::new(&locations.settings_file).load()?;
+    let callback = callback_url(&settings, &MachineIdentity::detect());
+    let options = HttpOptions::from_settings(&settings);
+    let client = build_client(&integration, &options)
+        .map_err(|error| CliError::Failed(error.into()))?
+        .client;
+
+    let mut fingerprint = None;
+    let listener = if paste_only {
+        None
+    } else {
+        let tls = if callback.starts_with("https:") {
+            let host = url::Url::parse(&callback)
+                .ok()
+                .and_then(|url| {
+                    url.host_str()
+                        .map(|h| h.trim_matches(['[', ']']).to_string())
+                })
+                .unwrap_or_default();
+            let identity = listener_identity(&IdentitySource {
+                configured: None,
+                dir: &locations.data_dir,
+                names: vec![host],
+            })
+            .map_err(anyhow::Error::msg)?;
+            fingerprint = Some(identity.fingerprint);
+            Some(identity.config)
+        } else {
+            None
+        };
+        Some(
+            ListenerPlan::for_callback(&callback, settings.callback_bind.as_deref(), tls)
+                .map_err(CliError::input)?,
+        )
+    };
+    let setup = SessionSetup {
+        integration: integration.clone(),
+        callback_url: callback.clone(),
+        listener,
+        client,
+        tokens: TokenStore::new(locations.tokens_file()),
+        timeout: Duration::from_secs(timeout),
+        extra_parameters,
+    };
+
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    let end = runtime.block_on(async {
+        let (inputs, input_rx) = mpsc::channel(4);
+        let (update_tx, mut updates) = mpsc::unbounded_channel();
+        let session = tokio::spawn(run_session(setup, input_rx, update_tx));
+        let on_interrupt = inputs.clone();
+        tokio::spawn(async move {
+            if tokio::signal::ctrl_c().await.is_ok() {
+                let _ = on_interrupt.send(SessionInput::Cancel).await;
+            }
+        });
+        spawn_paste_reader(inputs);
+        let mut last = String::new();
+        while let Some(update) = updates.recv().await {
+            match update {
+                SessionUpdate::Started {
+                    authorize_url,
+                    start_link,
+                    ..
+                } => print_instructions(
+                    &integration.name,
+                    &callback,
+                    &authorize_url,
+                    start_link.as_deref(),
+                    fingerprint.as_deref(),
+                    rendering,
+                ),
+                SessionUpdate::State(state) => {
+                    let line = state.describe();
+                    if line != last {
+                        eprintln!("{line}");
+                        last = line;
+                    }
+                }
+                SessionUpdate::PasteAnswer(Ok(CallbackReply::Refused(reason))) => {
+                    eprintln!("pasted URL refused: {reason}");
+                }
+                SessionUpdate::PasteAnswer(Err(reason)) => eprintln!("pasted text: {reason}"),
+                SessionUpdate::PasteAnswer(Ok(_)) => {}
+            }
+        }
+        session.await
+    });
+    match end {
+        Ok(Ok(FlowState::Authorized)) => {
+            println!("authorized {}", integration.name);
+            Ok(())
+        }
+        Ok(Ok(other)) => Err(CliError::Failed(anyhow::anyhow!(other.describe()))),
+        Ok(Err(error)) => Err(CliError::Failed(error.into())),
+        Err(error) => Err(CliError::Failed(error.into())),
+    }
+}
+
+fn qr_rendering(text: &str) -> Result<Option<QrRendering>, CliError> {
+    let unicode = std::env::var("LANG")
+        .or_else(|_| std::env::var("LC_ALL"))
+        .map(|lang| {
+            lang.to_ascii_uppercase().contains("UTF-8")
+                || lang.to_ascii_uppercase().contains("UTF8")
+        })
+        .unwrap_or(false);
+    Ok(match text {
+        "auto" if unicode => Some(QrRendering::HalfBlocks),
+        "auto" => Some(QrRendering::Ascii),
+        "half-blocks" => Some(QrRendering::HalfBlocks),
+        "two-columns" => Some(QrRendering::TwoColumns),
+        "ascii" => Some(QrRendering::Ascii),
+        "none" => None,
+        other => {
+            return Err(CliError::input(format!(
+                "--qr `{other}` is not one of auto, half-blocks, two-columns, ascii, none"
+            )));
+        }
+    })
+}
+
+/// Lines typed or pasted on standard input are tried as the redirected URL.
+fn spawn_paste_reader(inputs: mpsc::Sender<SessionInput>) {
+    std::thread::spawn(move || {
+        for line in std::io::stdin().lock().lines() {
+            let Ok(line) = line else { break };
+            if line.trim().is_empty() {
+                continue;
+            }
+            if inputs.blocking_send(SessionInput::Paste(line)).is_err() {
+                break;
+            }
+        }
+    });
+}
+
+fn print_instructions(
+    name: &str,
+    callback: &str,
+    authorize_url: &str,
+    start_link: Option<&str>,
+    fingerprint: Option<&str>,
+    rendering: Option<QrRendering>,
+) {
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "Authorize `{name}`\n");
+    let _ = writeln!(
+        out,
+        "Callback URL to register at the provider:\n  {callback}\n"
+    );
+    let link = start_link.unwrap_or(authorize_url);
+    let _ = writeln!(out, "Open on a phone or laptop:\n  {link}\n");
+    if let Some(rendering) = rendering {
+        match QrMatrix::encode(link) {
+            Ok(matrix) => {
+                // Dark on light whatever the terminal's colours, when colours may be used.
+                let pin = std::io::stdout().is_terminal()
+                    && std::env::var_os("NO_COLOR").is_none_or(|value| value.is_empty())
+                    && rendering != QrRendering::Ascii;
+                for line in matrix.lines(rendering) {
+                    if pin {
+                        let _ = writeln!(out, "\x1b[30;47m{line}\x1b[0m");
+                    } else {
+                        let _ = writeln!(out, "{line}");
+                    }
+                }
+                let _ = writeln!(out);
+            }
+            Err(error) => {
+                let _ = writeln!(out, "(no QR code: {error})\n");
+            }
+        }
+    }
+    if let Some(fingerprint) = fingerprint {
+        let _ = writeln!(
+            out,
+            "The listener's certificate is self-signed; the browser will warn. Its SHA-256\nfingerprint is:\n  {fingerprint}\n"
+        );
+    }
+    let _ = writeln!(out, "Full authorize URL (one line):\n{authorize_url}\n");
+    let _ = writeln!(
+        out,
+        "When the phone cannot reach this appliance, paste the address the browser\nended on here and press Enter. Ctrl-C cancels."
+    );
+    let _ = out.flush();
+}
+
+pub fn token(locations: &Locations, name: &str, json: bool, forget: bool) -> CliResult {
+    let integration = oauth_integration(locations, name)?;
+    let store = TokenStore::new(locations.tokens_file());
+    if forget {
+        store.forget(&integration.name)?;
+        println!("forgot the authorization of {}", integration.name);
+        return Ok(());
+    }
+    let status = store.get(&integration.name)?;
+    if json {
+        print_json(&status_json(status.as_ref()))?;
+    } else {
+        println!(
+            "{}",
+            status_line(status.as_ref(), OffsetDateTime::now_utc())
+        );
+    }
+    Ok(())
+}
+
+/// The status as the SETTINGS pane shows it: no token, ever.
+pub fn status_line(status: Option<&Authorization>, now: OffsetDateTime) -> String {
+    match status {
+        None => "not authorized".into(),
+        Some(Authorization::Authorized { tokens }) => {
+            let expiry = match tokens.expires_at {
+                Some(at) if at <= now => "expired (refreshed on next use)".to_string(),
+                Some(at) => format!("expires in {}", human(at - now)),
+                None => "no expiry given".into(),
+            };
+            format!(
+                "authorized ({expiry}, refresh token {}, scopes: {})",
+                if tokens.refresh_token.is_some() {
+                    "yes"
+                } else {
+                    "no"
+                },
+                if tokens.scopes.is_empty() {
+                    "none stated".into()
+                } else {
+                    tokens.scopes.join(" ")
+                }
+            )
+        }
+        Some(Authorization::RefreshFailed {
+            failed_at, reason, ..
+        }) => format!(
+            "refresh failed at {}: {reason}",
+            failed_at.format(&Rfc3339).unwrap_or_default()
+        ),
+        Some(Authorization::ReauthorizationNeeded { reason, .. }) => {
+            format!("re-authorization needed: {reason}")
+        }
+        Some(Authorization::Denied { reason, .. }) => format!("denied: {reason}"),
+    }
+}
+
+fn status_json(status: Option<&Authorization>) -> serde_json::Value {
+    let time = |at: &OffsetDateTime| at.format(&Rfc3339).ok();
+    match status {
+        None => json!({ "status": "not_authorized" }),
+        Some(Authorization::Authorized { tokens }) => json!({
+            "status": "authorized",
+            "expires_at": tokens.expires_at.as_ref().and_then(time),
+            "refresh_token": tokens.refresh_token.is_some(),
+            "scopes": tokens.scopes,
+            "obtained_at": time(&tokens.obtained_at),
+        }),
+        Some(Authorization::RefreshFailed {
+            tokens,
+            failed_at,
+            reason,
+        }) => json!({
+            "status": "refresh_failed",
+            "failed_at": time(failed_at),
+            "reason": reason,
+            "expires_at": tokens.expires_at.as_ref().and_then(time),
+            "refresh_token": tokens.refresh_token.is_some(),
+        }),
+        Some(Authorization::ReauthorizationNeeded { since, reason }) => json!({
+            "status": "reauthorization_needed",
+            "since": time(since),
+            "reason": reason,
+        }),
+        Some(Authorization::Denied { at, reason }) => json!({
+            "status": "denied",
+            "at": time(at),
+            "reason": reason,
+        }),
+    }
+}
+
+fn human(duration: time::Duration) -> String {
+    let seconds = duration.whole_seconds().max(0);
+    match seconds {
+        0..=119 => format!("{seconds} s"),
+        120..=7199 => format!("{} min", seconds / 60),
+        _ => format!("{} h", seconds / 3600),
+    }
+}

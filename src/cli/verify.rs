@@ -1,0 +1,72 @@
+//! `verify NAME [--json]`: the same stages as the TUI's VERIFY, as text or JSON.
+
+use std::io::Write;
+
+use time::OffsetDateTime;
+use tokio_util::sync::CancellationToken;
+
+use super::output::print_json;
+use super::{CliError, CliResult};
+use crate::delivery::{Outcome, report_lines, verify as run_verify};
+use crate::http::HttpOptions;
+use crate::model::validate;
+use crate::oauth::TokenProvider;
+use crate::store::{IntegrationStore, Locations, SettingsStore, StoreError, TokenStore};
+
+pub fn verify(locations: &Locations, name: &str, json: bool) -> CliResult {
+    // The store refuses a file holding an invalid integration; for verify that is
+    // invalid input (exit 2), as an integration that fails validation is.
+    let catalog = IntegrationStore::new(locations.integrations_file())
+        .load()
+        .map_err(|error| match error {
+            StoreError::InvalidInFile { .. } => CliError::input(error.to_string()),
+            other => other.into(),
+        })?;
+    let integration = catalog
+        .get(name)
+        .ok_or_else(|| CliError::Failed(StoreError::NotFound(name.into()).into()))?
+        .clone();
+    let validation = validate(&integration, OffsetDateTime::now_utc());
+    if !validation.is_valid() {
+        return Err(CliError::fields(&validation.errors));
+    }
+    let settings = SettingsStore::new(&locations.settings_file).load()?;
+    let options = HttpOptions::from_settings(&settings);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    let cancel = CancellationToken::new();
+    let report = runtime.block_on(async {
+        let on_interrupt = cancel.clone();
+        tokio::spawn(async move {
+            if tokio::signal::ctrl_c().await.is_ok() {
+                on_interrupt.cancel();
+            }
+        });
+        let tokens = TokenProvider::with_http_options(
+            TokenStore::new(locations.tokens_file()),
+            options.clone(),
+        );
+        run_verify(&integration, &options, &tokens, cancel).await
+    });
+    if json {
+        print_json(&report)?;
+    } else {
+        // A closed pipe (`| head`) ends the output quietly; the exit status still tells.
+        let mut out = std::io::stdout().lock();
+        for line in report_lines(&report) {
+            if writeln!(out, "{line}").is_err() {
+                break;
+            }
+        }
+    }
+    match report.outcome {
+        Outcome::Delivered { .. } => Ok(()),
+        Outcome::NotDelivered { .. } => Err(CliError::Failed(anyhow::anyhow!(
+            "`{}` was not delivered",
+            integration.name
+        ))),
+        Outcome::Cancelled => Err(CliError::Failed(anyhow::anyhow!("verify cancelled"))),
+    }
+}

@@ -1,0 +1,22 @@
+//! Requests built from integrations and sent with the `http` client; VERIFY, which
+//! sends an integration's content sample and reports each stage. Delivery asks a
+//! [`TokenSource`] for OAuth tokens, never the other way round.
+
+mod diagnosis;
+mod oauth_tokens;
+mod render;
+mod report;
+mod request;
+mod send;
+mod tokens;
+mod verify;
+
+pub use render::{failure_words, headline, report_lines};
+pub use report::{
+    ConnectAttempt, ConnectStage, Failure, HttpStage, Outcome, PeerCertificate, RequestSummary,
+    ResolveStage, Stage, TlsStage, VerifyReport,
+};
+pub use request::{DeliveryRequest, RequestError, ShownHeader};
+pub use send::{SendFailure, send};
+pub use tokens::{Credential, NoTokens, TokenError, TokenFuture, TokenSource};
+pub use verify::{BODY_PREVIEW_BYTES, verify, verify_with_progress};

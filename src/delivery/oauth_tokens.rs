@@ -1,0 +1,19 @@
+//! Deliveries get their Bearer tokens from the OAuth module's token provider: the
+//! stored token, refreshed first when it is about to expire.
+
+use super::tokens::{TokenError, TokenFuture, TokenSource};
+use crate::model::Integration;
+use crate::oauth::{OAuthError, TokenProvider};
+
+impl TokenSource for TokenProvider {
+    fn bearer_token<'a>(&'a self, integration: &'a Integration) -> TokenFuture<'a> {
+        Box::pin(async move {
+            TokenProvider::bearer_token(self, integration)
+                .await
+                .map_err(|error| match error {
+                    OAuthError::NotAuthorized => TokenError::NotAuthorized,
+                    other => TokenError::Unavailable(other.to_string()),
+                })
+        })
+    }
+}

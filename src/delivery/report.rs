@@ -1,0 +1,196 @@
+//! What VERIFY found, stage by stage, as plain data: the TUI renders it in a pane, the
+//! CLI as text or JSON. Every string in it is already redacted.
+
+use std::net::{IpAddr, SocketAddr};
+
+use serde::Serialize;
+
+use super::request::ShownHeader;
+use crate::http::TrustedBy;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct VerifyReport {
+    pub integration: String,
+    pub request: RequestSummary,
+    /// The proxy the request went through (password masked), when one applies.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub proxy: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resolve: Option<ResolveStage>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub connect: Option<ConnectStage>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tls: Option<TlsStage>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub http: Option<HttpStage>,
+    pub outcome: Outcome,
+    /// From start to outcome.
+    pub elapsed_ms: u64,
+}
+
+impl VerifyReport {
+    pub fn delivered(&self) -> bool {
+        matches!(self.outcome, Outcome::Delivered { .. })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RequestSummary {
+    pub method: String,
+    pub url: String,
+    pub headers: Vec<ShownHeader>,
+    pub body_bytes: usize,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ResolveStage {
+    pub host: String,
+    /// False when the URL names an IP address: nothing to look up.
+    pub looked_up: bool,
+    pub addresses: Vec<IpAddr>,
+    pub elapsed_ms: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ConnectStage {
+    pub attempts: Vec<ConnectAttempt>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub connected: Option<SocketAddr>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ConnectAttempt {
+    pub address: SocketAddr,
+    pub elapsed_ms: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TlsStage {
+    pub server_name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub protocol: Option<String>,
+    pub elapsed_ms: u64,
+    /// The certificate the server presented, also when it was refused.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub certificate: Option<PeerCertificate>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub trusted_by: Option<TrustedBy>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PeerCertificate {
+    pub subject: String,
+    pub issuer: String,
+    /// `YYYY-MM-DD HH:MM:SS UTC`.
+    pub not_before: String,
+    pub not_after: String,
+    pub expired: bool,
+    pub sha256_fingerprint: String,
+    pub names: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct HttpStage {
+    pub status: u16,
+    pub reason: String,
+    /// From the request being sent to the first byte of the answer.
+    pub first_byte_ms: u64,
+    /// From the request being sent to the last byte of the answer.
+    pub total_ms: u64,
+    pub headers: Vec<ShownHeader>,
+    /// The first 4 KiB of the body, as text (invalid UTF-8 replaced).
+    pub body_preview: String,
+    pub body_bytes: u64,
+    pub body_truncated: bool,
+}
+
+/// The stages, in order; a failure or a timeout names one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Stage {
+    Request,
+    Resolve,
+    Connect,
+    Proxy,
+    Tls,
+    Http,
+}
+
+impl Stage {
+    pub fn label(self) -> &'static str {
+        match self {
+            Stage::Request => "request",
+            Stage::Resolve => "resolve",
+            Stage::Connect => "connect",
+            Stage::Proxy => "proxy",
+            Stage::Tls => "TLS",
+            Stage::Http => "HTTP",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "result", rename_all = "snake_case")]
+pub enum Outcome {
+    /// A 2xx answer.
+    Delivered { status: u16 },
+    NotDelivered {
+        failure: Failure,
+        /// The failed stage.
+        stage: Stage,
+        /// What happened, one line.
+        summary: String,
+        /// What to do about it, one line.
+        advice: String,
+    },
+    /// Cancelled by the person (Esc) before an outcome.
+    Cancelled,
+}
+
+/// Every way a verify can fail, each with its own advice.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "class", rename_all = "snake_case")]
+pub enum Failure {
+    /// The integration cannot be turned into a request (bad URL or header).
+    InvalidRequest,
+    /// OAuth without a token: authorize first.
+    NotAuthorized,
+    /// A token exists but cannot be had now (refresh refused, token URL down).
+    TokenUnavailable,
+    Dns,
+    ConnectionRefused,
+    Unreachable,
+    Timeout,
+    ConnectionReset,
+    ProxyFailed,
+    TlsUntrusted,
+    TlsHostnameMismatch,
+    TlsExpired,
+    TlsNotYetValid,
+    TlsFailed,
+    /// The port answered, but not in HTTP (an HTTPS port asked with http://).
+    NotHttp,
+    Redirect {
+        status: u16,
+        location: Option<String>,
+    },
+    Unauthorized,
+    Forbidden,
+    NotFound,
+    MethodNotAllowed,
+    PayloadTooLarge,
+    ClientError {
+        status: u16,
+    },
+    ServerError {
+        status: u16,
+    },
+    UnexpectedStatus {
+        status: u16,
+    },
+    Other,
+}

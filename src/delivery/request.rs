@@ -1,0 +1,288 @@
+//! The request a delivery sends, built from an integration, a payload and a credential:
+//! method (empty means POST), URL, the configured headers in order, then Content-Type
+//! (when none is configured), User-Agent and Authorization. It knows its secrets, so
+//! that everything shown of it or of its answer can be redacted.
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use bytes::Bytes;
+use http::{HeaderName, HeaderValue};
+use serde::Serialize;
+use url::Url;
+
+use super::tokens::Credential;
+use crate::http::user_agent;
+use crate::model::{Header, HttpMethod, Integration, MASK};
+
+/// `Debug` shows what a report shows: secrets masked.
+#[derive(Clone)]
+pub struct DeliveryRequest {
+    pub method: HttpMethod,
+    pub url: Url,
+    /// In the order they are sent, each with its name as configured. Holds secrets:
+    /// show [`DeliveryRequest::shown_headers`].
+    headers: Vec<(String, HeaderName, HeaderValue)>,
+    pub body: Bytes,
+    secrets: Vec<String>,
+    /// Things the person should know about how the request was put together.
+    pub notes: Vec<String>,
+}
+
+impl std::fmt::Debug for DeliveryRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DeliveryRequest")
+            .field("method", &self.method)
+            .field("url", &self.shown_url())
+            .field("headers", &self.shown_headers())
+            .field("body_bytes", &self.body.len())
+            .finish_non_exhaustive()
+    }
+}
+
+/// A header as shown: the value masked when it is a credential.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ShownHeader {
+    pub name: String,
+    pub value: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct RequestError(pub String);
+
+impl DeliveryRequest {
+    pub fn build(
+        integration: &Integration,
+        payload: &str,
+        credential: &Credential,
+    ) -> Result<DeliveryRequest, RequestError> {
+        let url = Url::parse(&integration.url)
+            .map_err(|error| RequestError(format!("URL `{}`: {error}", integration.url)))?;
+        if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+            return Err(RequestError(format!(
+                "URL `{}` must be http:// or https:// with a host",
+                integration.url
+            )));
+        }
+        let mut request = DeliveryRequest {
+            method: integration.effective_method(),
+            url,
+            headers: Vec::new(),
+            body: Bytes::copy_from_slice(payload.as_bytes()),
+            secrets: Vec::new(),
+            notes: Vec::new(),
+        };
+        if let Some(password) = request.url.password() {
+            request.secrets.push(password.to_string());
+        }
+        let authorizes = !matches!(credential, Credential::None);
+        for header in &integration.http_headers {
+            if authorizes && header.name.eq_ignore_ascii_case("authorization") {
+                request.notes.push(
+                    "the Authorization header of HTTP headers is replaced by the \
+                     Authentication tab's credential"
+                        .into(),
+                );
+                continue;
+            }
+            if header.is_sensitive() && !header.value.is_empty() {
+                request.secrets.push(header.value.clone());
+            }
+            request.push(&header.name, &header.value)?;
+        }
+        if !payload.is_empty() && !request.has("content-type") {
+            let json = serde_json::from_str::<serde_json::Value>(payload).is_ok();
+            let kind = if json {
+                "application/json"
+            } else {
+                "text/plain; charset=utf-8"
+            };
+            request.push("Content-Type", kind)?;
+        }
+        if !request.has("user-agent") {
+            request.push("User-Agent", &user_agent())?;
+        }
+        match credential {
+            Credential::None => {}
+            Credential::Basic { username, password } => {
+                let encoded = STANDARD.encode(format!("{username}:{}", password.expose()));
+                request.secrets.push(password.expose().to_string());
+                request.push_secret_header(format!("Basic {encoded}"), encoded)?;
+            }
+            Credential::Bearer(token) => {
+                let token = token.expose().to_string();
+                request.push_secret_header(format!("Bearer {token}"), token)?;
+            }
+        }
+        request.secrets.retain(|secret| !secret.is_empty());
+        Ok(request)
+    }
+
+    fn push(&mut self, name: &str, value: &str) -> Result<(), RequestError> {
+        let header_name = HeaderName::from_bytes(name.trim().as_bytes())
+            .map_err(|_| RequestError(format!("HTTP header name `{name}` is not valid")))?;
+        let header_value = HeaderValue::from_str(value).map_err(|_| {
+            RequestError(format!(
+                "HTTP header `{name}` has a value that is not valid"
+            ))
+        })?;
+        self.headers
+            .push((name.trim().to_string(), header_name, header_value));
+        Ok(())
+    }
+
+    fn push_secret_header(&mut self, value: String, secret: String) -> Result<(), RequestError> {
+        self.secrets.push(secret);
+        let mut header_value = HeaderValue::from_str(&value).map_err(|_| {
+            RequestError("the credential holds characters a header cannot carry".into())
+        })?;
+        header_value.set_sensitive(true);
+        let name = http::header::AUTHORIZATION;
+        self.headers
+            .push(("Authorization".to_string(), name, header_value));
+        Ok(())
+    }
+
+    fn has(&self, name: &str) -> bool {
+        self.headers
+            .iter()
+            .any(|(_, header, _)| header.as_str() == name)
+    }
+
+    /// The headers to send, in order. Secrets included: for the wire only.
+    pub fn headers(&self) -> impl Iterator<Item = (&HeaderName, &HeaderValue)> {
+        self.headers.iter().map(|(_, name, value)| (name, value))
+    }
+
+    /// The headers as a report or log may show them.
+    pub fn shown_headers(&self) -> Vec<ShownHeader> {
+        self.headers
+            .iter()
+            .map(|(shown, name, value)| {
+                let sensitive =
+                    value.is_sensitive() || Header::new(name.as_str(), "").is_sensitive();
+                ShownHeader {
+                    name: shown.clone(),
+                    value: if sensitive {
+                        MASK.to_string()
+                    } else {
+                        self.redact(&String::from_utf8_lossy(value.as_bytes()))
+                    },
+                }
+            })
+            .collect()
+    }
+
+    /// The URL as a report may show it: a password in it masked.
+    pub fn shown_url(&self) -> String {
+        let mut shown = self.url.clone();
+        if shown.password().is_some() {
+            let _ = shown.set_password(Some(MASK));
+        }
+        self.redact(shown.as_str())
+    }
+
+    /// `text` with every secret of this request replaced by the mask: for answers
+    /// that echo the request, and for error messages.
+    pub fn redact(&self, text: &str) -> String {
+        let mut text = text.to_string();
+        for secret in &self.secrets {
+            if text.contains(secret.as_str()) {
+                text = text.replace(secret.as_str(), MASK);
+            }
+        }
+        text
+    }
+
+    /// The `Host` header value: host, and port when not the scheme's default.
+    pub fn host_header(&self) -> String {
+        let host = self.url.host_str().unwrap_or_default();
+        match self.url.port() {
+            Some(port) => format!("{host}:{port}"),
+            None => host.to_string(),
+        }
+    }
+
+    pub fn http_method(&self) -> http::Method {
+        match self.method {
+            HttpMethod::Get => http::Method::GET,
+            HttpMethod::Post => http::Method::POST,
+            HttpMethod::Put => http::Method::PUT,
+            HttpMethod::Patch => http::Method::PATCH,
+            HttpMethod::Delete => http::Method::DELETE,
+        }
+    }
+
+    /// The request on a reqwest client (ordinary deliveries, and verify via a proxy).
+    pub fn to_reqwest(&self, client: &reqwest::Client) -> reqwest::RequestBuilder {
+        let mut headers = http::HeaderMap::new();
+        for (name, value) in self.headers() {
+            headers.append(name.clone(), value.clone());
+        }
+        client
+            .request(self.http_method(), self.url.clone())
+            .headers(headers)
+            .body(self.body.clone())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Secret;
+
+    fn names(request: &DeliveryRequest) -> Vec<String> {
+        request
+            .shown_headers()
+            .into_iter()
+            .map(|h| h.name)
+            .collect()
+    }
+
+    #[test]
+    fn a_configured_content_type_is_kept_and_not_doubled() {
+        let mut integration = Integration::new("a", "https://r.example/x");
+        integration.http_headers = vec![Header::new("content-type", "application/vnd.x+json")];
+        let request = DeliveryRequest::build(&integration, "{}", &Credential::None).unwrap();
+        assert_eq!(names(&request), ["content-type", "User-Agent"]);
+    }
+
+    #[test]
+    fn the_authentication_tab_replaces_an_authorization_header() {
+        let mut integration = Integration::new("a", "https://r.example/x");
+        integration.http_headers = vec![Header::new("Authorization", "Bearer old-token")];
+        let credential = Credential::Bearer(Secret::new("new-token"));
+        let request = DeliveryRequest::build(&integration, "", &credential).unwrap();
+        assert_eq!(names(&request), ["User-Agent", "Authorization"]);
+        assert_eq!(request.notes.len(), 1);
+        let sent: Vec<_> = request.headers().map(|(_, v)| v.clone()).collect();
+        assert_eq!(sent[1], "Bearer new-token");
+        assert_eq!(
+            request.redact("echo: Bearer new-token"),
+            format!("echo: Bearer {MASK}")
+        );
+    }
+
+    #[test]
+    fn secrets_in_the_url_and_sensitive_headers_are_masked() {
+        let mut integration = Integration::new("a", "https://u:url-pass@r.example/x");
+        integration.http_headers = vec![Header::new("X-Auth-Token", "tok-1")];
+        let request = DeliveryRequest::build(&integration, "", &Credential::None).unwrap();
+        assert_eq!(request.shown_url(), format!("https://u:{MASK}@r.example/x"));
+        assert_eq!(request.shown_headers()[0].value, MASK);
+        assert_eq!(request.redact("tok-1 url-pass"), format!("{MASK} {MASK}"));
+        let debug = format!("{request:?}");
+        assert!(
+            !debug.contains("tok-1") && !debug.contains("url-pass"),
+            "{debug}"
+        );
+    }
+
+    #[test]
+    fn a_header_that_cannot_be_sent_is_an_error() {
+        let mut integration = Integration::new("a", "https://r.example/x");
+        integration.http_headers = vec![Header::new("Bad Name", "x")];
+        let error = DeliveryRequest::build(&integration, "", &Credential::None).unwrap_err();
+        assert!(error.0.contains("Bad Name"));
+    }
+}

@@ -1,0 +1,130 @@
+//! Sending a request with the reqwest client: ordinary deliveries (the worker) and
+//! VERIFY through a proxy. The answer is read whole, its first 4 KiB kept, and a
+//! failure is classified as VERIFY classifies it, secrets redacted.
+
+use std::time::Instant;
+
+use super::diagnosis::{certificate_failure, certificate_refusal, find_io_error, io_failure};
+use super::report::{Failure, HttpStage, Stage};
+use super::request::DeliveryRequest;
+use super::verify::{BodyPreview, error_chain, http_stage, millis};
+use crate::http::HttpClient;
+
+/// A request that got no complete answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SendFailure {
+    pub failure: Failure,
+    pub stage: Stage,
+    /// What happened, one line, redacted.
+    pub summary: String,
+    /// The answer so far, when its head had arrived.
+    pub partial: Option<HttpStage>,
+}
+
+/// Sends `request` and reads the answer, whatever its status: a 4xx or 5xx is an
+/// answer here ([`Failure::from_status`] classifies it); only a missing or cut answer
+/// is an error.
+pub async fn send(
+    client: &HttpClient,
+    request: &DeliveryRequest,
+) -> Result<HttpStage, SendFailure> {
+    let sent = Instant::now();
+    let result = request.to_reqwest(&client.client).send().await;
+    let first_byte_ms = millis(sent);
+    let mut response = match result {
+        Ok(response) => response,
+        Err(error) => return Err(classify(client, request, &error)),
+    };
+    let status = response.status();
+    let headers = response.headers().clone();
+    let mut preview = BodyPreview::default();
+    loop {
+        match response.chunk().await {
+            Ok(Some(chunk)) => preview.push(&chunk),
+            Ok(None) => break,
+            Err(error) => {
+                let failure = if error.is_timeout() {
+                    Failure::Timeout
+                } else {
+                    Failure::ConnectionReset
+                };
+                let detail = request.redact(&error_chain(&error));
+                let partial = http_stage(
+                    request,
+                    status,
+                    &headers,
+                    preview,
+                    first_byte_ms,
+                    millis(sent),
+                );
+                return Err(SendFailure {
+                    failure,
+                    stage: Stage::Http,
+                    summary: format!("the answer was cut: {detail}"),
+                    partial: Some(partial),
+                });
+            }
+        }
+    }
+    Ok(http_stage(
+        request,
+        status,
+        &headers,
+        preview,
+        first_byte_ms,
+        millis(sent),
+    ))
+}
+
+fn classify(client: &HttpClient, request: &DeliveryRequest, error: &reqwest::Error) -> SendFailure {
+    let detail = request.redact(&error_chain(error));
+    let failed = |failure, stage, summary| SendFailure {
+        failure,
+        stage,
+        summary,
+        partial: None,
+    };
+    if let Some(rejected) = &client.trust.observation().rejected {
+        return failed(
+            certificate_failure(rejected),
+            Stage::Tls,
+            certificate_refusal(rejected),
+        );
+    }
+    let proxied = client.proxy.proxy_for(&request.url).is_some();
+    let connect_stage = if proxied {
+        Stage::Proxy
+    } else {
+        Stage::Connect
+    };
+    if error.is_timeout() {
+        let stage = if error.is_connect() {
+            connect_stage
+        } else {
+            Stage::Http
+        };
+        return failed(Failure::Timeout, stage, detail);
+    }
+    if error.is_connect() {
+        if proxied {
+            return failed(
+                Failure::ProxyFailed,
+                Stage::Proxy,
+                format!("through the proxy: {detail}"),
+            );
+        }
+        if detail.contains("dns error") || detail.contains("failed to lookup address") {
+            return failed(Failure::Dns, Stage::Resolve, detail);
+        }
+        let failure = match find_io_error(error).map(io_failure) {
+            Some(Failure::Other) | None => Failure::Other,
+            Some(failure) => failure,
+        };
+        return failed(failure, Stage::Connect, detail);
+    }
+    let failure = match find_io_error(error).map(io_failure) {
+        Some(Failure::Other) | None => Failure::Other,
+        Some(failure) => failure,
+    };
+    failed(failure, Stage::Http, detail)
+}

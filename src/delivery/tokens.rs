@@ -1,0 +1,63 @@
+//! Where a Bearer token comes from. The OAuth module implements [`TokenSource`] (stored
+//! token, refreshed when due, one refresh at a time); delivery only asks. Until an
+//! integration has been authorized there is no token, and that is a state to report.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use crate::model::{Authentication, Integration, Secret};
+
+pub type TokenFuture<'a> = Pin<Box<dyn Future<Output = Result<Secret, TokenError>> + Send + 'a>>;
+
+/// Gives a current access token for an OAuth integration.
+pub trait TokenSource: Send + Sync {
+    /// A token good for one request now. Refreshing, when due, happens inside.
+    fn bearer_token<'a>(&'a self, integration: &'a Integration) -> TokenFuture<'a>;
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TokenError {
+    /// No token was ever obtained, or the refresh token is gone: authorize first.
+    #[error("not authorized: authorize it first")]
+    NotAuthorized,
+    /// The token endpoint refused or could not be reached; the message says which and
+    /// holds no secret.
+    #[error("no access token: {0}")]
+    Unavailable(String),
+}
+
+/// The token source while no OAuth integration has been authorized on this appliance:
+/// every OAuth integration is "not authorized".
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoTokens;
+
+impl TokenSource for NoTokens {
+    fn bearer_token<'a>(&'a self, _integration: &'a Integration) -> TokenFuture<'a> {
+        Box::pin(async { Err(TokenError::NotAuthorized) })
+    }
+}
+
+/// The credential a request carries, resolved from the Authentication tab.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Credential {
+    None,
+    Basic { username: String, password: Secret },
+    Bearer(Secret),
+}
+
+impl Credential {
+    /// Basic from the integration, a Bearer token from `tokens` for OAuth.
+    pub async fn resolve(
+        integration: &Integration,
+        tokens: &dyn TokenSource,
+    ) -> Result<Credential, TokenError> {
+        Ok(match &integration.authentication {
+            Authentication::None => Credential::None,
+            Authentication::Basic { username, password } => Credential::Basic {
+                username: username.clone(),
+                password: password.clone(),
+            },
+            Authentication::OAuth(_) => Credential::Bearer(tokens.bearer_token(integration).await?),
+        })
+    }
+}

@@ -1,0 +1,252 @@
+//! VERIFY: send an integration's content sample and record each stage — resolve,
+//! connect, TLS, HTTP — doing each step ourselves so that each can be timed and
+//! explained. Through a proxy the steps are reqwest's, and the report says so.
+
+mod exchange;
+mod network;
+mod proxied;
+
+use std::time::Instant;
+
+use tokio::sync::mpsc::UnboundedSender;
+use tokio_util::sync::CancellationToken;
+
+use super::diagnosis::{not_delivered, status_failure};
+use super::report::{Failure, Outcome, RequestSummary, Stage, VerifyReport};
+use super::request::DeliveryRequest;
+use super::tokens::{Credential, TokenError, TokenSource};
+use crate::http::HttpOptions;
+use crate::model::Integration;
+
+pub use exchange::BODY_PREVIEW_BYTES;
+pub(crate) use exchange::{BodyPreview, error_chain, http_stage, millis};
+
+/// Verifies one integration with its content sample. Never fails: every problem is an
+/// outcome in the report. Cancelling `cancel` (Esc) ends it at once with
+/// [`Outcome::Cancelled`] and the stages done so far.
+pub async fn verify(
+    integration: &Integration,
+    options: &HttpOptions,
+    tokens: &dyn TokenSource,
+    cancel: CancellationToken,
+) -> VerifyReport {
+    verify_with_progress(integration, options, tokens, cancel, None).await
+}
+
+/// [`verify`], also sending each stage as it starts on `progress`, for a screen that
+/// shows "connecting…" while it waits. A closed receiver is ignored.
+pub async fn verify_with_progress(
+    integration: &Integration,
+    options: &HttpOptions,
+    tokens: &dyn TokenSource,
+    cancel: CancellationToken,
+    progress: Option<UnboundedSender<Stage>>,
+) -> VerifyReport {
+    let mut run = Run::new(integration, options, progress);
+    tracing::info!(integration = %integration.name, "verify started");
+    let outcome = tokio::select! {
+        biased;
+        () = cancel.cancelled() => Outcome::Cancelled,
+        outcome = run.stages(integration, tokens) => outcome,
+    };
+    run.report.outcome = outcome;
+    run.report.elapsed_ms = exchange::millis(run.started);
+    match &run.report.outcome {
+        Outcome::Delivered { status } => {
+            tracing::info!(integration = %integration.name, status, "verify delivered");
+        }
+        Outcome::NotDelivered { failure, stage, .. } => {
+            tracing::info!(integration = %integration.name, ?failure, stage = stage.label(), "verify not delivered");
+        }
+        Outcome::Cancelled => tracing::info!(integration = %integration.name, "verify cancelled"),
+    }
+    run.report
+}
+
+/// One verify in progress: the report so far and the clock.
+pub(crate) struct Run<'a> {
+    pub report: VerifyReport,
+    pub options: &'a HttpOptions,
+    pub started: Instant,
+    pub deadline: tokio::time::Instant,
+    progress: Option<UnboundedSender<Stage>>,
+}
+
+impl<'a> Run<'a> {
+    fn new(
+        integration: &Integration,
+        options: &'a HttpOptions,
+        progress: Option<UnboundedSender<Stage>>,
+    ) -> Run<'a> {
+        let started = Instant::now();
+        Run {
+            report: VerifyReport {
+                integration: integration.name.clone(),
+                request: RequestSummary {
+                    method: integration.effective_method().to_string(),
+                    url: String::new(),
+                    headers: Vec::new(),
+                    body_bytes: integration.content_sample.len(),
+                    notes: Vec::new(),
+                },
+                proxy: None,
+                resolve: None,
+                connect: None,
+                tls: None,
+                http: None,
+                outcome: Outcome::Cancelled,
+                elapsed_ms: 0,
+            },
+            options,
+            started,
+            deadline: tokio::time::Instant::from_std(started + options.request_timeout),
+            progress,
+        }
+    }
+
+    /// Tells the screen, if one listens, that `stage` begins.
+    pub fn begin(&self, stage: Stage) {
+        if let Some(progress) = &self.progress {
+            let _ = progress.send(stage);
+        }
+    }
+
+    /// The outcome of a failure at `stage`, with its advice.
+    pub fn fail(&self, failure: Failure, stage: Stage, summary: impl Into<String>) -> Outcome {
+        let timeouts = (self.options.connect_timeout, self.options.request_timeout);
+        not_delivered(&self.report, failure, stage, summary.into(), timeouts)
+    }
+
+    /// The outcome of a complete answer: 2xx is delivered, anything else explained.
+    pub fn answered(&self) -> Outcome {
+        let Some(http) = &self.report.http else {
+            return self.fail(Failure::Other, Stage::Http, "no answer");
+        };
+        if (200..300).contains(&http.status) {
+            return Outcome::Delivered {
+                status: http.status,
+            };
+        }
+        let location = http
+            .headers
+            .iter()
+            .find(|header| header.name.eq_ignore_ascii_case("location"))
+            .map(|header| header.value.clone());
+        let summary = format!("the receiver answered {} {}", http.status, http.reason);
+        self.fail(status_failure(http.status, location), Stage::Http, summary)
+    }
+
+    async fn stages(&mut self, integration: &Integration, tokens: &dyn TokenSource) -> Outcome {
+        self.begin(Stage::Request);
+        let credential = Credential::resolve(integration, tokens).await;
+        let shown = DeliveryRequest::build(
+            integration,
+            &integration.content_sample,
+            credential.as_ref().unwrap_or(&Credential::None),
+        );
+        let request = match shown {
+            Ok(request) => request,
+            Err(error) => {
+                self.report.request.url = without_userinfo(&integration.url);
+                return self.fail(Failure::InvalidRequest, Stage::Request, error.0);
+            }
+        };
+        self.report.request = RequestSummary {
+            method: request.method.to_string(),
+            url: request.shown_url(),
+            headers: request.shown_headers(),
+            body_bytes: request.body.len(),
+            notes: request.notes.clone(),
+        };
+        match credential {
+            Ok(_) => {}
+            Err(TokenError::NotAuthorized) => {
+                return self.fail(
+                    Failure::NotAuthorized,
+                    Stage::Request,
+                    "not authorized — authorize it first",
+                );
+            }
+            Err(error @ TokenError::Unavailable(_)) => {
+                let summary = request.redact(&error.to_string());
+                return self.fail(Failure::TokenUnavailable, Stage::Request, summary);
+            }
+        }
+        if let Some(proxy) = self.options.proxy.proxy_for(&request.url) {
+            self.begin(Stage::Proxy);
+            return proxied::through_proxy(self, integration, &request, &proxy).await;
+        }
+        self.begin(Stage::Resolve);
+        let addresses = match self.resolve(&request).await {
+            Ok(addresses) => addresses,
+            Err(outcome) => return outcome,
+        };
+        self.begin(Stage::Connect);
+        let stream = match self.connect(&addresses).await {
+            Ok(stream) => stream,
+            Err(outcome) => return outcome,
+        };
+        let exchanged = if request.url.scheme() == "https" {
+            self.begin(Stage::Tls);
+            let tls = match self.handshake(integration, &request, stream).await {
+                Ok(tls) => tls,
+                Err(outcome) => return outcome,
+            };
+            self.begin(Stage::Http);
+            exchange::exchange(tls, &request, self.deadline).await
+        } else {
+            self.begin(Stage::Http);
+            exchange::exchange(stream, &request, self.deadline).await
+        };
+        match exchanged {
+            Ok(http) => {
+                tracing::info!(
+                    status = http.status,
+                    first_byte_ms = http.first_byte_ms,
+                    "verify: answer"
+                );
+                self.report.http = Some(http);
+                self.answered()
+            }
+            Err(error) => {
+                self.report.http = error.partial;
+                let summary = match error.failure {
+                    Failure::Timeout => format!(
+                        "{} ({} s)",
+                        error.summary,
+                        self.options.request_timeout.as_secs_f32()
+                    ),
+                    _ => error.summary,
+                };
+                self.fail(error.failure, Stage::Http, summary)
+            }
+        }
+    }
+}
+
+/// A URL that did not parse, fit to show: anything between `://` and `@` masked, as it
+/// may be a user and password.
+fn without_userinfo(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_string();
+    };
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    match rest[..authority_end].rfind('@') {
+        Some(at) => format!("{scheme}://{}{}", crate::model::MASK, &rest[at..]),
+        None => url.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::without_userinfo;
+
+    #[test]
+    fn an_unparsed_url_loses_its_userinfo() {
+        assert_eq!(
+            without_userinfo("https://u:p w@h x/a@b"),
+            "https://********@h x/a@b"
+        );
+        assert_eq!(without_userinfo("not a url"), "not a url");
+    }
+}

@@ -1,0 +1,109 @@
+//! Building a client for one integration: its trust, the timeouts and the proxy rules.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use rustls::ClientConfig;
+
+use super::proxy::ProxyRules;
+use super::trust::{IntegrationVerifier, TrustProbe, crypto_provider};
+use crate::model::Integration;
+use crate::store::Settings;
+
+/// `hookconsole/<version>`: the User-Agent of every request.
+pub fn user_agent() -> String {
+    format!("hookconsole/{}", env!("CARGO_PKG_VERSION"))
+}
+
+/// Timeouts and proxy, from the settings (with defaults) and the environment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HttpOptions {
+    /// For one TCP connection.
+    pub connect_timeout: Duration,
+    /// For the whole request: resolve, connect, TLS, request, the whole answer.
+    pub request_timeout: Duration,
+    pub proxy: ProxyRules,
+}
+
+impl HttpOptions {
+    pub fn from_settings(settings: &Settings) -> HttpOptions {
+        HttpOptions {
+            connect_timeout: Duration::from_secs(settings.effective_connect_timeout().into()),
+            request_timeout: Duration::from_secs(settings.effective_request_timeout().into()),
+            proxy: ProxyRules::from_setting_and_env(settings.proxy.as_deref()),
+        }
+    }
+}
+
+impl Default for HttpOptions {
+    /// The settings' defaults, no proxy.
+    fn default() -> HttpOptions {
+        HttpOptions {
+            connect_timeout: Duration::from_secs(crate::store::DEFAULT_CONNECT_TIMEOUT.into()),
+            request_timeout: Duration::from_secs(crate::store::DEFAULT_REQUEST_TIMEOUT.into()),
+            proxy: ProxyRules::direct(),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum HttpError {
+    #[error("the uploaded certificate {0}")]
+    Certificate(String),
+    #[error("TLS cannot be set up: {0}")]
+    Tls(#[from] rustls::Error),
+    #[error("the HTTP client cannot be built: {0}")]
+    Client(#[from] reqwest::Error),
+}
+
+/// A rustls configuration trusting what the integration trusts, with a probe telling
+/// how the last server was trusted. `alpn` is the protocols to offer (empty: none).
+pub fn tls_config(
+    integration: &Integration,
+    alpn: &[&[u8]],
+) -> Result<(ClientConfig, TrustProbe), HttpError> {
+    let verifier = IntegrationVerifier::new(integration.certificate.as_deref())
+        .map_err(HttpError::Certificate)?;
+    let probe = verifier.probe();
+    let mut config = ClientConfig::builder_with_provider(crypto_provider())
+        .with_safe_default_protocol_versions()?
+        .dangerous()
+        .with_custom_certificate_verifier(Arc::new(verifier))
+        .with_no_client_auth();
+    config.alpn_protocols = alpn.iter().map(|protocol| protocol.to_vec()).collect();
+    Ok((config, probe))
+}
+
+/// A reqwest client for one integration: used for deliveries and, with the same trust,
+/// for the OAuth token URL.
+#[derive(Debug, Clone)]
+pub struct HttpClient {
+    pub client: reqwest::Client,
+    /// How the last server was trusted (or why it was not).
+    pub trust: TrustProbe,
+    /// The proxy rules the client follows, to tell whether a request went through one.
+    pub proxy: ProxyRules,
+}
+
+pub fn build_client(
+    integration: &Integration,
+    options: &HttpOptions,
+) -> Result<HttpClient, HttpError> {
+    let (config, trust) = tls_config(integration, &[])?;
+    let rules = options.proxy.clone();
+    let client = reqwest::Client::builder()
+        .tls_backend_preconfigured(config)
+        .connect_timeout(options.connect_timeout)
+        .timeout(options.request_timeout)
+        .redirect(reqwest::redirect::Policy::none())
+        .no_proxy()
+        .proxy(reqwest::Proxy::custom(move |url| rules.proxy_for(url)))
+        .user_agent(user_agent())
+        .http1_title_case_headers()
+        .build()?;
+    Ok(HttpClient {
+        client,
+        trust,
+        proxy: options.proxy.clone(),
+    })
+}

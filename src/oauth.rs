@@ -1,0 +1,28 @@
+//! OAuth 2.0 for a headless appliance: the authorize request (state + PKCE), the flow
+//! as a state machine, token requests in JSON or form, and tokens handed to
+//! deliveries with one refresh at a time per integration, across processes.
+
+mod authorize;
+mod error;
+mod exchange;
+mod flow;
+mod identity;
+mod listener;
+mod provider;
+mod session;
+mod start_link;
+mod wire;
+
+pub use authorize::{AuthorizeRequest, CallbackParams};
+pub use error::OAuthError;
+pub use exchange::{exchange_code, refresh};
+pub use flow::{
+    AuthorizeFlow, CallbackReply, CallbackSource, DEFAULT_TIMEOUT, Effect, FlowEvent, FlowState,
+    ListenerStatus, TimerId,
+};
+pub use identity::{IdentitySource, ListenerIdentity, load_or_create as listener_identity};
+pub use listener::{CallbackListener, ListenerConfig, ReceivedCallback};
+pub use provider::{ClientFactory, REFRESH_MARGIN, TokenProvider};
+pub use session::{ListenerPlan, SessionInput, SessionSetup, SessionUpdate, run_session};
+pub use start_link::{new_start_id, start_link};
+pub use wire::TokenHttp;

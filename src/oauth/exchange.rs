@@ -1,0 +1,120 @@
+//! Token requests through the oauth2 crate and our own HTTP client: the authorization
+//! code exchange (with the PKCE verifier and the same redirect_uri string) and the
+//! refresh.
+
+use std::time::Duration;
+
+use oauth2::basic::{BasicClient, BasicErrorResponse, BasicTokenResponse};
+use oauth2::{
+    AuthType, AuthorizationCode, ClientId, ClientSecret, PkceCodeVerifier, RedirectUrl,
+    RefreshToken, RequestTokenError, TokenResponse, TokenUrl,
+};
+
+use super::error::OAuthError;
+use super::wire::{TokenHttp, WireError};
+use crate::model::{ClientAuthentication, OAuthSettings, Secret};
+use crate::store::TokenSet;
+
+fn token_url(settings: &OAuthSettings) -> Result<TokenUrl, OAuthError> {
+    TokenUrl::new(settings.token_url.clone())
+        .map_err(|error| OAuthError::Configuration(format!("Token URL: {error}")))
+}
+
+fn auth_type(settings: &OAuthSettings) -> AuthType {
+    match settings.effective_client_authentication() {
+        ClientAuthentication::Basic => AuthType::BasicAuth,
+        ClientAuthentication::Body => AuthType::RequestBody,
+    }
+}
+
+/// Exchanges an authorization code for tokens.
+pub async fn exchange_code(
+    http: &TokenHttp,
+    settings: &OAuthSettings,
+    code: &Secret,
+    pkce_verifier: &Secret,
+    redirect_uri: &str,
+) -> Result<TokenSet, OAuthError> {
+    let redirect = RedirectUrl::new(redirect_uri.to_string())
+        .map_err(|error| OAuthError::Configuration(format!("callback URL: {error}")))?;
+    let client = BasicClient::new(ClientId::new(settings.client_id.clone()))
+        .set_client_secret(ClientSecret::new(
+            settings.client_secret.expose().to_string(),
+        ))
+        .set_token_uri(token_url(settings)?)
+        .set_redirect_uri(redirect)
+        .set_auth_type(auth_type(settings));
+    let response = client
+        .exchange_code(AuthorizationCode::new(code.expose().to_string()))
+        .set_pkce_verifier(PkceCodeVerifier::new(pkce_verifier.expose().to_string()))
+        .request_async(http)
+        .await
+        .map_err(describe)?;
+    Ok(token_set(&response, None, &[]))
+}
+
+/// Uses `refresh_token` for new tokens. A provider that sends no new refresh token
+/// keeps the old one valid; one that sends no scope keeps the old scopes.
+pub async fn refresh(
+    http: &TokenHttp,
+    settings: &OAuthSettings,
+    current: TokenSet,
+) -> Result<TokenSet, OAuthError> {
+    let Some(refresh_token) = current.refresh_token else {
+        return Err(OAuthError::ReauthorizationNeeded(
+            "the access token expired and the provider gave no refresh token".into(),
+        ));
+    };
+    let client = BasicClient::new(ClientId::new(settings.client_id.clone()))
+        .set_client_secret(ClientSecret::new(
+            settings.client_secret.expose().to_string(),
+        ))
+        .set_token_uri(token_url(settings)?)
+        .set_auth_type(auth_type(settings));
+    let token = RefreshToken::new(refresh_token.expose().to_string());
+    let response = client
+        .exchange_refresh_token(&token)
+        .request_async(http)
+        .await
+        .map_err(describe)?;
+    Ok(token_set(&response, Some(&refresh_token), &current.scopes))
+}
+
+fn token_set(
+    response: &BasicTokenResponse,
+    previous_refresh: Option<&Secret>,
+    previous_scopes: &[String],
+) -> TokenSet {
+    let refresh_token = response
+        .refresh_token()
+        .map(|token| Secret::new(token.secret().clone()))
+        .or_else(|| previous_refresh.cloned());
+    let scopes = match response.scopes() {
+        Some(scopes) => scopes.iter().map(|scope| scope.to_string()).collect(),
+        None => previous_scopes.to_vec(),
+    };
+    TokenSet::bearer(
+        Secret::new(response.access_token().secret().clone()),
+        refresh_token,
+        response
+            .expires_in()
+            .map(|d| Duration::from_secs(d.as_secs())),
+        scopes,
+    )
+}
+
+/// oauth2's errors, in words. A body that failed to parse is never quoted: it might
+/// hold a token.
+fn describe(error: RequestTokenError<WireError, BasicErrorResponse>) -> OAuthError {
+    match error {
+        RequestTokenError::ServerResponse(response) => OAuthError::Provider {
+            error: response.error().as_ref().to_string(),
+            description: response.error_description().cloned(),
+        },
+        RequestTokenError::Request(error) => OAuthError::Http(error.0),
+        RequestTokenError::Parse(error, _) => {
+            OAuthError::Protocol(format!("not a token response (at {})", error.path()))
+        }
+        RequestTokenError::Other(message) => OAuthError::Protocol(message),
+    }
+}

@@ -1,0 +1,280 @@
+//! The callback listener: a small HTTP(S) server that runs only while an authorize
+//! flow waits. It answers the provider's redirect to the callback path, serves the
+//! one-time start link (a short URL for the QR code that redirects to the full
+//! authorize URL), and nothing else. Requests are small and slow ones are cut off.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::net::TcpListener;
+use tokio::sync::{mpsc, oneshot};
+use tokio::task::JoinHandle;
+
+use super::authorize::CallbackParams;
+use super::flow::CallbackReply;
+
+const MAX_REQUEST_BYTES: usize = 8 * 1024;
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long a callback waits for the flow's verdict before answering anyway.
+const REPLY_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// A callback the listener received, with the channel its page is answered on.
+#[derive(Debug)]
+pub struct ReceivedCallback {
+    pub params: CallbackParams,
+    pub reply: oneshot::Sender<CallbackReply>,
+}
+
+pub struct ListenerConfig {
+    pub bind: SocketAddr,
+    /// HTTPS when set; plain HTTP (loopback setups and tests) when not.
+    pub tls: Option<Arc<rustls::ServerConfig>>,
+    /// The callback URL's path, e.g. `/portal/oauth`.
+    pub callback_path: String,
+    /// The start link's id and where it redirects.
+    pub start_id: String,
+    pub authorize_url: String,
+}
+
+pub struct CallbackListener {
+    local_addr: SocketAddr,
+    task: JoinHandle<()>,
+}
+
+impl CallbackListener {
+    /// Binds and starts serving. The error says why in words (port in use, not
+    /// permitted) so the screen can offer the paste flow instead.
+    pub async fn start(
+        config: ListenerConfig,
+        callbacks: mpsc::Sender<ReceivedCallback>,
+    ) -> Result<CallbackListener, String> {
+        let listener = TcpListener::bind(config.bind)
+            .await
+            .map_err(|error| bind_problem(config.bind, &error))?;
+        let local_addr = listener.local_addr().map_err(|error| error.to_string())?;
+        let config = Arc::new(config);
+        let task = tokio::spawn(async move {
+            loop {
+                let Ok((stream, peer)) = listener.accept().await else {
+                    continue;
+                };
+                let (config, callbacks) = (config.clone(), callbacks.clone());
+                tokio::spawn(async move {
+                    let served = match &config.tls {
+                        Some(tls) => {
+                            let acceptor = tokio_rustls::TlsAcceptor::from(tls.clone());
+                            match tokio::time::timeout(REQUEST_TIMEOUT, acceptor.accept(stream))
+                                .await
+                            {
+                                Ok(Ok(stream)) => serve(stream, &config, &callbacks).await,
+                                // A phone's browser that does not trust the certificate
+                                // yet closes the handshake; it will come back.
+                                _ => return,
+                            }
+                        }
+                        None => serve(stream, &config, &callbacks).await,
+                    };
+                    if let Err(error) = served {
+                        tracing::debug!(%peer, %error, "callback listener connection ended");
+                    }
+                });
+            }
+        });
+        tracing::info!(%local_addr, "callback listener started");
+        Ok(CallbackListener { local_addr, task })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local_addr
+    }
+}
+
+impl Drop for CallbackListener {
+    fn drop(&mut self) {
+        self.task.abort();
+        tracing::info!(local_addr = %self.local_addr, "callback listener stopped");
+    }
+}
+
+fn bind_problem(bind: SocketAddr, error: &std::io::Error) -> String {
+    match error.kind() {
+        std::io::ErrorKind::AddrInUse => format!(
+            "port {} is already in use (the portal's web server?)",
+            bind.port()
+        ),
+        std::io::ErrorKind::PermissionDenied => format!(
+            "binding port {} is not permitted for this user",
+            bind.port()
+        ),
+        _ => format!("cannot listen on {bind}: {error}"),
+    }
+}
+
+async fn serve<S: AsyncRead + AsyncWrite + Unpin>(
+    mut stream: S,
+    config: &ListenerConfig,
+    callbacks: &mpsc::Sender<ReceivedCallback>,
+) -> std::io::Result<()> {
+    let request = match tokio::time::timeout(REQUEST_TIMEOUT, read_head(&mut stream)).await {
+        Ok(Ok(Some(head))) => head,
+        Ok(Ok(None)) => return respond(&mut stream, 431, "Request too large", "").await,
+        Ok(Err(error)) => return Err(error),
+        Err(_) => return respond(&mut stream, 408, "Request timeout", "").await,
+    };
+    let mut headers = [httparse::EMPTY_HEADER; 32];
+    let mut parsed = httparse::Request::new(&mut headers);
+    let target = match parsed.parse(&request) {
+        Ok(httparse::Status::Complete(_)) if matches!(parsed.method, Some("GET" | "HEAD")) => {
+            parsed.path.unwrap_or("/").to_string()
+        }
+        Ok(httparse::Status::Complete(_)) => {
+            return respond(&mut stream, 405, "Method not allowed", "").await;
+        }
+        _ => return respond(&mut stream, 400, "Bad request", "").await,
+    };
+    let (path, query) = target.split_once('?').unwrap_or((&target, ""));
+    let callback_path = config.callback_path.trim_end_matches('/');
+    let start_path = format!("{callback_path}/s/{}", config.start_id);
+    if path.eq_ignore_ascii_case(&start_path) {
+        return redirect(&mut stream, &config.authorize_url).await;
+    }
+    if !path
+        .trim_end_matches('/')
+        .eq_ignore_ascii_case(callback_path)
+    {
+        return respond(&mut stream, 404, "Not found", "").await;
+    }
+    let params = match CallbackParams::from_query(query) {
+        Ok(params) => params,
+        Err(error) => {
+            return page(
+                &mut stream,
+                400,
+                "Not an authorization redirect",
+                &error.to_string(),
+            )
+            .await;
+        }
+    };
+    let (reply, verdict) = oneshot::channel();
+    if callbacks
+        .send(ReceivedCallback { params, reply })
+        .await
+        .is_err()
+    {
+        return page(
+            &mut stream,
+            410,
+            "No authorization is waiting",
+            "Start it again from the console.",
+        )
+        .await;
+    }
+    match tokio::time::timeout(REPLY_TIMEOUT, verdict).await {
+        Ok(Ok(CallbackReply::Accepted)) => {
+            page(
+                &mut stream,
+                200,
+                "Authorization received",
+                "You can close this page and return to the appliance console.",
+            )
+            .await
+        }
+        Ok(Ok(CallbackReply::Denied { error, description })) => {
+            let detail = description
+                .map(|d| format!("{error}: {d}"))
+                .unwrap_or(error);
+            page(
+                &mut stream,
+                200,
+                "Access was not granted",
+                &format!("The provider said: {detail}. Return to the console to try again."),
+            )
+            .await
+        }
+        Ok(Ok(CallbackReply::Refused(reason))) => {
+            page(
+                &mut stream,
+                400,
+                "This link is not for the authorization in progress",
+                &reason,
+            )
+            .await
+        }
+        _ => {
+            page(
+                &mut stream,
+                503,
+                "The console did not answer",
+                "Return to the console.",
+            )
+            .await
+        }
+    }
+}
+
+/// Reads up to the end of the request head; `None` when it is larger than allowed.
+async fn read_head<S: AsyncRead + Unpin>(stream: &mut S) -> std::io::Result<Option<Vec<u8>>> {
+    let mut buffer = Vec::with_capacity(1024);
+    let mut chunk = [0u8; 1024];
+    loop {
+        let read = stream.read(&mut chunk).await?;
+        if read == 0 {
+            return Ok(Some(buffer));
+        }
+        buffer.extend_from_slice(&chunk[..read]);
+        if buffer.windows(4).any(|window| window == b"\r\n\r\n") {
+            return Ok(Some(buffer));
+        }
+        if buffer.len() > MAX_REQUEST_BYTES {
+            return Ok(None);
+        }
+    }
+}
+
+async fn redirect<S: AsyncWrite + Unpin>(stream: &mut S, location: &str) -> std::io::Result<()> {
+    let head = format!(
+        "HTTP/1.1 302 Found\r\nLocation: {location}\r\nCache-Control: no-store\r\nReferrer-Policy: no-referrer\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+    );
+    stream.write_all(head.as_bytes()).await?;
+    stream.shutdown().await
+}
+
+async fn page<S: AsyncWrite + Unpin>(
+    stream: &mut S,
+    status: u16,
+    title: &str,
+    text: &str,
+) -> std::io::Result<()> {
+    let body = format!(
+        "<!doctype html><html><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width\"><title>{title}</title></head>\
+         <body style=\"font-family:sans-serif;margin:2em\"><h1>{title}</h1><p>{}</p><p>hookconsole</p></body></html>",
+        escape_html(text),
+        title = escape_html(title),
+    );
+    respond(stream, status, title, &body).await
+}
+
+async fn respond<S: AsyncWrite + Unpin>(
+    stream: &mut S,
+    status: u16,
+    reason: &str,
+    body: &str,
+) -> std::io::Result<()> {
+    let head = format!(
+        "HTTP/1.1 {status} {reason}\r\nContent-Type: text/html; charset=utf-8\r\nCache-Control: no-store\r\nReferrer-Policy: no-referrer\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    stream.write_all(head.as_bytes()).await?;
+    stream.write_all(body.as_bytes()).await?;
+    stream.shutdown().await
+}
+
+fn escape_html(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}

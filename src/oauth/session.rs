@@ -1,0 +1,324 @@
+//! Drives one authorize flow: runs the state machine's effects (listener, timeout,
+//! token exchange, persisting) and turns listener callbacks, pasted URLs and a cancel
+//! into its events. The CLI and the TUI both run this and talk to it by channels: it
+//! never calls up into them.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+use tokio::time::Instant;
+
+use super::authorize::{AuthorizeRequest, CallbackParams};
+use super::error::OAuthError;
+use super::exchange::exchange_code;
+use super::flow::{AuthorizeFlow, CallbackReply, CallbackSource, Effect, FlowEvent, FlowState};
+use super::listener::{CallbackListener, ListenerConfig, ReceivedCallback};
+use super::start_link::{new_start_id, start_link};
+use super::wire::TokenHttp;
+use crate::model::{Authentication, Integration, OAuthSettings};
+use crate::store::{Authorization, TokenSet, TokenStore};
+
+/// Where and how the callback listener runs.
+pub struct ListenerPlan {
+    pub bind: SocketAddr,
+    pub tls: Option<Arc<rustls::ServerConfig>>,
+}
+
+impl ListenerPlan {
+    /// The callback URL's port (443 for https, 80 for http) on every address, or the
+    /// configured bind address; TLS when the callback URL is https.
+    pub fn for_callback(
+        callback_url: &str,
+        bind: Option<&str>,
+        tls: Option<Arc<rustls::ServerConfig>>,
+    ) -> Result<ListenerPlan, String> {
+        let url =
+            url::Url::parse(callback_url).map_err(|error| format!("callback URL: {error}"))?;
+        let bind = match bind {
+            Some(text) => text
+                .parse()
+                .map_err(|_| format!("callback_bind: `{text}` is not ADDRESS:PORT"))?,
+            None => {
+                let port = url.port_or_known_default().unwrap_or(443);
+                SocketAddr::from(([0, 0, 0, 0], port))
+            }
+        };
+        let tls = if url.scheme() == "https" { tls } else { None };
+        if url.scheme() == "https" && tls.is_none() {
+            return Err("an https callback URL needs a TLS identity for the listener".into());
+        }
+        Ok(ListenerPlan { bind, tls })
+    }
+}
+
+pub struct SessionSetup {
+    pub integration: Integration,
+    pub callback_url: String,
+    /// `None`: paste only.
+    pub listener: Option<ListenerPlan>,
+    pub client: reqwest::Client,
+    pub tokens: TokenStore,
+    pub timeout: Duration,
+    /// Authorize parameters beyond the integration's own (`authorize --param`).
+    pub extra_parameters: Vec<(String, String)>,
+}
+
+#[derive(Debug)]
+pub enum SessionInput {
+    Paste(String),
+    Cancel,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SessionUpdate {
+    /// The URLs to show, once, before anything else.
+    Started {
+        authorize_url: String,
+        /// The short link for the QR code; `None` when no listener runs.
+        start_link: Option<String>,
+        listener: Option<SocketAddr>,
+        timeout: Duration,
+    },
+    State(FlowState),
+    /// The answer to a pasted URL.
+    PasteAnswer(Result<CallbackReply, String>),
+}
+
+/// Runs the flow to its end and returns the final state.
+pub async fn run_session(
+    setup: SessionSetup,
+    mut inputs: mpsc::Receiver<SessionInput>,
+    updates: mpsc::UnboundedSender<SessionUpdate>,
+) -> Result<FlowState, OAuthError> {
+    let Authentication::OAuth(settings) = &setup.integration.authentication else {
+        return Err(OAuthError::Configuration(format!(
+            "integration `{}` does not use OAuth",
+            setup.integration.name
+        )));
+    };
+    let settings = settings.clone();
+    let mut parameters = settings.extra_authorize_parameters();
+    parameters.extend(setup.extra_parameters.iter().cloned());
+    let request = AuthorizeRequest::new(&settings, &setup.callback_url, &parameters)?;
+    let authorize_url = request.url.clone();
+    let start_id = new_start_id().map_err(OAuthError::Configuration)?;
+    let (mut flow, effects) = AuthorizeFlow::start(request, setup.timeout);
+
+    let (callback_tx, mut callback_rx) = mpsc::channel::<ReceivedCallback>(8);
+    let mut driver = Driver {
+        setup: &setup,
+        settings: &settings,
+        listener: None,
+        deadline: None,
+        exchange: None,
+        persist: None,
+    };
+    let mut pending = effects;
+    let mut listener_error = None;
+    // Start the listener first so the start link is known before the screen shows it.
+    if pending.contains(&Effect::StartListener) {
+        if let Some(plan) = &setup.listener {
+            let config = ListenerConfig {
+                bind: plan.bind,
+                tls: plan.tls.clone(),
+                callback_path: url::Url::parse(&setup.callback_url)
+                    .map(|url| url.path().to_string())
+                    .unwrap_or_else(|_| "/portal/oauth".into()),
+                start_id: start_id.clone(),
+                authorize_url: authorize_url.clone(),
+            };
+            match CallbackListener::start(config, callback_tx.clone()).await {
+                Ok(listener) => driver.listener = Some(listener),
+                Err(reason) => listener_error = Some(reason),
+            }
+        } else {
+            listener_error = Some("not started: paste the redirected URL".into());
+        }
+        pending.retain(|effect| effect != &Effect::StartListener);
+    }
+    let _ = updates.send(SessionUpdate::Started {
+        authorize_url,
+        start_link: driver
+            .listener
+            .as_ref()
+            .map(|_| start_link(&setup.callback_url, &start_id)),
+        listener: driver.listener.as_ref().map(CallbackListener::local_addr),
+        timeout: setup.timeout,
+    });
+    let first = match listener_error {
+        Some(reason) => FlowEvent::ListenerFailed(reason),
+        None => FlowEvent::ListenerStarted,
+    };
+    pending.extend(flow.handle(first));
+
+    loop {
+        for effect in std::mem::take(&mut pending) {
+            if let Some(reply) = driver.apply(effect) {
+                let _ = updates.send(SessionUpdate::PasteAnswer(Ok(reply)));
+            }
+        }
+        let _ = updates.send(SessionUpdate::State(flow.state().clone()));
+        if flow.state().is_finished() {
+            // A cancelled exchange is dropped; tokens being written are let finish.
+            if let Some(exchange) = driver.exchange.take() {
+                exchange.abort();
+            }
+            if driver.persist.is_none() {
+                break;
+            }
+        }
+        let event = tokio::select! {
+            Some(callback) = callback_rx.recv() => {
+                let effects = flow.handle(FlowEvent::Callback { params: callback.params, source: CallbackSource::Listener });
+                let mut reply = Some(callback.reply);
+                for effect in effects {
+                    match effect {
+                        Effect::Reply(answer) => {
+                            if let Some(reply) = reply.take() {
+                                let _ = reply.send(answer);
+                            }
+                        }
+                        other => pending.push(other),
+                    }
+                }
+                continue;
+            }
+            input = inputs.recv() => match input {
+                Some(SessionInput::Paste(text)) => match CallbackParams::from_pasted_url(&text) {
+                    Ok(params) => FlowEvent::Callback { params, source: CallbackSource::Paste },
+                    Err(error) => {
+                        let _ = updates.send(SessionUpdate::PasteAnswer(Err(error.to_string())));
+                        continue;
+                    }
+                },
+                Some(SessionInput::Cancel) | None => FlowEvent::Cancel,
+            },
+            _ = sleep_until(driver.deadline.map(|(at, _)| at)) => {
+                let (_, id) = driver.deadline.take().expect("the branch runs only with a deadline");
+                FlowEvent::TimerFired(id)
+            }
+            result = join(&mut driver.exchange) => {
+                driver.exchange = None;
+                FlowEvent::Exchanged(result)
+            }
+            result = join(&mut driver.persist) => {
+                driver.persist = None;
+                FlowEvent::Persisted(result.map(|_: TokenSet| ()))
+            }
+        };
+        let is_paste = matches!(
+            event,
+            FlowEvent::Callback {
+                source: CallbackSource::Paste,
+                ..
+            }
+        );
+        for effect in flow.handle(event) {
+            match effect {
+                Effect::Reply(answer) if is_paste => {
+                    let _ = updates.send(SessionUpdate::PasteAnswer(Ok(answer)));
+                }
+                other => pending.push(other),
+            }
+        }
+    }
+    let end = flow.state().clone();
+    if let FlowState::Denied { error, description } = &end {
+        record_denial(&setup, error, description.as_deref()).await;
+    }
+    Ok(end)
+}
+
+struct Driver<'a> {
+    setup: &'a SessionSetup,
+    settings: &'a OAuthSettings,
+    listener: Option<CallbackListener>,
+    deadline: Option<(Instant, super::flow::TimerId)>,
+    exchange: Option<JoinHandle<Result<TokenSet, String>>>,
+    persist: Option<JoinHandle<Result<TokenSet, String>>>,
+}
+
+impl Driver<'_> {
+    /// Carries out one effect; a reply effect outside a listener callback is returned.
+    fn apply(&mut self, effect: Effect) -> Option<CallbackReply> {
+        match effect {
+            Effect::StartListener => {}
+            Effect::StopListener => self.listener = None,
+            Effect::StartTimer { id, after } => self.deadline = Some((Instant::now() + after, id)),
+            Effect::Reply(reply) => return Some(reply),
+            Effect::Exchange {
+                code,
+                pkce_verifier,
+                redirect_uri,
+            } => {
+                let http = TokenHttp::new(self.setup.client.clone(), self.settings.api_type);
+                let settings = self.settings.clone();
+                self.exchange = Some(tokio::spawn(async move {
+                    exchange_code(&http, &settings, &code, &pkce_verifier, &redirect_uri)
+                        .await
+                        .map_err(|error| error.to_string())
+                }));
+            }
+            Effect::PersistTokens(tokens) => {
+                let store = self.setup.tokens.clone();
+                let name = self.setup.integration.name.clone();
+                self.persist = Some(tokio::task::spawn_blocking(move || {
+                    store
+                        .set(
+                            &name,
+                            Authorization::Authorized {
+                                tokens: tokens.clone(),
+                            },
+                        )
+                        .map(|()| tokens)
+                        .map_err(|error| error.to_string())
+                }));
+            }
+        }
+        None
+    }
+}
+
+async fn sleep_until(deadline: Option<Instant>) {
+    match deadline {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
+    }
+}
+
+async fn join(task: &mut Option<JoinHandle<Result<TokenSet, String>>>) -> Result<TokenSet, String> {
+    match task {
+        Some(handle) => handle
+            .await
+            .unwrap_or_else(|error| Err(format!("task failed: {error}"))),
+        None => std::future::pending().await,
+    }
+}
+
+/// A denial is recorded only where nothing better is stored: denying a second
+/// authorization does not throw away tokens that work.
+async fn record_denial(setup: &SessionSetup, error: &str, description: Option<&str>) {
+    let store = setup.tokens.clone();
+    let name = setup.integration.name.clone();
+    let reason = match description {
+        Some(description) => format!("{error}: {description}"),
+        None => error.to_string(),
+    };
+    let _ = tokio::task::spawn_blocking(move || -> Result<(), crate::store::StoreError> {
+        let guard = store.lock()?;
+        if guard.get(&name)?.is_none() {
+            guard.set(
+                &name,
+                Authorization::Denied {
+                    at: time::OffsetDateTime::now_utc(),
+                    reason,
+                },
+            )?;
+        }
+        Ok(())
+    })
+    .await;
+}

@@ -1,0 +1,268 @@
+//! The token store: OAuth tokens kept apart from the integrations, in a file of mode
+//! 0600 written atomically. A refresh holds the lock across read, token request and
+//! write, so two processes never use the same refresh token twice.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+use super::atomic::{FileLock, write_atomic};
+use super::error::StoreError;
+use crate::model::Secret;
+
+const SCHEMA_VERSION: u32 = 1;
+const FILE_MODE: u32 = 0o600;
+
+/// What a token request gave, as stored.
+// No deny_unknown_fields here: serde does not support it together with `flatten`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenSet {
+    pub access_token: Secret,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refresh_token: Option<Secret>,
+    #[serde(
+        default,
+        with = "time::serde::rfc3339::option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub expires_at: Option<OffsetDateTime>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub scopes: Vec<String>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub obtained_at: OffsetDateTime,
+}
+
+impl TokenSet {
+    pub fn bearer(
+        access_token: Secret,
+        refresh_token: Option<Secret>,
+        expires_in: Option<std::time::Duration>,
+        scopes: Vec<String>,
+    ) -> TokenSet {
+        let now = OffsetDateTime::now_utc();
+        TokenSet {
+            access_token,
+            refresh_token,
+            expires_at: expires_in.map(|after| now + after),
+            scopes,
+            obtained_at: now,
+        }
+    }
+
+    /// Expired, or expiring within `margin`: refresh before use. The margin shrinks to
+    /// half the token's lifetime, so a token that lives less than the margin is still
+    /// used instead of being refreshed again and again.
+    pub fn needs_refresh(&self, margin: std::time::Duration, now: OffsetDateTime) -> bool {
+        let Some(at) = self.expires_at else {
+            return false;
+        };
+        let half_life = (at - self.obtained_at) / 2;
+        let margin = time::Duration::try_from(margin)
+            .unwrap_or(half_life)
+            .min(half_life);
+        at <= now + margin
+    }
+}
+
+/// The authorization of one integration, as the SETTINGS pane and the list show it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum Authorization {
+    Authorized {
+        #[serde(flatten)]
+        tokens: TokenSet,
+    },
+    /// A refresh failed for a reason that may pass (network, 5xx): the tokens are kept.
+    RefreshFailed {
+        #[serde(flatten)]
+        tokens: TokenSet,
+        #[serde(with = "time::serde::rfc3339")]
+        failed_at: OffsetDateTime,
+        reason: String,
+    },
+    /// The provider refused the refresh token (`invalid_grant`): authorize again.
+    ReauthorizationNeeded {
+        #[serde(with = "time::serde::rfc3339")]
+        since: OffsetDateTime,
+        reason: String,
+    },
+    /// The person denied access at the provider.
+    Denied {
+        #[serde(with = "time::serde::rfc3339")]
+        at: OffsetDateTime,
+        reason: String,
+    },
+}
+
+impl Authorization {
+    pub fn tokens(&self) -> Option<&TokenSet> {
+        match self {
+            Authorization::Authorized { tokens } | Authorization::RefreshFailed { tokens, .. } => {
+                Some(tokens)
+            }
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TokenFile {
+    schema: u32,
+    #[serde(default)]
+    integrations: BTreeMap<String, Authorization>,
+}
+
+#[derive(Debug, Clone)]
+pub struct TokenStore {
+    path: PathBuf,
+}
+
+impl TokenStore {
+    pub fn new(path: impl Into<PathBuf>) -> Self {
+        Self { path: path.into() }
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The authorization of `name`, read without the lock (a reader sees a whole file).
+    pub fn get(&self, name: &str) -> Result<Option<Authorization>, StoreError> {
+        Ok(self.read()?.integrations.remove(name))
+    }
+
+    /// Every stored authorization, by integration name.
+    pub fn all(&self) -> Result<BTreeMap<String, Authorization>, StoreError> {
+        Ok(self.read()?.integrations)
+    }
+
+    /// Takes the lock; the guard reads and writes under it. Blocking: call it from a
+    /// blocking thread in async code.
+    pub fn lock(&self) -> Result<TokenStoreGuard, StoreError> {
+        Ok(TokenStoreGuard {
+            _lock: FileLock::acquire(&self.path)?,
+            store: self.clone(),
+        })
+    }
+
+    pub fn set(&self, name: &str, authorization: Authorization) -> Result<(), StoreError> {
+        self.lock()?.set(name, authorization)
+    }
+
+    pub fn forget(&self, name: &str) -> Result<Option<Authorization>, StoreError> {
+        let guard = self.lock()?;
+        let mut file = self.read()?;
+        let removed = file.integrations.remove(name);
+        guard.write(&file)?;
+        Ok(removed)
+    }
+
+    fn read(&self) -> Result<TokenFile, StoreError> {
+        let text = match fs::read_to_string(&self.path) {
+            Ok(text) => text,
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+                return Ok(TokenFile {
+                    schema: SCHEMA_VERSION,
+                    integrations: BTreeMap::new(),
+                });
+            }
+            Err(error) => return Err(StoreError::io(&self.path, error)),
+        };
+        // serde_yaml's messages quote no values here: the token fields are strings and
+        // a type error names the field, not its content.
+        let file: TokenFile = serde_yaml::from_str(&text).map_err(|error| {
+            let location = error.location();
+            StoreError::Parse {
+                path: self.path.clone(),
+                line: location.as_ref().map(|l| l.line()),
+                column: location.as_ref().map(|l| l.column()),
+                message: "is not a valid token file; `hookconsole token NAME --forget` and authorize again"
+                    .into(),
+            }
+        })?;
+        if file.schema != SCHEMA_VERSION {
+            return Err(StoreError::Parse {
+                path: self.path.clone(),
+                line: None,
+                column: None,
+                message: format!("schema {} is not known to this hookconsole", file.schema),
+            });
+        }
+        Ok(file)
+    }
+}
+
+/// The token store while this process holds its lock.
+pub struct TokenStoreGuard {
+    store: TokenStore,
+    _lock: FileLock,
+}
+
+impl TokenStoreGuard {
+    pub fn get(&self, name: &str) -> Result<Option<Authorization>, StoreError> {
+        self.store.get(name)
+    }
+
+    pub fn set(&self, name: &str, authorization: Authorization) -> Result<(), StoreError> {
+        let mut file = self.store.read()?;
+        file.integrations.insert(name.to_string(), authorization);
+        self.write(&file)
+    }
+
+    fn write(&self, file: &TokenFile) -> Result<(), StoreError> {
+        let yaml = serde_yaml::to_string(file).map_err(|error| StoreError::Parse {
+            path: self.store.path.clone(),
+            line: None,
+            column: None,
+            message: format!("cannot be written: {error}"),
+        })?;
+        write_atomic(&self.store.path, yaml.as_bytes(), FILE_MODE)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::PermissionsExt;
+
+    #[test]
+    fn round_trip_with_mode_0600_and_no_secret_in_errors() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = TokenStore::new(dir.path().join("tokens.yaml"));
+        assert_eq!(store.get("jira").unwrap(), None);
+        let tokens = TokenSet::bearer(
+            Secret::new("access-1"),
+            Some(Secret::new("refresh-1")),
+            Some(std::time::Duration::from_secs(3600)),
+            vec!["write:jira-work".into()],
+        );
+        let tokens = TokenSet {
+            expires_at: tokens.expires_at.map(|t| t.replace_nanosecond(0).unwrap()),
+            obtained_at: tokens.obtained_at.replace_nanosecond(0).unwrap(),
+            ..tokens
+        };
+        store
+            .set(
+                "jira",
+                Authorization::Authorized {
+                    tokens: tokens.clone(),
+                },
+            )
+            .unwrap();
+        assert_eq!(
+            store.get("jira").unwrap(),
+            Some(Authorization::Authorized { tokens })
+        );
+        let mode = fs::metadata(store.path()).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+
+        fs::write(store.path(), "schema: 1\nintegrations:\n  jira:\n    status: authorized\n    access_token: [secret-value]\n").unwrap();
+        let error = store.get("jira").unwrap_err().to_string();
+        assert!(!error.contains("secret-value"), "{error}");
+        assert!(error.contains("tokens.yaml:"), "{error}");
+    }
+}

@@ -1,0 +1,187 @@
+//! `hookconsole authorize` as a person runs it: the binary prints the start link, a
+//! "phone" opens it, the provider redirects to the listener, the command ends
+//! authorized; `token` shows the status without a token; `verify` then delivers with
+//! the Bearer token.
+
+mod oauth_support;
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::sync::{Arc, Mutex};
+
+use oauth_support::provider::{Provider, SECRET, Style, phone};
+use oauth_support::{Response, TestServer};
+
+fn hookconsole(home: &std::path::Path) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_hookconsole"));
+    command.arg("--home").arg(home);
+    command
+}
+
+fn run(home: &std::path::Path, args: &[&str]) -> std::process::Output {
+    hookconsole(home)
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn authorize_then_token_then_verify_with_the_bearer_token() {
+    let provider = Provider::start(Style::StrictJson, 3600).await;
+    let seen = Arc::new(Mutex::new(Vec::<String>::new()));
+    let record = seen.clone();
+    let receiver = TestServer::start(move |request| {
+        record
+            .lock()
+            .unwrap()
+            .push(request.header("authorization").unwrap_or("").to_string());
+        Response::json(201, serde_json::json!({"id": "10001", "key": "TEST-1"}))
+    })
+    .await;
+
+    let home = tempfile::tempdir().unwrap();
+    let home = home.path();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let settings = provider.settings(Style::StrictJson);
+    let added = hookconsole(home)
+        .args([
+            "add",
+            "--name",
+            "jira",
+            "--url",
+            &receiver.url("/rest/api/2/issue"),
+        ])
+        .args(["--auth", "oauth", "--client-id", &settings.client_id])
+        .args([
+            "--token-url",
+            &settings.token_url,
+            "--authorize-url",
+            &settings.authorize_url,
+        ])
+        .args(["--api-type", "application/json", "--scope", &settings.scope])
+        .args(["--header", "Content-Type: application/json"])
+        .stdin(Stdio::piped())
+        .spawn()
+        .and_then(|mut child| {
+            use std::io::Write;
+            child
+                .stdin
+                .take()
+                .unwrap()
+                .write_all(format!("{SECRET}\n").as_bytes())?;
+            child.wait_with_output()
+        })
+        .unwrap();
+    assert!(
+        added.status.success(),
+        "{}",
+        String::from_utf8_lossy(&added.stderr)
+    );
+    let callback = format!("http://127.0.0.1:{port}/portal/oauth");
+    let set = run(
+        home,
+        &[
+            "settings",
+            &format!("callback_url={callback}"),
+            &format!("callback_bind=127.0.0.1:{port}"),
+        ],
+    );
+    assert!(set.status.success());
+    assert_eq!(
+        String::from_utf8_lossy(&run(home, &["token", "jira"]).stdout).trim(),
+        "not authorized"
+    );
+
+    let mut child = hookconsole(home)
+        .args([
+            "authorize",
+            "jira",
+            "--param",
+            "prompt=consent",
+            "--qr",
+            "ascii",
+        ])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let (link_tx, link_rx) = std::sync::mpsc::channel();
+    let reader = std::thread::spawn(move || {
+        let mut lines = BufReader::new(stdout).lines();
+        let mut all = Vec::new();
+        while let Some(Ok(line)) = lines.next() {
+            if all
+                .last()
+                .is_some_and(|l: &String| l.starts_with("Open on a phone"))
+            {
+                let _ = link_tx.send(line.trim().to_string());
+            }
+            all.push(line);
+        }
+        all
+    });
+    let link = tokio::task::spawn_blocking(move || {
+        link_rx.recv_timeout(std::time::Duration::from_secs(20))
+    })
+    .await
+    .unwrap()
+    .expect("the start link is printed");
+    assert!(link.starts_with("HTTP://127.0.0.1:"), "{link}");
+    let page = phone().get(&link).send().await.unwrap();
+    assert_eq!(page.status(), 200);
+    let status = tokio::task::spawn_blocking(move || child.wait_with_output())
+        .await
+        .unwrap()
+        .unwrap();
+    let printed = reader.join().unwrap().join("\n");
+    assert!(
+        status.status.success(),
+        "{}",
+        String::from_utf8_lossy(&status.stderr)
+    );
+    assert!(printed.contains("authorized jira"));
+    assert!(printed.contains("##"), "an ASCII QR code is printed");
+    assert!(printed.contains("prompt=consent"));
+
+    let token = run(home, &["token", "jira", "--json"]);
+    let json: serde_json::Value = serde_json::from_slice(&token.stdout).unwrap();
+    assert_eq!(json["status"], "authorized");
+    assert_eq!(json["refresh_token"], true);
+    let shown = String::from_utf8_lossy(&token.stdout).to_string()
+        + &String::from_utf8_lossy(&run(home, &["token", "jira"]).stdout);
+    assert!(
+        !shown.contains("access-") && !shown.contains("refresh-"),
+        "no token shown: {shown}"
+    );
+
+    let verify = run(home, &["verify", "jira"]);
+    assert!(
+        verify.status.success(),
+        "{}",
+        String::from_utf8_lossy(&verify.stdout)
+    );
+    let authorization = seen.lock().unwrap().last().cloned().unwrap();
+    assert!(
+        authorization.starts_with("Bearer access-"),
+        "{authorization}"
+    );
+    let report = String::from_utf8_lossy(&verify.stdout);
+    assert!(!report.contains("access-"), "the report shows no token");
+
+    // No token or secret reached the log file.
+    let log = std::fs::read_to_string(home.join("logs/hookconsole.log")).unwrap_or_default();
+    assert!(!log.contains("access-") && !log.contains("refresh-") && !log.contains(SECRET));
+
+    let forgot = run(home, &["token", "jira", "--forget"]);
+    assert!(forgot.status.success());
+    let verify = run(home, &["verify", "jira"]);
+    assert_eq!(verify.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&verify.stdout).contains("not authorized"));
+}

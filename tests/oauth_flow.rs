@@ -1,0 +1,236 @@
+//! The whole authorize flow with the real callback listener on loopback: the phone
+//! (a plain HTTP client) opens the QR code's start link, is redirected to the
+//! provider, which redirects to the listener; the session exchanges the code and
+//! stores the tokens.
+
+mod oauth_support;
+
+use std::time::Duration;
+
+use hookconsole::model::{Authentication, Integration};
+use hookconsole::oauth::{
+    CallbackReply, FlowState, ListenerPlan, SessionInput, SessionSetup, SessionUpdate, run_session,
+};
+use hookconsole::store::{Authorization, TokenStore};
+use oauth_support::provider::{Provider, Style, browse, phone, plain_client};
+use tokio::sync::mpsc;
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+struct Running {
+    inputs: mpsc::Sender<SessionInput>,
+    updates: mpsc::UnboundedReceiver<SessionUpdate>,
+    task: tokio::task::JoinHandle<FlowState>,
+    callback_url: String,
+    _home: tempfile::TempDir,
+    store: TokenStore,
+}
+
+async fn start(provider: &Provider, style: Style, listener: bool, timeout: Duration) -> Running {
+    let home = tempfile::tempdir().unwrap();
+    let store = TokenStore::new(home.path().join("tokens.yaml"));
+    let port = free_port();
+    let callback_url = format!("http://127.0.0.1:{port}/portal/oauth");
+    let mut integration = Integration::new("jira", "http://127.0.0.1:9/hook");
+    integration.authentication = Authentication::OAuth(provider.settings(style));
+    let setup = SessionSetup {
+        integration,
+        callback_url: callback_url.clone(),
+        listener: listener.then(|| {
+            ListenerPlan::for_callback(&callback_url, Some(&format!("127.0.0.1:{port}")), None)
+                .unwrap()
+        }),
+        client: plain_client(),
+        tokens: store.clone(),
+        timeout,
+        extra_parameters: vec![("prompt".into(), "consent".into())],
+    };
+    let (inputs, input_rx) = mpsc::channel(4);
+    let (update_tx, updates) = mpsc::unbounded_channel();
+    let task = tokio::spawn(async move { run_session(setup, input_rx, update_tx).await.unwrap() });
+    Running {
+        inputs,
+        updates,
+        task,
+        callback_url,
+        _home: home,
+        store,
+    }
+}
+
+async fn started(running: &mut Running) -> (String, Option<String>) {
+    match running.updates.recv().await.unwrap() {
+        SessionUpdate::Started {
+            authorize_url,
+            start_link,
+            ..
+        } => (authorize_url, start_link),
+        other => panic!("first update was {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn phone_follows_the_start_link_and_the_console_is_authorized() {
+    for style in [Style::Standards, Style::StrictJson] {
+        let provider = Provider::start(style, 3600).await;
+        let mut running = start(&provider, style, true, Duration::from_secs(60)).await;
+        let (authorize_url, start_link) = started(&mut running).await;
+        let start_link = start_link.expect("a listener runs");
+        assert!(start_link.starts_with("HTTP://127.0.0.1:"), "{start_link}");
+        assert!(start_link.contains("/PORTAL/OAUTH/S/"));
+        assert!(authorize_url.contains("prompt=consent"));
+
+        // The phone: start link -> provider -> listener, following redirects.
+        let phone = phone();
+        let page = phone.get(&start_link).send().await.unwrap();
+        assert_eq!(page.status(), 200);
+        assert!(
+            page.text()
+                .await
+                .unwrap()
+                .contains("Authorization received")
+        );
+
+        let end = running.task.await.unwrap();
+        assert_eq!(end, FlowState::Authorized);
+        assert!(matches!(
+            running.store.get("jira").unwrap(),
+            Some(Authorization::Authorized { .. })
+        ));
+        // The listener stopped with the flow.
+        assert!(phone.get(&running.callback_url).send().await.is_err());
+    }
+}
+
+#[tokio::test]
+async fn wrong_state_at_the_listener_is_refused_and_the_flow_keeps_waiting() {
+    let provider = Provider::start(Style::StrictJson, 3600).await;
+    let mut running = start(&provider, Style::StrictJson, true, Duration::from_secs(60)).await;
+    let (authorize_url, _) = started(&mut running).await;
+    let forged = format!("{}?code=stolen&state=forged", running.callback_url);
+    let answer = phone().get(&forged).send().await.unwrap();
+    assert_eq!(answer.status(), 400);
+    let other = phone()
+        .get(format!("{}/elsewhere", running.callback_url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(other.status(), 404);
+    // The right redirect still works afterwards.
+    let redirected = browse(&authorize_url).await;
+    let page = phone().get(&redirected).send().await.unwrap();
+    assert_eq!(page.status(), 200);
+    assert_eq!(running.task.await.unwrap(), FlowState::Authorized);
+    assert_eq!(provider.token_requests(), 1);
+}
+
+#[tokio::test]
+async fn paste_works_without_a_listener_and_a_second_paste_is_refused() {
+    let provider = Provider::start(Style::Standards, 3600).await;
+    let mut running = start(&provider, Style::Standards, false, Duration::from_secs(60)).await;
+    let (authorize_url, start_link) = started(&mut running).await;
+    assert_eq!(start_link, None);
+    running
+        .inputs
+        .send(SessionInput::Paste("not a url".into()))
+        .await
+        .unwrap();
+    let redirected = browse(&authorize_url).await;
+    running
+        .inputs
+        .send(SessionInput::Paste(redirected.clone()))
+        .await
+        .unwrap();
+    running
+        .inputs
+        .send(SessionInput::Paste(redirected))
+        .await
+        .unwrap();
+    let mut answers = Vec::new();
+    while let Some(update) = running.updates.recv().await {
+        if let SessionUpdate::PasteAnswer(answer) = update {
+            answers.push(answer);
+        }
+    }
+    assert!(answers[0].as_ref().unwrap_err().contains("not a URL"));
+    assert_eq!(answers[1], Ok(CallbackReply::Accepted));
+    assert_eq!(running.task.await.unwrap(), FlowState::Authorized);
+    assert_eq!(provider.token_requests(), 1, "the code is exchanged once");
+}
+
+#[tokio::test]
+async fn timeout_stops_the_listener() {
+    let provider = Provider::start(Style::Standards, 3600).await;
+    let mut running = start(
+        &provider,
+        Style::Standards,
+        true,
+        Duration::from_millis(300),
+    )
+    .await;
+    let (_, start_link) = started(&mut running).await;
+    assert_eq!(running.task.await.unwrap(), FlowState::TimedOut);
+    assert!(
+        phone().get(start_link.unwrap()).send().await.is_err(),
+        "listener still answering"
+    );
+}
+
+#[tokio::test]
+async fn cancel_ends_the_flow() {
+    let provider = Provider::start(Style::Standards, 3600).await;
+    let mut running = start(&provider, Style::Standards, true, Duration::from_secs(60)).await;
+    started(&mut running).await;
+    running.inputs.send(SessionInput::Cancel).await.unwrap();
+    assert_eq!(running.task.await.unwrap(), FlowState::Cancelled);
+    assert_eq!(running.store.get("jira").unwrap(), None);
+}
+
+#[tokio::test]
+async fn port_in_use_is_said_plainly_and_paste_still_works() {
+    let provider = Provider::start(Style::Standards, 3600).await;
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port();
+    let home = tempfile::tempdir().unwrap();
+    let store = TokenStore::new(home.path().join("tokens.yaml"));
+    let callback_url = format!("http://127.0.0.1:{port}/portal/oauth");
+    let mut integration = Integration::new("jira", "http://127.0.0.1:9/hook");
+    integration.authentication = Authentication::OAuth(provider.settings(Style::Standards));
+    let setup = SessionSetup {
+        integration,
+        callback_url: callback_url.clone(),
+        listener: Some(ListenerPlan::for_callback(&callback_url, None, None).unwrap()),
+        client: plain_client(),
+        tokens: store.clone(),
+        timeout: Duration::from_secs(60),
+        extra_parameters: vec![],
+    };
+    let (inputs, input_rx) = mpsc::channel(4);
+    let (update_tx, mut updates) = mpsc::unbounded_channel();
+    let task = tokio::spawn(run_session(setup, input_rx, update_tx));
+    let SessionUpdate::Started { authorize_url, .. } = updates.recv().await.unwrap() else {
+        panic!()
+    };
+    let SessionUpdate::State(state) = updates.recv().await.unwrap() else {
+        panic!()
+    };
+    assert!(
+        state
+            .describe()
+            .contains(&format!("port {port} is already in use")),
+        "{}",
+        state.describe()
+    );
+    inputs
+        .send(SessionInput::Paste(browse(&authorize_url).await))
+        .await
+        .unwrap();
+    assert_eq!(task.await.unwrap().unwrap(), FlowState::Authorized);
+    drop(taken);
+}

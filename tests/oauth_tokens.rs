@@ -1,0 +1,285 @@
+//! OAuth against two providers written here, on loopback: a standards provider (form
+//! bodies, client_secret_basic) and a strict JSON provider like Atlassian's (JSON
+//! bodies only, rotating refresh tokens, reuse of an old refresh token revokes the
+//! grant). The "browser" is a plain HTTP client following the authorize redirect.
+
+mod oauth_support;
+
+use oauth_support::provider::{Provider, SECRET, Style, browse, plain_client};
+
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::time::Duration;
+
+use hookconsole::model::{ApiType, Authentication, Integration, OAuthSettings, Secret};
+use hookconsole::oauth::{
+    AuthorizeFlow, AuthorizeRequest, CallbackParams, CallbackReply, CallbackSource, Effect,
+    FlowEvent, FlowState, OAuthError, TokenHttp, TokenProvider, exchange_code,
+};
+use hookconsole::store::{Authorization, TokenSet, TokenStore};
+
+const REDIRECT: &str = "http://127.0.0.1:9/portal/oauth";
+
+/// Runs the flow by paste, through the state machine, to stored tokens.
+async fn authorize_by_paste(
+    provider: &Provider,
+    style: Style,
+    store: &TokenStore,
+    name: &str,
+) -> FlowState {
+    let settings = provider.settings(style);
+    let request = AuthorizeRequest::new(&settings, REDIRECT, &[]).unwrap();
+    let url = request.url.clone();
+    let (mut flow, _) = AuthorizeFlow::start(request, Duration::from_secs(60));
+    let redirected = browse(&url).await;
+    let params = CallbackParams::from_pasted_url(&redirected).unwrap();
+    let mut effects = flow.handle(FlowEvent::Callback {
+        params,
+        source: CallbackSource::Paste,
+    });
+    while let Some(effect) = effects.pop() {
+        match effect {
+            Effect::Exchange {
+                code,
+                pkce_verifier,
+                redirect_uri,
+            } => {
+                let http = TokenHttp::new(plain_client(), settings.api_type);
+                let result = exchange_code(&http, &settings, &code, &pkce_verifier, &redirect_uri)
+                    .await
+                    .map_err(|e| e.to_string());
+                effects.extend(flow.handle(FlowEvent::Exchanged(result)));
+            }
+            Effect::PersistTokens(tokens) => {
+                let result = store
+                    .set(name, Authorization::Authorized { tokens })
+                    .map_err(|e| e.to_string());
+                effects.extend(flow.handle(FlowEvent::Persisted(result)));
+            }
+            _ => {}
+        }
+    }
+    flow.state().clone()
+}
+
+fn integration(name: &str, settings: OAuthSettings) -> Integration {
+    let mut integration = Integration::new(name, "http://127.0.0.1:9/hook");
+    integration.authentication = Authentication::OAuth(settings);
+    integration
+}
+
+fn provider_for(store: TokenStore) -> TokenProvider {
+    TokenProvider::new(store, Arc::new(|_: &Integration| Ok(plain_client())))
+}
+
+#[tokio::test]
+async fn paste_flow_through_both_providers() {
+    for style in [Style::Standards, Style::StrictJson] {
+        let provider = Provider::start(style, 3600).await;
+        let home = tempfile::tempdir().unwrap();
+        let store = TokenStore::new(home.path().join("tokens.yaml"));
+        let state = authorize_by_paste(&provider, style, &store, "jira").await;
+        assert_eq!(state, FlowState::Authorized);
+        let stored = store.get("jira").unwrap().unwrap();
+        let tokens = stored.tokens().unwrap();
+        assert!(tokens.access_token.expose().starts_with("access-"));
+        assert!(tokens.refresh_token.is_some());
+        assert_eq!(tokens.scopes, vec!["write:jira-work", "offline_access"]);
+        assert!(tokens.expires_at.is_some());
+        assert_eq!(provider.token_requests(), 1);
+    }
+}
+
+#[tokio::test]
+async fn denied_grant_shows_the_providers_error() {
+    let provider = Provider::start(Style::Standards, 3600).await;
+    let settings = provider.settings(Style::Standards);
+    let extra = [("login_hint".to_string(), "deny".to_string())];
+    let request = AuthorizeRequest::new(&settings, REDIRECT, &extra).unwrap();
+    let url = request.url.clone();
+    let (mut flow, _) = AuthorizeFlow::start(request, Duration::from_secs(60));
+    let params = CallbackParams::from_pasted_url(&browse(&url).await).unwrap();
+    let effects = flow.handle(FlowEvent::Callback {
+        params,
+        source: CallbackSource::Paste,
+    });
+    assert!(matches!(
+        &effects[0],
+        Effect::Reply(CallbackReply::Denied { .. })
+    ));
+    assert_eq!(
+        flow.state().describe(),
+        "Denied by the provider: access_denied: The user did not allow access"
+    );
+    assert_eq!(provider.token_requests(), 0);
+}
+
+#[tokio::test]
+async fn wrong_state_refused_then_right_state_accepted() {
+    let provider = Provider::start(Style::StrictJson, 3600).await;
+    let settings = provider.settings(Style::StrictJson);
+    let old = AuthorizeRequest::new(&settings, REDIRECT, &[]).unwrap();
+    let request = AuthorizeRequest::new(&settings, REDIRECT, &[]).unwrap();
+    let (old_url, url) = (old.url.clone(), request.url.clone());
+    let (mut flow, _) = AuthorizeFlow::start(request, Duration::from_secs(60));
+    let stale = CallbackParams::from_pasted_url(&browse(&old_url).await).unwrap();
+    let effects = flow.handle(FlowEvent::Callback {
+        params: stale,
+        source: CallbackSource::Paste,
+    });
+    assert!(matches!(
+        &effects[..],
+        [Effect::Reply(CallbackReply::Refused(_))]
+    ));
+    let right = CallbackParams::from_pasted_url(&browse(&url).await).unwrap();
+    let effects = flow.handle(FlowEvent::Callback {
+        params: right,
+        source: CallbackSource::Paste,
+    });
+    assert!(effects.iter().any(|e| matches!(e, Effect::Exchange { .. })));
+}
+
+#[tokio::test]
+async fn refresh_before_expiry_and_old_refresh_token_kept_when_not_rotated() {
+    // A token living 1 s is refreshed once less than half its life is left.
+    let provider = Provider::start(Style::Standards, 1).await;
+    let home = tempfile::tempdir().unwrap();
+    let store = TokenStore::new(home.path().join("tokens.yaml"));
+    authorize_by_paste(&provider, Style::Standards, &store, "svc").await;
+    let before = store.get("svc").unwrap().unwrap().tokens().unwrap().clone();
+    let tokens = provider_for(store.clone());
+    let hook = integration("svc", provider.settings(Style::Standards));
+    assert_eq!(
+        tokens.bearer_token(&hook).await.unwrap(),
+        before.access_token
+    );
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    let token = tokens.bearer_token(&hook).await.unwrap();
+    assert_ne!(&token, &before.access_token);
+    let after = store.get("svc").unwrap().unwrap().tokens().unwrap().clone();
+    assert_eq!(after.access_token, token);
+    assert_eq!(
+        after.refresh_token, before.refresh_token,
+        "standards provider sent no new refresh token"
+    );
+    assert_eq!(provider.token_requests(), 2);
+}
+
+#[tokio::test]
+async fn fifty_concurrent_deliveries_cause_one_refresh() {
+    let provider = Provider::start(Style::StrictJson, 1).await;
+    let home = tempfile::tempdir().unwrap();
+    let store = TokenStore::new(home.path().join("tokens.yaml"));
+    authorize_by_paste(&provider, Style::StrictJson, &store, "jira").await;
+    let tokens = Arc::new(provider_for(store.clone()));
+    let hook = integration("jira", provider.settings(Style::StrictJson));
+    // Let the 1 s access token expire.
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    let mut tasks = Vec::new();
+    for _ in 0..50 {
+        let (tokens, hook) = (tokens.clone(), hook.clone());
+        tasks.push(tokio::spawn(async move {
+            tokens.bearer_token(&hook).await.unwrap()
+        }));
+    }
+    let mut seen = HashSet::new();
+    for task in tasks {
+        seen.insert(task.await.unwrap().expose().to_string());
+    }
+    assert_eq!(seen.len(), 1, "every delivery got the same fresh token");
+    assert_eq!(provider.token_requests(), 2, "one exchange, one refresh");
+    assert_eq!(provider.state.lock().unwrap().refresh_reuse, 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_processes_refreshing_at_once_never_reuse_a_rotated_token() {
+    let provider = Provider::start(Style::StrictJson, 1).await;
+    let home = tempfile::tempdir().unwrap();
+    let path = home.path().join("tokens.yaml");
+    authorize_by_paste(
+        &provider,
+        Style::StrictJson,
+        &TokenStore::new(&path),
+        "jira",
+    )
+    .await;
+    // Two providers over two store handles: separate gates and separate lock file
+    // descriptions, as two processes have.
+    let hook = integration("jira", provider.settings(Style::StrictJson));
+    for round in 0..5 {
+        // Let the current 1 s access token expire.
+        tokio::time::sleep(Duration::from_millis(1100)).await;
+        let a = provider_for(TokenStore::new(&path));
+        let b = provider_for(TokenStore::new(&path));
+        let (ta, tb) = tokio::join!(a.bearer_token(&hook), b.bearer_token(&hook));
+        assert_eq!(ta.unwrap(), tb.unwrap(), "round {round}");
+    }
+    let state = provider.state.lock().unwrap();
+    assert_eq!(state.refresh_reuse, 0);
+    assert_eq!(
+        state.token_requests, 6,
+        "one exchange and one refresh per round"
+    );
+}
+
+#[tokio::test]
+async fn a_401_refreshes_once_and_invalid_grant_needs_reauthorization() {
+    let provider = Provider::start(Style::StrictJson, 3600).await;
+    let home = tempfile::tempdir().unwrap();
+    let store = TokenStore::new(home.path().join("tokens.yaml"));
+    authorize_by_paste(&provider, Style::StrictJson, &store, "jira").await;
+    let tokens = provider_for(store.clone());
+    let hook = integration("jira", provider.settings(Style::StrictJson));
+    let first = tokens.bearer_token(&hook).await.unwrap();
+    let second = tokens.after_unauthorized(&hook, &first).await.unwrap();
+    assert_ne!(first, second);
+    // A second 401 for the old token does not refresh again.
+    assert_eq!(
+        tokens.after_unauthorized(&hook, &first).await.unwrap(),
+        second
+    );
+    assert_eq!(provider.token_requests(), 2);
+
+    // The provider forgets every refresh token: the next refresh gets invalid_grant.
+    provider.state.lock().unwrap().live_refresh.clear();
+    let error = tokens.after_unauthorized(&hook, &second).await.unwrap_err();
+    assert!(
+        matches!(error, OAuthError::ReauthorizationNeeded(_)),
+        "{error}"
+    );
+    assert!(matches!(
+        store.get("jira").unwrap(),
+        Some(Authorization::ReauthorizationNeeded { .. })
+    ));
+    let again = tokens.bearer_token(&hook).await.unwrap_err();
+    assert!(matches!(again, OAuthError::ReauthorizationNeeded(_)));
+    assert_eq!(
+        provider.token_requests(),
+        3,
+        "no request once re-authorization is needed"
+    );
+}
+
+#[tokio::test]
+async fn json_provider_rejects_form_and_the_error_is_shown() {
+    let provider = Provider::start(Style::StrictJson, 3600).await;
+    let mut settings = provider.settings(Style::StrictJson);
+    settings.api_type = ApiType::Form;
+    settings.client_authentication = Some(hookconsole::model::ClientAuthentication::Body);
+    let http = TokenHttp::new(plain_client(), ApiType::Form);
+    let error = exchange_code(
+        &http,
+        &settings,
+        &Secret::new("c"),
+        &Secret::new("v"),
+        REDIRECT,
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "the provider refused: invalid_request: JSON bodies only"
+    );
+    assert!(!error.to_string().contains(SECRET));
+    let _unused: Option<TokenSet> = None;
+}

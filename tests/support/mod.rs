@@ -1,0 +1,11 @@
+//! What the verify, trust and CLI tests share: loopback receivers, certificates made
+//! in the test, and helpers to run a verify and read its outcome.
+#![allow(dead_code, unused_imports)]
+
+mod certs;
+mod report;
+mod servers;
+
+pub use certs::*;
+pub use report::*;
+pub use servers::*;

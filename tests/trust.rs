@@ -1,0 +1,333 @@
+//! Trust, for real handshakes on 127.0.0.1: VERIFY's TLS stage (pinned, uploaded CA,
+//! untrusted, expired, wrong name), and the reqwest client (ordinary deliveries, OAuth
+//! token requests, verify through a proxy) trusting exactly the same, not following
+//! redirects, and going through the proxy the rules choose.
+
+mod support;
+
+use hookconsole::delivery::{
+    Credential, DeliveryRequest, Failure, NoTokens, Outcome, Stage, report_lines, verify,
+};
+use hookconsole::http::{HttpOptions, ProxyRules, TrustedBy, build_client};
+use hookconsole::model::{Integration, fingerprint};
+use support::*;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio_util::sync::CancellationToken;
+
+// --- VERIFY's TLS stage ---------------------------------------------------------
+
+#[tokio::test]
+async fn an_unknown_self_signed_certificate_is_untrusted_with_its_fingerprint() {
+    let presented = self_signed(&["127.0.0.1"]);
+    let server = https_server(answer(200), vec![presented.der.clone()], presented.key()).await;
+    let mut hook = integration(&server.url("https", "/"));
+    // Another certificate was uploaded: the presented one is still not trusted.
+    hook.certificate = Some(self_signed(&["127.0.0.1"]).pem);
+    let report = run(&hook).await;
+    let (failure, stage, advice) = failure(&report);
+    assert_eq!((failure, stage), (Failure::TlsUntrusted, Stage::Tls));
+    let expected = fingerprint(presented.der.as_ref());
+    assert!(advice.contains("CERTIFICATE tab"), "{advice}");
+    assert!(advice.contains(&expected), "{advice}");
+    let tls = report.tls.as_ref().unwrap();
+    assert_eq!(
+        tls.certificate.as_ref().unwrap().sha256_fingerprint,
+        expected
+    );
+    assert_eq!(tls.trusted_by, None);
+    assert!(server.received().is_empty());
+}
+
+#[tokio::test]
+async fn an_unknown_openssl_ca_certificate_is_untrusted_not_a_tls_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let cert = openssl_self_signed(dir.path(), "receiver.example");
+    let server = https_server(answer(200), vec![cert.der.clone()], cert.key()).await;
+    let report = run(&integration(&server.url("https", "/"))).await;
+    let (failure, stage, advice) = failure(&report);
+    assert_eq!((failure, stage), (Failure::TlsUntrusted, Stage::Tls));
+    assert!(advice.contains(&fingerprint(cert.der.as_ref())), "{advice}");
+    assert!(text(&report).contains("trust    NOT TRUSTED"));
+}
+
+#[tokio::test]
+async fn the_pinned_openssl_certificate_is_trusted_on_an_ip_url_it_does_not_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let cert = openssl_self_signed(dir.path(), "receiver.example");
+    let server = https_server(answer(201), vec![cert.der.clone()], cert.key()).await;
+    let mut hook = integration(&server.url("https", "/hook"));
+    hook.certificate = Some(cert.pem.clone());
+    let report = run(&hook).await;
+    assert_delivered(&report);
+    let tls = report.tls.as_ref().unwrap();
+    assert_eq!(tls.trusted_by, Some(TrustedBy::Pinned));
+    assert_eq!(tls.protocol.as_deref(), Some("TLS 1.3"));
+    let certificate = tls.certificate.as_ref().unwrap();
+    assert!(certificate.subject.contains("receiver.example"));
+    assert_eq!(
+        certificate.sha256_fingerprint,
+        fingerprint(cert.der.as_ref())
+    );
+    assert!(text(&report).contains("trust    pinned"));
+    assert_eq!(server.received()[0].body, SAMPLE.as_bytes());
+}
+
+#[tokio::test]
+async fn a_server_issued_by_the_uploaded_ca_is_trusted() {
+    let ca = certificate_authority();
+    let leaf = issued_by(&ca, &["127.0.0.1"], false);
+    let server = https_server(answer(200), vec![leaf.der.clone()], leaf.key()).await;
+    let mut hook = integration(&server.url("https", "/"));
+    hook.certificate = Some(ca.pem.clone());
+    let report = run(&hook).await;
+    assert_delivered(&report);
+    assert_eq!(
+        report.tls.as_ref().unwrap().trusted_by,
+        Some(TrustedBy::UploadedCa)
+    );
+}
+
+#[tokio::test]
+async fn an_expired_certificate_is_reported_as_expired() {
+    let ca = certificate_authority();
+    let leaf = issued_by(&ca, &["127.0.0.1"], true);
+    let server = https_server(answer(200), vec![leaf.der.clone()], leaf.key()).await;
+    let mut hook = integration(&server.url("https", "/"));
+    hook.certificate = Some(ca.pem.clone());
+    let report = run(&hook).await;
+    let (failure, stage, advice) = failure(&report);
+    assert_eq!((failure, stage), (Failure::TlsExpired, Stage::Tls));
+    assert!(advice.contains("2021-01-01"), "{advice}");
+    assert!(
+        report
+            .tls
+            .as_ref()
+            .unwrap()
+            .certificate
+            .as_ref()
+            .unwrap()
+            .expired
+    );
+}
+
+#[tokio::test]
+async fn a_certificate_for_another_name_is_a_hostname_mismatch() {
+    let ca = certificate_authority();
+    let leaf = issued_by(&ca, &["other.example"], false);
+    let server = https_server(answer(200), vec![leaf.der.clone()], leaf.key()).await;
+    let mut hook = integration(&server.url("https", "/"));
+    hook.certificate = Some(ca.pem.clone());
+    let report = run(&hook).await;
+    let (failure, stage, advice) = failure(&report);
+    assert_eq!((failure, stage), (Failure::TlsHostnameMismatch, Stage::Tls));
+    assert!(advice.contains("other.example"), "{advice}");
+}
+
+#[tokio::test]
+async fn the_wrong_scheme_for_the_port_is_explained() {
+    let plain = blunt_http_server().await;
+    let report = run(&integration(&plain.url("https", "/"))).await;
+    let (failure, stage, advice) = failure(&report);
+    assert_eq!((failure, stage), (Failure::TlsFailed, Stage::Tls));
+    assert!(advice.contains("http://"), "{advice}");
+
+    let cert = self_signed(&["127.0.0.1"]);
+    let tls = https_server(answer(200), vec![cert.der.clone()], cert.key()).await;
+    let report = run(&integration(&tls.url("http", "/"))).await;
+    let (failure, stage, advice) = support::failure(&report);
+    assert_eq!(stage, Stage::Http);
+    assert!(
+        matches!(failure, Failure::NotHttp | Failure::ConnectionReset),
+        "{failure:?}"
+    );
+    if failure == Failure::NotHttp {
+        assert!(advice.contains("https://"), "{advice}");
+    }
+}
+
+// --- the reqwest client ------------------------------------------------------------
+
+async fn send_raw(integration: &Integration) -> Result<reqwest::Response, reqwest::Error> {
+    let client = build_client(integration, &options()).unwrap();
+    let request = DeliveryRequest::build(integration, "{}", &Credential::None).unwrap();
+    request.to_reqwest(&client.client).send().await
+}
+
+#[tokio::test]
+async fn reqwest_accepts_the_pinned_certificate_on_an_ip_url_and_says_how() {
+    let dir = tempfile::tempdir().unwrap();
+    let cert = openssl_self_signed(dir.path(), "receiver.example");
+    let server = https_server(answer(200), vec![cert.der.clone()], cert.key()).await;
+    let mut hook = Integration::new("r", server.url("https", "/"));
+    hook.certificate = Some(cert.pem.clone());
+    let client = build_client(&hook, &options()).unwrap();
+    let request = DeliveryRequest::build(&hook, "{}", &Credential::None).unwrap();
+    let response = request.to_reqwest(&client.client).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(
+        client.trust.observation().trusted_by,
+        Some(TrustedBy::Pinned)
+    );
+    assert_eq!(
+        server.received()[0].header("content-type"),
+        Some("application/json")
+    );
+}
+
+#[tokio::test]
+async fn reqwest_refuses_an_unknown_certificate_and_trusts_the_uploaded_ca() {
+    let stranger = self_signed(&["127.0.0.1"]);
+    let server = https_server(answer(200), vec![stranger.der.clone()], stranger.key()).await;
+    let hook = Integration::new("r", server.url("https", "/"));
+    assert!(send_raw(&hook).await.is_err());
+
+    let ca = certificate_authority();
+    let leaf = issued_by(&ca, &["127.0.0.1"], false);
+    let server = https_server(answer(200), vec![leaf.der.clone()], leaf.key()).await;
+    let mut hook = Integration::new("r", server.url("https", "/"));
+    hook.certificate = Some(ca.pem.clone());
+    assert_eq!(send_raw(&hook).await.unwrap().status(), 200);
+}
+
+#[tokio::test]
+async fn reqwest_does_not_follow_redirects() {
+    let server = http_server(Behaviour::Answer(
+        307,
+        vec![("Location".into(), "http://127.0.0.1:1/elsewhere".into())],
+        String::new(),
+    ))
+    .await;
+    let response = send_raw(&Integration::new("r", server.url("http", "/")))
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 307);
+    assert_eq!(server.received().len(), 1);
+}
+
+/// A forward proxy that pipes every connection to `target`, answering a CONNECT first.
+async fn relay(target: std::net::SocketAddr) -> TestServer {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let task = tokio::spawn(async move {
+        while let Ok((mut client, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let mut first = vec![0u8; 8192];
+                let read = client.read(&mut first).await.unwrap_or(0);
+                let head = String::from_utf8_lossy(&first[..read]).to_string();
+                let mut upstream = TcpStream::connect(target).await.unwrap();
+                if head.starts_with("CONNECT ") {
+                    client
+                        .write_all(b"HTTP/1.1 200 Connection established\r\n\r\n")
+                        .await
+                        .unwrap();
+                } else {
+                    upstream.write_all(&first[..read]).await.unwrap();
+                }
+                let _ = tokio::io::copy_bidirectional(&mut client, &mut upstream).await;
+            });
+        }
+    });
+    TestServer::from_parts(addr, task)
+}
+
+#[tokio::test]
+async fn verify_goes_through_the_proxy_and_says_so() {
+    let receiver = http_server(answer(200)).await;
+    let via = relay(receiver.addr).await;
+    let options = HttpOptions {
+        proxy: ProxyRules::new(
+            Some(&format!("http://user:pw-proxy@{}", via.addr)),
+            None,
+            None,
+            None,
+        ),
+        ..options()
+    };
+    let hook = Integration::new("r", "http://receiver.example/hook");
+    let report = verify(&hook, &options, &NoTokens, CancellationToken::new()).await;
+    assert!(report.delivered(), "{}", report_lines(&report).join("\n"));
+    let shown = report.proxy.clone().unwrap();
+    assert!(
+        shown.contains(&via.addr.to_string()) && !shown.contains("pw-proxy"),
+        "{shown}"
+    );
+    assert!(report.resolve.is_none() && report.connect.is_none());
+    let received = &receiver.received()[0];
+    assert_eq!(received.target, "http://receiver.example/hook");
+}
+
+#[tokio::test]
+async fn verify_through_a_proxy_tunnel_keeps_the_trust_rules() {
+    let dir = tempfile::tempdir().unwrap();
+    let cert = openssl_self_signed(dir.path(), "receiver.example");
+    let receiver = https_server(answer(200), vec![cert.der.clone()], cert.key()).await;
+    let via = relay(receiver.addr).await;
+    let options = HttpOptions {
+        proxy: ProxyRules::new(Some(&format!("http://{}", via.addr)), None, None, None),
+        ..options()
+    };
+    let mut hook = Integration::new("r", "https://receiver.example/hook");
+    let report = verify(&hook, &options, &NoTokens, CancellationToken::new()).await;
+    match &report.outcome {
+        Outcome::NotDelivered { failure, stage, .. } => {
+            assert_eq!((failure, *stage), (&Failure::TlsUntrusted, Stage::Tls));
+        }
+        other => panic!("{other:?}"),
+    }
+    hook.certificate = Some(cert.pem.clone());
+    let report = verify(&hook, &options, &NoTokens, CancellationToken::new()).await;
+    assert!(report.delivered(), "{}", report_lines(&report).join("\n"));
+    assert_eq!(report.tls.unwrap().trusted_by, Some(TrustedBy::Pinned));
+}
+
+#[tokio::test]
+async fn a_proxy_that_cannot_be_reached_is_a_proxy_failure() {
+    let closed = closed_port().await;
+    let options = HttpOptions {
+        proxy: ProxyRules::new(Some(&format!("http://{closed}")), None, None, None),
+        ..options()
+    };
+    let hook = Integration::new("r", "http://receiver.example/hook");
+    let report = verify(&hook, &options, &NoTokens, CancellationToken::new()).await;
+    match &report.outcome {
+        Outcome::NotDelivered {
+            failure,
+            stage,
+            advice,
+            ..
+        } => {
+            assert_eq!((failure, *stage), (&Failure::ProxyFailed, Stage::Proxy));
+            assert!(advice.contains("proxy"), "{advice}");
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn send_reads_any_answer_and_classifies_a_missing_one() {
+    let server = http_server(answer(404)).await;
+    let hook = Integration::new("r", server.url("http", "/"));
+    let client = build_client(&hook, &options()).unwrap();
+    let request = DeliveryRequest::build(&hook, "{}", &Credential::None).unwrap();
+    let answer = hookconsole::delivery::send(&client, &request)
+        .await
+        .unwrap();
+    assert_eq!(answer.status, 404);
+    assert_eq!(
+        Failure::from_status(answer.status, None),
+        Some(Failure::NotFound)
+    );
+    assert_eq!(Failure::from_status(204, None), None);
+
+    let closed = closed_port().await;
+    let hook = Integration::new("r", format!("http://{closed}/"));
+    let request = DeliveryRequest::build(&hook, "{}", &Credential::None).unwrap();
+    let failed = hookconsole::delivery::send(&client, &request)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        (failed.failure, failed.stage),
+        (Failure::ConnectionRefused, Stage::Connect)
+    );
+}

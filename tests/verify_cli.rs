@@ -1,0 +1,79 @@
+//! `hookconsole verify NAME [--json]`: exit status, output, and a log without secrets.
+
+mod support;
+
+use hookconsole::model::{Authentication, Integration, Secret};
+use support::*;
+
+/// Runs `hookconsole --home HOME verify ARGS…` off the async threads (the receivers
+/// run on them meanwhile).
+async fn cli_verify(home: &std::path::Path, args: &[&str]) -> std::process::Output {
+    let mut command = assert_cmd::Command::cargo_bin("hookconsole").unwrap();
+    command.arg("--home").arg(home).arg("verify").args(args);
+    command.env_remove("HTTPS_PROXY").env_remove("HTTP_PROXY");
+    tokio::task::spawn_blocking(move || command.output().unwrap())
+        .await
+        .unwrap()
+}
+
+fn store(home: &std::path::Path, integrations: &[Integration]) {
+    let document = hookconsole::store::to_document(integrations).unwrap();
+    std::fs::write(home.join("integrations.yaml"), document).unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cli_exit_status_says_delivered_or_not_and_output_is_the_stages() {
+    let home = tempfile::tempdir().unwrap();
+    let ok = http_server(answer(200)).await;
+    let missing = http_server(answer(404)).await;
+    let mut delivered = integration(&ok.url("http", "/"));
+    delivered.authentication = Authentication::Basic {
+        username: "hiab".into(),
+        password: Secret::new("s3cr3t-pass"),
+    };
+    let mut not_found = integration(&missing.url("http", "/nope"));
+    not_found.name = "missing".into();
+    store(home.path(), &[delivered, not_found]);
+
+    let output = cli_verify(home.path(), &["receiver"]).await;
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(0), "{stdout}");
+    for stage in [
+        "request",
+        "resolve",
+        "connect",
+        "HTTP",
+        "outcome   DELIVERED (200)",
+    ] {
+        assert!(stdout.contains(stage), "{stage} in {stdout}");
+    }
+
+    let output = cli_verify(home.path(), &["missing", "--json"]).await;
+    assert_eq!(output.status.code(), Some(1));
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(json["outcome"]["result"], "not_delivered");
+    assert_eq!(json["outcome"]["failure"]["class"], "not_found");
+    assert_eq!(json["http"]["status"], 404);
+
+    let output = cli_verify(home.path(), &["no-such-integration"]).await;
+    assert_eq!(output.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("no-such-integration"));
+
+    let log = std::fs::read_to_string(home.path().join("logs/hookconsole.log")).unwrap();
+    assert!(log.contains("verify"), "{log}");
+    assert!(!log.contains("s3cr3t-pass") && !log.contains("aGlhYjpzM2NyM3QtcGFzcw=="));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cli_refuses_an_invalid_integration_with_status_2() {
+    let home = tempfile::tempdir().unwrap();
+    let mut broken = integration("ftp://receiver.example/");
+    broken.content_sample = "{not json".into();
+    store(home.path(), &[broken]);
+    let output = cli_verify(home.path(), &["receiver"]).await;
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("URL"), "{stderr}");
+    let output = cli_verify(home.path(), &[]).await;
+    assert_eq!(output.status.code(), Some(2), "no NAME is a usage error");
+}
