@@ -569,3 +569,21 @@ fn esc_then_a_key_arriving_as_alt_key_is_both_keys() {
     assert!(harness.app.popups.is_empty());
     assert!(harness.quit);
 }
+
+#[test]
+fn a_long_form_scrolls_to_keep_the_focused_row_in_view() {
+    let mut harness = Harness::new(Profile::RICH, &[]);
+    harness.keys("n");
+    harness.press(KeyCode::Enter);
+    harness.keys("Many\thttps://m.example.test/\t\t\t\t");
+    for row in 1..=12 {
+        harness.press(KeyCode::Enter);
+        harness.keys(&format!("X-Row-{row}\tvalue {row}\t"));
+    }
+    let screen = harness.screen(80, 24);
+    assert!(screen.contains("[ Add header ]"), "{screen}");
+    assert!(screen.contains("X-Row-12"), "{screen}");
+    assert!(!screen.contains("Retry Interval"), "{screen}");
+    harness.ctrl('s');
+    assert_eq!(harness.stored()[0].http_headers.len(), 12);
+}
