@@ -476,17 +476,48 @@ fn help_lists_every_key_of_the_view_and_the_profile() {
     }
 }
 
-#[test]
-fn every_footer_key_works() {
-    // Each footer hint's first key, pressed in its view, changes something.
-    let harness = Harness::new(Profile::RICH, &sample_integrations());
-    for context in [KeyContext::List, KeyContext::Editor, KeyContext::Chooser] {
-        for (key, _, _) in hookconsole::tui::footer(context) {
-            let found = bindings(context).iter().any(|b| b.hint.starts_with(key));
-            assert!(found, "{key} in {context:?}");
-        }
+/// Presses every key the footer shows in `context` (reached by `open`), each on a
+/// fresh app, and checks that it changed what is on screen (text or style) or quit.
+fn footer_keys_change_something(context: KeyContext, open: fn(&mut Harness)) {
+    let footer: Vec<_> = hookconsole::tui::footer(context).collect();
+    assert!(!footer.is_empty());
+    for (hint, label, action) in footer {
+        let mut harness = Harness::new(Profile::RICH, &sample_integrations());
+        open(&mut harness);
+        assert_eq!(harness.app.key_context(), context);
+        // Whole buffers, styles included: a focus change shows only in style.
+        let before = harness.terminal(120, 40).backend().buffer().clone();
+        let binding = bindings(context)
+            .iter()
+            .find(|binding| binding.action == action)
+            .expect("footer entries come from the bindings");
+        assert!(binding.hint.starts_with(hint));
+        let key = binding.keys[0];
+        harness.event(crossterm::event::Event::Key(
+            crossterm::event::KeyEvent::new(key.code, key.modifiers),
+        ));
+        let after = harness.terminal(120, 40).backend().buffer().clone();
+        assert!(
+            harness.quit || after != before,
+            "`{hint} {label}` did nothing in {context:?}:\n{}",
+            harness.screen(120, 40)
+        );
     }
-    drop(harness);
+}
+
+#[test]
+fn every_footer_key_does_something() {
+    footer_keys_change_something(KeyContext::List, |_| {});
+    footer_keys_change_something(KeyContext::Filter, |h| h.keys("/j"));
+    footer_keys_change_something(KeyContext::Chooser, |h| h.keys("n"));
+    // Ticketing has Basic authentication: Ctrl-R shows its password.
+    footer_keys_change_something(KeyContext::Editor, |h| {
+        h.press(KeyCode::End);
+        h.press(KeyCode::Enter);
+        h.ctrl('n');
+    });
+    footer_keys_change_something(KeyContext::Dialog, |h| h.keys("d"));
+    footer_keys_change_something(KeyContext::Help, |h| h.keys("?"));
 }
 
 #[test]
@@ -537,4 +568,22 @@ fn esc_then_a_key_arriving_as_alt_key_is_both_keys() {
     ));
     assert!(harness.app.popups.is_empty());
     assert!(harness.quit);
+}
+
+#[test]
+fn a_long_form_scrolls_to_keep_the_focused_row_in_view() {
+    let mut harness = Harness::new(Profile::RICH, &[]);
+    harness.keys("n");
+    harness.press(KeyCode::Enter);
+    harness.keys("Many\thttps://m.example.test/\t\t\t\t");
+    for row in 1..=12 {
+        harness.press(KeyCode::Enter);
+        harness.keys(&format!("X-Row-{row}\tvalue {row}\t"));
+    }
+    let screen = harness.screen(80, 24);
+    assert!(screen.contains("[ Add header ]"), "{screen}");
+    assert!(screen.contains("X-Row-12"), "{screen}");
+    assert!(!screen.contains("Retry Interval"), "{screen}");
+    harness.ctrl('s');
+    assert_eq!(harness.stored()[0].http_headers.len(), 12);
 }

@@ -410,6 +410,7 @@ const DIALOG: &[Binding] = &[
     REDRAW,
 ];
 
+// Scrolling is offered on the help box's border, only when it does not fit.
 const HELP: &[Binding] = &[
     bind(
         Action::CloseHelp,
@@ -423,17 +424,12 @@ const HELP: &[Binding] = &[
         "Esc/q/?",
         Some("close help"),
     ),
-    bind(
-        Action::Up,
-        &[plain(KeyCode::Up), ch('k')],
-        "Up/k",
-        Some("scroll up"),
-    ),
+    bind(Action::Up, &[plain(KeyCode::Up), ch('k')], "Up/k", None),
     bind(
         Action::Down,
         &[plain(KeyCode::Down), ch('j')],
         "Down/j",
-        Some("scroll down"),
+        None,
     ),
     INTERRUPT,
     REDRAW,

@@ -123,7 +123,7 @@ impl App {
                         Screen::Editor(editor) => editor.paste(&text),
                         Screen::List if self.list.filtering => {
                             self.list.filter.insert_str(&text);
-                            self.refresh_list();
+                            self.refilter_list();
                         }
                         _ => {}
                     }
@@ -265,19 +265,19 @@ impl App {
             Some(Action::ClearFilter) => {
                 self.list.filtering = false;
                 self.list.filter = Default::default();
-                self.refresh_list();
+                self.refilter_list();
             }
             Some(Action::Help) => self.popups.push(Popup::Help(Help::new(KeyContext::Filter))),
             _ => {
                 if self.list.type_filter(key) {
-                    self.refresh_list();
+                    self.refilter_list();
                 }
             }
         }
         Vec::new()
     }
 
-    /// Recomputes the list rows, keeping the selected integration selected.
+    /// Sorts and filters the list again, keeping the selected integration selected.
     pub fn refresh_list(&mut self) {
         let keep = self.selected().map(|i| i.name.clone());
         let integrations = self
@@ -286,6 +286,11 @@ impl App {
             .map(|c| c.integrations.as_slice())
             .unwrap_or(&[]);
         self.list.refresh(integrations, keep.as_deref());
+    }
+
+    /// Recomputes the rows after the filter changed.
+    pub fn refilter_list(&mut self) {
+        self.list.refilter();
     }
 
     fn list_key(&mut self, action: Option<Action>) -> Vec<Effect> {
@@ -302,7 +307,7 @@ impl App {
             Action::Filter => self.list.filtering = true,
             Action::ClearFilter => {
                 self.list.filter = Default::default();
-                self.refresh_list();
+                self.refilter_list();
             }
             Action::Sort => {
                 self.list.next_sort();

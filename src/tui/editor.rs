@@ -2,18 +2,17 @@
 //! `model::set_field` and checked by `model::validate`, errors shown next to the field
 //! when the person leaves it and all at once on save.
 
+mod keys;
 mod pane;
 pub(crate) mod render;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
 
-use crossterm::event::KeyEvent;
 use time::OffsetDateTime;
 
-use super::action::Action;
-use super::app::{AfterSave, SaveOrigin, SaveRequest};
-use super::text_input::{Edit, TextArea, TextInput};
+use super::app::SaveRequest;
+use super::text_input::{TextArea, TextInput};
 use crate::model::{
     AuthKind, CertificateSummary, Field, FieldError, Header, Integration, check_unique_name,
     field_text, parse_pem, set_field, validate,
@@ -314,206 +313,6 @@ impl Editor {
             self.dirty = true;
             self.check(Slot::Content);
         }
-    }
-
-    /// Bracketed paste: on the CERTIFICATE pane the text is the certificate; elsewhere
-    /// it goes into the focused text box.
-    pub fn paste(&mut self, text: &str) {
-        if self.pane == Pane::Certificate && text.contains("-----BEGIN") {
-            self.set_certificate(Some(text.trim().to_string() + "\n"));
-            self.dirty = true;
-            self.check(Slot::CertificatePath);
-            return;
-        }
-        let slot = self.focused();
-        if slot == Slot::Content {
-            self.content.insert_text(text);
-            self.content_typing = true;
-        } else if let Some(input) = self.input_mut(slot) {
-            input.insert_str(text);
-        } else {
-            return;
-        }
-        self.dirty = true;
-    }
-
-    fn input_mut(&mut self, slot: Slot) -> Option<&mut TextInput> {
-        match slot {
-            Slot::Field(field) => self.texts.get_mut(&field),
-            Slot::HeaderName(row) => self.headers.get_mut(row).map(|(name, _)| name),
-            Slot::HeaderValue(row) => self.headers.get_mut(row).map(|(_, value)| value),
-            Slot::CertificatePath => Some(&mut self.certificate_path),
-            _ => None,
-        }
-    }
-
-    /// A key that is not an action of the table: typing into the focused box. Returns
-    /// true when the key was used.
-    pub fn type_key(&mut self, key: &KeyEvent) -> bool {
-        let slot = self.focused();
-        let edit = if slot == Slot::Content {
-            if !self.content_typing {
-                return false;
-            }
-            self.content.handle_key(key)
-        } else {
-            match self.input_mut(slot) {
-                Some(input) => input.handle_key(key),
-                None => Edit::Ignored,
-            }
-        };
-        if edit == Edit::Changed && slot != Slot::CertificatePath {
-            self.dirty = true;
-        }
-        edit != Edit::Ignored
-    }
-
-    /// Keys the focused text box takes before the action table sees them: printable
-    /// characters, and in the content sample Enter and Up/Down within the text.
-    pub fn takes_key_first(&mut self, key: &KeyEvent) -> bool {
-        use crossterm::event::{KeyCode, KeyModifiers};
-        let plain_char = matches!(key.code, KeyCode::Char(_))
-            && !key
-                .modifiers
-                .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT);
-        let slot = self.focused();
-        if self.content_typing() && key.code == KeyCode::Esc {
-            self.content_typing = false;
-            self.check(Slot::Content);
-            return true;
-        }
-        let area_key = self.content_typing()
-            && matches!(key.code, KeyCode::Enter | KeyCode::Up | KeyCode::Down)
-            && key.modifiers.is_empty();
-        let line_key = slot != Slot::Content
-            && self.typing()
-            && matches!(key.code, KeyCode::Left | KeyCode::Right)
-            && key.modifiers.is_empty();
-        if (plain_char && self.typing()) || area_key || line_key {
-            return self.type_key(key);
-        }
-        false
-    }
-
-    pub fn handle_action(&mut self, action: Action) -> Option<EditorRequest> {
-        match action {
-            Action::NextField => self.move_focus(true),
-            Action::PreviousField => self.move_focus(false),
-            Action::NextPane => self.switch_pane(self.pane.next()),
-            Action::PreviousPane => self.switch_pane(self.pane.previous()),
-            Action::NextOption => self.cycle(true),
-            Action::PreviousOption => self.cycle(false),
-            Action::Reveal => self.reveal = !self.reveal,
-            Action::Save => return self.save(),
-            Action::Leave => return Some(EditorRequest::Close),
-            Action::Help => return Some(EditorRequest::Help),
-            Action::RemoveRow => self.remove_row(),
-            Action::ExternalEditor => {
-                self.content_typing = false;
-                if self.pane != Pane::ContentSample {
-                    self.pane = Pane::ContentSample;
-                    self.focus = 0;
-                }
-                return Some(EditorRequest::EditExternally(self.content.text()));
-            }
-            Action::Activate => return self.activate(),
-            _ => {}
-        }
-        None
-    }
-
-    fn cycle(&mut self, forward: bool) {
-        let Slot::Field(field) = self.focused() else {
-            if self.focused() == Slot::Save && forward {
-                self.focus += 1;
-            } else if self.focused() == Slot::Close && !forward {
-                self.focus -= 1;
-            }
-            return;
-        };
-        let Some(options) = pane::choices(field) else {
-            return;
-        };
-        let index = self.choices.entry(field).or_insert(0);
-        *index = if forward {
-            (*index + 1) % options.len()
-        } else {
-            (*index + options.len() - 1) % options.len()
-        };
-        self.dirty = true;
-        if field == Field::Authentication {
-            for field in pane::BASIC_FIELDS.iter().chain(&pane::OAUTH_FIELDS) {
-                self.errors.remove(field);
-            }
-        }
-    }
-
-    fn activate(&mut self) -> Option<EditorRequest> {
-        match self.focused() {
-            Slot::Save => return self.save(),
-            Slot::Close => return Some(EditorRequest::Close),
-            Slot::AddHeader => {
-                self.headers
-                    .push((TextInput::default(), TextInput::default()));
-                self.dirty = true;
-                self.focus = self
-                    .slots()
-                    .iter()
-                    .position(|slot| *slot == Slot::HeaderName(self.headers.len() - 1))
-                    .unwrap_or(self.focus);
-            }
-            Slot::CertificatePath => {
-                let path = self.certificate_path.text();
-                let path = path.trim();
-                if !path.is_empty() {
-                    return Some(EditorRequest::ReadCertificate(PathBuf::from(path)));
-                }
-            }
-            Slot::RemoveCertificate => self.remove_row(),
-            Slot::Content => self.content_typing = true,
-            Slot::Field(field) if pane::choices(field).is_some() => self.cycle(true),
-            _ => self.move_focus(true),
-        }
-        None
-    }
-
-    fn remove_row(&mut self) {
-        match self.focused() {
-            Slot::HeaderName(row) | Slot::HeaderValue(row) => {
-                self.headers.remove(row);
-                self.dirty = true;
-                let count = self.slots().len();
-                self.focus = self.focus.min(count - 1);
-                self.check(Slot::AddHeader);
-            }
-            Slot::RemoveCertificate | Slot::CertificatePath if self.certificate.is_some() => {
-                self.set_certificate(None);
-                self.dirty = true;
-                self.focus = 0;
-                self.errors.remove(&Field::Certificate);
-            }
-            _ => {}
-        }
-    }
-
-    fn save(&mut self) -> Option<EditorRequest> {
-        if self.saving {
-            return None;
-        }
-        let left = self.focused();
-        self.check(left);
-        let (integration, errors) = self.build();
-        if !errors.is_empty() {
-            self.show_errors(&errors);
-            return None;
-        }
-        self.errors.clear();
-        self.saving = true;
-        Some(EditorRequest::Save(Box::new(SaveRequest {
-            original: self.original.clone(),
-            integration,
-            origin: SaveOrigin::Editor(AfterSave::Stay),
-        })))
     }
 }
 

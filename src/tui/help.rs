@@ -1,6 +1,7 @@
 //! The `?` screen: every key of the view underneath, from the same table that drives
 //! the keys, then the terminal profile in use and where the log is.
 
+use std::cell::Cell;
 use std::path::Path;
 
 use ratatui::Frame;
@@ -18,11 +19,17 @@ pub struct Help {
     /// The view whose keys are listed.
     pub context: KeyContext,
     pub scroll: u16,
+    /// How far the last frame could scroll, so that keys stop there.
+    max_scroll: Cell<u16>,
 }
 
 impl Help {
     pub fn new(context: KeyContext) -> Help {
-        Help { context, scroll: 0 }
+        Help {
+            context,
+            scroll: 0,
+            max_scroll: Cell::new(u16::MAX),
+        }
     }
 
     pub fn lines(&self, theme: &Theme, profile: Profile, log_file: &Path) -> Vec<Line<'static>> {
@@ -55,7 +62,10 @@ impl Help {
     }
 
     pub fn scroll_by(&mut self, delta: i16) {
-        self.scroll = self.scroll.saturating_add_signed(delta);
+        self.scroll = self
+            .scroll
+            .saturating_add_signed(delta)
+            .min(self.max_scroll.get());
     }
 
     pub fn render(
@@ -75,12 +85,15 @@ impl Help {
             .border_set(profile.border_set())
             .border_style(theme.border_focused)
             .title(Span::styled(" Help (Esc closes) ", theme.title));
-        let block = if lines.len() as u16 + 2 > popup.height {
+        let max_scroll = (lines.len() as u16).saturating_sub(popup.height.saturating_sub(2));
+        self.max_scroll.set(max_scroll);
+        let block = if max_scroll == 0 {
+            block
+        } else if self.scroll < max_scroll {
             block.title_bottom(Span::styled(" Down/j: more ", theme.hint))
         } else {
-            block
+            block.title_bottom(Span::styled(" Up/k: back ", theme.hint))
         };
-        let max_scroll = (lines.len() as u16).saturating_sub(popup.height.saturating_sub(2));
         frame.render_widget(
             Paragraph::new(lines)
                 .block(block)

@@ -93,6 +93,10 @@ impl LastDelivery {
 pub struct ListView {
     /// Indexes into the catalog, filtered and sorted.
     rows: Vec<usize>,
+    /// Every index of the catalog, sorted.
+    order: Vec<usize>,
+    /// What the filter searches, per integration, lower case.
+    haystacks: Vec<String>,
     selected: usize,
     offset: usize,
     page: usize,
@@ -105,6 +109,8 @@ impl Default for ListView {
     fn default() -> Self {
         Self {
             rows: Vec::new(),
+            order: Vec::new(),
+            haystacks: Vec::new(),
             selected: 0,
             offset: 0,
             page: 10,
@@ -116,12 +122,9 @@ impl Default for ListView {
 }
 
 impl ListView {
-    /// Recomputes the rows; the selection stays on `keep` when it is still there.
+    /// Sorts the catalog again and recomputes the rows (the catalog or the sort
+    /// changed); the selection stays on `keep` when it is still there.
     pub fn refresh(&mut self, integrations: &[Integration], keep: Option<&str>) {
-        let needle = self.filter.text().to_lowercase();
-        self.rows = (0..integrations.len())
-            .filter(|&index| needle.is_empty() || matches_filter(&integrations[index], &needle))
-            .collect();
         let sort = self.sort;
         let key = |integration: &Integration| -> String {
             match sort {
@@ -132,22 +135,47 @@ impl ListView {
                 SortKey::Enabled => (if integration.enabled { "0" } else { "1" }).to_string(),
             }
         };
-        let mut keyed: Vec<(String, String, usize)> = self
-            .rows
+        let mut keyed: Vec<(String, String, usize)> = integrations
             .iter()
-            .map(|&index| {
-                let integration = &integrations[index];
-                (key(integration), integration.name.to_lowercase(), index)
-            })
+            .enumerate()
+            .map(|(index, integration)| (key(integration), integration.name.to_lowercase(), index))
             .collect();
         keyed.sort();
-        self.rows = keyed.into_iter().map(|(_, _, index)| index).collect();
-        self.selected = keep
-            .and_then(|name| {
-                self.rows
-                    .iter()
-                    .position(|&index| names_match(&integrations[index].name, name))
+        self.order = keyed.into_iter().map(|(_, _, index)| index).collect();
+        self.haystacks = integrations.iter().map(haystack).collect();
+        let keep = keep.and_then(|name| {
+            integrations
+                .iter()
+                .position(|integration| names_match(&integration.name, name))
+        });
+        self.filter_rows(keep);
+    }
+
+    /// Recomputes the rows from the sorted order after the filter changed: no sorting
+    /// and no allocation per integration, so typing stays quick with 10,000.
+    pub fn refilter(&mut self) {
+        let keep = self.selected_index();
+        self.filter_rows(keep);
+    }
+
+    /// The rows that pass the filter, in sorted order; `keep` (an index into the
+    /// catalog) stays selected when it passes.
+    fn filter_rows(&mut self, keep: Option<usize>) {
+        let needle = self.filter.text().to_lowercase();
+        self.rows = self
+            .order
+            .iter()
+            .copied()
+            .filter(|&index| {
+                needle.is_empty()
+                    || self
+                        .haystacks
+                        .get(index)
+                        .is_some_and(|text| text.contains(&needle))
             })
+            .collect();
+        self.selected = keep
+            .and_then(|kept| self.rows.iter().position(|&index| index == kept))
             .unwrap_or(self.selected)
             .min(self.rows.len().saturating_sub(1));
     }
@@ -351,13 +379,14 @@ impl ListView {
     }
 }
 
-fn matches_filter(integration: &Integration, needle: &str) -> bool {
-    integration.name.to_lowercase().contains(needle)
-        || integration.url.to_lowercase().contains(needle)
-        || integration
-            .effective_method()
-            .as_str()
-            .to_lowercase()
-            .contains(needle)
-        || integration.authentication.kind().as_str().contains(needle)
+/// The text the filter looks in: name, URL, method and authentication kind.
+fn haystack(integration: &Integration) -> String {
+    format!(
+        "{}\n{}\n{}\n{}",
+        integration.name,
+        integration.url,
+        integration.effective_method().as_str(),
+        integration.authentication.kind().as_str()
+    )
+    .to_lowercase()
 }
