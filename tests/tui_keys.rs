@@ -63,7 +63,7 @@ fn create_with_every_field_saves_what_was_typed() {
     harness.press_n(KeyCode::Right, 2); // None -> Basic -> OAuth
     harness.keys("\tclient-1\tsecret-1\thttps://auth.example.test/oauth/token");
     harness.keys(
-        "\thttps://auth.example.test/authorize\tapi.example.test\tread:jira-work write:jira-work\t",
+        "\thttps://auth.example.test/authorize\tapi.example.test\tread:jira-work write:jira-work\tprompt=consent\t",
     );
     harness.press(KeyCode::Right); // form -> json
     harness.press(KeyCode::Tab);
@@ -96,6 +96,7 @@ fn create_with_every_field_saves_what_was_typed() {
         authorize_url: "https://auth.example.test/authorize".into(),
         audience: "api.example.test".into(),
         scope: "read:jira-work write:jira-work".into(),
+        authorize_parameters: "prompt=consent".into(),
         api_type: ApiType::Json,
         client_authentication: Some(ClientAuthentication::Body),
     });

@@ -105,13 +105,14 @@ pub const SETTINGS_FIELDS: [Field; 5] = [
 
 pub const BASIC_FIELDS: [Field; 2] = [Field::Username, Field::Password];
 
-pub const OAUTH_FIELDS: [Field; 8] = [
+pub const OAUTH_FIELDS: [Field; 9] = [
     Field::ClientId,
     Field::ClientSecret,
     Field::TokenUrl,
     Field::AuthorizeUrl,
     Field::Audience,
     Field::Scope,
+    Field::AuthorizeParameters,
     Field::ApiType,
     Field::ClientAuthentication,
 ];
@@ -207,6 +208,9 @@ pub fn help(slot: Slot) -> &'static str {
             Field::AuthorizeUrl => "The third party's OAuth authorize URL (https://).",
             Field::Audience => "Optional: check whether the third party requires it.",
             Field::Scope => "Optional, space separated: check the third party's docs.",
+            Field::AuthorizeParameters => {
+                "Optional extra authorize parameters, e.g. prompt=consent."
+            }
             Field::ApiType => "How token requests carry their parameters: form or JSON body.",
             Field::ClientAuthentication => "Where the client secret goes in token requests.",
             _ => "",
