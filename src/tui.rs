@@ -18,6 +18,7 @@ mod terminal;
 mod text_input;
 mod theme;
 mod ui;
+mod verify;
 
 pub use action::{Action, Binding, KeyContext, action_for, bindings, footer};
 pub use app::{AfterSave, App, AppPaths, Effect, Message, Popup, SaveOrigin, SaveRequest, Screen};
@@ -26,6 +27,7 @@ pub use editor::{Editor, Pane, Slot};
 pub use profile::{Glyphs, Profile, ProfileChoice, TerminalFacts, in_lat15};
 pub use task::{Stores, perform};
 pub use ui::{MIN_HEIGHT, MIN_WIDTH};
+pub use verify::{VerifyId, VerifyState, VerifyView};
 
 use crate::store::Locations;
 

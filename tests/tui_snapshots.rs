@@ -25,6 +25,8 @@ const VIEWS: &[&str] = &[
     "help",
     "delete_dialog",
     "unsaved_dialog",
+    "verify_running",
+    "verify_report",
 ];
 
 /// The views also snapshotted in the console, ASCII and NO_COLOR profiles.
@@ -42,10 +44,13 @@ fn profiles() -> [(&'static str, Profile); 4] {
 }
 
 fn open(view: &str, profile: Profile) -> Harness {
-    let integrations = if view == "list_empty" {
-        Vec::new()
-    } else {
-        sample_integrations()
+    let integrations = match view {
+        "list_empty" => Vec::new(),
+        // Port 9 (discard) is closed on loopback: a quick, repeatable refusal.
+        "verify_running" | "verify_report" => {
+            vec![tui_support::webhook("Receiver", "http://127.0.0.1:9/hook")]
+        }
+        _ => sample_integrations(),
     };
     let mut harness = Harness::new(profile, &integrations);
     match view {
@@ -82,6 +87,27 @@ fn open(view: &str, profile: Profile) -> Harness {
             harness.press(KeyCode::Enter);
             harness.keys("{\n  \"summary\": \"Scan finished\",\n  \"findings\": 3\n}");
         }
+        "verify_running" => harness.keys("v"),
+        "verify_report" => {
+            harness.keys("v");
+            let (id, integration) = harness.verifies.remove(0);
+            let runtime = tokio::runtime::Runtime::new().expect("runtime");
+            let report = runtime.block_on(hookconsole::delivery::verify_with_progress(
+                &integration,
+                &hookconsole::http::HttpOptions::default(),
+                &hookconsole::delivery::NoTokens,
+                tokio_util::sync::CancellationToken::new(),
+                None,
+            ));
+            let effects = harness
+                .app
+                .handle_message(hookconsole::tui::Message::Verified {
+                    id,
+                    name: integration.name.clone(),
+                    report: Box::new(report),
+                });
+            harness.run(effects);
+        }
         "help" => harness.keys("?"),
         "delete_dialog" => harness.keys("d"),
         "unsaved_dialog" => {
@@ -94,8 +120,31 @@ fn open(view: &str, profile: Profile) -> Harness {
     harness
 }
 
+/// Timings differ from run to run: "12 ms" reads "N ms" in snapshots.
+fn without_timings(text: &str) -> String {
+    let mut out = String::new();
+    let mut digits = String::new();
+    for c in text.chars() {
+        if c.is_ascii_digit() {
+            digits.push(c);
+            continue;
+        }
+        if !digits.is_empty() {
+            let timing = c == ' ' || c == 'm';
+            out.push_str(if timing { "N" } else { &digits });
+            digits.clear();
+        }
+        out.push(c);
+    }
+    out.push_str(&digits);
+    out
+}
+
 fn snapshot_text(harness: &mut Harness, width: u16, height: u16) -> String {
     let mut text = harness.screen(width, height);
+    if let Screen::Verify(_) = harness.app.screen {
+        text = without_timings(&text);
+    }
     if let Screen::Editor(_) | Screen::List = harness.app.screen {
         text.push_str(&format!("cursor: {:?}\n", cursor(harness, width, height)));
     }

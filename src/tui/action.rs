@@ -48,12 +48,16 @@ pub enum Action {
     Press,
     Cancel,
     CloseHelp,
+    Verify,
 }
 
 impl Action {
     /// Actions on the selected integration: not offered while the list is empty.
     pub fn needs_selection(self) -> bool {
-        matches!(self, Action::Open | Action::Delete | Action::ToggleEnabled)
+        matches!(
+            self,
+            Action::Open | Action::Delete | Action::ToggleEnabled | Action::Verify
+        )
     }
 
     pub fn describe(self) -> &'static str {
@@ -99,6 +103,7 @@ impl Action {
             Action::Press => "press the focused button",
             Action::Cancel => "cancel",
             Action::CloseHelp => "close help",
+            Action::Verify => "VERIFY: send the content sample and show each stage (again)",
         }
     }
 }
@@ -112,6 +117,7 @@ pub enum KeyContext {
     Editor,
     Dialog,
     Help,
+    Verify,
 }
 
 impl KeyContext {
@@ -123,6 +129,7 @@ impl KeyContext {
             KeyContext::Editor => "Integration editor",
             KeyContext::Dialog => "Question",
             KeyContext::Help => "Help",
+            KeyContext::Verify => "VERIFY report",
         }
     }
 }
@@ -236,8 +243,10 @@ const LIST: &[Binding] = &[
         Some("delete"),
     ),
     bind(Action::ToggleEnabled, &[ch(' ')], "Space", Some("on/off")),
+    bind(Action::Verify, &[ch('v')], "v", Some("verify")),
     bind(Action::Filter, &[ch('/')], "/", Some("filter")),
-    bind(Action::Sort, &[ch('s')], "s", Some("sort")),
+    // Sort is in help; the footer keeps to 80 columns.
+    bind(Action::Sort, &[ch('s')], "s", None),
     bind(
         Action::Reload,
         &[ch('r'), plain(KeyCode::F(5))],
@@ -352,7 +361,15 @@ const EDITOR: &[Binding] = &[
         "Ctrl-S/F2",
         Some("save"),
     ),
-    bind(Action::Reveal, &[ctrl('r')], "Ctrl-R", Some("reveal")),
+    // Reveal is in help and on the secret fields' own help line; the footer keeps to
+    // 80 columns.
+    bind(Action::Reveal, &[ctrl('r')], "Ctrl-R", None),
+    bind(
+        Action::Verify,
+        &[plain(KeyCode::F(3)), ctrl('t')],
+        "F3/Ctrl-T",
+        Some("verify"),
+    ),
     bind(Action::RemoveRow, &[ctrl('d')], "Ctrl-D", None),
     bind(
         Action::ExternalEditor,
@@ -435,6 +452,33 @@ const HELP: &[Binding] = &[
     REDRAW,
 ];
 
+const VERIFY: &[Binding] = &[
+    bind(Action::Up, &[plain(KeyCode::Up), ch('k')], "Up/k", None),
+    bind(
+        Action::Down,
+        &[plain(KeyCode::Down), ch('j')],
+        "Down/j",
+        Some("scroll"),
+    ),
+    bind(Action::PageUp, &[plain(KeyCode::PageUp)], "PgUp", None),
+    bind(Action::PageDown, &[plain(KeyCode::PageDown)], "PgDn", None),
+    bind(Action::Verify, &[ch('v')], "v", Some("verify again")),
+    bind(
+        Action::Back,
+        &[plain(KeyCode::Esc), ch('q')],
+        "Esc/q",
+        Some("cancel or back"),
+    ),
+    bind(
+        Action::Help,
+        &[ch('?'), plain(KeyCode::F(1))],
+        "?/F1",
+        Some("help"),
+    ),
+    INTERRUPT,
+    REDRAW,
+];
+
 pub fn bindings(context: KeyContext) -> &'static [Binding] {
     match context {
         KeyContext::List => LIST,
@@ -443,6 +487,7 @@ pub fn bindings(context: KeyContext) -> &'static [Binding] {
         KeyContext::Editor => EDITOR,
         KeyContext::Dialog => DIALOG,
         KeyContext::Help => HELP,
+        KeyContext::Verify => VERIFY,
     }
 }
 
@@ -503,6 +548,7 @@ mod tests {
             KeyContext::Editor,
             KeyContext::Dialog,
             KeyContext::Help,
+            KeyContext::Verify,
         ] {
             for binding in bindings(context) {
                 for key in binding.keys {

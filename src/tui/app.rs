@@ -2,6 +2,7 @@
 //! tasks; every update returns the effects (disk work, the external editor, quitting)
 //! for the runtime to carry out. No I/O happens here, so tests drive it with keys.
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
@@ -14,6 +15,7 @@ use super::help::Help;
 use super::list::ListView;
 use super::profile::Profile;
 use super::theme::Theme;
+use super::verify::{VerifyId, VerifyView};
 mod results;
 
 pub use super::message::{AfterSave, Effect, Message, SaveOrigin, SaveRequest};
@@ -25,6 +27,14 @@ pub enum Screen {
     List,
     Chooser(Chooser),
     Editor(Box<Editor>),
+    /// VERIFY, over the screen it was started from (Esc goes back there).
+    Verify(Box<VerifyScreen>),
+}
+
+#[derive(Debug, Clone)]
+pub struct VerifyScreen {
+    pub view: VerifyView,
+    pub back: Screen,
 }
 
 #[derive(Debug, Clone)]
@@ -59,6 +69,9 @@ pub struct App {
     pub popups: Vec<Popup>,
     pub status: Option<String>,
     pub quit: bool,
+    /// The headline of the last VERIFY of each integration, for the list.
+    pub last_results: HashMap<String, String>,
+    next_verify: u64,
 }
 
 impl App {
@@ -77,6 +90,8 @@ impl App {
             popups: Vec::new(),
             status: Some("Loading integrations...".into()),
             quit: false,
+            last_results: HashMap::new(),
+            next_verify: 1,
         };
         (app, vec![Effect::Load, Effect::FindCallbackUrl])
     }
@@ -104,6 +119,7 @@ impl App {
                 Screen::List => KeyContext::List,
                 Screen::Chooser(_) => KeyContext::Chooser,
                 Screen::Editor(_) => KeyContext::Editor,
+                Screen::Verify(_) => KeyContext::Verify,
             },
         }
     }
@@ -167,6 +183,7 @@ impl App {
             KeyContext::List => self.list_key(action),
             KeyContext::Chooser => self.chooser_key(action),
             KeyContext::Editor => self.editor_key(action, &key),
+            KeyContext::Verify => self.verify_key(action),
         }
     }
 
@@ -342,8 +359,74 @@ impl App {
                     }))];
                 }
             }
+            Action::Verify => {
+                if let Some(integration) = self.selected().cloned() {
+                    return self.start_verify(integration);
+                }
+            }
             Action::Help => self.popups.push(Popup::Help(Help::new(KeyContext::List))),
             Action::Quit => return self.quit_requested(),
+            _ => {}
+        }
+        Vec::new()
+    }
+
+    /// True while background work shows a clock (VERIFY): the runtime then ticks once
+    /// a second; otherwise nothing redraws while idle.
+    pub fn is_busy(&self) -> bool {
+        matches!(&self.screen, Screen::Verify(verify) if verify.view.is_running())
+    }
+
+    /// Opens the VERIFY screen over the current one and starts the run.
+    fn start_verify(&mut self, integration: Integration) -> Vec<Effect> {
+        let id = VerifyId(self.next_verify);
+        self.next_verify += 1;
+        let view = VerifyView::running(&integration.name, id);
+        let back = std::mem::replace(&mut self.screen, Screen::List);
+        let back = match back {
+            // Verify again from the report: go back where the first one came from.
+            Screen::Verify(previous) => previous.back,
+            other => other,
+        };
+        self.screen = Screen::Verify(Box::new(VerifyScreen { view, back }));
+        self.status = Some(format!("Verifying `{}`...", integration.name));
+        vec![Effect::StartVerify {
+            id,
+            integration: Box::new(integration),
+        }]
+    }
+
+    fn verify_key(&mut self, action: Option<Action>) -> Vec<Effect> {
+        let Screen::Verify(verify) = &mut self.screen else {
+            return Vec::new();
+        };
+        match action {
+            Some(Action::Up) => verify.view.scroll_by(-1),
+            Some(Action::Down) => verify.view.scroll_by(1),
+            Some(Action::PageUp) => verify.view.scroll_by(-10),
+            Some(Action::PageDown) => verify.view.scroll_by(10),
+            Some(Action::Back) => {
+                if let super::verify::VerifyState::Running { id, cancelling, .. } =
+                    &mut verify.view.state
+                {
+                    *cancelling = true;
+                    return vec![Effect::CancelVerify(*id)];
+                }
+                let back = std::mem::replace(&mut verify.back, Screen::List);
+                self.screen = back;
+                self.refresh_list();
+            }
+            Some(Action::Verify) if !verify.view.is_running() => {
+                let name = verify.view.name.clone();
+                let integration = match &verify.back {
+                    Screen::Editor(editor) => Some(editor.build().0),
+                    _ => self.integrations().iter().find(|i| i.name == name).cloned(),
+                };
+                if let Some(integration) = integration {
+                    return self.start_verify(integration);
+                }
+            }
+            Some(Action::Help) => self.popups.push(Popup::Help(Help::new(KeyContext::Verify))),
             _ => {}
         }
         Vec::new()
@@ -408,6 +491,19 @@ impl App {
         let Screen::Editor(editor) = &mut self.screen else {
             return Vec::new();
         };
+        if action == Some(Action::Verify) {
+            // VERIFY what the form holds now, saved or not, once it is valid.
+            let (integration, errors) = editor.build();
+            if !errors.is_empty() {
+                editor.show_errors(&errors);
+                self.status = Some(format!(
+                    "Not verified: {} field error(s) to fix first",
+                    errors.len()
+                ));
+                return Vec::new();
+            }
+            return self.start_verify(integration);
+        }
         let request = match action {
             Some(action) => editor.handle_action(action),
             None => {

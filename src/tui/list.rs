@@ -70,25 +70,6 @@ impl AuthorizationStatus {
     }
 }
 
-/// The last delivery's outcome, for the list's last column. The delivery issue fills
-/// this from the attempt log (`[OK] 200`, `[FAIL] 401`); until then nothing is known.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum LastDelivery {
-    Unknown,
-}
-
-impl LastDelivery {
-    pub fn of(_integration: &Integration) -> LastDelivery {
-        LastDelivery::Unknown
-    }
-
-    fn text(self) -> &'static str {
-        match self {
-            LastDelivery::Unknown => "-",
-        }
-    }
-}
-
 #[derive(Debug, Clone)]
 pub struct ListView {
     /// Indexes into the catalog, filtered and sorted.
@@ -230,6 +211,7 @@ impl ListView {
         frame: &mut Frame,
         area: Rect,
         integrations: Option<&[Integration]>,
+        last_results: &std::collections::HashMap<String, String>,
         theme: &Theme,
         profile: Profile,
     ) -> Option<Position> {
@@ -300,7 +282,12 @@ impl ListView {
                 Cell::from(integration.authentication.kind().label()),
                 Cell::from(AuthorizationStatus::of(integration).text()),
                 Cell::from(enabled),
-                Cell::from(LastDelivery::of(integration).text()),
+                Cell::from(
+                    last_results
+                        .get(&integration.name)
+                        .map(String::as_str)
+                        .unwrap_or("-"),
+                ),
             ])
         });
         let header = if wide {

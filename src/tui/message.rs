@@ -3,6 +3,8 @@
 
 use std::path::PathBuf;
 
+use super::verify::VerifyId;
+use crate::delivery::{Stage, VerifyReport};
 use crate::model::Integration;
 use crate::store::{Catalog, StoreError};
 
@@ -18,6 +20,12 @@ pub enum Effect {
     /// Clear the terminal and draw everything again.
     Redraw,
     Quit,
+    /// VERIFY in the background; the runtime keeps its cancel handle under the id.
+    StartVerify {
+        id: VerifyId,
+        integration: Box<Integration>,
+    },
+    CancelVerify(VerifyId),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -60,4 +68,15 @@ pub enum Message {
         result: Result<String, String>,
     },
     ExternallyEdited(Result<String, String>),
+    VerifyStage {
+        id: VerifyId,
+        stage: Stage,
+    },
+    Verified {
+        id: VerifyId,
+        name: String,
+        report: Box<VerifyReport>,
+    },
+    /// A second passed while something runs: redraw the clock.
+    Tick,
 }

@@ -9,11 +9,23 @@ use futures_util::StreamExt;
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::mpsc;
 
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio_util::sync::CancellationToken;
+
 use super::app::{App, AppPaths, Effect, Message};
 use super::profile::Profile;
 use super::task::{Stores, perform};
 use super::terminal::{TerminalGuard, edit_externally};
+use super::verify::VerifyId;
+use crate::delivery::verify_with_progress;
+use crate::http::HttpOptions;
+use crate::model::Integration;
+use crate::oauth::TokenProvider;
 use crate::store::Locations;
+use crate::store::{SettingsStore, TokenStore};
 
 pub async fn run(locations: Locations, profile: Profile) -> anyhow::Result<()> {
     let stores = Stores::new(&locations);
@@ -29,6 +41,16 @@ pub async fn run(locations: Locations, profile: Profile) -> anyhow::Result<()> {
     let (sender, mut receiver) = mpsc::unbounded_channel::<Message>();
     let mut events = EventStream::new();
     let mut pending: VecDeque<Effect> = start.into();
+    // Token requests for VERIFY of OAuth integrations: one provider for the session, so
+    // concurrent needs for a refresh make one request.
+    let settings_store = SettingsStore::new(locations.settings_file.clone());
+    let tokens = Arc::new(TokenProvider::with_http_options(
+        TokenStore::new(locations.tokens_file()),
+        HttpOptions::from_settings(&settings_store.load().unwrap_or_default()),
+    ));
+    let mut verifies: HashMap<VerifyId, CancellationToken> = HashMap::new();
+    let mut clock = tokio::time::interval(Duration::from_secs(1));
+    clock.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     tracing::info!(%profile, "tui started");
     loop {
         while let Some(effect) = pending.pop_front() {
@@ -38,6 +60,23 @@ pub async fn run(locations: Locations, profile: Profile) -> anyhow::Result<()> {
                     return Ok(());
                 }
                 Effect::Redraw => full_redraw(&mut terminal)?,
+                Effect::StartVerify { id, integration } => {
+                    let cancel = CancellationToken::new();
+                    verifies.insert(id, cancel.clone());
+                    spawn_verify(
+                        id,
+                        *integration,
+                        settings_store.clone(),
+                        tokens.clone(),
+                        cancel,
+                        sender.clone(),
+                    );
+                }
+                Effect::CancelVerify(id) => {
+                    if let Some(cancel) = verifies.get(&id) {
+                        cancel.cancel();
+                    }
+                }
                 Effect::EditExternally(text) => {
                     // The editor owns the terminal meanwhile: stop reading keys.
                     drop(events);
@@ -73,10 +112,20 @@ pub async fn run(locations: Locations, profile: Profile) -> anyhow::Result<()> {
                 None => return Ok(()),
             },
             Some(message) = receiver.recv() => {
+                if let Message::Verified { id, .. } = &message {
+                    verifies.remove(id);
+                }
                 pending.extend(app.handle_message(message));
                 while let Ok(message) = receiver.try_recv() {
+                    if let Message::Verified { id, .. } = &message {
+                        verifies.remove(id);
+                    }
                     pending.extend(app.handle_message(message));
                 }
+            }
+            // Only while a clock is on screen: nothing redraws while idle.
+            _ = clock.tick(), if app.is_busy() => {
+                pending.extend(app.handle_message(Message::Tick));
             }
             _ = sigterm.recv() => {
                 tracing::info!("SIGTERM: quitting");
@@ -91,6 +140,46 @@ pub async fn run(locations: Locations, profile: Profile) -> anyhow::Result<()> {
             }
         }
     }
+}
+
+/// Runs one VERIFY on a task of its own; each stage and the report come back as
+/// messages. The settings are read now, so a changed timeout or proxy applies.
+fn spawn_verify(
+    id: VerifyId,
+    integration: Integration,
+    settings: SettingsStore,
+    tokens: Arc<TokenProvider>,
+    cancel: CancellationToken,
+    sender: mpsc::UnboundedSender<Message>,
+) {
+    tokio::spawn(async move {
+        let loaded = tokio::task::spawn_blocking(move || settings.load()).await;
+        let options = match loaded {
+            Ok(Ok(settings)) => HttpOptions::from_settings(&settings),
+            _ => HttpOptions::from_settings(&Default::default()),
+        };
+        let (stage_tx, mut stages) = mpsc::unbounded_channel();
+        let forward = sender.clone();
+        let forwarding = tokio::spawn(async move {
+            while let Some(stage) = stages.recv().await {
+                let _ = forward.send(Message::VerifyStage { id, stage });
+            }
+        });
+        let report = verify_with_progress(
+            &integration,
+            &options,
+            tokens.as_ref(),
+            cancel,
+            Some(stage_tx),
+        )
+        .await;
+        let _ = forwarding.await;
+        let _ = sender.send(Message::Verified {
+            id,
+            name: integration.name.clone(),
+            report: Box::new(report),
+        });
+    });
 }
 
 /// Clears the screen and makes the next draw repaint every cell. Unlike

@@ -50,7 +50,11 @@ pub fn perform(effect: Effect, stores: &Stores) -> Option<Message> {
             result: read_text(&path),
             path,
         },
-        Effect::EditExternally(_) | Effect::Redraw | Effect::Quit => return None,
+        Effect::EditExternally(_)
+        | Effect::Redraw
+        | Effect::Quit
+        | Effect::StartVerify { .. }
+        | Effect::CancelVerify(_) => return None,
     };
     Some(message)
 }

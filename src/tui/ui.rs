@@ -63,7 +63,14 @@ impl App {
             }
             Screen::List => {
                 let integrations = self.catalog.as_ref().map(|c| c.integrations.as_slice());
-                self.list.render(frame, body, integrations, &theme, profile)
+                self.list.render(
+                    frame,
+                    body,
+                    integrations,
+                    &self.last_results,
+                    &theme,
+                    profile,
+                )
             }
             Screen::Chooser(chooser) => {
                 chooser.render(frame, body, &theme, profile);
@@ -76,6 +83,10 @@ impl App {
                     callback_url: self.callback_url.as_deref(),
                 };
                 editor.render(frame, body, &context)
+            }
+            Screen::Verify(verify) => {
+                verify.view.render(frame, body, &theme, profile);
+                None
             }
         };
         let status_text = self.status.clone().unwrap_or_default();

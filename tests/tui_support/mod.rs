@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
 use hookconsole::model::Integration;
 use hookconsole::store::{IntegrationStore, Locations};
-use hookconsole::tui::{App, AppPaths, Effect, Message, Profile, Stores, perform};
+use hookconsole::tui::{App, AppPaths, Effect, Message, Profile, Stores, VerifyId, perform};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
@@ -22,6 +22,9 @@ pub struct Harness {
     /// What the fake external editor returns.
     pub external_text: String,
     pub quit: bool,
+    /// VERIFY runs the app asked for; a test carries them out (they need a network).
+    pub verifies: Vec<(VerifyId, Integration)>,
+    pub cancelled: Vec<VerifyId>,
 }
 
 impl Harness {
@@ -46,6 +49,8 @@ impl Harness {
             home,
             external_text: String::new(),
             quit: false,
+            verifies: Vec::new(),
+            cancelled: Vec::new(),
         };
         let effects = effects
             .into_iter()
@@ -73,6 +78,8 @@ impl Harness {
             match effect {
                 Effect::Quit => self.quit = true,
                 Effect::Redraw => {}
+                Effect::StartVerify { id, integration } => self.verifies.push((id, *integration)),
+                Effect::CancelVerify(id) => self.cancelled.push(id),
                 Effect::EditExternally(_) => {
                     let message = Message::ExternallyEdited(Ok(self.external_text.clone()));
                     queue.extend(self.app.handle_message(message));

@@ -26,6 +26,23 @@ impl App {
                 self.list.refresh(&[], None);
             }
             Message::CallbackUrl(url) => self.callback_url = Some(url),
+            Message::Tick => {}
+            Message::VerifyStage { id, stage } => {
+                if let Screen::Verify(verify) = &mut self.screen {
+                    verify.view.stage(id, stage.label().to_string());
+                }
+            }
+            Message::Verified { id, name, report } => {
+                let headline = crate::delivery::headline(&report);
+                if !matches!(report.outcome, crate::delivery::Outcome::Cancelled) {
+                    self.last_results.insert(name.clone(), headline.clone());
+                }
+                tracing::info!(integration = %name, result = %headline, "verify finished");
+                self.status = Some(format!("VERIFY `{name}`: {headline}"));
+                if let Screen::Verify(verify) = &mut self.screen {
+                    verify.view.finished(id, *report);
+                }
+            }
             Message::Saved { request, result } => return self.saved(request, result),
             Message::Deleted { name, result } => match result {
                 Ok(catalog) => {

@@ -1,0 +1,148 @@
+//! The VERIFY screen: the content sample sent to the integration in the background,
+//! "Verifying… N s" and the stage it is at while it runs (Esc cancels), then the
+//! report, stage by stage, scrollable. The report's text is the CLI's, so both faces
+//! say the same thing.
+
+use std::time::Instant;
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::Line;
+use ratatui::widgets::{Block, Paragraph, Wrap};
+
+use super::profile::Profile;
+use super::theme::Theme;
+use crate::delivery::{Outcome, VerifyReport, headline, report_lines};
+
+/// Names one run, so a report of an earlier (cancelled) run is not taken for this one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct VerifyId(pub u64);
+
+#[derive(Debug, Clone)]
+pub enum VerifyState {
+    /// Running; the runtime holds the cancel handle under the id.
+    Running {
+        id: VerifyId,
+        started: Instant,
+        stage: Option<String>,
+        cancelling: bool,
+    },
+    Done(Box<VerifyReport>),
+}
+
+#[derive(Debug, Clone)]
+pub struct VerifyView {
+    pub name: String,
+    pub state: VerifyState,
+    pub scroll: u16,
+}
+
+impl VerifyView {
+    pub fn running(name: &str, id: VerifyId) -> VerifyView {
+        VerifyView {
+            name: name.to_string(),
+            state: VerifyState::Running {
+                id,
+                started: Instant::now(),
+                stage: None,
+                cancelling: false,
+            },
+            scroll: 0,
+        }
+    }
+
+    pub fn running_id(&self) -> Option<VerifyId> {
+        match &self.state {
+            VerifyState::Running { id, .. } => Some(*id),
+            VerifyState::Done(_) => None,
+        }
+    }
+
+    pub fn is_running(&self) -> bool {
+        self.running_id().is_some()
+    }
+
+    /// A stage began (the runtime forwards each one).
+    pub fn stage(&mut self, run: VerifyId, name: String) {
+        if let VerifyState::Running { id, stage, .. } = &mut self.state
+            && *id == run
+        {
+            *stage = Some(name);
+        }
+    }
+
+    /// The report of run `run`; a report of another run is dropped.
+    pub fn finished(&mut self, run: VerifyId, report: VerifyReport) -> bool {
+        if self.running_id() != Some(run) {
+            return false;
+        }
+        self.state = VerifyState::Done(Box::new(report));
+        self.scroll = 0;
+        true
+    }
+
+    pub fn scroll_by(&mut self, lines: i32) {
+        let next = i32::from(self.scroll) + lines;
+        self.scroll = u16::try_from(next.max(0)).unwrap_or(u16::MAX);
+    }
+
+    pub fn render(&mut self, frame: &mut Frame, area: Rect, theme: &Theme, profile: Profile) {
+        let block = Block::bordered()
+            .border_set(profile.border_set())
+            .border_style(theme.border_focused)
+            .title(format!(" VERIFY {} ", self.name));
+        let inner = block.inner(area);
+        frame.render_widget(block, area);
+        let lines: Vec<Line> = match &self.state {
+            VerifyState::Running {
+                started,
+                stage,
+                cancelling,
+                ..
+            } => {
+                let seconds = started.elapsed().as_secs();
+                let mut lines = vec![Line::styled(
+                    if *cancelling {
+                        format!("Cancelling... {seconds} s")
+                    } else {
+                        format!("Verifying... {seconds} s")
+                    },
+                    theme.primary,
+                )];
+                if let Some(stage) = stage {
+                    lines.push(Line::styled(format!("Now: {stage}"), theme.text));
+                }
+                lines.push(Line::default());
+                lines.push(Line::styled(
+                    "The content sample is being sent. Esc cancels.",
+                    theme.hint,
+                ));
+                lines
+            }
+            VerifyState::Done(report) => {
+                let style = match report.outcome {
+                    Outcome::Delivered { .. } => theme.success,
+                    Outcome::Cancelled => theme.warning,
+                    _ => theme.error,
+                };
+                let mut lines = vec![Line::styled(headline(report), style), Line::default()];
+                lines.extend(
+                    report_lines(report)
+                        .into_iter()
+                        .map(|line| Line::styled(line, theme.text)),
+                );
+                lines
+            }
+        };
+        let max_scroll = u16::try_from(lines.len())
+            .unwrap_or(u16::MAX)
+            .saturating_sub(inner.height);
+        self.scroll = self.scroll.min(max_scroll);
+        frame.render_widget(
+            Paragraph::new(lines)
+                .wrap(Wrap { trim: false })
+                .scroll((self.scroll, 0)),
+            inner,
+        );
+    }
+}

@@ -1,0 +1,109 @@
+//! VERIFY from the TUI: `v` on the list (or F3 in the editor) opens the VERIFY screen,
+//! the run happens against a real loopback receiver, and the report, its headline and
+//! the list's last-result column show what happened.
+
+mod oauth_support;
+mod tui_support;
+
+use crossterm::event::KeyCode;
+use hookconsole::delivery::{NoTokens, verify_with_progress};
+use hookconsole::http::HttpOptions;
+use hookconsole::tui::{Message, Profile, Screen};
+use oauth_support::{Response, TestServer};
+use tokio_util::sync::CancellationToken;
+use tui_support::{Harness, webhook};
+
+fn run_verifies(harness: &mut Harness) {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    for (id, integration) in std::mem::take(&mut harness.verifies) {
+        let report = runtime.block_on(verify_with_progress(
+            &integration,
+            &HttpOptions::default(),
+            &NoTokens,
+            CancellationToken::new(),
+            None,
+        ));
+        let effects = harness.app.handle_message(Message::Verified {
+            id,
+            name: integration.name.clone(),
+            report: Box::new(report),
+        });
+        harness.run(effects);
+    }
+}
+
+#[test]
+fn verify_from_the_list_shows_the_report_and_the_last_result() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let receiver = runtime.block_on(TestServer::start(|request| {
+        assert_eq!(request.method, "POST");
+        Response::json(201, serde_json::json!({"key": "TEST-1"}))
+    }));
+    let mut hook = webhook("Receiver", &receiver.url("/hook"));
+    hook.content_sample = "{\"text\": \"scan finished\"}".into();
+    let mut harness = Harness::new(Profile::RICH, &[hook]);
+    harness.press(KeyCode::Char('v'));
+    assert!(matches!(harness.app.screen, Screen::Verify(_)));
+    assert!(harness.screen(80, 24).contains("Verifying..."));
+    assert_eq!(harness.verifies.len(), 1);
+    // The receiver runs on its own runtime's threads while this one blocks.
+    let _guard = runtime.enter();
+    run_verifies(&mut harness);
+    let screen = harness.screen(80, 24);
+    assert!(screen.contains("DELIVERED 201"), "{screen}");
+    assert!(screen.contains("HTTP"), "{screen}");
+    harness.press(KeyCode::Esc);
+    assert!(matches!(harness.app.screen, Screen::List));
+    let list = harness.screen(120, 40);
+    assert!(list.contains("DELIVERED 201"), "{list}");
+}
+
+#[test]
+fn esc_cancels_a_running_verify_then_leaves() {
+    let mut harness = Harness::new(Profile::RICH, &[webhook("Slow", "http://127.0.0.1:9/hook")]);
+    harness.press(KeyCode::Char('v'));
+    let id = harness.verifies[0].0;
+    harness.press(KeyCode::Esc);
+    assert_eq!(harness.cancelled, vec![id]);
+    assert!(harness.screen(80, 24).contains("Cancelling..."));
+    assert!(
+        matches!(harness.app.screen, Screen::Verify(_)),
+        "stays until the run ends"
+    );
+}
+
+#[test]
+fn verify_from_the_editor_checks_the_form_first() {
+    let mut harness = Harness::new(
+        Profile::RICH,
+        &[webhook("Edited", "http://127.0.0.1:9/hook")],
+    );
+    harness.press(KeyCode::Enter);
+    assert!(matches!(harness.app.screen, Screen::Editor(_)));
+    harness.press(KeyCode::Tab);
+    harness.replace("not a url");
+    harness.press(KeyCode::F(3));
+    assert!(harness.verifies.is_empty());
+    assert!(
+        harness
+            .app
+            .status
+            .as_deref()
+            .unwrap_or("")
+            .contains("Not verified")
+    );
+    harness.replace("http://127.0.0.1:9/other");
+    harness.press(KeyCode::F(3));
+    assert_eq!(harness.verifies.len(), 1);
+    assert_eq!(
+        harness.verifies[0].1.url, "http://127.0.0.1:9/other",
+        "the form as typed"
+    );
+    run_verifies(&mut harness);
+    assert!(harness.screen(80, 24).contains("FAILED"));
+    harness.press(KeyCode::Esc);
+    assert!(
+        matches!(harness.app.screen, Screen::Editor(_)),
+        "back to the editor, edits kept"
+    );
+}
