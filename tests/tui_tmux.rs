@@ -1,6 +1,9 @@
 //! End to end through a real terminal: tmux runs the built binary at 80x24 on a
 //! temporary home; keys create an integration, save it and quit; `hookconsole list
-//! --json` then shows it. Skipped (with a message) only where tmux is not installed.
+//! --json` then shows it; VERIFY against a loopback receiver shows its report. Skipped
+//! (with a message) only where tmux is not installed.
+
+mod oauth_support;
 
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
@@ -92,16 +95,10 @@ fn tmux_installed() -> bool {
         .is_ok_and(|o| o.status.success())
 }
 
-#[test]
-fn create_save_and_quit_in_a_real_terminal() {
-    if !tmux_installed() {
-        println!("SKIPPED: tmux is not on PATH (CI installs it)");
-        return;
-    }
-    let home = tempfile::tempdir().expect("temp home");
-    let home_path = home.path().to_str().expect("utf-8 path").to_string();
+/// Starts the TUI on `home_path` in a tmux server of its own, at 80x24.
+fn start(home_path: &str, name: &str) -> Tmux {
     let tmux = Tmux {
-        socket: format!("hookconsole-test-{}", std::process::id()),
+        socket: format!("hookconsole-test-{}-{name}", std::process::id()),
         session: "e2e".into(),
     };
     let program =
@@ -122,7 +119,18 @@ fn create_save_and_quit_in_a_real_terminal() {
         "{}",
         String::from_utf8_lossy(&started.stderr)
     );
+    tmux
+}
 
+#[test]
+fn create_save_and_quit_in_a_real_terminal() {
+    if !tmux_installed() {
+        println!("SKIPPED: tmux is not on PATH (CI installs it)");
+        return;
+    }
+    let home = tempfile::tempdir().expect("temp home");
+    let home_path = home.path().to_str().expect("utf-8 path").to_string();
+    let tmux = start(&home_path, "create");
     tmux.wait_for("No integrations yet");
     tmux.send(&["n"]);
     tmux.wait_for("choose the type");
@@ -162,4 +170,59 @@ fn create_save_and_quit_in_a_real_terminal() {
     assert_eq!(first["name"], "E2E hook");
     assert_eq!(first["url"], "https://hooks.example.test/e2e");
     assert_eq!(first["retry_interval"], 90);
+}
+
+#[test]
+fn verify_from_the_tui_shows_the_report() {
+    if !tmux_installed() {
+        println!("SKIPPED: tmux is not on PATH (CI installs it)");
+        return;
+    }
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let receiver = runtime.block_on(oauth_support::TestServer::start(|request| {
+        let authorized = request.header("authorization") == Some("Basic dXNlcjpwYXNz");
+        oauth_support::Response::json(
+            if authorized { 201 } else { 401 },
+            serde_json::json!({"key": "TEST-7"}),
+        )
+    }));
+    let home = tempfile::tempdir().expect("temp home");
+    let home_path = home.path().to_str().expect("utf-8 path").to_string();
+    let added = Command::new(BIN)
+        .args(["--home", &home_path, "add", "--name", "Receiver", "--url"])
+        .arg(receiver.url("/rest/api/2/issue"))
+        .args([
+            "--auth",
+            "basic",
+            "--username",
+            "user",
+            "--password",
+            "pass",
+        ])
+        .output()
+        .expect("add runs");
+    assert!(
+        added.status.success(),
+        "{}",
+        String::from_utf8_lossy(&added.stderr)
+    );
+
+    let tmux = start(&home_path, "verify");
+    tmux.wait_for("Integrations (1)");
+    tmux.send(&["v"]);
+    let report = tmux.wait_for("DELIVERED 201");
+    assert!(report.contains("VERIFY Receiver"), "{report}");
+    assert!(report.contains("Authorization: ********"), "{report}");
+    assert!(
+        !report.contains("dXNlcjpwYXNz"),
+        "the credential is redacted: {report}"
+    );
+    tmux.send(&["Escape"]);
+    let list = tmux.wait_for("Integrations (1)");
+    assert!(
+        list.contains("DELIVERED 201"),
+        "the list shows the last result: {list}"
+    );
+    tmux.send(&["q"]);
+    tmux.wait_until_gone();
 }
