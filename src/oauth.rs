@@ -10,6 +10,7 @@ mod identity;
 mod listener;
 mod provider;
 mod session;
+mod setup;
 mod start_link;
 mod wire;
 
@@ -24,5 +25,6 @@ pub use identity::{IdentitySource, ListenerIdentity, load_or_create as listener_
 pub use listener::{CallbackListener, ListenerConfig, ReceivedCallback};
 pub use provider::{ClientFactory, REFRESH_MARGIN, TokenProvider};
 pub use session::{ListenerPlan, SessionInput, SessionSetup, SessionUpdate, run_session};
+pub use setup::{PreparedSession, prepare_session};
 pub use start_link::{new_start_id, start_link};
 pub use wire::TokenHttp;

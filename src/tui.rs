@@ -4,6 +4,7 @@
 
 mod action;
 mod app;
+mod authorize;
 mod chooser;
 mod dialog;
 mod editor;
@@ -12,6 +13,7 @@ mod help;
 mod list;
 mod message;
 mod profile;
+mod qr_code;
 mod runtime;
 mod task;
 mod terminal;
@@ -22,8 +24,10 @@ mod verify;
 
 pub use action::{Action, Binding, KeyContext, action_for, bindings, footer};
 pub use app::{AfterSave, App, AppPaths, Effect, Message, Popup, SaveOrigin, SaveRequest, Screen};
+pub use authorize::{AuthorizeId, AuthorizeView, QrTarget};
 pub use dialog::{Answer, Dialog, Question};
 pub use editor::{Editor, Pane, Slot};
+pub use message::AuthorizeInput;
 pub use profile::{Glyphs, Profile, ProfileChoice, TerminalFacts, in_lat15};
 pub use task::{Stores, perform};
 pub use ui::{MIN_HEIGHT, MIN_WIDTH};

@@ -12,17 +12,12 @@ use tokio::sync::mpsc;
 
 use super::output::print_json;
 use super::{CliError, CliResult};
-use crate::http::{HttpOptions, build_client};
 use crate::model::{Authentication, Integration};
 use crate::oauth::{
-    CallbackReply, FlowState, IdentitySource, ListenerPlan, SessionInput, SessionSetup,
-    SessionUpdate, listener_identity, run_session,
+    CallbackReply, FlowState, SessionInput, SessionUpdate, prepare_session, run_session,
 };
 use crate::qr::{QrMatrix, QrRendering};
-use crate::store::{
-    Authorization, IntegrationStore, Locations, MachineIdentity, SettingsStore, StoreError,
-    TokenStore, callback_url,
-};
+use crate::store::{Authorization, IntegrationStore, Locations, StoreError, TokenStore};
 
 fn oauth_integration(locations: &Locations, name: &str) -> Result<Integration, CliError> {
     let catalog = IntegrationStore::new(locations.integrations_file()).load()?;
@@ -58,50 +53,16 @@ pub fn authorize(
                 .ok_or_else(|| CliError::input(format!("--param `{param}` is not NAME=VALUE")))
         })
         .collect::<Result<Vec<_>, _>>()?;
-    let settings = SettingsStore::new(&locations.settings_file).load()?;
-    let callback = callback_url(&settings, &MachineIdentity::detect());
-    let options = HttpOptions::from_settings(&settings);
-    let client = build_client(&integration, &options)
-        .map_err(|error| CliError::Failed(error.into()))?
-        .client;
-
-    let mut fingerprint = None;
-    let listener = if paste_only {
-        None
-    } else {
-        let tls = if callback.starts_with("https:") {
-            let host = url::Url::parse(&callback)
-                .ok()
-                .and_then(|url| {
-                    url.host_str()
-                        .map(|h| h.trim_matches(['[', ']']).to_string())
-                })
-                .unwrap_or_default();
-            let identity = listener_identity(&IdentitySource {
-                configured: None,
-                dir: &locations.data_dir,
-                names: vec![host],
-            })
-            .map_err(anyhow::Error::msg)?;
-            fingerprint = Some(identity.fingerprint);
-            Some(identity.config)
-        } else {
-            None
-        };
-        Some(
-            ListenerPlan::for_callback(&callback, settings.callback_bind.as_deref(), tls)
-                .map_err(CliError::input)?,
-        )
-    };
-    let setup = SessionSetup {
-        integration: integration.clone(),
-        callback_url: callback.clone(),
-        listener,
-        client,
-        tokens: TokenStore::new(locations.tokens_file()),
-        timeout: Duration::from_secs(timeout),
+    let prepared = prepare_session(
+        locations,
+        &integration,
+        paste_only,
+        Duration::from_secs(timeout),
         extra_parameters,
-    };
+    )
+    .map_err(CliError::input)?;
+    let (setup, callback, fingerprint) =
+        (prepared.setup, prepared.callback_url, prepared.fingerprint);
 
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)

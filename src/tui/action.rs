@@ -49,6 +49,12 @@ pub enum Action {
     Cancel,
     CloseHelp,
     Verify,
+    Authorize,
+    PasteUrl,
+    NextRendering,
+    ToggleQrTarget,
+    PrintUrl,
+    CopyUrl,
 }
 
 impl Action {
@@ -56,7 +62,11 @@ impl Action {
     pub fn needs_selection(self) -> bool {
         matches!(
             self,
-            Action::Open | Action::Delete | Action::ToggleEnabled | Action::Verify
+            Action::Open
+                | Action::Delete
+                | Action::ToggleEnabled
+                | Action::Verify
+                | Action::Authorize
         )
     }
 
@@ -104,6 +114,18 @@ impl Action {
             Action::Cancel => "cancel",
             Action::CloseHelp => "close help",
             Action::Verify => "VERIFY: send the content sample and show each stage (again)",
+            Action::Authorize => "AUTHORIZE an OAuth integration on another device (QR code, link)",
+            Action::PasteUrl => {
+                "paste the URL the browser ended on (when the phone cannot reach us)"
+            }
+            Action::NextRendering => "QR code drawing: half blocks, two columns, ASCII",
+            Action::ToggleQrTarget => {
+                "QR code of the short start link or of the full authorize URL"
+            }
+            Action::PrintUrl => "print the full authorize URL unbroken, outside the full screen",
+            Action::CopyUrl => {
+                "copy the full authorize URL (OSC 52: sent to the terminal clipboard)"
+            }
         }
     }
 }
@@ -118,6 +140,8 @@ pub enum KeyContext {
     Dialog,
     Help,
     Verify,
+    Authorize,
+    AuthorizePaste,
 }
 
 impl KeyContext {
@@ -130,6 +154,8 @@ impl KeyContext {
             KeyContext::Dialog => "Question",
             KeyContext::Help => "Help",
             KeyContext::Verify => "VERIFY report",
+            KeyContext::Authorize => "AUTHORIZE",
+            KeyContext::AuthorizePaste => "AUTHORIZE: paste the redirected URL",
         }
     }
 }
@@ -242,8 +268,10 @@ const LIST: &[Binding] = &[
         "d/Del",
         Some("delete"),
     ),
-    bind(Action::ToggleEnabled, &[ch(' ')], "Space", Some("on/off")),
+    // On/off is in help; the footer keeps to 80 columns.
+    bind(Action::ToggleEnabled, &[ch(' ')], "Space", None),
     bind(Action::Verify, &[ch('v')], "v", Some("verify")),
+    bind(Action::Authorize, &[ch('a')], "a", Some("authorize")),
     bind(Action::Filter, &[ch('/')], "/", Some("filter")),
     // Sort is in help; the footer keeps to 80 columns.
     bind(Action::Sort, &[ch('s')], "s", None),
@@ -479,6 +507,45 @@ const VERIFY: &[Binding] = &[
     REDRAW,
 ];
 
+const AUTHORIZE: &[Binding] = &[
+    bind(Action::PasteUrl, &[ch('p')], "p", Some("paste URL")),
+    bind(Action::PrintUrl, &[ch('u')], "u", Some("print URL")),
+    bind(Action::CopyUrl, &[ch('c')], "c", Some("copy")),
+    bind(Action::NextRendering, &[ch('r')], "r", Some("QR style")),
+    bind(Action::ToggleQrTarget, &[ch('f')], "f", None),
+    bind(
+        Action::Back,
+        &[plain(KeyCode::Esc), ch('q')],
+        "Esc/q",
+        Some("cancel or back"),
+    ),
+    bind(
+        Action::Help,
+        &[ch('?'), plain(KeyCode::F(1))],
+        "?/F1",
+        Some("help"),
+    ),
+    INTERRUPT,
+    REDRAW,
+];
+
+const AUTHORIZE_PASTE: &[Binding] = &[
+    bind(
+        Action::Press,
+        &[plain(KeyCode::Enter)],
+        "Enter",
+        Some("send"),
+    ),
+    bind(
+        Action::Cancel,
+        &[plain(KeyCode::Esc)],
+        "Esc",
+        Some("close the paste box"),
+    ),
+    INTERRUPT,
+    REDRAW,
+];
+
 pub fn bindings(context: KeyContext) -> &'static [Binding] {
     match context {
         KeyContext::List => LIST,
@@ -488,6 +555,8 @@ pub fn bindings(context: KeyContext) -> &'static [Binding] {
         KeyContext::Dialog => DIALOG,
         KeyContext::Help => HELP,
         KeyContext::Verify => VERIFY,
+        KeyContext::Authorize => AUTHORIZE,
+        KeyContext::AuthorizePaste => AUTHORIZE_PASTE,
     }
 }
 
@@ -549,6 +618,8 @@ mod tests {
             KeyContext::Dialog,
             KeyContext::Help,
             KeyContext::Verify,
+            KeyContext::Authorize,
+            KeyContext::AuthorizePaste,
         ] {
             for binding in bindings(context) {
                 for key in binding.keys {

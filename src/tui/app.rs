@@ -8,12 +8,15 @@ use std::path::PathBuf;
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
 use super::action::{Action, KeyContext, action_for};
+use super::authorize::{AuthorizeId, AuthorizeView, QrTarget};
 use super::chooser::Chooser;
 use super::dialog::{Answer, Dialog, Question};
 use super::editor::{Editor, EditorRequest};
 use super::help::Help;
 use super::list::ListView;
+use super::message::AuthorizeInput;
 use super::profile::Profile;
+use super::text_input::TextInput;
 use super::theme::Theme;
 use super::verify::{VerifyId, VerifyView};
 mod results;
@@ -29,6 +32,8 @@ pub enum Screen {
     Editor(Box<Editor>),
     /// VERIFY, over the screen it was started from (Esc goes back there).
     Verify(Box<VerifyScreen>),
+    /// AUTHORIZE an OAuth integration; Esc goes back to the list.
+    Authorize(Box<AuthorizeView>),
 }
 
 #[derive(Debug, Clone)]
@@ -71,7 +76,10 @@ pub struct App {
     pub quit: bool,
     /// The headline of the last VERIFY of each integration, for the list.
     pub last_results: HashMap<String, String>,
+    /// The token store's status words per OAuth integration.
+    pub authorizations: HashMap<String, String>,
     next_verify: u64,
+    next_authorize: u64,
 }
 
 impl App {
@@ -91,9 +99,18 @@ impl App {
             status: Some("Loading integrations...".into()),
             quit: false,
             last_results: HashMap::new(),
+            authorizations: HashMap::new(),
             next_verify: 1,
+            next_authorize: 1,
         };
-        (app, vec![Effect::Load, Effect::FindCallbackUrl])
+        (
+            app,
+            vec![
+                Effect::Load,
+                Effect::FindCallbackUrl,
+                Effect::LoadAuthorizations,
+            ],
+        )
     }
 
     pub fn integrations(&self) -> &[Integration] {
@@ -120,6 +137,8 @@ impl App {
                 Screen::Chooser(_) => KeyContext::Chooser,
                 Screen::Editor(_) => KeyContext::Editor,
                 Screen::Verify(_) => KeyContext::Verify,
+                Screen::Authorize(view) if view.paste.is_some() => KeyContext::AuthorizePaste,
+                Screen::Authorize(_) => KeyContext::Authorize,
             },
         }
     }
@@ -137,6 +156,15 @@ impl App {
                 if self.popups.is_empty() {
                     match &mut self.screen {
                         Screen::Editor(editor) => editor.paste(&text),
+                        // A bracketed paste on the AUTHORIZE screen is the redirected URL.
+                        Screen::Authorize(view) if view.is_running() => {
+                            view.paste = None;
+                            let id = view.id;
+                            return vec![Effect::AuthorizeInput {
+                                id,
+                                input: AuthorizeInput::Paste(text),
+                            }];
+                        }
                         Screen::List if self.list.filtering => {
                             self.list.filter.insert_str(&text);
                             self.refilter_list();
@@ -184,6 +212,8 @@ impl App {
             KeyContext::Chooser => self.chooser_key(action),
             KeyContext::Editor => self.editor_key(action, &key),
             KeyContext::Verify => self.verify_key(action),
+            KeyContext::Authorize => self.authorize_key(action),
+            KeyContext::AuthorizePaste => self.authorize_paste_key(action, &key),
         }
     }
 
@@ -364,6 +394,11 @@ impl App {
                     return self.start_verify(integration);
                 }
             }
+            Action::Authorize => {
+                if let Some(integration) = self.selected().cloned() {
+                    return self.start_authorize(integration);
+                }
+            }
             Action::Help => self.popups.push(Popup::Help(Help::new(KeyContext::List))),
             Action::Quit => return self.quit_requested(),
             _ => {}
@@ -374,7 +409,114 @@ impl App {
     /// True while background work shows a clock (VERIFY): the runtime then ticks once
     /// a second; otherwise nothing redraws while idle.
     pub fn is_busy(&self) -> bool {
-        matches!(&self.screen, Screen::Verify(verify) if verify.view.is_running())
+        match &self.screen {
+            Screen::Verify(verify) => verify.view.is_running(),
+            Screen::Authorize(view) => view.is_running(),
+            _ => false,
+        }
+    }
+
+    fn start_authorize(&mut self, integration: Integration) -> Vec<Effect> {
+        if !matches!(
+            integration.authentication,
+            crate::model::Authentication::OAuth(_)
+        ) {
+            self.status = Some(format!(
+                "`{}` does not use OAuth: choose OAuth on its AUTHENTICATION pane first",
+                integration.name
+            ));
+            return Vec::new();
+        }
+        let id = AuthorizeId(self.next_authorize);
+        self.next_authorize += 1;
+        self.screen = Screen::Authorize(Box::new(AuthorizeView::new(
+            id,
+            &integration.name,
+            self.profile,
+        )));
+        self.status = Some(format!("Authorizing `{}`...", integration.name));
+        vec![Effect::StartAuthorize {
+            id,
+            integration: Box::new(integration),
+        }]
+    }
+
+    fn authorize_key(&mut self, action: Option<Action>) -> Vec<Effect> {
+        let Screen::Authorize(view) = &mut self.screen else {
+            return Vec::new();
+        };
+        let url = view.authorize_url.clone();
+        match action {
+            Some(Action::PasteUrl) if view.is_running() => view.paste = Some(TextInput::default()),
+            Some(Action::NextRendering) => view.rendering = view.rendering.next(),
+            Some(Action::ToggleQrTarget) => {
+                view.target = match (view.target, &view.start_link) {
+                    (QrTarget::StartLink, _) => QrTarget::FullUrl,
+                    (QrTarget::FullUrl, Some(_)) => QrTarget::StartLink,
+                    (QrTarget::FullUrl, None) => QrTarget::FullUrl,
+                };
+            }
+            Some(Action::PrintUrl) => {
+                if let Some(url) = url {
+                    return vec![Effect::PrintUrl(url)];
+                }
+            }
+            Some(Action::CopyUrl) => {
+                if let Some(url) = url {
+                    self.status = Some(
+                        "Authorize URL sent to the terminal clipboard (OSC 52; some terminals ignore it)"
+                            .into(),
+                    );
+                    return vec![Effect::CopyToClipboard(url)];
+                }
+            }
+            Some(Action::Back) => {
+                if view.is_running() {
+                    let id = view.id;
+                    return vec![Effect::AuthorizeInput {
+                        id,
+                        input: AuthorizeInput::Cancel,
+                    }];
+                }
+                self.screen = Screen::List;
+                self.refresh_list();
+                return vec![Effect::LoadAuthorizations];
+            }
+            Some(Action::Help) => self
+                .popups
+                .push(Popup::Help(Help::new(KeyContext::Authorize))),
+            _ => {}
+        }
+        Vec::new()
+    }
+
+    fn authorize_paste_key(&mut self, action: Option<Action>, key: &KeyEvent) -> Vec<Effect> {
+        let Screen::Authorize(view) = &mut self.screen else {
+            return Vec::new();
+        };
+        match action {
+            Some(Action::Press) => {
+                let text = view
+                    .paste
+                    .take()
+                    .map(|input| input.text())
+                    .unwrap_or_default();
+                if !text.trim().is_empty() {
+                    let id = view.id;
+                    return vec![Effect::AuthorizeInput {
+                        id,
+                        input: AuthorizeInput::Paste(text),
+                    }];
+                }
+            }
+            Some(Action::Cancel) => view.paste = None,
+            _ => {
+                if let Some(input) = &mut view.paste {
+                    input.handle_key(key);
+                }
+            }
+        }
+        Vec::new()
     }
 
     /// Opens the VERIFY screen over the current one and starts the run.

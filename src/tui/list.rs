@@ -46,30 +46,6 @@ impl SortKey {
     }
 }
 
-/// Whether an OAuth integration holds a token. The OAuth issue fills this in from the
-/// token store; until then no integration is authorized.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AuthorizationStatus {
-    NotApplicable,
-    NotAuthorized,
-}
-
-impl AuthorizationStatus {
-    pub fn of(integration: &Integration) -> AuthorizationStatus {
-        match integration.authentication {
-            Authentication::OAuth(_) => AuthorizationStatus::NotAuthorized,
-            _ => AuthorizationStatus::NotApplicable,
-        }
-    }
-
-    fn text(self) -> &'static str {
-        match self {
-            AuthorizationStatus::NotApplicable => "-",
-            AuthorizationStatus::NotAuthorized => "not authorized",
-        }
-    }
-}
-
 #[derive(Debug, Clone)]
 pub struct ListView {
     /// Indexes into the catalog, filtered and sorted.
@@ -212,6 +188,7 @@ impl ListView {
         area: Rect,
         integrations: Option<&[Integration]>,
         last_results: &std::collections::HashMap<String, String>,
+        authorizations: &std::collections::HashMap<String, String>,
         theme: &Theme,
         profile: Profile,
     ) -> Option<Position> {
@@ -280,7 +257,13 @@ impl ListView {
                 Cell::from(integration.url_host()),
                 Cell::from(integration.effective_method().as_str()),
                 Cell::from(integration.authentication.kind().label()),
-                Cell::from(AuthorizationStatus::of(integration).text()),
+                Cell::from(match integration.authentication {
+                    Authentication::OAuth(_) => authorizations
+                        .get(&integration.name)
+                        .map(String::as_str)
+                        .unwrap_or("not authorized"),
+                    _ => "-",
+                }),
                 Cell::from(enabled),
                 Cell::from(
                     last_results

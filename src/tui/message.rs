@@ -3,9 +3,11 @@
 
 use std::path::PathBuf;
 
+use super::authorize::AuthorizeId;
 use super::verify::VerifyId;
 use crate::delivery::{Stage, VerifyReport};
 use crate::model::Integration;
+use crate::oauth::SessionUpdate;
 use crate::store::{Catalog, StoreError};
 
 /// Work for the runtime; each comes back as a [`Message`].
@@ -26,6 +28,27 @@ pub enum Effect {
         integration: Box<Integration>,
     },
     CancelVerify(VerifyId),
+    /// An authorize session in the background; the runtime keeps its input channel.
+    StartAuthorize {
+        id: AuthorizeId,
+        integration: Box<Integration>,
+    },
+    AuthorizeInput {
+        id: AuthorizeId,
+        input: AuthorizeInput,
+    },
+    /// Leave the full screen, print the URL as one line, wait for Enter.
+    PrintUrl(String),
+    /// OSC 52: the terminal puts the text on its clipboard (no answer comes back).
+    CopyToClipboard(String),
+    /// Read every integration's authorization status from the token store.
+    LoadAuthorizations,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AuthorizeInput {
+    Paste(String),
+    Cancel,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -79,4 +102,20 @@ pub enum Message {
     },
     /// A second passed while something runs: redraw the clock.
     Tick,
+    AuthorizePrepared {
+        id: AuthorizeId,
+        callback_url: String,
+        fingerprint: Option<String>,
+    },
+    AuthorizeUpdate {
+        id: AuthorizeId,
+        update: SessionUpdate,
+    },
+    /// The session could not start or ended in error; one line for the person.
+    AuthorizeFailed {
+        id: AuthorizeId,
+        reason: String,
+    },
+    /// Status words per integration name ("authorized", "re-authorization needed").
+    Authorizations(std::collections::HashMap<String, String>),
 }

@@ -16,6 +16,8 @@ use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 
 use super::app::{App, AppPaths, Effect, Message};
+use super::authorize::AuthorizeId;
+use super::message::AuthorizeInput;
 use super::profile::Profile;
 use super::task::{Stores, perform};
 use super::terminal::{TerminalGuard, edit_externally};
@@ -24,6 +26,7 @@ use crate::delivery::verify_with_progress;
 use crate::http::HttpOptions;
 use crate::model::Integration;
 use crate::oauth::TokenProvider;
+use crate::oauth::{SessionInput, prepare_session, run_session};
 use crate::store::Locations;
 use crate::store::{SettingsStore, TokenStore};
 
@@ -49,6 +52,7 @@ pub async fn run(locations: Locations, profile: Profile) -> anyhow::Result<()> {
         HttpOptions::from_settings(&settings_store.load().unwrap_or_default()),
     ));
     let mut verifies: HashMap<VerifyId, CancellationToken> = HashMap::new();
+    let mut authorizations: HashMap<AuthorizeId, mpsc::Sender<SessionInput>> = HashMap::new();
     let mut clock = tokio::time::interval(Duration::from_secs(1));
     clock.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     tracing::info!(%profile, "tui started");
@@ -72,6 +76,33 @@ pub async fn run(locations: Locations, profile: Profile) -> anyhow::Result<()> {
                         sender.clone(),
                     );
                 }
+                Effect::StartAuthorize { id, integration } => {
+                    let (inputs, input_rx) = mpsc::channel(4);
+                    authorizations.insert(id, inputs);
+                    spawn_authorize(
+                        id,
+                        *integration,
+                        locations.clone(),
+                        input_rx,
+                        sender.clone(),
+                    );
+                }
+                Effect::AuthorizeInput { id, input } => {
+                    if let Some(inputs) = authorizations.get(&id) {
+                        let input = match input {
+                            AuthorizeInput::Paste(text) => SessionInput::Paste(text),
+                            AuthorizeInput::Cancel => SessionInput::Cancel,
+                        };
+                        let _ = inputs.try_send(input);
+                    }
+                }
+                Effect::PrintUrl(url) => {
+                    drop(events);
+                    tokio::task::block_in_place(|| guard.suspended(|| print_unbroken(&url)))?;
+                    events = EventStream::new();
+                    full_redraw(&mut terminal)?;
+                }
+                Effect::CopyToClipboard(text) => copy_osc52(&text),
                 Effect::CancelVerify(id) => {
                     if let Some(cancel) = verifies.get(&id) {
                         cancel.cancel();
@@ -180,6 +211,81 @@ fn spawn_verify(
             report: Box::new(report),
         });
     });
+}
+
+/// Runs one authorize session on a task of its own; what it says comes back as
+/// messages. The session ends on success, cancel, timeout or error, and its listener
+/// with it.
+fn spawn_authorize(
+    id: AuthorizeId,
+    integration: Integration,
+    locations: Locations,
+    inputs: mpsc::Receiver<SessionInput>,
+    sender: mpsc::UnboundedSender<Message>,
+) {
+    tokio::spawn(async move {
+        let prepared = tokio::task::spawn_blocking(move || {
+            prepare_session(
+                &locations,
+                &integration,
+                false,
+                crate::oauth::DEFAULT_TIMEOUT,
+                Vec::new(),
+            )
+        })
+        .await
+        .unwrap_or_else(|error| Err(error.to_string()));
+        let prepared = match prepared {
+            Ok(prepared) => prepared,
+            Err(reason) => {
+                let _ = sender.send(Message::AuthorizeFailed { id, reason });
+                return;
+            }
+        };
+        let _ = sender.send(Message::AuthorizePrepared {
+            id,
+            callback_url: prepared.callback_url.clone(),
+            fingerprint: prepared.fingerprint.clone(),
+        });
+        let (update_tx, mut updates) = mpsc::unbounded_channel();
+        let forward = sender.clone();
+        let forwarding = tokio::spawn(async move {
+            while let Some(update) = updates.recv().await {
+                let _ = forward.send(Message::AuthorizeUpdate { id, update });
+            }
+        });
+        let result = run_session(prepared.setup, inputs, update_tx).await;
+        let _ = forwarding.await;
+        if let Err(error) = result {
+            let _ = sender.send(Message::AuthorizeFailed {
+                id,
+                reason: error.to_string(),
+            });
+        }
+    });
+}
+
+/// The URL as one line on the normal screen, so the terminal's own selection copies it
+/// whole (wrapped lines in a full-screen view break when copied).
+fn print_unbroken(url: &str) {
+    use std::io::{BufRead, Write};
+    let mut out = std::io::stdout();
+    let _ = writeln!(out, "\nThe full authorize URL, on one line:\n\n{url}\n");
+    let _ = write!(out, "Press Enter to return to hookconsole. ");
+    let _ = out.flush();
+    let mut line = String::new();
+    let _ = std::io::stdin().lock().read_line(&mut line);
+}
+
+/// OSC 52: asks the terminal to put `text` on its clipboard. Terminals that do not
+/// support it ignore the sequence; none answers.
+fn copy_osc52(text: &str) {
+    use base64::Engine;
+    use std::io::Write;
+    let encoded = base64::engine::general_purpose::STANDARD.encode(text);
+    let mut out = std::io::stdout();
+    let _ = write!(out, "\x1b]52;c;{encoded}\x07");
+    let _ = out.flush();
 }
 
 /// Clears the screen and makes the next draw repaint every cell. Unlike

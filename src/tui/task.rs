@@ -4,13 +4,17 @@
 use std::path::PathBuf;
 
 use super::app::{Effect, Message};
-use crate::store::{IntegrationStore, Locations, MachineIdentity, SettingsStore, callback_url};
+use crate::store::{
+    Authorization, IntegrationStore, Locations, MachineIdentity, SettingsStore, TokenStore,
+    callback_url,
+};
 
 /// What the background work needs: where the files are.
 #[derive(Debug, Clone)]
 pub struct Stores {
     pub integrations: IntegrationStore,
     pub settings: SettingsStore,
+    pub tokens: TokenStore,
 }
 
 impl Stores {
@@ -18,6 +22,7 @@ impl Stores {
         Stores {
             integrations: IntegrationStore::new(locations.integrations_file()),
             settings: SettingsStore::new(locations.settings_file.clone()),
+            tokens: TokenStore::new(locations.tokens_file()),
         }
     }
 }
@@ -46,6 +51,17 @@ pub fn perform(effect: Effect, stores: &Stores) -> Option<Message> {
                 .integrations
                 .remove(&integration.name, Some(&integration)),
         },
+        Effect::LoadAuthorizations => {
+            let all = stores.tokens.all().unwrap_or_else(|error| {
+                tracing::warn!(%error, "token store unreadable");
+                Default::default()
+            });
+            Message::Authorizations(
+                all.into_iter()
+                    .map(|(name, authorization)| (name, status_words(&authorization).into()))
+                    .collect(),
+            )
+        }
         Effect::ReadCertificate(path) => Message::CertificateRead {
             result: read_text(&path),
             path,
@@ -54,9 +70,23 @@ pub fn perform(effect: Effect, stores: &Stores) -> Option<Message> {
         | Effect::Redraw
         | Effect::Quit
         | Effect::StartVerify { .. }
-        | Effect::CancelVerify(_) => return None,
+        | Effect::CancelVerify(_)
+        | Effect::StartAuthorize { .. }
+        | Effect::AuthorizeInput { .. }
+        | Effect::PrintUrl(_)
+        | Effect::CopyToClipboard(_) => return None,
     };
     Some(message)
+}
+
+/// The list's words for an authorization (never a token).
+fn status_words(authorization: &Authorization) -> &'static str {
+    match authorization {
+        Authorization::Authorized { .. } => "authorized",
+        Authorization::RefreshFailed { .. } => "refresh failed",
+        Authorization::ReauthorizationNeeded { .. } => "re-auth needed",
+        Authorization::Denied { .. } => "denied",
+    }
 }
 
 fn read_text(path: &PathBuf) -> Result<String, String> {

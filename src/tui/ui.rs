@@ -68,6 +68,7 @@ impl App {
                     body,
                     integrations,
                     &self.last_results,
+                    &self.authorizations,
                     &theme,
                     profile,
                 )
@@ -81,6 +82,11 @@ impl App {
                     theme: &theme,
                     profile,
                     callback_url: self.callback_url.as_deref(),
+                    authorization: editor
+                        .original
+                        .as_ref()
+                        .and_then(|original| self.authorizations.get(&original.name))
+                        .map(String::as_str),
                 };
                 editor.render(frame, body, &context)
             }
@@ -88,6 +94,7 @@ impl App {
                 verify.view.render(frame, body, &theme, profile);
                 None
             }
+            Screen::Authorize(view) => view.render(frame, body, &theme, profile),
         };
         let status_text = self.status.clone().unwrap_or_default();
         frame.render_widget(Line::styled(format!(" {status_text}"), theme.text), status);

@@ -9,7 +9,9 @@ use std::path::PathBuf;
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
 use hookconsole::model::Integration;
 use hookconsole::store::{IntegrationStore, Locations};
-use hookconsole::tui::{App, AppPaths, Effect, Message, Profile, Stores, VerifyId, perform};
+use hookconsole::tui::{
+    App, AppPaths, AuthorizeId, AuthorizeInput, Effect, Message, Profile, Stores, VerifyId, perform,
+};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
@@ -25,6 +27,12 @@ pub struct Harness {
     /// VERIFY runs the app asked for; a test carries them out (they need a network).
     pub verifies: Vec<(VerifyId, Integration)>,
     pub cancelled: Vec<VerifyId>,
+    /// AUTHORIZE sessions the app asked for, and what it sent them.
+    pub authorizes: Vec<(AuthorizeId, Integration)>,
+    pub authorize_inputs: Vec<(AuthorizeId, AuthorizeInput)>,
+    /// URLs printed unbroken or copied by OSC 52.
+    pub printed: Vec<String>,
+    pub copied: Vec<String>,
 }
 
 impl Harness {
@@ -51,6 +59,10 @@ impl Harness {
             quit: false,
             verifies: Vec::new(),
             cancelled: Vec::new(),
+            authorizes: Vec::new(),
+            authorize_inputs: Vec::new(),
+            printed: Vec::new(),
+            copied: Vec::new(),
         };
         let effects = effects
             .into_iter()
@@ -80,6 +92,12 @@ impl Harness {
                 Effect::Redraw => {}
                 Effect::StartVerify { id, integration } => self.verifies.push((id, *integration)),
                 Effect::CancelVerify(id) => self.cancelled.push(id),
+                Effect::StartAuthorize { id, integration } => {
+                    self.authorizes.push((id, *integration))
+                }
+                Effect::AuthorizeInput { id, input } => self.authorize_inputs.push((id, input)),
+                Effect::PrintUrl(url) => self.printed.push(url),
+                Effect::CopyToClipboard(text) => self.copied.push(text),
                 Effect::EditExternally(_) => {
                     let message = Message::ExternallyEdited(Ok(self.external_text.clone()));
                     queue.extend(self.app.handle_message(message));

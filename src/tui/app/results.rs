@@ -27,6 +27,41 @@ impl App {
             }
             Message::CallbackUrl(url) => self.callback_url = Some(url),
             Message::Tick => {}
+            Message::Authorizations(statuses) => self.authorizations = statuses,
+            Message::AuthorizePrepared {
+                id,
+                callback_url,
+                fingerprint,
+            } => {
+                if let Screen::Authorize(view) = &mut self.screen
+                    && view.id == id
+                {
+                    view.prepared(callback_url, fingerprint);
+                }
+            }
+            Message::AuthorizeUpdate { id, update } => {
+                if let Screen::Authorize(view) = &mut self.screen
+                    && view.id == id
+                {
+                    let finished = matches!(&update, crate::oauth::SessionUpdate::State(state) if state.is_finished());
+                    view.update(update);
+                    if finished {
+                        if let Some(state) = &view.state {
+                            self.status =
+                                Some(format!("AUTHORIZE `{}`: {}", view.name, state.describe()));
+                        }
+                        return vec![Effect::LoadAuthorizations];
+                    }
+                }
+            }
+            Message::AuthorizeFailed { id, reason } => {
+                if let Screen::Authorize(view) = &mut self.screen
+                    && view.id == id
+                {
+                    view.message = Some(reason.clone());
+                }
+                self.status = Some(format!("AUTHORIZE did not start: {reason}"));
+            }
             Message::VerifyStage { id, stage } => {
                 if let Screen::Verify(verify) = &mut self.screen {
                     verify.view.stage(id, stage.label().to_string());

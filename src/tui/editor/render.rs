@@ -19,6 +19,8 @@ pub struct EditorContext<'a> {
     pub theme: &'a Theme,
     pub profile: Profile,
     pub callback_url: Option<&'a str>,
+    /// The token store's status of the integration being edited, when it has one.
+    pub authorization: Option<&'a str>,
 }
 
 impl Editor {
@@ -244,12 +246,15 @@ impl Editor {
             rows.push(self.field_row(field, width, theme));
         }
         if self.auth_kind() == AuthKind::OAuth {
-            let mut status = FormRow::new(
-                "Authorization",
-                Line::styled("not authorized", theme.warning),
-            );
+            let words = context.authorization.unwrap_or("not authorized");
+            let style = if words == "authorized" {
+                theme.success
+            } else {
+                theme.warning
+            };
+            let mut status = FormRow::new("Authorization", Line::styled(words.to_string(), style));
             status.note = Some(Note::Help(
-                "Authorize is not available in this version yet.".into(),
+                "Save, then press a on the list to authorize on a phone or laptop.".into(),
             ));
             rows.push(status);
             let url = context

@@ -1,0 +1,270 @@
+//! The AUTHORIZE screen: the person grants access on a phone or laptop. It shows the
+//! callback URL to register, the one-time start link and its QR code (or the full
+//! authorize URL's, where the terminal is large enough), the listener's certificate
+//! fingerprint, the time left and the state of the flow; the redirected URL can be
+//! pasted instead; the full URL can be printed unbroken or copied (OSC 52).
+
+use std::time::{Duration, Instant};
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Position, Rect};
+use ratatui::text::Line;
+use ratatui::widgets::{Block, Paragraph, Wrap};
+
+use super::profile::{Glyphs, Profile};
+use super::qr_code::QrCode;
+use super::text_input::TextInput;
+use super::theme::Theme;
+use crate::oauth::{CallbackReply, FlowState, SessionUpdate};
+use crate::qr::{QrMatrix, QrRendering};
+
+/// Names one authorize session, so a late update of an earlier one is ignored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct AuthorizeId(pub u64);
+
+/// Which URL the QR code holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum QrTarget {
+    StartLink,
+    FullUrl,
+}
+
+#[derive(Debug, Clone)]
+pub struct AuthorizeView {
+    pub id: AuthorizeId,
+    pub name: String,
+    pub callback_url: Option<String>,
+    pub fingerprint: Option<String>,
+    pub authorize_url: Option<String>,
+    pub start_link: Option<String>,
+    pub state: Option<FlowState>,
+    pub deadline: Option<Instant>,
+    pub rendering: QrRendering,
+    pub target: QrTarget,
+    /// The paste box, while open.
+    pub paste: Option<TextInput>,
+    /// The answer to the last paste, or a start failure.
+    pub message: Option<String>,
+    matrix: Option<(String, QrMatrix)>,
+}
+
+impl AuthorizeView {
+    pub fn new(id: AuthorizeId, name: &str, profile: Profile) -> AuthorizeView {
+        // The Linux console's default font has no half blocks; ASCII terminals have
+        // no block glyphs at all.
+        let rendering = match profile.glyphs {
+            Glyphs::Rich => QrRendering::HalfBlocks,
+            Glyphs::Console => QrRendering::TwoColumns,
+            Glyphs::Ascii => QrRendering::Ascii,
+        };
+        AuthorizeView {
+            id,
+            name: name.to_string(),
+            callback_url: None,
+            fingerprint: None,
+            authorize_url: None,
+            start_link: None,
+            state: None,
+            deadline: None,
+            rendering,
+            target: QrTarget::StartLink,
+            paste: None,
+            message: None,
+            matrix: None,
+        }
+    }
+
+    pub fn is_running(&self) -> bool {
+        !self.state.as_ref().is_some_and(FlowState::is_finished) && self.message_is_not_fatal()
+    }
+
+    fn message_is_not_fatal(&self) -> bool {
+        !(self.state.is_none() && self.message.is_some())
+    }
+
+    pub fn prepared(&mut self, callback_url: String, fingerprint: Option<String>) {
+        self.callback_url = Some(callback_url);
+        self.fingerprint = fingerprint;
+    }
+
+    pub fn update(&mut self, update: SessionUpdate) {
+        match update {
+            SessionUpdate::Started {
+                authorize_url,
+                start_link,
+                timeout,
+                ..
+            } => {
+                self.authorize_url = Some(authorize_url);
+                if start_link.is_none() {
+                    self.target = QrTarget::FullUrl;
+                }
+                self.start_link = start_link;
+                self.deadline = Some(Instant::now() + timeout);
+            }
+            SessionUpdate::State(state) => self.state = Some(state),
+            SessionUpdate::PasteAnswer(Ok(CallbackReply::Accepted)) => {
+                self.message = Some("Pasted URL accepted.".into());
+            }
+            SessionUpdate::PasteAnswer(Ok(CallbackReply::Denied { error, .. })) => {
+                self.message = Some(format!("The pasted URL says access was denied ({error})."));
+            }
+            SessionUpdate::PasteAnswer(Ok(CallbackReply::Refused(reason))) => {
+                self.message = Some(format!("Pasted URL refused: {reason}"));
+            }
+            SessionUpdate::PasteAnswer(Err(reason)) => {
+                self.message = Some(format!("Pasted text: {reason}"));
+            }
+        }
+    }
+
+    /// The URL the QR code holds now.
+    pub fn qr_text(&self) -> Option<&str> {
+        match self.target {
+            QrTarget::StartLink => self.start_link.as_deref().or(self.authorize_url.as_deref()),
+            QrTarget::FullUrl => self.authorize_url.as_deref(),
+        }
+    }
+
+    fn matrix(&mut self) -> Option<&QrMatrix> {
+        let text = self.qr_text()?.to_string();
+        if self
+            .matrix
+            .as_ref()
+            .is_none_or(|(cached, _)| *cached != text)
+        {
+            self.matrix = QrMatrix::encode(&text).ok().map(|matrix| (text, matrix));
+        }
+        self.matrix.as_ref().map(|(_, matrix)| matrix)
+    }
+
+    fn time_left(&self) -> Option<Duration> {
+        self.deadline
+            .map(|deadline| deadline.saturating_duration_since(Instant::now()))
+    }
+
+    pub fn render(
+        &mut self,
+        frame: &mut Frame,
+        area: Rect,
+        theme: &Theme,
+        profile: Profile,
+    ) -> Option<Position> {
+        let block = Block::bordered()
+            .border_set(profile.border_set())
+            .border_style(theme.border_focused)
+            .title(format!(" AUTHORIZE {} ", self.name));
+        let inner = block.inner(area);
+        frame.render_widget(block, area);
+        let color = profile.color || profile.glyphs != Glyphs::Ascii;
+        let rendering = self.rendering;
+        let (qr_size, fits, version) = match self.matrix() {
+            Some(matrix) => {
+                let widget = QrCode::new(matrix, rendering, color);
+                let size = widget.size();
+                // The QR code may take the left part; the text needs 40 columns.
+                let room = Rect::new(0, 0, inner.width.saturating_sub(40), inner.height);
+                (Some(size), widget.fits(room), matrix.version())
+            }
+            None => (None, false, 0),
+        };
+        let [qr_area, text_area] = if fits {
+            let (width, _) = qr_size.unwrap_or_default();
+            Layout::horizontal([Constraint::Length(width + 1), Constraint::Fill(1)]).areas(inner)
+        } else {
+            [Rect::default(), inner]
+        };
+        if fits && let Some(matrix) = self.matrix() {
+            frame.render_widget(QrCode::new(matrix, rendering, color), qr_area);
+        }
+        let mut lines = Vec::new();
+        let state = self
+            .state
+            .as_ref()
+            .map(FlowState::describe)
+            .unwrap_or_else(|| "Starting...".into());
+        let state_style = match &self.state {
+            Some(FlowState::Authorized) => theme.success,
+            Some(FlowState::Denied { .. } | FlowState::Failed(_) | FlowState::TimedOut) => {
+                theme.error
+            }
+            _ => theme.primary,
+        };
+        lines.push(Line::styled(state, state_style));
+        if let (Some(left), true) = (self.time_left(), self.is_running()) {
+            let seconds = left.as_secs();
+            lines.push(Line::styled(
+                format!("Time left: {}:{:02}", seconds / 60, seconds % 60),
+                theme.text,
+            ));
+        }
+        if let Some(message) = &self.message {
+            lines.push(Line::styled(message.clone(), theme.warning));
+        }
+        lines.push(Line::default());
+        if let Some(callback) = &self.callback_url {
+            lines.push(Line::styled("Callback URL to register:", theme.label));
+            lines.push(Line::styled(callback.clone(), theme.text));
+        }
+        match (&self.start_link, self.target) {
+            (Some(link), QrTarget::StartLink) => {
+                lines.push(Line::styled(
+                    "Scan, or open on a phone or laptop:",
+                    theme.label,
+                ));
+                lines.push(Line::styled(link.clone(), theme.text));
+            }
+            _ => {
+                lines.push(Line::styled(
+                    "The QR code holds the full authorize URL.",
+                    theme.label,
+                ));
+            }
+        }
+        if !fits && let Some((width, height)) = qr_size {
+            lines.push(Line::styled(
+                format!(
+                    "QR code ({}, version {version}) needs {} x {} cells: enlarge the terminal, \
+                     press r for another rendering, or u to print the URL.",
+                    rendering.label(),
+                    width + 42,
+                    height + 5
+                ),
+                theme.warning,
+            ));
+        }
+        if let Some(fingerprint) = &self.fingerprint {
+            lines.push(Line::styled("Listener certificate SHA-256:", theme.label));
+            lines.push(Line::styled(fingerprint.clone(), theme.hint));
+        }
+        if let Some(url) = &self.authorize_url {
+            lines.push(Line::styled(
+                "Full authorize URL (u prints it whole):",
+                theme.label,
+            ));
+            lines.push(Line::styled(url.clone(), theme.hint));
+        }
+        let mut cursor = None;
+        if let Some(paste) = &self.paste {
+            let [body, input] =
+                Layout::vertical([Constraint::Fill(1), Constraint::Length(2)]).areas(text_area);
+            let width = usize::from(input.width.saturating_sub(1));
+            let (visible, column) = paste.visible(width, None);
+            frame.render_widget(
+                Paragraph::new(vec![
+                    Line::styled("Paste the redirected URL, Enter sends:", theme.label),
+                    Line::styled(visible, theme.input_focused),
+                ]),
+                input,
+            );
+            cursor = Some(Position::new(
+                input.x + u16::try_from(column).unwrap_or(0),
+                input.y + 1,
+            ));
+            frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), body);
+        } else {
+            frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), text_area);
+        }
+        cursor
+    }
+}
