@@ -46,6 +46,14 @@ impl SortKey {
     }
 }
 
+/// What the list shows besides the integrations themselves, by name: the last VERIFY
+/// result and the token store's authorization status.
+#[derive(Debug, Clone, Copy)]
+pub struct RowStatuses<'a> {
+    pub last_results: &'a std::collections::HashMap<String, String>,
+    pub authorizations: &'a std::collections::HashMap<String, String>,
+}
+
 #[derive(Debug, Clone)]
 pub struct ListView {
     /// Indexes into the catalog, filtered and sorted.
@@ -187,8 +195,7 @@ impl ListView {
         frame: &mut Frame,
         area: Rect,
         integrations: Option<&[Integration]>,
-        last_results: &std::collections::HashMap<String, String>,
-        authorizations: &std::collections::HashMap<String, String>,
+        statuses: RowStatuses<'_>,
         theme: &Theme,
         profile: Profile,
     ) -> Option<Position> {
@@ -258,7 +265,8 @@ impl ListView {
                 Cell::from(integration.effective_method().as_str()),
                 Cell::from(integration.authentication.kind().label()),
                 Cell::from(match integration.authentication {
-                    Authentication::OAuth(_) => authorizations
+                    Authentication::OAuth(_) => statuses
+                        .authorizations
                         .get(&integration.name)
                         .map(String::as_str)
                         .unwrap_or("not authorized"),
@@ -266,7 +274,8 @@ impl ListView {
                 }),
                 Cell::from(enabled),
                 Cell::from(
-                    last_results
+                    statuses
+                        .last_results
                         .get(&integration.name)
                         .map(String::as_str)
                         .unwrap_or("-"),

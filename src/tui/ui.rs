@@ -67,8 +67,10 @@ impl App {
                     frame,
                     body,
                     integrations,
-                    &self.last_results,
-                    &self.authorizations,
+                    super::list::RowStatuses {
+                        last_results: &self.last_results,
+                        authorizations: &self.authorizations,
+                    },
                     &theme,
                     profile,
                 )
