@@ -226,3 +226,99 @@ fn verify_from_the_tui_shows_the_report() {
     tmux.send(&["q"]);
     tmux.wait_until_gone();
 }
+
+#[test]
+fn authorize_on_a_phone_then_verify_with_the_bearer_token() {
+    if !tmux_installed() {
+        println!("SKIPPED: tmux is not on PATH (CI installs it)");
+        return;
+    }
+    use oauth_support::provider::{Provider, SECRET, Style, phone};
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let _entered = runtime.enter();
+    let provider = runtime.block_on(Provider::start(Style::StrictJson, 3600));
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let record = seen.clone();
+    let receiver = runtime.block_on(oauth_support::TestServer::start(move |request| {
+        let bearer = request.header("authorization").unwrap_or("").to_string();
+        let ok = bearer.starts_with("Bearer access-");
+        record.lock().unwrap().push(bearer);
+        oauth_support::Response::json(
+            if ok { 201 } else { 401 },
+            serde_json::json!({"key": "TEST-9"}),
+        )
+    }));
+    let home = tempfile::tempdir().expect("temp home");
+    let home_path = home.path().to_str().expect("utf-8 path").to_string();
+    let settings = provider.settings(Style::StrictJson);
+    let mut add = Command::new(BIN);
+    add.args(["--home", &home_path, "add", "--name", "Jira", "--url"])
+        .arg(receiver.url("/rest/api/2/issue"))
+        .args(["--auth", "oauth", "--client-id", &settings.client_id])
+        .args(["--client-secret", SECRET, "--api-type", "application/json"])
+        .args([
+            "--token-url",
+            &settings.token_url,
+            "--authorize-url",
+            &settings.authorize_url,
+        ]);
+    let added = add.output().expect("add runs");
+    assert!(
+        added.status.success(),
+        "{}",
+        String::from_utf8_lossy(&added.stderr)
+    );
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let set = Command::new(BIN)
+        .args(["--home", &home_path, "settings"])
+        .arg(format!("callback_url=http://127.0.0.1:{port}/portal/oauth"))
+        .arg(format!("callback_bind=127.0.0.1:{port}"))
+        .output()
+        .expect("settings runs");
+    assert!(set.status.success());
+
+    let tmux = start(&home_path, "authorize");
+    tmux.wait_for("not authorized");
+    tmux.send(&["a"]);
+    let screen = tmux.wait_for("/PORTAL/OAUTH/S/");
+    assert!(
+        screen.contains("Waiting for the provider's redirect"),
+        "{screen}"
+    );
+    assert!(!screen.contains(SECRET));
+    // The bottom row holds the link whole: "Open: HTTP://…".
+    let link = screen
+        .lines()
+        .find_map(|line| line.split("Open: ").nth(1))
+        .and_then(|rest| rest.split_whitespace().next())
+        .expect("the start link is on screen")
+        .to_string();
+    // The phone: start link -> provider -> the listener on the appliance.
+    let page = runtime
+        .block_on(async { phone().get(&link).send().await?.text().await })
+        .expect("the phone gets a page");
+    assert!(
+        page.contains("Authorization received"),
+        "{link}: {page}\n{screen}"
+    );
+    tmux.wait_for("Authorized");
+    tmux.send(&["Escape"]);
+    tmux.wait_for("authorized");
+    tmux.send(&["v"]);
+    let report = tmux.wait_for("DELIVERED 201");
+    assert!(!report.contains("access-"), "no token on screen: {report}");
+    assert!(
+        seen.lock()
+            .unwrap()
+            .last()
+            .unwrap()
+            .starts_with("Bearer access-")
+    );
+    tmux.send(&["Escape"]);
+    tmux.send(&["q"]);
+    tmux.wait_until_gone();
+}

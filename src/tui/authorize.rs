@@ -158,24 +158,44 @@ impl AuthorizeView {
         frame.render_widget(block, area);
         let color = profile.color || profile.glyphs != Glyphs::Ascii;
         let rendering = self.rendering;
+        // The start link goes on the bottom row across the whole width, so it is never
+        // broken across lines; the QR code and the text share the rows above.
+        let link = match self.target {
+            QrTarget::StartLink => self.start_link.clone(),
+            QrTarget::FullUrl => None,
+        };
+        let [upper, link_row] = if link.is_some() && inner.height > 2 {
+            Layout::vertical([Constraint::Fill(1), Constraint::Length(1)]).areas(inner)
+        } else {
+            [inner, Rect::default()]
+        };
         let (qr_size, fits, version) = match self.matrix() {
             Some(matrix) => {
                 let widget = QrCode::new(matrix, rendering, color);
                 let size = widget.size();
                 // The QR code may take the left part; the text needs 40 columns.
-                let room = Rect::new(0, 0, inner.width.saturating_sub(40), inner.height);
+                let room = Rect::new(0, 0, upper.width.saturating_sub(40), upper.height);
                 (Some(size), widget.fits(room), matrix.version())
             }
             None => (None, false, 0),
         };
         let [qr_area, text_area] = if fits {
             let (width, _) = qr_size.unwrap_or_default();
-            Layout::horizontal([Constraint::Length(width + 1), Constraint::Fill(1)]).areas(inner)
+            Layout::horizontal([Constraint::Length(width + 1), Constraint::Fill(1)]).areas(upper)
         } else {
-            [Rect::default(), inner]
+            [Rect::default(), upper]
         };
         if fits && let Some(matrix) = self.matrix() {
             frame.render_widget(QrCode::new(matrix, rendering, color), qr_area);
+        }
+        if let Some(link) = &link {
+            frame.render_widget(
+                Line::from(vec![
+                    ratatui::text::Span::styled("Open: ", theme.label),
+                    ratatui::text::Span::styled(link.clone(), theme.primary),
+                ]),
+                link_row,
+            );
         }
         let mut lines = Vec::new();
         let state = self
@@ -206,20 +226,16 @@ impl AuthorizeView {
             lines.push(Line::styled("Callback URL to register:", theme.label));
             lines.push(Line::styled(callback.clone(), theme.text));
         }
-        match (&self.start_link, self.target) {
-            (Some(link), QrTarget::StartLink) => {
-                lines.push(Line::styled(
-                    "Scan, or open on a phone or laptop:",
-                    theme.label,
-                ));
-                lines.push(Line::styled(link.clone(), theme.text));
-            }
-            _ => {
-                lines.push(Line::styled(
-                    "The QR code holds the full authorize URL.",
-                    theme.label,
-                ));
-            }
+        if link.is_some() {
+            lines.push(Line::styled(
+                "Scan the code, or open the link below, on a phone or laptop.",
+                theme.label,
+            ));
+        } else {
+            lines.push(Line::styled(
+                "The QR code holds the full authorize URL.",
+                theme.label,
+            ));
         }
         if !fits && let Some((width, height)) = qr_size {
             lines.push(Line::styled(
