@@ -90,7 +90,12 @@ pub fn run(cli: Cli, command: Command) -> ExitCode {
             params,
             qr,
         } => authorize::authorize(&locations, &name, paste, timeout, &params, &qr),
-        Command::Token { name, json, forget } => authorize::token(&locations, &name, json, forget),
+        Command::Token {
+            name,
+            json,
+            forget,
+            refresh,
+        } => authorize::token(&locations, &name, json, forget, refresh),
         Command::CallbackUrl => settings::callback_url(&locations),
         Command::Settings { changes } => settings::settings(&locations, &changes),
     };

@@ -185,3 +185,121 @@ async fn authorize_then_token_then_verify_with_the_bearer_token() {
     assert_eq!(verify.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&verify.stdout).contains("not authorized"));
 }
+
+/// Two real processes refresh at the same moment against a provider that rotates
+/// refresh tokens: both succeed, and a rotated refresh token is never sent again (a
+/// process that started after the other's refresh may refresh once more, with the new
+/// token; one that overlapped takes the other's result).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_processes_refreshing_at_once_make_one_request() {
+    let provider = Provider::start(Style::StrictJson, 3600).await;
+    let home = tempfile::tempdir().unwrap();
+    let home = home.path().to_path_buf();
+    let settings = provider.settings(Style::StrictJson);
+    let added = hookconsole(&home)
+        .args(["add", "--name", "jira", "--url", "http://127.0.0.1:9/hook"])
+        .args([
+            "--auth",
+            "oauth",
+            "--client-id",
+            &settings.client_id,
+            "--client-secret",
+            SECRET,
+        ])
+        .args([
+            "--token-url",
+            &settings.token_url,
+            "--authorize-url",
+            &settings.authorize_url,
+        ])
+        .args(["--api-type", "application/json"])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(
+        added.status.success(),
+        "{}",
+        String::from_utf8_lossy(&added.stderr)
+    );
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let callback = format!("http://127.0.0.1:{port}/portal/oauth");
+    assert!(
+        run(
+            &home,
+            &[
+                "settings",
+                &format!("callback_url={callback}"),
+                &format!("callback_bind=127.0.0.1:{port}")
+            ]
+        )
+        .status
+        .success()
+    );
+    // Authorize by paste: the "browser" follows the authorize URL, the redirect is typed in.
+    let mut child = hookconsole(&home)
+        .args(["authorize", "jira", "--paste", "--qr", "none"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let (url_tx, url_rx) = std::sync::mpsc::channel();
+    let reader = std::thread::spawn(move || {
+        let mut previous = String::new();
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if previous.starts_with("Full authorize URL") {
+                let _ = url_tx.send(line.clone());
+            }
+            previous = line;
+        }
+    });
+    let url = tokio::task::spawn_blocking(move || url_rx.recv().unwrap())
+        .await
+        .unwrap();
+    let redirected = oauth_support::provider::browse(&url).await;
+    {
+        use std::io::Write;
+        let mut stdin = child.stdin.take().unwrap();
+        writeln!(stdin, "{redirected}").unwrap();
+    }
+    let done = tokio::task::spawn_blocking(move || child.wait_with_output())
+        .await
+        .unwrap()
+        .unwrap();
+    reader.join().unwrap();
+    assert!(
+        done.status.success(),
+        "{}",
+        String::from_utf8_lossy(&done.stderr)
+    );
+    assert_eq!(provider.token_requests(), 1);
+
+    for _ in 0..5 {
+        let (a, b) = (home.clone(), home.clone());
+        let first = std::thread::spawn(move || run(&a, &["token", "jira", "--refresh"]));
+        let second = std::thread::spawn(move || run(&b, &["token", "jira", "--refresh"]));
+        for output in [first.join().unwrap(), second.join().unwrap()] {
+            assert!(
+                output.status.success(),
+                "{}",
+                String::from_utf8_lossy(&output.stderr)
+            );
+            assert!(String::from_utf8_lossy(&output.stdout).starts_with("authorized"));
+        }
+    }
+    let state = provider.state.lock().unwrap();
+    assert_eq!(
+        state.refresh_reuse, 0,
+        "a rotated refresh token was sent again"
+    );
+    assert!(
+        (6..=11).contains(&state.token_requests),
+        "{}",
+        state.token_requests
+    );
+}

@@ -111,8 +111,11 @@ pub enum Command {
         #[arg(long)]
         json: bool,
         /// Forget the stored tokens (authorize again afterwards)
-        #[arg(long)]
+        #[arg(long, conflicts_with = "refresh")]
         forget: bool,
+        /// Refresh the access token now (one refresh even when several processes ask)
+        #[arg(long)]
+        refresh: bool,
     },
     /// Print the OAuth callback URL to register at the provider
     CallbackUrl,

@@ -112,7 +112,8 @@ pub fn authorize(
     });
     match end {
         Ok(Ok(FlowState::Authorized)) => {
-            println!("authorized {}", integration.name);
+            // A closed pipe (the reader went away) must not turn success into a panic.
+            let _ = writeln!(std::io::stdout(), "authorized {}", integration.name);
             Ok(())
         }
         Ok(Ok(other)) => Err(CliError::Failed(anyhow::anyhow!(other.describe()))),
@@ -210,13 +211,22 @@ fn print_instructions(
     let _ = out.flush();
 }
 
-pub fn token(locations: &Locations, name: &str, json: bool, forget: bool) -> CliResult {
+pub fn token(
+    locations: &Locations,
+    name: &str,
+    json: bool,
+    forget: bool,
+    refresh: bool,
+) -> CliResult {
     let integration = oauth_integration(locations, name)?;
     let store = TokenStore::new(locations.tokens_file());
     if forget {
         store.forget(&integration.name)?;
         println!("forgot the authorization of {}", integration.name);
         return Ok(());
+    }
+    if refresh {
+        refresh_now(locations, &integration, &store)?;
     }
     let status = store.get(&integration.name)?;
     if json {
@@ -227,6 +237,32 @@ pub fn token(locations: &Locations, name: &str, json: bool, forget: bool) -> Cli
             status_line(status.as_ref(), OffsetDateTime::now_utc())
         );
     }
+    Ok(())
+}
+
+/// Refreshes the stored access token, as a delivery that got a 401 would: when
+/// another process refreshed meanwhile, its token is taken instead of a second
+/// refresh.
+fn refresh_now(locations: &Locations, integration: &Integration, store: &TokenStore) -> CliResult {
+    let current = store
+        .get(&integration.name)?
+        .and_then(|authorization| {
+            authorization
+                .tokens()
+                .map(|tokens| tokens.access_token.clone())
+        })
+        .ok_or_else(|| CliError::Failed(anyhow::anyhow!("not authorized: authorize it first")))?;
+    let settings = crate::store::SettingsStore::new(&locations.settings_file).load()?;
+    let provider = crate::oauth::TokenProvider::with_http_options(
+        store.clone(),
+        crate::http::HttpOptions::from_settings(&settings),
+    );
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    runtime
+        .block_on(provider.after_unauthorized(integration, &current))
+        .map_err(|error| CliError::Failed(error.into()))?;
     Ok(())
 }
 

@@ -135,7 +135,7 @@ pub async fn run_session(
                 Err(reason) => listener_error = Some(reason),
             }
         } else {
-            listener_error = Some("not started: paste the redirected URL".into());
+            listener_error = Some("paste mode".into());
         }
         pending.retain(|effect| effect != &Effect::StartListener);
     }
