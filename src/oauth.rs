@@ -12,6 +12,7 @@ mod provider;
 mod session;
 mod setup;
 mod start_link;
+mod status;
 mod wire;
 
 pub use authorize::{AuthorizeRequest, CallbackParams};
@@ -27,4 +28,5 @@ pub use provider::{ClientFactory, REFRESH_MARGIN, TokenProvider};
 pub use session::{ListenerPlan, SessionInput, SessionSetup, SessionUpdate, run_session};
 pub use setup::{PreparedSession, prepare_session};
 pub use start_link::{new_start_id, start_link};
+pub use status::{status_line, status_words};
 pub use wire::TokenHttp;

@@ -10,7 +10,7 @@ mod dialog;
 mod editor;
 mod form;
 mod help;
-mod list;
+pub(crate) mod list;
 mod message;
 mod profile;
 mod qr_code;

@@ -308,6 +308,14 @@ fn authorize_on_a_phone_then_verify_with_the_bearer_token() {
     tmux.wait_for("Authorized");
     tmux.send(&["Escape"]);
     tmux.wait_for("authorized");
+    // The AUTHENTICATION pane shows the status as the portal does, without a token.
+    tmux.send(&["Enter"]);
+    tmux.wait_for("Edit Webhook integration `Jira`");
+    tmux.send(&["C-n"]);
+    let pane = tmux.wait_for("authorized (expires in");
+    assert!(pane.contains("refresh token yes"), "{pane}");
+    tmux.send(&["Escape"]);
+    tmux.wait_for("Integrations (1)");
     tmux.send(&["v"]);
     let report = tmux.wait_for("DELIVERED 201");
     assert!(!report.contains("access-"), "no token on screen: {report}");

@@ -234,7 +234,7 @@ pub fn token(
     } else {
         println!(
             "{}",
-            status_line(status.as_ref(), OffsetDateTime::now_utc())
+            crate::oauth::status_line(status.as_ref(), OffsetDateTime::now_utc())
         );
     }
     Ok(())
@@ -264,43 +264,6 @@ fn refresh_now(locations: &Locations, integration: &Integration, store: &TokenSt
         .block_on(provider.after_unauthorized(integration, &current))
         .map_err(|error| CliError::Failed(error.into()))?;
     Ok(())
-}
-
-/// The status as the SETTINGS pane shows it: no token, ever.
-pub fn status_line(status: Option<&Authorization>, now: OffsetDateTime) -> String {
-    match status {
-        None => "not authorized".into(),
-        Some(Authorization::Authorized { tokens }) => {
-            let expiry = match tokens.expires_at {
-                Some(at) if at <= now => "expired (refreshed on next use)".to_string(),
-                Some(at) => format!("expires in {}", human(at - now)),
-                None => "no expiry given".into(),
-            };
-            format!(
-                "authorized ({expiry}, refresh token {}, scopes: {})",
-                if tokens.refresh_token.is_some() {
-                    "yes"
-                } else {
-                    "no"
-                },
-                if tokens.scopes.is_empty() {
-                    "none stated".into()
-                } else {
-                    tokens.scopes.join(" ")
-                }
-            )
-        }
-        Some(Authorization::RefreshFailed {
-            failed_at, reason, ..
-        }) => format!(
-            "refresh failed at {}: {reason}",
-            failed_at.format(&Rfc3339).unwrap_or_default()
-        ),
-        Some(Authorization::ReauthorizationNeeded { reason, .. }) => {
-            format!("re-authorization needed: {reason}")
-        }
-        Some(Authorization::Denied { reason, .. }) => format!("denied: {reason}"),
-    }
 }
 
 fn status_json(status: Option<&Authorization>) -> serde_json::Value {
@@ -335,14 +298,5 @@ fn status_json(status: Option<&Authorization>) -> serde_json::Value {
             "at": time(at),
             "reason": reason,
         }),
-    }
-}
-
-fn human(duration: time::Duration) -> String {
-    let seconds = duration.whole_seconds().max(0);
-    match seconds {
-        0..=119 => format!("{seconds} s"),
-        120..=7199 => format!("{} min", seconds / 60),
-        _ => format!("{} h", seconds / 3600),
     }
 }

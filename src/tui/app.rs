@@ -77,7 +77,7 @@ pub struct App {
     /// The headline of the last VERIFY of each integration, for the list.
     pub last_results: HashMap<String, String>,
     /// The token store's status words per OAuth integration.
-    pub authorizations: HashMap<String, String>,
+    pub authorizations: HashMap<String, super::list::AuthorizationText>,
     next_verify: u64,
     next_authorize: u64,
 }

@@ -46,12 +46,20 @@ impl SortKey {
     }
 }
 
+/// An authorization as the screen shows it: words for the list's column, a line with
+/// expiry, refresh token and scopes for the AUTHENTICATION pane.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuthorizationText {
+    pub words: String,
+    pub line: String,
+}
+
 /// What the list shows besides the integrations themselves, by name: the last VERIFY
 /// result and the token store's authorization status.
 #[derive(Debug, Clone, Copy)]
 pub struct RowStatuses<'a> {
     pub last_results: &'a std::collections::HashMap<String, String>,
-    pub authorizations: &'a std::collections::HashMap<String, String>,
+    pub authorizations: &'a std::collections::HashMap<String, AuthorizationText>,
 }
 
 #[derive(Debug, Clone)]
@@ -268,7 +276,7 @@ impl ListView {
                     Authentication::OAuth(_) => statuses
                         .authorizations
                         .get(&integration.name)
-                        .map(String::as_str)
+                        .map(|status| status.words.as_str())
                         .unwrap_or("not authorized"),
                     _ => "-",
                 }),

@@ -117,5 +117,5 @@ pub enum Message {
         reason: String,
     },
     /// Status words per integration name ("authorized", "re-authorization needed").
-    Authorizations(std::collections::HashMap<String, String>),
+    Authorizations(std::collections::HashMap<String, super::list::AuthorizationText>),
 }

@@ -5,8 +5,7 @@ use std::path::PathBuf;
 
 use super::app::{Effect, Message};
 use crate::store::{
-    Authorization, IntegrationStore, Locations, MachineIdentity, SettingsStore, TokenStore,
-    callback_url,
+    IntegrationStore, Locations, MachineIdentity, SettingsStore, TokenStore, callback_url,
 };
 
 /// What the background work needs: where the files are.
@@ -58,7 +57,16 @@ pub fn perform(effect: Effect, stores: &Stores) -> Option<Message> {
             });
             Message::Authorizations(
                 all.into_iter()
-                    .map(|(name, authorization)| (name, status_words(&authorization).into()))
+                    .map(|(name, authorization)| {
+                        let status = crate::tui::list::AuthorizationText {
+                            words: crate::oauth::status_words(&authorization).into(),
+                            line: crate::oauth::status_line(
+                                Some(&authorization),
+                                time::OffsetDateTime::now_utc(),
+                            ),
+                        };
+                        (name, status)
+                    })
                     .collect(),
             )
         }
@@ -77,16 +85,6 @@ pub fn perform(effect: Effect, stores: &Stores) -> Option<Message> {
         | Effect::CopyToClipboard(_) => return None,
     };
     Some(message)
-}
-
-/// The list's words for an authorization (never a token).
-fn status_words(authorization: &Authorization) -> &'static str {
-    match authorization {
-        Authorization::Authorized { .. } => "authorized",
-        Authorization::RefreshFailed { .. } => "refresh failed",
-        Authorization::ReauthorizationNeeded { .. } => "re-auth needed",
-        Authorization::Denied { .. } => "denied",
-    }
 }
 
 fn read_text(path: &PathBuf) -> Result<String, String> {

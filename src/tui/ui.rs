@@ -88,7 +88,7 @@ impl App {
                         .original
                         .as_ref()
                         .and_then(|original| self.authorizations.get(&original.name))
-                        .map(String::as_str),
+                        .map(|status| status.line.as_str()),
                 };
                 editor.render(frame, body, &context)
             }

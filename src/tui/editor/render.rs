@@ -247,7 +247,7 @@ impl Editor {
         }
         if self.auth_kind() == AuthKind::OAuth {
             let words = context.authorization.unwrap_or("not authorized");
-            let style = if words == "authorized" {
+            let style = if words.starts_with("authorized") {
                 theme.success
             } else {
                 theme.warning

@@ -1,0 +1,63 @@
+//! How an authorization reads on screen and in the CLI: short words for the list, a
+//! line with expiry, refresh token and scopes for the panes. Never a token.
+
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+use crate::store::Authorization;
+
+/// The status as the SETTINGS pane shows it: no token, ever.
+pub fn status_line(status: Option<&Authorization>, now: OffsetDateTime) -> String {
+    match status {
+        None => "not authorized".into(),
+        Some(Authorization::Authorized { tokens }) => {
+            let expiry = match tokens.expires_at {
+                Some(at) if at <= now => "expired (refreshed on next use)".to_string(),
+                Some(at) => format!("expires in {}", human(at - now)),
+                None => "no expiry given".into(),
+            };
+            format!(
+                "authorized ({expiry}, refresh token {}, scopes: {})",
+                if tokens.refresh_token.is_some() {
+                    "yes"
+                } else {
+                    "no"
+                },
+                if tokens.scopes.is_empty() {
+                    "none stated".into()
+                } else {
+                    tokens.scopes.join(" ")
+                }
+            )
+        }
+        Some(Authorization::RefreshFailed {
+            failed_at, reason, ..
+        }) => format!(
+            "refresh failed at {}: {reason}",
+            failed_at.format(&Rfc3339).unwrap_or_default()
+        ),
+        Some(Authorization::ReauthorizationNeeded { reason, .. }) => {
+            format!("re-authorization needed: {reason}")
+        }
+        Some(Authorization::Denied { reason, .. }) => format!("denied: {reason}"),
+    }
+}
+
+/// The list's words for an authorization (never a token).
+pub fn status_words(authorization: &Authorization) -> &'static str {
+    match authorization {
+        Authorization::Authorized { .. } => "authorized",
+        Authorization::RefreshFailed { .. } => "refresh failed",
+        Authorization::ReauthorizationNeeded { .. } => "re-auth needed",
+        Authorization::Denied { .. } => "denied",
+    }
+}
+
+fn human(duration: time::Duration) -> String {
+    let seconds = duration.whole_seconds().max(0);
+    match seconds {
+        0..=119 => format!("{seconds} s"),
+        120..=7199 => format!("{} min", seconds / 60),
+        _ => format!("{} h", seconds / 3600),
+    }
+}
