@@ -217,3 +217,44 @@ fn authorize_on_a_non_oauth_integration_says_so() {
             .contains("does not use OAuth")
     );
 }
+
+#[test]
+fn x_forgets_the_authorization_after_asking() {
+    let home_tokens = |harness: &Harness| {
+        hookconsole::store::TokenStore::new(harness.home.path().join("tokens.yaml"))
+    };
+    let mut harness = Harness::new(Profile::RICH, &[jira()]);
+    home_tokens(&harness)
+        .set(
+            "Jira",
+            hookconsole::store::Authorization::Authorized {
+                tokens: hookconsole::store::TokenSet::bearer(
+                    Secret::new("access-value"),
+                    Some(Secret::new("refresh-value")),
+                    Some(std::time::Duration::from_secs(3600)),
+                    vec!["write:jira-work".into()],
+                ),
+            },
+        )
+        .unwrap();
+    harness.press(KeyCode::Char('r')); // reload reads the token store too
+    let list = harness.screen(120, 40);
+    assert!(
+        list.contains("authorized") && !list.contains("not authorized"),
+        "{list}"
+    );
+    harness.press(KeyCode::Char('x'));
+    let dialog = harness.screen(80, 24);
+    assert!(
+        dialog.contains("Forget the authorization of `Jira`?"),
+        "{dialog}"
+    );
+    harness.press(KeyCode::Enter); // Cancel is focused first
+    assert!(home_tokens(&harness).get("Jira").unwrap().is_some());
+    harness.press(KeyCode::Char('x'));
+    harness.press(KeyCode::Right);
+    harness.press(KeyCode::Enter);
+    assert_eq!(home_tokens(&harness).get("Jira").unwrap(), None);
+    assert!(harness.screen(120, 40).contains("not authorized"));
+    assert!(!harness.screen(120, 40).contains("access-value"));
+}

@@ -55,6 +55,7 @@ pub enum Action {
     ToggleQrTarget,
     PrintUrl,
     CopyUrl,
+    ForgetAuthorization,
 }
 
 impl Action {
@@ -67,6 +68,7 @@ impl Action {
                 | Action::ToggleEnabled
                 | Action::Verify
                 | Action::Authorize
+                | Action::ForgetAuthorization
         )
     }
 
@@ -123,6 +125,7 @@ impl Action {
                 "QR code of the short start link or of the full authorize URL"
             }
             Action::PrintUrl => "print the full authorize URL unbroken, outside the full screen",
+            Action::ForgetAuthorization => "forget the OAuth authorization (asks first)",
             Action::CopyUrl => {
                 "copy the full authorize URL (OSC 52: sent to the terminal clipboard)"
             }
@@ -272,6 +275,7 @@ const LIST: &[Binding] = &[
     bind(Action::ToggleEnabled, &[ch(' ')], "Space", None),
     bind(Action::Verify, &[ch('v')], "v", Some("verify")),
     bind(Action::Authorize, &[ch('a')], "a", Some("authorize")),
+    bind(Action::ForgetAuthorization, &[ch('x')], "x", None),
     bind(Action::Filter, &[ch('/')], "/", Some("filter")),
     // Sort is in help; the footer keeps to 80 columns.
     bind(Action::Sort, &[ch('s')], "s", None),

@@ -287,6 +287,10 @@ impl App {
                 self.status = Some(format!("Deleting `{}`...", integration.name));
                 vec![Effect::Delete(integration)]
             }
+            (Question::Forget(name), Answer::Forget) => {
+                self.status = Some(format!("Forgot the authorization of `{name}`"));
+                vec![Effect::ForgetAuthorization(name)]
+            }
             (Question::DiscardAndClose, Answer::Discard) => {
                 self.close_editor();
                 Vec::new()
@@ -363,7 +367,7 @@ impl App {
             }
             Action::Reload => {
                 self.status = Some("Reloading...".into());
-                return vec![Effect::Load];
+                return vec![Effect::Load, Effect::LoadAuthorizations];
             }
             Action::New if self.catalog.is_some() => {
                 self.screen = Screen::Chooser(Chooser::default());
@@ -397,6 +401,17 @@ impl App {
             Action::Authorize => {
                 if let Some(integration) = self.selected().cloned() {
                     return self.start_authorize(integration);
+                }
+            }
+            Action::ForgetAuthorization => {
+                if let Some(integration) = self.selected() {
+                    if self.authorizations.contains_key(&integration.name) {
+                        let dialog = Dialog::forget(&integration.name);
+                        self.popups.push(Popup::dialog(dialog));
+                    } else {
+                        self.status =
+                            Some(format!("`{}` holds no authorization", integration.name));
+                    }
                 }
             }
             Action::Help => self.popups.push(Popup::Help(Help::new(KeyContext::List))),

@@ -15,6 +15,8 @@ use crate::model::Integration;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Question {
     Delete(Box<Integration>),
+    /// Forget the stored tokens of the named integration.
+    Forget(String),
     /// Unsaved edits and the person asked to close the editor.
     DiscardAndClose,
     /// Unsaved edits and the person asked to quit.
@@ -29,6 +31,7 @@ pub enum Question {
 pub enum Answer {
     Cancel,
     Delete,
+    Forget,
     Discard,
     Save,
     Reload,
@@ -55,6 +58,21 @@ impl Dialog {
             ),
             question: Question::Delete(Box::new(integration)),
             buttons: vec![("Cancel", Answer::Cancel), ("Delete", Answer::Delete)],
+            focused: 0,
+        }
+    }
+
+    pub fn forget(name: &str) -> Dialog {
+        Dialog {
+            title: "Forget authorization".into(),
+            message: format!(
+                "Forget the authorization of `{name}`?\n\nIts tokens are deleted from this \
+                 appliance; deliveries fail as \"not authorized\" until it is authorized \
+                 again. The grant itself is not revoked at the provider: revoke it there too \
+                 if it must end."
+            ),
+            question: Question::Forget(name.to_string()),
+            buttons: vec![("Cancel", Answer::Cancel), ("Forget", Answer::Forget)],
             focused: 0,
         }
     }

@@ -43,6 +43,8 @@ pub enum Effect {
     CopyToClipboard(String),
     /// Read every integration's authorization status from the token store.
     LoadAuthorizations,
+    /// Delete the named integration's tokens, then read the statuses again.
+    ForgetAuthorization(String),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

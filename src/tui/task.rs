@@ -50,6 +50,14 @@ pub fn perform(effect: Effect, stores: &Stores) -> Option<Message> {
                 .integrations
                 .remove(&integration.name, Some(&integration)),
         },
+        Effect::ForgetAuthorization(name) => {
+            if let Err(error) = stores.tokens.forget(&name) {
+                tracing::error!(%error, integration = %name, "forgetting the authorization failed");
+            } else {
+                tracing::info!(integration = %name, "authorization forgotten");
+            }
+            return perform(Effect::LoadAuthorizations, stores);
+        }
         Effect::LoadAuthorizations => {
             let all = stores.tokens.all().unwrap_or_else(|error| {
                 tracing::warn!(%error, "token store unreadable");
