@@ -234,3 +234,74 @@ async fn port_in_use_is_said_plainly_and_paste_still_works() {
     assert_eq!(task.await.unwrap().unwrap(), FlowState::Authorized);
     drop(taken);
 }
+
+#[tokio::test]
+async fn https_listener_with_its_self_signed_identity() {
+    use hookconsole::oauth::{IdentitySource, listener_identity};
+    let provider = Provider::start(Style::Standards, 3600).await;
+    let home = tempfile::tempdir().unwrap();
+    let identity = listener_identity(&IdentitySource {
+        configured: None,
+        dir: home.path(),
+        names: vec!["127.0.0.1".into()],
+    })
+    .unwrap();
+    let pem = std::fs::read_to_string(home.path().join("listener-certificate.pem")).unwrap();
+    assert_eq!(
+        hookconsole::model::parse_pem(&pem).unwrap()[0].sha256_fingerprint,
+        identity.fingerprint,
+        "the screen's fingerprint is the served certificate's"
+    );
+    let port = free_port();
+    let callback_url = format!("https://127.0.0.1:{port}/portal/oauth");
+    let store = TokenStore::new(home.path().join("tokens.yaml"));
+    let mut integration = Integration::new("jira", "http://127.0.0.1:9/hook");
+    integration.authentication = Authentication::OAuth(provider.settings(Style::Standards));
+    let setup = SessionSetup {
+        integration,
+        callback_url: callback_url.clone(),
+        listener: Some(
+            ListenerPlan::for_callback(
+                &callback_url,
+                Some(&format!("127.0.0.1:{port}")),
+                Some(identity.config),
+            )
+            .unwrap(),
+        ),
+        client: plain_client(),
+        tokens: store.clone(),
+        timeout: Duration::from_secs(60),
+        extra_parameters: vec![],
+    };
+    let (_inputs, input_rx) = mpsc::channel(4);
+    let (update_tx, mut updates) = mpsc::unbounded_channel();
+    let task = tokio::spawn(run_session(setup, input_rx, update_tx));
+    let SessionUpdate::Started { start_link, .. } = updates.recv().await.unwrap() else {
+        panic!()
+    };
+    let start_link = start_link.unwrap();
+    assert!(start_link.starts_with("HTTPS://127.0.0.1:"));
+    // The phone trusts the listener's certificate (the person accepted it after
+    // comparing the fingerprint): here, by pinning it.
+    let mut trusted = Integration::new("phone", "https://127.0.0.1/");
+    trusted.certificate = Some(pem);
+    let phone =
+        hookconsole::http::build_client(&trusted, &hookconsole::http::HttpOptions::default())
+            .unwrap()
+            .client;
+    let mut url = start_link;
+    let mut last = None;
+    for _ in 0..4 {
+        let response = phone.get(&url).send().await.unwrap();
+        if response.status().is_redirection() {
+            url = response.headers()["location"].to_str().unwrap().to_string();
+            continue;
+        }
+        last = Some((response.status(), response.text().await.unwrap()));
+        break;
+    }
+    let (status, page) = last.expect("the redirects end");
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains("Authorization received"));
+    assert_eq!(task.await.unwrap().unwrap(), FlowState::Authorized);
+}
