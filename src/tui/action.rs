@@ -115,8 +115,8 @@ impl Action {
             Action::Press => "press the focused button",
             Action::Cancel => "cancel",
             Action::CloseHelp => "close help",
-            Action::Verify => "VERIFY: send the content sample and show each stage (again)",
-            Action::Authorize => "AUTHORIZE an OAuth integration on another device (QR code, link)",
+            Action::Verify => "VERIFY: send the content sample, show each stage",
+            Action::Authorize => "AUTHORIZE an OAuth integration on a phone or laptop",
             Action::PasteUrl => {
                 "paste the URL the browser ended on (when the phone cannot reach us)"
             }
