@@ -305,3 +305,57 @@ async fn https_listener_with_its_self_signed_identity() {
     assert!(page.contains("Authorization received"));
     assert_eq!(task.await.unwrap().unwrap(), FlowState::Authorized);
 }
+
+#[test]
+fn a_configured_listener_certificate_is_used_and_half_a_pair_is_refused() {
+    use hookconsole::oauth::{IdentitySource, listener_identity};
+    let dir = tempfile::tempdir().unwrap();
+    let key = rcgen::KeyPair::generate().unwrap();
+    let cert = rcgen::CertificateParams::new(vec!["hiab.example.com".to_string()])
+        .unwrap()
+        .self_signed(&key)
+        .unwrap();
+    let (cert_path, key_path) = (dir.path().join("c.pem"), dir.path().join("k.pem"));
+    std::fs::write(&cert_path, cert.pem()).unwrap();
+    std::fs::write(&key_path, key.serialize_pem()).unwrap();
+    let identity = listener_identity(&IdentitySource {
+        configured: Some((&cert_path, &key_path)),
+        dir: dir.path(),
+        names: vec!["hiab.example.com".into()],
+    })
+    .unwrap();
+    assert_eq!(
+        identity.fingerprint,
+        hookconsole::model::fingerprint(cert.der())
+    );
+    assert!(
+        !dir.path().join("listener-certificate.pem").exists(),
+        "nothing generated"
+    );
+
+    let home = tempfile::tempdir().unwrap();
+    let locations = hookconsole::store::Locations::in_home(home.path());
+    let settings = hookconsole::store::SettingsStore::new(&locations.settings_file);
+    settings
+        .update(|s| {
+            s.set("callback_url", "https://hiab.example.com/portal/oauth")?;
+            s.set("callback_certificate", cert_path.to_str().unwrap())
+        })
+        .unwrap();
+    let mut integration = Integration::new("jira", "https://127.0.0.1:9/hook");
+    integration.authentication = Authentication::OAuth(hookconsole::model::OAuthSettings {
+        client_id: "c".into(),
+        client_secret: "s".into(),
+        token_url: "https://auth.example.com/token".into(),
+        authorize_url: "https://auth.example.com/authorize".into(),
+        ..Default::default()
+    });
+    let refused = hookconsole::oauth::prepare_session(
+        &locations,
+        &integration,
+        false,
+        Duration::from_secs(1),
+        vec![],
+    );
+    assert!(refused.err().unwrap().contains("go together"));
+}

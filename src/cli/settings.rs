@@ -79,6 +79,26 @@ fn print_settings(settings: &Settings, path: &std::path::Path) {
         )
     );
     println!(
+        "callback_certificate {}",
+        shown(
+            settings
+                .callback_certificate
+                .as_ref()
+                .map(|p| p.display().to_string()),
+            "self-signed, made on first use".into()
+        )
+    );
+    println!(
+        "callback_key   {}",
+        shown(
+            settings
+                .callback_key
+                .as_ref()
+                .map(|p| p.display().to_string()),
+            "with the self-signed certificate".into()
+        )
+    );
+    println!(
         "connect_timeout {}",
         shown(
             settings.connect_timeout.map(|s| format!("{s} s")),

@@ -47,8 +47,18 @@ pub fn prepare_session(
                         .map(|h| h.trim_matches(['[', ']']).to_string())
                 })
                 .unwrap_or_default();
+            let configured = match (&settings.callback_certificate, &settings.callback_key) {
+                (Some(certificate), Some(key)) => Some((certificate.as_path(), key.as_path())),
+                (None, None) => None,
+                _ => {
+                    return Err(
+                        "callback_certificate and callback_key go together: set both or neither"
+                            .into(),
+                    );
+                }
+            };
             let identity = load_or_create(&IdentitySource {
-                configured: None,
+                configured,
                 dir: &locations.data_dir,
                 names: vec![host],
             })?;

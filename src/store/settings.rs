@@ -31,6 +31,12 @@ pub struct Settings {
     /// the callback URL's port.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub callback_bind: Option<String>,
+    /// PEM certificate (chain) and private key for the callback listener's HTTPS.
+    /// Unset: a self-signed certificate made on first use and kept in the home.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub callback_certificate: Option<std::path::PathBuf>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub callback_key: Option<std::path::PathBuf>,
     /// Seconds to wait for a TCP connection to the webhook or token URL. Unset:
     /// [`DEFAULT_CONNECT_TIMEOUT`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -52,11 +58,13 @@ pub const PROXY_NONE: &str = "none";
 const TIMEOUT_RANGE: std::ops::RangeInclusive<u32> = 1..=600;
 
 impl Settings {
-    pub const KEYS: [&str; 7] = [
+    pub const KEYS: [&str; 9] = [
         "hostname",
         "ip_address",
         "callback_url",
         "callback_bind",
+        "callback_certificate",
+        "callback_key",
         "connect_timeout",
         "request_timeout",
         "proxy",
@@ -112,6 +120,19 @@ impl Settings {
                     })?;
                 }
                 self.callback_bind = optional(value);
+            }
+            "callback_certificate" | "callback_key" => {
+                let path = (!value.is_empty()).then(|| std::path::PathBuf::from(value));
+                if let Some(path) = &path
+                    && !path.is_absolute()
+                {
+                    return Err(format!("{key}: give an absolute path, not `{value}`"));
+                }
+                if key == "callback_certificate" {
+                    self.callback_certificate = path;
+                } else {
+                    self.callback_key = path;
+                }
             }
             "connect_timeout" => self.connect_timeout = timeout_seconds(key, value)?,
             "request_timeout" => self.request_timeout = timeout_seconds(key, value)?,
