@@ -9,6 +9,7 @@ mod flow;
 mod identity;
 mod listener;
 mod provider;
+mod revoke;
 mod session;
 mod setup;
 mod start_link;
@@ -25,6 +26,7 @@ pub use flow::{
 pub use identity::{IdentitySource, ListenerIdentity, load_or_create as listener_identity};
 pub use listener::{CallbackListener, ListenerConfig, ReceivedCallback};
 pub use provider::{ClientFactory, REFRESH_MARGIN, TokenProvider};
+pub use revoke::{Revocation, forget_authorization};
 pub use session::{ListenerPlan, SessionInput, SessionSetup, SessionUpdate, run_session};
 pub use setup::{PreparedSession, prepare_session};
 pub use start_link::{new_start_id, start_link};

@@ -283,3 +283,36 @@ async fn json_provider_rejects_form_and_the_error_is_shown() {
     assert!(!error.to_string().contains(SECRET));
     let _unused: Option<TokenSet> = None;
 }
+
+#[tokio::test]
+async fn forgetting_revokes_the_refresh_token_at_the_provider() {
+    for style in [Style::Standards, Style::StrictJson] {
+        let provider = Provider::start(style, 3600).await;
+        let home = tempfile::tempdir().unwrap();
+        let store = TokenStore::new(home.path().join("tokens.yaml"));
+        authorize_by_paste(&provider, style, &store, "jira").await;
+        let refresh = store
+            .get("jira")
+            .unwrap()
+            .unwrap()
+            .tokens()
+            .unwrap()
+            .refresh_token
+            .clone()
+            .unwrap();
+        let hook = integration("jira", provider.settings(style));
+        let outcome = hookconsole::oauth::forget_authorization(&store, &hook, plain_client())
+            .await
+            .unwrap();
+        assert_eq!(outcome, hookconsole::oauth::Revocation::Revoked);
+        assert_eq!(
+            provider.state.lock().unwrap().revoked,
+            vec![refresh.expose().to_string()]
+        );
+        assert_eq!(store.get("jira").unwrap(), None);
+        let again = hookconsole::oauth::forget_authorization(&store, &hook, plain_client())
+            .await
+            .unwrap();
+        assert_eq!(again, hookconsole::oauth::Revocation::NothingStored);
+    }
+}

@@ -68,6 +68,8 @@ fn create_with_every_field_saves_what_was_typed() {
     harness.press(KeyCode::Right); // form -> json
     harness.press(KeyCode::Tab);
     harness.press(KeyCode::Right); // default -> body
+    harness.press(KeyCode::Tab);
+    harness.keys("https://auth.example.test/oauth/revoke");
     harness.ctrl('n');
     assert_eq!(editor_slot(&harness).0, Pane::Certificate);
     harness.paste(&certificate_pem());
@@ -97,6 +99,7 @@ fn create_with_every_field_saves_what_was_typed() {
         audience: "api.example.test".into(),
         scope: "read:jira-work write:jira-work".into(),
         authorize_parameters: "prompt=consent".into(),
+        revocation_url: "https://auth.example.test/oauth/revoke".into(),
         api_type: ApiType::Json,
         client_authentication: Some(ClientAuthentication::Body),
     });

@@ -179,6 +179,9 @@ pub struct AddArgs {
     /// Extra authorize parameters the provider needs, e.g. prompt=consent
     #[arg(long, value_name = "QUERY")]
     pub authorize_parameters: Option<String>,
+    /// Where forgetting the authorization revokes it at the provider (RFC 7009)
+    #[arg(long, value_name = "URL")]
+    pub revocation_url: Option<String>,
     /// application/json or application/x-www-form-urlencoded [default: form]
     #[arg(long, value_name = "TYPE")]
     pub api_type: Option<String>,

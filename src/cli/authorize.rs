@@ -221,8 +221,24 @@ pub fn token(
     let integration = oauth_integration(locations, name)?;
     let store = TokenStore::new(locations.tokens_file());
     if forget {
-        store.forget(&integration.name)?;
-        println!("forgot the authorization of {}", integration.name);
+        let settings = crate::store::SettingsStore::new(&locations.settings_file).load()?;
+        let client = crate::http::build_client(
+            &integration,
+            &crate::http::HttpOptions::from_settings(&settings),
+        )
+        .map_err(|error| CliError::Failed(error.into()))?
+        .client;
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?;
+        let outcome = runtime
+            .block_on(crate::oauth::forget_authorization(
+                &store,
+                &integration,
+                client,
+            ))
+            .map_err(|error| CliError::Failed(error.into()))?;
+        println!("{}", outcome.describe(&integration.name));
         return Ok(());
     }
     if refresh {

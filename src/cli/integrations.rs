@@ -132,6 +132,7 @@ fn from_flags(args: &AddArgs) -> Result<Integration, CliError> {
         &args.audience,
         &args.scope,
         &args.authorize_parameters,
+        &args.revocation_url,
         &args.api_type,
         &args.client_authentication,
     ]
@@ -157,6 +158,7 @@ fn from_flags(args: &AddArgs) -> Result<Integration, CliError> {
         (Field::Audience, &args.audience),
         (Field::Scope, &args.scope),
         (Field::AuthorizeParameters, &args.authorize_parameters),
+        (Field::RevocationUrl, &args.revocation_url),
         (Field::ApiType, &args.api_type),
         (Field::ClientAuthentication, &args.client_authentication),
         (Field::Password, &args.password),

@@ -26,6 +26,7 @@ pub fn json_view(integration: &Integration) -> Value {
             "audience": oauth.audience,
             "scope": oauth.scope,
             "authorize_parameters": oauth.authorize_parameters,
+            "revocation_url": oauth.revocation_url,
             "api_type": oauth.api_type.as_str(),
             "client_authentication": oauth.client_authentication.map(|a| a.as_str()),
             "effective_client_authentication": oauth.effective_client_authentication().as_str(),
@@ -185,6 +186,7 @@ pub fn print_details(integration: &Integration) {
             row(Field::Audience, &oauth.audience);
             row(Field::Scope, &oauth.scope);
             row(Field::AuthorizeParameters, &oauth.authorize_parameters);
+            row(Field::RevocationUrl, &oauth.revocation_url);
             row(Field::ApiType, oauth.api_type.as_str());
             row(
                 Field::ClientAuthentication,

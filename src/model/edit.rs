@@ -94,6 +94,7 @@ fn set_oauth_field(oauth: &mut OAuthSettings, field: Field, text: &str) -> Resul
         Field::Audience => oauth.audience = trimmed,
         Field::Scope => oauth.scope = trimmed,
         Field::AuthorizeParameters => oauth.authorize_parameters = trimmed,
+        Field::RevocationUrl => oauth.revocation_url = trimmed,
         Field::ApiType => oauth.api_type = trimmed.parse::<ApiType>()?,
         Field::ClientAuthentication => {
             oauth.client_authentication = if trimmed.is_empty() || trimmed == "default" {
@@ -163,6 +164,7 @@ pub fn field_text(integration: &Integration, field: Field) -> Option<String> {
                 Field::Audience => oauth.audience.clone(),
                 Field::Scope => oauth.scope.clone(),
                 Field::AuthorizeParameters => oauth.authorize_parameters.clone(),
+                Field::RevocationUrl => oauth.revocation_url.clone(),
                 Field::ApiType => oauth.api_type.as_str().to_string(),
                 Field::ClientAuthentication => oauth
                     .client_authentication

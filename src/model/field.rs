@@ -27,10 +27,11 @@ pub enum Field {
     AuthorizeParameters,
     ApiType,
     ClientAuthentication,
+    RevocationUrl,
 }
 
 impl Field {
-    pub const ALL: [Field; 20] = [
+    pub const ALL: [Field; 21] = [
         Field::Name,
         Field::Url,
         Field::RetryInterval,
@@ -51,6 +52,7 @@ impl Field {
         Field::AuthorizeParameters,
         Field::ApiType,
         Field::ClientAuthentication,
+        Field::RevocationUrl,
     ];
 
     /// The label as the screen (and the portal) shows it.
@@ -76,6 +78,7 @@ impl Field {
             Field::AuthorizeParameters => "Authorize parameters",
             Field::ApiType => "OAuth API type",
             Field::ClientAuthentication => "Client authentication",
+            Field::RevocationUrl => "Revocation URL",
         }
     }
 
@@ -102,6 +105,7 @@ impl Field {
             Field::AuthorizeParameters => "authorize_parameters",
             Field::ApiType => "api_type",
             Field::ClientAuthentication => "client_authentication",
+            Field::RevocationUrl => "revocation_url",
         }
     }
 

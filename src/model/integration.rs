@@ -399,6 +399,9 @@ pub struct OAuthSettings {
     /// `prompt=consent` (Atlassian), `access_type=offline` (Google).
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub authorize_parameters: String,
+    /// Where "forget" revokes the grant at the provider (RFC 7009), when it has one.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub revocation_url: String,
     #[serde(default)]
     pub api_type: ApiType,
     /// `None` follows the API type: secret in the body for JSON, HTTP Basic for form.

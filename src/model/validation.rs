@@ -178,6 +178,11 @@ fn oauth_problems(oauth: &OAuthSettings, error: &mut impl FnMut(Field, String)) 
             error(field, message);
         }
     }
+    if !oauth.revocation_url.trim().is_empty()
+        && let Some(message) = oauth_url_problem(&oauth.revocation_url)
+    {
+        error(Field::RevocationUrl, message);
+    }
     const RESERVED: [&str; 8] = [
         "response_type",
         "client_id",

@@ -287,9 +287,12 @@ impl App {
                 self.status = Some(format!("Deleting `{}`...", integration.name));
                 vec![Effect::Delete(integration)]
             }
-            (Question::Forget(name), Answer::Forget) => {
-                self.status = Some(format!("Forgot the authorization of `{name}`"));
-                vec![Effect::ForgetAuthorization(name)]
+            (Question::Forget(integration), Answer::Forget) => {
+                self.status = Some(format!(
+                    "Forgetting the authorization of `{}`...",
+                    integration.name
+                ));
+                vec![Effect::ForgetAuthorization(integration)]
             }
             (Question::DiscardAndClose, Answer::Discard) => {
                 self.close_editor();
@@ -406,7 +409,7 @@ impl App {
             Action::ForgetAuthorization => {
                 if let Some(integration) = self.selected() {
                     if self.authorizations.contains_key(&integration.name) {
-                        let dialog = Dialog::forget(&integration.name);
+                        let dialog = Dialog::forget(integration);
                         self.popups.push(Popup::dialog(dialog));
                     } else {
                         self.status =

@@ -16,7 +16,7 @@ use crate::model::Integration;
 pub enum Question {
     Delete(Box<Integration>),
     /// Forget the stored tokens of the named integration.
-    Forget(String),
+    Forget(Box<Integration>),
     /// Unsaved edits and the person asked to close the editor.
     DiscardAndClose,
     /// Unsaved edits and the person asked to quit.
@@ -62,16 +62,25 @@ impl Dialog {
         }
     }
 
-    pub fn forget(name: &str) -> Dialog {
+    pub fn forget(integration: &Integration) -> Dialog {
+        let name = &integration.name;
+        let revokes = matches!(
+            &integration.authentication,
+            crate::model::Authentication::OAuth(oauth) if !oauth.revocation_url.trim().is_empty()
+        );
+        let provider = if revokes {
+            "The grant is revoked at the provider too (its Revocation URL)."
+        } else {
+            "No Revocation URL is set: the grant stays valid at the provider; revoke it there too if it must end."
+        };
         Dialog {
             title: "Forget authorization".into(),
             message: format!(
                 "Forget the authorization of `{name}`?\n\nIts tokens are deleted from this \
                  appliance; deliveries fail as \"not authorized\" until it is authorized \
-                 again. The grant itself is not revoked at the provider: revoke it there too \
-                 if it must end."
+                 again. {provider}"
             ),
-            question: Question::Forget(name.to_string()),
+            question: Question::Forget(Box::new(integration.clone())),
             buttons: vec![("Cancel", Answer::Cancel), ("Forget", Answer::Forget)],
             focused: 0,
         }

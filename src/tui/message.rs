@@ -43,8 +43,8 @@ pub enum Effect {
     CopyToClipboard(String),
     /// Read every integration's authorization status from the token store.
     LoadAuthorizations,
-    /// Delete the named integration's tokens, then read the statuses again.
-    ForgetAuthorization(String),
+    /// Revoke (when configured) and delete the integration's tokens.
+    ForgetAuthorization(Box<Integration>),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -118,6 +118,8 @@ pub enum Message {
         id: AuthorizeId,
         reason: String,
     },
+    /// What forgetting did, one line; then the statuses are read again.
+    Forgot(String),
     /// Status words per integration name ("authorized", "re-authorization needed").
     Authorizations(std::collections::HashMap<String, super::list::AuthorizationText>),
 }

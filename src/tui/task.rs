@@ -50,14 +50,7 @@ pub fn perform(effect: Effect, stores: &Stores) -> Option<Message> {
                 .integrations
                 .remove(&integration.name, Some(&integration)),
         },
-        Effect::ForgetAuthorization(name) => {
-            if let Err(error) = stores.tokens.forget(&name) {
-                tracing::error!(%error, integration = %name, "forgetting the authorization failed");
-            } else {
-                tracing::info!(integration = %name, "authorization forgotten");
-            }
-            return perform(Effect::LoadAuthorizations, stores);
-        }
+        Effect::ForgetAuthorization(integration) => Message::Forgot(forget(&integration, stores)),
         Effect::LoadAuthorizations => {
             let all = stores.tokens.all().unwrap_or_else(|error| {
                 tracing::warn!(%error, "token store unreadable");
@@ -93,6 +86,34 @@ pub fn perform(effect: Effect, stores: &Stores) -> Option<Message> {
         | Effect::CopyToClipboard(_) => return None,
     };
     Some(message)
+}
+
+/// Revokes and forgets on this blocking thread: through the runtime when there is one
+/// (the TUI), else on a small one of its own (tests call `perform` directly).
+fn forget(integration: &crate::model::Integration, stores: &Stores) -> String {
+    let settings = stores.settings.load().unwrap_or_default();
+    let client = match crate::http::build_client(
+        integration,
+        &crate::http::HttpOptions::from_settings(&settings),
+    ) {
+        Ok(built) => built.client,
+        Err(error) => return format!("Not forgotten: {error}"),
+    };
+    let work = crate::oauth::forget_authorization(&stores.tokens, integration, client);
+    let outcome = match tokio::runtime::Handle::try_current() {
+        Ok(handle) => handle.block_on(work),
+        Err(_) => match tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+        {
+            Ok(runtime) => runtime.block_on(work),
+            Err(error) => return format!("Not forgotten: {error}"),
+        },
+    };
+    match outcome {
+        Ok(outcome) => outcome.describe(&integration.name),
+        Err(error) => format!("Not forgotten: {error}"),
+    }
 }
 
 fn read_text(path: &PathBuf) -> Result<String, String> {

@@ -69,6 +69,7 @@ pub fn full_oauth(name: &str) -> Integration {
         audience: "api.atlassian.com".into(),
         scope: "write:jira-work offline_access".into(),
         authorize_parameters: "prompt=consent".into(),
+        revocation_url: "https://auth.atlassian.com/oauth/revoke".into(),
         api_type: ApiType::Json,
         client_authentication: Some(hookconsole::model::ClientAuthentication::Basic),
     });

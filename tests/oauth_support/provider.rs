@@ -32,6 +32,8 @@ pub struct ProviderState {
     pub refresh_reuse: usize,
     pub counter: usize,
     pub access_expires_in: i64,
+    /// Tokens revoked through the revocation endpoint (RFC 7009).
+    pub revoked: Vec<String>,
 }
 
 pub struct Provider {
@@ -63,6 +65,7 @@ impl Provider {
                 Style::StrictJson => ApiType::Json,
             },
             authorize_parameters: String::new(),
+            revocation_url: self.server.url("/oauth/revoke"),
             client_authentication: None,
         }
     }
@@ -210,6 +213,36 @@ fn handle(style: Style, state: &Mutex<ProviderState>, request: Request) -> Respo
                     serde_json::json!({"error": "unsupported_grant_type", "error_description": other}),
                 ),
             }
+        }
+        "/oauth/revoke" => {
+            let params: HashMap<String, String> = match style {
+                Style::StrictJson => request
+                    .json()
+                    .and_then(|json| json.as_object().cloned())
+                    .map(|object| {
+                        object
+                            .into_iter()
+                            .map(|(k, v)| (k, v.as_str().unwrap_or_default().to_string()))
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+                Style::Standards => request.form(),
+            };
+            let authenticated = match style {
+                Style::StrictJson => {
+                    params.get("client_secret").map(String::as_str) == Some(SECRET)
+                }
+                Style::Standards => request
+                    .header("authorization")
+                    .is_some_and(|h| h.starts_with("Basic ")),
+            };
+            if !authenticated {
+                return Response::json(401, serde_json::json!({"error": "invalid_client"}));
+            }
+            let token = params.get("token").cloned().unwrap_or_default();
+            state.live_refresh.remove(&token);
+            state.revoked.push(token);
+            Response::status(200)
         }
         _ => Response::status(404),
     }

@@ -28,6 +28,10 @@ impl App {
             Message::CallbackUrl(url) => self.callback_url = Some(url),
             Message::Tick => {}
             Message::Authorizations(statuses) => self.authorizations = statuses,
+            Message::Forgot(line) => {
+                self.status = Some(line);
+                return vec![Effect::LoadAuthorizations];
+            }
             Message::AuthorizePrepared {
                 id,
                 callback_url,

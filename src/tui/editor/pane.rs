@@ -105,7 +105,7 @@ pub const SETTINGS_FIELDS: [Field; 5] = [
 
 pub const BASIC_FIELDS: [Field; 2] = [Field::Username, Field::Password];
 
-pub const OAUTH_FIELDS: [Field; 9] = [
+pub const OAUTH_FIELDS: [Field; 10] = [
     Field::ClientId,
     Field::ClientSecret,
     Field::TokenUrl,
@@ -115,6 +115,7 @@ pub const OAUTH_FIELDS: [Field; 9] = [
     Field::AuthorizeParameters,
     Field::ApiType,
     Field::ClientAuthentication,
+    Field::RevocationUrl,
 ];
 
 /// The fields of an authentication kind, in screen order.
@@ -213,6 +214,7 @@ pub fn help(slot: Slot) -> &'static str {
             }
             Field::ApiType => "How token requests carry their parameters: form or JSON body.",
             Field::ClientAuthentication => "Where the client secret goes in token requests.",
+            Field::RevocationUrl => "Optional: x on the list then revokes the grant here too.",
             _ => "",
         },
         Slot::HeaderName(_) | Slot::HeaderValue(_) => {
