@@ -87,7 +87,10 @@ pub async fn run(
     if taken > 0 {
         tracing::info!(jobs = taken, "took over the jobs a stopped worker had claimed");
     }
-    let (writer, writer_thread) = writer::start(queue)?;
+    // The writer thread ends when its last sender is dropped; the scheduler's stop
+    // waits until it has committed everything sent before (a flush), so it is not
+    // joined here (a socket client may still hold a sender for a moment).
+    let (writer, _writer_thread) = writer::start(queue)?;
     let result = scheduler::Scheduler::new(
         locations.clone(),
         &settings,
@@ -98,8 +101,6 @@ pub async fn run(
     )
     .run(stop)
     .await;
-    // The scheduler dropped its senders; the writer ends after writing what it has.
-    let _ = tokio::task::spawn_blocking(move || writer_thread.join()).await;
     tracing::info!("worker stopped");
     result
 }

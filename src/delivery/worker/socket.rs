@@ -83,7 +83,8 @@ pub async fn serve(
         };
         match accepted {
             Ok((stream, _)) => {
-                tokio::spawn(connection(stream, writer.clone(), samples.clone()));
+                let stop = stop.clone();
+                tokio::spawn(connection(stream, writer.clone(), samples.clone(), stop));
             }
             Err(error) => tracing::warn!(%error, "the enqueue socket refused a connection"),
         }
@@ -92,7 +93,12 @@ pub async fn serve(
 
 type Answer = oneshot::Receiver<Result<Vec<String>, String>>;
 
-async fn connection(stream: UnixStream, writer: WriterSender, samples: Samples) {
+async fn connection(
+    stream: UnixStream,
+    writer: WriterSender,
+    samples: Samples,
+    stop: CancellationToken,
+) {
     let (read, write) = stream.into_split();
     let (answers, mut pending) = mpsc::unbounded_channel::<Answer>();
     let replier = tokio::spawn(async move {
@@ -115,7 +121,14 @@ async fn connection(stream: UnixStream, writer: WriterSender, samples: Samples) 
         let _ = out.flush().await;
     });
     let mut lines = BufReader::new(read).lines();
-    while let Ok(Some(line)) = lines.next_line().await {
+    loop {
+        let line = tokio::select! {
+            () = stop.cancelled() => break,
+            line = lines.next_line() => match line {
+                Ok(Some(line)) => line,
+                _ => break,
+            },
+        };
         if line.trim().is_empty() {
             continue;
         }
