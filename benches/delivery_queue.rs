@@ -159,9 +159,15 @@ fn sqlite3_shell() {
 
 async fn deliveries() {
     let server = receiver::receiver(receiver::always(200), false).await;
-    // The ceiling: the same receiver, raw requests on one reused client, 64 at a time.
-    let client = reqwest::Client::builder().build().unwrap();
+    // The ceiling: the same receiver, raw requests on the client the worker builds
+    // (one, reused), 64 at a time.
     let url = server.url();
+    let client = hookconsole::http::build_client(
+        &Integration::new("raw", url.clone()),
+        &hookconsole::http::HttpOptions::default(),
+    )
+    .unwrap()
+    .client;
     let started = Instant::now();
     let gate = Arc::new(tokio::sync::Semaphore::new(64));
     let mut tasks = Vec::with_capacity(DELIVERIES);

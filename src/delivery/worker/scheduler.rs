@@ -115,7 +115,8 @@ impl Scheduler {
                 let _ = self.writer.send(WriterCommand::Prune { days, rows });
                 next_prune = now + PRUNE_EVERY;
             }
-            if now >= next_claim && self.pending_total <= self.overall {
+            // Claim in batches: only once the buffer of claimed jobs is half empty.
+            if now >= next_claim && self.pending_total <= self.overall / 2 {
                 let room = 2 * self.overall - self.pending_total - tasks.len().min(self.overall);
                 let jobs = self.claim(room).await;
                 if jobs.len() < room {

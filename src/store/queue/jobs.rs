@@ -129,31 +129,40 @@ impl Queue {
         let tx = self.conn.transaction().map_err(fail)?;
         let mut claimed = Vec::new();
         {
-            let mut select = tx
-                .prepare_cached(
-                    "SELECT j.id, j.event_id, j.integration, e.type, e.payload, j.attempts, \
-                            e.created \
-                     FROM jobs j JOIN events e ON e.id = j.event_id \
-                     WHERE (j.state = 'queued' AND j.next_attempt_at <= ?1) \
-                        OR (j.state = 'claimed' AND j.lease_expires < ?1) \
-                     ORDER BY j.next_attempt_at LIMIT ?2",
-                )
-                .map_err(fail)?;
-            let rows = select
-                .query_map(params![now, limit as i64], |row| {
-                    Ok(ClaimedJob {
-                        job_id: row.get(0)?,
-                        event_id: row.get(1)?,
-                        integration: row.get(2)?,
-                        event_type: row.get(3)?,
-                        payload: row.get(4)?,
-                        attempts: row.get(5)?,
-                        created_ms: row.get(6)?,
+            // Two index-backed queries rather than one OR: due queued jobs, then
+            // claims whose lease ran out (few: one worker runs per home).
+            for sql in [
+                "SELECT j.id, j.event_id, j.integration, e.type, e.payload, j.attempts, \
+                        e.created \
+                 FROM jobs j JOIN events e ON e.id = j.event_id \
+                 WHERE j.state = 'queued' AND j.next_attempt_at <= ?1 \
+                 ORDER BY j.next_attempt_at LIMIT ?2",
+                "SELECT j.id, j.event_id, j.integration, e.type, e.payload, j.attempts, \
+                        e.created \
+                 FROM jobs j JOIN events e ON e.id = j.event_id \
+                 WHERE j.state = 'claimed' AND j.lease_expires < ?1 LIMIT ?2",
+            ] {
+                let room = limit.saturating_sub(claimed.len());
+                if room == 0 {
+                    break;
+                }
+                let mut select = tx.prepare_cached(sql).map_err(fail)?;
+                let rows = select
+                    .query_map(params![now, room as i64], |row| {
+                        Ok(ClaimedJob {
+                            job_id: row.get(0)?,
+                            event_id: row.get(1)?,
+                            integration: row.get(2)?,
+                            event_type: row.get(3)?,
+                            payload: row.get(4)?,
+                            attempts: row.get(5)?,
+                            created_ms: row.get(6)?,
+                        })
                     })
-                })
-                .map_err(fail)?;
-            for row in rows {
-                claimed.push(row.map_err(fail)?);
+                    .map_err(fail)?;
+                for row in rows {
+                    claimed.push(row.map_err(fail)?);
+                }
             }
             let mut lease = tx
                 .prepare_cached(
