@@ -18,7 +18,9 @@ use std::time::{Duration, Instant};
 
 use hookconsole::delivery::worker::{self, WorkerOptions};
 use hookconsole::model::Integration;
-use hookconsole::store::queue::{AttemptRecord, JobState, JobUpdate, LogFilter, LogOutcome, NewEvent};
+use hookconsole::store::queue::{
+    AttemptRecord, JobState, JobUpdate, LogFilter, LogOutcome, NewEvent,
+};
 use hookconsole::store::{IntegrationStore, Locations, Queue, SettingsStore};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio_util::sync::CancellationToken;
@@ -190,7 +192,9 @@ async fn deliveries() {
         task.await.unwrap();
     }
     let ceiling = DELIVERIES as f64 / started.elapsed().as_secs_f64();
-    println!("receiver ceiling (raw requests, no queue or log): {DELIVERIES} requests, {ceiling:.0} requests/s");
+    println!(
+        "receiver ceiling (raw requests, no queue or log): {DELIVERIES} requests, {ceiling:.0} requests/s"
+    );
 
     let (dir, locations) = home(&server.url(), true);
     let events: Vec<NewEvent> = (0..DELIVERIES)
@@ -242,7 +246,10 @@ async fn deliveries() {
         elapsed.as_secs_f64(),
         100.0 * rate / ceiling
     );
-    println!("worker peak memory (VmHWM) while delivering: {:.1} MB", peak_kb as f64 / 1024.0);
+    println!(
+        "worker peak memory (VmHWM) while delivering: {:.1} MB",
+        peak_kb as f64 / 1024.0
+    );
 }
 
 fn vm_hwm(pid: u32) -> u64 {
@@ -269,16 +276,25 @@ fn log_pages() {
         outcome: Some(LogOutcome::Failed),
         ..LogFilter::default()
     };
-    let text = LogFilter {
+    let common = LogFilter {
         text: Some("evt_00000000000000000000".into()),
+        ..LogFilter::default()
+    };
+    let rare = LogFilter {
+        text: Some("evt_0000000000000000000000000007".into()),
         ..LogFilter::default()
     };
     for (label, filter, before) in [
         ("first page, all", &all, None),
         ("far page (before #2,000), all", &all, Some(2_000)),
         ("first page, hook-3 failed", &failed_one, None),
-        ("far page (before #50,000), hook-3 failed", &failed_one, Some(50_000)),
-        ("first page, text filter (rare: scans)", &text, None),
+        (
+            "far page (before #50,000), hook-3 failed",
+            &failed_one,
+            Some(50_000),
+        ),
+        ("first page, text filter matching most rows", &common, None),
+        ("text filter matching one row (scans the log)", &rare, None),
     ] {
         let _ = queue.log_page(filter, before, 50).unwrap();
         let runs = 20;

@@ -92,7 +92,13 @@ pub fn run(cli: Cli, command: Command) -> ExitCode {
             event,
             file,
             batch,
-        } => queue::send(&locations, name.as_deref(), event.as_deref(), file.as_deref(), batch),
+        } => queue::send(
+            &locations,
+            name.as_deref(),
+            event.as_deref(),
+            file.as_deref(),
+            batch,
+        ),
         Command::Worker => queue::worker(&locations),
         Command::Logs {
             name,

@@ -15,11 +15,11 @@ pub use integrations::{
     Catalog, IntegrationStore, Revision, SCHEMA_VERSION, check_document, parse_document,
     to_document,
 };
-pub use queue::{Queue, QueueError};
 pub use locations::{Locations, PACKAGED_DATA_DIR, PACKAGED_SETTINGS_FILE};
+pub use queue::{Queue, QueueError};
 pub use settings::{
     DEFAULT_CONCURRENCY, DEFAULT_CONCURRENCY_PER_INTEGRATION, DEFAULT_CONNECT_TIMEOUT,
-    DEFAULT_MAX_ATTEMPTS, DEFAULT_REQUEST_TIMEOUT, DEFAULT_RETENTION_DAYS, DEFAULT_RETENTION_ROWS, MachineIdentity, PROXY_NONE, Settings,
-    SettingsStore, callback_url,
+    DEFAULT_MAX_ATTEMPTS, DEFAULT_REQUEST_TIMEOUT, DEFAULT_RETENTION_DAYS, DEFAULT_RETENTION_ROWS,
+    MachineIdentity, PROXY_NONE, Settings, SettingsStore, callback_url,
 };
 pub use tokens::{Authorization, TokenSet, TokenStore, TokenStoreGuard};

@@ -69,8 +69,15 @@ fn send_batch_logs_and_replay() {
         .args(["send", "nope", "--event", "x"])
         .assert()
         .code(1);
-    cli(&dir).args(["logs"]).assert().success().stdout("no attempts logged\n");
-    cli(&dir).args(["logs", "--since", "yesterday"]).assert().code(2);
+    cli(&dir)
+        .args(["logs"])
+        .assert()
+        .success()
+        .stdout("no attempts logged\n");
+    cli(&dir)
+        .args(["logs", "--since", "yesterday"])
+        .assert()
+        .code(2);
     cli(&dir).args(["replay", &id]).assert().success();
     cli(&dir).args(["replay", "evt_missing"]).assert().code(2);
     assert_eq!(queue.counts().unwrap(), vec![("queued".to_string(), 4)]);
@@ -100,7 +107,12 @@ async fn the_socket_answers_each_line_after_its_commit() {
     let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode, 0o660);
     // A second worker for the same home is refused.
-    let second = worker::run(&locations, WorkerOptions::default(), CancellationToken::new()).await;
+    let second = worker::run(
+        &locations,
+        WorkerOptions::default(),
+        CancellationToken::new(),
+    )
+    .await;
     assert!(second.unwrap_err().to_string().contains("already running"));
 
     let stream = tokio::net::UnixStream::connect(&path).await.unwrap();
@@ -138,7 +150,10 @@ async fn the_socket_answers_each_line_after_its_commit() {
     }
     let page = reader.log_page(&failed, None, 10).unwrap();
     let ids: Vec<_> = page.rows.iter().map(|r| r.event_id.as_str()).collect();
-    assert!(ids.contains(&first.as_str()) && ids.contains(&"evt_fixed"), "{ids:?}");
+    assert!(
+        ids.contains(&first.as_str()) && ids.contains(&"evt_fixed"),
+        "{ids:?}"
+    );
     stop.cancel();
     run.await.unwrap().unwrap();
     let text = cli(&dir)
@@ -160,5 +175,8 @@ async fn the_socket_answers_each_line_after_its_commit() {
         .stdout
         .clone();
     let out = String::from_utf8(out).unwrap();
-    assert!(out.lines().count() >= 1 && out.lines().all(|l| l.contains("evt_fixed")), "{out}");
+    assert!(
+        out.lines().count() >= 1 && out.lines().all(|l| l.contains("evt_fixed")),
+        "{out}"
+    );
 }

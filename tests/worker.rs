@@ -99,7 +99,10 @@ async fn until(what: &str, timeout: Duration, mut done: impl FnMut() -> bool) {
 
 fn attempts(home: &Home) -> Vec<hookconsole::store::queue::AttemptRow> {
     let queue = Queue::open(&home.locations.queue_database()).unwrap();
-    let mut rows = queue.log_page(&LogFilter::default(), None, 1000).unwrap().rows;
+    let mut rows = queue
+        .log_page(&LogFilter::default(), None, 1000)
+        .unwrap()
+        .rows;
     rows.reverse();
     rows
 }
@@ -112,7 +115,10 @@ async fn delivered_once_with_webhook_headers() {
     let id = enqueue(&home, "ok", r#"{"n":1}"#);
     let worker = start(&home);
     let db = home.locations.queue_database();
-    until("delivered", Duration::from_secs(10), || state_count(&db, "delivered") == 1).await;
+    until("delivered", Duration::from_secs(10), || {
+        state_count(&db, "delivered") == 1
+    })
+    .await;
     tokio::time::sleep(Duration::from_millis(200)).await;
     stop(worker).await;
     assert_eq!(server.requests(), 1);
@@ -134,7 +140,10 @@ async fn retried_after_the_interval_then_dead() {
     enqueue(&home, "down", "{}");
     let worker = start(&home);
     let db = home.locations.queue_database();
-    until("dead", Duration::from_secs(15), || state_count(&db, "dead") == 1).await;
+    until("dead", Duration::from_secs(15), || {
+        state_count(&db, "dead") == 1
+    })
+    .await;
     stop(worker).await;
     assert_eq!(server.requests(), 3);
     let rows = attempts(&home);
@@ -163,7 +172,10 @@ async fn retry_after_is_honoured() {
     enqueue(&home, "slow", "{}");
     let worker = start(&home);
     let db = home.locations.queue_database();
-    until("delivered", Duration::from_secs(10), || state_count(&db, "delivered") == 1).await;
+    until("delivered", Duration::from_secs(10), || {
+        state_count(&db, "delivered") == 1
+    })
+    .await;
     stop(worker).await;
     let rows = attempts(&home);
     assert_eq!(rows.len(), 2);
@@ -180,7 +192,10 @@ async fn other_4xx_are_not_retried() {
     enqueue(&home, "picky", "{}");
     let worker = start(&home);
     let db = home.locations.queue_database();
-    until("dead", Duration::from_secs(10), || state_count(&db, "dead") == 1).await;
+    until("dead", Duration::from_secs(10), || {
+        state_count(&db, "dead") == 1
+    })
+    .await;
     tokio::time::sleep(Duration::from_millis(1500)).await;
     stop(worker).await;
     assert_eq!(server.requests(), 1);
@@ -201,7 +216,10 @@ async fn a_disabled_integration_holds_its_jobs_until_enabled() {
     enqueue(&home, "paused", "{}");
     let worker = start(&home);
     let db = home.locations.queue_database();
-    until("held", Duration::from_secs(5), || state_count(&db, "held") == 2).await;
+    until("held", Duration::from_secs(5), || {
+        state_count(&db, "held") == 2
+    })
+    .await;
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert_eq!(server.requests(), 0);
     let mut enabled = integration.clone();
@@ -209,7 +227,10 @@ async fn a_disabled_integration_holds_its_jobs_until_enabled() {
     IntegrationStore::new(home.locations.integrations_file())
         .put(Some(&integration), enabled)
         .unwrap();
-    until("delivered", Duration::from_secs(10), || state_count(&db, "delivered") == 2).await;
+    until("delivered", Duration::from_secs(10), || {
+        state_count(&db, "delivered") == 2
+    })
+    .await;
     stop(worker).await;
     assert_eq!(server.requests(), 2);
 }
@@ -222,14 +243,24 @@ async fn replay_sends_the_same_event_again() {
     let id = enqueue(&home, "again", r#"{"x":1}"#);
     let worker = start(&home);
     let db = home.locations.queue_database();
-    until("delivered", Duration::from_secs(10), || state_count(&db, "delivered") == 1).await;
+    until("delivered", Duration::from_secs(10), || {
+        state_count(&db, "delivered") == 1
+    })
+    .await;
     let job = Queue::open(&db).unwrap().replay(&id).unwrap();
     assert!(job > 1);
-    until("replayed", Duration::from_secs(10), || state_count(&db, "delivered") == 2).await;
+    until("replayed", Duration::from_secs(10), || {
+        state_count(&db, "delivered") == 2
+    })
+    .await;
     stop(worker).await;
     let heads = server.heads();
     assert_eq!(heads.len(), 2);
-    assert!(heads.iter().all(|h| h.contains(&format!("Webhook-Id: {id}"))));
+    assert!(
+        heads
+            .iter()
+            .all(|h| h.contains(&format!("Webhook-Id: {id}")))
+    );
     // Replay by attempt number too; an unknown id is refused.
     let mut queue = Queue::open(&db).unwrap();
     let first = attempts(&home)[0].id;
@@ -252,7 +283,10 @@ async fn no_secret_reaches_the_attempt_log() {
     enqueue(&home, "secret", "{}");
     let worker = start(&home);
     let db = home.locations.queue_database();
-    until("delivered", Duration::from_secs(10), || state_count(&db, "delivered") == 1).await;
+    until("delivered", Duration::from_secs(10), || {
+        state_count(&db, "delivered") == 1
+    })
+    .await;
     stop(worker).await;
     let rows = attempts(&home);
     let text = serde_json::to_string(&rows).unwrap();

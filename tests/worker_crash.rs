@@ -56,7 +56,11 @@ async fn every_event_is_delivered_across_kills() {
     let mut kills = 0;
     let mut child = worker(dir.path());
     while server.distinct() < EVENTS {
-        assert!(started.elapsed() < BUDGET, "only {} of {EVENTS} delivered", server.distinct());
+        assert!(
+            started.elapsed() < BUDGET,
+            "only {} of {EVENTS} delivered",
+            server.distinct()
+        );
         let target = server.distinct() + 200 + fastrand::usize(..400);
         while server.distinct() < target.min(EVENTS) && started.elapsed() < BUDGET {
             tokio::time::sleep(Duration::from_millis(fastrand::u64(1..15))).await;

@@ -48,7 +48,10 @@ pub fn logs(locations: &Locations, args: LogsArgs) -> CliResult {
     if page.rows.is_empty() && !args.json && !args.follow {
         let _ = writeln!(out, "no attempts logged");
     }
-    while args.follow {
+    if !args.follow {
+        return Ok(());
+    }
+    loop {
         let _ = out.flush();
         std::thread::sleep(FOLLOW_POLL);
         let rows = queue
@@ -61,7 +64,6 @@ pub fn logs(locations: &Locations, args: LogsArgs) -> CliResult {
             }
         }
     }
-    Ok(())
 }
 
 fn print(out: &mut impl Write, row: &AttemptRow, json: bool) -> std::io::Result<()> {
@@ -75,7 +77,10 @@ fn print(out: &mut impl Write, row: &AttemptRow, json: bool) -> std::io::Result<
 /// One attempt as a table line: time, #id, integration, event, n/max, outcome, class,
 /// status, duration, next retry, summary.
 pub fn line(row: &AttemptRow) -> String {
-    let status = row.status.map(|s| s.to_string()).unwrap_or_else(|| "-".into());
+    let status = row
+        .status
+        .map(|s| s.to_string())
+        .unwrap_or_else(|| "-".into());
     let next = row
         .next_retry_ms
         .map(|at| format!(" next {}", clock(at)))
@@ -123,7 +128,12 @@ fn clock(ms: i64) -> String {
 /// `30s`, `15m`, `2h`, `3d` ago, or an RFC 3339 time.
 fn parse_since(text: &str) -> Result<i64, CliError> {
     let text = text.trim();
-    let units = [('s', 1_000), ('m', 60_000), ('h', 3_600_000), ('d', 86_400_000)];
+    let units = [
+        ('s', 1_000),
+        ('m', 60_000),
+        ('h', 3_600_000),
+        ('d', 86_400_000),
+    ];
     for (unit, ms) in units {
         if let Some(number) = text.strip_suffix(unit)
             && let Ok(number) = number.parse::<i64>()

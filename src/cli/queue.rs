@@ -23,7 +23,8 @@ pub fn send(
     let events = if batch {
         batch_events(&catalog, name)?
     } else {
-        let name = name.ok_or_else(|| CliError::input("name the integration: send NAME --event TYPE"))?;
+        let name =
+            name.ok_or_else(|| CliError::input("name the integration: send NAME --event TYPE"))?;
         let integration = catalog
             .get(name)
             .ok_or_else(|| CliError::Failed(StoreError::NotFound(name.into()).into()))?;
@@ -34,13 +35,14 @@ pub fn send(
                 std::io::stdin().read_to_string(&mut text)?;
                 text
             }
-            Some(path) => std::fs::read_to_string(path).map_err(|error| {
-                CliError::input(format!("{}: {error}", path.display()))
-            })?,
+            Some(path) => std::fs::read_to_string(path)
+                .map_err(|error| CliError::input(format!("{}: {error}", path.display())))?,
         };
         let event_type = event.unwrap_or_default().trim();
         if event_type.is_empty() {
-            return Err(CliError::input("--event: give the event type, e.g. scan.finished"));
+            return Err(CliError::input(
+                "--event: give the event type, e.g. scan.finished",
+            ));
         }
         vec![NewEvent {
             id: None,

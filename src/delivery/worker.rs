@@ -85,22 +85,19 @@ pub async fn run(
     let mut queue = Queue::open(&locations.queue_database())?;
     let taken = queue.release_all_claims()?;
     if taken > 0 {
-        tracing::info!(jobs = taken, "took over the jobs a stopped worker had claimed");
+        tracing::info!(
+            jobs = taken,
+            "took over the jobs a stopped worker had claimed"
+        );
     }
     // The writer thread ends when its last sender is dropped; the scheduler's stop
     // waits until it has committed everything sent before (a flush), so it is not
     // joined here (a socket client may still hold a sender for a moment).
     let (writer, _writer_thread) = writer::start(queue)?;
-    let result = scheduler::Scheduler::new(
-        locations.clone(),
-        &settings,
-        options,
-        tokens,
-        http,
-        writer,
-    )
-    .run(stop)
-    .await;
+    let result =
+        scheduler::Scheduler::new(locations.clone(), &settings, options, tokens, http, writer)
+            .run(stop)
+            .await;
     tracing::info!("worker stopped");
     result
 }

@@ -25,7 +25,9 @@ pub enum QueueError {
         path: PathBuf,
         source: rusqlite::Error,
     },
-    #[error("the delivery queue {path} has schema version {found}, newer than this program's {known}; upgrade hookconsole")]
+    #[error(
+        "the delivery queue {path} has schema version {found}, newer than this program's {known}; upgrade hookconsole"
+    )]
     TooNew {
         path: PathBuf,
         found: i64,

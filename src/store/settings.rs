@@ -180,9 +180,7 @@ impl Settings {
             }
             "max_attempts" => self.max_attempts = bounded(key, value, 1, 100)?,
             "retention_days" => self.retention_days = bounded(key, value, 1, 3650)?,
-            "retention_rows" => {
-                self.retention_rows = bounded(key, value, 1_000, 100_000_000)?
-            }
+            "retention_rows" => self.retention_rows = bounded(key, value, 1_000, 100_000_000)?,
             "concurrency" => self.concurrency = bounded(key, value, 1, 1024)?,
             "concurrency_per_integration" => {
                 self.concurrency_per_integration = bounded(key, value, 1, 1024)?
@@ -507,7 +505,12 @@ mod tests {
         assert_eq!(settings.effective_max_attempts(), 3);
         assert_eq!(settings.effective_retention_rows(), 2_000);
         assert_eq!(settings.effective_concurrency_per_integration(), 4);
-        assert!(settings.set("max_attempts", "0").unwrap_err().starts_with("max_attempts:"));
+        assert!(
+            settings
+                .set("max_attempts", "0")
+                .unwrap_err()
+                .starts_with("max_attempts:")
+        );
         assert!(settings.set("concurrency", "x").is_err());
         settings.set("max_attempts", "").unwrap();
         assert_eq!(settings.max_attempts, None);

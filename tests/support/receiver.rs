@@ -64,7 +64,12 @@ pub async fn receiver(script: Script, keep_heads: bool) -> Receiver {
                 return;
             };
             let _ = stream.set_nodelay(true);
-            tokio::spawn(connection(stream, script.clone(), counted.clone(), keep_heads));
+            tokio::spawn(connection(
+                stream,
+                script.clone(),
+                counted.clone(),
+                keep_heads,
+            ));
         }
     });
     Receiver { addr, tally, task }
@@ -109,10 +114,8 @@ async fn connection(
             buffer.drain(..head_len + length);
             let n = tally.requests.fetch_add(1, Ordering::SeqCst);
             let (status, extra) = script(n);
-            if (200..300).contains(&status) {
-                if let Some(id) = id {
-                    tally.ids.lock().unwrap().insert(id);
-                }
+            if let Some(id) = id.filter(|_| (200..300).contains(&status)) {
+                tally.ids.lock().unwrap().insert(id);
             }
             let mut answer = format!("HTTP/1.1 {status} X\r\ncontent-length: 2\r\n");
             for (name, value) in extra {

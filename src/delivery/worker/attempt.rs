@@ -47,14 +47,20 @@ pub async fn deliver(
     if let (Some(Failure::Unauthorized), true, Some(rejected)) =
         (&sent.failure, oauth, sent.rejected_token.clone())
         && job.attempts + 1 < context.max_attempts
+        && context
+            .tokens
+            .after_unauthorized(integration, &rejected)
+            .await
+            .is_ok()
     {
-        if let Ok(_fresh) = context.tokens.after_unauthorized(integration, &rejected).await {
-            sent.record.outcome = "retry".into();
-            sent.record.next_retry_ms = Some(now_ms());
-            sent.record.summary.push_str(" (token refreshed, sent again at once)");
-            records.push(sent.record);
-            sent = send_once(context, integration, job, job.attempts + 2).await;
-        }
+        // The refreshed token is in the store: the next send resolves it.
+        sent.record.outcome = "retry".into();
+        sent.record.next_retry_ms = Some(now_ms());
+        sent.record
+            .summary
+            .push_str(" (token refreshed, sent again at once)");
+        records.push(sent.record);
+        sent = send_once(context, integration, job, job.attempts + 2).await;
     }
     let failure = sent.failure.clone();
     records.push(sent.record);
@@ -78,7 +84,10 @@ fn settle(
     retry_interval: u32,
 ) -> JobUpdate {
     let now = now_ms();
-    let attempts = records.last().map(|r| r.attempt).unwrap_or(job.attempts + 1);
+    let attempts = records
+        .last()
+        .map(|r| r.attempt)
+        .unwrap_or(job.attempts + 1);
     let (state, next) = match &failure {
         None => (JobState::Delivered, now),
         Some(failure) if retryable(failure) && attempts < context.max_attempts => {
@@ -149,7 +158,10 @@ async fn send_once(
     let credential = match Credential::resolve(integration, context.tokens).await {
         Ok(credential) => credential,
         Err(TokenError::NotAuthorized) => {
-            return early(Failure::NotAuthorized, TokenError::NotAuthorized.to_string());
+            return early(
+                Failure::NotAuthorized,
+                TokenError::NotAuthorized.to_string(),
+            );
         }
         Err(error) => return early(Failure::TokenUnavailable, error.to_string()),
     };
@@ -273,7 +285,11 @@ fn header(stage: &HttpStage, name: &str) -> Option<String> {
 pub fn class_name(failure: &Failure) -> String {
     serde_json::to_value(failure)
         .ok()
-        .and_then(|value| value.get("class").and_then(|c| c.as_str().map(String::from)))
+        .and_then(|value| {
+            value
+                .get("class")
+                .and_then(|c| c.as_str().map(String::from))
+        })
         .unwrap_or_else(|| "other".into())
 }
 
@@ -298,7 +314,10 @@ mod tests {
     #[test]
     fn retry_after_in_seconds_and_as_a_date() {
         assert_eq!(parse_retry_after("3"), Some(Duration::from_secs(3)));
-        assert_eq!(parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"), Some(Duration::ZERO));
+        assert_eq!(
+            parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"),
+            Some(Duration::ZERO)
+        );
         assert_eq!(parse_retry_after("999999999"), Some(MAX_RETRY_AFTER));
         assert_eq!(parse_retry_after("soon"), None);
     }
@@ -311,7 +330,10 @@ mod tests {
         assert!(retryable(&Failure::ClientError { status: 408 }));
         assert!(!retryable(&Failure::ClientError { status: 422 }));
         assert!(!retryable(&Failure::NotFound));
-        assert_eq!(class_name(&Failure::ServerError { status: 500 }), "server_error");
+        assert_eq!(
+            class_name(&Failure::ServerError { status: 500 }),
+            "server_error"
+        );
     }
 
     #[test]

@@ -177,9 +177,9 @@ impl Scheduler {
             if integration.as_ref().is_some_and(|found| !found.enabled) {
                 // Held: the leases go back and the hold keeps them from being claimed.
                 for job in queue.drain(..) {
-                    let _ = self
-                        .writer
-                        .send(WriterCommand::Update(JobUpdate::Release { job_id: job.job_id }));
+                    let _ = self.writer.send(WriterCommand::Update(JobUpdate::Release {
+                        job_id: job.job_id,
+                    }));
                     self.pending_total -= 1;
                 }
                 continue;
@@ -237,11 +237,14 @@ impl Scheduler {
     /// releases those that did not, and waits until the writer has committed it all.
     async fn shut_down(mut self, mut tasks: JoinSet<String>) {
         for job in self.pending.drain().flat_map(|(_, queue)| queue) {
-            let _ = self
-                .writer
-                .send(WriterCommand::Update(JobUpdate::Release { job_id: job.job_id }));
+            let _ = self.writer.send(WriterCommand::Update(JobUpdate::Release {
+                job_id: job.job_id,
+            }));
         }
-        tracing::info!(in_flight = tasks.len(), "stopping: finishing in-flight attempts");
+        tracing::info!(
+            in_flight = tasks.len(),
+            "stopping: finishing in-flight attempts"
+        );
         let deadline = tokio::time::Instant::now() + self.options.grace;
         while !tasks.is_empty() {
             match tokio::time::timeout_at(deadline, tasks.join_next_with_id()).await {

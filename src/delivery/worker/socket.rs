@@ -145,7 +145,10 @@ async fn connection(
             });
         match event {
             Ok(event) => {
-                if writer.send(WriterCommand::Enqueue(vec![event], reply)).is_err() {
+                if writer
+                    .send(WriterCommand::Enqueue(vec![event], reply))
+                    .is_err()
+                {
                     break;
                 }
             }

@@ -100,10 +100,17 @@ impl Queue {
             for new in events {
                 let id = new.id.clone().unwrap_or_else(new_event_id);
                 let inserted = event
-                    .execute(params![id, new.integration, new.event_type, new.payload, now])
+                    .execute(params![
+                        id,
+                        new.integration,
+                        new.event_type,
+                        new.payload,
+                        now
+                    ])
                     .map_err(fail)?;
                 if inserted == 1 {
-                    job.execute(params![id, new.integration, now]).map_err(fail)?;
+                    job.execute(params![id, new.integration, now])
+                        .map_err(fail)?;
                 }
                 ids.push(id);
             }

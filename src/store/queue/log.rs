@@ -106,7 +106,10 @@ impl LogFilter {
             sql.push_str(&format!(" AND at >= ?{}", args.len()));
         }
         if let Some(text) = self.text.as_ref().filter(|text| !text.is_empty()) {
-            let escaped = text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+            let escaped = text
+                .replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_");
             args.push(Box::new(format!("%{escaped}%")));
             let n = args.len();
             sql.push_str(&format!(
@@ -157,7 +160,9 @@ impl Queue {
     /// The newest attempt id (0 when the log is empty): where a follower starts.
     pub fn last_attempt_id(&self) -> Result<i64, QueueError> {
         self.conn
-            .query_row("SELECT coalesce(max(id), 0) FROM attempts", [], |r| r.get(0))
+            .query_row("SELECT coalesce(max(id), 0) FROM attempts", [], |r| {
+                r.get(0)
+            })
             .map_err(|e| self.error(e))
     }
 
