@@ -280,8 +280,12 @@ fn log_pages() {
         text: Some("evt_00000000000000000000".into()),
         ..LogFilter::default()
     };
-    let rare = LogFilter {
+    let whole_id = LogFilter {
         text: Some("evt_0000000000000000000000000007".into()),
+        ..LogFilter::default()
+    };
+    let rare = LogFilter {
+        text: Some("00000000000000000000000000007".into()),
         ..LogFilter::default()
     };
     for (label, filter, before) in [
@@ -294,7 +298,12 @@ fn log_pages() {
             Some(50_000),
         ),
         ("first page, text filter matching most rows", &common, None),
-        ("text filter matching one row (scans the log)", &rare, None),
+        ("text filter = a whole event id (index)", &whole_id, None),
+        (
+            "substring text filter matching one row (scans the log)",
+            &rare,
+            None,
+        ),
     ] {
         let _ = queue.log_page(filter, before, 50).unwrap();
         let runs = 20;

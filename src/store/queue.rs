@@ -4,6 +4,17 @@
 //!
 //! Writes go through one connection (the worker's writer) in grouped transactions;
 //! readers (logs, the TUI) open their own connections and page with keyset queries.
+//!
+//! For the TUI's LOGS view (run these on a blocking task, one `Queue` per task):
+//! - `Queue::open(&locations.queue_database())`;
+//! - `log_page(&LogFilter { integration, outcome, text, since_ms }, before, limit)`:
+//!   newest first; pass `page.next_before` for the next, older page;
+//! - `log_after(&filter, last_seen_id, limit)`: the live updates, oldest first (poll it,
+//!   e.g. every 500 ms, while the view is open; `last_attempt_id()` gives the start);
+//! - `attempt(id)`: the detail pane (request and response, redacted JSON);
+//! - `per_minute(now_ms() - 3_600_000)`: the sparkline, attempts per minute by outcome;
+//! - `replay(event_id or "#attempt_id")`: a new job with the same event id and payload;
+//! - `counts()`: jobs per state (queued, claimed, delivered, dead, held).
 
 mod jobs;
 mod log;

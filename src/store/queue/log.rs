@@ -88,6 +88,11 @@ fn row(row: &Row<'_>) -> rusqlite::Result<AttemptRow> {
     })
 }
 
+/// `evt_` and 28 hexadecimal digits, as [`super::new_event_id`] makes them.
+fn is_event_id(text: &str) -> bool {
+    text.len() == 32 && text.starts_with("evt_") && text[4..].bytes().all(|b| b.is_ascii_hexdigit())
+}
+
 impl LogFilter {
     fn clauses(&self, sql: &mut String, args: &mut Vec<Box<dyn ToSql>>) {
         if let Some(name) = &self.integration {
@@ -105,7 +110,12 @@ impl LogFilter {
             args.push(Box::new(since));
             sql.push_str(&format!(" AND at >= ?{}", args.len()));
         }
-        if let Some(text) = self.text.as_ref().filter(|text| !text.is_empty()) {
+        let text = self.text.as_deref().map(str::trim).unwrap_or_default();
+        if is_event_id(text) {
+            // A whole event id: the index finds it, where a substring search scans.
+            args.push(Box::new(text.to_string()));
+            sql.push_str(&format!(" AND event_id = ?{}", args.len()));
+        } else if !text.is_empty() {
             let escaped = text
                 .replace('\\', "\\\\")
                 .replace('%', "\\%")
@@ -164,6 +174,24 @@ impl Queue {
                 r.get(0)
             })
             .map_err(|e| self.error(e))
+    }
+
+    /// Attempts per minute by outcome since `since_ms` (the LOGS sparkline): rows of
+    /// (minute start in ms, outcome, count), oldest first.
+    pub fn per_minute(&self, since_ms: i64) -> Result<Vec<(i64, String, i64)>, QueueError> {
+        let mut statement = self
+            .conn
+            .prepare_cached(
+                "SELECT (at / 60000) * 60000 AS minute, outcome, count(*) FROM attempts \
+                 WHERE at >= ?1 GROUP BY minute, outcome ORDER BY minute",
+            )
+            .map_err(|e| self.error(e))?;
+        let rows = statement
+            .query_map(params![since_ms], |row| {
+                Ok((row.get(0)?, row.get(1)?, row.get(2)?))
+            })
+            .map_err(|e| self.error(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.error(e))
     }
 
     /// One attempt, for the detail pane.
