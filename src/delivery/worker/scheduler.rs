@@ -41,6 +41,7 @@ pub struct Scheduler {
     writer: WriterSender,
     catalog: SharedCatalog,
     catalog_stamp: Option<SystemTime>,
+    disabled: Vec<String>,
     owner: String,
     pending: HashMap<String, VecDeque<ClaimedJob>>,
     pending_total: usize,
@@ -75,6 +76,7 @@ impl Scheduler {
             writer,
             catalog: Arc::new(RwLock::new(None)),
             catalog_stamp: None,
+            disabled: Vec::new(),
             owner: format!("{host}:{}", std::process::id()),
             pending: HashMap::new(),
             pending_total: 0,
@@ -182,6 +184,8 @@ impl Scheduler {
                     }));
                     self.pending_total -= 1;
                 }
+                // Hold them again, or they would be claimed again at once.
+                let _ = self.writer.send(WriterCommand::Hold(self.disabled.clone()));
                 continue;
             }
             let busy = self.in_flight.entry(name.clone()).or_default();
@@ -291,6 +295,7 @@ impl Scheduler {
         if let Ok(mut slot) = self.catalog.write() {
             *slot = Some(Arc::new(catalog));
         }
+        self.disabled = disabled.clone();
         let _ = self.writer.send(WriterCommand::Hold(disabled));
     }
 }

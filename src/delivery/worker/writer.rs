@@ -60,6 +60,7 @@ fn run_group(queue: &mut Queue, group: Vec<WriterCommand>) {
     let mut updates = Vec::new();
     let mut claims = Vec::new();
     let mut flushes = Vec::new();
+    let mut hold = None;
     for command in group {
         match command {
             WriterCommand::Enqueue(batch, reply) => {
@@ -74,9 +75,7 @@ fn run_group(queue: &mut Queue, group: Vec<WriterCommand>) {
                 reply,
             } => claims.push((owner, limit, lease_ms, reply)),
             WriterCommand::Flush(reply) => flushes.push(reply),
-            WriterCommand::Hold(disabled) => {
-                log_error("hold", queue.hold_disabled(&disabled));
-            }
+            WriterCommand::Hold(disabled) => hold = Some(disabled),
             WriterCommand::Prune { days, rows } => match queue.prune(days, rows) {
                 Ok(0) => {}
                 Ok(n) => tracing::info!(deleted = n, "pruned the attempt log"),
@@ -88,6 +87,10 @@ fn run_group(queue: &mut Queue, group: Vec<WriterCommand>) {
         // Attempts are at least once: when this fails, the jobs stay claimed and are
         // taken over by the next worker.
         log_error("recording attempts", queue.apply(&updates));
+    }
+    // After the updates: jobs released because their integration is disabled are held.
+    if let Some(disabled) = hold {
+        log_error("hold", queue.hold_disabled(&disabled));
     }
     if !events.is_empty() {
         match queue.enqueue(&events) {
