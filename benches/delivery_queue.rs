@@ -218,11 +218,13 @@ async fn deliveries() {
         .spawn()
         .unwrap();
     let db = locations.queue_database();
+    let watcher = Queue::open(&db).unwrap();
     let mut peak_kb = 0;
+    let mut cpu = 0.0;
     loop {
         peak_kb = peak_kb.max(vm_hwm(child.id()));
-        let delivered = Queue::open(&db)
-            .unwrap()
+        cpu = cpu_seconds(child.id()).unwrap_or(cpu);
+        let delivered = watcher
             .counts()
             .unwrap()
             .into_iter()
@@ -233,7 +235,7 @@ async fn deliveries() {
             break;
         }
         assert!(started.elapsed() < Duration::from_secs(300));
-        tokio::time::sleep(Duration::from_millis(20)).await;
+        tokio::time::sleep(Duration::from_millis(100)).await;
     }
     let elapsed = started.elapsed();
     peak_kb = peak_kb.max(vm_hwm(child.id()));
@@ -250,6 +252,20 @@ async fn deliveries() {
         "worker peak memory (VmHWM) while delivering: {:.1} MB",
         peak_kb as f64 / 1024.0
     );
+    println!(
+        "worker CPU time: {cpu:.2} s in {:.2} s",
+        elapsed.as_secs_f64()
+    );
+}
+
+/// User + system CPU seconds of a process (clock ticks of 1/100 s).
+fn cpu_seconds(pid: u32) -> Option<f64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let after = stat.rsplit_once(')')?.1;
+    let fields: Vec<&str> = after.split_whitespace().collect();
+    let utime: f64 = fields.get(11)?.parse().ok()?;
+    let stime: f64 = fields.get(12)?.parse().ok()?;
+    Some((utime + stime) / 100.0)
 }
 
 fn vm_hwm(pid: u32) -> u64 {
