@@ -4,7 +4,9 @@
 mod args;
 mod authorize;
 mod integrations;
+mod logs;
 mod output;
+mod queue;
 mod secrets;
 mod settings;
 mod verify;
@@ -98,6 +100,40 @@ pub fn run(cli: Cli, command: Command) -> ExitCode {
         } => authorize::token(&locations, &name, json, forget, refresh),
         Command::CallbackUrl => settings::callback_url(&locations),
         Command::Settings { changes } => settings::settings(&locations, &changes),
+        Command::Send {
+            name,
+            event,
+            file,
+            batch,
+        } => queue::send(
+            &locations,
+            name.as_deref(),
+            event.as_deref(),
+            file.as_deref(),
+            batch,
+        ),
+        Command::Worker => queue::worker(&locations),
+        Command::Logs {
+            name,
+            failed,
+            since,
+            grep,
+            limit,
+            json,
+            follow,
+        } => logs::logs(
+            &locations,
+            logs::LogsArgs {
+                name,
+                failed,
+                since,
+                grep,
+                limit,
+                json,
+                follow,
+            },
+        ),
+        Command::Replay { id } => queue::replay(&locations, &id),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

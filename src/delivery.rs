@@ -10,6 +10,7 @@ mod request;
 mod send;
 mod tokens;
 mod verify;
+pub mod worker;
 
 pub use render::{failure_words, headline, report_lines};
 pub use report::{

@@ -5,6 +5,7 @@ mod atomic;
 mod error;
 mod integrations;
 mod locations;
+pub mod queue;
 mod settings;
 mod tokens;
 
@@ -15,8 +16,10 @@ pub use integrations::{
     to_document,
 };
 pub use locations::{Locations, PACKAGED_DATA_DIR, PACKAGED_SETTINGS_FILE};
+pub use queue::{Queue, QueueError};
 pub use settings::{
-    DEFAULT_CONNECT_TIMEOUT, DEFAULT_REQUEST_TIMEOUT, MachineIdentity, PROXY_NONE, Settings,
-    SettingsStore, callback_url,
+    DEFAULT_CONCURRENCY, DEFAULT_CONCURRENCY_PER_INTEGRATION, DEFAULT_CONNECT_TIMEOUT,
+    DEFAULT_MAX_ATTEMPTS, DEFAULT_REQUEST_TIMEOUT, DEFAULT_RETENTION_DAYS, DEFAULT_RETENTION_ROWS,
+    MachineIdentity, PROXY_NONE, Settings, SettingsStore, callback_url,
 };
 pub use tokens::{Authorization, TokenSet, TokenStore, TokenStoreGuard};

@@ -117,6 +117,50 @@ pub enum Command {
         #[arg(long)]
         refresh: bool,
     },
+    /// Queue an event for delivery: `send NAME --event TYPE [--file PAYLOAD|-]` (the
+    /// payload defaults to the content sample), or `send --batch` with one JSON event
+    /// per line on stdin: {"integration": "…", "type": "…", "payload": …}
+    Send {
+        /// The integration (with --batch: for lines that name none)
+        name: Option<String>,
+        /// The event type, e.g. scan.finished
+        #[arg(long = "event", value_name = "TYPE", required_unless_present = "batch")]
+        event: Option<String>,
+        /// The payload file, - for stdin [default: the integration's content sample]
+        #[arg(long, value_name = "PAYLOAD", conflicts_with = "batch")]
+        file: Option<PathBuf>,
+        /// Read one JSON event per line from stdin; all are queued in one transaction
+        #[arg(long)]
+        batch: bool,
+    },
+    /// Run the delivery worker in the foreground (for systemd); stops on SIGTERM/SIGINT
+    Worker,
+    /// The delivery log, newest last: every attempt of every delivery
+    Logs {
+        /// Only this integration
+        name: Option<String>,
+        /// Only failed attempts (to be retried, or dead)
+        #[arg(long)]
+        failed: bool,
+        /// Only attempts since: 15m, 2h, 3d, or an RFC 3339 time
+        #[arg(long, value_name = "WHEN")]
+        since: Option<String>,
+        /// Attempts whose event id, type, integration or summary contains this
+        #[arg(long, value_name = "TEXT")]
+        grep: Option<String>,
+        /// How many attempts to show
+        #[arg(long, default_value_t = 50, value_name = "N")]
+        limit: usize,
+        /// One JSON object per line (with the redacted request and response)
+        #[arg(long)]
+        json: bool,
+        /// Keep printing new attempts as they are logged
+        #[arg(long)]
+        follow: bool,
+    },
+    /// Deliver an event again (a new job with the same event id and payload); ID is an
+    /// event id (evt_…) or an attempt number (#123)
+    Replay { id: String },
     /// Print the OAuth callback URL to register at the provider
     CallbackUrl,
     /// Show the appliance settings, or change them: `settings hostname=hiab.example.com`

@@ -119,4 +119,37 @@ fn print_settings(settings: &Settings, path: &std::path::Path) {
             "HTTPS_PROXY / HTTP_PROXY / NO_PROXY from the environment".into()
         )
     );
+    let numbers = [
+        (
+            "max_attempts",
+            settings.max_attempts.map(u64::from),
+            settings.effective_max_attempts().into(),
+        ),
+        (
+            "retention_days",
+            settings.retention_days.map(u64::from),
+            settings.effective_retention_days().into(),
+        ),
+        (
+            "retention_rows",
+            settings.retention_rows,
+            settings.effective_retention_rows(),
+        ),
+        (
+            "concurrency",
+            settings.concurrency.map(u64::from),
+            settings.effective_concurrency().into(),
+        ),
+        (
+            "concurrency_per_integration",
+            settings.concurrency_per_integration.map(u64::from),
+            settings.effective_concurrency_per_integration().into(),
+        ),
+    ];
+    for (key, value, effective) in numbers {
+        println!(
+            "{key} {}",
+            shown(value.map(|v| v.to_string()), effective.to_string())
+        );
+    }
 }

@@ -118,7 +118,8 @@ impl DeliveryRequest {
         Ok(request)
     }
 
-    fn push(&mut self, name: &str, value: &str) -> Result<(), RequestError> {
+    /// Adds a header after the others (the worker adds `Webhook-Id` and `Webhook-Timestamp`).
+    pub fn push(&mut self, name: &str, value: &str) -> Result<(), RequestError> {
         let header_name = HeaderName::from_bytes(name.trim().as_bytes())
             .map_err(|_| RequestError(format!("HTTP header name `{name}` is not valid")))?;
         let header_value = HeaderValue::from_str(value).map_err(|_| {

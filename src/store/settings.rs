@@ -49,16 +49,37 @@ pub struct Settings {
     /// ignores HTTPS_PROXY/HTTP_PROXY. Unset: those environment variables (and NO_PROXY).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub proxy: Option<String>,
+    /// Attempts of one delivery before it is dead. Unset: [`DEFAULT_MAX_ATTEMPTS`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_attempts: Option<u32>,
+    /// Days the attempt log keeps an attempt. Unset: [`DEFAULT_RETENTION_DAYS`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retention_days: Option<u32>,
+    /// Attempts the log keeps at most. Unset: [`DEFAULT_RETENTION_ROWS`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retention_rows: Option<u64>,
+    /// Requests in flight at once, all integrations. Unset: [`DEFAULT_CONCURRENCY`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub concurrency: Option<u32>,
+    /// Requests in flight at once to one integration. Unset:
+    /// [`DEFAULT_CONCURRENCY_PER_INTEGRATION`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub concurrency_per_integration: Option<u32>,
 }
 
 pub const DEFAULT_CONNECT_TIMEOUT: u32 = 10;
 pub const DEFAULT_REQUEST_TIMEOUT: u32 = 30;
+pub const DEFAULT_MAX_ATTEMPTS: u32 = 10;
+pub const DEFAULT_RETENTION_DAYS: u32 = 30;
+pub const DEFAULT_RETENTION_ROWS: u64 = 1_000_000;
+pub const DEFAULT_CONCURRENCY: u32 = 64;
+pub const DEFAULT_CONCURRENCY_PER_INTEGRATION: u32 = 16;
 /// The `proxy` value that turns proxies off, whatever the environment says.
 pub const PROXY_NONE: &str = "none";
 const TIMEOUT_RANGE: std::ops::RangeInclusive<u32> = 1..=600;
 
 impl Settings {
-    pub const KEYS: [&str; 9] = [
+    pub const KEYS: [&str; 14] = [
         "hostname",
         "ip_address",
         "callback_url",
@@ -68,7 +89,33 @@ impl Settings {
         "connect_timeout",
         "request_timeout",
         "proxy",
+        "max_attempts",
+        "retention_days",
+        "retention_rows",
+        "concurrency",
+        "concurrency_per_integration",
     ];
+
+    pub fn effective_max_attempts(&self) -> u32 {
+        self.max_attempts.unwrap_or(DEFAULT_MAX_ATTEMPTS)
+    }
+
+    pub fn effective_retention_days(&self) -> u32 {
+        self.retention_days.unwrap_or(DEFAULT_RETENTION_DAYS)
+    }
+
+    pub fn effective_retention_rows(&self) -> u64 {
+        self.retention_rows.unwrap_or(DEFAULT_RETENTION_ROWS)
+    }
+
+    pub fn effective_concurrency(&self) -> u32 {
+        self.concurrency.unwrap_or(DEFAULT_CONCURRENCY)
+    }
+
+    pub fn effective_concurrency_per_integration(&self) -> u32 {
+        self.concurrency_per_integration
+            .unwrap_or(DEFAULT_CONCURRENCY_PER_INTEGRATION)
+    }
 
     pub fn effective_connect_timeout(&self) -> u32 {
         self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT)
@@ -152,6 +199,13 @@ impl Settings {
                     optional(value)
                 };
             }
+            "max_attempts" => self.max_attempts = bounded(key, value, 1, 100)?,
+            "retention_days" => self.retention_days = bounded(key, value, 1, 3650)?,
+            "retention_rows" => self.retention_rows = bounded(key, value, 1_000, 100_000_000)?,
+            "concurrency" => self.concurrency = bounded(key, value, 1, 1024)?,
+            "concurrency_per_integration" => {
+                self.concurrency_per_integration = bounded(key, value, 1, 1024)?
+            }
             other => {
                 return Err(format!(
                     "`{other}` is not a setting; settings are {}",
@@ -173,6 +227,22 @@ fn timeout_seconds(key: &str, value: &str) -> Result<Option<u32>, String> {
             "{key}: `{value}` is not a number of seconds from {} to {}",
             TIMEOUT_RANGE.start(),
             TIMEOUT_RANGE.end()
+        )),
+    }
+}
+
+/// A whole number from `low` to `high`, or unset when empty.
+fn bounded<T>(key: &str, value: &str, low: T, high: T) -> Result<Option<T>, String>
+where
+    T: std::str::FromStr + PartialOrd + std::fmt::Display + Copy,
+{
+    if value.is_empty() {
+        return Ok(None);
+    }
+    match value.replace('_', "").parse::<T>() {
+        Ok(number) if number >= low && number <= high => Ok(Some(number)),
+        _ => Err(format!(
+            "{key}: `{value}` is not a whole number from {low} to {high}"
         )),
     }
 }
@@ -431,5 +501,27 @@ mod tests {
             .unwrap();
         settings.set("connect_timeout", "").unwrap();
         assert_eq!(settings.connect_timeout, None);
+    }
+
+    #[test]
+    fn delivery_settings_have_defaults_and_bounds() {
+        let mut settings = Settings::default();
+        assert_eq!(settings.effective_max_attempts(), 10);
+        assert_eq!(settings.effective_retention_rows(), DEFAULT_RETENTION_ROWS);
+        settings.set("max_attempts", "3").unwrap();
+        settings.set("retention_rows", "2_000").unwrap();
+        settings.set("concurrency_per_integration", "4").unwrap();
+        assert_eq!(settings.effective_max_attempts(), 3);
+        assert_eq!(settings.effective_retention_rows(), 2_000);
+        assert_eq!(settings.effective_concurrency_per_integration(), 4);
+        assert!(
+            settings
+                .set("max_attempts", "0")
+                .unwrap_err()
+                .starts_with("max_attempts:")
+        );
+        assert!(settings.set("concurrency", "x").is_err());
+        settings.set("max_attempts", "").unwrap();
+        assert_eq!(settings.max_attempts, None);
     }
 }

@@ -3,9 +3,11 @@
 #![allow(dead_code, unused_imports)]
 
 mod certs;
+mod receiver;
 mod report;
 mod servers;
 
 pub use certs::*;
+pub use receiver::*;
 pub use report::*;
 pub use servers::*;

@@ -1,0 +1,376 @@
+//! Delivery queue benchmarks (`cargo bench --bench delivery_queue`), printed as the
+//! lines BENCHMARKS.md quotes:
+//! 1. events enqueued per second through the worker's socket, each acknowledged after
+//!    its commit, next to the same inserts in one transaction by the sqlite3 shell;
+//! 2. deliveries per second by the worker (the real binary, every attempt logged) to a
+//!    loopback receiver, next to the receiver's ceiling with raw requests, and the
+//!    worker's peak memory (VmHWM);
+//! 3. log page queries with 1,000,000 attempts: first page and a far page.
+
+#[path = "../tests/support/receiver.rs"]
+#[allow(dead_code)]
+mod receiver;
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use hookconsole::delivery::worker::{self, WorkerOptions};
+use hookconsole::model::Integration;
+use hookconsole::store::queue::{
+    AttemptRecord, JobState, JobUpdate, LogFilter, LogOutcome, NewEvent,
+};
+use hookconsole::store::{IntegrationStore, Locations, Queue, SettingsStore};
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio_util::sync::CancellationToken;
+
+const ENQUEUE_EVENTS: usize = 100_000;
+const ENQUEUE_CLIENTS: usize = 4;
+const DELIVERIES: usize = 20_000;
+const LOG_ROWS: usize = 1_000_000;
+
+fn home(url: &str, enabled: bool) -> (tempfile::TempDir, Locations) {
+    let dir = tempfile::tempdir().unwrap();
+    let locations = Locations::in_home(dir.path());
+    let mut integration = Integration::new("bench", url);
+    integration.enabled = enabled;
+    IntegrationStore::new(locations.integrations_file())
+        .put(None, integration)
+        .unwrap();
+    SettingsStore::new(&locations.settings_file)
+        .update(|s| s.set("concurrency_per_integration", "64"))
+        .unwrap();
+    (dir, locations)
+}
+
+fn main() {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let only = std::env::args().skip(1).find(|a| !a.starts_with('-'));
+    let wants = |name: &str| only.as_deref().is_none_or(|o| name.contains(o));
+    if wants("enqueue") {
+        runtime.block_on(enqueue_socket());
+        sqlite3_shell();
+    }
+    if wants("deliver") {
+        runtime.block_on(deliveries());
+    }
+    if wants("log") {
+        log_pages();
+    }
+}
+
+async fn enqueue_socket() {
+    // Disabled: the events are held, so only enqueueing is measured.
+    let (_dir, locations) = home("http://127.0.0.1:9/", false);
+    let stop = CancellationToken::new();
+    let run = {
+        let (locations, stop) = (locations.clone(), stop.clone());
+        tokio::spawn(async move { worker::run(&locations, WorkerOptions::default(), stop).await })
+    };
+    let path = worker::socket_path(&locations);
+    while !path.exists() {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let per_client = ENQUEUE_EVENTS / ENQUEUE_CLIENTS;
+    let started = Instant::now();
+    let mut clients = Vec::new();
+    for client in 0..ENQUEUE_CLIENTS {
+        let path = path.clone();
+        clients.push(tokio::spawn(async move {
+            let stream = tokio::net::UnixStream::connect(&path).await.unwrap();
+            let (read, mut write) = stream.into_split();
+            let writer = tokio::spawn(async move {
+                let mut buffer = Vec::new();
+                for n in 0..per_client {
+                    buffer.extend_from_slice(
+                        format!(
+                            "{{\"integration\":\"bench\",\"type\":\"finding.new\",\"payload\":{{\"client\":{client},\"n\":{n},\"text\":\"a finding on a host\"}}}}\n"
+                        )
+                        .as_bytes(),
+                    );
+                    if buffer.len() > 64 * 1024 {
+                        write.write_all(&buffer).await.unwrap();
+                        buffer.clear();
+                    }
+                }
+                write.write_all(&buffer).await.unwrap();
+                write
+            });
+            let mut lines = BufReader::new(read).lines();
+            let mut ok = 0;
+            while ok < per_client {
+                let line = lines.next_line().await.unwrap().unwrap();
+                assert!(line.starts_with("{\"id\""), "{line}");
+                ok += 1;
+            }
+            drop(writer.await.unwrap());
+        }));
+    }
+    for client in clients {
+        client.await.unwrap();
+    }
+    let elapsed = started.elapsed();
+    let total = per_client * ENQUEUE_CLIENTS;
+    println!(
+        "enqueue via socket (ack after commit): {total} events, {ENQUEUE_CLIENTS} clients, {:.2} s, {:.0} events/s",
+        elapsed.as_secs_f64(),
+        total as f64 / elapsed.as_secs_f64()
+    );
+    stop.cancel();
+    run.await.unwrap().unwrap();
+}
+
+fn sqlite3_shell() {
+    if Command::new("sqlite3").arg("-version").output().is_err() {
+        println!("sqlite3 shell: not installed, no comparison");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("shell.sqlite3");
+    drop(Queue::open(&db).unwrap());
+    let mut sql = String::from("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; BEGIN;\n");
+    for n in 0..ENQUEUE_EVENTS {
+        sql.push_str(&format!(
+            "INSERT INTO events VALUES ('evt_{n:028}', 'bench', 'finding.new', '{{\"n\":{n},\"text\":\"a finding on a host\"}}', 0);\
+             INSERT INTO jobs (event_id, integration, state, next_attempt_at, created) VALUES ('evt_{n:028}', 'bench', 'queued', 0, 0);\n"
+        ));
+    }
+    sql.push_str("COMMIT;\n");
+    let file = dir.path().join("inserts.sql");
+    std::fs::write(&file, sql).unwrap();
+    let started = Instant::now();
+    let status = Command::new("sqlite3")
+        .arg(&db)
+        .arg(format!(".read {}", file.display()))
+        .stdout(Stdio::null())
+        .status()
+        .unwrap();
+    let elapsed = started.elapsed();
+    assert!(status.success());
+    println!(
+        "sqlite3 shell, same inserts in one transaction: {ENQUEUE_EVENTS} events, {:.2} s, {:.0} events/s",
+        elapsed.as_secs_f64(),
+        ENQUEUE_EVENTS as f64 / elapsed.as_secs_f64()
+    );
+}
+
+async fn deliveries() {
+    let server = receiver::receiver(receiver::always(200), false).await;
+    // The ceiling: the same receiver, raw requests on the client the worker builds
+    // (one, reused), 64 at a time.
+    let url = server.url();
+    let client = hookconsole::http::build_client(
+        &Integration::new("raw", url.clone()),
+        &hookconsole::http::HttpOptions::default(),
+    )
+    .unwrap()
+    .client;
+    let started = Instant::now();
+    let gate = Arc::new(tokio::sync::Semaphore::new(64));
+    let mut tasks = Vec::with_capacity(DELIVERIES);
+    for n in 0..DELIVERIES {
+        let (client, url) = (client.clone(), url.clone());
+        let permit = gate.clone().acquire_owned().await.unwrap();
+        tasks.push(tokio::spawn(async move {
+            let answer = client
+                .post(&url)
+                .header("Webhook-Id", format!("raw-{n}"))
+                .body(format!("{{\"n\":{n}}}"))
+                .send()
+                .await
+                .unwrap();
+            answer.bytes().await.unwrap();
+            drop(permit);
+        }));
+    }
+    for task in tasks {
+        task.await.unwrap();
+    }
+    let ceiling = DELIVERIES as f64 / started.elapsed().as_secs_f64();
+    println!(
+        "receiver ceiling (raw requests, no queue or log): {DELIVERIES} requests, {ceiling:.0} requests/s"
+    );
+
+    let (dir, locations) = home(&server.url(), true);
+    let events: Vec<NewEvent> = (0..DELIVERIES)
+        .map(|n| NewEvent {
+            id: None,
+            integration: "bench".into(),
+            event_type: "finding.new".into(),
+            payload: format!("{{\"n\":{n}}}"),
+        })
+        .collect();
+    Queue::open(&locations.queue_database())
+        .unwrap()
+        .enqueue(&events)
+        .unwrap();
+    let before = server.distinct();
+    let started = Instant::now();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_hookconsole"))
+        .arg("worker")
+        .env("HOOKCONSOLE_HOME", dir.path())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let db = locations.queue_database();
+    let watcher = Queue::open(&db).unwrap();
+    let mut peak_kb = 0;
+    let mut cpu = 0.0;
+    loop {
+        peak_kb = peak_kb.max(vm_hwm(child.id()));
+        cpu = cpu_seconds(child.id()).unwrap_or(cpu);
+        let delivered = watcher
+            .counts()
+            .unwrap()
+            .into_iter()
+            .find(|(s, _)| s == "delivered")
+            .map(|(_, n)| n as usize)
+            .unwrap_or(0);
+        if delivered == DELIVERIES {
+            break;
+        }
+        assert!(started.elapsed() < Duration::from_secs(300));
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let elapsed = started.elapsed();
+    peak_kb = peak_kb.max(vm_hwm(child.id()));
+    unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
+    child.wait().unwrap();
+    assert_eq!(server.distinct() - before, DELIVERIES);
+    let rate = DELIVERIES as f64 / elapsed.as_secs_f64();
+    println!(
+        "worker deliveries (every attempt logged): {DELIVERIES} events, {:.2} s, {rate:.0} deliveries/s = {:.0}% of the ceiling",
+        elapsed.as_secs_f64(),
+        100.0 * rate / ceiling
+    );
+    println!(
+        "worker peak memory (VmHWM) while delivering: {:.1} MB",
+        peak_kb as f64 / 1024.0
+    );
+    println!(
+        "worker CPU time: {cpu:.2} s in {:.2} s",
+        elapsed.as_secs_f64()
+    );
+}
+
+/// User + system CPU seconds of a process (clock ticks of 1/100 s).
+fn cpu_seconds(pid: u32) -> Option<f64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let after = stat.rsplit_once(')')?.1;
+    let fields: Vec<&str> = after.split_whitespace().collect();
+    let utime: f64 = fields.get(11)?.parse().ok()?;
+    let stime: f64 = fields.get(12)?.parse().ok()?;
+    Some((utime + stime) / 100.0)
+}
+
+fn vm_hwm(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|status| {
+            status
+                .lines()
+                .find(|line| line.starts_with("VmHWM:"))
+                .and_then(|line| line.split_whitespace().nth(1))
+                .and_then(|kb| kb.parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+fn log_pages() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("log.sqlite3");
+    fill(&db);
+    let queue = Queue::open(&db).unwrap();
+    let all = LogFilter::default();
+    let failed_one = LogFilter {
+        integration: Some("hook-3".into()),
+        outcome: Some(LogOutcome::Failed),
+        ..LogFilter::default()
+    };
+    let common = LogFilter {
+        text: Some("evt_00000000000000000000".into()),
+        ..LogFilter::default()
+    };
+    let whole_id = LogFilter {
+        text: Some("evt_0000000000000000000000000007".into()),
+        ..LogFilter::default()
+    };
+    let rare = LogFilter {
+        text: Some("00000000000000000000000000007".into()),
+        ..LogFilter::default()
+    };
+    for (label, filter, before) in [
+        ("first page, all", &all, None),
+        ("far page (before #2,000), all", &all, Some(2_000)),
+        ("first page, hook-3 failed", &failed_one, None),
+        (
+            "far page (before #50,000), hook-3 failed",
+            &failed_one,
+            Some(50_000),
+        ),
+        ("first page, text filter matching most rows", &common, None),
+        ("text filter = a whole event id (index)", &whole_id, None),
+        (
+            "substring text filter matching one row (scans the log)",
+            &rare,
+            None,
+        ),
+    ] {
+        let _ = queue.log_page(filter, before, 50).unwrap();
+        let runs = 20;
+        let started = Instant::now();
+        let mut rows = 0;
+        for _ in 0..runs {
+            rows = queue.log_page(filter, before, 50).unwrap().rows.len();
+        }
+        let each = started.elapsed().as_secs_f64() * 1000.0 / runs as f64;
+        println!("log page of 50 with {LOG_ROWS} attempts, {label}: {each:.2} ms ({rows} rows)");
+    }
+}
+
+fn fill(db: &Path) {
+    let mut queue = Queue::open(db).unwrap();
+    let started = Instant::now();
+    let batch = 10_000;
+    for chunk in 0..LOG_ROWS / batch {
+        let updates: Vec<JobUpdate> = (0..batch)
+            .map(|i| {
+                let n = chunk * batch + i;
+                let outcome = ["delivered", "delivered", "delivered", "retry", "dead"][n % 5];
+                JobUpdate::Finished {
+                    job_id: n as i64,
+                    attempts: 1,
+                    state: JobState::Delivered,
+                    next_attempt_ms: 0,
+                    records: vec![AttemptRecord {
+                        job_id: n as i64,
+                        event_id: format!("evt_{:028}", n),
+                        integration: format!("hook-{}", n % 10),
+                        event_type: "finding.new".into(),
+                        at_ms: hookconsole::store::queue::now_ms(),
+                        attempt: 1,
+                        max_attempts: 10,
+                        outcome: outcome.into(),
+                        error_class: (outcome != "delivered").then(|| "server_error".into()),
+                        status: Some(if outcome == "delivered" { 200 } else { 503 }),
+                        duration_ms: 12,
+                        next_retry_ms: None,
+                        summary: "503 Service Unavailable".into(),
+                        request: r#"{"method":"POST","url":"https://r.example/x","headers":[],"body_bytes":120}"#.into(),
+                        response: Some(r#"{"status":200,"headers":[],"body":"ok"}"#.into()),
+                    }],
+                }
+            })
+            .collect();
+        queue.apply(&updates).unwrap();
+    }
+    println!(
+        "(filled {LOG_ROWS} attempts in {:.1} s)",
+        started.elapsed().as_secs_f64()
+    );
+}

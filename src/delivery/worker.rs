@@ -1,0 +1,120 @@
+//! The delivery worker: one per home (it holds `worker.lock`). It takes over at once
+//! the jobs a killed worker had claimed, claims due jobs with a lease, delivers them
+//! with bounded concurrency (overall and per integration), and has one writer record
+//! every attempt. It also serves the enqueue socket. Stopping (SIGTERM, SIGINT, or the
+//! token) lets in-flight attempts finish for a grace period and releases the rest.
+
+mod attempt;
+mod clients;
+mod scheduler;
+mod socket;
+mod writer;
+
+use std::fs::{File, OpenOptions};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio_util::sync::CancellationToken;
+
+pub use attempt::{class_name, parse_retry_after, retryable};
+pub use socket::EventLine;
+
+use crate::http::HttpOptions;
+use crate::oauth::TokenProvider;
+use crate::store::{Locations, Queue, QueueError, SettingsStore, StoreError, TokenStore};
+
+/// The enqueue socket's file name in the home directory.
+pub const SOCKET_FILE: &str = "worker.sock";
+pub const LOCK_FILE: &str = "worker.lock";
+
+#[derive(Debug, thiserror::Error)]
+pub enum WorkerError {
+    #[error("another worker is already running for {0} (it holds {0}/{LOCK_FILE})")]
+    AlreadyRunning(PathBuf),
+    #[error(transparent)]
+    Queue(#[from] QueueError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// Timings of the worker; the defaults suit production, tests shorten them.
+#[derive(Debug, Clone)]
+pub struct WorkerOptions {
+    /// How long a claim holds a job before another worker may take it.
+    pub lease: Duration,
+    /// How often due jobs are looked for when nothing else wakes the worker.
+    pub poll: Duration,
+    /// How long in-flight attempts may finish after a stop is asked.
+    pub grace: Duration,
+    /// Serve the enqueue socket.
+    pub socket: bool,
+}
+
+impl Default for WorkerOptions {
+    fn default() -> Self {
+        WorkerOptions {
+            lease: Duration::from_secs(600),
+            poll: Duration::from_millis(100),
+            grace: Duration::from_secs(10),
+            socket: true,
+        }
+    }
+}
+
+/// The socket path for a home.
+pub fn socket_path(locations: &Locations) -> PathBuf {
+    locations.data_dir.join(SOCKET_FILE)
+}
+
+/// Runs the worker until `stop` is cancelled.
+pub async fn run(
+    locations: &Locations,
+    options: WorkerOptions,
+    stop: CancellationToken,
+) -> Result<(), WorkerError> {
+    let _lock = take_lock(locations)?;
+    let settings = SettingsStore::new(&locations.settings_file).load()?;
+    let http = HttpOptions::from_settings(&settings);
+    let tokens = Arc::new(TokenProvider::with_http_options(
+        TokenStore::new(locations.tokens_file()),
+        http.clone(),
+    ));
+    let mut queue = Queue::open(&locations.queue_database())?;
+    let taken = queue.release_all_claims()?;
+    if taken > 0 {
+        tracing::info!(
+            jobs = taken,
+            "took over the jobs a stopped worker had claimed"
+        );
+    }
+    // The writer thread ends when its last sender is dropped; the scheduler's stop
+    // waits until it has committed everything sent before (a flush), so it is not
+    // joined here (a socket client may still hold a sender for a moment).
+    let (writer, _writer_thread) = writer::start(queue)?;
+    let result =
+        scheduler::Scheduler::new(locations.clone(), &settings, options, tokens, http, writer)
+            .run(stop)
+            .await;
+    tracing::info!("worker stopped");
+    result
+}
+
+fn take_lock(locations: &Locations) -> Result<File, WorkerError> {
+    crate::store::create_private_dir(&locations.data_dir)?;
+    let path = locations.data_dir.join(LOCK_FILE);
+    let file = OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(std::fs::TryLockError::WouldBlock) => {
+            Err(WorkerError::AlreadyRunning(locations.data_dir.clone()))
+        }
+        Err(std::fs::TryLockError::Error(error)) => Err(error.into()),
+    }
+}

@@ -1,0 +1,346 @@
+//! One delivery of one claimed job: credential, request (with `Webhook-Id` and
+//! `Webhook-Timestamp`), send on the integration's reused client, then what becomes of
+//! the job: delivered, retried after the Retry Interval (or Retry-After) with a small
+//! jitter, or dead. An OAuth 401 refreshes the token once and retries at once.
+
+use std::time::{Duration, Instant};
+
+use serde_json::json;
+
+use super::clients::ClientCache;
+use crate::delivery::{Credential, DeliveryRequest, Failure, HttpStage, TokenError, send};
+use crate::model::{Authentication, Integration, Secret};
+use crate::oauth::TokenProvider;
+use crate::store::queue::{AttemptRecord, ClaimedJob, JobState, JobUpdate, now_ms};
+
+/// The longest Retry-After honoured.
+const MAX_RETRY_AFTER: Duration = Duration::from_secs(86_400);
+
+pub struct AttemptContext<'a> {
+    pub tokens: &'a TokenProvider,
+    pub clients: &'a ClientCache,
+    pub max_attempts: u32,
+}
+
+/// How one send ended.
+struct Sent {
+    record: AttemptRecord,
+    failure: Option<Failure>,
+    retry_after: Option<Duration>,
+    rejected_token: Option<Secret>,
+}
+
+/// Delivers `job` to `integration` (none: it was removed) and says what to record.
+pub async fn deliver(
+    context: &AttemptContext<'_>,
+    integration: Option<&Integration>,
+    job: &ClaimedJob,
+) -> JobUpdate {
+    let Some(integration) = integration else {
+        let summary = format!("the integration `{}` no longer exists", job.integration);
+        let record = early_record(job, context, Failure::InvalidRequest, summary);
+        return settle(context, job, vec![record], None, None, 0);
+    };
+    let mut sent = send_once(context, integration, job, job.attempts + 1).await;
+    let mut records = Vec::new();
+    let oauth = matches!(integration.authentication, Authentication::OAuth(_));
+    if let (Some(Failure::Unauthorized), true, Some(rejected)) =
+        (&sent.failure, oauth, sent.rejected_token.clone())
+        && job.attempts + 1 < context.max_attempts
+        && context
+            .tokens
+            .after_unauthorized(integration, &rejected)
+            .await
+            .is_ok()
+    {
+        // The refreshed token is in the store: the next send resolves it.
+        sent.record.outcome = "retry".into();
+        sent.record.next_retry_ms = Some(now_ms());
+        sent.record
+            .summary
+            .push_str(" (token refreshed, sent again at once)");
+        records.push(sent.record);
+        sent = send_once(context, integration, job, job.attempts + 2).await;
+    }
+    let failure = sent.failure.clone();
+    records.push(sent.record);
+    settle(
+        context,
+        job,
+        records,
+        failure,
+        sent.retry_after,
+        integration.retry_interval,
+    )
+}
+
+/// Decides the job's fate from the last attempt, and fills in that attempt's outcome.
+fn settle(
+    context: &AttemptContext<'_>,
+    job: &ClaimedJob,
+    mut records: Vec<AttemptRecord>,
+    failure: Option<Failure>,
+    retry_after: Option<Duration>,
+    retry_interval: u32,
+) -> JobUpdate {
+    let now = now_ms();
+    let attempts = records
+        .last()
+        .map(|r| r.attempt)
+        .unwrap_or(job.attempts + 1);
+    let (state, next) = match &failure {
+        None => (JobState::Delivered, now),
+        Some(failure) if retryable(failure) && attempts < context.max_attempts => {
+            let delay = retry_after.unwrap_or_else(|| with_jitter(retry_interval));
+            (JobState::Queued, now + delay.as_millis() as i64)
+        }
+        Some(_) => (JobState::Dead, now),
+    };
+    if let Some(last) = records.last_mut() {
+        last.outcome = match state {
+            JobState::Delivered => "delivered",
+            JobState::Queued => "retry",
+            _ => "dead",
+        }
+        .into();
+        last.next_retry_ms = (state == JobState::Queued).then_some(next);
+    }
+    JobUpdate::Finished {
+        job_id: job.job_id,
+        attempts,
+        state,
+        next_attempt_ms: next,
+        records,
+    }
+}
+
+/// Connection errors, timeouts, 408, 429 and 5xx are worth another try; a request
+/// that cannot be built and any other 4xx are not.
+pub fn retryable(failure: &Failure) -> bool {
+    match failure {
+        Failure::InvalidRequest
+        | Failure::Unauthorized
+        | Failure::Forbidden
+        | Failure::NotFound
+        | Failure::MethodNotAllowed
+        | Failure::PayloadTooLarge => false,
+        Failure::ClientError { status } => matches!(status, 408 | 429),
+        _ => true,
+    }
+}
+
+/// The Retry Interval plus up to a tenth of it (at most 5 s) at random, so that the
+/// retries of many jobs do not reach a recovering endpoint all at once.
+fn with_jitter(retry_interval: u32) -> Duration {
+    let base = Duration::from_secs(retry_interval.max(1).into());
+    let spread = (base / 10).min(Duration::from_secs(5));
+    base + spread.mul_f64(fastrand::f64())
+}
+
+async fn send_once(
+    context: &AttemptContext<'_>,
+    integration: &Integration,
+    job: &ClaimedJob,
+    attempt: u32,
+) -> Sent {
+    let started = Instant::now();
+    let at_ms = now_ms();
+    let early = |failure: Failure, summary: String| Sent {
+        record: AttemptRecord {
+            attempt,
+            at_ms,
+            ..early_record(job, context, failure.clone(), summary)
+        },
+        failure: Some(failure),
+        retry_after: None,
+        rejected_token: None,
+    };
+    let credential = match Credential::resolve(integration, context.tokens).await {
+        Ok(credential) => credential,
+        Err(TokenError::NotAuthorized) => {
+            return early(
+                Failure::NotAuthorized,
+                TokenError::NotAuthorized.to_string(),
+            );
+        }
+        Err(error) => return early(Failure::TokenUnavailable, error.to_string()),
+    };
+    let mut request = match DeliveryRequest::build(integration, &job.payload, &credential) {
+        Ok(request) => request,
+        Err(error) => return early(Failure::InvalidRequest, error.0),
+    };
+    let stamped = request
+        .push("Webhook-Id", &job.event_id)
+        .and_then(|()| request.push("Webhook-Timestamp", &(at_ms / 1000).to_string()));
+    if let Err(error) = stamped {
+        return early(Failure::InvalidRequest, error.0);
+    }
+    let client = match context.clients.client(integration) {
+        Ok(client) => client,
+        Err(error) => return early(Failure::InvalidRequest, error.to_string()),
+    };
+    let result = send(&client, &request).await;
+    let duration_ms = started.elapsed().as_millis() as u64;
+    let request_json = json!({
+        "method": request.method.as_str(),
+        "url": request.shown_url(),
+        "headers": request.shown_headers(),
+        "body_bytes": request.body.len(),
+    })
+    .to_string();
+    let (failure, summary, response, status) = match &result {
+        Ok(stage) => (
+            Failure::from_status(stage.status, header(stage, "location")),
+            format!("{} {}", stage.status, stage.reason),
+            Some(response_json(stage)),
+            Some(stage.status),
+        ),
+        Err(error) => (
+            Some(error.failure.clone()),
+            error.summary.clone(),
+            error.partial.as_ref().map(response_json),
+            error.partial.as_ref().map(|stage| stage.status),
+        ),
+    };
+    let retry_after = result
+        .as_ref()
+        .ok()
+        .filter(|stage| matches!(stage.status, 429 | 503))
+        .and_then(|stage| header(stage, "retry-after"))
+        .and_then(|value| parse_retry_after(&value));
+    let rejected_token = match (&credential, status) {
+        (Credential::Bearer(token), Some(401)) => Some(token.clone()),
+        _ => None,
+    };
+    Sent {
+        record: AttemptRecord {
+            job_id: job.job_id,
+            event_id: job.event_id.clone(),
+            integration: job.integration.clone(),
+            event_type: job.event_type.clone(),
+            at_ms,
+            attempt,
+            max_attempts: context.max_attempts,
+            outcome: String::new(),
+            error_class: failure.as_ref().map(class_name),
+            status,
+            duration_ms,
+            next_retry_ms: None,
+            summary,
+            request: request_json,
+            response,
+        },
+        failure,
+        retry_after,
+        rejected_token,
+    }
+}
+
+fn early_record(
+    job: &ClaimedJob,
+    context: &AttemptContext<'_>,
+    failure: Failure,
+    summary: String,
+) -> AttemptRecord {
+    AttemptRecord {
+        job_id: job.job_id,
+        event_id: job.event_id.clone(),
+        integration: job.integration.clone(),
+        event_type: job.event_type.clone(),
+        at_ms: now_ms(),
+        attempt: job.attempts + 1,
+        max_attempts: context.max_attempts,
+        outcome: String::new(),
+        error_class: Some(class_name(&failure)),
+        status: None,
+        duration_ms: 0,
+        next_retry_ms: None,
+        summary,
+        request: json!({ "body_bytes": job.payload.len() }).to_string(),
+        response: None,
+    }
+}
+
+fn response_json(stage: &HttpStage) -> String {
+    json!({
+        "status": stage.status,
+        "reason": stage.reason,
+        "headers": stage.headers,
+        "body": stage.body_preview,
+        "body_bytes": stage.body_bytes,
+        "body_truncated": stage.body_truncated,
+    })
+    .to_string()
+}
+
+fn header(stage: &HttpStage, name: &str) -> Option<String> {
+    stage
+        .headers
+        .iter()
+        .find(|header| header.name.eq_ignore_ascii_case(name))
+        .map(|header| header.value.clone())
+}
+
+/// The failure class as VERIFY names it (`server_error`, `timeout`, …).
+pub fn class_name(failure: &Failure) -> String {
+    serde_json::to_value(failure)
+        .ok()
+        .and_then(|value| {
+            value
+                .get("class")
+                .and_then(|c| c.as_str().map(String::from))
+        })
+        .unwrap_or_else(|| "other".into())
+}
+
+/// `Retry-After` as seconds or as an HTTP date, capped at a day.
+pub fn parse_retry_after(value: &str) -> Option<Duration> {
+    let value = value.trim();
+    let delay = if let Ok(seconds) = value.parse::<u64>() {
+        Duration::from_secs(seconds)
+    } else {
+        let format = time::format_description::well_known::Rfc2822;
+        let at = time::OffsetDateTime::parse(value, &format).ok()?;
+        let left = at - time::OffsetDateTime::now_utc();
+        Duration::try_from(left).unwrap_or(Duration::ZERO)
+    };
+    Some(delay.min(MAX_RETRY_AFTER))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_after_in_seconds_and_as_a_date() {
+        assert_eq!(parse_retry_after("3"), Some(Duration::from_secs(3)));
+        assert_eq!(
+            parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"),
+            Some(Duration::ZERO)
+        );
+        assert_eq!(parse_retry_after("999999999"), Some(MAX_RETRY_AFTER));
+        assert_eq!(parse_retry_after("soon"), None);
+    }
+
+    #[test]
+    fn which_failures_are_retried() {
+        assert!(retryable(&Failure::Timeout));
+        assert!(retryable(&Failure::ServerError { status: 503 }));
+        assert!(retryable(&Failure::ClientError { status: 429 }));
+        assert!(retryable(&Failure::ClientError { status: 408 }));
+        assert!(!retryable(&Failure::ClientError { status: 422 }));
+        assert!(!retryable(&Failure::NotFound));
+        assert_eq!(
+            class_name(&Failure::ServerError { status: 500 }),
+            "server_error"
+        );
+    }
+
+    #[test]
+    fn jitter_is_small() {
+        for _ in 0..100 {
+            let delay = with_jitter(10);
+            assert!(delay >= Duration::from_secs(10) && delay <= Duration::from_secs(11));
+        }
+    }
+}

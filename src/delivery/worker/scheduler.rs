@@ -1,0 +1,310 @@
+//! The worker's loop: claim due jobs in batches, hand them out within the concurrency
+//! limits (overall and per integration), follow the integrations file (a disabled
+//! integration holds its jobs), prune the log now and then, and stop cleanly.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant, SystemTime};
+
+use tokio::sync::oneshot;
+use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
+
+use super::attempt::{AttemptContext, deliver};
+use super::clients::ClientCache;
+use super::writer::{WriterCommand, WriterSender};
+use super::{WorkerError, WorkerOptions, socket};
+use crate::http::HttpOptions;
+use crate::oauth::TokenProvider;
+use crate::store::queue::{ClaimedJob, JobUpdate};
+use crate::store::{Catalog, IntegrationStore, Locations, Settings};
+
+const CATALOG_CHECK: Duration = Duration::from_secs(1);
+const PRUNE_EVERY: Duration = Duration::from_secs(600);
+
+type SharedCatalog = Arc<RwLock<Option<Arc<Catalog>>>>;
+
+/// What every delivery task shares.
+struct Shared {
+    tokens: Arc<TokenProvider>,
+    clients: ClientCache,
+    max_attempts: u32,
+}
+
+pub struct Scheduler {
+    locations: Locations,
+    options: WorkerOptions,
+    overall: usize,
+    per_integration: usize,
+    retention: (u32, u64),
+    shared: Arc<Shared>,
+    writer: WriterSender,
+    catalog: SharedCatalog,
+    catalog_stamp: Option<SystemTime>,
+    disabled: Vec<String>,
+    owner: String,
+    pending: HashMap<String, VecDeque<ClaimedJob>>,
+    pending_total: usize,
+    in_flight: HashMap<String, usize>,
+    running: HashMap<tokio::task::Id, i64>,
+}
+
+impl Scheduler {
+    pub fn new(
+        locations: Locations,
+        settings: &Settings,
+        options: WorkerOptions,
+        tokens: Arc<TokenProvider>,
+        http: HttpOptions,
+        writer: WriterSender,
+    ) -> Scheduler {
+        let host = gethostname::gethostname().to_string_lossy().into_owned();
+        Scheduler {
+            locations,
+            options,
+            overall: settings.effective_concurrency() as usize,
+            per_integration: settings.effective_concurrency_per_integration() as usize,
+            retention: (
+                settings.effective_retention_days(),
+                settings.effective_retention_rows(),
+            ),
+            shared: Arc::new(Shared {
+                tokens,
+                clients: ClientCache::new(http),
+                max_attempts: settings.effective_max_attempts(),
+            }),
+            writer,
+            catalog: Arc::new(RwLock::new(None)),
+            catalog_stamp: None,
+            disabled: Vec::new(),
+            owner: format!("{host}:{}", std::process::id()),
+            pending: HashMap::new(),
+            pending_total: 0,
+            in_flight: HashMap::new(),
+            running: HashMap::new(),
+        }
+    }
+
+    pub async fn run(mut self, stop: CancellationToken) -> Result<(), WorkerError> {
+        self.reload_catalog(true);
+        if self.options.socket {
+            let listener = socket::bind(&super::socket_path(&self.locations))?;
+            let catalog = self.catalog.clone();
+            let samples: socket::Samples = Arc::new(move |name: &str| {
+                lookup(&catalog, name).map(|integration| integration.content_sample)
+            });
+            tokio::spawn(socket::serve(
+                listener,
+                self.writer.clone(),
+                samples,
+                stop.child_token(),
+            ));
+        }
+        tracing::info!(owner = %self.owner, overall = self.overall,
+            per_integration = self.per_integration, "worker started");
+        let mut tasks: JoinSet<String> = JoinSet::new();
+        let mut next_claim = Instant::now();
+        let mut next_check = Instant::now() + CATALOG_CHECK;
+        let mut next_prune = Instant::now();
+        loop {
+            let now = Instant::now();
+            if now >= next_check {
+                self.reload_catalog(false);
+                next_check = now + CATALOG_CHECK;
+            }
+            if now >= next_prune {
+                let (days, rows) = self.retention;
+                let _ = self.writer.send(WriterCommand::Prune { days, rows });
+                next_prune = now + PRUNE_EVERY;
+            }
+            // Claim in batches: only once the buffer of claimed jobs is half empty.
+            if now >= next_claim && self.pending_total <= self.overall / 2 {
+                let room = 2 * self.overall - self.pending_total - tasks.len().min(self.overall);
+                let jobs = self.claim(room).await;
+                if jobs.len() < room {
+                    next_claim = Instant::now() + self.options.poll;
+                }
+                for job in jobs {
+                    self.pending_total += 1;
+                    self.pending
+                        .entry(job.integration.clone())
+                        .or_default()
+                        .push_back(job);
+                }
+            }
+            self.dispatch(&mut tasks);
+            let wait = next_claim
+                .saturating_duration_since(Instant::now())
+                .max(Duration::from_millis(1))
+                .min(self.options.poll);
+            tokio::select! {
+                () = stop.cancelled() => break,
+                Some(done) = tasks.join_next_with_id() => self.finished(done),
+                () = tokio::time::sleep(wait) => {}
+            }
+        }
+        self.shut_down(tasks).await;
+        Ok(())
+    }
+
+    async fn claim(&self, limit: usize) -> Vec<ClaimedJob> {
+        if limit == 0 {
+            return Vec::new();
+        }
+        let (reply, answer) = oneshot::channel();
+        let command = WriterCommand::Claim {
+            owner: self.owner.clone(),
+            limit,
+            lease_ms: self.options.lease.as_millis() as i64,
+            reply,
+        };
+        if self.writer.send(command).is_err() {
+            return Vec::new();
+        }
+        answer.await.unwrap_or_default()
+    }
+
+    fn dispatch(&mut self, tasks: &mut JoinSet<String>) {
+        let loaded = matches!(self.catalog.read().as_deref(), Ok(Some(_)));
+        if !loaded {
+            // No integrations file read yet (or it is broken): deliver nothing.
+            return;
+        }
+        let names: Vec<String> = self.pending.keys().cloned().collect();
+        for name in names {
+            let integration = lookup(&self.catalog, &name);
+            let Some(queue) = self.pending.get_mut(&name) else {
+                continue;
+            };
+            if integration.as_ref().is_some_and(|found| !found.enabled) {
+                // Held: the leases go back and the hold keeps them from being claimed.
+                for job in queue.drain(..) {
+                    let _ = self.writer.send(WriterCommand::Update(JobUpdate::Release {
+                        job_id: job.job_id,
+                    }));
+                    self.pending_total -= 1;
+                }
+                // Hold them again, or they would be claimed again at once.
+                let _ = self.writer.send(WriterCommand::Hold(self.disabled.clone()));
+                continue;
+            }
+            let busy = self.in_flight.entry(name.clone()).or_default();
+            while *busy < self.per_integration && tasks.len() < self.overall {
+                let Some(job) = queue.pop_front() else { break };
+                self.pending_total -= 1;
+                *busy += 1;
+                let shared = self.shared.clone();
+                let writer = self.writer.clone();
+                let integration = integration.clone();
+                let job_id = job.job_id;
+                let handle = tasks.spawn(async move {
+                    let context = AttemptContext {
+                        tokens: &shared.tokens,
+                        clients: &shared.clients,
+                        max_attempts: shared.max_attempts,
+                    };
+                    let update = deliver(&context, integration.as_ref(), &job).await;
+                    let _ = writer.send(WriterCommand::Update(update));
+                    job.integration
+                });
+                self.running.insert(handle.id(), job_id);
+            }
+        }
+        self.pending.retain(|_, queue| !queue.is_empty());
+    }
+
+    fn finished(&mut self, done: Result<(tokio::task::Id, String), tokio::task::JoinError>) {
+        let (id, name) = match done {
+            Ok((id, name)) => (id, Some(name)),
+            Err(error) => (error.id(), None),
+        };
+        let job_id = self.running.remove(&id);
+        match name {
+            Some(name) => {
+                if let Some(busy) = self.in_flight.get_mut(&name) {
+                    *busy = busy.saturating_sub(1);
+                }
+            }
+            None => {
+                // A task that panicked or was aborted: its lease goes back.
+                if let Some(job_id) = job_id {
+                    let _ = self
+                        .writer
+                        .send(WriterCommand::Update(JobUpdate::Release { job_id }));
+                }
+                self.in_flight.clear();
+            }
+        }
+    }
+
+    /// Releases jobs not started, lets in-flight ones finish within the grace period,
+    /// releases those that did not, and waits until the writer has committed it all.
+    async fn shut_down(mut self, mut tasks: JoinSet<String>) {
+        for job in self.pending.drain().flat_map(|(_, queue)| queue) {
+            let _ = self.writer.send(WriterCommand::Update(JobUpdate::Release {
+                job_id: job.job_id,
+            }));
+        }
+        tracing::info!(
+            in_flight = tasks.len(),
+            "stopping: finishing in-flight attempts"
+        );
+        let deadline = tokio::time::Instant::now() + self.options.grace;
+        while !tasks.is_empty() {
+            match tokio::time::timeout_at(deadline, tasks.join_next_with_id()).await {
+                Ok(Some(done)) => self.finished(done),
+                Ok(None) => break,
+                Err(_) => {
+                    tasks.abort_all();
+                    while let Some(done) = tasks.join_next_with_id().await {
+                        self.finished(done);
+                    }
+                }
+            }
+        }
+        let (reply, flushed) = oneshot::channel();
+        if self.writer.send(WriterCommand::Flush(reply)).is_ok() {
+            let _ = flushed.await;
+        }
+    }
+
+    /// Reads the integrations file when it changed (or when `force`d) and holds the
+    /// jobs of disabled integrations.
+    fn reload_catalog(&mut self, force: bool) {
+        let store = IntegrationStore::new(self.locations.integrations_file());
+        let stamp = std::fs::metadata(store.path())
+            .and_then(|meta| meta.modified())
+            .ok();
+        if !force && stamp == self.catalog_stamp {
+            return;
+        }
+        self.catalog_stamp = stamp;
+        let catalog = match store.load() {
+            Ok(catalog) => catalog,
+            Err(error) => {
+                tracing::warn!(%error, "the integrations file cannot be read; keeping the last one");
+                return;
+            }
+        };
+        let disabled: Vec<String> = catalog
+            .integrations
+            .iter()
+            .filter(|integration| !integration.enabled)
+            .map(|integration| integration.name.clone())
+            .collect();
+        if let Ok(mut slot) = self.catalog.write() {
+            *slot = Some(Arc::new(catalog));
+        }
+        self.disabled = disabled.clone();
+        let _ = self.writer.send(WriterCommand::Hold(disabled));
+    }
+}
+
+/// The integration named `name` in the last catalog read.
+fn lookup(catalog: &SharedCatalog, name: &str) -> Option<crate::model::Integration> {
+    let found = match catalog.read() {
+        Ok(found) => found.clone(),
+        Err(poisoned) => poisoned.into_inner().clone(),
+    };
+    found.and_then(|catalog| catalog.get(name).cloned())
+}

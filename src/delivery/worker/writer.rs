@@ -1,0 +1,131 @@
+//! The one writer of the queue database: a thread that takes commands from the
+//! scheduler, the delivery tasks and the socket, and runs each group of them in as few
+//! transactions as it can (group commit). An enqueue is answered only after its commit.
+
+use std::sync::mpsc;
+use std::thread::JoinHandle;
+
+use tokio::sync::oneshot;
+
+use crate::store::queue::{ClaimedJob, JobUpdate, NewEvent};
+use crate::store::{Queue, QueueError};
+
+/// Commands the writer takes in at most this many at a time.
+const GROUP: usize = 4096;
+
+pub enum WriterCommand {
+    Enqueue(Vec<NewEvent>, oneshot::Sender<Result<Vec<String>, String>>),
+    Update(JobUpdate),
+    Claim {
+        owner: String,
+        limit: usize,
+        lease_ms: i64,
+        reply: oneshot::Sender<Vec<ClaimedJob>>,
+    },
+    Hold(Vec<String>),
+    Prune {
+        days: u32,
+        rows: u64,
+    },
+    /// Answered once everything sent before it is committed.
+    Flush(oneshot::Sender<()>),
+}
+
+pub type WriterSender = mpsc::Sender<WriterCommand>;
+
+/// Starts the writer on `queue`. It ends when every sender is dropped, after writing
+/// what it was given.
+pub fn start(mut queue: Queue) -> std::io::Result<(WriterSender, JoinHandle<()>)> {
+    let (sender, receiver) = mpsc::channel::<WriterCommand>();
+    let handle = std::thread::Builder::new()
+        .name("queue-writer".into())
+        .spawn(move || {
+            while let Ok(first) = receiver.recv() {
+                let mut group = vec![first];
+                while group.len() < GROUP {
+                    match receiver.try_recv() {
+                        Ok(command) => group.push(command),
+                        Err(_) => break,
+                    }
+                }
+                run_group(&mut queue, group);
+            }
+        })?;
+    Ok((sender, handle))
+}
+
+fn run_group(queue: &mut Queue, group: Vec<WriterCommand>) {
+    let mut events = Vec::new();
+    let mut waiting = Vec::new();
+    let mut updates = Vec::new();
+    let mut claims = Vec::new();
+    let mut flushes = Vec::new();
+    let mut hold = None;
+    for command in group {
+        match command {
+            WriterCommand::Enqueue(batch, reply) => {
+                waiting.push((batch.len(), reply));
+                events.extend(batch);
+            }
+            WriterCommand::Update(update) => updates.push(update),
+            WriterCommand::Claim {
+                owner,
+                limit,
+                lease_ms,
+                reply,
+            } => claims.push((owner, limit, lease_ms, reply)),
+            WriterCommand::Flush(reply) => flushes.push(reply),
+            WriterCommand::Hold(disabled) => hold = Some(disabled),
+            WriterCommand::Prune { days, rows } => match queue.prune(days, rows) {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(deleted = n, "pruned the attempt log"),
+                Err(error) => tracing::error!(%error, "pruning the attempt log failed"),
+            },
+        }
+    }
+    if !updates.is_empty() {
+        // Attempts are at least once: when this fails, the jobs stay claimed and are
+        // taken over by the next worker.
+        log_error("recording attempts", queue.apply(&updates));
+    }
+    // After the updates: jobs released because their integration is disabled are held.
+    if let Some(disabled) = hold {
+        log_error("hold", queue.hold_disabled(&disabled));
+    }
+    if !events.is_empty() {
+        match queue.enqueue(&events) {
+            Ok(ids) => {
+                let mut ids = ids.into_iter();
+                for (count, reply) in waiting {
+                    let _ = reply.send(Ok(ids.by_ref().take(count).collect()));
+                }
+            }
+            Err(error) => {
+                tracing::error!(%error, "enqueue failed");
+                for (_, reply) in waiting {
+                    let _ = reply.send(Err(error.to_string()));
+                }
+            }
+        }
+    }
+    for reply in flushes {
+        let _ = reply.send(());
+    }
+    for (owner, limit, lease_ms, reply) in claims {
+        match queue.claim(&owner, limit, lease_ms) {
+            Ok(jobs) => {
+                let _ = reply.send(jobs);
+            }
+            Err(error) => {
+                tracing::error!(%error, "claiming jobs failed");
+                let _ = reply.send(Vec::new());
+            }
+        }
+    }
+}
+
+fn log_error(what: &str, result: Result<(), QueueError>) {
+    if let Err(error) = result {
+        tracing::error!(%error, "{what} failed");
+    }
+}

@@ -1,0 +1,139 @@
+//! The delivery queue and the attempt log, in one SQLite file (WAL). An event becomes a
+//! job; the worker claims jobs with a lease, sends them and records each attempt. The
+//! schema is versioned with `PRAGMA user_version`.
+//!
+//! Writes go through one connection (the worker's writer) in grouped transactions;
+//! readers (logs, the TUI) open their own connections and page with keyset queries.
+//!
+//! For the TUI's LOGS view (run these on a blocking task, one `Queue` per task):
+//! - `Queue::open(&locations.queue_database())`;
+//! - `log_page(&LogFilter { integration, outcome, text, since_ms }, before, limit)`:
+//!   newest first; pass `page.next_before` for the next, older page;
+//! - `log_after(&filter, last_seen_id, limit)`: the live updates, oldest first (poll it,
+//!   e.g. every 500 ms, while the view is open; `last_attempt_id()` gives the start);
+//! - `attempt(id)`: the detail pane (request and response, redacted JSON);
+//! - `per_minute(now_ms() - 3_600_000)`: the sparkline, attempts per minute by outcome;
+//! - `replay(event_id or "#attempt_id")`: a new job with the same event id and payload;
+//! - `counts()`: jobs per state (queued, claimed, delivered, dead, held).
+
+mod jobs;
+mod log;
+mod schema;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use rusqlite::Connection;
+use serde::{Deserialize, Serialize};
+
+pub use jobs::{AttemptRecord, ClaimedJob, JobUpdate, NewEvent, new_event_id};
+pub use log::{AttemptRow, LogFilter, LogPage, Outcome as LogOutcome};
+
+#[derive(Debug, thiserror::Error)]
+pub enum QueueError {
+    #[error("the delivery queue {path}: {source}")]
+    Sqlite {
+        path: PathBuf,
+        source: rusqlite::Error,
+    },
+    #[error(
+        "the delivery queue {path} has schema version {found}, newer than this program's {known}; upgrade hookconsole"
+    )]
+    TooNew {
+        path: PathBuf,
+        found: i64,
+        known: i64,
+    },
+    #[error("no event or delivery `{0}` in the log")]
+    NotFound(String),
+}
+
+/// Job states as stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum JobState {
+    Queued,
+    Claimed,
+    Delivered,
+    Dead,
+    Held,
+}
+
+impl JobState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JobState::Queued => "queued",
+            JobState::Claimed => "claimed",
+            JobState::Delivered => "delivered",
+            JobState::Dead => "dead",
+            JobState::Held => "held",
+        }
+    }
+}
+
+/// One connection to the queue database.
+pub struct Queue {
+    conn: Connection,
+    path: PathBuf,
+}
+
+impl Queue {
+    /// Opens (creating and migrating) the database at `path`.
+    pub fn open(path: &Path) -> Result<Queue, QueueError> {
+        if let Some(dir) = path.parent().filter(|dir| !dir.as_os_str().is_empty()) {
+            let _ = super::create_private_dir(dir);
+        }
+        let conn = Connection::open(path).map_err(|source| QueueError::Sqlite {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let queue = Queue {
+            conn,
+            path: path.to_path_buf(),
+        };
+        queue.configure()?;
+        schema::migrate(&queue.conn).map_err(|error| match error {
+            schema::MigrateError::Sqlite(source) => queue.error(source),
+            schema::MigrateError::TooNew(found) => QueueError::TooNew {
+                path: queue.path.clone(),
+                found,
+                known: schema::VERSION,
+            },
+        })?;
+        restrict(path);
+        Ok(queue)
+    }
+
+    fn configure(&self) -> Result<(), QueueError> {
+        self.conn
+            .busy_timeout(Duration::from_secs(10))
+            .map_err(|e| self.error(e))?;
+        self.conn
+            .execute_batch(
+                "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+                 PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY;",
+            )
+            .map_err(|e| self.error(e))
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub(crate) fn error(&self, source: rusqlite::Error) -> QueueError {
+        QueueError::Sqlite {
+            path: self.path.clone(),
+            source,
+        }
+    }
+}
+
+/// Milliseconds since the Unix epoch, the time unit of every column.
+pub fn now_ms() -> i64 {
+    time::OffsetDateTime::now_utc().unix_timestamp_nanos() as i64 / 1_000_000
+}
+
+fn restrict(path: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    let _ = std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600));
+}

@@ -1,0 +1,352 @@
+//! Jobs: enqueue (many in one transaction), claim with a lease, record the outcome of
+//! attempts in groups, release and take over leases, hold jobs of disabled
+//! integrations, replay.
+
+use rusqlite::{OptionalExtension, params};
+use serde::{Deserialize, Serialize};
+
+use super::{JobState, Queue, QueueError, now_ms};
+
+/// An event to deliver. Without an id, one is made; with one that is already queued,
+/// nothing new is queued (an appliance service may send the same event twice).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewEvent {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    pub integration: String,
+    #[serde(rename = "type")]
+    pub event_type: String,
+    pub payload: String,
+}
+
+/// A stable, unique, sortable event id: time in ms, then 64 random bits.
+pub fn new_event_id() -> String {
+    format!("evt_{:012x}{:016x}", now_ms(), fastrand::u64(..))
+}
+
+/// A job the worker holds a lease on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClaimedJob {
+    pub job_id: i64,
+    pub event_id: String,
+    pub integration: String,
+    pub event_type: String,
+    pub payload: String,
+    /// Attempts made before this one.
+    pub attempts: u32,
+    pub created_ms: i64,
+}
+
+/// One attempt as logged. The request and response are JSON text, already redacted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AttemptRecord {
+    pub job_id: i64,
+    pub event_id: String,
+    pub integration: String,
+    pub event_type: String,
+    pub at_ms: i64,
+    pub attempt: u32,
+    pub max_attempts: u32,
+    /// `delivered`, `retry` or `dead`.
+    pub outcome: String,
+    pub error_class: Option<String>,
+    pub status: Option<u16>,
+    pub duration_ms: u64,
+    pub next_retry_ms: Option<i64>,
+    pub summary: String,
+    pub request: String,
+    pub response: Option<String>,
+}
+
+/// What becomes of a claimed job.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum JobUpdate {
+    /// Record attempts and settle the job (delivered, dead, or queued again).
+    Finished {
+        job_id: i64,
+        attempts: u32,
+        state: JobState,
+        next_attempt_ms: i64,
+        records: Vec<AttemptRecord>,
+    },
+    /// Give the lease back untouched (shutdown, integration held).
+    Release { job_id: i64 },
+}
+
+impl Queue {
+    /// Queues every event in one transaction; returns their ids, in order.
+    pub fn enqueue(&mut self, events: &[NewEvent]) -> Result<Vec<String>, QueueError> {
+        let path = self.path.clone();
+        let fail = |source| QueueError::Sqlite {
+            path: path.clone(),
+            source,
+        };
+        let now = now_ms();
+        let tx = self.conn.transaction().map_err(fail)?;
+        let mut ids = Vec::with_capacity(events.len());
+        {
+            let mut event = tx
+                .prepare_cached(
+                    "INSERT OR IGNORE INTO events (id, integration, type, payload, created) \
+                     VALUES (?1, ?2, ?3, ?4, ?5)",
+                )
+                .map_err(fail)?;
+            let mut job = tx
+                .prepare_cached(
+                    "INSERT INTO jobs (event_id, integration, state, next_attempt_at, created) \
+                     VALUES (?1, ?2, 'queued', ?3, ?3)",
+                )
+                .map_err(fail)?;
+            for new in events {
+                let id = new.id.clone().unwrap_or_else(new_event_id);
+                let inserted = event
+                    .execute(params![
+                        id,
+                        new.integration,
+                        new.event_type,
+                        new.payload,
+                        now
+                    ])
+                    .map_err(fail)?;
+                if inserted == 1 {
+                    job.execute(params![id, new.integration, now])
+                        .map_err(fail)?;
+                }
+                ids.push(id);
+            }
+        }
+        tx.commit().map_err(fail)?;
+        Ok(ids)
+    }
+
+    /// Claims up to `limit` due jobs for `owner` until `lease_ms` from now, oldest due
+    /// first. A claimed job whose lease ran out is due again.
+    pub fn claim(
+        &mut self,
+        owner: &str,
+        limit: usize,
+        lease_ms: i64,
+    ) -> Result<Vec<ClaimedJob>, QueueError> {
+        let path = self.path.clone();
+        let fail = |source| QueueError::Sqlite {
+            path: path.clone(),
+            source,
+        };
+        let now = now_ms();
+        let tx = self.conn.transaction().map_err(fail)?;
+        let mut claimed = Vec::new();
+        {
+            // Two index-backed queries rather than one OR: due queued jobs, then
+            // claims whose lease ran out (few: one worker runs per home).
+            for sql in [
+                "SELECT j.id, j.event_id, j.integration, e.type, e.payload, j.attempts, \
+                        e.created \
+                 FROM jobs j JOIN events e ON e.id = j.event_id \
+                 WHERE j.state = 'queued' AND j.next_attempt_at <= ?1 \
+                 ORDER BY j.next_attempt_at LIMIT ?2",
+                "SELECT j.id, j.event_id, j.integration, e.type, e.payload, j.attempts, \
+                        e.created \
+                 FROM jobs j JOIN events e ON e.id = j.event_id \
+                 WHERE j.state = 'claimed' AND j.lease_expires < ?1 LIMIT ?2",
+            ] {
+                let room = limit.saturating_sub(claimed.len());
+                if room == 0 {
+                    break;
+                }
+                let mut select = tx.prepare_cached(sql).map_err(fail)?;
+                let rows = select
+                    .query_map(params![now, room as i64], |row| {
+                        Ok(ClaimedJob {
+                            job_id: row.get(0)?,
+                            event_id: row.get(1)?,
+                            integration: row.get(2)?,
+                            event_type: row.get(3)?,
+                            payload: row.get(4)?,
+                            attempts: row.get(5)?,
+                            created_ms: row.get(6)?,
+                        })
+                    })
+                    .map_err(fail)?;
+                for row in rows {
+                    claimed.push(row.map_err(fail)?);
+                }
+            }
+            let mut lease = tx
+                .prepare_cached(
+                    "UPDATE jobs SET state = 'claimed', lease_owner = ?2, lease_expires = ?3 \
+                     WHERE id = ?1",
+                )
+                .map_err(fail)?;
+            for job in &claimed {
+                lease
+                    .execute(params![job.job_id, owner, now + lease_ms])
+                    .map_err(fail)?;
+            }
+        }
+        tx.commit().map_err(fail)?;
+        Ok(claimed)
+    }
+
+    /// Applies a group of updates in one transaction (the writer's group commit).
+    pub fn apply(&mut self, updates: &[JobUpdate]) -> Result<(), QueueError> {
+        let path = self.path.clone();
+        let fail = |source| QueueError::Sqlite {
+            path: path.clone(),
+            source,
+        };
+        let tx = self.conn.transaction().map_err(fail)?;
+        {
+            let mut insert = tx
+                .prepare_cached(
+                    "INSERT INTO attempts (job_id, event_id, integration, event_type, at, \
+                     attempt, max_attempts, outcome, error_class, status, duration_ms, \
+                     next_retry_at, summary, request, response) \
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+                )
+                .map_err(fail)?;
+            let mut settle = tx
+                .prepare_cached(
+                    "UPDATE jobs SET state = ?2, attempts = ?3, next_attempt_at = ?4, \
+                     lease_owner = NULL, lease_expires = NULL WHERE id = ?1",
+                )
+                .map_err(fail)?;
+            let mut release = tx
+                .prepare_cached(
+                    "UPDATE jobs SET state = 'queued', lease_owner = NULL, lease_expires = NULL \
+                     WHERE id = ?1 AND state = 'claimed'",
+                )
+                .map_err(fail)?;
+            for update in updates {
+                match update {
+                    JobUpdate::Finished {
+                        job_id,
+                        attempts,
+                        state,
+                        next_attempt_ms,
+                        records,
+                    } => {
+                        for r in records {
+                            insert
+                                .execute(params![
+                                    r.job_id,
+                                    r.event_id,
+                                    r.integration,
+                                    r.event_type,
+                                    r.at_ms,
+                                    r.attempt,
+                                    r.max_attempts,
+                                    r.outcome,
+                                    r.error_class,
+                                    r.status,
+                                    r.duration_ms as i64,
+                                    r.next_retry_ms,
+                                    r.summary,
+                                    r.request,
+                                    r.response
+                                ])
+                                .map_err(fail)?;
+                        }
+                        settle
+                            .execute(params![job_id, state.as_str(), attempts, next_attempt_ms])
+                            .map_err(fail)?;
+                    }
+                    JobUpdate::Release { job_id } => {
+                        release.execute(params![job_id]).map_err(fail)?;
+                    }
+                }
+            }
+        }
+        tx.commit().map_err(fail)
+    }
+
+    /// Every claimed job goes back to the queue: a worker starting (it holds the
+    /// worker lock, so whoever claimed them is gone) takes them over at once.
+    pub fn release_all_claims(&mut self) -> Result<usize, QueueError> {
+        self.conn
+            .execute(
+                "UPDATE jobs SET state = 'queued', lease_owner = NULL, lease_expires = NULL \
+                 WHERE state = 'claimed'",
+                [],
+            )
+            .map_err(|e| self.error(e))
+    }
+
+    /// Holds the queued jobs of `disabled` integrations and queues again the held jobs
+    /// of every other one.
+    pub fn hold_disabled(&mut self, disabled: &[String]) -> Result<(), QueueError> {
+        let list = serde_json::to_string(disabled).unwrap_or_else(|_| "[]".into());
+        self.conn
+            .execute(
+                "UPDATE jobs SET state = 'held' WHERE state = 'queued' \
+                 AND integration IN (SELECT value FROM json_each(?1))",
+                params![list],
+            )
+            .map_err(|e| self.error(e))?;
+        self.conn
+            .execute(
+                "UPDATE jobs SET state = 'queued' WHERE state = 'held' \
+                 AND integration NOT IN (SELECT value FROM json_each(?1))",
+                params![list],
+            )
+            .map_err(|e| self.error(e))?;
+        Ok(())
+    }
+
+    /// A new job for the event `id` (or the event of attempt `#N`): the same event id
+    /// and payload, delivered again. Returns the new job's id.
+    pub fn replay(&mut self, id: &str) -> Result<i64, QueueError> {
+        let event_id = self.resolve_event(id)?;
+        let now = now_ms();
+        let last_job: Option<i64> = self
+            .conn
+            .query_row(
+                "SELECT max(id) FROM jobs WHERE event_id = ?1",
+                params![event_id],
+                |row| row.get(0),
+            )
+            .map_err(|e| self.error(e))?;
+        self.conn
+            .execute(
+                "INSERT INTO jobs (event_id, integration, state, next_attempt_at, created, \
+                 replay_of) SELECT id, integration, 'queued', ?2, ?2, ?3 FROM events WHERE id = ?1",
+                params![event_id, now, last_job],
+            )
+            .map_err(|e| self.error(e))?;
+        Ok(self.conn.last_insert_rowid())
+    }
+
+    fn resolve_event(&self, id: &str) -> Result<String, QueueError> {
+        let found: Option<String> = if let Some(attempt) = id.strip_prefix('#') {
+            let attempt: i64 = attempt
+                .parse()
+                .map_err(|_| QueueError::NotFound(id.to_string()))?;
+            self.conn
+                .query_row(
+                    "SELECT event_id FROM attempts WHERE id = ?1",
+                    params![attempt],
+                    |row| row.get(0),
+                )
+                .optional()
+        } else {
+            self.conn
+                .query_row("SELECT id FROM events WHERE id = ?1", params![id], |row| {
+                    row.get(0)
+                })
+                .optional()
+        }
+        .map_err(|e| self.error(e))?;
+        found.ok_or_else(|| QueueError::NotFound(id.to_string()))
+    }
+
+    /// How many jobs are in each state.
+    pub fn counts(&self) -> Result<Vec<(String, i64)>, QueueError> {
+        let mut statement = self
+            .conn
+            .prepare("SELECT state, count(*) FROM jobs GROUP BY state ORDER BY state")
+            .map_err(|e| self.error(e))?;
+        let rows = statement
+            .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))
+            .map_err(|e| self.error(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.error(e))
+    }
+}

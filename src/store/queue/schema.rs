@@ -1,0 +1,93 @@
+//! Schema migrations, numbered by `PRAGMA user_version`: each step runs once, in one
+//! transaction with the version bump, so a killed upgrade leaves the old version.
+
+use rusqlite::Connection;
+
+const MIGRATIONS: &[&str] = &[
+    // 1: events, jobs and attempts.
+    "CREATE TABLE events (
+        id TEXT PRIMARY KEY,
+        integration TEXT NOT NULL,
+        type TEXT NOT NULL,
+        payload TEXT NOT NULL,
+        created INTEGER NOT NULL
+    );
+    CREATE TABLE jobs (
+        id INTEGER PRIMARY KEY,
+        event_id TEXT NOT NULL REFERENCES events(id) ON DELETE CASCADE,
+        integration TEXT NOT NULL,
+        state TEXT NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at INTEGER NOT NULL,
+        lease_owner TEXT,
+        lease_expires INTEGER,
+        replay_of INTEGER,
+        created INTEGER NOT NULL
+    );
+    CREATE INDEX jobs_due ON jobs(state, next_attempt_at);
+    CREATE INDEX jobs_event ON jobs(event_id);
+    CREATE TABLE attempts (
+        id INTEGER PRIMARY KEY,
+        job_id INTEGER NOT NULL,
+        event_id TEXT NOT NULL,
+        integration TEXT NOT NULL,
+        event_type TEXT NOT NULL,
+        at INTEGER NOT NULL,
+        attempt INTEGER NOT NULL,
+        max_attempts INTEGER NOT NULL,
+        outcome TEXT NOT NULL,
+        error_class TEXT,
+        status INTEGER,
+        duration_ms INTEGER NOT NULL,
+        next_retry_at INTEGER,
+        summary TEXT NOT NULL,
+        request TEXT NOT NULL,
+        response TEXT
+    );
+    CREATE INDEX attempts_integration ON attempts(integration, id);
+    CREATE INDEX attempts_outcome ON attempts(outcome, id);
+    CREATE INDEX attempts_integration_outcome ON attempts(integration, outcome, id);
+    CREATE INDEX attempts_at ON attempts(at);
+    CREATE INDEX attempts_event ON attempts(event_id);",
+];
+
+pub const VERSION: i64 = MIGRATIONS.len() as i64;
+
+pub enum MigrateError {
+    Sqlite(rusqlite::Error),
+    TooNew(i64),
+}
+
+impl From<rusqlite::Error> for MigrateError {
+    fn from(error: rusqlite::Error) -> Self {
+        MigrateError::Sqlite(error)
+    }
+}
+
+/// Runs the missing steps in one immediate transaction, reading the version inside
+/// it, so that two processes opening a new file at once do not both migrate.
+pub fn migrate(conn: &Connection) -> Result<(), MigrateError> {
+    let current: i64 = conn.query_row("PRAGMA user_version", [], |row| row.get(0))?;
+    if current == VERSION {
+        return Ok(());
+    }
+    conn.execute_batch("BEGIN IMMEDIATE")?;
+    let result = (|| {
+        let current: i64 = conn.query_row("PRAGMA user_version", [], |row| row.get(0))?;
+        if current > VERSION {
+            return Err(MigrateError::TooNew(current));
+        }
+        for step in MIGRATIONS.iter().skip(current.max(0) as usize) {
+            conn.execute_batch(step)?;
+        }
+        conn.execute_batch(&format!("PRAGMA user_version = {VERSION}"))?;
+        Ok(())
+    })();
+    match result {
+        Ok(()) => conn.execute_batch("COMMIT").map_err(MigrateError::from),
+        Err(error) => {
+            let _ = conn.execute_batch("ROLLBACK");
+            Err(error)
+        }
+    }
+}

@@ -1,0 +1,182 @@
+//! The queue from outside: `send`, `send --batch`, `logs`, `replay` on a real home,
+//! and the worker's enqueue socket answering each line after its commit.
+
+mod support;
+
+use std::os::unix::fs::PermissionsExt;
+use std::time::Duration;
+
+use assert_cmd::Command;
+use hookconsole::delivery::worker::{self, WorkerOptions};
+use hookconsole::model::Integration;
+use hookconsole::store::queue::{LogFilter, LogOutcome};
+use hookconsole::store::{IntegrationStore, Locations, Queue};
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio_util::sync::CancellationToken;
+
+fn home_with(url: &str) -> (tempfile::TempDir, Locations) {
+    let dir = tempfile::tempdir().unwrap();
+    let locations = Locations::in_home(dir.path());
+    let mut integration = Integration::new("jira", url);
+    integration.content_sample = r#"{"sample":true}"#.into();
+    integration.retry_interval = 1;
+    IntegrationStore::new(locations.integrations_file())
+        .put(None, integration)
+        .unwrap();
+    (dir, locations)
+}
+
+fn cli(dir: &tempfile::TempDir) -> Command {
+    let mut command = Command::cargo_bin("hookconsole").unwrap();
+    command.env("HOOKCONSOLE_HOME", dir.path());
+    command
+}
+
+#[test]
+fn send_batch_logs_and_replay() {
+    let (dir, locations) = home_with("http://127.0.0.1:9/hook");
+    let out = cli(&dir)
+        .args(["send", "jira", "--event", "scan.finished"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let id = String::from_utf8(out).unwrap().trim().to_string();
+    assert!(id.starts_with("evt_"), "{id}");
+    cli(&dir)
+        .args(["send", "--batch"])
+        .write_stdin(
+            "{\"integration\":\"jira\",\"type\":\"a\",\"payload\":{\"k\":1}}\n\
+             {\"integration\":\"jira\",\"type\":\"b\",\"payload\":\"plain\"}\n",
+        )
+        .assert()
+        .success();
+    let bad = cli(&dir)
+        .args(["send", "--batch"])
+        .write_stdin("{\"integration\":\"nope\",\"type\":\"a\"}\nnot json\n")
+        .assert()
+        .code(2)
+        .get_output()
+        .stderr
+        .clone();
+    let bad = String::from_utf8(bad).unwrap();
+    assert!(bad.contains("line 1: no integration named `nope`"), "{bad}");
+    assert!(bad.contains("line 2:"), "{bad}");
+    let queue = Queue::open(&locations.queue_database()).unwrap();
+    assert_eq!(queue.counts().unwrap(), vec![("queued".to_string(), 3)]);
+    cli(&dir)
+        .args(["send", "nope", "--event", "x"])
+        .assert()
+        .code(1);
+    cli(&dir)
+        .args(["logs"])
+        .assert()
+        .success()
+        .stdout("no attempts logged\n");
+    cli(&dir)
+        .args(["logs", "--since", "yesterday"])
+        .assert()
+        .code(2);
+    cli(&dir).args(["replay", &id]).assert().success();
+    cli(&dir).args(["replay", "evt_missing"]).assert().code(2);
+    assert_eq!(queue.counts().unwrap(), vec![("queued".to_string(), 4)]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_socket_answers_each_line_after_its_commit() {
+    let server = support::receiver(support::always(500), false).await;
+    let (dir, locations) = home_with(&server.url());
+    let stop = CancellationToken::new();
+    let options = WorkerOptions {
+        poll: Duration::from_millis(20),
+        ..WorkerOptions::default()
+    };
+    let run = {
+        let locations = locations.clone();
+        let stop = stop.clone();
+        tokio::spawn(async move { worker::run(&locations, options, stop).await })
+    };
+    let path = worker::socket_path(&locations);
+    for _ in 0..100 {
+        if path.exists() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o660);
+    // A second worker for the same home is refused.
+    let second = worker::run(
+        &locations,
+        WorkerOptions::default(),
+        CancellationToken::new(),
+    )
+    .await;
+    assert!(second.unwrap_err().to_string().contains("already running"));
+
+    let stream = tokio::net::UnixStream::connect(&path).await.unwrap();
+    let (read, mut write) = stream.into_split();
+    write
+        .write_all(
+            b"{\"integration\":\"jira\",\"type\":\"scan.finished\",\"payload\":{\"a\":1}}\n\
+              {\"integration\":\"ghost\",\"type\":\"x\"}\n\
+              {\"integration\":\"jira\",\"type\":\"t\",\"id\":\"evt_fixed\"}\n",
+        )
+        .await
+        .unwrap();
+    let mut lines = BufReader::new(read).lines();
+    let mut answers = Vec::new();
+    for _ in 0..3 {
+        let line = lines.next_line().await.unwrap().unwrap();
+        answers.push(serde_json::from_str::<serde_json::Value>(&line).unwrap());
+    }
+    assert_eq!(answers[0]["ok"], true);
+    let first = answers[0]["id"].as_str().unwrap().to_string();
+    assert_eq!(answers[1]["ok"], false);
+    assert!(answers[1]["error"].as_str().unwrap().contains("ghost"));
+    assert_eq!(answers[2]["id"], "evt_fixed");
+    // Answered means committed: another connection sees it at once.
+    let reader = Queue::open(&locations.queue_database()).unwrap();
+    let failed = LogFilter {
+        outcome: Some(LogOutcome::Failed),
+        ..LogFilter::default()
+    };
+    for _ in 0..200 {
+        if reader.log_page(&failed, None, 10).unwrap().rows.len() >= 2 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let page = reader.log_page(&failed, None, 10).unwrap();
+    let ids: Vec<_> = page.rows.iter().map(|r| r.event_id.as_str()).collect();
+    assert!(
+        ids.contains(&first.as_str()) && ids.contains(&"evt_fixed"),
+        "{ids:?}"
+    );
+    stop.cancel();
+    run.await.unwrap().unwrap();
+    let text = cli(&dir)
+        .args(["logs", "jira", "--failed", "--json"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let text = String::from_utf8(text).unwrap();
+    assert!(text.lines().count() >= 2, "{text}");
+    let row: serde_json::Value = serde_json::from_str(text.lines().next().unwrap()).unwrap();
+    assert_eq!(row["error_class"], "server_error");
+    let out = cli(&dir)
+        .args(["logs", "--grep", "evt_fixed"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let out = String::from_utf8(out).unwrap();
+    assert!(
+        out.lines().count() >= 1 && out.lines().all(|l| l.contains("evt_fixed")),
+        "{out}"
+    );
+}

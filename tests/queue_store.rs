@@ -1,0 +1,153 @@
+//! The queue file itself: migrations, keyset pages and filters, claims and leases,
+//! held jobs, and retention pruning, on a real SQLite file.
+
+use hookconsole::store::queue::{
+    AttemptRecord, JobState, JobUpdate, LogFilter, LogOutcome, NewEvent, now_ms,
+};
+use hookconsole::store::{Queue, QueueError};
+
+fn event(integration: &str) -> NewEvent {
+    NewEvent {
+        id: None,
+        integration: integration.into(),
+        event_type: "t".into(),
+        payload: "{}".into(),
+    }
+}
+
+fn record(job_id: i64, integration: &str, outcome: &str, at_ms: i64) -> AttemptRecord {
+    AttemptRecord {
+        job_id,
+        event_id: format!("evt_{job_id}"),
+        integration: integration.into(),
+        event_type: "t".into(),
+        at_ms,
+        attempt: 1,
+        max_attempts: 10,
+        outcome: outcome.into(),
+        error_class: None,
+        status: Some(200),
+        duration_ms: 1,
+        next_retry_ms: None,
+        summary: "200 OK".into(),
+        request: "{}".into(),
+        response: None,
+    }
+}
+
+fn finished(records: Vec<AttemptRecord>) -> Vec<JobUpdate> {
+    records
+        .into_iter()
+        .map(|r| JobUpdate::Finished {
+            job_id: r.job_id,
+            attempts: 1,
+            state: JobState::Delivered,
+            next_attempt_ms: 0,
+            records: vec![r],
+        })
+        .collect()
+}
+
+#[test]
+fn a_newer_schema_is_refused_and_reopening_is_harmless() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("q.sqlite3");
+    drop(Queue::open(&path).unwrap());
+    drop(Queue::open(&path).unwrap());
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.execute_batch("PRAGMA user_version = 99").unwrap();
+    drop(conn);
+    match Queue::open(&path) {
+        Err(QueueError::TooNew { found: 99, .. }) => {}
+        Err(other) => panic!("{other}"),
+        Ok(_) => panic!("a newer schema was opened"),
+    }
+}
+
+#[test]
+fn claims_lease_and_release_and_hold() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut queue = Queue::open(&dir.path().join("q.sqlite3")).unwrap();
+    let ids = queue
+        .enqueue(&[event("a"), event("a"), event("b")])
+        .unwrap();
+    assert_eq!(ids.len(), 3);
+    // The same id again queues nothing new.
+    let again = NewEvent {
+        id: Some(ids[0].clone()),
+        ..event("a")
+    };
+    queue.enqueue(&[again]).unwrap();
+    queue.hold_disabled(&["b".to_string()]).unwrap();
+    let claimed = queue.claim("w1", 10, 60_000).unwrap();
+    assert_eq!(claimed.len(), 2, "b is held");
+    assert!(queue.claim("w2", 10, 60_000).unwrap().is_empty(), "leased");
+    assert_eq!(queue.release_all_claims().unwrap(), 2);
+    // An expired lease is claimable again.
+    assert_eq!(queue.claim("w1", 10, -1).unwrap().len(), 2);
+    assert_eq!(queue.claim("w2", 10, 60_000).unwrap().len(), 2);
+    queue.hold_disabled(&[]).unwrap();
+    assert_eq!(queue.claim("w2", 10, 60_000).unwrap().len(), 1);
+}
+
+#[test]
+fn keyset_pages_and_filters() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut queue = Queue::open(&dir.path().join("q.sqlite3")).unwrap();
+    let now = now_ms();
+    let records = (1..=25)
+        .map(|n| {
+            let outcome = if n % 5 == 0 { "dead" } else { "delivered" };
+            let name = if n % 2 == 0 { "even" } else { "odd" };
+            record(n, name, outcome, now)
+        })
+        .collect();
+    queue.apply(&finished(records)).unwrap();
+    let all = LogFilter::default();
+    let first = queue.log_page(&all, None, 10).unwrap();
+    assert_eq!(first.rows[0].id, 25);
+    let second = queue.log_page(&all, first.next_before, 10).unwrap();
+    assert_eq!(second.rows[0].id, 15);
+    let third = queue.log_page(&all, second.next_before, 10).unwrap();
+    assert_eq!(third.rows.len(), 5);
+    assert_eq!(third.next_before, None);
+    let failed_even = LogFilter {
+        integration: Some("even".into()),
+        outcome: Some(LogOutcome::Failed),
+        ..LogFilter::default()
+    };
+    let ids: Vec<i64> = queue
+        .log_page(&failed_even, None, 50)
+        .unwrap()
+        .rows
+        .iter()
+        .map(|r| r.job_id)
+        .collect();
+    assert_eq!(ids, [20, 10]);
+    let text = LogFilter {
+        text: Some("evt_2".into()),
+        ..LogFilter::default()
+    };
+    assert_eq!(queue.log_page(&text, None, 50).unwrap().rows.len(), 7);
+    let newer = queue.log_after(&all, 23, 50).unwrap();
+    assert_eq!(newer.iter().map(|r| r.id).collect::<Vec<_>>(), [24, 25]);
+    assert_eq!(queue.last_attempt_id().unwrap(), 25);
+    let minutes = queue.per_minute(now - 60_000).unwrap();
+    assert_eq!(minutes.iter().map(|m| m.2).sum::<i64>(), 25);
+}
+
+#[test]
+fn retention_prunes_old_and_surplus_attempts() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut queue = Queue::open(&dir.path().join("q.sqlite3")).unwrap();
+    let now = now_ms();
+    let old = now - 10 * 86_400_000;
+    let mut records: Vec<_> = (1..=5).map(|n| record(n, "a", "delivered", old)).collect();
+    records.extend((6..=3005).map(|n| record(n, "a", "delivered", now)));
+    queue.apply(&finished(records)).unwrap();
+    let deleted = queue.prune(7, 2_000).unwrap();
+    assert_eq!(deleted, 5 + 1_000);
+    let page = queue.log_page(&LogFilter::default(), None, 5000).unwrap();
+    assert_eq!(page.rows.len(), 2_000);
+    assert_eq!(page.rows.last().unwrap().job_id, 1006);
+}

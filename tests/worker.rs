@@ -1,0 +1,309 @@
+//! The worker against a real SQLite file and real loopback receivers: delivered once,
+//! retries with the interval then dead, Retry-After, 4xx not retried, disabled holds,
+//! replay, redaction.
+
+mod support;
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use hookconsole::delivery::worker::{self, WorkerOptions};
+use hookconsole::model::{Authentication, Header, Integration, Secret};
+use hookconsole::store::queue::{LogFilter, NewEvent};
+use hookconsole::store::{IntegrationStore, Locations, Queue, SettingsStore};
+use support::{Behaviour, Script, always, http_server, receiver};
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+struct Home {
+    _dir: tempfile::TempDir,
+    locations: Locations,
+}
+
+fn home(max_attempts: u32) -> Home {
+    let dir = tempfile::tempdir().unwrap();
+    let locations = Locations::in_home(dir.path());
+    SettingsStore::new(&locations.settings_file)
+        .update(|s| s.set("max_attempts", &max_attempts.to_string()))
+        .unwrap();
+    Home {
+        _dir: dir,
+        locations,
+    }
+}
+
+fn add(home: &Home, integration: Integration) {
+    IntegrationStore::new(home.locations.integrations_file())
+        .put(None, integration)
+        .unwrap();
+}
+
+fn hook(name: &str, url: &str, retry_interval: u32) -> Integration {
+    let mut integration = Integration::new(name, url);
+    integration.retry_interval = retry_interval;
+    integration
+}
+
+fn enqueue(home: &Home, integration: &str, payload: &str) -> String {
+    let mut queue = Queue::open(&home.locations.queue_database()).unwrap();
+    let ids = queue
+        .enqueue(&[NewEvent {
+            id: None,
+            integration: integration.into(),
+            event_type: "scan.finished".into(),
+            payload: payload.into(),
+        }])
+        .unwrap();
+    ids[0].clone()
+}
+
+fn start(home: &Home) -> (CancellationToken, JoinHandle<()>) {
+    let stop = CancellationToken::new();
+    let options = WorkerOptions {
+        poll: Duration::from_millis(20),
+        grace: Duration::from_secs(2),
+        socket: false,
+        ..WorkerOptions::default()
+    };
+    let locations = home.locations.clone();
+    let token = stop.clone();
+    let task = tokio::spawn(async move {
+        worker::run(&locations, options, token).await.unwrap();
+    });
+    (stop, task)
+}
+
+async fn stop(worker: (CancellationToken, JoinHandle<()>)) {
+    worker.0.cancel();
+    worker.1.await.unwrap();
+}
+
+fn state_count(path: &Path, state: &str) -> i64 {
+    let queue = Queue::open(path).unwrap();
+    queue
+        .counts()
+        .unwrap()
+        .into_iter()
+        .find(|(s, _)| s == state)
+        .map(|(_, n)| n)
+        .unwrap_or(0)
+}
+
+async fn until(what: &str, timeout: Duration, mut done: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while !done() {
+        assert!(start.elapsed() < timeout, "timed out waiting until {what}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+fn attempts(home: &Home) -> Vec<hookconsole::store::queue::AttemptRow> {
+    let queue = Queue::open(&home.locations.queue_database()).unwrap();
+    let mut rows = queue
+        .log_page(&LogFilter::default(), None, 1000)
+        .unwrap()
+        .rows;
+    rows.reverse();
+    rows
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn delivered_once_with_webhook_headers() {
+    let home = home(10);
+    let server = receiver(always(200), true).await;
+    add(&home, hook("ok", &server.url(), 60));
+    let id = enqueue(&home, "ok", r#"{"n":1}"#);
+    let worker = start(&home);
+    let db = home.locations.queue_database();
+    until("delivered", Duration::from_secs(10), || {
+        state_count(&db, "delivered") == 1
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    stop(worker).await;
+    assert_eq!(server.requests(), 1);
+    let head = &server.heads()[0];
+    assert!(head.contains(&format!("Webhook-Id: {id}")), "{head}");
+    assert!(head.contains("Webhook-Timestamp: "), "{head}");
+    let rows = attempts(&home);
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].outcome, "delivered");
+    assert_eq!(rows[0].status, Some(200));
+    assert_eq!(rows[0].request["body_bytes"], 7);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn retried_after_the_interval_then_dead() {
+    let home = home(3);
+    let server = receiver(always(503), false).await;
+    add(&home, hook("down", &server.url(), 1));
+    enqueue(&home, "down", "{}");
+    let worker = start(&home);
+    let db = home.locations.queue_database();
+    until("dead", Duration::from_secs(15), || {
+        state_count(&db, "dead") == 1
+    })
+    .await;
+    stop(worker).await;
+    assert_eq!(server.requests(), 3);
+    let rows = attempts(&home);
+    let outcomes: Vec<_> = rows.iter().map(|r| r.outcome.as_str()).collect();
+    assert_eq!(outcomes, ["retry", "retry", "dead"]);
+    assert_eq!(rows[0].error_class.as_deref(), Some("server_error"));
+    for pair in rows.windows(2) {
+        let gap = pair[1].at_ms - pair[0].at_ms;
+        assert!((1000..2000).contains(&gap), "retry gap {gap} ms");
+        let planned = pair[0].next_retry_ms.unwrap() - pair[0].at_ms;
+        assert!((1000..=1200).contains(&planned), "planned {planned} ms");
+    }
+    assert_eq!(rows[2].next_retry_ms, None);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn retry_after_is_honoured() {
+    let home = home(10);
+    let script: Script = std::sync::Arc::new(|n| match n {
+        0 => (429, vec![("Retry-After".into(), "2".into())]),
+        _ => (200, Vec::new()),
+    });
+    let server = receiver(script, false).await;
+    // The interval alone would wait a minute.
+    add(&home, hook("slow", &server.url(), 60));
+    enqueue(&home, "slow", "{}");
+    let worker = start(&home);
+    let db = home.locations.queue_database();
+    until("delivered", Duration::from_secs(10), || {
+        state_count(&db, "delivered") == 1
+    })
+    .await;
+    stop(worker).await;
+    let rows = attempts(&home);
+    assert_eq!(rows.len(), 2);
+    assert_eq!(rows[0].status, Some(429));
+    let gap = rows[1].at_ms - rows[0].at_ms;
+    assert!((2000..3000).contains(&gap), "gap {gap} ms");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn other_4xx_are_not_retried() {
+    let home = home(10);
+    let server = receiver(always(422), false).await;
+    add(&home, hook("picky", &server.url(), 1));
+    enqueue(&home, "picky", "{}");
+    let worker = start(&home);
+    let db = home.locations.queue_database();
+    until("dead", Duration::from_secs(10), || {
+        state_count(&db, "dead") == 1
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    stop(worker).await;
+    assert_eq!(server.requests(), 1);
+    let rows = attempts(&home);
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].outcome, "dead");
+    assert_eq!(rows[0].error_class.as_deref(), Some("client_error"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_disabled_integration_holds_its_jobs_until_enabled() {
+    let home = home(10);
+    let server = receiver(always(200), false).await;
+    let mut integration = hook("paused", &server.url(), 1);
+    integration.enabled = false;
+    add(&home, integration.clone());
+    enqueue(&home, "paused", "{}");
+    enqueue(&home, "paused", "{}");
+    let worker = start(&home);
+    let db = home.locations.queue_database();
+    until("held", Duration::from_secs(5), || {
+        state_count(&db, "held") == 2
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(server.requests(), 0);
+    let mut enabled = integration.clone();
+    enabled.enabled = true;
+    IntegrationStore::new(home.locations.integrations_file())
+        .put(Some(&integration), enabled)
+        .unwrap();
+    until("delivered", Duration::from_secs(10), || {
+        state_count(&db, "delivered") == 2
+    })
+    .await;
+    stop(worker).await;
+    assert_eq!(server.requests(), 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn replay_sends_the_same_event_again() {
+    let home = home(10);
+    let server = receiver(always(200), true).await;
+    add(&home, hook("again", &server.url(), 1));
+    let id = enqueue(&home, "again", r#"{"x":1}"#);
+    let worker = start(&home);
+    let db = home.locations.queue_database();
+    until("delivered", Duration::from_secs(10), || {
+        state_count(&db, "delivered") == 1
+    })
+    .await;
+    let job = Queue::open(&db).unwrap().replay(&id).unwrap();
+    assert!(job > 1);
+    until("replayed", Duration::from_secs(10), || {
+        state_count(&db, "delivered") == 2
+    })
+    .await;
+    stop(worker).await;
+    let heads = server.heads();
+    assert_eq!(heads.len(), 2);
+    assert!(
+        heads
+            .iter()
+            .all(|h| h.contains(&format!("Webhook-Id: {id}")))
+    );
+    // Replay by attempt number too; an unknown id is refused.
+    let mut queue = Queue::open(&db).unwrap();
+    let first = attempts(&home)[0].id;
+    queue.replay(&format!("#{first}")).unwrap();
+    assert!(queue.replay("evt_nope").is_err());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_secret_reaches_the_attempt_log() {
+    let home = home(2);
+    // Echo answers with the request head: the receiver repeats every secret.
+    let server = http_server(Behaviour::Echo).await;
+    let mut integration = hook("secret", &server.url("http", "/hook"), 1);
+    integration.authentication = Authentication::Basic {
+        username: "user".into(),
+        password: Secret::new("pass-w0rd-77"),
+    };
+    integration.http_headers = vec![Header::new("X-Api-Key", "key-4242-secret")];
+    add(&home, integration);
+    enqueue(&home, "secret", "{}");
+    let worker = start(&home);
+    let db = home.locations.queue_database();
+    until("delivered", Duration::from_secs(10), || {
+        state_count(&db, "delivered") == 1
+    })
+    .await;
+    stop(worker).await;
+    let rows = attempts(&home);
+    let text = serde_json::to_string(&rows).unwrap();
+    assert!(text.contains("X-Api-Key"), "{text}");
+    let basic = base64_of("user:pass-w0rd-77");
+    for secret in ["pass-w0rd-77", "key-4242-secret", basic.as_str()] {
+        assert!(!text.contains(secret), "{secret} in {text}");
+    }
+    let mut raw = std::fs::read(&db).unwrap();
+    raw.extend(std::fs::read(db.with_extension("sqlite3-wal")).unwrap_or_default());
+    let raw = String::from_utf8_lossy(&raw);
+    for secret in ["pass-w0rd-77", "key-4242-secret", basic.as_str()] {
+        assert!(!raw.contains(secret), "{secret} in the database file");
+    }
+}
+
+fn base64_of(text: &str) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.encode(text)
+}

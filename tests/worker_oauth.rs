@@ -1,0 +1,111 @@
+//! An OAuth delivery answered 401: the worker refreshes the token once and sends again
+//! at once (not after the Retry Interval), and both attempts are logged.
+
+mod oauth_support;
+mod support;
+
+use std::time::{Duration, Instant};
+
+use hookconsole::delivery::worker::{self, WorkerOptions};
+use hookconsole::model::{Authentication, Integration, Secret};
+use hookconsole::store::queue::{LogFilter, NewEvent};
+use hookconsole::store::{Authorization, IntegrationStore, Locations, Queue, TokenSet, TokenStore};
+use oauth_support::provider::{Provider, Style};
+use support::{Script, receiver};
+use time::OffsetDateTime;
+use tokio_util::sync::CancellationToken;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_401_refreshes_once_and_sends_again_at_once() {
+    let provider = Provider::start(Style::Standards, 3600).await;
+    provider
+        .state
+        .lock()
+        .unwrap()
+        .live_refresh
+        .insert("refresh-seed".into());
+    let script: Script = std::sync::Arc::new(|n| {
+        if n == 0 {
+            (401, Vec::new())
+        } else {
+            (200, Vec::new())
+        }
+    });
+    let server = receiver(script, true).await;
+    let dir = tempfile::tempdir().unwrap();
+    let locations = Locations::in_home(dir.path());
+    let mut integration = Integration::new("oauth", server.url());
+    integration.retry_interval = 60;
+    integration.authentication = Authentication::OAuth(provider.settings(Style::Standards));
+    IntegrationStore::new(locations.integrations_file())
+        .put(None, integration)
+        .unwrap();
+    let now = OffsetDateTime::now_utc();
+    TokenStore::new(locations.tokens_file())
+        .set(
+            "oauth",
+            Authorization::Authorized {
+                tokens: TokenSet {
+                    access_token: Secret::new("stale-access"),
+                    refresh_token: Some(Secret::new("refresh-seed")),
+                    expires_at: Some(now + time::Duration::hours(1)),
+                    scopes: Vec::new(),
+                    obtained_at: now,
+                },
+            },
+        )
+        .unwrap();
+    let db = locations.queue_database();
+    Queue::open(&db)
+        .unwrap()
+        .enqueue(&[NewEvent {
+            id: None,
+            integration: "oauth".into(),
+            event_type: "t".into(),
+            payload: "{}".into(),
+        }])
+        .unwrap();
+    let stop = CancellationToken::new();
+    let options = WorkerOptions {
+        poll: Duration::from_millis(20),
+        socket: false,
+        ..WorkerOptions::default()
+    };
+    let run = {
+        let (locations, stop) = (locations.clone(), stop.clone());
+        tokio::spawn(async move { worker::run(&locations, options, stop).await })
+    };
+    let started = Instant::now();
+    loop {
+        let counts = Queue::open(&db).unwrap().counts().unwrap();
+        if counts.iter().any(|(s, n)| s == "delivered" && *n == 1) {
+            break;
+        }
+        assert!(started.elapsed() < Duration::from_secs(10), "{counts:?}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    stop.cancel();
+    run.await.unwrap().unwrap();
+    let heads = server.heads();
+    assert_eq!(heads.len(), 2);
+    assert!(heads[0].contains("Bearer stale-access"), "{}", heads[0]);
+    assert!(!heads[1].contains("stale-access"), "{}", heads[1]);
+    assert_eq!(provider.token_requests(), 1);
+    let mut rows = Queue::open(&db)
+        .unwrap()
+        .log_page(&LogFilter::default(), None, 10)
+        .unwrap()
+        .rows;
+    rows.reverse();
+    let outcomes: Vec<_> = rows
+        .iter()
+        .map(|r| (r.attempt, r.outcome.as_str()))
+        .collect();
+    assert_eq!(outcomes, [(1, "retry"), (2, "delivered")]);
+    assert!(rows[1].at_ms - rows[0].at_ms < 2_000, "sent again at once");
+    let text = serde_json::to_string(&rows).unwrap();
+    assert!(
+        !text.contains("stale-access") && !text.contains("access-1"),
+        "{text}"
+    );
+}
