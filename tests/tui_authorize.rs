@@ -258,3 +258,30 @@ fn x_forgets_the_authorization_after_asking() {
     assert!(harness.screen(120, 40).contains("not authorized"));
     assert!(!harness.screen(120, 40).contains("access-value"));
 }
+
+#[test]
+fn a_console_font_with_half_blocks_shows_the_code_at_80x24() {
+    let console = Profile {
+        half_blocks: true,
+        ..Profile::CONSOLE
+    };
+    let mut harness = authorizing(console);
+    let screen = buffer(&mut harness, 80, 24);
+    assert_eq!(decode_screen(&screen), START_LINK);
+    let facts = hookconsole::tui::TerminalFacts {
+        utf8_locale: true,
+        linux_console: true,
+        console_half_blocks: true,
+        ..Default::default()
+    };
+    let detected = Profile::from_facts(&facts, Default::default());
+    assert!(detected.half_blocks && detected.can_show("\u{2580}"));
+    let lat15 = Profile::from_facts(
+        &hookconsole::tui::TerminalFacts {
+            console_half_blocks: false,
+            ..facts
+        },
+        Default::default(),
+    );
+    assert!(!lat15.half_blocks && !lat15.can_show("\u{2580}"));
+}

@@ -53,8 +53,8 @@ impl AuthorizeView {
         // The Linux console's default font has no half blocks; ASCII terminals have
         // no block glyphs at all.
         let rendering = match profile.glyphs {
-            Glyphs::Rich => QrRendering::HalfBlocks,
-            Glyphs::Console => QrRendering::TwoColumns,
+            _ if profile.half_blocks => QrRendering::HalfBlocks,
+            Glyphs::Rich | Glyphs::Console => QrRendering::TwoColumns,
             Glyphs::Ascii => QrRendering::Ascii,
         };
         AuthorizeView {

@@ -24,6 +24,10 @@ pub enum Glyphs {
 pub struct Profile {
     pub glyphs: Glyphs,
     pub color: bool,
+    /// The font has the half blocks ▀ ▄ (for QR codes): always in a terminal
+    /// emulator; on the Linux console only when its Unicode map says so (RHEL's
+    /// eurlatgr has them, Debian's Lat15 does not).
+    pub half_blocks: bool,
 }
 
 /// The overrides of the command line.
@@ -40,6 +44,8 @@ pub struct TerminalFacts {
     pub no_color: bool,
     pub utf8_locale: bool,
     pub linux_console: bool,
+    /// On the Linux console: its font maps U+2580 and U+2584.
+    pub console_half_blocks: bool,
     pub serial_or_basic: bool,
     /// TERM names a terminal without colour (vt100, vt102, vt220, dumb).
     pub monochrome_term: bool,
@@ -64,6 +70,7 @@ impl TerminalFacts {
             no_color: env("NO_COLOR").is_some(),
             utf8_locale: locale.contains("utf-8") || locale.contains("utf8"),
             linux_console: is_linux_virtual_console(),
+            console_half_blocks: console_font_has_half_blocks(),
             serial_or_basic: serial_tty
                 || matches!(term.as_str(), "vt100" | "vt102" | "vt220" | "ansi" | "dumb"),
             monochrome_term: matches!(term.as_str(), "vt100" | "vt102" | "vt220" | "dumb"),
@@ -81,22 +88,65 @@ fn is_linux_virtual_console() -> bool {
     result == 0
 }
 
+/// Asks the Linux console's Unicode map (GIO_UNIMAP) whether the loaded font has the
+/// upper and lower half blocks. False anywhere else, or when the console will not say.
+fn console_font_has_half_blocks() -> bool {
+    const GIO_UNIMAP: libc::c_ulong = 0x4B66;
+    #[repr(C)]
+    struct UniPair {
+        unicode: libc::c_ushort,
+        fontpos: libc::c_ushort,
+    }
+    #[repr(C)]
+    struct UniMapDesc {
+        entry_ct: libc::c_ushort,
+        entries: *mut UniPair,
+    }
+    if !is_linux_virtual_console() {
+        return false;
+    }
+    // A console font maps at most a few thousand code points; 8192 is ample.
+    let mut entries: Vec<UniPair> = (0..8192)
+        .map(|_| UniPair {
+            unicode: 0,
+            fontpos: 0,
+        })
+        .collect();
+    let mut desc = UniMapDesc {
+        entry_ct: 8192,
+        entries: entries.as_mut_ptr(),
+    };
+    // SAFETY: GIO_UNIMAP writes at most `entry_ct` pairs into `entries`, which holds
+    // that many and lives for the call, and sets `entry_ct` to the number written.
+    let result = unsafe { libc::ioctl(libc::STDIN_FILENO, GIO_UNIMAP as _, &mut desc) };
+    if result != 0 {
+        return false;
+    }
+    let found = &entries[..usize::from(desc.entry_ct).min(entries.len())];
+    let has = |code: u16| found.iter().any(|pair| pair.unicode == code);
+    has(0x2580) && has(0x2584)
+}
+
 impl Profile {
     pub const RICH: Profile = Profile {
         glyphs: Glyphs::Rich,
         color: true,
+        half_blocks: true,
     };
     pub const CONSOLE: Profile = Profile {
         glyphs: Glyphs::Console,
         color: true,
+        half_blocks: false,
     };
     pub const ASCII: Profile = Profile {
         glyphs: Glyphs::Ascii,
         color: true,
+        half_blocks: false,
     };
     pub const NO_COLOR: Profile = Profile {
         glyphs: Glyphs::Rich,
         color: false,
+        half_blocks: true,
     };
 
     /// The profile for this terminal and command line.
@@ -125,6 +175,11 @@ impl Profile {
         Profile {
             glyphs,
             color: !(facts.no_color || facts.monochrome_term || choice.no_color),
+            half_blocks: match glyphs {
+                Glyphs::Rich => true,
+                Glyphs::Console => facts.console_half_blocks,
+                Glyphs::Ascii => false,
+            },
         }
     }
 
@@ -174,7 +229,9 @@ impl Profile {
     pub fn can_show(self, symbol: &str) -> bool {
         match self.glyphs {
             Glyphs::Rich => true,
-            Glyphs::Console => symbol.chars().all(in_lat15),
+            Glyphs::Console => symbol
+                .chars()
+                .all(|c| in_lat15(c) || (self.half_blocks && matches!(c, '\u{2580}' | '\u{2584}'))),
             Glyphs::Ascii => symbol.chars().all(|c| c == ' ' || c.is_ascii_graphic()),
         }
     }
