@@ -24,7 +24,10 @@ pub enum Question {
     /// A save was refused: another session changed the file.
     Conflict,
     /// Deliver the event of this attempt again.
-    Replay { attempt_id: i64, event_id: String },
+    Replay {
+        attempt_id: i64,
+        event_id: String,
+    },
     /// Something failed; the only answer is OK.
     Error,
 }

@@ -330,7 +330,15 @@ impl LogsView {
             )
         } else {
             (
-                vec!["UTC", "Integration", "Event", "Try", "Outcome", "HTTP", "Took"],
+                vec![
+                    "UTC",
+                    "Integration",
+                    "Event",
+                    "Try",
+                    "Outcome",
+                    "HTTP",
+                    "Took",
+                ],
                 vec![
                     Constraint::Length(8),
                     Constraint::Fill(1),
@@ -411,7 +419,10 @@ impl LogsView {
             field("Integration", row.integration.clone()),
             field("Event", format!("{} ({})", row.event_id, row.event_type)),
             field("Time (UTC)", clock(row.at_ms, true)),
-            field("Attempt", format!("{} of {}", row.attempt, row.max_attempts)),
+            field(
+                "Attempt",
+                format!("{} of {}", row.attempt, row.max_attempts),
+            ),
             field("Outcome", outcome_text(row)),
             field("Took", duration(row.duration_ms)),
             field(
@@ -448,12 +459,17 @@ impl LogsView {
 
 fn json_lines(value: &serde_json::Value) -> impl Iterator<Item = String> {
     let text = serde_json::to_string_pretty(value).unwrap_or_default();
-    text.lines().map(str::to_string).collect::<Vec<_>>().into_iter()
+    text.lines()
+        .map(str::to_string)
+        .collect::<Vec<_>>()
+        .into_iter()
 }
 
-/// The event id without its `evt_` prefix, 8 characters: enough to tell events apart.
+/// The last 8 characters of the event id: its head is a time prefix that events of
+/// the same minute share, its tail tells them apart (the detail shows it whole).
 pub fn short_event(id: &str) -> String {
-    id.strip_prefix("evt_").unwrap_or(id).chars().take(8).collect()
+    let chars: Vec<char> = id.chars().collect();
+    chars[chars.len().saturating_sub(8)..].iter().collect()
 }
 
 /// "delivered", "retry timeout", "dead http_4xx".
@@ -474,8 +490,7 @@ fn duration(ms: i64) -> String {
 
 /// UTC time of `ms`: "HH:MM:SS", or with the date.
 fn clock(ms: i64, with_date: bool) -> String {
-    let Ok(at) = time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
-    else {
+    let Ok(at) = time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000) else {
         return "?".into();
     };
     if with_date {

@@ -59,7 +59,10 @@ pub enum Effect {
         after: i64,
     },
     /// A new job for the event of attempt `attempt_id`.
-    Replay { attempt_id: i64, event_id: String },
+    Replay {
+        attempt_id: i64,
+        event_id: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use super::app::{Effect, Message};
 use crate::store::{
-    IntegrationStore, Queue, Locations, MachineIdentity, SettingsStore, TokenStore, callback_url,
+    IntegrationStore, Locations, MachineIdentity, Queue, SettingsStore, TokenStore, callback_url,
 };
 
 /// What the background work needs: where the files are.
@@ -105,9 +105,9 @@ pub fn perform(effect: Effect, stores: &Stores) -> Option<Message> {
             match Queue::open(&stores.queue)
                 .and_then(|mut queue| queue.replay(&format!("#{attempt_id}")))
             {
-                Ok(job) => format!(
-                    "Replay of {event_id} queued as job {job}; the worker delivers it"
-                ),
+                Ok(job) => {
+                    format!("Replay of {event_id} queued as job {job}; the worker delivers it")
+                }
                 Err(error) => format!("Not replayed: {error}"),
             },
         ),
