@@ -293,12 +293,12 @@ const LIST: &[Binding] = &[
     bind(Action::Verify, &[ch('v')], "v", Some("verify")),
     bind(Action::Authorize, &[ch('a')], "a", Some("authorize")),
     bind(Action::ForgetAuthorization, &[ch('x')], "x", None),
-    // LOGS is in help; the footer keeps to 80 columns.
-    bind(Action::Logs, &[ch('L')], "L", None),
-    bind(Action::LogsSelected, &[ch('l')], "l", None),
     bind(Action::Filter, &[ch('/')], "/", Some("filter")),
     // Sort is in help; the footer keeps to 80 columns.
     bind(Action::Sort, &[ch('s')], "s", None),
+    // LOGS is in help; the footer keeps to 80 columns.
+    bind(Action::Logs, &[ch('L')], "L", None),
+    bind(Action::LogsSelected, &[ch('l')], "l", None),
     bind(
         Action::Reload,
         &[ch('r'), plain(KeyCode::F(5))],
