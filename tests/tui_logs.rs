@@ -354,3 +354,70 @@ fn live_updates_append_new_attempts_on_the_tick() {
     harness.press(KeyCode::Esc);
     assert!(!harness.app.is_busy());
 }
+
+#[test]
+fn sparkline_counts_the_last_hour_by_outcome() {
+    let mut harness = harness();
+    // Attempts logged now, so that they fall in the last hour.
+    let mut queue = queue(&harness);
+    queue
+        .enqueue(&[NewEvent {
+            id: None,
+            integration: "Alpha".into(),
+            event_type: "scan.finished".into(),
+            payload: "{}".into(),
+        }])
+        .unwrap();
+    let job = queue.claim("test", 1, 60_000).unwrap().remove(0);
+    let now = hookconsole::store::queue::now_ms();
+    let record = |attempt: u32, outcome: &str, at_ms: i64| AttemptRecord {
+        job_id: job.job_id,
+        event_id: job.event_id.clone(),
+        integration: "Alpha".into(),
+        event_type: "scan.finished".into(),
+        at_ms,
+        attempt,
+        max_attempts: 10,
+        outcome: outcome.into(),
+        error_class: None,
+        status: Some(200),
+        duration_ms: 1,
+        next_retry_ms: None,
+        summary: "200".into(),
+        request: "{}".into(),
+        response: None,
+    };
+    queue
+        .apply(&[JobUpdate::Finished {
+            job_id: job.job_id,
+            attempts: 2,
+            state: JobState::Delivered,
+            next_attempt_ms: 0,
+            records: vec![
+                record(1, "retry", now - 120_000),
+                record(2, "delivered", now),
+            ],
+        }])
+        .unwrap();
+    for profile in [Profile::RICH, Profile::CONSOLE, Profile::ASCII] {
+        harness.app.profile = profile;
+        harness.keys("L");
+        let screen = harness.screen(80, 24);
+        let ok = screen
+            .lines()
+            .find(|l| l.contains("ok/min"))
+            .expect(&screen);
+        let failed = screen
+            .lines()
+            .find(|l| l.contains("failed "))
+            .expect(&screen);
+        assert!(
+            ok.contains("1 in 1h") && failed.contains("1 in 1h"),
+            "{screen}"
+        );
+        let top = *profile.spark_levels().last().unwrap();
+        assert_eq!(ok.matches(top).count(), 1, "{screen}");
+        assert_eq!(failed.matches(top).count(), 1, "{screen}");
+        harness.press(KeyCode::Esc);
+    }
+}

@@ -139,8 +139,8 @@ fn seed_log(harness: &Harness) {
     use hookconsole::store::queue::{AttemptRecord, JobState, JobUpdate, NewEvent};
     let locations = hookconsole::store::Locations::in_home(harness.home.path());
     let mut queue = hookconsole::store::Queue::open(&locations.queue_database()).expect("queue");
-    // 2026-12-09 12:00:00 UTC.
-    let noon: i64 = 1_796_817_600_000;
+    // 2026-01-01 12:00:00 UTC: long past, so the sparkline (the last hour) stays empty.
+    let noon: i64 = 1_767_268_800_000;
     let events = [
         (
             "evt_019afe00000000000000000000a1",

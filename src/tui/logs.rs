@@ -13,6 +13,9 @@ use super::text_input::{Edit, TextInput};
 use super::theme::Theme;
 use crate::store::queue::{AttemptRow, LogFilter, LogOutcome};
 
+/// (minute start in ms, outcome, attempts), as `Queue::per_minute` gives them.
+pub type MinuteCount = (i64, String, i64);
+
 /// Rows asked for per page.
 pub const PAGE_ROWS: usize = 200;
 
@@ -85,6 +88,10 @@ pub struct LogsView {
     pub loaded: bool,
     pub error: Option<String>,
     pub detail: Option<Detail>,
+    /// The sparkline's data: since when, and (minute, outcome, count) rows.
+    pub spark: Option<(i64, Vec<MinuteCount>)>,
+    /// Clock ticks seen, to pace the sparkline's reads.
+    pub ticks: u64,
 }
 
 impl LogsView {
@@ -106,6 +113,8 @@ impl LogsView {
             loaded: false,
             error: None,
             detail: None,
+            spark: None,
+            ticks: 0,
         }
     }
 
@@ -215,8 +224,14 @@ impl LogsView {
             return None;
         }
         let typing_height = u16::from(self.typing.is_some());
-        let [filter_area, table_area] =
-            Layout::vertical([Constraint::Length(typing_height), Constraint::Fill(1)]).areas(area);
+        let spark_height = if self.spark.is_some() { 2 } else { 0 };
+        let [filter_area, spark_area, table_area] = Layout::vertical([
+            Constraint::Length(typing_height),
+            Constraint::Length(spark_height),
+            Constraint::Fill(1),
+        ])
+        .areas(area);
+        self.render_spark(frame, spark_area, theme, profile);
         let more = if self.next_before.is_some() {
             format!(" {} rows, older below ", self.rows.len())
         } else {
@@ -379,6 +394,73 @@ impl LogsView {
             area.x + label.len() as u16 + column as u16,
             area.y,
         ))
+    }
+
+    /// Two lines, one column a minute over the last hour (all integrations):
+    /// deliveries, then failed attempts; bars scale to the busiest minute.
+    fn render_spark(&self, frame: &mut Frame, area: Rect, theme: &Theme, profile: Profile) {
+        let Some((since, rows)) = &self.spark else {
+            return;
+        };
+        if area.height < 2 {
+            return;
+        }
+        // Sixty columns that end with the minute of now (the hour began at `since`).
+        let first_minute = (since + 3_600_000) / 60_000 - 59;
+        let mut delivered = [0i64; 60];
+        let mut failed = [0i64; 60];
+        for (minute, outcome, count) in rows {
+            let Ok(index) = usize::try_from(minute / 60_000 - first_minute) else {
+                continue;
+            };
+            if index >= 60 {
+                continue;
+            }
+            if outcome == "delivered" {
+                delivered[index] += count;
+            } else {
+                failed[index] += count;
+            }
+        }
+        let levels = profile.spark_levels();
+        let peak = delivered
+            .iter()
+            .chain(failed.iter())
+            .copied()
+            .max()
+            .unwrap_or(0);
+        let bars = |counts: &[i64; 60]| -> String {
+            counts
+                .iter()
+                .map(|&count| {
+                    if count == 0 || peak == 0 {
+                        ' '
+                    } else {
+                        let level = (count * levels.len() as i64 - 1) / peak;
+                        levels[usize::try_from(level).unwrap_or(0).min(levels.len() - 1)]
+                    }
+                })
+                .collect()
+        };
+        let total = |counts: &[i64; 60]| counts.iter().sum::<i64>();
+        let [top, bottom] =
+            Layout::vertical([Constraint::Length(1), Constraint::Length(1)]).areas(area);
+        frame.render_widget(
+            Line::from(vec![
+                Span::styled(" ok/min ", theme.hint),
+                Span::styled(bars(&delivered), theme.success),
+                Span::styled(format!(" {} in 1h", total(&delivered)), theme.hint),
+            ]),
+            top,
+        );
+        frame.render_widget(
+            Line::from(vec![
+                Span::styled(" failed ", theme.hint),
+                Span::styled(bars(&failed), theme.error),
+                Span::styled(format!(" {} in 1h", total(&failed)), theme.hint),
+            ]),
+            bottom,
+        );
     }
 
     /// A key typed into the text filter; true when the text changed.

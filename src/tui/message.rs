@@ -58,6 +58,8 @@ pub enum Effect {
         filter: LogFilter,
         after: i64,
     },
+    /// Attempts per minute by outcome over the last hour (the LOGS sparkline).
+    LoadSparkline,
     /// A new job for the event of attempt `attempt_id`.
     Replay {
         attempt_id: i64,
@@ -149,6 +151,11 @@ pub enum Message {
     LogNew {
         generation: u64,
         result: Result<Vec<AttemptRow>, String>,
+    },
+    /// Rows of (minute start in ms, outcome, count) since `since_ms`.
+    Sparkline {
+        since_ms: i64,
+        rows: Vec<(i64, String, i64)>,
     },
     /// What replaying did, one line.
     Replayed(String),

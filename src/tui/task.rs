@@ -98,6 +98,16 @@ pub fn perform(effect: Effect, stores: &Stores) -> Option<Message> {
                 .and_then(|queue| queue.log_after(&filter, after, super::logs::PAGE_ROWS))
                 .map_err(|error| error.to_string()),
         },
+        Effect::LoadSparkline => {
+            let since_ms = crate::store::queue::now_ms() - 3_600_000;
+            let rows = Queue::open(&stores.queue)
+                .and_then(|queue| queue.per_minute(since_ms))
+                .unwrap_or_else(|error| {
+                    tracing::warn!(%error, "delivery log unreadable for the sparkline");
+                    Vec::new()
+                });
+            Message::Sparkline { since_ms, rows }
+        }
         Effect::Replay {
             attempt_id,
             event_id,

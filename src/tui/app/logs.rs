@@ -17,7 +17,7 @@ impl App {
         let effect = first_page(&mut view);
         self.screen = Screen::Logs(Box::new(view));
         self.status = None;
-        vec![effect]
+        vec![effect, Effect::LoadSparkline]
     }
 
     pub(super) fn logs_key(
@@ -131,15 +131,22 @@ impl App {
         let Screen::Logs(view) = &mut self.screen else {
             return Vec::new();
         };
+        view.ticks += 1;
+        let mut effects = Vec::new();
+        // The hour's counts change slowly: read again every 15 s.
+        if view.ticks % 15 == 0 {
+            effects.push(Effect::LoadSparkline);
+        }
         if view.loading || view.polling || !view.loaded {
-            return Vec::new();
+            return effects;
         }
         view.polling = true;
-        vec![Effect::PollLogs {
+        effects.push(Effect::PollLogs {
             generation: view.generation,
             filter: view.filter(),
             after: view.last_id,
-        }]
+        });
+        effects
     }
 
     pub(super) fn logs_page(
