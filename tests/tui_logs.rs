@@ -421,3 +421,60 @@ fn sparkline_counts_the_last_hour_by_outcome() {
         harness.press(KeyCode::Esc);
     }
 }
+
+/// Every key the LOGS footers show changes the screen, and the footers fit 80 columns.
+#[test]
+fn every_logs_footer_key_does_something() {
+    use hookconsole::tui::{KeyContext, bindings, footer};
+    let open = |context: KeyContext| {
+        let mut harness = harness();
+        deliver(&harness, "Alpha", 2, true);
+        harness.keys("L");
+        match context {
+            KeyContext::LogsText => harness.keys("/"),
+            KeyContext::LogsDetail => harness.press(KeyCode::Enter),
+            _ => {}
+        }
+        assert_eq!(harness.app.key_context(), context);
+        harness
+    };
+    for context in [
+        KeyContext::Logs,
+        KeyContext::LogsText,
+        KeyContext::LogsDetail,
+    ] {
+        let mut harness = open(context);
+        let screen = harness.screen(80, 24);
+        let footer_line = screen.lines().last().unwrap();
+        let shown = footer_line.trim_end();
+        assert!(shown.chars().count() <= 80, "{shown}");
+        for (hint, label, action) in footer(context) {
+            assert!(shown.contains(&format!("{hint} {label}")), "{shown}");
+            let mut harness = open(context);
+            let before = harness.terminal(80, 24).backend().buffer().clone();
+            let binding = bindings(context)
+                .iter()
+                .find(|binding| binding.action == action)
+                .unwrap();
+            let key = binding.keys[0];
+            harness.event(crossterm::event::Event::Key(
+                crossterm::event::KeyEvent::new(key.code, key.modifiers),
+            ));
+            let after = harness.terminal(80, 24).backend().buffer().clone();
+            assert!(
+                after != before,
+                "`{hint} {label}` did nothing in {context:?}"
+            );
+        }
+        // Help lists every key of the view.
+        harness.press(KeyCode::F(1));
+        let help = harness.screen(120, 40);
+        for binding in bindings(context) {
+            assert!(
+                help.contains(binding.hint),
+                "{} missing:\n{help}",
+                binding.hint
+            );
+        }
+    }
+}
