@@ -174,22 +174,26 @@ impl App {
         &mut self,
         generation: u64,
         result: Result<Vec<crate::store::queue::AttemptRow>, String>,
-    ) {
+    ) -> Vec<Effect> {
         let Screen::Logs(view) = &mut self.screen else {
-            return;
+            return Vec::new();
         };
         if view.generation != generation {
-            return;
+            return Vec::new();
         }
         match result {
+            // New attempts: the sparkline's last minute changed too.
             Ok(rows) => {
-                view.new_rows(rows);
+                if view.new_rows(rows) > 0 {
+                    return vec![Effect::LoadSparkline];
+                }
             }
             Err(error) => {
                 view.polling = false;
                 tracing::warn!(%error, "delivery log poll failed");
             }
         }
+        Vec::new()
     }
 }
 

@@ -28,7 +28,7 @@ impl App {
             Message::CallbackUrl(url) => self.callback_url = Some(url),
             Message::Tick => return self.logs_tick(),
             Message::LogPage { generation, result } => self.logs_page(generation, result),
-            Message::LogNew { generation, result } => self.logs_new(generation, result),
+            Message::LogNew { generation, result } => return self.logs_new(generation, result),
             Message::Sparkline { since_ms, rows } => {
                 if let Screen::Logs(view) = &mut self.screen {
                     view.spark = Some((since_ms, rows));
