@@ -347,7 +347,7 @@ fn logs_follow_retries_until_delivered_then_detail_and_replay() {
     }));
     let home = tempfile::tempdir().expect("temp home");
     let home_path = home.path().to_str().expect("utf-8 path").to_string();
-    let mut hook = hookconsole::model::Integration::new("Receiver", &receiver.url("/hook"));
+    let mut hook = hookconsole::model::Integration::new("Receiver", receiver.url("/hook"));
     hook.retry_interval = 1;
     let locations = hookconsole::store::Locations::in_home(home.path());
     hookconsole::store::IntegrationStore::new(locations.integrations_file())
