@@ -11,6 +11,7 @@ mod editor;
 mod form;
 mod help;
 pub(crate) mod list;
+mod logs;
 mod message;
 mod profile;
 mod qr_code;
@@ -27,6 +28,7 @@ pub use app::{AfterSave, App, AppPaths, Effect, Message, Popup, SaveOrigin, Save
 pub use authorize::{AuthorizeId, AuthorizeView, QrTarget};
 pub use dialog::{Answer, Dialog, Question};
 pub use editor::{Editor, Pane, Slot};
+pub use logs::{LogsView, OutcomeFilter};
 pub use message::AuthorizeInput;
 pub use profile::{Glyphs, Profile, ProfileChoice, TerminalFacts, in_lat15};
 pub use task::{Stores, perform};

@@ -27,6 +27,9 @@ const VIEWS: &[&str] = &[
     "unsaved_dialog",
     "verify_running",
     "verify_report",
+    "logs",
+    "logs_empty",
+    "logs_detail",
 ];
 
 /// The views also snapshotted in the console, ASCII and NO_COLOR profiles.
@@ -108,6 +111,16 @@ fn open(view: &str, profile: Profile) -> Harness {
                 });
             harness.run(effects);
         }
+        "logs" => {
+            seed_log(&harness);
+            harness.keys("L");
+            harness.press(KeyCode::Down);
+        }
+        "logs_empty" => harness.keys("L"),
+        "logs_detail" => {
+            seed_log(&harness);
+            harness.keys("L\n");
+        }
         "help" => harness.keys("?"),
         "delete_dialog" => harness.keys("d"),
         "unsaved_dialog" => {
@@ -118,6 +131,103 @@ fn open(view: &str, profile: Profile) -> Harness {
         other => panic!("unknown view {other}"),
     }
     harness
+}
+
+/// Attempts with fixed ids and times, so that LOGS screens are the same every run:
+/// a delivered event, and one that failed twice before it was delivered.
+fn seed_log(harness: &Harness) {
+    use hookconsole::store::queue::{AttemptRecord, JobState, JobUpdate, NewEvent};
+    let locations = hookconsole::store::Locations::in_home(harness.home.path());
+    let mut queue = hookconsole::store::Queue::open(&locations.queue_database()).expect("queue");
+    // 2026-01-01 12:00:00 UTC: long past, so the sparkline (the last hour) stays empty.
+    let noon: i64 = 1_767_268_800_000;
+    let events = [
+        (
+            "evt_019afe00000000000000000000a1",
+            "Jira Cloud",
+            "scan.finished",
+        ),
+        (
+            "evt_019afe00000000000000000000b2",
+            "Ticketing",
+            "finding.new",
+        ),
+    ];
+    queue
+        .enqueue(
+            &events
+                .iter()
+                .map(|(id, integration, kind)| NewEvent {
+                    id: Some(id.to_string()),
+                    integration: integration.to_string(),
+                    event_type: kind.to_string(),
+                    payload: "{}".into(),
+                })
+                .collect::<Vec<_>>(),
+        )
+        .expect("enqueue");
+    let attempts = [
+        (0, 1, "delivered", None, Some(201), None),
+        (1, 1, "retry", Some("timeout"), None, Some(noon + 90_000)),
+        (
+            1,
+            2,
+            "retry",
+            Some("http_5xx"),
+            Some(503),
+            Some(noon + 150_000),
+        ),
+        (1, 3, "delivered", None, Some(200), None),
+    ];
+    for (step, (event, attempt, outcome, class, status, next)) in attempts.into_iter().enumerate() {
+        let job = queue.claim("snapshots", 10, 60_000).expect("claim");
+        let job = job
+            .into_iter()
+            .find(|job| job.event_id == events[event].0)
+            .expect("the job is due");
+        let (id, integration, kind) = events[event];
+        let request = serde_json::json!({
+            "method": "POST",
+            "url": format!("https://{}.example/hook", kind),
+            "headers": {"authorization": "Basic ***", "webhook-id": id},
+            "body_bytes": 2,
+        });
+        let state = if outcome == "delivered" {
+            JobState::Delivered
+        } else {
+            JobState::Queued
+        };
+        queue
+            .apply(&[JobUpdate::Finished {
+                job_id: job.job_id,
+                attempts: attempt,
+                state,
+                // Due at once, so the next step claims it.
+                next_attempt_ms: 0,
+                records: vec![AttemptRecord {
+                    job_id: job.job_id,
+                    event_id: id.into(),
+                    integration: integration.into(),
+                    event_type: kind.into(),
+                    at_ms: noon + step as i64 * 60_000,
+                    attempt,
+                    max_attempts: 10,
+                    outcome: outcome.into(),
+                    error_class: class.map(str::to_string),
+                    status,
+                    duration_ms: 40 + step as u64,
+                    next_retry_ms: next,
+                    summary: status.map(|s| s.to_string()).unwrap_or("timed out".into()),
+                    request: request.to_string(),
+                    response: status.map(|s| {
+                        serde_json::json!({"status": s, "body": "{\"ok\": true}"}).to_string()
+                    }),
+                }],
+            }])
+            .expect("apply");
+        // Other claimed jobs go back.
+        queue.release_all_claims().expect("release");
+    }
 }
 
 /// Timings differ from run to run: "12 ms" reads "N ms" in snapshots.

@@ -330,3 +330,76 @@ fn authorize_on_a_phone_then_verify_with_the_bearer_token() {
     tmux.send(&["q"]);
     tmux.wait_until_gone();
 }
+
+#[test]
+fn logs_follow_retries_until_delivered_then_detail_and_replay() {
+    if !tmux_installed() {
+        println!("SKIPPED: tmux is not on PATH (CI installs it)");
+        return;
+    }
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    // The receiver fails the first two attempts, then accepts.
+    let seen = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counter = seen.clone();
+    let receiver = runtime.block_on(oauth_support::TestServer::start(move |_| {
+        let n = counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        oauth_support::Response::json(if n < 2 { 503 } else { 200 }, serde_json::json!({}))
+    }));
+    let home = tempfile::tempdir().expect("temp home");
+    let home_path = home.path().to_str().expect("utf-8 path").to_string();
+    let mut hook = hookconsole::model::Integration::new("Receiver", receiver.url("/hook"));
+    hook.retry_interval = 1;
+    let locations = hookconsole::store::Locations::in_home(home.path());
+    hookconsole::store::IntegrationStore::new(locations.integrations_file())
+        .put(None, hook)
+        .expect("integration saved");
+
+    let tmux = start(&home_path, "logs");
+    tmux.wait_for("Integrations (1)");
+    tmux.send(&["L"]);
+    tmux.wait_for("No deliveries logged yet");
+    let sent = Command::new(BIN)
+        .args([
+            "--home",
+            &home_path,
+            "send",
+            "Receiver",
+            "--event",
+            "scan.finished",
+        ])
+        .output()
+        .expect("send runs");
+    assert!(
+        sent.status.success(),
+        "{}",
+        String::from_utf8_lossy(&sent.stderr)
+    );
+    let mut worker = Command::new(BIN)
+        .args(["--home", &home_path, "worker"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("worker starts");
+    // Live updates: the failed attempts, then the delivery, appear without a key.
+    let screen = tmux.wait_for("delivered");
+    let _ = worker.kill();
+    let _ = worker.wait();
+    assert!(screen.contains("retry server_error"), "{screen}");
+    assert!(screen.contains("3/"), "{screen}");
+    // The sparkline counts them (read again when new attempts arrive).
+    let screen = tmux.wait_for("1 in 1h");
+    assert!(screen.contains("2 in 1h"), "{screen}");
+    tmux.send(&["Enter"]);
+    tmux.wait_for("Request (secrets redacted)");
+    tmux.send(&["Escape"]);
+    tmux.wait_for("Enter detail");
+    tmux.send(&["p"]);
+    tmux.wait_for("Replay delivery");
+    tmux.send(&["Right"]);
+    tmux.send(&["Enter"]);
+    tmux.wait_for("queued as job");
+    tmux.send(&["Escape"]);
+    tmux.wait_for("Integrations (1)");
+    tmux.send(&["q"]);
+    tmux.wait_until_gone();
+}

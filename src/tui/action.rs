@@ -56,6 +56,11 @@ pub enum Action {
     PrintUrl,
     CopyUrl,
     ForgetAuthorization,
+    Logs,
+    LogsSelected,
+    Detail,
+    CycleOutcome,
+    Replay,
 }
 
 impl Action {
@@ -69,6 +74,7 @@ impl Action {
                 | Action::Verify
                 | Action::Authorize
                 | Action::ForgetAuthorization
+                | Action::LogsSelected
         )
     }
 
@@ -126,6 +132,11 @@ impl Action {
             }
             Action::PrintUrl => "print the full authorize URL unbroken, outside the full screen",
             Action::ForgetAuthorization => "forget the OAuth authorization (asks first)",
+            Action::Logs => "LOGS: every delivery attempt, all integrations",
+            Action::LogsSelected => "LOGS of the selected integration",
+            Action::Detail => "the attempt's request and response (redacted)",
+            Action::CycleOutcome => "show all outcomes, failed only, delivered only",
+            Action::Replay => "deliver the selected event again (asks first)",
             Action::CopyUrl => {
                 "copy the full authorize URL (OSC 52: sent to the terminal clipboard)"
             }
@@ -145,6 +156,9 @@ pub enum KeyContext {
     Verify,
     Authorize,
     AuthorizePaste,
+    Logs,
+    LogsText,
+    LogsDetail,
 }
 
 impl KeyContext {
@@ -159,6 +173,9 @@ impl KeyContext {
             KeyContext::Verify => "VERIFY report",
             KeyContext::Authorize => "AUTHORIZE",
             KeyContext::AuthorizePaste => "AUTHORIZE: paste the redirected URL",
+            KeyContext::Logs => "LOGS: delivery attempts",
+            KeyContext::LogsText => "LOGS: text filter",
+            KeyContext::LogsDetail => "LOGS: attempt detail",
         }
     }
 }
@@ -279,6 +296,9 @@ const LIST: &[Binding] = &[
     bind(Action::Filter, &[ch('/')], "/", Some("filter")),
     // Sort is in help; the footer keeps to 80 columns.
     bind(Action::Sort, &[ch('s')], "s", None),
+    // LOGS is in help; the footer keeps to 80 columns.
+    bind(Action::Logs, &[ch('L')], "L", None),
+    bind(Action::LogsSelected, &[ch('l')], "l", None),
     bind(
         Action::Reload,
         &[ch('r'), plain(KeyCode::F(5))],
@@ -550,6 +570,93 @@ const AUTHORIZE_PASTE: &[Binding] = &[
     REDRAW,
 ];
 
+const LOGS: &[Binding] = &[
+    bind(Action::Up, &[plain(KeyCode::Up), ch('k')], "Up/k", None),
+    bind(
+        Action::Down,
+        &[plain(KeyCode::Down), ch('j')],
+        "Down/j",
+        None,
+    ),
+    bind(Action::PageUp, &[plain(KeyCode::PageUp)], "PgUp", None),
+    bind(Action::PageDown, &[plain(KeyCode::PageDown)], "PgDn", None),
+    bind(
+        Action::First,
+        &[plain(KeyCode::Home), ch('g')],
+        "Home/g",
+        None,
+    ),
+    bind(Action::Last, &[plain(KeyCode::End), ch('G')], "End/G", None),
+    bind(
+        Action::Detail,
+        &[plain(KeyCode::Enter)],
+        "Enter",
+        Some("detail"),
+    ),
+    bind(Action::CycleOutcome, &[ch('f')], "f", Some("outcome")),
+    bind(Action::Filter, &[ch('/')], "/", Some("text")),
+    bind(Action::Replay, &[ch('p')], "p", Some("replay")),
+    bind(
+        Action::Back,
+        &[plain(KeyCode::Esc), ch('q')],
+        "Esc/q",
+        Some("back"),
+    ),
+    bind(
+        Action::Help,
+        &[ch('?'), plain(KeyCode::F(1))],
+        "?/F1",
+        Some("help"),
+    ),
+    INTERRUPT,
+    REDRAW,
+];
+
+const LOGS_TEXT: &[Binding] = &[
+    bind(
+        Action::AcceptFilter,
+        &[plain(KeyCode::Enter)],
+        "Enter",
+        Some("apply"),
+    ),
+    bind(
+        Action::ClearFilter,
+        &[plain(KeyCode::Esc)],
+        "Esc",
+        Some("clear"),
+    ),
+    bind(Action::Help, &[plain(KeyCode::F(1))], "F1", Some("help")),
+    INTERRUPT,
+    REDRAW,
+];
+
+const LOGS_DETAIL: &[Binding] = &[
+    bind(Action::Up, &[plain(KeyCode::Up), ch('k')], "Up/k", None),
+    bind(
+        Action::Down,
+        &[plain(KeyCode::Down), ch('j')],
+        "Down/j",
+        Some("scroll"),
+    ),
+    bind(Action::PageUp, &[plain(KeyCode::PageUp)], "PgUp", None),
+    bind(Action::PageDown, &[plain(KeyCode::PageDown)], "PgDn", None),
+    bind(Action::Replay, &[ch('p')], "p", Some("replay")),
+    bind(
+        Action::Back,
+        &[plain(KeyCode::Esc), ch('q')],
+        "Esc/q",
+        Some("close"),
+    ),
+    bind(
+        Action::Help,
+        &[ch('?'), plain(KeyCode::F(1))],
+        "?/F1",
+        Some("help"),
+    ),
+    INTERRUPT,
+    REDRAW,
+];
+
 pub fn bindings(context: KeyContext) -> &'static [Binding] {
     match context {
         KeyContext::List => LIST,
@@ -561,6 +668,9 @@ pub fn bindings(context: KeyContext) -> &'static [Binding] {
         KeyContext::Verify => VERIFY,
         KeyContext::Authorize => AUTHORIZE,
         KeyContext::AuthorizePaste => AUTHORIZE_PASTE,
+        KeyContext::Logs => LOGS,
+        KeyContext::LogsText => LOGS_TEXT,
+        KeyContext::LogsDetail => LOGS_DETAIL,
     }
 }
 
@@ -624,6 +734,9 @@ mod tests {
             KeyContext::Verify,
             KeyContext::Authorize,
             KeyContext::AuthorizePaste,
+            KeyContext::Logs,
+            KeyContext::LogsText,
+            KeyContext::LogsDetail,
         ] {
             for binding in bindings(context) {
                 for key in binding.keys {

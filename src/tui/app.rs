@@ -14,11 +14,13 @@ use super::dialog::{Answer, Dialog, Question};
 use super::editor::{Editor, EditorRequest};
 use super::help::Help;
 use super::list::ListView;
+use super::logs::LogsView;
 use super::message::AuthorizeInput;
 use super::profile::Profile;
 use super::text_input::TextInput;
 use super::theme::Theme;
 use super::verify::{VerifyId, VerifyView};
+mod logs;
 mod results;
 
 pub use super::message::{AfterSave, Effect, Message, SaveOrigin, SaveRequest};
@@ -34,6 +36,8 @@ pub enum Screen {
     Verify(Box<VerifyScreen>),
     /// AUTHORIZE an OAuth integration; Esc goes back to the list.
     Authorize(Box<AuthorizeView>),
+    /// LOGS: the delivery log; Esc goes back to the list.
+    Logs(Box<LogsView>),
 }
 
 #[derive(Debug, Clone)]
@@ -139,6 +143,9 @@ impl App {
                 Screen::Verify(_) => KeyContext::Verify,
                 Screen::Authorize(view) if view.paste.is_some() => KeyContext::AuthorizePaste,
                 Screen::Authorize(_) => KeyContext::Authorize,
+                Screen::Logs(view) if view.detail.is_some() => KeyContext::LogsDetail,
+                Screen::Logs(view) if view.typing.is_some() => KeyContext::LogsText,
+                Screen::Logs(_) => KeyContext::Logs,
             },
         }
     }
@@ -214,6 +221,9 @@ impl App {
             KeyContext::Verify => self.verify_key(action),
             KeyContext::Authorize => self.authorize_key(action),
             KeyContext::AuthorizePaste => self.authorize_paste_key(action, &key),
+            KeyContext::Logs | KeyContext::LogsText | KeyContext::LogsDetail => {
+                self.logs_key(context, action, &key)
+            }
         }
     }
 
@@ -293,6 +303,19 @@ impl App {
                     integration.name
                 ));
                 vec![Effect::ForgetAuthorization(integration)]
+            }
+            (
+                Question::Replay {
+                    attempt_id,
+                    event_id,
+                },
+                Answer::Replay,
+            ) => {
+                self.status = Some(format!("Replaying {event_id}..."));
+                vec![Effect::Replay {
+                    attempt_id,
+                    event_id,
+                }]
             }
             (Question::DiscardAndClose, Answer::Discard) => {
                 self.close_editor();
@@ -417,6 +440,13 @@ impl App {
                     }
                 }
             }
+            Action::Logs => return self.open_logs(None),
+            Action::LogsSelected => {
+                if let Some(integration) = self.selected() {
+                    let name = integration.name.clone();
+                    return self.open_logs(Some(name));
+                }
+            }
             Action::Help => self.popups.push(Popup::Help(Help::new(KeyContext::List))),
             Action::Quit => return self.quit_requested(),
             _ => {}
@@ -430,6 +460,8 @@ impl App {
         match &self.screen {
             Screen::Verify(verify) => verify.view.is_running(),
             Screen::Authorize(view) => view.is_running(),
+            // LOGS follows the log: new attempts are asked for once a second.
+            Screen::Logs(_) => true,
             _ => false,
         }
     }

@@ -23,6 +23,11 @@ pub enum Question {
     DiscardAndQuit,
     /// A save was refused: another session changed the file.
     Conflict,
+    /// Deliver the event of this attempt again.
+    Replay {
+        attempt_id: i64,
+        event_id: String,
+    },
     /// Something failed; the only answer is OK.
     Error,
 }
@@ -35,6 +40,7 @@ pub enum Answer {
     Discard,
     Save,
     Reload,
+    Replay,
     Ok,
 }
 
@@ -82,6 +88,23 @@ impl Dialog {
             ),
             question: Question::Forget(Box::new(integration.clone())),
             buttons: vec![("Cancel", Answer::Cancel), ("Forget", Answer::Forget)],
+            focused: 0,
+        }
+    }
+
+    pub fn replay(row: &crate::store::queue::AttemptRow) -> Dialog {
+        Dialog {
+            title: "Replay delivery".into(),
+            message: format!(
+                "Deliver the event {} ({}) to `{}` again?\n\nA new job is queued with the same \
+                 event id and payload; the worker sends it, and the receiver may see it twice.",
+                row.event_id, row.event_type, row.integration
+            ),
+            question: Question::Replay {
+                attempt_id: row.id,
+                event_id: row.event_id.clone(),
+            },
+            buttons: vec![("Cancel", Answer::Cancel), ("Replay", Answer::Replay)],
             focused: 0,
         }
     }

@@ -8,6 +8,7 @@ use super::verify::VerifyId;
 use crate::delivery::{Stage, VerifyReport};
 use crate::model::Integration;
 use crate::oauth::SessionUpdate;
+use crate::store::queue::{AttemptRow, LogFilter, LogPage};
 use crate::store::{Catalog, StoreError};
 
 /// Work for the runtime; each comes back as a [`Message`].
@@ -45,6 +46,25 @@ pub enum Effect {
     LoadAuthorizations,
     /// Revoke (when configured) and delete the integration's tokens.
     ForgetAuthorization(Box<Integration>),
+    /// A page of the delivery log (`before` none: the newest).
+    LoadLogs {
+        generation: u64,
+        filter: LogFilter,
+        before: Option<i64>,
+    },
+    /// The attempts logged after `after` (LOGS live updates).
+    PollLogs {
+        generation: u64,
+        filter: LogFilter,
+        after: i64,
+    },
+    /// Attempts per minute by outcome over the last hour (the LOGS sparkline).
+    LoadSparkline,
+    /// A new job for the event of attempt `attempt_id`.
+    Replay {
+        attempt_id: i64,
+        event_id: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -122,4 +142,21 @@ pub enum Message {
     Forgot(String),
     /// Status words per integration name ("authorized", "re-authorization needed").
     Authorizations(std::collections::HashMap<String, super::list::AuthorizationText>),
+    /// A page of the delivery log; `newest` is the newest attempt id of the whole log.
+    LogPage {
+        generation: u64,
+        result: Result<(LogPage, i64), String>,
+    },
+    /// New attempts, oldest first.
+    LogNew {
+        generation: u64,
+        result: Result<Vec<AttemptRow>, String>,
+    },
+    /// Rows of (minute start in ms, outcome, count) since `since_ms`.
+    Sparkline {
+        since_ms: i64,
+        rows: Vec<(i64, String, i64)>,
+    },
+    /// What replaying did, one line.
+    Replayed(String),
 }

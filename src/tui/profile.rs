@@ -226,6 +226,19 @@ impl Profile {
 
 impl Profile {
     /// Whether the terminal can show `symbol` (one cell's text).
+    /// Bar heights for a sparkline, lowest first: eighth blocks where the font has
+    /// them; the console (Lat15) and ASCII make do with three levels.
+    pub fn spark_levels(self) -> &'static [char] {
+        match self.glyphs {
+            Glyphs::Rich => &[
+                '\u{2581}', '\u{2582}', '\u{2583}', '\u{2584}', '\u{2585}', '\u{2586}', '\u{2587}',
+                '\u{2588}',
+            ],
+            Glyphs::Console => &['.', ':', '\u{2588}'],
+            Glyphs::Ascii => &['.', ':', '#'],
+        }
+    }
+
     pub fn can_show(self, symbol: &str) -> bool {
         match self.glyphs {
             Glyphs::Rich => true,

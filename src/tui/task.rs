@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use super::app::{Effect, Message};
 use crate::store::{
-    IntegrationStore, Locations, MachineIdentity, SettingsStore, TokenStore, callback_url,
+    IntegrationStore, Locations, MachineIdentity, Queue, SettingsStore, TokenStore, callback_url,
 };
 
 /// What the background work needs: where the files are.
@@ -14,6 +14,8 @@ pub struct Stores {
     pub integrations: IntegrationStore,
     pub settings: SettingsStore,
     pub tokens: TokenStore,
+    /// The delivery queue and log (opened per call).
+    pub queue: PathBuf,
 }
 
 impl Stores {
@@ -22,6 +24,7 @@ impl Stores {
             integrations: IntegrationStore::new(locations.integrations_file()),
             settings: SettingsStore::new(locations.settings_file.clone()),
             tokens: TokenStore::new(locations.tokens_file()),
+            queue: locations.queue_database(),
         }
     }
 }
@@ -71,6 +74,53 @@ pub fn perform(effect: Effect, stores: &Stores) -> Option<Message> {
                     .collect(),
             )
         }
+        Effect::LoadLogs {
+            generation,
+            filter,
+            before,
+        } => Message::LogPage {
+            generation,
+            result: Queue::open(&stores.queue)
+                .and_then(|queue| {
+                    let newest = queue.last_attempt_id()?;
+                    let page = queue.log_page(&filter, before, super::logs::PAGE_ROWS)?;
+                    Ok((page, newest))
+                })
+                .map_err(|error| error.to_string()),
+        },
+        Effect::PollLogs {
+            generation,
+            filter,
+            after,
+        } => Message::LogNew {
+            generation,
+            result: Queue::open(&stores.queue)
+                .and_then(|queue| queue.log_after(&filter, after, super::logs::PAGE_ROWS))
+                .map_err(|error| error.to_string()),
+        },
+        Effect::LoadSparkline => {
+            let since_ms = crate::store::queue::now_ms() - 3_600_000;
+            let rows = Queue::open(&stores.queue)
+                .and_then(|queue| queue.per_minute(since_ms))
+                .unwrap_or_else(|error| {
+                    tracing::warn!(%error, "delivery log unreadable for the sparkline");
+                    Vec::new()
+                });
+            Message::Sparkline { since_ms, rows }
+        }
+        Effect::Replay {
+            attempt_id,
+            event_id,
+        } => Message::Replayed(
+            match Queue::open(&stores.queue)
+                .and_then(|mut queue| queue.replay(&format!("#{attempt_id}")))
+            {
+                Ok(job) => {
+                    format!("Replay of {event_id} queued as job {job}; the worker delivers it")
+                }
+                Err(error) => format!("Not replayed: {error}"),
+            },
+        ),
         Effect::ReadCertificate(path) => Message::CertificateRead {
             result: read_text(&path),
             path,

@@ -97,6 +97,7 @@ impl App {
                 None
             }
             Screen::Authorize(view) => view.render(frame, body, &theme, profile),
+            Screen::Logs(view) => view.render(frame, body, &theme, profile),
         };
         let status_text = self.status.clone().unwrap_or_default();
         frame.render_widget(Line::styled(format!(" {status_text}"), theme.text), status);

@@ -26,7 +26,18 @@ impl App {
                 self.list.refresh(&[], None);
             }
             Message::CallbackUrl(url) => self.callback_url = Some(url),
-            Message::Tick => {}
+            Message::Tick => return self.logs_tick(),
+            Message::LogPage { generation, result } => self.logs_page(generation, result),
+            Message::LogNew { generation, result } => return self.logs_new(generation, result),
+            Message::Sparkline { since_ms, rows } => {
+                if let Screen::Logs(view) = &mut self.screen {
+                    view.spark = Some((since_ms, rows));
+                }
+            }
+            Message::Replayed(line) => {
+                self.status = Some(line);
+                return self.logs_tick();
+            }
             Message::Authorizations(statuses) => self.authorizations = statuses,
             Message::Forgot(line) => {
                 self.status = Some(line);

@@ -1,0 +1,591 @@
+//! The LOGS screen: the delivery log (every attempt, newest first) for all
+//! integrations or one, paged with keyset queries so a million attempts cost what ten
+//! do; an outcome and a text filter; a detail pane with the redacted request and
+//! response; new attempts appended once a second while the screen is open.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Margin, Position, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Cell, Paragraph, Row, Table, TableState, Wrap};
+
+use super::profile::Profile;
+use super::text_input::{Edit, TextInput};
+use super::theme::Theme;
+use crate::store::queue::{AttemptRow, LogFilter, LogOutcome};
+
+/// (minute start in ms, outcome, attempts), as `Queue::per_minute` gives them.
+pub type MinuteCount = (i64, String, i64);
+
+/// Rows asked for per page.
+pub const PAGE_ROWS: usize = 200;
+
+/// The outcome filter `f` cycles through.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OutcomeFilter {
+    All,
+    Failed,
+    Delivered,
+}
+
+impl OutcomeFilter {
+    pub fn next(self) -> OutcomeFilter {
+        match self {
+            OutcomeFilter::All => OutcomeFilter::Failed,
+            OutcomeFilter::Failed => OutcomeFilter::Delivered,
+            OutcomeFilter::Delivered => OutcomeFilter::All,
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            OutcomeFilter::All => "all outcomes",
+            OutcomeFilter::Failed => "failed",
+            OutcomeFilter::Delivered => "delivered",
+        }
+    }
+
+    fn outcome(self) -> Option<LogOutcome> {
+        match self {
+            OutcomeFilter::All => None,
+            OutcomeFilter::Failed => Some(LogOutcome::Failed),
+            OutcomeFilter::Delivered => Some(LogOutcome::Delivered),
+        }
+    }
+}
+
+/// The detail pane of one attempt.
+#[derive(Debug, Clone)]
+pub struct Detail {
+    pub row: Box<AttemptRow>,
+    pub scroll: u16,
+}
+
+#[derive(Debug, Clone)]
+pub struct LogsView {
+    /// One integration, or all of them.
+    pub integration: Option<String>,
+    pub outcome: OutcomeFilter,
+    /// The text filter as applied.
+    pub text: String,
+    /// The text filter being typed (`/`), until Enter or Esc.
+    pub typing: Option<TextInput>,
+    /// Newest first.
+    pub rows: Vec<AttemptRow>,
+    pub selected: usize,
+    offset: usize,
+    page: usize,
+    /// Where the next older page starts; none once the oldest row is shown.
+    pub next_before: Option<i64>,
+    /// The newest attempt id seen: live updates ask for what came after it.
+    pub last_id: i64,
+    /// Bumped when the filter changes, so answers to an older query are dropped.
+    pub generation: u64,
+    /// A page query is out.
+    pub loading: bool,
+    /// A live-update query is out.
+    pub polling: bool,
+    /// The first page has arrived.
+    pub loaded: bool,
+    pub error: Option<String>,
+    pub detail: Option<Detail>,
+    /// The sparkline's data: since when, and (minute, outcome, count) rows.
+    pub spark: Option<(i64, Vec<MinuteCount>)>,
+    /// Clock ticks seen, to pace the sparkline's reads.
+    pub ticks: u64,
+}
+
+impl LogsView {
+    pub fn new(integration: Option<String>) -> LogsView {
+        LogsView {
+            integration,
+            outcome: OutcomeFilter::All,
+            text: String::new(),
+            typing: None,
+            rows: Vec::new(),
+            selected: 0,
+            offset: 0,
+            page: 10,
+            next_before: None,
+            last_id: 0,
+            generation: 0,
+            loading: false,
+            polling: false,
+            loaded: false,
+            error: None,
+            detail: None,
+            spark: None,
+            ticks: 0,
+        }
+    }
+
+    pub fn filter(&self) -> LogFilter {
+        let text = self.text.trim();
+        LogFilter {
+            integration: self.integration.clone(),
+            outcome: self.outcome.outcome(),
+            text: (!text.is_empty()).then(|| text.to_string()),
+            since_ms: None,
+        }
+    }
+
+    /// Starts over with the current filter: the caller asks for the first page.
+    pub fn restart(&mut self) {
+        self.generation += 1;
+        self.rows.clear();
+        self.selected = 0;
+        self.offset = 0;
+        self.next_before = None;
+        self.loading = true;
+        self.polling = false;
+        self.loaded = false;
+        self.error = None;
+    }
+
+    pub fn selected_row(&self) -> Option<&AttemptRow> {
+        self.rows.get(self.selected)
+    }
+
+    pub fn page_size(&self) -> isize {
+        self.page.max(1) as isize
+    }
+
+    /// Moves the selection; true when it went past the last row and an older page
+    /// exists (the caller loads it).
+    pub fn move_by(&mut self, delta: isize) -> bool {
+        if self.rows.is_empty() {
+            return false;
+        }
+        let wanted = self.selected.saturating_add_signed(delta);
+        let last = self.rows.len() - 1;
+        self.selected = wanted.min(last);
+        wanted > last || (delta > 0 && self.selected + self.page > last)
+    }
+
+    /// Wants an older page now: one exists and none is out.
+    pub fn wants_older(&self) -> bool {
+        self.next_before.is_some() && !self.loading
+    }
+
+    /// A page arrived (`before` none: the first).
+    pub fn page_arrived(&mut self, rows: Vec<AttemptRow>, next_before: Option<i64>, newest: i64) {
+        self.loading = false;
+        self.loaded = true;
+        self.error = None;
+        self.last_id = self.last_id.max(newest);
+        if let Some(first) = rows.first() {
+            self.last_id = self.last_id.max(first.id);
+        }
+        self.rows.extend(rows);
+        self.next_before = next_before;
+    }
+
+    /// New attempts, oldest first: they go on top, the selection stays on its row.
+    pub fn new_rows(&mut self, rows: Vec<AttemptRow>) -> usize {
+        self.polling = false;
+        let fresh: Vec<AttemptRow> = rows
+            .into_iter()
+            .filter(|row| row.id > self.last_id)
+            .collect();
+        let count = fresh.len();
+        if count == 0 {
+            return 0;
+        }
+        self.last_id = fresh.last().map(|row| row.id).unwrap_or(self.last_id);
+        let had_rows = !self.rows.is_empty();
+        let mut rows: Vec<AttemptRow> = fresh.into_iter().rev().collect();
+        rows.append(&mut self.rows);
+        self.rows = rows;
+        if had_rows {
+            self.selected += count;
+            self.offset += count;
+        }
+        count
+    }
+
+    fn title(&self) -> String {
+        let who = self.integration.as_deref().unwrap_or("all integrations");
+        let mut title = format!(" LOGS {who} ({}", self.outcome.label());
+        if !self.text.is_empty() {
+            title.push_str(&format!(", \"{}\"", self.text));
+        }
+        title.push_str(") ");
+        title
+    }
+
+    pub fn render(
+        &mut self,
+        frame: &mut Frame,
+        area: Rect,
+        theme: &Theme,
+        profile: Profile,
+    ) -> Option<Position> {
+        if self.detail.is_some() {
+            self.render_detail(frame, area, theme, profile);
+            return None;
+        }
+        let typing_height = u16::from(self.typing.is_some());
+        let spark_height = if self.spark.is_some() { 2 } else { 0 };
+        let [filter_area, spark_area, table_area] = Layout::vertical([
+            Constraint::Length(typing_height),
+            Constraint::Length(spark_height),
+            Constraint::Fill(1),
+        ])
+        .areas(area);
+        self.render_spark(frame, spark_area, theme, profile);
+        let more = if self.next_before.is_some() {
+            format!(" {} rows, older below ", self.rows.len())
+        } else {
+            format!(" {} rows ", self.rows.len())
+        };
+        let block = Block::bordered()
+            .border_set(profile.border_set())
+            .border_style(theme.border_focused)
+            .title(Span::styled(self.title(), theme.title))
+            .title_bottom(Span::styled(more, theme.hint));
+        let inner = block.inner(table_area);
+        frame.render_widget(block, table_area);
+        let cursor = self.render_typing(frame, filter_area, theme);
+        if let Some(error) = &self.error {
+            frame.render_widget(
+                Paragraph::new(format!("The delivery log could not be read:\n\n{error}"))
+                    .style(theme.error)
+                    .wrap(Wrap { trim: false }),
+                inner.inner(Margin::new(2, 1)),
+            );
+            return cursor;
+        }
+        if self.rows.is_empty() {
+            let text = if !self.loaded {
+                "Reading the delivery log...".to_string()
+            } else if self.outcome != OutcomeFilter::All || !self.text.is_empty() {
+                "No attempt matches the filter.\n\nf changes the outcome shown, / the text \
+                 (Esc on an empty text clears it)."
+                    .to_string()
+            } else {
+                let name = self.integration.as_deref().unwrap_or("NAME");
+                format!(
+                    "No deliveries logged yet.\n\nAn event gets here once it is sent: \
+                     `hookconsole send {name} --event TYPE` queues one, and the worker \
+                     (`hookconsole worker`, usually its systemd service) delivers it. Every \
+                     attempt shows here as it happens; this screen follows the log."
+                )
+            };
+            frame.render_widget(
+                Paragraph::new(text)
+                    .style(theme.text)
+                    .wrap(Wrap { trim: false }),
+                inner.inner(Margin::new(2, 1)),
+            );
+            return cursor;
+        }
+        let wide = area.width >= 110;
+        let page = usize::from(inner.height.saturating_sub(1)).max(1);
+        self.page = page;
+        self.selected = self.selected.min(self.rows.len() - 1);
+        if self.selected < self.offset {
+            self.offset = self.selected;
+        } else if self.selected >= self.offset + page {
+            self.offset = self.selected + 1 - page;
+        }
+        self.offset = self.offset.min(self.rows.len().saturating_sub(page));
+        let end = (self.offset + page).min(self.rows.len());
+        let rows = self.rows[self.offset..end].iter().map(|row| {
+            let style = match row.outcome.as_str() {
+                "delivered" => theme.success,
+                "dead" => theme.error,
+                _ => theme.warning,
+            };
+            let mut cells = vec![
+                Cell::from(clock(row.at_ms, wide)),
+                Cell::from(row.integration.clone()),
+                Cell::from(short_event(&row.event_id)),
+            ];
+            if wide {
+                cells.push(Cell::from(row.event_type.clone()));
+            }
+            cells.extend([
+                Cell::from(format!("{}/{}", row.attempt, row.max_attempts)),
+                Cell::from(Span::styled(outcome_text(row), style)),
+                Cell::from(row.status.map(|s| s.to_string()).unwrap_or("-".into())),
+                Cell::from(duration(row.duration_ms)),
+            ]);
+            if wide {
+                cells.push(Cell::from(
+                    row.next_retry_ms
+                        .map(|at| clock(at, false))
+                        .unwrap_or("-".into()),
+                ));
+            }
+            Row::new(cells)
+        });
+        let (header, widths): (Vec<&str>, Vec<Constraint>) = if wide {
+            (
+                vec![
+                    "Time (UTC)",
+                    "Integration",
+                    "Event",
+                    "Type",
+                    "Try",
+                    "Outcome",
+                    "HTTP",
+                    "Took",
+                    "Next try",
+                ],
+                vec![
+                    Constraint::Length(19),
+                    Constraint::Fill(2),
+                    Constraint::Length(8),
+                    Constraint::Fill(2),
+                    Constraint::Length(5),
+                    Constraint::Length(20),
+                    Constraint::Length(4),
+                    Constraint::Length(7),
+                    Constraint::Length(8),
+                ],
+            )
+        } else {
+            (
+                vec![
+                    "UTC",
+                    "Integration",
+                    "Event",
+                    "Try",
+                    "Outcome",
+                    "HTTP",
+                    "Took",
+                ],
+                vec![
+                    Constraint::Length(8),
+                    Constraint::Fill(1),
+                    Constraint::Length(8),
+                    Constraint::Length(5),
+                    Constraint::Length(18),
+                    Constraint::Length(4),
+                    Constraint::Length(6),
+                ],
+            )
+        };
+        let table = Table::new(rows, widths)
+            .header(Row::new(header).style(theme.primary))
+            .row_highlight_style(theme.selection)
+            .highlight_symbol(">")
+            .highlight_spacing(ratatui::widgets::HighlightSpacing::Always);
+        let mut state = TableState::default().with_selected(Some(self.selected - self.offset));
+        frame.render_stateful_widget(table, inner, &mut state);
+        cursor
+    }
+
+    fn render_typing(&self, frame: &mut Frame, area: Rect, theme: &Theme) -> Option<Position> {
+        let input = self.typing.as_ref()?;
+        if area.height == 0 {
+            return None;
+        }
+        let label = " Text: ";
+        let width = usize::from(area.width).saturating_sub(label.len() + 1);
+        let (shown, column) = input.visible(width, None);
+        frame.render_widget(
+            Line::from(vec![
+                Span::styled(label, theme.primary),
+                Span::styled(format!("{shown:<width$}"), theme.input_focused),
+            ]),
+            area,
+        );
+        Some(Position::new(
+            area.x + label.len() as u16 + column as u16,
+            area.y,
+        ))
+    }
+
+    /// Two lines, one column a minute over the last hour (all integrations):
+    /// deliveries, then failed attempts; bars scale to the busiest minute.
+    fn render_spark(&self, frame: &mut Frame, area: Rect, theme: &Theme, profile: Profile) {
+        let Some((since, rows)) = &self.spark else {
+            return;
+        };
+        if area.height < 2 {
+            return;
+        }
+        // Sixty columns that end with the minute of now (the hour began at `since`).
+        let first_minute = (since + 3_600_000) / 60_000 - 59;
+        let mut delivered = [0i64; 60];
+        let mut failed = [0i64; 60];
+        for (minute, outcome, count) in rows {
+            let Ok(index) = usize::try_from(minute / 60_000 - first_minute) else {
+                continue;
+            };
+            if index >= 60 {
+                continue;
+            }
+            if outcome == "delivered" {
+                delivered[index] += count;
+            } else {
+                failed[index] += count;
+            }
+        }
+        let levels = profile.spark_levels();
+        let peak = delivered
+            .iter()
+            .chain(failed.iter())
+            .copied()
+            .max()
+            .unwrap_or(0);
+        let bars = |counts: &[i64; 60]| -> String {
+            counts
+                .iter()
+                .map(|&count| {
+                    if count == 0 || peak == 0 {
+                        ' '
+                    } else {
+                        let level = (count * levels.len() as i64 - 1) / peak;
+                        levels[usize::try_from(level).unwrap_or(0).min(levels.len() - 1)]
+                    }
+                })
+                .collect()
+        };
+        let total = |counts: &[i64; 60]| counts.iter().sum::<i64>();
+        let [top, bottom] =
+            Layout::vertical([Constraint::Length(1), Constraint::Length(1)]).areas(area);
+        frame.render_widget(
+            Line::from(vec![
+                Span::styled(" ok/min ", theme.hint),
+                Span::styled(bars(&delivered), theme.success),
+                Span::styled(format!(" {} in 1h", total(&delivered)), theme.hint),
+            ]),
+            top,
+        );
+        frame.render_widget(
+            Line::from(vec![
+                Span::styled(" failed ", theme.hint),
+                Span::styled(bars(&failed), theme.error),
+                Span::styled(format!(" {} in 1h", total(&failed)), theme.hint),
+            ]),
+            bottom,
+        );
+    }
+
+    /// A key typed into the text filter; true when the text changed.
+    pub fn type_key(&mut self, key: &crossterm::event::KeyEvent) -> bool {
+        self.typing
+            .as_mut()
+            .is_some_and(|input| input.handle_key(key) == Edit::Changed)
+    }
+
+    pub fn scroll_detail(&mut self, lines: i32) {
+        if let Some(detail) = &mut self.detail {
+            let next = i32::from(detail.scroll) + lines;
+            detail.scroll = u16::try_from(next.max(0)).unwrap_or(u16::MAX);
+        }
+    }
+
+    fn render_detail(&mut self, frame: &mut Frame, area: Rect, theme: &Theme, profile: Profile) {
+        let Some(detail) = &mut self.detail else {
+            return;
+        };
+        let row = &detail.row;
+        let block = Block::bordered()
+            .border_set(profile.border_set())
+            .border_style(theme.border_focused)
+            .title(Span::styled(
+                format!(" Attempt #{} of {} ", row.id, row.event_id),
+                theme.title,
+            ));
+        let inner = block.inner(area);
+        frame.render_widget(block, area);
+        let field = |name: &str, value: String| {
+            Line::from(vec![
+                Span::styled(format!("{name:<12}"), theme.primary),
+                Span::styled(value, theme.text),
+            ])
+        };
+        let mut lines = vec![
+            field("Integration", row.integration.clone()),
+            field("Event", format!("{} ({})", row.event_id, row.event_type)),
+            field("Time (UTC)", clock(row.at_ms, true)),
+            field(
+                "Attempt",
+                format!("{} of {}", row.attempt, row.max_attempts),
+            ),
+            field("Outcome", outcome_text(row)),
+            field("Took", duration(row.duration_ms)),
+            field(
+                "Next try",
+                row.next_retry_ms
+                    .map(|at| clock(at, true))
+                    .unwrap_or("-".into()),
+            ),
+            field("Summary", row.summary.clone()),
+            Line::default(),
+            Line::styled("Request (secrets redacted)", theme.title),
+        ];
+        lines.extend(json_lines(&row.request).map(|l| Line::styled(l, theme.text)));
+        lines.push(Line::default());
+        lines.push(Line::styled("Response", theme.title));
+        match &row.response {
+            Some(response) => {
+                lines.extend(json_lines(response).map(|l| Line::styled(l, theme.text)))
+            }
+            None => lines.push(Line::styled("(no answer came)", theme.hint)),
+        }
+        let max_scroll = u16::try_from(lines.len())
+            .unwrap_or(u16::MAX)
+            .saturating_sub(inner.height);
+        detail.scroll = detail.scroll.min(max_scroll);
+        frame.render_widget(
+            Paragraph::new(lines)
+                .wrap(Wrap { trim: false })
+                .scroll((detail.scroll, 0)),
+            inner,
+        );
+    }
+}
+
+fn json_lines(value: &serde_json::Value) -> impl Iterator<Item = String> {
+    let text = serde_json::to_string_pretty(value).unwrap_or_default();
+    text.lines()
+        .map(str::to_string)
+        .collect::<Vec<_>>()
+        .into_iter()
+}
+
+/// The last 8 characters of the event id: its head is a time prefix that events of
+/// the same minute share, its tail tells them apart (the detail shows it whole).
+pub fn short_event(id: &str) -> String {
+    let chars: Vec<char> = id.chars().collect();
+    chars[chars.len().saturating_sub(8)..].iter().collect()
+}
+
+/// "delivered", "retry timeout", "dead http_4xx".
+fn outcome_text(row: &AttemptRow) -> String {
+    match &row.error_class {
+        Some(class) => format!("{} {class}", row.outcome),
+        None => row.outcome.clone(),
+    }
+}
+
+fn duration(ms: i64) -> String {
+    if ms < 10_000 {
+        format!("{ms}ms")
+    } else {
+        format!("{}s", ms / 1000)
+    }
+}
+
+/// UTC time of `ms`: "HH:MM:SS", or with the date.
+fn clock(ms: i64, with_date: bool) -> String {
+    let Ok(at) = time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000) else {
+        return "?".into();
+    };
+    if with_date {
+        format!(
+            "{:04}-{:02}-{:02} {:02}:{:02}:{:02}",
+            at.year(),
+            u8::from(at.month()),
+            at.day(),
+            at.hour(),
+            at.minute(),
+            at.second()
+        )
+    } else {
+        format!("{:02}:{:02}:{:02}", at.hour(), at.minute(), at.second())
+    }
+}

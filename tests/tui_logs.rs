@@ -1,0 +1,480 @@
+//! LOGS from the TUI: `L`/`l` on the list open the delivery log, read from a real
+//! SQLite queue in the harness's home: the table, paging, filters, the detail pane
+//! (redacted), replay (a new job) and live updates on the clock's tick.
+
+mod support;
+mod tui_support;
+
+use crossterm::event::KeyCode;
+use hookconsole::store::queue::{AttemptRecord, JobState, JobUpdate, NewEvent};
+use hookconsole::store::{Locations, Queue};
+use hookconsole::tui::{Message, Profile, Screen};
+use tui_support::{Harness, webhook};
+
+/// 2026-12-09 12:00:00 UTC.
+const NOON: i64 = 1_796_817_600_000;
+
+fn queue(harness: &Harness) -> Queue {
+    Queue::open(&Locations::in_home(harness.home.path()).queue_database()).unwrap()
+}
+
+/// Queues `count` events for `integration` and logs one attempt of each: delivered,
+/// or failed (503, retried) when `failed`. Returns the event ids.
+fn deliver(harness: &Harness, integration: &str, count: usize, failed: bool) -> Vec<String> {
+    let mut queue = queue(harness);
+    let events: Vec<NewEvent> = (0..count)
+        .map(|_| NewEvent {
+            id: None,
+            integration: integration.into(),
+            event_type: "scan.finished".into(),
+            payload: "{\"findings\": 3}".into(),
+        })
+        .collect();
+    let ids = queue.enqueue(&events).unwrap();
+    let claimed = queue.claim("test", count, 60_000).unwrap();
+    let updates: Vec<JobUpdate> = claimed
+        .into_iter()
+        .enumerate()
+        .map(|(index, job)| {
+            let request = serde_json::json!({
+                "method": "POST",
+                "url": "https://receiver.example/hook",
+                "headers": {"authorization": "Bearer ***", "webhook-id": job.event_id},
+                "body_bytes": 15,
+            });
+            let (outcome, class, status, state, next) = if failed {
+                (
+                    "retry",
+                    Some("http_5xx".to_string()),
+                    503,
+                    JobState::Queued,
+                    Some(NOON + 60_000),
+                )
+            } else {
+                ("delivered", None, 200, JobState::Delivered, None)
+            };
+            JobUpdate::Finished {
+                job_id: job.job_id,
+                attempts: 1,
+                state,
+                next_attempt_ms: next.unwrap_or(0),
+                records: vec![AttemptRecord {
+                    job_id: job.job_id,
+                    event_id: job.event_id.clone(),
+                    integration: job.integration.clone(),
+                    event_type: job.event_type.clone(),
+                    at_ms: NOON + index as i64 * 1000,
+                    attempt: 1,
+                    max_attempts: 10,
+                    outcome: outcome.into(),
+                    error_class: class,
+                    status: Some(status),
+                    duration_ms: 12,
+                    next_retry_ms: next,
+                    summary: format!("{status}"),
+                    request: request.to_string(),
+                    response: Some(
+                        serde_json::json!({"status": status, "body": "receiver says hi"})
+                            .to_string(),
+                    ),
+                }],
+            }
+        })
+        .collect();
+    queue.apply(&updates).unwrap();
+    ids
+}
+
+fn harness() -> Harness {
+    Harness::new(
+        Profile::RICH,
+        &[
+            webhook("Alpha", "https://alpha.example/hook"),
+            webhook("Beta", "https://beta.example/hook"),
+        ],
+    )
+}
+
+fn logs(harness: &Harness) -> &hookconsole::tui::LogsView {
+    match &harness.app.screen {
+        Screen::Logs(view) => view,
+        other => panic!("not on LOGS: {other:?}"),
+    }
+}
+
+#[test]
+fn empty_log_explains_how_events_get_there_and_esc_goes_back() {
+    let mut harness = harness();
+    harness.keys("L");
+    let screen = harness.screen(80, 24);
+    assert!(screen.contains("LOGS all integrations"), "{screen}");
+    assert!(screen.contains("No deliveries logged yet"), "{screen}");
+    assert!(
+        screen.contains("hookconsole send NAME --event TYPE"),
+        "{screen}"
+    );
+    assert!(screen.contains("Enter detail"), "{screen}");
+    harness.press(KeyCode::Esc);
+    assert!(matches!(harness.app.screen, Screen::List));
+    harness.keys("Lq");
+    assert!(matches!(harness.app.screen, Screen::List));
+    assert!(!harness.quit);
+}
+
+#[test]
+fn the_table_shows_attempts_newest_first_and_l_keeps_to_one_integration() {
+    let mut harness = harness();
+    let alpha = deliver(&harness, "Alpha", 2, false);
+    let beta = deliver(&harness, "Beta", 1, true);
+    harness.keys("L");
+    assert_eq!(logs(&harness).rows.len(), 3);
+    let screen = harness.screen(80, 24);
+    assert!(screen.contains(&alpha[0][24..]), "{screen}");
+    assert!(screen.contains(&beta[0][24..]), "{screen}");
+    assert!(screen.contains("retry http_5xx"), "{screen}");
+    assert!(screen.contains("delivered"), "{screen}");
+    assert!(screen.contains("12:00:00"), "times in UTC: {screen}");
+    let wide = harness.screen(120, 40);
+    assert!(wide.contains("scan.finished"), "{wide}");
+    assert!(wide.contains("12:01:00"), "next retry: {wide}");
+    // Newest first: Beta's attempt was logged last.
+    assert_eq!(logs(&harness).rows[0].integration, "Beta");
+    harness.press(KeyCode::Esc);
+    // The list is sorted by name: Alpha is selected.
+    harness.keys("l");
+    let view = logs(&harness);
+    assert_eq!(view.integration.as_deref(), Some("Alpha"));
+    assert_eq!(view.rows.len(), 2);
+    assert!(harness.screen(80, 24).contains("LOGS Alpha"));
+}
+
+#[test]
+fn outcome_and_text_filters() {
+    let mut harness = harness();
+    let alpha = deliver(&harness, "Alpha", 3, false);
+    deliver(&harness, "Beta", 2, true);
+    harness.keys("L");
+    assert_eq!(logs(&harness).rows.len(), 5);
+    harness.keys("f");
+    assert!(logs(&harness).rows.iter().all(|r| r.outcome == "retry"));
+    assert_eq!(logs(&harness).rows.len(), 2);
+    harness.keys("f");
+    assert_eq!(logs(&harness).rows.len(), 3);
+    assert!(harness.screen(80, 24).contains("(delivered)"));
+    harness.keys("f");
+    assert_eq!(logs(&harness).rows.len(), 5);
+    // The text filter: typed, applied with Enter.
+    harness.keys("/");
+    harness.keys(&alpha[1]);
+    assert_eq!(logs(&harness).rows.len(), 5, "not applied while typing");
+    harness.press(KeyCode::Enter);
+    assert_eq!(logs(&harness).rows.len(), 1);
+    assert_eq!(logs(&harness).rows[0].event_id, alpha[1]);
+    harness.keys("/");
+    harness.replace("beta");
+    harness.press(KeyCode::Enter);
+    assert_eq!(
+        logs(&harness).rows.len(),
+        2,
+        "the text replaces the old one"
+    );
+    harness.keys("/");
+    harness.press(KeyCode::Esc);
+    assert_eq!(logs(&harness).rows.len(), 5, "Esc clears the text");
+    harness.keys("/");
+    harness.replace("nothing-like-this");
+    harness.press(KeyCode::Enter);
+    let screen = harness.screen(80, 24);
+    assert!(screen.contains("No attempt matches"), "{screen}");
+}
+
+#[test]
+fn detail_shows_the_redacted_request_and_the_response() {
+    let mut harness = harness();
+    let ids = deliver(&harness, "Alpha", 1, false);
+    harness.keys("L");
+    harness.press(KeyCode::Enter);
+    let screen = harness.screen(120, 40);
+    assert!(screen.contains(&ids[0]), "{screen}");
+    assert!(screen.contains("Bearer ***"), "{screen}");
+    assert!(screen.contains("receiver says hi"), "{screen}");
+    assert!(screen.contains("Esc close"), "{screen}");
+    harness.press_n(KeyCode::Down, 3);
+    harness.press(KeyCode::Esc);
+    assert!(logs(&harness).detail.is_none());
+    assert!(matches!(harness.app.screen, Screen::Logs(_)));
+}
+
+#[test]
+fn detail_of_a_real_worker_delivery_holds_no_secret() {
+    use hookconsole::delivery::worker::{self, WorkerOptions};
+    use hookconsole::model::{Authentication, Header, Secret};
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    // Echo answers with the request head: the receiver repeats every secret.
+    let server = runtime.block_on(support::http_server(support::Behaviour::Echo));
+    let mut integration = webhook("Secret", &server.url("http", "/hook"));
+    integration.authentication = Authentication::Basic {
+        username: "user".into(),
+        password: Secret::new("pass-w0rd-77"),
+    };
+    integration.http_headers = vec![Header::new("X-Api-Key", "key-4242-secret")];
+    let mut harness = Harness::new(Profile::RICH, &[integration]);
+    let ids = queue(&harness)
+        .enqueue(&[NewEvent {
+            id: None,
+            integration: "Secret".into(),
+            event_type: "scan.finished".into(),
+            payload: "{}".into(),
+        }])
+        .unwrap();
+    let locations = Locations::in_home(harness.home.path());
+    let db = locations.queue_database();
+    runtime.block_on(async {
+        let stop = tokio_util::sync::CancellationToken::new();
+        let options = WorkerOptions {
+            poll: std::time::Duration::from_millis(20),
+            grace: std::time::Duration::from_secs(2),
+            socket: false,
+            ..WorkerOptions::default()
+        };
+        let token = stop.clone();
+        let task = tokio::spawn(async move {
+            worker::run(&locations, options, token).await.unwrap();
+        });
+        let started = std::time::Instant::now();
+        while Queue::open(&db).unwrap().last_attempt_id().unwrap() == 0 {
+            assert!(started.elapsed().as_secs() < 10, "no attempt logged");
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        stop.cancel();
+        task.await.unwrap();
+    });
+    harness.keys("L");
+    assert!(harness.screen(80, 24).contains("delivered"));
+    harness.press(KeyCode::Enter);
+    let mut screen = String::new();
+    for _ in 0..6 {
+        screen.push_str(&harness.screen(120, 40));
+        harness.press(KeyCode::PageDown);
+    }
+    assert!(screen.contains(&ids[0]), "{screen}");
+    assert!(screen.to_lowercase().contains("x-api-key"), "{screen}");
+    for secret in [
+        "pass-w0rd-77",
+        "key-4242-secret",
+        "dXNlcjpwYXNzLXcwcmQtNzc=",
+    ] {
+        assert!(!screen.contains(secret), "{secret} on screen: {screen}");
+    }
+}
+
+#[test]
+fn replay_asks_naming_the_event_then_queues_a_new_job() {
+    let mut harness = harness();
+    let ids = deliver(&harness, "Alpha", 1, false);
+    let before: i64 = queue(&harness)
+        .counts()
+        .unwrap()
+        .iter()
+        .map(|(_, n)| n)
+        .sum();
+    harness.keys("L");
+    harness.keys("p");
+    let screen = harness.screen(80, 24);
+    assert!(screen.contains("Replay delivery"), "{screen}");
+    assert!(screen.contains(&ids[0]), "{screen}");
+    // Cancel is focused first: Enter does nothing.
+    harness.press(KeyCode::Enter);
+    let same: i64 = queue(&harness)
+        .counts()
+        .unwrap()
+        .iter()
+        .map(|(_, n)| n)
+        .sum();
+    assert_eq!(same, before);
+    harness.keys("p");
+    harness.press(KeyCode::Right);
+    harness.press(KeyCode::Enter);
+    let counts = queue(&harness).counts().unwrap();
+    let after: i64 = counts.iter().map(|(_, n)| n).sum();
+    assert_eq!(after, before + 1);
+    assert!(counts.iter().any(|(state, n)| state == "queued" && *n == 1));
+    let status = harness.app.status.clone().unwrap_or_default();
+    assert!(
+        status.contains(&ids[0]) && status.contains("queued"),
+        "{status}"
+    );
+}
+
+#[test]
+fn paging_loads_older_rows_past_the_end() {
+    let mut harness = harness();
+    deliver(&harness, "Alpha", 450, false);
+    harness.keys("L");
+    assert_eq!(logs(&harness).rows.len(), 200);
+    harness.screen(80, 24);
+    harness.press(KeyCode::End);
+    assert_eq!(logs(&harness).rows.len(), 400);
+    harness.press(KeyCode::End);
+    harness.press(KeyCode::End);
+    let view = logs(&harness);
+    assert_eq!(view.rows.len(), 450);
+    assert!(view.next_before.is_none());
+    let ids: std::collections::HashSet<i64> = view.rows.iter().map(|r| r.id).collect();
+    assert_eq!(ids.len(), 450, "no row twice");
+    assert!(
+        view.rows.windows(2).all(|w| w[0].id > w[1].id),
+        "newest first"
+    );
+}
+
+#[test]
+fn live_updates_append_new_attempts_on_the_tick() {
+    let mut harness = harness();
+    deliver(&harness, "Alpha", 2, false);
+    harness.keys("L");
+    assert!(harness.app.is_busy(), "the clock ticks on LOGS");
+    harness.press(KeyCode::Down);
+    let selected = logs(&harness).selected_row().unwrap().id;
+    let new = deliver(&harness, "Beta", 1, true);
+    let effects = harness.app.handle_message(Message::Tick);
+    harness.run(effects);
+    let view = logs(&harness);
+    assert_eq!(view.rows.len(), 3);
+    assert_eq!(view.rows[0].event_id, new[0]);
+    assert_eq!(view.selected_row().unwrap().id, selected, "selection stays");
+    // Nothing new: nothing changes.
+    let effects = harness.app.handle_message(Message::Tick);
+    harness.run(effects);
+    assert_eq!(logs(&harness).rows.len(), 3);
+    harness.press(KeyCode::Esc);
+    assert!(!harness.app.is_busy());
+}
+
+#[test]
+fn sparkline_counts_the_last_hour_by_outcome() {
+    let mut harness = harness();
+    // Attempts logged now, so that they fall in the last hour.
+    let mut queue = queue(&harness);
+    queue
+        .enqueue(&[NewEvent {
+            id: None,
+            integration: "Alpha".into(),
+            event_type: "scan.finished".into(),
+            payload: "{}".into(),
+        }])
+        .unwrap();
+    let job = queue.claim("test", 1, 60_000).unwrap().remove(0);
+    let now = hookconsole::store::queue::now_ms();
+    let record = |attempt: u32, outcome: &str, at_ms: i64| AttemptRecord {
+        job_id: job.job_id,
+        event_id: job.event_id.clone(),
+        integration: "Alpha".into(),
+        event_type: "scan.finished".into(),
+        at_ms,
+        attempt,
+        max_attempts: 10,
+        outcome: outcome.into(),
+        error_class: None,
+        status: Some(200),
+        duration_ms: 1,
+        next_retry_ms: None,
+        summary: "200".into(),
+        request: "{}".into(),
+        response: None,
+    };
+    queue
+        .apply(&[JobUpdate::Finished {
+            job_id: job.job_id,
+            attempts: 2,
+            state: JobState::Delivered,
+            next_attempt_ms: 0,
+            records: vec![
+                record(1, "retry", now - 120_000),
+                record(2, "delivered", now),
+            ],
+        }])
+        .unwrap();
+    for profile in [Profile::RICH, Profile::CONSOLE, Profile::ASCII] {
+        harness.app.profile = profile;
+        harness.keys("L");
+        let screen = harness.screen(80, 24);
+        let ok = screen
+            .lines()
+            .find(|l| l.contains("ok/min"))
+            .expect(&screen);
+        let failed = screen
+            .lines()
+            .find(|l| l.contains("failed "))
+            .expect(&screen);
+        assert!(
+            ok.contains("1 in 1h") && failed.contains("1 in 1h"),
+            "{screen}"
+        );
+        let top = *profile.spark_levels().last().unwrap();
+        assert_eq!(ok.matches(top).count(), 1, "{screen}");
+        assert_eq!(failed.matches(top).count(), 1, "{screen}");
+        harness.press(KeyCode::Esc);
+    }
+}
+
+/// Every key the LOGS footers show changes the screen, and the footers fit 80 columns.
+#[test]
+fn every_logs_footer_key_does_something() {
+    use hookconsole::tui::{KeyContext, bindings, footer};
+    let open = |context: KeyContext| {
+        let mut harness = harness();
+        deliver(&harness, "Alpha", 2, true);
+        harness.keys("L");
+        match context {
+            KeyContext::LogsText => harness.keys("/"),
+            KeyContext::LogsDetail => harness.press(KeyCode::Enter),
+            _ => {}
+        }
+        assert_eq!(harness.app.key_context(), context);
+        harness
+    };
+    for context in [
+        KeyContext::Logs,
+        KeyContext::LogsText,
+        KeyContext::LogsDetail,
+    ] {
+        let mut harness = open(context);
+        let screen = harness.screen(80, 24);
+        let footer_line = screen.lines().last().unwrap();
+        let shown = footer_line.trim_end();
+        assert!(shown.chars().count() <= 80, "{shown}");
+        for (hint, label, action) in footer(context) {
+            assert!(shown.contains(&format!("{hint} {label}")), "{shown}");
+            let mut harness = open(context);
+            let before = harness.terminal(80, 24).backend().buffer().clone();
+            let binding = bindings(context)
+                .iter()
+                .find(|binding| binding.action == action)
+                .unwrap();
+            let key = binding.keys[0];
+            harness.event(crossterm::event::Event::Key(
+                crossterm::event::KeyEvent::new(key.code, key.modifiers),
+            ));
+            let after = harness.terminal(80, 24).backend().buffer().clone();
+            assert!(
+                after != before,
+                "`{hint} {label}` did nothing in {context:?}"
+            );
+        }
+        // Help lists every key of the view.
+        harness.press(KeyCode::F(1));
+        let help = harness.screen(120, 40);
+        for binding in bindings(context) {
+            assert!(
+                help.contains(binding.hint),
+                "{} missing:\n{help}",
+                binding.hint
+            );
+        }
+    }
+}
