@@ -478,3 +478,23 @@ fn every_logs_footer_key_does_something() {
         }
     }
 }
+
+#[test]
+fn f6_in_the_editor_opens_that_integrations_logs_and_esc_returns_to_the_editor() {
+    let mut harness = harness();
+    harness.press(KeyCode::Enter);
+    let Screen::Editor(editor) = &harness.app.screen else {
+        panic!("the editor opens");
+    };
+    let name = editor.original.as_ref().unwrap().name.clone();
+    harness.press(KeyCode::Tab);
+    harness.keys("x"); // an unsaved edit survives the trip to LOGS
+    harness.press(KeyCode::F(6));
+    assert!(matches!(harness.app.screen, Screen::Logs(_)));
+    assert!(harness.screen(80, 24).contains(&format!("LOGS {name}")));
+    harness.press(KeyCode::Esc);
+    let Screen::Editor(editor) = &harness.app.screen else {
+        panic!("back in the editor");
+    };
+    assert!(editor.is_dirty(), "the edit is still there");
+}

@@ -422,6 +422,7 @@ const EDITOR: &[Binding] = &[
         "F3/Ctrl-T",
         Some("verify"),
     ),
+    bind(Action::LogsSelected, &[plain(KeyCode::F(6))], "F6", None),
     bind(Action::RemoveRow, &[ctrl('d')], "Ctrl-D", None),
     bind(
         Action::ExternalEditor,

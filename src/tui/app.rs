@@ -84,6 +84,8 @@ pub struct App {
     pub authorizations: HashMap<String, super::list::AuthorizationText>,
     next_verify: u64,
     next_authorize: u64,
+    /// The screen LOGS was opened from when it was not the list (the editor).
+    logs_back: Option<Screen>,
 }
 
 impl App {
@@ -106,6 +108,7 @@ impl App {
             authorizations: HashMap::new(),
             next_verify: 1,
             next_authorize: 1,
+            logs_back: None,
         };
         (
             app,
@@ -683,6 +686,16 @@ impl App {
         let Screen::Editor(editor) = &mut self.screen else {
             return Vec::new();
         };
+        if action == Some(Action::LogsSelected) {
+            let Some(name) = editor.original.as_ref().map(|o| o.name.clone()) else {
+                self.status = Some("No deliveries yet: save the new integration first".into());
+                return Vec::new();
+            };
+            let editor = std::mem::replace(&mut self.screen, Screen::List);
+            let effects = self.open_logs(Some(name));
+            self.logs_back = Some(editor);
+            return effects;
+        }
         if action == Some(Action::Verify) {
             // VERIFY what the form holds now, saved or not, once it is valid.
             let (integration, errors) = editor.build();

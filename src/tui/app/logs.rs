@@ -13,6 +13,8 @@ use crate::tui::text_input::TextInput;
 impl App {
     /// Opens LOGS for one integration or all, and asks for the newest page.
     pub(super) fn open_logs(&mut self, integration: Option<String>) -> Vec<Effect> {
+        // From the list, Esc goes back to the list (a stale editor is not kept).
+        self.logs_back = None;
         let mut view = LogsView::new(integration);
         let effect = first_page(&mut view);
         self.screen = Screen::Logs(Box::new(view));
@@ -107,7 +109,7 @@ impl App {
                         false
                     }
                     Some(Action::Back) => {
-                        self.screen = Screen::List;
+                        self.screen = self.logs_back.take().unwrap_or(Screen::List);
                         self.refresh_list();
                         return Vec::new();
                     }
