@@ -18,6 +18,6 @@ pub use report::{
     ResolveStage, Stage, TlsStage, VerifyReport,
 };
 pub use request::{DeliveryRequest, RequestError, ShownHeader};
-pub use send::{SendFailure, send};
+pub use send::{ATTEMPT_BODY_BYTES, SendFailure, send, send_keeping};
 pub use tokens::{Credential, NoTokens, TokenError, TokenFuture, TokenSource};
 pub use verify::{BODY_PREVIEW_BYTES, verify, verify_with_progress};

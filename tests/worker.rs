@@ -307,3 +307,25 @@ fn base64_of(text: &str) -> String {
     use base64::Engine;
     base64::engine::general_purpose::STANDARD.encode(text)
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_attempt_log_keeps_the_first_8_kib_of_the_answer() {
+    let home = home(10);
+    let body = "x".repeat(10_000);
+    let server = http_server(Behaviour::Answer(200, Vec::new(), body)).await;
+    add(&home, hook("big", &server.url("http", "/hook"), 60));
+    enqueue(&home, "big", "{}");
+    let worker = start(&home);
+    let db = home.locations.queue_database();
+    until("delivered", Duration::from_secs(10), || {
+        state_count(&db, "delivered") == 1
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    stop(worker).await;
+    let rows = attempts(&home);
+    let response = rows[0].response.as_ref().expect("the response is logged");
+    assert_eq!(response["body"].as_str().unwrap().len(), 8 * 1024);
+    assert_eq!(response["body_bytes"], 10_000);
+    assert_eq!(response["body_truncated"], true);
+}

@@ -1,6 +1,7 @@
 //! Sending a request with the reqwest client: ordinary deliveries (the worker) and
-//! VERIFY through a proxy. The answer is read whole, its first 4 KiB kept, and a
-//! failure is classified as VERIFY classifies it, secrets redacted.
+//! VERIFY through a proxy. The answer is read whole, its first bytes kept (4 KiB for
+//! VERIFY, 8 KiB for the attempt log), and a failure is classified as VERIFY
+//! classifies it, secrets redacted.
 
 use std::time::Instant;
 
@@ -28,6 +29,18 @@ pub async fn send(
     client: &HttpClient,
     request: &DeliveryRequest,
 ) -> Result<HttpStage, SendFailure> {
+    send_keeping(client, request, super::BODY_PREVIEW_BYTES).await
+}
+
+/// What the attempt log keeps of an answer's body.
+pub const ATTEMPT_BODY_BYTES: usize = 8 * 1024;
+
+/// [`send`], keeping the first `body_limit` bytes of the answer.
+pub async fn send_keeping(
+    client: &HttpClient,
+    request: &DeliveryRequest,
+    body_limit: usize,
+) -> Result<HttpStage, SendFailure> {
     let sent = Instant::now();
     let result = request.to_reqwest(&client.client).send().await;
     let first_byte_ms = millis(sent);
@@ -37,7 +50,7 @@ pub async fn send(
     };
     let status = response.status();
     let headers = response.headers().clone();
-    let mut preview = BodyPreview::default();
+    let mut preview = BodyPreview::keeping(body_limit);
     loop {
         match response.chunk().await {
             Ok(Some(chunk)) => preview.push(&chunk),

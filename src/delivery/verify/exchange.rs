@@ -133,17 +133,34 @@ where
     Ok((response, driver))
 }
 
-/// The first [`BODY_PREVIEW_BYTES`] of a body, and how long it was.
-#[derive(Debug, Default)]
+/// The first bytes of a body ([`BODY_PREVIEW_BYTES`] unless told otherwise), and how
+/// long it was.
+#[derive(Debug)]
 pub struct BodyPreview {
     kept: Vec<u8>,
     total: u64,
+    limit: usize,
+}
+
+impl Default for BodyPreview {
+    fn default() -> Self {
+        BodyPreview::keeping(BODY_PREVIEW_BYTES)
+    }
 }
 
 impl BodyPreview {
+    /// Keeps the first `limit` bytes.
+    pub fn keeping(limit: usize) -> Self {
+        BodyPreview {
+            kept: Vec::new(),
+            total: 0,
+            limit,
+        }
+    }
+
     pub fn push(&mut self, data: &Bytes) {
         self.total += data.len() as u64;
-        let room = BODY_PREVIEW_BYTES.saturating_sub(self.kept.len());
+        let room = self.limit.saturating_sub(self.kept.len());
         self.kept.extend_from_slice(&data[..room.min(data.len())]);
     }
 }

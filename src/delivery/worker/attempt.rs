@@ -8,7 +8,9 @@ use std::time::{Duration, Instant};
 use serde_json::json;
 
 use super::clients::ClientCache;
-use crate::delivery::{Credential, DeliveryRequest, Failure, HttpStage, TokenError, send};
+use crate::delivery::{
+    ATTEMPT_BODY_BYTES, Credential, DeliveryRequest, Failure, HttpStage, TokenError, send_keeping,
+};
 use crate::model::{Authentication, Integration, Secret};
 use crate::oauth::TokenProvider;
 use crate::store::queue::{AttemptRecord, ClaimedJob, JobState, JobUpdate, now_ms};
@@ -179,7 +181,7 @@ async fn send_once(
         Ok(client) => client,
         Err(error) => return early(Failure::InvalidRequest, error.to_string()),
     };
-    let result = send(&client, &request).await;
+    let result = send_keeping(&client, &request, ATTEMPT_BODY_BYTES).await;
     let duration_ms = started.elapsed().as_millis() as u64;
     let request_json = json!({
         "method": request.method.as_str(),
