@@ -257,6 +257,19 @@ const fn bind(
 
 const INTERRUPT: Binding = bind(Action::Interrupt, &[ctrl('c')], "Ctrl-C", None);
 const REDRAW: Binding = bind(Action::Redraw, &[ctrl('l')], "Ctrl-L", None);
+const HELP_KEY: Binding = bind(
+    Action::Help,
+    &[ch('?'), plain(KeyCode::F(1))],
+    "?/F1",
+    Some("help"),
+);
+/// Esc cancels what runs (VERIFY, AUTHORIZE), then goes back.
+const CANCEL_OR_BACK: Binding = bind(
+    Action::Back,
+    &[plain(KeyCode::Esc), ch('q')],
+    "Esc/q",
+    Some("cancel or back"),
+);
 
 const LIST: &[Binding] = &[
     bind(Action::Up, &[plain(KeyCode::Up), ch('k')], "Up/k", None),
@@ -306,12 +319,7 @@ const LIST: &[Binding] = &[
         None,
     ),
     bind(Action::ClearFilter, &[plain(KeyCode::Esc)], "Esc", None),
-    bind(
-        Action::Help,
-        &[ch('?'), plain(KeyCode::F(1))],
-        "?/F1",
-        Some("help"),
-    ),
+    HELP_KEY,
     bind(Action::Quit, &[ch('q')], "q", Some("quit")),
     INTERRUPT,
     REDRAW,
@@ -355,12 +363,7 @@ const CHOOSER: &[Binding] = &[
         "Esc/q",
         Some("back"),
     ),
-    bind(
-        Action::Help,
-        &[ch('?'), plain(KeyCode::F(1))],
-        "?/F1",
-        Some("help"),
-    ),
+    HELP_KEY,
     INTERRUPT,
     REDRAW,
 ];
@@ -516,18 +519,8 @@ const VERIFY: &[Binding] = &[
     bind(Action::PageUp, &[plain(KeyCode::PageUp)], "PgUp", None),
     bind(Action::PageDown, &[plain(KeyCode::PageDown)], "PgDn", None),
     bind(Action::Verify, &[ch('v')], "v", Some("verify again")),
-    bind(
-        Action::Back,
-        &[plain(KeyCode::Esc), ch('q')],
-        "Esc/q",
-        Some("cancel or back"),
-    ),
-    bind(
-        Action::Help,
-        &[ch('?'), plain(KeyCode::F(1))],
-        "?/F1",
-        Some("help"),
-    ),
+    CANCEL_OR_BACK,
+    HELP_KEY,
     INTERRUPT,
     REDRAW,
 ];
@@ -538,18 +531,8 @@ const AUTHORIZE: &[Binding] = &[
     bind(Action::CopyUrl, &[ch('c')], "c", Some("copy")),
     bind(Action::NextRendering, &[ch('r')], "r", Some("QR style")),
     bind(Action::ToggleQrTarget, &[ch('f')], "f", None),
-    bind(
-        Action::Back,
-        &[plain(KeyCode::Esc), ch('q')],
-        "Esc/q",
-        Some("cancel or back"),
-    ),
-    bind(
-        Action::Help,
-        &[ch('?'), plain(KeyCode::F(1))],
-        "?/F1",
-        Some("help"),
-    ),
+    CANCEL_OR_BACK,
+    HELP_KEY,
     INTERRUPT,
     REDRAW,
 ];
@@ -603,12 +586,7 @@ const LOGS: &[Binding] = &[
         "Esc/q",
         Some("back"),
     ),
-    bind(
-        Action::Help,
-        &[ch('?'), plain(KeyCode::F(1))],
-        "?/F1",
-        Some("help"),
-    ),
+    HELP_KEY,
     INTERRUPT,
     REDRAW,
 ];
@@ -648,12 +626,7 @@ const LOGS_DETAIL: &[Binding] = &[
         "Esc/q",
         Some("close"),
     ),
-    bind(
-        Action::Help,
-        &[ch('?'), plain(KeyCode::F(1))],
-        "?/F1",
-        Some("help"),
-    ),
+    HELP_KEY,
     INTERRUPT,
     REDRAW,
 ];
