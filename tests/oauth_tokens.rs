@@ -316,3 +316,57 @@ async fn forgetting_revokes_the_refresh_token_at_the_provider() {
         assert_eq!(again, hookconsole::oauth::Revocation::NothingStored);
     }
 }
+
+#[tokio::test]
+async fn verify_refreshes_once_after_a_401_and_sends_again() {
+    let provider = Provider::start(Style::StrictJson, 3600).await;
+    let home = tempfile::tempdir().unwrap();
+    let store = TokenStore::new(home.path().join("tokens.yaml"));
+    authorize_by_paste(&provider, Style::StrictJson, &store, "jira").await;
+    let first = store
+        .get("jira")
+        .unwrap()
+        .unwrap()
+        .tokens()
+        .unwrap()
+        .access_token
+        .clone();
+    // The receiver has revoked the first access token: it refuses it, accepts others.
+    let refused = format!("Bearer {}", first.expose());
+    let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let record = seen.clone();
+    let receiver = oauth_support::TestServer::start(move |request| {
+        let bearer = request.header("authorization").unwrap_or("").to_string();
+        record.lock().unwrap().push(bearer.clone());
+        let status = if bearer == refused { 401 } else { 201 };
+        oauth_support::Response::json(status, serde_json::json!({}))
+    })
+    .await;
+    let mut hook = integration("jira", provider.settings(Style::StrictJson));
+    hook.url = receiver.url("/rest/api/2/issue");
+    let tokens = provider_for(store.clone());
+    let report = hookconsole::delivery::verify(
+        &hook,
+        &hookconsole::http::HttpOptions::default(),
+        &tokens,
+        tokio_util::sync::CancellationToken::new(),
+    )
+    .await;
+    assert!(
+        matches!(
+            report.outcome,
+            hookconsole::delivery::Outcome::Delivered { status: 201 }
+        ),
+        "{:?}",
+        report.outcome
+    );
+    assert!(
+        report
+            .request
+            .notes
+            .iter()
+            .any(|note| note.contains("refreshed once"))
+    );
+    assert_eq!(seen.lock().unwrap().len(), 2, "sent twice, no more");
+    assert_eq!(provider.token_requests(), 2, "one exchange, one refresh");
+}

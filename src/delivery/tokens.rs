@@ -13,6 +13,16 @@ pub type TokenFuture<'a> = Pin<Box<dyn Future<Output = Result<Secret, TokenError
 pub trait TokenSource: Send + Sync {
     /// A token good for one request now. Refreshing, when due, happens inside.
     fn bearer_token<'a>(&'a self, integration: &'a Integration) -> TokenFuture<'a>;
+
+    /// The receiver refused `rejected` (HTTP 401): a refreshed token to send once more,
+    /// unless another request already refreshed it. Sources that cannot refresh say so.
+    fn after_rejection<'a>(
+        &'a self,
+        _integration: &'a Integration,
+        _rejected: &'a Secret,
+    ) -> TokenFuture<'a> {
+        Box::pin(async { Err(TokenError::Unavailable("no refresh possible".into())) })
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

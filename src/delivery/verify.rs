@@ -42,7 +42,7 @@ pub async fn verify_with_progress(
     cancel: CancellationToken,
     progress: Option<UnboundedSender<Stage>>,
 ) -> VerifyReport {
-    let mut run = Run::new(integration, options, progress);
+    let mut run = Run::new(integration, options, progress.clone());
     tracing::info!(integration = %integration.name, "verify started");
     let outcome = tokio::select! {
         biased;
@@ -50,6 +50,43 @@ pub async fn verify_with_progress(
         outcome = run.stages(integration, tokens) => outcome,
     };
     run.report.outcome = outcome;
+    // An OAuth receiver that refuses the access token (401) gets one refreshed token
+    // and the request once more, as deliveries do; the report is the second attempt's.
+    let refused = matches!(
+        &run.report.outcome,
+        Outcome::NotDelivered {
+            failure: Failure::Unauthorized,
+            ..
+        }
+    );
+    if refused
+        && matches!(
+            integration.authentication,
+            crate::model::Authentication::OAuth(_)
+        )
+    {
+        let rejected = tokens.bearer_token(integration).await;
+        let refreshed = match &rejected {
+            Ok(rejected) => tokens.after_rejection(integration, rejected).await.is_ok(),
+            Err(_) => false,
+        };
+        if refreshed && !cancel.is_cancelled() {
+            tracing::info!(integration = %integration.name, "verify: 401, token refreshed, sending once more");
+            let mut second = Run::new(integration, options, progress);
+            let outcome = tokio::select! {
+                biased;
+                () = cancel.cancelled() => Outcome::Cancelled,
+                outcome = second.stages(integration, tokens) => outcome,
+            };
+            second.report.outcome = outcome;
+            second.report.request.notes.push(
+                "the first attempt got 401: the access token was refreshed once and the request sent again"
+                    .into(),
+            );
+            second.started = run.started;
+            run = second;
+        }
+    }
     run.report.elapsed_ms = exchange::millis(run.started);
     match &run.report.outcome {
         Outcome::Delivered { status } => {
