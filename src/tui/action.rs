@@ -257,6 +257,24 @@ const fn bind(
 
 const INTERRUPT: Binding = bind(Action::Interrupt, &[ctrl('c')], "Ctrl-C", None);
 const REDRAW: Binding = bind(Action::Redraw, &[ctrl('l')], "Ctrl-L", None);
+// Moving through rows, the same in every table.
+const UP: Binding = bind(Action::Up, &[plain(KeyCode::Up), ch('k')], "Up/k", None);
+const DOWN: Binding = bind(
+    Action::Down,
+    &[plain(KeyCode::Down), ch('j')],
+    "Down/j",
+    None,
+);
+const PAGE_UP: Binding = bind(Action::PageUp, &[plain(KeyCode::PageUp)], "PgUp", None);
+const PAGE_DOWN: Binding = bind(Action::PageDown, &[plain(KeyCode::PageDown)], "PgDn", None);
+const FIRST: Binding = bind(
+    Action::First,
+    &[plain(KeyCode::Home), ch('g')],
+    "Home/g",
+    None,
+);
+const LAST: Binding = bind(Action::Last, &[plain(KeyCode::End), ch('G')], "End/G", None);
+
 const HELP_KEY: Binding = bind(
     Action::Help,
     &[ch('?'), plain(KeyCode::F(1))],
@@ -272,22 +290,12 @@ const CANCEL_OR_BACK: Binding = bind(
 );
 
 const LIST: &[Binding] = &[
-    bind(Action::Up, &[plain(KeyCode::Up), ch('k')], "Up/k", None),
-    bind(
-        Action::Down,
-        &[plain(KeyCode::Down), ch('j')],
-        "Down/j",
-        None,
-    ),
-    bind(Action::PageUp, &[plain(KeyCode::PageUp)], "PgUp", None),
-    bind(Action::PageDown, &[plain(KeyCode::PageDown)], "PgDn", None),
-    bind(
-        Action::First,
-        &[plain(KeyCode::Home), ch('g')],
-        "Home/g",
-        None,
-    ),
-    bind(Action::Last, &[plain(KeyCode::End), ch('G')], "End/G", None),
+    UP,
+    DOWN,
+    PAGE_UP,
+    PAGE_DOWN,
+    FIRST,
+    LAST,
     bind(
         Action::Open,
         &[plain(KeyCode::Enter)],
@@ -344,13 +352,8 @@ const FILTER: &[Binding] = &[
 ];
 
 const CHOOSER: &[Binding] = &[
-    bind(Action::Up, &[plain(KeyCode::Up), ch('k')], "Up/k", None),
-    bind(
-        Action::Down,
-        &[plain(KeyCode::Down), ch('j')],
-        "Down/j",
-        None,
-    ),
+    UP,
+    DOWN,
     bind(
         Action::Activate,
         &[plain(KeyCode::Enter)],
@@ -497,27 +500,22 @@ const HELP: &[Binding] = &[
         "Esc/q/?",
         Some("close help"),
     ),
-    bind(Action::Up, &[plain(KeyCode::Up), ch('k')], "Up/k", None),
-    bind(
-        Action::Down,
-        &[plain(KeyCode::Down), ch('j')],
-        "Down/j",
-        None,
-    ),
+    UP,
+    DOWN,
     INTERRUPT,
     REDRAW,
 ];
 
 const VERIFY: &[Binding] = &[
-    bind(Action::Up, &[plain(KeyCode::Up), ch('k')], "Up/k", None),
+    UP,
     bind(
         Action::Down,
         &[plain(KeyCode::Down), ch('j')],
         "Down/j",
         Some("scroll"),
     ),
-    bind(Action::PageUp, &[plain(KeyCode::PageUp)], "PgUp", None),
-    bind(Action::PageDown, &[plain(KeyCode::PageDown)], "PgDn", None),
+    PAGE_UP,
+    PAGE_DOWN,
     bind(Action::Verify, &[ch('v')], "v", Some("verify again")),
     CANCEL_OR_BACK,
     HELP_KEY,
@@ -555,22 +553,12 @@ const AUTHORIZE_PASTE: &[Binding] = &[
 ];
 
 const LOGS: &[Binding] = &[
-    bind(Action::Up, &[plain(KeyCode::Up), ch('k')], "Up/k", None),
-    bind(
-        Action::Down,
-        &[plain(KeyCode::Down), ch('j')],
-        "Down/j",
-        None,
-    ),
-    bind(Action::PageUp, &[plain(KeyCode::PageUp)], "PgUp", None),
-    bind(Action::PageDown, &[plain(KeyCode::PageDown)], "PgDn", None),
-    bind(
-        Action::First,
-        &[plain(KeyCode::Home), ch('g')],
-        "Home/g",
-        None,
-    ),
-    bind(Action::Last, &[plain(KeyCode::End), ch('G')], "End/G", None),
+    UP,
+    DOWN,
+    PAGE_UP,
+    PAGE_DOWN,
+    FIRST,
+    LAST,
     bind(
         Action::Detail,
         &[plain(KeyCode::Enter)],
@@ -610,15 +598,15 @@ const LOGS_TEXT: &[Binding] = &[
 ];
 
 const LOGS_DETAIL: &[Binding] = &[
-    bind(Action::Up, &[plain(KeyCode::Up), ch('k')], "Up/k", None),
+    UP,
     bind(
         Action::Down,
         &[plain(KeyCode::Down), ch('j')],
         "Down/j",
         Some("scroll"),
     ),
-    bind(Action::PageUp, &[plain(KeyCode::PageUp)], "PgUp", None),
-    bind(Action::PageDown, &[plain(KeyCode::PageDown)], "PgDn", None),
+    PAGE_UP,
+    PAGE_DOWN,
     bind(Action::Replay, &[ch('p')], "p", Some("replay")),
     bind(
         Action::Back,
