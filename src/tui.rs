@@ -16,6 +16,7 @@ mod message;
 mod profile;
 mod qr_code;
 mod runtime;
+mod table;
 mod task;
 mod terminal;
 mod text_input;

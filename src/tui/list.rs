@@ -5,7 +5,7 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Position, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, TableState, Wrap};
+use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Wrap};
 
 use super::profile::Profile;
 use super::text_input::{Edit, TextInput};
@@ -332,13 +332,15 @@ impl ListView {
                 Constraint::Length(4),
             ]
         };
-        let table = Table::new(rows, widths)
-            .header(Row::new(header).style(theme.primary))
-            .row_highlight_style(theme.selection)
-            .highlight_symbol(">")
-            .highlight_spacing(ratatui::widgets::HighlightSpacing::Always);
-        let mut state = TableState::default().with_selected(Some(self.selected - self.offset));
-        frame.render_stateful_widget(table, inner, &mut state);
+        super::table::render_rows(
+            frame,
+            inner,
+            Row::new(header),
+            rows,
+            widths,
+            self.selected - self.offset,
+            theme,
+        );
         cursor
     }
 

@@ -6,7 +6,7 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Margin, Position, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Cell, Paragraph, Row, Table, TableState, Wrap};
+use ratatui::widgets::{Block, Cell, Paragraph, Row, Wrap};
 
 use super::profile::Profile;
 use super::text_input::{Edit, TextInput};
@@ -365,13 +365,15 @@ impl LogsView {
                 ],
             )
         };
-        let table = Table::new(rows, widths)
-            .header(Row::new(header).style(theme.primary))
-            .row_highlight_style(theme.selection)
-            .highlight_symbol(">")
-            .highlight_spacing(ratatui::widgets::HighlightSpacing::Always);
-        let mut state = TableState::default().with_selected(Some(self.selected - self.offset));
-        frame.render_stateful_widget(table, inner, &mut state);
+        super::table::render_rows(
+            frame,
+            inner,
+            Row::new(header),
+            rows,
+            widths,
+            self.selected - self.offset,
+            theme,
+        );
         cursor
     }
 
