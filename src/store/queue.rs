@@ -77,9 +77,32 @@ pub struct Queue {
     path: PathBuf,
 }
 
+fn is_busy(error: &rusqlite::Error) -> bool {
+    matches!(
+        error.sqlite_error_code(),
+        Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+    )
+}
+
 impl Queue {
-    /// Opens (creating and migrating) the database at `path`.
+    /// Opens (creating and migrating) the database at `path`. Two processes opening a
+    /// new file at once (the worker starting while the TUI shows LOGS) can find it
+    /// locked while the other sets WAL mode or migrates: that is waited out, up to 10 s.
     pub fn open(path: &Path) -> Result<Queue, QueueError> {
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            match Queue::open_once(path) {
+                Err(QueueError::Sqlite { source, .. })
+                    if is_busy(&source) && std::time::Instant::now() < deadline =>
+                {
+                    std::thread::sleep(Duration::from_millis(50));
+                }
+                other => return other,
+            }
+        }
+    }
+
+    fn open_once(path: &Path) -> Result<Queue, QueueError> {
         if let Some(dir) = path.parent().filter(|dir| !dir.as_os_str().is_empty()) {
             let _ = super::create_private_dir(dir);
         }
