@@ -4,6 +4,7 @@ mod certificate;
 mod edit;
 mod field;
 mod integration;
+mod preset;
 mod secret;
 mod validation;
 
@@ -14,5 +15,6 @@ pub use integration::{
     ApiType, AuthKind, Authentication, ClientAuthentication, DEFAULT_RETRY_INTERVAL, Header,
     HttpMethod, Integration, NAME_MAX_CHARS, OAuthSettings, RETRY_INTERVAL_RANGE,
 };
+pub use preset::{Preset, PresetParameter, find_preset, preset_keys, presets};
 pub use secret::{MASK, Secret};
 pub use validation::{FieldError, Validation, check_unique_name, names_match, validate};

@@ -102,6 +102,8 @@ fn create_with_every_field_saves_what_was_typed() {
         revocation_url: "https://auth.example.test/oauth/revoke".into(),
         api_type: ApiType::Json,
         client_authentication: Some(ClientAuthentication::Body),
+        sites_url: String::new(),
+        site_url: String::new(),
     });
     assert_eq!(harness.stored(), vec![expected]);
 

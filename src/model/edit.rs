@@ -95,6 +95,8 @@ fn set_oauth_field(oauth: &mut OAuthSettings, field: Field, text: &str) -> Resul
         Field::Scope => oauth.scope = trimmed,
         Field::AuthorizeParameters => oauth.authorize_parameters = trimmed,
         Field::RevocationUrl => oauth.revocation_url = trimmed,
+        Field::SitesUrl => oauth.sites_url = trimmed,
+        Field::SiteUrl => oauth.site_url = trimmed,
         Field::ApiType => oauth.api_type = trimmed.parse::<ApiType>()?,
         Field::ClientAuthentication => {
             oauth.client_authentication = if trimmed.is_empty() || trimmed == "default" {
@@ -165,6 +167,8 @@ pub fn field_text(integration: &Integration, field: Field) -> Option<String> {
                 Field::Scope => oauth.scope.clone(),
                 Field::AuthorizeParameters => oauth.authorize_parameters.clone(),
                 Field::RevocationUrl => oauth.revocation_url.clone(),
+                Field::SitesUrl => oauth.sites_url.clone(),
+                Field::SiteUrl => oauth.site_url.clone(),
                 Field::ApiType => oauth.api_type.as_str().to_string(),
                 Field::ClientAuthentication => oauth
                     .client_authentication

@@ -28,10 +28,12 @@ pub enum Field {
     ApiType,
     ClientAuthentication,
     RevocationUrl,
+    SitesUrl,
+    SiteUrl,
 }
 
 impl Field {
-    pub const ALL: [Field; 21] = [
+    pub const ALL: [Field; 23] = [
         Field::Name,
         Field::Url,
         Field::RetryInterval,
@@ -53,6 +55,8 @@ impl Field {
         Field::ApiType,
         Field::ClientAuthentication,
         Field::RevocationUrl,
+        Field::SitesUrl,
+        Field::SiteUrl,
     ];
 
     /// The label as the screen (and the portal) shows it.
@@ -79,6 +83,8 @@ impl Field {
             Field::ApiType => "OAuth API type",
             Field::ClientAuthentication => "Client authentication",
             Field::RevocationUrl => "Revocation URL",
+            Field::SitesUrl => "Sites URL",
+            Field::SiteUrl => "Site URL pattern",
         }
     }
 
@@ -106,6 +112,8 @@ impl Field {
             Field::ApiType => "api_type",
             Field::ClientAuthentication => "client_authentication",
             Field::RevocationUrl => "revocation_url",
+            Field::SitesUrl => "sites_url",
+            Field::SiteUrl => "site_url",
         }
     }
 

@@ -402,6 +402,15 @@ pub struct OAuthSettings {
     /// Where "forget" revokes the grant at the provider (RFC 7009), when it has one.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub revocation_url: String,
+    /// Where the sites a grant reaches are listed (Atlassian's accessible-resources).
+    /// With [`Self::site_url`], an integration whose URL is left empty gets it after
+    /// authorization from the site the person chooses.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub sites_url: String,
+    /// The webhook URL for a chosen site: `{id}` stands for the site's id (its cloud
+    /// id), as in `https://api.atlassian.com/ex/jira/{id}/rest/api/2/issue`.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub site_url: String,
     #[serde(default)]
     pub api_type: ApiType,
     /// `None` follows the API type: secret in the body for JSON, HTTP Basic for form.
@@ -416,6 +425,11 @@ impl OAuthSettings {
             .filter(|(name, _)| !name.is_empty())
             .map(|(name, value)| (name.into_owned(), value.into_owned()))
             .collect()
+    }
+
+    /// True when the webhook URL is to come from a site chosen after authorization.
+    pub fn discovers_site(&self) -> bool {
+        !self.sites_url.trim().is_empty() && !self.site_url.trim().is_empty()
     }
 
     pub fn effective_client_authentication(&self) -> ClientAuthentication {

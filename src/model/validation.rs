@@ -55,12 +55,20 @@ impl Validation {
 /// Checks every field. `now` decides whether a certificate has expired.
 pub fn validate(integration: &Integration, now: OffsetDateTime) -> Validation {
     let mut report = Validation::default();
+    let site_pending = integration.url.trim().is_empty()
+        && matches!(&integration.authentication, Authentication::OAuth(oauth) if oauth.discovers_site());
+    if site_pending {
+        report.warnings.push(FieldError::new(
+            Field::Url,
+            "is empty: it is set from the site chosen after authorization".to_string(),
+        ));
+    }
     let mut error = |field, message: String| report.errors.push(FieldError::new(field, message));
 
     if let Some(message) = name_problem(&integration.name) {
         error(Field::Name, message);
     }
-    if let Some(message) = webhook_url_problem(&integration.url) {
+    if !site_pending && let Some(message) = webhook_url_problem(&integration.url) {
         error(Field::Url, message);
     }
     if !RETRY_INTERVAL_RANGE.contains(&integration.retry_interval) {
@@ -183,6 +191,7 @@ fn oauth_problems(oauth: &OAuthSettings, error: &mut impl FnMut(Field, String)) 
     {
         error(Field::RevocationUrl, message);
     }
+    site_discovery_problems(oauth, error);
     const RESERVED: [&str; 8] = [
         "response_type",
         "client_id",
@@ -208,6 +217,40 @@ fn oauth_problems(oauth: &OAuthSettings, error: &mut impl FnMut(Field, String)) 
                     "`{name}` is set by hookconsole itself (use the Scope and Audience fields)"
                 ),
             );
+        }
+    }
+}
+
+/// The two site-discovery fields go together; the sites list is asked with the Bearer
+/// token, so it is held to the rules of the other OAuth endpoints.
+fn site_discovery_problems(oauth: &OAuthSettings, error: &mut impl FnMut(Field, String)) {
+    let sites = oauth.sites_url.trim();
+    let pattern = oauth.site_url.trim();
+    match (sites.is_empty(), pattern.is_empty()) {
+        (true, true) => return,
+        (false, true) => error(
+            Field::SiteUrl,
+            "is required with a Sites URL: the webhook URL for a site, with {id} for its id".into(),
+        ),
+        (true, false) => error(
+            Field::SitesUrl,
+            "is required with a Site URL pattern: where the sites are listed".into(),
+        ),
+        (false, false) => {}
+    }
+    if !sites.is_empty()
+        && let Some(message) = oauth_url_problem(sites)
+    {
+        error(Field::SitesUrl, message);
+    }
+    if !pattern.is_empty() {
+        if !pattern.contains("{id}") {
+            error(
+                Field::SiteUrl,
+                "must contain {id}, which is replaced by the chosen site's id".into(),
+            );
+        } else if let Some(message) = webhook_url_problem(&pattern.replace("{id}", "site-id")) {
+            error(Field::SiteUrl, message);
         }
     }
 }

@@ -72,6 +72,8 @@ pub fn full_oauth(name: &str) -> Integration {
         revocation_url: "https://auth.atlassian.com/oauth/revoke".into(),
         api_type: ApiType::Json,
         client_authentication: Some(hookconsole::model::ClientAuthentication::Basic),
+        sites_url: String::new(),
+        site_url: String::new(),
     });
     integration
 }

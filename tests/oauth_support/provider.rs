@@ -67,6 +67,8 @@ impl Provider {
             authorize_parameters: String::new(),
             revocation_url: self.server.url("/oauth/revoke"),
             client_authentication: None,
+            sites_url: String::new(),
+            site_url: String::new(),
         }
     }
 

@@ -1,0 +1,184 @@
+//! Presets: the starting fields of a new integration for a kind of receiver (a plain
+//! webhook, Jira Cloud, Microsoft Teams). They are data, in `assets/presets/`, read
+//! with the same schema as the integrations file; a new vendor is a new file there.
+
+use std::sync::OnceLock;
+
+use serde::Deserialize;
+
+use super::integration::Integration;
+
+/// The preset files, in the order the type chooser lists them.
+const PRESET_FILES: [(&str, &str); 3] = [
+    (
+        "generic.yaml",
+        include_str!("../../assets/presets/generic.yaml"),
+    ),
+    (
+        "jira-cloud.yaml",
+        include_str!("../../assets/presets/jira-cloud.yaml"),
+    ),
+    (
+        "microsoft-teams.yaml",
+        include_str!("../../assets/presets/microsoft-teams.yaml"),
+    ),
+];
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Preset {
+    /// What `hookconsole add --preset KEY` takes.
+    pub key: String,
+    /// What the type chooser shows.
+    pub name: String,
+    pub description: String,
+    /// Values the person gives at creation; `${key}` in the content sample.
+    #[serde(default)]
+    pub parameters: Vec<PresetParameter>,
+    integration: Integration,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PresetParameter {
+    pub key: String,
+    pub label: String,
+    pub default: String,
+    pub help: String,
+}
+
+/// Every preset, the plain webhook first.
+pub fn presets() -> &'static [Preset] {
+    static PRESETS: OnceLock<Vec<Preset>> = OnceLock::new();
+    PRESETS.get_or_init(|| {
+        PRESET_FILES
+            .iter()
+            .map(|(file, text)| {
+                // The files are part of the build and a test reads each one: a broken
+                // file is a bug of this program, not of the appliance's data.
+                serde_yaml::from_str(text)
+                    .unwrap_or_else(|error| panic!("assets/presets/{file}: {error}"))
+            })
+            .collect()
+    })
+}
+
+/// The preset of `key` (`jira-cloud`), or the message listing the keys that exist.
+pub fn find_preset(key: &str) -> Result<&'static Preset, String> {
+    let wanted = key.trim();
+    presets()
+        .iter()
+        .find(|preset| preset.key.eq_ignore_ascii_case(wanted))
+        .ok_or_else(|| {
+            format!(
+                "there is no preset `{wanted}`; presets are {}",
+                preset_keys().join(", ")
+            )
+        })
+}
+
+pub fn preset_keys() -> Vec<&'static str> {
+    presets().iter().map(|preset| preset.key.as_str()).collect()
+}
+
+impl Preset {
+    /// A new integration from this preset. `values` give parameters by key; the others
+    /// take their defaults. A value lands inside a JSON string of the content sample,
+    /// so it is escaped as JSON string content.
+    pub fn instantiate(&self, values: &[(String, String)]) -> Result<Integration, String> {
+        for (key, _) in values {
+            if !self.parameters.iter().any(|p| p.key == *key) {
+                return Err(self.unknown_parameter(key));
+            }
+        }
+        let mut integration = self.integration.clone();
+        for parameter in &self.parameters {
+            let value = values
+                .iter()
+                .rev()
+                .find(|(key, _)| *key == parameter.key)
+                .map_or(parameter.default.as_str(), |(_, value)| value.as_str());
+            let escaped = serde_json::to_string(value).expect("a string serialises");
+            let escaped = &escaped[1..escaped.len() - 1];
+            integration.content_sample = integration
+                .content_sample
+                .replace(&format!("${{{}}}", parameter.key), escaped);
+        }
+        Ok(integration)
+    }
+
+    fn unknown_parameter(&self, key: &str) -> String {
+        if self.parameters.is_empty() {
+            format!("the preset `{}` takes no fields, not `{key}`", self.key)
+        } else {
+            let keys: Vec<&str> = self.parameters.iter().map(|p| p.key.as_str()).collect();
+            format!(
+                "the preset `{}` has no field `{key}`; its fields are {}",
+                self.key,
+                keys.join(", ")
+            )
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{ApiType, Authentication};
+
+    #[test]
+    fn every_preset_file_reads_and_keys_are_unique() {
+        let keys = preset_keys();
+        assert_eq!(keys, ["generic", "jira-cloud", "microsoft-teams"]);
+        for preset in presets() {
+            for parameter in &preset.parameters {
+                assert!(
+                    preset
+                        .integration
+                        .content_sample
+                        .contains(&format!("${{{}}}", parameter.key)),
+                    "{}: parameter {} is used nowhere",
+                    preset.key,
+                    parameter.key
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn jira_cloud_carries_atlassians_endpoints() {
+        let jira = find_preset("Jira-Cloud").unwrap().instantiate(&[]).unwrap();
+        let Authentication::OAuth(oauth) = &jira.authentication else {
+            panic!("Jira Cloud uses OAuth");
+        };
+        assert_eq!(oauth.authorize_url, "https://auth.atlassian.com/authorize");
+        assert_eq!(oauth.token_url, "https://auth.atlassian.com/oauth/token");
+        assert_eq!(oauth.audience, "api.atlassian.com");
+        assert_eq!(oauth.scope, "read:jira-work write:jira-work offline_access");
+        assert_eq!(oauth.api_type, ApiType::Json);
+        assert_eq!(oauth.authorize_parameters, "prompt=consent");
+        assert!(oauth.discovers_site());
+        assert!(jira.url.is_empty());
+        assert!(jira.content_sample.contains(r#""key": "TEST""#));
+        assert!(jira.content_sample.contains(r#""name": "Task""#));
+    }
+
+    #[test]
+    fn parameters_are_escaped_and_unknown_ones_refused() {
+        let jira = find_preset("jira-cloud").unwrap();
+        let made = jira
+            .instantiate(&[("issue_type".into(), "Bug \"urgent\"".into())])
+            .unwrap();
+        assert!(made.content_sample.contains(r#""name": "Bug \"urgent\"""#));
+        let error = jira
+            .instantiate(&[("projekt".into(), "OPS".into())])
+            .unwrap_err();
+        assert!(error.contains("no field `projekt`"), "{error}");
+        assert!(error.contains("project, issue_type"), "{error}");
+        assert!(
+            find_preset("servicenow")
+                .unwrap_err()
+                .contains("jira-cloud")
+        );
+    }
+}
