@@ -9,6 +9,7 @@ mod output;
 mod queue;
 mod secrets;
 mod settings;
+mod sites;
 mod verify;
 
 use std::process::ExitCode;
@@ -91,7 +92,21 @@ pub fn run(cli: Cli, command: Command) -> ExitCode {
             timeout,
             params,
             qr,
-        } => authorize::authorize(&locations, &name, paste, timeout, &params, &qr),
+            site,
+        } => authorize::authorize(
+            &locations,
+            &name,
+            authorize::AuthorizeOptions {
+                paste_only: paste,
+                timeout,
+                params: &params,
+                qr: &qr,
+                site: site.as_deref(),
+            },
+        ),
+        Command::Sites { name, choose, json } => {
+            sites::sites(&locations, &name, choose.as_deref(), json)
+        }
         Command::Token {
             name,
             json,

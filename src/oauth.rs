@@ -12,6 +12,7 @@ mod provider;
 mod revoke;
 mod session;
 mod setup;
+mod sites;
 mod start_link;
 mod status;
 mod wire;
@@ -29,6 +30,10 @@ pub use provider::{ClientFactory, REFRESH_MARGIN, TokenProvider};
 pub use revoke::{Revocation, forget_authorization};
 pub use session::{ListenerPlan, SessionInput, SessionSetup, SessionUpdate, run_session};
 pub use setup::{PreparedSession, prepare_session};
+pub use sites::{
+    Site, SiteChoice, SiteOutcome, choose_site, find_site, list_sites, needs_site,
+    site_webhook_url, store_site,
+};
 pub use start_link::{new_start_id, start_link};
 pub use status::{status_line, status_words};
 pub use wire::TokenHttp;

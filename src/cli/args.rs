@@ -104,6 +104,20 @@ pub enum Command {
         /// How to draw the QR code: half-blocks, two-columns, ascii, none
         #[arg(long, default_value = "auto", value_name = "STYLE")]
         qr: String,
+        /// With site discovery (Jira Cloud): the site to deliver to when the grant
+        /// reaches several (its name, URL, host or id)
+        #[arg(long, value_name = "SITE")]
+        site: Option<String>,
+    },
+    /// The sites an OAuth integration's authorization reaches (Jira Cloud); with
+    /// --choose, set the integration's URL from one of them
+    Sites {
+        name: String,
+        /// The site's name, URL, host or id
+        #[arg(long, value_name = "SITE")]
+        choose: Option<String>,
+        #[arg(long)]
+        json: bool,
     },
     /// Show an OAuth integration's authorization status (never a token)
     Token {
@@ -175,11 +189,18 @@ pub struct AddArgs {
     /// Read the integration (or an `export` document) from this YAML file, - for stdin
     #[arg(long, value_name = "FILE.yaml", conflicts_with_all = ["name", "url"])]
     pub from_file: Option<PathBuf>,
+    /// Start from a preset: generic, jira-cloud or microsoft-teams; the other flags
+    /// override its values
+    #[arg(long, value_name = "PRESET", conflicts_with = "from_file")]
+    pub preset: Option<String>,
+    /// A field the preset asks for, e.g. project=OPS or issue_type=Bug (repeatable)
+    #[arg(long = "preset-field", value_name = "KEY=VALUE", requires = "preset")]
+    pub preset_fields: Vec<String>,
     /// Name (unique, 1-100 characters)
     #[arg(long, required_unless_present = "from_file")]
     pub name: Option<String>,
-    /// URL the webhook data is sent to
-    #[arg(long, required_unless_present = "from_file")]
+    /// URL the webhook data is sent to (a preset with site discovery may leave it empty)
+    #[arg(long, required_unless_present_any = ["from_file", "preset"])]
     pub url: Option<String>,
     /// Seconds between retries [default: 60]
     #[arg(long, value_name = "SECONDS")]
@@ -226,6 +247,13 @@ pub struct AddArgs {
     /// Where forgetting the authorization revokes it at the provider (RFC 7009)
     #[arg(long, value_name = "URL")]
     pub revocation_url: Option<String>,
+    /// Where the sites an authorization reaches are listed (Atlassian's
+    /// accessible-resources); an empty URL is then set from the chosen site
+    #[arg(long, value_name = "URL")]
+    pub sites_url: Option<String>,
+    /// The webhook URL of a chosen site, `{id}` standing for the site's id
+    #[arg(long, value_name = "URL")]
+    pub site_url: Option<String>,
     /// application/json or application/x-www-form-urlencoded [default: form]
     #[arg(long, value_name = "TYPE")]
     pub api_type: Option<String>,

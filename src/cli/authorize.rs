@@ -19,7 +19,10 @@ use crate::oauth::{
 use crate::qr::{QrMatrix, QrRendering};
 use crate::store::{Authorization, IntegrationStore, Locations, StoreError, TokenStore};
 
-fn oauth_integration(locations: &Locations, name: &str) -> Result<Integration, CliError> {
+pub(super) fn oauth_integration(
+    locations: &Locations,
+    name: &str,
+) -> Result<Integration, CliError> {
     let catalog = IntegrationStore::new(locations.integrations_file()).load()?;
     let integration = catalog
         .get(name)
@@ -34,14 +37,24 @@ fn oauth_integration(locations: &Locations, name: &str) -> Result<Integration, C
     Ok(integration)
 }
 
-pub fn authorize(
-    locations: &Locations,
-    name: &str,
-    paste_only: bool,
-    timeout: u64,
-    params: &[String],
-    qr: &str,
-) -> CliResult {
+/// `authorize`'s flags.
+pub struct AuthorizeOptions<'a> {
+    pub paste_only: bool,
+    pub timeout: u64,
+    pub params: &'a [String],
+    pub qr: &'a str,
+    /// The site to choose when the grant reaches several (site discovery).
+    pub site: Option<&'a str>,
+}
+
+pub fn authorize(locations: &Locations, name: &str, options: AuthorizeOptions) -> CliResult {
+    let AuthorizeOptions {
+        paste_only,
+        timeout,
+        params,
+        qr,
+        site,
+    } = options;
     let integration = oauth_integration(locations, name)?;
     let rendering = qr_rendering(qr)?;
     let extra_parameters = params
@@ -114,7 +127,7 @@ pub fn authorize(
         Ok(Ok(FlowState::Authorized)) => {
             // A closed pipe (the reader went away) must not turn success into a panic.
             let _ = writeln!(std::io::stdout(), "authorized {}", integration.name);
-            Ok(())
+            super::sites::after_authorization(locations, &integration.name, site)
         }
         Ok(Ok(other)) => Err(CliError::Failed(anyhow::anyhow!(other.describe()))),
         Ok(Err(error)) => Err(CliError::Failed(error.into())),

@@ -10,7 +10,8 @@ use super::output::{json_view, print_details, print_json, print_table};
 use super::secrets::read_secret;
 use super::{CliError, CliResult};
 use crate::model::{
-    Authentication, Field, FieldError, Header, Integration, names_match, set_field, validate,
+    Authentication, Field, FieldError, Header, Integration, find_preset, names_match, set_field,
+    validate,
 };
 use crate::store::{
     IntegrationStore, Locations, StoreError, check_document, parse_document, to_document,
@@ -88,9 +89,14 @@ pub fn add(locations: &Locations, args: AddArgs) -> CliResult {
 /// Builds an integration from `add`'s flags. Every parse error is collected, so the
 /// person sees all of them at once.
 fn from_flags(args: &AddArgs) -> Result<Integration, CliError> {
-    let mut integration = Integration::new("", "");
+    let mut integration = match &args.preset {
+        Some(key) => preset_integration(key, &args.preset_fields)?,
+        None => Integration::new("", ""),
+    };
     let mut errors: Vec<FieldError> = Vec::new();
+    // Headers given on the command line replace the preset's.
     match parse_headers(&args.headers) {
+        Ok(headers) if headers.is_empty() => {}
         Ok(headers) => integration.http_headers = headers,
         Err(error) => errors.push(error),
     }
@@ -104,11 +110,9 @@ fn from_flags(args: &AddArgs) -> Result<Integration, CliError> {
         Field::Name,
         args.name.as_deref().unwrap_or(""),
     );
-    apply(
-        &mut integration,
-        Field::Url,
-        args.url.as_deref().unwrap_or(""),
-    );
+    if let Some(url) = &args.url {
+        apply(&mut integration, Field::Url, url);
+    }
     if let Some(seconds) = &args.retry_interval {
         apply(&mut integration, Field::RetryInterval, seconds);
     }
@@ -133,6 +137,8 @@ fn from_flags(args: &AddArgs) -> Result<Integration, CliError> {
         &args.scope,
         &args.authorize_parameters,
         &args.revocation_url,
+        &args.sites_url,
+        &args.site_url,
         &args.api_type,
         &args.client_authentication,
     ]
@@ -147,7 +153,7 @@ fn from_flags(args: &AddArgs) -> Result<Integration, CliError> {
                 "Authentication: both Basic and OAuth flags given; choose one with --auth",
             ));
         }
-        (None, false, false) => "none".into(),
+        (None, false, false) => integration.authentication.kind().as_str().into(),
     };
     apply(&mut integration, Field::Authentication, &kind);
     let flags = [
@@ -159,6 +165,8 @@ fn from_flags(args: &AddArgs) -> Result<Integration, CliError> {
         (Field::Scope, &args.scope),
         (Field::AuthorizeParameters, &args.authorize_parameters),
         (Field::RevocationUrl, &args.revocation_url),
+        (Field::SitesUrl, &args.sites_url),
+        (Field::SiteUrl, &args.site_url),
         (Field::ApiType, &args.api_type),
         (Field::ClientAuthentication, &args.client_authentication),
         (Field::Password, &args.password),
@@ -188,6 +196,26 @@ fn from_flags(args: &AddArgs) -> Result<Integration, CliError> {
         errors.extend(without_fields_of(invalid, &errors));
         Err(CliError::fields(&errors))
     }
+}
+
+/// The preset's integration with its creation-time fields (`--preset-field KEY=VALUE`).
+fn preset_integration(key: &str, fields: &[String]) -> Result<Integration, CliError> {
+    let preset =
+        find_preset(key).map_err(|message| CliError::input(format!("--preset: {message}")))?;
+    let values = fields
+        .iter()
+        .map(|field| {
+            field
+                .split_once('=')
+                .map(|(key, value)| (key.trim().to_string(), value.trim().to_string()))
+                .ok_or_else(|| {
+                    CliError::input(format!("--preset-field `{field}` is not KEY=VALUE"))
+                })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    preset
+        .instantiate(&values)
+        .map_err(|message| CliError::input(format!("--preset-field: {message}")))
 }
 
 /// One header per flag: a value with a line break stays in its header, where

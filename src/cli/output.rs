@@ -27,6 +27,8 @@ pub fn json_view(integration: &Integration) -> Value {
             "scope": oauth.scope,
             "authorize_parameters": oauth.authorize_parameters,
             "revocation_url": oauth.revocation_url,
+            "sites_url": oauth.sites_url,
+            "site_url": oauth.site_url,
             "api_type": oauth.api_type.as_str(),
             "client_authentication": oauth.client_authentication.map(|a| a.as_str()),
             "effective_client_authentication": oauth.effective_client_authentication().as_str(),
@@ -187,6 +189,10 @@ pub fn print_details(integration: &Integration) {
             row(Field::Scope, &oauth.scope);
             row(Field::AuthorizeParameters, &oauth.authorize_parameters);
             row(Field::RevocationUrl, &oauth.revocation_url);
+            if oauth.discovers_site() {
+                row(Field::SitesUrl, &oauth.sites_url);
+                row(Field::SiteUrl, &oauth.site_url);
+            }
             row(Field::ApiType, oauth.api_type.as_str());
             row(
                 Field::ClientAuthentication,

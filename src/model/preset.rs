@@ -91,6 +91,15 @@ impl Preset {
                 return Err(self.unknown_parameter(key));
             }
         }
+        Ok(self.fill(values))
+    }
+
+    /// A new integration with every parameter at its default.
+    pub fn with_defaults(&self) -> Integration {
+        self.fill(&[])
+    }
+
+    fn fill(&self, values: &[(String, String)]) -> Integration {
         let mut integration = self.integration.clone();
         for parameter in &self.parameters {
             let value = values
@@ -104,7 +113,7 @@ impl Preset {
                 .content_sample
                 .replace(&format!("${{{}}}", parameter.key), escaped);
         }
-        Ok(integration)
+        integration
     }
 
     fn unknown_parameter(&self, key: &str) -> String {

@@ -89,7 +89,7 @@ impl<'c> oauth2::AsyncHttpClient<'c> for TokenHttp {
 
 /// reqwest's Display of a URL error includes the URL; token URLs carry no secrets, but
 /// the chain is what tells "connection refused" from "certificate unknown".
-fn describe_reqwest(error: reqwest::Error) -> String {
+pub(super) fn describe_reqwest(error: reqwest::Error) -> String {
     let error = error.without_url();
     let mut text = error.to_string();
     let mut source = std::error::Error::source(&error);

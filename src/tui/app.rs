@@ -635,9 +635,8 @@ impl App {
             Some(Action::Up) => chooser.move_by(-1),
             Some(Action::Down) => chooser.move_by(1),
             Some(Action::Activate) => {
-                let kind = chooser.chosen();
-                let template = (kind.template)();
-                self.open_editor(None, &template, kind.name);
+                let preset = chooser.chosen();
+                self.open_editor(None, &preset.with_defaults(), &preset.name);
             }
             Some(Action::Back) => self.screen = Screen::List,
             Some(Action::Help) => self

@@ -1,6 +1,6 @@
 //! The type chooser of "new integration": the portal's drop-down of configuration
-//! types. The list is data: a preset (Jira Cloud, Teams) is one more entry whose
-//! template fills the headers and the content sample.
+//! types. The entries are the presets of `assets/presets/` (data, not code): the plain
+//! webhook, Jira Cloud, Microsoft Teams.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -9,28 +9,25 @@ use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
 use super::profile::Profile;
 use super::theme::Theme;
-use crate::model::Integration;
+use crate::model::{Preset, presets};
 
-/// One entry of the chooser.
-#[derive(Debug, Clone, Copy)]
-pub struct IntegrationType {
-    pub name: &'static str,
-    pub description: &'static str,
-    /// The new integration's starting fields.
-    pub template: fn() -> Integration,
+/// The description under the list: the preset's own, and where its creation-time
+/// fields ended up, since the screen does not ask for them one by one.
+fn describe(preset: &Preset) -> String {
+    if preset.parameters.is_empty() {
+        return preset.description.clone();
+    }
+    let fields: Vec<String> = preset
+        .parameters
+        .iter()
+        .map(|parameter| format!("{} ({})", parameter.label, parameter.default))
+        .collect();
+    format!(
+        "{}\n\n{} are set in the CONTENT SAMPLE pane: change them there.",
+        preset.description,
+        fields.join(" and ")
+    )
 }
-
-fn webhook() -> Integration {
-    Integration::new("", "")
-}
-
-pub const INTEGRATION_TYPES: &[IntegrationType] = &[IntegrationType {
-    name: "Webhook",
-    description: "Sends events as HTTP requests to a URL, with no, Basic or OAuth 2.0 \
-                  authentication, an optional self-signed certificate and a content sample \
-                  for VERIFY.",
-    template: webhook,
-}];
 
 #[derive(Debug, Clone, Default)]
 pub struct Chooser {
@@ -39,12 +36,13 @@ pub struct Chooser {
 
 impl Chooser {
     pub fn move_by(&mut self, delta: isize) {
-        let last = INTEGRATION_TYPES.len().saturating_sub(1);
+        let last = presets().len().saturating_sub(1);
         self.selected = self.selected.saturating_add_signed(delta).min(last);
     }
 
-    pub fn chosen(&self) -> &'static IntegrationType {
-        &INTEGRATION_TYPES[self.selected.min(INTEGRATION_TYPES.len() - 1)]
+    pub fn chosen(&self) -> &'static Preset {
+        let all = presets();
+        &all[self.selected.min(all.len() - 1)]
     }
 
     pub fn render(&self, frame: &mut Frame, area: Rect, theme: &Theme, profile: Profile) {
@@ -59,12 +57,12 @@ impl Chooser {
         let inner = block.inner(area).inner(ratatui::layout::Margin::new(1, 1));
         frame.render_widget(block, area);
         let [list, _, description] = Layout::vertical([
-            Constraint::Length(INTEGRATION_TYPES.len() as u16),
+            Constraint::Length(presets().len() as u16),
             Constraint::Length(1),
             Constraint::Fill(1),
         ])
         .areas(inner);
-        let lines: Vec<Line> = INTEGRATION_TYPES
+        let lines: Vec<Line> = presets()
             .iter()
             .enumerate()
             .map(|(index, kind)| {
@@ -77,7 +75,7 @@ impl Chooser {
             .collect();
         frame.render_widget(Paragraph::new(lines), list);
         frame.render_widget(
-            Paragraph::new(self.chosen().description)
+            Paragraph::new(describe(self.chosen()))
                 .style(theme.hint)
                 .wrap(Wrap { trim: true }),
             description,

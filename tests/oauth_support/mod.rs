@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+pub mod atlassian;
+pub mod cli;
 pub mod provider;
 
 use std::collections::HashMap;

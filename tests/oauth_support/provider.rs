@@ -34,6 +34,19 @@ pub struct ProviderState {
     pub access_expires_in: i64,
     /// Tokens revoked through the revocation endpoint (RFC 7009).
     pub revoked: Vec<String>,
+    /// Access tokens issued, with when they expire: what a resource server checks.
+    pub access: HashMap<String, std::time::Instant>,
+}
+
+impl ProviderState {
+    /// True when `authorization` is `Bearer <token>` with a token issued here and not
+    /// expired yet.
+    pub fn bearer_is_live(&self, authorization: Option<&str>) -> bool {
+        authorization
+            .and_then(|value| value.strip_prefix("Bearer "))
+            .and_then(|token| self.access.get(token))
+            .is_some_and(|expires| std::time::Instant::now() < *expires)
+    }
 }
 
 pub struct Provider {
@@ -77,7 +90,7 @@ impl Provider {
     }
 }
 
-fn handle(style: Style, state: &Mutex<ProviderState>, request: Request) -> Response {
+pub fn handle(style: Style, state: &Mutex<ProviderState>, request: Request) -> Response {
     let mut state = state.lock().unwrap();
     match request.path.as_str() {
         "/authorize" => {
@@ -253,6 +266,10 @@ fn handle(style: Style, state: &Mutex<ProviderState>, request: Request) -> Respo
 fn issue(style: Style, state: &mut ProviderState, new_refresh: bool) -> Response {
     state.counter += 1;
     let access = format!("access-{}", state.counter);
+    let lifetime = std::time::Duration::from_secs(state.access_expires_in.max(0) as u64);
+    state
+        .access
+        .insert(access.clone(), std::time::Instant::now() + lifetime);
     let mut body = serde_json::json!({
         "access_token": access,
         "scope": "write:jira-work offline_access",

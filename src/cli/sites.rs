@@ -1,0 +1,148 @@
+//! `sites NAME [--choose SITE]`, and the site step that ends `authorize` for an
+//! integration whose URL comes from the site the grant reaches (Jira Cloud).
+
+use std::io::Write;
+
+use serde_json::json;
+
+use super::authorize::oauth_integration;
+use super::output::print_json;
+use super::{CliError, CliResult};
+use crate::http::{HttpOptions, build_client};
+use crate::model::{Authentication, Integration};
+use crate::oauth::{SiteOutcome, TokenProvider, choose_site, list_sites, needs_site};
+use crate::store::{IntegrationStore, Locations, SettingsStore, TokenStore};
+
+/// After a successful authorization: an integration waiting for its site gets it now
+/// (the only site, or `wanted`); with several sites and none named, they are listed
+/// with the command that chooses one. The authorization stands either way.
+pub fn after_authorization(locations: &Locations, name: &str, wanted: Option<&str>) -> CliResult {
+    let integration = oauth_integration(locations, name)?;
+    if !needs_site(&integration) {
+        return Ok(());
+    }
+    let outcome = run(
+        locations,
+        integration.clone(),
+        |at, integration| async move {
+            choose_site(
+                &at.store,
+                &at.tokens,
+                &at.client,
+                &integration,
+                wanted,
+                true,
+            )
+            .await
+        },
+    )?;
+    report(&integration.name, &outcome)
+}
+
+pub fn sites(locations: &Locations, name: &str, choose: Option<&str>, json: bool) -> CliResult {
+    let integration = oauth_integration(locations, name)?;
+    if let Some(wanted) = choose {
+        let outcome = run(
+            locations,
+            integration.clone(),
+            |at, integration| async move {
+                choose_site(
+                    &at.store,
+                    &at.tokens,
+                    &at.client,
+                    &integration,
+                    Some(wanted),
+                    false,
+                )
+                .await
+            },
+        )?;
+        return report(&integration.name, &outcome);
+    }
+    let Authentication::OAuth(oauth) = &integration.authentication else {
+        unreachable!("oauth_integration checked the kind");
+    };
+    if !oauth.discovers_site() {
+        return Err(CliError::input(format!(
+            "Sites URL: `{}` has none (set sites_url and site_url, or use --preset jira-cloud)",
+            integration.name
+        )));
+    }
+    let oauth = oauth.clone();
+    let sites = run(locations, integration, |at, integration| async move {
+        let token = at.tokens.bearer_token(&integration).await?;
+        list_sites(&at.client, &oauth, &token).await
+    })?;
+    if json {
+        let rows: Vec<_> = sites
+            .iter()
+            .map(|site| json!({"id": site.id, "name": site.name, "url": site.url}))
+            .collect();
+        print_json(&rows)?;
+    } else {
+        let mut out = std::io::stdout().lock();
+        for site in &sites {
+            let _ = writeln!(out, "{:<24} {:<40} {}", site.name, site.url, site.id);
+        }
+    }
+    Ok(())
+}
+
+/// What the site commands work with.
+struct SiteContext {
+    store: IntegrationStore,
+    tokens: TokenProvider,
+    /// The integration's own HTTP client (its trust and proxy settings).
+    client: reqwest::Client,
+}
+
+/// Runs `work` on the integration with the context built from the appliance settings.
+fn run<T, F, Fut>(locations: &Locations, integration: Integration, work: F) -> Result<T, CliError>
+where
+    F: FnOnce(SiteContext, Integration) -> Fut,
+    Fut: std::future::Future<Output = Result<T, crate::oauth::OAuthError>>,
+{
+    let settings = SettingsStore::new(&locations.settings_file).load()?;
+    let options = HttpOptions::from_settings(&settings);
+    let client = build_client(&integration, &options)
+        .map_err(|error| CliError::Failed(error.into()))?
+        .client;
+    let tokens =
+        TokenProvider::with_http_options(TokenStore::new(locations.tokens_file()), options);
+    let store = IntegrationStore::new(locations.integrations_file());
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    runtime
+        .block_on(work(
+            SiteContext {
+                store,
+                tokens,
+                client,
+            },
+            integration,
+        ))
+        .map_err(|error| CliError::Failed(error.into()))
+}
+
+/// Several sites and none named is a question, not a failure: the sites are listed
+/// with the command that answers it. A site asked for that is not there is an error.
+fn report(name: &str, outcome: &SiteOutcome) -> CliResult {
+    println!("{}", outcome.describe(name));
+    let sites = match outcome {
+        SiteOutcome::Set { .. } | SiteOutcome::Kept { .. } => return Ok(()),
+        SiteOutcome::Choose(sites) | SiteOutcome::NotFound { sites, .. } => sites,
+    };
+    for site in sites {
+        println!("  {}", site.label());
+    }
+    let example = sites.first().map_or("NAME", |site| site.name.as_str());
+    let how = format!("choose the site: hookconsole sites {name} --choose '{example}'");
+    match outcome {
+        SiteOutcome::NotFound { .. } => Err(CliError::input(how)),
+        _ => {
+            println!("{how}");
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,224 @@
+//! The Jira Cloud preset against an Atlassian-like cloud on loopback: preset, then
+//! authorize on a "phone", choose one of the two sites the grant reaches, VERIFY
+//! creates an issue in project TEST, and a queued event creates another after the
+//! access token has expired and been refreshed (the refresh token rotating).
+
+mod oauth_support;
+
+use std::time::{Duration, Instant};
+
+use hookconsole::delivery::worker::{self, WorkerOptions};
+use hookconsole::model::{Authentication, Integration, Secret, find_preset};
+use hookconsole::oauth::{SiteOutcome, TokenProvider, choose_site};
+use hookconsole::store::{Authorization, IntegrationStore, Locations, Queue, TokenSet, TokenStore};
+use oauth_support::atlassian::{AtlassianCloud, SITES};
+use oauth_support::cli::{authorize_by_phone, listen_on_loopback, run, run_with_input};
+use oauth_support::provider::{SECRET, plain_client};
+use tokio_util::sync::CancellationToken;
+
+/// Seconds an access token lives: long enough for authorize, sites and VERIFY, short
+/// enough that the queued event needs a refresh.
+const ACCESS_LIFETIME: i64 = 4;
+
+fn stored(home: &std::path::Path, name: &str) -> Integration {
+    IntegrationStore::new(Locations::in_home(home).integrations_file())
+        .load()
+        .unwrap()
+        .get(name)
+        .unwrap()
+        .clone()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn preset_authorize_choose_site_verify_then_a_queued_event_after_a_refresh() {
+    let cloud = AtlassianCloud::start(ACCESS_LIFETIME).await;
+    let home = tempfile::tempdir().unwrap();
+    let home = home.path();
+    let url = |path: &str| cloud.server.url(path);
+
+    // Every URL of the preset overridden to the local cloud; the webhook URL left
+    // empty, so that it comes from the chosen site.
+    let added = run_with_input(
+        home,
+        &[
+            "add",
+            "--preset",
+            "jira-cloud",
+            "--name",
+            "Jira",
+            "--client-id",
+            "hiab-client",
+            "--token-url",
+            &url("/oauth/token"),
+            "--authorize-url",
+            &url("/authorize"),
+            "--sites-url",
+            &url("/oauth/token/accessible-resources"),
+            "--site-url",
+            &url("/ex/jira/{id}/rest/api/2/issue"),
+        ],
+        &format!("{SECRET}\n"),
+    );
+    assert!(added.status.success(), "{added:?}");
+    let stderr = String::from_utf8_lossy(&added.stderr);
+    assert!(stderr.contains("set from the site chosen"), "{stderr}");
+    assert!(stored(home, "Jira").url.is_empty());
+    listen_on_loopback(home);
+
+    let (authorized, printed) = authorize_by_phone(home, "Jira", &[]).await;
+    assert!(authorized.status.success(), "{authorized:?}\n{printed}");
+    assert!(printed.contains("authorized Jira"), "{printed}");
+    assert!(printed.contains("reaches 2 sites"), "{printed}");
+    for (_, name, site_url) in SITES {
+        assert!(
+            printed.contains(&format!("{name} ({site_url})")),
+            "{printed}"
+        );
+    }
+    assert!(
+        printed.contains("hookconsole sites Jira --choose"),
+        "{printed}"
+    );
+    let asked = cloud.authorize_queries.lock().unwrap()[0].clone();
+    assert_eq!(asked["audience"], "api.atlassian.com");
+    assert_eq!(asked["prompt"], "consent");
+    assert_eq!(
+        asked["scope"],
+        "read:jira-work write:jira-work offline_access"
+    );
+    assert!(stored(home, "Jira").url.is_empty(), "no site chosen yet");
+
+    let listed = run(home, &["sites", "Jira", "--json"]);
+    assert!(listed.status.success(), "{listed:?}");
+    let sites: serde_json::Value = serde_json::from_slice(&listed.stdout).unwrap();
+    assert_eq!(sites.as_array().unwrap().len(), 2);
+
+    let unknown = run(home, &["sites", "Jira", "--choose", "gamma"]);
+    assert_eq!(unknown.status.code(), Some(2), "{unknown:?}");
+    let (beta_id, beta_name, _) = SITES[1];
+    let chosen = run(home, &["sites", "Jira", "--choose", beta_name]);
+    assert!(chosen.status.success(), "{chosen:?}");
+    assert_eq!(
+        stored(home, "Jira").url,
+        url(&format!("/ex/jira/{beta_id}/rest/api/2/issue"))
+    );
+
+    let verified = run(home, &["verify", "Jira"]);
+    assert!(verified.status.success(), "{verified:?}");
+    let issues = cloud.issues();
+    assert_eq!(issues.len(), 1);
+    assert_eq!(issues[0].cloud_id, beta_id);
+    assert_eq!(issues[0].fields["project"]["key"], "TEST");
+    assert_eq!(issues[0].fields["issuetype"]["name"], "Task");
+    assert_eq!(cloud.token_requests(), 1, "the code exchange only");
+
+    // The access token expires; the queued event's delivery refreshes it first.
+    tokio::time::sleep(Duration::from_secs(ACCESS_LIFETIME as u64 + 1)).await;
+    let sent = run(home, &["send", "Jira", "--event", "finding.created"]);
+    assert!(sent.status.success(), "{sent:?}");
+    let locations = Locations::in_home(home);
+    let stop = CancellationToken::new();
+    let options = WorkerOptions {
+        poll: Duration::from_millis(20),
+        socket: false,
+        ..WorkerOptions::default()
+    };
+    let worker = {
+        let (locations, stop) = (locations.clone(), stop.clone());
+        tokio::spawn(async move { worker::run(&locations, options, stop).await })
+    };
+    let started = Instant::now();
+    while cloud.issues().len() < 2 {
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "{:?}",
+            Queue::open(&locations.queue_database()).unwrap().counts()
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    stop.cancel();
+    worker.await.unwrap().unwrap();
+    let issues = cloud.issues();
+    assert_eq!(issues[1].cloud_id, beta_id);
+    assert_ne!(issues[1].bearer, issues[0].bearer, "a refreshed token");
+    assert_eq!(cloud.token_requests(), 2, "one refresh");
+    assert_eq!(
+        cloud.refresh_reuse(),
+        0,
+        "a rotated refresh token is never reused"
+    );
+    let log = std::fs::read_to_string(home.join("logs/hookconsole.log")).unwrap_or_default();
+    assert!(!log.contains("access-") && !log.contains(SECRET));
+}
+
+/// Right after an authorization the site step only fills an empty URL: a URL given
+/// explicitly (a proxy, a test server) is kept. One site is taken without asking.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_site_step_keeps_an_explicit_url_and_names_the_choice() {
+    let cloud = AtlassianCloud::start(3600).await;
+    let dir = tempfile::tempdir().unwrap();
+    let locations = Locations::in_home(dir.path());
+    let store = IntegrationStore::new(locations.integrations_file());
+    let mut jira = find_preset("jira-cloud").unwrap().with_defaults();
+    jira.name = "Jira".into();
+    let Authentication::OAuth(oauth) = &mut jira.authentication else {
+        unreachable!()
+    };
+    oauth.client_id = "hiab-client".into();
+    oauth.client_secret = Secret::new(SECRET);
+    oauth.token_url = cloud.server.url("/oauth/token");
+    oauth.sites_url = cloud.server.url("/oauth/token/accessible-resources");
+    oauth.site_url = cloud.server.url("/ex/jira/{id}/rest/api/2/issue");
+    store.put(None, jira.clone()).unwrap();
+    // A token the cloud issued, as an authorization would have stored it.
+    let now = time::OffsetDateTime::now_utc();
+    cloud.provider.lock().unwrap().access.insert(
+        "access-seeded".into(),
+        Instant::now() + Duration::from_secs(3600),
+    );
+    let tokens = TokenStore::new(locations.tokens_file());
+    tokens
+        .set(
+            "Jira",
+            Authorization::Authorized {
+                tokens: TokenSet {
+                    access_token: Secret::new("access-seeded"),
+                    refresh_token: None,
+                    expires_at: Some(now + time::Duration::hours(1)),
+                    scopes: Vec::new(),
+                    obtained_at: now,
+                },
+            },
+        )
+        .unwrap();
+    let provider = TokenProvider::with_http_options(tokens, Default::default());
+    let client = plain_client();
+
+    let several = choose_site(&store, &provider, &client, &jira, None, true)
+        .await
+        .unwrap();
+    assert!(matches!(&several, SiteOutcome::Choose(sites) if sites.len() == 2));
+    let (acme_id, _, acme_url) = SITES[0];
+    let set = choose_site(&store, &provider, &client, &jira, Some(acme_url), true)
+        .await
+        .unwrap();
+    let expected = cloud
+        .server
+        .url(&format!("/ex/jira/{acme_id}/rest/api/2/issue"));
+    assert_eq!(
+        set,
+        SiteOutcome::Set {
+            site: hookconsole::oauth::Site {
+                id: acme_id.into(),
+                name: "acme".into(),
+                url: acme_url.into()
+            },
+            url: expected.clone()
+        }
+    );
+    // Now the URL is there: the step after another authorization keeps it.
+    let kept = choose_site(&store, &provider, &client, &jira, Some("beta-corp"), true)
+        .await
+        .unwrap();
+    assert_eq!(kept, SiteOutcome::Kept { url: expected });
+}
