@@ -285,3 +285,76 @@ fn a_console_font_with_half_blocks_shows_the_code_at_80x24() {
     );
     assert!(!lat15.half_blocks && !lat15.can_show("\u{2580}"));
 }
+
+/// After an authorization, an integration whose URL comes from the chosen site asks
+/// for the sites; with two, the screen lists them, the keys choose one, and the
+/// outcome is shown.
+#[test]
+fn after_authorization_the_site_is_chosen_on_screen() {
+    use hookconsole::oauth::{Site, SiteOutcome};
+    let mut jira = hookconsole::model::find_preset("jira-cloud")
+        .unwrap()
+        .with_defaults();
+    jira.name = "Jira".into();
+    if let Authentication::OAuth(oauth) = &mut jira.authentication {
+        oauth.client_id = "client".into();
+        oauth.client_secret = Secret::new("client-secret-value");
+    }
+    let mut harness = Harness::new(Profile::RICH, &[jira]);
+    harness.press(KeyCode::Char('a'));
+    let (id, _) = harness.authorizes[0].clone();
+    let effects = harness.app.handle_message(Message::AuthorizeUpdate {
+        id,
+        update: SessionUpdate::State(FlowState::Authorized),
+    });
+    harness.run(effects);
+    assert_eq!(harness.site_choices, [(id, "Jira".to_string(), None)]);
+    assert!(harness.screen(80, 24).contains("Listing the sites"));
+
+    let sites = vec![
+        Site {
+            id: "cloud-1".into(),
+            name: "acme".into(),
+            url: "https://acme.atlassian.net".into(),
+        },
+        Site {
+            id: "cloud-2".into(),
+            name: "beta".into(),
+            url: "https://beta.atlassian.net".into(),
+        },
+    ];
+    let effects = harness.app.handle_message(Message::SiteChosen {
+        id,
+        result: Ok(SiteOutcome::Choose(sites.clone())),
+    });
+    harness.run(effects);
+    let screen = harness.screen(80, 24);
+    assert!(screen.contains("reaches 2 sites"), "{screen}");
+    assert!(
+        screen.contains("> acme (https://acme.atlassian.net)"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("  beta (https://beta.atlassian.net)"),
+        "{screen}"
+    );
+    assert!(screen.contains("Enter deliver to this site"), "{screen}");
+
+    harness.press(KeyCode::Down);
+    harness.press(KeyCode::Enter);
+    assert_eq!(
+        harness.site_choices[1],
+        (id, "Jira".to_string(), Some("cloud-2".to_string()))
+    );
+    let effects = harness.app.handle_message(Message::SiteChosen {
+        id,
+        result: Ok(SiteOutcome::Set {
+            site: sites[1].clone(),
+            url: "https://api.atlassian.com/ex/jira/cloud-2/rest/api/2/issue".into(),
+        }),
+    });
+    harness.run(effects);
+    let screen = harness.screen(120, 30);
+    assert!(screen.contains("delivers to site beta"), "{screen}");
+    assert!(!screen.contains("client-secret-value"));
+}

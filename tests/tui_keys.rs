@@ -593,3 +593,36 @@ fn a_long_form_scrolls_to_keep_the_focused_row_in_view() {
     harness.ctrl('s');
     assert_eq!(harness.stored()[0].http_headers.len(), 12);
 }
+
+/// Choosing the Jira Cloud preset opens the editor filled from its data: Atlassian's
+/// endpoints on the AUTHENTICATION pane, the issue in project TEST as content sample.
+#[test]
+fn the_jira_cloud_preset_fills_the_editor() {
+    let mut harness = Harness::new(Profile::RICH, &[]);
+    harness.press(KeyCode::Char('n'));
+    let chooser = harness.screen(80, 24);
+    assert!(chooser.contains("Microsoft Teams"), "{chooser}");
+    harness.press(KeyCode::Down);
+    let described = harness.screen(80, 24);
+    assert!(described.contains("Project key (TEST)"), "{described}");
+    harness.press(KeyCode::Enter);
+    let Screen::Editor(editor) = &harness.app.screen else {
+        panic!("the editor opens");
+    };
+    let (integration, _) = editor.build();
+    let Authentication::OAuth(oauth) = &integration.authentication else {
+        panic!("Jira Cloud uses OAuth");
+    };
+    assert_eq!(oauth.token_url, "https://auth.atlassian.com/oauth/token");
+    assert!(
+        oauth.discovers_site(),
+        "the site discovery no pane shows is kept"
+    );
+    assert!(integration.content_sample.contains(r#""key": "TEST""#));
+    harness.ctrl('n');
+    let screen = harness.screen(80, 24);
+    assert!(
+        screen.contains("https://auth.atlassian.com/authorize"),
+        "{screen}"
+    );
+}

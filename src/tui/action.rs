@@ -156,6 +156,7 @@ pub enum KeyContext {
     Verify,
     Authorize,
     AuthorizePaste,
+    AuthorizeSite,
     Logs,
     LogsText,
     LogsDetail,
@@ -173,6 +174,7 @@ impl KeyContext {
             KeyContext::Verify => "VERIFY report",
             KeyContext::Authorize => "AUTHORIZE",
             KeyContext::AuthorizePaste => "AUTHORIZE: paste the redirected URL",
+            KeyContext::AuthorizeSite => "AUTHORIZE: choose the site",
             KeyContext::Logs => "LOGS: delivery attempts",
             KeyContext::LogsText => "LOGS: text filter",
             KeyContext::LogsDetail => "LOGS: attempt detail",
@@ -552,6 +554,26 @@ const AUTHORIZE_PASTE: &[Binding] = &[
     REDRAW,
 ];
 
+const AUTHORIZE_SITE: &[Binding] = &[
+    UP,
+    DOWN,
+    bind(
+        Action::Activate,
+        &[plain(KeyCode::Enter)],
+        "Enter",
+        Some("deliver to this site"),
+    ),
+    bind(
+        Action::Back,
+        &[plain(KeyCode::Esc)],
+        "Esc",
+        Some("later (hookconsole sites)"),
+    ),
+    HELP_KEY,
+    INTERRUPT,
+    REDRAW,
+];
+
 const LOGS: &[Binding] = &[
     UP,
     DOWN,
@@ -630,6 +652,7 @@ pub fn bindings(context: KeyContext) -> &'static [Binding] {
         KeyContext::Verify => VERIFY,
         KeyContext::Authorize => AUTHORIZE,
         KeyContext::AuthorizePaste => AUTHORIZE_PASTE,
+        KeyContext::AuthorizeSite => AUTHORIZE_SITE,
         KeyContext::Logs => LOGS,
         KeyContext::LogsText => LOGS_TEXT,
         KeyContext::LogsDetail => LOGS_DETAIL,
@@ -696,6 +719,7 @@ mod tests {
             KeyContext::Verify,
             KeyContext::Authorize,
             KeyContext::AuthorizePaste,
+            KeyContext::AuthorizeSite,
             KeyContext::Logs,
             KeyContext::LogsText,
             KeyContext::LogsDetail,

@@ -145,6 +145,7 @@ impl App {
                 Screen::Editor(_) => KeyContext::Editor,
                 Screen::Verify(_) => KeyContext::Verify,
                 Screen::Authorize(view) if view.paste.is_some() => KeyContext::AuthorizePaste,
+                Screen::Authorize(view) if view.sites.is_some() => KeyContext::AuthorizeSite,
                 Screen::Authorize(_) => KeyContext::Authorize,
                 Screen::Logs(view) if view.detail.is_some() => KeyContext::LogsDetail,
                 Screen::Logs(view) if view.typing.is_some() => KeyContext::LogsText,
@@ -224,6 +225,7 @@ impl App {
             KeyContext::Verify => self.verify_key(action),
             KeyContext::Authorize => self.authorize_key(action),
             KeyContext::AuthorizePaste => self.authorize_paste_key(action, &key),
+            KeyContext::AuthorizeSite => self.authorize_site_key(action),
             KeyContext::Logs | KeyContext::LogsText | KeyContext::LogsDetail => {
                 self.logs_key(context, action, &key)
             }
@@ -538,6 +540,41 @@ impl App {
             Some(Action::Help) => self
                 .popups
                 .push(Popup::Help(Help::new(KeyContext::Authorize))),
+            _ => {}
+        }
+        Vec::new()
+    }
+
+    fn authorize_site_key(&mut self, action: Option<Action>) -> Vec<Effect> {
+        let Screen::Authorize(view) = &mut self.screen else {
+            return Vec::new();
+        };
+        let Some(picker) = &mut view.sites else {
+            return Vec::new();
+        };
+        match action {
+            Some(Action::Up) => picker.move_by(-1),
+            Some(Action::Down) => picker.move_by(1),
+            Some(Action::Activate) => {
+                let wanted = picker.chosen().id.clone();
+                view.sites = None;
+                view.site_line = Some("Setting the URL...".into());
+                return vec![Effect::ChooseSite {
+                    id: view.id,
+                    name: view.name.clone(),
+                    wanted: Some(wanted),
+                }];
+            }
+            Some(Action::Back) => {
+                view.sites = None;
+                view.site_line = Some(format!(
+                    "No site chosen: the URL stays empty until `hookconsole sites {} --choose SITE` or an edit sets it.",
+                    view.name
+                ));
+            }
+            Some(Action::Help) => self
+                .popups
+                .push(Popup::Help(Help::new(KeyContext::AuthorizeSite))),
             _ => {}
         }
         Vec::new()

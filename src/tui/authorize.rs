@@ -11,11 +11,12 @@ use ratatui::layout::{Constraint, Layout, Position, Rect};
 use ratatui::text::Line;
 use ratatui::widgets::{Block, Paragraph, Wrap};
 
+use super::message::Effect;
 use super::profile::{Glyphs, Profile};
 use super::qr_code::QrCode;
 use super::text_input::TextInput;
 use super::theme::Theme;
-use crate::oauth::{CallbackReply, FlowState, SessionUpdate};
+use crate::oauth::{CallbackReply, FlowState, SessionUpdate, Site, SiteOutcome};
 use crate::qr::{QrMatrix, QrRendering};
 
 /// Names one authorize session, so a late update of an earlier one is ignored.
@@ -45,7 +46,29 @@ pub struct AuthorizeView {
     pub paste: Option<TextInput>,
     /// The answer to the last paste, or a start failure.
     pub message: Option<String>,
+    /// The sites to choose from, after an authorization that reaches several.
+    pub sites: Option<SitePicker>,
+    /// Where the site step stands, or what it did.
+    pub site_line: Option<String>,
     matrix: Option<(String, QrMatrix)>,
+}
+
+/// The list of sites the person chooses from.
+#[derive(Debug, Clone)]
+pub struct SitePicker {
+    pub sites: Vec<Site>,
+    pub selected: usize,
+}
+
+impl SitePicker {
+    pub fn move_by(&mut self, delta: isize) {
+        let last = self.sites.len().saturating_sub(1);
+        self.selected = self.selected.saturating_add_signed(delta).min(last);
+    }
+
+    pub fn chosen(&self) -> &Site {
+        &self.sites[self.selected.min(self.sites.len() - 1)]
+    }
 }
 
 impl AuthorizeView {
@@ -70,6 +93,8 @@ impl AuthorizeView {
             target: QrTarget::StartLink,
             paste: None,
             message: None,
+            sites: None,
+            site_line: None,
             matrix: None,
         }
     }
@@ -114,6 +139,31 @@ impl AuthorizeView {
             }
             SessionUpdate::PasteAnswer(Err(reason)) => {
                 self.message = Some(format!("Pasted text: {reason}"));
+            }
+        }
+    }
+
+    /// What the site step came to; the catalog is read again when the URL changed.
+    pub fn site_outcome(
+        &mut self,
+        result: Result<SiteOutcome, String>,
+        status: &mut Option<String>,
+    ) -> Vec<Effect> {
+        match result {
+            Ok(SiteOutcome::Choose(sites)) if !sites.is_empty() => {
+                self.site_line = Some(SiteOutcome::Choose(sites.clone()).describe(&self.name));
+                self.sites = Some(SitePicker { sites, selected: 0 });
+                Vec::new()
+            }
+            Ok(outcome) => {
+                let line = outcome.describe(&self.name);
+                *status = Some(line.clone());
+                self.site_line = Some(line);
+                vec![Effect::Load]
+            }
+            Err(reason) => {
+                self.site_line = Some(format!("Choosing the site failed: {reason}"));
+                Vec::new()
             }
         }
     }
@@ -220,6 +270,18 @@ impl AuthorizeView {
         }
         if let Some(message) = &self.message {
             lines.push(Line::styled(message.clone(), theme.warning));
+        }
+        if let Some(line) = &self.site_line {
+            lines.push(Line::styled(line.clone(), theme.primary));
+        }
+        if let Some(picker) = &self.sites {
+            for (index, site) in picker.sites.iter().enumerate() {
+                if index == picker.selected {
+                    lines.push(Line::styled(format!("> {}", site.label()), theme.selection));
+                } else {
+                    lines.push(Line::styled(format!("  {}", site.label()), theme.text));
+                }
+            }
         }
         lines.push(Line::default());
         if let Some(callback) = &self.callback_url {

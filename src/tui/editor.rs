@@ -33,6 +33,8 @@ pub enum EditorRequest {
 pub struct Editor {
     /// The stored version being edited; `None` for a new integration.
     pub original: Option<Integration>,
+    /// What the form's fields are applied to: the stored version, or the preset's.
+    base: Integration,
     type_name: &'static str,
     other_names: Vec<String>,
     pane: Pane,
@@ -85,7 +87,10 @@ impl Editor {
             .iter()
             .map(|header| (TextInput::new(&header.name), TextInput::new(&header.value)))
             .collect();
+        // Fields no pane shows (a preset's site discovery) come from here.
+        let base = original.clone().unwrap_or_else(|| integration.clone());
         let mut editor = Editor {
+            base,
             original,
             type_name,
             other_names,
@@ -169,10 +174,7 @@ impl Editor {
     /// The integration the form describes, and every error in it: parse errors from
     /// `set_field`, then `validate`'s, then a name already taken.
     pub fn build(&self) -> (Integration, Vec<FieldError>) {
-        let mut integration = self
-            .original
-            .clone()
-            .unwrap_or_else(|| Integration::new("", ""));
+        let mut integration = self.base.clone();
         let mut errors = Vec::new();
         let mut apply = |integration: &mut Integration, field: Field| {
             let text = match pane::choices(field) {
@@ -287,6 +289,7 @@ impl Editor {
 
     /// The saved version is now `saved`: the form stays open on it, clean.
     pub fn saved(&mut self, saved: Integration, other_names: Vec<String>) {
+        self.base = saved.clone();
         self.original = Some(saved);
         self.other_names = other_names;
         self.dirty = false;

@@ -38,6 +38,13 @@ pub enum Effect {
         id: AuthorizeId,
         input: AuthorizeInput,
     },
+    /// After an authorization: list the sites the grant reaches and set the URL from
+    /// the one `wanted` names, or from the only one (site discovery).
+    ChooseSite {
+        id: AuthorizeId,
+        name: String,
+        wanted: Option<String>,
+    },
     /// Leave the full screen, print the URL as one line, wait for Enter.
     PrintUrl(String),
     /// OSC 52: the terminal puts the text on its clipboard (no answer comes back).
@@ -137,6 +144,11 @@ pub enum Message {
     AuthorizeFailed {
         id: AuthorizeId,
         reason: String,
+    },
+    /// What the site step came to.
+    SiteChosen {
+        id: AuthorizeId,
+        result: Result<crate::oauth::SiteOutcome, String>,
     },
     /// What forgetting did, one line; then the statuses are read again.
     Forgot(String),

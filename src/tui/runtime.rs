@@ -96,6 +96,14 @@ pub async fn run(locations: Locations, profile: Profile) -> anyhow::Result<()> {
                         let _ = inputs.try_send(input);
                     }
                 }
+                Effect::ChooseSite { id, name, wanted } => spawn_choose_site(
+                    id,
+                    name,
+                    wanted,
+                    stores.clone(),
+                    tokens.clone(),
+                    sender.clone(),
+                ),
                 Effect::PrintUrl(url) => {
                     drop(events);
                     tokio::task::block_in_place(|| guard.suspended(|| print_unbroken(&url)))?;
@@ -210,6 +218,56 @@ fn spawn_verify(
             name: integration.name.clone(),
             report: Box::new(report),
         });
+    });
+}
+
+/// The site step after an authorization, on a task of its own: the stored integration
+/// (read again, so an edit made meanwhile counts), its own HTTP client and the
+/// session's token provider.
+fn spawn_choose_site(
+    id: AuthorizeId,
+    name: String,
+    wanted: Option<String>,
+    stores: Stores,
+    tokens: Arc<TokenProvider>,
+    sender: mpsc::UnboundedSender<Message>,
+) {
+    tokio::spawn(async move {
+        let result = async {
+            let (integration, settings) = {
+                let stores = stores.clone();
+                let name = name.clone();
+                tokio::task::spawn_blocking(move || {
+                    let catalog = stores.integrations.load().map_err(|e| e.to_string())?;
+                    let integration = catalog
+                        .get(&name)
+                        .cloned()
+                        .ok_or_else(|| format!("`{name}` is no longer there"))?;
+                    Ok::<_, String>((integration, stores.settings.load().unwrap_or_default()))
+                })
+                .await
+                .map_err(|error| error.to_string())??
+            };
+            let client =
+                crate::http::build_client(&integration, &HttpOptions::from_settings(&settings))
+                    .map_err(|error| error.to_string())?
+                    .client;
+            crate::oauth::choose_site(
+                &stores.integrations,
+                &tokens,
+                &client,
+                &integration,
+                wanted.as_deref(),
+                true,
+            )
+            .await
+            .map_err(|error| error.to_string())
+        }
+        .await;
+        if let Err(reason) = &result {
+            tracing::warn!(integration = %name, %reason, "site step failed");
+        }
+        let _ = sender.send(Message::SiteChosen { id, result });
     });
 }
 

@@ -133,6 +133,7 @@ pub fn perform(effect: Effect, stores: &Stores) -> Option<Message> {
         | Effect::StartAuthorize { .. }
         | Effect::AuthorizeInput { .. }
         | Effect::PrintUrl(_)
+        | Effect::ChooseSite { .. }
         | Effect::CopyToClipboard(_) => return None,
     };
     Some(message)

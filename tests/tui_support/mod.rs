@@ -30,6 +30,8 @@ pub struct Harness {
     /// AUTHORIZE sessions the app asked for, and what it sent them.
     pub authorizes: Vec<(AuthorizeId, Integration)>,
     pub authorize_inputs: Vec<(AuthorizeId, AuthorizeInput)>,
+    /// Site steps the app asked for: (session, integration, site wanted).
+    pub site_choices: Vec<(AuthorizeId, String, Option<String>)>,
     /// URLs printed unbroken or copied by OSC 52.
     pub printed: Vec<String>,
     pub copied: Vec<String>,
@@ -61,6 +63,7 @@ impl Harness {
             cancelled: Vec::new(),
             authorizes: Vec::new(),
             authorize_inputs: Vec::new(),
+            site_choices: Vec::new(),
             printed: Vec::new(),
             copied: Vec::new(),
         };
@@ -96,6 +99,9 @@ impl Harness {
                     self.authorizes.push((id, *integration))
                 }
                 Effect::AuthorizeInput { id, input } => self.authorize_inputs.push((id, input)),
+                Effect::ChooseSite { id, name, wanted } => {
+                    self.site_choices.push((id, name, wanted))
+                }
                 Effect::PrintUrl(url) => self.printed.push(url),
                 Effect::CopyToClipboard(text) => self.copied.push(text),
                 Effect::EditExternally(_) => {

@@ -65,8 +65,32 @@ impl App {
                             self.status =
                                 Some(format!("AUTHORIZE `{}`: {}", view.name, state.describe()));
                         }
-                        return vec![Effect::LoadAuthorizations];
+                        let mut effects = vec![Effect::LoadAuthorizations];
+                        let waits_for_site = self
+                            .catalog
+                            .as_ref()
+                            .and_then(|catalog| catalog.get(&view.name))
+                            .is_some_and(crate::oauth::needs_site);
+                        if matches!(view.state, Some(crate::oauth::FlowState::Authorized))
+                            && waits_for_site
+                        {
+                            view.site_line =
+                                Some("Listing the sites this authorization reaches...".into());
+                            effects.push(Effect::ChooseSite {
+                                id,
+                                name: view.name.clone(),
+                                wanted: None,
+                            });
+                        }
+                        return effects;
                     }
+                }
+            }
+            Message::SiteChosen { id, result } => {
+                if let Screen::Authorize(view) = &mut self.screen
+                    && view.id == id
+                {
+                    return view.site_outcome(result, &mut self.status);
                 }
             }
             Message::AuthorizeFailed { id, reason } => {
