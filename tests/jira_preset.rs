@@ -158,39 +158,7 @@ async fn the_site_step_keeps_an_explicit_url_and_names_the_choice() {
     let cloud = AtlassianCloud::start(3600).await;
     let dir = tempfile::tempdir().unwrap();
     let locations = Locations::in_home(dir.path());
-    let store = IntegrationStore::new(locations.integrations_file());
-    let mut jira = find_preset("jira-cloud").unwrap().with_defaults();
-    jira.name = "Jira".into();
-    let Authentication::OAuth(oauth) = &mut jira.authentication else {
-        unreachable!()
-    };
-    oauth.client_id = "hiab-client".into();
-    oauth.client_secret = Secret::new(SECRET);
-    oauth.token_url = cloud.server.url("/oauth/token");
-    oauth.sites_url = cloud.server.url("/oauth/token/accessible-resources");
-    oauth.site_url = cloud.server.url("/ex/jira/{id}/rest/api/2/issue");
-    store.put(None, jira.clone()).unwrap();
-    // A token the cloud issued, as an authorization would have stored it.
-    let now = time::OffsetDateTime::now_utc();
-    cloud.provider.lock().unwrap().access.insert(
-        "access-seeded".into(),
-        Instant::now() + Duration::from_secs(3600),
-    );
-    let tokens = TokenStore::new(locations.tokens_file());
-    tokens
-        .set(
-            "Jira",
-            Authorization::Authorized {
-                tokens: TokenSet {
-                    access_token: Secret::new("access-seeded"),
-                    refresh_token: None,
-                    expires_at: Some(now + time::Duration::hours(1)),
-                    scopes: Vec::new(),
-                    obtained_at: now,
-                },
-            },
-        )
-        .unwrap();
+    let (store, jira, tokens) = seeded_jira(&cloud, &locations);
     let provider = TokenProvider::with_http_options(tokens, Default::default());
     let client = plain_client();
 
@@ -221,4 +189,92 @@ async fn the_site_step_keeps_an_explicit_url_and_names_the_choice() {
         .await
         .unwrap();
     assert_eq!(kept, SiteOutcome::Kept { url: expected });
+}
+
+/// The Jira preset pointed at `cloud`, no URL yet, with an access token the cloud
+/// issued stored as an authorization would have stored it.
+fn seeded_jira(
+    cloud: &AtlassianCloud,
+    locations: &Locations,
+) -> (IntegrationStore, Integration, TokenStore) {
+    let store = IntegrationStore::new(locations.integrations_file());
+    let mut jira = find_preset("jira-cloud").unwrap().with_defaults();
+    jira.name = "Jira".into();
+    let Authentication::OAuth(oauth) = &mut jira.authentication else {
+        unreachable!()
+    };
+    oauth.client_id = "hiab-client".into();
+    oauth.client_secret = Secret::new(SECRET);
+    oauth.token_url = cloud.server.url("/oauth/token");
+    oauth.sites_url = cloud.server.url("/oauth/token/accessible-resources");
+    oauth.site_url = cloud.server.url("/ex/jira/{id}/rest/api/2/issue");
+    store.put(None, jira.clone()).unwrap();
+    let now = time::OffsetDateTime::now_utc();
+    cloud.provider.lock().unwrap().access.insert(
+        "access-seeded".into(),
+        Instant::now() + Duration::from_secs(3600),
+    );
+    let tokens = TokenStore::new(locations.tokens_file());
+    tokens
+        .set(
+            "Jira",
+            Authorization::Authorized {
+                tokens: TokenSet {
+                    access_token: Secret::new("access-seeded"),
+                    refresh_token: None,
+                    expires_at: Some(now + time::Duration::hours(1)),
+                    scopes: Vec::new(),
+                    obtained_at: now,
+                },
+            },
+        )
+        .unwrap();
+    (store, jira, tokens)
+}
+
+/// An event queued before the site is chosen waits for it, as for a disabled
+/// integration, instead of failing its attempts on an empty URL.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_event_queued_before_the_site_is_chosen_waits_for_it() {
+    let cloud = AtlassianCloud::start(3600).await;
+    let dir = tempfile::tempdir().unwrap();
+    let locations = Locations::in_home(dir.path());
+    let (store, jira, tokens) = seeded_jira(&cloud, &locations);
+    let sent = run(dir.path(), &["send", "Jira", "--event", "scan.finished"]);
+    assert!(sent.status.success(), "{sent:?}");
+    let stop = CancellationToken::new();
+    let options = WorkerOptions {
+        poll: Duration::from_millis(20),
+        socket: false,
+        ..WorkerOptions::default()
+    };
+    let worker = {
+        let (locations, stop) = (locations.clone(), stop.clone());
+        tokio::spawn(async move { worker::run(&locations, options, stop).await })
+    };
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    let queue = Queue::open(&locations.queue_database()).unwrap();
+    assert!(cloud.issues().is_empty());
+    let logged = queue.log_page(&Default::default(), None, 10).unwrap().rows;
+    assert!(
+        logged.is_empty(),
+        "no attempt while the URL is unknown: {logged:?}"
+    );
+
+    let provider = TokenProvider::with_http_options(tokens, Default::default());
+    let (_, beta, _) = SITES[1];
+    choose_site(&store, &provider, &plain_client(), &jira, Some(beta), true)
+        .await
+        .unwrap();
+    let started = Instant::now();
+    while cloud.issues().is_empty() {
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "delivered once the site is set"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    stop.cancel();
+    worker.await.unwrap().unwrap();
+    assert_eq!(cloud.issues()[0].cloud_id, SITES[1].0);
 }

@@ -56,6 +56,12 @@ impl DeliveryRequest {
         payload: &str,
         credential: &Credential,
     ) -> Result<DeliveryRequest, RequestError> {
+        if integration.waits_for_site() {
+            return Err(RequestError(format!(
+                "URL is not set yet: authorize, then choose the site (hookconsole sites {} --choose SITE)",
+                integration.name
+            )));
+        }
         let url = Url::parse(&integration.url)
             .map_err(|error| RequestError(format!("URL `{}`: {error}", integration.url)))?;
         if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {

@@ -55,8 +55,7 @@ impl Validation {
 /// Checks every field. `now` decides whether a certificate has expired.
 pub fn validate(integration: &Integration, now: OffsetDateTime) -> Validation {
     let mut report = Validation::default();
-    let site_pending = integration.url.trim().is_empty()
-        && matches!(&integration.authentication, Authentication::OAuth(oauth) if oauth.discovers_site());
+    let site_pending = integration.waits_for_site();
     if site_pending {
         report.warnings.push(FieldError::new(
             Field::Url,

@@ -228,8 +228,7 @@ pub async fn choose_site(
 
 /// True when `integration` waits for a site: OAuth with site discovery and no URL.
 pub fn needs_site(integration: &Integration) -> bool {
-    integration.url.trim().is_empty()
-        && matches!(&integration.authentication, Authentication::OAuth(oauth) if oauth.discovers_site())
+    integration.waits_for_site()
 }
 
 #[cfg(test)]

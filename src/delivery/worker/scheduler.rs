@@ -176,7 +176,10 @@ impl Scheduler {
             let Some(queue) = self.pending.get_mut(&name) else {
                 continue;
             };
-            if integration.as_ref().is_some_and(|found| !found.enabled) {
+            if integration
+                .as_ref()
+                .is_some_and(|found| found.holds_deliveries())
+            {
                 // Held: the leases go back and the hold keeps them from being claimed.
                 for job in queue.drain(..) {
                     let _ = self.writer.send(WriterCommand::Update(JobUpdate::Release {
@@ -289,7 +292,7 @@ impl Scheduler {
         let disabled: Vec<String> = catalog
             .integrations
             .iter()
-            .filter(|integration| !integration.enabled)
+            .filter(|integration| integration.holds_deliveries())
             .map(|integration| integration.name.clone())
             .collect();
         if let Ok(mut slot) = self.catalog.write() {
