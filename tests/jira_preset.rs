@@ -20,6 +20,25 @@ use tokio_util::sync::CancellationToken;
 /// enough that the queued event needs a refresh.
 const ACCESS_LIFETIME: i64 = 4;
 
+/// The delivery worker of `locations`, polling fast, until `stop` is cancelled.
+fn start_worker(
+    locations: &Locations,
+) -> (
+    CancellationToken,
+    tokio::task::JoinHandle<Result<(), worker::WorkerError>>,
+) {
+    let stop = CancellationToken::new();
+    let options = WorkerOptions {
+        poll: Duration::from_millis(20),
+        socket: false,
+        ..WorkerOptions::default()
+    };
+    let locations = locations.clone();
+    let running = stop.clone();
+    let worker = tokio::spawn(async move { worker::run(&locations, options, running).await });
+    (stop, worker)
+}
+
 fn stored(home: &std::path::Path, name: &str) -> Integration {
     IntegrationStore::new(Locations::in_home(home).integrations_file())
         .load()
@@ -117,16 +136,7 @@ async fn preset_authorize_choose_site_verify_then_a_queued_event_after_a_refresh
     let sent = run(home, &["send", "Jira", "--event", "finding.created"]);
     assert!(sent.status.success(), "{sent:?}");
     let locations = Locations::in_home(home);
-    let stop = CancellationToken::new();
-    let options = WorkerOptions {
-        poll: Duration::from_millis(20),
-        socket: false,
-        ..WorkerOptions::default()
-    };
-    let worker = {
-        let (locations, stop) = (locations.clone(), stop.clone());
-        tokio::spawn(async move { worker::run(&locations, options, stop).await })
-    };
+    let (stop, worker) = start_worker(&locations);
     let started = Instant::now();
     while cloud.issues().len() < 2 {
         assert!(
@@ -242,16 +252,7 @@ async fn an_event_queued_before_the_site_is_chosen_waits_for_it() {
     let (store, jira, tokens) = seeded_jira(&cloud, &locations);
     let sent = run(dir.path(), &["send", "Jira", "--event", "scan.finished"]);
     assert!(sent.status.success(), "{sent:?}");
-    let stop = CancellationToken::new();
-    let options = WorkerOptions {
-        poll: Duration::from_millis(20),
-        socket: false,
-        ..WorkerOptions::default()
-    };
-    let worker = {
-        let (locations, stop) = (locations.clone(), stop.clone());
-        tokio::spawn(async move { worker::run(&locations, options, stop).await })
-    };
+    let (stop, worker) = start_worker(&locations);
     tokio::time::sleep(Duration::from_millis(800)).await;
     let queue = Queue::open(&locations.queue_database()).unwrap();
     assert!(cloud.issues().is_empty());

@@ -6,25 +6,14 @@
 mod oauth_support;
 
 use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::sync::{Arc, Mutex};
 
-use oauth_support::provider::{Provider, SECRET, Style, phone};
+use oauth_support::cli::{
+    authorize_by_phone, hookconsole, listen_on_loopback, run, run_with_input,
+};
+use oauth_support::provider::{Provider, SECRET, Style};
 use oauth_support::{Response, TestServer};
-
-fn hookconsole(home: &std::path::Path) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_hookconsole"));
-    command.arg("--home").arg(home);
-    command
-}
-
-fn run(home: &std::path::Path, args: &[&str]) -> std::process::Output {
-    hookconsole(home)
-        .args(args)
-        .stdin(Stdio::null())
-        .output()
-        .unwrap()
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn authorize_then_token_then_verify_with_the_bearer_token() {
@@ -42,105 +31,50 @@ async fn authorize_then_token_then_verify_with_the_bearer_token() {
 
     let home = tempfile::tempdir().unwrap();
     let home = home.path();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
     let settings = provider.settings(Style::StrictJson);
-    let added = hookconsole(home)
-        .args([
+    let issue_url = receiver.url("/rest/api/2/issue");
+    let added = run_with_input(
+        home,
+        &[
             "add",
             "--name",
             "jira",
             "--url",
-            &receiver.url("/rest/api/2/issue"),
-        ])
-        .args(["--auth", "oauth", "--client-id", &settings.client_id])
-        .args([
+            &issue_url,
+            "--auth",
+            "oauth",
+            "--client-id",
+            &settings.client_id,
             "--token-url",
             &settings.token_url,
             "--authorize-url",
             &settings.authorize_url,
-        ])
-        .args(["--api-type", "application/json", "--scope", &settings.scope])
-        .args(["--header", "Content-Type: application/json"])
-        .stdin(Stdio::piped())
-        .spawn()
-        .and_then(|mut child| {
-            use std::io::Write;
-            child
-                .stdin
-                .take()
-                .unwrap()
-                .write_all(format!("{SECRET}\n").as_bytes())?;
-            child.wait_with_output()
-        })
-        .unwrap();
+            "--api-type",
+            "application/json",
+            "--scope",
+            &settings.scope,
+            "--header",
+            "Content-Type: application/json",
+        ],
+        &format!("{SECRET}\n"),
+    );
     assert!(
         added.status.success(),
         "{}",
         String::from_utf8_lossy(&added.stderr)
     );
-    let callback = format!("http://127.0.0.1:{port}/portal/oauth");
-    let set = run(
-        home,
-        &[
-            "settings",
-            &format!("callback_url={callback}"),
-            &format!("callback_bind=127.0.0.1:{port}"),
-        ],
-    );
-    assert!(set.status.success());
+    listen_on_loopback(home);
     assert_eq!(
         String::from_utf8_lossy(&run(home, &["token", "jira"]).stdout).trim(),
         "not authorized"
     );
 
-    let mut child = hookconsole(home)
-        .args([
-            "authorize",
-            "jira",
-            "--param",
-            "prompt=consent",
-            "--qr",
-            "ascii",
-        ])
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let (link_tx, link_rx) = std::sync::mpsc::channel();
-    let reader = std::thread::spawn(move || {
-        let mut lines = BufReader::new(stdout).lines();
-        let mut all = Vec::new();
-        while let Some(Ok(line)) = lines.next() {
-            if all
-                .last()
-                .is_some_and(|l: &String| l.starts_with("Open on a phone"))
-            {
-                let _ = link_tx.send(line.trim().to_string());
-            }
-            all.push(line);
-        }
-        all
-    });
-    let link = tokio::task::spawn_blocking(move || {
-        link_rx.recv_timeout(std::time::Duration::from_secs(20))
-    })
-    .await
-    .unwrap()
-    .expect("the start link is printed");
-    assert!(link.starts_with("HTTP://127.0.0.1:"), "{link}");
-    let page = phone().get(&link).send().await.unwrap();
-    assert_eq!(page.status(), 200);
-    let status = tokio::task::spawn_blocking(move || child.wait_with_output())
-        .await
-        .unwrap()
-        .unwrap();
-    let printed = reader.join().unwrap().join("\n");
+    let (status, printed) = authorize_by_phone(
+        home,
+        "jira",
+        &["--param", "prompt=consent", "--qr", "ascii"],
+    )
+    .await;
     assert!(
         status.status.success(),
         "{}",

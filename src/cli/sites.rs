@@ -21,43 +21,13 @@ pub fn after_authorization(locations: &Locations, name: &str, wanted: Option<&st
     if !needs_site(&integration) {
         return Ok(());
     }
-    let outcome = run(
-        locations,
-        integration.clone(),
-        |at, integration| async move {
-            choose_site(
-                &at.store,
-                &at.tokens,
-                &at.client,
-                &integration,
-                wanted,
-                true,
-            )
-            .await
-        },
-    )?;
-    report(&integration.name, &outcome)
+    choose_and_report(locations, integration, wanted, true)
 }
 
 pub fn sites(locations: &Locations, name: &str, choose: Option<&str>, json: bool) -> CliResult {
     let integration = oauth_integration(locations, name)?;
     if let Some(wanted) = choose {
-        let outcome = run(
-            locations,
-            integration.clone(),
-            |at, integration| async move {
-                choose_site(
-                    &at.store,
-                    &at.tokens,
-                    &at.client,
-                    &integration,
-                    Some(wanted),
-                    false,
-                )
-                .await
-            },
-        )?;
-        return report(&integration.name, &outcome);
+        return choose_and_report(locations, integration, Some(wanted), false);
     }
     let Authentication::OAuth(oauth) = &integration.authentication else {
         unreachable!("oauth_integration checked the kind");
@@ -86,6 +56,28 @@ pub fn sites(locations: &Locations, name: &str, choose: Option<&str>, json: bool
         }
     }
     Ok(())
+}
+
+/// Sets the URL from the site `wanted` names (or the only one) and reports it.
+fn choose_and_report(
+    locations: &Locations,
+    integration: Integration,
+    wanted: Option<&str>,
+    only_if_empty: bool,
+) -> CliResult {
+    let name = integration.name.clone();
+    let outcome = run(locations, integration, |at, integration| async move {
+        choose_site(
+            &at.store,
+            &at.tokens,
+            &at.client,
+            &integration,
+            wanted,
+            only_if_empty,
+        )
+        .await
+    })?;
+    report(&name, &outcome)
 }
 
 /// What the site commands work with.

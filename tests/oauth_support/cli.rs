@@ -60,9 +60,12 @@ pub fn listen_on_loopback(home: &Path) {
 /// `hookconsole authorize NAME ARGS…` with a phone that opens the printed start link.
 /// Gives the command's exit, everything it printed, and its standard error.
 pub async fn authorize_by_phone(home: &Path, name: &str, args: &[&str]) -> (Output, String) {
-    let mut child = hookconsole(home)
-        .args(["authorize", name, "--qr", "none"])
-        .args(args)
+    let mut command = hookconsole(home);
+    command.args(["authorize", name]).args(args);
+    if !args.contains(&"--qr") {
+        command.args(["--qr", "none"]);
+    }
+    let mut child = command
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
