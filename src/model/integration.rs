@@ -71,6 +71,9 @@ impl Integration {
 
     /// The host of the URL, for lists; the raw URL when it does not parse.
     pub fn url_host(&self) -> String {
+        if self.waits_for_site() {
+            return "(site: authorize)".into();
+        }
         match url::Url::parse(&self.url) {
             Ok(url) => match (url.host_str(), url.port()) {
                 (Some(host), Some(port)) => format!("{host}:{port}"),
