@@ -44,13 +44,17 @@ pub async fn run(locations: Locations, profile: Profile) -> anyhow::Result<()> {
     let (sender, mut receiver) = mpsc::unbounded_channel::<Message>();
     let mut events = EventStream::new();
     let mut pending: VecDeque<Effect> = start.into();
-    // Token requests for VERIFY of OAuth integrations: one provider for the session, so
-    // concurrent needs for a refresh make one request.
+    // Token requests for VERIFY and the site step: built for each run from the settings
+    // as they are then (a proxy or timeout changed with `hookconsole settings` counts
+    // without a restart). Refreshes stay single: the token store's lock and re-read
+    // serialise them across providers and processes.
     let settings_store = SettingsStore::new(locations.settings_file.clone());
-    let tokens = Arc::new(TokenProvider::with_http_options(
-        TokenStore::new(locations.tokens_file()),
-        HttpOptions::from_settings(&settings_store.load().unwrap_or_default()),
-    ));
+    let token_provider = || {
+        Arc::new(TokenProvider::with_http_options(
+            TokenStore::new(locations.tokens_file()),
+            HttpOptions::from_settings(&settings_store.load().unwrap_or_default()),
+        ))
+    };
     let mut verifies: HashMap<VerifyId, CancellationToken> = HashMap::new();
     let mut authorizations: HashMap<AuthorizeId, mpsc::Sender<SessionInput>> = HashMap::new();
     let mut clock = tokio::time::interval(Duration::from_secs(1));
@@ -71,7 +75,7 @@ pub async fn run(locations: Locations, profile: Profile) -> anyhow::Result<()> {
                         id,
                         *integration,
                         settings_store.clone(),
-                        tokens.clone(),
+                        token_provider(),
                         cancel,
                         sender.clone(),
                     );
@@ -101,7 +105,7 @@ pub async fn run(locations: Locations, profile: Profile) -> anyhow::Result<()> {
                     name,
                     wanted,
                     stores.clone(),
-                    tokens.clone(),
+                    token_provider(),
                     sender.clone(),
                 ),
                 Effect::PrintUrl(url) => {
