@@ -8,8 +8,8 @@
 //! Printing a variable that does not exist is an error naming it; testing it
 //! (`{% if finding %}`) is not.
 //!
-//! A template whose first non-blank character is `{` or `[` (or one sent with a JSON
-//! Content-Type) is JSON: every printed string is escaped as the contents of a JSON
+//! A template whose first non-blank character is `{` or `[` — not a `{{`, `{%` or `{#`
+//! tag — (or one sent with a JSON Content-Type) is JSON: every printed string is escaped as the contents of a JSON
 //! string, so `"summary": "{{ finding.name }}"` stays valid JSON whatever the name
 //! holds; numbers, booleans and none print as JSON literals; `| tojson` prints a whole
 //! value as JSON. Other templates print values as they are.
@@ -69,10 +69,12 @@ pub enum Escaping {
 }
 
 impl Escaping {
-    /// JSON when the template starts with `{` or `[`, or the request declares a JSON
-    /// Content-Type.
+    /// JSON when the template starts with `{` or `[` (a `{{`, `{%` or `{#` tag is not
+    /// a JSON object), or the request declares a JSON Content-Type.
     pub fn detect(template: &str, declares_json: bool) -> Escaping {
-        if declares_json || template.trim_start().starts_with(['{', '[']) {
+        let start = template.trim_start();
+        let tag = start.starts_with("{{") || start.starts_with("{%") || start.starts_with("{#");
+        if declares_json || (start.starts_with(['{', '[']) && !tag) {
             Escaping::Json
         } else {
             Escaping::Plain

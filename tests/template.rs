@@ -134,6 +134,13 @@ fn a_json_content_type_makes_any_template_json() {
     );
     assert_eq!(Escaping::detect("  \n [1]", false), Escaping::Json);
     assert_eq!(Escaping::detect("text {{ x }}", false), Escaping::Plain);
+    // A template that starts with a tag is not a JSON object.
+    assert_eq!(Escaping::detect(" {{ x }} y", false), Escaping::Plain);
+    assert_eq!(
+        Escaping::detect("{% if x %}{}{% endif %}", false),
+        Escaping::Plain
+    );
+    assert_eq!(Escaping::detect("{# c #}", true), Escaping::Json);
 }
 
 #[test]
