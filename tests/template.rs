@@ -180,9 +180,13 @@ fn testing_a_missing_variable_is_allowed() {
                     {% if scan.name %}{{ scan.name }}{% endif %}";
     let text = render(template, &event, &appliance()).expect("renders");
     assert_eq!(text, "no finding Nightly");
-    let text = render("{{ finding.name | default('none') }}", &event, &appliance());
-    // A default for a missing parent is still an error: only a missing leaf has one.
-    assert!(text.is_err() || text.as_deref() == Ok("none"));
+    // A missing field of an existing object takes a default; a missing object is
+    // still an error when one of its fields is printed.
+    let text = render("{{ scan.id | default('none') }}", &event, &appliance());
+    assert_eq!(text.as_deref(), Ok("none"));
+    let error = render("{{ finding.name | default('none') }}", &event, &appliance())
+        .expect_err("finding is missing");
+    assert!(error.message.contains("`finding`"), "{error}");
 }
 
 #[test]
