@@ -17,6 +17,7 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
+use minijinja::syntax::SyntaxConfig;
 use minijinja::value::{Serde, Value, ValueKind};
 use minijinja::{AutoEscape, Environment, ErrorKind, UndefinedBehavior, escape_formatter};
 use serde::Deserialize;
@@ -182,6 +183,10 @@ fn template_name(escaping: Escaping) -> &'static str {
 fn environment() -> Environment<'static> {
     let mut env = Environment::new();
     env.set_undefined_behavior(UndefinedBehavior::SemiStrict);
+    // A sample without tags is sent byte for byte as it was, final line break included.
+    if let Ok(syntax) = SyntaxConfig::builder().keep_trailing_newline(true).build() {
+        env.set_syntax(syntax);
+    }
     // Debug mode names the undefined expression in the error ("`finding.nmae` is
     // undefined") in release builds too.
     env.set_debug(true);

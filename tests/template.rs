@@ -221,4 +221,9 @@ fn a_template_without_tags_renders_to_itself() {
         render("", &sample_event(), &appliance()).expect("renders"),
         ""
     );
+    let with_newline = "{\"a\": 1}\n";
+    assert_eq!(
+        render(with_newline, &sample_event(), &appliance()).expect("renders"),
+        with_newline
+    );
 }
