@@ -218,6 +218,20 @@ fn a_template_that_does_not_render_is_refused_and_nothing_is_queued() {
         ),
         "{stderr}"
     );
+    // The flags are named as typed.
+    let stderr = cli(&dir)
+        .args(["send", "jira", "--event", "x", "--fields", "-"])
+        .write_stdin("[1, 2]")
+        .assert()
+        .code(2)
+        .get_output()
+        .stderr
+        .clone();
+    let stderr = String::from_utf8(stderr).unwrap();
+    assert!(
+        stderr.contains("--fields must be a JSON object"),
+        "{stderr}"
+    );
     // A batch is all or nothing: the good line is not queued either.
     let good = serde_json::json!({"integration": "jira", "type": "a", "fields": fields()});
     let bad_fields = serde_json::json!({"integration": "jira", "type": "b", "fields": ["x"]});

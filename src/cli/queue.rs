@@ -86,7 +86,11 @@ fn single_event(
         payload: payload.map(serde_json::Value::String),
     };
     line.into_event(None, |name| catalog.get(name).map(Target::of), appliance)
-        .map_err(|error| CliError::input(error.replace("`payload`", "--file")))
+        .map_err(|error| {
+            // Name the flags the person typed, not the event line's fields.
+            let error = error.replace("`payload`", "--file");
+            CliError::input(error.replace("`fields`", "--fields"))
+        })
 }
 
 /// A file's text, or standard input's for `-`.
