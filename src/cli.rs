@@ -119,13 +119,17 @@ pub fn run(cli: Cli, command: Command) -> ExitCode {
             name,
             event,
             file,
+            fields,
             batch,
         } => queue::send(
             &locations,
-            name.as_deref(),
-            event.as_deref(),
-            file.as_deref(),
-            batch,
+            queue::SendArgs {
+                name: name.as_deref(),
+                event: event.as_deref(),
+                file: file.as_deref(),
+                fields: fields.as_deref(),
+                batch,
+            },
         ),
         Command::Worker => queue::worker(&locations),
         Command::Logs {

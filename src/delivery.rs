@@ -20,4 +20,4 @@ pub use report::{
 pub use request::{DeliveryRequest, RequestError, ShownHeader};
 pub use send::{ATTEMPT_BODY_BYTES, SendFailure, send, send_keeping};
 pub use tokens::{Credential, NoTokens, TokenError, TokenFuture, TokenSource};
-pub use verify::{BODY_PREVIEW_BYTES, verify, verify_with_progress};
+pub use verify::{BODY_PREVIEW_BYTES, render_sample, verify, verify_with_progress};

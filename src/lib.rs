@@ -9,4 +9,5 @@ pub mod model;
 pub mod oauth;
 pub mod qr;
 pub mod store;
+pub mod template;
 pub mod tui;

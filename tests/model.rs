@@ -685,3 +685,43 @@ fn authorize_parameters_are_a_query_string_without_reserved_names() {
         "without spaces",
     );
 }
+
+#[test]
+fn content_sample_is_a_template_checked_with_the_sample_event() {
+    let mut integration = minimal("templated");
+    // A JSON template that is not JSON until rendered: valid.
+    integration.content_sample =
+        "{\"summary\": \"{{ finding.name }}\", \"cvss\": {{ finding.cvss }}}".into();
+    let report = check(&integration);
+    assert!(report.is_valid(), "{:?}", report.errors);
+    assert!(report.warnings.is_empty(), "{:?}", report.warnings);
+    // A syntax error is an error with its line and column.
+    integration.content_sample = "{\n  \"summary\": \"{{ finding.name }\"\n}".into();
+    assert_one_error(
+        &integration,
+        Field::ContentSample,
+        "is not a valid template at line 2, column 31: syntax error",
+    );
+    // A variable the sample event lacks is only a warning: real events may have it.
+    integration.content_sample = "{\"summary\": \"{{ ticket.key }}\"}".into();
+    let report = check(&integration);
+    assert!(report.is_valid(), "{:?}", report.errors);
+    let warning = report
+        .warnings
+        .iter()
+        .find(|warning| warning.field == Field::ContentSample)
+        .expect("a warning");
+    assert!(
+        warning
+            .message
+            .contains("line 1, column 17: undefined variable `ticket`"),
+        "{warning}"
+    );
+    // A template that renders to broken JSON is an error.
+    integration.content_sample = "{\"cvss\": {{ finding.cvss }},}".into();
+    assert_one_error(
+        &integration,
+        Field::ContentSample,
+        "renders to invalid JSON (with the sample event) at line 1",
+    );
+}

@@ -22,6 +22,7 @@ const VIEWS: &[&str] = &[
     "editor_authentication",
     "editor_certificate",
     "editor_content",
+    "editor_content_error",
     "help",
     "delete_dialog",
     "unsaved_dialog",
@@ -88,7 +89,16 @@ fn open(view: &str, profile: Profile) -> Harness {
             harness.press(KeyCode::Enter);
             harness.ctrl('p');
             harness.press(KeyCode::Enter);
-            harness.keys("{\n  \"summary\": \"Scan finished\",\n  \"findings\": 3\n}");
+            harness.keys(
+                "{\n  \"summary\": \"{{ finding.name }}\",\n  \"cvss\": {{ finding.cvss }}\n}",
+            );
+        }
+        "editor_content_error" => {
+            // A misspelt variable: the preview names it, the line is marked.
+            harness.press(KeyCode::Enter);
+            harness.ctrl('p');
+            harness.press(KeyCode::Enter);
+            harness.keys("{\n  \"summary\": \"{{ finding.nmae }}\",\n  \"cvss\": 1\n}");
         }
         "verify_running" => harness.keys("v"),
         "verify_report" => {

@@ -356,3 +356,44 @@ async fn no_secret_reaches_the_report_or_the_log() {
     }
     assert!(plain.contains("Authorization: ********"), "{plain}");
 }
+
+#[tokio::test]
+async fn the_content_sample_is_rendered_with_the_sample_event() {
+    use hookconsole::template::{Appliance, sample_event};
+    let server = http_server(answer(200)).await;
+    let mut hook = integration(&server.url("http", "/"));
+    hook.content_sample =
+        "{\n  \"summary\": \"{{ finding.name }}\",\n  \"type\": \"{{ event.type }}\",\n  \
+                           \"cvss\": {{ finding.cvss }},\n  \"from\": \"{{ appliance.name }}\"\n}"
+            .into();
+    let report = run(&hook).await;
+    assert_delivered(&report);
+    let received = server.received();
+    let body: serde_json::Value = serde_json::from_slice(&received[0].body).expect("JSON");
+    let sample = sample_event();
+    assert_eq!(body["summary"], sample.fields["finding"]["name"]);
+    assert_eq!(body["cvss"], sample.fields["finding"]["cvss"]);
+    assert_eq!(body["type"], sample.event_type.as_str());
+    assert_eq!(body["from"], Appliance::local(None).name.as_str());
+    // The report gives the size of what was sent, not of the template.
+    assert_eq!(report.request.body_bytes, received[0].body.len());
+    assert_ne!(report.request.body_bytes, hook.content_sample.len());
+}
+
+#[tokio::test]
+async fn a_template_error_fails_before_connecting_and_names_its_place() {
+    let server = http_server(answer(200)).await;
+    let mut hook = integration(&server.url("http", "/"));
+    hook.content_sample = "{\n  \"summary\": \"{{ finding.nmae }}\"\n}".into();
+    let report = run(&hook).await;
+    let (failure, stage, advice) = failure(&report);
+    assert_eq!((failure, stage), (Failure::InvalidTemplate, Stage::Request));
+    assert!(advice.contains("content sample"), "{advice}");
+    let shown = text(&report);
+    assert!(
+        shown.contains("line 2, column 18: undefined variable `finding.nmae`"),
+        "{shown}"
+    );
+    assert!(report.connect.is_none());
+    assert!(server.received().is_empty());
+}

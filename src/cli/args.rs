@@ -131,18 +131,24 @@ pub enum Command {
         #[arg(long)]
         refresh: bool,
     },
-    /// Queue an event for delivery: `send NAME --event TYPE [--file PAYLOAD|-]` (the
-    /// payload defaults to the content sample), or `send --batch` with one JSON event
-    /// per line on stdin: {"integration": "…", "type": "…", "payload": …}
+    /// Queue an event for delivery: `send NAME --event TYPE [--fields FILE|-] [--file
+    /// PAYLOAD|-]`, or `send --batch` with one JSON event per line on stdin:
+    /// {"integration": "…", "type": "…", "fields": {…}, "payload": …}. The payload (by
+    /// default the content sample) is a template, rendered with the event's fields now
     Send {
         /// The integration (with --batch: for lines that name none)
         name: Option<String>,
         /// The event type, e.g. scan.finished
         #[arg(long = "event", value_name = "TYPE", required_unless_present = "batch")]
         event: Option<String>,
-        /// The payload file, - for stdin [default: the integration's content sample]
+        /// The payload template file, - for stdin [default: the integration's content
+        /// sample]
         #[arg(long, value_name = "PAYLOAD", conflicts_with = "batch")]
         file: Option<PathBuf>,
+        /// A JSON object file with the event's own fields (template variables such as
+        /// finding.name), - for stdin
+        #[arg(long, value_name = "FILE", conflicts_with = "batch")]
+        fields: Option<PathBuf>,
         /// Read one JSON event per line from stdin; all are queued in one transaction
         #[arg(long)]
         batch: bool,

@@ -8,48 +8,30 @@ use std::path::Path;
 use tokio_util::sync::CancellationToken;
 
 use super::{CliError, CliResult};
-use crate::delivery::worker::{self, EventLine, WorkerError, WorkerOptions};
+use crate::delivery::worker::{self, EventLine, Target, WorkerError, WorkerOptions};
 use crate::store::queue::NewEvent;
-use crate::store::{Catalog, IntegrationStore, Locations, Queue, StoreError};
+use crate::store::{Catalog, IntegrationStore, Locations, Queue, SettingsStore, StoreError};
+use crate::template::Appliance;
 
-pub fn send(
-    locations: &Locations,
-    name: Option<&str>,
-    event: Option<&str>,
-    file: Option<&Path>,
-    batch: bool,
-) -> CliResult {
+/// `send NAME --event TYPE [--file PAYLOAD|-] [--fields FILE|-]` and `send --batch`:
+/// each event's payload (the file, else the integration's content sample) is rendered
+/// as a template with its fields here, so the queue holds the body that is sent.
+pub struct SendArgs<'a> {
+    pub name: Option<&'a str>,
+    pub event: Option<&'a str>,
+    pub file: Option<&'a Path>,
+    pub fields: Option<&'a Path>,
+    pub batch: bool,
+}
+
+pub fn send(locations: &Locations, args: SendArgs) -> CliResult {
     let catalog = IntegrationStore::new(locations.integrations_file()).load()?;
-    let events = if batch {
-        batch_events(&catalog, name)?
+    let settings = SettingsStore::new(&locations.settings_file).load()?;
+    let appliance = Appliance::local(settings.hostname.as_deref());
+    let events = if args.batch {
+        batch_events(&catalog, args.name, &appliance)?
     } else {
-        let name =
-            name.ok_or_else(|| CliError::input("name the integration: send NAME --event TYPE"))?;
-        let integration = catalog
-            .get(name)
-            .ok_or_else(|| CliError::Failed(StoreError::NotFound(name.into()).into()))?;
-        let payload = match file {
-            None => integration.content_sample.clone(),
-            Some(path) if path == Path::new("-") => {
-                let mut text = String::new();
-                std::io::stdin().read_to_string(&mut text)?;
-                text
-            }
-            Some(path) => std::fs::read_to_string(path)
-                .map_err(|error| CliError::input(format!("{}: {error}", path.display())))?,
-        };
-        let event_type = event.unwrap_or_default().trim();
-        if event_type.is_empty() {
-            return Err(CliError::input(
-                "--event: give the event type, e.g. scan.finished",
-            ));
-        }
-        vec![NewEvent {
-            id: None,
-            integration: integration.name.clone(),
-            event_type: event_type.to_string(),
-            payload,
-        }]
+        vec![single_event(&catalog, &args, &appliance)?]
     };
     let mut queue = Queue::open(&locations.queue_database()).map_err(anyhow::Error::from)?;
     let ids = queue.enqueue(&events).map_err(anyhow::Error::from)?;
@@ -59,8 +41,75 @@ pub fn send(
     Ok(())
 }
 
-fn batch_events(catalog: &Catalog, name: Option<&str>) -> Result<Vec<NewEvent>, CliError> {
-    let sample = |name: &str| catalog.get(name).map(|found| found.content_sample.clone());
+fn single_event(
+    catalog: &Catalog,
+    args: &SendArgs,
+    appliance: &Appliance,
+) -> Result<NewEvent, CliError> {
+    let name = args
+        .name
+        .ok_or_else(|| CliError::input("name the integration: send NAME --event TYPE"))?;
+    let integration = catalog
+        .get(name)
+        .ok_or_else(|| CliError::Failed(StoreError::NotFound(name.into()).into()))?;
+    let event_type = args.event.unwrap_or_default().trim();
+    if event_type.is_empty() {
+        return Err(CliError::input(
+            "--event: give the event type, e.g. scan.finished",
+        ));
+    }
+    let stdin = Path::new("-");
+    if args.file == Some(stdin) && args.fields == Some(stdin) {
+        return Err(CliError::input(
+            "--file - and --fields - cannot both read standard input",
+        ));
+    }
+    let payload = args
+        .file
+        .map(|path| read_text("--file", path))
+        .transpose()?;
+    let fields = match args.fields {
+        None => None,
+        Some(path) => {
+            let text = read_text("--fields", path)?;
+            let value = serde_json::from_str::<serde_json::Value>(&text).map_err(|error| {
+                CliError::input(format!("--fields {}: not JSON: {error}", path.display()))
+            })?;
+            Some(value)
+        }
+    };
+    let line = EventLine {
+        id: None,
+        integration: Some(integration.name.clone()),
+        event_type: event_type.to_string(),
+        fields,
+        payload: payload.map(serde_json::Value::String),
+    };
+    line.into_event(None, |name| catalog.get(name).map(Target::of), appliance)
+        .map_err(|error| {
+            // Name the flags the person typed, not the event line's fields.
+            let error = error.replace("`payload`", "--file");
+            CliError::input(error.replace("`fields`", "--fields"))
+        })
+}
+
+/// A file's text, or standard input's for `-`.
+fn read_text(flag: &str, path: &Path) -> Result<String, CliError> {
+    if path == Path::new("-") {
+        let mut text = String::new();
+        std::io::stdin().read_to_string(&mut text)?;
+        return Ok(text);
+    }
+    std::fs::read_to_string(path)
+        .map_err(|error| CliError::input(format!("{flag} {}: {error}", path.display())))
+}
+
+fn batch_events(
+    catalog: &Catalog,
+    name: Option<&str>,
+    appliance: &Appliance,
+) -> Result<Vec<NewEvent>, CliError> {
+    let target = |name: &str| catalog.get(name).map(Target::of);
     let mut events = Vec::new();
     let mut errors = Vec::new();
     for (index, line) in std::io::stdin().lock().lines().enumerate() {
@@ -70,14 +119,10 @@ fn batch_events(catalog: &Catalog, name: Option<&str>) -> Result<Vec<NewEvent>, 
         }
         let event = serde_json::from_str::<EventLine>(&line)
             .map_err(|error| error.to_string())
-            .and_then(|parsed| parsed.into_event(name, sample))
-            .and_then(|event| match catalog.get(&event.integration) {
-                Some(_) => Ok(event),
-                None => Err(format!("no integration named `{}`", event.integration)),
-            });
+            .and_then(|parsed| parsed.into_event(name, target, appliance));
         match event {
             Ok(event) => events.push(event),
-            Err(error) => errors.push(format!("line {}: {error}", index + 1)),
+            Err(error) => errors.push(format!("batch line {}: {error}", index + 1)),
         }
     }
     if !errors.is_empty() {

@@ -134,6 +134,7 @@ fn advice(
         .unwrap_or_default();
     match failure {
         Failure::InvalidRequest => "Correct the integration's URL and HTTP headers, then verify again.".into(),
+        Failure::InvalidTemplate => "Correct the content sample at the line and column shown (the editor's CONTENT SAMPLE pane previews it), then verify again.".into(),
         Failure::NotAuthorized => {
             "Authorize the integration first (OAuth: AUTHORIZE), then verify again.".into()
         }

@@ -170,6 +170,7 @@ pub fn headline(report: &VerifyReport) -> String {
 pub fn failure_words(failure: &Failure) -> String {
     match failure {
         Failure::InvalidRequest => "invalid integration".into(),
+        Failure::InvalidTemplate => "template error".into(),
         Failure::NotAuthorized => "not authorized".into(),
         Failure::TokenUnavailable => "no access token".into(),
         Failure::Dns => "host not found".into(),

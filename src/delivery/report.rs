@@ -157,6 +157,9 @@ pub enum Outcome {
 pub enum Failure {
     /// The integration cannot be turned into a request (bad URL or header).
     InvalidRequest,
+    /// The content sample does not render as a template (VERIFY; events are rendered,
+    /// and refused, when they are queued).
+    InvalidTemplate,
     /// OAuth without a token: authorize first.
     NotAuthorized,
     /// A token exists but cannot be had now (refresh refused, token URL down).

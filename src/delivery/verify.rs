@@ -1,4 +1,5 @@
-//! VERIFY: send an integration's content sample and record each stage — resolve,
+//! VERIFY: send an integration's content sample, rendered as a template with the
+//! sample event (`crate::template::sample_event`), and record each stage — resolve,
 //! connect, TLS, HTTP — doing each step ourselves so that each can be timed and
 //! explained. Through a proxy the steps are reqwest's, and the report says so.
 
@@ -17,6 +18,7 @@ use super::request::DeliveryRequest;
 use super::tokens::{Credential, TokenError, TokenSource};
 use crate::http::HttpOptions;
 use crate::model::Integration;
+use crate::template::{self, TemplateError};
 
 pub use exchange::BODY_PREVIEW_BYTES;
 pub(crate) use exchange::{BodyPreview, error_chain, http_stage, millis};
@@ -175,10 +177,19 @@ impl<'a> Run<'a> {
 
     async fn stages(&mut self, integration: &Integration, tokens: &dyn TokenSource) -> Outcome {
         self.begin(Stage::Request);
+        let body = match render_sample(integration) {
+            Ok(body) => body,
+            Err(error) => {
+                self.report.request.url = without_userinfo(&integration.url);
+                let summary = format!("the content sample does not render: {error}");
+                return self.fail(Failure::InvalidTemplate, Stage::Request, summary);
+            }
+        };
+        self.report.request.body_bytes = body.len();
         let credential = Credential::resolve(integration, tokens).await;
         let shown = DeliveryRequest::build(
             integration,
-            &integration.content_sample,
+            &body,
             credential.as_ref().unwrap_or(&Credential::None),
         );
         let request = match shown {
@@ -259,6 +270,18 @@ impl<'a> Run<'a> {
             }
         }
     }
+}
+
+/// The content sample rendered for the sample event, as VERIFY sends it. The appliance
+/// is named by the machine's hostname: VERIFY is not given the settings.
+pub fn render_sample(integration: &Integration) -> Result<String, TemplateError> {
+    let sample = &integration.content_sample;
+    template::render_with(
+        sample,
+        &template::sample_event(),
+        &template::Appliance::local(None),
+        template::Escaping::detect(sample, integration.declares_json()),
+    )
 }
 
 /// A URL that did not parse, fit to show: anything between `://` and `@` masked, as it

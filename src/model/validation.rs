@@ -1,5 +1,6 @@
 //! Validation of a whole integration: every field error at once, each naming the field
-//! as the screen labels it. Expired certificates are warnings, not errors.
+//! as the screen labels it. Expired certificates, and a content sample that does not
+//! render with the sample event, are warnings, not errors.
 
 use std::fmt;
 
@@ -11,6 +12,7 @@ use super::field::Field;
 use super::integration::{
     Authentication, Integration, NAME_MAX_CHARS, OAuthSettings, RETRY_INTERVAL_RANGE,
 };
+use crate::template::{self, Escaping, sample_event};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FieldError {
@@ -104,7 +106,8 @@ pub fn validate(integration: &Integration, now: OffsetDateTime) -> Validation {
             );
         }
     }
-    if let Some(message) = content_sample_problem(integration) {
+    let (sample_error, sample_warning) = content_sample_problems(integration);
+    if let Some(message) = sample_error {
         error(Field::ContentSample, message);
     }
     match &integration.authentication {
@@ -130,6 +133,11 @@ pub fn validate(integration: &Integration, now: OffsetDateTime) -> Validation {
             }
         }
         Authentication::OAuth(oauth) => oauth_problems(oauth, &mut error),
+    }
+    if let Some(message) = sample_warning {
+        report
+            .warnings
+            .push(FieldError::new(Field::ContentSample, message));
     }
 
     if let Some(pem) = integration
@@ -316,25 +324,55 @@ pub(crate) fn is_loopback(url: &url::Url) -> bool {
     }
 }
 
-fn content_sample_problem(integration: &Integration) -> Option<String> {
-    let sample = integration.content_sample.trim_start();
-    let looks_json = sample.starts_with('{') || sample.starts_with('[');
-    if !(looks_json || integration.declares_json()) {
-        return None;
+/// The content sample is a template (see `crate::template`): one that does not parse
+/// is an error; one that does not render with the sample event (a variable this event
+/// lacks) only a warning, since events differ. A JSON sample must render to JSON.
+fn content_sample_problems(integration: &Integration) -> (Option<String>, Option<String>) {
+    let sample = &integration.content_sample;
+    if sample.trim().is_empty() {
+        return (None, None);
     }
-    if sample.is_empty() {
-        return None;
+    if let Err(problem) = template::check(sample) {
+        return (
+            Some(format!(
+                "is not a valid template at line {}, column {}: {}",
+                problem.line, problem.column, problem.message
+            )),
+            None,
+        );
     }
-    serde_json::from_str::<serde_json::Value>(&integration.content_sample)
+    let escaping = Escaping::detect(sample, integration.declares_json());
+    let appliance = template::Appliance::new(template::SAMPLE_APPLIANCE);
+    let rendered = match template::render_with(sample, &sample_event(), &appliance, escaping) {
+        Ok(rendered) => rendered,
+        Err(problem) => {
+            return (
+                None,
+                Some(format!(
+                    "does not render with the sample event: {problem} (events that have it will render)"
+                )),
+            );
+        }
+    };
+    if escaping != Escaping::Json {
+        return (None, None);
+    }
+    let error = serde_json::from_str::<serde_json::Value>(&rendered)
         .err()
         .map(|error| {
+            let place = if rendered == *sample {
+                "is not valid JSON"
+            } else {
+                "renders to invalid JSON (with the sample event)"
+            };
             format!(
-                "is not valid JSON at line {} column {}: {}",
+                "{place} at line {} column {}: {}",
                 error.line(),
                 error.column(),
                 json_reason(&error)
             )
-        })
+        });
+    (error, None)
 }
 
 /// serde_json's message without its own " at line L column C" suffix.

@@ -43,6 +43,7 @@ pub enum Action {
     Reveal,
     RemoveRow,
     ExternalEditor,
+    TogglePreview,
     NextButton,
     PreviousButton,
     Press,
@@ -115,6 +116,9 @@ impl Action {
             Action::RemoveRow => "remove the focused header row or the certificate",
             Action::ExternalEditor => {
                 "edit the content sample in $VISUAL / $EDITOR (e where no text box is focused)"
+            }
+            Action::TogglePreview => {
+                "show or hide the content sample's preview with a sample event"
             }
             Action::NextButton => "next button",
             Action::PreviousButton => "previous button",
@@ -436,6 +440,13 @@ const EDITOR: &[Binding] = &[
         Action::ExternalEditor,
         &[ctrl('e'), plain(KeyCode::F(4)), ch('e')],
         "Ctrl-E/F4/e",
+        None,
+    ),
+    // The content sample pane's own help line names it; the footer keeps to 80 columns.
+    bind(
+        Action::TogglePreview,
+        &[ctrl('o'), plain(KeyCode::F(7))],
+        "Ctrl-O/F7",
         None,
     ),
     bind(

@@ -4,6 +4,7 @@
 
 mod keys;
 mod pane;
+mod preview;
 pub(crate) mod render;
 
 use std::collections::HashMap;
@@ -53,6 +54,8 @@ pub struct Editor {
     /// The content sample takes keys only after Enter, so that `e` can open the
     /// external editor on it; Esc or Tab stop typing (keeping the text).
     content_typing: bool,
+    /// The content sample pane shows the template rendered with the sample event.
+    preview: bool,
 }
 
 impl Editor {
@@ -108,6 +111,7 @@ impl Editor {
             saving: false,
             content: TextArea::new(&integration.content_sample),
             content_typing: false,
+            preview: true,
         };
         editor.set_certificate(integration.certificate.clone());
         editor

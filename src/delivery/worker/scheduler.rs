@@ -37,6 +37,8 @@ pub struct Scheduler {
     overall: usize,
     per_integration: usize,
     retention: (u32, u64),
+    /// `appliance.name` of the events the socket renders.
+    appliance: crate::template::Appliance,
     shared: Arc<Shared>,
     writer: WriterSender,
     catalog: SharedCatalog,
@@ -68,6 +70,7 @@ impl Scheduler {
                 settings.effective_retention_days(),
                 settings.effective_retention_rows(),
             ),
+            appliance: crate::template::Appliance::local(settings.hostname.as_deref()),
             shared: Arc::new(Shared {
                 tokens,
                 clients: ClientCache::new(http),
@@ -90,13 +93,14 @@ impl Scheduler {
         if self.options.socket {
             let listener = socket::bind(&super::socket_path(&self.locations))?;
             let catalog = self.catalog.clone();
-            let samples: socket::Samples = Arc::new(move |name: &str| {
-                lookup(&catalog, name).map(|integration| integration.content_sample)
+            let targets: socket::Targets = Arc::new(move |name: &str| {
+                lookup(&catalog, name).map(|integration| socket::Target::of(&integration))
             });
             tokio::spawn(socket::serve(
                 listener,
                 self.writer.clone(),
-                samples,
+                targets,
+                self.appliance.clone(),
                 stop.child_token(),
             ));
         }

@@ -1,19 +1,34 @@
 //! The enqueue socket: `<home>/worker.sock`, mode 0660. The appliance's services write
-//! one JSON event per line, `{"integration": "…", "type": "…", "payload": …}` (an
-//! optional `"id"` makes a resend harmless); each line is answered, in order, only
-//! after its commit: `{"ok":true,"id":"evt_…"}` or `{"ok":false,"error":"…"}`.
+//! one JSON event per line:
+//!
+//! ```text
+//! {"integration": "…", "type": "…", "fields": {…}, "payload": …, "id": "…"}
+//! ```
+//!
+//! `integration` and `type` are required; `fields` (a JSON object: the event's own
+//! variables, e.g. `{"finding": {"name": …}}`), `payload` and `id` are optional. The
+//! payload — a string, or any JSON written as text — is a template (see
+//! [`crate::template`]); without one, the integration's content sample is the template.
+//! It is rendered here, at enqueue, so that the queue holds exactly the body that is
+//! sent and every retry or replay sends the same bytes; a template that does not
+//! render refuses the event. An `id` makes a resend harmless. Each line is answered, in
+//! order, only after its commit: `{"ok":true,"id":"evt_…"}` or
+//! `{"ok":false,"error":"…"}`.
 
 use std::path::Path;
 use std::sync::Arc;
 
 use serde::Deserialize;
+use time::OffsetDateTime;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader, BufWriter};
 use tokio::net::{UnixListener, UnixStream};
 use tokio::sync::{mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
 
 use super::writer::{WriterCommand, WriterSender};
-use crate::store::queue::NewEvent;
+use crate::model::Integration;
+use crate::store::queue::{NewEvent, new_event_id};
+use crate::template::{Appliance, Escaping, Event, render_with};
 
 /// One line on the socket or of `send --batch`.
 #[derive(Debug, Deserialize)]
@@ -23,43 +38,99 @@ pub struct EventLine {
     pub integration: Option<String>,
     #[serde(rename = "type", alias = "event")]
     pub event_type: String,
-    /// Any JSON; a string is sent as it is.
+    /// The event's own fields, a JSON object: the template's variables.
+    #[serde(default)]
+    pub fields: Option<serde_json::Value>,
+    /// A template: a string as it is, any other JSON as its text.
     #[serde(default)]
     pub payload: Option<serde_json::Value>,
 }
 
+/// What enqueueing needs of an integration: its content sample (the template of an
+/// event without a payload) and whether its headers declare a JSON body.
+#[derive(Debug, Clone)]
+pub struct Target {
+    pub content_sample: String,
+    pub declares_json: bool,
+}
+
+impl Target {
+    pub fn of(integration: &Integration) -> Target {
+        Target {
+            content_sample: integration.content_sample.clone(),
+            declares_json: integration.declares_json(),
+        }
+    }
+}
+
 impl EventLine {
-    /// The event, for `default_integration` when the line names none; `sample` gives
-    /// the content sample of an integration for a line without a payload.
+    /// The event, for `default_integration` when the line names none, with its payload
+    /// rendered: `target` gives what is needed of an integration (`None`: there is no
+    /// such integration). An error says what to fix, naming the field.
     pub fn into_event(
         self,
         default_integration: Option<&str>,
-        sample: impl Fn(&str) -> Option<String>,
+        target: impl Fn(&str) -> Option<Target>,
+        appliance: &Appliance,
     ) -> Result<NewEvent, String> {
         let integration = self
             .integration
             .or_else(|| default_integration.map(String::from))
-            .ok_or("the event names no integration")?;
-        let payload = match self.payload {
-            Some(serde_json::Value::String(text)) => text,
-            Some(value) => value.to_string(),
-            None => sample(&integration)
-                .ok_or_else(|| format!("no integration named `{integration}`"))?,
-        };
+            .ok_or("the event names no integration (`integration`)")?;
         if self.event_type.trim().is_empty() {
-            return Err("the event has no type".into());
+            return Err("the event has no type (`type`)".into());
         }
-        Ok(NewEvent {
-            id: self.id,
-            integration,
+        let fields = match self.fields {
+            None | Some(serde_json::Value::Null) => serde_json::Map::new(),
+            Some(serde_json::Value::Object(fields)) => fields,
+            Some(other) => {
+                return Err(format!(
+                    "`fields` must be a JSON object, as in {{\"finding\": {{\"name\": \"…\"}}}}, not {}",
+                    json_kind(&other)
+                ));
+            }
+        };
+        let found =
+            target(&integration).ok_or_else(|| format!("no integration named `{integration}`"))?;
+        let (template, source) = match self.payload {
+            Some(serde_json::Value::String(text)) => (text, "`payload`".to_string()),
+            Some(value) => (value.to_string(), "`payload`".to_string()),
+            None => (
+                found.content_sample,
+                format!("the Content Sample of `{integration}`"),
+            ),
+        };
+        let event = Event {
+            id: self.id.unwrap_or_else(new_event_id),
             event_type: self.event_type,
+            time: OffsetDateTime::now_utc(),
+            fields,
+        };
+        let escaping = Escaping::detect(&template, found.declares_json);
+        let payload = render_with(&template, &event, appliance, escaping)
+            .map_err(|error| format!("{source}, {error}"))?;
+        Ok(NewEvent {
+            id: Some(event.id),
+            integration,
+            event_type: event.event_type,
             payload,
         })
     }
 }
 
-/// Tells whether an integration exists, and gives its content sample.
-pub type Samples = Arc<dyn Fn(&str) -> Option<String> + Send + Sync>;
+fn json_kind(value: &serde_json::Value) -> &'static str {
+    match value {
+        serde_json::Value::Null => "null",
+        serde_json::Value::Bool(_) => "a boolean",
+        serde_json::Value::Number(_) => "a number",
+        serde_json::Value::String(_) => "a string",
+        serde_json::Value::Array(_) => "an array",
+        serde_json::Value::Object(_) => "an object",
+    }
+}
+
+/// Finds an integration by name, for [`EventLine::into_event`].
+pub type Targets = Arc<dyn Fn(&str) -> Option<Target> + Send + Sync>;
 
 pub fn bind(path: &Path) -> std::io::Result<UnixListener> {
     use std::os::unix::fs::PermissionsExt;
@@ -73,9 +144,11 @@ pub fn bind(path: &Path) -> std::io::Result<UnixListener> {
 pub async fn serve(
     listener: UnixListener,
     writer: WriterSender,
-    samples: Samples,
+    targets: Targets,
+    appliance: Appliance,
     stop: CancellationToken,
 ) {
+    let appliance = Arc::new(appliance);
     loop {
         let accepted = tokio::select! {
             () = stop.cancelled() => return,
@@ -84,7 +157,13 @@ pub async fn serve(
         match accepted {
             Ok((stream, _)) => {
                 let stop = stop.clone();
-                tokio::spawn(connection(stream, writer.clone(), samples.clone(), stop));
+                tokio::spawn(connection(
+                    stream,
+                    writer.clone(),
+                    targets.clone(),
+                    appliance.clone(),
+                    stop,
+                ));
             }
             Err(error) => tracing::warn!(%error, "the enqueue socket refused a connection"),
         }
@@ -96,7 +175,8 @@ type Answer = oneshot::Receiver<Result<Vec<String>, String>>;
 async fn connection(
     stream: UnixStream,
     writer: WriterSender,
-    samples: Samples,
+    targets: Targets,
+    appliance: Arc<Appliance>,
     stop: CancellationToken,
 ) {
     let (read, write) = stream.into_split();
@@ -135,14 +215,7 @@ async fn connection(
         let (reply, answer) = oneshot::channel();
         let event = serde_json::from_str::<EventLine>(&line)
             .map_err(|error| format!("not an event: {error}"))
-            .and_then(|parsed| parsed.into_event(None, |name| samples(name)))
-            .and_then(|event| {
-                if samples(&event.integration).is_some() {
-                    Ok(event)
-                } else {
-                    Err(format!("no integration named `{}`", event.integration))
-                }
-            });
+            .and_then(|parsed| parsed.into_event(None, |name| targets(name), &appliance));
         match event {
             Ok(event) => {
                 if writer

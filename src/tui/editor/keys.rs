@@ -112,6 +112,14 @@ impl Editor {
                 }
                 return Some(EditorRequest::EditExternally(self.content.text()));
             }
+            Action::TogglePreview => {
+                if self.pane == Pane::ContentSample {
+                    self.preview = !self.preview;
+                } else {
+                    self.switch_pane(Pane::ContentSample);
+                    self.preview = true;
+                }
+            }
             Action::Activate => return self.activate(),
             _ => {}
         }

@@ -225,7 +225,7 @@ pub fn help(slot: Slot) -> &'static str {
             "Path of a PEM file, Enter loads it; or paste the PEM text into the terminal."
         }
         Slot::RemoveCertificate => "Enter (or Ctrl-D) removes the uploaded certificate.",
-        Slot::Content => "e: edit in $VISUAL/$EDITOR.  Enter: type here (Esc stops).",
+        Slot::Content => "e: $EDITOR.  Enter: type here (Esc stops).  Ctrl-O: preview.",
         Slot::Save => "Enter saves (Ctrl-S or F2 do the same).",
         Slot::Close => "Enter closes the editor (asks first when there are unsaved edits).",
     }

@@ -393,6 +393,13 @@ impl Editor {
             ]),
             label,
         );
+        let layout = self.preview_layout(text_area);
+        let rendered = layout.preview.map(|_| self.preview());
+        let error_line = rendered
+            .as_ref()
+            .and_then(|rendered| rendered.as_ref().err())
+            .map(|error| error.line);
+        let text_area = layout.template;
         let (row, column) = self.content.cursor();
         let height = usize::from(text_area.height.max(1));
         let width = usize::from(text_area.width.saturating_sub(2).max(1));
@@ -407,14 +414,26 @@ impl Editor {
             .content
             .lines()
             .iter()
+            .enumerate()
             .skip(top)
             .take(height)
-            .map(|line| {
+            .map(|(index, line)| {
                 let text: String = line.text().chars().skip(left).take(width).collect();
-                Line::styled(format!("  {text:<width$}"), style)
+                // The line of a template error is marked in the gutter.
+                if error_line == Some(index + 1) {
+                    Line::from(vec![
+                        Span::styled("! ", theme.error),
+                        Span::styled(format!("{text:<width$}"), style),
+                    ])
+                } else {
+                    Line::styled(format!("  {text:<width$}"), style)
+                }
             })
             .collect();
         frame.render_widget(Paragraph::new(lines), text_area);
+        if let (Some(area), Some(rendered)) = (layout.preview, &rendered) {
+            self.render_preview(frame, area, rendered, theme, context.profile);
+        }
         let note_line = match self.note(Slot::Content, true) {
             Some(Note::Error(message)) => Line::styled(format!("  Error: {message}"), theme.error),
             Some(Note::Help(text)) => Line::styled(format!("  {text}"), theme.hint),
