@@ -129,11 +129,35 @@ async fn preset_authorize_choose_site_verify_then_a_queued_event_after_a_refresh
     assert_eq!(issues[0].cloud_id, beta_id);
     assert_eq!(issues[0].fields["project"]["key"], "TEST");
     assert_eq!(issues[0].fields["issuetype"]["name"], "Task");
+    // VERIFY sent the content sample rendered with the sample event.
+    let summary = issues[0].fields["summary"].as_str().unwrap();
+    assert!(
+        summary.ends_with(
+            ": finding.created: Apache Log4j \"Log4Shell\" RCE on O'Reilly's café portal"
+        ),
+        "{summary}"
+    );
     assert_eq!(cloud.token_requests(), 1, "the code exchange only");
 
     // The access token expires; the queued event's delivery refreshes it first.
     tokio::time::sleep(Duration::from_secs(ACCESS_LIFETIME as u64 + 1)).await;
-    let sent = run(home, &["send", "Jira", "--event", "finding.created"]);
+    let fields = home.join("finding.json");
+    std::fs::write(
+        &fields,
+        r#"{"finding": {"name": "TLS \"weak\" cipher\nsuite – ünïcode", "severity": "medium", "host": "10.0.0.9"}}"#,
+    )
+    .unwrap();
+    let sent = run(
+        home,
+        &[
+            "send",
+            "Jira",
+            "--event",
+            "finding.created",
+            "--fields",
+            fields.to_str().unwrap(),
+        ],
+    );
     assert!(sent.status.success(), "{sent:?}");
     let locations = Locations::in_home(home);
     let (stop, worker) = start_worker(&locations);
@@ -150,6 +174,13 @@ async fn preset_authorize_choose_site_verify_then_a_queued_event_after_a_refresh
     worker.await.unwrap().unwrap();
     let issues = cloud.issues();
     assert_eq!(issues[1].cloud_id, beta_id);
+    let summary = issues[1].fields["summary"].as_str().unwrap();
+    assert!(
+        summary.ends_with(": finding.created: TLS \"weak\" cipher\nsuite – ünïcode"),
+        "{summary}"
+    );
+    let description = issues[1].fields["description"].as_str().unwrap();
+    assert!(description.contains("Host: 10.0.0.9"), "{description}");
     assert_ne!(issues[1].bearer, issues[0].bearer, "a refreshed token");
     assert_eq!(cloud.token_requests(), 2, "one refresh");
     assert_eq!(

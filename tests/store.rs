@@ -105,7 +105,7 @@ fn every_field_round_trips_through_the_file() {
         "the catalog a save returns is what the file holds"
     );
     let text = fs::read_to_string(store.path()).unwrap();
-    assert!(text.contains("schema: 1\n"), "{text}");
+    assert!(text.contains("schema: 2\n"), "{text}");
 }
 
 #[test]
@@ -295,9 +295,9 @@ fn unknown_api_type_in_the_file_is_refused() {
 #[test]
 fn unknown_schema_version_is_refused() {
     let (path, error, message) =
-        load_error("# written by a newer hookconsole\nschema: 2\nintegrations: []\n");
+        load_error("# written by a newer hookconsole\nschema: 9\nintegrations: []\n");
     assert_line(&error, &path, 2);
-    assert!(message.contains("schema 2 is not known"), "{message}");
+    assert!(message.contains("schema 9 is not known"), "{message}");
     let (_, _, message) = load_error("integrations: []\n");
     assert!(message.contains("schema"), "{message}");
 }
@@ -603,4 +603,32 @@ authentication:
     let message = error.to_string();
     assert!(message.starts_with("jira.yaml:7: "), "{message}");
     assert!(message.contains("unknown field `domain`"), "{message}");
+}
+
+/// A schema 1 file predates templates: its samples are read as literal text (a
+/// sample with `{{` in it is not a template error), and a save writes schema 2.
+#[test]
+fn a_schema_1_file_keeps_its_samples_literal() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("integrations.yaml");
+    fs::write(
+        &path,
+        "schema: 1\nintegrations:\n- name: a\n  url: https://a.example.com/\n  content_sample: 'price {{ oops'\n- name: b\n  url: https://b.example.com/\n  content_sample: '{\"x\": 1}'\n",
+    )
+    .unwrap();
+    let store = IntegrationStore::new(&path);
+    let loaded = store.load().unwrap();
+    let a = loaded.get("a").unwrap();
+    let rendered = hookconsole::template::render(
+        &a.content_sample,
+        &hookconsole::template::sample_event(),
+        &hookconsole::template::Appliance::new("h"),
+    )
+    .unwrap();
+    assert_eq!(rendered, "price {{ oops");
+    assert_eq!(loaded.get("b").unwrap().content_sample, "{\"x\": 1}");
+    store.put(Some(a), a.clone()).unwrap();
+    let text = fs::read_to_string(&path).unwrap();
+    assert!(text.contains("schema: 2\n"), "{text}");
+    assert_eq!(store.load().unwrap().get("a").unwrap(), a);
 }

@@ -15,7 +15,9 @@ use super::atomic::{FileLock, write_atomic};
 use super::error::{StoreError, strip_location};
 use crate::model::{FieldError, Integration, check_unique_name, names_match, validate};
 
-pub const SCHEMA_VERSION: u32 = 1;
+/// 2: content samples are templates. A schema 1 file is read by keeping its samples
+/// literal (see [`literal_sample`]), and written back as schema 2.
+pub const SCHEMA_VERSION: u32 = 2;
 const FILE_MODE: u32 = 0o600;
 const HEADER: &str = "# hookconsole webhook integrations. Written by hookconsole; edits by hand are\n\
 # checked on the next read (a file that does not parse is never overwritten).\n";
@@ -323,7 +325,13 @@ pub fn parse_document(path: &Path, text: &str) -> Result<Vec<Integration>, Store
     if value.is_null() {
         return Ok(Vec::new());
     }
-    let contents: FileContents = serde_yaml::from_str(text).map_err(parse_error)?;
+    let mut contents: FileContents = serde_yaml::from_str(text).map_err(parse_error)?;
+    if contents.schema == 1 {
+        for integration in &mut contents.integrations {
+            integration.content_sample = literal_sample(&integration.content_sample);
+        }
+        contents.schema = SCHEMA_VERSION;
+    }
     if contents.schema != SCHEMA_VERSION {
         return Err(StoreError::Parse {
             path: path.to_path_buf(),
@@ -337,6 +345,17 @@ pub fn parse_document(path: &Path, text: &str) -> Result<Vec<Integration>, Store
         });
     }
     Ok(contents.integrations)
+}
+
+/// A content sample written before samples were templates, to be sent as it was:
+/// where it holds template syntax, it is wrapped in a raw block.
+fn literal_sample(sample: &str) -> String {
+    let has_syntax = ["{{", "{%", "{#"].iter().any(|tag| sample.contains(tag));
+    if has_syntax && !sample.contains("endraw") {
+        format!("{{% raw %}}{sample}{{% endraw %}}")
+    } else {
+        sample.to_string()
+    }
 }
 
 /// Validates the integrations parsed from `text`; the first bad one is reported with
