@@ -131,6 +131,11 @@ pub fn render_with(
     appliance: &Appliance,
     escaping: Escaping,
 ) -> Result<String, TemplateError> {
+    // Text without a tag renders to itself: the bulk of socket events (payloads given
+    // whole) skip the parse.
+    if !has_tags(template) {
+        return Ok(template.to_string());
+    }
     let env = environment();
     let compiled = env
         .template_from_named_str(template_name(escaping), template)
@@ -138,6 +143,10 @@ pub fn render_with(
     compiled
         .render(context(event, appliance))
         .map_err(|error| template_error(template, &error))
+}
+
+fn has_tags(template: &str) -> bool {
+    ["{{", "{%", "{#"].iter().any(|tag| template.contains(tag))
 }
 
 /// Checks that `template` parses, without rendering it.
