@@ -110,15 +110,22 @@ fn commands_section(definition: &clap::Command, page: &mut Vec<u8>) -> io::Resul
                 .display_name(&name)
                 .disable_help_flag(true),
         );
-        let mut body = Vec::new();
-        man.render_synopsis_section(&mut body)?;
-        page.extend_from_slice(section_body(&body).as_bytes());
-        let mut body = Vec::new();
-        man.render_description_section(&mut body)?;
-        page.extend_from_slice(section_body(&body).as_bytes());
-        let mut body = Vec::new();
-        man.render_options_section(&mut body)?;
-        page.extend_from_slice(section_body(&body).as_bytes());
+        let parts: [RenderSection; 3] = [
+            Man::render_synopsis_section,
+            Man::render_description_section,
+            Man::render_options_section,
+        ];
+        for render in parts {
+            let mut rendered = Vec::new();
+            render(&man, &mut rendered)?;
+            let body = section_body(&rendered);
+            if !body.is_empty() {
+                // A paragraph each: without their `.SH` lines the synopsis and the
+                // description would run on as one line.
+                page.extend_from_slice(b".PP\n");
+                page.extend_from_slice(body.as_bytes());
+            }
+        }
     }
     Ok(())
 }
