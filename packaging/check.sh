@@ -45,7 +45,8 @@ fi
 cargo_tool() { # cargo subcommand, crate, pinned version
   if ! cargo "$1" --version 2>/dev/null | grep -qF "$3"; then
     echo "installing $2 $3"
-    cargo install --locked --quiet --force "$2" --version "$3"
+    # One target directory for both: they share most of their dependencies.
+    CARGO_TARGET_DIR=target/packaging-tools cargo install --locked --quiet --force "$2" --version "$3"
   fi
   cargo "$1" --version
 }
@@ -92,7 +93,7 @@ step "dpkg-deb -c: paths, modes, owners"
 contents=$(dpkg-deb -c "$deb" | awk '{ print $1, $2, $6 }' | sed 's| \./| /|')
 echo "$contents"
 expect_entry() { # mode owner path
-  grep -qxF "$1 $2 $3" <<<"$contents" || fail "the .deb has no \`$1 $2 $3\`"
+  grep -qxF -e "$1 $2 $3" <<<"$contents" || fail "the .deb has no \`$1 $2 $3\`"
 }
 expect_entry -rwxr-xr-x 0/0 /usr/bin/hookconsole
 expect_entry -rw-r----- 0/0 /etc/hookconsole/settings.yaml
@@ -142,10 +143,18 @@ fi
 step "lintian"
 # Errors fail the check; warnings and notes are reported. Overrides, each explained,
 # are in packaging/debian/lintian-overrides (shipped where lintian looks for them).
+# (With --show-overrides lintian exits 2 for an overridden error too, so the verdict
+# is read from its output: a line starting with E: is an error not overridden.)
 lintian_status=0
-lintian --fail-on error --display-info --show-overrides "$deb" || lintian_status=$?
-[ "$lintian_status" -eq 0 ] || fail "lintian reports errors (exit $lintian_status)"
-echo "lintian: no errors"
+lintian_output=$(lintian --display-info --show-overrides "$deb" 2>&1) || lintian_status=$?
+echo "$lintian_output"
+[ "$lintian_status" -le 2 ] || fail "lintian did not run (exit $lintian_status)"
+if grep -q '^E: ' <<<"$lintian_output"; then
+  fail "lintian reports errors"
+fi
+echo "lintian: no errors, $(grep -c '^W: ' <<<"$lintian_output" || true) warnings," \
+  "$(grep -c '^O: ' <<<"$lintian_output" || true) overridden"
+
 
 # --- install ----------------------------------------------------------------------
 step "install"
@@ -291,7 +300,7 @@ if [ "$rpm_files" != "$deb_as_rpm" ]; then
   fail "the RPM's files differ from the .deb's (left: .deb, right: .rpm)"
 fi
 expect_rpm() {
-  grep -qxF "$1" <<<"$rpm_entries" || fail "the RPM has no \`$1\`"
+  grep -qxF -e "$1" <<<"$rpm_entries" || fail "the RPM has no \`$1\`"
 }
 expect_rpm "/usr/bin/hookconsole -rwxr-xr-x root root"
 expect_rpm "/etc/hookconsole/settings.yaml -rw-r----- root hookconsole"
