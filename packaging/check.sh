@@ -314,6 +314,9 @@ expect_rpm "/usr/bin/hookconsole -rwxr-xr-x root root"
 expect_rpm "/etc/hookconsole/settings.yaml -rw-r----- root hookconsole"
 expect_rpm "/usr/lib/systemd/system/hookconsole-worker.service -rw-r--r-- root root"
 rpm -qcp "$rpm_file" | grep -qx /etc/hookconsole/settings.yaml || fail "settings.yaml is not %config in the RPM"
+for scriptlet in packaging/rpm/*.sh; do
+  sh -n "$scriptlet" || fail "$scriptlet is not valid sh"
+done
 scripts=$(rpm -qp --scripts "$rpm_file")
 grep -q 'useradd --system' <<<"$scripts" || fail "the RPM does not create the user"
 grep -q 'chmod 0700 /var/lib/hookconsole' <<<"$scripts" || fail "the RPM does not make the state directory"
