@@ -3,6 +3,7 @@
 
 mod args;
 mod authorize;
+mod generate;
 mod integrations;
 mod logs;
 mod output;
@@ -64,7 +65,10 @@ pub type CliResult = Result<(), CliError>;
 /// Runs one subcommand and turns its result into the exit status.
 pub fn run(cli: Cli, command: Command) -> ExitCode {
     let locations = Locations::resolve(cli.home.as_deref());
-    let _log = crate::logging::init(&locations);
+    // Completions and the manual page come from the definitions alone: no log file.
+    let _log = (!generate::is_generator(&command))
+        .then(|| crate::logging::init(&locations))
+        .flatten();
     let result = match command {
         Command::Tui => {
             let choice = crate::tui::ProfileChoice {
@@ -153,6 +157,8 @@ pub fn run(cli: Cli, command: Command) -> ExitCode {
             },
         ),
         Command::Replay { id } => queue::replay(&locations, &id),
+        Command::Completions { shell } => generate::completions(shell),
+        Command::Man => generate::manual_page(),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -36,7 +36,10 @@ pub fn init(locations: &Locations) -> Option<WorkerGuard> {
     Some(guard)
 }
 
+/// 0600, and owned like its directory: a log file root starts in the packaged home
+/// must stay writable by the worker (its appender cannot start otherwise).
 fn restrict(path: &Path) {
     use std::os::unix::fs::PermissionsExt;
     let _ = std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600));
+    crate::store::adopt_directory_owner(path);
 }

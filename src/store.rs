@@ -9,7 +9,7 @@ pub mod queue;
 mod settings;
 mod tokens;
 
-pub use atomic::{FileLock, create_private_dir, write_atomic};
+pub use atomic::{FileLock, adopt_directory_owner, create_private_dir, write_atomic};
 pub use error::StoreError;
 pub use integrations::{
     Catalog, IntegrationStore, Revision, SCHEMA_VERSION, check_document, parse_document,

@@ -188,6 +188,13 @@ pub enum Command {
         #[arg(value_name = "KEY=VALUE")]
         changes: Vec<String>,
     },
+    /// Print a shell completion script: `hookconsole completions bash`
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff): `hookconsole man | man -l -`
+    Man,
 }
 
 #[derive(Debug, Args)]

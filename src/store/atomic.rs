@@ -3,23 +3,82 @@
 
 use std::fs::{self, DirBuilder, File, OpenOptions, Permissions};
 use std::io::Write;
-use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+use std::os::unix::fs::{DirBuilderExt, MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
 use super::error::StoreError;
 
 const TEMP_SUFFIX: &str = ".tmp";
 
-/// Creates `dir` (and its parents) with mode 0700 when it does not exist yet.
+/// Creates `dir` (and its parents) with mode 0700 when it does not exist yet. A
+/// directory root creates gets the owner of the one it is made in (see
+/// [`adopt_directory_owner`]).
 pub fn create_private_dir(dir: &Path) -> Result<(), StoreError> {
     if dir.is_dir() {
         return Ok(());
     }
+    let missing: Vec<&Path> = dir
+        .ancestors()
+        .take_while(|ancestor| !ancestor.as_os_str().is_empty() && !ancestor.exists())
+        .collect();
     DirBuilder::new()
         .recursive(true)
         .mode(0o700)
         .create(dir)
-        .map_err(|error| StoreError::io(dir, error))
+        .map_err(|error| StoreError::io(dir, error))?;
+    // Outermost first, so each takes the owner its parent has just been given.
+    for created in missing.iter().rev() {
+        adopt_directory_owner(created);
+    }
+    Ok(())
+}
+
+/// The owner and group a file made in `dir` should have, when this process is root
+/// and they differ from root's: in the packaged layout /var/lib/hookconsole belongs
+/// to the service user and /etc/hookconsole to group hookconsole, and a file root
+/// writes there (`sudo hookconsole add …`, the queue opened by the TUI) must stay
+/// readable and writable by the worker. `None` when nothing needs changing.
+fn owner_for_files_in(dir: &Path) -> Option<(u32, u32)> {
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    if unsafe { libc::geteuid() } != 0 {
+        return None;
+    }
+    let dir = if dir.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        dir
+    };
+    let metadata = fs::metadata(dir).ok()?;
+    (metadata.uid() != 0 || metadata.gid() != 0).then(|| (metadata.uid(), metadata.gid()))
+}
+
+/// Gives `path` (just created by this process) the owner and group of its directory
+/// when running as root; see [`owner_for_files_in`]. Symbolic links are not followed,
+/// so a link put in its place cannot turn this into a chown of another file. Best
+/// effort: a failure leaves the file as root made it.
+pub fn adopt_directory_owner(path: &Path) {
+    let Some(dir) = path.parent() else {
+        return;
+    };
+    let Some((uid, gid)) = owner_for_files_in(dir) else {
+        return;
+    };
+    match fs::symlink_metadata(path) {
+        Ok(metadata) if metadata.uid() != uid || metadata.gid() != gid => {
+            if let Err(error) = std::os::unix::fs::lchown(path, Some(uid), Some(gid)) {
+                tracing::warn!(path = %path.display(), %error, "could not hand the file to the directory's owner");
+            }
+        }
+        _ => {}
+    }
+}
+
+/// [`adopt_directory_owner`] through an open file, for a file not yet in its place.
+fn adopt_directory_owner_of_open(file: &File, dir: &Path) -> std::io::Result<()> {
+    match owner_for_files_in(dir) {
+        Some((uid, gid)) => std::os::unix::fs::fchown(file, Some(uid), Some(gid)),
+        None => Ok(()),
+    }
 }
 
 /// Writes `bytes` to `path` through a temporary file in the same directory: write,
@@ -39,6 +98,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8], mode: u32) -> Result<(), StoreErr
         .tempfile_in(dir)
         .map_err(|error| StoreError::io(dir, error))?;
     temp.write_all(bytes)
+        .and_then(|()| adopt_directory_owner_of_open(temp.as_file(), dir))
         .and_then(|()| temp.as_file().sync_all())
         .map_err(|error| StoreError::io(temp.path(), error))?;
     temp.persist(path)
@@ -100,6 +160,9 @@ impl FileLock {
             .open(&path)
             .map_err(|error| StoreError::io(&path, error))?;
         let _ = fs::set_permissions(&path, Permissions::from_mode(0o600));
+        if let Some(dir) = path.parent() {
+            let _ = adopt_directory_owner_of_open(&file, dir);
+        }
         file.lock().map_err(|error| StoreError::io(&path, error))?;
         Ok(FileLock { _file: file, path })
     }

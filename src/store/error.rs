@@ -5,7 +5,7 @@ use crate::model::FieldError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error("{}: {source}", path.display())]
+    #[error("{}: {source}{}", path.display(), refusal_hint(path, source))]
     Io {
         path: PathBuf,
         #[source]
@@ -63,6 +63,15 @@ impl StoreError {
             StoreError::Invalid(errors) | StoreError::InvalidInFile { errors, .. } => errors,
             _ => &[],
         }
+    }
+}
+
+/// For a refused access to the packaged installation, who may use it and how else.
+fn refusal_hint(path: &std::path::Path, source: &std::io::Error) -> &'static str {
+    if source.kind() == std::io::ErrorKind::PermissionDenied {
+        super::locations::permission_hint(path)
+    } else {
+        ""
     }
 }
 

@@ -31,7 +31,7 @@ pub use log::{AttemptRow, LogFilter, LogPage, Outcome as LogOutcome};
 
 #[derive(Debug, thiserror::Error)]
 pub enum QueueError {
-    #[error("the delivery queue {path}: {source}")]
+    #[error("the delivery queue {path}: {source}{}", refusal_hint(path, source))]
     Sqlite {
         path: PathBuf,
         source: rusqlite::Error,
@@ -110,6 +110,9 @@ impl Queue {
             path: path.to_path_buf(),
             source,
         })?;
+        // Before WAL mode makes the -wal and -shm files: SQLite gives those the mode
+        // of the database file, and its owner when it runs as root.
+        restrict(path);
         let queue = Queue {
             conn,
             path: path.to_path_buf(),
@@ -151,12 +154,33 @@ impl Queue {
     }
 }
 
+/// For a database the packaged installation's service user owns, opened by someone
+/// else: who may open it and how else.
+fn refusal_hint(path: &Path, source: &rusqlite::Error) -> &'static str {
+    use rusqlite::ErrorCode::{CannotOpen, PermissionDenied, ReadOnly};
+    match source.sqlite_error_code() {
+        Some(CannotOpen | PermissionDenied | ReadOnly) => super::locations::permission_hint(path),
+        _ => "",
+    }
+}
+
 /// Milliseconds since the Unix epoch, the time unit of every column.
 pub fn now_ms() -> i64 {
     time::OffsetDateTime::now_utc().unix_timestamp_nanos() as i64 / 1_000_000
 }
 
+/// The database and its -wal and -shm companions (when they exist): 0600, and owned
+/// like the directory (root opening the packaged queue must leave it usable by the
+/// service user).
 fn restrict(path: &Path) {
     use std::os::unix::fs::PermissionsExt;
-    let _ = std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600));
+    for companion in ["", "-wal", "-shm"] {
+        let mut name = path.as_os_str().to_owned();
+        name.push(companion);
+        let file = Path::new(&name);
+        if file.exists() {
+            let _ = std::fs::set_permissions(file, std::fs::Permissions::from_mode(0o600));
+            super::atomic::adopt_directory_owner(file);
+        }
+    }
 }
