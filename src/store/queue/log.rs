@@ -61,9 +61,13 @@ pub struct LogPage {
     pub next_before: Option<i64>,
 }
 
-const COLUMNS: &str = "id, job_id, event_id, integration, event_type, at, attempt, \
-    max_attempts, outcome, error_class, status, duration_ms, next_retry_at, summary, \
-    request, response";
+const COLUMNS: &str = "a.id, a.job_id, a.event_id, a.integration, a.event_type, a.at, \
+    a.attempt, a.max_attempts, a.outcome, a.error_class, a.status, a.duration_ms, \
+    a.next_retry_at, a.summary, a.request, a.response";
+
+/// The shortest text filter the trigram index can find (its tokens are three
+/// characters); shorter ones scan the log.
+pub const INDEXED_TEXT_CHARS: usize = 3;
 
 fn row(row: &Row<'_>) -> rusqlite::Result<AttemptRow> {
     let request: String = row.get(14)?;
@@ -93,40 +97,123 @@ fn is_event_id(text: &str) -> bool {
     text.len() == 32 && text.starts_with("evt_") && text[4..].bytes().all(|b| b.is_ascii_hexdigit())
 }
 
+/// How a text filter is found.
+enum TextSearch {
+    None,
+    /// A whole event id: the index on `event_id`.
+    EventId(String),
+    /// A LIKE pattern over the searchable columns, and the full-text phrase that
+    /// narrows the rows to check (none: too short for the index, the rows are scanned).
+    Substring {
+        like: String,
+        phrase: Option<String>,
+    },
+}
+
 impl LogFilter {
-    fn clauses(&self, sql: &mut String, args: &mut Vec<Box<dyn ToSql>>) {
+    fn text_search(&self) -> TextSearch {
+        let text = self.text.as_deref().map(str::trim).unwrap_or_default();
+        if text.is_empty() {
+            return TextSearch::None;
+        }
+        if is_event_id(text) {
+            return TextSearch::EventId(text.to_string());
+        }
+        let escaped = text
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_");
+        // A quoted FTS5 phrase: with the trigram tokenizer, rows holding the text as a
+        // substring of one column, without regard to case.
+        let phrase = (text.chars().count() >= INDEXED_TEXT_CHARS)
+            .then(|| format!("\"{}\"", text.replace('"', "\"\"")));
+        TextSearch::Substring {
+            like: format!("%{escaped}%"),
+            phrase,
+        }
+    }
+
+    /// The conditions on `attempts a`, each after ` AND `. The LIKE stays even when the
+    /// full-text index found the rows: it is what decides (ASCII case folding, as
+    /// before), the index only keeps it from reading every row.
+    fn clauses(&self, search: &TextSearch, sql: &mut String, args: &mut Vec<Box<dyn ToSql>>) {
         if let Some(name) = &self.integration {
             args.push(Box::new(name.clone()));
-            sql.push_str(&format!(" AND integration = ?{}", args.len()));
+            sql.push_str(&format!(" AND a.integration = ?{}", args.len()));
         }
         match self.outcome {
             None => {}
-            Some(Outcome::Failed) => sql.push_str(" AND outcome IN ('retry', 'dead')"),
-            Some(Outcome::Delivered) => sql.push_str(" AND outcome = 'delivered'"),
-            Some(Outcome::Retry) => sql.push_str(" AND outcome = 'retry'"),
-            Some(Outcome::Dead) => sql.push_str(" AND outcome = 'dead'"),
+            Some(Outcome::Failed) => sql.push_str(" AND a.outcome IN ('retry', 'dead')"),
+            Some(Outcome::Delivered) => sql.push_str(" AND a.outcome = 'delivered'"),
+            Some(Outcome::Retry) => sql.push_str(" AND a.outcome = 'retry'"),
+            Some(Outcome::Dead) => sql.push_str(" AND a.outcome = 'dead'"),
         }
         if let Some(since) = self.since_ms {
             args.push(Box::new(since));
-            sql.push_str(&format!(" AND at >= ?{}", args.len()));
+            sql.push_str(&format!(" AND a.at >= ?{}", args.len()));
         }
-        let text = self.text.as_deref().map(str::trim).unwrap_or_default();
-        if is_event_id(text) {
-            // A whole event id: the index finds it, where a substring search scans.
-            args.push(Box::new(text.to_string()));
-            sql.push_str(&format!(" AND event_id = ?{}", args.len()));
-        } else if !text.is_empty() {
-            let escaped = text
-                .replace('\\', "\\\\")
-                .replace('%', "\\%")
-                .replace('_', "\\_");
-            args.push(Box::new(format!("%{escaped}%")));
-            let n = args.len();
-            sql.push_str(&format!(
-                " AND (event_id LIKE ?{n} ESCAPE '\\' OR event_type LIKE ?{n} ESCAPE '\\' \
-                 OR integration LIKE ?{n} ESCAPE '\\' OR summary LIKE ?{n} ESCAPE '\\')"
-            ));
+        match search {
+            TextSearch::None => {}
+            TextSearch::EventId(id) => {
+                args.push(Box::new(id.clone()));
+                sql.push_str(&format!(" AND a.event_id = ?{}", args.len()));
+            }
+            TextSearch::Substring { like, .. } => {
+                args.push(Box::new(like.clone()));
+                let n = args.len();
+                sql.push_str(&format!(
+                    " AND (a.event_id LIKE ?{n} ESCAPE '\\' OR a.event_type LIKE ?{n} ESCAPE '\\' \
+                     OR a.integration LIKE ?{n} ESCAPE '\\' OR a.summary LIKE ?{n} ESCAPE '\\')"
+                ));
+            }
         }
+    }
+
+    /// `SELECT … FROM` the attempts matching the filter, with the first argument(s)
+    /// pushed and `id` standing for the attempt id column to page and order by. With a
+    /// full-text phrase the index drives (newest or oldest first, as asked, stopping
+    /// at the page's end); otherwise the attempts table does.
+    fn select(&self, args: &mut Vec<Box<dyn ToSql>>) -> (String, TextSearch, &'static str) {
+        let search = self.text_search();
+        if let TextSearch::Substring {
+            phrase: Some(phrase),
+            ..
+        } = &search
+        {
+            args.push(Box::new(phrase.clone()));
+            let sql = format!(
+                "SELECT {COLUMNS} FROM attempts_text CROSS JOIN attempts a \
+                 ON a.id = attempts_text.rowid WHERE attempts_text MATCH ?{}",
+                args.len()
+            );
+            return (sql, search, "attempts_text.rowid");
+        }
+        (
+            format!("SELECT {COLUMNS} FROM attempts a WHERE 1 = 1"),
+            search,
+            "a.id",
+        )
+    }
+
+    /// The query of at most `limit` attempts matching the filter, beyond attempt
+    /// `from`: older when `newest_first`, newer otherwise.
+    fn page_query(
+        &self,
+        from: Option<i64>,
+        newest_first: bool,
+        limit: usize,
+    ) -> (String, Vec<Box<dyn ToSql>>) {
+        let mut args: Vec<Box<dyn ToSql>> = Vec::new();
+        let (mut sql, search, id) = self.select(&mut args);
+        if let Some(from) = from {
+            args.push(Box::new(from));
+            let direction = if newest_first { '<' } else { '>' };
+            sql.push_str(&format!(" AND {id} {direction} ?{}", args.len()));
+        }
+        self.clauses(&search, &mut sql, &mut args);
+        let order = if newest_first { "DESC" } else { "ASC" };
+        sql.push_str(&format!(" ORDER BY {id} {order} LIMIT {}", limit.max(1)));
+        (sql, args)
     }
 }
 
@@ -138,14 +225,7 @@ impl Queue {
         before: Option<i64>,
         limit: usize,
     ) -> Result<LogPage, QueueError> {
-        let mut sql = format!("SELECT {COLUMNS} FROM attempts WHERE 1 = 1");
-        let mut args: Vec<Box<dyn ToSql>> = Vec::new();
-        if let Some(before) = before {
-            args.push(Box::new(before));
-            sql.push_str(&format!(" AND id < ?{}", args.len()));
-        }
-        filter.clauses(&mut sql, &mut args);
-        sql.push_str(&format!(" ORDER BY id DESC LIMIT {}", limit.max(1)));
+        let (sql, args) = filter.page_query(before, true, limit);
         let rows = self.query(&sql, &args)?;
         let next_before = (rows.len() == limit.max(1))
             .then(|| rows.last().map(|row| row.id))
@@ -160,10 +240,7 @@ impl Queue {
         after: i64,
         limit: usize,
     ) -> Result<Vec<AttemptRow>, QueueError> {
-        let mut args: Vec<Box<dyn ToSql>> = vec![Box::new(after)];
-        let mut sql = format!("SELECT {COLUMNS} FROM attempts WHERE id > ?1");
-        filter.clauses(&mut sql, &mut args);
-        sql.push_str(&format!(" ORDER BY id ASC LIMIT {}", limit.max(1)));
+        let (sql, args) = filter.page_query(Some(after), false, limit);
         self.query(&sql, &args)
     }
 
@@ -176,18 +253,26 @@ impl Queue {
             .map_err(|e| self.error(e))
     }
 
-    /// Attempts per minute by outcome since `since_ms` (the LOGS sparkline): rows of
-    /// (minute start in ms, outcome, count), oldest first.
-    pub fn per_minute(&self, since_ms: i64) -> Result<Vec<(i64, String, i64)>, QueueError> {
-        let mut statement = self
-            .conn
-            .prepare_cached(
-                "SELECT (at / 60000) * 60000 AS minute, outcome, count(*) FROM attempts \
-                 WHERE at >= ?1 GROUP BY minute, outcome ORDER BY minute",
-            )
-            .map_err(|e| self.error(e))?;
+    /// Attempts per minute by outcome since `since_ms` among those `filter` keeps (the
+    /// LOGS sparkline): rows of (minute start in ms, outcome, count), oldest first. The
+    /// hour is found by time (the index on `at`) and its rows checked one by one: the
+    /// full-text index would list every match in the whole log first.
+    pub fn per_minute(
+        &self,
+        filter: &LogFilter,
+        since_ms: i64,
+    ) -> Result<Vec<(i64, String, i64)>, QueueError> {
+        let mut args: Vec<Box<dyn ToSql>> = vec![Box::new(since_ms)];
+        let mut sql = String::from(
+            "SELECT (a.at / 60000) * 60000 AS minute, a.outcome, count(*) FROM attempts a \
+             WHERE a.at >= ?1",
+        );
+        filter.clauses(&filter.text_search(), &mut sql, &mut args);
+        sql.push_str(" GROUP BY minute, a.outcome ORDER BY minute");
+        let mut statement = self.conn.prepare_cached(&sql).map_err(|e| self.error(e))?;
+        let refs: Vec<&dyn ToSql> = args.iter().map(|arg| arg.as_ref()).collect();
         let rows = statement
-            .query_map(params![since_ms], |row| {
+            .query_map(refs.as_slice(), |row| {
                 Ok((row.get(0)?, row.get(1)?, row.get(2)?))
             })
             .map_err(|e| self.error(e))?;
@@ -196,7 +281,7 @@ impl Queue {
 
     /// One attempt, for the detail pane.
     pub fn attempt(&self, id: i64) -> Result<Option<AttemptRow>, QueueError> {
-        let sql = format!("SELECT {COLUMNS} FROM attempts WHERE id = ?1");
+        let sql = format!("SELECT {COLUMNS} FROM attempts a WHERE a.id = ?1");
         Ok(self.query(&sql, &[Box::new(id)])?.into_iter().next())
     }
 

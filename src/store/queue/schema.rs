@@ -49,6 +49,33 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX attempts_integration_outcome ON attempts(integration, outcome, id);
     CREATE INDEX attempts_at ON attempts(at);
     CREATE INDEX attempts_event ON attempts(event_id);",
+    // 2: a trigram full-text index over the text the log filter searches (event id,
+    // type, integration, summary), so a substring of 3 characters or more is found
+    // without reading the whole log. It holds no copy of the text (external content:
+    // the attempts table), is kept in step by triggers (attempts are inserted and
+    // deleted; an update is covered too) and is filled here for the rows already logged.
+    "CREATE VIRTUAL TABLE attempts_text USING fts5(
+        event_id, event_type, integration, summary,
+        content = 'attempts', content_rowid = 'id', tokenize = 'trigram'
+    );
+    CREATE TRIGGER attempts_text_insert AFTER INSERT ON attempts BEGIN
+        INSERT INTO attempts_text (rowid, event_id, event_type, integration, summary)
+        VALUES (new.id, new.event_id, new.event_type, new.integration, new.summary);
+    END;
+    CREATE TRIGGER attempts_text_delete AFTER DELETE ON attempts BEGIN
+        INSERT INTO attempts_text (attempts_text, rowid, event_id, event_type, integration,
+            summary)
+        VALUES ('delete', old.id, old.event_id, old.event_type, old.integration, old.summary);
+    END;
+    CREATE TRIGGER attempts_text_update AFTER UPDATE OF event_id, event_type, integration,
+        summary ON attempts BEGIN
+        INSERT INTO attempts_text (attempts_text, rowid, event_id, event_type, integration,
+            summary)
+        VALUES ('delete', old.id, old.event_id, old.event_type, old.integration, old.summary);
+        INSERT INTO attempts_text (rowid, event_id, event_type, integration, summary)
+        VALUES (new.id, new.event_id, new.event_type, new.integration, new.summary);
+    END;
+    INSERT INTO attempts_text (attempts_text) VALUES ('rebuild');",
 ];
 
 pub const VERSION: i64 = MIGRATIONS.len() as i64;
