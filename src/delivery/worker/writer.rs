@@ -4,6 +4,7 @@
 
 use std::sync::mpsc;
 use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
 
 use tokio::sync::oneshot;
 
@@ -12,6 +13,14 @@ use crate::store::{Queue, QueueError};
 
 /// Commands the writer takes in at most this many at a time.
 const GROUP: usize = 4096;
+
+/// How long a group of attempt records waits for more before its commit. A commit
+/// writes every page it changed to the WAL (the attempts table, its five indexes, the
+/// jobs table and its index) whatever the number of rows, so rows committed a few at a
+/// time cost several times what they cost in dozens. Nobody waits for these commits
+/// (the job stays leased until then), so they can wait; enqueues, claims and flushes
+/// are waited for and end the wait at once.
+const LINGER: Duration = Duration::from_millis(5);
 
 pub enum WriterCommand {
     Enqueue(Vec<NewEvent>, oneshot::Sender<Result<Vec<String>, String>>),
@@ -33,6 +42,16 @@ pub enum WriterCommand {
 
 pub type WriterSender = mpsc::Sender<WriterCommand>;
 
+impl WriterCommand {
+    /// Someone waits for the answer: the group is written without lingering.
+    fn is_waited_for(&self) -> bool {
+        matches!(
+            self,
+            WriterCommand::Enqueue(..) | WriterCommand::Claim { .. } | WriterCommand::Flush(_)
+        )
+    }
+}
+
 /// Starts the writer on `queue`. It ends when every sender is dropped, after writing
 /// what it was given.
 pub fn start(mut queue: Queue) -> std::io::Result<(WriterSender, JoinHandle<()>)> {
@@ -41,12 +60,19 @@ pub fn start(mut queue: Queue) -> std::io::Result<(WriterSender, JoinHandle<()>)
         .name("queue-writer".into())
         .spawn(move || {
             while let Ok(first) = receiver.recv() {
+                let deadline = Instant::now() + LINGER;
+                let mut waited_for = first.is_waited_for();
                 let mut group = vec![first];
                 while group.len() < GROUP {
-                    match receiver.try_recv() {
-                        Ok(command) => group.push(command),
-                        Err(_) => break,
-                    }
+                    let next = if waited_for {
+                        receiver.try_recv().ok()
+                    } else {
+                        let left = deadline.saturating_duration_since(Instant::now());
+                        receiver.recv_timeout(left).ok()
+                    };
+                    let Some(command) = next else { break };
+                    waited_for |= command.is_waited_for();
+                    group.push(command);
                 }
                 run_group(&mut queue, group);
             }
