@@ -178,7 +178,10 @@ fn texts(queue: &Queue, text: &str) -> Vec<i64> {
         .rev()
         .map(|r| r.job_id)
         .collect();
-    assert_eq!(newest_first, oldest_first, "pages and follow agree on {text:?}");
+    assert_eq!(
+        newest_first, oldest_first,
+        "pages and follow agree on {text:?}"
+    );
     newest_first
 }
 
@@ -188,7 +191,9 @@ fn text_filters_find_substrings_without_regard_to_case_indexed_or_not() {
     let path = dir.path().join("q.sqlite3");
     let mut queue = Queue::open(&path).unwrap();
     let now = now_ms();
-    let mut records: Vec<_> = (1..=6).map(|n| record(n, "alpha", "delivered", now)).collect();
+    let mut records: Vec<_> = (1..=6)
+        .map(|n| record(n, "alpha", "delivered", now))
+        .collect();
     records[1].summary = "503 Service Unavailable".into();
     records[3].summary = "connection refused: 100% of tries".into();
     records[4].integration = "Beta_Hook".into();
@@ -215,7 +220,10 @@ fn text_filters_find_substrings_without_regard_to_case_indexed_or_not() {
         ..LogFilter::default()
     };
     let page = queue.log_page(&filter, None, 2).unwrap();
-    assert_eq!(page.rows.iter().map(|r| r.job_id).collect::<Vec<_>>(), [6, 3]);
+    assert_eq!(
+        page.rows.iter().map(|r| r.job_id).collect::<Vec<_>>(),
+        [6, 3]
+    );
     let page = queue.log_page(&filter, page.next_before, 2).unwrap();
     assert_eq!(page.rows.iter().map(|r| r.job_id).collect::<Vec<_>>(), [1]);
     // Pruned rows leave the index too.
@@ -229,7 +237,9 @@ fn the_index_is_filled_for_attempts_logged_before_it() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("q.sqlite3");
     let mut queue = Queue::open(&path).unwrap();
-    let mut records: Vec<_> = (1..=3).map(|n| record(n, "a", "delivered", now_ms())).collect();
+    let mut records: Vec<_> = (1..=3)
+        .map(|n| record(n, "a", "delivered", now_ms()))
+        .collect();
     records[2].summary = "503 Service Unavailable".into();
     queue.apply(&finished(records)).unwrap();
     drop(queue);
