@@ -199,20 +199,52 @@ fn text_filters_find_substrings_without_regard_to_case_indexed_or_not() {
     records[4].integration = "Beta_Hook".into();
     records[5].event_type = "scan.finished".into();
     queue.apply(&finished(records)).unwrap();
+    // The same answers whether the writer has indexed none of the rows (the table is
+    // read), some (the index, then the newer rows from the table) or all of them.
+    for indexed in [0, 3, 6] {
+        while queue.unindexed_text().unwrap() > 6 - indexed {
+            queue.index_text(3).unwrap();
+        }
+        // Three characters or more: through the index.
+        assert_eq!(texts(&queue, "UNAVAIL"), [2]);
+        assert_eq!(texts(&queue, "vice una"), [2]);
+        assert_eq!(texts(&queue, "beta_h"), [5]);
+        assert_eq!(texts(&queue, "SCAN.FIN"), [6]);
+        assert_eq!(texts(&queue, "100%"), [4]);
+        assert_eq!(texts(&queue, "evt_3"), [3]);
+        assert_eq!(texts(&queue, "\"quoted\""), Vec::<i64>::new());
+        assert_eq!(texts(&queue, "ALPHA"), [6, 4, 3, 2, 1]);
+        // Shorter: the rows are read.
+        assert_eq!(texts(&queue, "OK"), [6, 5, 3, 1]);
+        assert_eq!(texts(&queue, "%"), [4]);
+        assert_eq!(texts(&queue, "_h"), [5]);
+        // Paged across the index and the newer rows.
+        let alpha = LogFilter {
+            text: Some("alpha".into()),
+            ..LogFilter::default()
+        };
+        let mut seen = Vec::new();
+        let mut before = None;
+        loop {
+            let page = queue.log_page(&alpha, before, 2).unwrap();
+            seen.extend(page.rows.iter().map(|r| r.job_id));
+            before = page.next_before;
+            if before.is_none() {
+                break;
+            }
+        }
+        assert_eq!(seen, [6, 4, 3, 2, 1], "indexed: {indexed}");
+        assert_eq!(
+            queue
+                .log_after(&alpha, 2, 2)
+                .unwrap()
+                .iter()
+                .map(|r| r.job_id)
+                .collect::<Vec<_>>(),
+            [3, 4]
+        );
+    }
     index_is_in_step(&path);
-    // Three characters or more: through the index.
-    assert_eq!(texts(&queue, "UNAVAIL"), [2]);
-    assert_eq!(texts(&queue, "vice una"), [2]);
-    assert_eq!(texts(&queue, "beta_h"), [5]);
-    assert_eq!(texts(&queue, "SCAN.FIN"), [6]);
-    assert_eq!(texts(&queue, "100%"), [4]);
-    assert_eq!(texts(&queue, "evt_3"), [3]);
-    assert_eq!(texts(&queue, "\"quoted\""), Vec::<i64>::new());
-    assert_eq!(texts(&queue, "ALPHA"), [6, 4, 3, 2, 1]);
-    // Shorter: the rows are read.
-    assert_eq!(texts(&queue, "OK"), [6, 5, 3, 1]);
-    assert_eq!(texts(&queue, "%"), [4]);
-    assert_eq!(texts(&queue, "_h"), [5]);
     // Combined with the other filters, and paged.
     let filter = LogFilter {
         integration: Some("alpha".into()),
@@ -246,13 +278,14 @@ fn the_index_is_filled_for_attempts_logged_before_it() {
     // Back to the schema before the index, rows kept.
     let conn = rusqlite::Connection::open(&path).unwrap();
     conn.execute_batch(
-        "DROP TABLE attempts_text; DROP TRIGGER IF EXISTS attempts_text_insert; \
-         DROP TRIGGER IF EXISTS attempts_text_delete; \
-         DROP TRIGGER IF EXISTS attempts_text_update; PRAGMA user_version = 1;",
+        "DROP TABLE attempts_text; DROP TABLE text_index; \
+         DROP TRIGGER attempts_text_delete; DROP TRIGGER attempts_text_update; \
+         PRAGMA user_version = 1;",
     )
     .unwrap();
     drop(conn);
     let queue = Queue::open(&path).unwrap();
+    assert_eq!(queue.unindexed_text().unwrap(), 0);
     index_is_in_step(&path);
     assert_eq!(texts(&queue, "unavailable"), [3]);
 }

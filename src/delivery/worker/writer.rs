@@ -42,6 +42,33 @@ pub enum WriterCommand {
 
 pub type WriterSender = mpsc::Sender<WriterCommand>;
 
+/// With no command for this long the writer is idle: it adds attempts to the text
+/// index (trigram indexing costs about three times the insert, so it is kept out of
+/// the commits of a delivery burst).
+const IDLE: Duration = Duration::from_millis(100);
+
+/// Attempts indexed per transaction: a chunk takes some tens of milliseconds, the
+/// longest a command that arrives meanwhile waits.
+const INDEX_CHUNK: usize = 1000;
+
+/// Beyond this many attempts not in the index, the writer indexes a chunk after
+/// every group, busy or not, so that a filter never reads more than about this many
+/// rows directly.
+const MAX_UNINDEXED: i64 = 10_000;
+
+/// Indexes a chunk; returns how long to wait for a command before the next: none
+/// when there is more to index.
+fn index_text(queue: &mut Queue) -> Duration {
+    match queue.index_text(INDEX_CHUNK) {
+        Ok(added) if added == INDEX_CHUNK => Duration::ZERO,
+        Ok(_) => IDLE,
+        Err(error) => {
+            tracing::error!(%error, "indexing the attempt log's text failed");
+            IDLE
+        }
+    }
+}
+
 impl WriterCommand {
     /// Someone waits for the answer: the group is written without lingering.
     fn is_waited_for(&self) -> bool {
@@ -59,7 +86,17 @@ pub fn start(mut queue: Queue) -> std::io::Result<(WriterSender, JoinHandle<()>)
     let handle = std::thread::Builder::new()
         .name("queue-writer".into())
         .spawn(move || {
-            while let Ok(first) = receiver.recv() {
+            // Until an idle writer has caught up, it looks again at once.
+            let mut wait = IDLE;
+            loop {
+                let first = match receiver.recv_timeout(wait) {
+                    Ok(command) => command,
+                    Err(mpsc::RecvTimeoutError::Timeout) => {
+                        wait = index_text(&mut queue);
+                        continue;
+                    }
+                    Err(mpsc::RecvTimeoutError::Disconnected) => break,
+                };
                 let deadline = Instant::now() + LINGER;
                 let mut waited_for = first.is_waited_for();
                 let mut group = vec![first];
@@ -75,6 +112,10 @@ pub fn start(mut queue: Queue) -> std::io::Result<(WriterSender, JoinHandle<()>)
                     group.push(command);
                 }
                 run_group(&mut queue, group);
+                // Far behind (deliveries without a pause): index as part of the work.
+                if queue.unindexed_text().unwrap_or(0) > MAX_UNINDEXED {
+                    index_text(&mut queue);
+                }
             }
         })?;
     Ok((sender, handle))

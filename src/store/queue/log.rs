@@ -169,52 +169,57 @@ impl LogFilter {
         }
     }
 
-    /// `SELECT … FROM` the attempts matching the filter, with the first argument(s)
-    /// pushed and `id` standing for the attempt id column to page and order by. With a
-    /// full-text phrase the index drives (newest or oldest first, as asked, stopping
-    /// at the page's end); otherwise the attempts table does.
-    fn select(&self, args: &mut Vec<Box<dyn ToSql>>) -> (String, TextSearch, &'static str) {
-        let search = self.text_search();
-        if let TextSearch::Substring {
-            phrase: Some(phrase),
-            ..
-        } = &search
-        {
-            args.push(Box::new(phrase.clone()));
-            let sql = format!(
-                "SELECT {COLUMNS} FROM attempts_text CROSS JOIN attempts a \
-                 ON a.id = attempts_text.rowid WHERE attempts_text MATCH ?{}",
-                args.len()
-            );
-            return (sql, search, "attempts_text.rowid");
-        }
-        (
-            format!("SELECT {COLUMNS} FROM attempts a WHERE 1 = 1"),
-            search,
-            "a.id",
-        )
-    }
-
-    /// The query of at most `limit` attempts matching the filter, beyond attempt
-    /// `from`: older when `newest_first`, newer otherwise.
+    /// The query of at most `limit` attempts of `part` matching the filter, beyond
+    /// attempt `from`: older when `newest_first`, newer otherwise.
     fn page_query(
         &self,
+        search: &TextSearch,
+        part: Part<'_>,
         from: Option<i64>,
         newest_first: bool,
         limit: usize,
     ) -> (String, Vec<Box<dyn ToSql>>) {
         let mut args: Vec<Box<dyn ToSql>> = Vec::new();
-        let (mut sql, search, id) = self.select(&mut args);
+        let (mut sql, id) = match part {
+            Part::Indexed { up_to, phrase } => {
+                // The index drives, in id order, so a page stops at its last row.
+                args.push(Box::new(phrase.to_string()));
+                args.push(Box::new(up_to));
+                let sql = format!(
+                    "SELECT {COLUMNS} FROM attempts_text CROSS JOIN attempts a \
+                     ON a.id = attempts_text.rowid WHERE attempts_text MATCH ?1 \
+                     AND attempts_text.rowid <= ?2"
+                );
+                (sql, "attempts_text.rowid")
+            }
+            Part::Table { above } => {
+                let mut sql = format!("SELECT {COLUMNS} FROM attempts a WHERE 1 = 1");
+                if let Some(above) = above {
+                    args.push(Box::new(above));
+                    sql.push_str(&format!(" AND a.id > ?{}", args.len()));
+                }
+                (sql, "a.id")
+            }
+        };
         if let Some(from) = from {
             args.push(Box::new(from));
             let direction = if newest_first { '<' } else { '>' };
             sql.push_str(&format!(" AND {id} {direction} ?{}", args.len()));
         }
-        self.clauses(&search, &mut sql, &mut args);
+        self.clauses(search, &mut sql, &mut args);
         let order = if newest_first { "DESC" } else { "ASC" };
         sql.push_str(&format!(" ORDER BY {id} {order} LIMIT {}", limit.max(1)));
         (sql, args)
     }
+}
+
+/// Where a page's rows are looked for.
+#[derive(Debug, Clone, Copy)]
+enum Part<'a> {
+    /// The attempts table, all of it or the rows after `above`.
+    Table { above: Option<i64> },
+    /// The rows up to `up_to` (those the text index holds) that hold `phrase`.
+    Indexed { up_to: i64, phrase: &'a str },
 }
 
 impl Queue {
@@ -225,8 +230,7 @@ impl Queue {
         before: Option<i64>,
         limit: usize,
     ) -> Result<LogPage, QueueError> {
-        let (sql, args) = filter.page_query(before, true, limit);
-        let rows = self.query(&sql, &args)?;
+        let rows = self.select_page(filter, before, true, limit.max(1))?;
         let next_before = (rows.len() == limit.max(1))
             .then(|| rows.last().map(|row| row.id))
             .flatten();
@@ -240,8 +244,105 @@ impl Queue {
         after: i64,
         limit: usize,
     ) -> Result<Vec<AttemptRow>, QueueError> {
-        let (sql, args) = filter.page_query(Some(after), false, limit);
-        self.query(&sql, &args)
+        self.select_page(filter, Some(after), false, limit.max(1))
+    }
+
+    /// Up to `limit` attempts beyond `from`. A text filter the index can serve reads
+    /// the index for the rows it holds and the table for the newer ones not yet in it
+    /// (few: the writer catches up when idle), newest or oldest first as asked.
+    fn select_page(
+        &self,
+        filter: &LogFilter,
+        from: Option<i64>,
+        newest_first: bool,
+        limit: usize,
+    ) -> Result<Vec<AttemptRow>, QueueError> {
+        let search = filter.text_search();
+        let TextSearch::Substring {
+            phrase: Some(phrase),
+            ..
+        } = &search
+        else {
+            let part = Part::Table { above: None };
+            let (sql, args) = filter.page_query(&search, part, from, newest_first, limit);
+            return self.query(&sql, &args);
+        };
+        let up_to = self.indexed_to()?;
+        let newer = Part::Table { above: Some(up_to) };
+        let older = Part::Indexed { up_to, phrase };
+        let parts = if newest_first {
+            [newer, older]
+        } else {
+            [older, newer]
+        };
+        let mut rows = Vec::new();
+        for part in parts {
+            let room = limit - rows.len();
+            if room == 0 {
+                break;
+            }
+            let (sql, args) = filter.page_query(&search, part, from, newest_first, room);
+            rows.extend(self.query(&sql, &args)?);
+        }
+        Ok(rows)
+    }
+
+    /// The last attempt id in the text index.
+    fn indexed_to(&self) -> Result<i64, QueueError> {
+        self.conn
+            .query_row("SELECT indexed_to FROM text_index", [], |row| row.get(0))
+            .map_err(|e| self.error(e))
+    }
+
+    /// Adds up to `limit` attempts not yet in the text index to it, oldest first, in
+    /// one transaction; returns how many (the writer calls it when idle, and when far
+    /// behind).
+    pub fn index_text(&mut self, limit: usize) -> Result<usize, QueueError> {
+        let path = self.path.clone();
+        let fail = |source| QueueError::Sqlite {
+            path: path.clone(),
+            source,
+        };
+        let tx = self.conn.transaction().map_err(fail)?;
+        let from: i64 = tx
+            .query_row("SELECT indexed_to FROM text_index", [], |row| row.get(0))
+            .map_err(fail)?;
+        let up_to: Option<i64> = tx
+            .query_row(
+                "SELECT max(id) FROM (SELECT id FROM attempts WHERE id > ?1 ORDER BY id \
+                 LIMIT ?2)",
+                params![from, limit as i64],
+                |row| row.get(0),
+            )
+            .map_err(fail)?;
+        let Some(up_to) = up_to else {
+            return Ok(0);
+        };
+        let added = tx
+            .prepare_cached(
+                "INSERT INTO attempts_text (rowid, event_id, event_type, integration, summary) \
+                 SELECT id, event_id, event_type, integration, summary FROM attempts \
+                 WHERE id > ?1 AND id <= ?2",
+            )
+            .and_then(|mut insert| insert.execute(params![from, up_to]))
+            .map_err(fail)?;
+        tx.execute("UPDATE text_index SET indexed_to = ?1", params![up_to])
+            .map_err(fail)?;
+        tx.commit().map_err(fail)?;
+        Ok(added)
+    }
+
+    /// About how many attempts are not yet in the text index (ids after the last
+    /// indexed one up to the newest).
+    pub fn unindexed_text(&self) -> Result<i64, QueueError> {
+        self.conn
+            .query_row(
+                "SELECT coalesce(max(id), 0) - (SELECT indexed_to FROM text_index) \
+                 FROM attempts",
+                [],
+                |row| row.get(0),
+            )
+            .map_err(|e| self.error(e))
     }
 
     /// The newest attempt id (0 when the log is empty): where a follower starts.
@@ -309,6 +410,15 @@ impl Queue {
                 "DELETE FROM attempts WHERE id <= (SELECT id FROM attempts \
                  ORDER BY id DESC LIMIT 1 OFFSET ?1)",
                 params![max_rows as i64],
+            )
+            .map_err(|e| self.error(e))?;
+        // Ids go on from the largest left: when the newest rows are gone, new ones
+        // may reuse ids the index counted as done.
+        self.conn
+            .execute(
+                "UPDATE text_index SET indexed_to = \
+                 min(indexed_to, (SELECT coalesce(max(id), 0) FROM attempts))",
+                [],
             )
             .map_err(|e| self.error(e))?;
         self.conn
