@@ -47,20 +47,24 @@ pub type WriterSender = mpsc::Sender<WriterCommand>;
 /// the commits of a delivery burst).
 const IDLE: Duration = Duration::from_millis(100);
 
-/// Attempts indexed per transaction: a chunk takes some tens of milliseconds, the
-/// longest a command that arrives meanwhile waits.
+/// Attempts indexed per transaction when idle: a chunk takes some tens of
+/// milliseconds, the longest a command that arrives meanwhile waits.
 const INDEX_CHUNK: usize = 1000;
 
-/// Beyond this many attempts not in the index, the writer indexes a chunk after
-/// every group, busy or not, so that a filter never reads more than about this many
-/// rows directly.
+/// Beyond this many attempts not in the index, the writer indexes some after every
+/// group, busy or not, so that a filter never reads more than about this many rows
+/// directly.
 const MAX_UNINDEXED: i64 = 10_000;
 
-/// Indexes a chunk; returns how long to wait for a command before the next: none
-/// when there is more to index.
-fn index_text(queue: &mut Queue) -> Duration {
-    match queue.index_text(INDEX_CHUNK) {
-        Ok(added) if added == INDEX_CHUNK => Duration::ZERO,
+/// Attempts indexed after a group when busy: a few milliseconds, more than a group
+/// of deliveries logs, so the index keeps up without holding back claims.
+const BUSY_INDEX_CHUNK: usize = 200;
+
+/// Indexes up to `chunk` attempts; returns how long to wait for a command before the
+/// next chunk: none when there is more to index.
+fn index_text(queue: &mut Queue, chunk: usize) -> Duration {
+    match queue.index_text(chunk) {
+        Ok(added) if added == chunk => Duration::ZERO,
         Ok(_) => IDLE,
         Err(error) => {
             tracing::error!(%error, "indexing the attempt log's text failed");
@@ -92,7 +96,7 @@ pub fn start(mut queue: Queue) -> std::io::Result<(WriterSender, JoinHandle<()>)
                 let first = match receiver.recv_timeout(wait) {
                     Ok(command) => command,
                     Err(mpsc::RecvTimeoutError::Timeout) => {
-                        wait = index_text(&mut queue);
+                        wait = index_text(&mut queue, INDEX_CHUNK);
                         continue;
                     }
                     Err(mpsc::RecvTimeoutError::Disconnected) => break,
@@ -112,9 +116,10 @@ pub fn start(mut queue: Queue) -> std::io::Result<(WriterSender, JoinHandle<()>)
                     group.push(command);
                 }
                 run_group(&mut queue, group);
-                // Far behind (deliveries without a pause): index as part of the work.
+                // Far behind (deliveries without a pause): index as part of the work,
+                // a little after each group, so claims and enqueues never wait long.
                 if queue.unindexed_text().unwrap_or(0) > MAX_UNINDEXED {
-                    index_text(&mut queue);
+                    index_text(&mut queue, BUSY_INDEX_CHUNK);
                 }
             }
         })?;

@@ -305,15 +305,17 @@ impl Queue {
         };
         let tx = self.conn.transaction().map_err(fail)?;
         let from: i64 = tx
-            .query_row("SELECT indexed_to FROM text_index", [], |row| row.get(0))
+            .prepare_cached("SELECT indexed_to FROM text_index")
+            .and_then(|mut statement| statement.query_row([], |row| row.get(0)))
             .map_err(fail)?;
         let up_to: Option<i64> = tx
-            .query_row(
+            .prepare_cached(
                 "SELECT max(id) FROM (SELECT id FROM attempts WHERE id > ?1 ORDER BY id \
                  LIMIT ?2)",
-                params![from, limit as i64],
-                |row| row.get(0),
             )
+            .and_then(|mut statement| {
+                statement.query_row(params![from, limit as i64], |row| row.get(0))
+            })
             .map_err(fail)?;
         let Some(up_to) = up_to else {
             return Ok(0);
@@ -326,7 +328,8 @@ impl Queue {
             )
             .and_then(|mut insert| insert.execute(params![from, up_to]))
             .map_err(fail)?;
-        tx.execute("UPDATE text_index SET indexed_to = ?1", params![up_to])
+        tx.prepare_cached("UPDATE text_index SET indexed_to = ?1")
+            .and_then(|mut update| update.execute(params![up_to]))
             .map_err(fail)?;
         tx.commit().map_err(fail)?;
         Ok(added)
@@ -336,12 +339,11 @@ impl Queue {
     /// indexed one up to the newest).
     pub fn unindexed_text(&self) -> Result<i64, QueueError> {
         self.conn
-            .query_row(
+            .prepare_cached(
                 "SELECT coalesce(max(id), 0) - (SELECT indexed_to FROM text_index) \
                  FROM attempts",
-                [],
-                |row| row.get(0),
             )
+            .and_then(|mut statement| statement.query_row([], |row| row.get(0)))
             .map_err(|e| self.error(e))
     }
 
