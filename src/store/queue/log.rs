@@ -180,11 +180,21 @@ impl LogFilter {
         limit: usize,
     ) -> (String, Vec<Box<dyn ToSql>>) {
         let mut args: Vec<Box<dyn ToSql>> = Vec::new();
+        let mut from = from;
         let (mut sql, id) = match part {
             Part::Indexed { up_to, phrase } => {
-                // The index drives, in id order, so a page stops at its last row.
+                // The index drives, in id order, so a page stops at its last row. One
+                // upper bound only: FTS5 starts from one, and checks a second on
+                // every row it passes (a far page read the whole index down to it).
+                let upper = match from {
+                    Some(before) if newest_first => {
+                        from = None;
+                        up_to.min(before - 1)
+                    }
+                    _ => up_to,
+                };
                 args.push(Box::new(phrase.to_string()));
-                args.push(Box::new(up_to));
+                args.push(Box::new(upper));
                 let sql = format!(
                     "SELECT {COLUMNS} FROM attempts_text CROSS JOIN attempts a \
                      ON a.id = attempts_text.rowid WHERE attempts_text MATCH ?1 \
