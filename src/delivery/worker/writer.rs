@@ -42,8 +42,8 @@ pub enum WriterCommand {
 
 pub type WriterSender = mpsc::Sender<WriterCommand>;
 
-/// With no command for this long the writer is idle: it adds attempts to the text
-/// index (trigram indexing costs about three times the insert, so it is kept out of
+/// With nothing to log or queue for this long the writer is idle: it adds attempts
+/// to the text index (trigram indexing costs about three times the insert, so it is kept out of
 /// the commits of a delivery burst).
 const IDLE: Duration = Duration::from_millis(100);
 
@@ -74,6 +74,11 @@ fn index_text(queue: &mut Queue, chunk: usize) -> Duration {
 }
 
 impl WriterCommand {
+    /// Attempts or events to write: the writer is busy, the index can wait.
+    fn writes_rows(&self) -> bool {
+        matches!(self, WriterCommand::Enqueue(..) | WriterCommand::Update(_))
+    }
+
     /// Someone waits for the answer: the group is written without lingering.
     fn is_waited_for(&self) -> bool {
         matches!(
@@ -92,6 +97,9 @@ pub fn start(mut queue: Queue) -> std::io::Result<(WriterSender, JoinHandle<()>)
         .spawn(move || {
             // Until an idle writer has caught up, it looks again at once.
             let mut wait = IDLE;
+            // Idle means nothing logged or queued for a while: the scheduler's claims
+            // come every poll whether or not there is work.
+            let mut last_write = Instant::now();
             loop {
                 let first = match receiver.recv_timeout(wait) {
                     Ok(command) => command,
@@ -103,6 +111,7 @@ pub fn start(mut queue: Queue) -> std::io::Result<(WriterSender, JoinHandle<()>)
                 };
                 let deadline = Instant::now() + LINGER;
                 let mut waited_for = first.is_waited_for();
+                let mut writes = first.writes_rows();
                 let mut group = vec![first];
                 while group.len() < GROUP {
                     let next = if waited_for {
@@ -113,12 +122,19 @@ pub fn start(mut queue: Queue) -> std::io::Result<(WriterSender, JoinHandle<()>)
                     };
                     let Some(command) = next else { break };
                     waited_for |= command.is_waited_for();
+                    writes |= command.writes_rows();
                     group.push(command);
                 }
                 run_group(&mut queue, group);
-                // Far behind (deliveries without a pause): index as part of the work,
-                // a little after each group, so claims and enqueues never wait long.
-                if queue.unindexed_text().unwrap_or(0) > MAX_UNINDEXED {
+                if writes {
+                    last_write = Instant::now();
+                }
+                if last_write.elapsed() >= IDLE {
+                    wait = index_text(&mut queue, INDEX_CHUNK);
+                } else if queue.unindexed_text().unwrap_or(0) > MAX_UNINDEXED {
+                    // Far behind (deliveries without a pause): index as part of the
+                    // work, a little after each group, so claims and enqueues never
+                    // wait long.
                     index_text(&mut queue, BUSY_INDEX_CHUNK);
                 }
             }
