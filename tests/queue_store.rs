@@ -132,7 +132,7 @@ fn keyset_pages_and_filters() {
     let newer = queue.log_after(&all, 23, 50).unwrap();
     assert_eq!(newer.iter().map(|r| r.id).collect::<Vec<_>>(), [24, 25]);
     assert_eq!(queue.last_attempt_id().unwrap(), 25);
-    let minutes = queue.per_minute(now - 60_000).unwrap();
+    let minutes = queue.per_minute(&all, now - 60_000).unwrap();
     assert_eq!(minutes.iter().map(|m| m.2).sum::<i64>(), 25);
 }
 
@@ -150,4 +150,142 @@ fn retention_prunes_old_and_surplus_attempts() {
     let page = queue.log_page(&LogFilter::default(), None, 5000).unwrap();
     assert_eq!(page.rows.len(), 2_000);
     assert_eq!(page.rows.last().unwrap().job_id, 1006);
+}
+
+/// The full-text index agrees with the attempts table (FTS5's own check).
+fn index_is_in_step(path: &std::path::Path) {
+    let conn = rusqlite::Connection::open(path).unwrap();
+    conn.execute_batch("INSERT INTO attempts_text (attempts_text) VALUES ('integrity-check')")
+        .unwrap();
+}
+
+fn texts(queue: &Queue, text: &str) -> Vec<i64> {
+    let filter = LogFilter {
+        text: Some(text.into()),
+        ..LogFilter::default()
+    };
+    let newest_first: Vec<i64> = queue
+        .log_page(&filter, None, 100)
+        .unwrap()
+        .rows
+        .iter()
+        .map(|r| r.job_id)
+        .collect();
+    let oldest_first: Vec<i64> = queue
+        .log_after(&filter, 0, 100)
+        .unwrap()
+        .iter()
+        .rev()
+        .map(|r| r.job_id)
+        .collect();
+    assert_eq!(
+        newest_first, oldest_first,
+        "pages and follow agree on {text:?}"
+    );
+    newest_first
+}
+
+#[test]
+fn text_filters_find_substrings_without_regard_to_case_indexed_or_not() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("q.sqlite3");
+    let mut queue = Queue::open(&path).unwrap();
+    let now = now_ms();
+    let mut records: Vec<_> = (1..=6)
+        .map(|n| record(n, "alpha", "delivered", now))
+        .collect();
+    records[1].summary = "503 Service Unavailable".into();
+    records[3].summary = "connection refused: 100% of tries".into();
+    records[4].integration = "Beta_Hook".into();
+    records[5].event_type = "scan.finished".into();
+    queue.apply(&finished(records)).unwrap();
+    // The same answers whether the writer has indexed none of the rows (the table is
+    // read), some (the index, then the newer rows from the table) or all of them.
+    for indexed in [0, 3, 6] {
+        while queue.unindexed_text().unwrap() > 6 - indexed {
+            queue.index_text(3).unwrap();
+        }
+        // Three characters or more: through the index.
+        assert_eq!(texts(&queue, "UNAVAIL"), [2]);
+        assert_eq!(texts(&queue, "vice una"), [2]);
+        assert_eq!(texts(&queue, "beta_h"), [5]);
+        assert_eq!(texts(&queue, "SCAN.FIN"), [6]);
+        assert_eq!(texts(&queue, "100%"), [4]);
+        assert_eq!(texts(&queue, "evt_3"), [3]);
+        assert_eq!(texts(&queue, "\"quoted\""), Vec::<i64>::new());
+        assert_eq!(texts(&queue, "ALPHA"), [6, 4, 3, 2, 1]);
+        // Shorter: the rows are read.
+        assert_eq!(texts(&queue, "OK"), [6, 5, 3, 1]);
+        assert_eq!(texts(&queue, "%"), [4]);
+        assert_eq!(texts(&queue, "_h"), [5]);
+        // Paged across the index and the newer rows.
+        let alpha = LogFilter {
+            text: Some("alpha".into()),
+            ..LogFilter::default()
+        };
+        let mut seen = Vec::new();
+        let mut before = None;
+        loop {
+            let page = queue.log_page(&alpha, before, 2).unwrap();
+            seen.extend(page.rows.iter().map(|r| r.job_id));
+            before = page.next_before;
+            if before.is_none() {
+                break;
+            }
+        }
+        assert_eq!(seen, [6, 4, 3, 2, 1], "indexed: {indexed}");
+        assert_eq!(
+            queue
+                .log_after(&alpha, 2, 2)
+                .unwrap()
+                .iter()
+                .map(|r| r.job_id)
+                .collect::<Vec<_>>(),
+            [3, 4]
+        );
+    }
+    index_is_in_step(&path);
+    // Combined with the other filters, and paged.
+    let filter = LogFilter {
+        integration: Some("alpha".into()),
+        text: Some("200 ok".into()),
+        ..LogFilter::default()
+    };
+    let page = queue.log_page(&filter, None, 2).unwrap();
+    assert_eq!(
+        page.rows.iter().map(|r| r.job_id).collect::<Vec<_>>(),
+        [6, 3]
+    );
+    let page = queue.log_page(&filter, page.next_before, 2).unwrap();
+    assert_eq!(page.rows.iter().map(|r| r.job_id).collect::<Vec<_>>(), [1]);
+    // Pruned rows leave the index too.
+    queue.prune(7, 2).unwrap();
+    index_is_in_step(&path);
+    assert_eq!(texts(&queue, "ALPHA"), [6]);
+}
+
+#[test]
+fn the_index_is_filled_for_attempts_logged_before_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("q.sqlite3");
+    let mut queue = Queue::open(&path).unwrap();
+    let mut records: Vec<_> = (1..=3)
+        .map(|n| record(n, "a", "delivered", now_ms()))
+        .collect();
+    records[2].summary = "503 Service Unavailable".into();
+    queue.apply(&finished(records)).unwrap();
+    drop(queue);
+    // Back to the schema before the index, rows kept.
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.execute_batch(
+        "DROP TABLE attempts_text; DROP TABLE text_index; \
+         DROP TRIGGER attempts_text_delete; DROP TRIGGER attempts_text_update; \
+         PRAGMA user_version = 1;",
+    )
+    .unwrap();
+    drop(conn);
+    let queue = Queue::open(&path).unwrap();
+    assert_eq!(queue.unindexed_text().unwrap(), 0);
+    index_is_in_step(&path);
+    assert_eq!(texts(&queue, "unavailable"), [3]);
 }

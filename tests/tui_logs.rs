@@ -422,6 +422,101 @@ fn sparkline_counts_the_last_hour_by_outcome() {
     }
 }
 
+/// Logs one attempt now (in the sparkline's hour) for each of `count` new events.
+fn attempts_now(harness: &Harness, integration: &str, outcome: &str, count: usize) {
+    let mut queue = queue(harness);
+    let events: Vec<NewEvent> = (0..count)
+        .map(|_| NewEvent {
+            id: None,
+            integration: integration.into(),
+            event_type: "scan.finished".into(),
+            payload: "{}".into(),
+        })
+        .collect();
+    queue.enqueue(&events).unwrap();
+    let now = hookconsole::store::queue::now_ms();
+    let updates: Vec<JobUpdate> = queue
+        .claim("test", count, 60_000)
+        .unwrap()
+        .into_iter()
+        .map(|job| JobUpdate::Finished {
+            job_id: job.job_id,
+            attempts: 1,
+            state: JobState::Delivered,
+            next_attempt_ms: 0,
+            records: vec![AttemptRecord {
+                job_id: job.job_id,
+                event_id: job.event_id.clone(),
+                integration: job.integration.clone(),
+                event_type: job.event_type.clone(),
+                at_ms: now,
+                attempt: 1,
+                max_attempts: 10,
+                outcome: outcome.into(),
+                error_class: None,
+                status: Some(if outcome == "delivered" { 200 } else { 503 }),
+                duration_ms: 1,
+                next_retry_ms: None,
+                summary: if outcome == "delivered" {
+                    "200 OK"
+                } else {
+                    "503 Service Unavailable"
+                }
+                .into(),
+                request: "{}".into(),
+                response: None,
+            }],
+        })
+        .collect();
+    queue.apply(&updates).unwrap();
+}
+
+/// The two sparkline lines' totals: (delivered, failed) in the last hour.
+fn spark_totals(harness: &mut Harness) -> (String, String) {
+    let screen = harness.screen(80, 24);
+    let total = |label: &str| {
+        let line = screen
+            .lines()
+            .find(|l| l.contains(label) && l.contains(" in 1h"))
+            .expect(&screen);
+        let words: Vec<&str> = line.split_whitespace().collect();
+        let at = words.iter().rposition(|w| *w == "in").expect(line);
+        words[at - 1].to_string()
+    };
+    (total("ok/min"), total(" failed "))
+}
+
+#[test]
+fn the_sparkline_counts_what_the_filters_keep() {
+    let mut harness = harness();
+    attempts_now(&harness, "Alpha", "delivered", 3);
+    attempts_now(&harness, "Beta", "delivered", 1);
+    attempts_now(&harness, "Beta", "retry", 2);
+    harness.keys("L");
+    assert_eq!(spark_totals(&mut harness), ("4".into(), "2".into()));
+    // The outcome filter.
+    harness.keys("f");
+    assert_eq!(spark_totals(&mut harness), ("0".into(), "2".into()));
+    harness.keys("ff");
+    // The text filter (the index's three characters or more, and a shorter one).
+    harness.keys("/");
+    harness.replace("unavail");
+    harness.press(KeyCode::Enter);
+    assert_eq!(spark_totals(&mut harness), ("0".into(), "2".into()));
+    harness.keys("/");
+    harness.replace("ph");
+    harness.press(KeyCode::Enter);
+    assert_eq!(spark_totals(&mut harness), ("3".into(), "0".into()));
+    harness.keys("/");
+    harness.press(KeyCode::Esc);
+    assert_eq!(spark_totals(&mut harness), ("4".into(), "2".into()));
+    // One integration's LOGS, from the list.
+    harness.press(KeyCode::Esc);
+    harness.keys("l");
+    assert_eq!(logs(&harness).integration.as_deref(), Some("Alpha"));
+    assert_eq!(spark_totals(&mut harness), ("3".into(), "0".into()));
+}
+
 /// Every key the LOGS footers show changes the screen, and the footers fit 80 columns.
 #[test]
 fn every_logs_footer_key_does_something() {

@@ -329,3 +329,36 @@ async fn the_attempt_log_keeps_the_first_8_kib_of_the_answer() {
     assert_eq!(response["body_bytes"], 10_000);
     assert_eq!(response["body_truncated"], true);
 }
+
+/// Deliveries are logged first; the writer adds them to the text index once it has
+/// nothing else to do, and a text filter finds them before and after.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_idle_writer_adds_logged_attempts_to_the_text_index() {
+    let home = home(10);
+    let server = receiver(always(200), false).await;
+    add(&home, hook("indexed", &server.url(), 60));
+    for n in 0..30 {
+        enqueue(&home, "indexed", &format!(r#"{{"n":{n}}}"#));
+    }
+    let worker = start(&home);
+    let db = home.locations.queue_database();
+    let found = |queue: &Queue| {
+        let filter = LogFilter {
+            text: Some("INDEXED".into()),
+            ..LogFilter::default()
+        };
+        queue.log_page(&filter, None, 100).unwrap().rows.len()
+    };
+    until("delivered", Duration::from_secs(10), || {
+        state_count(&db, "delivered") == 30
+    })
+    .await;
+    let queue = Queue::open(&db).unwrap();
+    assert_eq!(found(&queue), 30);
+    until("indexed", Duration::from_secs(10), || {
+        queue.unindexed_text().unwrap() == 0
+    })
+    .await;
+    assert_eq!(found(&queue), 30);
+    stop(worker).await;
+}

@@ -49,7 +49,8 @@ pub async fn send_keeping(
         Err(error) => return Err(classify(client, request, &error)),
     };
     let status = response.status();
-    let headers = response.headers().clone();
+    // Taken rather than copied: the body is read through `chunk`, which needs no headers.
+    let headers = std::mem::take(response.headers_mut());
     let mut preview = BodyPreview::keeping(body_limit);
     loop {
         match response.chunk().await {

@@ -12,7 +12,8 @@
 //! - `log_after(&filter, last_seen_id, limit)`: the live updates, oldest first (poll it,
 //!   e.g. every 500 ms, while the view is open; `last_attempt_id()` gives the start);
 //! - `attempt(id)`: the detail pane (request and response, redacted JSON);
-//! - `per_minute(now_ms() - 3_600_000)`: the sparkline, attempts per minute by outcome;
+//! - `per_minute(&filter, now_ms() - 3_600_000)`: the sparkline, attempts per minute by
+//!   outcome among those the filter keeps;
 //! - `replay(event_id or "#attempt_id")`: a new job with the same event id and payload;
 //! - `counts()`: jobs per state (queued, claimed, delivered, dead, held).
 

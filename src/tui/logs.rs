@@ -88,7 +88,8 @@ pub struct LogsView {
     pub loaded: bool,
     pub error: Option<String>,
     pub detail: Option<Detail>,
-    /// The sparkline's data: since when, and (minute, outcome, count) rows.
+    /// The sparkline's data: since when, and (minute, outcome, count) rows of the
+    /// attempts the filters keep.
     pub spark: Option<(i64, Vec<MinuteCount>)>,
     /// Clock ticks seen, to pace the sparkline's reads.
     pub ticks: u64,
@@ -398,8 +399,9 @@ impl LogsView {
         ))
     }
 
-    /// Two lines, one column a minute over the last hour (all integrations):
-    /// deliveries, then failed attempts; bars scale to the busiest minute.
+    /// Two lines, one column a minute over the last hour, of the attempts the view's
+    /// filters keep (integration, outcome, text): deliveries, then failed attempts;
+    /// bars scale to the busiest minute.
     fn render_spark(&self, frame: &mut Frame, area: Rect, theme: &Theme, profile: Profile) {
         let Some((since, rows)) = &self.spark else {
             return;

@@ -65,8 +65,12 @@ pub enum Effect {
         filter: LogFilter,
         after: i64,
     },
-    /// Attempts per minute by outcome over the last hour (the LOGS sparkline).
-    LoadSparkline,
+    /// Attempts per minute by outcome over the last hour among those the LOGS
+    /// view's filter keeps (its sparkline).
+    LoadSparkline {
+        generation: u64,
+        filter: LogFilter,
+    },
     /// A new job for the event of attempt `attempt_id`.
     Replay {
         attempt_id: i64,
@@ -166,6 +170,7 @@ pub enum Message {
     },
     /// Rows of (minute start in ms, outcome, count) since `since_ms`.
     Sparkline {
+        generation: u64,
         since_ms: i64,
         rows: Vec<(i64, String, i64)>,
     },

@@ -98,15 +98,19 @@ pub fn perform(effect: Effect, stores: &Stores) -> Option<Message> {
                 .and_then(|queue| queue.log_after(&filter, after, super::logs::PAGE_ROWS))
                 .map_err(|error| error.to_string()),
         },
-        Effect::LoadSparkline => {
+        Effect::LoadSparkline { generation, filter } => {
             let since_ms = crate::store::queue::now_ms() - 3_600_000;
             let rows = Queue::open(&stores.queue)
-                .and_then(|queue| queue.per_minute(since_ms))
+                .and_then(|queue| queue.per_minute(&filter, since_ms))
                 .unwrap_or_else(|error| {
                     tracing::warn!(%error, "delivery log unreadable for the sparkline");
                     Vec::new()
                 });
-            Message::Sparkline { since_ms, rows }
+            Message::Sparkline {
+                generation,
+                since_ms,
+                rows,
+            }
         }
         Effect::Replay {
             attempt_id,

@@ -3,13 +3,16 @@
 //! the job: delivered, retried after the Retry Interval (or Retry-After) with a small
 //! jitter, or dead. An OAuth 401 refreshes the token once and retries at once.
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use serde::Serialize;
 use serde_json::json;
 
 use super::clients::ClientCache;
 use crate::delivery::{
-    ATTEMPT_BODY_BYTES, Credential, DeliveryRequest, Failure, HttpStage, TokenError, send_keeping,
+    ATTEMPT_BODY_BYTES, Credential, DeliveryRequest, Failure, HttpStage, ShownHeader, TokenError,
+    send_keeping,
 };
 use crate::model::{Authentication, Integration, Secret};
 use crate::oauth::TokenProvider;
@@ -35,7 +38,7 @@ struct Sent {
 /// Delivers `job` to `integration` (none: it was removed) and says what to record.
 pub async fn deliver(
     context: &AttemptContext<'_>,
-    integration: Option<&Integration>,
+    integration: Option<&Arc<Integration>>,
     job: &ClaimedJob,
 ) -> JobUpdate {
     let Some(integration) = integration else {
@@ -141,7 +144,7 @@ fn with_jitter(retry_interval: u32) -> Duration {
 
 async fn send_once(
     context: &AttemptContext<'_>,
-    integration: &Integration,
+    integration: &Arc<Integration>,
     job: &ClaimedJob,
     attempt: u32,
 ) -> Sent {
@@ -183,13 +186,12 @@ async fn send_once(
     };
     let result = send_keeping(&client, &request, ATTEMPT_BODY_BYTES).await;
     let duration_ms = started.elapsed().as_millis() as u64;
-    let request_json = json!({
-        "method": request.method.as_str(),
-        "url": request.shown_url(),
-        "headers": request.shown_headers(),
-        "body_bytes": request.body.len(),
-    })
-    .to_string();
+    let request_json = to_json(&RequestSummary {
+        body_bytes: request.body.len(),
+        headers: request.shown_headers(),
+        method: request.method.as_str(),
+        url: request.shown_url(),
+    });
     let (failure, summary, response, status) = match &result {
         Ok(stage) => (
             Failure::from_status(stage.status, header(stage, "location")),
@@ -263,16 +265,42 @@ fn early_record(
     }
 }
 
+/// The request as the log keeps it: what was sent, secrets masked. Fields in the
+/// order of their names, as the log has always written them.
+#[derive(Serialize)]
+struct RequestSummary<'a> {
+    body_bytes: usize,
+    headers: Vec<ShownHeader>,
+    method: &'a str,
+    url: String,
+}
+
+/// The answer as the log keeps it (redacted, the head of the body).
+#[derive(Serialize)]
+struct ResponseSummary<'a> {
+    body: &'a str,
+    body_bytes: u64,
+    body_truncated: bool,
+    headers: &'a [ShownHeader],
+    reason: &'a str,
+    status: u16,
+}
+
+/// Written straight to text: building a `serde_json::Value` first cost a map and a
+/// string per field on every attempt.
+fn to_json(summary: &impl Serialize) -> String {
+    serde_json::to_string(summary).unwrap_or_else(|_| "{}".into())
+}
+
 fn response_json(stage: &HttpStage) -> String {
-    json!({
-        "status": stage.status,
-        "reason": stage.reason,
-        "headers": stage.headers,
-        "body": stage.body_preview,
-        "body_bytes": stage.body_bytes,
-        "body_truncated": stage.body_truncated,
+    to_json(&ResponseSummary {
+        body: &stage.body_preview,
+        body_bytes: stage.body_bytes,
+        body_truncated: stage.body_truncated,
+        headers: &stage.headers,
+        reason: &stage.reason,
+        status: stage.status,
     })
-    .to_string()
 }
 
 fn header(stage: &HttpStage, name: &str) -> Option<String> {

@@ -15,6 +15,7 @@ use super::clients::ClientCache;
 use super::writer::{WriterCommand, WriterSender};
 use super::{WorkerError, WorkerOptions, socket};
 use crate::http::HttpOptions;
+use crate::model::Integration;
 use crate::oauth::TokenProvider;
 use crate::store::queue::{ClaimedJob, JobUpdate};
 use crate::store::{Catalog, IntegrationStore, Locations, Settings};
@@ -49,6 +50,15 @@ pub struct Scheduler {
     pending_total: usize,
     in_flight: HashMap<String, usize>,
     running: HashMap<tokio::task::Id, i64>,
+    /// The integrations of the last catalog by the names jobs use, shared with the
+    /// delivery tasks rather than copied for each (emptied when the catalog is read).
+    resolved: HashMap<String, Option<Arc<Integration>>>,
+}
+
+/// A claim sent to the writer: its answer, and how many jobs were asked for.
+struct Claiming {
+    answer: oneshot::Receiver<Vec<ClaimedJob>>,
+    asked: usize,
 }
 
 impl Scheduler {
@@ -85,6 +95,7 @@ impl Scheduler {
             pending_total: 0,
             in_flight: HashMap::new(),
             running: HashMap::new(),
+            resolved: HashMap::new(),
         }
     }
 
@@ -107,6 +118,8 @@ impl Scheduler {
         tracing::info!(owner = %self.owner, overall = self.overall,
             per_integration = self.per_integration, "worker started");
         let mut tasks: JoinSet<String> = JoinSet::new();
+        // The claim waiting for the writer's answer: deliveries go on meanwhile.
+        let mut claiming: Option<Claiming> = None;
         let mut next_claim = Instant::now();
         let mut next_check = Instant::now() + CATALOG_CHECK;
         let mut next_prune = Instant::now();
@@ -122,38 +135,50 @@ impl Scheduler {
                 next_prune = now + PRUNE_EVERY;
             }
             // Claim in batches: only once the buffer of claimed jobs is half empty.
-            if now >= next_claim && self.pending_total <= self.overall / 2 {
+            if claiming.is_none() && now >= next_claim && self.pending_total <= self.overall / 2 {
                 let room = 2 * self.overall - self.pending_total - tasks.len().min(self.overall);
-                let jobs = self.claim(room).await;
-                if jobs.len() < room {
-                    next_claim = Instant::now() + self.options.poll;
-                }
-                for job in jobs {
-                    self.pending_total += 1;
-                    self.pending
-                        .entry(job.integration.clone())
-                        .or_default()
-                        .push_back(job);
+                claiming = self.claim(room);
+                if claiming.is_none() {
+                    next_claim = now + self.options.poll;
                 }
             }
             self.dispatch(&mut tasks);
-            let wait = next_claim
-                .saturating_duration_since(Instant::now())
-                .max(Duration::from_millis(1))
-                .min(self.options.poll);
+            let wait = if claiming.is_some() {
+                self.options.poll
+            } else {
+                next_claim
+                    .saturating_duration_since(Instant::now())
+                    .max(Duration::from_millis(1))
+                    .min(self.options.poll)
+            };
             tokio::select! {
                 () = stop.cancelled() => break,
                 Some(done) = tasks.join_next_with_id() => self.finished(done),
+                jobs = async { (&mut claiming.as_mut()?.answer).await.ok() },
+                    if claiming.is_some() =>
+                {
+                    let asked = claiming.take().map_or(0, |claim| claim.asked);
+                    let jobs = jobs.unwrap_or_default();
+                    if jobs.len() < asked {
+                        next_claim = Instant::now() + self.options.poll;
+                    }
+                    self.take_claimed(jobs);
+                }
                 () = tokio::time::sleep(wait) => {}
             }
+        }
+        // A claim still out: its jobs are ours, to release with the rest.
+        if let Some(claim) = claiming {
+            self.take_claimed(claim.answer.await.unwrap_or_default());
         }
         self.shut_down(tasks).await;
         Ok(())
     }
 
-    async fn claim(&self, limit: usize) -> Vec<ClaimedJob> {
+    /// Asks the writer for up to `limit` due jobs; none when there is no room.
+    fn claim(&self, limit: usize) -> Option<Claiming> {
         if limit == 0 {
-            return Vec::new();
+            return None;
         }
         let (reply, answer) = oneshot::channel();
         let command = WriterCommand::Claim {
@@ -162,10 +187,21 @@ impl Scheduler {
             lease_ms: self.options.lease.as_millis() as i64,
             reply,
         };
-        if self.writer.send(command).is_err() {
-            return Vec::new();
+        self.writer.send(command).ok()?;
+        Some(Claiming {
+            answer,
+            asked: limit,
+        })
+    }
+
+    fn take_claimed(&mut self, jobs: Vec<ClaimedJob>) {
+        for job in jobs {
+            self.pending_total += 1;
+            self.pending
+                .entry(job.integration.clone())
+                .or_default()
+                .push_back(job);
         }
-        answer.await.unwrap_or_default()
     }
 
     fn dispatch(&mut self, tasks: &mut JoinSet<String>) {
@@ -176,7 +212,7 @@ impl Scheduler {
         }
         let names: Vec<String> = self.pending.keys().cloned().collect();
         for name in names {
-            let integration = lookup(&self.catalog, &name);
+            let integration = self.resolve(&name);
             let Some(queue) = self.pending.get_mut(&name) else {
                 continue;
             };
@@ -302,8 +338,22 @@ impl Scheduler {
         if let Ok(mut slot) = self.catalog.write() {
             *slot = Some(Arc::new(catalog));
         }
+        self.resolved.clear();
         self.disabled = disabled.clone();
         let _ = self.writer.send(WriterCommand::Hold(disabled));
+    }
+}
+
+impl Scheduler {
+    /// The integration jobs name `name` in the last catalog read (none: removed),
+    /// looked up once per catalog.
+    fn resolve(&mut self, name: &str) -> Option<Arc<Integration>> {
+        if let Some(found) = self.resolved.get(name) {
+            return found.clone();
+        }
+        let found = lookup(&self.catalog, name).map(Arc::new);
+        self.resolved.insert(name.to_string(), found.clone());
+        found
     }
 }
 

@@ -4,6 +4,7 @@
 
 use std::sync::mpsc;
 use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
 
 use tokio::sync::oneshot;
 
@@ -12,6 +13,14 @@ use crate::store::{Queue, QueueError};
 
 /// Commands the writer takes in at most this many at a time.
 const GROUP: usize = 4096;
+
+/// How long a group of attempt records waits for more before its commit. A commit
+/// writes every page it changed to the WAL (the attempts table, its five indexes, the
+/// jobs table and its index) whatever the number of rows, so rows committed a few at a
+/// time cost several times what they cost in dozens. Nobody waits for these commits
+/// (the job stays leased until then), so they can wait; enqueues, claims and flushes
+/// are waited for and end the wait at once.
+const LINGER: Duration = Duration::from_millis(5);
 
 pub enum WriterCommand {
     Enqueue(Vec<NewEvent>, oneshot::Sender<Result<Vec<String>, String>>),
@@ -33,6 +42,52 @@ pub enum WriterCommand {
 
 pub type WriterSender = mpsc::Sender<WriterCommand>;
 
+/// With nothing to log or queue for this long the writer is idle: it adds attempts
+/// to the text index (trigram indexing costs about three times the insert, so it is kept out of
+/// the commits of a delivery burst).
+const IDLE: Duration = Duration::from_millis(100);
+
+/// Attempts indexed per transaction when idle: a chunk takes some tens of
+/// milliseconds, the longest a command that arrives meanwhile waits.
+const INDEX_CHUNK: usize = 1000;
+
+/// Beyond this many attempts not in the index, the writer indexes some after every
+/// group, busy or not, so that a filter never reads more than about this many rows
+/// directly.
+const MAX_UNINDEXED: i64 = 10_000;
+
+/// Attempts indexed after a group when busy: a few milliseconds, more than a group
+/// of deliveries logs, so the index keeps up without holding back claims.
+const BUSY_INDEX_CHUNK: usize = 200;
+
+/// Indexes up to `chunk` attempts; returns how long to wait for a command before the
+/// next chunk: none when there is more to index.
+fn index_text(queue: &mut Queue, chunk: usize) -> Duration {
+    match queue.index_text(chunk) {
+        Ok(added) if added == chunk => Duration::ZERO,
+        Ok(_) => IDLE,
+        Err(error) => {
+            tracing::error!(%error, "indexing the attempt log's text failed");
+            IDLE
+        }
+    }
+}
+
+impl WriterCommand {
+    /// Attempts or events to write: the writer is busy, the index can wait.
+    fn writes_rows(&self) -> bool {
+        matches!(self, WriterCommand::Enqueue(..) | WriterCommand::Update(_))
+    }
+
+    /// Someone waits for the answer: the group is written without lingering.
+    fn is_waited_for(&self) -> bool {
+        matches!(
+            self,
+            WriterCommand::Enqueue(..) | WriterCommand::Claim { .. } | WriterCommand::Flush(_)
+        )
+    }
+}
+
 /// Starts the writer on `queue`. It ends when every sender is dropped, after writing
 /// what it was given.
 pub fn start(mut queue: Queue) -> std::io::Result<(WriterSender, JoinHandle<()>)> {
@@ -40,15 +95,48 @@ pub fn start(mut queue: Queue) -> std::io::Result<(WriterSender, JoinHandle<()>)
     let handle = std::thread::Builder::new()
         .name("queue-writer".into())
         .spawn(move || {
-            while let Ok(first) = receiver.recv() {
+            // Until an idle writer has caught up, it looks again at once.
+            let mut wait = IDLE;
+            // Idle means nothing logged or queued for a while: the scheduler's claims
+            // come every poll whether or not there is work.
+            let mut last_write = Instant::now();
+            loop {
+                let first = match receiver.recv_timeout(wait) {
+                    Ok(command) => command,
+                    Err(mpsc::RecvTimeoutError::Timeout) => {
+                        wait = index_text(&mut queue, INDEX_CHUNK);
+                        continue;
+                    }
+                    Err(mpsc::RecvTimeoutError::Disconnected) => break,
+                };
+                let deadline = Instant::now() + LINGER;
+                let mut waited_for = first.is_waited_for();
+                let mut writes = first.writes_rows();
                 let mut group = vec![first];
                 while group.len() < GROUP {
-                    match receiver.try_recv() {
-                        Ok(command) => group.push(command),
-                        Err(_) => break,
-                    }
+                    let next = if waited_for {
+                        receiver.try_recv().ok()
+                    } else {
+                        let left = deadline.saturating_duration_since(Instant::now());
+                        receiver.recv_timeout(left).ok()
+                    };
+                    let Some(command) = next else { break };
+                    waited_for |= command.is_waited_for();
+                    writes |= command.writes_rows();
+                    group.push(command);
                 }
                 run_group(&mut queue, group);
+                if writes {
+                    last_write = Instant::now();
+                }
+                if last_write.elapsed() >= IDLE {
+                    wait = index_text(&mut queue, INDEX_CHUNK);
+                } else if queue.unindexed_text().unwrap_or(0) > MAX_UNINDEXED {
+                    // Far behind (deliveries without a pause): index as part of the
+                    // work, a little after each group, so claims and enqueues never
+                    // wait long.
+                    index_text(&mut queue, BUSY_INDEX_CHUNK);
+                }
             }
         })?;
     Ok((sender, handle))

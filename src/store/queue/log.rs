@@ -61,9 +61,13 @@ pub struct LogPage {
     pub next_before: Option<i64>,
 }
 
-const COLUMNS: &str = "id, job_id, event_id, integration, event_type, at, attempt, \
-    max_attempts, outcome, error_class, status, duration_ms, next_retry_at, summary, \
-    request, response";
+const COLUMNS: &str = "a.id, a.job_id, a.event_id, a.integration, a.event_type, a.at, \
+    a.attempt, a.max_attempts, a.outcome, a.error_class, a.status, a.duration_ms, \
+    a.next_retry_at, a.summary, a.request, a.response";
+
+/// The shortest text filter the trigram index can find (its tokens are three
+/// characters); shorter ones scan the log.
+pub const INDEXED_TEXT_CHARS: usize = 3;
 
 fn row(row: &Row<'_>) -> rusqlite::Result<AttemptRow> {
     let request: String = row.get(14)?;
@@ -93,41 +97,139 @@ fn is_event_id(text: &str) -> bool {
     text.len() == 32 && text.starts_with("evt_") && text[4..].bytes().all(|b| b.is_ascii_hexdigit())
 }
 
+/// How a text filter is found.
+enum TextSearch {
+    None,
+    /// A whole event id: the index on `event_id`.
+    EventId(String),
+    /// A LIKE pattern over the searchable columns, and the full-text phrase that
+    /// narrows the rows to check (none: too short for the index, the rows are scanned).
+    Substring {
+        like: String,
+        phrase: Option<String>,
+    },
+}
+
 impl LogFilter {
-    fn clauses(&self, sql: &mut String, args: &mut Vec<Box<dyn ToSql>>) {
+    fn text_search(&self) -> TextSearch {
+        let text = self.text.as_deref().map(str::trim).unwrap_or_default();
+        if text.is_empty() {
+            return TextSearch::None;
+        }
+        if is_event_id(text) {
+            return TextSearch::EventId(text.to_string());
+        }
+        let escaped = text
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_");
+        // A quoted FTS5 phrase: with the trigram tokenizer, rows holding the text as a
+        // substring of one column, without regard to case.
+        let phrase = (text.chars().count() >= INDEXED_TEXT_CHARS)
+            .then(|| format!("\"{}\"", text.replace('"', "\"\"")));
+        TextSearch::Substring {
+            like: format!("%{escaped}%"),
+            phrase,
+        }
+    }
+
+    /// The conditions on `attempts a`, each after ` AND `. The LIKE stays even when the
+    /// full-text index found the rows: it is what decides (ASCII case folding, as
+    /// before), the index only keeps it from reading every row.
+    fn clauses(&self, search: &TextSearch, sql: &mut String, args: &mut Vec<Box<dyn ToSql>>) {
         if let Some(name) = &self.integration {
             args.push(Box::new(name.clone()));
-            sql.push_str(&format!(" AND integration = ?{}", args.len()));
+            sql.push_str(&format!(" AND a.integration = ?{}", args.len()));
         }
         match self.outcome {
             None => {}
-            Some(Outcome::Failed) => sql.push_str(" AND outcome IN ('retry', 'dead')"),
-            Some(Outcome::Delivered) => sql.push_str(" AND outcome = 'delivered'"),
-            Some(Outcome::Retry) => sql.push_str(" AND outcome = 'retry'"),
-            Some(Outcome::Dead) => sql.push_str(" AND outcome = 'dead'"),
+            Some(Outcome::Failed) => sql.push_str(" AND a.outcome IN ('retry', 'dead')"),
+            Some(Outcome::Delivered) => sql.push_str(" AND a.outcome = 'delivered'"),
+            Some(Outcome::Retry) => sql.push_str(" AND a.outcome = 'retry'"),
+            Some(Outcome::Dead) => sql.push_str(" AND a.outcome = 'dead'"),
         }
         if let Some(since) = self.since_ms {
             args.push(Box::new(since));
-            sql.push_str(&format!(" AND at >= ?{}", args.len()));
+            sql.push_str(&format!(" AND a.at >= ?{}", args.len()));
         }
-        let text = self.text.as_deref().map(str::trim).unwrap_or_default();
-        if is_event_id(text) {
-            // A whole event id: the index finds it, where a substring search scans.
-            args.push(Box::new(text.to_string()));
-            sql.push_str(&format!(" AND event_id = ?{}", args.len()));
-        } else if !text.is_empty() {
-            let escaped = text
-                .replace('\\', "\\\\")
-                .replace('%', "\\%")
-                .replace('_', "\\_");
-            args.push(Box::new(format!("%{escaped}%")));
-            let n = args.len();
-            sql.push_str(&format!(
-                " AND (event_id LIKE ?{n} ESCAPE '\\' OR event_type LIKE ?{n} ESCAPE '\\' \
-                 OR integration LIKE ?{n} ESCAPE '\\' OR summary LIKE ?{n} ESCAPE '\\')"
-            ));
+        match search {
+            TextSearch::None => {}
+            TextSearch::EventId(id) => {
+                args.push(Box::new(id.clone()));
+                sql.push_str(&format!(" AND a.event_id = ?{}", args.len()));
+            }
+            TextSearch::Substring { like, .. } => {
+                args.push(Box::new(like.clone()));
+                let n = args.len();
+                sql.push_str(&format!(
+                    " AND (a.event_id LIKE ?{n} ESCAPE '\\' OR a.event_type LIKE ?{n} ESCAPE '\\' \
+                     OR a.integration LIKE ?{n} ESCAPE '\\' OR a.summary LIKE ?{n} ESCAPE '\\')"
+                ));
+            }
         }
     }
+
+    /// The query of at most `limit` attempts of `part` matching the filter, beyond
+    /// attempt `from`: older when `newest_first`, newer otherwise.
+    fn page_query(
+        &self,
+        search: &TextSearch,
+        part: Part<'_>,
+        from: Option<i64>,
+        newest_first: bool,
+        limit: usize,
+    ) -> (String, Vec<Box<dyn ToSql>>) {
+        let mut args: Vec<Box<dyn ToSql>> = Vec::new();
+        let mut from = from;
+        let (mut sql, id) = match part {
+            Part::Indexed { up_to, phrase } => {
+                // The index drives, in id order, so a page stops at its last row. One
+                // upper bound only: FTS5 starts from one, and checks a second on
+                // every row it passes (a far page read the whole index down to it).
+                let upper = match from {
+                    Some(before) if newest_first => {
+                        from = None;
+                        up_to.min(before - 1)
+                    }
+                    _ => up_to,
+                };
+                args.push(Box::new(phrase.to_string()));
+                args.push(Box::new(upper));
+                let sql = format!(
+                    "SELECT {COLUMNS} FROM attempts_text CROSS JOIN attempts a \
+                     ON a.id = attempts_text.rowid WHERE attempts_text MATCH ?1 \
+                     AND attempts_text.rowid <= ?2"
+                );
+                (sql, "attempts_text.rowid")
+            }
+            Part::Table { above } => {
+                let mut sql = format!("SELECT {COLUMNS} FROM attempts a WHERE 1 = 1");
+                if let Some(above) = above {
+                    args.push(Box::new(above));
+                    sql.push_str(&format!(" AND a.id > ?{}", args.len()));
+                }
+                (sql, "a.id")
+            }
+        };
+        if let Some(from) = from {
+            args.push(Box::new(from));
+            let direction = if newest_first { '<' } else { '>' };
+            sql.push_str(&format!(" AND {id} {direction} ?{}", args.len()));
+        }
+        self.clauses(search, &mut sql, &mut args);
+        let order = if newest_first { "DESC" } else { "ASC" };
+        sql.push_str(&format!(" ORDER BY {id} {order} LIMIT {}", limit.max(1)));
+        (sql, args)
+    }
+}
+
+/// Where a page's rows are looked for.
+#[derive(Debug, Clone, Copy)]
+enum Part<'a> {
+    /// The attempts table, all of it or the rows after `above`.
+    Table { above: Option<i64> },
+    /// The rows up to `up_to` (those the text index holds) that hold `phrase`.
+    Indexed { up_to: i64, phrase: &'a str },
 }
 
 impl Queue {
@@ -138,15 +240,7 @@ impl Queue {
         before: Option<i64>,
         limit: usize,
     ) -> Result<LogPage, QueueError> {
-        let mut sql = format!("SELECT {COLUMNS} FROM attempts WHERE 1 = 1");
-        let mut args: Vec<Box<dyn ToSql>> = Vec::new();
-        if let Some(before) = before {
-            args.push(Box::new(before));
-            sql.push_str(&format!(" AND id < ?{}", args.len()));
-        }
-        filter.clauses(&mut sql, &mut args);
-        sql.push_str(&format!(" ORDER BY id DESC LIMIT {}", limit.max(1)));
-        let rows = self.query(&sql, &args)?;
+        let rows = self.select_page(filter, before, true, limit.max(1))?;
         let next_before = (rows.len() == limit.max(1))
             .then(|| rows.last().map(|row| row.id))
             .flatten();
@@ -160,11 +254,107 @@ impl Queue {
         after: i64,
         limit: usize,
     ) -> Result<Vec<AttemptRow>, QueueError> {
-        let mut args: Vec<Box<dyn ToSql>> = vec![Box::new(after)];
-        let mut sql = format!("SELECT {COLUMNS} FROM attempts WHERE id > ?1");
-        filter.clauses(&mut sql, &mut args);
-        sql.push_str(&format!(" ORDER BY id ASC LIMIT {}", limit.max(1)));
-        self.query(&sql, &args)
+        self.select_page(filter, Some(after), false, limit.max(1))
+    }
+
+    /// Up to `limit` attempts beyond `from`. A text filter the index can serve reads
+    /// the index for the rows it holds and the table for the newer ones not yet in it
+    /// (few: the writer catches up when idle), newest or oldest first as asked.
+    fn select_page(
+        &self,
+        filter: &LogFilter,
+        from: Option<i64>,
+        newest_first: bool,
+        limit: usize,
+    ) -> Result<Vec<AttemptRow>, QueueError> {
+        let search = filter.text_search();
+        let TextSearch::Substring {
+            phrase: Some(phrase),
+            ..
+        } = &search
+        else {
+            let part = Part::Table { above: None };
+            let (sql, args) = filter.page_query(&search, part, from, newest_first, limit);
+            return self.query(&sql, &args);
+        };
+        let up_to = self.indexed_to()?;
+        let newer = Part::Table { above: Some(up_to) };
+        let older = Part::Indexed { up_to, phrase };
+        let parts = if newest_first {
+            [newer, older]
+        } else {
+            [older, newer]
+        };
+        let mut rows = Vec::new();
+        for part in parts {
+            let room = limit - rows.len();
+            if room == 0 {
+                break;
+            }
+            let (sql, args) = filter.page_query(&search, part, from, newest_first, room);
+            rows.extend(self.query(&sql, &args)?);
+        }
+        Ok(rows)
+    }
+
+    /// The last attempt id in the text index.
+    fn indexed_to(&self) -> Result<i64, QueueError> {
+        self.conn
+            .query_row("SELECT indexed_to FROM text_index", [], |row| row.get(0))
+            .map_err(|e| self.error(e))
+    }
+
+    /// Adds up to `limit` attempts not yet in the text index to it, oldest first, in
+    /// one transaction; returns how many (the writer calls it when idle, and when far
+    /// behind).
+    pub fn index_text(&mut self, limit: usize) -> Result<usize, QueueError> {
+        let path = self.path.clone();
+        let fail = |source| QueueError::Sqlite {
+            path: path.clone(),
+            source,
+        };
+        let tx = self.conn.transaction().map_err(fail)?;
+        let from: i64 = tx
+            .prepare_cached("SELECT indexed_to FROM text_index")
+            .and_then(|mut statement| statement.query_row([], |row| row.get(0)))
+            .map_err(fail)?;
+        let up_to: Option<i64> = tx
+            .prepare_cached(
+                "SELECT max(id) FROM (SELECT id FROM attempts WHERE id > ?1 ORDER BY id \
+                 LIMIT ?2)",
+            )
+            .and_then(|mut statement| {
+                statement.query_row(params![from, limit as i64], |row| row.get(0))
+            })
+            .map_err(fail)?;
+        let Some(up_to) = up_to else {
+            return Ok(0);
+        };
+        let added = tx
+            .prepare_cached(
+                "INSERT INTO attempts_text (rowid, event_id, event_type, integration, summary) \
+                 SELECT id, event_id, event_type, integration, summary FROM attempts \
+                 WHERE id > ?1 AND id <= ?2",
+            )
+            .and_then(|mut insert| insert.execute(params![from, up_to]))
+            .map_err(fail)?;
+        tx.prepare_cached("UPDATE text_index SET indexed_to = ?1")
+            .and_then(|mut update| update.execute(params![up_to]))
+            .map_err(fail)?;
+        tx.commit().map_err(fail)?;
+        Ok(added)
+    }
+
+    /// About how many attempts are not yet in the text index (ids after the last
+    /// indexed one up to the newest).
+    pub fn unindexed_text(&self) -> Result<i64, QueueError> {
+        self.conn
+            .prepare_cached(
+                "SELECT coalesce(max(id), 0) - (SELECT indexed_to FROM text_index) \
+                 FROM attempts",
+            )
+            .and_then(|mut statement| statement.query_row([], |row| row.get(0)))
+            .map_err(|e| self.error(e))
     }
 
     /// The newest attempt id (0 when the log is empty): where a follower starts.
@@ -176,18 +366,26 @@ impl Queue {
             .map_err(|e| self.error(e))
     }
 
-    /// Attempts per minute by outcome since `since_ms` (the LOGS sparkline): rows of
-    /// (minute start in ms, outcome, count), oldest first.
-    pub fn per_minute(&self, since_ms: i64) -> Result<Vec<(i64, String, i64)>, QueueError> {
-        let mut statement = self
-            .conn
-            .prepare_cached(
-                "SELECT (at / 60000) * 60000 AS minute, outcome, count(*) FROM attempts \
-                 WHERE at >= ?1 GROUP BY minute, outcome ORDER BY minute",
-            )
-            .map_err(|e| self.error(e))?;
+    /// Attempts per minute by outcome since `since_ms` among those `filter` keeps (the
+    /// LOGS sparkline): rows of (minute start in ms, outcome, count), oldest first. The
+    /// hour is found by time (the index on `at`) and its rows checked one by one: the
+    /// full-text index would list every match in the whole log first.
+    pub fn per_minute(
+        &self,
+        filter: &LogFilter,
+        since_ms: i64,
+    ) -> Result<Vec<(i64, String, i64)>, QueueError> {
+        let mut args: Vec<Box<dyn ToSql>> = vec![Box::new(since_ms)];
+        let mut sql = String::from(
+            "SELECT (a.at / 60000) * 60000 AS minute, a.outcome, count(*) FROM attempts a \
+             WHERE a.at >= ?1",
+        );
+        filter.clauses(&filter.text_search(), &mut sql, &mut args);
+        sql.push_str(" GROUP BY minute, a.outcome ORDER BY minute");
+        let mut statement = self.conn.prepare_cached(&sql).map_err(|e| self.error(e))?;
+        let refs: Vec<&dyn ToSql> = args.iter().map(|arg| arg.as_ref()).collect();
         let rows = statement
-            .query_map(params![since_ms], |row| {
+            .query_map(refs.as_slice(), |row| {
                 Ok((row.get(0)?, row.get(1)?, row.get(2)?))
             })
             .map_err(|e| self.error(e))?;
@@ -196,7 +394,7 @@ impl Queue {
 
     /// One attempt, for the detail pane.
     pub fn attempt(&self, id: i64) -> Result<Option<AttemptRow>, QueueError> {
-        let sql = format!("SELECT {COLUMNS} FROM attempts WHERE id = ?1");
+        let sql = format!("SELECT {COLUMNS} FROM attempts a WHERE a.id = ?1");
         Ok(self.query(&sql, &[Box::new(id)])?.into_iter().next())
     }
 
@@ -224,6 +422,15 @@ impl Queue {
                 "DELETE FROM attempts WHERE id <= (SELECT id FROM attempts \
                  ORDER BY id DESC LIMIT 1 OFFSET ?1)",
                 params![max_rows as i64],
+            )
+            .map_err(|e| self.error(e))?;
+        // Ids go on from the largest left: when the newest rows are gone, new ones
+        // may reuse ids the index counted as done.
+        self.conn
+            .execute(
+                "UPDATE text_index SET indexed_to = \
+                 min(indexed_to, (SELECT coalesce(max(id), 0) FROM attempts))",
+                [],
             )
             .map_err(|e| self.error(e))?;
         self.conn

@@ -49,6 +49,36 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX attempts_integration_outcome ON attempts(integration, outcome, id);
     CREATE INDEX attempts_at ON attempts(at);
     CREATE INDEX attempts_event ON attempts(event_id);",
+    // 2: a trigram full-text index over the text the log filter searches (event id,
+    // type, integration, summary), so a substring of 3 characters or more is found
+    // without reading the whole log. It holds no copy of the text (external content:
+    // the attempts table). Indexing costs about three times what inserting the row
+    // does, so the writer adds new rows to it in chunks when it is idle (or has fallen
+    // far behind), not in the commit of a delivery burst: `text_index.indexed_to` is
+    // the last attempt id in the index, and filters read the newer rows directly.
+    // Deleting (pruning) and updating indexed rows is followed by triggers. The rows
+    // already logged are indexed here.
+    "CREATE VIRTUAL TABLE attempts_text USING fts5(
+        event_id, event_type, integration, summary,
+        content = 'attempts', content_rowid = 'id', tokenize = 'trigram'
+    );
+    CREATE TABLE text_index (indexed_to INTEGER NOT NULL);
+    INSERT INTO text_index (indexed_to) SELECT coalesce(max(id), 0) FROM attempts;
+    CREATE TRIGGER attempts_text_delete AFTER DELETE ON attempts
+    WHEN old.id <= (SELECT indexed_to FROM text_index) BEGIN
+        INSERT INTO attempts_text (attempts_text, rowid, event_id, event_type, integration,
+            summary)
+        VALUES ('delete', old.id, old.event_id, old.event_type, old.integration, old.summary);
+    END;
+    CREATE TRIGGER attempts_text_update AFTER UPDATE OF event_id, event_type, integration,
+        summary ON attempts WHEN old.id <= (SELECT indexed_to FROM text_index) BEGIN
+        INSERT INTO attempts_text (attempts_text, rowid, event_id, event_type, integration,
+            summary)
+        VALUES ('delete', old.id, old.event_id, old.event_type, old.integration, old.summary);
+        INSERT INTO attempts_text (rowid, event_id, event_type, integration, summary)
+        VALUES (new.id, new.event_id, new.event_type, new.integration, new.summary);
+    END;
+    INSERT INTO attempts_text (attempts_text) VALUES ('rebuild');",
 ];
 
 pub const VERSION: i64 = MIGRATIONS.len() as i64;

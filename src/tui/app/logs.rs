@@ -16,10 +16,10 @@ impl App {
         // From the list, Esc goes back to the list (a stale editor is not kept).
         self.logs_back = None;
         let mut view = LogsView::new(integration);
-        let effect = first_page(&mut view);
+        let effects = first_page(&mut view);
         self.screen = Screen::Logs(Box::new(view));
         self.status = None;
-        vec![effect, Effect::LoadSparkline]
+        effects
     }
 
     pub(super) fn logs_key(
@@ -40,7 +40,7 @@ impl App {
                 Some(Action::AcceptFilter) => {
                     let text = view.typing.take().map(|i| i.text()).unwrap_or_default();
                     view.text = text.trim().to_string();
-                    vec![first_page(view)]
+                    first_page(view)
                 }
                 Some(Action::ClearFilter) => {
                     view.typing = None;
@@ -48,7 +48,7 @@ impl App {
                         return Vec::new();
                     }
                     view.text.clear();
-                    vec![first_page(view)]
+                    first_page(view)
                 }
                 _ => {
                     view.type_key(key);
@@ -93,7 +93,7 @@ impl App {
                     Some(Action::CycleOutcome) => {
                         view.outcome = view.outcome.next();
                         self.status = Some(format!("Showing {}", view.outcome.label()));
-                        return vec![first_page(view)];
+                        return first_page(view);
                     }
                     Some(Action::Filter) => {
                         let mut input = TextInput::default();
@@ -137,7 +137,7 @@ impl App {
         let mut effects = Vec::new();
         // The hour's counts change slowly: read again every 15 s.
         if view.ticks % 15 == 0 {
-            effects.push(Effect::LoadSparkline);
+            effects.push(sparkline(view));
         }
         if view.loading || view.polling || !view.loaded {
             return effects;
@@ -187,7 +187,7 @@ impl App {
             // New attempts: the sparkline's last minute changed too.
             Ok(rows) => {
                 if view.new_rows(rows) > 0 {
-                    return vec![Effect::LoadSparkline];
+                    return vec![sparkline(view)];
                 }
             }
             Err(error) => {
@@ -197,14 +197,39 @@ impl App {
         }
         Vec::new()
     }
+
+    /// The sparkline's counts arrived; those of a filter since changed are dropped.
+    pub(super) fn logs_sparkline(
+        &mut self,
+        generation: u64,
+        since_ms: i64,
+        rows: Vec<crate::tui::logs::MinuteCount>,
+    ) {
+        if let Screen::Logs(view) = &mut self.screen
+            && view.generation == generation
+        {
+            view.spark = Some((since_ms, rows));
+        }
+    }
 }
 
-/// Starts the view over with its filter and returns the query of the newest page.
-fn first_page(view: &mut LogsView) -> Effect {
+/// Starts the view over with its filter: the queries of the newest page and of the
+/// sparkline, which counts what the filter keeps.
+fn first_page(view: &mut LogsView) -> Vec<Effect> {
     view.restart();
-    Effect::LoadLogs {
+    vec![
+        Effect::LoadLogs {
+            generation: view.generation,
+            filter: view.filter(),
+            before: None,
+        },
+        sparkline(view),
+    ]
+}
+
+fn sparkline(view: &LogsView) -> Effect {
+    Effect::LoadSparkline {
         generation: view.generation,
         filter: view.filter(),
-        before: None,
     }
 }

@@ -29,11 +29,11 @@ impl App {
             Message::Tick => return self.logs_tick(),
             Message::LogPage { generation, result } => self.logs_page(generation, result),
             Message::LogNew { generation, result } => return self.logs_new(generation, result),
-            Message::Sparkline { since_ms, rows } => {
-                if let Screen::Logs(view) = &mut self.screen {
-                    view.spark = Some((since_ms, rows));
-                }
-            }
+            Message::Sparkline {
+                generation,
+                since_ms,
+                rows,
+            } => self.logs_sparkline(generation, since_ms, rows),
             Message::Replayed(line) => {
                 self.status = Some(line);
                 return self.logs_tick();
