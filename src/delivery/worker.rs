@@ -110,6 +110,9 @@ fn take_lock(locations: &Locations) -> Result<File, WorkerError> {
         .truncate(false)
         .write(true)
         .open(&path)?;
+    // A worker run by root once (`sudo hookconsole worker`) must not leave the lock
+    // file root's: the service, as its own user, could not open it afterwards.
+    crate::store::adopt_directory_owner(&path);
     match file.try_lock() {
         Ok(()) => Ok(file),
         Err(std::fs::TryLockError::WouldBlock) => {

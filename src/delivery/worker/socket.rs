@@ -138,6 +138,7 @@ pub fn bind(path: &Path) -> std::io::Result<UnixListener> {
     let _ = std::fs::remove_file(path);
     let listener = UnixListener::bind(path)?;
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o660))?;
+    crate::store::adopt_directory_owner(path);
     Ok(listener)
 }
 
