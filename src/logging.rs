@@ -2,7 +2,7 @@
 //! print over its own screen, and a CLI's output is for the person or the script.
 //! Nothing logged may hold a secret; the model's `Secret` prints a mask if one slips.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use tracing_appender::non_blocking::WorkerGuard;
 use tracing_subscriber::EnvFilter;
@@ -22,6 +22,8 @@ pub fn log_file(locations: &Locations) -> PathBuf {
 pub fn init(locations: &Locations) -> Option<WorkerGuard> {
     let dir = locations.log_dir();
     create_private_dir(&dir).ok()?;
+    // Made (or checked) here first: the appender itself would follow a planted link.
+    crate::store::open_own_file(&dir.join(LOG_FILE_NAME), true).ok()?;
     let appender = tracing_appender::rolling::never(&dir, LOG_FILE_NAME);
     let (writer, guard) = tracing_appender::non_blocking(appender);
     let filter =
@@ -32,14 +34,5 @@ pub fn init(locations: &Locations) -> Option<WorkerGuard> {
         .with_ansi(false)
         .try_init()
         .ok()?;
-    restrict(&dir.join(LOG_FILE_NAME));
     Some(guard)
-}
-
-/// 0600, and owned like its directory: a log file root starts in the packaged home
-/// must stay writable by the worker (its appender cannot start otherwise).
-fn restrict(path: &Path) {
-    use std::os::unix::fs::PermissionsExt;
-    let _ = std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600));
-    crate::store::adopt_directory_owner(path);
 }

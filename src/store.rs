@@ -9,7 +9,9 @@ pub mod queue;
 mod settings;
 mod tokens;
 
-pub use atomic::{FileLock, adopt_directory_owner, create_private_dir, write_atomic};
+pub use atomic::{
+    FileLock, adopt_directory_owner, create_private_dir, open_own_file, write_atomic,
+};
 pub use error::StoreError;
 pub use integrations::{
     Catalog, IntegrationStore, Revision, SCHEMA_VERSION, check_document, parse_document,

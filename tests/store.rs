@@ -632,3 +632,32 @@ fn a_schema_1_file_keeps_its_samples_literal() {
     assert!(text.contains("schema: 2\n"), "{text}");
     assert_eq!(store.load().unwrap().get("a").unwrap(), a);
 }
+
+/// A link planted where the lock file goes (the service user owns the packaged home)
+/// is refused: a save must not chmod, chown or write through it to another file.
+#[test]
+fn a_planted_link_as_lock_file_is_refused_and_its_target_untouched() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let victim = dir.path().join("victim");
+    fs::write(&victim, "root's file\n").unwrap();
+    fs::set_permissions(&victim, fs::Permissions::from_mode(0o644)).unwrap();
+    let home = dir.path().join("home");
+    fs::create_dir(&home).unwrap();
+    let path = home.join("integrations.yaml");
+    std::os::unix::fs::symlink(&victim, home.join("integrations.yaml.lock")).unwrap();
+    let store = IntegrationStore::new(&path);
+    let error = store.put(None, minimal("a")).unwrap_err().to_string();
+    assert!(error.contains("integrations.yaml.lock"), "{error}");
+    let meta = fs::metadata(&victim).unwrap();
+    assert_eq!(meta.permissions().mode() & 0o777, 0o644);
+    assert_eq!(fs::read_to_string(&victim).unwrap(), "root's file\n");
+    // A hard link is refused the same way.
+    fs::remove_file(home.join("integrations.yaml.lock")).unwrap();
+    fs::hard_link(&victim, home.join("integrations.yaml.lock")).unwrap();
+    assert!(store.put(None, minimal("a")).is_err());
+    assert_eq!(
+        fs::metadata(&victim).unwrap().permissions().mode() & 0o777,
+        0o644
+    );
+}

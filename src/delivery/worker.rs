@@ -10,7 +10,7 @@ mod scheduler;
 mod socket;
 mod writer;
 
-use std::fs::{File, OpenOptions};
+use std::fs::File;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -105,14 +105,9 @@ pub async fn run(
 fn take_lock(locations: &Locations) -> Result<File, WorkerError> {
     crate::store::create_private_dir(&locations.data_dir)?;
     let path = locations.data_dir.join(LOCK_FILE);
-    let file = OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(&path)?;
-    // A worker run by root once (`sudo hookconsole worker`) must not leave the lock
-    // file root's: the service, as its own user, could not open it afterwards.
-    crate::store::adopt_directory_owner(&path);
+    // Owned like the directory: a worker run by root once (`sudo hookconsole worker`)
+    // must not leave the lock root's, or the service could not open it afterwards.
+    let file = crate::store::open_own_file(&path, true)?;
     match file.try_lock() {
         Ok(()) => Ok(file),
         Err(std::fs::TryLockError::WouldBlock) => {

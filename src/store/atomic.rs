@@ -137,6 +137,37 @@ fn remove_stale_temp_files(path: &Path) {
     }
 }
 
+/// Opens one of the program's own files (creating it 0600 when missing) without
+/// following a symbolic link, refuses anything but a plain file with one name, and sets
+/// its mode and owner through the handle. The service user owns the packaged home: a
+/// link or hard link it planted there must not turn root's chmod, chown or writes onto
+/// another file.
+pub fn open_own_file(path: &Path, create: bool) -> std::io::Result<File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let file = OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(create)
+        .truncate(false)
+        .mode(0o600)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC)
+        .open(path)?;
+    let metadata = file.metadata()?;
+    if !metadata.is_file() || metadata.nlink() != 1 {
+        return Err(std::io::Error::other(format!(
+            "{} is not a plain file of hookconsole's own; remove it",
+            path.display()
+        )));
+    }
+    if metadata.mode() & 0o777 != 0o600 {
+        file.set_permissions(Permissions::from_mode(0o600))?;
+    }
+    if let Some(dir) = path.parent() {
+        let _ = adopt_directory_owner_of_open(&file, dir);
+    }
+    Ok(file)
+}
+
 /// An exclusive advisory lock on `<file>.lock`, held until dropped. Every process that
 /// writes the file takes it first (the kernel drops it when a process dies).
 #[derive(Debug)]
@@ -153,16 +184,7 @@ impl FileLock {
         if let Some(dir) = path.parent().filter(|dir| !dir.as_os_str().is_empty()) {
             create_private_dir(dir)?;
         }
-        let file = OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&path)
-            .map_err(|error| StoreError::io(&path, error))?;
-        let _ = fs::set_permissions(&path, Permissions::from_mode(0o600));
-        if let Some(dir) = path.parent() {
-            let _ = adopt_directory_owner_of_open(&file, dir);
-        }
+        let file = open_own_file(&path, true).map_err(|error| StoreError::io(&path, error))?;
         file.lock().map_err(|error| StoreError::io(&path, error))?;
         Ok(FileLock { _file: file, path })
     }

@@ -174,14 +174,12 @@ pub fn now_ms() -> i64 {
 /// like the directory (root opening the packaged queue must leave it usable by the
 /// service user).
 fn restrict(path: &Path) {
-    use std::os::unix::fs::PermissionsExt;
     for companion in ["", "-wal", "-shm"] {
         let mut name = path.as_os_str().to_owned();
         name.push(companion);
         let file = Path::new(&name);
         if file.exists() {
-            let _ = std::fs::set_permissions(file, std::fs::Permissions::from_mode(0o600));
-            super::atomic::adopt_directory_owner(file);
+            let _ = super::atomic::open_own_file(file, false);
         }
     }
 }

@@ -133,11 +133,15 @@ fn json_kind(value: &serde_json::Value) -> &'static str {
 pub type Targets = Arc<dyn Fn(&str) -> Option<Target> + Send + Sync>;
 
 pub fn bind(path: &Path) -> std::io::Result<UnixListener> {
-    use std::os::unix::fs::PermissionsExt;
     // The worker lock is held: a socket file left here is a dead worker's.
     let _ = std::fs::remove_file(path);
-    let listener = UnixListener::bind(path)?;
-    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o660))?;
+    // The mode comes from the umask at bind time rather than a chmod by path
+    // afterwards, which would follow a link planted in between.
+    // SAFETY: umask only swaps the process's file creation mask.
+    let previous = unsafe { libc::umask(0o117) };
+    let bound = UnixListener::bind(path);
+    unsafe { libc::umask(previous) };
+    let listener = bound?;
     crate::store::adopt_directory_owner(path);
     Ok(listener)
 }
