@@ -28,6 +28,8 @@ use time::format_description::well_known::Rfc3339;
 /// The name of our auto-escape format, and of the template that uses it.
 const JSON_FORMAT: &str = "json";
 const TEXT_NAME: &str = "text";
+/// Instructions one rendering may run: a real payload needs a few hundred.
+const TEMPLATE_FUEL: u64 = 200_000;
 
 /// The event a template is rendered for.
 #[derive(Debug, Clone, PartialEq)]
@@ -192,6 +194,9 @@ fn template_name(escaping: Escaping) -> &'static str {
 fn environment() -> Environment<'static> {
     let mut env = Environment::new();
     env.set_undefined_behavior(UndefinedBehavior::SemiStrict);
+    // A template in an event line comes from another service: a loop over a huge range
+    // must end with an error, not hold the worker's CPU.
+    env.set_fuel(Some(TEMPLATE_FUEL));
     // A sample without tags is sent byte for byte as it was, final line break included.
     if let Ok(syntax) = SyntaxConfig::builder().keep_trailing_newline(true).build() {
         env.set_syntax(syntax);

@@ -264,3 +264,39 @@ fn a_template_that_does_not_render_is_refused_and_nothing_is_queued() {
         .success();
     assert_eq!(queued(&locations), 1);
 }
+
+/// A payload given as a JSON value is data: scan evidence holding template syntax is
+/// sent as it is. A payload given as a string is a template.
+#[test]
+fn a_json_payload_is_data_and_a_string_payload_a_template() {
+    use hookconsole::delivery::worker::{EventLine, Target};
+    use hookconsole::template::Appliance;
+    let target = |_: &str| {
+        Some(Target {
+            content_sample: String::new(),
+            declares_json: true,
+        })
+    };
+    let appliance = Appliance::new("hiab-1");
+    let data: EventLine = serde_json::from_str(
+        r#"{"integration": "a", "type": "finding.created", "payload": {"evidence": "{{7*7}} {% for x in range(999999999) %}{% endfor %}"}}"#,
+    )
+    .unwrap();
+    let event = data.into_event(None, target, &appliance).unwrap();
+    assert!(event.payload.contains("{{7*7}}"), "{}", event.payload);
+
+    let text: EventLine = serde_json::from_str(
+        r#"{"integration": "a", "type": "t", "payload": "{\"n\": {{ 6*7 }}, \"from\": \"{{ appliance.name }}\"}"}"#,
+    )
+    .unwrap();
+    let event = text.into_event(None, target, &appliance).unwrap();
+    assert_eq!(event.payload, r#"{"n": 42, "from": "hiab-1"}"#);
+
+    // A runaway loop in a template ends with an error, not a busy worker.
+    let runaway: EventLine = serde_json::from_str(
+        r#"{"integration": "a", "type": "t", "payload": "{% for x in range(100000) %}{% for y in range(100000) %}{% endfor %}{% endfor %}"}"#,
+    )
+    .unwrap();
+    let error = runaway.into_event(None, target, &appliance).unwrap_err();
+    assert!(error.contains("payload"), "{error}");
+}

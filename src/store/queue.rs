@@ -174,12 +174,19 @@ pub fn now_ms() -> i64 {
 /// like the directory (root opening the packaged queue must leave it usable by the
 /// service user).
 fn restrict(path: &Path) {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
     for companion in ["", "-wal", "-shm"] {
         let mut name = path.as_os_str().to_owned();
         name.push(companion);
         let file = Path::new(&name);
-        if file.exists() {
-            let _ = super::atomic::open_own_file(file, false);
+        // By path, not through a handle: a second descriptor on the database, closed
+        // again, would drop the connection's POSIX locks (SQLite's known hazard). A
+        // link or a hard link is left alone.
+        let plain = std::fs::symlink_metadata(file)
+            .is_ok_and(|meta| meta.file_type().is_file() && meta.nlink() == 1);
+        if plain {
+            let _ = std::fs::set_permissions(file, std::fs::Permissions::from_mode(0o600));
+            super::atomic::adopt_directory_owner(file);
         }
     }
 }

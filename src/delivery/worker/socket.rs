@@ -6,9 +6,11 @@
 //! ```
 //!
 //! `integration` and `type` are required; `fields` (a JSON object: the event's own
-//! variables, e.g. `{"finding": {"name": …}}`), `payload` and `id` are optional. The
-//! payload — a string, or any JSON written as text — is a template (see
-//! [`crate::template`]); without one, the integration's content sample is the template.
+//! variables, e.g. `{"finding": {"name": …}}`), `payload` and `id` are optional. A
+//! payload given as a string is a template (see [`crate::template`]); a payload given
+//! as any other JSON value is data, sent as its JSON text without rendering (scan
+//! evidence may contain `{{…}}`); without one, the integration's content sample is the
+//! template.
 //! It is rendered here, at enqueue, so that the queue holds exactly the body that is
 //! sent and every retry or replay sends the same bytes; a template that does not
 //! render refuses the event. An `id` makes a resend harmless. Each line is answered, in
@@ -41,7 +43,7 @@ pub struct EventLine {
     /// The event's own fields, a JSON object: the template's variables.
     #[serde(default)]
     pub fields: Option<serde_json::Value>,
-    /// A template: a string as it is, any other JSON as its text.
+    /// A string is a template; any other JSON value is sent as its text, unrendered.
     #[serde(default)]
     pub payload: Option<serde_json::Value>,
 }
@@ -94,7 +96,15 @@ impl EventLine {
             target(&integration).ok_or_else(|| format!("no integration named `{integration}`"))?;
         let (template, source) = match self.payload {
             Some(serde_json::Value::String(text)) => (text, "`payload`".to_string()),
-            Some(value) => (value.to_string(), "`payload`".to_string()),
+            // A JSON value is data (scan evidence may hold `{{7*7}}`): sent as it is.
+            Some(value) => {
+                return Ok(NewEvent {
+                    id: Some(self.id.unwrap_or_else(new_event_id)),
+                    integration,
+                    event_type: self.event_type,
+                    payload: value.to_string(),
+                });
+            }
             None => (
                 found.content_sample,
                 format!("the Content Sample of `{integration}`"),
