@@ -81,6 +81,7 @@ impl DeliveryRequest {
         if let Some(password) = request.url.password() {
             request.secrets.push(password.to_string());
         }
+        request.secrets.extend(secret_query_values(&request.url));
         let authorizes = !matches!(credential, Credential::None);
         for header in &integration.http_headers {
             if authorizes && header.name.eq_ignore_ascii_case("authorization") {
@@ -180,7 +181,8 @@ impl DeliveryRequest {
             .collect()
     }
 
-    /// The URL as a report may show it: a password in it masked.
+    /// The URL as a report may show it: a password in it, and the values of secret
+    /// query parameters (a Teams workflow's `sig`), masked.
     pub fn shown_url(&self) -> String {
         let mut shown = self.url.clone();
         if shown.password().is_some() {
@@ -233,6 +235,34 @@ impl DeliveryRequest {
     }
 }
 
+/// The values of query parameters that carry a credential, as written in the URL and
+/// decoded: some receivers (Teams workflows, Azure Functions) take their secret in the
+/// URL (`sig=`, `code=`), and it must be masked wherever the URL is shown or logged.
+pub(crate) fn secret_query_values(url: &Url) -> Vec<String> {
+    const WORDS: [&str; 8] = [
+        "sig", "token", "key", "secret", "pass", "auth", "code", "credential",
+    ];
+    let Some(query) = url.query() else {
+        return Vec::new();
+    };
+    let mut values = Vec::new();
+    for pair in query.split('&') {
+        let (name, raw) = pair.split_once('=').unwrap_or((pair, ""));
+        let name = url::form_urlencoded::parse(name.as_bytes())
+            .next()
+            .map(|(name, _)| name.to_ascii_lowercase())
+            .unwrap_or_default();
+        if raw.is_empty() || !WORDS.iter().any(|word| name.contains(word)) {
+            continue;
+        }
+        values.push(raw.to_string());
+        if let Some((_, decoded)) = url::form_urlencoded::parse(format!("x={raw}").as_bytes()).next() {
+            values.push(decoded.into_owned());
+        }
+    }
+    values
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -244,6 +274,19 @@ mod tests {
             .into_iter()
             .map(|h| h.name)
             .collect()
+    }
+
+    #[test]
+    fn a_secret_in_the_query_is_masked_wherever_the_url_is_shown() {
+        let url = "https://prod-12.westeurope.logic.azure.com/workflows/abc/triggers/manual/paths/invoke?api-version=2016-06-01&sp=%2Ftriggers%2Fmanual%2Frun&sv=1.0&sig=Zx9%2Bq7secretVALUE";
+        let integration = Integration::new("teams", url);
+        let request = DeliveryRequest::build(&integration, "{}", &Credential::None).unwrap();
+        let shown = request.shown_url();
+        assert!(!shown.contains("Zx9"), "{shown}");
+        assert!(shown.contains("api-version=2016-06-01"), "{shown}");
+        assert!(shown.contains(&format!("sig={MASK}")), "{shown}");
+        let error = request.redact("error sending request for url (…sig=Zx9+q7secretVALUE)");
+        assert!(!error.contains("Zx9"), "{error}");
     }
 
     #[test]

@@ -287,6 +287,16 @@ pub fn render_sample(integration: &Integration) -> Result<String, TemplateError>
 /// A URL that did not parse, fit to show: anything between `://` and `@` masked, as it
 /// may be a user and password.
 fn without_userinfo(url: &str) -> String {
+    let mut shown = without_userinfo_only(url);
+    if let Ok(parsed) = url::Url::parse(url) {
+        for secret in super::request::secret_query_values(&parsed) {
+            shown = shown.replace(&secret, crate::model::MASK);
+        }
+    }
+    shown
+}
+
+fn without_userinfo_only(url: &str) -> String {
     let Some((scheme, rest)) = url.split_once("://") else {
         return url.to_string();
     };
