@@ -176,7 +176,7 @@ async fn preset_authorize_choose_site_verify_then_a_queued_event_after_a_refresh
     assert_eq!(issues[1].cloud_id, beta_id);
     let summary = issues[1].fields["summary"].as_str().unwrap();
     assert!(
-        summary.ends_with(": finding.created: TLS \"weak\" cipher\nsuite – ünïcode"),
+        summary.ends_with(": finding.created: TLS \"weak\" cipher suite – ünïcode"),
         "{summary}"
     );
     let description = issues[1].fields["description"].as_str().unwrap();
@@ -188,7 +188,12 @@ async fn preset_authorize_choose_site_verify_then_a_queued_event_after_a_refresh
         0,
         "a rotated refresh token is never reused"
     );
-    let log = std::fs::read_to_string(home.join("logs/hookconsole.log")).unwrap_or_default();
+    let log = std::fs::read_to_string(home.join("logs/hookconsole.log"))
+        .expect("the CLI commands logged");
+    assert!(
+        log.contains("Jira"),
+        "the log is the one these commands wrote"
+    );
     assert!(!log.contains("access-") && !log.contains(SECRET));
 }
 
@@ -284,8 +289,18 @@ async fn an_event_queued_before_the_site_is_chosen_waits_for_it() {
     let sent = run(dir.path(), &["send", "Jira", "--event", "scan.finished"]);
     assert!(sent.status.success(), "{sent:?}");
     let (stop, worker) = start_worker(&locations);
-    tokio::time::sleep(Duration::from_millis(800)).await;
+    // The worker has read the integrations when it holds the job.
     let queue = Queue::open(&locations.queue_database()).unwrap();
+    let started = Instant::now();
+    while queue.counts().unwrap() != [("held".to_string(), 1)] {
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "{:?}",
+            queue.counts()
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(200)).await;
     assert!(cloud.issues().is_empty());
     let logged = queue.log_page(&Default::default(), None, 10).unwrap().rows;
     assert!(

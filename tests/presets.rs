@@ -70,6 +70,19 @@ fn the_jira_sample_is_an_api_v2_issue() {
         "{description}"
     );
 
+    // Jira refuses a summary with a line break or over 255 characters.
+    let mut long = sample_event();
+    long.fields["finding"]["name"] = serde_json::json!(format!("two\nlines {}", "x".repeat(400)));
+    let summary = rendered("jira-cloud", &long)["fields"]["summary"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        !summary.contains('\n') && summary.chars().count() <= 255,
+        "{summary}"
+    );
+    assert!(summary.contains("two lines xxx"), "{summary}");
+
     let scan = rendered("jira-cloud", &scan_finished());
     assert_eq!(scan["fields"]["summary"], "hiab-1: scan.finished");
 }

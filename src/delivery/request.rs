@@ -240,7 +240,14 @@ impl DeliveryRequest {
 /// URL (`sig=`, `code=`), and it must be masked wherever the URL is shown or logged.
 pub(crate) fn secret_query_values(url: &Url) -> Vec<String> {
     const WORDS: [&str; 8] = [
-        "sig", "token", "key", "secret", "pass", "auth", "code", "credential",
+        "sig",
+        "token",
+        "key",
+        "secret",
+        "pass",
+        "auth",
+        "code",
+        "credential",
     ];
     let Some(query) = url.query() else {
         return Vec::new();
@@ -256,7 +263,9 @@ pub(crate) fn secret_query_values(url: &Url) -> Vec<String> {
             continue;
         }
         values.push(raw.to_string());
-        if let Some((_, decoded)) = url::form_urlencoded::parse(format!("x={raw}").as_bytes()).next() {
+        if let Some((_, decoded)) =
+            url::form_urlencoded::parse(format!("x={raw}").as_bytes()).next()
+        {
             values.push(decoded.into_owned());
         }
     }

@@ -156,8 +156,15 @@ fn create_issue(
     if !fields["issuetype"]["name"].is_string() {
         return errors(400, "issuetype: valid issue type is required");
     }
-    if fields["summary"].as_str().is_none_or(str::is_empty) {
+    let Some(summary) = fields["summary"].as_str().filter(|s| !s.is_empty()) else {
         return errors(400, "summary: You must specify a summary of the issue.");
+    };
+    // Jira's own rules for the field.
+    if summary.contains('\n') || summary.chars().count() > 255 {
+        return errors(
+            400,
+            "summary: The summary must be less than 255 characters and on one line.",
+        );
     }
     let mut issues = issues.lock().unwrap();
     let number = issues.len() + 1;
