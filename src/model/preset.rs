@@ -86,9 +86,15 @@ impl Preset {
     /// take their defaults. A value lands inside a JSON string of the content sample,
     /// so it is escaped as JSON string content.
     pub fn instantiate(&self, values: &[(String, String)]) -> Result<Integration, String> {
-        for (key, _) in values {
+        for (key, value) in values {
             if !self.parameters.iter().any(|p| p.key == *key) {
                 return Err(self.unknown_parameter(key));
+            }
+            // The value lands in a template: it must not become template code.
+            if ["{{", "{%", "{#"].iter().any(|tag| value.contains(tag)) {
+                return Err(format!(
+                    "`{key}` must not contain {{{{, {{% or {{#: the content sample is a template"
+                ));
             }
         }
         Ok(self.fill(values))

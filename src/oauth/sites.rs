@@ -47,10 +47,22 @@ pub async fn list_sites(
         .await
         .map_err(|error| OAuthError::Http(format!("sites list: {}", describe_reqwest(error))))?;
     let status = answer.status();
-    let body = answer
-        .bytes()
+    // A sites list is a few hundred bytes; a body past the cap is not one.
+    let mut answer = answer;
+    let mut body = Vec::new();
+    while let Some(chunk) = answer
+        .chunk()
         .await
-        .map_err(|error| OAuthError::Http(format!("sites list: {}", describe_reqwest(error))))?;
+        .map_err(|error| OAuthError::Http(format!("sites list: {}", describe_reqwest(error))))?
+    {
+        body.extend_from_slice(&chunk);
+        if body.len() > SITES_BODY_LIMIT {
+            return Err(OAuthError::Protocol(format!(
+                "the sites list is larger than {} KiB",
+                SITES_BODY_LIMIT / 1024
+            )));
+        }
+    }
     if !status.is_success() {
         return Err(OAuthError::Http(format!(
             "the sites list answered HTTP {status}{}",
@@ -61,11 +73,28 @@ pub async fn list_sites(
             }
         )));
     }
-    serde_json::from_slice::<Vec<Site>>(&body).map_err(|error| {
+    let sites = serde_json::from_slice::<Vec<Site>>(&body).map_err(|error| {
         OAuthError::Protocol(format!(
             "the sites list is not a JSON array of sites with an id: {error}"
         ))
-    })
+    })?;
+    // Names and URLs from the network reach the terminal: no control characters.
+    Ok(sites
+        .into_iter()
+        .map(|site| Site {
+            id: site.id,
+            name: printable(&site.name),
+            url: printable(&site.url),
+        })
+        .collect())
+}
+
+const SITES_BODY_LIMIT: usize = 1024 * 1024;
+
+fn printable(text: &str) -> String {
+    text.chars()
+        .map(|c| if c.is_control() { '?' } else { c })
+        .collect()
 }
 
 /// The webhook URL for `site`: the pattern with `{id}` replaced, the id encoded as
