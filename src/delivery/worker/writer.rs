@@ -104,7 +104,13 @@ pub fn start(mut queue: Queue) -> std::io::Result<(WriterSender, JoinHandle<()>)
                 let first = match receiver.recv_timeout(wait) {
                     Ok(command) => command,
                     Err(mpsc::RecvTimeoutError::Timeout) => {
-                        wait = index_text(&mut queue, INDEX_CHUNK);
+                        // Only a writer idle for a while takes the big chunks; one
+                        // whose channel is empty for a moment between deliveries waits.
+                        wait = if last_write.elapsed() >= IDLE {
+                            index_text(&mut queue, INDEX_CHUNK)
+                        } else {
+                            IDLE
+                        };
                         continue;
                     }
                     Err(mpsc::RecvTimeoutError::Disconnected) => break,
@@ -128,6 +134,7 @@ pub fn start(mut queue: Queue) -> std::io::Result<(WriterSender, JoinHandle<()>)
                 run_group(&mut queue, group);
                 if writes {
                     last_write = Instant::now();
+                    wait = IDLE;
                 }
                 if last_write.elapsed() >= IDLE {
                     wait = index_text(&mut queue, INDEX_CHUNK);
