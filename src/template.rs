@@ -147,8 +147,9 @@ pub fn render_with(
         .map_err(|error| template_error(template, &error))
 }
 
-fn has_tags(template: &str) -> bool {
-    ["{{", "{%", "{#"].iter().any(|tag| template.contains(tag))
+/// True when `text` holds template syntax: a `{{`, `{%` or `{#` tag opening.
+pub fn has_tags(text: &str) -> bool {
+    ["{{", "{%", "{#"].iter().any(|tag| text.contains(tag))
 }
 
 /// Checks that `template` parses, without rendering it.
@@ -191,7 +192,13 @@ fn template_name(escaping: Escaping) -> &'static str {
     }
 }
 
-fn environment() -> Environment<'static> {
+/// The one environment every rendering uses: built once, not per event.
+fn environment() -> &'static Environment<'static> {
+    static ENVIRONMENT: std::sync::OnceLock<Environment<'static>> = std::sync::OnceLock::new();
+    ENVIRONMENT.get_or_init(build_environment)
+}
+
+fn build_environment() -> Environment<'static> {
     let mut env = Environment::new();
     env.set_undefined_behavior(UndefinedBehavior::SemiStrict);
     // A template in an event line comes from another service: a loop over a huge range

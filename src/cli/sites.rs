@@ -10,7 +10,7 @@ use super::output::print_json;
 use super::{CliError, CliResult};
 use crate::http::{HttpOptions, build_client};
 use crate::model::{Authentication, Integration};
-use crate::oauth::{SiteOutcome, TokenProvider, choose_site, list_sites, needs_site};
+use crate::oauth::{SiteOutcome, TokenProvider, choose_site, list_sites};
 use crate::store::{IntegrationStore, Locations, SettingsStore, TokenStore};
 
 /// After a successful authorization: an integration waiting for its site gets it now
@@ -18,7 +18,7 @@ use crate::store::{IntegrationStore, Locations, SettingsStore, TokenStore};
 /// with the command that chooses one. The authorization stands either way.
 pub fn after_authorization(locations: &Locations, name: &str, wanted: Option<&str>) -> CliResult {
     let integration = oauth_integration(locations, name)?;
-    if !needs_site(&integration) {
+    if !integration.waits_for_site() {
         return Ok(());
     }
     choose_and_report(locations, integration, wanted, true)

@@ -91,7 +91,7 @@ impl Preset {
                 return Err(self.unknown_parameter(key));
             }
             // The value lands in a template: it must not become template code.
-            if ["{{", "{%", "{#"].iter().any(|tag| value.contains(tag)) {
+            if crate::template::has_tags(value) {
                 return Err(format!(
                     "`{key}` must not contain {{{{, {{% or {{#: the content sample is a template"
                 ));

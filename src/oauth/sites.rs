@@ -255,11 +255,6 @@ pub async fn choose_site(
     })
 }
 
-/// True when `integration` waits for a site: OAuth with site discovery and no URL.
-pub fn needs_site(integration: &Integration) -> bool {
-    integration.waits_for_site()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

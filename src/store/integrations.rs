@@ -350,8 +350,7 @@ pub fn parse_document(path: &Path, text: &str) -> Result<Vec<Integration>, Store
 /// A content sample written before samples were templates, to be sent as it was:
 /// where it holds template syntax, it is wrapped in a raw block.
 fn literal_sample(sample: &str) -> String {
-    let has_syntax = ["{{", "{%", "{#"].iter().any(|tag| sample.contains(tag));
-    if has_syntax && !sample.contains("endraw") {
+    if crate::template::has_tags(sample) && !sample.contains("endraw") {
         format!("{{% raw %}}{sample}{{% endraw %}}")
     } else {
         sample.to_string()

@@ -70,7 +70,7 @@ impl App {
                             .catalog
                             .as_ref()
                             .and_then(|catalog| catalog.get(&view.name))
-                            .is_some_and(crate::oauth::needs_site);
+                            .is_some_and(crate::model::Integration::waits_for_site);
                         if matches!(view.state, Some(crate::oauth::FlowState::Authorized))
                             && waits_for_site
                         {
