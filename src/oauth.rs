@@ -31,7 +31,8 @@ pub use revoke::{Revocation, forget_authorization};
 pub use session::{ListenerPlan, SessionInput, SessionSetup, SessionUpdate, run_session};
 pub use setup::{PreparedSession, prepare_session};
 pub use sites::{
-    Site, SiteChoice, SiteOutcome, choose_site, find_site, list_sites, site_webhook_url, store_site,
+    Site, SiteChoice, SiteContext, SiteOutcome, choose_site, find_site, list_sites,
+    site_webhook_url, store_site,
 };
 pub use start_link::{new_start_id, start_link};
 pub use status::{status_line, status_words};

@@ -8,10 +8,9 @@ use serde_json::json;
 use super::authorize::oauth_integration;
 use super::output::print_json;
 use super::{CliError, CliResult};
-use crate::http::{HttpOptions, build_client};
 use crate::model::{Authentication, Integration};
-use crate::oauth::{SiteOutcome, TokenProvider, choose_site, list_sites};
-use crate::store::{IntegrationStore, Locations, SettingsStore, TokenStore};
+use crate::oauth::{OAuthError, SiteContext, SiteOutcome};
+use crate::store::Locations;
 
 /// After a successful authorization: an integration waiting for its site gets it now
 /// (the only site, or `wanted`); with several sites and none named, they are listed
@@ -38,11 +37,8 @@ pub fn sites(locations: &Locations, name: &str, choose: Option<&str>, json: bool
             integration.name
         )));
     }
-    let oauth = oauth.clone();
-    let sites = run(locations, integration, |at, integration| async move {
-        let token = at.tokens.bearer_token(&integration).await?;
-        list_sites(&at.client, &oauth, &token).await
-    })?;
+    let at = SiteContext::load(locations, &integration.name).map_err(failed)?;
+    let sites = block_on(at.sites())?;
     if json {
         let rows: Vec<_> = sites
             .iter()
@@ -65,56 +61,23 @@ fn choose_and_report(
     wanted: Option<&str>,
     only_if_empty: bool,
 ) -> CliResult {
-    let name = integration.name.clone();
-    let outcome = run(locations, integration, |at, integration| async move {
-        choose_site(
-            &at.store,
-            &at.tokens,
-            &at.client,
-            &integration,
-            wanted,
-            only_if_empty,
-        )
-        .await
-    })?;
-    report(&name, &outcome)
+    let at = SiteContext::load(locations, &integration.name).map_err(failed)?;
+    let outcome = block_on(at.choose(wanted, only_if_empty))?;
+    report(&integration.name, &outcome)
 }
 
-/// What the site commands work with.
-struct SiteContext {
-    store: IntegrationStore,
-    tokens: TokenProvider,
-    /// The integration's own HTTP client (its trust and proxy settings).
-    client: reqwest::Client,
+fn failed(error: OAuthError) -> CliError {
+    CliError::Failed(error.into())
 }
 
-/// Runs `work` on the integration with the context built from the appliance settings.
-fn run<T, F, Fut>(locations: &Locations, integration: Integration, work: F) -> Result<T, CliError>
-where
-    F: FnOnce(SiteContext, Integration) -> Fut,
-    Fut: std::future::Future<Output = Result<T, crate::oauth::OAuthError>>,
-{
-    let settings = SettingsStore::new(&locations.settings_file).load()?;
-    let options = HttpOptions::from_settings(&settings);
-    let client = build_client(&integration, &options)
-        .map_err(|error| CliError::Failed(error.into()))?
-        .client;
-    let tokens =
-        TokenProvider::with_http_options(TokenStore::new(locations.tokens_file()), options);
-    let store = IntegrationStore::new(locations.integrations_file());
-    let runtime = tokio::runtime::Builder::new_current_thread()
+fn block_on<T>(
+    work: impl std::future::Future<Output = Result<T, OAuthError>>,
+) -> Result<T, CliError> {
+    tokio::runtime::Builder::new_current_thread()
         .enable_all()
-        .build()?;
-    runtime
-        .block_on(work(
-            SiteContext {
-                store,
-                tokens,
-                client,
-            },
-            integration,
-        ))
-        .map_err(|error| CliError::Failed(error.into()))
+        .build()?
+        .block_on(work)
+        .map_err(failed)
 }
 
 /// Several sites and none named is a question, not a failure: the sites are listed

@@ -7,7 +7,7 @@ use serde::Deserialize;
 use super::error::OAuthError;
 use super::wire::describe_reqwest;
 use crate::model::{Authentication, Integration, OAuthSettings, Secret};
-use crate::store::{IntegrationStore, StoreError};
+use crate::store::{IntegrationStore, Locations, SettingsStore, StoreError, TokenStore};
 
 /// One site the grant reaches, as the sites list gives it.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -29,6 +29,72 @@ impl Site {
             (true, false) => self.url.clone(),
             (true, true) => self.id.clone(),
         }
+    }
+}
+
+/// What the site step works with for one integration of a home, read afresh (an edit
+/// or a settings change made meanwhile counts): the integration, its store, a token
+/// provider and the integration's own HTTP client. The CLI and the TUI both start here.
+pub struct SiteContext {
+    pub integration: Integration,
+    pub store: IntegrationStore,
+    pub tokens: super::TokenProvider,
+    pub client: reqwest::Client,
+}
+
+impl SiteContext {
+    /// Reads the integration `name` and the settings (blocking file reads).
+    pub fn load(locations: &Locations, name: &str) -> Result<SiteContext, OAuthError> {
+        let store = IntegrationStore::new(locations.integrations_file());
+        let integration = store
+            .load()?
+            .get(name)
+            .cloned()
+            .ok_or_else(|| StoreError::NotFound(name.into()))?;
+        let settings = SettingsStore::new(&locations.settings_file).load()?;
+        let options = crate::http::HttpOptions::from_settings(&settings);
+        let client = crate::http::build_client(&integration, &options)
+            .map_err(|error| OAuthError::Configuration(error.to_string()))?
+            .client;
+        let tokens = super::TokenProvider::with_http_options(
+            TokenStore::new(locations.tokens_file()),
+            options,
+        );
+        Ok(SiteContext {
+            integration,
+            store,
+            tokens,
+            client,
+        })
+    }
+
+    /// [`choose_site`] for this integration.
+    pub async fn choose(
+        &self,
+        wanted: Option<&str>,
+        only_if_empty: bool,
+    ) -> Result<SiteOutcome, OAuthError> {
+        choose_site(
+            &self.store,
+            &self.tokens,
+            &self.client,
+            &self.integration,
+            wanted,
+            only_if_empty,
+        )
+        .await
+    }
+
+    /// The sites the integration's authorization reaches.
+    pub async fn sites(&self) -> Result<Vec<Site>, OAuthError> {
+        let Authentication::OAuth(oauth) = &self.integration.authentication else {
+            return Err(OAuthError::Configuration(format!(
+                "`{}` does not use OAuth",
+                self.integration.name
+            )));
+        };
+        let token = self.tokens.bearer_token(&self.integration).await?;
+        list_sites(&self.client, oauth, &token).await
     }
 }
 

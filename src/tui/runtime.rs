@@ -25,8 +25,8 @@ use super::verify::VerifyId;
 use crate::delivery::verify_with_progress;
 use crate::http::HttpOptions;
 use crate::model::Integration;
-use crate::oauth::TokenProvider;
 use crate::oauth::{SessionInput, prepare_session, run_session};
+use crate::oauth::{SiteContext, TokenProvider};
 use crate::store::Locations;
 use crate::store::{SettingsStore, TokenStore};
 
@@ -100,14 +100,9 @@ pub async fn run(locations: Locations, profile: Profile) -> anyhow::Result<()> {
                         let _ = inputs.try_send(input);
                     }
                 }
-                Effect::ChooseSite { id, name, wanted } => spawn_choose_site(
-                    id,
-                    name,
-                    wanted,
-                    stores.clone(),
-                    token_provider(),
-                    sender.clone(),
-                ),
+                Effect::ChooseSite { id, name, wanted } => {
+                    spawn_choose_site(id, name, wanted, locations.clone(), sender.clone())
+                }
                 Effect::PrintUrl(url) => {
                     drop(events);
                     tokio::task::block_in_place(|| guard.suspended(|| print_unbroken(&url)))?;
@@ -225,47 +220,26 @@ fn spawn_verify(
     });
 }
 
-/// The site step after an authorization, on a task of its own: the stored integration
-/// (read again, so an edit made meanwhile counts), its own HTTP client and the
-/// session's token provider.
+/// The site step after an authorization, on a task of its own.
 fn spawn_choose_site(
     id: AuthorizeId,
     name: String,
     wanted: Option<String>,
-    stores: Stores,
-    tokens: Arc<TokenProvider>,
+    locations: Locations,
     sender: mpsc::UnboundedSender<Message>,
 ) {
     tokio::spawn(async move {
         let result = async {
-            let (integration, settings) = {
-                let stores = stores.clone();
+            let at = {
                 let name = name.clone();
-                tokio::task::spawn_blocking(move || {
-                    let catalog = stores.integrations.load().map_err(|e| e.to_string())?;
-                    let integration = catalog
-                        .get(&name)
-                        .cloned()
-                        .ok_or_else(|| format!("`{name}` is no longer there"))?;
-                    Ok::<_, String>((integration, stores.settings.load().unwrap_or_default()))
-                })
-                .await
-                .map_err(|error| error.to_string())??
-            };
-            let client =
-                crate::http::build_client(&integration, &HttpOptions::from_settings(&settings))
+                tokio::task::spawn_blocking(move || SiteContext::load(&locations, &name))
+                    .await
                     .map_err(|error| error.to_string())?
-                    .client;
-            crate::oauth::choose_site(
-                &stores.integrations,
-                &tokens,
-                &client,
-                &integration,
-                wanted.as_deref(),
-                true,
-            )
-            .await
-            .map_err(|error| error.to_string())
+                    .map_err(|error| error.to_string())?
+            };
+            at.choose(wanted.as_deref(), true)
+                .await
+                .map_err(|error| error.to_string())
         }
         .await;
         if let Err(reason) = &result {
