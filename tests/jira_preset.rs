@@ -4,40 +4,20 @@
 //! access token has expired and been refreshed (the refresh token rotating).
 
 mod oauth_support;
+mod support;
 
 use std::time::{Duration, Instant};
 
-use hookconsole::delivery::worker::{self, WorkerOptions};
 use hookconsole::model::{Authentication, Integration, Secret, find_preset};
 use hookconsole::oauth::{SiteOutcome, TokenProvider, choose_site};
 use hookconsole::store::{Authorization, IntegrationStore, Locations, Queue, TokenSet, TokenStore};
 use oauth_support::atlassian::{AtlassianCloud, SITES};
 use oauth_support::cli::{authorize_by_phone, listen_on_loopback, run, run_with_input};
 use oauth_support::provider::{SECRET, plain_client};
-use tokio_util::sync::CancellationToken;
 
 /// Seconds an access token lives: long enough for authorize, sites and VERIFY, short
 /// enough that the queued event needs a refresh.
 const ACCESS_LIFETIME: i64 = 4;
-
-/// The delivery worker of `locations`, polling fast, until `stop` is cancelled.
-fn start_worker(
-    locations: &Locations,
-) -> (
-    CancellationToken,
-    tokio::task::JoinHandle<Result<(), worker::WorkerError>>,
-) {
-    let stop = CancellationToken::new();
-    let options = WorkerOptions {
-        poll: Duration::from_millis(20),
-        socket: false,
-        ..WorkerOptions::default()
-    };
-    let locations = locations.clone();
-    let running = stop.clone();
-    let worker = tokio::spawn(async move { worker::run(&locations, options, running).await });
-    (stop, worker)
-}
 
 fn stored(home: &std::path::Path, name: &str) -> Integration {
     IntegrationStore::new(Locations::in_home(home).integrations_file())
@@ -160,7 +140,7 @@ async fn preset_authorize_choose_site_verify_then_a_queued_event_after_a_refresh
     );
     assert!(sent.status.success(), "{sent:?}");
     let locations = Locations::in_home(home);
-    let (stop, worker) = start_worker(&locations);
+    let worker = support::start_worker(&locations, false);
     let started = Instant::now();
     while cloud.issues().len() < 2 {
         assert!(
@@ -170,8 +150,7 @@ async fn preset_authorize_choose_site_verify_then_a_queued_event_after_a_refresh
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    stop.cancel();
-    worker.await.unwrap().unwrap();
+    worker.stop().await;
     let issues = cloud.issues();
     assert_eq!(issues[1].cloud_id, beta_id);
     let summary = issues[1].fields["summary"].as_str().unwrap();
@@ -288,7 +267,7 @@ async fn an_event_queued_before_the_site_is_chosen_waits_for_it() {
     let (store, jira, tokens) = seeded_jira(&cloud, &locations);
     let sent = run(dir.path(), &["send", "Jira", "--event", "scan.finished"]);
     assert!(sent.status.success(), "{sent:?}");
-    let (stop, worker) = start_worker(&locations);
+    let worker = support::start_worker(&locations, false);
     // The worker has read the integrations when it holds the job.
     let queue = Queue::open(&locations.queue_database()).unwrap();
     let started = Instant::now();
@@ -321,7 +300,6 @@ async fn an_event_queued_before_the_site_is_chosen_waits_for_it() {
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    stop.cancel();
-    worker.await.unwrap().unwrap();
+    worker.stop().await;
     assert_eq!(cloud.issues()[0].cloud_id, SITES[1].0);
 }

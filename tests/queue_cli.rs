@@ -87,16 +87,7 @@ fn send_batch_logs_and_replay() {
 async fn the_socket_answers_each_line_after_its_commit() {
     let server = support::receiver(support::always(500), false).await;
     let (dir, locations) = home_with(&server.url());
-    let stop = CancellationToken::new();
-    let options = WorkerOptions {
-        poll: Duration::from_millis(20),
-        ..WorkerOptions::default()
-    };
-    let run = {
-        let locations = locations.clone();
-        let stop = stop.clone();
-        tokio::spawn(async move { worker::run(&locations, options, stop).await })
-    };
+    let running = support::start_worker(&locations, true);
     let path = worker::socket_path(&locations);
     for _ in 0..100 {
         if path.exists() {
@@ -154,8 +145,7 @@ async fn the_socket_answers_each_line_after_its_commit() {
         ids.contains(&first.as_str()) && ids.contains(&"evt_fixed"),
         "{ids:?}"
     );
-    stop.cancel();
-    run.await.unwrap().unwrap();
+    running.stop().await;
     let text = cli(&dir)
         .args(["logs", "jira", "--failed", "--json"])
         .assert()

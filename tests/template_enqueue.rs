@@ -8,12 +8,11 @@ mod support;
 use std::time::Duration;
 
 use assert_cmd::Command;
-use hookconsole::delivery::worker::{self, WorkerOptions};
+use hookconsole::delivery::worker;
 use hookconsole::model::Integration;
 use hookconsole::store::{IntegrationStore, Locations, Queue};
 use serde_json::Value;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
-use tokio_util::sync::CancellationToken;
 
 const APPLIANCE: &str = "hiab-test.example.com";
 const NAME: &str = "Log4j \"Log4Shell\" at O'Reilly's café";
@@ -72,17 +71,7 @@ async fn deliver(
     count: usize,
     socket_lines: Option<&str>,
 ) -> Vec<Value> {
-    let stop = CancellationToken::new();
-    let options = WorkerOptions {
-        poll: Duration::from_millis(20),
-        socket: socket_lines.is_some(),
-        ..WorkerOptions::default()
-    };
-    let run = {
-        let locations = locations.clone();
-        let stop = stop.clone();
-        tokio::spawn(async move { worker::run(&locations, options, stop).await })
-    };
+    let running = support::start_worker(locations, socket_lines.is_some());
     let mut answers = Vec::new();
     if let Some(lines) = socket_lines {
         let path = worker::socket_path(locations);
@@ -107,8 +96,7 @@ async fn deliver(
         }
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    stop.cancel();
-    run.await.unwrap().unwrap();
+    running.stop().await;
     answers
 }
 

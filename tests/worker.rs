@@ -7,13 +7,10 @@ mod support;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use hookconsole::delivery::worker::{self, WorkerOptions};
 use hookconsole::model::{Authentication, Header, Integration, Secret};
 use hookconsole::store::queue::{LogFilter, NewEvent};
 use hookconsole::store::{IntegrationStore, Locations, Queue, SettingsStore};
 use support::{Behaviour, Script, always, http_server, receiver};
-use tokio::task::JoinHandle;
-use tokio_util::sync::CancellationToken;
 
 struct Home {
     _dir: tempfile::TempDir,
@@ -57,25 +54,12 @@ fn enqueue(home: &Home, integration: &str, payload: &str) -> String {
     ids[0].clone()
 }
 
-fn start(home: &Home) -> (CancellationToken, JoinHandle<()>) {
-    let stop = CancellationToken::new();
-    let options = WorkerOptions {
-        poll: Duration::from_millis(20),
-        grace: Duration::from_secs(2),
-        socket: false,
-        ..WorkerOptions::default()
-    };
-    let locations = home.locations.clone();
-    let token = stop.clone();
-    let task = tokio::spawn(async move {
-        worker::run(&locations, options, token).await.unwrap();
-    });
-    (stop, task)
+fn start(home: &Home) -> support::RunningWorker {
+    support::start_worker(&home.locations, false)
 }
 
-async fn stop(worker: (CancellationToken, JoinHandle<()>)) {
-    worker.0.cancel();
-    worker.1.await.unwrap();
+async fn stop(worker: support::RunningWorker) {
+    worker.stop().await;
 }
 
 fn state_count(path: &Path, state: &str) -> i64 {

@@ -6,14 +6,12 @@ mod support;
 
 use std::time::{Duration, Instant};
 
-use hookconsole::delivery::worker::{self, WorkerOptions};
 use hookconsole::model::{Authentication, Integration, Secret};
 use hookconsole::store::queue::{LogFilter, NewEvent};
 use hookconsole::store::{Authorization, IntegrationStore, Locations, Queue, TokenSet, TokenStore};
 use oauth_support::provider::{Provider, Style};
 use support::{Script, receiver};
 use time::OffsetDateTime;
-use tokio_util::sync::CancellationToken;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_401_refreshes_once_and_sends_again_at_once() {
@@ -65,16 +63,7 @@ async fn a_401_refreshes_once_and_sends_again_at_once() {
             payload: "{}".into(),
         }])
         .unwrap();
-    let stop = CancellationToken::new();
-    let options = WorkerOptions {
-        poll: Duration::from_millis(20),
-        socket: false,
-        ..WorkerOptions::default()
-    };
-    let run = {
-        let (locations, stop) = (locations.clone(), stop.clone());
-        tokio::spawn(async move { worker::run(&locations, options, stop).await })
-    };
+    let running = support::start_worker(&locations, false);
     let started = Instant::now();
     loop {
         let counts = Queue::open(&db).unwrap().counts().unwrap();
@@ -84,8 +73,7 @@ async fn a_401_refreshes_once_and_sends_again_at_once() {
         assert!(started.elapsed() < Duration::from_secs(10), "{counts:?}");
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    stop.cancel();
-    run.await.unwrap().unwrap();
+    running.stop().await;
     let heads = server.heads();
     assert_eq!(heads.len(), 2);
     assert!(heads[0].contains("Bearer stale-access"), "{}", heads[0]);

@@ -6,8 +6,10 @@ mod certs;
 mod receiver;
 mod report;
 mod servers;
+mod worker_run;
 
 pub use certs::*;
 pub use receiver::*;
 pub use report::*;
 pub use servers::*;
+pub use worker_run::*;
