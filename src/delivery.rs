@@ -17,7 +17,7 @@ pub use report::{
     ConnectAttempt, ConnectStage, Failure, HttpStage, Outcome, PeerCertificate, RequestSummary,
     ResolveStage, Stage, TlsStage, VerifyReport,
 };
-pub use request::{DeliveryRequest, RequestError, ShownHeader};
+pub use request::{DeliveryRequest, RequestBase, RequestError, ShownHeader};
 pub use send::{ATTEMPT_BODY_BYTES, SendFailure, send, send_keeping};
 pub use tokens::{Credential, NoTokens, TokenError, TokenFuture, TokenSource};
 pub use verify::{BODY_PREVIEW_BYTES, render_sample, verify, verify_with_progress};

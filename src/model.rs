@@ -14,6 +14,7 @@ pub use field::Field;
 pub use integration::{
     ApiType, AuthKind, Authentication, ClientAuthentication, DEFAULT_RETRY_INTERVAL, Header,
     HttpMethod, Integration, NAME_MAX_CHARS, OAuthSettings, RETRY_INTERVAL_RANGE,
+    is_sensitive_header,
 };
 pub use preset::{Preset, PresetParameter, find_preset, preset_keys, presets};
 pub use secret::{MASK, Secret};

@@ -266,26 +266,49 @@ fn text_filters_find_substrings_without_regard_to_case_indexed_or_not() {
 
 #[test]
 fn the_index_is_filled_for_attempts_logged_before_it() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("q.sqlite3");
-    let mut queue = Queue::open(&path).unwrap();
-    let mut records: Vec<_> = (1..=3)
-        .map(|n| record(n, "a", "delivered", now_ms()))
-        .collect();
-    records[2].summary = "503 Service Unavailable".into();
-    queue.apply(&finished(records)).unwrap();
-    drop(queue);
-    // Back to the schema before the index, rows kept.
-    let conn = rusqlite::Connection::open(&path).unwrap();
-    conn.execute_batch(
-        "DROP TABLE attempts_text; DROP TABLE text_index; \
-         DROP TRIGGER attempts_text_delete; DROP TRIGGER attempts_text_update; \
-         PRAGMA user_version = 1;",
-    )
-    .unwrap();
-    drop(conn);
-    let queue = Queue::open(&path).unwrap();
-    assert_eq!(queue.unindexed_text().unwrap(), 0);
-    index_is_in_step(&path);
-    assert_eq!(texts(&queue, "unavailable"), [3]);
+    // From the schema before the index (1) and from the index with positions (2): the
+    // upgrade is instant, filters find the old rows meanwhile by reading them, and the
+    // writer's indexing (`index_text`) brings the new index in step.
+    for (version, undo) in [
+        (
+            1,
+            "DROP TABLE attempts_text; DROP TABLE text_index; \
+             DROP TRIGGER attempts_text_delete; DROP TRIGGER attempts_text_update;",
+        ),
+        (
+            2,
+            "DROP TABLE attempts_text; \
+             CREATE VIRTUAL TABLE attempts_text USING fts5(event_id, event_type, \
+             integration, summary, content = 'attempts', content_rowid = 'id', \
+             tokenize = 'trigram'); \
+             INSERT INTO attempts_text (attempts_text) VALUES ('rebuild'); \
+             UPDATE text_index SET indexed_to = (SELECT max(id) FROM attempts);",
+        ),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("q.sqlite3");
+        let mut queue = Queue::open(&path).unwrap();
+        let mut records: Vec<_> = (1..=3)
+            .map(|n| record(n, "a", "delivered", now_ms()))
+            .collect();
+        records[2].summary = "503 Service Unavailable".into();
+        queue.apply(&finished(records)).unwrap();
+        drop(queue);
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        conn.execute_batch(&format!("{undo} PRAGMA user_version = {version};"))
+            .unwrap();
+        drop(conn);
+        let mut queue = Queue::open(&path).unwrap();
+        assert_eq!(queue.unindexed_text().unwrap(), 3, "from version {version}");
+        assert_eq!(texts(&queue, "unavailable"), [3], "from version {version}");
+        assert_eq!(queue.index_text(1000).unwrap(), 3);
+        assert_eq!(queue.unindexed_text().unwrap(), 0);
+        index_is_in_step(&path);
+        assert_eq!(texts(&queue, "unavailable"), [3], "from version {version}");
+        assert_eq!(
+            texts(&queue, "Service Unavail"),
+            [3],
+            "from version {version}"
+        );
+    }
 }

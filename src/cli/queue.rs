@@ -132,8 +132,7 @@ fn batch_events(
 }
 
 pub fn worker(locations: &Locations) -> CliResult {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
+    let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
     let stop = CancellationToken::new();

@@ -12,7 +12,7 @@ use url::Url;
 
 use super::tokens::Credential;
 use crate::http::user_agent;
-use crate::model::{Header, HttpMethod, Integration, MASK};
+use crate::model::{HttpMethod, Integration, MASK, is_sensitive_header};
 
 /// `Debug` shows what a report shows: secrets masked.
 #[derive(Clone)]
@@ -50,12 +50,31 @@ pub struct ShownHeader {
 #[error("{0}")]
 pub struct RequestError(pub String);
 
-impl DeliveryRequest {
-    pub fn build(
-        integration: &Integration,
-        payload: &str,
-        credential: &Credential,
-    ) -> Result<DeliveryRequest, RequestError> {
+/// What every request to one integration shares, worked out once: the URL parsed and
+/// checked, the configured headers parsed, the secrets they hold. The worker keeps one
+/// per integration instead of parsing them again for every attempt.
+#[derive(Debug, Clone)]
+pub struct RequestBase {
+    method: HttpMethod,
+    url: Url,
+    headers: Vec<ConfiguredHeader>,
+    /// From the URL: its password, secret query values.
+    secrets: Vec<String>,
+}
+
+/// A header of HTTP Headers, parsed (or why it cannot be sent: said only when it would
+/// be sent, as an Authorization header the Authentication tab replaces is not).
+#[derive(Debug, Clone)]
+struct ConfiguredHeader {
+    shown_name: String,
+    parsed: Result<(HeaderName, HeaderValue), RequestError>,
+    is_authorization: bool,
+    /// Its value, when the header carries a credential.
+    secret: Option<String>,
+}
+
+impl RequestBase {
+    pub fn new(integration: &Integration) -> Result<RequestBase, RequestError> {
         if integration.waits_for_site() {
             return Err(RequestError(format!(
                 "URL is not set yet: authorize, then choose the site (hookconsole sites {} --choose SITE)",
@@ -70,21 +89,46 @@ impl DeliveryRequest {
                 integration.url
             )));
         }
-        let mut request = DeliveryRequest {
+        let mut secrets: Vec<String> = url.password().map(String::from).into_iter().collect();
+        secrets.extend(secret_query_values(&url));
+        let headers = integration
+            .http_headers
+            .iter()
+            .map(|header| ConfiguredHeader {
+                shown_name: header.name.trim().to_string(),
+                parsed: parse_header(&header.name, &header.value),
+                is_authorization: header.name.trim().eq_ignore_ascii_case("authorization"),
+                secret: (header.is_sensitive() && !header.value.is_empty())
+                    .then(|| header.value.clone()),
+            })
+            .collect();
+        Ok(RequestBase {
             method: integration.effective_method(),
             url,
-            headers: Vec::new(),
+            headers,
+            secrets,
+        })
+    }
+
+    /// The request carrying `payload` with `credential`: the configured headers in
+    /// order, then Content-Type (JSON or text, when none is configured), User-Agent
+    /// and Authorization.
+    pub fn request(
+        &self,
+        payload: &str,
+        credential: &Credential,
+    ) -> Result<DeliveryRequest, RequestError> {
+        let mut request = DeliveryRequest {
+            method: self.method,
+            url: self.url.clone(),
+            headers: Vec::with_capacity(self.headers.len() + 5),
             body: Bytes::copy_from_slice(payload.as_bytes()),
-            secrets: Vec::new(),
+            secrets: self.secrets.clone(),
             notes: Vec::new(),
         };
-        if let Some(password) = request.url.password() {
-            request.secrets.push(password.to_string());
-        }
-        request.secrets.extend(secret_query_values(&request.url));
         let authorizes = !matches!(credential, Credential::None);
-        for header in &integration.http_headers {
-            if authorizes && header.name.eq_ignore_ascii_case("authorization") {
+        for header in &self.headers {
+            if authorizes && header.is_authorization {
                 request.notes.push(
                     "the Authorization header of HTTP headers is replaced by the \
                      Authentication tab's credential"
@@ -92,13 +136,15 @@ impl DeliveryRequest {
                 );
                 continue;
             }
-            if header.is_sensitive() && !header.value.is_empty() {
-                request.secrets.push(header.value.clone());
-            }
-            request.push(&header.name, &header.value)?;
+            request.secrets.extend(header.secret.clone());
+            let (name, value) = header.parsed.clone()?;
+            request
+                .headers
+                .push((header.shown_name.clone(), name, value));
         }
         if !payload.is_empty() && !request.has("content-type") {
-            let json = serde_json::from_str::<serde_json::Value>(payload).is_ok();
+            // Only whether it is JSON: no value is built.
+            let json = serde_json::from_str::<serde::de::IgnoredAny>(payload).is_ok();
             let kind = if json {
                 "application/json"
             } else {
@@ -124,16 +170,32 @@ impl DeliveryRequest {
         request.secrets.retain(|secret| !secret.is_empty());
         Ok(request)
     }
+}
+
+fn parse_header(name: &str, value: &str) -> Result<(HeaderName, HeaderValue), RequestError> {
+    let header_name = HeaderName::from_bytes(name.trim().as_bytes())
+        .map_err(|_| RequestError(format!("HTTP header name `{name}` is not valid")))?;
+    let header_value = HeaderValue::from_str(value).map_err(|_| {
+        RequestError(format!(
+            "HTTP header `{name}` has a value that is not valid"
+        ))
+    })?;
+    Ok((header_name, header_value))
+}
+
+impl DeliveryRequest {
+    /// The request for one delivery of `payload` to `integration`.
+    pub fn build(
+        integration: &Integration,
+        payload: &str,
+        credential: &Credential,
+    ) -> Result<DeliveryRequest, RequestError> {
+        RequestBase::new(integration)?.request(payload, credential)
+    }
 
     /// Adds a header after the others (the worker adds `Webhook-Id` and `Webhook-Timestamp`).
     pub fn push(&mut self, name: &str, value: &str) -> Result<(), RequestError> {
-        let header_name = HeaderName::from_bytes(name.trim().as_bytes())
-            .map_err(|_| RequestError(format!("HTTP header name `{name}` is not valid")))?;
-        let header_value = HeaderValue::from_str(value).map_err(|_| {
-            RequestError(format!(
-                "HTTP header `{name}` has a value that is not valid"
-            ))
-        })?;
+        let (header_name, header_value) = parse_header(name, value)?;
         self.headers
             .push((name.trim().to_string(), header_name, header_value));
         Ok(())
@@ -167,8 +229,7 @@ impl DeliveryRequest {
         self.headers
             .iter()
             .map(|(shown, name, value)| {
-                let sensitive =
-                    value.is_sensitive() || Header::new(name.as_str(), "").is_sensitive();
+                let sensitive = value.is_sensitive() || is_sensitive_header(name.as_str());
                 ShownHeader {
                     name: shown.clone(),
                     value: if sensitive {
@@ -275,7 +336,7 @@ pub(crate) fn secret_query_values(url: &Url) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::Secret;
+    use crate::model::{Header, Secret};
 
     fn names(request: &DeliveryRequest) -> Vec<String> {
         request

@@ -90,17 +90,19 @@ pub fn build_client(
     options: &HttpOptions,
 ) -> Result<HttpClient, HttpError> {
     let (config, trust) = tls_config(integration, &[])?;
-    let rules = options.proxy.clone();
-    let client = reqwest::Client::builder()
+    let mut builder = reqwest::Client::builder()
         .tls_backend_preconfigured(config)
         .connect_timeout(options.connect_timeout)
         .timeout(options.request_timeout)
         .redirect(reqwest::redirect::Policy::none())
         .no_proxy()
-        .proxy(reqwest::Proxy::custom(move |url| rules.proxy_for(url)))
         .user_agent(user_agent())
-        .http1_title_case_headers()
-        .build()?;
+        .http1_title_case_headers();
+    if !options.proxy.is_direct() {
+        let rules = options.proxy.clone();
+        builder = builder.proxy(reqwest::Proxy::custom(move |url| rules.proxy_for(url)));
+    }
+    let client = builder.build()?;
     Ok(HttpClient {
         client,
         trust,

@@ -79,6 +79,16 @@ impl ProxyRules {
         }
     }
 
+    /// No request can go through a proxy: `proxy=none`, or no setting and no proxy in
+    /// the environment. The client then asks nothing per request (reqwest turns each
+    /// request's URI back into a URL to ask a custom proxy rule).
+    pub fn is_direct(&self) -> bool {
+        match &self.setting {
+            Some(setting) => setting.is_none(),
+            None => self.https.is_none() && self.http.is_none(),
+        }
+    }
+
     /// The proxy a request to `target` goes through, if any.
     pub fn proxy_for(&self, target: &Url) -> Option<Url> {
         if is_loopback(target) {
@@ -210,6 +220,16 @@ mod tests {
         );
         let off = ProxyRules::new(Some("none"), Some("http://env:1"), None, None);
         assert_eq!(off.proxy_for(&url("https://a.example/")), None);
+        assert!(off.is_direct());
+        assert!(!fixed.is_direct());
+    }
+
+    #[test]
+    fn direct_only_when_no_proxy_can_apply() {
+        assert!(ProxyRules::new(None, None, None, Some("x.example")).is_direct());
+        assert!(!ProxyRules::new(None, None, Some("http://env:1"), None).is_direct());
+        // A setting that is not a URL is ignored, as it always was: no proxy.
+        assert!(ProxyRules::new(Some("::bad"), None, None, None).is_direct());
     }
 
     #[test]

@@ -292,14 +292,24 @@ impl Header {
 
     /// Headers whose value is a credential: masked on screen, left out of exports.
     pub fn is_sensitive(&self) -> bool {
-        let name = self.name.to_ascii_lowercase();
-        matches!(
-            name.as_str(),
-            "authorization" | "proxy-authorization" | "cookie"
-        ) || ["token", "secret", "key", "password", "auth", "signature"]
-            .iter()
-            .any(|word| name.contains(word))
+        is_sensitive_header(&self.name)
     }
+}
+
+/// Whether a header named `name` carries a credential (any case). Asked for every
+/// header of every logged attempt, so it does not allocate.
+pub fn is_sensitive_header(name: &str) -> bool {
+    let contains = |word: &str| {
+        name.as_bytes()
+            .windows(word.len())
+            .any(|window| window.eq_ignore_ascii_case(word.as_bytes()))
+    };
+    ["authorization", "proxy-authorization", "cookie"]
+        .iter()
+        .any(|exact| name.eq_ignore_ascii_case(exact))
+        || ["token", "secret", "key", "password", "auth", "signature"]
+            .iter()
+            .any(|word| contains(word))
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -12,7 +12,7 @@ use tokio::time::{Instant, timeout_at};
 use crate::delivery::diagnosis::{find_io_error, io_failure};
 use crate::delivery::report::{Failure, HttpStage};
 use crate::delivery::request::{DeliveryRequest, ShownHeader};
-use crate::model::{Header, MASK};
+use crate::model::MASK;
 
 /// How much of an answer's body the report keeps.
 pub const BODY_PREVIEW_BYTES: usize = 4096;
@@ -183,7 +183,7 @@ pub fn http_stage(
             .iter()
             .map(|(name, value)| {
                 let sensitive = name == http::header::SET_COOKIE
-                    || Header::new(name.as_str(), "").is_sensitive();
+                    || crate::model::is_sensitive_header(name.as_str());
                 ShownHeader {
                     name: name.as_str().to_string(),
                     value: if sensitive {

@@ -11,8 +11,7 @@ use serde_json::json;
 
 use super::clients::ClientCache;
 use crate::delivery::{
-    ATTEMPT_BODY_BYTES, Credential, DeliveryRequest, Failure, HttpStage, ShownHeader, TokenError,
-    send_keeping,
+    ATTEMPT_BODY_BYTES, Credential, Failure, HttpStage, ShownHeader, TokenError, send_keeping,
 };
 use crate::model::{Authentication, Integration, Secret};
 use crate::oauth::TokenProvider;
@@ -170,7 +169,12 @@ async fn send_once(
         }
         Err(error) => return early(Failure::TokenUnavailable, error.to_string()),
     };
-    let mut request = match DeliveryRequest::build(integration, &job.payload, &credential) {
+    let target = context.clients.target(integration);
+    let base = match &target.base {
+        Ok(base) => base,
+        Err(error) => return early(Failure::InvalidRequest, error.0.clone()),
+    };
+    let mut request = match base.request(&job.payload, &credential) {
         Ok(request) => request,
         Err(error) => return early(Failure::InvalidRequest, error.0),
     };
@@ -180,11 +184,11 @@ async fn send_once(
     if let Err(error) = stamped {
         return early(Failure::InvalidRequest, error.0);
     }
-    let client = match context.clients.client(integration) {
+    let client = match &target.client {
         Ok(client) => client,
-        Err(error) => return early(Failure::InvalidRequest, error.to_string()),
+        Err(error) => return early(Failure::InvalidRequest, error.clone()),
     };
-    let result = send_keeping(&client, &request, ATTEMPT_BODY_BYTES).await;
+    let result = send_keeping(client, &request, ATTEMPT_BODY_BYTES).await;
     let duration_ms = started.elapsed().as_millis() as u64;
     let request_json = to_json(&RequestSummary {
         body_bytes: request.body.len(),

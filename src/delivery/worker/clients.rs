@@ -1,51 +1,63 @@
-//! One HTTP client per integration, built once and reused (with its connection pool)
-//! until the integration's settings change.
+//! What the worker keeps per integration, built once and reused until the
+//! integration's settings change: its HTTP client (with its connection pool) and the
+//! request base (URL and headers parsed, secrets found).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
+use crate::delivery::{RequestBase, RequestError};
 use crate::http::{HttpClient, HttpError, HttpOptions, build_client};
 use crate::model::Integration;
 
-/// A client, and the integration as it was when the client was built.
-type Built = (Arc<Integration>, Arc<HttpClient>);
+/// What deliveries to one integration share.
+pub struct Target {
+    pub client: Result<HttpClient, String>,
+    pub base: Result<RequestBase, RequestError>,
+}
+
+/// A target, and the integration as it was when the target was built.
+type Built = (Arc<Integration>, Arc<Target>);
 
 pub struct ClientCache {
     options: HttpOptions,
-    clients: Mutex<HashMap<String, Built>>,
+    targets: Mutex<HashMap<String, Built>>,
 }
 
 impl ClientCache {
     pub fn new(options: HttpOptions) -> ClientCache {
         ClientCache {
             options,
-            clients: Mutex::new(HashMap::new()),
+            targets: Mutex::new(HashMap::new()),
         }
     }
 
-    /// The client for `integration`, built when first asked or when it changed. The
+    /// The target of `integration`, built when first asked or when it changed. The
     /// scheduler hands every job the same `Arc` until the integrations file changes,
     /// so the usual check is a pointer comparison, not a comparison of every field.
-    pub fn client(&self, integration: &Arc<Integration>) -> Result<Arc<HttpClient>, HttpError> {
-        let mut clients = self
-            .clients
+    pub fn target(&self, integration: &Arc<Integration>) -> Arc<Target> {
+        let mut targets = self
+            .targets
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        if let Some((seen, client)) = clients.get_mut(&integration.name) {
+        if let Some((seen, target)) = targets.get_mut(&integration.name) {
             if Arc::ptr_eq(seen, integration) {
-                return Ok(client.clone());
+                return target.clone();
             }
             if **seen == **integration {
                 // The file was read again, this integration unchanged: keep its client.
                 *seen = integration.clone();
-                return Ok(client.clone());
+                return target.clone();
             }
         }
-        let client = Arc::new(build_client(integration, &self.options)?);
-        clients.insert(
+        let target = Arc::new(Target {
+            client: build_client(integration, &self.options)
+                .map_err(|error: HttpError| error.to_string()),
+            base: RequestBase::new(integration),
+        });
+        targets.insert(
             integration.name.clone(),
-            (integration.clone(), client.clone()),
+            (integration.clone(), target.clone()),
         );
-        Ok(client)
+        target
     }
 }

@@ -22,6 +22,8 @@ use crate::store::{Catalog, IntegrationStore, Locations, Settings};
 
 const CATALOG_CHECK: Duration = Duration::from_secs(1);
 const PRUNE_EVERY: Duration = Duration::from_secs(600);
+/// Claimed jobs waiting to start, at most, in multiples of the overall concurrency.
+const CLAIM_AHEAD: usize = 4;
 
 type SharedCatalog = Arc<RwLock<Option<Arc<Catalog>>>>;
 
@@ -134,9 +136,13 @@ impl Scheduler {
                 let _ = self.writer.send(WriterCommand::Prune { days, rows });
                 next_prune = now + PRUNE_EVERY;
             }
-            // Claim in batches: only once the buffer of claimed jobs is half empty.
-            if claiming.is_none() && now >= next_claim && self.pending_total <= self.overall / 2 {
-                let room = 2 * self.overall - self.pending_total - tasks.len().min(self.overall);
+            // Claim in batches, keeping up to CLAIM_AHEAD times the concurrency claimed
+            // but not started: a claim waits behind the writer's group in progress
+            // (some milliseconds), and a smaller buffer ran dry meanwhile, leaving the
+            // cores idle in the middle of a burst.
+            let buffer = CLAIM_AHEAD * self.overall;
+            if claiming.is_none() && now >= next_claim && self.pending_total <= buffer / 2 {
+                let room = buffer - self.pending_total;
                 claiming = self.claim(room);
                 if claiming.is_none() {
                     next_claim = now + self.options.poll;

@@ -178,6 +178,20 @@ fn run_group(queue: &mut Queue, group: Vec<WriterCommand>) {
             },
         }
     }
+    // Claims first: the scheduler's buffer of jobs may be running dry, and the group's
+    // updates settle jobs that are claimed, so they change nothing a claim would take
+    // (a released job is claimed by the next claim instead).
+    for (owner, limit, lease_ms, reply) in claims {
+        match queue.claim(&owner, limit, lease_ms) {
+            Ok(jobs) => {
+                let _ = reply.send(jobs);
+            }
+            Err(error) => {
+                tracing::error!(%error, "claiming jobs failed");
+                let _ = reply.send(Vec::new());
+            }
+        }
+    }
     if !updates.is_empty() {
         // Attempts are at least once: when this fails, the jobs stay claimed and are
         // taken over by the next worker.
@@ -205,17 +219,6 @@ fn run_group(queue: &mut Queue, group: Vec<WriterCommand>) {
     }
     for reply in flushes {
         let _ = reply.send(());
-    }
-    for (owner, limit, lease_ms, reply) in claims {
-        match queue.claim(&owner, limit, lease_ms) {
-            Ok(jobs) => {
-                let _ = reply.send(jobs);
-            }
-            Err(error) => {
-                tracing::error!(%error, "claiming jobs failed");
-                let _ = reply.send(Vec::new());
-            }
-        }
     }
 }
 

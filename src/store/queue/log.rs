@@ -97,6 +97,24 @@ fn is_event_id(text: &str) -> bool {
     text.len() == 32 && text.starts_with("evt_") && text[4..].bytes().all(|b| b.is_ascii_hexdigit())
 }
 
+/// The full-text query for rows holding every trigram of `text` (the index keeps no
+/// positions, so not necessarily in a row: the LIKE decides). The query's terms go
+/// through the same tokenizer as the rows, which folds their case.
+fn trigram_query(text: &str) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    let mut trigrams: Vec<String> = chars
+        .windows(INDEXED_TEXT_CHARS)
+        .map(|window| window.iter().collect::<String>())
+        .collect();
+    trigrams.sort();
+    trigrams.dedup();
+    trigrams
+        .iter()
+        .map(|trigram| format!("\"{}\"", trigram.replace('"', "\"\"")))
+        .collect::<Vec<_>>()
+        .join(" AND ")
+}
+
 /// How a text filter is found.
 enum TextSearch {
     None,
@@ -123,10 +141,7 @@ impl LogFilter {
             .replace('\\', "\\\\")
             .replace('%', "\\%")
             .replace('_', "\\_");
-        // A quoted FTS5 phrase: with the trigram tokenizer, rows holding the text as a
-        // substring of one column, without regard to case.
-        let phrase = (text.chars().count() >= INDEXED_TEXT_CHARS)
-            .then(|| format!("\"{}\"", text.replace('"', "\"\"")));
+        let phrase = (text.chars().count() >= INDEXED_TEXT_CHARS).then(|| trigram_query(text));
         TextSearch::Substring {
             like: format!("%{escaped}%"),
             phrase,

@@ -198,7 +198,7 @@ impl Editor {
         for (index, (name, value)) in self.headers.iter().enumerate() {
             let (name_line, name_cursor) =
                 self.input_value(Slot::HeaderName(index), name, name_width, false, theme);
-            let sensitive = crate::model::Header::new(name.text(), "").is_sensitive();
+            let sensitive = crate::model::is_sensitive_header(&name.text());
             let (value_line, value_cursor) = self.input_value(
                 Slot::HeaderValue(index),
                 value,
