@@ -125,6 +125,11 @@ impl Scheduler {
         let mut next_claim = Instant::now();
         let mut next_check = Instant::now() + CATALOG_CHECK;
         let mut next_prune = Instant::now();
+        // One timer for the loop, moved only when it must ring earlier: a new sleep
+        // for every turn (one per finished delivery) cost a timer-wheel insert and
+        // removal each time, and ringing early only costs one more turn.
+        let sleep = tokio::time::sleep(self.options.poll);
+        tokio::pin!(sleep);
         loop {
             let now = Instant::now();
             if now >= next_check {
@@ -157,6 +162,10 @@ impl Scheduler {
                     .max(Duration::from_millis(1))
                     .min(self.options.poll)
             };
+            let wake = tokio::time::Instant::now() + wait;
+            if sleep.is_elapsed() || wake < sleep.deadline() {
+                sleep.as_mut().reset(wake);
+            }
             tokio::select! {
                 () = stop.cancelled() => break,
                 Some(done) = tasks.join_next_with_id() => self.finished(done),
@@ -170,7 +179,7 @@ impl Scheduler {
                     }
                     self.take_claimed(jobs);
                 }
-                () = tokio::time::sleep(wait) => {}
+                () = &mut sleep => {}
             }
         }
         // A claim still out: its jobs are ours, to release with the rest.

@@ -22,6 +22,9 @@ const GROUP: usize = 4096;
 /// are waited for and end the wait at once.
 const LINGER: Duration = Duration::from_millis(5);
 
+/// How long a lingering writer sleeps before looking for commands again.
+const LINGER_SLICE: Duration = Duration::from_millis(1);
+
 pub enum WriterCommand {
     Enqueue(Vec<NewEvent>, oneshot::Sender<Result<Vec<String>, String>>),
     Update(JobUpdate),
@@ -56,9 +59,13 @@ const INDEX_CHUNK: usize = 1000;
 /// directly.
 const MAX_UNINDEXED: i64 = 10_000;
 
-/// Attempts indexed after a group when busy: a few milliseconds, more than a group
-/// of deliveries logs, so the index keeps up without holding back claims.
-const BUSY_INDEX_CHUNK: usize = 200;
+/// Attempts indexed at a time when busy, and how often at most: a chunk takes about
+/// 15 ms, which the scheduler's buffer of claimed jobs covers, and indexes more than
+/// a burst logs in the meantime, so the index catches up. Small chunks after every
+/// group cost half as much again per row (each transaction writes a new index segment
+/// holding every trigram it saw, and merges them).
+const BUSY_INDEX_CHUNK: usize = 1000;
+const BUSY_INDEX_EVERY: Duration = Duration::from_millis(50);
 
 /// Indexes up to `chunk` attempts; returns how long to wait for a command before the
 /// next chunk: none when there is more to index.
@@ -100,6 +107,7 @@ pub fn start(mut queue: Queue) -> std::io::Result<(WriterSender, JoinHandle<()>)
             // Idle means nothing logged or queued for a while: the scheduler's claims
             // come every poll whether or not there is work.
             let mut last_write = Instant::now();
+            let mut last_busy_index = Instant::now();
             loop {
                 let first = match receiver.recv_timeout(wait) {
                     Ok(command) => command,
@@ -119,17 +127,24 @@ pub fn start(mut queue: Queue) -> std::io::Result<(WriterSender, JoinHandle<()>)
                 let mut waited_for = first.is_waited_for();
                 let mut writes = first.writes_rows();
                 let mut group = vec![first];
-                while group.len() < GROUP {
-                    let next = if waited_for {
-                        receiver.try_recv().ok()
-                    } else {
-                        let left = deadline.saturating_duration_since(Instant::now());
-                        receiver.recv_timeout(left).ok()
-                    };
-                    let Some(command) = next else { break };
-                    waited_for |= command.is_waited_for();
-                    writes |= command.writes_rows();
-                    group.push(command);
+                loop {
+                    while group.len() < GROUP {
+                        let Ok(command) = receiver.try_recv() else {
+                            break;
+                        };
+                        waited_for |= command.is_waited_for();
+                        writes |= command.writes_rows();
+                        group.push(command);
+                    }
+                    let left = deadline.saturating_duration_since(Instant::now());
+                    if waited_for || group.len() >= GROUP || left.is_zero() {
+                        break;
+                    }
+                    // Lingering sleeps in slices and takes what came meanwhile: waiting
+                    // on the channel woke this thread for every delivery's record (a
+                    // futex wake on the sending side each time), and a slice is short
+                    // enough for a claim or an enqueue that arrives meanwhile.
+                    std::thread::sleep(left.min(LINGER_SLICE));
                 }
                 run_group(&mut queue, group);
                 if writes {
@@ -138,11 +153,14 @@ pub fn start(mut queue: Queue) -> std::io::Result<(WriterSender, JoinHandle<()>)
                 }
                 if last_write.elapsed() >= IDLE {
                     wait = index_text(&mut queue, INDEX_CHUNK);
-                } else if queue.unindexed_text().unwrap_or(0) > MAX_UNINDEXED {
+                } else if last_busy_index.elapsed() >= BUSY_INDEX_EVERY
+                    && queue.unindexed_text().unwrap_or(0) > MAX_UNINDEXED
+                {
                     // Far behind (deliveries without a pause): index as part of the
-                    // work, a little after each group, so claims and enqueues never
-                    // wait long.
+                    // work, a chunk now and then, so claims and enqueues never wait
+                    // long.
                     index_text(&mut queue, BUSY_INDEX_CHUNK);
+                    last_busy_index = Instant::now();
                 }
             }
         })?;
