@@ -312,3 +312,84 @@ fn the_index_is_filled_for_attempts_logged_before_it() {
         );
     }
 }
+
+/// Every page of `filter`, newest first (pages of 50) and oldest first (follow from 0),
+/// as attempt ids.
+fn all_pages(queue: &Queue, filter: &LogFilter) -> (Vec<i64>, Vec<i64>) {
+    let mut newest_first = Vec::new();
+    let mut before = None;
+    loop {
+        let page = queue.log_page(filter, before, 50).unwrap();
+        newest_first.extend(page.rows.iter().map(|row| row.id));
+        match page.next_before {
+            Some(next) => before = Some(next),
+            None => break,
+        }
+    }
+    let mut oldest_first = Vec::new();
+    let mut after = 0;
+    loop {
+        let rows = queue.log_after(filter, after, 50).unwrap();
+        let Some(last) = rows.last() else { break };
+        after = last.id;
+        oldest_first.extend(rows.iter().map(|row| row.id));
+    }
+    (newest_first, oldest_first)
+}
+
+#[test]
+fn text_filters_page_alike_across_the_probe_the_index_and_the_unindexed_rows() {
+    // More rows than a filter reads directly before it asks the index (2,000), some of
+    // them not yet indexed: a common text, a rare one far back, and one that is only
+    // in the rows not yet indexed come out whole and in order, both ways.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("q.sqlite3");
+    let mut queue = Queue::open(&path).unwrap();
+    let now = now_ms();
+    let records: Vec<_> = (1..=5_000)
+        .map(|n| {
+            let mut record = record(n, "alpha", "delivered", now);
+            if n % 7 == 0 {
+                record.summary = "503 Service Unavailable".into();
+            }
+            if n == 12 {
+                record.summary = "TLS: certificate expired".into();
+            }
+            if n == 4_990 {
+                record.summary = "connection reset mid-answer".into();
+            }
+            record
+        })
+        .collect();
+    queue.apply(&finished(records)).unwrap();
+    // Up to 4,002: the boundaries (4,002, and 2,002 where the direct reading stops)
+    // are rows that match.
+    queue.index_text(4_002).unwrap();
+    assert_eq!(queue.unindexed_text().unwrap(), 998);
+    let filter = |text: &str| LogFilter {
+        text: Some(text.into()),
+        ..LogFilter::default()
+    };
+    let ids = |queue: &Queue, text: &str| queue.log_page(&filter(text), None, 50).unwrap().rows;
+
+    let (newest_first, oldest_first) = all_pages(&queue, &filter("unavailable"));
+    let expected: Vec<i64> = (1..=5_000).rev().filter(|n| n % 7 == 0).collect();
+    assert_eq!(newest_first, expected);
+    assert_eq!(
+        oldest_first,
+        expected.iter().rev().copied().collect::<Vec<_>>()
+    );
+    let rare = ids(&queue, "CERTIFICATE exp");
+    assert_eq!(rare.iter().map(|row| row.id).collect::<Vec<_>>(), [12]);
+    let (newest, oldest) = all_pages(&queue, &filter("reset mid"));
+    assert_eq!((newest, oldest), (vec![4_990], vec![4_990]));
+    // A page that starts inside the indexed rows, far back.
+    let page = queue
+        .log_page(&filter("unavailable"), Some(1_000), 50)
+        .unwrap();
+    let expected: Vec<i64> = (1..1_000).rev().filter(|n| n % 7 == 0).take(50).collect();
+    assert_eq!(
+        page.rows.iter().map(|row| row.id).collect::<Vec<_>>(),
+        expected
+    );
+}
