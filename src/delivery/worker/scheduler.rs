@@ -168,7 +168,14 @@ impl Scheduler {
             }
             tokio::select! {
                 () = stop.cancelled() => break,
-                Some(done) = tasks.join_next_with_id() => self.finished(done),
+                Some(done) = tasks.join_next_with_id() => {
+                    self.finished(done);
+                    // Every other finished delivery too: until reaped it still counts
+                    // against the concurrency, and one per turn left slots idle.
+                    while let Some(done) = tasks.try_join_next_with_id() {
+                        self.finished(done);
+                    }
+                }
                 jobs = async { (&mut claiming.as_mut()?.answer).await.ok() },
                     if claiming.is_some() =>
                 {
