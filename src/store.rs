@@ -6,6 +6,7 @@ mod error;
 mod integrations;
 mod locations;
 pub mod queue;
+mod rename;
 mod settings;
 mod tokens;
 
@@ -19,6 +20,7 @@ pub use integrations::{
 };
 pub use locations::{Locations, PACKAGED_DATA_DIR, PACKAGED_SETTINGS_FILE};
 pub use queue::{Queue, QueueError};
+pub use rename::{Renamed, follow_rename};
 pub use settings::{
     DEFAULT_CONCURRENCY, DEFAULT_CONCURRENCY_PER_INTEGRATION, DEFAULT_CONNECT_TIMEOUT,
     DEFAULT_MAX_ATTEMPTS, DEFAULT_REQUEST_TIMEOUT, DEFAULT_RETENTION_DAYS, DEFAULT_RETENTION_ROWS,

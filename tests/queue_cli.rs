@@ -170,3 +170,70 @@ async fn the_socket_answers_each_line_after_its_commit() {
         "{out}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rename_takes_the_authorization_and_the_waiting_events_along() {
+    use hookconsole::model::Secret;
+    use hookconsole::store::{Authorization, TokenSet, TokenStore};
+
+    let server = support::receiver(support::always(200), false).await;
+    let (dir, locations) = home_with(&server.url());
+    let tokens = TokenStore::new(locations.tokens_file());
+    let authorized = Authorization::Authorized {
+        tokens: TokenSet::bearer(Secret::new("access-1"), None, None, Vec::new()),
+    };
+    tokens.set("jira", authorized.clone()).unwrap();
+    // Left by a removed integration of the new name: not this one's.
+    tokens.set("jira-cloud", authorized.clone()).unwrap();
+    cli(&dir)
+        .args(["set", "jira", "enabled=false"])
+        .assert()
+        .success();
+    for event in ["a", "b"] {
+        cli(&dir)
+            .args(["send", "jira", "--event", event])
+            .assert()
+            .success();
+    }
+
+    let out = cli(&dir)
+        .args(["set", "jira", "name=jira-cloud", "enabled=true"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let out = String::from_utf8(out).unwrap();
+    assert!(
+        out.contains("its authorization and 2 waiting events follow the new name"),
+        "{out}"
+    );
+    assert_eq!(tokens.get("jira").unwrap(), None);
+    assert_eq!(tokens.get("jira-cloud").unwrap(), Some(authorized));
+
+    // The worker delivers them under the new name.
+    let worker = support::start_worker(&locations, false);
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while server.distinct() < 2 {
+        assert!(std::time::Instant::now() < deadline, "not delivered");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    worker.stop().await;
+    let queue = Queue::open(&locations.queue_database()).unwrap();
+    assert_eq!(queue.counts().unwrap(), vec![("delivered".to_string(), 2)]);
+    let page = queue.log_page(&LogFilter::default(), None, 10).unwrap();
+    assert!(page.rows.iter().all(|row| row.integration == "jira-cloud"));
+
+    // Renamed back: the authorization goes back too; no event waits any more.
+    let out = cli(&dir)
+        .args(["set", "jira-cloud", "name=jira"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    assert_eq!(
+        String::from_utf8(out).unwrap(),
+        "updated jira\nits authorization follows the new name\n"
+    );
+}

@@ -165,6 +165,33 @@ fn edit_changes_only_what_was_typed() {
 }
 
 #[test]
+fn a_rename_in_the_editor_keeps_the_authorization() {
+    use hookconsole::store::{Authorization, TokenSet};
+    let integrations = sample_integrations();
+    let mut harness = Harness::new(Profile::RICH, &integrations);
+    let authorized = Authorization::Authorized {
+        tokens: TokenSet::bearer(Secret::new("access-1"), None, None, Vec::new()),
+    };
+    harness
+        .stores
+        .tokens
+        .set("Jira Cloud", authorized.clone())
+        .unwrap();
+    harness.press(KeyCode::Enter); // Jira Cloud, first by name
+    harness.replace("Jira EU");
+    harness.ctrl('s');
+    assert_eq!(
+        harness.app.status.as_deref(),
+        Some("Saved `Jira EU`: its authorization follows the new name")
+    );
+    assert_eq!(harness.stores.tokens.get("Jira Cloud").unwrap(), None);
+    assert_eq!(
+        harness.stores.tokens.get("Jira EU").unwrap(),
+        Some(authorized)
+    );
+}
+
+#[test]
 fn invalid_input_shows_next_to_the_field_and_saves_nothing() {
     let mut harness = Harness::new(Profile::RICH, &[]);
     harness.keys("n");

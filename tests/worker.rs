@@ -346,3 +346,35 @@ async fn the_idle_writer_adds_logged_attempts_to_the_text_index() {
     assert_eq!(found(&queue), 30);
     stop(worker).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn events_of_a_removed_integration_fail_once_and_stop() {
+    // Released once (a rename moves the queued jobs to the new name, so they come back
+    // under it), then failed with the reason: not retried for ever.
+    let home = home(10);
+    let server = receiver(always(200), false).await;
+    add(&home, hook("jira", &server.url(), 1));
+    enqueue(&home, "removed-one", "{}");
+    enqueue(&home, "jira", "{}");
+    let worker = start(&home);
+    let path = home.locations.queue_database();
+    until("the unknown one settled", Duration::from_secs(10), || {
+        state_count(&path, "dead") == 1 && state_count(&path, "delivered") == 1
+    })
+    .await;
+    stop(worker).await;
+    let logged = attempts(&home);
+    let failed: Vec<_> = logged
+        .iter()
+        .filter(|row| row.integration == "removed-one")
+        .collect();
+    assert_eq!(failed.len(), 1, "{logged:?}");
+    assert!(
+        failed[0]
+            .summary
+            .contains("the integration `removed-one` no longer exists"),
+        "{}",
+        failed[0].summary
+    );
+    assert_eq!(server.distinct(), 1);
+}

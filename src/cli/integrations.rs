@@ -316,6 +316,18 @@ pub fn set(locations: &Locations, name: &str, changes: &[String]) -> CliResult {
     let new_name = integration.name.clone();
     store.put(Some(&original), integration)?;
     println!("updated {new_name}");
+    if original.name != new_name {
+        let moved = crate::store::follow_rename(
+            &crate::store::TokenStore::new(locations.tokens_file()),
+            &locations.queue_database(),
+            &original.name,
+            &new_name,
+        )
+        .map_err(|error| CliError::Failed(anyhow::anyhow!(error)))?;
+        if let Some(moved) = moved.describe() {
+            println!("{moved}");
+        }
+    }
     Ok(())
 }
 

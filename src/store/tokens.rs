@@ -161,6 +161,25 @@ impl TokenStore {
         Ok(removed)
     }
 
+    /// Moves the authorization of `old` to `new` (an integration was renamed); returns
+    /// whether there was one. Whatever `new` held before (left by an integration of
+    /// that name that was removed) goes: it belonged to another integration.
+    pub fn rename(&self, old: &str, new: &str) -> Result<bool, StoreError> {
+        let guard = self.lock()?;
+        let mut file = self.read()?;
+        let moved = file.integrations.remove(old);
+        let stale = match &moved {
+            Some(authorization) => file
+                .integrations
+                .insert(new.to_string(), authorization.clone()),
+            None => file.integrations.remove(new),
+        };
+        if moved.is_some() || stale.is_some() {
+            guard.write(&file)?;
+        }
+        Ok(moved.is_some())
+    }
+
     fn read(&self) -> Result<TokenFile, StoreError> {
         let text = match fs::read_to_string(&self.path) {
             Ok(text) => text,
@@ -228,6 +247,22 @@ impl TokenStoreGuard {
 mod tests {
     use super::*;
     use std::os::unix::fs::PermissionsExt;
+
+    #[test]
+    fn a_rename_moves_the_authorization_and_drops_a_stale_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = TokenStore::new(dir.path().join("tokens.yaml"));
+        let authorized = Authorization::Authorized {
+            tokens: TokenSet::bearer(Secret::new("a"), None, None, Vec::new()),
+        };
+        store.set("old", authorized.clone()).unwrap();
+        assert!(store.rename("old", "new").unwrap());
+        assert_eq!(store.get("old").unwrap(), None);
+        assert_eq!(store.get("new").unwrap(), Some(authorized));
+        // Nothing under the old name: what the new name held was another's.
+        assert!(!store.rename("never", "new").unwrap());
+        assert_eq!(store.get("new").unwrap(), None);
+    }
 
     #[test]
     fn round_trip_with_mode_0600_and_no_secret_in_errors() {

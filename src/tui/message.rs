@@ -114,6 +114,9 @@ pub enum Message {
     Saved {
         request: Box<SaveRequest>,
         result: Result<Catalog, StoreError>,
+        /// After a rename: what followed the new name (authorization, waiting
+        /// events), or what could not.
+        followed: Option<String>,
     },
     Deleted {
         name: String,

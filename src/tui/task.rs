@@ -45,7 +45,17 @@ pub fn perform(effect: Effect, stores: &Stores) -> Option<Message> {
             let result = stores
                 .integrations
                 .put(request.original.as_ref(), request.integration.clone());
-            Message::Saved { request, result }
+            let followed = match (&result, &request.original) {
+                (Ok(_), Some(original)) if original.name != request.integration.name => {
+                    follow(stores, &original.name, &request.integration.name)
+                }
+                _ => None,
+            };
+            Message::Saved {
+                request,
+                result,
+                followed,
+            }
         }
         Effect::Delete(integration) => Message::Deleted {
             name: integration.name.clone(),
@@ -178,4 +188,16 @@ fn read_text(path: &PathBuf) -> Result<String, String> {
         return Err("is larger than 1 MiB; a PEM certificate is a few kilobytes".into());
     }
     std::fs::read_to_string(path).map_err(|error| error.to_string())
+}
+
+/// Moves what is keyed by the old name to the new one after a rename; says what moved,
+/// or what could not.
+fn follow(stores: &Stores, old: &str, new: &str) -> Option<String> {
+    match crate::store::follow_rename(&stores.tokens, &stores.queue, old, new) {
+        Ok(renamed) => renamed.describe(),
+        Err(error) => {
+            tracing::error!(%error, "after renaming `{old}` to `{new}`");
+            Some(error)
+        }
+    }
 }

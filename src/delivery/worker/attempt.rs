@@ -43,7 +43,14 @@ pub async fn deliver(
     let Some(integration) = integration else {
         let summary = format!("the integration `{}` no longer exists", job.integration);
         let record = early_record(job, context, Failure::InvalidRequest, summary);
-        return settle(context, job, vec![record], None, None, 0);
+        return settle(
+            context,
+            job,
+            vec![record],
+            Some(Failure::InvalidRequest),
+            None,
+            0,
+        );
     };
     let mut sent = send_once(context, integration, job, job.attempts + 1).await;
     let mut records = Vec::new();

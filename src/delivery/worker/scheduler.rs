@@ -2,7 +2,7 @@
 //! limits (overall and per integration), follow the integrations file (a disabled
 //! integration holds its jobs), prune the log now and then, and stop cleanly.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant, SystemTime};
 
@@ -52,6 +52,8 @@ pub struct Scheduler {
     pending_total: usize,
     in_flight: HashMap<String, usize>,
     running: HashMap<tokio::task::Id, i64>,
+    /// Jobs released once because no integration had their name (see `dispatch`).
+    unknown: HashSet<i64>,
     /// The integrations of the last catalog by the names jobs use, shared with the
     /// delivery tasks rather than copied for each (emptied when the catalog is read).
     resolved: HashMap<String, Option<Arc<Integration>>>,
@@ -98,6 +100,7 @@ impl Scheduler {
             in_flight: HashMap::new(),
             running: HashMap::new(),
             resolved: HashMap::new(),
+            unknown: HashSet::new(),
         }
     }
 
@@ -252,6 +255,24 @@ impl Scheduler {
                 // Hold them again, or they would be claimed again at once.
                 let _ = self.writer.send(WriterCommand::Hold(self.disabled.clone()));
                 continue;
+            }
+            if integration.is_none() {
+                // No integration of that name: it was renamed (its jobs now carry the
+                // new name in the queue, so they come back under it once released)
+                // or removed. The second time a job comes back unknown, it is
+                // delivered to nobody: recorded as failed for that reason.
+                let mut unknown_again = VecDeque::new();
+                for job in queue.drain(..) {
+                    if self.unknown.insert(job.job_id) {
+                        let _ = self.writer.send(WriterCommand::Update(JobUpdate::Release {
+                            job_id: job.job_id,
+                        }));
+                        self.pending_total -= 1;
+                    } else {
+                        unknown_again.push_back(job);
+                    }
+                }
+                *queue = unknown_again;
             }
             let busy = self.in_flight.entry(name.clone()).or_default();
             while *busy < self.per_integration && tasks.len() < self.overall {

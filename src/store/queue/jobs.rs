@@ -292,6 +292,38 @@ impl Queue {
         Ok(())
     }
 
+    /// Moves the events and jobs of integration `old` to `new` (it was renamed), so
+    /// that what waits is delivered under the new name and a replay goes there too;
+    /// returns how many jobs were still to deliver. The attempt log keeps the name each
+    /// attempt was made under.
+    pub fn rename_integration(&mut self, old: &str, new: &str) -> Result<usize, QueueError> {
+        let path = self.path.clone();
+        let fail = |source| QueueError::Sqlite {
+            path: path.clone(),
+            source,
+        };
+        let tx = self.conn.transaction().map_err(fail)?;
+        tx.execute(
+            "UPDATE events SET integration = ?2 WHERE integration = ?1",
+            params![old, new],
+        )
+        .map_err(fail)?;
+        let waiting = tx
+            .execute(
+                "UPDATE jobs SET integration = ?2 WHERE integration = ?1 \
+                 AND state IN ('queued', 'held', 'claimed')",
+                params![old, new],
+            )
+            .map_err(fail)?;
+        tx.execute(
+            "UPDATE jobs SET integration = ?2 WHERE integration = ?1",
+            params![old, new],
+        )
+        .map_err(fail)?;
+        tx.commit().map_err(fail)?;
+        Ok(waiting)
+    }
+
     /// A new job for the event `id` (or the event of attempt `#N`): the same event id
     /// and payload, delivered again. Returns the new job's id.
     pub fn replay(&mut self, id: &str) -> Result<i64, QueueError> {

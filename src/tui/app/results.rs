@@ -117,7 +117,11 @@ impl App {
                     verify.view.finished(id, *report);
                 }
             }
-            Message::Saved { request, result } => return self.saved(request, result),
+            Message::Saved {
+                request,
+                result,
+                followed,
+            } => return self.saved(request, result, followed),
             Message::Deleted { name, result } => match result {
                 Ok(catalog) => {
                     tracing::info!(integration = %name, "deleted");
@@ -171,6 +175,7 @@ impl App {
         &mut self,
         request: Box<SaveRequest>,
         result: Result<Catalog, StoreError>,
+        followed: Option<String>,
     ) -> Vec<Effect> {
         let name = request.integration.name.clone();
         match (request.origin, result) {
@@ -185,7 +190,10 @@ impl App {
                         format!("Enabled `{name}`")
                     }
                     SaveOrigin::ToggleEnabled => format!("Disabled `{name}`"),
-                    SaveOrigin::Editor(_) => format!("Saved `{name}`"),
+                    SaveOrigin::Editor(_) => match &followed {
+                        Some(followed) => format!("Saved `{name}`: {followed}"),
+                        None => format!("Saved `{name}`"),
+                    },
                 });
                 if let (SaveOrigin::Editor(then), Screen::Editor(editor)) =
                     (origin, &mut self.screen)
