@@ -212,12 +212,16 @@ async fn deliveries() {
             worker_us,
         });
     }
-    let median = |value: fn(&Round) -> f64| {
+    let sorted = |value: fn(&Round) -> f64| {
         let mut values: Vec<f64> = results.iter().map(value).collect();
         values.sort_by(f64::total_cmp);
+        values
+    };
+    let median = |value: fn(&Round) -> f64| {
+        let values = sorted(value);
         values[values.len() / 2]
     };
-    let ratios = median(|r| r.rate / r.ceiling);
+    let ratios = sorted(|r| r.rate / r.ceiling);
     println!(
         "receiver ceiling (raw requests, no queue or log): {DELIVERIES} requests, median {:.0} requests/s",
         median(|r| r.ceiling)
@@ -225,21 +229,14 @@ async fn deliveries() {
     println!(
         "worker deliveries (every attempt logged): {DELIVERIES} events, median {:.0} deliveries/s; median of the rounds' ratios {:.0}% of the ceiling (lowest {:.0}%, highest {:.0}%)",
         median(|r| r.rate),
-        100.0 * ratios,
-        100.0
-            * results
-                .iter()
-                .map(|r| r.rate / r.ceiling)
-                .fold(f64::MAX, f64::min),
-        100.0
-            * results
-                .iter()
-                .map(|r| r.rate / r.ceiling)
-                .fold(0.0, f64::max),
+        100.0 * ratios[ratios.len() / 2],
+        100.0 * ratios[0],
+        100.0 * ratios[ratios.len() - 1],
     );
+    let peaks = sorted(|r| r.peak_mb);
     println!(
         "worker peak memory (VmHWM) while delivering: highest {:.1} MB",
-        results.iter().map(|r| r.peak_mb).fold(0.0, f64::max)
+        peaks[peaks.len() - 1]
     );
     println!(
         "worker CPU time per round: median {:.2} s",

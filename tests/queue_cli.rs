@@ -32,6 +32,18 @@ fn cli(dir: &tempfile::TempDir) -> Command {
     command
 }
 
+/// What `hookconsole ARGS` prints on standard output; it must succeed.
+fn stdout_of(dir: &tempfile::TempDir, args: &[&str]) -> String {
+    let output = cli(dir)
+        .args(args)
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    String::from_utf8(output).unwrap()
+}
+
 #[test]
 fn send_batch_logs_and_replay() {
     let (dir, locations) = home_with("http://127.0.0.1:9/hook");
@@ -146,25 +158,11 @@ async fn the_socket_answers_each_line_after_its_commit() {
         "{ids:?}"
     );
     running.stop().await;
-    let text = cli(&dir)
-        .args(["logs", "jira", "--failed", "--json"])
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    let text = String::from_utf8(text).unwrap();
+    let text = stdout_of(&dir, &["logs", "jira", "--failed", "--json"]);
     assert!(text.lines().count() >= 2, "{text}");
     let row: serde_json::Value = serde_json::from_str(text.lines().next().unwrap()).unwrap();
     assert_eq!(row["error_class"], "server_error");
-    let out = cli(&dir)
-        .args(["logs", "--grep", "evt_fixed"])
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    let out = String::from_utf8(out).unwrap();
+    let out = stdout_of(&dir, &["logs", "--grep", "evt_fixed"]);
     assert!(
         out.lines().count() >= 1 && out.lines().all(|l| l.contains("evt_fixed")),
         "{out}"
@@ -196,14 +194,7 @@ async fn a_rename_takes_the_authorization_and_the_waiting_events_along() {
             .success();
     }
 
-    let out = cli(&dir)
-        .args(["set", "jira", "name=jira-cloud", "enabled=true"])
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    let out = String::from_utf8(out).unwrap();
+    let out = stdout_of(&dir, &["set", "jira", "name=jira-cloud", "enabled=true"]);
     assert!(
         out.contains("its authorization and 2 waiting events follow the new name"),
         "{out}"
@@ -225,15 +216,8 @@ async fn a_rename_takes_the_authorization_and_the_waiting_events_along() {
     assert!(page.rows.iter().all(|row| row.integration == "jira-cloud"));
 
     // Renamed back: the authorization goes back too; no event waits any more.
-    let out = cli(&dir)
-        .args(["set", "jira-cloud", "name=jira"])
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
     assert_eq!(
-        String::from_utf8(out).unwrap(),
+        stdout_of(&dir, &["set", "jira-cloud", "name=jira"]),
         "updated jira\nits authorization follows the new name\n"
     );
 }

@@ -86,30 +86,14 @@ const MIGRATIONS: &[&str] = &[
     // indexing a row about half as dear (a delivery burst indexes as it goes once far
     // behind). Emptied here and filled again by the writer, oldest first, when idle:
     // instant for any size of log, and filters read the rows not yet indexed directly
-    // meanwhile.
-    "DROP TRIGGER attempts_text_delete;
-    DROP TRIGGER attempts_text_update;
-    DROP TABLE attempts_text;
+    // meanwhile. The triggers of step 2 name the table, not the old one: they stay.
+    "DROP TABLE attempts_text;
     CREATE VIRTUAL TABLE attempts_text USING fts5(
         event_id, event_type, integration, summary,
         content = 'attempts', content_rowid = 'id', tokenize = 'trigram',
         detail = none, columnsize = 0
     );
-    UPDATE text_index SET indexed_to = 0;
-    CREATE TRIGGER attempts_text_delete AFTER DELETE ON attempts
-    WHEN old.id <= (SELECT indexed_to FROM text_index) BEGIN
-        INSERT INTO attempts_text (attempts_text, rowid, event_id, event_type, integration,
-            summary)
-        VALUES ('delete', old.id, old.event_id, old.event_type, old.integration, old.summary);
-    END;
-    CREATE TRIGGER attempts_text_update AFTER UPDATE OF event_id, event_type, integration,
-        summary ON attempts WHEN old.id <= (SELECT indexed_to FROM text_index) BEGIN
-        INSERT INTO attempts_text (attempts_text, rowid, event_id, event_type, integration,
-            summary)
-        VALUES ('delete', old.id, old.event_id, old.event_type, old.integration, old.summary);
-        INSERT INTO attempts_text (rowid, event_id, event_type, integration, summary)
-        VALUES (new.id, new.event_id, new.event_type, new.integration, new.summary);
-    END;",
+    UPDATE text_index SET indexed_to = 0;",
 ];
 
 pub const VERSION: i64 = MIGRATIONS.len() as i64;
