@@ -348,6 +348,7 @@ async fn verify_refreshes_once_after_a_401_and_sends_again() {
     let report = hookconsole::delivery::verify(
         &hook,
         &hookconsole::http::HttpOptions::default(),
+        &hookconsole::template::Appliance::new("hiab-test"),
         &tokens,
         tokio_util::sync::CancellationToken::new(),
     )

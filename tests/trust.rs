@@ -5,15 +5,12 @@
 
 mod support;
 
-use hookconsole::delivery::{
-    Credential, DeliveryRequest, Failure, NoTokens, Outcome, Stage, report_lines, verify,
-};
+use hookconsole::delivery::{Credential, DeliveryRequest, Failure, Outcome, Stage, report_lines};
 use hookconsole::http::{HttpOptions, ProxyRules, TrustedBy, build_client};
 use hookconsole::model::{Integration, fingerprint};
 use support::*;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
-use tokio_util::sync::CancellationToken;
 
 // --- VERIFY's TLS stage ---------------------------------------------------------
 
@@ -245,7 +242,7 @@ async fn verify_goes_through_the_proxy_and_says_so() {
         ..options()
     };
     let hook = Integration::new("r", "http://receiver.example/hook");
-    let report = verify(&hook, &options, &NoTokens, CancellationToken::new()).await;
+    let report = run_with(&hook, &options).await;
     assert!(report.delivered(), "{}", report_lines(&report).join("\n"));
     let shown = report.proxy.clone().unwrap();
     assert!(
@@ -268,7 +265,7 @@ async fn verify_through_a_proxy_tunnel_keeps_the_trust_rules() {
         ..options()
     };
     let mut hook = Integration::new("r", "https://receiver.example/hook");
-    let report = verify(&hook, &options, &NoTokens, CancellationToken::new()).await;
+    let report = run_with(&hook, &options).await;
     match &report.outcome {
         Outcome::NotDelivered { failure, stage, .. } => {
             assert_eq!((failure, *stage), (&Failure::TlsUntrusted, Stage::Tls));
@@ -276,7 +273,7 @@ async fn verify_through_a_proxy_tunnel_keeps_the_trust_rules() {
         other => panic!("{other:?}"),
     }
     hook.certificate = Some(cert.pem.clone());
-    let report = verify(&hook, &options, &NoTokens, CancellationToken::new()).await;
+    let report = run_with(&hook, &options).await;
     assert!(report.delivered(), "{}", report_lines(&report).join("\n"));
     assert_eq!(report.tls.unwrap().trusted_by, Some(TrustedBy::Pinned));
 }
@@ -289,7 +286,7 @@ async fn a_proxy_that_cannot_be_reached_is_a_proxy_failure() {
         ..options()
     };
     let hook = Integration::new("r", "http://receiver.example/hook");
-    let report = verify(&hook, &options, &NoTokens, CancellationToken::new()).await;
+    let report = run_with(&hook, &options).await;
     match &report.outcome {
         Outcome::NotDelivered {
             failure,

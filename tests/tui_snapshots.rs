@@ -108,6 +108,7 @@ fn open(view: &str, profile: Profile) -> Harness {
             let report = runtime.block_on(hookconsole::delivery::verify_with_progress(
                 &integration,
                 &hookconsole::http::HttpOptions::default(),
+                &hookconsole::template::Appliance::new("hiab-test"),
                 &hookconsole::delivery::NoTokens,
                 tokio_util::sync::CancellationToken::new(),
                 None,

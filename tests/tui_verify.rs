@@ -19,6 +19,7 @@ fn run_verifies(harness: &mut Harness) {
         let report = runtime.block_on(verify_with_progress(
             &integration,
             &HttpOptions::default(),
+            &hookconsole::template::Appliance::new("hiab-test"),
             &NoTokens,
             CancellationToken::new(),
             None,

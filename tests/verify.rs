@@ -269,10 +269,16 @@ async fn verify_runs_as_a_spawned_task() {
     let server = http_server(answer(200)).await;
     let hook = integration(&server.url("http", "/"));
     let cancel = CancellationToken::new();
-    let task =
-        tokio::spawn(
-            async move { verify(&hook, &HttpOptions::default(), &NoTokens, cancel).await },
-        );
+    let task = tokio::spawn(async move {
+        verify(
+            &hook,
+            &HttpOptions::default(),
+            &hookconsole::template::Appliance::new("hiab-test"),
+            &NoTokens,
+            cancel,
+        )
+        .await
+    });
     assert!(task.await.unwrap().delivered());
 }
 
@@ -284,6 +290,7 @@ async fn progress_names_each_stage_as_it_begins() {
     let report = verify_with_progress(
         &hook,
         &options(),
+        &hookconsole::template::Appliance::new("hiab-test"),
         &NoTokens,
         CancellationToken::new(),
         Some(sender),
@@ -311,7 +318,14 @@ async fn cancelling_ends_the_verify_at_once() {
     });
     let started = std::time::Instant::now();
     let hook = integration(&server.url("http", "/"));
-    let report = verify(&hook, &options(), &NoTokens, cancel).await;
+    let report = verify(
+        &hook,
+        &options(),
+        &hookconsole::template::Appliance::new("hiab-test"),
+        &NoTokens,
+        cancel,
+    )
+    .await;
     assert_eq!(report.outcome, Outcome::Cancelled);
     assert!(started.elapsed() < Duration::from_secs(2));
     assert!(report.connect.is_some(), "the stages done so far are kept");

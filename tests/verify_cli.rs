@@ -77,3 +77,23 @@ async fn cli_refuses_an_invalid_integration_with_status_2() {
     let output = cli_verify(home.path(), &[]).await;
     assert_eq!(output.status.code(), Some(2), "no NAME is a usage error");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_sample_names_the_appliance_as_queued_events_do() {
+    // The settings' hostname, as the worker renders queued events with it.
+    let home = tempfile::tempdir().unwrap();
+    let server = http_server(answer(200)).await;
+    let mut hook = integration(&server.url("http", "/"));
+    hook.content_sample = r#"{"from": "{{ appliance.name }}"}"#.into();
+    store(home.path(), &[hook]);
+    hookconsole::store::SettingsStore::new(home.path().join("settings.yaml"))
+        .update(|settings| settings.set("hostname", "hiab-eu.example.com"))
+        .unwrap();
+    let output = cli_verify(home.path(), &["receiver"]).await;
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    let received = server.received();
+    assert_eq!(
+        String::from_utf8_lossy(&received[0].body),
+        r#"{"from": "hiab-eu.example.com"}"#
+    );
+}

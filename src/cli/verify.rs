@@ -48,7 +48,8 @@ pub fn verify(locations: &Locations, name: &str, json: bool) -> CliResult {
             TokenStore::new(locations.tokens_file()),
             options.clone(),
         );
-        run_verify(&integration, &options, &tokens, cancel).await
+        let appliance = crate::template::Appliance::local(settings.hostname.as_deref());
+        run_verify(&integration, &options, &appliance, &tokens, cancel).await
     });
     if json {
         print_json(&report)?;

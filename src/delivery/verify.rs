@@ -18,7 +18,7 @@ use super::request::DeliveryRequest;
 use super::tokens::{Credential, TokenError, TokenSource};
 use crate::http::HttpOptions;
 use crate::model::Integration;
-use crate::template::{self, TemplateError};
+use crate::template::{self, Appliance, TemplateError};
 
 pub use exchange::BODY_PREVIEW_BYTES;
 pub(crate) use exchange::{BodyPreview, error_chain, http_stage, millis};
@@ -29,10 +29,11 @@ pub(crate) use exchange::{BodyPreview, error_chain, http_stage, millis};
 pub async fn verify(
     integration: &Integration,
     options: &HttpOptions,
+    appliance: &Appliance,
     tokens: &dyn TokenSource,
     cancel: CancellationToken,
 ) -> VerifyReport {
-    verify_with_progress(integration, options, tokens, cancel, None).await
+    verify_with_progress(integration, options, appliance, tokens, cancel, None).await
 }
 
 /// [`verify`], also sending each stage as it starts on `progress`, for a screen that
@@ -40,11 +41,12 @@ pub async fn verify(
 pub async fn verify_with_progress(
     integration: &Integration,
     options: &HttpOptions,
+    appliance: &Appliance,
     tokens: &dyn TokenSource,
     cancel: CancellationToken,
     progress: Option<UnboundedSender<Stage>>,
 ) -> VerifyReport {
-    let mut run = Run::new(integration, options, progress.clone());
+    let mut run = Run::new(integration, options, appliance, progress.clone());
     tracing::info!(integration = %integration.name, "verify started");
     let outcome = tokio::select! {
         biased;
@@ -74,7 +76,7 @@ pub async fn verify_with_progress(
         };
         if refreshed && !cancel.is_cancelled() {
             tracing::info!(integration = %integration.name, "verify: 401, token refreshed, sending once more");
-            let mut second = Run::new(integration, options, progress);
+            let mut second = Run::new(integration, options, appliance, progress);
             let outcome = tokio::select! {
                 biased;
                 () = cancel.cancelled() => Outcome::Cancelled,
@@ -106,6 +108,8 @@ pub async fn verify_with_progress(
 pub(crate) struct Run<'a> {
     pub report: VerifyReport,
     pub options: &'a HttpOptions,
+    /// `appliance.name` in the rendered sample: as the queued events have it.
+    appliance: &'a Appliance,
     pub started: Instant,
     pub deadline: tokio::time::Instant,
     progress: Option<UnboundedSender<Stage>>,
@@ -115,6 +119,7 @@ impl<'a> Run<'a> {
     fn new(
         integration: &Integration,
         options: &'a HttpOptions,
+        appliance: &'a Appliance,
         progress: Option<UnboundedSender<Stage>>,
     ) -> Run<'a> {
         let started = Instant::now();
@@ -137,6 +142,7 @@ impl<'a> Run<'a> {
                 elapsed_ms: 0,
             },
             options,
+            appliance,
             started,
             deadline: tokio::time::Instant::from_std(started + options.request_timeout),
             progress,
@@ -177,7 +183,7 @@ impl<'a> Run<'a> {
 
     async fn stages(&mut self, integration: &Integration, tokens: &dyn TokenSource) -> Outcome {
         self.begin(Stage::Request);
-        let body = match render_sample(integration) {
+        let body = match render_sample(integration, self.appliance) {
             Ok(body) => body,
             Err(error) => {
                 self.report.request.url = without_userinfo(&integration.url);
@@ -272,14 +278,17 @@ impl<'a> Run<'a> {
     }
 }
 
-/// The content sample rendered for the sample event, as VERIFY sends it. The appliance
-/// is named by the machine's hostname: VERIFY is not given the settings.
-pub fn render_sample(integration: &Integration) -> Result<String, TemplateError> {
+/// The content sample rendered for the sample event, as VERIFY sends it, with the
+/// appliance named as queued events name it ([`Appliance::local`] of the settings).
+pub fn render_sample(
+    integration: &Integration,
+    appliance: &Appliance,
+) -> Result<String, TemplateError> {
     let sample = &integration.content_sample;
     template::render_with(
         sample,
         &template::sample_event(),
-        &template::Appliance::local(None),
+        appliance,
         template::Escaping::detect(sample, integration.declares_json()),
     )
 }

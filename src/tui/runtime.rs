@@ -192,10 +192,12 @@ fn spawn_verify(
 ) {
     tokio::spawn(async move {
         let loaded = tokio::task::spawn_blocking(move || settings.load()).await;
-        let options = match loaded {
-            Ok(Ok(settings)) => HttpOptions::from_settings(&settings),
-            _ => HttpOptions::from_settings(&Default::default()),
+        let settings = match loaded {
+            Ok(Ok(settings)) => settings,
+            _ => Default::default(),
         };
+        let options = HttpOptions::from_settings(&settings);
+        let appliance = crate::template::Appliance::local(settings.hostname.as_deref());
         let (stage_tx, mut stages) = mpsc::unbounded_channel();
         let forward = sender.clone();
         let forwarding = tokio::spawn(async move {
@@ -206,6 +208,7 @@ fn spawn_verify(
         let report = verify_with_progress(
             &integration,
             &options,
+            &appliance,
             tokens.as_ref(),
             cancel,
             Some(stage_tx),

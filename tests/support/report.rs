@@ -30,7 +30,14 @@ pub async fn run(integration: &Integration) -> VerifyReport {
 }
 
 pub async fn run_with(integration: &Integration, options: &HttpOptions) -> VerifyReport {
-    verify(integration, options, &NoTokens, CancellationToken::new()).await
+    verify(
+        integration,
+        options,
+        &hookconsole::template::Appliance::new("hiab-test"),
+        &NoTokens,
+        CancellationToken::new(),
+    )
+    .await
 }
 
 /// The failure class and stage, or a panic showing the whole report.
