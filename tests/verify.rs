@@ -373,7 +373,7 @@ async fn no_secret_reaches_the_report_or_the_log() {
 
 #[tokio::test]
 async fn the_content_sample_is_rendered_with_the_sample_event() {
-    use hookconsole::template::{Appliance, sample_event};
+    use hookconsole::template::sample_event;
     let server = http_server(answer(200)).await;
     let mut hook = integration(&server.url("http", "/"));
     hook.content_sample =
@@ -388,7 +388,8 @@ async fn the_content_sample_is_rendered_with_the_sample_event() {
     assert_eq!(body["summary"], sample.fields["finding"]["name"]);
     assert_eq!(body["cvss"], sample.fields["finding"]["cvss"]);
     assert_eq!(body["type"], sample.event_type.as_str());
-    assert_eq!(body["from"], Appliance::local(None).name.as_str());
+    // The appliance the verify was given (the settings' hostname in the CLI and TUI).
+    assert_eq!(body["from"], "hiab-test");
     // The report gives the size of what was sent, not of the template.
     assert_eq!(report.request.body_bytes, received[0].body.len());
     assert_ne!(report.request.body_bytes, hook.content_sample.len());
