@@ -52,8 +52,9 @@ pub struct RequestError(pub String);
 
 /// What every request to one integration shares, worked out once: the URL parsed and
 /// checked, the configured headers parsed, the secrets they hold. The worker keeps one
-/// per integration instead of parsing them again for every attempt.
-#[derive(Debug, Clone)]
+/// per integration instead of parsing them again for every attempt. Holds secrets, so
+/// it has no `Debug`.
+#[derive(Clone)]
 pub struct RequestBase {
     method: HttpMethod,
     url: Url,
@@ -64,7 +65,7 @@ pub struct RequestBase {
 
 /// A header of HTTP Headers, parsed (or why it cannot be sent: said only when it would
 /// be sent, as an Authorization header the Authentication tab replaces is not).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 struct ConfiguredHeader {
     shown_name: String,
     parsed: Result<(HeaderName, HeaderValue), RequestError>,
