@@ -27,7 +27,7 @@ pub use flow::{
 pub use identity::{IdentitySource, ListenerIdentity, load_or_create as listener_identity};
 pub use listener::{CallbackListener, ListenerConfig, ReceivedCallback};
 pub use provider::{ClientFactory, REFRESH_MARGIN, TokenProvider};
-pub use revoke::{Revocation, forget_authorization};
+pub use revoke::{Revocation, forget_authorization, forget_authorization_blocking};
 pub use session::{ListenerPlan, SessionInput, SessionSetup, SessionUpdate, run_session};
 pub use setup::{PreparedSession, prepare_session};
 pub use sites::{

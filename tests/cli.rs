@@ -774,6 +774,26 @@ fn remove_takes_the_integration_away() {
         .stderr_has("no integration named `Jira`");
 }
 
+#[test]
+fn remove_forgets_the_authorization() {
+    // Its grant would stay valid, and the tokens would pass to the next integration of
+    // that name. No Revocation URL here: the person is told to revoke it themselves.
+    use hookconsole::model::Secret;
+    use hookconsole::store::{Authorization, TokenSet, TokenStore};
+    let home = Home::new();
+    add_full_oauth(&home);
+    let tokens = TokenStore::new(home.path().join("tokens.yaml"));
+    let authorized = Authorization::Authorized {
+        tokens: TokenSet::bearer(Secret::new("access-1"), None, None, Vec::new()),
+    };
+    tokens.set("Jira OAuth", authorized).unwrap();
+    home.run(&["remove", "Jira OAuth"])
+        .ok()
+        .stdout_has("removed Jira OAuth")
+        .stdout_has("Forgot the authorization of `Jira OAuth` (no Revocation URL");
+    assert_eq!(tokens.get("Jira OAuth").unwrap(), None);
+}
+
 // --- export and import ----------------------------------------------------------------
 
 #[test]

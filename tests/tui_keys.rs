@@ -314,6 +314,32 @@ fn delete_asks_naming_the_integration_with_cancel_first() {
 }
 
 #[test]
+fn deleting_an_authorized_integration_forgets_its_authorization() {
+    use hookconsole::store::{Authorization, TokenSet};
+    let mut harness = Harness::new(Profile::RICH, &sample_integrations());
+    let authorized = Authorization::Authorized {
+        tokens: TokenSet::bearer(Secret::new("access-1"), None, None, Vec::new()),
+    };
+    harness.stores.tokens.set("Jira Cloud", authorized).unwrap();
+    harness.keys("d"); // Jira Cloud, first by name
+    let screen = harness.screen(80, 24);
+    assert!(
+        screen.contains("Its authorization is forgotten"),
+        "{screen}"
+    );
+    harness.press(KeyCode::Right);
+    harness.press(KeyCode::Enter);
+    assert_eq!(
+        harness.app.status.as_deref(),
+        Some(
+            "Deleted `Jira Cloud`. Forgot the authorization of `Jira Cloud` \
+             (no Revocation URL: revoke it at the provider too)"
+        )
+    );
+    assert_eq!(harness.stores.tokens.get("Jira Cloud").unwrap(), None);
+}
+
+#[test]
 fn filter_narrows_the_list_and_esc_clears_it() {
     let mut harness = Harness::new(Profile::RICH, &sample_integrations());
     harness.keys("/tick");

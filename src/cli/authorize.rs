@@ -235,22 +235,9 @@ pub fn token(
     let store = TokenStore::new(locations.tokens_file());
     if forget {
         let settings = crate::store::SettingsStore::new(&locations.settings_file).load()?;
-        let client = crate::http::build_client(
-            &integration,
-            &crate::http::HttpOptions::from_settings(&settings),
-        )
-        .map_err(|error| CliError::Failed(error.into()))?
-        .client;
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()?;
-        let outcome = runtime
-            .block_on(crate::oauth::forget_authorization(
-                &store,
-                &integration,
-                client,
-            ))
-            .map_err(|error| CliError::Failed(error.into()))?;
+        let options = crate::http::HttpOptions::from_settings(&settings);
+        let outcome = crate::oauth::forget_authorization_blocking(&store, &integration, &options)
+            .map_err(|error| CliError::Failed(anyhow::anyhow!(error)))?;
         println!("{}", outcome.describe(&integration.name));
         return Ok(());
     }

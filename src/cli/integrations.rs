@@ -334,12 +334,22 @@ pub fn set(locations: &Locations, name: &str, changes: &[String]) -> CliResult {
 pub fn remove(locations: &Locations, name: &str) -> CliResult {
     let store = store(locations);
     let catalog = store.load()?;
-    let stored_name = catalog
+    let removed = catalog
         .get(name)
-        .map(|integration| integration.name.clone())
+        .cloned()
         .ok_or_else(|| CliError::Failed(StoreError::NotFound(name.into()).into()))?;
-    store.remove(&stored_name, None)?;
-    println!("removed {stored_name}");
+    store.remove(&removed.name, None)?;
+    println!("removed {}", removed.name);
+    // Its grant would stay valid at the provider, and its tokens would pass to the next
+    // integration given its name.
+    let tokens = crate::store::TokenStore::new(locations.tokens_file());
+    if tokens.get(&removed.name)?.is_some() {
+        let settings = crate::store::SettingsStore::new(&locations.settings_file).load()?;
+        let options = crate::http::HttpOptions::from_settings(&settings);
+        let outcome = crate::oauth::forget_authorization_blocking(&tokens, &removed, &options)
+            .map_err(|error| CliError::Failed(anyhow::anyhow!(error)))?;
+        println!("{}", outcome.describe(&removed.name));
+    }
     Ok(())
 }
 

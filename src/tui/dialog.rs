@@ -55,11 +55,20 @@ pub struct Dialog {
 
 impl Dialog {
     pub fn delete(integration: Integration) -> Dialog {
+        let authorization = if matches!(
+            integration.authentication,
+            crate::model::Authentication::OAuth(_)
+        ) {
+            " Its authorization is forgotten, and revoked at the provider when a Revocation \
+             URL is set."
+        } else {
+            ""
+        };
         Dialog {
             title: "Delete integration".into(),
             message: format!(
                 "Delete the integration `{}`?\n\nIts settings, secrets and certificate are removed \
-                 from this appliance. This cannot be undone.",
+                 from this appliance.{authorization} This cannot be undone.",
                 integration.name
             ),
             question: Question::Delete(Box::new(integration)),

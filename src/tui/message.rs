@@ -121,6 +121,8 @@ pub enum Message {
     Deleted {
         name: String,
         result: Result<Catalog, StoreError>,
+        /// What became of its authorization, when it had one.
+        forgot: Option<String>,
     },
     CertificateRead {
         path: PathBuf,

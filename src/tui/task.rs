@@ -57,12 +57,20 @@ pub fn perform(effect: Effect, stores: &Stores) -> Option<Message> {
                 followed,
             }
         }
-        Effect::Delete(integration) => Message::Deleted {
-            name: integration.name.clone(),
-            result: stores
+        Effect::Delete(integration) => {
+            let result = stores
                 .integrations
-                .remove(&integration.name, Some(&integration)),
-        },
+                .remove(&integration.name, Some(&integration));
+            // A removed integration's grant would stay valid at the provider, and its
+            // tokens would pass to the next integration given its name.
+            let authorized = matches!(stores.tokens.get(&integration.name), Ok(Some(_)));
+            let forgot = (result.is_ok() && authorized).then(|| forget(&integration, stores));
+            Message::Deleted {
+                name: integration.name.clone(),
+                result,
+                forgot,
+            }
+        }
         Effect::ForgetAuthorization(integration) => Message::Forgot(forget(&integration, stores)),
         Effect::LoadAuthorizations => {
             let all = stores.tokens.all().unwrap_or_else(|error| {
@@ -157,25 +165,8 @@ pub fn perform(effect: Effect, stores: &Stores) -> Option<Message> {
 /// (the TUI), else on a small one of its own (tests call `perform` directly).
 fn forget(integration: &crate::model::Integration, stores: &Stores) -> String {
     let settings = stores.settings.load().unwrap_or_default();
-    let client = match crate::http::build_client(
-        integration,
-        &crate::http::HttpOptions::from_settings(&settings),
-    ) {
-        Ok(built) => built.client,
-        Err(error) => return format!("Not forgotten: {error}"),
-    };
-    let work = crate::oauth::forget_authorization(&stores.tokens, integration, client);
-    let outcome = match tokio::runtime::Handle::try_current() {
-        Ok(handle) => handle.block_on(work),
-        Err(_) => match tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-        {
-            Ok(runtime) => runtime.block_on(work),
-            Err(error) => return format!("Not forgotten: {error}"),
-        },
-    };
-    match outcome {
+    let options = crate::http::HttpOptions::from_settings(&settings);
+    match crate::oauth::forget_authorization_blocking(&stores.tokens, integration, &options) {
         Ok(outcome) => outcome.describe(&integration.name),
         Err(error) => format!("Not forgotten: {error}"),
     }

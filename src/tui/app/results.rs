@@ -122,10 +122,17 @@ impl App {
                 result,
                 followed,
             } => return self.saved(request, result, followed),
-            Message::Deleted { name, result } => match result {
+            Message::Deleted {
+                name,
+                result,
+                forgot,
+            } => match result {
                 Ok(catalog) => {
                     tracing::info!(integration = %name, "deleted");
-                    self.status = Some(format!("Deleted `{name}`"));
+                    self.status = Some(match forgot {
+                        Some(forgot) => format!("Deleted `{name}`. {forgot}"),
+                        None => format!("Deleted `{name}`"),
+                    });
                     self.set_catalog(catalog);
                 }
                 Err(StoreError::Conflict(message)) => {
