@@ -62,6 +62,23 @@ impl From<std::io::Error> for CliError {
 
 pub type CliResult = Result<(), CliError>;
 
+/// A file the person named, or standard input for `-`; one that cannot be read is an
+/// input error, named after the `flag` that gave it when there is one.
+fn read_text(path: &std::path::Path, flag: Option<&str>) -> Result<String, CliError> {
+    if path == std::path::Path::new("-") {
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)?;
+        return Ok(text);
+    }
+    std::fs::read_to_string(path).map_err(|error| {
+        let named = match flag {
+            Some(flag) => format!("{flag} {}", path.display()),
+            None => path.display().to_string(),
+        };
+        CliError::input(format!("{named}: {error}"))
+    })
+}
+
 /// Runs one subcommand and turns its result into the exit status.
 pub fn run(cli: Cli, command: Command) -> ExitCode {
     let locations = Locations::resolve(cli.home.as_deref());

@@ -1,6 +1,5 @@
 //! The integration commands: list, show, add, set, remove, export, import.
 
-use std::io::Read;
 use std::path::Path;
 
 use time::OffsetDateTime;
@@ -8,7 +7,7 @@ use time::OffsetDateTime;
 use super::args::AddArgs;
 use super::output::{json_view, print_details, print_json, print_table};
 use super::secrets::read_secret;
-use super::{CliError, CliResult};
+use super::{CliError, CliResult, read_text};
 use crate::model::{
     Authentication, Field, FieldError, Header, Integration, find_preset, names_match, set_field,
     validate,
@@ -120,10 +119,18 @@ fn from_flags(args: &AddArgs) -> Result<Integration, CliError> {
         apply(&mut integration, Field::HttpMethod, method);
     }
     if let Some(path) = &args.certificate {
-        apply(&mut integration, Field::Certificate, &read_text(path)?);
+        apply(
+            &mut integration,
+            Field::Certificate,
+            &read_text(path, None)?,
+        );
     }
     if let Some(path) = &args.content_sample {
-        apply(&mut integration, Field::ContentSample, &read_text(path)?);
+        apply(
+            &mut integration,
+            Field::ContentSample,
+            &read_text(path, None)?,
+        );
     }
     integration.enabled = !args.disabled;
 
@@ -279,7 +286,7 @@ pub fn set(locations: &Locations, name: &str, changes: &[String]) -> CliResult {
             }
             (Some(value), Field::Certificate | Field::ContentSample) => {
                 match value.strip_prefix('@') {
-                    Some(rest) if !rest.starts_with('@') => read_text(Path::new(rest))?,
+                    Some(rest) if !rest.starts_with('@') => read_text(Path::new(rest), None)?,
                     Some(rest) => rest.to_string(),
                     None => value.to_string(),
                 }
@@ -386,7 +393,7 @@ pub fn export(
 }
 
 pub fn import(locations: &Locations, file: &Path, replace: bool) -> CliResult {
-    let text = read_text(file)?;
+    let text = read_text(file, None)?;
     let shown_path = display_path(file);
     let mut incoming = parse_document(&shown_path, &text).map_err(input_error)?;
     let store = store(locations);
@@ -438,7 +445,7 @@ fn input_error(error: StoreError) -> CliError {
 }
 
 fn read_document(path: &Path) -> Result<Vec<Integration>, CliError> {
-    let text = read_text(path)?;
+    let text = read_text(path, None)?;
     let shown_path = display_path(path);
     let integrations = parse_document(&shown_path, &text).map_err(input_error)?;
     if integrations.is_empty() {
@@ -457,15 +464,4 @@ fn display_path(path: &Path) -> std::path::PathBuf {
     } else {
         path.to_path_buf()
     }
-}
-
-/// Reads a file the person named (or stdin for `-`); a missing file is input error.
-fn read_text(path: &Path) -> Result<String, CliError> {
-    if path == Path::new("-") {
-        let mut text = String::new();
-        std::io::stdin().read_to_string(&mut text)?;
-        return Ok(text);
-    }
-    std::fs::read_to_string(path)
-        .map_err(|error| CliError::input(format!("{}: {error}", path.display())))
 }

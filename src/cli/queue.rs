@@ -2,12 +2,12 @@
 //! line. `send` writes to the queue database directly (a running worker picks the
 //! events up); the appliance's services use the worker's socket instead.
 
-use std::io::{BufRead, Read};
+use std::io::BufRead;
 use std::path::Path;
 
 use tokio_util::sync::CancellationToken;
 
-use super::{CliError, CliResult};
+use super::{CliError, CliResult, read_text};
 use crate::delivery::worker::{self, EventLine, Target, WorkerError, WorkerOptions};
 use crate::store::queue::NewEvent;
 use crate::store::{Catalog, IntegrationStore, Locations, Queue, SettingsStore, StoreError};
@@ -66,12 +66,12 @@ fn single_event(
     }
     let payload = args
         .file
-        .map(|path| read_text("--file", path))
+        .map(|path| read_text(path, Some("--file")))
         .transpose()?;
     let fields = match args.fields {
         None => None,
         Some(path) => {
-            let text = read_text("--fields", path)?;
+            let text = read_text(path, Some("--fields"))?;
             let value = serde_json::from_str::<serde_json::Value>(&text).map_err(|error| {
                 CliError::input(format!("--fields {}: not JSON: {error}", path.display()))
             })?;
@@ -91,17 +91,6 @@ fn single_event(
             let error = error.replace("`payload`", "--file");
             CliError::input(error.replace("`fields`", "--fields"))
         })
-}
-
-/// A file's text, or standard input's for `-`.
-fn read_text(flag: &str, path: &Path) -> Result<String, CliError> {
-    if path == Path::new("-") {
-        let mut text = String::new();
-        std::io::stdin().read_to_string(&mut text)?;
-        return Ok(text);
-    }
-    std::fs::read_to_string(path)
-        .map_err(|error| CliError::input(format!("{flag} {}: {error}", path.display())))
 }
 
 fn batch_events(
