@@ -6,42 +6,18 @@ mod support;
 use std::os::unix::fs::PermissionsExt;
 use std::time::Duration;
 
-use assert_cmd::Command;
 use hookconsole::delivery::worker::{self, WorkerOptions};
-use hookconsole::model::Integration;
 use hookconsole::store::queue::{LogFilter, LogOutcome};
-use hookconsole::store::{IntegrationStore, Locations, Queue};
+use hookconsole::store::{Locations, Queue};
+use support::{cli, home_with_jira, stdout_of};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio_util::sync::CancellationToken;
 
 fn home_with(url: &str) -> (tempfile::TempDir, Locations) {
-    let dir = tempfile::tempdir().unwrap();
-    let locations = Locations::in_home(dir.path());
-    let mut integration = Integration::new("jira", url);
-    integration.content_sample = r#"{"sample":true}"#.into();
-    integration.retry_interval = 1;
-    IntegrationStore::new(locations.integrations_file())
-        .put(None, integration)
-        .unwrap();
-    (dir, locations)
-}
-
-fn cli(dir: &tempfile::TempDir) -> Command {
-    let mut command = Command::cargo_bin("hookconsole").unwrap();
-    command.env("HOOKCONSOLE_HOME", dir.path());
-    command
-}
-
-/// What `hookconsole ARGS` prints on standard output; it must succeed.
-fn stdout_of(dir: &tempfile::TempDir, args: &[&str]) -> String {
-    let output = cli(dir)
-        .args(args)
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    String::from_utf8(output).unwrap()
+    home_with_jira(url, |jira| {
+        jira.content_sample = r#"{"sample":true}"#.into();
+        jira.retry_interval = 1;
+    })
 }
 
 #[test]

@@ -7,11 +7,10 @@ mod support;
 
 use std::time::Duration;
 
-use assert_cmd::Command;
 use hookconsole::delivery::worker;
-use hookconsole::model::Integration;
-use hookconsole::store::{IntegrationStore, Locations, Queue};
+use hookconsole::store::{Locations, Queue};
 use serde_json::Value;
+use support::{cli, home_with_jira, stderr_of};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 
 const APPLIANCE: &str = "hiab-test.example.com";
@@ -27,24 +26,12 @@ const SAMPLE: &str = r#"{
 }"#;
 
 fn home_with(url: &str, sample: &str) -> (tempfile::TempDir, Locations) {
-    let dir = tempfile::tempdir().unwrap();
-    let locations = Locations::in_home(dir.path());
-    let mut integration = Integration::new("jira", url);
-    integration.content_sample = sample.into();
-    IntegrationStore::new(locations.integrations_file())
-        .put(None, integration)
-        .unwrap();
+    let (dir, locations) = home_with_jira(url, |jira| jira.content_sample = sample.into());
     cli(&dir)
         .args(["settings", &format!("hostname={APPLIANCE}")])
         .assert()
         .success();
     (dir, locations)
-}
-
-fn cli(dir: &tempfile::TempDir) -> Command {
-    let mut command = Command::cargo_bin("hookconsole").unwrap();
-    command.env("HOOKCONSOLE_HOME", dir.path());
-    command
 }
 
 fn fields() -> Value {
@@ -192,14 +179,10 @@ async fn a_socket_line_with_fields_delivers_the_rendered_body() {
 fn a_template_that_does_not_render_is_refused_and_nothing_is_queued() {
     let (dir, locations) = home_with("http://127.0.0.1:9/hook", SAMPLE);
     // No fields: `finding.severity` is printed on line 2 of the content sample.
-    let stderr = cli(&dir)
-        .args(["send", "jira", "--event", "finding.created"])
-        .assert()
-        .code(2)
-        .get_output()
-        .stderr
-        .clone();
-    let stderr = String::from_utf8(stderr).unwrap();
+    let stderr = stderr_of(
+        cli(&dir).args(["send", "jira", "--event", "finding.created"]),
+        2,
+    );
     assert!(
         stderr.contains(
             "the Content Sample of `jira`, line 2, column 19: undefined variable `finding`"
@@ -207,15 +190,12 @@ fn a_template_that_does_not_render_is_refused_and_nothing_is_queued() {
         "{stderr}"
     );
     // The flags are named as typed.
-    let stderr = cli(&dir)
-        .args(["send", "jira", "--event", "x", "--fields", "-"])
-        .write_stdin("[1, 2]")
-        .assert()
-        .code(2)
-        .get_output()
-        .stderr
-        .clone();
-    let stderr = String::from_utf8(stderr).unwrap();
+    let stderr = stderr_of(
+        cli(&dir)
+            .args(["send", "jira", "--event", "x", "--fields", "-"])
+            .write_stdin("[1, 2]"),
+        2,
+    );
     assert!(
         stderr.contains("--fields must be a JSON object"),
         "{stderr}"
@@ -225,15 +205,12 @@ fn a_template_that_does_not_render_is_refused_and_nothing_is_queued() {
     let bad_fields = serde_json::json!({"integration": "jira", "type": "b", "fields": ["x"]});
     let bad_syntax =
         serde_json::json!({"integration": "jira", "type": "c", "payload": "ok\n{{ finding.name }"});
-    let stderr = cli(&dir)
-        .args(["send", "--batch"])
-        .write_stdin(format!("{good}\n{bad_fields}\n{bad_syntax}\n"))
-        .assert()
-        .code(2)
-        .get_output()
-        .stderr
-        .clone();
-    let stderr = String::from_utf8(stderr).unwrap();
+    let stderr = stderr_of(
+        cli(&dir)
+            .args(["send", "--batch"])
+            .write_stdin(format!("{good}\n{bad_fields}\n{bad_syntax}\n")),
+        2,
+    );
     assert!(
         stderr.contains("batch line 2: `fields` must be a JSON object"),
         "{stderr}"

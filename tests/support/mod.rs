@@ -3,12 +3,14 @@
 #![allow(dead_code, unused_imports)]
 
 mod certs;
+mod cli_home;
 mod receiver;
 mod report;
 mod servers;
 mod worker_run;
 
 pub use certs::*;
+pub use cli_home::*;
 pub use receiver::*;
 pub use report::*;
 pub use servers::*;
