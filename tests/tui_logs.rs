@@ -18,10 +18,12 @@ fn queue(harness: &Harness) -> Queue {
     Queue::open(&Locations::in_home(harness.home.path()).queue_database()).unwrap()
 }
 
-/// Queues `count` events for `integration` and logs one attempt of each: delivered,
-/// or failed (503, retried) when `failed`. Returns the event ids.
-fn deliver(harness: &Harness, integration: &str, count: usize, failed: bool) -> Vec<String> {
-    let mut queue = queue(harness);
+/// Queues `count` new events for `integration` and claims them.
+fn queue_and_claim(
+    queue: &mut Queue,
+    integration: &str,
+    count: usize,
+) -> Vec<hookconsole::store::queue::ClaimedJob> {
     let events: Vec<NewEvent> = (0..count)
         .map(|_| NewEvent {
             id: None,
@@ -30,8 +32,16 @@ fn deliver(harness: &Harness, integration: &str, count: usize, failed: bool) -> 
             payload: "{\"findings\": 3}".into(),
         })
         .collect();
-    let ids = queue.enqueue(&events).unwrap();
-    let claimed = queue.claim("test", count, 60_000).unwrap();
+    queue.enqueue(&events).unwrap();
+    queue.claim("test", count, 60_000).unwrap()
+}
+
+/// Queues `count` events for `integration` and logs one attempt of each: delivered,
+/// or failed (503, retried) when `failed`. Returns the event ids.
+fn deliver(harness: &Harness, integration: &str, count: usize, failed: bool) -> Vec<String> {
+    let mut queue = queue(harness);
+    let claimed = queue_and_claim(&mut queue, integration, count);
+    let ids = claimed.iter().map(|job| job.event_id.clone()).collect();
     let updates: Vec<JobUpdate> = claimed
         .into_iter()
         .enumerate()
@@ -425,19 +435,8 @@ fn sparkline_counts_the_last_hour_by_outcome() {
 /// Logs one attempt now (in the sparkline's hour) for each of `count` new events.
 fn attempts_now(harness: &Harness, integration: &str, outcome: &str, count: usize) {
     let mut queue = queue(harness);
-    let events: Vec<NewEvent> = (0..count)
-        .map(|_| NewEvent {
-            id: None,
-            integration: integration.into(),
-            event_type: "scan.finished".into(),
-            payload: "{}".into(),
-        })
-        .collect();
-    queue.enqueue(&events).unwrap();
     let now = hookconsole::store::queue::now_ms();
-    let updates: Vec<JobUpdate> = queue
-        .claim("test", count, 60_000)
-        .unwrap()
+    let updates: Vec<JobUpdate> = queue_and_claim(&mut queue, integration, count)
         .into_iter()
         .map(|job| JobUpdate::Finished {
             job_id: job.job_id,
