@@ -590,6 +590,18 @@ fn add_needs_name_and_url_or_a_file() {
         .code(2)
         .stderr_has("--name");
     home.run(&["frobnicate"]).code(2);
+    // A file that cannot be read is named with its flag.
+    home.run(&[
+        "add",
+        "--name",
+        "X",
+        "--url",
+        "https://x.example.com/",
+        "--content-sample",
+        "/no/such/sample.json",
+    ])
+    .code(2)
+    .stderr_has("--content-sample /no/such/sample.json: No such file");
 }
 
 #[test]

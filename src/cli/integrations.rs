@@ -122,14 +122,14 @@ fn from_flags(args: &AddArgs) -> Result<Integration, CliError> {
         apply(
             &mut integration,
             Field::Certificate,
-            &read_text(path, None)?,
+            &read_text(path, Some("--certificate"))?,
         );
     }
     if let Some(path) = &args.content_sample {
         apply(
             &mut integration,
             Field::ContentSample,
-            &read_text(path, None)?,
+            &read_text(path, Some("--content-sample"))?,
         );
     }
     integration.enabled = !args.disabled;
