@@ -90,6 +90,63 @@ fn claims_lease_and_release_and_hold() {
     assert_eq!(queue.claim("w2", 10, 60_000).unwrap().len(), 1);
 }
 
+/// Takes a file back from schema 4 to 3.
+const UNDO_4: &str = "DROP INDEX jobs_queued; DROP INDEX jobs_claimed; DROP INDEX jobs_held; \
+    CREATE INDEX jobs_due ON jobs(state, next_attempt_at);";
+
+#[test]
+fn jobs_waiting_in_a_schema_3_file_are_claimed_held_and_taken_over_after_the_upgrade() {
+    // Schema 4 replaced the index over every job with partial ones (queued, claimed,
+    // held): the jobs an older worker left in each state are found through them.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("q.sqlite3");
+    let mut queue = Queue::open(&path).unwrap();
+    queue
+        .enqueue(&[event("a"), event("a"), event("b"), event("c")])
+        .unwrap();
+    queue.hold_disabled(&["c".to_string()]).unwrap();
+    let leased = queue.claim("old worker", 1, 60_000).unwrap();
+    queue
+        .apply(&finished(vec![record(
+            leased[0].job_id,
+            "a",
+            "delivered",
+            now_ms(),
+        )]))
+        .unwrap();
+    let leased = queue.claim("old worker", 1, 60_000).unwrap();
+    assert_eq!(leased[0].integration, "a");
+    drop(queue);
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.execute_batch(&format!("{UNDO_4} PRAGMA user_version = 3;"))
+        .unwrap();
+    drop(conn);
+
+    let mut queue = Queue::open(&path).unwrap();
+    let integrations = |jobs: Vec<hookconsole::store::queue::ClaimedJob>| {
+        jobs.into_iter()
+            .map(|job| job.integration)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(integrations(queue.claim("new", 10, 60_000).unwrap()), ["b"]);
+    assert_eq!(
+        queue.release_all_claims().unwrap(),
+        2,
+        "the old lease and b"
+    );
+    let mut again = integrations(queue.claim("new", 10, 60_000).unwrap());
+    again.sort();
+    assert_eq!(again, ["a", "b"]);
+    queue.hold_disabled(&[]).unwrap();
+    assert_eq!(integrations(queue.claim("new", 10, 60_000).unwrap()), ["c"]);
+    assert!(queue.claim("new", 10, 60_000).unwrap().is_empty());
+    let counts = queue.counts().unwrap();
+    assert_eq!(
+        counts,
+        [("claimed".to_string(), 3), ("delivered".to_string(), 1)]
+    );
+}
+
 #[test]
 fn keyset_pages_and_filters() {
     let dir = tempfile::tempdir().unwrap();
@@ -295,7 +352,7 @@ fn the_index_is_filled_for_attempts_logged_before_it() {
         queue.apply(&finished(records)).unwrap();
         drop(queue);
         let conn = rusqlite::Connection::open(&path).unwrap();
-        conn.execute_batch(&format!("{undo} PRAGMA user_version = {version};"))
+        conn.execute_batch(&format!("{UNDO_4} {undo} PRAGMA user_version = {version};"))
             .unwrap();
         drop(conn);
         let mut queue = Queue::open(&path).unwrap();

@@ -94,6 +94,16 @@ const MIGRATIONS: &[&str] = &[
         detail = none, columnsize = 0
     );
     UPDATE text_index SET indexed_to = 0;",
+    // 4: the jobs index of step 1 held every job, delivered and dead ones too, so
+    // each claim and each settle moved an entry within it. Partial indexes hold only
+    // the jobs a query looks for: due (queued), leased (claimed, for leases that ran
+    // out) and held (by integration, to queue them again). A delivery now adds and
+    // removes an entry in the small claimed one and removes one from the queued one;
+    // a delivered or dead job is in none.
+    "DROP INDEX jobs_due;
+    CREATE INDEX jobs_queued ON jobs(next_attempt_at) WHERE state = 'queued';
+    CREATE INDEX jobs_claimed ON jobs(lease_expires) WHERE state = 'claimed';
+    CREATE INDEX jobs_held ON jobs(integration) WHERE state = 'held';",
 ];
 
 pub const VERSION: i64 = MIGRATIONS.len() as i64;
