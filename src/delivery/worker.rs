@@ -5,6 +5,7 @@
 //! token) lets in-flight attempts finish for a grace period and releases the rest.
 
 mod attempt;
+mod checkpointer;
 mod clients;
 mod scheduler;
 mod socket;

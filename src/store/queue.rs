@@ -147,6 +147,27 @@ impl Queue {
         &self.path
     }
 
+    /// For the one writer of a busy queue: this connection copies the WAL into the
+    /// database file (a checkpoint) only once the WAL holds `pages` pages, instead of
+    /// SQLite's 1,000. Another connection checkpoints meanwhile ([`Queue::checkpoint`]);
+    /// this is the bound when that one falls behind.
+    pub fn checkpoint_beyond(&self, pages: u32) -> Result<(), QueueError> {
+        self.conn
+            .pragma_update(None, "wal_autocheckpoint", pages)
+            .map_err(|e| self.error(e))
+    }
+
+    /// Copies into the database file what the WAL holds and no reader still needs,
+    /// without waiting for the writer or the readers (a passive checkpoint). Returns
+    /// the pages in the WAL and how many of them are copied.
+    pub fn checkpoint(&self) -> Result<(i64, i64), QueueError> {
+        self.conn
+            .query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |row| {
+                Ok((row.get(1)?, row.get(2)?))
+            })
+            .map_err(|e| self.error(e))
+    }
+
     pub(crate) fn error(&self, source: rusqlite::Error) -> QueueError {
         QueueError::Sqlite {
             path: self.path.clone(),

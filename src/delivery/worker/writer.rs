@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::oneshot;
 
+use super::checkpointer::{self, Nudge};
 use crate::store::queue::{ClaimedJob, JobUpdate, NewEvent};
 use crate::store::{Queue, QueueError};
 
@@ -69,10 +70,13 @@ const BUSY_INDEX_EVERY: Duration = Duration::from_millis(50);
 
 /// Indexes up to `chunk` attempts; returns how long to wait for a command before the
 /// next chunk: none when there is more to index.
-fn index_text(queue: &mut Queue, chunk: usize) -> Duration {
+fn index_text(queue: &mut Queue, chunk: usize, nudge: &Nudge) -> Duration {
     match queue.index_text(chunk) {
-        Ok(added) if added == chunk => Duration::ZERO,
-        Ok(_) => IDLE,
+        Ok(0) => IDLE,
+        Ok(added) => {
+            nudge.committed();
+            if added == chunk { Duration::ZERO } else { IDLE }
+        }
         Err(error) => {
             tracing::error!(%error, "indexing the attempt log's text failed");
             IDLE
@@ -99,6 +103,12 @@ impl WriterCommand {
 /// what it was given.
 pub fn start(mut queue: Queue) -> std::io::Result<(WriterSender, JoinHandle<()>)> {
     let (sender, receiver) = mpsc::channel::<WriterCommand>();
+    // Checkpoints run on the checkpointer's connection: in this thread, claims waited
+    // behind them.
+    if let Err(error) = queue.checkpoint_beyond(checkpointer::WRITER_CHECKPOINTS_BEYOND) {
+        tracing::warn!(%error, "the queue writer checkpoints as SQLite does by default");
+    }
+    let (nudge, _checkpointer) = checkpointer::start(queue.path().to_path_buf())?;
     let handle = std::thread::Builder::new()
         .name("queue-writer".into())
         .spawn(move || {
@@ -115,7 +125,7 @@ pub fn start(mut queue: Queue) -> std::io::Result<(WriterSender, JoinHandle<()>)
                         // Only a writer idle for a while takes the big chunks; one
                         // whose channel is empty for a moment between deliveries waits.
                         wait = if last_write.elapsed() >= IDLE {
-                            index_text(&mut queue, INDEX_CHUNK)
+                            index_text(&mut queue, INDEX_CHUNK, &nudge)
                         } else {
                             IDLE
                         };
@@ -148,18 +158,19 @@ pub fn start(mut queue: Queue) -> std::io::Result<(WriterSender, JoinHandle<()>)
                 }
                 run_group(&mut queue, group);
                 if writes {
+                    nudge.committed();
                     last_write = Instant::now();
                     wait = IDLE;
                 }
                 if last_write.elapsed() >= IDLE {
-                    wait = index_text(&mut queue, INDEX_CHUNK);
+                    wait = index_text(&mut queue, INDEX_CHUNK, &nudge);
                 } else if last_busy_index.elapsed() >= BUSY_INDEX_EVERY
                     && queue.unindexed_text().unwrap_or(0) > MAX_UNINDEXED
                 {
                     // Far behind (deliveries without a pause): index as part of the
                     // work, a chunk now and then, so claims and enqueues never wait
                     // long.
-                    index_text(&mut queue, BUSY_INDEX_CHUNK);
+                    index_text(&mut queue, BUSY_INDEX_CHUNK, &nudge);
                     last_busy_index = Instant::now();
                 }
             }
