@@ -344,6 +344,20 @@ async fn the_idle_writer_adds_logged_attempts_to_the_text_index() {
     })
     .await;
     assert_eq!(found(&queue), 30);
+    // A writer that has caught up waits long before it looks again, but what it logs
+    // after that is indexed as soon as it is idle again.
+    for n in 30..40 {
+        enqueue(&home, "indexed", &format!(r#"{{"n":{n}}}"#));
+    }
+    until("delivered again", Duration::from_secs(10), || {
+        state_count(&db, "delivered") == 40
+    })
+    .await;
+    until("indexed again", Duration::from_secs(10), || {
+        queue.unindexed_text().unwrap() == 0
+    })
+    .await;
+    assert_eq!(found(&queue), 40);
     stop(worker).await;
 }
 

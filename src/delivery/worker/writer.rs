@@ -51,6 +51,11 @@ pub type WriterSender = mpsc::Sender<WriterCommand>;
 /// the commits of a delivery burst).
 const IDLE: Duration = Duration::from_millis(100);
 
+/// How long an idle writer whose index has caught up waits before it looks again:
+/// only its own commits add attempts, and they reset the wait. (It looked every
+/// 100 ms, after every claim too: ten transactions a second on an idle appliance.)
+const CAUGHT_UP: Duration = Duration::from_secs(60);
+
 /// Attempts indexed per transaction when idle: a chunk takes some tens of
 /// milliseconds, the longest a command that arrives meanwhile waits.
 const INDEX_CHUNK: usize = 1000;
@@ -69,10 +74,10 @@ const BUSY_INDEX_CHUNK: usize = 1000;
 const BUSY_INDEX_EVERY: Duration = Duration::from_millis(50);
 
 /// Indexes up to `chunk` attempts; returns how long to wait for a command before the
-/// next chunk: none when there is more to index.
+/// next chunk: none when there is more to index, [`CAUGHT_UP`] when there was none.
 fn index_text(queue: &mut Queue, chunk: usize, nudge: &Nudge) -> Duration {
     match queue.index_text(chunk) {
-        Ok(0) => IDLE,
+        Ok(0) => CAUGHT_UP,
         Ok(added) => {
             nudge.committed();
             if added == chunk { Duration::ZERO } else { IDLE }
@@ -162,7 +167,7 @@ pub fn start(mut queue: Queue) -> std::io::Result<(WriterSender, JoinHandle<()>)
                     last_write = Instant::now();
                     wait = IDLE;
                 }
-                if last_write.elapsed() >= IDLE {
+                if last_write.elapsed() >= IDLE && wait != CAUGHT_UP {
                     wait = index_text(&mut queue, INDEX_CHUNK, &nudge);
                 } else if last_busy_index.elapsed() >= BUSY_INDEX_EVERY
                     && queue.unindexed_text().unwrap_or(0) > MAX_UNINDEXED
