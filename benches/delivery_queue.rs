@@ -504,14 +504,23 @@ fn log_pages() {
     );
     drop(queue);
     // An upgrade from the schema before the index with positions (2): instant, the
-    // index is emptied and the writer fills it again when idle.
+    // index is emptied and the writer fills it again when idle. (Step 4 replaces the
+    // jobs index: taken back first, with a delivered job for every attempt, for the
+    // new indexes to be built over.)
     let conn = rusqlite::Connection::open(&db).unwrap();
-    conn.execute_batch("PRAGMA user_version = 2;").unwrap();
+    conn.execute_batch(
+        "PRAGMA foreign_keys = OFF; \
+         INSERT INTO jobs (event_id, integration, state, next_attempt_at, created) \
+         SELECT event_id, integration, 'delivered', at, at FROM attempts; \
+         DROP INDEX jobs_queued; DROP INDEX jobs_claimed; DROP INDEX jobs_held; \
+         CREATE INDEX jobs_due ON jobs(state, next_attempt_at); PRAGMA user_version = 2;",
+    )
+    .unwrap();
     drop(conn);
     let started = Instant::now();
     let queue = Queue::open(&db).unwrap();
     println!(
-        "migration 2 -> 3 with {LOG_ROWS} attempts: {:.3} s ({} attempts left for the writer to index)",
+        "migration 2 -> 4 with {LOG_ROWS} attempts and jobs: {:.3} s ({} attempts left for the writer to index)",
         started.elapsed().as_secs_f64(),
         queue.unindexed_text().unwrap()
     );
