@@ -83,8 +83,10 @@ fn claims_lease_and_release_and_hold() {
     assert_eq!(claimed.len(), 2, "b is held");
     assert!(queue.claim("w2", 10, 60_000).unwrap().is_empty(), "leased");
     assert_eq!(queue.release_all_claims().unwrap(), 2);
-    // An expired lease is claimable again.
+    // An expired lease is claimable again, by another worker: the one that holds it
+    // may still be delivering it (a slow receiver), and would deliver it twice.
     assert_eq!(queue.claim("w1", 10, -1).unwrap().len(), 2);
+    assert!(queue.claim("w1", 10, 60_000).unwrap().is_empty(), "its own");
     assert_eq!(queue.claim("w2", 10, 60_000).unwrap().len(), 2);
     queue.hold_disabled(&[]).unwrap();
     assert_eq!(queue.claim("w2", 10, 60_000).unwrap().len(), 1);
@@ -123,6 +125,19 @@ fn jobs_waiting_in_a_schema_3_file_are_claimed_held_and_taken_over_after_the_upg
     drop(conn);
 
     let mut queue = Queue::open(&path).unwrap();
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    let indexes: Vec<String> = conn
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'jobs' ORDER BY name")
+        .unwrap()
+        .query_map([], |row| row.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(
+        indexes,
+        ["jobs_claimed", "jobs_event", "jobs_held", "jobs_queued"]
+    );
+    drop(conn);
     let integrations = |jobs: Vec<hookconsole::store::queue::ClaimedJob>| {
         jobs.into_iter()
             .map(|job| job.integration)

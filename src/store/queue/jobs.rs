@@ -37,6 +37,18 @@ pub struct ClaimedJob {
     pub created_ms: i64,
 }
 
+fn claimed_job(row: &rusqlite::Row<'_>) -> rusqlite::Result<ClaimedJob> {
+    Ok(ClaimedJob {
+        job_id: row.get(0)?,
+        event_id: row.get(1)?,
+        integration: row.get(2)?,
+        event_type: row.get(3)?,
+        payload: row.get(4)?,
+        attempts: row.get(5)?,
+        created_ms: row.get(6)?,
+    })
+}
+
 /// One attempt as logged. The request and response are JSON text, already redacted.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AttemptRecord {
@@ -137,39 +149,42 @@ impl Queue {
         let mut claimed = Vec::new();
         {
             // Two index-backed queries rather than one OR: due queued jobs, then
-            // claims whose lease ran out (few: one worker runs per home).
-            for sql in [
-                "SELECT j.id, j.event_id, j.integration, e.type, e.payload, j.attempts, \
-                        e.created \
-                 FROM jobs j JOIN events e ON e.id = j.event_id \
-                 WHERE j.state = 'queued' AND j.next_attempt_at <= ?1 \
-                 ORDER BY j.next_attempt_at LIMIT ?2",
-                "SELECT j.id, j.event_id, j.integration, e.type, e.payload, j.attempts, \
-                        e.created \
-                 FROM jobs j JOIN events e ON e.id = j.event_id \
-                 WHERE j.state = 'claimed' AND j.lease_expires < ?1 LIMIT ?2",
-            ] {
-                let room = limit.saturating_sub(claimed.len());
-                if room == 0 {
-                    break;
-                }
-                let mut select = tx.prepare_cached(sql).map_err(fail)?;
-                let rows = select
-                    .query_map(params![now, room as i64], |row| {
-                        Ok(ClaimedJob {
-                            job_id: row.get(0)?,
-                            event_id: row.get(1)?,
-                            integration: row.get(2)?,
-                            event_type: row.get(3)?,
-                            payload: row.get(4)?,
-                            attempts: row.get(5)?,
-                            created_ms: row.get(6)?,
-                        })
+            // claims whose lease ran out (few: one worker runs per home). Not the
+            // claimer's own: it still holds those (pending, or waiting on a slow
+            // receiver), and would deliver them twice; a worker that starts releases
+            // every claim left by the one before it.
+            let due = tx
+                .prepare_cached(
+                    "SELECT j.id, j.event_id, j.integration, e.type, e.payload, j.attempts, \
+                            e.created \
+                     FROM jobs j JOIN events e ON e.id = j.event_id \
+                     WHERE j.state = 'queued' AND j.next_attempt_at <= ?1 \
+                     ORDER BY j.next_attempt_at LIMIT ?2",
+                )
+                .and_then(|mut select| {
+                    select
+                        .query_map(params![now, limit as i64], claimed_job)?
+                        .collect::<Result<Vec<_>, _>>()
+                })
+                .map_err(fail)?;
+            claimed.extend(due);
+            let room = limit.saturating_sub(claimed.len());
+            if room > 0 {
+                let expired = tx
+                    .prepare_cached(
+                        "SELECT j.id, j.event_id, j.integration, e.type, e.payload, \
+                                j.attempts, e.created \
+                         FROM jobs j JOIN events e ON e.id = j.event_id \
+                         WHERE j.state = 'claimed' AND j.lease_expires < ?1 \
+                         AND j.lease_owner IS NOT ?3 LIMIT ?2",
+                    )
+                    .and_then(|mut select| {
+                        select
+                            .query_map(params![now, room as i64, owner], claimed_job)?
+                            .collect::<Result<Vec<_>, _>>()
                     })
                     .map_err(fail)?;
-                for row in rows {
-                    claimed.push(row.map_err(fail)?);
-                }
+                claimed.extend(expired);
             }
             let mut lease = tx
                 .prepare_cached(
