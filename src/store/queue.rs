@@ -151,9 +151,16 @@ impl Queue {
     /// database file (a checkpoint) only once the WAL holds `pages` pages, instead of
     /// SQLite's 1,000. Another connection checkpoints meanwhile ([`Queue::checkpoint`]);
     /// this is the bound when that one falls behind.
+    ///
+    /// The WAL file is also cut back to [`WAL_KEPT_BYTES`] each time it starts over,
+    /// so that a burst does not leave it at its largest.
     pub fn checkpoint_beyond(&self, pages: u32) -> Result<(), QueueError> {
         self.conn
             .pragma_update(None, "wal_autocheckpoint", pages)
+            .and_then(|()| {
+                self.conn
+                    .pragma_update(None, "journal_size_limit", WAL_KEPT_BYTES)
+            })
             .map_err(|e| self.error(e))
     }
 
@@ -185,6 +192,9 @@ fn refusal_hint(path: &Path, source: &rusqlite::Error) -> &'static str {
         _ => "",
     }
 }
+
+/// What a WAL file that starts over is cut back to (see [`Queue::checkpoint_beyond`]).
+pub const WAL_KEPT_BYTES: i64 = 8 * 1024 * 1024;
 
 /// Milliseconds since the Unix epoch, the time unit of every column.
 pub fn now_ms() -> i64 {

@@ -3,7 +3,6 @@
 //! syncs both files, tens of milliseconds; in the writer, every claim waiting behind
 //! it waited as long, and the deliveries ran dry meanwhile.
 
-use std::path::PathBuf;
 use std::sync::mpsc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -18,32 +17,31 @@ pub const WRITER_CHECKPOINTS_BEYOND: u32 = 8192;
 /// every few milliseconds.
 const EVERY: Duration = Duration::from_millis(200);
 
-/// Tells the checkpointer that something was committed.
-#[derive(Clone)]
-pub struct Nudge(mpsc::SyncSender<()>);
+/// Tells the checkpointer that something was committed (when there is one).
+pub struct Nudge(Option<mpsc::SyncSender<()>>);
 
 impl Nudge {
+    /// For a writer without a checkpointer: it checkpoints itself.
+    pub fn none() -> Nudge {
+        Nudge(None)
+    }
+
     /// Never waits: one nudge pending is as good as many.
     pub fn committed(&self) {
-        let _ = self.0.try_send(());
+        if let Some(sender) = &self.0 {
+            let _ = sender.try_send(());
+        }
     }
 }
 
-/// Starts the checkpointer on its own connection to `path`. It ends when every
-/// [`Nudge`] is dropped, after a last checkpoint.
-pub fn start(path: PathBuf) -> std::io::Result<(Nudge, JoinHandle<()>)> {
+/// Starts the checkpointer on `queue`, a connection of its own (opened here, not in
+/// the thread: a thread opening late could recreate the directory of a queue already
+/// gone). It ends when every [`Nudge`] is dropped, after a last checkpoint.
+pub fn start(queue: Queue) -> std::io::Result<(Nudge, JoinHandle<()>)> {
     let (sender, receiver) = mpsc::sync_channel::<()>(1);
     let handle = std::thread::Builder::new()
         .name("queue-checkpoint".into())
         .spawn(move || {
-            let queue = match Queue::open(&path) {
-                Ok(queue) => queue,
-                Err(error) => {
-                    // The writer's own checkpoints (beyond the bound) still run.
-                    tracing::error!(%error, "the checkpointer cannot open the queue");
-                    return;
-                }
-            };
             let mut last = Instant::now() - EVERY;
             while receiver.recv().is_ok() {
                 std::thread::sleep(EVERY.saturating_sub(last.elapsed()));
@@ -54,7 +52,7 @@ pub fn start(path: PathBuf) -> std::io::Result<(Nudge, JoinHandle<()>)> {
             }
             checkpoint(&queue);
         })?;
-    Ok((Nudge(sender), handle))
+    Ok((Nudge(Some(sender)), handle))
 }
 
 fn checkpoint(queue: &Queue) {
@@ -78,7 +76,7 @@ mod tests {
         let path = dir.path().join("q.sqlite3");
         let mut writer = Queue::open(&path).unwrap();
         writer.checkpoint_beyond(WRITER_CHECKPOINTS_BEYOND).unwrap();
-        let (nudge, handle) = start(path.clone()).unwrap();
+        let (nudge, handle) = start(Queue::open(&path).unwrap()).unwrap();
         let before = file_len(&path);
         // Some hundred pages: far below any bound at which SQLite would checkpoint
         // on the writer's connection.
@@ -97,14 +95,17 @@ mod tests {
             assert!(Instant::now() < deadline, "nothing was checkpointed");
             std::thread::sleep(Duration::from_millis(20));
         }
-        drop(nudge);
-        handle.join().unwrap();
-        // And the file holds what was queued, read without the WAL's help.
-        drop(writer);
-        let conn = rusqlite::Connection::open(&path).unwrap();
+        // The database file alone (a copy, without the WAL beside it) holds what was
+        // queued, while the writer's connection is still open.
+        let alone = dir.path().join("alone.sqlite3");
+        std::fs::copy(&path, &alone).unwrap();
+        let conn = rusqlite::Connection::open(&alone).unwrap();
         let count: i64 = conn
             .query_row("SELECT count(*) FROM events", [], |row| row.get(0))
             .unwrap();
         assert_eq!(count, 2_000);
+        drop(nudge);
+        handle.join().unwrap();
+        drop(writer);
     }
 }

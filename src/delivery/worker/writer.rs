@@ -73,19 +73,30 @@ const MAX_UNINDEXED: i64 = 10_000;
 const BUSY_INDEX_CHUNK: usize = 1000;
 const BUSY_INDEX_EVERY: Duration = Duration::from_millis(50);
 
-/// Indexes up to `chunk` attempts; returns how long to wait for a command before the
-/// next chunk: none when there is more to index, [`CAUGHT_UP`] when there was none.
-fn index_text(queue: &mut Queue, chunk: usize, nudge: &Nudge) -> Duration {
+/// Indexes up to `chunk` attempts; returns how many (none after an error, logged).
+fn index_text(queue: &mut Queue, chunk: usize, nudge: &Nudge) -> usize {
     match queue.index_text(chunk) {
-        Ok(0) => CAUGHT_UP,
         Ok(added) => {
-            nudge.committed();
-            if added == chunk { Duration::ZERO } else { IDLE }
+            if added > 0 {
+                nudge.committed();
+            }
+            added
         }
         Err(error) => {
             tracing::error!(%error, "indexing the attempt log's text failed");
-            IDLE
+            0
         }
+    }
+}
+
+/// A chunk of indexing for an idle writer. Returns how long to wait for a command
+/// before the next chunk (none when there is more), and whether the index has caught
+/// up.
+fn index_when_idle(queue: &mut Queue, nudge: &Nudge) -> (Duration, bool) {
+    match index_text(queue, INDEX_CHUNK, nudge) {
+        0 => (CAUGHT_UP, true),
+        added if added == INDEX_CHUNK => (Duration::ZERO, false),
+        _ => (IDLE, false),
     }
 }
 
@@ -109,16 +120,29 @@ impl WriterCommand {
 pub fn start(mut queue: Queue) -> std::io::Result<(WriterSender, JoinHandle<()>)> {
     let (sender, receiver) = mpsc::channel::<WriterCommand>();
     // Checkpoints run on the checkpointer's connection: in this thread, claims waited
-    // behind them.
-    if let Err(error) = queue.checkpoint_beyond(checkpointer::WRITER_CHECKPOINTS_BEYOND) {
-        tracing::warn!(%error, "the queue writer checkpoints as SQLite does by default");
-    }
-    let (nudge, _checkpointer) = checkpointer::start(queue.path().to_path_buf())?;
+    // behind them. Without one, the writer checkpoints as SQLite does by default.
+    let (nudge, checkpointer) = match Queue::open(queue.path()) {
+        Ok(own) => {
+            let (nudge, handle) = checkpointer::start(own)?;
+            if let Err(error) = queue.checkpoint_beyond(checkpointer::WRITER_CHECKPOINTS_BEYOND) {
+                tracing::warn!(%error, "the queue writer keeps SQLite's own checkpoints");
+            }
+            (nudge, Some(handle))
+        }
+        Err(error) => {
+            tracing::warn!(%error, "no checkpointer: the queue writer checkpoints itself");
+            (Nudge::none(), None)
+        }
+    };
     let handle = std::thread::Builder::new()
         .name("queue-writer".into())
         .spawn(move || {
             // Until an idle writer has caught up, it looks again at once.
             let mut wait = IDLE;
+            // Since when the index has had nothing to add: only the writer's own
+            // commits add attempts, so it looks again after the next one, or after
+            // CAUGHT_UP (a newer program's upgrade may have emptied the index).
+            let mut caught_up_at: Option<Instant> = None;
             // Idle means nothing logged or queued for a while: the scheduler's claims
             // come every poll whether or not there is work.
             let mut last_write = Instant::now();
@@ -129,11 +153,12 @@ pub fn start(mut queue: Queue) -> std::io::Result<(WriterSender, JoinHandle<()>)
                     Err(mpsc::RecvTimeoutError::Timeout) => {
                         // Only a writer idle for a while takes the big chunks; one
                         // whose channel is empty for a moment between deliveries waits.
-                        wait = if last_write.elapsed() >= IDLE {
-                            index_text(&mut queue, INDEX_CHUNK, &nudge)
-                        } else {
-                            IDLE
-                        };
+                        wait = IDLE;
+                        if last_write.elapsed() >= IDLE {
+                            let (next, caught_up) = index_when_idle(&mut queue, &nudge);
+                            wait = next;
+                            caught_up_at = caught_up.then(Instant::now);
+                        }
                         continue;
                     }
                     Err(mpsc::RecvTimeoutError::Disconnected) => break,
@@ -161,14 +186,19 @@ pub fn start(mut queue: Queue) -> std::io::Result<(WriterSender, JoinHandle<()>)
                     // enough for a claim or an enqueue that arrives meanwhile.
                     std::thread::sleep(left.min(LINGER_SLICE));
                 }
-                run_group(&mut queue, group);
-                if writes {
+                if run_group(&mut queue, group) {
                     nudge.committed();
+                }
+                if writes {
                     last_write = Instant::now();
                     wait = IDLE;
+                    caught_up_at = None;
                 }
-                if last_write.elapsed() >= IDLE && wait != CAUGHT_UP {
-                    wait = index_text(&mut queue, INDEX_CHUNK, &nudge);
+                let look_again = caught_up_at.is_none_or(|at| at.elapsed() >= CAUGHT_UP);
+                if last_write.elapsed() >= IDLE && look_again {
+                    let (next, caught_up) = index_when_idle(&mut queue, &nudge);
+                    wait = next;
+                    caught_up_at = caught_up.then(Instant::now);
                 } else if last_busy_index.elapsed() >= BUSY_INDEX_EVERY
                     && queue.unindexed_text().unwrap_or(0) > MAX_UNINDEXED
                 {
@@ -179,11 +209,19 @@ pub fn start(mut queue: Queue) -> std::io::Result<(WriterSender, JoinHandle<()>)
                     last_busy_index = Instant::now();
                 }
             }
+            // The checkpointer's last checkpoint and close come first: closed last,
+            // this connection then finds the WAL copied and removes it.
+            drop(nudge);
+            if let Some(checkpointer) = checkpointer {
+                let _ = checkpointer.join();
+            }
         })?;
     Ok((sender, handle))
 }
 
-fn run_group(queue: &mut Queue, group: Vec<WriterCommand>) {
+/// Runs a group of commands; returns whether anything was committed.
+fn run_group(queue: &mut Queue, group: Vec<WriterCommand>) -> bool {
+    let mut changed = false;
     let mut events = Vec::new();
     let mut waiting = Vec::new();
     let mut updates = Vec::new();
@@ -207,7 +245,10 @@ fn run_group(queue: &mut Queue, group: Vec<WriterCommand>) {
             WriterCommand::Hold(disabled) => hold = Some(disabled),
             WriterCommand::Prune { days, rows } => match queue.prune(days, rows) {
                 Ok(0) => {}
-                Ok(n) => tracing::info!(deleted = n, "pruned the attempt log"),
+                Ok(n) => {
+                    changed = true;
+                    tracing::info!(deleted = n, "pruned the attempt log");
+                }
                 Err(error) => tracing::error!(%error, "pruning the attempt log failed"),
             },
         }
@@ -218,6 +259,7 @@ fn run_group(queue: &mut Queue, group: Vec<WriterCommand>) {
     for (owner, limit, lease_ms, reply) in claims {
         match queue.claim(&owner, limit, lease_ms) {
             Ok(jobs) => {
+                changed |= !jobs.is_empty();
                 let _ = reply.send(jobs);
             }
             Err(error) => {
@@ -230,12 +272,15 @@ fn run_group(queue: &mut Queue, group: Vec<WriterCommand>) {
         // Attempts are at least once: when this fails, the jobs stay claimed and are
         // taken over by the next worker.
         log_error("recording attempts", queue.apply(&updates));
+        changed = true;
     }
     // After the updates: jobs released because their integration is disabled are held.
     if let Some(disabled) = hold {
         log_error("hold", queue.hold_disabled(&disabled));
+        changed = true;
     }
     if !events.is_empty() {
+        changed = true;
         match queue.enqueue(&events) {
             Ok(ids) => {
                 let mut ids = ids.into_iter();
@@ -254,6 +299,7 @@ fn run_group(queue: &mut Queue, group: Vec<WriterCommand>) {
     for reply in flushes {
         let _ = reply.send(());
     }
+    changed
 }
 
 fn log_error(what: &str, result: Result<(), QueueError>) {
