@@ -152,15 +152,14 @@ impl Queue {
     /// SQLite's 1,000. Another connection checkpoints meanwhile ([`Queue::checkpoint`]);
     /// this is the bound when that one falls behind.
     ///
-    /// The WAL file is also cut back to [`WAL_KEPT_BYTES`] each time it starts over,
-    /// so that a burst does not leave it at its largest.
+    /// A WAL file that grew beyond that size (the checkpointer fell behind) is cut back
+    /// to it when it starts over. Not smaller: cutting it back after every burst and
+    /// growing it again cost the deliveries more than the disk space is worth.
     pub fn checkpoint_beyond(&self, pages: u32) -> Result<(), QueueError> {
+        let bytes = i64::from(pages) * WAL_PAGE_BYTES;
         self.conn
             .pragma_update(None, "wal_autocheckpoint", pages)
-            .and_then(|()| {
-                self.conn
-                    .pragma_update(None, "journal_size_limit", WAL_KEPT_BYTES)
-            })
+            .and_then(|()| self.conn.pragma_update(None, "journal_size_limit", bytes))
             .map_err(|e| self.error(e))
     }
 
@@ -193,8 +192,8 @@ fn refusal_hint(path: &Path, source: &rusqlite::Error) -> &'static str {
     }
 }
 
-/// What a WAL file that starts over is cut back to (see [`Queue::checkpoint_beyond`]).
-pub const WAL_KEPT_BYTES: i64 = 8 * 1024 * 1024;
+/// A page of the queue database, and of its WAL (SQLite's default size, not changed).
+const WAL_PAGE_BYTES: i64 = 4096;
 
 /// Milliseconds since the Unix epoch, the time unit of every column.
 pub fn now_ms() -> i64 {
