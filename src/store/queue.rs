@@ -164,13 +164,10 @@ impl Queue {
     }
 
     /// Copies into the database file what the WAL holds and no reader still needs,
-    /// without waiting for the writer or the readers (a passive checkpoint). Returns
-    /// the pages in the WAL and how many of them are copied.
-    pub fn checkpoint(&self) -> Result<(i64, i64), QueueError> {
+    /// without waiting for the writer or the readers (a passive checkpoint).
+    pub fn checkpoint(&self) -> Result<(), QueueError> {
         self.conn
-            .query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |row| {
-                Ok((row.get(1)?, row.get(2)?))
-            })
+            .query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))
             .map_err(|e| self.error(e))
     }
 

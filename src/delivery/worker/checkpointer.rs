@@ -42,13 +42,15 @@ pub fn start(queue: Queue) -> std::io::Result<(Nudge, JoinHandle<()>)> {
     let handle = std::thread::Builder::new()
         .name("queue-checkpoint".into())
         .spawn(move || {
-            let mut last = Instant::now() - EVERY;
+            let mut last: Option<Instant> = None;
             while receiver.recv().is_ok() {
-                std::thread::sleep(EVERY.saturating_sub(last.elapsed()));
+                if let Some(last) = last {
+                    std::thread::sleep(EVERY.saturating_sub(last.elapsed()));
+                }
                 // What was committed while it slept is in this checkpoint too.
                 while receiver.try_recv().is_ok() {}
                 checkpoint(&queue);
-                last = Instant::now();
+                last = Some(Instant::now());
             }
             checkpoint(&queue);
         })?;
