@@ -90,13 +90,13 @@ fn index_text(queue: &mut Queue, chunk: usize, nudge: &Nudge) -> usize {
 }
 
 /// A chunk of indexing for an idle writer. Returns how long to wait for a command
-/// before the next chunk (none when there is more), and whether the index has caught
-/// up.
-fn index_when_idle(queue: &mut Queue, nudge: &Nudge) -> (Duration, bool) {
+/// before the next chunk (none when there is more), and since when the index has
+/// caught up (if it has).
+fn index_when_idle(queue: &mut Queue, nudge: &Nudge) -> (Duration, Option<Instant>) {
     match index_text(queue, INDEX_CHUNK, nudge) {
-        0 => (CAUGHT_UP, true),
-        added if added == INDEX_CHUNK => (Duration::ZERO, false),
-        _ => (IDLE, false),
+        0 => (CAUGHT_UP, Some(Instant::now())),
+        added if added == INDEX_CHUNK => (Duration::ZERO, None),
+        _ => (IDLE, None),
     }
 }
 
@@ -153,11 +153,10 @@ pub fn start(mut queue: Queue) -> std::io::Result<(WriterSender, JoinHandle<()>)
                     Err(mpsc::RecvTimeoutError::Timeout) => {
                         // Only a writer idle for a while takes the big chunks; one
                         // whose channel is empty for a moment between deliveries waits.
-                        wait = IDLE;
                         if last_write.elapsed() >= IDLE {
-                            let (next, caught_up) = index_when_idle(&mut queue, &nudge);
-                            wait = next;
-                            caught_up_at = caught_up.then(Instant::now);
+                            (wait, caught_up_at) = index_when_idle(&mut queue, &nudge);
+                        } else {
+                            wait = IDLE;
                         }
                         continue;
                     }
@@ -196,9 +195,7 @@ pub fn start(mut queue: Queue) -> std::io::Result<(WriterSender, JoinHandle<()>)
                 }
                 let look_again = caught_up_at.is_none_or(|at| at.elapsed() >= CAUGHT_UP);
                 if last_write.elapsed() >= IDLE && look_again {
-                    let (next, caught_up) = index_when_idle(&mut queue, &nudge);
-                    wait = next;
-                    caught_up_at = caught_up.then(Instant::now);
+                    (wait, caught_up_at) = index_when_idle(&mut queue, &nudge);
                 } else if last_busy_index.elapsed() >= BUSY_INDEX_EVERY
                     && queue.unindexed_text().unwrap_or(0) > MAX_UNINDEXED
                 {

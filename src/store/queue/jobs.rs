@@ -146,14 +146,13 @@ impl Queue {
         };
         let now = now_ms();
         let tx = self.conn.transaction().map_err(fail)?;
-        let mut claimed = Vec::new();
-        {
+        let claimed = {
             // Two index-backed queries rather than one OR: due queued jobs, then
             // claims whose lease ran out (few: one worker runs per home). Not the
             // claimer's own: it still holds those (pending, or waiting on a slow
             // receiver), and would deliver them twice; a worker that starts releases
             // every claim left by the one before it.
-            let due = tx
+            let mut claimed = tx
                 .prepare_cached(
                     "SELECT j.id, j.event_id, j.integration, e.type, e.payload, j.attempts, \
                             e.created \
@@ -167,7 +166,6 @@ impl Queue {
                         .collect::<Result<Vec<_>, _>>()
                 })
                 .map_err(fail)?;
-            claimed.extend(due);
             let room = limit.saturating_sub(claimed.len());
             if room > 0 {
                 let expired = tx
@@ -197,7 +195,8 @@ impl Queue {
                     .execute(params![job.job_id, owner, now + lease_ms])
                     .map_err(fail)?;
             }
-        }
+            claimed
+        };
         tx.commit().map_err(fail)?;
         Ok(claimed)
     }
