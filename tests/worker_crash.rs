@@ -95,6 +95,14 @@ async fn every_event_is_delivered_across_kills() {
     unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
     let status = child.wait().unwrap();
     assert!(status.success(), "worker exit {status:?}");
+    // A polite stop leaves the database file whole: the writer and its checkpointer
+    // end before the process does, and the last connection's close removes the WAL.
+    let mut wal = db.as_os_str().to_owned();
+    wal.push("-wal");
+    assert!(
+        !std::path::Path::new(&wal).exists(),
+        "the WAL was left behind"
+    );
     assert!(kills >= 3, "only {kills} kills");
     assert_eq!(server.distinct(), EVENTS);
     let duplicates = server.requests() - EVENTS;

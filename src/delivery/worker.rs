@@ -92,16 +92,25 @@ pub async fn run(
         );
     }
     // The writer thread ends when its last sender is dropped; the scheduler's stop
-    // waits until it has committed everything sent before (a flush), so it is not
-    // joined here (a socket client may still hold a sender for a moment).
-    let (writer, _writer_thread) = writer::start(queue)?;
+    // waits until it has committed everything sent before (a flush).
+    let (writer, writer_thread) = writer::start(queue)?;
     let result =
         scheduler::Scheduler::new(locations.clone(), &settings, options, tokens, http, writer)
             .run(stop)
             .await;
+    // Then the writer ends too (the socket's tasks drop their senders on the same
+    // stop): its checkpointer's last checkpoint, and its close, which removes the WAL,
+    // come before the process ends. Not for ever: a sender held longer only costs that.
+    let deadline = tokio::time::Instant::now() + WRITER_END;
+    while !writer_thread.is_finished() && tokio::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
     tracing::info!("worker stopped");
     result
 }
+
+/// How long a stopping worker waits for its writer thread to end.
+const WRITER_END: Duration = Duration::from_secs(2);
 
 fn take_lock(locations: &Locations) -> Result<File, WorkerError> {
     crate::store::create_private_dir(&locations.data_dir)?;
