@@ -1,6 +1,16 @@
 //! The non-interactive face: subcommands with plain or `--json` output. Exit status 0
 //! on success, 2 on invalid input (every field error on stderr), 1 on other failures.
 
+/// Writes one line to standard output and returns the `io::Result`. Unlike `println!`,
+/// a reader that went away (`hookconsole logs | head`, `… | grep -q`) is an error the
+/// command returns, not a panic; [`run`] ends such a command quietly.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        writeln!(std::io::stdout().lock(), $($arg)*)
+    }};
+}
+
 mod args;
 mod authorize;
 mod generate;
@@ -185,9 +195,19 @@ pub fn run(cli: Cli, command: Command) -> ExitCode {
             }
             ExitCode::from(2)
         }
+        // As `head` and `grep -q` expect: output nobody reads any more is not a failure.
+        Err(CliError::Failed(error)) if is_broken_pipe(&error) => ExitCode::SUCCESS,
         Err(CliError::Failed(error)) => {
             eprintln!("error: {error:#}");
             ExitCode::from(1)
         }
     }
+}
+
+fn is_broken_pipe(error: &anyhow::Error) -> bool {
+    error.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
 }

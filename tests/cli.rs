@@ -1093,3 +1093,41 @@ fn concurrent_processes_each_keep_their_integration() {
     names.sort();
     assert_eq!(names, (0..8).map(|n| format!("p{n}")).collect::<Vec<_>>());
 }
+
+// --- output nobody reads -----------------------------------------------------------------
+
+/// `hookconsole settings | grep -q …` and `hookconsole logs | head`: the reader goes
+/// away before the command has written everything. That ends the command quietly with
+/// status 0, as `head` and `grep -q` expect, instead of a panic on stderr.
+#[test]
+fn output_to_a_closed_pipe_ends_quietly() {
+    let home = Home::new();
+    home.add("piped");
+    let commands: [&[&str]; 8] = [
+        &["settings"],
+        &["list"],
+        &["list", "--json"],
+        &["show", "piped"],
+        &["export"],
+        &["logs"],
+        &["completions", "bash"],
+        &["man"],
+    ];
+    for args in commands {
+        let (reader, writer) = std::io::pipe().unwrap();
+        // Closed before the command starts, so its very first write finds no reader.
+        drop(reader);
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_hookconsole"))
+            .env_remove("HOOKCONSOLE_HOME")
+            .arg("--home")
+            .arg(home.path())
+            .args(args)
+            .stdin(std::process::Stdio::null())
+            .stdout(writer)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(0), "{args:?}: {stderr}");
+        assert!(stderr.is_empty(), "{args:?} said on stderr: {stderr}");
+    }
+}

@@ -238,7 +238,7 @@ pub fn token(
         let options = crate::http::HttpOptions::from_settings(&settings);
         let outcome = crate::oauth::forget_authorization_blocking(&store, &integration, &options)
             .map_err(|error| CliError::Failed(anyhow::anyhow!(error)))?;
-        println!("{}", outcome.describe(&integration.name));
+        say!("{}", outcome.describe(&integration.name))?;
         return Ok(());
     }
     if refresh {
@@ -248,10 +248,10 @@ pub fn token(
     if json {
         print_json(&status_json(status.as_ref()))?;
     } else {
-        println!(
+        say!(
             "{}",
             crate::oauth::status_line(status.as_ref(), OffsetDateTime::now_utc())
-        );
+        )?;
     }
     Ok(())
 }

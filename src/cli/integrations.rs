@@ -1,5 +1,6 @@
 //! The integration commands: list, show, add, set, remove, export, import.
 
+use std::io::Write as _;
 use std::path::Path;
 
 use time::OffsetDateTime;
@@ -26,7 +27,7 @@ pub fn list(locations: &Locations, json: bool) -> CliResult {
         let views: Vec<_> = catalog.integrations.iter().map(json_view).collect();
         print_json(&views)?;
     } else {
-        print_table(&catalog.integrations);
+        print_table(&catalog.integrations)?;
     }
     Ok(())
 }
@@ -39,9 +40,9 @@ pub fn show(locations: &Locations, name: &str, json: bool) -> CliResult {
     if json {
         print_json(&json_view(integration))?;
     } else {
-        print_details(integration);
+        print_details(integration)?;
         for warning in validate(integration, OffsetDateTime::now_utc()).warnings {
-            println!("warning: {warning}");
+            say!("warning: {warning}")?;
         }
     }
     Ok(())
@@ -80,7 +81,7 @@ pub fn add(locations: &Locations, args: AddArgs) -> CliResult {
         Ok(())
     })?;
     for name in names {
-        println!("added {name}");
+        say!("added {name}")?;
     }
     Ok(())
 }
@@ -322,7 +323,7 @@ pub fn set(locations: &Locations, name: &str, changes: &[String]) -> CliResult {
     }
     let new_name = integration.name.clone();
     store.put(Some(&original), integration)?;
-    println!("updated {new_name}");
+    say!("updated {new_name}")?;
     if original.name != new_name {
         let moved = crate::store::follow_rename(
             &crate::store::TokenStore::new(locations.tokens_file()),
@@ -332,7 +333,7 @@ pub fn set(locations: &Locations, name: &str, changes: &[String]) -> CliResult {
         )
         .map_err(|error| CliError::Failed(anyhow::anyhow!(error)))?;
         if let Some(moved) = moved.describe() {
-            println!("{moved}");
+            say!("{moved}")?;
         }
     }
     Ok(())
@@ -346,7 +347,7 @@ pub fn remove(locations: &Locations, name: &str) -> CliResult {
         .cloned()
         .ok_or_else(|| CliError::Failed(StoreError::NotFound(name.into()).into()))?;
     store.remove(&removed.name, None)?;
-    println!("removed {}", removed.name);
+    say!("removed {}", removed.name)?;
     // Its grant would stay valid at the provider, and its tokens would pass to the next
     // integration given its name.
     let tokens = crate::store::TokenStore::new(locations.tokens_file());
@@ -355,7 +356,7 @@ pub fn remove(locations: &Locations, name: &str) -> CliResult {
         let options = crate::http::HttpOptions::from_settings(&settings);
         let outcome = crate::oauth::forget_authorization_blocking(&tokens, &removed, &options)
             .map_err(|error| CliError::Failed(anyhow::anyhow!(error)))?;
-        println!("{}", outcome.describe(&removed.name));
+        say!("{}", outcome.describe(&removed.name))?;
     }
     Ok(())
 }
@@ -387,7 +388,8 @@ pub fn export(
             "integrations": chosen,
         }))?;
     } else {
-        print!("{}", to_document(&chosen).map_err(anyhow::Error::msg)?);
+        let document = to_document(&chosen).map_err(anyhow::Error::msg)?;
+        std::io::stdout().lock().write_all(document.as_bytes())?;
     }
     Ok(())
 }
@@ -435,7 +437,7 @@ pub fn import(locations: &Locations, file: &Path, replace: bool) -> CliResult {
     }
     let removed = catalog.integrations.len() + added - result.len();
     store.replace_all(catalog.revision, result)?;
-    println!("imported: {added} added, {updated} updated, {removed} removed");
+    say!("imported: {added} added, {updated} updated, {removed} removed")?;
     Ok(())
 }
 

@@ -1,6 +1,8 @@
 //! How integrations look on standard output: a table, a labelled page, or JSON. No
 //! secret is ever printed here: secrets show as set or not set.
 
+use std::io;
+
 use serde::Serialize;
 use serde_json::{Value, json};
 use time::format_description::well_known::Rfc3339;
@@ -86,14 +88,12 @@ fn certificate_view(integration: &Integration) -> Value {
 
 pub fn print_json(value: &impl Serialize) -> std::io::Result<()> {
     let text = serde_json::to_string_pretty(value).map_err(std::io::Error::other)?;
-    println!("{text}");
-    Ok(())
+    say!("{text}")
 }
 
-pub fn print_table(integrations: &[Integration]) {
+pub fn print_table(integrations: &[Integration]) -> io::Result<()> {
     if integrations.is_empty() {
-        println!("No integrations yet. Add one with `hookconsole add --name NAME --url URL`.");
-        return;
+        return say!("No integrations yet. Add one with `hookconsole add --name NAME --url URL`.");
     }
     let rows: Vec<[String; 5]> = integrations
         .iter()
@@ -123,32 +123,33 @@ pub fn print_table(integrations: &[Integration]) {
             .zip(&widths)
             .map(|(cell, width)| format!("{cell:<width$}"))
             .collect();
-        println!("{}", padded.join("  ").trim_end());
+        say!("{}", padded.join("  ").trim_end())
     };
-    line(titles);
+    line(titles)?;
     for row in &rows {
-        line([&row[0], &row[1], &row[2], &row[3], &row[4]]);
+        line([&row[0], &row[1], &row[2], &row[3], &row[4]])?;
     }
+    Ok(())
 }
 
 /// One labelled row per field, as the editor panes show them.
-pub fn print_details(integration: &Integration) {
-    let row = |field: Field, value: &str| println!("{:<22} {value}", field.label());
-    row(Field::Name, &integration.name);
-    row(Field::Url, &integration.url);
+pub fn print_details(integration: &Integration) -> io::Result<()> {
+    let row = |field: Field, value: &str| say!("{:<22} {value}", field.label());
+    row(Field::Name, &integration.name)?;
+    row(Field::Url, &integration.url)?;
     row(
         Field::RetryInterval,
         &format!("{} s", integration.retry_interval),
-    );
+    )?;
     row(
         Field::HttpMethod,
         &match integration.http_method {
             Some(method) => method.to_string(),
             None => "(empty: POST)".to_string(),
         },
-    );
+    )?;
     if integration.http_headers.is_empty() {
-        row(Field::HttpHeaders, "(none)");
+        row(Field::HttpHeaders, "(none)")?;
     }
     for (index, header) in integration.http_headers.iter().enumerate() {
         let value = if header.is_sensitive() && !header.value.is_empty() {
@@ -161,70 +162,71 @@ pub fn print_details(integration: &Integration) {
         } else {
             ""
         };
-        println!("{label:<22} {}: {value}", header.name);
+        say!("{label:<22} {}: {value}", header.name)?;
     }
     row(
         Field::Enabled,
         if integration.enabled { "yes" } else { "no" },
-    );
+    )?;
     row(
         Field::Authentication,
         integration.authentication.kind().label(),
-    );
+    )?;
     match &integration.authentication {
         Authentication::None => {}
         Authentication::Basic { username, password } => {
-            row(Field::Username, username);
-            row(Field::Password, set_or_not(password.is_empty()));
+            row(Field::Username, username)?;
+            row(Field::Password, set_or_not(password.is_empty()))?;
         }
         Authentication::OAuth(oauth) => {
-            row(Field::ClientId, &oauth.client_id);
+            row(Field::ClientId, &oauth.client_id)?;
             row(
                 Field::ClientSecret,
                 set_or_not(oauth.client_secret.is_empty()),
-            );
-            row(Field::TokenUrl, &oauth.token_url);
-            row(Field::AuthorizeUrl, &oauth.authorize_url);
-            row(Field::Audience, &oauth.audience);
-            row(Field::Scope, &oauth.scope);
-            row(Field::AuthorizeParameters, &oauth.authorize_parameters);
-            row(Field::RevocationUrl, &oauth.revocation_url);
+            )?;
+            row(Field::TokenUrl, &oauth.token_url)?;
+            row(Field::AuthorizeUrl, &oauth.authorize_url)?;
+            row(Field::Audience, &oauth.audience)?;
+            row(Field::Scope, &oauth.scope)?;
+            row(Field::AuthorizeParameters, &oauth.authorize_parameters)?;
+            row(Field::RevocationUrl, &oauth.revocation_url)?;
             if oauth.discovers_site() {
-                row(Field::SitesUrl, &oauth.sites_url);
-                row(Field::SiteUrl, &oauth.site_url);
+                row(Field::SitesUrl, &oauth.sites_url)?;
+                row(Field::SiteUrl, &oauth.site_url)?;
             }
-            row(Field::ApiType, oauth.api_type.as_str());
+            row(Field::ApiType, oauth.api_type.as_str())?;
             row(
                 Field::ClientAuthentication,
                 oauth.effective_client_authentication().label(),
-            );
+            )?;
         }
     }
     match integration.certificate.as_deref().map(parse_pem) {
-        None => row(Field::Certificate, "(none)"),
-        Some(Err(message)) => row(Field::Certificate, &format!("invalid: {message}")),
+        None => row(Field::Certificate, "(none)")?,
+        Some(Err(message)) => row(Field::Certificate, &format!("invalid: {message}"))?,
         Some(Ok(certificates)) => {
             for certificate in certificates {
-                row(Field::Certificate, &certificate.subject);
-                println!("{:<22} issuer {}", "", certificate.issuer);
-                println!(
+                row(Field::Certificate, &certificate.subject)?;
+                say!("{:<22} issuer {}", "", certificate.issuer)?;
+                say!(
                     "{:<22} valid {} to {}",
                     "",
                     certificate.not_before.date(),
                     certificate.not_after.date()
-                );
-                println!("{:<22} SHA-256 {}", "", certificate.sha256_fingerprint);
+                )?;
+                say!("{:<22} SHA-256 {}", "", certificate.sha256_fingerprint)?;
             }
         }
     }
     if integration.content_sample.is_empty() {
-        row(Field::ContentSample, "(empty)");
+        row(Field::ContentSample, "(empty)")?;
     } else {
-        println!("{}:", Field::ContentSample.label());
+        say!("{}:", Field::ContentSample.label())?;
         for line in integration.content_sample.lines() {
-            println!("  {line}");
+            say!("  {line}")?;
         }
     }
+    Ok(())
 }
 
 fn set_or_not(empty: bool) -> &'static str {

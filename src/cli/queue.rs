@@ -36,7 +36,7 @@ pub fn send(locations: &Locations, args: SendArgs) -> CliResult {
     let mut queue = Queue::open(&locations.queue_database()).map_err(anyhow::Error::from)?;
     let ids = queue.enqueue(&events).map_err(anyhow::Error::from)?;
     for id in ids {
-        println!("{id}");
+        say!("{id}")?;
     }
     Ok(())
 }
@@ -156,7 +156,7 @@ pub fn replay(locations: &Locations, id: &str) -> CliResult {
     let mut queue = Queue::open(&locations.queue_database()).map_err(anyhow::Error::from)?;
     match queue.replay(id) {
         Ok(job) => {
-            println!("queued again as job {job}");
+            say!("queued again as job {job}")?;
             Ok(())
         }
         Err(error @ crate::store::QueueError::NotFound(_)) => {

@@ -8,7 +8,7 @@ use crate::store::{
 
 pub fn callback_url(locations: &Locations) -> CliResult {
     let settings = SettingsStore::new(&locations.settings_file).load()?;
-    println!("{}", rule(&settings, &MachineIdentity::detect()));
+    say!("{}", rule(&settings, &MachineIdentity::detect()))?;
     Ok(())
 }
 
@@ -39,18 +39,18 @@ pub fn settings(locations: &Locations, changes: &[String]) -> CliResult {
                 .try_for_each(|(key, value)| settings.set(key, value))
         })?
     };
-    print_settings(&settings, store.path());
+    print_settings(&settings, store.path())?;
     Ok(())
 }
 
-fn print_settings(settings: &Settings, path: &std::path::Path) {
+fn print_settings(settings: &Settings, path: &std::path::Path) -> std::io::Result<()> {
     let machine = MachineIdentity::detect();
     let shown = |value: Option<String>, default: String| match value {
         Some(value) => value,
         None => format!("(default: {default})"),
     };
-    println!("settings file  {}", path.display());
-    println!(
+    say!("settings file  {}", path.display())?;
+    say!(
         "hostname       {}",
         match &settings.hostname {
             Some(name) if name.is_empty() => "(none: the IP address is used)".to_string(),
@@ -59,8 +59,8 @@ fn print_settings(settings: &Settings, path: &std::path::Path) {
                 machine.hostname.clone().unwrap_or_else(|| "none".into())
             ),
         }
-    );
-    println!(
+    )?;
+    say!(
         "ip_address     {}",
         shown(
             settings.ip_address.map(|ip| ip.to_string()),
@@ -69,16 +69,16 @@ fn print_settings(settings: &Settings, path: &std::path::Path) {
                 .map(|ip| ip.to_string())
                 .unwrap_or_else(|| "none found".into())
         )
-    );
-    println!("callback_url   {}", rule(settings, &machine));
-    println!(
+    )?;
+    say!("callback_url   {}", rule(settings, &machine))?;
+    say!(
         "callback_bind  {}",
         shown(
             settings.callback_bind.clone(),
             "all addresses, the callback URL's port".into()
         )
-    );
-    println!(
+    )?;
+    say!(
         "callback_certificate {}",
         shown(
             settings
@@ -87,8 +87,8 @@ fn print_settings(settings: &Settings, path: &std::path::Path) {
                 .map(|p| p.display().to_string()),
             "self-signed, made on first use".into()
         )
-    );
-    println!(
+    )?;
+    say!(
         "callback_key   {}",
         shown(
             settings
@@ -97,28 +97,28 @@ fn print_settings(settings: &Settings, path: &std::path::Path) {
                 .map(|p| p.display().to_string()),
             "with the self-signed certificate".into()
         )
-    );
-    println!(
+    )?;
+    say!(
         "connect_timeout {}",
         shown(
             settings.connect_timeout.map(|s| format!("{s} s")),
             format!("{DEFAULT_CONNECT_TIMEOUT} s")
         )
-    );
-    println!(
+    )?;
+    say!(
         "request_timeout {}",
         shown(
             settings.request_timeout.map(|s| format!("{s} s")),
             format!("{DEFAULT_REQUEST_TIMEOUT} s")
         )
-    );
-    println!(
+    )?;
+    say!(
         "proxy          {}",
         shown(
             settings.proxy.clone(),
             "HTTPS_PROXY / HTTP_PROXY / NO_PROXY from the environment".into()
         )
-    );
+    )?;
     let numbers = [
         (
             "max_attempts",
@@ -147,9 +147,10 @@ fn print_settings(settings: &Settings, path: &std::path::Path) {
         ),
     ];
     for (key, value, effective) in numbers {
-        println!(
+        say!(
             "{key} {}",
             shown(value.map(|v| v.to_string()), effective.to_string())
-        );
+        )?;
     }
+    Ok(())
 }

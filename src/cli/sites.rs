@@ -83,20 +83,20 @@ fn block_on<T>(
 /// Several sites and none named is a question, not a failure: the sites are listed
 /// with the command that answers it. A site asked for that is not there is an error.
 fn report(name: &str, outcome: &SiteOutcome) -> CliResult {
-    println!("{}", outcome.describe(name));
+    say!("{}", outcome.describe(name))?;
     let sites = match outcome {
         SiteOutcome::Set { .. } | SiteOutcome::Kept { .. } => return Ok(()),
         SiteOutcome::Choose(sites) | SiteOutcome::NotFound { sites, .. } => sites,
     };
     for site in sites {
-        println!("  {}", site.label());
+        say!("  {}", site.label())?;
     }
     let example = sites.first().map_or("NAME", |site| site.name.as_str());
     let how = format!("choose the site: hookconsole sites {name} --choose '{example}'");
     match outcome {
         SiteOutcome::NotFound { .. } => Err(CliError::input(how)),
         _ => {
-            println!("{how}");
+            say!("{how}")?;
             Ok(())
         }
     }
