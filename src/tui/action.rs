@@ -309,23 +309,25 @@ const LIST: &[Binding] = &[
         Some("edit"),
     ),
     bind(Action::New, &[ch('n'), ch('+')], "n/+", Some("new")),
+    // Delete is in help, and Del says what it does; the footer keeps to 80 columns and
+    // gives the room to the delivery log, where troubleshooting starts.
     bind(
         Action::Delete,
         &[ch('d'), plain(KeyCode::Delete)],
         "d/Del",
-        Some("delete"),
+        None,
     ),
     // On/off is in help; the footer keeps to 80 columns.
     bind(Action::ToggleEnabled, &[ch(' ')], "Space", None),
     bind(Action::Verify, &[ch('v')], "v", Some("verify")),
     bind(Action::Authorize, &[ch('a')], "a", Some("authorize")),
+    // LOGS of every integration is in help; the footer keeps to 80 columns.
+    bind(Action::Logs, &[ch('L')], "L", None),
+    bind(Action::LogsSelected, &[ch('l')], "l", Some("logs")),
     bind(Action::ForgetAuthorization, &[ch('x')], "x", None),
     bind(Action::Filter, &[ch('/')], "/", Some("filter")),
     // Sort is in help; the footer keeps to 80 columns.
     bind(Action::Sort, &[ch('s')], "s", None),
-    // LOGS is in help; the footer keeps to 80 columns.
-    bind(Action::Logs, &[ch('L')], "L", None),
-    bind(Action::LogsSelected, &[ch('l')], "l", None),
     bind(
         Action::Reload,
         &[ch('r'), plain(KeyCode::F(5))],
@@ -434,7 +436,12 @@ const EDITOR: &[Binding] = &[
         "F3/Ctrl-T",
         Some("verify"),
     ),
-    bind(Action::LogsSelected, &[plain(KeyCode::F(6))], "F6", None),
+    bind(
+        Action::LogsSelected,
+        &[plain(KeyCode::F(6))],
+        "F6",
+        Some("logs"),
+    ),
     bind(Action::RemoveRow, &[ctrl('d')], "Ctrl-D", None),
     bind(
         Action::ExternalEditor,
