@@ -290,86 +290,39 @@ impl LogsView {
         }
         self.offset = self.offset.min(self.rows.len().saturating_sub(page));
         let end = (self.offset + page).min(self.rows.len());
+        let columns = log_columns(wide);
         let rows = self.rows[self.offset..end].iter().map(|row| {
             let style = match row.outcome.as_str() {
                 "delivered" => theme.success,
                 "dead" => theme.error,
                 _ => theme.warning,
             };
-            let mut cells = vec![
-                Cell::from(clock(row.at_ms, wide)),
-                Cell::from(row.integration.clone()),
-                Cell::from(short_event(&row.event_id)),
-            ];
-            if wide {
-                cells.push(Cell::from(row.event_type.clone()));
-            }
-            cells.extend([
-                Cell::from(format!("{}/{}", row.attempt, row.max_attempts)),
-                Cell::from(Span::styled(outcome_text(row), style)),
-                Cell::from(row.status.map(|s| s.to_string()).unwrap_or("-".into())),
-                Cell::from(duration(row.duration_ms)),
-            ]);
-            if wide {
-                cells.push(Cell::from(
-                    row.next_retry_ms
-                        .map(|at| clock(at, false))
-                        .unwrap_or("-".into()),
-                ));
-            }
-            Row::new(cells)
+            Row::new(columns.iter().map(|column| {
+                match column {
+                    LogColumn::Time => Cell::from(clock(row.at_ms, wide)),
+                    LogColumn::Integration => Cell::from(row.integration.clone()),
+                    LogColumn::Event => Cell::from(short_event(&row.event_id)),
+                    LogColumn::Type => Cell::from(row.event_type.clone()),
+                    LogColumn::Try => Cell::from(format!("{}/{}", row.attempt, row.max_attempts)),
+                    LogColumn::Outcome => Cell::from(Span::styled(outcome_text(row), style)),
+                    LogColumn::Status => {
+                        Cell::from(row.status.map(|s| s.to_string()).unwrap_or("-".into()))
+                    }
+                    LogColumn::Took => Cell::from(duration(row.duration_ms)),
+                    LogColumn::NextTry => Cell::from(
+                        row.next_retry_ms
+                            .map(|at| clock(at, false))
+                            .unwrap_or("-".into()),
+                    ),
+                }
+            }))
         });
-        let (header, widths): (Vec<&str>, Vec<Constraint>) = if wide {
-            (
-                vec![
-                    "Time (UTC)",
-                    "Integration",
-                    "Event",
-                    "Type",
-                    "Try",
-                    "Outcome",
-                    "HTTP",
-                    "Took",
-                    "Next try",
-                ],
-                vec![
-                    Constraint::Length(19),
-                    Constraint::Fill(2),
-                    Constraint::Length(8),
-                    Constraint::Fill(2),
-                    Constraint::Length(5),
-                    Constraint::Length(20),
-                    Constraint::Length(4),
-                    Constraint::Length(7),
-                    Constraint::Length(8),
-                ],
-            )
-        } else {
-            (
-                vec![
-                    "UTC",
-                    "Integration",
-                    "Event",
-                    "Try",
-                    "Outcome",
-                    "HTTP",
-                    "Took",
-                ],
-                vec![
-                    Constraint::Length(8),
-                    Constraint::Fill(1),
-                    Constraint::Length(8),
-                    Constraint::Length(5),
-                    Constraint::Length(18),
-                    Constraint::Length(4),
-                    Constraint::Length(6),
-                ],
-            )
-        };
+        let header = Row::new(columns.iter().map(|column| column.title(wide)));
+        let widths = columns.iter().map(|column| column.width(wide));
         super::table::render_rows(
             frame,
             inner,
-            Row::new(header),
+            header,
             rows,
             widths,
             self.selected - self.offset,
@@ -559,6 +512,73 @@ pub fn short_event(id: &str) -> String {
 }
 
 /// "delivered", "retry timeout", "dead http_4xx".
+/// A column of the attempts table.
+#[derive(Debug, Clone, Copy)]
+enum LogColumn {
+    Time,
+    Integration,
+    Event,
+    Type,
+    Try,
+    Outcome,
+    Status,
+    Took,
+    NextTry,
+}
+
+/// The table's columns. Below 110 columns the date, the event type and the duration
+/// go: at 80, the outcome keeps room for `retry connection_refused` and the next try
+/// stays, which says more about an event that has not arrived than how long the
+/// last attempt took (the detail pane has both).
+fn log_columns(wide: bool) -> &'static [LogColumn] {
+    use LogColumn::*;
+    if wide {
+        &[
+            Time,
+            Integration,
+            Event,
+            Type,
+            Try,
+            Outcome,
+            Status,
+            Took,
+            NextTry,
+        ]
+    } else {
+        &[Time, Integration, Event, Try, Outcome, Status, NextTry]
+    }
+}
+
+impl LogColumn {
+    fn title(self, wide: bool) -> &'static str {
+        match self {
+            LogColumn::Time if wide => "Time (UTC)",
+            LogColumn::Time => "UTC",
+            LogColumn::Integration => "Integration",
+            LogColumn::Event => "Event",
+            LogColumn::Type => "Type",
+            LogColumn::Try => "Try",
+            LogColumn::Outcome => "Outcome",
+            LogColumn::Status => "HTTP",
+            LogColumn::Took => "Took",
+            LogColumn::NextTry => "Next try",
+        }
+    }
+
+    fn width(self, wide: bool) -> Constraint {
+        match self {
+            LogColumn::Time if wide => Constraint::Length(19),
+            LogColumn::Time => Constraint::Length(8),
+            LogColumn::Integration | LogColumn::Type => Constraint::Fill(1),
+            LogColumn::Event | LogColumn::NextTry => Constraint::Length(8),
+            LogColumn::Try => Constraint::Length(5),
+            LogColumn::Outcome => Constraint::Length(24),
+            LogColumn::Status => Constraint::Length(4),
+            LogColumn::Took => Constraint::Length(7),
+        }
+    }
+}
+
 fn outcome_text(row: &AttemptRow) -> String {
     match &row.error_class {
         Some(class) => format!("{} {class}", row.outcome),
