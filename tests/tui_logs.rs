@@ -49,7 +49,14 @@ fn deliver(harness: &Harness, integration: &str, count: usize, failed: bool) -> 
             let request = serde_json::json!({
                 "method": "POST",
                 "url": "https://receiver.example/hook",
-                "headers": {"authorization": "Bearer ***", "webhook-id": job.event_id},
+                // As the worker writes them: in the order sent, secrets masked.
+                "headers": [
+                    {"name": "User-Agent", "value": "hookconsole/0.1.0"},
+                    {"name": "Content-Type", "value": "application/json"},
+                    {"name": "Authorization", "value": "Bearer ***"},
+                    {"name": "Webhook-Id", "value": job.event_id},
+                    {"name": "Webhook-Timestamp", "value": "1796817600"},
+                ],
                 "body_bytes": 15,
             });
             let (outcome, class, status, state, next) = if failed {
@@ -84,8 +91,18 @@ fn deliver(harness: &Harness, integration: &str, count: usize, failed: bool) -> 
                     summary: format!("{status}"),
                     request: request.to_string(),
                     response: Some(
-                        serde_json::json!({"status": status, "body": "receiver says hi"})
-                            .to_string(),
+                        serde_json::json!({
+                            "status": status,
+                            "reason": "",
+                            "headers": [
+                                {"name": "content-type", "value": "text/plain"},
+                                {"name": "date", "value": "Wed, 09 Dec 2026 12:00:00 GMT"},
+                            ],
+                            "body": "receiver says hi",
+                            "body_bytes": 16,
+                            "body_truncated": false,
+                        })
+                        .to_string(),
                     ),
                 }],
             }
@@ -206,7 +223,14 @@ fn detail_shows_the_redacted_request_and_the_response() {
     harness.press(KeyCode::Enter);
     let screen = harness.screen(120, 40);
     assert!(screen.contains(&ids[0]), "{screen}");
-    assert!(screen.contains("Bearer ***"), "{screen}");
+    // As HTTP messages read: request line, headers; status line, headers, body.
+    assert!(
+        screen.contains("POST https://receiver.example/hook"),
+        "{screen}"
+    );
+    assert!(screen.contains("Authorization: Bearer ***"), "{screen}");
+    assert!(screen.contains("HTTP 200"), "{screen}");
+    assert!(screen.contains("content-type: text/plain"), "{screen}");
     assert!(screen.contains("receiver says hi"), "{screen}");
     assert!(screen.contains("Esc close"), "{screen}");
     harness.press_n(KeyCode::Down, 3);

@@ -3,6 +3,8 @@
 //! do; an outcome and a text filter; a detail pane with the redacted request and
 //! response; new attempts appended once a second while the screen is open.
 
+mod message;
+
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Margin, Position, Rect};
 use ratatui::text::{Line, Span};
@@ -474,13 +476,19 @@ impl LogsView {
             Line::default(),
             Line::styled("Request (secrets redacted)", theme.title),
         ];
-        lines.extend(json_lines(&row.request).map(|l| Line::styled(l, theme.text)));
+        lines.extend(
+            message::request_lines(&row.request)
+                .into_iter()
+                .map(|l| Line::styled(l, theme.text)),
+        );
         lines.push(Line::default());
         lines.push(Line::styled("Response", theme.title));
         match &row.response {
-            Some(response) => {
-                lines.extend(json_lines(response).map(|l| Line::styled(l, theme.text)))
-            }
+            Some(response) => lines.extend(
+                message::response_lines(response)
+                    .into_iter()
+                    .map(|l| Line::styled(l, theme.text)),
+            ),
             None => lines.push(Line::styled("(no answer came)", theme.hint)),
         }
         let max_scroll = u16::try_from(lines.len())
@@ -496,14 +504,6 @@ impl LogsView {
     }
 }
 
-fn json_lines(value: &serde_json::Value) -> impl Iterator<Item = String> {
-    let text = serde_json::to_string_pretty(value).unwrap_or_default();
-    text.lines()
-        .map(str::to_string)
-        .collect::<Vec<_>>()
-        .into_iter()
-}
-
 /// The last 8 characters of the event id: its head is a time prefix that events of
 /// the same minute share, its tail tells them apart (the detail shows it whole).
 pub fn short_event(id: &str) -> String {
@@ -511,7 +511,6 @@ pub fn short_event(id: &str) -> String {
     chars[chars.len().saturating_sub(8)..].iter().collect()
 }
 
-/// "delivered", "retry timeout", "dead http_4xx".
 /// A column of the attempts table.
 #[derive(Debug, Clone, Copy)]
 enum LogColumn {
@@ -579,6 +578,7 @@ impl LogColumn {
     }
 }
 
+/// "delivered", "retry timeout", "dead http_4xx".
 fn outcome_text(row: &AttemptRow) -> String {
     match &row.error_class {
         Some(class) => format!("{} {class}", row.outcome),
