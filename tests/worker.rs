@@ -189,6 +189,57 @@ async fn other_4xx_are_not_retried() {
     assert_eq!(rows[0].error_class.as_deref(), Some("client_error"));
 }
 
+/// The log says what went wrong, in the classes VERIFY uses: a refused connection, and
+/// an `https://` URL on a port that answers in plain HTTP (TLS, not "other"). The
+/// summary starts at the cause: the request line already has the URL.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connection_failures_are_classified_as_verify_does() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let home = home(1);
+    // A plain HTTP server's answer to a TLS ClientHello: 400, in clear text.
+    let plain = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let tls_url = format!("https://{}/hook", plain.local_addr().unwrap());
+    let answering = tokio::spawn(async move {
+        while let Ok((mut stream, _)) = plain.accept().await {
+            let mut hello = [0u8; 512];
+            let _ = stream.read(&mut hello).await;
+            let _ = stream
+                .write_all(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
+                .await;
+        }
+    });
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let closed_port = closed.local_addr().unwrap().port();
+    drop(closed);
+    add(&home, hook("plain-port", &tls_url, 1));
+    add(
+        &home,
+        hook("closed", &format!("http://127.0.0.1:{closed_port}/hook"), 1),
+    );
+    enqueue(&home, "plain-port", "{}");
+    enqueue(&home, "closed", "{}");
+    let worker = start(&home);
+    let db = home.locations.queue_database();
+    until("both dead", Duration::from_secs(10), || {
+        state_count(&db, "dead") == 2
+    })
+    .await;
+    stop(worker).await;
+    answering.abort();
+    let rows = attempts(&home);
+    let class_of = |name: &str| {
+        let row = rows.iter().find(|row| row.integration == name).unwrap();
+        (row.error_class.clone().unwrap(), row.summary.clone())
+    };
+    let (class, summary) = class_of("plain-port");
+    assert_eq!(class, "tls_failed", "{summary}");
+    assert!(summary.starts_with("TLS failed"), "{summary}");
+    let (class, summary) = class_of("closed");
+    assert_eq!(class, "connection_refused", "{summary}");
+    assert!(!summary.contains("error sending request"), "{summary}");
+    assert!(summary.contains("Connection refused"), "{summary}");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_disabled_integration_holds_its_jobs_until_enabled() {
     let home = home(10);

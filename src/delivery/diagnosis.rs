@@ -75,14 +75,32 @@ pub fn io_failure(error: &std::io::Error) -> Failure {
 pub fn find_io_error<'a>(
     error: &'a (dyn std::error::Error + 'static),
 ) -> Option<&'a std::io::Error> {
-    let mut current = Some(error);
-    while let Some(error) = current {
-        if let Some(io) = error.downcast_ref::<std::io::Error>() {
-            return Some(io);
+    causes(error).find_map(|cause| cause.downcast_ref::<std::io::Error>())
+}
+
+/// The TLS error in an error's chain. rustls reports through an I/O error of kind
+/// `InvalidData` that the connector wraps in another of kind `Other`: neither kind
+/// says TLS (an `https://` URL on a port that speaks plain HTTP ends this way).
+pub fn find_tls_error<'a>(
+    error: &'a (dyn std::error::Error + 'static),
+) -> Option<&'a rustls::Error> {
+    causes(error).find_map(|cause| cause.downcast_ref::<rustls::Error>())
+}
+
+/// An error and its causes, the errors an `io::Error` wraps included: its `source`
+/// skips the wrapped error and goes on with that error's own source.
+fn causes<'a>(
+    error: &'a (dyn std::error::Error + 'static),
+) -> impl Iterator<Item = &'a (dyn std::error::Error + 'static)> {
+    std::iter::successors(Some(error), |current| {
+        match current
+            .downcast_ref::<std::io::Error>()
+            .and_then(std::io::Error::get_ref)
+        {
+            Some(wrapped) => Some(wrapped as &(dyn std::error::Error + 'static)),
+            None => current.source(),
         }
-        current = error.source();
-    }
-    None
+    })
 }
 
 /// The outcome for a failure, with its advice drawn from what the report holds.

@@ -5,7 +5,9 @@
 
 use std::time::Instant;
 
-use super::diagnosis::{certificate_failure, certificate_refusal, find_io_error, io_failure};
+use super::diagnosis::{
+    certificate_failure, certificate_refusal, find_io_error, find_tls_error, io_failure,
+};
 use super::report::{Failure, HttpStage, Stage};
 use super::request::DeliveryRequest;
 use super::verify::{BodyPreview, error_chain, http_stage, millis};
@@ -91,7 +93,13 @@ pub async fn send_keeping(
 }
 
 fn classify(client: &HttpClient, request: &DeliveryRequest, error: &reqwest::Error) -> SendFailure {
-    let detail = request.redact(&error_chain(error));
+    // reqwest's own message only says `error sending request for url (…)`: the log's
+    // request line has the URL, so the summary starts at what went wrong.
+    let detail = match std::error::Error::source(error) {
+        Some(cause) => error_chain(cause),
+        None => error_chain(error),
+    };
+    let detail = request.redact(&detail);
     let failed = |failure, stage, summary| SendFailure {
         failure,
         stage,
@@ -104,6 +112,9 @@ fn classify(client: &HttpClient, request: &DeliveryRequest, error: &reqwest::Err
             Stage::Tls,
             certificate_refusal(rejected),
         );
+    }
+    if let Some(tls) = find_tls_error(error) {
+        return failed(Failure::TlsFailed, Stage::Tls, format!("TLS failed: {tls}"));
     }
     let proxied = client.proxy.proxy_for(&request.url).is_some();
     let connect_stage = if proxied {
