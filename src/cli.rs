@@ -7,7 +7,7 @@
 macro_rules! say {
     ($($arg:tt)*) => {{
         use std::io::Write as _;
-        writeln!(std::io::stdout().lock(), $($arg)*)
+        writeln!(std::io::stdout().lock(), $($arg)*).map_err($crate::cli::output_error)
     }};
 }
 
@@ -196,7 +196,7 @@ pub fn run(cli: Cli, command: Command) -> ExitCode {
             ExitCode::from(2)
         }
         // As `head` and `grep -q` expect: output nobody reads any more is not a failure.
-        Err(CliError::Failed(error)) if is_broken_pipe(&error) => ExitCode::SUCCESS,
+        Err(CliError::Failed(error)) if is_output_closed(&error) => ExitCode::SUCCESS,
         Err(CliError::Failed(error)) => {
             eprintln!("error: {error:#}");
             ExitCode::from(1)
@@ -204,10 +204,50 @@ pub fn run(cli: Cli, command: Command) -> ExitCode {
     }
 }
 
-fn is_broken_pipe(error: &anyhow::Error) -> bool {
+/// Standard output's reader went away. Marked so that only that ends a command
+/// quietly: a broken pipe on a connection (a token refresh, say) is a failure.
+#[derive(Debug, thiserror::Error)]
+#[error("standard output was closed")]
+struct OutputClosed;
+
+/// An error writing standard output, a closed pipe marked as such.
+pub(crate) fn output_error(error: std::io::Error) -> std::io::Error {
+    if error.kind() == std::io::ErrorKind::BrokenPipe {
+        std::io::Error::new(std::io::ErrorKind::BrokenPipe, OutputClosed)
+    } else {
+        error
+    }
+}
+
+fn is_output_closed(error: &anyhow::Error) -> bool {
     error.chain().any(|cause| {
         cause
             .downcast_ref::<std::io::Error>()
-            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+            .and_then(std::io::Error::get_ref)
+            .is_some_and(|inner| inner.is::<OutputClosed>())
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::{Error, ErrorKind};
+
+    use super::*;
+
+    #[test]
+    fn only_a_closed_standard_output_ends_a_command_quietly() {
+        let closed = || output_error(Error::from(ErrorKind::BrokenPipe));
+        assert!(is_output_closed(&anyhow::Error::new(closed())));
+        assert!(is_output_closed(
+            &anyhow::Error::new(closed()).context("standard output")
+        ));
+        // A connection that broke (a token refresh, a revocation) is still a failure.
+        let connection = anyhow::Error::new(Error::from(ErrorKind::BrokenPipe));
+        assert!(!is_output_closed(
+            &connection.context("refreshing the token")
+        ));
+        // Other errors writing standard output too.
+        let full = output_error(Error::other("no space left on device"));
+        assert!(!is_output_closed(&anyhow::Error::new(full)));
+    }
 }

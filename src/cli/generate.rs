@@ -39,7 +39,11 @@ fn print(bytes: &[u8]) -> CliResult {
     stdout
         .write_all(bytes)
         .and_then(|()| stdout.flush())
-        .map_err(|error| CliError::Failed(anyhow::Error::new(error).context("standard output")))
+        .map_err(|error| {
+            CliError::Failed(
+                anyhow::Error::new(super::output_error(error)).context("standard output"),
+            )
+        })
 }
 
 pub fn completion_script(shell: Shell) -> Vec<u8> {

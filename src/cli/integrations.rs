@@ -389,7 +389,10 @@ pub fn export(
         }))?;
     } else {
         let document = to_document(&chosen).map_err(anyhow::Error::msg)?;
-        std::io::stdout().lock().write_all(document.as_bytes())?;
+        std::io::stdout()
+            .lock()
+            .write_all(document.as_bytes())
+            .map_err(super::output_error)?;
     }
     Ok(())
 }
