@@ -6,6 +6,8 @@ mod client;
 mod proxy;
 mod trust;
 
-pub use client::{HttpClient, HttpError, HttpOptions, build_client, tls_config, user_agent};
+pub use client::{
+    HttpClient, HttpError, HttpOptions, POOL_IDLE_TIMEOUT, build_client, tls_config, user_agent,
+};
 pub use proxy::{ProxyRules, display_proxy};
 pub use trust::{IntegrationVerifier, TrustObservation, TrustProbe, TrustedBy, crypto_provider};

@@ -85,6 +85,14 @@ pub struct HttpClient {
     pub proxy: ProxyRules,
 }
 
+/// How long an idle connection is kept for the next request: less than the five
+/// seconds after which Apache (`KeepAliveTimeout`) and Node.js (`keepAliveTimeout`)
+/// close theirs by default. A connection kept longer can be closed by the receiver
+/// just as the next event goes out on it, and that delivery fails as a reset
+/// connection, to be retried only after the Retry Interval. A burst keeps its
+/// connections warm; an event after a pause opens a new one.
+pub const POOL_IDLE_TIMEOUT: Duration = Duration::from_secs(4);
+
 pub fn build_client(
     integration: &Integration,
     options: &HttpOptions,
@@ -93,6 +101,7 @@ pub fn build_client(
     let mut builder = reqwest::Client::builder()
         .tls_backend_preconfigured(config)
         .connect_timeout(options.connect_timeout)
+        .pool_idle_timeout(POOL_IDLE_TIMEOUT)
         .timeout(options.request_timeout)
         .redirect(reqwest::redirect::Policy::none())
         .no_proxy()

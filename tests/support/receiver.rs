@@ -17,6 +17,8 @@ pub type Script = Arc<dyn Fn(usize) -> (u16, Vec<(String, String)>) + Send + Syn
 #[derive(Default)]
 pub struct Tally {
     pub requests: AtomicUsize,
+    /// Connections accepted.
+    pub connections: AtomicUsize,
     pub ids: Mutex<HashSet<String>>,
     /// Every request's head, in arrival order (kept only when asked).
     pub heads: Mutex<Vec<String>>,
@@ -34,6 +36,9 @@ impl Receiver {
     }
     pub fn requests(&self) -> usize {
         self.tally.requests.load(Ordering::SeqCst)
+    }
+    pub fn connections(&self) -> usize {
+        self.tally.connections.load(Ordering::SeqCst)
     }
     pub fn distinct(&self) -> usize {
         self.tally.ids.lock().unwrap().len()
@@ -63,6 +68,7 @@ pub async fn receiver(script: Script, keep_heads: bool) -> Receiver {
             let Ok((stream, _)) = listener.accept().await else {
                 return;
             };
+            counted.connections.fetch_add(1, Ordering::SeqCst);
             let _ = stream.set_nodelay(true);
             tokio::spawn(connection(
                 stream,

@@ -1,0 +1,36 @@
+//! The delivery client's connections: a burst reuses one, and one left idle is let go
+//! before the receiver's usual keep-alive timeout (five seconds for Apache and
+//! Node.js) can close it under the next request.
+
+mod support;
+
+use std::time::Duration;
+
+use hookconsole::http::{HttpOptions, POOL_IDLE_TIMEOUT, build_client};
+use hookconsole::model::Integration;
+use support::{always, receiver};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_idle_connection_is_let_go_before_the_receiver_closes_it() {
+    assert!(POOL_IDLE_TIMEOUT < Duration::from_secs(5));
+    let server = receiver(always(200), false).await;
+    let client = build_client(
+        &Integration::new("pool", server.url()),
+        &HttpOptions::default(),
+    )
+    .unwrap()
+    .client;
+    let send = || async {
+        let answer = client.post(server.url()).body("{}").send().await.unwrap();
+        assert_eq!(answer.status(), 200);
+        answer.bytes().await.unwrap();
+    };
+    for _ in 0..3 {
+        send().await;
+    }
+    assert_eq!(server.connections(), 1, "a burst keeps its connection");
+    tokio::time::sleep(POOL_IDLE_TIMEOUT + Duration::from_millis(600)).await;
+    send().await;
+    assert_eq!(server.requests(), 4);
+    assert_eq!(server.connections(), 2, "after a pause, a new connection");
+}
