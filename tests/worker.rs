@@ -7,6 +7,7 @@ mod support;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
+use hookconsole::delivery::worker::WorkerOptions;
 use hookconsole::model::{Authentication, Header, Integration, Secret};
 use hookconsole::store::queue::{LogFilter, NewEvent};
 use hookconsole::store::{IntegrationStore, Locations, Queue, SettingsStore};
@@ -187,6 +188,86 @@ async fn other_4xx_are_not_retried() {
     assert_eq!(rows.len(), 1);
     assert_eq!(rows[0].outcome, "dead");
     assert_eq!(rows[0].error_class.as_deref(), Some("client_error"));
+}
+
+/// A worker with slow polls still retries on time: it sleeps until the retry is due,
+/// not a whole poll past it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_retry_is_claimed_when_due_not_at_the_next_poll() {
+    let home = home(5);
+    let script: Script = std::sync::Arc::new(|n| match n {
+        0 => (503, Vec::new()),
+        _ => (200, Vec::new()),
+    });
+    let server = receiver(script, false).await;
+    add(&home, hook("flaky", &server.url(), 1));
+    enqueue(&home, "flaky", "{}");
+    let worker = support::start_worker_with(
+        &home.locations,
+        WorkerOptions {
+            poll: Duration::from_secs(3),
+            idle_poll: Duration::from_secs(5),
+            grace: Duration::from_secs(2),
+            socket: false,
+            ..WorkerOptions::default()
+        },
+    );
+    let db = home.locations.queue_database();
+    until("delivered", Duration::from_secs(10), || {
+        state_count(&db, "delivered") == 1
+    })
+    .await;
+    stop(worker).await;
+    let rows = attempts(&home);
+    assert_eq!(rows.len(), 2);
+    let late = rows[1].at_ms - rows[0].next_retry_ms.unwrap();
+    assert!(
+        (0..300).contains(&late),
+        "retried {late} ms after it was due"
+    );
+}
+
+/// An idle worker looks for work seldom, but an event that comes through its socket is
+/// delivered at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_idle_worker_delivers_a_socket_event_at_once() {
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+    let home = home(5);
+    let server = receiver(always(200), false).await;
+    add(&home, hook("quick", &server.url(), 1));
+    let worker = support::start_worker_with(
+        &home.locations,
+        WorkerOptions {
+            poll: Duration::from_secs(3),
+            idle_poll: Duration::from_secs(5),
+            grace: Duration::from_secs(2),
+            socket: true,
+            ..WorkerOptions::default()
+        },
+    );
+    let path = hookconsole::delivery::worker::socket_path(&home.locations);
+    until("the socket", Duration::from_secs(5), || path.exists()).await;
+    // Past the first claim: the worker is idle now.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let stream = tokio::net::UnixStream::connect(&path).await.unwrap();
+    let (read, mut write) = stream.into_split();
+    let sent = Instant::now();
+    write
+        .write_all(b"{\"integration\":\"quick\",\"type\":\"scan.finished\"}\n")
+        .await
+        .unwrap();
+    let answer = BufReader::new(read).lines().next_line().await.unwrap();
+    assert!(answer.unwrap().contains("\"ok\":true"));
+    until("delivered", Duration::from_secs(10), || {
+        server.distinct() == 1
+    })
+    .await;
+    let took = sent.elapsed();
+    stop(worker).await;
+    assert!(
+        took < Duration::from_millis(1000),
+        "delivered {took:?} after it was sent"
+    );
 }
 
 /// The log says what went wrong, in the classes VERIFY uses: a refused connection, and

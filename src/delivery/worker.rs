@@ -46,8 +46,12 @@ pub enum WorkerError {
 pub struct WorkerOptions {
     /// How long a claim holds a job before another worker may take it.
     pub lease: Duration,
-    /// How often due jobs are looked for when nothing else wakes the worker.
+    /// How often due jobs are looked for while the worker delivers, at most (it looks
+    /// when the next known job is due, and at once after a socket enqueue).
     pub poll: Duration,
+    /// The same when nothing is pending or running: an idle worker looks once a second
+    /// for what other processes queue, instead of ten times.
+    pub idle_poll: Duration,
     /// How long in-flight attempts may finish after a stop is asked.
     pub grace: Duration,
     /// Serve the enqueue socket.
@@ -59,6 +63,7 @@ impl Default for WorkerOptions {
         WorkerOptions {
             lease: Duration::from_secs(600),
             poll: Duration::from_millis(100),
+            idle_poll: Duration::from_secs(1),
             grace: Duration::from_secs(10),
             socket: true,
         }

@@ -14,13 +14,20 @@ pub struct RunningWorker {
 
 /// Starts the worker of `locations`; `socket` also opens its enqueue socket.
 pub fn start_worker(locations: &Locations, socket: bool) -> RunningWorker {
+    start_worker_with(
+        locations,
+        WorkerOptions {
+            poll: Duration::from_millis(20),
+            grace: Duration::from_secs(2),
+            socket,
+            ..WorkerOptions::default()
+        },
+    )
+}
+
+/// Starts the worker of `locations` with these timings.
+pub fn start_worker_with(locations: &Locations, options: WorkerOptions) -> RunningWorker {
     let stop = CancellationToken::new();
-    let options = WorkerOptions {
-        poll: Duration::from_millis(20),
-        grace: Duration::from_secs(2),
-        socket,
-        ..WorkerOptions::default()
-    };
     let locations = locations.clone();
     let running = stop.clone();
     let task = tokio::spawn(async move { worker::run(&locations, options, running).await });

@@ -6,13 +6,13 @@ use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant, SystemTime};
 
-use tokio::sync::oneshot;
+use tokio::sync::{Notify, oneshot};
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
 use super::attempt::{AttemptContext, deliver};
 use super::clients::ClientCache;
-use super::writer::{WriterCommand, WriterSender};
+use super::writer::{Claimed, WriterCommand, WriterSender};
 use super::{WorkerError, WorkerOptions, socket};
 use crate::http::HttpOptions;
 use crate::model::Integration;
@@ -57,11 +57,13 @@ pub struct Scheduler {
     /// The integrations of the last catalog by the names jobs use, shared with the
     /// delivery tasks rather than copied for each (emptied when the catalog is read).
     resolved: HashMap<String, Option<Arc<Integration>>>,
+    /// Rung by the socket when events are committed: an idle scheduler claims at once.
+    enqueued: Arc<Notify>,
 }
 
 /// A claim sent to the writer: its answer, and how many jobs were asked for.
 struct Claiming {
-    answer: oneshot::Receiver<Vec<ClaimedJob>>,
+    answer: oneshot::Receiver<Claimed>,
     asked: usize,
 }
 
@@ -101,6 +103,7 @@ impl Scheduler {
             running: HashMap::new(),
             resolved: HashMap::new(),
             unknown: HashSet::new(),
+            enqueued: Arc::new(Notify::new()),
         }
     }
 
@@ -117,6 +120,7 @@ impl Scheduler {
                 self.writer.clone(),
                 targets,
                 self.appliance.clone(),
+                self.enqueued.clone(),
                 stop.child_token(),
             ));
         }
@@ -133,10 +137,14 @@ impl Scheduler {
         // removal each time, and ringing early only costs one more turn.
         let sleep = tokio::time::sleep(self.options.poll);
         tokio::pin!(sleep);
+        let enqueued = self.enqueued.clone();
         loop {
             let now = Instant::now();
             if now >= next_check {
-                self.reload_catalog(false);
+                // A changed file may enable an integration whose jobs were held.
+                if self.reload_catalog(false) {
+                    next_claim = now;
+                }
                 next_check = now + CATALOG_CHECK;
             }
             if now >= next_prune {
@@ -164,7 +172,7 @@ impl Scheduler {
                 next_claim
                     .saturating_duration_since(Instant::now())
                     .max(Duration::from_millis(1))
-                    .min(self.options.poll)
+                    .min(self.longest_wait())
             };
             let wake = tokio::time::Instant::now() + wait;
             if sleep.is_elapsed() || wake < sleep.deadline() {
@@ -179,26 +187,56 @@ impl Scheduler {
                     while let Some(done) = tasks.try_join_next_with_id() {
                         self.finished(done);
                     }
+                    // The last delivery ended: a claim now learns when what it
+                    // scheduled (a retry) is due, before the worker goes idle.
+                    if self.pending_total == 0 && self.running.is_empty() {
+                        next_claim = Instant::now();
+                    }
                 }
-                jobs = async { (&mut claiming.as_mut()?.answer).await.ok() },
+                claimed = async { (&mut claiming.as_mut()?.answer).await.ok() },
                     if claiming.is_some() =>
                 {
                     let asked = claiming.take().map_or(0, |claim| claim.asked);
-                    let jobs = jobs.unwrap_or_default();
+                    let Claimed { jobs, next_due_ms } = claimed.unwrap_or_default();
                     if jobs.len() < asked {
-                        next_claim = Instant::now() + self.options.poll;
+                        let idle = jobs.is_empty() && self.pending_total == 0
+                            && self.running.is_empty();
+                        next_claim = Instant::now() + self.until_next_claim(next_due_ms, idle);
                     }
                     self.take_claimed(jobs);
                 }
+                () = enqueued.notified() => next_claim = Instant::now(),
                 () = &mut sleep => {}
             }
         }
         // A claim still out: its jobs are ours, to release with the rest.
         if let Some(claim) = claiming {
-            self.take_claimed(claim.answer.await.unwrap_or_default());
+            self.take_claimed(claim.answer.await.unwrap_or_default().jobs);
         }
         self.shut_down(tasks).await;
         Ok(())
+    }
+
+    /// How long to wait before claiming again after a claim found fewer jobs than it
+    /// asked for: until the next job is due, but no longer than the poll (the idle
+    /// poll when nothing is pending or running), which finds what other processes
+    /// queue (`hookconsole send`, replays) and what this one's updates scheduled
+    /// after the claim was answered.
+    fn until_next_claim(&self, next_due_ms: Option<i64>, idle: bool) -> Duration {
+        let longest = if idle {
+            self.longest_wait()
+        } else {
+            self.options.poll
+        };
+        next_due_ms.map_or(longest, |due| {
+            let until_due = u64::try_from(due - crate::store::queue::now_ms()).unwrap_or(0);
+            Duration::from_millis(until_due).min(longest)
+        })
+    }
+
+    /// The longest the loop sleeps with nothing to wake it.
+    fn longest_wait(&self) -> Duration {
+        self.options.idle_poll.max(self.options.poll)
     }
 
     /// Asks the writer for up to `limit` due jobs; none when there is no room.
@@ -357,20 +395,22 @@ impl Scheduler {
 
     /// Reads the integrations file when it changed (or when `force`d) and holds the
     /// jobs of disabled integrations.
-    fn reload_catalog(&mut self, force: bool) {
+    /// Reads the integrations file when it changed (or when `force`d); true when a new
+    /// catalog was taken.
+    fn reload_catalog(&mut self, force: bool) -> bool {
         let store = IntegrationStore::new(self.locations.integrations_file());
         let stamp = std::fs::metadata(store.path())
             .and_then(|meta| meta.modified())
             .ok();
         if !force && stamp == self.catalog_stamp {
-            return;
+            return false;
         }
         self.catalog_stamp = stamp;
         let catalog = match store.load() {
             Ok(catalog) => catalog,
             Err(error) => {
                 tracing::warn!(%error, "the integrations file cannot be read; keeping the last one");
-                return;
+                return false;
             }
         };
         let disabled: Vec<String> = catalog
@@ -385,6 +425,7 @@ impl Scheduler {
         self.resolved.clear();
         self.disabled = disabled.clone();
         let _ = self.writer.send(WriterCommand::Hold(disabled));
+        true
     }
 }
 

@@ -24,7 +24,7 @@ use serde::Deserialize;
 use time::OffsetDateTime;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader, BufWriter};
 use tokio::net::{UnixListener, UnixStream};
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{Notify, mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
 
 use super::writer::{WriterCommand, WriterSender};
@@ -161,6 +161,7 @@ pub async fn serve(
     writer: WriterSender,
     targets: Targets,
     appliance: Appliance,
+    enqueued: Arc<Notify>,
     stop: CancellationToken,
 ) {
     let appliance = Arc::new(appliance);
@@ -177,6 +178,7 @@ pub async fn serve(
                     writer.clone(),
                     targets.clone(),
                     appliance.clone(),
+                    enqueued.clone(),
                     stop,
                 ));
             }
@@ -192,6 +194,7 @@ async fn connection(
     writer: WriterSender,
     targets: Targets,
     appliance: Arc<Appliance>,
+    enqueued: Arc<Notify>,
     stop: CancellationToken,
 ) {
     let (read, write) = stream.into_split();
@@ -200,7 +203,10 @@ async fn connection(
         let mut out = BufWriter::new(write);
         while let Some(answer) = pending.recv().await {
             let line = match answer.await {
-                Ok(Ok(ids)) => serde_json::json!({"ok": true, "id": ids.first()}),
+                Ok(Ok(ids)) => {
+                    enqueued.notify_one();
+                    serde_json::json!({"ok": true, "id": ids.first()})
+                }
                 Ok(Err(error)) => serde_json::json!({"ok": false, "error": error}),
                 Err(_) => serde_json::json!({"ok": false, "error": "the worker is stopping"}),
             };

@@ -33,7 +33,7 @@ pub enum WriterCommand {
         owner: String,
         limit: usize,
         lease_ms: i64,
-        reply: oneshot::Sender<Vec<ClaimedJob>>,
+        reply: oneshot::Sender<Claimed>,
     },
     Hold(Vec<String>),
     Prune {
@@ -45,6 +45,14 @@ pub enum WriterCommand {
 }
 
 pub type WriterSender = mpsc::Sender<WriterCommand>;
+
+/// A claim's answer: the jobs, and, when there were fewer than asked for, when the
+/// next one becomes due (none: no job waits), so an idle scheduler can sleep until then.
+#[derive(Debug, Default)]
+pub struct Claimed {
+    pub jobs: Vec<ClaimedJob>,
+    pub next_due_ms: Option<i64>,
+}
 
 /// With nothing to log or queue for this long the writer is idle: it adds attempts
 /// to the text index (trigram indexing costs about three times the insert, so it is kept out of
@@ -253,15 +261,26 @@ fn run_group(queue: &mut Queue, group: Vec<WriterCommand>) -> bool {
     // Claims first: the scheduler's buffer of jobs may be running dry, and the group's
     // updates settle jobs that are claimed, so they change nothing a claim would take
     // (a released job is claimed by the next claim instead).
+    // A claim that got all it asked for is answered at once; one that got fewer also
+    // says when the next job is due, and that is read after the group's updates,
+    // holds and enqueues, which schedule retries and add jobs.
+    let mut short_claims = Vec::new();
     for (owner, limit, lease_ms, reply) in claims {
         match queue.claim(&owner, limit, lease_ms) {
-            Ok(jobs) => {
+            Ok(jobs) if jobs.len() < limit => {
                 changed |= !jobs.is_empty();
-                let _ = reply.send(jobs);
+                short_claims.push((owner, jobs, reply));
+            }
+            Ok(jobs) => {
+                changed = true;
+                let _ = reply.send(Claimed {
+                    jobs,
+                    next_due_ms: None,
+                });
             }
             Err(error) => {
                 tracing::error!(%error, "claiming jobs failed");
-                let _ = reply.send(Vec::new());
+                let _ = reply.send(Claimed::default());
             }
         }
     }
@@ -292,6 +311,13 @@ fn run_group(queue: &mut Queue, group: Vec<WriterCommand>) -> bool {
                 }
             }
         }
+    }
+    for (owner, jobs, reply) in short_claims {
+        let next_due_ms = queue.next_due_ms(&owner).unwrap_or_else(|error| {
+            tracing::error!(%error, "reading when the next job is due failed");
+            None
+        });
+        let _ = reply.send(Claimed { jobs, next_due_ms });
     }
     for reply in flushes {
         let _ = reply.send(());

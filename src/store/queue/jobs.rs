@@ -201,6 +201,21 @@ impl Queue {
         Ok(claimed)
     }
 
+    /// When a job next becomes claimable by `owner`: the earliest due time of a queued
+    /// job, or the earliest expiry of another worker's lease; none when no job waits.
+    /// Both are read from the partial job indexes.
+    pub fn next_due_ms(&self, owner: &str) -> Result<Option<i64>, QueueError> {
+        self.conn
+            .prepare_cached(
+                "SELECT MIN(due) FROM ( \
+                 SELECT MIN(next_attempt_at) AS due FROM jobs WHERE state = 'queued' \
+                 UNION ALL SELECT MIN(lease_expires) FROM jobs \
+                 WHERE state = 'claimed' AND lease_owner IS NOT ?1)",
+            )
+            .and_then(|mut select| select.query_row(params![owner], |row| row.get(0)))
+            .map_err(|e| self.error(e))
+    }
+
     /// Applies a group of updates in one transaction (the writer's group commit).
     pub fn apply(&mut self, updates: &[JobUpdate]) -> Result<(), QueueError> {
         let path = self.path.clone();
