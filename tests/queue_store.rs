@@ -92,6 +92,41 @@ fn claims_lease_and_release_and_hold() {
     assert_eq!(queue.claim("w2", 10, 60_000).unwrap().len(), 1);
 }
 
+/// When the next job is due, for a claimer that found fewer than it asked for: the
+/// earliest queued job, or another worker's lease running out; never a held job or
+/// the claimer's own lease.
+#[test]
+fn the_next_due_job_is_a_queued_one_or_another_workers_lease() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut queue = Queue::open(&dir.path().join("q.sqlite3")).unwrap();
+    assert_eq!(queue.next_due_ms("w1").unwrap(), None, "an empty queue");
+    queue.enqueue(&[event("a"), event("b")]).unwrap();
+    queue.hold_disabled(&["b".to_string()]).unwrap();
+    let before = now_ms();
+    let due = queue.next_due_ms("w1").unwrap().unwrap();
+    assert!(due <= before, "queued now, due now");
+    let claimed = queue.claim("w1", 10, 60_000).unwrap();
+    assert_eq!(claimed.len(), 1);
+    assert_eq!(
+        queue.next_due_ms("w1").unwrap(),
+        None,
+        "its own lease, and b held"
+    );
+    let expires = queue.next_due_ms("w2").unwrap().unwrap();
+    assert!((before + 60_000..=now_ms() + 60_000).contains(&expires));
+    // A retry scheduled in a minute is due then.
+    queue
+        .apply(&[JobUpdate::Finished {
+            job_id: claimed[0].job_id,
+            attempts: 1,
+            state: JobState::Queued,
+            next_attempt_ms: before + 60_000,
+            records: Vec::new(),
+        }])
+        .unwrap();
+    assert_eq!(queue.next_due_ms("w1").unwrap(), Some(before + 60_000));
+}
+
 /// Takes a file back from schema 4 to 3.
 const UNDO_4: &str = "DROP INDEX jobs_queued; DROP INDEX jobs_claimed; DROP INDEX jobs_held; \
     CREATE INDEX jobs_due ON jobs(state, next_attempt_at);";
