@@ -210,12 +210,13 @@ pub fn run(cli: Cli, command: Command) -> ExitCode {
 #[error("standard output was closed")]
 struct OutputClosed;
 
-/// An error writing standard output, a closed pipe marked as such.
+/// An error writing standard output: a closed pipe marked as such, anything else
+/// (a full disk) saying where it happened.
 pub(crate) fn output_error(error: std::io::Error) -> std::io::Error {
     if error.kind() == std::io::ErrorKind::BrokenPipe {
         std::io::Error::new(std::io::ErrorKind::BrokenPipe, OutputClosed)
     } else {
-        error
+        std::io::Error::new(error.kind(), format!("writing standard output: {error}"))
     }
 }
 

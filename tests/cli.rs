@@ -1100,7 +1100,7 @@ fn concurrent_processes_each_keep_their_integration() {
 /// away before the command has written everything. That ends the command quietly with
 /// status 0, as `head` and `grep -q` expect, instead of a panic on stderr.
 #[test]
-fn output_to_a_closed_pipe_ends_quietly() {
+fn a_closed_pipe_ends_quietly_and_a_failed_write_is_an_error() {
     let home = Home::new();
     home.add("piped");
     let commands: [&[&str]; 8] = [
@@ -1129,5 +1129,26 @@ fn output_to_a_closed_pipe_ends_quietly() {
         let stderr = String::from_utf8_lossy(&output.stderr);
         assert_eq!(output.status.code(), Some(0), "{args:?}: {stderr}");
         assert!(stderr.is_empty(), "{args:?} said on stderr: {stderr}");
+    }
+    // Output that cannot be written for another reason is a failure, named.
+    let full = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .unwrap();
+    for args in [&["settings"][..], &["list"], &["logs"], &["export"]] {
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_hookconsole"))
+            .env_remove("HOOKCONSOLE_HOME")
+            .arg("--home")
+            .arg(home.path())
+            .args(args)
+            .stdout(full.try_clone().unwrap())
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(1), "{args:?}: {stderr}");
+        assert!(
+            stderr.contains("writing standard output"),
+            "{args:?}: {stderr}"
+        );
     }
 }

@@ -39,39 +39,39 @@ pub fn logs(locations: &Locations, args: LogsArgs) -> CliResult {
     if page.rows.is_empty() && args.follow {
         last = queue.last_attempt_id().map_err(anyhow::Error::from)?;
     }
+    // A reader that went away (`| head`) ends the command quietly; any other write
+    // error (a full disk) is a failure, not a log silently cut short.
     let mut out = std::io::stdout().lock();
     for row in page.rows.iter().rev() {
-        if print(&mut out, row, args.json).is_err() {
-            return Ok(());
-        }
+        print(&mut out, row, args.json)?;
     }
     if page.rows.is_empty() && !args.json && !args.follow {
-        let _ = writeln!(out, "no attempts logged");
+        writeln!(out, "no attempts logged").map_err(super::output_error)?;
     }
     if !args.follow {
         return Ok(());
     }
     loop {
-        let _ = out.flush();
+        out.flush().map_err(super::output_error)?;
         std::thread::sleep(FOLLOW_POLL);
         let rows = queue
             .log_after(&filter, last, 1000)
             .map_err(anyhow::Error::from)?;
         for row in &rows {
             last = row.id;
-            if print(&mut out, row, args.json).is_err() {
-                return Ok(());
-            }
+            print(&mut out, row, args.json)?;
         }
     }
 }
 
 fn print(out: &mut impl Write, row: &AttemptRow, json: bool) -> std::io::Result<()> {
-    if json {
+    let written = if json {
         let text = serde_json::to_string(row).map_err(std::io::Error::other)?;
-        return writeln!(out, "{text}");
-    }
-    writeln!(out, "{}", line(row))
+        writeln!(out, "{text}")
+    } else {
+        writeln!(out, "{}", line(row))
+    };
+    written.map_err(super::output_error)
 }
 
 /// One attempt as a table line: time, #id, integration, event, n/max, outcome, class,
