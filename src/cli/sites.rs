@@ -1,8 +1,6 @@
 //! `sites NAME [--choose SITE]`, and the site step that ends `authorize` for an
 //! integration whose URL comes from the site the grant reaches (Jira Cloud).
 
-use std::io::Write;
-
 use serde_json::json;
 
 use super::authorize::oauth_integration;
@@ -46,9 +44,8 @@ pub fn sites(locations: &Locations, name: &str, choose: Option<&str>, json: bool
             .collect();
         print_json(&rows)?;
     } else {
-        let mut out = std::io::stdout().lock();
         for site in &sites {
-            let _ = writeln!(out, "{:<24} {:<40} {}", site.name, site.url, site.id);
+            say!("{:<24} {:<40} {}", site.name, site.url, site.id)?;
         }
     }
     Ok(())
