@@ -206,7 +206,7 @@ async fn send_once(
     let (failure, summary, response, status) = match &result {
         Ok(stage) => (
             Failure::from_status(stage.status, header(stage, "location")),
-            format!("{} {}", stage.status, stage.reason),
+            answer_summary(stage),
             Some(response_json(stage)),
             Some(stage.status),
         ),
@@ -314,6 +314,33 @@ fn response_json(stage: &HttpStage) -> String {
     })
 }
 
+/// Characters of a refusal's body the summary keeps.
+const SUMMARY_BODY_CHARS: usize = 160;
+
+/// `400 Bad Request`, and for an answer that is not a success the start of its body,
+/// on one line: the receiver's own reason (Jira's `project is required`) then shows
+/// in `hookconsole logs` and the text filter finds it. Not an HTML page: a proxy's
+/// error page says no more than its status.
+fn answer_summary(stage: &HttpStage) -> String {
+    let head = format!("{} {}", stage.status, stage.reason)
+        .trim_end()
+        .to_string();
+    let body = stage.body_preview.trim_start();
+    let html = body.get(..5).is_some_and(|start| {
+        start.eq_ignore_ascii_case("<!doc") || start.eq_ignore_ascii_case("<html")
+    });
+    if (200..300).contains(&stage.status) || body.is_empty() || html {
+        return head;
+    }
+    let words: Vec<&str> = body.split_whitespace().collect();
+    let line = words.join(" ");
+    let mut excerpt: String = line.chars().take(SUMMARY_BODY_CHARS).collect();
+    if excerpt.len() < line.len() {
+        excerpt.push('…');
+    }
+    format!("{head}: {excerpt}")
+}
+
 fn header(stage: &HttpStage, name: &str) -> Option<String> {
     stage
         .headers
@@ -374,6 +401,44 @@ mod tests {
         assert_eq!(
             class_name(&Failure::ServerError { status: 500 }),
             "server_error"
+        );
+    }
+
+    #[test]
+    fn a_refusal_is_summed_up_with_the_start_of_its_body() {
+        let answer = |status: u16, reason: &str, body: &str| HttpStage {
+            status,
+            reason: reason.into(),
+            first_byte_ms: 1,
+            total_ms: 1,
+            headers: Vec::new(),
+            body_preview: body.into(),
+            body_bytes: body.len() as u64,
+            body_truncated: false,
+        };
+        let jira = "{\"errorMessages\":[],\n  \"errors\":{\"project\":\"project is required\"}}";
+        assert_eq!(
+            answer_summary(&answer(400, "Bad Request", jira)),
+            "400 Bad Request: {\"errorMessages\":[], \"errors\":{\"project\":\"project is required\"}}"
+        );
+        assert_eq!(
+            answer_summary(&answer(200, "OK", "{\"id\":\"10000\"}")),
+            "200 OK"
+        );
+        assert_eq!(answer_summary(&answer(503, "", "")), "503");
+        let page = "<!DOCTYPE html><html><title>502 Bad Gateway</title></html>";
+        assert_eq!(
+            answer_summary(&answer(502, "Bad Gateway", page)),
+            "502 Bad Gateway"
+        );
+        let long = "é".repeat(500);
+        let summary = answer_summary(&answer(422, "Unprocessable Entity", &long));
+        assert_eq!(
+            summary,
+            format!(
+                "422 Unprocessable Entity: {}…",
+                "é".repeat(SUMMARY_BODY_CHARS)
+            )
         );
     }
 
