@@ -82,6 +82,22 @@ async fn until(what: &str, timeout: Duration, mut done: impl FnMut() -> bool) {
     }
 }
 
+/// Waits until `count` jobs are in `state`.
+async fn until_state(db: &Path, state: &str, count: i64, timeout: Duration) {
+    until(state, timeout, || state_count(db, state) == count).await;
+}
+
+/// Polls far slower than the default: what is on time must not come from polling.
+fn slow_polls(socket: bool) -> WorkerOptions {
+    WorkerOptions {
+        poll: Duration::from_secs(3),
+        idle_poll: Duration::from_secs(5),
+        grace: Duration::from_secs(2),
+        socket,
+        ..WorkerOptions::default()
+    }
+}
+
 fn attempts(home: &Home) -> Vec<hookconsole::store::queue::AttemptRow> {
     let queue = Queue::open(&home.locations.queue_database()).unwrap();
     let mut rows = queue
@@ -100,10 +116,7 @@ async fn delivered_once_with_webhook_headers() {
     let id = enqueue(&home, "ok", r#"{"n":1}"#);
     let worker = start(&home);
     let db = home.locations.queue_database();
-    until("delivered", Duration::from_secs(10), || {
-        state_count(&db, "delivered") == 1
-    })
-    .await;
+    until_state(&db, "delivered", 1, Duration::from_secs(10)).await;
     tokio::time::sleep(Duration::from_millis(200)).await;
     stop(worker).await;
     assert_eq!(server.requests(), 1);
@@ -125,10 +138,7 @@ async fn retried_after_the_interval_then_dead() {
     enqueue(&home, "down", "{}");
     let worker = start(&home);
     let db = home.locations.queue_database();
-    until("dead", Duration::from_secs(15), || {
-        state_count(&db, "dead") == 1
-    })
-    .await;
+    until_state(&db, "dead", 1, Duration::from_secs(15)).await;
     stop(worker).await;
     assert_eq!(server.requests(), 3);
     let rows = attempts(&home);
@@ -157,10 +167,7 @@ async fn retry_after_is_honoured() {
     enqueue(&home, "slow", "{}");
     let worker = start(&home);
     let db = home.locations.queue_database();
-    until("delivered", Duration::from_secs(10), || {
-        state_count(&db, "delivered") == 1
-    })
-    .await;
+    until_state(&db, "delivered", 1, Duration::from_secs(10)).await;
     stop(worker).await;
     let rows = attempts(&home);
     assert_eq!(rows.len(), 2);
@@ -177,10 +184,7 @@ async fn other_4xx_are_not_retried() {
     enqueue(&home, "picky", "{}");
     let worker = start(&home);
     let db = home.locations.queue_database();
-    until("dead", Duration::from_secs(10), || {
-        state_count(&db, "dead") == 1
-    })
-    .await;
+    until_state(&db, "dead", 1, Duration::from_secs(10)).await;
     tokio::time::sleep(Duration::from_millis(1500)).await;
     stop(worker).await;
     assert_eq!(server.requests(), 1);
@@ -202,21 +206,9 @@ async fn a_retry_is_claimed_when_due_not_at_the_next_poll() {
     let server = receiver(script, false).await;
     add(&home, hook("flaky", &server.url(), 1));
     enqueue(&home, "flaky", "{}");
-    let worker = support::start_worker_with(
-        &home.locations,
-        WorkerOptions {
-            poll: Duration::from_secs(3),
-            idle_poll: Duration::from_secs(5),
-            grace: Duration::from_secs(2),
-            socket: false,
-            ..WorkerOptions::default()
-        },
-    );
+    let worker = support::start_worker_with(&home.locations, slow_polls(false));
     let db = home.locations.queue_database();
-    until("delivered", Duration::from_secs(10), || {
-        state_count(&db, "delivered") == 1
-    })
-    .await;
+    until_state(&db, "delivered", 1, Duration::from_secs(10)).await;
     stop(worker).await;
     let rows = attempts(&home);
     assert_eq!(rows.len(), 2);
@@ -235,16 +227,7 @@ async fn an_idle_worker_delivers_a_socket_event_at_once() {
     let home = home(5);
     let server = receiver(always(200), false).await;
     add(&home, hook("quick", &server.url(), 1));
-    let worker = support::start_worker_with(
-        &home.locations,
-        WorkerOptions {
-            poll: Duration::from_secs(3),
-            idle_poll: Duration::from_secs(5),
-            grace: Duration::from_secs(2),
-            socket: true,
-            ..WorkerOptions::default()
-        },
-    );
+    let worker = support::start_worker_with(&home.locations, slow_polls(true));
     let path = hookconsole::delivery::worker::socket_path(&home.locations);
     until("the socket", Duration::from_secs(5), || path.exists()).await;
     // Past the first claim: the worker is idle now.
@@ -301,10 +284,7 @@ async fn connection_failures_are_classified_as_verify_does() {
     enqueue(&home, "closed", "{}");
     let worker = start(&home);
     let db = home.locations.queue_database();
-    until("both dead", Duration::from_secs(10), || {
-        state_count(&db, "dead") == 2
-    })
-    .await;
+    until_state(&db, "dead", 2, Duration::from_secs(10)).await;
     stop(worker).await;
     answering.abort();
     let rows = attempts(&home);
@@ -332,10 +312,7 @@ async fn a_disabled_integration_holds_its_jobs_until_enabled() {
     enqueue(&home, "paused", "{}");
     let worker = start(&home);
     let db = home.locations.queue_database();
-    until("held", Duration::from_secs(5), || {
-        state_count(&db, "held") == 2
-    })
-    .await;
+    until_state(&db, "held", 2, Duration::from_secs(5)).await;
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert_eq!(server.requests(), 0);
     let mut enabled = integration.clone();
@@ -343,10 +320,7 @@ async fn a_disabled_integration_holds_its_jobs_until_enabled() {
     IntegrationStore::new(home.locations.integrations_file())
         .put(Some(&integration), enabled)
         .unwrap();
-    until("delivered", Duration::from_secs(10), || {
-        state_count(&db, "delivered") == 2
-    })
-    .await;
+    until_state(&db, "delivered", 2, Duration::from_secs(10)).await;
     stop(worker).await;
     assert_eq!(server.requests(), 2);
 }
@@ -359,16 +333,10 @@ async fn replay_sends_the_same_event_again() {
     let id = enqueue(&home, "again", r#"{"x":1}"#);
     let worker = start(&home);
     let db = home.locations.queue_database();
-    until("delivered", Duration::from_secs(10), || {
-        state_count(&db, "delivered") == 1
-    })
-    .await;
+    until_state(&db, "delivered", 1, Duration::from_secs(10)).await;
     let job = Queue::open(&db).unwrap().replay(&id).unwrap();
     assert!(job > 1);
-    until("replayed", Duration::from_secs(10), || {
-        state_count(&db, "delivered") == 2
-    })
-    .await;
+    until_state(&db, "delivered", 2, Duration::from_secs(10)).await;
     stop(worker).await;
     let heads = server.heads();
     assert_eq!(heads.len(), 2);
@@ -399,10 +367,7 @@ async fn no_secret_reaches_the_attempt_log() {
     enqueue(&home, "secret", "{}");
     let worker = start(&home);
     let db = home.locations.queue_database();
-    until("delivered", Duration::from_secs(10), || {
-        state_count(&db, "delivered") == 1
-    })
-    .await;
+    until_state(&db, "delivered", 1, Duration::from_secs(10)).await;
     stop(worker).await;
     let rows = attempts(&home);
     let text = serde_json::to_string(&rows).unwrap();
@@ -433,10 +398,7 @@ async fn the_attempt_log_keeps_the_first_8_kib_of_the_answer() {
     enqueue(&home, "big", "{}");
     let worker = start(&home);
     let db = home.locations.queue_database();
-    until("delivered", Duration::from_secs(10), || {
-        state_count(&db, "delivered") == 1
-    })
-    .await;
+    until_state(&db, "delivered", 1, Duration::from_secs(10)).await;
     tokio::time::sleep(Duration::from_millis(200)).await;
     stop(worker).await;
     let rows = attempts(&home);
@@ -465,10 +427,7 @@ async fn the_idle_writer_adds_logged_attempts_to_the_text_index() {
         };
         queue.log_page(&filter, None, 100).unwrap().rows.len()
     };
-    until("delivered", Duration::from_secs(10), || {
-        state_count(&db, "delivered") == 30
-    })
-    .await;
+    until_state(&db, "delivered", 30, Duration::from_secs(10)).await;
     let queue = Queue::open(&db).unwrap();
     assert_eq!(found(&queue), 30);
     until("indexed", Duration::from_secs(10), || {
@@ -481,10 +440,7 @@ async fn the_idle_writer_adds_logged_attempts_to_the_text_index() {
     for n in 30..40 {
         enqueue(&home, "indexed", &format!(r#"{{"n":{n}}}"#));
     }
-    until("delivered again", Duration::from_secs(10), || {
-        state_count(&db, "delivered") == 40
-    })
-    .await;
+    until_state(&db, "delivered", 40, Duration::from_secs(10)).await;
     until("indexed again", Duration::from_secs(10), || {
         queue.unindexed_text().unwrap() == 0
     })
