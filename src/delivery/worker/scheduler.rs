@@ -394,9 +394,7 @@ impl Scheduler {
     }
 
     /// Reads the integrations file when it changed (or when `force`d) and holds the
-    /// jobs of disabled integrations.
-    /// Reads the integrations file when it changed (or when `force`d); true when a new
-    /// catalog was taken.
+    /// jobs of disabled integrations; true when a new catalog was taken.
     fn reload_catalog(&mut self, force: bool) -> bool {
         let store = IntegrationStore::new(self.locations.integrations_file());
         let stamp = std::fs::metadata(store.path())
