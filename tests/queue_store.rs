@@ -54,9 +54,7 @@ fn a_newer_schema_is_refused_and_reopening_is_harmless() {
     let path = dir.path().join("q.sqlite3");
     drop(Queue::open(&path).unwrap());
     drop(Queue::open(&path).unwrap());
-    let conn = rusqlite::Connection::open(&path).unwrap();
-    conn.execute_batch("PRAGMA user_version = 99").unwrap();
-    drop(conn);
+    as_written_by(&path, "", 99);
     match Queue::open(&path) {
         Err(QueueError::TooNew { found: 99, .. }) => {}
         Err(other) => panic!("{other}"),
@@ -127,6 +125,14 @@ fn the_next_due_job_is_a_queued_one_or_another_workers_lease() {
     assert_eq!(queue.next_due_ms("w1").unwrap(), Some(before + 60_000));
 }
 
+/// Makes the file at `path` look as a program of schema `version` left it: `undo`
+/// takes the steps after it back.
+fn as_written_by(path: &std::path::Path, undo: &str, version: i64) {
+    let conn = rusqlite::Connection::open(path).unwrap();
+    conn.execute_batch(&format!("{undo} PRAGMA user_version = {version};"))
+        .unwrap();
+}
+
 /// Takes a file back from schema 4 to 3.
 const UNDO_4: &str = "DROP INDEX jobs_queued; DROP INDEX jobs_claimed; DROP INDEX jobs_held; \
     CREATE INDEX jobs_due ON jobs(state, next_attempt_at);";
@@ -154,10 +160,7 @@ fn jobs_waiting_in_a_schema_3_file_are_claimed_held_and_taken_over_after_the_upg
     let leased = queue.claim("old worker", 1, 60_000).unwrap();
     assert_eq!(leased[0].integration, "a");
     drop(queue);
-    let conn = rusqlite::Connection::open(&path).unwrap();
-    conn.execute_batch(&format!("{UNDO_4} PRAGMA user_version = 3;"))
-        .unwrap();
-    drop(conn);
+    as_written_by(&path, UNDO_4, 3);
 
     let mut queue = Queue::open(&path).unwrap();
     let conn = rusqlite::Connection::open(&path).unwrap();
@@ -401,10 +404,7 @@ fn the_index_is_filled_for_attempts_logged_before_it() {
         records[2].summary = "503 Service Unavailable".into();
         queue.apply(&finished(records)).unwrap();
         drop(queue);
-        let conn = rusqlite::Connection::open(&path).unwrap();
-        conn.execute_batch(&format!("{UNDO_4} {undo} PRAGMA user_version = {version};"))
-            .unwrap();
-        drop(conn);
+        as_written_by(&path, &format!("{UNDO_4} {undo}"), version);
         let mut queue = Queue::open(&path).unwrap();
         assert_eq!(queue.unindexed_text().unwrap(), 3, "from version {version}");
         assert_eq!(texts(&queue, "unavailable"), [3], "from version {version}");
