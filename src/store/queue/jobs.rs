@@ -37,6 +37,18 @@ pub struct ClaimedJob {
     pub created_ms: i64,
 }
 
+/// A claim's query: the columns [`claimed_job`] reads, in its order, for the jobs
+/// `$condition` picks.
+macro_rules! claim_query {
+    ($condition:literal) => {
+        concat!(
+            "SELECT j.id, j.event_id, j.integration, e.type, e.payload, j.attempts, e.created \
+             FROM jobs j JOIN events e ON e.id = j.event_id WHERE ",
+            $condition
+        )
+    };
+}
+
 fn claimed_job(row: &rusqlite::Row<'_>) -> rusqlite::Result<ClaimedJob> {
     Ok(ClaimedJob {
         job_id: row.get(0)?,
@@ -153,13 +165,10 @@ impl Queue {
             // receiver), and would deliver them twice; a worker that starts releases
             // every claim left by the one before it.
             let mut claimed = tx
-                .prepare_cached(
-                    "SELECT j.id, j.event_id, j.integration, e.type, e.payload, j.attempts, \
-                            e.created \
-                     FROM jobs j JOIN events e ON e.id = j.event_id \
-                     WHERE j.state = 'queued' AND j.next_attempt_at <= ?1 \
-                     ORDER BY j.next_attempt_at LIMIT ?2",
-                )
+                .prepare_cached(claim_query!(
+                    "j.state = 'queued' AND j.next_attempt_at <= ?1 \
+                     ORDER BY j.next_attempt_at LIMIT ?2"
+                ))
                 .and_then(|mut select| {
                     select
                         .query_map(params![now, limit as i64], claimed_job)?
@@ -169,13 +178,10 @@ impl Queue {
             let room = limit.saturating_sub(claimed.len());
             if room > 0 {
                 let expired = tx
-                    .prepare_cached(
-                        "SELECT j.id, j.event_id, j.integration, e.type, e.payload, \
-                                j.attempts, e.created \
-                         FROM jobs j JOIN events e ON e.id = j.event_id \
-                         WHERE j.state = 'claimed' AND j.lease_expires < ?1 \
-                         AND j.lease_owner IS NOT ?3 LIMIT ?2",
-                    )
+                    .prepare_cached(claim_query!(
+                        "j.state = 'claimed' AND j.lease_expires < ?1 \
+                         AND j.lease_owner IS NOT ?3 LIMIT ?2"
+                    ))
                     .and_then(|mut select| {
                         select
                             .query_map(params![now, room as i64, owner], claimed_job)?
