@@ -480,3 +480,126 @@ async fn events_of_a_removed_integration_fail_once_and_stop() {
     );
     assert_eq!(server.distinct(), 1);
 }
+
+/// `home` with the overall and per-integration concurrency set.
+fn home_with_concurrency(overall: u32, per_integration: u32) -> Home {
+    let home = home(10);
+    SettingsStore::new(&home.locations.settings_file)
+        .update(|s| {
+            s.set("concurrency", &overall.to_string())?;
+            s.set("concurrency_per_integration", &per_integration.to_string())
+        })
+        .unwrap();
+    home
+}
+
+/// The request target of each head the receiver kept, in arrival order.
+fn targets(server: &support::Receiver) -> Vec<String> {
+    server
+        .heads()
+        .iter()
+        .map(|head| head.split(' ').nth(1).unwrap_or_default().to_string())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn integrations_share_the_slots_when_all_are_taken() {
+    // Three slots, two per integration, three integrations: the first two served
+    // must not keep the slots for all their jobs while the third waits.
+    let home = home_with_concurrency(3, 2);
+    let server = support::slow_receiver(always(200), Duration::from_millis(30)).await;
+    let base = format!("http://{}", server.addr);
+    for name in ["a", "b", "c"] {
+        add(&home, hook(name, &format!("{base}/{name}"), 60));
+    }
+    for n in 0..10 {
+        for name in ["a", "b", "c"] {
+            enqueue(&home, name, &format!(r#"{{"n":{n}}}"#));
+        }
+    }
+    let worker = start(&home);
+    let db = home.locations.queue_database();
+    until_state(&db, "delivered", 30, Duration::from_secs(20)).await;
+    stop(worker).await;
+    assert_eq!(server.most_at_once(""), 3);
+    for target in ["/a", "/b", "/c"] {
+        assert!(server.most_at_once(target) <= 2, "{target}");
+    }
+    // Every integration had a delivery among the first ten, and none had all its
+    // deliveries before another's first.
+    let order = targets(&server);
+    for target in ["/a", "/b", "/c"] {
+        let firsts = order.iter().take(10).filter(|t| *t == target).count();
+        assert!((1..=6).contains(&firsts), "{target}: {order:?}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_integration_disabled_in_the_middle_of_a_burst_holds_the_rest() {
+    let home = home_with_concurrency(16, 1);
+    let server = support::slow_receiver(always(200), Duration::from_millis(50)).await;
+    let integration = hook("busy", &server.url(), 60);
+    add(&home, integration.clone());
+    for n in 0..200 {
+        enqueue(&home, "busy", &format!(r#"{{"n":{n}}}"#));
+    }
+    let worker = start(&home);
+    until("a few delivered", Duration::from_secs(10), || {
+        server.requests() >= 4
+    })
+    .await;
+    let mut disabled = integration.clone();
+    disabled.enabled = false;
+    IntegrationStore::new(home.locations.integrations_file())
+        .put(Some(&integration), disabled)
+        .unwrap();
+    let db = home.locations.queue_database();
+    until("the rest held", Duration::from_secs(10), || {
+        state_count(&db, "held") > 0
+            && state_count(&db, "held") + state_count(&db, "delivered") == 200
+    })
+    .await;
+    let sent = server.requests();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    stop(worker).await;
+    assert_eq!(server.requests(), sent, "deliveries went on after the hold");
+    assert_eq!(state_count(&db, "delivered") as usize, sent);
+    // Seen within a second (the file is looked at once a second): some twenty more.
+    assert!(sent < 50, "{sent} of 200 delivered before the hold");
+    // Sixteen slots, but one for one integration.
+    assert_eq!(server.most_at_once(""), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_url_changed_in_the_middle_of_a_burst_takes_effect() {
+    // One at a time, and many claimed ahead (eight times the overall concurrency): the
+    // jobs claimed before the change go to the new URL too.
+    let home = home_with_concurrency(16, 1);
+    let old = support::slow_receiver(always(200), Duration::from_millis(50)).await;
+    let new = receiver(always(200), false).await;
+    let integration = hook("moved", &old.url(), 60);
+    add(&home, integration.clone());
+    for n in 0..200 {
+        enqueue(&home, "moved", &format!(r#"{{"n":{n}}}"#));
+    }
+    let worker = start(&home);
+    until("a few delivered", Duration::from_secs(10), || {
+        old.requests() >= 4
+    })
+    .await;
+    let mut moved = integration.clone();
+    moved.url = new.url();
+    IntegrationStore::new(home.locations.integrations_file())
+        .put(Some(&integration), moved)
+        .unwrap();
+    let db = home.locations.queue_database();
+    until_state(&db, "delivered", 200, Duration::from_secs(20)).await;
+    stop(worker).await;
+    // Seen within a second (the file is looked at once a second): some twenty more.
+    assert!(
+        old.requests() < 50,
+        "{} of 200 to the old URL",
+        old.requests()
+    );
+    assert_eq!(old.distinct() + new.distinct(), 200);
+}

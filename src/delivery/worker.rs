@@ -7,6 +7,7 @@
 mod attempt;
 mod checkpointer;
 mod clients;
+mod pending;
 mod scheduler;
 mod socket;
 mod writer;

@@ -1,11 +1,13 @@
 //! A keep-alive HTTP/1.1 receiver for delivery tests and benchmarks: it answers each
 //! request by a script (request number → status and headers) and counts requests and
-//! distinct `Webhook-Id`s.
+//! distinct `Webhook-Id`s. A slow one answers after a delay and counts how many
+//! requests it held at once, in all and by request target.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
@@ -22,6 +24,32 @@ pub struct Tally {
     pub ids: Mutex<HashSet<String>>,
     /// Every request's head, in arrival order (kept only when asked).
     pub heads: Mutex<Vec<String>>,
+    /// Requests held unanswered now, and the most held at once, by request target
+    /// ("" for all).
+    open: Mutex<HashMap<String, usize>>,
+    most_open: Mutex<HashMap<String, usize>>,
+}
+
+impl Tally {
+    fn opened(&self, target: &str) {
+        let mut open = self.open.lock().unwrap();
+        let mut most = self.most_open.lock().unwrap();
+        for key in ["", target] {
+            let now = open.entry(key.to_string()).or_default();
+            *now += 1;
+            let highest = most.entry(key.to_string()).or_default();
+            *highest = (*highest).max(*now);
+        }
+    }
+
+    fn answered(&self, target: &str) {
+        let mut open = self.open.lock().unwrap();
+        for key in ["", target] {
+            if let Some(now) = open.get_mut(key) {
+                *now -= 1;
+            }
+        }
+    }
 }
 
 pub struct Receiver {
@@ -46,6 +74,12 @@ impl Receiver {
     pub fn heads(&self) -> Vec<String> {
         self.tally.heads.lock().unwrap().clone()
     }
+    /// The most requests held unanswered at once, for `target` ("" for all); only a
+    /// slow receiver holds them.
+    pub fn most_at_once(&self, target: &str) -> usize {
+        let most = self.tally.most_open.lock().unwrap();
+        most.get(target).copied().unwrap_or(0)
+    }
 }
 
 impl Drop for Receiver {
@@ -59,6 +93,15 @@ pub fn always(status: u16) -> Script {
 }
 
 pub async fn receiver(script: Script, keep_heads: bool) -> Receiver {
+    serve(script, keep_heads, Duration::ZERO).await
+}
+
+/// A receiver that answers every request `delay` after it arrived, keeping heads.
+pub async fn slow_receiver(script: Script, delay: Duration) -> Receiver {
+    serve(script, true, delay).await
+}
+
+async fn serve(script: Script, keep_heads: bool, delay: Duration) -> Receiver {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let tally = Arc::new(Tally::default());
@@ -75,6 +118,7 @@ pub async fn receiver(script: Script, keep_heads: bool) -> Receiver {
                 script.clone(),
                 counted.clone(),
                 keep_heads,
+                delay,
             ));
         }
     });
@@ -86,6 +130,7 @@ async fn connection(
     script: Script,
     tally: Arc<Tally>,
     keep_heads: bool,
+    delay: Duration,
 ) {
     let mut buffer: Vec<u8> = Vec::with_capacity(8192);
     let mut chunk = [0u8; 8192];
@@ -113,9 +158,15 @@ async fn connection(
             if buffer.len() < head_len + length {
                 break;
             }
+            let target = request.path.unwrap_or_default().to_string();
             if keep_heads {
                 let head = String::from_utf8_lossy(&buffer[..head_len]).into_owned();
                 tally.heads.lock().unwrap().push(head);
+            }
+            if !delay.is_zero() {
+                tally.opened(&target);
+                tokio::time::sleep(delay).await;
+                tally.answered(&target);
             }
             buffer.drain(..head_len + length);
             let n = tally.requests.fetch_add(1, Ordering::SeqCst);

@@ -12,6 +12,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::attempt::{AttemptContext, deliver};
 use super::clients::ClientCache;
+use super::pending::Pending;
 use super::writer::{Claimed, WriterCommand, WriterSender};
 use super::{WorkerError, WorkerOptions, socket};
 use crate::http::HttpOptions;
@@ -48,17 +49,20 @@ pub struct Scheduler {
     catalog_stamp: Option<SystemTime>,
     disabled: Vec<String>,
     owner: String,
-    pending: HashMap<String, VecDeque<ClaimedJob>>,
-    pending_total: usize,
+    /// Claimed jobs not started, shared with the delivery tasks.
+    pending: Arc<Pending>,
+    /// Tasks running per integration (each delivers one job after another).
     in_flight: HashMap<String, usize>,
-    running: HashMap<tokio::task::Id, i64>,
+    /// Turns of `dispatch`: which integration is served first goes round.
+    turn: usize,
     /// Jobs released once because no integration had their name (see `dispatch`).
     unknown: HashSet<i64>,
     /// The integrations of the last catalog by the names jobs use, shared with the
     /// delivery tasks rather than copied for each (emptied when the catalog is read).
     resolved: HashMap<String, Option<Arc<Integration>>>,
-    /// Rung by the socket when events are committed: an idle scheduler claims at once.
-    enqueued: Arc<Notify>,
+    /// Rung by the socket when events are committed (an idle scheduler claims at
+    /// once), and by a task that took the claimed jobs down to the refill mark.
+    claim_now: Arc<Notify>,
 }
 
 /// A claim sent to the writer: its answer, and how many jobs were asked for.
@@ -77,10 +81,12 @@ impl Scheduler {
         writer: WriterSender,
     ) -> Scheduler {
         let host = gethostname::gethostname().to_string_lossy().into_owned();
+        let overall = settings.effective_concurrency() as usize;
+        let claim_now = Arc::new(Notify::new());
         Scheduler {
             locations,
             options,
-            overall: settings.effective_concurrency() as usize,
+            overall,
             per_integration: settings.effective_concurrency_per_integration() as usize,
             retention: (
                 settings.effective_retention_days(),
@@ -97,13 +103,12 @@ impl Scheduler {
             catalog_stamp: None,
             disabled: Vec::new(),
             owner: format!("{host}:{}", std::process::id()),
-            pending: HashMap::new(),
-            pending_total: 0,
+            pending: Arc::new(Pending::new(claim_now.clone(), claim_buffer(overall) / 2)),
             in_flight: HashMap::new(),
-            running: HashMap::new(),
+            turn: 0,
             resolved: HashMap::new(),
             unknown: HashSet::new(),
-            enqueued: Arc::new(Notify::new()),
+            claim_now,
         }
     }
 
@@ -120,7 +125,7 @@ impl Scheduler {
                 self.writer.clone(),
                 targets,
                 self.appliance.clone(),
-                self.enqueued.clone(),
+                self.claim_now.clone(),
                 stop.child_token(),
             ));
         }
@@ -137,7 +142,7 @@ impl Scheduler {
         // removal each time, and ringing early only costs one more turn.
         let sleep = tokio::time::sleep(self.options.poll);
         tokio::pin!(sleep);
-        let enqueued = self.enqueued.clone();
+        let claim_now = self.claim_now.clone();
         loop {
             let now = Instant::now();
             if now >= next_check {
@@ -157,9 +162,10 @@ impl Scheduler {
             // group, some milliseconds; a chunk of text indexing, up to about 30), and
             // a smaller buffer ran dry meanwhile, leaving the cores idle in the middle
             // of a burst (measured: 4 times ran dry during indexing, 8 did not).
-            let buffer = CLAIM_AHEAD * self.overall;
-            if claiming.is_none() && now >= next_claim && self.pending_total <= buffer / 2 {
-                let room = buffer - self.pending_total;
+            let buffer = claim_buffer(self.overall);
+            let waiting = self.pending.lock().total();
+            if claiming.is_none() && now >= next_claim && waiting <= buffer / 2 {
+                let room = buffer - waiting;
                 claiming = self.claim(room);
                 if claiming.is_none() {
                     next_claim = now + self.options.poll;
@@ -189,7 +195,7 @@ impl Scheduler {
                     }
                     // The last delivery ended: a claim now learns when what it
                     // scheduled (a retry) is due, before the worker goes idle.
-                    if self.pending_total == 0 && self.running.is_empty() {
+                    if self.idle() {
                         next_claim = Instant::now();
                     }
                 }
@@ -199,13 +205,12 @@ impl Scheduler {
                     let asked = claiming.take().map_or(0, |claim| claim.asked);
                     let Claimed { jobs, next_due_ms } = claimed.unwrap_or_default();
                     if jobs.len() < asked {
-                        let idle = jobs.is_empty() && self.pending_total == 0
-                            && self.running.is_empty();
+                        let idle = jobs.is_empty() && self.idle();
                         next_claim = Instant::now() + self.until_next_claim(next_due_ms, idle);
                     }
                     self.take_claimed(jobs);
                 }
-                () = enqueued.notified() => next_claim = Instant::now(),
+                () = claim_now.notified() => next_claim = Instant::now(),
                 () = &mut sleep => {}
             }
         }
@@ -259,13 +264,16 @@ impl Scheduler {
     }
 
     fn take_claimed(&mut self, jobs: Vec<ClaimedJob>) {
+        let mut pending = self.pending.lock();
         for job in jobs {
-            self.pending_total += 1;
-            self.pending
-                .entry(job.integration.clone())
-                .or_default()
-                .push_back(job);
+            pending.push(job);
         }
+    }
+
+    /// Nothing claimed waits and no delivery runs.
+    fn idle(&self) -> bool {
+        let pending = self.pending.lock();
+        pending.total() == 0 && pending.none_running()
     }
 
     fn dispatch(&mut self, tasks: &mut JoinSet<String>) {
@@ -274,12 +282,22 @@ impl Scheduler {
             // No integrations file read yet (or it is broken): deliver nothing.
             return;
         }
-        let names: Vec<String> = self.pending.keys().cloned().collect();
+        let pending = self.pending.clone();
+        let mut jobs = pending.lock();
+        let catalog = jobs.catalog();
+        let mut others_wait = false;
+        // Free slots go to each integration first in turn: with the overall limit
+        // reached, one with many jobs would otherwise take every slot that frees.
+        let mut names = jobs.names();
+        names.sort_unstable();
+        if !names.is_empty() {
+            let first = self.turn % names.len();
+            names.rotate_left(first);
+        }
+        self.turn = self.turn.wrapping_add(1);
         for name in names {
             let integration = self.resolve(&name);
-            let Some(queue) = self.pending.get_mut(&name) else {
-                continue;
-            };
+            let mut queue = jobs.take(&name);
             if integration
                 .as_ref()
                 .is_some_and(|found| found.holds_deliveries())
@@ -289,7 +307,6 @@ impl Scheduler {
                     let _ = self.writer.send(WriterCommand::Update(JobUpdate::Release {
                         job_id: job.job_id,
                     }));
-                    self.pending_total -= 1;
                 }
                 // Hold them again, or they would be claimed again at once.
                 let _ = self.writer.send(WriterCommand::Hold(self.disabled.clone()));
@@ -306,36 +323,50 @@ impl Scheduler {
                         let _ = self.writer.send(WriterCommand::Update(JobUpdate::Release {
                             job_id: job.job_id,
                         }));
-                        self.pending_total -= 1;
                     } else {
                         unknown_again.push_back(job);
                     }
                 }
-                *queue = unknown_again;
+                queue = unknown_again;
             }
             let busy = self.in_flight.entry(name.clone()).or_default();
             while *busy < self.per_integration && tasks.len() < self.overall {
                 let Some(job) = queue.pop_front() else { break };
-                self.pending_total -= 1;
                 *busy += 1;
                 let shared = self.shared.clone();
                 let writer = self.writer.clone();
                 let integration = integration.clone();
                 let job_id = job.job_id;
+                // Jobs of no integration are recorded one by one: the next one has
+                // not been released once yet.
+                let goes_on = integration.is_some().then(|| pending.clone());
                 let handle = tasks.spawn(async move {
                     let context = AttemptContext {
                         tokens: &shared.tokens,
                         clients: &shared.clients,
                         max_attempts: shared.max_attempts,
                     };
-                    let update = deliver(&context, integration.as_ref(), &job).await;
-                    let _ = writer.send(WriterCommand::Update(update));
-                    job.integration
+                    let mut job = job;
+                    loop {
+                        let update = deliver(&context, integration.as_ref(), &job).await;
+                        let _ = writer.send(WriterCommand::Update(update));
+                        let next = goes_on
+                            .as_ref()
+                            .and_then(|pending| pending.next_for(&job.integration, catalog));
+                        match next {
+                            Some(next) => job = next,
+                            None => break job.integration,
+                        }
+                    }
                 });
-                self.running.insert(handle.id(), job_id);
+                jobs.started(handle.id(), job_id);
             }
+            if !queue.is_empty() && *busy < self.per_integration {
+                others_wait = true;
+            }
+            jobs.put_back(&name, queue);
         }
-        self.pending.retain(|_, queue| !queue.is_empty());
+        jobs.set_others_wait(others_wait);
     }
 
     fn finished(&mut self, done: Result<(tokio::task::Id, String), tokio::task::JoinError>) {
@@ -343,7 +374,7 @@ impl Scheduler {
             Ok((id, name)) => (id, Some(name)),
             Err(error) => (error.id(), None),
         };
-        let job_id = self.running.remove(&id);
+        let job_id = self.pending.lock().ended(id);
         match name {
             Some(name) => {
                 if let Some(busy) = self.in_flight.get_mut(&name) {
@@ -365,7 +396,8 @@ impl Scheduler {
     /// Releases jobs not started, lets in-flight ones finish within the grace period,
     /// releases those that did not, and waits until the writer has committed it all.
     async fn shut_down(mut self, mut tasks: JoinSet<String>) {
-        for job in self.pending.drain().flat_map(|(_, queue)| queue) {
+        let not_started = self.pending.lock().drain();
+        for job in not_started {
             let _ = self.writer.send(WriterCommand::Update(JobUpdate::Release {
                 job_id: job.job_id,
             }));
@@ -421,6 +453,7 @@ impl Scheduler {
             *slot = Some(Arc::new(catalog));
         }
         self.resolved.clear();
+        self.pending.lock().new_catalog();
         self.disabled = disabled.clone();
         let _ = self.writer.send(WriterCommand::Hold(disabled));
         true
@@ -438,6 +471,11 @@ impl Scheduler {
         self.resolved.insert(name.to_string(), found.clone());
         found
     }
+}
+
+/// Claimed jobs waiting to start, at most: `CLAIM_AHEAD` times the concurrency.
+fn claim_buffer(overall: usize) -> usize {
+    CLAIM_AHEAD * overall
 }
 
 /// The integration named `name` in the last catalog read.

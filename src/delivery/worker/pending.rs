@@ -1,0 +1,149 @@
+//! Claimed jobs not yet started, by integration, shared by the scheduler and the
+//! delivery tasks.
+//!
+//! A delivery task that has sent its attempt to the writer takes the next job of its
+//! integration from here itself, instead of ending and waiting for the scheduler's
+//! next turn. On the worker's one thread, the scheduler only ran after every delivery
+//! ready in the same turn of the runtime: the receiver got requests in waves of the
+//! whole concurrency and sat idle while the worker read the answers of the last wave
+//! (measured: often all 64 slots empty when the scheduler ran). A task that goes on
+//! sends its next request as soon as it has read its answer.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use tokio::sync::Notify;
+use tokio::task;
+
+use crate::store::queue::ClaimedJob;
+
+pub struct Pending {
+    inner: Mutex<Jobs>,
+    /// Rung when the jobs waiting fall to `refill_at`: the scheduler claims more
+    /// (tasks that go on do not wake it by ending).
+    refill: Arc<Notify>,
+    refill_at: usize,
+}
+
+pub struct Jobs {
+    queues: HashMap<String, VecDeque<ClaimedJob>>,
+    total: usize,
+    /// Changed with every catalog read: a task holds the integration it was started
+    /// with, so after a change (an integration disabled, renamed or edited) it ends
+    /// and the scheduler hands the jobs out again against the new catalog.
+    catalog: u64,
+    /// Some integration has jobs waiting for a slot that only the overall limit
+    /// denies: tasks then end after their delivery, so that the scheduler shares the
+    /// slots out between integrations.
+    others_wait: bool,
+    /// The job each task is delivering: its lease goes back if the task panics.
+    running: HashMap<task::Id, i64>,
+}
+
+impl Pending {
+    pub fn new(refill: Arc<Notify>, refill_at: usize) -> Pending {
+        Pending {
+            inner: Mutex::new(Jobs {
+                queues: HashMap::new(),
+                total: 0,
+                catalog: 0,
+                others_wait: false,
+                running: HashMap::new(),
+            }),
+            refill,
+            refill_at,
+        }
+    }
+
+    /// The jobs, for the scheduler (no task runs meanwhile: the worker has one
+    /// thread, and the scheduler does not hold this across an await).
+    pub fn lock(&self) -> MutexGuard<'_, Jobs> {
+        self.inner
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// The next job a task started under `catalog` delivers for `integration`, if it
+    /// should go on: the catalog is the same, no other integration waits for a slot,
+    /// and there is one. Recorded as the task's current job.
+    pub fn next_for(&self, integration: &str, catalog: u64) -> Option<ClaimedJob> {
+        let mut jobs = self.lock();
+        if jobs.catalog != catalog || jobs.others_wait {
+            return None;
+        }
+        let job = jobs.queues.get_mut(integration)?.pop_front()?;
+        jobs.total -= 1;
+        if jobs.total == self.refill_at {
+            self.refill.notify_one();
+        }
+        jobs.running.insert(task::id(), job.job_id);
+        Some(job)
+    }
+}
+
+impl Jobs {
+    pub fn total(&self) -> usize {
+        self.total
+    }
+
+    pub fn catalog(&self) -> u64 {
+        self.catalog
+    }
+
+    /// A new catalog was read: tasks started under the last one end after their
+    /// delivery.
+    pub fn new_catalog(&mut self) {
+        self.catalog += 1;
+    }
+
+    pub fn push(&mut self, job: ClaimedJob) {
+        self.total += 1;
+        self.queues
+            .entry(job.integration.clone())
+            .or_default()
+            .push_back(job);
+    }
+
+    pub fn names(&self) -> Vec<String> {
+        self.queues.keys().cloned().collect()
+    }
+
+    /// The jobs of `integration`, taken out (to hand out, release or put back).
+    pub fn take(&mut self, integration: &str) -> VecDeque<ClaimedJob> {
+        let queue = self.queues.remove(integration).unwrap_or_default();
+        self.total -= queue.len();
+        queue
+    }
+
+    /// Jobs taken out and not handed out, back at the head of their queue.
+    pub fn put_back(&mut self, integration: &str, queue: VecDeque<ClaimedJob>) {
+        if queue.is_empty() {
+            return;
+        }
+        self.total += queue.len();
+        self.queues.insert(integration.to_string(), queue);
+    }
+
+    /// Every job not started, taken out.
+    pub fn drain(&mut self) -> Vec<ClaimedJob> {
+        self.total = 0;
+        self.queues.drain().flat_map(|(_, queue)| queue).collect()
+    }
+
+    pub fn set_others_wait(&mut self, wait: bool) {
+        self.others_wait = wait;
+    }
+
+    pub fn started(&mut self, task: task::Id, job_id: i64) {
+        self.running.insert(task, job_id);
+    }
+
+    /// The task ended: the job it was delivering, if any.
+    pub fn ended(&mut self, task: task::Id) -> Option<i64> {
+        self.running.remove(&task)
+    }
+
+    pub fn none_running(&self) -> bool {
+        self.running.is_empty()
+    }
+}
