@@ -3,6 +3,8 @@
 //! (when none is configured), User-Agent and Authorization. It knows its secrets, so
 //! that everything shown of it or of its answer can be redacted.
 
+use std::borrow::Cow;
+
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use bytes::Bytes;
@@ -21,9 +23,11 @@ pub struct DeliveryRequest {
     pub url: Url,
     /// In the order they are sent, each with its name as configured. Holds secrets:
     /// show [`DeliveryRequest::shown_headers`].
-    headers: Vec<(String, HeaderName, HeaderValue)>,
+    headers: Vec<(Cow<'static, str>, HeaderName, HeaderValue)>,
     pub body: Bytes,
     secrets: Vec<String>,
+    /// The URL with its password and secret query values masked.
+    masked_url: String,
     /// Things the person should know about how the request was put together.
     pub notes: Vec<String>,
 }
@@ -61,6 +65,9 @@ pub struct RequestBase {
     headers: Vec<ConfiguredHeader>,
     /// From the URL: its password, secret query values.
     secrets: Vec<String>,
+    /// The URL as shown, worked out once: the worker logs it with every attempt.
+    masked_url: String,
+    user_agent: HeaderValue,
 }
 
 /// A header of HTTP Headers, parsed (or why it cannot be sent: said only when it would
@@ -103,11 +110,16 @@ impl RequestBase {
                     .then(|| header.value.clone()),
             })
             .collect();
+        let masked_url = mask_url(&url, &secrets);
+        let user_agent = HeaderValue::from_str(&user_agent())
+            .map_err(|_| RequestError("the User-Agent is not a valid header value".into()))?;
         Ok(RequestBase {
             method: integration.effective_method(),
             url,
             headers,
             secrets,
+            masked_url,
+            user_agent,
         })
     }
 
@@ -125,6 +137,7 @@ impl RequestBase {
             headers: Vec::with_capacity(self.headers.len() + 5),
             body: Bytes::copy_from_slice(payload.as_bytes()),
             secrets: self.secrets.clone(),
+            masked_url: self.masked_url.clone(),
             notes: Vec::new(),
         };
         let authorizes = !matches!(credential, Credential::None);
@@ -141,7 +154,7 @@ impl RequestBase {
             let (name, value) = header.parsed.clone()?;
             request
                 .headers
-                .push((header.shown_name.clone(), name, value));
+                .push((Cow::Owned(header.shown_name.clone()), name, value));
         }
         if !payload.is_empty() && !request.has("content-type") {
             // Only whether it is JSON: no value is built.
@@ -151,10 +164,18 @@ impl RequestBase {
             } else {
                 "text/plain; charset=utf-8"
             };
-            request.push("Content-Type", kind)?;
+            request.push_known(
+                "Content-Type",
+                http::header::CONTENT_TYPE,
+                HeaderValue::from_static(kind),
+            );
         }
         if !request.has("user-agent") {
-            request.push("User-Agent", &user_agent())?;
+            request.push_known(
+                "User-Agent",
+                http::header::USER_AGENT,
+                self.user_agent.clone(),
+            );
         }
         match credential {
             Credential::None => {}
@@ -194,12 +215,21 @@ impl DeliveryRequest {
         RequestBase::new(integration)?.request(payload, credential)
     }
 
-    /// Adds a header after the others (the worker adds `Webhook-Id` and `Webhook-Timestamp`).
+    /// Adds a header after the others.
     pub fn push(&mut self, name: &str, value: &str) -> Result<(), RequestError> {
         let (header_name, header_value) = parse_header(name, value)?;
-        self.headers
-            .push((name.trim().to_string(), header_name, header_value));
+        self.headers.push((
+            Cow::Owned(name.trim().to_string()),
+            header_name,
+            header_value,
+        ));
         Ok(())
+    }
+
+    /// Adds a header whose name is known in advance (the worker adds `Webhook-Id` and
+    /// `Webhook-Timestamp` to every delivery): nothing to parse but the value.
+    pub fn push_known(&mut self, shown: &'static str, name: HeaderName, value: HeaderValue) {
+        self.headers.push((Cow::Borrowed(shown), name, value));
     }
 
     fn push_secret_header(&mut self, value: String, secret: String) -> Result<(), RequestError> {
@@ -210,7 +240,7 @@ impl DeliveryRequest {
         header_value.set_sensitive(true);
         let name = http::header::AUTHORIZATION;
         self.headers
-            .push(("Authorization".to_string(), name, header_value));
+            .push((Cow::Borrowed("Authorization"), name, header_value));
         Ok(())
     }
 
@@ -232,7 +262,7 @@ impl DeliveryRequest {
             .map(|(shown, name, value)| {
                 let sensitive = value.is_sensitive() || is_sensitive_header(name.as_str());
                 ShownHeader {
-                    name: shown.clone(),
+                    name: shown.to_string(),
                     value: if sensitive {
                         MASK.to_string()
                     } else {
@@ -246,11 +276,7 @@ impl DeliveryRequest {
     /// The URL as a report may show it: a password in it, and the values of secret
     /// query parameters (a Teams workflow's `sig`), masked.
     pub fn shown_url(&self) -> String {
-        let mut shown = self.url.clone();
-        if shown.password().is_some() {
-            let _ = shown.set_password(Some(MASK));
-        }
-        self.redact(shown.as_str())
+        self.redact(&self.masked_url)
     }
 
     /// `text` with every secret of this request replaced by the mask: for answers
@@ -286,7 +312,7 @@ impl DeliveryRequest {
 
     /// The request on a reqwest client (ordinary deliveries, and verify via a proxy).
     pub fn to_reqwest(&self, client: &reqwest::Client) -> reqwest::RequestBuilder {
-        let mut headers = http::HeaderMap::new();
+        let mut headers = http::HeaderMap::with_capacity(self.headers.len());
         for (name, value) in self.headers() {
             headers.append(name.clone(), value.clone());
         }
@@ -295,6 +321,19 @@ impl DeliveryRequest {
             .headers(headers)
             .body(self.body.clone())
     }
+}
+
+/// `url` with its password masked and `secrets` (the URL's own) replaced by the mask.
+fn mask_url(url: &Url, secrets: &[String]) -> String {
+    let mut shown = url.clone();
+    if shown.password().is_some() {
+        let _ = shown.set_password(Some(MASK));
+    }
+    let mut text = shown.to_string();
+    for secret in secrets.iter().filter(|secret| !secret.is_empty()) {
+        text = text.replace(secret.as_str(), MASK);
+    }
+    text
 }
 
 /// The values of query parameters that carry a credential, as written in the URL and

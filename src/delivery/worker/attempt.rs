@@ -6,6 +6,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use http::{HeaderName, HeaderValue};
 use serde::Serialize;
 use serde_json::json;
 
@@ -16,6 +17,11 @@ use crate::delivery::{
 use crate::model::{Authentication, Integration, Secret};
 use crate::oauth::TokenProvider;
 use crate::store::queue::{AttemptRecord, ClaimedJob, JobState, JobUpdate, now_ms};
+
+/// The stable event id every delivery carries, so receivers can drop duplicates,
+/// and when the attempt was made (Unix seconds).
+const WEBHOOK_ID: HeaderName = HeaderName::from_static("webhook-id");
+const WEBHOOK_TIMESTAMP: HeaderName = HeaderName::from_static("webhook-timestamp");
 
 /// The longest Retry-After honoured.
 const MAX_RETRY_AFTER: Duration = Duration::from_secs(86_400);
@@ -185,12 +191,16 @@ async fn send_once(
         Ok(request) => request,
         Err(error) => return early(Failure::InvalidRequest, error.0),
     };
-    let stamped = request
-        .push("Webhook-Id", &job.event_id)
-        .and_then(|()| request.push("Webhook-Timestamp", &(at_ms / 1000).to_string()));
-    if let Err(error) = stamped {
-        return early(Failure::InvalidRequest, error.0);
-    }
+    let Ok(event_id) = HeaderValue::from_str(&job.event_id) else {
+        let summary = "the event id cannot be sent in a header (Webhook-Id)".to_string();
+        return early(Failure::InvalidRequest, summary);
+    };
+    request.push_known("Webhook-Id", WEBHOOK_ID, event_id);
+    request.push_known(
+        "Webhook-Timestamp",
+        WEBHOOK_TIMESTAMP,
+        HeaderValue::from(at_ms / 1000),
+    );
     let client = match &target.client {
         Ok(client) => client,
         Err(error) => return early(Failure::InvalidRequest, error.clone()),
