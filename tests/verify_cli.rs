@@ -97,3 +97,37 @@ async fn the_sample_names_the_appliance_as_queued_events_do() {
         r#"{"from": "hiab-eu.example.com"}"#
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_report_that_cannot_be_written_is_an_error_and_a_closed_pipe_is_not() {
+    let home = tempfile::tempdir().unwrap();
+    let ok = http_server(answer(200)).await;
+    store(home.path(), &[integration(&ok.url("http", "/"))]);
+    let run = |stdout: std::process::Stdio| {
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_hookconsole"));
+        command
+            .arg("--home")
+            .arg(home.path())
+            .args(["verify", "receiver"])
+            .env_remove("HTTPS_PROXY")
+            .env_remove("HTTP_PROXY")
+            .stdout(stdout);
+        tokio::task::spawn_blocking(move || command.output().unwrap())
+    };
+    let full = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .unwrap();
+    let output = run(full.into()).await.unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("writing standard output"), "{stderr}");
+
+    // Delivered, read by nobody: the exit status still says delivered.
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let output = run(writer.into()).await.unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert!(stderr.is_empty(), "{stderr}");
+}

@@ -54,11 +54,15 @@ pub fn verify(locations: &Locations, name: &str, json: bool) -> CliResult {
     if json {
         print_json(&report)?;
     } else {
-        // A closed pipe (`| head`) ends the output quietly; the exit status still tells.
+        // A closed pipe (`| head`) ends the output quietly, and the exit status still
+        // tells the outcome; any other write error (a full disk) is the command's.
         let mut out = std::io::stdout().lock();
         for line in report_lines(&report) {
-            if writeln!(out, "{line}").is_err() {
-                break;
+            if let Err(error) = writeln!(out, "{line}") {
+                if error.kind() == std::io::ErrorKind::BrokenPipe {
+                    break;
+                }
+                return Err(super::output_error(error).into());
             }
         }
     }
