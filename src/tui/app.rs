@@ -73,6 +73,8 @@ pub struct App {
     /// Why the last load failed, shown in place of the list until a load succeeds.
     pub load_error: Option<String>,
     pub callback_url: Option<String>,
+    /// `appliance.name` in the editor's preview, once the settings are read.
+    pub appliance_name: Option<String>,
     pub list: ListView,
     pub screen: Screen,
     pub popups: Vec<Popup>,
@@ -90,7 +92,7 @@ pub struct App {
 
 impl App {
     /// A new app and the effects that start it: load the integrations, find the
-    /// callback URL.
+    /// callback URL and the appliance's name.
     pub fn new(profile: Profile, paths: AppPaths) -> (App, Vec<Effect>) {
         let app = App {
             profile,
@@ -99,6 +101,7 @@ impl App {
             catalog: None,
             load_error: None,
             callback_url: None,
+            appliance_name: None,
             list: ListView::default(),
             screen: Screen::List,
             popups: Vec::new(),
@@ -114,7 +117,7 @@ impl App {
             app,
             vec![
                 Effect::Load,
-                Effect::FindCallbackUrl,
+                Effect::FindAppliance,
                 Effect::LoadAuthorizations,
             ],
         )

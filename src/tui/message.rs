@@ -15,7 +15,8 @@ use crate::store::{Catalog, StoreError};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Effect {
     Load,
-    FindCallbackUrl,
+    /// Read the settings for the callback URL and the appliance's name.
+    FindAppliance,
     Save(Box<SaveRequest>),
     Delete(Box<Integration>),
     ReadCertificate(PathBuf),
@@ -110,7 +111,12 @@ pub enum AfterSave {
 #[derive(Debug)]
 pub enum Message {
     Loaded(Result<Catalog, StoreError>),
-    CallbackUrl(String),
+    /// From the settings: the callback URL, and the appliance's name as events and
+    /// VERIFY give it to templates (`appliance.name`), for the preview.
+    Appliance {
+        callback_url: String,
+        name: String,
+    },
     Saved {
         request: Box<SaveRequest>,
         result: Result<Catalog, StoreError>,

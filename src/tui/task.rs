@@ -34,12 +34,15 @@ impl Stores {
 pub fn perform(effect: Effect, stores: &Stores) -> Option<Message> {
     let message = match effect {
         Effect::Load => Message::Loaded(stores.integrations.load()),
-        Effect::FindCallbackUrl => {
+        Effect::FindAppliance => {
             let settings = stores.settings.load().unwrap_or_else(|error| {
                 tracing::warn!(%error, "settings unreadable; callback URL from defaults");
                 Default::default()
             });
-            Message::CallbackUrl(callback_url(&settings, &MachineIdentity::detect()))
+            Message::Appliance {
+                callback_url: callback_url(&settings, &MachineIdentity::detect()),
+                name: crate::template::Appliance::local(settings.hostname.as_deref()).name,
+            }
         }
         Effect::Save(request) => {
             let result = stores

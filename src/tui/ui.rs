@@ -84,6 +84,7 @@ impl App {
                     theme: &theme,
                     profile,
                     callback_url: self.callback_url.as_deref(),
+                    appliance: self.appliance_name.as_deref(),
                     authorization: editor
                         .original
                         .as_ref()

@@ -16,6 +16,8 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
 pub const CALLBACK_URL: &str = "https://hiab.example.com/portal/oauth";
+/// The appliance's name the settings give (`appliance.name` in the preview).
+pub const APPLIANCE: &str = "scanner-7.corp.example";
 
 pub struct Harness {
     pub app: App,
@@ -69,12 +71,13 @@ impl Harness {
         };
         let effects = effects
             .into_iter()
-            .filter(|effect| *effect != Effect::FindCallbackUrl)
+            .filter(|effect| *effect != Effect::FindAppliance)
             .collect();
         harness.run(effects);
-        harness
-            .app
-            .handle_message(Message::CallbackUrl(CALLBACK_URL.into()));
+        harness.app.handle_message(Message::Appliance {
+            callback_url: CALLBACK_URL.into(),
+            name: APPLIANCE.into(),
+        });
         harness.app.status = None;
         harness
     }

@@ -25,7 +25,10 @@ impl App {
                 self.catalog = None;
                 self.list.refresh(&[], None);
             }
-            Message::CallbackUrl(url) => self.callback_url = Some(url),
+            Message::Appliance { callback_url, name } => {
+                self.callback_url = Some(callback_url);
+                self.appliance_name = Some(name);
+            }
             Message::Tick => return self.logs_tick(),
             Message::LogPage { generation, result } => self.logs_page(generation, result),
             Message::LogNew { generation, result } => return self.logs_new(generation, result),

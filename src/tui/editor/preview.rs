@@ -23,9 +23,9 @@ pub struct PreviewLayout {
 }
 
 impl Editor {
-    /// The content sample rendered for the sample event, as VERIFY sends it (escaped
-    /// as JSON when it starts with `{`/`[` or a header declares JSON).
-    pub fn preview(&self) -> Result<String, TemplateError> {
+    /// The content sample rendered for the sample event from `appliance`, as VERIFY
+    /// sends it (escaped as JSON when it starts with `{`/`[` or a header declares JSON).
+    pub fn preview(&self, appliance: &str) -> Result<String, TemplateError> {
         let text = self.content.text();
         let declares_json = self.headers.iter().any(|(name, value)| {
             name.text().trim().eq_ignore_ascii_case("content-type")
@@ -34,7 +34,7 @@ impl Editor {
         template::render_with(
             &text,
             &template::sample_event(),
-            &Appliance::new(template::SAMPLE_APPLIANCE),
+            &Appliance::new(appliance),
             Escaping::detect(&text, declares_json),
         )
     }

@@ -19,6 +19,8 @@ pub struct EditorContext<'a> {
     pub theme: &'a Theme,
     pub profile: Profile,
     pub callback_url: Option<&'a str>,
+    /// `appliance.name` for the preview (the sample's until the settings are read).
+    pub appliance: Option<&'a str>,
     /// The token store's status of the integration being edited, when it has one.
     pub authorization: Option<&'a str>,
 }
@@ -394,7 +396,10 @@ impl Editor {
             label,
         );
         let layout = self.preview_layout(text_area);
-        let rendered = layout.preview.map(|_| self.preview());
+        let appliance = context
+            .appliance
+            .unwrap_or(crate::template::SAMPLE_APPLIANCE);
+        let rendered = layout.preview.map(|_| self.preview(appliance));
         let error_line = rendered
             .as_ref()
             .and_then(|rendered| rendered.as_ref().err())
