@@ -127,3 +127,16 @@ fn the_help_line_names_the_preview_key() {
     let screen = harness.screen(80, 24);
     assert!(screen.contains("Ctrl-O: preview"), "{screen}");
 }
+
+#[test]
+fn left_and_right_move_the_cursor_in_the_content_sample() {
+    let mut harness = typing_in_content_sample();
+    harness.keys("{\"a\": 1}");
+    harness.press_n(KeyCode::Left, 2);
+    harness.keys("2");
+    harness.press(KeyCode::Right);
+    harness.keys(" ");
+    let screen = harness.screen(80, 24);
+    assert!(screen.contains(r#"{"a": 21 }"#), "{screen}");
+    assert_eq!(editor_pane(&harness).0, Pane::ContentSample);
+}

@@ -72,7 +72,6 @@ impl Editor {
             && !key
                 .modifiers
                 .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT);
-        let slot = self.focused();
         if self.content_typing() && key.code == KeyCode::Esc {
             self.content_typing = false;
             self.check(Slot::Content);
@@ -81,8 +80,9 @@ impl Editor {
         let area_key = self.content_typing()
             && matches!(key.code, KeyCode::Enter | KeyCode::Up | KeyCode::Down)
             && key.modifiers.is_empty();
-        let line_key = slot != Slot::Content
-            && self.typing()
+        // Left/Right move within the line being typed, the content sample's too;
+        // elsewhere they cycle a choice or move between the buttons.
+        let line_key = self.typing()
             && matches!(key.code, KeyCode::Left | KeyCode::Right)
             && key.modifiers.is_empty();
         if (plain_char && self.typing()) || area_key || line_key {
