@@ -88,7 +88,12 @@ fn deliver(harness: &Harness, integration: &str, count: usize, failed: bool) -> 
                     status: Some(status),
                     duration_ms: 12,
                     next_retry_ms: next,
-                    summary: format!("{status}"),
+                    summary: if failed {
+                        // As the worker writes a refusal: status, then the body's start.
+                        "503 Service Unavailable: {\"error\": \"the receiver is restarting, try again in a minute\"}".into()
+                    } else {
+                        format!("{status}")
+                    },
                     request: request.to_string(),
                     response: Some(
                         serde_json::json!({
@@ -237,6 +242,27 @@ fn detail_shows_the_redacted_request_and_the_response() {
     harness.press(KeyCode::Esc);
     assert!(logs(&harness).detail.is_none());
     assert!(matches!(harness.app.screen, Screen::Logs(_)));
+}
+
+#[test]
+fn a_long_summary_goes_on_under_itself_at_80_columns() {
+    let mut harness = harness();
+    deliver(&harness, "Alpha", 1, true);
+    harness.keys("L");
+    harness.press(KeyCode::Enter);
+    let screen = harness.screen(80, 24);
+    let lines: Vec<&str> = screen.lines().collect();
+    let first = lines
+        .iter()
+        .position(|line| line.contains("Summary     503 Service Unavailable:"))
+        .unwrap_or_else(|| panic!("{screen}"));
+    // The rest of it starts in the value column, not under the labels.
+    let next = lines[first + 1];
+    assert!(
+        next.starts_with(&format!("│{}", " ".repeat(12))),
+        "{screen}"
+    );
+    assert!(next.contains("try again in a minute\"}"), "{screen}");
 }
 
 #[test]

@@ -450,13 +450,22 @@ impl LogsView {
             ));
         let inner = block.inner(area);
         frame.render_widget(block, area);
-        let field = |name: &str, value: String| {
-            Line::from(vec![
-                Span::styled(format!("{name:<12}"), theme.primary),
-                Span::styled(value, theme.text),
-            ])
+        // A long value goes on under itself, not under the labels.
+        let value_width = usize::from(inner.width).saturating_sub(LABEL_WIDTH);
+        let field = |name: &str, value: String| -> Vec<Line> {
+            hanging(&value, value_width)
+                .into_iter()
+                .enumerate()
+                .map(|(n, part)| {
+                    let label = if n == 0 { name } else { "" };
+                    Line::from(vec![
+                        Span::styled(format!("{label:<LABEL_WIDTH$}"), theme.primary),
+                        Span::styled(part, theme.text),
+                    ])
+                })
+                .collect()
         };
-        let mut lines = vec![
+        let mut lines: Vec<Line> = [
             field("Integration", row.integration.clone()),
             field("Event", format!("{} ({})", row.event_id, row.event_type)),
             field("Time (UTC)", clock(row.at_ms, true)),
@@ -473,9 +482,10 @@ impl LogsView {
                     .unwrap_or("-".into()),
             ),
             field("Summary", row.summary.clone()),
-            Line::default(),
-            Line::styled("Request (secrets redacted)", theme.title),
-        ];
+        ]
+        .concat();
+        lines.push(Line::default());
+        lines.push(Line::styled("Request (secrets redacted)", theme.title));
         lines.extend(
             message::request_lines(&row.request)
                 .into_iter()
@@ -502,6 +512,38 @@ impl LogsView {
             inner,
         );
     }
+}
+
+/// Columns of the detail's labels (`Integration` and a space).
+const LABEL_WIDTH: usize = 12;
+
+/// `text` in lines of at most `width` characters, broken at spaces; a word longer
+/// than a line (a URL) is broken where the line ends, so nothing is cut off.
+fn hanging(text: &str, width: usize) -> Vec<String> {
+    let width = width.max(1);
+    let mut lines: Vec<String> = Vec::new();
+    let mut line = String::new();
+    for word in text.split(' ') {
+        let mut word: Vec<char> = word.chars().collect();
+        let used = line.chars().count();
+        if used > 0 && used + 1 + word.len() > width {
+            lines.push(std::mem::take(&mut line));
+        } else if used > 0 {
+            line.push(' ');
+        }
+        loop {
+            let room = width - line.chars().count();
+            let rest = word.split_off(room.min(word.len()));
+            line.extend(word);
+            if rest.is_empty() {
+                break;
+            }
+            lines.push(std::mem::take(&mut line));
+            word = rest;
+        }
+    }
+    lines.push(line);
+    lines
 }
 
 /// The last 8 characters of the event id: its head is a time prefix that events of
@@ -611,5 +653,28 @@ fn clock(ms: i64, with_date: bool) -> String {
         )
     } else {
         format!("{:02}:{:02}:{:02}", at.hour(), at.minute(), at.second())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::hanging;
+
+    #[test]
+    fn hanging_breaks_at_spaces_and_cuts_nothing_off() {
+        assert_eq!(hanging("short", 20), ["short"]);
+        assert_eq!(
+            hanging("tcp connect error: Connection refused (os error 111)", 20),
+            ["tcp connect error:", "Connection refused", "(os error 111)"]
+        );
+        let url = "https://hooks.example.com/services/T000/B000/XXXXXXXX";
+        let lines = hanging(&format!("sent to {url}"), 16);
+        assert!(
+            lines.iter().all(|line| line.chars().count() <= 16),
+            "{lines:?}"
+        );
+        // The long word starts a line of its own and goes on over the next ones.
+        assert_eq!(lines[0], "sent to");
+        assert_eq!(lines[1..].concat(), url);
     }
 }
