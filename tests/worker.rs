@@ -345,11 +345,16 @@ async fn replay_sends_the_same_event_again() {
             .iter()
             .all(|h| h.contains(&format!("Webhook-Id: {id}")))
     );
-    // Replay by attempt number too; an unknown id is refused.
+    // Replay by attempt number too, with or without the `#` the log shows (left
+    // unquoted in a shell, it starts a comment); an unknown id is refused.
     let mut queue = Queue::open(&db).unwrap();
     let first = attempts(&home)[0].id;
-    queue.replay(&format!("#{first}")).unwrap();
+    let again = queue.replay(&format!("#{first}")).unwrap();
+    let bare = queue.replay(&first.to_string()).unwrap();
+    assert!(bare > again && again > job, "{job} {again} {bare}");
     assert!(queue.replay("evt_nope").is_err());
+    assert!(queue.replay("424242").is_err());
+    assert!(queue.replay("#x").is_err());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

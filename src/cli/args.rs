@@ -179,7 +179,7 @@ pub enum Command {
         follow: bool,
     },
     /// Deliver an event again (a new job with the same event id and payload); ID is an
-    /// event id (evt_…) or an attempt number (#123)
+    /// event id (evt_…) or an attempt number (#123 or 123)
     Replay { id: String },
     /// Print the OAuth callback URL to register at the provider
     CallbackUrl,

@@ -359,8 +359,8 @@ impl Queue {
         Ok(waiting)
     }
 
-    /// A new job for the event `id` (or the event of attempt `#N`): the same event id
-    /// and payload, delivered again. Returns the new job's id.
+    /// A new job for the event `id` (or the event of attempt `#N` or `N`): the same
+    /// event id and payload, delivered again. Returns the new job's id.
     pub fn replay(&mut self, id: &str) -> Result<i64, QueueError> {
         let event_id = self.resolve_event(id)?;
         let now = now_ms();
@@ -382,24 +382,36 @@ impl Queue {
         Ok(self.conn.last_insert_rowid())
     }
 
+    /// The event `id` names: an event id, or an attempt number as the log shows it
+    /// (`#123`, or `123`: a `#` left unquoted starts a shell comment).
     fn resolve_event(&self, id: &str) -> Result<String, QueueError> {
-        let found: Option<String> = if let Some(attempt) = id.strip_prefix('#') {
-            let attempt: i64 = attempt
-                .parse()
-                .map_err(|_| QueueError::NotFound(id.to_string()))?;
+        let attempt_number = id.strip_prefix('#').unwrap_or(id);
+        let by_attempt = |number: i64| {
             self.conn
                 .query_row(
                     "SELECT event_id FROM attempts WHERE id = ?1",
-                    params![attempt],
-                    |row| row.get(0),
+                    params![number],
+                    |row| row.get::<_, String>(0),
                 )
                 .optional()
+        };
+        let found = if id.starts_with('#') {
+            match attempt_number.parse() {
+                Ok(number) => by_attempt(number),
+                Err(_) => Ok(None),
+            }
         } else {
-            self.conn
+            // An event id first: other services may choose their own, digits too.
+            let event = self
+                .conn
                 .query_row("SELECT id FROM events WHERE id = ?1", params![id], |row| {
                     row.get(0)
                 })
-                .optional()
+                .optional();
+            match (event, attempt_number.parse()) {
+                (Ok(None), Ok(number)) => by_attempt(number),
+                (event, _) => event,
+            }
         }
         .map_err(|e| self.error(e))?;
         found.ok_or_else(|| QueueError::NotFound(id.to_string()))
