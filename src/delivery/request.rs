@@ -215,17 +215,6 @@ impl DeliveryRequest {
         RequestBase::new(integration)?.request(payload, credential)
     }
 
-    /// Adds a header after the others.
-    pub fn push(&mut self, name: &str, value: &str) -> Result<(), RequestError> {
-        let (header_name, header_value) = parse_header(name, value)?;
-        self.headers.push((
-            Cow::Owned(name.trim().to_string()),
-            header_name,
-            header_value,
-        ));
-        Ok(())
-    }
-
     /// Adds a header whose name is known in advance (the worker adds `Webhook-Id` and
     /// `Webhook-Timestamp` to every delivery): nothing to parse but the value.
     pub fn push_known(&mut self, shown: &'static str, name: HeaderName, value: HeaderValue) {

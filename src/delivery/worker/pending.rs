@@ -32,10 +32,10 @@ pub struct Jobs {
     /// with, so after a change (an integration disabled, renamed or edited) it ends
     /// and the scheduler hands the jobs out again against the new catalog.
     catalog: u64,
-    /// Some integration has jobs waiting for a slot that only the overall limit
-    /// denies: tasks then end after their delivery, so that the scheduler shares the
-    /// slots out between integrations.
-    others_wait: bool,
+    /// The integrations with jobs waiting for a slot that only the overall limit
+    /// denies: the tasks of the others end after their delivery, so that the
+    /// scheduler shares the slots out between integrations.
+    waiting: Vec<String>,
     /// The job each task is delivering: its lease goes back if the task panics.
     running: HashMap<task::Id, i64>,
 }
@@ -47,7 +47,7 @@ impl Pending {
                 queues: HashMap::new(),
                 total: 0,
                 catalog: 0,
-                others_wait: false,
+                waiting: Vec::new(),
                 running: HashMap::new(),
             }),
             refill,
@@ -68,7 +68,8 @@ impl Pending {
     /// and there is one. Recorded as the task's current job.
     pub fn next_for(&self, integration: &str, catalog: u64) -> Option<ClaimedJob> {
         let mut jobs = self.lock();
-        if jobs.catalog != catalog || jobs.others_wait {
+        let others_wait = jobs.waiting.iter().any(|name| name != integration);
+        if jobs.catalog != catalog || others_wait {
             return None;
         }
         let job = jobs.queues.get_mut(integration)?.pop_front()?;
@@ -130,8 +131,8 @@ impl Jobs {
         self.queues.drain().flat_map(|(_, queue)| queue).collect()
     }
 
-    pub fn set_others_wait(&mut self, wait: bool) {
-        self.others_wait = wait;
+    pub fn set_waiting(&mut self, waiting: Vec<String>) {
+        self.waiting = waiting;
     }
 
     pub fn started(&mut self, task: task::Id, job_id: i64) {

@@ -285,7 +285,7 @@ impl Scheduler {
         let pending = self.pending.clone();
         let mut jobs = pending.lock();
         let catalog = jobs.catalog();
-        let mut others_wait = false;
+        let mut waiting = Vec::new();
         // Free slots go to each integration first in turn: with the overall limit
         // reached, one with many jobs would otherwise take every slot that frees.
         let mut names = jobs.names();
@@ -362,11 +362,11 @@ impl Scheduler {
                 jobs.started(handle.id(), job_id);
             }
             if !queue.is_empty() && *busy < self.per_integration {
-                others_wait = true;
+                waiting.push(name.clone());
             }
             jobs.put_back(&name, queue);
         }
-        jobs.set_others_wait(others_wait);
+        jobs.set_waiting(waiting);
     }
 
     fn finished(&mut self, done: Result<(tokio::task::Id, String), tokio::task::JoinError>) {
