@@ -539,25 +539,40 @@ async fn integrations_share_the_slots_when_all_are_taken() {
     }
 }
 
+/// 200 events queued for `integration`, the worker started, and once `sent` says a
+/// few went out, the integration changed in the file by `change`.
+async fn change_mid_burst(
+    home: &Home,
+    integration: &Integration,
+    mut sent: impl FnMut() -> usize,
+    change: impl FnOnce(&mut Integration),
+) -> support::RunningWorker {
+    add(home, integration.clone());
+    for n in 0..200 {
+        enqueue(home, &integration.name, &format!(r#"{{"n":{n}}}"#));
+    }
+    let worker = start(home);
+    until("a few delivered", Duration::from_secs(10), || sent() >= 4).await;
+    let mut changed = integration.clone();
+    change(&mut changed);
+    IntegrationStore::new(home.locations.integrations_file())
+        .put(Some(integration), changed)
+        .unwrap();
+    worker
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_integration_disabled_in_the_middle_of_a_burst_holds_the_rest() {
     let home = home_with_concurrency(16, 1);
     let server = support::slow_receiver(always(200), Duration::from_millis(50)).await;
     let integration = hook("busy", &server.url(), 60);
-    add(&home, integration.clone());
-    for n in 0..200 {
-        enqueue(&home, "busy", &format!(r#"{{"n":{n}}}"#));
-    }
-    let worker = start(&home);
-    until("a few delivered", Duration::from_secs(10), || {
-        server.requests() >= 4
-    })
+    let worker = change_mid_burst(
+        &home,
+        &integration,
+        || server.requests(),
+        |busy| busy.enabled = false,
+    )
     .await;
-    let mut disabled = integration.clone();
-    disabled.enabled = false;
-    IntegrationStore::new(home.locations.integrations_file())
-        .put(Some(&integration), disabled)
-        .unwrap();
     let db = home.locations.queue_database();
     until("the rest held", Duration::from_secs(10), || {
         state_count(&db, "held") > 0
@@ -583,20 +598,13 @@ async fn a_url_changed_in_the_middle_of_a_burst_takes_effect() {
     let old = support::slow_receiver(always(200), Duration::from_millis(50)).await;
     let new = receiver(always(200), false).await;
     let integration = hook("moved", &old.url(), 60);
-    add(&home, integration.clone());
-    for n in 0..200 {
-        enqueue(&home, "moved", &format!(r#"{{"n":{n}}}"#));
-    }
-    let worker = start(&home);
-    until("a few delivered", Duration::from_secs(10), || {
-        old.requests() >= 4
-    })
+    let worker = change_mid_burst(
+        &home,
+        &integration,
+        || old.requests(),
+        |moved| moved.url = new.url(),
+    )
     .await;
-    let mut moved = integration.clone();
-    moved.url = new.url();
-    IntegrationStore::new(home.locations.integrations_file())
-        .put(Some(&integration), moved)
-        .unwrap();
     let db = home.locations.queue_database();
     until_state(&db, "delivered", 200, Duration::from_secs(20)).await;
     stop(worker).await;
