@@ -10,6 +10,7 @@ mod clients;
 mod pending;
 mod scheduler;
 mod socket;
+mod threads;
 mod writer;
 
 use std::fs::File;
@@ -57,6 +58,8 @@ pub struct WorkerOptions {
     pub grace: Duration,
     /// Serve the enqueue socket.
     pub socket: bool,
+    /// Threads that deliver: one per core, at most two (see `threads`).
+    pub delivery_threads: usize,
 }
 
 impl Default for WorkerOptions {
@@ -67,6 +70,7 @@ impl Default for WorkerOptions {
             idle_poll: Duration::from_secs(1),
             grace: Duration::from_secs(10),
             socket: true,
+            delivery_threads: threads::count(),
         }
     }
 }

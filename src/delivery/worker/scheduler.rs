@@ -11,8 +11,8 @@ use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
 use super::attempt::{AttemptContext, deliver};
-use super::clients::ClientCache;
 use super::pending::Pending;
+use super::threads::DeliveryThreads;
 use super::writer::{Claimed, WriterCommand, WriterSender};
 use super::{WorkerError, WorkerOptions, socket};
 use crate::http::HttpOptions;
@@ -31,7 +31,6 @@ type SharedCatalog = Arc<RwLock<Option<Arc<Catalog>>>>;
 /// What every delivery task shares.
 struct Shared {
     tokens: Arc<TokenProvider>,
-    clients: ClientCache,
     max_attempts: u32,
 }
 
@@ -44,6 +43,8 @@ pub struct Scheduler {
     /// `appliance.name` of the events the socket renders.
     appliance: crate::template::Appliance,
     shared: Arc<Shared>,
+    /// For the HTTP clients of each delivery thread.
+    http: HttpOptions,
     writer: WriterSender,
     catalog: SharedCatalog,
     catalog_stamp: Option<SystemTime>,
@@ -95,9 +96,9 @@ impl Scheduler {
             appliance: crate::template::Appliance::local(settings.hostname.as_deref()),
             shared: Arc::new(Shared {
                 tokens,
-                clients: ClientCache::new(http),
                 max_attempts: settings.effective_max_attempts(),
             }),
+            http,
             writer,
             catalog: Arc::new(RwLock::new(None)),
             catalog_stamp: None,
@@ -129,8 +130,10 @@ impl Scheduler {
                 stop.child_token(),
             ));
         }
+        let mut threads = DeliveryThreads::start(&self.http, self.options.delivery_threads)?;
         tracing::info!(owner = %self.owner, overall = self.overall,
-            per_integration = self.per_integration, "worker started");
+            per_integration = self.per_integration,
+            threads = self.options.delivery_threads, "worker started");
         let mut tasks: JoinSet<String> = JoinSet::new();
         // The claim waiting for the writer's answer: deliveries go on meanwhile.
         let mut claiming: Option<Claiming> = None;
@@ -171,7 +174,7 @@ impl Scheduler {
                     next_claim = now + self.options.poll;
                 }
             }
-            self.dispatch(&mut tasks);
+            self.dispatch(&mut tasks, &mut threads);
             let wait = if claiming.is_some() {
                 self.options.poll
             } else {
@@ -219,6 +222,7 @@ impl Scheduler {
             self.take_claimed(claim.answer.await.unwrap_or_default().jobs);
         }
         self.shut_down(tasks).await;
+        drop(threads);
         Ok(())
     }
 
@@ -276,7 +280,7 @@ impl Scheduler {
         pending.total() == 0 && pending.none_running()
     }
 
-    fn dispatch(&mut self, tasks: &mut JoinSet<String>) {
+    fn dispatch(&mut self, tasks: &mut JoinSet<String>, threads: &mut DeliveryThreads) {
         let loaded = matches!(self.catalog.read().as_deref(), Ok(Some(_)));
         if !loaded {
             // No integrations file read yet (or it is broken): deliver nothing.
@@ -340,10 +344,11 @@ impl Scheduler {
                 // Jobs of no integration are recorded one by one: the next one has
                 // not been released once yet.
                 let goes_on = integration.is_some().then(|| pending.clone());
-                let handle = tasks.spawn(async move {
+                let (thread, clients) = threads.next();
+                let delivery = async move {
                     let context = AttemptContext {
                         tokens: &shared.tokens,
-                        clients: &shared.clients,
+                        clients: &clients,
                         max_attempts: shared.max_attempts,
                     };
                     let mut job = job;
@@ -358,7 +363,8 @@ impl Scheduler {
                             None => break job.integration,
                         }
                     }
-                });
+                };
+                let handle = tasks.spawn_on(delivery, thread);
                 jobs.started(handle.id(), job_id);
             }
             if !queue.is_empty() && *busy < self.per_integration {
