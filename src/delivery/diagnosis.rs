@@ -221,7 +221,7 @@ fn advice(
             report.request.method
         ),
         Failure::PayloadTooLarge => "The payload is too large for the receiver: shorten the content sample or raise the receiver's limit.".into(),
-        Failure::ClientError { .. } => "The receiver rejected the request: its answer below says why; check the HTTP headers and the content sample.".into(),
+        Failure::ClientError { .. } => "The receiver rejected the request: its answer above says why; check the HTTP headers and the content sample.".into(),
         Failure::ServerError { .. } => "The receiver failed on its side: retry later or ask its administrator; its answer is below.".into(),
         Failure::UnexpectedStatus { .. } => "The receiver gave an answer that is neither success nor a known error: check the URL with its administrator.".into(),
         Failure::Other => "See the detail above; check the URL and the network path to the receiver.".into(),

@@ -5,6 +5,10 @@ use super::report::{Failure, Outcome, Stage, VerifyReport};
 
 const INDENT: &str = "          ";
 
+/// The width of the label column every line starts with (blank on the lines that go
+/// on with the same stage).
+pub const LABEL_WIDTH: usize = INDENT.len();
+
 /// The report, one stage after the other, each line without its newline.
 pub fn report_lines(report: &VerifyReport) -> Vec<String> {
     let mut lines = Vec::new();

@@ -141,6 +141,55 @@ pub fn wrap(text: &str, width: usize, max_lines: usize) -> Vec<String> {
         .collect()
 }
 
+/// `text` in lines of at most `width` characters, broken at spaces; a word longer
+/// than a line (a URL) is broken where the line ends, so nothing is cut off (unlike
+/// [`wrap`], for text that must be read whole).
+pub fn break_lines(text: &str, width: usize) -> Vec<String> {
+    let width = width.max(1);
+    let mut lines: Vec<String> = Vec::new();
+    let mut line = String::new();
+    for word in text.split(' ') {
+        let mut word: Vec<char> = word.chars().collect();
+        let used = line.chars().count();
+        if used > 0 && used + 1 + word.len() > width {
+            lines.push(std::mem::take(&mut line));
+        } else if used > 0 {
+            line.push(' ');
+        }
+        loop {
+            let room = width - line.chars().count();
+            let rest = word.split_off(room.min(word.len()));
+            line.extend(word);
+            if rest.is_empty() {
+                break;
+            }
+            lines.push(std::mem::take(&mut line));
+            word = rest;
+        }
+    }
+    lines.push(line);
+    lines
+}
+
+/// `line` broken into lines of `width` characters with a hanging indent: what follows
+/// the first `indent` characters (a label column) goes on under itself.
+pub fn hanging(line: &str, indent: usize, width: usize) -> Vec<String> {
+    let head: String = line.chars().take(indent).collect();
+    let rest: String = line.chars().skip(indent).collect();
+    let pad = " ".repeat(head.chars().count());
+    break_lines(&rest, width.saturating_sub(indent))
+        .into_iter()
+        .enumerate()
+        .map(|(n, part)| {
+            if n == 0 {
+                format!("{head}{part}")
+            } else {
+                format!("{pad}{part}")
+            }
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -150,5 +199,37 @@ mod tests {
         assert_eq!(wrap("one two three", 7, 2), ["one two", "three"]);
         assert_eq!(wrap("one two three four", 7, 2), ["one two", "three f"]);
         assert_eq!(wrap("", 5, 2), [""]);
+    }
+
+    #[test]
+    fn break_lines_breaks_at_spaces_and_cuts_nothing_off() {
+        assert_eq!(break_lines("short", 20), ["short"]);
+        assert_eq!(
+            break_lines("tcp connect error: Connection refused (os error 111)", 20),
+            ["tcp connect error:", "Connection refused", "(os error 111)"]
+        );
+        let url = "https://hooks.example.com/services/T000/B000/XXXXXXXX";
+        let lines = break_lines(&format!("sent to {url}"), 16);
+        assert!(
+            lines.iter().all(|line| line.chars().count() <= 16),
+            "{lines:?}"
+        );
+        // The long word starts a line of its own and goes on over the next ones.
+        assert_eq!(lines[0], "sent to");
+        assert_eq!(lines[1..].concat(), url);
+    }
+
+    #[test]
+    fn hanging_keeps_the_label_column_clear() {
+        let line = "advice    The receiver rejected the request: its answer above says why";
+        assert_eq!(
+            hanging(line, 10, 40),
+            [
+                "advice    The receiver rejected the",
+                "          request: its answer above says",
+                "          why",
+            ]
+        );
+        assert_eq!(hanging("short", 10, 40), ["short"]);
     }
 }

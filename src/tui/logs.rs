@@ -10,6 +10,7 @@ use ratatui::layout::{Constraint, Layout, Margin, Position, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Cell, Paragraph, Row, Wrap};
 
+use super::form;
 use super::profile::Profile;
 use super::text_input::{Edit, TextInput};
 use super::theme::Theme;
@@ -453,7 +454,7 @@ impl LogsView {
         // A long value goes on under itself, not under the labels.
         let value_width = usize::from(inner.width).saturating_sub(LABEL_WIDTH);
         let field = |name: &str, value: String| -> Vec<Line> {
-            hanging(&value, value_width)
+            form::break_lines(&value, value_width)
                 .into_iter()
                 .enumerate()
                 .map(|(n, part)| {
@@ -516,35 +517,6 @@ impl LogsView {
 
 /// Columns of the detail's labels (`Integration` and a space).
 const LABEL_WIDTH: usize = 12;
-
-/// `text` in lines of at most `width` characters, broken at spaces; a word longer
-/// than a line (a URL) is broken where the line ends, so nothing is cut off.
-fn hanging(text: &str, width: usize) -> Vec<String> {
-    let width = width.max(1);
-    let mut lines: Vec<String> = Vec::new();
-    let mut line = String::new();
-    for word in text.split(' ') {
-        let mut word: Vec<char> = word.chars().collect();
-        let used = line.chars().count();
-        if used > 0 && used + 1 + word.len() > width {
-            lines.push(std::mem::take(&mut line));
-        } else if used > 0 {
-            line.push(' ');
-        }
-        loop {
-            let room = width - line.chars().count();
-            let rest = word.split_off(room.min(word.len()));
-            line.extend(word);
-            if rest.is_empty() {
-                break;
-            }
-            lines.push(std::mem::take(&mut line));
-            word = rest;
-        }
-    }
-    lines.push(line);
-    lines
-}
 
 /// The last 8 characters of the event id: its head is a time prefix that events of
 /// the same minute share, its tail tells them apart (the detail shows it whole).
@@ -653,28 +625,5 @@ fn clock(ms: i64, with_date: bool) -> String {
         )
     } else {
         format!("{:02}:{:02}:{:02}", at.hour(), at.minute(), at.second())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::hanging;
-
-    #[test]
-    fn hanging_breaks_at_spaces_and_cuts_nothing_off() {
-        assert_eq!(hanging("short", 20), ["short"]);
-        assert_eq!(
-            hanging("tcp connect error: Connection refused (os error 111)", 20),
-            ["tcp connect error:", "Connection refused", "(os error 111)"]
-        );
-        let url = "https://hooks.example.com/services/T000/B000/XXXXXXXX";
-        let lines = hanging(&format!("sent to {url}"), 16);
-        assert!(
-            lines.iter().all(|line| line.chars().count() <= 16),
-            "{lines:?}"
-        );
-        // The long word starts a line of its own and goes on over the next ones.
-        assert_eq!(lines[0], "sent to");
-        assert_eq!(lines[1..].concat(), url);
     }
 }

@@ -10,9 +10,10 @@ use ratatui::layout::Rect;
 use ratatui::text::Line;
 use ratatui::widgets::{Block, Paragraph, Wrap};
 
+use super::form;
 use super::profile::Profile;
 use super::theme::Theme;
-use crate::delivery::{Outcome, VerifyReport, headline, report_lines};
+use crate::delivery::{LABEL_WIDTH, Outcome, VerifyReport, headline, report_lines};
 
 /// Names one run, so a report of an earlier (cancelled) run is not taken for this one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -126,11 +127,20 @@ impl VerifyView {
                     _ => theme.error,
                 };
                 let mut lines = vec![Line::styled(headline(report), style), Line::default()];
-                lines.extend(
-                    report_lines(report)
-                        .into_iter()
-                        .map(|line| Line::styled(line, theme.text)),
-                );
+                // A long value goes on under itself, not under the labels; a body
+                // line keeps its own indent.
+                let width = usize::from(inner.width);
+                for line in report_lines(report) {
+                    let indent = match line.chars().take_while(|c| *c == ' ').count() {
+                        0 => LABEL_WIDTH,
+                        spaces => spaces,
+                    };
+                    lines.extend(
+                        form::hanging(&line, indent, width)
+                            .into_iter()
+                            .map(|part| Line::styled(part, theme.text)),
+                    );
+                }
                 lines
             }
         };
