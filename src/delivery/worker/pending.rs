@@ -39,8 +39,15 @@ pub struct Jobs {
     /// denies: the tasks of the others end after their delivery, so that the
     /// scheduler shares the slots out between integrations.
     waiting: Vec<String>,
-    /// The job each task is delivering: its lease goes back if the task panics.
-    running: HashMap<task::Id, i64>,
+    /// What each task is delivering: its integration's slot is freed when it ends,
+    /// and its job's lease goes back if it panics.
+    running: HashMap<task::Id, Running>,
+}
+
+/// A running task: the integration it delivers for, and its current job.
+pub struct Running {
+    pub integration: String,
+    pub job_id: i64,
 }
 
 impl Pending {
@@ -80,7 +87,9 @@ impl Pending {
         if jobs.total == self.refill_at {
             self.refill.notify_one();
         }
-        jobs.running.insert(task::id(), job.job_id);
+        if let Some(running) = jobs.running.get_mut(&task::id()) {
+            running.job_id = job.job_id;
+        }
         Some(job)
     }
 }
@@ -138,12 +147,18 @@ impl Jobs {
         self.waiting = waiting;
     }
 
-    pub fn started(&mut self, task: task::Id, job_id: i64) {
-        self.running.insert(task, job_id);
+    pub fn started(&mut self, task: task::Id, integration: String, job_id: i64) {
+        self.running.insert(
+            task,
+            Running {
+                integration,
+                job_id,
+            },
+        );
     }
 
-    /// The task ended: the job it was delivering, if any.
-    pub fn ended(&mut self, task: task::Id) -> Option<i64> {
+    /// The task ended: what it was delivering.
+    pub fn ended(&mut self, task: task::Id) -> Option<Running> {
         self.running.remove(&task)
     }
 

@@ -134,7 +134,7 @@ impl Scheduler {
         tracing::info!(owner = %self.owner, overall = self.overall,
             per_integration = self.per_integration,
             threads = self.options.delivery_threads, "worker started");
-        let mut tasks: JoinSet<String> = JoinSet::new();
+        let mut tasks: JoinSet<()> = JoinSet::new();
         // The claim waiting for the writer's answer: deliveries go on meanwhile.
         let mut claiming: Option<Claiming> = None;
         let mut next_claim = Instant::now();
@@ -280,7 +280,7 @@ impl Scheduler {
         pending.total() == 0 && pending.none_running()
     }
 
-    fn dispatch(&mut self, tasks: &mut JoinSet<String>, threads: &mut DeliveryThreads) {
+    fn dispatch(&mut self, tasks: &mut JoinSet<()>, threads: &mut DeliveryThreads) {
         let loaded = matches!(self.catalog.read().as_deref(), Ok(Some(_)));
         if !loaded {
             // No integrations file read yet (or it is broken): deliver nothing.
@@ -360,12 +360,12 @@ impl Scheduler {
                             .and_then(|pending| pending.next_for(&job.integration, catalog));
                         match next {
                             Some(next) => job = next,
-                            None => break job.integration,
+                            None => break,
                         }
                     }
                 };
                 let handle = tasks.spawn_on(delivery, thread);
-                jobs.started(handle.id(), job_id);
+                jobs.started(handle.id(), name.clone(), job_id);
             }
             if !queue.is_empty() && *busy < self.per_integration {
                 waiting.push(name.clone());
@@ -375,33 +375,29 @@ impl Scheduler {
         jobs.set_waiting(waiting);
     }
 
-    fn finished(&mut self, done: Result<(tokio::task::Id, String), tokio::task::JoinError>) {
-        let (id, name) = match done {
-            Ok((id, name)) => (id, Some(name)),
-            Err(error) => (error.id(), None),
+    fn finished(&mut self, done: Result<(tokio::task::Id, ()), tokio::task::JoinError>) {
+        let (id, completed) = match &done {
+            Ok((id, ())) => (*id, true),
+            Err(error) => (error.id(), false),
         };
-        let job_id = self.pending.lock().ended(id);
-        match name {
-            Some(name) => {
-                if let Some(busy) = self.in_flight.get_mut(&name) {
-                    *busy = busy.saturating_sub(1);
-                }
-            }
-            None => {
-                // A task that panicked or was aborted: its lease goes back.
-                if let Some(job_id) = job_id {
-                    let _ = self
-                        .writer
-                        .send(WriterCommand::Update(JobUpdate::Release { job_id }));
-                }
-                self.in_flight.clear();
-            }
+        let Some(running) = self.pending.lock().ended(id) else {
+            return;
+        };
+        if let Some(busy) = self.in_flight.get_mut(&running.integration) {
+            *busy = busy.saturating_sub(1);
+        }
+        if !completed {
+            // A task that panicked or was aborted: its lease goes back.
+            let job_id = running.job_id;
+            let _ = self
+                .writer
+                .send(WriterCommand::Update(JobUpdate::Release { job_id }));
         }
     }
 
     /// Releases jobs not started, lets in-flight ones finish within the grace period,
     /// releases those that did not, and waits until the writer has committed it all.
-    async fn shut_down(mut self, mut tasks: JoinSet<String>) {
+    async fn shut_down(mut self, mut tasks: JoinSet<()>) {
         let not_started = self.pending.lock().drain();
         for job in not_started {
             let _ = self.writer.send(WriterCommand::Update(JobUpdate::Release {
