@@ -117,20 +117,7 @@ pub fn note_lines(note: &Note, width: u16) -> Vec<String> {
 /// is cut when the text is longer.
 pub fn wrap(text: &str, width: usize, max_lines: usize) -> Vec<String> {
     let width = width.max(1);
-    let mut lines: Vec<String> = Vec::new();
-    let mut current = String::new();
-    for word in text.split(' ') {
-        let needed =
-            current.chars().count() + usize::from(!current.is_empty()) + word.chars().count();
-        if !current.is_empty() && needed > width {
-            lines.push(std::mem::take(&mut current));
-        }
-        if !current.is_empty() {
-            current.push(' ');
-        }
-        current.push_str(word);
-    }
-    lines.push(current);
+    let mut lines = break_lines(text, width);
     if lines.len() > max_lines {
         let rest = lines.split_off(max_lines - 1).join(" ");
         lines.push(rest);
