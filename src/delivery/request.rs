@@ -4,6 +4,7 @@
 //! that everything shown of it or of its answer can be redacted.
 
 use std::borrow::Cow;
+use std::sync::Arc;
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
@@ -27,7 +28,7 @@ pub struct DeliveryRequest {
     pub body: Bytes,
     secrets: Vec<String>,
     /// The URL with its password and secret query values masked.
-    masked_url: String,
+    masked_url: Arc<str>,
     /// Things the person should know about how the request was put together.
     pub notes: Vec<String>,
 }
@@ -66,7 +67,7 @@ pub struct RequestBase {
     /// From the URL: its password, secret query values.
     secrets: Vec<String>,
     /// The URL as shown, worked out once: the worker logs it with every attempt.
-    masked_url: String,
+    masked_url: Arc<str>,
     user_agent: HeaderValue,
 }
 
@@ -110,7 +111,7 @@ impl RequestBase {
                     .then(|| header.value.clone()),
             })
             .collect();
-        let masked_url = mask_url(&url, &secrets);
+        let masked_url: Arc<str> = mask_url(&url, &secrets).into();
         let user_agent = HeaderValue::from_str(&user_agent())
             .map_err(|_| RequestError("the User-Agent is not a valid header value".into()))?;
         Ok(RequestBase {
