@@ -4,13 +4,14 @@
 //! the Bearer token.
 
 mod oauth_support;
+mod support;
 
 use std::io::{BufRead, BufReader};
 use std::process::Stdio;
 use std::sync::{Arc, Mutex};
 
 use oauth_support::cli::{
-    authorize_by_phone, hookconsole, listen_on_loopback, run, run_with_input,
+    Authorizing, authorize_by_phone, hookconsole, listen_on_loopback, run, run_with_input,
 };
 use oauth_support::provider::{Provider, SECRET, Style};
 use oauth_support::{Response, TestServer};
@@ -236,4 +237,71 @@ async fn two_processes_refreshing_at_once_make_one_request() {
         "{}",
         state.token_requests
     );
+}
+
+/// The callback listener listens on all addresses while an authorization waits: with
+/// fewer descriptors than connections (`ulimit -n 64`, 200 idle clients), it does not
+/// spin on `accept` (little CPU, little log), and the phone that comes once they are
+/// gone still completes the authorization.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn out_of_descriptors_the_callback_listener_pauses_and_still_authorizes() {
+    let provider = Provider::start(Style::StrictJson, 3600).await;
+    let home = tempfile::tempdir().unwrap();
+    let home = home.path();
+    let settings = provider.settings(Style::StrictJson);
+    let added = run_with_input(
+        home,
+        &[
+            "add",
+            "--name",
+            "jira",
+            "--url",
+            "http://127.0.0.1:9/hook",
+            "--auth",
+            "oauth",
+            "--client-id",
+            &settings.client_id,
+            "--token-url",
+            &settings.token_url,
+            "--authorize-url",
+            &settings.authorize_url,
+            "--api-type",
+            "application/json",
+            "--scope",
+            &settings.scope,
+        ],
+        &format!("{SECRET}\n"),
+    );
+    assert!(added.status.success(), "{added:?}");
+    listen_on_loopback(home);
+    let authorizing = Authorizing::start(home, "jira", &[], Some(64)).await;
+    let listener = url::Url::parse(&authorizing.link)
+        .unwrap()
+        .socket_addrs(|| None)
+        .unwrap()[0];
+    let idle: Vec<std::net::TcpStream> = (0..200)
+        .map(|_| std::net::TcpStream::connect(listener).unwrap())
+        .collect();
+    // Let it reach the limit, then watch it there.
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    let pid = authorizing.child.id();
+    let log_file = home.join("logs/hookconsole.log");
+    let cpu = support::cpu_time(pid);
+    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+    let used = support::cpu_time(pid) - cpu;
+    let logged = std::fs::metadata(&log_file).map_or(0, |meta| meta.len());
+    // A loop that spins on EMFILE burns the whole 2 s.
+    assert!(
+        used < std::time::Duration::from_millis(500),
+        "{used:?} of CPU in 2 s"
+    );
+    assert!(logged < 64 * 1024, "the log holds {logged} bytes");
+    drop(idle);
+    let (status, printed) = authorizing.finish_by_phone().await;
+    assert!(
+        status.status.success(),
+        "{}",
+        String::from_utf8_lossy(&status.stderr)
+    );
+    assert!(printed.contains("authorized jira"), "{printed}");
 }

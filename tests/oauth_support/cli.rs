@@ -3,7 +3,7 @@
 
 use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::{Child, Command, Output, Stdio};
 
 use super::provider::phone;
 
@@ -60,41 +60,94 @@ pub fn listen_on_loopback(home: &Path) {
 /// `hookconsole authorize NAME ARGS…` with a phone that opens the printed start link.
 /// Gives the command's exit, everything it printed, and its standard error.
 pub async fn authorize_by_phone(home: &Path, name: &str, args: &[&str]) -> (Output, String) {
-    let mut command = hookconsole(home);
-    command.args(["authorize", name]).args(args);
-    if !args.contains(&"--qr") {
-        command.args(["--qr", "none"]);
-    }
-    let mut child = command
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let (link_tx, link_rx) = std::sync::mpsc::channel();
-    let reader = std::thread::spawn(move || {
-        let mut all: Vec<String> = Vec::new();
-        for line in BufReader::new(stdout).lines() {
-            let Ok(line) = line else { break };
-            if all.last().is_some_and(|l| l.starts_with("Open on a phone")) {
-                let _ = link_tx.send(line.trim().to_string());
-            }
-            all.push(line);
+    Authorizing::start(home, name, args, None)
+        .await
+        .finish_by_phone()
+        .await
+}
+
+/// `hookconsole authorize` running, its start link printed, the phone not yet there.
+pub struct Authorizing {
+    pub child: Child,
+    pub link: String,
+    reader: std::thread::JoinHandle<String>,
+}
+
+impl Authorizing {
+    /// Starts `hookconsole authorize NAME ARGS…` (with at most `descriptors` open files,
+    /// when given) and waits for the start link it prints.
+    pub async fn start(
+        home: &Path,
+        name: &str,
+        args: &[&str],
+        descriptors: Option<u64>,
+    ) -> Authorizing {
+        let mut command = hookconsole(home);
+        command.args(["authorize", name]).args(args);
+        if !args.contains(&"--qr") {
+            command.args(["--qr", "none"]);
         }
-        all.join("\n")
-    });
-    let link = tokio::task::spawn_blocking(move || {
-        link_rx.recv_timeout(std::time::Duration::from_secs(20))
-    })
-    .await
-    .unwrap()
-    .expect("the start link is printed");
-    let page = phone().get(&link).send().await.unwrap();
-    assert_eq!(page.status(), 200, "the phone lands on the listener's page");
-    let output = tokio::task::spawn_blocking(move || child.wait_with_output())
+        if let Some(descriptors) = descriptors {
+            use std::os::unix::process::CommandExt;
+            // SAFETY: only setrlimit between fork and exec, which is async-signal-safe.
+            unsafe {
+                command.pre_exec(move || {
+                    let mut limit = libc::rlimit {
+                        rlim_cur: 0,
+                        rlim_max: 0,
+                    };
+                    if libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) != 0 {
+                        return Err(std::io::Error::last_os_error());
+                    }
+                    limit.rlim_cur = descriptors.min(limit.rlim_max);
+                    if libc::setrlimit(libc::RLIMIT_NOFILE, &limit) != 0 {
+                        return Err(std::io::Error::last_os_error());
+                    }
+                    Ok(())
+                });
+            }
+        }
+        let mut child = command
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let (link_tx, link_rx) = std::sync::mpsc::channel();
+        let reader = std::thread::spawn(move || {
+            let mut all: Vec<String> = Vec::new();
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                if all.last().is_some_and(|l| l.starts_with("Open on a phone")) {
+                    let _ = link_tx.send(line.trim().to_string());
+                }
+                all.push(line);
+            }
+            all.join("\n")
+        });
+        let link = tokio::task::spawn_blocking(move || {
+            link_rx.recv_timeout(std::time::Duration::from_secs(20))
+        })
         .await
         .unwrap()
-        .unwrap();
-    (output, reader.join().unwrap())
+        .expect("the start link is printed");
+        Authorizing {
+            child,
+            link,
+            reader,
+        }
+    }
+
+    /// The phone opens the start link; gives the command's exit and what it printed.
+    pub async fn finish_by_phone(self) -> (Output, String) {
+        let page = phone().get(&self.link).send().await.unwrap();
+        assert_eq!(page.status(), 200, "the phone lands on the listener's page");
+        let child = self.child;
+        let output = tokio::task::spawn_blocking(move || child.wait_with_output())
+            .await
+            .unwrap()
+            .unwrap();
+        (output, self.reader.join().unwrap())
+    }
 }

@@ -41,3 +41,126 @@ impl RunningWorker {
         self.task.await.unwrap().unwrap();
     }
 }
+
+/// `hookconsole worker` as systemd runs it: the real binary in a process of its own,
+/// with the resource limits given (`(resource, soft limit)`: the hard limit stays).
+pub struct WorkerProcess {
+    child: std::process::Child,
+    home: std::path::PathBuf,
+}
+
+impl WorkerProcess {
+    /// Starts the worker of `home` and waits until its socket is there.
+    pub fn start(home: &std::path::Path, limits: &[(libc::__rlimit_resource_t, u64)]) -> Self {
+        Self::start_as(home, limits, None)
+    }
+
+    /// The same, as the user and group `owner` (root only).
+    pub fn start_as(
+        home: &std::path::Path,
+        limits: &[(libc::__rlimit_resource_t, u64)],
+        owner: Option<(u32, u32)>,
+    ) -> Self {
+        use std::os::unix::process::CommandExt;
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_hookconsole"));
+        command
+            .arg("worker")
+            .env("HOOKCONSOLE_HOME", home)
+            .env_remove("HOOKCONSOLE_LOG")
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null());
+        if let Some((uid, gid)) = owner {
+            command.uid(uid).gid(gid);
+        }
+        let limits = limits.to_vec();
+        // SAFETY: only setrlimit between fork and exec, which is async-signal-safe.
+        unsafe {
+            command.pre_exec(move || {
+                for (resource, soft) in &limits {
+                    let mut limit = libc::rlimit {
+                        rlim_cur: 0,
+                        rlim_max: 0,
+                    };
+                    if libc::getrlimit(*resource, &mut limit) != 0 {
+                        return Err(std::io::Error::last_os_error());
+                    }
+                    limit.rlim_cur = (*soft).min(limit.rlim_max);
+                    if libc::setrlimit(*resource, &limit) != 0 {
+                        return Err(std::io::Error::last_os_error());
+                    }
+                }
+                Ok(())
+            });
+        }
+        let child = command.spawn().unwrap();
+        let worker = WorkerProcess {
+            child,
+            home: home.to_path_buf(),
+        };
+        let socket = worker.socket();
+        let started = std::time::Instant::now();
+        while !socket.exists() {
+            assert!(
+                started.elapsed() < Duration::from_secs(20),
+                "the worker made no socket"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        worker
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    pub fn socket(&self) -> std::path::PathBuf {
+        self.home.join(worker::SOCKET_FILE)
+    }
+
+    /// The bytes in its log file so far.
+    pub fn log_bytes(&self) -> u64 {
+        std::fs::metadata(self.home.join("logs/hookconsole.log")).map_or(0, |meta| meta.len())
+    }
+
+    /// The CPU time it has used, user and system, from /proc/PID/stat.
+    pub fn cpu_time(&self) -> Duration {
+        cpu_time(self.pid())
+    }
+
+    /// A line of /proc/PID/status, such as `VmHWM`, in KiB.
+    pub fn status_kib(&self, key: &str) -> u64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.pid())).unwrap();
+        status
+            .lines()
+            .find_map(|line| line.strip_prefix(key)?.strip_prefix(':'))
+            .and_then(|value| value.trim().trim_end_matches("kB").trim().parse().ok())
+            .unwrap_or_else(|| panic!("no {key} in {status}"))
+    }
+
+    /// Stops it as systemd does (SIGTERM) and waits for it; it must end cleanly.
+    pub fn stop(mut self) {
+        // SAFETY: kill only sends a signal to our own child.
+        unsafe { libc::kill(self.pid() as i32, libc::SIGTERM) };
+        let status = self.child.wait().unwrap();
+        assert!(status.success(), "worker exit {status:?}");
+    }
+}
+
+impl Drop for WorkerProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The CPU time process `pid` has used, user and system, from /proc/PID/stat.
+pub fn cpu_time(pid: u32) -> Duration {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
+    // After the command name in parentheses: state is field 3, utime 14, stime 15.
+    let fields: Vec<&str> = stat.rsplit_once(')').unwrap().1.split_whitespace().collect();
+    let ticks: u64 = fields[11].parse::<u64>().unwrap() + fields[12].parse::<u64>().unwrap();
+    // SAFETY: sysconf has no preconditions.
+    let per_second = unsafe { libc::sysconf(libc::_SC_CLK_TCK) } as u64;
+    Duration::from_millis(ticks * 1000 / per_second)
+}
