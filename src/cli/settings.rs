@@ -145,6 +145,16 @@ fn print_settings(settings: &Settings, path: &std::path::Path) -> std::io::Resul
             settings.concurrency_per_integration.map(u64::from),
             settings.effective_concurrency_per_integration().into(),
         ),
+        (
+            "socket_max_connections",
+            settings.socket_max_connections.map(u64::from),
+            settings.effective_socket_max_connections().into(),
+        ),
+        (
+            "socket_max_line_bytes",
+            settings.socket_max_line_bytes.map(u64::from),
+            settings.effective_socket_max_line_bytes().into(),
+        ),
     ];
     for (key, value, effective) in numbers {
         say!(
@@ -152,5 +162,12 @@ fn print_settings(settings: &Settings, path: &std::path::Path) -> std::io::Resul
             shown(value.map(|v| v.to_string()), effective.to_string())
         )?;
     }
+    say!(
+        "socket_idle_timeout {}",
+        shown(
+            settings.socket_idle_timeout.map(|s| format!("{s} s")),
+            format!("{} s", settings.effective_socket_idle_timeout())
+        )
+    )?;
     Ok(())
 }

@@ -65,6 +65,18 @@ pub struct Settings {
     /// [`DEFAULT_CONCURRENCY_PER_INTEGRATION`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub concurrency_per_integration: Option<u32>,
+    /// Clients the worker's enqueue socket serves at once; one more is told so and
+    /// closed. Unset: [`DEFAULT_SOCKET_MAX_CONNECTIONS`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub socket_max_connections: Option<u32>,
+    /// The longest line (one event) the enqueue socket reads; a longer one is refused
+    /// and its connection closed. Unset: [`DEFAULT_SOCKET_MAX_LINE_BYTES`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub socket_max_line_bytes: Option<u32>,
+    /// Seconds an enqueue socket connection may stay silent before it is closed.
+    /// Unset: [`DEFAULT_SOCKET_IDLE_TIMEOUT`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub socket_idle_timeout: Option<u32>,
 }
 
 pub const DEFAULT_CONNECT_TIMEOUT: u32 = 10;
@@ -74,12 +86,25 @@ pub const DEFAULT_RETENTION_DAYS: u32 = 30;
 pub const DEFAULT_RETENTION_ROWS: u64 = 1_000_000;
 pub const DEFAULT_CONCURRENCY: u32 = 64;
 pub const DEFAULT_CONCURRENCY_PER_INTEGRATION: u32 = 16;
+/// As many clients as the worker has delivery slots by default: the appliance's
+/// services need a few; what is beyond is a leak or an attack, and each costs a
+/// descriptor.
+pub const DEFAULT_SOCKET_MAX_CONNECTIONS: u32 = 64;
+/// 4 MiB. Nothing else bounds a payload (neither `send`, the queue, nor a template's
+/// output), so this is the largest event the socket takes: far above what the
+/// presets' receivers accept (a Teams message 28 KB, a Jira text field 32,767
+/// characters), with room for a payload sent as an escaped JSON string. Times
+/// `socket_max_connections`, the most the socket's buffers may hold.
+pub const DEFAULT_SOCKET_MAX_LINE_BYTES: u32 = 4 * 1024 * 1024;
+/// Long enough for a service that keeps its connection between events of a scan,
+/// short enough that a client that died without closing frees its place.
+pub const DEFAULT_SOCKET_IDLE_TIMEOUT: u32 = 60;
 /// The `proxy` value that turns proxies off, whatever the environment says.
 pub const PROXY_NONE: &str = "none";
 const TIMEOUT_RANGE: std::ops::RangeInclusive<u32> = 1..=600;
 
 impl Settings {
-    pub const KEYS: [&str; 14] = [
+    pub const KEYS: [&str; 17] = [
         "hostname",
         "ip_address",
         "callback_url",
@@ -94,6 +119,9 @@ impl Settings {
         "retention_rows",
         "concurrency",
         "concurrency_per_integration",
+        "socket_max_connections",
+        "socket_max_line_bytes",
+        "socket_idle_timeout",
     ];
 
     pub fn effective_max_attempts(&self) -> u32 {
@@ -115,6 +143,21 @@ impl Settings {
     pub fn effective_concurrency_per_integration(&self) -> u32 {
         self.concurrency_per_integration
             .unwrap_or(DEFAULT_CONCURRENCY_PER_INTEGRATION)
+    }
+
+    pub fn effective_socket_max_connections(&self) -> u32 {
+        self.socket_max_connections
+            .unwrap_or(DEFAULT_SOCKET_MAX_CONNECTIONS)
+    }
+
+    pub fn effective_socket_max_line_bytes(&self) -> u32 {
+        self.socket_max_line_bytes
+            .unwrap_or(DEFAULT_SOCKET_MAX_LINE_BYTES)
+    }
+
+    pub fn effective_socket_idle_timeout(&self) -> u32 {
+        self.socket_idle_timeout
+            .unwrap_or(DEFAULT_SOCKET_IDLE_TIMEOUT)
     }
 
     pub fn effective_connect_timeout(&self) -> u32 {
@@ -206,6 +249,11 @@ impl Settings {
             "concurrency_per_integration" => {
                 self.concurrency_per_integration = bounded(key, value, 1, 1024)?
             }
+            "socket_max_connections" => self.socket_max_connections = bounded(key, value, 1, 4096)?,
+            "socket_max_line_bytes" => {
+                self.socket_max_line_bytes = bounded(key, value, 1024, 1 << 30)?
+            }
+            "socket_idle_timeout" => self.socket_idle_timeout = timeout_seconds(key, value)?,
             other => {
                 return Err(format!(
                     "`{other}` is not a setting; settings are {}",
@@ -523,5 +571,31 @@ mod tests {
         assert!(settings.set("concurrency", "x").is_err());
         settings.set("max_attempts", "").unwrap();
         assert_eq!(settings.max_attempts, None);
+    }
+
+    #[test]
+    fn socket_settings_have_defaults_and_bounds() {
+        let mut settings = Settings::default();
+        assert_eq!(settings.effective_socket_max_connections(), 64);
+        assert_eq!(settings.effective_socket_max_line_bytes(), 4 * 1024 * 1024);
+        assert_eq!(settings.effective_socket_idle_timeout(), 60);
+        settings.set("socket_max_connections", "8").unwrap();
+        settings.set("socket_max_line_bytes", "65_536").unwrap();
+        settings.set("socket_idle_timeout", "5s").unwrap();
+        assert_eq!(settings.effective_socket_max_connections(), 8);
+        assert_eq!(settings.effective_socket_max_line_bytes(), 65_536);
+        assert_eq!(settings.effective_socket_idle_timeout(), 5);
+        for (key, value) in [
+            ("socket_max_connections", "0"),
+            ("socket_max_line_bytes", "100"),
+            ("socket_max_line_bytes", "4GiB"),
+            ("socket_idle_timeout", "0"),
+        ] {
+            let error = settings.set(key, value).unwrap_err();
+            assert!(error.starts_with(key), "{error}");
+        }
+        let yaml = serde_yaml::to_string(&settings).unwrap();
+        let read: Settings = serde_yaml::from_str(&yaml).unwrap();
+        assert_eq!(read, settings);
     }
 }
