@@ -2,10 +2,11 @@
 """The worker's enqueue socket under abuse, measured on the real binary (issue 15,
 items 4 and 5). Not a cargo bench: run it by hand with a built binary.
 
-    python3 benches/socket_limits.py target/release/hookconsole [descriptors|line] [MiB]
+    python3 benches/socket_limits.py BINARY descriptors [NOFILE [CONNECTIONS]]
+    python3 benches/socket_limits.py BINARY line [MiB]
 
-descriptors: a worker started with `ulimit -n 1024` gets 1,100 idle connections; for
-5 s it reports the worker's CPU seconds (utime + stime from /proc/PID/stat) and how
+descriptors: a worker started with `ulimit -n NOFILE` (default 1024) gets CONNECTIONS
+(default 1,100) idle connections; for 5 s it reports the worker's CPU seconds (utime + stime from /proc/PID/stat) and how
 much its log file grew, whether an event written on a new connection meanwhile is
 answered, and whether it is delivered once the idle connections are closed.
 
@@ -118,13 +119,13 @@ def until_delivered(count, timeout):
     return Receiver.delivered >= count
 
 
-def descriptors():
+def descriptors(nofile, connections):
     server = receiver()
     home = home_with_hook(f"http://127.0.0.1:{server.server_port}/hook")
-    worker, path = start_worker(home, nofile=1024)
+    worker, path = start_worker(home, nofile=nofile)
     idle = []
     refused = 0
-    for _ in range(1100):
+    for _ in range(connections):
         client = socket.socket(socket.AF_UNIX)
         client.settimeout(2)
         try:
@@ -139,8 +140,10 @@ def descriptors():
     time.sleep(max(0, 5 - (time.time() - started)))
     cpu = cpu_seconds(worker.pid) - cpu_before
     grown = log_bytes(home) - log_before
-    print(f"1,100 connections at ulimit -n 1024 ({len(idle)} connected, {refused} not):")
-    print(f"  worker CPU in 5 s: {cpu:.2f} s; log grew {grown:,} bytes")
+    print(f"{connections:,} connections at ulimit -n {nofile} "
+          f"({len(idle)} connected, {refused} not):")
+    print(f"  worker CPU in 5 s: {cpu:.2f} s; log grew {grown:,} bytes "
+          f"(holds {log_bytes(home):,})")
     print(f"  an event on a new connection meanwhile: {answer}")
     for client in idle:
         client.close()
@@ -194,6 +197,7 @@ def long_line(mebibytes):
 
 
 if WHAT == "descriptors":
-    descriptors()
+    descriptors(int(sys.argv[3]) if len(sys.argv) > 3 else 1024,
+                int(sys.argv[4]) if len(sys.argv) > 4 else 1100)
 else:
     long_line(int(sys.argv[3]) if len(sys.argv) > 3 else 100)

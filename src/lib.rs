@@ -1,6 +1,7 @@
 //! hookconsole: set up and troubleshoot an appliance's webhook integrations from a
 //! terminal. `model` is pure; `store` owns the files; `cli` is one face over them.
 
+pub mod accept;
 pub mod cli;
 pub mod delivery;
 pub mod http;

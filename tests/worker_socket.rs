@@ -13,7 +13,8 @@ use std::time::{Duration, Instant};
 use hookconsole::store::SettingsStore;
 use support::{Receiver, WorkerProcess, always, home_with_jira, receiver};
 
-const EVENT: &[u8] = b"{\"integration\":\"jira\",\"type\":\"scan.finished\",\"payload\":{\"n\":1}}\n";
+const EVENT: &[u8] =
+    b"{\"integration\":\"jira\",\"type\":\"scan.finished\",\"payload\":{\"n\":1}}\n";
 const MIB: usize = 1024 * 1024;
 
 fn settings(home: &Path, pairs: &[(&str, &str)]) {

@@ -1,7 +1,8 @@
 //! The callback listener: a small HTTP(S) server that runs only while an authorize
 //! flow waits. It answers the provider's redirect to the callback path, serves the
 //! one-time start link (a short URL for the QR code that redirects to the full
-//! authorize URL), and nothing else. Requests are small and slow ones are cut off.
+//! authorize URL), and nothing else. Requests are small and slow ones are cut off;
+//! out of descriptors, it pauses between accepts rather than spin ([`crate::accept`]).
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -14,6 +15,7 @@ use tokio::task::JoinHandle;
 
 use super::authorize::CallbackParams;
 use super::flow::CallbackReply;
+use crate::accept::AcceptBackoff;
 
 const MAX_REQUEST_BYTES: usize = 8 * 1024;
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
@@ -56,10 +58,16 @@ impl CallbackListener {
         let local_addr = listener.local_addr().map_err(|error| error.to_string())?;
         let config = Arc::new(config);
         let task = tokio::spawn(async move {
+            let mut failures = AcceptBackoff::new("the callback listener");
             loop {
-                let Ok((stream, peer)) = listener.accept().await else {
-                    continue;
+                let (stream, peer) = match listener.accept().await {
+                    Ok(accepted) => accepted,
+                    Err(error) => {
+                        tokio::time::sleep(failures.pause_after(&error)).await;
+                        continue;
+                    }
                 };
+                failures.accepted();
                 let (config, callbacks) = (config.clone(), callbacks.clone());
                 tokio::spawn(async move {
                     let served = match &config.tls {

@@ -42,6 +42,7 @@ pub struct Scheduler {
     retention: (u32, u64),
     /// `appliance.name` of the events the socket renders.
     appliance: crate::template::Appliance,
+    socket_limits: socket::SocketLimits,
     shared: Arc<Shared>,
     /// For the HTTP clients of each delivery thread.
     http: HttpOptions,
@@ -94,6 +95,7 @@ impl Scheduler {
                 settings.effective_retention_rows(),
             ),
             appliance: crate::template::Appliance::local(settings.hostname.as_deref()),
+            socket_limits: socket::SocketLimits::from_settings(settings),
             shared: Arc::new(Shared {
                 tokens,
                 max_attempts: settings.effective_max_attempts(),
@@ -115,21 +117,12 @@ impl Scheduler {
 
     pub async fn run(mut self, stop: CancellationToken) -> Result<(), WorkerError> {
         self.reload_catalog(true);
-        if self.options.socket {
-            let listener = socket::bind(&super::socket_path(&self.locations))?;
-            let catalog = self.catalog.clone();
-            let targets: socket::Targets = Arc::new(move |name: &str| {
-                lookup(&catalog, name).map(|integration| socket::Target::of(&integration))
-            });
-            tokio::spawn(socket::serve(
-                listener,
-                self.writer.clone(),
-                targets,
-                self.appliance.clone(),
-                self.claim_now.clone(),
-                stop.child_token(),
-            ));
-        }
+        // Removes the socket file however this ends, before the worker lock is let go.
+        let _socket_file = if self.options.socket {
+            Some(self.serve_socket(&stop)?)
+        } else {
+            None
+        };
         let mut threads = DeliveryThreads::start(&self.http, self.options.delivery_threads)?;
         tracing::info!(owner = %self.owner, overall = self.overall,
             per_integration = self.per_integration,
@@ -224,6 +217,26 @@ impl Scheduler {
         self.shut_down(tasks).await;
         drop(threads);
         Ok(())
+    }
+
+    /// Binds the enqueue socket and serves it on a task of its own until `stop`.
+    fn serve_socket(&self, stop: &CancellationToken) -> Result<socket::SocketFile, WorkerError> {
+        let path = super::socket_path(&self.locations);
+        let listener = socket::bind(&path)?;
+        let catalog = self.catalog.clone();
+        let targets: socket::Targets = Arc::new(move |name: &str| {
+            lookup(&catalog, name).map(|integration| socket::Target::of(&integration))
+        });
+        tokio::spawn(socket::serve(
+            listener,
+            self.socket_limits,
+            self.writer.clone(),
+            targets,
+            self.appliance.clone(),
+            self.claim_now.clone(),
+            stop.child_token(),
+        ));
+        Ok(socket::SocketFile(path))
     }
 
     /// How long to wait before claiming again after a claim found fewer jobs than it

@@ -16,19 +16,31 @@
 //! render refuses the event. An `id` makes a resend harmless. Each line is answered, in
 //! order, only after its commit: `{"ok":true,"id":"evt_…"}` or
 //! `{"ok":false,"error":"…"}`.
+//!
+//! A client may keep its connection and write event after event, within bounds (the
+//! settings `socket_*`, see [`SocketLimits`]): a line longer than the limit is answered
+//! with an error and its connection closed, a connection silent for the idle timeout
+//! is closed, and a client beyond the cap is answered `too many connections` and
+//! closed. Out of descriptors, the accept loop pauses ([`crate::accept`]). A clean stop
+//! removes the socket file.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::Duration;
 
+use futures_util::StreamExt;
 use serde::Deserialize;
 use time::OffsetDateTime;
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader, BufWriter};
+use tokio::io::{AsyncWriteExt, BufWriter};
 use tokio::net::{UnixListener, UnixStream};
-use tokio::sync::{Notify, mpsc, oneshot};
+use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore, mpsc, oneshot};
+use tokio_util::codec::{FramedRead, LinesCodec, LinesCodecError};
 use tokio_util::sync::CancellationToken;
 
 use super::writer::{WriterCommand, WriterSender};
+use crate::accept::{AcceptBackoff, LOG_PERIOD, Occasional};
 use crate::model::Integration;
+use crate::store::Settings;
 use crate::store::queue::{NewEvent, new_event_id};
 use crate::template::{Appliance, Escaping, Event, render_with};
 
@@ -156,49 +168,136 @@ pub fn bind(path: &Path) -> std::io::Result<UnixListener> {
     Ok(listener)
 }
 
+/// The socket's file, removed when this is dropped: when the scheduler ends, while
+/// the worker still holds its lock (after it, the file could be a new worker's).
+pub struct SocketFile(pub PathBuf);
+
+impl Drop for SocketFile {
+    fn drop(&mut self) {
+        match std::fs::remove_file(&self.0) {
+            Ok(()) => {}
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => {}
+            Err(error) => {
+                tracing::warn!(%error, path = %self.0.display(), "the socket file stays")
+            }
+        }
+    }
+}
+
+/// What one client may take of the worker: the settings `socket_max_connections`,
+/// `socket_max_line_bytes` and `socket_idle_timeout`.
+#[derive(Debug, Clone, Copy)]
+pub struct SocketLimits {
+    /// Clients served at once; one more is told so and closed.
+    pub max_connections: usize,
+    /// The longest line read; a longer one is refused and its connection closed.
+    pub max_line_bytes: usize,
+    /// How long a client may stay silent before its connection is closed.
+    pub idle_timeout: Duration,
+}
+
+impl SocketLimits {
+    pub fn from_settings(settings: &Settings) -> SocketLimits {
+        SocketLimits {
+            max_connections: settings.effective_socket_max_connections() as usize,
+            max_line_bytes: settings.effective_socket_max_line_bytes() as usize,
+            idle_timeout: Duration::from_secs(settings.effective_socket_idle_timeout().into()),
+        }
+    }
+}
+
+/// What every connection shares.
+struct Shared {
+    writer: WriterSender,
+    targets: Targets,
+    appliance: Appliance,
+    enqueued: Arc<Notify>,
+    limits: SocketLimits,
+}
+
 pub async fn serve(
     listener: UnixListener,
+    limits: SocketLimits,
     writer: WriterSender,
     targets: Targets,
     appliance: Appliance,
     enqueued: Arc<Notify>,
     stop: CancellationToken,
 ) {
-    let appliance = Arc::new(appliance);
+    let shared = Arc::new(Shared {
+        writer,
+        targets,
+        appliance,
+        enqueued,
+        limits,
+    });
+    // Each connection holds a place (and a descriptor) while it lasts.
+    let places = Arc::new(Semaphore::new(limits.max_connections));
+    let mut failures = AcceptBackoff::new("the enqueue socket");
+    let mut refusals = Occasional::new(LOG_PERIOD);
     loop {
         let accepted = tokio::select! {
             () = stop.cancelled() => return,
             accepted = listener.accept() => accepted,
         };
-        match accepted {
-            Ok((stream, _)) => {
-                let stop = stop.clone();
-                tokio::spawn(connection(
-                    stream,
-                    writer.clone(),
-                    targets.clone(),
-                    appliance.clone(),
-                    enqueued.clone(),
-                    stop,
-                ));
+        let stream = match accepted {
+            Ok((stream, _)) => stream,
+            Err(error) => {
+                let pause = failures.pause_after(&error);
+                tokio::select! {
+                    () = stop.cancelled() => return,
+                    () = tokio::time::sleep(pause) => continue,
+                }
             }
-            Err(error) => tracing::warn!(%error, "the enqueue socket refused a connection"),
-        }
+        };
+        failures.accepted();
+        let Ok(place) = places.clone().try_acquire_owned() else {
+            refuse(&stream, limits.max_connections);
+            if let Some(unlogged) = refusals.due() {
+                tracing::warn!(
+                    max_connections = limits.max_connections,
+                    refused_not_logged = unlogged,
+                    "the enqueue socket refused a client: it serves socket_max_connections at once (logged once a minute at most)"
+                );
+            }
+            continue;
+        };
+        tokio::spawn(connection(stream, place, shared.clone(), stop.clone()));
     }
+}
+
+/// Tells a client past the cap why it is closed. Not awaited: one short line fits in
+/// the empty send buffer of a new connection, and the accept loop must not wait on a
+/// client that does not read.
+fn refuse(stream: &UnixStream, max_connections: usize) {
+    let answer = serde_json::json!({
+        "ok": false,
+        "error": format!(
+            "too many connections: the worker serves {max_connections} at once \
+             (socket_max_connections); try again later"
+        ),
+    });
+    let _ = stream.try_write(format!("{answer}\n").as_bytes());
 }
 
 type Answer = oneshot::Receiver<Result<Vec<String>, String>>;
 
+/// An answer known at once (an error), in its turn after the lines before it.
+fn answer_now(answer: Result<Vec<String>, String>) -> Answer {
+    let (reply, receiver) = oneshot::channel();
+    let _ = reply.send(answer);
+    receiver
+}
+
 async fn connection(
     stream: UnixStream,
-    writer: WriterSender,
-    targets: Targets,
-    appliance: Arc<Appliance>,
-    enqueued: Arc<Notify>,
+    _place: OwnedSemaphorePermit,
+    shared: Arc<Shared>,
     stop: CancellationToken,
 ) {
     let (read, write) = stream.into_split();
     let (answers, mut pending) = mpsc::unbounded_channel::<Answer>();
+    let enqueued = shared.enqueued.clone();
     let replier = tokio::spawn(async move {
         let mut out = BufWriter::new(write);
         while let Some(answer) = pending.recv().await {
@@ -221,14 +320,46 @@ async fn connection(
         }
         let _ = out.flush().await;
     });
-    let mut lines = BufReader::new(read).lines();
+    let limits = shared.limits;
+    // Reads at most the limit (and a read's worth) of a line: a longer one is refused
+    // before it is held, not after.
+    let mut lines = FramedRead::new(read, LinesCodec::new_with_max_length(limits.max_line_bytes));
     loop {
-        let line = tokio::select! {
+        let next = tokio::select! {
             () = stop.cancelled() => break,
-            line = lines.next_line() => match line {
-                Ok(Some(line)) => line,
-                _ => break,
-            },
+            next = tokio::time::timeout(limits.idle_timeout, lines.next()) => next,
+        };
+        let line = match next {
+            Ok(Some(Ok(line))) => line,
+            Ok(Some(Err(LinesCodecError::MaxLineLengthExceeded))) => {
+                let _ = answers.send(answer_now(Err(format!(
+                    "the line is longer than {} bytes (socket_max_line_bytes): it is not \
+                     read, and the connection is closed",
+                    limits.max_line_bytes
+                ))));
+                break;
+            }
+            Ok(Some(Err(LinesCodecError::Io(error))))
+                if error.kind() == std::io::ErrorKind::InvalidData =>
+            {
+                let _ = answers.send(answer_now(Err(
+                    "the line is not UTF-8 text: the connection is closed".into(),
+                )));
+                break;
+            }
+            Ok(Some(Err(LinesCodecError::Io(error)))) => {
+                tracing::debug!(%error, "an enqueue socket connection failed");
+                break;
+            }
+            // The client closed its side.
+            Ok(None) => break,
+            Err(_) => {
+                tracing::debug!(
+                    idle_timeout_s = limits.idle_timeout.as_secs(),
+                    "closed an enqueue socket connection that stayed silent"
+                );
+                break;
+            }
         };
         if line.trim().is_empty() {
             continue;
@@ -236,10 +367,13 @@ async fn connection(
         let (reply, answer) = oneshot::channel();
         let event = serde_json::from_str::<EventLine>(&line)
             .map_err(|error| format!("not an event: {error}"))
-            .and_then(|parsed| parsed.into_event(None, |name| targets(name), &appliance));
+            .and_then(|parsed| {
+                parsed.into_event(None, |name| (shared.targets)(name), &shared.appliance)
+            });
         match event {
             Ok(event) => {
-                if writer
+                if shared
+                    .writer
                     .send(WriterCommand::Enqueue(vec![event], reply))
                     .is_err()
                 {
