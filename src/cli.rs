@@ -91,11 +91,16 @@ fn read_text(path: &std::path::Path, flag: Option<&str>) -> Result<String, CliEr
 
 /// Runs one subcommand and turns its result into the exit status.
 pub fn run(cli: Cli, command: Command) -> ExitCode {
+    // Before anything reads a secret: a core dump would hold it.
+    let core_dumps = crate::core_dumps::turn_off();
     let locations = Locations::resolve(cli.home.as_deref());
     // Completions and the manual page come from the definitions alone: no log file.
     let _log = (!generate::is_generator(&command))
         .then(|| crate::logging::init(&locations))
         .flatten();
+    if let Err(error) = core_dumps {
+        tracing::warn!(%error, "core dumps could not be turned off");
+    }
     let result = match command {
         Command::Tui => {
             let choice = crate::tui::ProfileChoice {

@@ -3,6 +3,7 @@
 
 pub mod accept;
 pub mod cli;
+pub mod core_dumps;
 pub mod delivery;
 pub mod http;
 pub mod logging;

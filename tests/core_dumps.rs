@@ -60,10 +60,7 @@ fn hard_core_limit() -> u64 {
         rlim_max: 0,
     };
     // SAFETY: getrlimit writes only into `limit`.
-    assert_eq!(
-        unsafe { libc::getrlimit(libc::RLIMIT_CORE, &mut limit) },
-        0
-    );
+    assert_eq!(unsafe { libc::getrlimit(libc::RLIMIT_CORE, &mut limit) }, 0);
     limit.rlim_max
 }
 
@@ -88,11 +85,8 @@ async fn a_running_worker_dumps_no_core() {
         (OTHER_UID, OTHER_GID)
     });
     // Started allowed to dump cores as large as this process may.
-    let worker = WorkerProcess::start_as(
-        dir.path(),
-        &[(libc::RLIMIT_CORE, hard_core_limit())],
-        owner,
-    );
+    let worker =
+        WorkerProcess::start_as(dir.path(), &[(libc::RLIMIT_CORE, hard_core_limit())], owner);
     let pid = worker.pid();
     assert_eq!(
         core_limits(pid),
@@ -100,7 +94,10 @@ async fn a_running_worker_dumps_no_core() {
         "core size limits of the worker"
     );
     let uid = process_uid(pid);
-    assert_ne!(uid, 0, "the worker runs as a user whose /proc files show it");
+    assert_ne!(
+        uid, 0,
+        "the worker runs as a user whose /proc files show it"
+    );
     assert_eq!(proc_owner(pid), 0, "the worker is still dumpable");
     worker.stop();
 }
