@@ -205,6 +205,7 @@ echo '{"check": "packaged"}' | runuser -u hookconsole -- hookconsole send packag
 worker_status=0
 runuser -u hookconsole -- timeout -s TERM 3 hookconsole worker || worker_status=$?
 [ "$worker_status" -eq 124 ] || fail "the worker stopped by itself (exit $worker_status)"
+[ ! -e /var/lib/hookconsole/worker.sock ] || fail "the worker left worker.sock after SIGTERM"
 [ -z "$(find /var/lib/hookconsole ! -user hookconsole)" ] ||
   fail "files not owned by the service user after the worker ran"
 # Anyone else: refused, and told what to do instead.
@@ -246,6 +247,13 @@ elif [ "$verify_status" -eq 0 ]; then
 else
   echo "systemd-analyze verify: not available here (exit $verify_status, nothing about the unit)"
 fi
+# Descriptors for the socket's clients and the deliveries (systemd's default soft
+# limit is 1,024), and no core dumps: they would hold every secret the worker loaded.
+nofile=$(sed -n 's/^LimitNOFILE=//p' "$unit")
+[ -n "$nofile" ] || fail "the unit sets no LimitNOFILE (systemd's default soft limit is 1,024)"
+[ "${nofile%%:*}" -ge 4096 ] 2>/dev/null || fail "the unit's LimitNOFILE=$nofile is below 4096"
+grep -qx 'LimitCORE=0' "$unit" || fail "the unit does not set LimitCORE=0"
+echo "limits: LimitNOFILE=$nofile LimitCORE=0"
 security=$(systemd-analyze security --offline=yes "$unit" 2>&1) && security_status=0 || security_status=$?
 score=$(sed -n 's/.*Overall exposure level for hookconsole-worker.service: \([0-9.]*\).*/\1/p' <<<"$security")
 if [ -n "$score" ]; then

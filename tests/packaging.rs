@@ -151,3 +151,29 @@ fn files_in_roots_own_directory_stay_roots() {
     write_atomic(&file, b"{}\n", 0o600).unwrap();
     assert_eq!(owner(&file), (0, 0));
 }
+
+/// The worker's unit raises the descriptor limit above systemd's default soft 1,024
+/// (socket clients and deliveries each take one) and turns core dumps off (they
+/// would hold every secret the worker loaded). `packaging/check.sh` checks the same in
+/// the installed unit.
+#[test]
+fn the_worker_unit_sets_descriptor_and_core_limits() {
+    let unit = fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("packaging/systemd/hookconsole-worker.service"),
+    )
+    .unwrap();
+    let value = |key: &str| {
+        unit.lines()
+            .find_map(|line| line.strip_prefix(key)?.strip_prefix('='))
+            .unwrap_or_else(|| panic!("the unit sets no {key}"))
+            .trim()
+            .to_string()
+    };
+    let descriptors: u64 = value("LimitNOFILE")
+        .split(':')
+        .next()
+        .and_then(|soft| soft.parse().ok())
+        .expect("LimitNOFILE is a number");
+    assert!(descriptors >= 4096, "LimitNOFILE={descriptors}");
+    assert_eq!(value("LimitCORE"), "0");
+}
