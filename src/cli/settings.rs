@@ -152,5 +152,14 @@ fn print_settings(settings: &Settings, path: &std::path::Path) -> std::io::Resul
             shown(value.map(|v| v.to_string()), effective.to_string())
         )?;
     }
+    say!(
+        "allow_link_local_destinations {}",
+        shown(
+            settings
+                .allow_link_local_destinations
+                .map(|allowed| allowed.to_string()),
+            "false: link-local and cloud metadata destinations are refused".into()
+        )
+    )?;
     Ok(())
 }

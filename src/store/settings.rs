@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use super::atomic::{FileLock, write_atomic};
 use super::error::StoreError;
+use crate::model::DestinationPolicy;
 
 pub const CALLBACK_PATH: &str = "/portal/oauth";
 
@@ -65,6 +66,11 @@ pub struct Settings {
     /// [`DEFAULT_CONCURRENCY_PER_INTEGRATION`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub concurrency_per_integration: Option<u32>,
+    /// Lets integrations send to link-local addresses and cloud metadata services
+    /// (169.254.0.0/16, fe80::/10, 169.254.169.254, metadata.google.internal…), which
+    /// are refused by default. Unset: refused.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub allow_link_local_destinations: Option<bool>,
 }
 
 pub const DEFAULT_CONNECT_TIMEOUT: u32 = 10;
@@ -79,7 +85,7 @@ pub const PROXY_NONE: &str = "none";
 const TIMEOUT_RANGE: std::ops::RangeInclusive<u32> = 1..=600;
 
 impl Settings {
-    pub const KEYS: [&str; 14] = [
+    pub const KEYS: [&str; 15] = [
         "hostname",
         "ip_address",
         "callback_url",
@@ -94,7 +100,15 @@ impl Settings {
         "retention_rows",
         "concurrency",
         "concurrency_per_integration",
+        "allow_link_local_destinations",
     ];
+
+    /// What the destinations of integrations may be (`allow_link_local_destinations`).
+    pub fn destination_policy(&self) -> DestinationPolicy {
+        DestinationPolicy {
+            allow_link_local: self.allow_link_local_destinations.unwrap_or(false),
+        }
+    }
 
     pub fn effective_max_attempts(&self) -> u32 {
         self.max_attempts.unwrap_or(DEFAULT_MAX_ATTEMPTS)
@@ -205,6 +219,14 @@ impl Settings {
             "concurrency" => self.concurrency = bounded(key, value, 1, 1024)?,
             "concurrency_per_integration" => {
                 self.concurrency_per_integration = bounded(key, value, 1, 1024)?
+            }
+            "allow_link_local_destinations" => {
+                self.allow_link_local_destinations = match value.to_ascii_lowercase().as_str() {
+                    "" => None,
+                    "true" | "yes" | "on" => Some(true),
+                    "false" | "no" | "off" => Some(false),
+                    _ => return Err(format!("{key}: `{value}` is not true or false")),
+                }
             }
             other => {
                 return Err(format!(
