@@ -4,6 +4,7 @@
 //! it, and the worker holds its events instead of sending corrupt requests.
 
 mod support;
+mod tui_support;
 
 use std::fs;
 use std::time::{Duration, Instant};
@@ -236,3 +237,24 @@ async fn the_worker_holds_the_events_of_an_integration_with_an_owned_header() {
     }
 }
 
+/// The console marks the integration in its list, and its editor says why at once.
+#[test]
+fn the_console_marks_the_integration_and_its_editor_names_the_header() {
+    use crossterm::event::KeyCode;
+    use hookconsole::tui::{Effect, Profile};
+
+    let mut harness = tui_support::Harness::new(Profile::NO_COLOR, &[]);
+    let locations = Locations::in_home(harness.home.path());
+    write_file(&locations, "https://jira.example.com/", CONTENT_LENGTH_5);
+    harness.run(vec![Effect::Load]);
+    let list = harness.screen(80, 24);
+    assert!(list.contains("! jira"), "{list}");
+
+    harness.press(KeyCode::Enter);
+    let editor = harness.screen(80, 24);
+    assert!(editor.contains("SETTINGS (!)"), "{editor}");
+    assert!(
+        editor.contains("`Content-Length` is set by the HTTP"),
+        "{editor}"
+    );
+}
