@@ -1,21 +1,35 @@
 //! The integration model: types, field names and validation. No I/O.
 
 mod certificate;
+mod destination;
 mod edit;
 mod field;
+mod header_rules;
+mod hold;
 mod integration;
+mod plain_http;
 mod preset;
 mod secret;
 mod validation;
 
 pub use certificate::{CertificateSummary, fingerprint, parse_pem, summarise_der};
+pub use destination::{
+    ALLOW_LINK_LOCAL_SETTING, DestinationPolicy, RefusedDestination, destination_problems,
+    destination_urls, refused_address,
+};
 pub use edit::{field_text, set_field};
 pub use field::Field;
+pub use header_rules::{client_owned_header, header_problems};
+pub use hold::HoldReason;
 pub use integration::{
     ApiType, AuthKind, Authentication, ClientAuthentication, DEFAULT_RETRY_INTERVAL, Header,
     HttpMethod, Integration, NAME_MAX_CHARS, OAuthSettings, RETRY_INTERVAL_RANGE,
     is_sensitive_header,
 };
+pub use plain_http::{PlainHttpCredentials, plain_http_credentials};
 pub use preset::{Preset, PresetParameter, find_preset, preset_keys, presets};
 pub use secret::{MASK, Secret};
-pub use validation::{FieldError, Validation, check_unique_name, names_match, validate};
+pub use validation::{
+    FieldError, Validation, check_unique_name, names_match, validate, validate_stored,
+    validate_with,
+};

@@ -10,26 +10,49 @@ use super::output::{json_view, print_details, print_json, print_table};
 use super::secrets::read_secret;
 use super::{CliError, CliResult, read_text};
 use crate::model::{
-    Authentication, Field, FieldError, Header, Integration, find_preset, names_match, set_field,
-    validate,
+    Authentication, DestinationPolicy, Field, FieldError, Header, Integration, find_preset,
+    names_match, set_field, validate_stored, validate_with,
 };
 use crate::store::{
-    IntegrationStore, Locations, StoreError, check_document, parse_document, to_document,
+    IntegrationStore, Locations, SettingsStore, StoreError, check_document, parse_document,
+    to_document,
 };
 
 fn store(locations: &Locations) -> IntegrationStore {
     IntegrationStore::new(locations.integrations_file())
 }
 
+/// What integrations may send to, from the settings: what `add`, `set` and `import`
+/// check and save under.
+fn destinations(locations: &Locations) -> Result<DestinationPolicy, CliError> {
+    Ok(SettingsStore::new(&locations.settings_file)
+        .load()?
+        .destination_policy())
+}
+
 pub fn list(locations: &Locations, json: bool) -> CliResult {
     let catalog = store(locations).load()?;
+    let destinations = shown_destinations(locations);
     if json {
-        let views: Vec<_> = catalog.integrations.iter().map(json_view).collect();
+        let views: Vec<_> = catalog
+            .integrations
+            .iter()
+            .map(|integration| json_view(integration, destinations))
+            .collect();
         print_json(&views)?;
     } else {
-        print_table(&catalog.integrations)?;
+        print_table(&catalog.integrations, destinations)?;
     }
     Ok(())
+}
+
+/// The destination policy `list` and `show` judge integrations by: a settings file
+/// that cannot be read does not keep them from showing the integrations.
+fn shown_destinations(locations: &Locations) -> DestinationPolicy {
+    SettingsStore::new(&locations.settings_file)
+        .load()
+        .map(|settings| settings.destination_policy())
+        .unwrap_or_default()
 }
 
 pub fn show(locations: &Locations, name: &str, json: bool) -> CliResult {
@@ -37,11 +60,15 @@ pub fn show(locations: &Locations, name: &str, json: bool) -> CliResult {
     let integration = catalog
         .get(name)
         .ok_or_else(|| CliError::Failed(StoreError::NotFound(name.into()).into()))?;
+    let destinations = shown_destinations(locations);
     if json {
-        print_json(&json_view(integration))?;
+        print_json(&json_view(integration, destinations))?;
     } else {
         print_details(integration)?;
-        for warning in validate(integration, OffsetDateTime::now_utc()).warnings {
+        if let Some(reason) = integration.hold_reason(destinations) {
+            say!("deliveries are held: {reason}")?;
+        }
+        for warning in validate_stored(integration, OffsetDateTime::now_utc()).warnings {
             say!("warning: {warning}")?;
         }
     }
@@ -49,13 +76,14 @@ pub fn show(locations: &Locations, name: &str, json: bool) -> CliResult {
 }
 
 pub fn add(locations: &Locations, args: AddArgs) -> CliResult {
+    let destinations = destinations(locations)?;
     let integrations = match &args.from_file {
-        Some(path) => read_document(path)?,
-        None => vec![from_flags(&args)?],
+        Some(path) => read_document(path, destinations)?,
+        None => vec![from_flags(&args, destinations)?],
     };
     let mut validation_errors = Vec::new();
     for integration in &integrations {
-        let report = validate(integration, OffsetDateTime::now_utc());
+        let report = validate_with(integration, OffsetDateTime::now_utc(), destinations);
         validation_errors.extend(report.errors);
         for warning in report.warnings {
             eprintln!("warning: {warning}");
@@ -65,7 +93,8 @@ pub fn add(locations: &Locations, args: AddArgs) -> CliResult {
         return Err(CliError::fields(&validation_errors));
     }
     let names: Vec<String> = integrations.iter().map(|i| i.name.clone()).collect();
-    store(locations).modify(|stored| {
+    let store = store(locations).with_destinations(destinations);
+    store.modify(|stored| {
         for integration in integrations {
             if let Some(existing) = stored
                 .iter()
@@ -88,7 +117,7 @@ pub fn add(locations: &Locations, args: AddArgs) -> CliResult {
 
 /// Builds an integration from `add`'s flags. Every parse error is collected, so the
 /// person sees all of them at once.
-fn from_flags(args: &AddArgs) -> Result<Integration, CliError> {
+fn from_flags(args: &AddArgs, destinations: DestinationPolicy) -> Result<Integration, CliError> {
     let mut integration = match &args.preset {
         Some(key) => preset_integration(key, &args.preset_fields)?,
         None => Integration::new("", ""),
@@ -200,7 +229,7 @@ fn from_flags(args: &AddArgs) -> Result<Integration, CliError> {
         Ok(integration)
     } else {
         // Every error at once: what validation finds in the fields that did parse.
-        let invalid = validate(&integration, OffsetDateTime::now_utc()).errors;
+        let invalid = validate_with(&integration, OffsetDateTime::now_utc(), destinations).errors;
         errors.extend(without_fields_of(invalid, &errors));
         Err(CliError::fields(&errors))
     }
@@ -246,7 +275,8 @@ fn without_fields_of(errors: Vec<FieldError>, reported: &[FieldError]) -> Vec<Fi
 }
 
 pub fn set(locations: &Locations, name: &str, changes: &[String]) -> CliResult {
-    let store = store(locations);
+    let destinations = destinations(locations)?;
+    let store = store(locations).with_destinations(destinations);
     let catalog = store.load()?;
     let original = catalog
         .get(name)
@@ -310,7 +340,7 @@ pub fn set(locations: &Locations, name: &str, changes: &[String]) -> CliResult {
     }
     if !errors.is_empty() {
         // Every error at once: what validation finds in the changes that did parse.
-        let invalid = validate(&integration, OffsetDateTime::now_utc()).errors;
+        let invalid = validate_with(&integration, OffsetDateTime::now_utc(), destinations).errors;
         errors.extend(
             without_fields_of(invalid, &failed)
                 .iter()
@@ -318,7 +348,7 @@ pub fn set(locations: &Locations, name: &str, changes: &[String]) -> CliResult {
         );
         return Err(CliError::Input(errors));
     }
-    for warning in validate(&integration, OffsetDateTime::now_utc()).warnings {
+    for warning in validate_with(&integration, OffsetDateTime::now_utc(), destinations).warnings {
         eprintln!("warning: {warning}");
     }
     let new_name = integration.name.clone();
@@ -401,14 +431,21 @@ pub fn import(locations: &Locations, file: &Path, replace: bool) -> CliResult {
     let text = read_text(file, None)?;
     let shown_path = display_path(file);
     let mut incoming = parse_document(&shown_path, &text).map_err(input_error)?;
-    let store = store(locations);
+    let destinations = destinations(locations)?;
+    let store = store(locations).with_destinations(destinations);
     let catalog = store.load()?;
     for integration in &mut incoming {
         if let Some(stored) = catalog.get(&integration.name) {
             integration.keep_secrets_from(stored);
         }
     }
-    check_document(&shown_path, &text, &incoming).map_err(input_error)?;
+    check_document(&shown_path, &text, &incoming, destinations).map_err(input_error)?;
+    for integration in &incoming {
+        for warning in validate_with(integration, OffsetDateTime::now_utc(), destinations).warnings
+        {
+            eprintln!("warning: (integration `{}`) {warning}", integration.name);
+        }
+    }
     let mut result = if replace {
         Vec::new()
     } else {
@@ -449,7 +486,10 @@ fn input_error(error: StoreError) -> CliError {
     CliError::input(error.to_string())
 }
 
-fn read_document(path: &Path) -> Result<Vec<Integration>, CliError> {
+fn read_document(
+    path: &Path,
+    destinations: DestinationPolicy,
+) -> Result<Vec<Integration>, CliError> {
     let text = read_text(path, None)?;
     let shown_path = display_path(path);
     let integrations = parse_document(&shown_path, &text).map_err(input_error)?;
@@ -459,7 +499,7 @@ fn read_document(path: &Path) -> Result<Vec<Integration>, CliError> {
             shown_path.display()
         )));
     }
-    check_document(&shown_path, &text, &integrations).map_err(input_error)?;
+    check_document(&shown_path, &text, &integrations, destinations).map_err(input_error)?;
     Ok(integrations)
 }
 

@@ -7,11 +7,16 @@ use serde::Serialize;
 use serde_json::{Value, json};
 use time::format_description::well_known::Rfc3339;
 
-use crate::model::{Authentication, Field, Integration, MASK, parse_pem};
+use crate::model::{
+    Authentication, DestinationPolicy, Field, HoldReason, Integration, MASK, parse_pem,
+};
+
+/// What marks an integration whose configuration holds its deliveries, in `list`.
+const INVALID_MARK: &str = "!";
 
 /// The JSON view of an integration: every field, secrets replaced by whether they are
 /// set, plus what is derived (effective method, certificate summary).
-pub fn json_view(integration: &Integration) -> Value {
+pub fn json_view(integration: &Integration, destinations: DestinationPolicy) -> Value {
     let authentication = match &integration.authentication {
         Authentication::None => json!({ "type": "none" }),
         Authentication::Basic { username, password } => json!({
@@ -59,6 +64,13 @@ pub fn json_view(integration: &Integration) -> Value {
         "certificate_summary": certificate_view(integration),
         "content_sample": integration.content_sample,
         "enabled": integration.enabled,
+        "hold_reason": integration.hold_reason(destinations).map(|reason| {
+            let message = match &reason {
+                HoldReason::InvalidConfiguration(message) => message.clone(),
+                other => other.to_string(),
+            };
+            json!({ "kind": reason.kind(), "message": message })
+        }),
         "authentication": authentication,
     })
 }
@@ -91,15 +103,31 @@ pub fn print_json(value: &impl Serialize) -> std::io::Result<()> {
     say!("{text}")
 }
 
-pub fn print_table(integrations: &[Integration]) -> io::Result<()> {
+pub fn print_table(
+    integrations: &[Integration],
+    destinations: DestinationPolicy,
+) -> io::Result<()> {
     if integrations.is_empty() {
         return say!("No integrations yet. Add one with `hookconsole add --name NAME --url URL`.");
     }
+    let invalid = |integration: &Integration| {
+        matches!(
+            integration.hold_reason(destinations),
+            Some(HoldReason::InvalidConfiguration(_))
+        )
+    };
+    let any_invalid = integrations.iter().any(invalid);
     let rows: Vec<[String; 5]> = integrations
         .iter()
         .map(|integration| {
+            // The mark goes before the name: a name cut short keeps it.
+            let name = match (any_invalid, invalid(integration)) {
+                (false, _) => integration.name.clone(),
+                (true, true) => format!("{INVALID_MARK} {}", integration.name),
+                (true, false) => format!("  {}", integration.name),
+            };
             [
-                integration.name.clone(),
+                name,
                 integration.url_host(),
                 integration.effective_method().to_string(),
                 integration.authentication.kind().label().to_string(),
@@ -107,7 +135,8 @@ pub fn print_table(integrations: &[Integration]) -> io::Result<()> {
             ]
         })
         .collect();
-    let titles = ["NAME", "HOST", "METHOD", "AUTH", "ENABLED"];
+    let name_title = if any_invalid { "  NAME" } else { "NAME" };
+    let titles = [name_title, "HOST", "METHOD", "AUTH", "ENABLED"];
     let widths: Vec<usize> = (0..titles.len())
         .map(|column| {
             rows.iter()
@@ -128,6 +157,12 @@ pub fn print_table(integrations: &[Integration]) -> io::Result<()> {
     line(titles)?;
     for row in &rows {
         line([&row[0], &row[1], &row[2], &row[3], &row[4]])?;
+    }
+    if any_invalid {
+        say!(
+            "\n{INVALID_MARK} invalid configuration: its events are held; \
+             `hookconsole show NAME` says why"
+        )?;
     }
     Ok(())
 }
@@ -162,7 +197,13 @@ pub fn print_details(integration: &Integration) -> io::Result<()> {
         } else {
             ""
         };
-        say!("{label:<22} {}: {value}", header.name)?;
+        // A file written by hand may hold control characters: shown as escapes, they
+        // cannot move the cursor or recolour the terminal.
+        say!(
+            "{label:<22} {}: {}",
+            without_controls(&header.name),
+            without_controls(value)
+        )?;
     }
     row(
         Field::Enabled,
@@ -227,6 +268,19 @@ pub fn print_details(integration: &Integration) -> io::Result<()> {
         }
     }
     Ok(())
+}
+
+/// `text` with its control characters written as escapes (`\u{1b}`).
+fn without_controls(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_default().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
 }
 
 fn set_or_not(empty: bool) -> &'static str {

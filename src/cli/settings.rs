@@ -169,5 +169,14 @@ fn print_settings(settings: &Settings, path: &std::path::Path) -> std::io::Resul
             format!("{} s", settings.effective_socket_idle_timeout())
         )
     )?;
+    say!(
+        "allow_link_local_destinations {}",
+        shown(
+            settings
+                .allow_link_local_destinations
+                .map(|allowed| allowed.to_string()),
+            "false: link-local and cloud metadata destinations are refused".into()
+        )
+    )?;
     Ok(())
 }

@@ -9,7 +9,7 @@ use super::output::print_json;
 use super::{CliError, CliResult};
 use crate::delivery::{Outcome, report_lines, verify as run_verify};
 use crate::http::HttpOptions;
-use crate::model::validate;
+use crate::model::validate_with;
 use crate::oauth::TokenProvider;
 use crate::store::{IntegrationStore, Locations, SettingsStore, StoreError, TokenStore};
 
@@ -26,11 +26,17 @@ pub fn verify(locations: &Locations, name: &str, json: bool) -> CliResult {
         .get(name)
         .ok_or_else(|| CliError::Failed(StoreError::NotFound(name.into()).into()))?
         .clone();
-    let validation = validate(&integration, OffsetDateTime::now_utc());
+    let settings = SettingsStore::new(&locations.settings_file).load()?;
+    // An integration the file holds but that cannot be sent (a header the HTTP client
+    // owns, a refused destination) is refused here, before anything is sent.
+    let validation = validate_with(
+        &integration,
+        OffsetDateTime::now_utc(),
+        settings.destination_policy(),
+    );
     if !validation.is_valid() {
         return Err(CliError::fields(&validation.errors));
     }
-    let settings = SettingsStore::new(&locations.settings_file).load()?;
     let options = HttpOptions::from_settings(&settings);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)

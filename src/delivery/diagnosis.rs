@@ -157,6 +157,10 @@ fn advice(
             "Authorize the integration first (OAuth: AUTHORIZE), then verify again.".into()
         }
         Failure::TokenUnavailable => "Check the OAuth settings and the token URL, or authorize the integration again.".into(),
+        Failure::DestinationRefused => format!(
+            "hookconsole does not send to link-local or cloud metadata addresses: correct the URL, or the DNS record of `{host}`; where such a receiver is meant, set {} to true.",
+            crate::model::ALLOW_LINK_LOCAL_SETTING
+        ),
         Failure::Dns => format!(
             "Check the host name `{host}` in the URL and the appliance's DNS servers (/etc/resolv.conf)."
         ),

@@ -44,6 +44,9 @@ pub fn report_lines(report: &VerifyReport) -> Vec<String> {
     for note in &report.request.notes {
         push("", format!("note: {note}"));
     }
+    for warning in &report.warnings {
+        push("warning", warning.clone());
+    }
     if let Some(proxy) = &report.proxy {
         push(
             "proxy",
@@ -178,6 +181,7 @@ pub fn failure_words(failure: &Failure) -> String {
         Failure::NotAuthorized => "not authorized".into(),
         Failure::TokenUnavailable => "no access token".into(),
         Failure::Dns => "host not found".into(),
+        Failure::DestinationRefused => "destination refused".into(),
         Failure::ConnectionRefused => "connection refused".into(),
         Failure::Unreachable => "network unreachable".into(),
         Failure::Timeout => "timeout".into(),
@@ -283,6 +287,7 @@ mod tests {
                 body_truncated: false,
             }),
             outcome,
+            warnings: Vec::new(),
             elapsed_ms: 120,
         }
     }

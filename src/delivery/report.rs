@@ -24,6 +24,10 @@ pub struct VerifyReport {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub http: Option<HttpStage>,
     pub outcome: Outcome,
+    /// What the person should know even when it was delivered: credentials sent over
+    /// plain HTTP to another host.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
     /// From start to outcome.
     pub elapsed_ms: u64,
 }
@@ -165,6 +169,9 @@ pub enum Failure {
     /// A token exists but cannot be had now (refresh refused, token URL down).
     TokenUnavailable,
     Dns,
+    /// The host is, or resolves to, a link-local or cloud metadata address, which the
+    /// settings do not allow.
+    DestinationRefused,
     ConnectionRefused,
     Unreachable,
     Timeout,

@@ -15,7 +15,7 @@ use url::Url;
 
 use super::tokens::Credential;
 use crate::http::user_agent;
-use crate::model::{HttpMethod, Integration, MASK, is_sensitive_header};
+use crate::model::{HttpMethod, Integration, MASK, client_owned_header, is_sensitive_header};
 
 /// `Debug` shows what a report shows: secrets masked.
 #[derive(Clone)]
@@ -195,12 +195,26 @@ impl RequestBase {
     }
 }
 
+/// A configured header as it goes on the wire. Validation refuses the headers the HTTP
+/// client owns; they are refused here too, so that an integration that got past it
+/// (a file written by hand, a caller that did not validate) never sends one.
 fn parse_header(name: &str, value: &str) -> Result<(HeaderName, HeaderValue), RequestError> {
-    let header_name = HeaderName::from_bytes(name.trim().as_bytes())
-        .map_err(|_| RequestError(format!("HTTP header name `{name}` is not valid")))?;
+    if let Some(why) = client_owned_header(name) {
+        return Err(RequestError(format!(
+            "HTTP header `{}` is set by the HTTP client, not by the integration: {why}; remove it",
+            name.trim().escape_debug()
+        )));
+    }
+    let header_name = HeaderName::from_bytes(name.trim().as_bytes()).map_err(|_| {
+        RequestError(format!(
+            "HTTP header name `{}` is not valid",
+            name.escape_debug()
+        ))
+    })?;
     let header_value = HeaderValue::from_str(value).map_err(|_| {
         RequestError(format!(
-            "HTTP header `{name}` has a value that is not valid"
+            "HTTP header `{}` has a value that is not valid",
+            name.escape_debug()
         ))
     })?;
     Ok((header_name, header_value))
@@ -426,6 +440,26 @@ mod tests {
             !debug.contains("tok-1") && !debug.contains("url-pass"),
             "{debug}"
         );
+    }
+
+    #[test]
+    fn a_header_the_http_client_owns_is_never_sent() {
+        for name in [
+            "Content-Length",
+            "transfer-encoding",
+            "Host",
+            "Proxy-Authorization",
+        ] {
+            let mut integration = Integration::new("a", "https://r.example/x");
+            integration.http_headers = vec![Header::new(name, "5")];
+            let error = DeliveryRequest::build(&integration, "{}", &Credential::None).unwrap_err();
+            assert!(
+                error
+                    .0
+                    .starts_with(&format!("HTTP header `{name}` is set by the HTTP client")),
+                "{error}"
+            );
+        }
     }
 
     #[test]

@@ -11,7 +11,7 @@ use super::diagnosis::{
 use super::report::{Failure, HttpStage, Stage};
 use super::request::DeliveryRequest;
 use super::verify::{BodyPreview, error_chain, http_stage, millis};
-use crate::http::HttpClient;
+use crate::http::{HttpClient, find_refusal};
 
 /// A request that got no complete answer.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -106,6 +106,13 @@ fn classify(client: &HttpClient, request: &DeliveryRequest, error: &reqwest::Err
         summary,
         partial: None,
     };
+    if let Some(refused) = find_refusal(error) {
+        return failed(
+            Failure::DestinationRefused,
+            Stage::Resolve,
+            request.redact(&refused.to_string()),
+        );
+    }
     if let Some(rejected) = &client.trust.observation().rejected {
         return failed(
             certificate_failure(rejected),

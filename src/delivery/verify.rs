@@ -17,7 +17,7 @@ use super::report::{Failure, Outcome, RequestSummary, Stage, VerifyReport};
 use super::request::DeliveryRequest;
 use super::tokens::{Credential, TokenError, TokenSource};
 use crate::http::HttpOptions;
-use crate::model::Integration;
+use crate::model::{Integration, plain_http_credentials};
 use crate::template::{self, Appliance, TemplateError};
 
 pub use exchange::BODY_PREVIEW_BYTES;
@@ -139,6 +139,10 @@ impl<'a> Run<'a> {
                 tls: None,
                 http: None,
                 outcome: Outcome::Cancelled,
+                warnings: plain_http_credentials(integration)
+                    .iter()
+                    .map(|exposure| exposure.warning().to_string())
+                    .collect(),
                 elapsed_ms: 0,
             },
             options,

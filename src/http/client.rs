@@ -6,8 +6,9 @@ use std::time::Duration;
 use rustls::ClientConfig;
 
 use super::proxy::ProxyRules;
+use super::resolve::{DestinationRefused, GuardedResolver, Resolver, check_literal};
 use super::trust::{IntegrationVerifier, TrustProbe, crypto_provider};
-use crate::model::Integration;
+use crate::model::{DestinationPolicy, Integration, destination_urls};
 use crate::store::Settings;
 
 /// `hookconsole/<version>`: the User-Agent of every request.
@@ -15,7 +16,8 @@ pub fn user_agent() -> String {
     format!("hookconsole/{}", env!("CARGO_PKG_VERSION"))
 }
 
-/// Timeouts and proxy, from the settings (with defaults) and the environment.
+/// Timeouts, proxy and destinations, from the settings (with defaults) and the
+/// environment.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HttpOptions {
     /// For one TCP connection.
@@ -23,6 +25,10 @@ pub struct HttpOptions {
     /// For the whole request: resolve, connect, TLS, request, the whole answer.
     pub request_timeout: Duration,
     pub proxy: ProxyRules,
+    /// Whether link-local and metadata destinations are refused.
+    pub destinations: DestinationPolicy,
+    /// Where names are looked up (the system's resolver).
+    pub resolver: Resolver,
 }
 
 impl HttpOptions {
@@ -31,6 +37,8 @@ impl HttpOptions {
             connect_timeout: Duration::from_secs(settings.effective_connect_timeout().into()),
             request_timeout: Duration::from_secs(settings.effective_request_timeout().into()),
             proxy: ProxyRules::from_setting_and_env(settings.proxy.as_deref()),
+            destinations: settings.destination_policy(),
+            resolver: Resolver::system(),
         }
     }
 }
@@ -42,6 +50,8 @@ impl Default for HttpOptions {
             connect_timeout: Duration::from_secs(crate::store::DEFAULT_CONNECT_TIMEOUT.into()),
             request_timeout: Duration::from_secs(crate::store::DEFAULT_REQUEST_TIMEOUT.into()),
             proxy: ProxyRules::direct(),
+            destinations: DestinationPolicy::STRICT,
+            resolver: Resolver::system(),
         }
     }
 }
@@ -54,6 +64,8 @@ pub enum HttpError {
     Tls(#[from] rustls::Error),
     #[error("the HTTP client cannot be built: {0}")]
     Client(#[from] reqwest::Error),
+    #[error(transparent)]
+    DestinationRefused(#[from] DestinationRefused),
 }
 
 /// A rustls configuration trusting what the integration trusts, with a probe telling
@@ -75,7 +87,8 @@ pub fn tls_config(
 }
 
 /// A reqwest client for one integration: used for deliveries and, with the same trust,
-/// for the OAuth token URL.
+/// for the OAuth token URL. None is built for an integration whose URLs name a refused
+/// destination; names are checked on what they resolve to, at each connection.
 #[derive(Debug, Clone)]
 pub struct HttpClient {
     pub client: reqwest::Client,
@@ -97,8 +110,15 @@ pub fn build_client(
     integration: &Integration,
     options: &HttpOptions,
 ) -> Result<HttpClient, HttpError> {
+    for (field, url) in destination_urls(integration) {
+        if let Ok(url) = url::Url::parse(url.trim()) {
+            check_literal(&url, field.label(), options.destinations)?;
+        }
+    }
     let (config, trust) = tls_config(integration, &[])?;
+    let resolver = GuardedResolver::new(options.resolver.clone(), options.destinations);
     let mut builder = reqwest::Client::builder()
+        .dns_resolver(resolver)
         .tls_backend_preconfigured(config)
         .connect_timeout(options.connect_timeout)
         .pool_idle_timeout(POOL_IDLE_TIMEOUT)

@@ -149,12 +149,6 @@ impl Integration {
             && matches!(&self.authentication, Authentication::OAuth(oauth) if oauth.discovers_site())
     }
 
-    /// True when the worker keeps this integration's events queued instead of sending
-    /// them: it is disabled, or it has no URL until its site is chosen.
-    pub fn holds_deliveries(&self) -> bool {
-        !self.enabled || self.waits_for_site()
-    }
-
     /// True when the headers declare a JSON content type.
     pub fn declares_json(&self) -> bool {
         self.http_headers.iter().any(|header| {

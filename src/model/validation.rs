@@ -1,6 +1,8 @@
 //! Validation of a whole integration: every field error at once, each naming the field
-//! as the screen labels it. Expired certificates, and a content sample that does not
-//! render with the sample event, are warnings, not errors.
+//! as the screen labels it. Expired certificates, a content sample that does not
+//! render with the sample event, and credentials sent over plain HTTP are warnings,
+//! not errors. The header rules, the refused destinations and the plain-HTTP warning
+//! have files of their own.
 
 use std::fmt;
 
@@ -8,10 +10,13 @@ use time::OffsetDateTime;
 use time::macros::format_description;
 
 use super::certificate::parse_pem;
+use super::destination::{DestinationPolicy, destination_problems};
 use super::field::Field;
+use super::header_rules::{header_problems, printable};
 use super::integration::{
     Authentication, Integration, NAME_MAX_CHARS, OAuthSettings, RETRY_INTERVAL_RANGE,
 };
+use super::plain_http::plain_http_credentials;
 use crate::template::{self, Escaping, sample_event};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -54,8 +59,38 @@ impl Validation {
     }
 }
 
-/// Checks every field. `now` decides whether a certificate has expired.
+/// Checks every field, as a save does: `now` decides whether a certificate has
+/// expired. Link-local and metadata destinations are refused; see [`validate_with`].
 pub fn validate(integration: &Integration, now: OffsetDateTime) -> Validation {
+    validate_with(integration, now, DestinationPolicy::STRICT)
+}
+
+/// [`validate`] under the appliance's `destinations` policy (the setting
+/// `allow_link_local_destinations`): what `add`, `set`, `import` and the editor check.
+pub fn validate_with(
+    integration: &Integration,
+    now: OffsetDateTime,
+    destinations: DestinationPolicy,
+) -> Validation {
+    check(integration, now, Some(destinations))
+}
+
+/// What an integration read from the integrations file must pass for the file to load:
+/// every check but those that only make it unsafe to send. Its header problems hold its
+/// deliveries instead ([`Integration::hold_reason`]), and a refused destination is
+/// refused by the HTTP client (the setting may have changed since it was saved), so
+/// one such integration does not stop the others from loading.
+pub fn validate_stored(integration: &Integration, now: OffsetDateTime) -> Validation {
+    check(integration, now, None)
+}
+
+/// `sending`: the destination policy when the integration is checked for saving;
+/// `None` when it is checked as stored.
+fn check(
+    integration: &Integration,
+    now: OffsetDateTime,
+    sending: Option<DestinationPolicy>,
+) -> Validation {
     let mut report = Validation::default();
     let site_pending = integration.waits_for_site();
     if site_pending {
@@ -83,27 +118,9 @@ pub fn validate(integration: &Integration, now: OffsetDateTime) -> Validation {
             ),
         );
     }
-    for (index, header) in integration.http_headers.iter().enumerate() {
-        let row = index + 1;
-        if header.name.is_empty() {
-            error(Field::HttpHeaders, format!("row {row}: the name is empty"));
-        } else if !header.name.bytes().all(is_token_char) {
-            error(
-                Field::HttpHeaders,
-                format!(
-                    "row {row}: `{}` is not a valid header name (letters, digits and !#$%&'*+-.^_`|~ only)",
-                    printable(&header.name)
-                ),
-            );
-        }
-        if header.value.contains(['\r', '\n', '\0']) {
-            error(
-                Field::HttpHeaders,
-                format!(
-                    "row {row}: the value of `{}` contains a line break, which would split the request",
-                    printable(&header.name)
-                ),
-            );
+    if sending.is_some() {
+        for problem in header_problems(integration) {
+            error(problem.field, problem.message);
         }
     }
     let (sample_error, sample_warning) = content_sample_problems(integration);
@@ -134,6 +151,16 @@ pub fn validate(integration: &Integration, now: OffsetDateTime) -> Validation {
         }
         Authentication::OAuth(oauth) => oauth_problems(oauth, &mut error),
     }
+    if let Some(policy) = sending {
+        report
+            .errors
+            .extend(destination_problems(integration, policy));
+    }
+    report.warnings.extend(
+        plain_http_credentials(integration)
+            .iter()
+            .map(|exposure| exposure.warning()),
+    );
     if let Some(message) = sample_warning {
         report
             .warnings
@@ -382,16 +409,6 @@ fn json_reason(error: &serde_json::Error) -> String {
         Some(cut) => text[..cut].to_string(),
         None => text,
     }
-}
-
-/// RFC 9110 `tchar`.
-fn is_token_char(byte: u8) -> bool {
-    byte.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&byte)
-}
-
-/// Shows control characters as escapes, so a message never breaks a line or a screen.
-fn printable(text: &str) -> String {
-    text.escape_debug().to_string()
 }
 
 fn date(moment: OffsetDateTime) -> String {

@@ -52,6 +52,7 @@ impl SiteContext {
             .cloned()
             .ok_or_else(|| StoreError::NotFound(name.into()))?;
         let settings = SettingsStore::new(&locations.settings_file).load()?;
+        let store = store.with_destinations(settings.destination_policy());
         let options = crate::http::HttpOptions::from_settings(&settings);
         let client = crate::http::build_client(&integration, &options)
             .map_err(|error| OAuthError::Configuration(error.to_string()))?

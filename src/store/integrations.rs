@@ -13,7 +13,10 @@ use time::OffsetDateTime;
 
 use super::atomic::{FileLock, write_atomic};
 use super::error::{StoreError, strip_location};
-use crate::model::{FieldError, Integration, check_unique_name, names_match, validate};
+use crate::model::{
+    DestinationPolicy, FieldError, Integration, Validation, check_unique_name, names_match,
+    validate_stored, validate_with,
+};
 
 /// 2: content samples are templates. A schema 1 file is read by keeping its samples
 /// literal (see [`literal_sample`]), and written back as schema 2.
@@ -59,18 +62,32 @@ struct FileContents {
 #[derive(Debug, Clone)]
 pub struct IntegrationStore {
     path: PathBuf,
+    /// What a saved integration may send to (the setting
+    /// `allow_link_local_destinations`).
+    destinations: DestinationPolicy,
 }
 
 impl IntegrationStore {
+    /// A store that refuses to save link-local and metadata destinations.
     pub fn new(path: impl Into<PathBuf>) -> Self {
-        Self { path: path.into() }
+        Self {
+            path: path.into(),
+            destinations: DestinationPolicy::STRICT,
+        }
+    }
+
+    /// The same store, saving under the settings' destination policy.
+    pub fn with_destinations(mut self, destinations: DestinationPolicy) -> Self {
+        self.destinations = destinations;
+        self
     }
 
     pub fn path(&self) -> &Path {
         &self.path
     }
 
-    /// Reads the file; no file yet is an empty catalog.
+    /// Reads the file; no file yet is an empty catalog. An integration that is unsafe
+    /// to send (see [`validate_stored`]) is read all the same: it holds its deliveries.
     pub fn load(&self) -> Result<Catalog, StoreError> {
         let bytes = self.read_bytes()?;
         let integrations = match &bytes {
@@ -101,7 +118,8 @@ impl IntegrationStore {
                 .enumerate()
                 .filter(|(index, _)| Some(*index) != position)
                 .map(|(_, other)| other.name.as_str());
-            let mut errors = validate(&integration, OffsetDateTime::now_utc()).errors;
+            let mut errors =
+                validate_with(&integration, OffsetDateTime::now_utc(), self.destinations).errors;
             errors.extend(check_unique_name(&integration.name, others));
             if !errors.is_empty() {
                 return Err(StoreError::Invalid(errors));
@@ -148,7 +166,7 @@ impl IntegrationStore {
                 self.path.display()
             )));
         }
-        check_all(&integrations, &current.integrations)?;
+        check_all(&integrations, &current.integrations, self.destinations)?;
         self.write(&integrations)
     }
 
@@ -161,7 +179,7 @@ impl IntegrationStore {
         let loaded = self.load()?.integrations;
         let mut integrations = loaded.clone();
         change(&mut integrations)?;
-        check_all(&integrations, &loaded)?;
+        check_all(&integrations, &loaded, self.destinations)?;
         self.write(&integrations)
     }
 
@@ -227,8 +245,13 @@ fn find_unchanged(
 /// Every integration valid and every name unique: the invariant of the file.
 /// `unchanged` is what the file held when read, which `load` has just validated: an
 /// integration found there as it is skips validation (certificate and JSON parsing),
-/// so saving one of 10,000 does not validate the other 9,999 twice.
-fn check_all(integrations: &[Integration], unchanged: &[Integration]) -> Result<(), StoreError> {
+/// so saving one of 10,000 does not validate the other 9,999 twice, and one that
+/// holds its deliveries does not stop the others from being saved.
+fn check_all(
+    integrations: &[Integration],
+    unchanged: &[Integration],
+    destinations: DestinationPolicy,
+) -> Result<(), StoreError> {
     let now = OffsetDateTime::now_utc();
     let already_valid: std::collections::HashMap<&str, &Integration> = unchanged
         .iter()
@@ -242,7 +265,7 @@ fn check_all(integrations: &[Integration], unchanged: &[Integration]) -> Result<
             continue;
         }
         errors.extend(
-            validate(integration, now)
+            validate_with(integration, now, destinations)
                 .errors
                 .into_iter()
                 .map(|mut error| {
@@ -288,7 +311,9 @@ fn parse(path: &Path, bytes: &[u8]) -> Result<Vec<Integration>, StoreError> {
         message: format!("is not UTF-8 text ({error})"),
     })?;
     let integrations = parse_document(path, text)?;
-    check_document(path, text, &integrations)?;
+    check_entries(path, text, &integrations, |integration, now| {
+        validate_stored(integration, now)
+    })?;
     Ok(integrations)
 }
 
@@ -357,12 +382,24 @@ fn literal_sample(sample: &str) -> String {
     }
 }
 
-/// Validates the integrations parsed from `text`; the first bad one is reported with
-/// the line of its first bad field.
+/// Validates the integrations parsed from `text`, a file given to `import` or `add`,
+/// as a save would; the first bad one is reported with the line of its first bad field.
 pub fn check_document(
     path: &Path,
     text: &str,
     integrations: &[Integration],
+    destinations: DestinationPolicy,
+) -> Result<(), StoreError> {
+    check_entries(path, text, integrations, |integration, now| {
+        validate_with(integration, now, destinations)
+    })
+}
+
+fn check_entries(
+    path: &Path,
+    text: &str,
+    integrations: &[Integration],
+    validate: impl Fn(&Integration, OffsetDateTime) -> Validation,
 ) -> Result<(), StoreError> {
     let now = OffsetDateTime::now_utc();
     let mut seen = HashSet::new();

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use super::atomic::{FileLock, write_atomic};
 use super::error::StoreError;
+use crate::model::DestinationPolicy;
 
 pub const CALLBACK_PATH: &str = "/portal/oauth";
 
@@ -77,6 +78,11 @@ pub struct Settings {
     /// Unset: [`DEFAULT_SOCKET_IDLE_TIMEOUT`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub socket_idle_timeout: Option<u32>,
+    /// Lets integrations send to link-local addresses and cloud metadata services
+    /// (169.254.0.0/16, fe80::/10, 169.254.169.254, metadata.google.internal…), which
+    /// are refused by default. Unset: refused.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub allow_link_local_destinations: Option<bool>,
 }
 
 pub const DEFAULT_CONNECT_TIMEOUT: u32 = 10;
@@ -104,7 +110,7 @@ pub const PROXY_NONE: &str = "none";
 const TIMEOUT_RANGE: std::ops::RangeInclusive<u32> = 1..=600;
 
 impl Settings {
-    pub const KEYS: [&str; 17] = [
+    pub const KEYS: [&str; 18] = [
         "hostname",
         "ip_address",
         "callback_url",
@@ -122,7 +128,15 @@ impl Settings {
         "socket_max_connections",
         "socket_max_line_bytes",
         "socket_idle_timeout",
+        "allow_link_local_destinations",
     ];
+
+    /// What the destinations of integrations may be (`allow_link_local_destinations`).
+    pub fn destination_policy(&self) -> DestinationPolicy {
+        DestinationPolicy {
+            allow_link_local: self.allow_link_local_destinations.unwrap_or(false),
+        }
+    }
 
     pub fn effective_max_attempts(&self) -> u32 {
         self.max_attempts.unwrap_or(DEFAULT_MAX_ATTEMPTS)
@@ -254,6 +268,14 @@ impl Settings {
                 self.socket_max_line_bytes = bounded(key, value, 1024, 1 << 30)?
             }
             "socket_idle_timeout" => self.socket_idle_timeout = timeout_seconds(key, value)?,
+            "allow_link_local_destinations" => {
+                self.allow_link_local_destinations = match value.to_ascii_lowercase().as_str() {
+                    "" => None,
+                    "true" | "yes" | "on" => Some(true),
+                    "false" | "no" | "off" => Some(false),
+                    _ => return Err(format!("{key}: `{value}` is not true or false")),
+                }
+            }
             other => {
                 return Err(format!(
                     "`{other}` is not a setting; settings are {}",

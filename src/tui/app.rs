@@ -75,6 +75,8 @@ pub struct App {
     pub callback_url: Option<String>,
     /// `appliance.name` in the editor's preview, once the settings are read.
     pub appliance_name: Option<String>,
+    /// What the editor lets integrations send to, once the settings are read.
+    pub destinations: crate::model::DestinationPolicy,
     pub list: ListView,
     pub screen: Screen,
     pub popups: Vec<Popup>,
@@ -102,6 +104,7 @@ impl App {
             load_error: None,
             callback_url: None,
             appliance_name: None,
+            destinations: crate::model::DestinationPolicy::STRICT,
             list: ListView::default(),
             screen: Screen::List,
             popups: Vec::new(),
@@ -698,12 +701,9 @@ impl App {
             Some(original) => tracing::info!(integration = %original.name, "editor opened"),
             None => tracing::info!(kind = type_name, "editor opened on a new integration"),
         }
-        self.screen = Screen::Editor(Box::new(Editor::new(
-            original,
-            integration,
-            type_name,
-            others,
-        )));
+        let mut editor = Editor::new(original, integration, type_name, others);
+        editor.set_destinations(self.destinations);
+        self.screen = Screen::Editor(Box::new(editor));
         self.status = None;
     }
 

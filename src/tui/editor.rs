@@ -1,6 +1,7 @@
 //! The integration editor: the portal's tabs as panes, every field parsed through
-//! `model::set_field` and checked by `model::validate`, errors shown next to the field
-//! when the person leaves it and all at once on save.
+//! `model::set_field` and checked by `model::validate_with`, errors shown next to the
+//! field when the person leaves it and all at once on save; credentials that would go
+//! over plain HTTP are a warning line under the tabs.
 
 mod keys;
 mod pane;
@@ -15,8 +16,9 @@ use time::OffsetDateTime;
 use super::app::SaveRequest;
 use super::text_input::{TextArea, TextInput};
 use crate::model::{
-    AuthKind, CertificateSummary, Field, FieldError, Header, Integration, check_unique_name,
-    field_text, parse_pem, set_field, validate,
+    AuthKind, CertificateSummary, DestinationPolicy, Field, FieldError, Header, Integration,
+    check_unique_name, destination_problems, field_text, header_problems, parse_pem,
+    plain_http_credentials, set_field, validate_with,
 };
 pub use pane::{Pane, Slot};
 
@@ -56,6 +58,10 @@ pub struct Editor {
     content_typing: bool,
     /// The content sample pane shows the template rendered with the sample event.
     preview: bool,
+    /// What the integration may send to (the settings).
+    destinations: DestinationPolicy,
+    /// Credentials that would go over plain HTTP, as of the last check.
+    warning: Option<String>,
 }
 
 impl Editor {
@@ -112,8 +118,17 @@ impl Editor {
             content: TextArea::new(&integration.content_sample),
             content_typing: false,
             preview: true,
+            destinations: DestinationPolicy::STRICT,
+            warning: plain_http_warning(integration),
         };
         editor.set_certificate(integration.certificate.clone());
+        // A stored integration whose headers hold its deliveries says why at once.
+        for problem in header_problems(integration) {
+            editor
+                .errors
+                .entry(problem.field)
+                .or_insert(problem.message);
+        }
         editor
     }
 
@@ -216,7 +231,7 @@ impl Editor {
         integration.content_sample = self.content.text();
         let parse_failed: Vec<Field> = errors.iter().map(|error| error.field).collect();
         errors.extend(
-            validate(&integration, OffsetDateTime::now_utc())
+            validate_with(&integration, OffsetDateTime::now_utc(), self.destinations)
                 .errors
                 .into_iter()
                 .filter(|error| !parse_failed.contains(&error.field)),
@@ -257,10 +272,28 @@ impl Editor {
         self.errors.len()
     }
 
-    /// Re-checks the field of the slot being left: its error appears or goes away.
+    /// What the integration may send to, from the settings. A stored integration
+    /// whose URL names a refused destination says so at once, as for its headers.
+    pub fn set_destinations(&mut self, destinations: DestinationPolicy) {
+        self.destinations = destinations;
+        if let Some(original) = &self.original {
+            for problem in destination_problems(original, destinations) {
+                self.errors.entry(problem.field).or_insert(problem.message);
+            }
+        }
+    }
+
+    /// The warning line: credentials that would go over plain HTTP.
+    pub fn warning(&self) -> Option<&str> {
+        self.warning.as_deref()
+    }
+
+    /// Re-checks the field of the slot being left: its error appears or goes away, and
+    /// so does the warning line.
     fn check(&mut self, slot: Slot) {
         let Some(field) = slot.field() else { return };
-        let (_, errors) = self.build();
+        let (integration, errors) = self.build();
+        self.warning = plain_http_warning(&integration);
         match errors.into_iter().find(|error| error.field == field) {
             Some(error) => {
                 self.errors.insert(field, error.message);
@@ -321,6 +354,14 @@ impl Editor {
             self.check(Slot::Content);
         }
     }
+}
+
+/// The editor's warning line for `integration`, if its credentials would go over
+/// plain HTTP to another host.
+fn plain_http_warning(integration: &Integration) -> Option<String> {
+    plain_http_credentials(integration)
+        .first()
+        .map(|exposure| exposure.summary())
 }
 
 /// Fields typed as one line of text (choices and the multi-line ones aside).

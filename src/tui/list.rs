@@ -10,7 +10,7 @@ use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Wrap};
 use super::profile::Profile;
 use super::text_input::{Edit, TextInput};
 use super::theme::Theme;
-use crate::model::{Authentication, Integration, names_match};
+use crate::model::{Authentication, DestinationPolicy, HoldReason, Integration, names_match};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SortKey {
@@ -60,6 +60,8 @@ pub struct AuthorizationText {
 pub struct RowStatuses<'a> {
     pub last_results: &'a std::collections::HashMap<String, String>,
     pub authorizations: &'a std::collections::HashMap<String, AuthorizationText>,
+    /// What integrations may send to (the settings), to mark those that hold.
+    pub destinations: DestinationPolicy,
 }
 
 #[derive(Debug, Clone)]
@@ -267,8 +269,20 @@ impl ListView {
         let rows = visible.iter().map(|&index| {
             let integration = &integrations[index];
             let enabled = if integration.enabled { "yes" } else { "no" };
+            // An integration whose configuration holds its deliveries is marked before
+            // its name, where a narrow column does not cut the mark off; the editor
+            // says why.
+            let invalid = matches!(
+                integration.hold_reason(statuses.destinations),
+                Some(HoldReason::InvalidConfiguration(_))
+            );
+            let name = if invalid {
+                format!("! {}", integration.name)
+            } else {
+                integration.name.clone()
+            };
             Row::new(vec![
-                Cell::from(integration.name.clone()),
+                Cell::from(name),
                 Cell::from(integration.url_host()),
                 Cell::from(integration.effective_method().as_str()),
                 Cell::from(integration.authentication.kind().label()),

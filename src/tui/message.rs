@@ -116,6 +116,8 @@ pub enum Message {
     Appliance {
         callback_url: String,
         name: String,
+        /// Whether link-local and metadata destinations may be saved.
+        destinations: crate::model::DestinationPolicy,
     },
     Saved {
         request: Box<SaveRequest>,

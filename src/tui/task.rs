@@ -42,11 +42,20 @@ pub fn perform(effect: Effect, stores: &Stores) -> Option<Message> {
             Message::Appliance {
                 callback_url: callback_url(&settings, &MachineIdentity::detect()),
                 name: crate::template::Appliance::local(settings.hostname.as_deref()).name,
+                destinations: settings.destination_policy(),
             }
         }
         Effect::Save(request) => {
+            // Saved under the settings as they are now, as `add` and `set` do.
+            let destinations = stores
+                .settings
+                .load()
+                .map(|settings| settings.destination_policy())
+                .unwrap_or_default();
             let result = stores
                 .integrations
+                .clone()
+                .with_destinations(destinations)
                 .put(request.original.as_ref(), request.integration.clone());
             let followed = match (&result, &request.original) {
                 (Ok(_), Some(original)) if original.name != request.integration.name => {

@@ -70,6 +70,7 @@ impl App {
                     super::list::RowStatuses {
                         last_results: &self.last_results,
                         authorizations: &self.authorizations,
+                        destinations: self.destinations,
                     },
                     &theme,
                     profile,

@@ -22,6 +22,7 @@ pub fn options() -> HttpOptions {
         connect_timeout: Duration::from_secs(2),
         request_timeout: Duration::from_secs(3),
         proxy: ProxyRules::direct(),
+        ..HttpOptions::default()
     }
 }
 

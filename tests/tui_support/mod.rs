@@ -77,6 +77,7 @@ impl Harness {
         harness.app.handle_message(Message::Appliance {
             callback_url: CALLBACK_URL.into(),
             name: APPLIANCE.into(),
+            destinations: Default::default(),
         });
         harness.app.status = None;
         harness

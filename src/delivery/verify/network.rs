@@ -21,7 +21,7 @@ use crate::delivery::report::{
     ConnectAttempt, ConnectStage, Failure, Outcome, PeerCertificate, ResolveStage, Stage, TlsStage,
 };
 use crate::delivery::request::DeliveryRequest;
-use crate::http::tls_config;
+use crate::http::{check_literal, check_resolved, tls_config};
 use crate::model::{Integration, summarise_der};
 
 impl Run<'_> {
@@ -30,6 +30,11 @@ impl Run<'_> {
         request: &DeliveryRequest,
     ) -> Result<Vec<SocketAddr>, Outcome> {
         let port = request.url.port_or_known_default().unwrap_or(443);
+        let policy = self.options.destinations;
+        if let Err(refused) = check_literal(&request.url, "URL", policy) {
+            let summary = refused.to_string();
+            return Err(self.fail(Failure::DestinationRefused, Stage::Resolve, summary));
+        }
         let started = Instant::now();
         let (host, looked_up, found) = match request.url.host() {
             Some(Host::Ipv4(ip)) => (ip.to_string(), false, Ok(vec![(ip, port).into()])),
@@ -42,12 +47,19 @@ impl Run<'_> {
         };
         let addresses: Vec<IpAddr> = found.iter().flatten().map(SocketAddr::ip).collect();
         tracing::info!(%host, count = addresses.len(), "verify: resolved");
+        // The report shows where the name led, refused or not.
+        let refused = check_resolved(&host, &addresses, policy);
         self.report.resolve = Some(ResolveStage {
             host: host.clone(),
             looked_up,
             addresses,
             elapsed_ms: millis(started),
         });
+        if let Err(refused) = refused {
+            tracing::info!(%host, "verify: destination refused");
+            let summary = refused.to_string();
+            return Err(self.fail(Failure::DestinationRefused, Stage::Resolve, summary));
+        }
         match found {
             Ok(addresses) if !addresses.is_empty() => Ok(addresses),
             Ok(_) => Err(self.fail(
@@ -59,18 +71,14 @@ impl Run<'_> {
         }
     }
 
-    /// The addresses of `name`, each once, in the resolver's order.
+    /// The addresses of `name`, each once, in the resolver's order, from the
+    /// resolver deliveries use.
     async fn look_up(&self, name: &str, port: u16) -> Result<Vec<SocketAddr>, (Failure, String)> {
-        match timeout_at(self.deadline, tokio::net::lookup_host((name, port))).await {
-            Ok(Ok(found)) => {
-                let mut addresses: Vec<SocketAddr> = Vec::new();
-                for address in found {
-                    if !addresses.contains(&address) {
-                        addresses.push(address);
-                    }
-                }
-                Ok(addresses)
-            }
+        match timeout_at(self.deadline, self.options.resolver.lookup(name)).await {
+            Ok(Ok(found)) => Ok(found
+                .into_iter()
+                .map(|ip| SocketAddr::new(ip, port))
+                .collect()),
             Ok(Err(error)) => Err((Failure::Dns, format!("`{name}` does not resolve: {error}"))),
             Err(_) => Err((
                 Failure::Timeout,

@@ -9,7 +9,7 @@ use super::network::peer_certificate;
 use crate::delivery::report::{Failure, Outcome, Stage, TlsStage};
 use crate::delivery::request::DeliveryRequest;
 use crate::delivery::send::send;
-use crate::http::{build_client, display_proxy};
+use crate::http::{HttpError, build_client, display_proxy};
 use crate::model::Integration;
 
 pub(super) async fn through_proxy(
@@ -22,6 +22,13 @@ pub(super) async fn through_proxy(
     tracing::info!(proxy = %display_proxy(proxy), "verify: through a proxy");
     let client = match build_client(integration, run.options) {
         Ok(client) => client,
+        Err(HttpError::DestinationRefused(refused)) => {
+            return run.fail(
+                Failure::DestinationRefused,
+                Stage::Request,
+                refused.to_string(),
+            );
+        }
         Err(error) => return run.fail(Failure::InvalidRequest, Stage::Request, error.to_string()),
     };
     let result = send(&client, request).await;

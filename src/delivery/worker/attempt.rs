@@ -14,6 +14,7 @@ use super::clients::ClientCache;
 use crate::delivery::{
     ATTEMPT_BODY_BYTES, Credential, Failure, HttpStage, ShownHeader, TokenError, send_keeping,
 };
+use crate::http::HttpError;
 use crate::model::{Authentication, Integration, Secret};
 use crate::oauth::TokenProvider;
 use crate::store::queue::{AttemptRecord, ClaimedJob, JobState, JobUpdate, now_ms};
@@ -203,7 +204,10 @@ async fn send_once(
     );
     let client = match &target.client {
         Ok(client) => client,
-        Err(error) => return early(Failure::InvalidRequest, error.clone()),
+        Err(HttpError::DestinationRefused(refused)) => {
+            return early(Failure::DestinationRefused, refused.to_string());
+        }
+        Err(error) => return early(Failure::InvalidRequest, error.to_string()),
     };
     let result = send_keeping(client, &request, ATTEMPT_BODY_BYTES).await;
     let duration_ms = started.elapsed().as_millis() as u64;

@@ -11,7 +11,7 @@ use crate::model::Integration;
 
 /// What deliveries to one integration share.
 pub struct Target {
-    pub client: Result<HttpClient, String>,
+    pub client: Result<HttpClient, HttpError>,
     pub base: Result<RequestBase, RequestError>,
 }
 
@@ -50,8 +50,7 @@ impl ClientCache {
             }
         }
         let target = Arc::new(Target {
-            client: build_client(integration, &self.options)
-                .map_err(|error: HttpError| error.to_string()),
+            client: build_client(integration, &self.options),
             base: RequestBase::new(integration),
         });
         targets.insert(

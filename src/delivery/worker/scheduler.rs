@@ -1,6 +1,7 @@
 //! The worker's loop: claim due jobs in batches, hand them out within the concurrency
-//! limits (overall and per integration), follow the integrations file (a disabled
-//! integration holds its jobs), prune the log now and then, and stop cleanly.
+//! limits (overall and per integration), follow the integrations file (an integration
+//! with a hold reason — disabled, waiting for its site, an invalid configuration —
+//! holds its jobs), prune the log now and then, and stop cleanly.
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::{Arc, RwLock};
@@ -16,7 +17,7 @@ use super::threads::DeliveryThreads;
 use super::writer::{Claimed, WriterCommand, WriterSender};
 use super::{WorkerError, WorkerOptions, socket};
 use crate::http::HttpOptions;
-use crate::model::Integration;
+use crate::model::{HoldReason, Integration};
 use crate::oauth::TokenProvider;
 use crate::store::queue::{ClaimedJob, JobUpdate};
 use crate::store::{Catalog, IntegrationStore, Locations, Settings};
@@ -49,7 +50,10 @@ pub struct Scheduler {
     writer: WriterSender,
     catalog: SharedCatalog,
     catalog_stamp: Option<SystemTime>,
-    disabled: Vec<String>,
+    /// The integrations of the last catalog that hold their jobs, by name, and why.
+    held: HashMap<String, HoldReason>,
+    /// The same names, as the writer's hold command takes them.
+    held_names: Vec<String>,
     owner: String,
     /// Claimed jobs not started, shared with the delivery tasks.
     pending: Arc<Pending>,
@@ -104,7 +108,8 @@ impl Scheduler {
             writer,
             catalog: Arc::new(RwLock::new(None)),
             catalog_stamp: None,
-            disabled: Vec::new(),
+            held: HashMap::new(),
+            held_names: Vec::new(),
             owner: format!("{host}:{}", std::process::id()),
             pending: Arc::new(Pending::new(claim_now.clone(), claim_buffer(overall) / 2)),
             in_flight: HashMap::new(),
@@ -317,7 +322,7 @@ impl Scheduler {
             let mut queue = jobs.take(&name);
             if integration
                 .as_ref()
-                .is_some_and(|found| found.holds_deliveries())
+                .is_some_and(|found| self.held.contains_key(&found.name))
             {
                 // Held: the leases go back and the hold keeps them from being claimed.
                 for job in queue.drain(..) {
@@ -326,7 +331,9 @@ impl Scheduler {
                     }));
                 }
                 // Hold them again, or they would be claimed again at once.
-                let _ = self.writer.send(WriterCommand::Hold(self.disabled.clone()));
+                let _ = self
+                    .writer
+                    .send(WriterCommand::Hold(self.held_names.clone()));
                 continue;
             }
             if integration.is_none() {
@@ -441,7 +448,7 @@ impl Scheduler {
     }
 
     /// Reads the integrations file when it changed (or when `force`d) and holds the
-    /// jobs of disabled integrations; true when a new catalog was taken.
+    /// jobs of integrations with a hold reason; true when a new catalog was taken.
     fn reload_catalog(&mut self, force: bool) -> bool {
         let store = IntegrationStore::new(self.locations.integrations_file());
         let stamp = std::fs::metadata(store.path())
@@ -458,20 +465,46 @@ impl Scheduler {
                 return false;
             }
         };
-        let disabled: Vec<String> = catalog
+        let destinations = self.http.destinations;
+        let held: HashMap<String, HoldReason> = catalog
             .integrations
             .iter()
-            .filter(|integration| integration.holds_deliveries())
-            .map(|integration| integration.name.clone())
+            .filter_map(|integration| {
+                let reason = integration.hold_reason(destinations)?;
+                Some((integration.name.clone(), reason))
+            })
             .collect();
+        self.log_hold_changes(&held);
         if let Ok(mut slot) = self.catalog.write() {
             *slot = Some(Arc::new(catalog));
         }
         self.resolved.clear();
         self.pending.lock().new_catalog();
-        self.disabled = disabled.clone();
-        let _ = self.writer.send(WriterCommand::Hold(disabled));
+        self.held_names = held.keys().cloned().collect();
+        self.held = held;
+        let _ = self
+            .writer
+            .send(WriterCommand::Hold(self.held_names.clone()));
         true
+    }
+
+    /// Says, once per catalog read, which integrations now hold their jobs and why, and
+    /// which no longer do. The reasons name fields and headers, never a value.
+    fn log_hold_changes(&self, held: &HashMap<String, HoldReason>) {
+        for (name, reason) in held {
+            if self.held.get(name) == Some(reason) {
+                continue;
+            }
+            match reason {
+                HoldReason::InvalidConfiguration(_) => {
+                    tracing::warn!(integration = %name, %reason, "deliveries held");
+                }
+                _ => tracing::info!(integration = %name, %reason, "deliveries held"),
+            }
+        }
+        for name in self.held.keys().filter(|name| !held.contains_key(*name)) {
+            tracing::info!(integration = %name, "deliveries resumed");
+        }
     }
 }
 

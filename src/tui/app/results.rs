@@ -25,9 +25,17 @@ impl App {
                 self.catalog = None;
                 self.list.refresh(&[], None);
             }
-            Message::Appliance { callback_url, name } => {
+            Message::Appliance {
+                callback_url,
+                name,
+                destinations,
+            } => {
                 self.callback_url = Some(callback_url);
                 self.appliance_name = Some(name);
+                self.destinations = destinations;
+                if let Screen::Editor(editor) = &mut self.screen {
+                    editor.set_destinations(destinations);
+                }
             }
             Message::Tick => return self.logs_tick(),
             Message::LogPage { generation, result } => self.logs_page(generation, result),

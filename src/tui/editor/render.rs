@@ -41,7 +41,7 @@ impl Editor {
             .title(Span::styled(format!(" {} ", self.title()), theme.title));
         let inner = block.inner(area);
         frame.render_widget(block, area);
-        let [tabs, _, body, buttons] = Layout::vertical([
+        let [tabs, warning, body, buttons] = Layout::vertical([
             Constraint::Length(1),
             Constraint::Length(1),
             Constraint::Fill(1),
@@ -49,6 +49,13 @@ impl Editor {
         ])
         .areas(inner);
         frame.render_widget(self.tab_line(context), tabs);
+        // The line between the tabs and the pane is blank unless there is a warning.
+        if let Some(text) = self.warning() {
+            frame.render_widget(
+                Line::styled(format!(" Warning: {text}"), theme.warning),
+                warning,
+            );
+        }
         frame.render_widget(self.button_line(context), buttons);
         let rows = match self.pane {
             Pane::Settings => self.settings_rows(body, theme),
