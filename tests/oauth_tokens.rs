@@ -240,8 +240,8 @@ async fn a_401_refreshes_once_and_invalid_grant_needs_reauthorization() {
     );
     assert_eq!(provider.token_requests(), 2);
 
-    // The provider forgets every refresh token: the next refresh gets invalid_grant.
-    provider.state.lock().unwrap().live_refresh.clear();
+    // The provider forgets every grant: the next refresh gets invalid_grant.
+    provider.state.lock().unwrap().revoke_every_grant();
     let error = tokens.after_unauthorized(&hook, &second).await.unwrap_err();
     assert!(
         matches!(error, OAuthError::ReauthorizationNeeded(_)),

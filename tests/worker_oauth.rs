@@ -20,8 +20,7 @@ async fn a_401_refreshes_once_and_sends_again_at_once() {
         .state
         .lock()
         .unwrap()
-        .live_refresh
-        .insert("refresh-seed".into());
+        .seed_refresh_token("refresh-seed");
     let script: Script = std::sync::Arc::new(|n| {
         if n == 0 {
             (401, Vec::new())
