@@ -48,6 +48,8 @@ async fn a_401_refreshes_once_and_sends_again_at_once() {
                     expires_at: Some(now + time::Duration::hours(1)),
                     scopes: Vec::new(),
                     obtained_at: now,
+                    previous_refresh: None,
+                    refresh_sent_at: None,
                 },
             },
         )
