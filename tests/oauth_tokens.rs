@@ -240,7 +240,8 @@ async fn a_401_refreshes_once_and_invalid_grant_needs_reauthorization() {
     );
     assert_eq!(provider.token_requests(), 2);
 
-    // The provider forgets every grant: the next refresh gets invalid_grant.
+    // The provider forgets every grant: the next refresh gets invalid_grant, and so
+    // does the one more try with the refresh token the last rotation replaced.
     provider.state.lock().unwrap().revoke_every_grant();
     let error = tokens.after_unauthorized(&hook, &second).await.unwrap_err();
     assert!(
@@ -255,7 +256,7 @@ async fn a_401_refreshes_once_and_invalid_grant_needs_reauthorization() {
     assert!(matches!(again, OAuthError::ReauthorizationNeeded(_)));
     assert_eq!(
         provider.token_requests(),
-        3,
+        4,
         "no request once re-authorization is needed"
     );
 }
