@@ -96,6 +96,14 @@ pub fn run(cli: Cli, command: Command) -> ExitCode {
     let _log = (!generate::is_generator(&command))
         .then(|| crate::logging::init(&locations))
         .flatten();
+    // A token refresh must be stored before the process ends (see oauth::in_flight).
+    // These commands catch the signals to stop cleanly and wait for it themselves.
+    if !matches!(
+        command,
+        Command::Tui | Command::Worker | Command::Verify { .. } | Command::Authorize { .. }
+    ) {
+        crate::oauth::defer_termination_signals();
+    }
     let result = match command {
         Command::Tui => {
             let choice = crate::tui::ProfileChoice {

@@ -396,7 +396,8 @@ impl Scheduler {
     }
 
     /// Releases jobs not started, lets in-flight ones finish within the grace period,
-    /// releases those that did not, and waits until the writer has committed it all.
+    /// releases those that did not, waits for token refreshes in flight, and waits
+    /// until the writer has committed it all.
     async fn shut_down(mut self, mut tasks: JoinSet<()>) {
         let not_started = self.pending.lock().drain();
         for job in not_started {
@@ -420,6 +421,13 @@ impl Scheduler {
                     }
                 }
             }
+        }
+        // A token refresh of an aborted delivery goes on on its own task: the provider
+        // may have rotated the refresh token, so its answer is stored before the
+        // delivery threads' runtimes go. Its request timeout bounds the wait.
+        if crate::oauth::token_requests_in_flight() {
+            tracing::info!("stopping: storing the token refresh in flight");
+            crate::oauth::token_requests_settled().await;
         }
         let (reply, flushed) = oneshot::channel();
         if self.writer.send(WriterCommand::Flush(reply)).is_ok() {
