@@ -6,6 +6,7 @@
 //! after the reuse interval (an access token lives an hour), and it must succeed.
 
 mod oauth_support;
+mod support;
 
 use std::path::Path;
 use std::process::{Child, ExitStatus, Stdio};
@@ -14,6 +15,9 @@ use std::time::{Duration, Instant};
 use oauth_support::atlassian::{AtlassianCloud, SITES};
 use oauth_support::cli::{authorize_by_phone, hookconsole, listen_on_loopback, run, run_with_input};
 use oauth_support::provider::SECRET;
+
+use hookconsole::delivery::worker::WorkerOptions;
+use hookconsole::store::{Locations, TokenStore};
 
 /// How long the token endpoint takes to answer: the window in which the provider has
 /// rotated the refresh token and the client does not know the new one yet.
@@ -190,4 +194,46 @@ async fn sigkill_during_a_refresh_is_repaired_by_the_next_delivery() {
         "{broken} of {TRIALS} killed refreshes lost the grant ({while_answering} killed \
          while the provider answered)"
     );
+}
+
+/// Killed after the provider rotated, and no delivery follows: the worker, running all
+/// along, repairs the refresh within the reuse interval by itself.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_running_worker_repairs_a_killed_refresh_by_itself() {
+    let cloud = AtlassianCloud::start(3600).await;
+    let home = tempfile::tempdir().unwrap();
+    let home = home.path();
+    authorized_jira(&cloud, home).await;
+    let locations = Locations::in_home(home);
+    let worker = support::start_worker_with(
+        &locations,
+        WorkerOptions {
+            poll: Duration::from_millis(20),
+            token_repair: Duration::from_millis(100),
+            socket: false,
+            ..WorkerOptions::default()
+        },
+    );
+    cloud.delay_token_answers(Duration::from_millis(500));
+    let before = cloud.token_requests();
+    let mut child = start_refresh(home);
+    assert!(request_arrived(&cloud, before, &mut child).await);
+    signal(&child, libc::SIGKILL);
+    wait(child).await;
+    let store = TokenStore::new(locations.tokens_file());
+    let marked = || {
+        store
+            .get("Jira")
+            .unwrap()
+            .and_then(|stored| stored.tokens().map(|tokens| tokens.refresh_sent_at.is_some()))
+    };
+    assert_eq!(marked(), Some(true), "the killed refresh left its mark");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while marked() != Some(false) {
+        assert!(Instant::now() < deadline, "the worker did not repair the refresh");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    worker.stop().await;
+    assert!(grant_survives(&cloud, home).await, "the grant was lost");
+    assert_eq!(cloud.grants_revoked_by_reuse(), 0);
 }

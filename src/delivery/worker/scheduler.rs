@@ -13,6 +13,7 @@ use tokio_util::sync::CancellationToken;
 use super::attempt::{AttemptContext, deliver};
 use super::pending::Pending;
 use super::threads::DeliveryThreads;
+use super::token_repair;
 use super::writer::{Claimed, WriterCommand, WriterSender};
 use super::{WorkerError, WorkerOptions, socket};
 use crate::http::HttpOptions;
@@ -130,6 +131,14 @@ impl Scheduler {
                 stop.child_token(),
             ));
         }
+        let catalog = self.catalog.clone();
+        let lookup: token_repair::Lookup = Arc::new(move |name: &str| lookup(&catalog, name));
+        tokio::spawn(token_repair::run(
+            self.shared.tokens.clone(),
+            lookup,
+            self.options.token_repair,
+            stop.child_token(),
+        ));
         let mut threads = DeliveryThreads::start(&self.http, self.options.delivery_threads)?;
         tracing::info!(owner = %self.owner, overall = self.overall,
             per_integration = self.per_integration,
