@@ -25,10 +25,8 @@ pub use flow::{
     AuthorizeFlow, CallbackReply, CallbackSource, DEFAULT_TIMEOUT, Effect, FlowEvent, FlowState,
     ListenerStatus, TimerId,
 };
-pub use in_flight::{
-    defer_termination_signals, token_requests_in_flight, token_requests_settled,
-};
 pub use identity::{IdentitySource, ListenerIdentity, load_or_create as listener_identity};
+pub use in_flight::{defer_termination_signals, token_requests_in_flight, token_requests_settled};
 pub use listener::{CallbackListener, ListenerConfig, ReceivedCallback};
 pub use provider::{ClientFactory, REFRESH_MARGIN, ROTATION_REUSE_INTERVAL, TokenProvider};
 pub use revoke::{Revocation, forget_authorization, forget_authorization_blocking};

@@ -13,7 +13,9 @@ use std::process::{Child, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
 use oauth_support::atlassian::{AtlassianCloud, SITES};
-use oauth_support::cli::{authorize_by_phone, hookconsole, listen_on_loopback, run, run_with_input};
+use oauth_support::cli::{
+    authorize_by_phone, hookconsole, listen_on_loopback, run, run_with_input,
+};
 use oauth_support::provider::SECRET;
 
 use hookconsole::delivery::worker::WorkerOptions;
@@ -222,15 +224,19 @@ async fn a_running_worker_repairs_a_killed_refresh_by_itself() {
     wait(child).await;
     let store = TokenStore::new(locations.tokens_file());
     let marked = || {
-        store
-            .get("Jira")
-            .unwrap()
-            .and_then(|stored| stored.tokens().map(|tokens| tokens.refresh_sent_at.is_some()))
+        store.get("Jira").unwrap().and_then(|stored| {
+            stored
+                .tokens()
+                .map(|tokens| tokens.refresh_sent_at.is_some())
+        })
     };
     assert_eq!(marked(), Some(true), "the killed refresh left its mark");
     let deadline = Instant::now() + Duration::from_secs(10);
     while marked() != Some(false) {
-        assert!(Instant::now() < deadline, "the worker did not repair the refresh");
+        assert!(
+            Instant::now() < deadline,
+            "the worker did not repair the refresh"
+        );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     worker.stop().await;

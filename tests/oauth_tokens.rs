@@ -394,7 +394,11 @@ async fn a_refused_refresh_token_falls_back_once_to_the_one_it_replaced() {
     let (replaced, _) = stored_refresh(&store, "jira");
     let second = tokens.after_unauthorized(&hook, &first).await.unwrap();
     let (current, previous) = stored_refresh(&store, "jira");
-    assert_eq!(previous.as_ref(), Some(&replaced), "the replaced token is kept");
+    assert_eq!(
+        previous.as_ref(),
+        Some(&replaced),
+        "the replaced token is kept"
+    );
 
     // The provider lost that rotation: the current token is unknown to it, the one it
     // replaced is the grant's again. One more request, with that one, recovers.
@@ -405,9 +409,19 @@ async fn a_refused_refresh_token_falls_back_once_to_the_one_it_replaced() {
         .lose_last_rotation(current.expose());
     let third = tokens.after_unauthorized(&hook, &second).await.unwrap();
     assert_ne!(third, second);
-    assert_eq!(provider.token_requests(), 4, "exchange, refresh, refused, fallback");
+    assert_eq!(
+        provider.token_requests(),
+        4,
+        "exchange, refresh, refused, fallback"
+    );
     let (now_current, _) = stored_refresh(&store, "jira");
-    let grant = provider.state.lock().unwrap().grant(replaced.expose()).unwrap().clone();
+    let grant = provider
+        .state
+        .lock()
+        .unwrap()
+        .grant(replaced.expose())
+        .unwrap()
+        .clone();
     assert_eq!(now_current.expose(), grant.latest);
     assert!(!grant.revoked);
     let file = std::fs::read_to_string(store.path()).unwrap();
@@ -441,6 +455,13 @@ async fn a_refresh_token_replaced_longer_ago_than_the_reuse_interval_is_never_se
         .unwrap()
         .lose_last_rotation(current.expose());
     let error = tokens.after_unauthorized(&hook, &second).await.unwrap_err();
-    assert!(matches!(error, OAuthError::ReauthorizationNeeded(_)), "{error}");
-    assert_eq!(provider.token_requests(), 3, "no request with the replaced token");
+    assert!(
+        matches!(error, OAuthError::ReauthorizationNeeded(_)),
+        "{error}"
+    );
+    assert_eq!(
+        provider.token_requests(),
+        3,
+        "no request with the replaced token"
+    );
 }

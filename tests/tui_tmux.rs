@@ -405,10 +405,20 @@ fn sigterm_during_a_refresh_quits_after_the_new_token_is_stored() {
     // until it quits, which it has not been asked to before.
     assert_eq!(unsafe { libc::kill(pid, libc::SIGTERM) }, 0);
     tmux.wait_until_gone();
-    let latest = provider.state.lock().unwrap().grant("refresh-seed").unwrap().latest.clone();
+    let latest = provider
+        .state
+        .lock()
+        .unwrap()
+        .grant("refresh-seed")
+        .unwrap()
+        .latest
+        .clone();
     let stored = store.get("Jira").unwrap().unwrap();
     assert_eq!(
-        stored.tokens().and_then(|t| t.refresh_token.as_ref()).map(Secret::expose),
+        stored
+            .tokens()
+            .and_then(|t| t.refresh_token.as_ref())
+            .map(Secret::expose),
         Some(latest.as_str()),
         "the rotated refresh token is stored"
     );

@@ -162,9 +162,19 @@ async fn a_stopping_worker_stores_the_refresh_it_is_waiting_for() {
     }
     running.stop().await;
     let stored = store.get("oauth").unwrap().unwrap();
-    let latest = provider.state.lock().unwrap().grant("refresh-seed").unwrap().latest.clone();
+    let latest = provider
+        .state
+        .lock()
+        .unwrap()
+        .grant("refresh-seed")
+        .unwrap()
+        .latest
+        .clone();
     assert_eq!(
-        stored.tokens().and_then(|t| t.refresh_token.as_ref()).map(Secret::expose),
+        stored
+            .tokens()
+            .and_then(|t| t.refresh_token.as_ref())
+            .map(Secret::expose),
         Some(latest.as_str()),
         "the rotated refresh token is stored"
     );

@@ -179,7 +179,9 @@ impl Refresh {
             refresh_sent_at: Some(now),
             ..tokens.clone()
         };
-        let guard = self.store_now(guard, with_tokens(current, marked.clone())).await?;
+        let guard = self
+            .store_now(guard, with_tokens(current, marked.clone()))
+            .await?;
         let answer = self.request(&http, &tokens, now).await;
         let (outcome, stored) = match answer {
             Ok(fresh) => (
@@ -202,8 +204,7 @@ impl Refresh {
                 tracing::warn!(integration = %name, %reason, "refresh failed");
                 // No answer, or one that could not be read: the provider may have
                 // rotated, so the mark stays and the next use refreshes at once.
-                let answer_unknown =
-                    matches!(error, OAuthError::Http(_) | OAuthError::Protocol(_));
+                let answer_unknown = matches!(error, OAuthError::Http(_) | OAuthError::Protocol(_));
                 let tokens = if answer_unknown { marked } else { tokens };
                 (
                     Err(error),

@@ -331,7 +331,10 @@ mod tests {
         fs::write(store.path(), old).unwrap();
         let read = store.get("jira").unwrap().unwrap();
         let read = read.tokens().unwrap();
-        assert_eq!((&read.previous_refresh, read.refresh_sent_at), (&None, None));
+        assert_eq!(
+            (&read.previous_refresh, read.refresh_sent_at),
+            (&None, None)
+        );
 
         fs::write(store.path(), "schema: 1\nintegrations:\n  jira:\n    status: authorized\n    access_token: [secret-value]\n").unwrap();
         let error = store.get("jira").unwrap_err().to_string();

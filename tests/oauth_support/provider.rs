@@ -431,7 +431,12 @@ fn refresh(style: Style, state: &mut ProviderState, token: &str) -> Response {
     refused("refresh token reused: grant revoked")
 }
 
-fn issue(style: Style, state: &mut ProviderState, grant: usize, refresh: Option<String>) -> Response {
+fn issue(
+    style: Style,
+    state: &mut ProviderState,
+    grant: usize,
+    refresh: Option<String>,
+) -> Response {
     state.counter += 1;
     let access = format!("access-{}", state.counter);
     let lifetime = std::time::Duration::from_secs(state.access_expires_in.max(0) as u64);

@@ -43,7 +43,7 @@ pub async fn run(
                 .and_then(|tokens| tokens.refresh_sent_at);
             // Past the interval a refresh may revoke the grant as well as repair it:
             // that is left to the next use, which has no other choice.
-            if !marked.is_some_and(|at| now - at < ROTATION_REUSE_INTERVAL) {
+            if marked.is_none_or(|at| now - at >= ROTATION_REUSE_INTERVAL) {
                 continue;
             }
             let Some(integration) = lookup(&name) else {
