@@ -146,6 +146,9 @@ async fn sigint_at_random_moments_of_a_refresh_never_loses_the_grant() {
             broken += 1;
         }
     }
+    println!(
+        "SIGINT: {broken} of {TRIALS} grants lost, {while_answering} interrupted while the provider answered"
+    );
     assert!(
         while_answering >= TRIALS / 2,
         "only {while_answering} of {TRIALS} interrupts came while the provider answered"
@@ -187,6 +190,9 @@ async fn sigkill_during_a_refresh_is_repaired_by_the_next_delivery() {
             broken += 1;
         }
     }
+    println!(
+        "SIGKILL: {broken} of {TRIALS} grants lost, {while_answering} killed while the provider answered"
+    );
     assert!(
         while_answering >= TRIALS / 2,
         "only {while_answering} of {TRIALS} kills came while the provider answered"
