@@ -153,6 +153,15 @@ async fn sigint_at_random_moments_of_a_refresh_never_loses_the_grant() {
         while_answering >= TRIALS / 2,
         "only {while_answering} of {TRIALS} interrupts came while the provider answered"
     );
+    let log = std::fs::read_to_string(home.join("logs/hookconsole.log")).unwrap();
+    assert!(
+        log.contains("refreshing the access token"),
+        "the log is this run's"
+    );
+    assert!(
+        !log.contains("refresh-") && !log.contains("access-") && !log.contains(SECRET),
+        "no token or secret in the log"
+    );
     assert_eq!(
         broken, 0,
         "{broken} of {TRIALS} interrupted refreshes lost the grant \
