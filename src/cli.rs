@@ -101,6 +101,14 @@ pub fn run(cli: Cli, command: Command) -> ExitCode {
     if let Err(error) = core_dumps {
         tracing::warn!(%error, "core dumps could not be turned off");
     }
+    // A token refresh must be stored before the process ends (see oauth::in_flight).
+    // These commands catch the signals to stop cleanly and wait for it themselves.
+    if !matches!(
+        command,
+        Command::Tui | Command::Worker | Command::Verify { .. } | Command::Authorize { .. }
+    ) {
+        crate::oauth::defer_termination_signals();
+    }
     let result = match command {
         Command::Tui => {
             let choice = crate::tui::ProfileChoice {

@@ -7,6 +7,7 @@ mod error;
 mod exchange;
 mod flow;
 mod identity;
+mod in_flight;
 mod listener;
 mod provider;
 mod revoke;
@@ -25,8 +26,9 @@ pub use flow::{
     ListenerStatus, TimerId,
 };
 pub use identity::{IdentitySource, ListenerIdentity, load_or_create as listener_identity};
+pub use in_flight::{defer_termination_signals, token_requests_in_flight, token_requests_settled};
 pub use listener::{CallbackListener, ListenerConfig, ReceivedCallback};
-pub use provider::{ClientFactory, REFRESH_MARGIN, TokenProvider};
+pub use provider::{ClientFactory, REFRESH_MARGIN, ROTATION_REUSE_INTERVAL, TokenProvider};
 pub use revoke::{Revocation, forget_authorization, forget_authorization_blocking};
 pub use session::{ListenerPlan, SessionInput, SessionSetup, SessionUpdate, run_session};
 pub use setup::{PreparedSession, prepare_session};

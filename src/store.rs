@@ -26,4 +26,4 @@ pub use settings::{
     DEFAULT_MAX_ATTEMPTS, DEFAULT_REQUEST_TIMEOUT, DEFAULT_RETENTION_DAYS, DEFAULT_RETENTION_ROWS,
     MachineIdentity, PROXY_NONE, Settings, SettingsStore, callback_url,
 };
-pub use tokens::{Authorization, TokenSet, TokenStore, TokenStoreGuard};
+pub use tokens::{Authorization, PreviousRefreshToken, TokenSet, TokenStore, TokenStoreGuard};

@@ -52,5 +52,17 @@ pub fn run(locations: &Locations, choice: ProfileChoice) -> anyhow::Result<()> {
         .worker_threads(2)
         .enable_all()
         .build()?;
-    runtime.block_on(runtime::run(locations.clone(), profile))
+    let result = runtime.block_on(runtime::run(locations.clone(), profile));
+    // A token refresh still waiting for its answer (a VERIFY, the site step) is stored
+    // before the runtime drops its task: the provider may have rotated the refresh
+    // token already. The terminal is restored by now.
+    if crate::oauth::token_requests_in_flight() {
+        use std::io::Write;
+        let _ = writeln!(
+            std::io::stderr(),
+            "hookconsole: storing the token the provider is sending, then stopping"
+        );
+        runtime.block_on(crate::oauth::token_requests_settled());
+    }
+    result
 }

@@ -250,6 +250,8 @@ fn seeded_jira(
                     expires_at: Some(now + time::Duration::hours(1)),
                     scopes: Vec::new(),
                     obtained_at: now,
+                    previous_refresh: None,
+                    refresh_sent_at: None,
                 },
             },
         )

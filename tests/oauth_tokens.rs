@@ -240,8 +240,9 @@ async fn a_401_refreshes_once_and_invalid_grant_needs_reauthorization() {
     );
     assert_eq!(provider.token_requests(), 2);
 
-    // The provider forgets every refresh token: the next refresh gets invalid_grant.
-    provider.state.lock().unwrap().live_refresh.clear();
+    // The provider forgets every grant: the next refresh gets invalid_grant, and so
+    // does the one more try with the refresh token the last rotation replaced.
+    provider.state.lock().unwrap().revoke_every_grant();
     let error = tokens.after_unauthorized(&hook, &second).await.unwrap_err();
     assert!(
         matches!(error, OAuthError::ReauthorizationNeeded(_)),
@@ -255,7 +256,7 @@ async fn a_401_refreshes_once_and_invalid_grant_needs_reauthorization() {
     assert!(matches!(again, OAuthError::ReauthorizationNeeded(_)));
     assert_eq!(
         provider.token_requests(),
-        3,
+        4,
         "no request once re-authorization is needed"
     );
 }
@@ -370,4 +371,97 @@ async fn verify_refreshes_once_after_a_401_and_sends_again() {
     );
     assert_eq!(seen.lock().unwrap().len(), 2, "sent twice, no more");
     assert_eq!(provider.token_requests(), 2, "one exchange, one refresh");
+}
+
+/// The stored refresh token after a rotation, and the one it replaced.
+fn stored_refresh(store: &TokenStore, name: &str) -> (Secret, Option<Secret>) {
+    let tokens = store.get(name).unwrap().unwrap().tokens().unwrap().clone();
+    (
+        tokens.refresh_token.unwrap(),
+        tokens.previous_refresh.map(|previous| previous.token),
+    )
+}
+
+#[tokio::test]
+async fn a_refused_refresh_token_falls_back_once_to_the_one_it_replaced() {
+    let provider = Provider::start(Style::StrictJson, 3600).await;
+    let home = tempfile::tempdir().unwrap();
+    let store = TokenStore::new(home.path().join("tokens.yaml"));
+    authorize_by_paste(&provider, Style::StrictJson, &store, "jira").await;
+    let tokens = provider_for(store.clone());
+    let hook = integration("jira", provider.settings(Style::StrictJson));
+    let first = tokens.bearer_token(&hook).await.unwrap();
+    let (replaced, _) = stored_refresh(&store, "jira");
+    let second = tokens.after_unauthorized(&hook, &first).await.unwrap();
+    let (current, previous) = stored_refresh(&store, "jira");
+    assert_eq!(
+        previous.as_ref(),
+        Some(&replaced),
+        "the replaced token is kept"
+    );
+
+    // The provider lost that rotation: the current token is unknown to it, the one it
+    // replaced is the grant's again. One more request, with that one, recovers.
+    provider
+        .state
+        .lock()
+        .unwrap()
+        .lose_last_rotation(current.expose());
+    let third = tokens.after_unauthorized(&hook, &second).await.unwrap();
+    assert_ne!(third, second);
+    assert_eq!(
+        provider.token_requests(),
+        4,
+        "exchange, refresh, refused, fallback"
+    );
+    let (now_current, _) = stored_refresh(&store, "jira");
+    let grant = provider
+        .state
+        .lock()
+        .unwrap()
+        .grant(replaced.expose())
+        .unwrap()
+        .clone();
+    assert_eq!(now_current.expose(), grant.latest);
+    assert!(!grant.revoked);
+    let file = std::fs::read_to_string(store.path()).unwrap();
+    assert!(file.contains(replaced.expose()), "kept in the 0600 file");
+}
+
+#[tokio::test]
+async fn a_refresh_token_replaced_longer_ago_than_the_reuse_interval_is_never_sent() {
+    let provider = Provider::start(Style::StrictJson, 3600).await;
+    let home = tempfile::tempdir().unwrap();
+    let store = TokenStore::new(home.path().join("tokens.yaml"));
+    authorize_by_paste(&provider, Style::StrictJson, &store, "jira").await;
+    let tokens = provider_for(store.clone());
+    let hook = integration("jira", provider.settings(Style::StrictJson));
+    let first = tokens.bearer_token(&hook).await.unwrap();
+    let second = tokens.after_unauthorized(&hook, &first).await.unwrap();
+    // The rotation was 11 minutes ago: Atlassian would take the replaced token for a
+    // stolen one now and revoke the grant.
+    let Some(Authorization::Authorized { tokens: mut set }) = store.get("jira").unwrap() else {
+        panic!("authorized");
+    };
+    let previous = set.previous_refresh.as_mut().unwrap();
+    previous.replaced_at -= time::Duration::minutes(11);
+    store
+        .set("jira", Authorization::Authorized { tokens: set })
+        .unwrap();
+    let (current, _) = stored_refresh(&store, "jira");
+    provider
+        .state
+        .lock()
+        .unwrap()
+        .lose_last_rotation(current.expose());
+    let error = tokens.after_unauthorized(&hook, &second).await.unwrap_err();
+    assert!(
+        matches!(error, OAuthError::ReauthorizationNeeded(_)),
+        "{error}"
+    );
+    assert_eq!(
+        provider.token_requests(),
+        3,
+        "no request with the replaced token"
+    );
 }

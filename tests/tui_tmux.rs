@@ -331,6 +331,99 @@ fn authorize_on_a_phone_then_verify_with_the_bearer_token() {
     tmux.wait_until_gone();
 }
 
+/// SIGTERM while VERIFY waits for a token refresh: the TUI quits, but only after the
+/// rotated refresh token is stored (the provider has already replaced the old one).
+#[test]
+fn sigterm_during_a_refresh_quits_after_the_new_token_is_stored() {
+    if !tmux_installed() {
+        println!("SKIPPED: tmux is not on PATH (CI installs it)");
+        return;
+    }
+    use hookconsole::model::Secret;
+    use hookconsole::store::{Authorization, Locations, TokenSet, TokenStore};
+    use oauth_support::provider::{Provider, SECRET, Style};
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let _entered = runtime.enter();
+    let provider = runtime.block_on(Provider::start(Style::StrictJson, 3600));
+    {
+        let mut state = provider.state.lock().unwrap();
+        state.seed_refresh_token("refresh-seed");
+        state.answer_delay = Duration::from_millis(1500);
+    }
+    let receiver = runtime.block_on(oauth_support::TestServer::start(|_| {
+        oauth_support::Response::json(201, serde_json::json!({"key": "TEST-9"}))
+    }));
+    let home = tempfile::tempdir().expect("temp home");
+    let home_path = home.path().to_str().expect("utf-8 path").to_string();
+    let settings = provider.settings(Style::StrictJson);
+    let added = Command::new(BIN)
+        .args(["--home", &home_path, "add", "--name", "Jira", "--url"])
+        .arg(receiver.url("/rest/api/2/issue"))
+        .args(["--auth", "oauth", "--client-id", &settings.client_id])
+        .args(["--client-secret", SECRET, "--api-type", "application/json"])
+        .args(["--token-url", &settings.token_url])
+        .args(["--authorize-url", &settings.authorize_url])
+        .output()
+        .expect("add runs");
+    assert!(added.status.success(), "{added:?}");
+    let store = TokenStore::new(Locations::in_home(home.path()).tokens_file());
+    let expired = time::OffsetDateTime::now_utc() - time::Duration::minutes(1);
+    store
+        .set(
+            "Jira",
+            Authorization::Authorized {
+                tokens: TokenSet {
+                    expires_at: Some(expired),
+                    ..TokenSet::bearer(
+                        Secret::new("expired-access"),
+                        Some(Secret::new("refresh-seed")),
+                        None,
+                        Vec::new(),
+                    )
+                },
+            },
+        )
+        .unwrap();
+
+    let tmux = start(&home_path, "sigterm");
+    tmux.wait_for("Integrations (1)");
+    let pid: libc::pid_t = String::from_utf8_lossy(
+        &tmux
+            .run(&["list-panes", "-t", &tmux.session, "-F", "#{pane_pid}"])
+            .stdout,
+    )
+    .trim()
+    .parse()
+    .expect("the pane's process id");
+    tmux.send(&["v"]);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while provider.token_requests() == 0 {
+        assert!(Instant::now() < deadline, "no refresh:\n{}", tmux.screen());
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    // SAFETY: kill has no memory-safety preconditions; the pane's process is alive
+    // until it quits, which it has not been asked to before.
+    assert_eq!(unsafe { libc::kill(pid, libc::SIGTERM) }, 0);
+    tmux.wait_until_gone();
+    let latest = provider
+        .state
+        .lock()
+        .unwrap()
+        .grant("refresh-seed")
+        .unwrap()
+        .latest
+        .clone();
+    let stored = store.get("Jira").unwrap().unwrap();
+    assert_eq!(
+        stored
+            .tokens()
+            .and_then(|t| t.refresh_token.as_ref())
+            .map(Secret::expose),
+        Some(latest.as_str()),
+        "the rotated refresh token is stored"
+    );
+}
+
 #[test]
 fn logs_follow_retries_until_delivered_then_detail_and_replay() {
     if !tmux_installed() {

@@ -292,6 +292,7 @@ fn status_json(status: Option<&Authorization>) -> serde_json::Value {
             "refresh_token": tokens.refresh_token.is_some(),
             "scopes": tokens.scopes,
             "obtained_at": time(&tokens.obtained_at),
+            "refresh_interrupted_at": tokens.refresh_sent_at.as_ref().and_then(time),
         }),
         Some(Authorization::RefreshFailed {
             tokens,
@@ -303,6 +304,7 @@ fn status_json(status: Option<&Authorization>) -> serde_json::Value {
             "reason": reason,
             "expires_at": tokens.expires_at.as_ref().and_then(time),
             "refresh_token": tokens.refresh_token.is_some(),
+            "refresh_interrupted_at": tokens.refresh_sent_at.as_ref().and_then(time),
         }),
         Some(Authorization::ReauthorizationNeeded { since, reason }) => json!({
             "status": "reauthorization_needed",

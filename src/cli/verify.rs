@@ -44,18 +44,33 @@ pub fn verify(locations: &Locations, name: &str, json: bool) -> CliResult {
         .build()?;
     let cancel = CancellationToken::new();
     let report = runtime.block_on(async {
-        let on_interrupt = cancel.clone();
+        let on_signal = cancel.clone();
         tokio::spawn(async move {
-            if tokio::signal::ctrl_c().await.is_ok() {
-                on_interrupt.cancel();
+            use tokio::signal::unix::{SignalKind, signal};
+            let (Ok(mut int), Ok(mut term), Ok(mut hup)) = (
+                signal(SignalKind::interrupt()),
+                signal(SignalKind::terminate()),
+                signal(SignalKind::hangup()),
+            ) else {
+                return;
+            };
+            tokio::select! {
+                _ = int.recv() => {}
+                _ = term.recv() => {}
+                _ = hup.recv() => {}
             }
+            on_signal.cancel();
         });
         let tokens = TokenProvider::with_http_options(
             TokenStore::new(locations.tokens_file()),
             options.clone(),
         );
         let appliance = crate::template::Appliance::local(settings.hostname.as_deref());
-        run_verify(&integration, &options, &appliance, &tokens, cancel).await
+        let report = run_verify(&integration, &options, &appliance, &tokens, cancel).await;
+        // A cancelled VERIFY leaves its token refresh running: its answer is stored
+        // before the runtime goes (see oauth::in_flight).
+        crate::oauth::token_requests_settled().await;
+        report
     });
     if json {
         print_json(&report)?;

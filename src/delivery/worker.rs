@@ -11,6 +11,7 @@ mod pending;
 mod scheduler;
 mod socket;
 mod threads;
+mod token_repair;
 mod writer;
 
 use std::fs::File;
@@ -60,6 +61,9 @@ pub struct WorkerOptions {
     pub socket: bool,
     /// Threads that deliver: one per core, at most two (see `threads`).
     pub delivery_threads: usize,
+    /// How often the token store is looked at for refreshes to repair (see
+    /// `token_repair`).
+    pub token_repair: Duration,
 }
 
 impl Default for WorkerOptions {
@@ -71,6 +75,7 @@ impl Default for WorkerOptions {
             grace: Duration::from_secs(10),
             socket: true,
             delivery_threads: threads::count(),
+            token_repair: Duration::from_secs(15),
         }
     }
 }

@@ -58,13 +58,9 @@ pub async fn exchange_code(
 pub async fn refresh(
     http: &TokenHttp,
     settings: &OAuthSettings,
-    current: TokenSet,
+    refresh_token: &Secret,
+    scopes: &[String],
 ) -> Result<TokenSet, OAuthError> {
-    let Some(refresh_token) = current.refresh_token else {
-        return Err(OAuthError::ReauthorizationNeeded(
-            "the access token expired and the provider gave no refresh token".into(),
-        ));
-    };
     let client = BasicClient::new(ClientId::new(settings.client_id.clone()))
         .set_client_secret(ClientSecret::new(
             settings.client_secret.expose().to_string(),
@@ -77,7 +73,7 @@ pub async fn refresh(
         .request_async(http)
         .await
         .map_err(describe)?;
-    Ok(token_set(&response, Some(&refresh_token), &current.scopes))
+    Ok(token_set(&response, Some(refresh_token), scopes))
 }
 
 fn token_set(

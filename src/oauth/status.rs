@@ -12,6 +12,10 @@ pub fn status_line(status: Option<&Authorization>, now: OffsetDateTime) -> Strin
         None => "not authorized".into(),
         Some(Authorization::Authorized { tokens }) => {
             let expiry = match tokens.expires_at {
+                // Before the expiry: the access token may be one the provider revoked.
+                _ if tokens.refresh_sent_at.is_some() => {
+                    "last refresh interrupted, repeated on next use".to_string()
+                }
                 Some(at) if at <= now => "expired (refreshed on next use)".to_string(),
                 Some(at) => format!("expires in {}", human(at - now)),
                 None => "no expiry given".into(),
@@ -59,5 +63,35 @@ fn human(duration: time::Duration) -> String {
         0..=119 => format!("{seconds} s"),
         120..=7199 => format!("{} min", seconds / 60),
         _ => format!("{} h", seconds / 3600),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Secret;
+    use crate::store::TokenSet;
+
+    #[test]
+    fn an_interrupted_refresh_is_told_without_a_token() {
+        let tokens = TokenSet::bearer(
+            Secret::new("access-secret"),
+            Some(Secret::new("refresh-secret")),
+            Some(std::time::Duration::from_secs(3600)),
+            vec!["offline_access".into()],
+        );
+        let now = tokens.obtained_at;
+        let interrupted = Authorization::Authorized {
+            tokens: TokenSet {
+                refresh_sent_at: Some(now),
+                ..tokens.clone()
+            },
+        };
+        assert_eq!(
+            status_line(Some(&interrupted), now),
+            "authorized (last refresh interrupted, repeated on next use, refresh token yes, scopes: offline_access)"
+        );
+        let line = status_line(Some(&Authorization::Authorized { tokens }), now);
+        assert!(line.starts_with("authorized (expires in 60 min"), "{line}");
     }
 }

@@ -1,6 +1,8 @@
 //! The token store: OAuth tokens kept apart from the integrations, in a file of mode
 //! 0600 written atomically. A refresh holds the lock across read, token request and
-//! write, so two processes never use the same refresh token twice.
+//! write, so two processes never use the same refresh token twice. Beside the tokens,
+//! what recovers a refresh whose answer was lost: the refresh token a rotation
+//! replaced, and a mark while a refresh's answer is not stored.
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -33,6 +35,28 @@ pub struct TokenSet {
     pub scopes: Vec<String>,
     #[serde(with = "time::serde::rfc3339")]
     pub obtained_at: OffsetDateTime,
+    /// The refresh token `refresh_token` replaced, while a rotating provider may still
+    /// take it (see `oauth::provider`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub previous_refresh: Option<PreviousRefreshToken>,
+    /// Set when a refresh with `refresh_token` is sent, cleared when its answer is
+    /// stored. Still set when nobody holds the lock: the process sending it ended (or
+    /// lost the connection) in between, and the provider may have rotated the refresh
+    /// token without this file knowing the new one.
+    #[serde(
+        default,
+        with = "time::serde::rfc3339::option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub refresh_sent_at: Option<OffsetDateTime>,
+}
+
+/// A refresh token a rotation replaced, and when.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PreviousRefreshToken {
+    pub token: Secret,
+    #[serde(with = "time::serde::rfc3339")]
+    pub replaced_at: OffsetDateTime,
 }
 
 impl TokenSet {
@@ -49,6 +73,8 @@ impl TokenSet {
             expires_at: expires_in.map(|after| now + after),
             scopes,
             obtained_at: now,
+            previous_refresh: None,
+            refresh_sent_at: None,
         }
     }
 
@@ -275,9 +301,15 @@ mod tests {
             Some(std::time::Duration::from_secs(3600)),
             vec!["write:jira-work".into()],
         );
+        let second = tokens.obtained_at.replace_nanosecond(0).unwrap();
         let tokens = TokenSet {
             expires_at: tokens.expires_at.map(|t| t.replace_nanosecond(0).unwrap()),
-            obtained_at: tokens.obtained_at.replace_nanosecond(0).unwrap(),
+            obtained_at: second,
+            previous_refresh: Some(PreviousRefreshToken {
+                token: Secret::new("refresh-0"),
+                replaced_at: second,
+            }),
+            refresh_sent_at: Some(second),
             ..tokens
         };
         store
@@ -294,6 +326,15 @@ mod tests {
         );
         let mode = fs::metadata(store.path()).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode, 0o600);
+        // A file without the recovery fields (written before them) reads as none.
+        let old = "schema: 1\nintegrations:\n  jira:\n    status: authorized\n    access_token: a\n    obtained_at: 2025-01-01T00:00:00Z\n";
+        fs::write(store.path(), old).unwrap();
+        let read = store.get("jira").unwrap().unwrap();
+        let read = read.tokens().unwrap();
+        assert_eq!(
+            (&read.previous_refresh, read.refresh_sent_at),
+            (&None, None)
+        );
 
         fs::write(store.path(), "schema: 1\nintegrations:\n  jira:\n    status: authorized\n    access_token: [secret-value]\n").unwrap();
         let error = store.get("jira").unwrap_err().to_string();

@@ -39,6 +39,8 @@ pub async fn run(locations: Locations, profile: Profile) -> anyhow::Result<()> {
     let (mut app, start) = App::new(profile, paths);
     let mut sigterm = signal(SignalKind::terminate())?;
     let mut sighup = signal(SignalKind::hangup())?;
+    // Ctrl-C is a key here (raw mode); SIGINT comes only from `kill`, and quits too.
+    let mut sigint = signal(SignalKind::interrupt())?;
     let guard = TerminalGuard::enter(profile)?;
     let mut terminal = guard.screen()?;
     let (sender, mut receiver) = mpsc::unbounded_channel::<Message>();
@@ -167,6 +169,10 @@ pub async fn run(locations: Locations, profile: Profile) -> anyhow::Result<()> {
             }
             _ = sigterm.recv() => {
                 tracing::info!("SIGTERM: quitting");
+                return Ok(());
+            }
+            _ = sigint.recv() => {
+                tracing::info!("SIGINT: quitting");
                 return Ok(());
             }
             _ = sighup.recv() => {

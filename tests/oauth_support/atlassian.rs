@@ -72,6 +72,20 @@ impl AtlassianCloud {
         self.provider.lock().unwrap().refresh_reuse
     }
 
+    pub fn grants_revoked_by_reuse(&self) -> usize {
+        self.provider.lock().unwrap().grants_revoked_by_reuse
+    }
+
+    /// The token endpoint waits this long before it answers (after it has rotated).
+    pub fn delay_token_answers(&self, delay: std::time::Duration) {
+        self.provider.lock().unwrap().answer_delay = delay;
+    }
+
+    /// See [`ProviderState::let_reuse_intervals_pass`].
+    pub fn let_reuse_intervals_pass(&self) {
+        self.provider.lock().unwrap().let_reuse_intervals_pass();
+    }
+
     pub fn issues(&self) -> Vec<CreatedIssue> {
         self.issues.lock().unwrap().clone()
     }

@@ -10,6 +10,7 @@ pub mod provider;
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpListener;
@@ -55,6 +56,9 @@ pub struct Response {
     pub status: u16,
     pub headers: Vec<(String, String)>,
     pub body: Vec<u8>,
+    /// How long the server waits before it sends the answer (after the handler ran):
+    /// what a slow provider looks like to a client that is waiting for it.
+    pub delay: Duration,
 }
 
 impl Response {
@@ -63,6 +67,7 @@ impl Response {
             status,
             headers: vec![("Content-Type".into(), "application/json".into())],
             body: serde_json::to_vec(&value).unwrap(),
+            delay: Duration::ZERO,
         }
     }
 
@@ -71,6 +76,7 @@ impl Response {
             status: 302,
             headers: vec![("Location".into(), location.into())],
             body: Vec::new(),
+            delay: Duration::ZERO,
         }
     }
 
@@ -79,6 +85,7 @@ impl Response {
             status,
             headers: Vec::new(),
             body: Vec::new(),
+            delay: Duration::ZERO,
         }
     }
 }
@@ -169,6 +176,9 @@ async fn serve(stream: tokio::net::TcpStream, handler: Handler) -> std::io::Resu
     }
     out.push_str("\r\n");
     let mut stream = reader.into_inner();
+    if !response.delay.is_zero() {
+        tokio::time::sleep(response.delay).await;
+    }
     stream.write_all(out.as_bytes()).await?;
     stream.write_all(&response.body).await?;
     stream.shutdown().await

@@ -1,10 +1,11 @@
 //! Two OAuth providers for tests: a standards one (form bodies, client_secret_basic,
 //! refresh tokens kept) and a strict JSON one like Atlassian's (JSON bodies only,
-//! credentials in the body, refresh tokens rotated; reusing an old one revokes the
-//! grant and is counted).
+//! credentials in the body, refresh tokens rotated with a reuse interval: the token a
+//! rotation replaced is accepted again for a while, any older one revokes the grant).
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use base64::Engine;
 use hookconsole::model::{ApiType, OAuthSettings, Secret};
@@ -14,6 +15,10 @@ use super::{Request, Response, TestServer};
 
 pub const SECRET: &str = "s3cr+t/with=odd%chars";
 
+/// How long Atlassian accepts a refresh token again after rotating it ("leeway
+/// interval", 10 minutes), so that a client that lost the answer can retry.
+pub const ATLASSIAN_REUSE_INTERVAL: Duration = Duration::from_secs(600);
+
 #[derive(Clone, Copy, PartialEq)]
 pub enum Style {
     /// Form bodies, HTTP Basic client authentication, refresh tokens not rotated.
@@ -22,30 +27,157 @@ pub enum Style {
     StrictJson,
 }
 
-#[derive(Default)]
+/// One grant's refresh tokens, as a rotating provider keeps them (Auth0's refresh
+/// token rotation, which Atlassian uses): only the latest is current. The one the
+/// latest replaced may be used again within the reuse interval, and gets a new
+/// latest; presenting it later, or any older token, is taken for a stolen token
+/// (RFC 6749 section 10.4) and revokes the grant with its access tokens.
+#[derive(Debug, Clone)]
+pub struct Grant {
+    pub latest: String,
+    /// The token `latest` replaced, and when (on the provider's clock).
+    pub previous: Option<(String, Instant)>,
+    pub revoked: bool,
+    /// Access tokens issued on this grant, oldest first.
+    access: Vec<String>,
+}
+
 pub struct ProviderState {
     /// code -> (challenge, redirect_uri)
     pub codes: HashMap<String, (String, String)>,
-    pub live_refresh: HashSet<String>,
-    pub used_refresh: HashSet<String>,
+    pub grants: Vec<Grant>,
+    /// Every refresh token issued -> its grant (an index into `grants`).
+    pub grant_of: HashMap<String, usize>,
     pub token_requests: usize,
+    /// Refresh requests with a token that was no longer the latest of its grant
+    /// (within the reuse interval or not).
     pub refresh_reuse: usize,
+    /// Grants revoked because an old refresh token was presented.
+    pub grants_revoked_by_reuse: usize,
     pub counter: usize,
     pub access_expires_in: i64,
+    /// How long a replaced refresh token is accepted again (style StrictJson).
+    pub reuse_interval: Duration,
+    /// How long the token endpoint waits before answering, after it has acted.
+    pub answer_delay: Duration,
+    /// Added to the real clock: time that has passed for the provider in a test.
+    pub clock_offset: Duration,
     /// Tokens revoked through the revocation endpoint (RFC 7009).
     pub revoked: Vec<String>,
     /// Access tokens issued, with when they expire: what a resource server checks.
-    pub access: HashMap<String, std::time::Instant>,
+    pub access: HashMap<String, Instant>,
+}
+
+impl Default for ProviderState {
+    fn default() -> Self {
+        ProviderState {
+            codes: HashMap::new(),
+            grants: Vec::new(),
+            grant_of: HashMap::new(),
+            token_requests: 0,
+            refresh_reuse: 0,
+            grants_revoked_by_reuse: 0,
+            counter: 0,
+            access_expires_in: 3600,
+            reuse_interval: ATLASSIAN_REUSE_INTERVAL,
+            answer_delay: Duration::ZERO,
+            clock_offset: Duration::ZERO,
+            revoked: Vec::new(),
+            access: HashMap::new(),
+        }
+    }
 }
 
 impl ProviderState {
+    /// The provider's clock: the real one, moved on by [`Self::let_time_pass`].
+    pub fn now(&self) -> Instant {
+        Instant::now() + self.clock_offset
+    }
+
+    /// `duration` passes for the provider (tokens expire, reuse intervals end).
+    pub fn let_time_pass(&mut self, duration: Duration) {
+        self.clock_offset += duration;
+    }
+
+    /// As when the next refresh comes an hour later (an access token's life): every
+    /// reuse interval running now is over, and so are the access tokens rotations
+    /// replaced.
+    pub fn let_reuse_intervals_pass(&mut self) {
+        self.let_time_pass(self.reuse_interval + Duration::from_secs(1));
+        let superseded: Vec<String> = self
+            .grants
+            .iter()
+            .flat_map(|grant| grant.access.iter().rev().skip(1).cloned())
+            .collect();
+        for token in superseded {
+            self.access.remove(&token);
+        }
+    }
+
     /// True when `authorization` is `Bearer <token>` with a token issued here and not
     /// expired yet.
     pub fn bearer_is_live(&self, authorization: Option<&str>) -> bool {
         authorization
             .and_then(|value| value.strip_prefix("Bearer "))
             .and_then(|token| self.access.get(token))
-            .is_some_and(|expires| std::time::Instant::now() < *expires)
+            .is_some_and(|expires| self.now() < *expires)
+    }
+
+    /// A grant whose current refresh token is `token`, as if authorized earlier.
+    pub fn seed_refresh_token(&mut self, token: &str) {
+        self.new_grant(token.to_string());
+    }
+
+    /// The provider forgets every grant: each refresh token gets `invalid_grant`.
+    pub fn revoke_every_grant(&mut self) {
+        for index in 0..self.grants.len() {
+            self.revoke_grant(index);
+        }
+    }
+
+    /// The grant `refresh_token` belongs to.
+    pub fn grant(&self, refresh_token: &str) -> Option<&Grant> {
+        self.grant_of
+            .get(refresh_token)
+            .map(|&index| &self.grants[index])
+    }
+
+    /// The provider loses its last rotation of the grant of `refresh_token` (a replica
+    /// that has not seen it, a rollback): the token it issued is unknown, and the one it
+    /// replaced is current again.
+    pub fn lose_last_rotation(&mut self, refresh_token: &str) {
+        let index = self.grant_of[refresh_token];
+        let grant = &mut self.grants[index];
+        let (previous, _) = grant.previous.take().expect("a rotation to lose");
+        let lost = std::mem::replace(&mut grant.latest, previous);
+        self.grant_of.remove(&lost);
+    }
+
+    fn new_grant(&mut self, refresh: String) -> usize {
+        self.grants.push(Grant {
+            latest: refresh.clone(),
+            previous: None,
+            revoked: false,
+            access: Vec::new(),
+        });
+        let index = self.grants.len() - 1;
+        self.grant_of.insert(refresh, index);
+        index
+    }
+
+    fn revoke_grant(&mut self, index: usize) {
+        let grant = &mut self.grants[index];
+        grant.revoked = true;
+        for token in std::mem::take(&mut grant.access) {
+            self.access.remove(&token);
+        }
+    }
+
+    fn next_refresh_token(&mut self, grant: usize) -> String {
+        self.counter += 1;
+        let refresh = format!("refresh-{}", self.counter);
+        self.grant_of.insert(refresh.clone(), grant);
+        refresh
     }
 }
 
@@ -198,30 +330,17 @@ pub fn handle(style: Style, state: &Mutex<ProviderState>, request: Request) -> R
                             serde_json::json!({"error": "invalid_grant", "error_description": "PKCE mismatch"}),
                         );
                     }
-                    issue(style, &mut state, true)
+                    state.counter += 1;
+                    let first = format!("refresh-{}", state.counter);
+                    let grant = state.new_grant(first);
+                    let refresh = state.grants[grant].latest.clone();
+                    issue(style, &mut state, grant, Some(refresh))
                 }
                 "refresh_token" => {
                     let token = params["refresh_token"].clone();
-                    if state.used_refresh.contains(&token) {
-                        state.refresh_reuse += 1;
-                        state.live_refresh.clear();
-                        return Response::json(
-                            400,
-                            serde_json::json!({"error": "invalid_grant", "error_description": "refresh token reused: grant revoked"}),
-                        );
-                    }
-                    if !state.live_refresh.contains(&token) {
-                        return Response::json(
-                            400,
-                            serde_json::json!({"error": "invalid_grant", "error_description": "unknown refresh token"}),
-                        );
-                    }
-                    let rotate = style == Style::StrictJson;
-                    if rotate {
-                        state.live_refresh.remove(&token);
-                        state.used_refresh.insert(token);
-                    }
-                    issue(style, &mut state, rotate)
+                    let mut answer = refresh(style, &mut state, &token);
+                    answer.delay = state.answer_delay;
+                    answer
                 }
                 other => Response::json(
                     400,
@@ -255,7 +374,9 @@ pub fn handle(style: Style, state: &Mutex<ProviderState>, request: Request) -> R
                 return Response::json(401, serde_json::json!({"error": "invalid_client"}));
             }
             let token = params.get("token").cloned().unwrap_or_default();
-            state.live_refresh.remove(&token);
+            if let Some(&grant) = state.grant_of.get(&token) {
+                state.revoke_grant(grant);
+            }
             state.revoked.push(token);
             Response::status(200)
         }
@@ -263,13 +384,65 @@ pub fn handle(style: Style, state: &Mutex<ProviderState>, request: Request) -> R
     }
 }
 
-fn issue(style: Style, state: &mut ProviderState, new_refresh: bool) -> Response {
+/// A refresh with `token`: with the latest refresh token of a live grant, or (style
+/// StrictJson) with the one it replaced within the reuse interval.
+fn refresh(style: Style, state: &mut ProviderState, token: &str) -> Response {
+    let refused = |description: &str| {
+        Response::json(
+            400,
+            serde_json::json!({"error": "invalid_grant", "error_description": description}),
+        )
+    };
+    let Some(&index) = state.grant_of.get(token) else {
+        return refused("unknown refresh token");
+    };
+    if state.grants[index].revoked {
+        return refused("the grant was revoked");
+    }
+    if style == Style::Standards {
+        return if state.grants[index].latest == token {
+            issue(style, state, index, None)
+        } else {
+            refused("unknown refresh token")
+        };
+    }
+    let now = state.now();
+    let grant = &state.grants[index];
+    if grant.latest == token {
+        let replaced = grant.latest.clone();
+        let refresh = state.next_refresh_token(index);
+        let grant = &mut state.grants[index];
+        grant.previous = Some((replaced, now));
+        grant.latest = refresh.clone();
+        return issue(style, state, index, Some(refresh));
+    }
+    state.refresh_reuse += 1;
+    let within_interval = grant.previous.as_ref().is_some_and(|(previous, at)| {
+        previous == token && now.duration_since(*at) < state.reuse_interval
+    });
+    if within_interval {
+        // The client lost the answer: it gets a new latest; the lost one is history.
+        let refresh = state.next_refresh_token(index);
+        state.grants[index].latest = refresh.clone();
+        return issue(style, state, index, Some(refresh));
+    }
+    state.grants_revoked_by_reuse += 1;
+    state.revoke_grant(index);
+    refused("refresh token reused: grant revoked")
+}
+
+fn issue(
+    style: Style,
+    state: &mut ProviderState,
+    grant: usize,
+    refresh: Option<String>,
+) -> Response {
     state.counter += 1;
     let access = format!("access-{}", state.counter);
     let lifetime = std::time::Duration::from_secs(state.access_expires_in.max(0) as u64);
-    state
-        .access
-        .insert(access.clone(), std::time::Instant::now() + lifetime);
+    let expires = state.now() + lifetime;
+    state.access.insert(access.clone(), expires);
+    state.grants[grant].access.push(access.clone());
     let mut body = serde_json::json!({
         "access_token": access,
         "scope": "write:jira-work offline_access",
@@ -285,9 +458,7 @@ fn issue(style: Style, state: &mut ProviderState, new_refresh: bool) -> Response
             body["token_type"] = serde_json::json!("Bearer");
         }
     }
-    if new_refresh {
-        let refresh = format!("refresh-{}", state.counter);
-        state.live_refresh.insert(refresh.clone());
+    if let Some(refresh) = refresh {
         body["refresh_token"] = serde_json::json!(refresh);
     }
     Response::json(200, body)

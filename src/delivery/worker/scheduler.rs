@@ -14,6 +14,7 @@ use tokio_util::sync::CancellationToken;
 use super::attempt::{AttemptContext, deliver};
 use super::pending::Pending;
 use super::threads::DeliveryThreads;
+use super::token_repair;
 use super::writer::{Claimed, WriterCommand, WriterSender};
 use super::{WorkerError, WorkerOptions, socket};
 use crate::http::HttpOptions;
@@ -128,6 +129,14 @@ impl Scheduler {
         } else {
             None
         };
+        let catalog = self.catalog.clone();
+        let lookup: token_repair::Lookup = Arc::new(move |name: &str| lookup(&catalog, name));
+        tokio::spawn(token_repair::run(
+            self.shared.tokens.clone(),
+            lookup,
+            self.options.token_repair,
+            stop.child_token(),
+        ));
         let mut threads = DeliveryThreads::start(&self.http, self.options.delivery_threads)?;
         tracing::info!(owner = %self.owner, overall = self.overall,
             per_integration = self.per_integration,
@@ -416,7 +425,8 @@ impl Scheduler {
     }
 
     /// Releases jobs not started, lets in-flight ones finish within the grace period,
-    /// releases those that did not, and waits until the writer has committed it all.
+    /// releases those that did not, waits for token refreshes in flight, and waits
+    /// until the writer has committed it all.
     async fn shut_down(mut self, mut tasks: JoinSet<()>) {
         let not_started = self.pending.lock().drain();
         for job in not_started {
@@ -440,6 +450,13 @@ impl Scheduler {
                     }
                 }
             }
+        }
+        // A token refresh of an aborted delivery goes on on its own task: the provider
+        // may have rotated the refresh token, so its answer is stored before the
+        // delivery threads' runtimes go. Its request timeout bounds the wait.
+        if crate::oauth::token_requests_in_flight() {
+            tracing::info!("stopping: storing the token refresh in flight");
+            crate::oauth::token_requests_settled().await;
         }
         let (reply, flushed) = oneshot::channel();
         if self.writer.send(WriterCommand::Flush(reply)).is_ok() {
