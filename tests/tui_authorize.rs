@@ -3,16 +3,17 @@
 //! (where the terminal is large enough); paste, print, copy and cancel reach the
 //! session; no secret is on screen.
 
+mod qr_support;
 mod tui_support;
 
 use crossterm::event::KeyCode;
 use hookconsole::model::{ApiType, Authentication, OAuthSettings, Secret};
 use hookconsole::oauth::{FlowState, ListenerStatus, SessionUpdate, TimerId};
+use hookconsole::qr::QrRendering;
 use hookconsole::tui::{AuthorizeInput, Message, Profile, Screen};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
-use ratatui::style::Color;
 use tui_support::{Harness, webhook};
 
 const START_LINK: &str = "HTTPS://HIAB.EXAMPLE.COM/PORTAL/OAUTH/S/7K2QX9A";
@@ -77,49 +78,9 @@ fn buffer(harness: &mut Harness, width: u16, height: u16) -> Buffer {
     terminal.backend().buffer().clone()
 }
 
-/// Reads the QR code off the screen as a camera would: the black-on-white cells, half
-/// blocks two modules high.
+/// Reads the QR code off the screen as a camera would (tests/qr_support).
 fn decode_screen(buffer: &Buffer) -> String {
-    let area = buffer.area;
-    let cells: Vec<(u16, u16)> = (0..area.height)
-        .flat_map(|y| (0..area.width).map(move |x| (x, y)))
-        .filter(|&(x, y)| buffer[(x, y)].bg == Color::White)
-        .collect();
-    let (x0, y0) = (
-        cells.iter().map(|c| c.0).min().unwrap(),
-        cells.iter().map(|c| c.1).min().unwrap(),
-    );
-    let (x1, y1) = (
-        cells.iter().map(|c| c.0).max().unwrap(),
-        cells.iter().map(|c| c.1).max().unwrap(),
-    );
-    let scale = 4;
-    let width = usize::from(x1 - x0 + 1) * scale;
-    let height = usize::from(y1 - y0 + 1) * 2 * scale;
-    let mut image = vec![255u8; width * height];
-    for y in y0..=y1 {
-        for x in x0..=x1 {
-            let symbol = buffer[(x, y)].symbol();
-            let (top, bottom) = (matches!(symbol, "█" | "▀"), matches!(symbol, "█" | "▄"));
-            for (half, dark) in [(0, top), (1, bottom)] {
-                if !dark {
-                    continue;
-                }
-                for dy in 0..scale {
-                    for dx in 0..scale {
-                        let px = usize::from(x - x0) * scale + dx;
-                        let py = (usize::from(y - y0) * 2 + half) * scale + dy;
-                        image[py * width + px] = 0;
-                    }
-                }
-            }
-        }
-    }
-    let mut prepared =
-        rqrr::PreparedImage::prepare_from_greyscale(width, height, |x, y| image[y * width + x]);
-    let grids = prepared.detect_grids();
-    assert_eq!(grids.len(), 1, "one QR code on screen");
-    grids[0].decode().unwrap().1
+    qr_support::decode(&qr_support::Screen::from_buffer(buffer))
 }
 
 #[test]
@@ -154,7 +115,7 @@ fn console_and_ascii_profiles_say_what_size_the_code_needs() {
     for profile in [Profile::CONSOLE, Profile::ASCII] {
         let mut harness = authorizing(profile);
         let text = harness.screen(80, 24);
-        assert!(text.contains("needs 108 x 38 cells"), "{text}");
+        assert!(text.contains("needs 108 x 39 cells"), "{text}");
     }
 }
 
@@ -357,4 +318,134 @@ fn after_authorization_the_site_is_chosen_on_screen() {
     let screen = harness.screen(120, 30);
     assert!(screen.contains("delivers to site beta"), "{screen}");
     assert!(!screen.contains("client-secret-value"));
+}
+
+/// The profiles the AUTHORIZE screen meets: a terminal emulator with and without
+/// colour, the Linux console with Debian's font (no half blocks) and with RHEL's,
+/// ASCII with colour, and a vt220 (ASCII, no colour).
+fn qr_profiles() -> [(&'static str, Profile); 6] {
+    [
+        ("rich", Profile::RICH),
+        ("nocolor", Profile::NO_COLOR),
+        ("console", Profile::CONSOLE),
+        (
+            "console with half blocks",
+            Profile {
+                half_blocks: true,
+                ..Profile::CONSOLE
+            },
+        ),
+        ("ascii", Profile::ASCII),
+        (
+            "vt220",
+            Profile {
+                color: false,
+                ..Profile::ASCII
+            },
+        ),
+    ]
+}
+
+fn rendering(harness: &Harness) -> QrRendering {
+    match &harness.app.screen {
+        Screen::Authorize(view) => view.rendering,
+        _ => panic!("not on AUTHORIZE"),
+    }
+}
+
+/// The renderings `r` goes through, starting from the one the screen opens with.
+fn cycle_renderings(harness: &mut Harness) -> Vec<QrRendering> {
+    let mut seen = vec![rendering(harness)];
+    for _ in 0..QrRendering::ALL.len() {
+        harness.press(KeyCode::Char('r'));
+        let next = rendering(harness);
+        if next == seen[0] {
+            break;
+        }
+        seen.push(next);
+    }
+    seen
+}
+
+/// The size the screen asks for ("needs W x H cells"), wherever the text wraps it.
+fn stated_size(harness: &mut Harness, width: u16, height: u16) -> Option<(u16, u16)> {
+    let text = harness
+        .screen(width, height)
+        .replace(['\u{2502}', '|'], " ");
+    let words: Vec<&str> = text.split_whitespace().collect();
+    words
+        .windows(5)
+        .find(|w| w[0] == "needs" && w[2] == "x" && w[4].starts_with("cells"))
+        .map(|w| (w[1].parse().unwrap(), w[3].parse().unwrap()))
+}
+
+/// For every profile, both codes (start link, full URL) and every rendering `r`
+/// offers: a screen of exactly the size the screen asks for draws the whole code and
+/// it decodes; one column or one row less gets the same request and no code.
+#[test]
+fn the_stated_size_is_enough_and_one_less_is_not() {
+    for (name, profile) in qr_profiles() {
+        for (target, expected) in [("start link", START_LINK), ("full URL", AUTHORIZE_URL)] {
+            let mut harness = authorizing(profile);
+            if target == "full URL" {
+                harness.press(KeyCode::Char('f'));
+            }
+            for style in cycle_renderings(&mut harness) {
+                while rendering(&harness) != style {
+                    harness.press(KeyCode::Char('r'));
+                }
+                let case = format!("{name}, {target}, {style:?}");
+                let Some((width, height)) = stated_size(&mut harness, 80, 24) else {
+                    // It fits the smallest screen the TUI draws on.
+                    assert_eq!(
+                        decode_screen(&buffer(&mut harness, 80, 24)),
+                        expected,
+                        "{case}"
+                    );
+                    continue;
+                };
+                let exact = buffer(&mut harness, width, height);
+                assert_eq!(
+                    qr_support::try_decode(&qr_support::Screen::from_buffer(&exact)).as_deref(),
+                    Some(expected),
+                    "{case}: at the stated {width}x{height}:\n{}",
+                    harness.screen(width, height)
+                );
+                assert_eq!(stated_size(&mut harness, width, height), None, "{case}");
+                for (w, h) in [(width - 1, height), (width, height - 1)] {
+                    assert_eq!(
+                        stated_size(&mut harness, w, h),
+                        Some((width, height)),
+                        "{case} at {w}x{h}"
+                    );
+                    let smaller = qr_support::Screen::from_buffer(&buffer(&mut harness, w, h));
+                    assert!(qr_support::modules(&smaller).is_none(), "{case} at {w}x{h}");
+                }
+            }
+        }
+    }
+}
+
+/// `r` offers only what the profile can draw: no half blocks where the font lacks
+/// them, no background-colour blocks without colours.
+#[test]
+fn r_offers_only_the_styles_the_profile_can_draw() {
+    use QrRendering::{Ascii, HalfBlocks, TwoColumns};
+    let expected: [&[QrRendering]; 6] = [
+        &[HalfBlocks, TwoColumns, Ascii],
+        &[HalfBlocks, TwoColumns, Ascii],
+        &[TwoColumns, Ascii],
+        &[HalfBlocks, TwoColumns, Ascii],
+        &[Ascii, TwoColumns],
+        &[Ascii],
+    ];
+    for ((name, profile), expected) in qr_profiles().into_iter().zip(expected) {
+        let mut harness = authorizing(profile);
+        assert_eq!(cycle_renderings(&mut harness), expected, "{name}");
+        // Round and round: still only those.
+        for _ in 0..7 {
+            harness.press(KeyCode::Char('r'));
+            assert!(expected.contains(&rendering(&harness)), "{name}");
+        }
+    }
 }

@@ -12,12 +12,15 @@ use ratatui::text::Line;
 use ratatui::widgets::{Block, Paragraph, Wrap};
 
 use super::message::Effect;
-use super::profile::{Glyphs, Profile};
-use super::qr_code::QrCode;
+use super::profile::Profile;
+use super::qr_code::{QrCode, drawable_renderings, pins_colours};
 use super::text_input::TextInput;
 use super::theme::Theme;
 use crate::oauth::{CallbackReply, FlowState, SessionUpdate, Site, SiteOutcome};
 use crate::qr::{QrMatrix, QrRendering};
+
+/// Columns kept for the text beside the QR code.
+const TEXT_WIDTH: u16 = 40;
 
 /// Names one authorize session, so a late update of an earlier one is ignored.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -73,13 +76,10 @@ impl SitePicker {
 
 impl AuthorizeView {
     pub fn new(id: AuthorizeId, name: &str, profile: Profile) -> AuthorizeView {
-        // The Linux console's default font has no half blocks; ASCII terminals have
-        // no block glyphs at all.
-        let rendering = match profile.glyphs {
-            _ if profile.half_blocks => QrRendering::HalfBlocks,
-            Glyphs::Rich | Glyphs::Console => QrRendering::TwoColumns,
-            Glyphs::Ascii => QrRendering::Ascii,
-        };
+        let rendering = drawable_renderings(profile)
+            .first()
+            .copied()
+            .unwrap_or(QrRendering::Ascii);
         AuthorizeView {
             id,
             name: name.to_string(),
@@ -96,6 +96,18 @@ impl AuthorizeView {
             sites: None,
             site_line: None,
             matrix: None,
+        }
+    }
+
+    /// The next rendering `profile` can draw (`r`).
+    pub fn next_rendering(&mut self, profile: Profile) {
+        let renderings = drawable_renderings(profile);
+        let next = renderings
+            .iter()
+            .position(|rendering| *rendering == self.rendering)
+            .map_or(0, |index| (index + 1) % renderings.len());
+        if let Some(rendering) = renderings.get(next) {
+            self.rendering = *rendering;
         }
     }
 
@@ -206,7 +218,7 @@ impl AuthorizeView {
             .title(format!(" AUTHORIZE {} ", self.name));
         let inner = block.inner(area);
         frame.render_widget(block, area);
-        let color = profile.color || profile.glyphs != Glyphs::Ascii;
+        let color = pins_colours(profile);
         let rendering = self.rendering;
         // The start link goes on the bottom row across the whole width, so it is never
         // broken across lines; the QR code and the text share the rows above.
@@ -219,16 +231,26 @@ impl AuthorizeView {
         } else {
             [inner, Rect::default()]
         };
+        // The QR code may take the left part; the text keeps TEXT_WIDTH columns. This
+        // one room decides whether the code fits and what size the screen must be.
+        let room = Rect {
+            width: upper.width.saturating_sub(TEXT_WIDTH),
+            ..upper
+        };
+        let screen = frame.area();
         let (qr_size, fits, version) = match self.matrix() {
             Some(matrix) => {
                 let widget = QrCode::new(matrix, rendering, color);
-                let size = widget.size();
-                // The QR code may take the left part; the text needs 40 columns.
-                let room = Rect::new(0, 0, upper.width.saturating_sub(40), upper.height);
-                (Some(size), widget.fits(room), matrix.version())
+                (Some(widget.size()), widget.fits(room), matrix.version())
             }
             None => (None, false, 0),
         };
+        let needed = qr_size.map(|(width, height)| {
+            (
+                width.saturating_add(screen.width.saturating_sub(room.width)),
+                height.saturating_add(screen.height.saturating_sub(room.height)),
+            )
+        });
         let [qr_area, text_area] = if fits {
             let (width, _) = qr_size.unwrap_or_default();
             Layout::horizontal([Constraint::Length(width + 1), Constraint::Fill(1)]).areas(upper)
@@ -299,14 +321,17 @@ impl AuthorizeView {
                 theme.label,
             ));
         }
-        if !fits && let Some((width, height)) = qr_size {
+        if !fits && let Some((width, height)) = needed {
+            let another = if drawable_renderings(profile).len() > 1 {
+                "press r for another rendering, "
+            } else {
+                ""
+            };
             lines.push(Line::styled(
                 format!(
-                    "QR code ({}, version {version}) needs {} x {} cells: enlarge the terminal, \
-                     press r for another rendering, or u to print the URL.",
+                    "QR code ({}, version {version}) needs {width} x {height} cells: enlarge \
+                     the terminal, {another}or u to print the URL.",
                     rendering.label(),
-                    width + 42,
-                    height + 5
                 ),
                 theme.warning,
             ));
