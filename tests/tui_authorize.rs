@@ -367,16 +367,8 @@ fn cycle_renderings(harness: &mut Harness) -> Vec<QrRendering> {
     seen
 }
 
-/// The size the screen asks for ("needs W x H cells"), wherever the text wraps it.
 fn stated_size(harness: &mut Harness, width: u16, height: u16) -> Option<(u16, u16)> {
-    let text = harness
-        .screen(width, height)
-        .replace(['\u{2502}', '|'], " ");
-    let words: Vec<&str> = text.split_whitespace().collect();
-    words
-        .windows(5)
-        .find(|w| w[0] == "needs" && w[2] == "x" && w[4].starts_with("cells"))
-        .map(|w| (w[1].parse().unwrap(), w[3].parse().unwrap()))
+    qr_support::stated_size(&harness.screen(width, height))
 }
 
 /// For every profile, both codes (start link, full URL) and every rendering `r`

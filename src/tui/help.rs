@@ -37,7 +37,7 @@ impl Help {
             Line::from(vec![
                 Span::styled("Terminal profile: ", theme.primary),
                 Span::styled(profile.to_string(), theme.text),
-                Span::styled(" (--rich, --ascii, --no-color)", theme.hint),
+                Span::styled(" (--rich, --console, --ascii, --no-color)", theme.hint),
             ]),
             Line::from(vec![
                 Span::styled("Log file: ", theme.primary),

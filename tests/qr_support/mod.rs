@@ -256,3 +256,14 @@ pub fn try_decode(screen: &Screen) -> Option<String> {
     let modules = modules(screen)?;
     decode_modules(&modules).into_iter().next()
 }
+
+/// The size the AUTHORIZE screen asks for ("needs W x H cells"), read from its text
+/// wherever the text wraps it.
+pub fn stated_size(screen_text: &str) -> Option<(u16, u16)> {
+    let text = screen_text.replace(['\u{2502}', '|'], " ");
+    let words: Vec<&str> = text.split_whitespace().collect();
+    words
+        .windows(5)
+        .find(|w| w[0] == "needs" && w[2] == "x" && w[4].starts_with("cells"))
+        .map(|w| (w[1].parse().unwrap(), w[3].parse().unwrap()))
+}
