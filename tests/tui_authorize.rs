@@ -10,7 +10,7 @@ use crossterm::event::KeyCode;
 use hookconsole::model::{ApiType, Authentication, OAuthSettings, Secret};
 use hookconsole::oauth::{FlowState, ListenerStatus, SessionUpdate, TimerId};
 use hookconsole::qr::QrRendering;
-use hookconsole::tui::{AuthorizeInput, Message, Profile, Screen};
+use hookconsole::tui::{AuthorizeInput, LinkingBackend, Message, Profile, Screen};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
@@ -439,5 +439,180 @@ fn r_offers_only_the_styles_the_profile_can_draw() {
             harness.press(KeyCode::Char('r'));
             assert!(expected.contains(&rendering(&harness)), "{name}");
         }
+    }
+}
+
+/// The listener's certificate fingerprint goes on over lines only at its colons,
+/// beside the QR code and below it, with and without the paste box.
+#[test]
+fn the_listeners_fingerprint_breaks_only_at_colons() {
+    let fingerprint = (0..32)
+        .map(|byte| format!("{:02X}", byte * 7 + 0x1B))
+        .collect::<Vec<_>>()
+        .join(":");
+    for profile in [Profile::RICH, Profile::CONSOLE] {
+        let mut harness = authorizing(profile);
+        let id = harness.authorizes[0].0;
+        let effects = harness.app.handle_message(Message::AuthorizePrepared {
+            id,
+            callback_url: "https://hiab.example.com/portal/oauth".into(),
+            fingerprint: Some(fingerprint.clone()),
+        });
+        harness.run(effects);
+        for (width, height) in [(80, 30), (83, 30), (100, 40), (120, 40)] {
+            let screen = harness.screen(width, height);
+            tui_support::assert_fingerprint_breaks_at_colons(&screen, &fingerprint);
+        }
+        harness.press(KeyCode::Char('p'));
+        let screen = harness.screen(80, 30);
+        tui_support::assert_fingerprint_breaks_at_colons(&screen, &fingerprint);
+    }
+}
+
+/// What the terminal was sent, readable while the terminal owns the writer.
+#[derive(Clone, Default)]
+struct Written(std::rc::Rc<std::cell::RefCell<Vec<u8>>>);
+
+impl std::io::Write for Written {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.borrow_mut().extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Written {
+    fn take(&self) -> String {
+        String::from_utf8(std::mem::take(&mut *self.0.borrow_mut())).expect("UTF-8")
+    }
+}
+
+type LinkTerminal = Terminal<LinkingBackend<ratatui::backend::CrosstermBackend<Written>>>;
+
+/// The terminal the TUI draws on, writing into memory, at a fixed size.
+fn link_terminal(width: u16, height: u16) -> (LinkTerminal, Written) {
+    let written = Written::default();
+    let backend = LinkingBackend::new(ratatui::backend::CrosstermBackend::new(written.clone()));
+    let options = ratatui::TerminalOptions {
+        viewport: ratatui::Viewport::Fixed(ratatui::layout::Rect::new(0, 0, width, height)),
+    };
+    (Terminal::with_options(backend, options).unwrap(), written)
+}
+
+/// The OSC 8 links in `output`: (URL, the text written inside, escapes removed), and
+/// whether every link was closed.
+fn osc8_links(output: &str) -> (Vec<(String, String)>, bool) {
+    let mut links = Vec::new();
+    let mut rest = output;
+    while let Some(start) = rest.find("\u{1b}]8;id=") {
+        let open = &rest[start + 7..];
+        let Some(end) = open.find("\u{1b}\\") else {
+            return (links, false);
+        };
+        let url = open[..end]
+            .split_once(';')
+            .map(|(_, url)| url)
+            .unwrap_or("");
+        let inside = &open[end + 2..];
+        let Some(close) = inside.find("\u{1b}]8;;\u{1b}\\") else {
+            return (links, false);
+        };
+        links.push((url.to_string(), visible_text(&inside[..close])));
+        rest = &inside[close..];
+    }
+    (links, true)
+}
+
+/// `text` without its CSI sequences (cursor moves, colours).
+fn visible_text(text: &str) -> String {
+    let mut out = String::new();
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' {
+            if chars.next() == Some('[') {
+                for c in chars.by_ref() {
+                    if c.is_ascii_alphabetic() {
+                        break;
+                    }
+                }
+            }
+            continue;
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Where the terminal takes them, the start link and the full authorize URL are OSC 8
+/// links: written once when they appear, not again while they stay, and again (as
+/// links) where a popup that covered them is gone. The URL's rows are one link.
+#[test]
+fn the_start_link_and_the_url_are_hyperlinks_written_once() {
+    let mut harness = authorizing(Profile::RICH);
+    let (mut terminal, written) = link_terminal(80, 40);
+    harness.app.draw(&mut terminal).unwrap();
+    let output = written.take();
+    let (links, closed) = osc8_links(&output);
+    assert!(closed, "{output:?}");
+    let start: Vec<_> = links.iter().filter(|(url, _)| url == START_LINK).collect();
+    assert_eq!(start.len(), 1, "{links:?}");
+    assert_eq!(start[0].1, START_LINK);
+    let url_rows: String = links
+        .iter()
+        .filter(|(url, _)| url == AUTHORIZE_URL)
+        .map(|(_, text)| text.as_str())
+        .collect();
+    assert_eq!(
+        url_rows, AUTHORIZE_URL,
+        "every row of the URL, once: {links:?}"
+    );
+    assert_eq!(
+        links.len(),
+        1 + links.iter().filter(|(u, _)| u == AUTHORIZE_URL).count()
+    );
+
+    // Nothing changed: no link is written again.
+    harness.app.draw(&mut terminal).unwrap();
+    assert!(!written.take().contains("\u{1b}]8"));
+
+    // Help covers part of the screen; when it goes, what it covered is redrawn, and
+    // the parts of the links among it are links again.
+    harness.press(KeyCode::Char('?'));
+    harness.app.draw(&mut terminal).unwrap();
+    let covered = written.take();
+    harness.press(KeyCode::Esc);
+    harness.app.draw(&mut terminal).unwrap();
+    let uncovered = written.take();
+    let (links, closed) = osc8_links(&uncovered);
+    assert!(closed && !links.is_empty(), "{uncovered:?}");
+    for (url, text) in &links {
+        assert!(
+            (url == START_LINK || url == AUTHORIZE_URL) && url.contains(text.as_str()),
+            "{url} {text}"
+        );
+    }
+    assert!(
+        !osc8_links(&covered)
+            .0
+            .iter()
+            .any(|(_, text)| text.contains("Keys")),
+        "no link around the popup"
+    );
+}
+
+/// The console and ASCII profiles get no OSC 8 at all (the console drops it, a serial
+/// terminal might print it).
+#[test]
+fn no_hyperlinks_on_the_console_or_ascii_profiles() {
+    for profile in [Profile::CONSOLE, Profile::ASCII] {
+        let mut harness = authorizing(profile);
+        let (mut terminal, written) = link_terminal(120, 50);
+        harness.app.draw(&mut terminal).unwrap();
+        let output = written.take();
+        assert!(output.contains("/PORTAL/OAUTH/S/"), "drawn");
+        assert!(!output.contains("\u{1b}]8"), "{profile:?}");
     }
 }

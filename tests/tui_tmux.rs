@@ -365,6 +365,16 @@ fn authorize_on_a_phone_then_verify_with_the_bearer_token() {
         "{screen}"
     );
     assert!(!screen.contains(SECRET));
+    // The links are OSC 8 hyperlinks in this (rich) profile: tmux 3.3 drops them and
+    // tmux 3.4 keeps them out of the text, so the text is whole, with no stray bytes
+    // of the escape sequences (`]8;id=…`) on screen, also with colours captured.
+    let coloured = tmux.screen_with_colours();
+    for shown in [&screen, &coloured] {
+        assert!(
+            !shown.contains("8;id=") && !shown.contains("]8;;"),
+            "{shown}"
+        );
+    }
     // The bottom row holds the link whole: "Open: HTTP://…".
     let link = screen
         .lines()

@@ -250,6 +250,13 @@ impl Profile {
         }
     }
 
+    /// Whether links are sent as OSC 8 hyperlinks: terminal emulators show them or
+    /// ignore them; the Linux console drops them, and a serial terminal or an old
+    /// emulator behind the ASCII profile might print them.
+    pub fn hyperlinks(self) -> bool {
+        self.glyphs == Glyphs::Rich
+    }
+
     /// "…" where the font has it.
     pub fn ellipsis(self) -> &'static str {
         match self.glyphs {
