@@ -446,3 +446,17 @@ fn no_white_or_light_grey_text_on_the_default_background() {
         }
     }
 }
+
+/// The CERTIFICATE pane shows the uploaded certificate's fingerprint broken only at a
+/// colon, at every width.
+#[test]
+fn the_uploaded_certificates_fingerprint_breaks_only_at_colons() {
+    let fingerprint = hookconsole::model::parse_pem(&certificate_pem()).expect("fixture")[0]
+        .sha256_fingerprint
+        .clone();
+    let mut harness = open("editor_certificate", Profile::RICH);
+    for width in [80, 81, 100, 120] {
+        let screen = harness.screen(width, 40);
+        tui_support::assert_fingerprint_breaks_at_colons(&screen, &fingerprint);
+    }
+}

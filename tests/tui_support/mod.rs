@@ -250,6 +250,10 @@ pub fn assert_fingerprint_breaks_at_colons(screen: &str, fingerprint: &str) {
     let mut shown = 0;
     let mut run: Vec<&String> = Vec::new();
     for piece in &pieces {
+        // A word like `CA` is a fingerprint's only where one goes on.
+        if run.is_empty() && !piece.contains(':') {
+            continue;
+        }
         run.push(piece);
         let joined: String = run.iter().map(|p| p.as_str()).collect();
         if joined == fingerprint {
