@@ -503,7 +503,13 @@ fn profile_shown(name: &str, environment: &str, flags: &str) -> String {
     tmux.wait_until_gone();
     help.lines()
         .find_map(|line| line.split("Terminal profile: ").nth(1))
-        .map(|rest| rest.split(" (--").next().unwrap_or(rest).trim().to_string())
+        .map(|rest| {
+            rest.split(['\u{2502}', '|'])
+                .next()
+                .unwrap_or(rest)
+                .trim()
+                .to_string()
+        })
         .expect("the profile line")
 }
 
