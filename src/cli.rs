@@ -113,6 +113,7 @@ pub fn run(cli: Cli, command: Command) -> ExitCode {
         Command::Tui => {
             let choice = crate::tui::ProfileChoice {
                 ascii: cli.ascii,
+                console: cli.console,
                 rich: cli.rich,
                 no_color: cli.no_color,
             };

@@ -34,14 +34,6 @@ impl QrRendering {
         QrRendering::Ascii,
     ];
 
-    pub fn next(self) -> QrRendering {
-        match self {
-            QrRendering::HalfBlocks => QrRendering::TwoColumns,
-            QrRendering::TwoColumns => QrRendering::Ascii,
-            QrRendering::Ascii => QrRendering::HalfBlocks,
-        }
-    }
-
     pub fn label(self) -> &'static str {
         match self {
             QrRendering::HalfBlocks => "half blocks",

@@ -10,6 +10,7 @@ mod dialog;
 mod editor;
 mod form;
 mod help;
+mod hyperlink;
 pub(crate) mod list;
 mod logs;
 mod message;
@@ -29,11 +30,12 @@ pub use app::{AfterSave, App, AppPaths, Effect, Message, Popup, SaveOrigin, Save
 pub use authorize::{AuthorizeId, AuthorizeView, QrTarget};
 pub use dialog::{Answer, Dialog, Question};
 pub use editor::{Editor, Pane, Slot};
+pub use hyperlink::{Hyperlink, LinkingBackend};
 pub use logs::{LogsView, OutcomeFilter};
 pub use message::AuthorizeInput;
 pub use profile::{Glyphs, Profile, ProfileChoice, TerminalFacts, in_lat15};
 pub use task::{Stores, perform};
-pub use ui::{MIN_HEIGHT, MIN_WIDTH};
+pub use ui::{MIN_HEIGHT, MIN_WIDTH, RenderedFrame};
 pub use verify::{VerifyId, VerifyState, VerifyView};
 
 use crate::store::Locations;

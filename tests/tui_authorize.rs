@@ -3,16 +3,17 @@
 //! (where the terminal is large enough); paste, print, copy and cancel reach the
 //! session; no secret is on screen.
 
+mod qr_support;
 mod tui_support;
 
 use crossterm::event::KeyCode;
 use hookconsole::model::{ApiType, Authentication, OAuthSettings, Secret};
 use hookconsole::oauth::{FlowState, ListenerStatus, SessionUpdate, TimerId};
-use hookconsole::tui::{AuthorizeInput, Message, Profile, Screen};
+use hookconsole::qr::QrRendering;
+use hookconsole::tui::{AuthorizeInput, LinkingBackend, Message, Profile, Screen};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
-use ratatui::style::Color;
 use tui_support::{Harness, webhook};
 
 const START_LINK: &str = "HTTPS://HIAB.EXAMPLE.COM/PORTAL/OAUTH/S/7K2QX9A";
@@ -77,49 +78,9 @@ fn buffer(harness: &mut Harness, width: u16, height: u16) -> Buffer {
     terminal.backend().buffer().clone()
 }
 
-/// Reads the QR code off the screen as a camera would: the black-on-white cells, half
-/// blocks two modules high.
+/// Reads the QR code off the screen as a camera would (tests/qr_support).
 fn decode_screen(buffer: &Buffer) -> String {
-    let area = buffer.area;
-    let cells: Vec<(u16, u16)> = (0..area.height)
-        .flat_map(|y| (0..area.width).map(move |x| (x, y)))
-        .filter(|&(x, y)| buffer[(x, y)].bg == Color::White)
-        .collect();
-    let (x0, y0) = (
-        cells.iter().map(|c| c.0).min().unwrap(),
-        cells.iter().map(|c| c.1).min().unwrap(),
-    );
-    let (x1, y1) = (
-        cells.iter().map(|c| c.0).max().unwrap(),
-        cells.iter().map(|c| c.1).max().unwrap(),
-    );
-    let scale = 4;
-    let width = usize::from(x1 - x0 + 1) * scale;
-    let height = usize::from(y1 - y0 + 1) * 2 * scale;
-    let mut image = vec![255u8; width * height];
-    for y in y0..=y1 {
-        for x in x0..=x1 {
-            let symbol = buffer[(x, y)].symbol();
-            let (top, bottom) = (matches!(symbol, "█" | "▀"), matches!(symbol, "█" | "▄"));
-            for (half, dark) in [(0, top), (1, bottom)] {
-                if !dark {
-                    continue;
-                }
-                for dy in 0..scale {
-                    for dx in 0..scale {
-                        let px = usize::from(x - x0) * scale + dx;
-                        let py = (usize::from(y - y0) * 2 + half) * scale + dy;
-                        image[py * width + px] = 0;
-                    }
-                }
-            }
-        }
-    }
-    let mut prepared =
-        rqrr::PreparedImage::prepare_from_greyscale(width, height, |x, y| image[y * width + x]);
-    let grids = prepared.detect_grids();
-    assert_eq!(grids.len(), 1, "one QR code on screen");
-    grids[0].decode().unwrap().1
+    qr_support::decode(&qr_support::Screen::from_buffer(buffer))
 }
 
 #[test]
@@ -154,7 +115,7 @@ fn console_and_ascii_profiles_say_what_size_the_code_needs() {
     for profile in [Profile::CONSOLE, Profile::ASCII] {
         let mut harness = authorizing(profile);
         let text = harness.screen(80, 24);
-        assert!(text.contains("needs 108 x 38 cells"), "{text}");
+        assert!(text.contains("needs 108 x 39 cells"), "{text}");
     }
 }
 
@@ -357,4 +318,301 @@ fn after_authorization_the_site_is_chosen_on_screen() {
     let screen = harness.screen(120, 30);
     assert!(screen.contains("delivers to site beta"), "{screen}");
     assert!(!screen.contains("client-secret-value"));
+}
+
+/// The profiles the AUTHORIZE screen meets: a terminal emulator with and without
+/// colour, the Linux console with Debian's font (no half blocks) and with RHEL's,
+/// ASCII with colour, and a vt220 (ASCII, no colour).
+fn qr_profiles() -> [(&'static str, Profile); 6] {
+    [
+        ("rich", Profile::RICH),
+        ("nocolor", Profile::NO_COLOR),
+        ("console", Profile::CONSOLE),
+        (
+            "console with half blocks",
+            Profile {
+                half_blocks: true,
+                ..Profile::CONSOLE
+            },
+        ),
+        ("ascii", Profile::ASCII),
+        (
+            "vt220",
+            Profile {
+                color: false,
+                ..Profile::ASCII
+            },
+        ),
+    ]
+}
+
+fn rendering(harness: &Harness) -> QrRendering {
+    match &harness.app.screen {
+        Screen::Authorize(view) => view.rendering,
+        _ => panic!("not on AUTHORIZE"),
+    }
+}
+
+/// The renderings `r` goes through, starting from the one the screen opens with.
+fn cycle_renderings(harness: &mut Harness) -> Vec<QrRendering> {
+    let mut seen = vec![rendering(harness)];
+    for _ in 0..QrRendering::ALL.len() {
+        harness.press(KeyCode::Char('r'));
+        let next = rendering(harness);
+        if next == seen[0] {
+            break;
+        }
+        seen.push(next);
+    }
+    seen
+}
+
+fn stated_size(harness: &mut Harness, width: u16, height: u16) -> Option<(u16, u16)> {
+    qr_support::stated_size(&harness.screen(width, height))
+}
+
+/// For every profile, both codes (start link, full URL) and every rendering `r`
+/// offers: a screen of exactly the size the screen asks for draws the whole code and
+/// it decodes; one column or one row less gets the same request and no code.
+#[test]
+fn the_stated_size_is_enough_and_one_less_is_not() {
+    for (name, profile) in qr_profiles() {
+        for (target, expected) in [("start link", START_LINK), ("full URL", AUTHORIZE_URL)] {
+            let mut harness = authorizing(profile);
+            if target == "full URL" {
+                harness.press(KeyCode::Char('f'));
+            }
+            for style in cycle_renderings(&mut harness) {
+                while rendering(&harness) != style {
+                    harness.press(KeyCode::Char('r'));
+                }
+                let case = format!("{name}, {target}, {style:?}");
+                let Some((width, height)) = stated_size(&mut harness, 80, 24) else {
+                    // It fits the smallest screen the TUI draws on.
+                    assert_eq!(
+                        decode_screen(&buffer(&mut harness, 80, 24)),
+                        expected,
+                        "{case}"
+                    );
+                    continue;
+                };
+                let exact = buffer(&mut harness, width, height);
+                assert_eq!(
+                    qr_support::try_decode(&qr_support::Screen::from_buffer(&exact)).as_deref(),
+                    Some(expected),
+                    "{case}: at the stated {width}x{height}:\n{}",
+                    harness.screen(width, height)
+                );
+                assert_eq!(stated_size(&mut harness, width, height), None, "{case}");
+                for (w, h) in [(width - 1, height), (width, height - 1)] {
+                    assert_eq!(
+                        stated_size(&mut harness, w, h),
+                        Some((width, height)),
+                        "{case} at {w}x{h}"
+                    );
+                    let smaller = qr_support::Screen::from_buffer(&buffer(&mut harness, w, h));
+                    assert!(qr_support::modules(&smaller).is_none(), "{case} at {w}x{h}");
+                }
+            }
+        }
+    }
+}
+
+/// `r` offers only what the profile can draw: no half blocks where the font lacks
+/// them, no background-colour blocks without colours.
+#[test]
+fn r_offers_only_the_styles_the_profile_can_draw() {
+    use QrRendering::{Ascii, HalfBlocks, TwoColumns};
+    let expected: [&[QrRendering]; 6] = [
+        &[HalfBlocks, TwoColumns, Ascii],
+        &[HalfBlocks, TwoColumns, Ascii],
+        &[TwoColumns, Ascii],
+        &[HalfBlocks, TwoColumns, Ascii],
+        &[Ascii, TwoColumns],
+        &[Ascii],
+    ];
+    for ((name, profile), expected) in qr_profiles().into_iter().zip(expected) {
+        let mut harness = authorizing(profile);
+        assert_eq!(cycle_renderings(&mut harness), expected, "{name}");
+        // Round and round: still only those.
+        for _ in 0..7 {
+            harness.press(KeyCode::Char('r'));
+            assert!(expected.contains(&rendering(&harness)), "{name}");
+        }
+    }
+}
+
+/// The listener's certificate fingerprint goes on over lines only at its colons,
+/// beside the QR code and below it, with and without the paste box.
+#[test]
+fn the_listeners_fingerprint_breaks_only_at_colons() {
+    let fingerprint = (0..32)
+        .map(|byte| format!("{:02X}", byte * 7 + 0x1B))
+        .collect::<Vec<_>>()
+        .join(":");
+    for profile in [Profile::RICH, Profile::CONSOLE] {
+        let mut harness = authorizing(profile);
+        let id = harness.authorizes[0].0;
+        let effects = harness.app.handle_message(Message::AuthorizePrepared {
+            id,
+            callback_url: "https://hiab.example.com/portal/oauth".into(),
+            fingerprint: Some(fingerprint.clone()),
+        });
+        harness.run(effects);
+        for (width, height) in [(80, 30), (83, 30), (100, 40), (120, 40)] {
+            let screen = harness.screen(width, height);
+            tui_support::assert_fingerprint_breaks_at_colons(&screen, &fingerprint);
+        }
+        harness.press(KeyCode::Char('p'));
+        let screen = harness.screen(80, 30);
+        tui_support::assert_fingerprint_breaks_at_colons(&screen, &fingerprint);
+    }
+}
+
+/// What the terminal was sent, readable while the terminal owns the writer.
+#[derive(Clone, Default)]
+struct Written(std::rc::Rc<std::cell::RefCell<Vec<u8>>>);
+
+impl std::io::Write for Written {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.borrow_mut().extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Written {
+    fn take(&self) -> String {
+        String::from_utf8(std::mem::take(&mut *self.0.borrow_mut())).expect("UTF-8")
+    }
+}
+
+type LinkTerminal = Terminal<LinkingBackend<ratatui::backend::CrosstermBackend<Written>>>;
+
+/// The terminal the TUI draws on, writing into memory, at a fixed size.
+fn link_terminal(width: u16, height: u16) -> (LinkTerminal, Written) {
+    let written = Written::default();
+    let backend = LinkingBackend::new(ratatui::backend::CrosstermBackend::new(written.clone()));
+    let options = ratatui::TerminalOptions {
+        viewport: ratatui::Viewport::Fixed(ratatui::layout::Rect::new(0, 0, width, height)),
+    };
+    (Terminal::with_options(backend, options).unwrap(), written)
+}
+
+/// The OSC 8 links in `output`: (URL, the text written inside, escapes removed), and
+/// whether every link was closed.
+fn osc8_links(output: &str) -> (Vec<(String, String)>, bool) {
+    let mut links = Vec::new();
+    let mut rest = output;
+    while let Some(start) = rest.find("\u{1b}]8;id=") {
+        let open = &rest[start + 7..];
+        let Some(end) = open.find("\u{1b}\\") else {
+            return (links, false);
+        };
+        let url = open[..end]
+            .split_once(';')
+            .map(|(_, url)| url)
+            .unwrap_or("");
+        let inside = &open[end + 2..];
+        let Some(close) = inside.find("\u{1b}]8;;\u{1b}\\") else {
+            return (links, false);
+        };
+        links.push((url.to_string(), visible_text(&inside[..close])));
+        rest = &inside[close..];
+    }
+    (links, true)
+}
+
+/// `text` without its CSI sequences (cursor moves, colours).
+fn visible_text(text: &str) -> String {
+    let mut out = String::new();
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' {
+            if chars.next() == Some('[') {
+                for c in chars.by_ref() {
+                    if c.is_ascii_alphabetic() {
+                        break;
+                    }
+                }
+            }
+            continue;
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Where the terminal takes them, the start link and the full authorize URL are OSC 8
+/// links: written once when they appear, not again while they stay, and again (as
+/// links) where a popup that covered them is gone. The URL's rows are one link.
+#[test]
+fn the_start_link_and_the_url_are_hyperlinks_written_once() {
+    let mut harness = authorizing(Profile::RICH);
+    let (mut terminal, written) = link_terminal(80, 40);
+    harness.app.draw(&mut terminal).unwrap();
+    let output = written.take();
+    let (links, closed) = osc8_links(&output);
+    assert!(closed, "{output:?}");
+    let start: Vec<_> = links.iter().filter(|(url, _)| url == START_LINK).collect();
+    assert_eq!(start.len(), 1, "{links:?}");
+    assert_eq!(start[0].1, START_LINK);
+    let url_rows: String = links
+        .iter()
+        .filter(|(url, _)| url == AUTHORIZE_URL)
+        .map(|(_, text)| text.as_str())
+        .collect();
+    assert_eq!(
+        url_rows, AUTHORIZE_URL,
+        "every row of the URL, once: {links:?}"
+    );
+    assert_eq!(
+        links.len(),
+        1 + links.iter().filter(|(u, _)| u == AUTHORIZE_URL).count()
+    );
+
+    // Nothing changed: no link is written again.
+    harness.app.draw(&mut terminal).unwrap();
+    assert!(!written.take().contains("\u{1b}]8"));
+
+    // Help covers part of the screen; when it goes, what it covered is redrawn, and
+    // the parts of the links among it are links again.
+    harness.press(KeyCode::Char('?'));
+    harness.app.draw(&mut terminal).unwrap();
+    let covered = written.take();
+    harness.press(KeyCode::Esc);
+    harness.app.draw(&mut terminal).unwrap();
+    let uncovered = written.take();
+    let (links, closed) = osc8_links(&uncovered);
+    assert!(closed && !links.is_empty(), "{uncovered:?}");
+    for (url, text) in &links {
+        assert!(
+            (url == START_LINK || url == AUTHORIZE_URL) && url.contains(text.as_str()),
+            "{url} {text}"
+        );
+    }
+    assert!(
+        !osc8_links(&covered)
+            .0
+            .iter()
+            .any(|(_, text)| text.contains("Keys")),
+        "no link around the popup"
+    );
+}
+
+/// The console and ASCII profiles get no OSC 8 at all (the console drops it, a serial
+/// terminal might print it).
+#[test]
+fn no_hyperlinks_on_the_console_or_ascii_profiles() {
+    for profile in [Profile::CONSOLE, Profile::ASCII] {
+        let mut harness = authorizing(profile);
+        let (mut terminal, written) = link_terminal(120, 50);
+        harness.app.draw(&mut terminal).unwrap();
+        let output = written.take();
+        assert!(output.contains("/PORTAL/OAUTH/S/"), "drawn");
+        assert!(!output.contains("\u{1b}]8"), "{profile:?}");
+    }
 }

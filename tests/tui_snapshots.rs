@@ -396,3 +396,67 @@ fn no_color_selection_is_reverse_video_on_reset_colours() {
         assert!(matches!(cell.bg, Color::Reset), "{cell:?}");
     }
 }
+
+/// A foreground that washes out on a light background (a light terminal, PuTTY's
+/// light schemes): white, light grey, the near-white bright colours.
+fn washes_out_on_light(color: Color) -> bool {
+    match color {
+        Color::White | Color::Gray | Color::LightYellow | Color::LightCyan => true,
+        Color::Indexed(index) => {
+            matches!(index, 7 | 11 | 14 | 15 | 187..=195 | 223..=231 | 244..=255)
+        }
+        Color::Rgb(r, g, b) => r.min(g).min(b) >= 0xa0,
+        _ => false,
+    }
+}
+
+/// Every view, in every profile: text on the terminal's own background is in the
+/// terminal's own foreground or a colour that reads on light and dark alike; white
+/// and light grey only where the background is set with them (the QR code, a
+/// selection bar).
+#[test]
+fn no_white_or_light_grey_text_on_the_default_background() {
+    for (name, profile) in profiles() {
+        for view in VIEWS {
+            let mut harness = open(view, profile);
+            let terminal = harness.terminal(80, 24);
+            let buffer = terminal.backend().buffer();
+            let washed: Vec<String> = buffer
+                .content
+                .iter()
+                .enumerate()
+                .filter(|(_, cell)| cell.bg == Color::Reset && washes_out_on_light(cell.fg))
+                .map(|(index, cell)| {
+                    let width = usize::from(buffer.area.width);
+                    format!(
+                        "({}, {}) {:?} {:?}",
+                        index % width,
+                        index / width,
+                        cell.symbol(),
+                        cell.fg
+                    )
+                })
+                .collect();
+            assert!(
+                washed.is_empty(),
+                "{name} {view}: {} cells, first {:?}",
+                washed.len(),
+                &washed[..washed.len().min(5)]
+            );
+        }
+    }
+}
+
+/// The CERTIFICATE pane shows the uploaded certificate's fingerprint broken only at a
+/// colon, at every width.
+#[test]
+fn the_uploaded_certificates_fingerprint_breaks_only_at_colons() {
+    let fingerprint = hookconsole::model::parse_pem(&certificate_pem()).expect("fixture")[0]
+        .sha256_fingerprint
+        .clone();
+    let mut harness = open("editor_certificate", Profile::RICH);
+    for width in [80, 81, 100, 120] {
+        let screen = harness.screen(width, 40);
+        tui_support::assert_fingerprint_breaks_at_colons(&screen, &fingerprint);
+    }
+}

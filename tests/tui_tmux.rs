@@ -4,6 +4,7 @@
 //! (with a message) only where tmux is not installed.
 
 mod oauth_support;
+mod qr_support;
 
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
@@ -48,6 +49,65 @@ impl Tmux {
                 .stdout,
         )
         .into_owned()
+    }
+
+    /// The screen with its colours (SGR sequences), as tmux holds it.
+    fn screen_with_colours(&self) -> String {
+        String::from_utf8_lossy(
+            &self
+                .run(&["capture-pane", "-p", "-e", "-t", &self.session])
+                .stdout,
+        )
+        .into_owned()
+    }
+
+    fn resize(&self, width: u16, height: u16) {
+        let (width, height) = (width.to_string(), height.to_string());
+        let resized = self.run(&[
+            "resize-window",
+            "-t",
+            &self.session,
+            "-x",
+            &width,
+            "-y",
+            &height,
+        ]);
+        assert!(
+            resized.status.success(),
+            "{}",
+            String::from_utf8_lossy(&resized.stderr)
+        );
+    }
+
+    /// Waits until `done` holds for the screen; returns that screen.
+    fn wait_until(&self, what: &str, done: impl Fn(&str) -> bool) -> String {
+        self.wait_for_colours(what, |_| true, done).0
+    }
+
+    /// Waits until `done` holds for the screen as text and `done_colours` for it with
+    /// its colours (a frame may be caught half written); returns both.
+    fn wait_for_colours(
+        &self,
+        what: &str,
+        done_colours: impl Fn(&str) -> bool,
+        done: impl Fn(&str) -> bool,
+    ) -> (String, String) {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let screen = self.screen();
+            let mut coloured = String::new();
+            if done(&screen) {
+                coloured = self.screen_with_colours();
+                if done_colours(&coloured) {
+                    return (screen, coloured);
+                }
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{what} never happened; the screen:\n{screen}\nwith colours:\n{coloured}"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
     }
 
     fn wait_for(&self, text: &str) -> String {
@@ -97,21 +157,36 @@ fn tmux_installed() -> bool {
 
 /// Starts the TUI on `home_path` in a tmux server of its own, at 80x24.
 fn start(home_path: &str, name: &str) -> Tmux {
+    start_with(home_path, name, "LANG=C.UTF-8", "", (80, 24))
+}
+
+/// Starts the TUI with `environment` (`NAME=value …`, after the locale and NO_COLOR
+/// are cleared) and `flags`, at `size`.
+fn start_with(
+    home_path: &str,
+    name: &str,
+    environment: &str,
+    flags: &str,
+    (width, height): (u16, u16),
+) -> Tmux {
     let tmux = Tmux {
         socket: format!("hookconsole-test-{}-{name}", std::process::id()),
         session: "e2e".into(),
     };
-    let program =
-        format!("env -u NO_COLOR LANG=C.UTF-8 HOOKCONSOLE_HOME='{home_path}' '{BIN}' tui");
+    let program = format!(
+        "env -u NO_COLOR -u LC_ALL -u LC_CTYPE {environment} HOOKCONSOLE_HOME='{home_path}' \
+         '{BIN}' {flags} tui"
+    );
+    let (width, height) = (width.to_string(), height.to_string());
     let started = tmux.run(&[
         "new-session",
         "-d",
         "-s",
         &tmux.session,
         "-x",
-        "80",
+        &width,
         "-y",
-        "24",
+        &height,
         &program,
     ]);
     assert!(
@@ -290,6 +365,16 @@ fn authorize_on_a_phone_then_verify_with_the_bearer_token() {
         "{screen}"
     );
     assert!(!screen.contains(SECRET));
+    // The links are OSC 8 hyperlinks in this (rich) profile: tmux 3.3 drops them and
+    // tmux 3.4 keeps them out of the text, so the text is whole, with no stray bytes
+    // of the escape sequences (`]8;id=…`) on screen, also with colours captured.
+    let coloured = tmux.screen_with_colours();
+    for shown in [&screen, &coloured] {
+        assert!(
+            !shown.contains("8;id=") && !shown.contains("]8;;"),
+            "{shown}"
+        );
+    }
     // The bottom row holds the link whole: "Open: HTTP://…".
     let link = screen
         .lines()
@@ -495,4 +580,195 @@ fn logs_follow_retries_until_delivered_then_detail_and_replay() {
     tmux.wait_for("Integrations (1)");
     tmux.send(&["q"]);
     tmux.wait_until_gone();
+}
+
+/// The profile the help screen names, for a terminal started with `environment`
+/// (and `flags`).
+fn profile_shown(name: &str, environment: &str, flags: &str) -> String {
+    let home = tempfile::tempdir().expect("temp home");
+    let home_path = home.path().to_str().expect("utf-8 path").to_string();
+    let tmux = start_with(&home_path, name, environment, flags, (80, 24));
+    tmux.wait_for("No integrations yet");
+    tmux.send(&["?"]);
+    let help = tmux.wait_for("Terminal profile: ");
+    tmux.send(&["Escape"]);
+    tmux.send(&["q"]);
+    tmux.wait_until_gone();
+    help.lines()
+        .find_map(|line| line.split("Terminal profile: ").nth(1))
+        .map(|rest| {
+            rest.split(['\u{2502}', '|'])
+                .next()
+                .unwrap_or(rest)
+                .trim()
+                .to_string()
+        })
+        .expect("the profile line")
+}
+
+/// TERM=linux is the Linux console's, also where no ioctl can tell (SSH from the
+/// console, stdin not the console): the console profile, plain borders. vt220 and
+/// a C locale are ASCII; `--console` asks for the console profile anywhere.
+#[test]
+fn term_and_locale_choose_the_profile() {
+    if !tmux_installed() {
+        println!("SKIPPED: tmux is not on PATH (CI installs it)");
+        return;
+    }
+    let cases = [
+        (
+            "linux",
+            "LANG=C.UTF-8 TERM=linux",
+            "",
+            "console (Linux console font), colour",
+        ),
+        (
+            "linux16",
+            "LANG=C.UTF-8 TERM=linux-16color",
+            "",
+            "console (Linux console font), colour",
+        ),
+        (
+            "xterm",
+            "LANG=C.UTF-8 TERM=xterm-256color",
+            "",
+            "rich (Unicode), colour",
+        ),
+        (
+            "vt220",
+            "LANG=C.UTF-8 TERM=vt220",
+            "",
+            "basic (ASCII), no colour",
+        ),
+        (
+            "clocale",
+            "LANG=C TERM=xterm-256color",
+            "",
+            "basic (ASCII), colour",
+        ),
+        (
+            "flag",
+            "LANG=C.UTF-8 TERM=xterm-256color",
+            "--console",
+            "console (Linux console font), colour",
+        ),
+    ];
+    for (name, environment, flags, expected) in cases {
+        assert_eq!(
+            profile_shown(name, environment, flags),
+            expected,
+            "{environment} {flags}"
+        );
+    }
+    // The console profile's borders are the font's: no rounded corners.
+    let home = tempfile::tempdir().expect("temp home");
+    let home_path = home.path().to_str().expect("utf-8 path").to_string();
+    let tmux = start_with(
+        &home_path,
+        "linuxborders",
+        "LANG=C.UTF-8 TERM=linux",
+        "",
+        (80, 24),
+    );
+    let screen = tmux.wait_for("No integrations yet");
+    assert!(
+        screen.contains('\u{250c}') && !screen.contains('\u{256d}'),
+        "{screen}"
+    );
+    tmux.send(&["q"]);
+    tmux.wait_until_gone();
+}
+
+/// A home with one OAuth integration, `Jira`, whose callback listener takes a free
+/// loopback port (the authorize and token URLs are never reached).
+fn oauth_home() -> tempfile::TempDir {
+    let home = tempfile::tempdir().expect("temp home");
+    let home_path = home.path().to_str().expect("utf-8 path").to_string();
+    let added = Command::new(BIN)
+        .args(["--home", &home_path, "add", "--name", "Jira"])
+        .args(["--url", "https://jira.example.test/rest/api/2/issue"])
+        .args(["--auth", "oauth", "--client-id", "client"])
+        .args(["--client-secret", "client-secret-value"])
+        .args(["--api-type", "application/json"])
+        .args(["--token-url", "https://auth.example.test/oauth/token"])
+        .args(["--authorize-url", "https://auth.example.test/authorize"])
+        .output()
+        .expect("add runs");
+    assert!(
+        added.status.success(),
+        "{}",
+        String::from_utf8_lossy(&added.stderr)
+    );
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let set = Command::new(BIN)
+        .args(["--home", &home_path, "settings"])
+        .arg(format!("callback_url=http://127.0.0.1:{port}/portal/oauth"))
+        .arg(format!("callback_bind=127.0.0.1:{port}"))
+        .output()
+        .expect("settings runs");
+    assert!(set.status.success());
+    home
+}
+
+/// On the console and ASCII profiles the start link's QR code does not fit 80x24: the
+/// screen says the size it needs. At exactly that size the code is drawn and decodes
+/// to the start link shown below it; a row or a column less, the request is back.
+#[test]
+fn the_qr_code_decodes_at_exactly_its_stated_size() {
+    if !tmux_installed() {
+        println!("SKIPPED: tmux is not on PATH (CI installs it)");
+        return;
+    }
+    for (name, environment) in [
+        ("qrconsole", "LANG=C.UTF-8 TERM=linux"),
+        ("qrascii", "LANG=C TERM=vt220"),
+    ] {
+        let home = oauth_home();
+        let home_path = home.path().to_str().expect("utf-8 path").to_string();
+        let tmux = start_with(&home_path, name, environment, "", (80, 24));
+        tmux.wait_for("not authorized");
+        tmux.send(&["a"]);
+        let screen = tmux.wait_until("the size request", |screen| {
+            qr_support::stated_size(screen).is_some() && screen.contains("/PORTAL/OAUTH/S/")
+        });
+        let (width, height) = qr_support::stated_size(&screen).expect("a size request");
+        let link = screen
+            .lines()
+            .find_map(|line| line.split("Open: ").nth(1))
+            .and_then(|rest| rest.split_whitespace().next())
+            .expect("the start link is on screen")
+            .to_string();
+
+        tmux.resize(width, height);
+        let decodes = |coloured: &str| {
+            qr_support::try_decode(&qr_support::Screen::from_tmux(coloured)).as_deref()
+                == Some(link.as_str())
+        };
+        tmux.wait_for_colours(
+            &format!("{environment}: the code decoding at {width}x{height}"),
+            decodes,
+            |screen| qr_support::stated_size(screen).is_none(),
+        );
+
+        for (w, h) in [(width - 1, height), (width, height - 1)] {
+            tmux.resize(w, h);
+            let no_code = |coloured: &str| {
+                qr_support::modules(&qr_support::Screen::from_tmux(coloured)).is_none()
+            };
+            tmux.wait_for_colours(
+                &format!("{environment}: at {w}x{h}, the request for {width}x{height}"),
+                no_code,
+                |screen| qr_support::stated_size(screen) == Some((width, height)),
+            );
+        }
+        tmux.send(&["Escape"]);
+        tmux.wait_for("Cancelled");
+        tmux.send(&["Escape"]);
+        tmux.send(&["q"]);
+        tmux.wait_until_gone();
+    }
 }

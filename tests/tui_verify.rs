@@ -3,6 +3,7 @@
 //! the list's last-result column show what happened.
 
 mod oauth_support;
+mod support;
 mod tui_support;
 
 use crossterm::event::KeyCode;
@@ -107,4 +108,41 @@ fn verify_from_the_editor_checks_the_form_first() {
         matches!(harness.app.screen, Screen::Editor(_)),
         "back to the editor, edits kept"
     );
+}
+
+/// The certificate's SHA-256 fingerprint in the report goes on over lines only at its
+/// colons, at any width.
+#[test]
+fn the_certificates_fingerprint_breaks_only_at_colons() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let presented = support::self_signed(&["127.0.0.1"]);
+    let server = runtime.block_on(support::https_server(
+        support::answer(200),
+        vec![presented.der.clone()],
+        presented.key(),
+    ));
+    let mut harness = Harness::new(
+        Profile::RICH,
+        &[webhook("Self-signed", &server.url("https", "/hook"))],
+    );
+    harness.press(KeyCode::Char('v'));
+    let _guard = runtime.enter();
+    run_verifies(&mut harness);
+    let Screen::Verify(verify) = &harness.app.screen else {
+        panic!("not on VERIFY");
+    };
+    let hookconsole::tui::VerifyState::Done(report) = &verify.view.state else {
+        panic!("no report");
+    };
+    let fingerprint = report
+        .tls
+        .as_ref()
+        .and_then(|tls| tls.certificate.as_ref())
+        .map(|certificate| certificate.sha256_fingerprint.clone())
+        .expect("the certificate in the report");
+    assert_eq!(fingerprint.len(), 95, "{fingerprint}");
+    for width in [80, 81, 90, 97, 100, 120] {
+        let screen = harness.screen(width, 60);
+        tui_support::assert_fingerprint_breaks_at_colons(&screen, &fingerprint);
+    }
 }

@@ -20,8 +20,13 @@ pub struct Cli {
     pub home: Option<PathBuf>,
 
     /// Full-screen console: use only ASCII characters (serial lines, vt220)
-    #[arg(long, global = true, conflicts_with = "rich")]
+    #[arg(long, global = true, conflicts_with_all = ["rich", "console"])]
     pub ascii: bool,
+
+    /// Full-screen console: use only what the Linux console's font has (tmux or
+    /// screen started on the console, where TERM does not say so)
+    #[arg(long, global = true, conflicts_with = "rich")]
+    pub console: bool,
 
     /// Full-screen console: use Unicode box drawing even where detection says not to
     #[arg(long, global = true)]

@@ -509,7 +509,7 @@ impl App {
         let url = view.authorize_url.clone();
         match action {
             Some(Action::PasteUrl) if view.is_running() => view.paste = Some(TextInput::default()),
-            Some(Action::NextRendering) => view.rendering = view.rendering.next(),
+            Some(Action::NextRendering) => view.next_rendering(self.profile),
             Some(Action::ToggleQrTarget) => {
                 view.target = match (view.target, &view.start_link) {
                     (QrTarget::StartLink, _) => QrTarget::FullUrl,

@@ -8,16 +8,22 @@ use std::time::{Duration, Instant};
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Position, Rect};
-use ratatui::text::Line;
-use ratatui::widgets::{Block, Paragraph, Wrap};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Paragraph};
 
+use super::form;
+use super::hyperlink::Hyperlink;
 use super::message::Effect;
-use super::profile::{Glyphs, Profile};
-use super::qr_code::QrCode;
+use super::profile::Profile;
+use super::qr_code::{QrCode, drawable_renderings, pins_colours};
 use super::text_input::TextInput;
 use super::theme::Theme;
 use crate::oauth::{CallbackReply, FlowState, SessionUpdate, Site, SiteOutcome};
 use crate::qr::{QrMatrix, QrRendering};
+
+/// Columns kept for the text beside the QR code.
+const TEXT_WIDTH: u16 = 40;
 
 /// Names one authorize session, so a late update of an earlier one is ignored.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -51,6 +57,8 @@ pub struct AuthorizeView {
     /// Where the site step stands, or what it did.
     pub site_line: Option<String>,
     matrix: Option<(String, QrMatrix)>,
+    /// Where the last frame drew the links.
+    hyperlinks: Vec<Hyperlink>,
 }
 
 /// The list of sites the person chooses from.
@@ -73,13 +81,10 @@ impl SitePicker {
 
 impl AuthorizeView {
     pub fn new(id: AuthorizeId, name: &str, profile: Profile) -> AuthorizeView {
-        // The Linux console's default font has no half blocks; ASCII terminals have
-        // no block glyphs at all.
-        let rendering = match profile.glyphs {
-            _ if profile.half_blocks => QrRendering::HalfBlocks,
-            Glyphs::Rich | Glyphs::Console => QrRendering::TwoColumns,
-            Glyphs::Ascii => QrRendering::Ascii,
-        };
+        let rendering = drawable_renderings(profile)
+            .first()
+            .copied()
+            .unwrap_or(QrRendering::Ascii);
         AuthorizeView {
             id,
             name: name.to_string(),
@@ -96,6 +101,19 @@ impl AuthorizeView {
             sites: None,
             site_line: None,
             matrix: None,
+            hyperlinks: Vec::new(),
+        }
+    }
+
+    /// The next rendering `profile` can draw (`r`).
+    pub fn next_rendering(&mut self, profile: Profile) {
+        let renderings = drawable_renderings(profile);
+        let next = renderings
+            .iter()
+            .position(|rendering| *rendering == self.rendering)
+            .map_or(0, |index| (index + 1) % renderings.len());
+        if let Some(rendering) = renderings.get(next) {
+            self.rendering = *rendering;
         }
     }
 
@@ -193,6 +211,11 @@ impl AuthorizeView {
             .map(|deadline| deadline.saturating_duration_since(Instant::now()))
     }
 
+    /// Where the last frame drew the links (the start link, the rows of the full URL).
+    pub fn hyperlinks(&self) -> &[Hyperlink] {
+        &self.hyperlinks
+    }
+
     pub fn render(
         &mut self,
         frame: &mut Frame,
@@ -206,7 +229,7 @@ impl AuthorizeView {
             .title(format!(" AUTHORIZE {} ", self.name));
         let inner = block.inner(area);
         frame.render_widget(block, area);
-        let color = profile.color || profile.glyphs != Glyphs::Ascii;
+        let color = pins_colours(profile);
         let rendering = self.rendering;
         // The start link goes on the bottom row across the whole width, so it is never
         // broken across lines; the QR code and the text share the rows above.
@@ -219,13 +242,17 @@ impl AuthorizeView {
         } else {
             [inner, Rect::default()]
         };
+        // The QR code may take the left part; the text keeps TEXT_WIDTH columns. This
+        // one room decides whether the code fits and what size the screen must be.
+        let room = Rect {
+            width: upper.width.saturating_sub(TEXT_WIDTH),
+            ..upper
+        };
+        let screen = frame.area();
         let (qr_size, fits, version) = match self.matrix() {
             Some(matrix) => {
                 let widget = QrCode::new(matrix, rendering, color);
-                let size = widget.size();
-                // The QR code may take the left part; the text needs 40 columns.
-                let room = Rect::new(0, 0, upper.width.saturating_sub(40), upper.height);
-                (Some(size), widget.fits(room), matrix.version())
+                (Some(widget.size()), widget.fits(room), matrix.version())
             }
             None => (None, false, 0),
         };
@@ -238,15 +265,89 @@ impl AuthorizeView {
         if fits && let Some(matrix) = self.matrix() {
             frame.render_widget(QrCode::new(matrix, rendering, color), qr_area);
         }
+        let mut hyperlinks = Vec::new();
         if let Some(link) = &link {
+            const OPEN: &str = "Open: ";
             frame.render_widget(
                 Line::from(vec![
-                    ratatui::text::Span::styled("Open: ", theme.label),
-                    ratatui::text::Span::styled(link.clone(), theme.primary),
+                    Span::styled(OPEN, theme.label),
+                    Span::styled(link.clone(), theme.primary),
                 ]),
                 link_row,
             );
+            hyperlinks.push(Hyperlink {
+                x: link_row.x + OPEN.len() as u16,
+                y: link_row.y,
+                text: link.clone(),
+                url: link.clone(),
+            });
         }
+        let request = match qr_size {
+            // What the whole screen needs: the code, and everything around its room.
+            Some((width, height)) if !fits => Some(QrRequest {
+                version,
+                width: width.saturating_add(screen.width.saturating_sub(room.width)),
+                height: height.saturating_add(screen.height.saturating_sub(room.height)),
+            }),
+            _ => None,
+        };
+        let lines = self.text_lines(theme, profile, link.is_some(), request);
+        let mut cursor = None;
+        let body = match &self.paste {
+            Some(paste) => {
+                let [body, input] =
+                    Layout::vertical([Constraint::Fill(1), Constraint::Length(2)]).areas(text_area);
+                let width = usize::from(input.width.saturating_sub(1));
+                let (visible, column) = paste.visible(width, None);
+                frame.render_widget(
+                    Paragraph::new(vec![
+                        Line::styled("Paste the redirected URL, Enter sends:", theme.label),
+                        Line::styled(visible, theme.input_focused),
+                    ]),
+                    input,
+                );
+                cursor = Some(Position::new(
+                    input.x + u16::try_from(column).unwrap_or(0),
+                    input.y + 1,
+                ));
+                body
+            }
+            None => text_area,
+        };
+        // Broken into rows here rather than by the paragraph, so that the rows a URL
+        // takes are known (its links) and a fingerprint breaks only at its colons.
+        let mut rows = Vec::new();
+        for line in lines {
+            let indent = line.text.len() - line.text.trim_start_matches(' ').len();
+            for part in form::hanging(&line.text, indent, usize::from(body.width)) {
+                let row = u16::try_from(rows.len()).unwrap_or(u16::MAX);
+                if let Some(url) = &line.links_to
+                    && row < body.height
+                {
+                    hyperlinks.push(Hyperlink {
+                        x: body.x,
+                        y: body.y + row,
+                        text: part.clone(),
+                        url: url.clone(),
+                    });
+                }
+                rows.push(Line::styled(part, line.style));
+            }
+        }
+        frame.render_widget(Paragraph::new(rows), body);
+        self.hyperlinks = hyperlinks;
+        cursor
+    }
+
+    /// The text beside (or instead of) the QR code, line by line, not yet broken to
+    /// the column's width.
+    fn text_lines(
+        &self,
+        theme: &Theme,
+        profile: Profile,
+        start_link_shown: bool,
+        request: Option<QrRequest>,
+    ) -> Vec<TextLine> {
         let mut lines = Vec::new();
         let state = self
             .state
@@ -260,89 +361,105 @@ impl AuthorizeView {
             }
             _ => theme.primary,
         };
-        lines.push(Line::styled(state, state_style));
+        lines.push(TextLine::new(state, state_style));
         if let (Some(left), true) = (self.time_left(), self.is_running()) {
             let seconds = left.as_secs();
-            lines.push(Line::styled(
+            lines.push(TextLine::new(
                 format!("Time left: {}:{:02}", seconds / 60, seconds % 60),
                 theme.text,
             ));
         }
         if let Some(message) = &self.message {
-            lines.push(Line::styled(message.clone(), theme.warning));
+            lines.push(TextLine::new(message.clone(), theme.warning));
         }
         if let Some(line) = &self.site_line {
-            lines.push(Line::styled(line.clone(), theme.primary));
+            lines.push(TextLine::new(line.clone(), theme.primary));
         }
         if let Some(picker) = &self.sites {
             for (index, site) in picker.sites.iter().enumerate() {
                 if index == picker.selected {
-                    lines.push(Line::styled(format!("> {}", site.label()), theme.selection));
+                    lines.push(TextLine::new(
+                        format!("> {}", site.label()),
+                        theme.selection,
+                    ));
                 } else {
-                    lines.push(Line::styled(format!("  {}", site.label()), theme.text));
+                    lines.push(TextLine::new(format!("  {}", site.label()), theme.text));
                 }
             }
         }
-        lines.push(Line::default());
+        lines.push(TextLine::new("", theme.text));
         if let Some(callback) = &self.callback_url {
-            lines.push(Line::styled("Callback URL to register:", theme.label));
-            lines.push(Line::styled(callback.clone(), theme.text));
+            lines.push(TextLine::new("Callback URL to register:", theme.label));
+            lines.push(TextLine::new(callback.clone(), theme.text));
         }
-        if link.is_some() {
-            lines.push(Line::styled(
-                "Scan the code, or open the link below, on a phone or laptop.",
-                theme.label,
-            ));
-        } else {
-            lines.push(Line::styled(
-                "The QR code holds the full authorize URL.",
-                theme.label,
-            ));
-        }
-        if !fits && let Some((width, height)) = qr_size {
-            lines.push(Line::styled(
+        lines.push(TextLine::new(
+            if start_link_shown {
+                "Scan the code, or open the link below, on a phone or laptop."
+            } else {
+                "The QR code holds the full authorize URL."
+            },
+            theme.label,
+        ));
+        if let Some(QrRequest {
+            version,
+            width,
+            height,
+        }) = request
+        {
+            let another = if drawable_renderings(profile).len() > 1 {
+                "press r for another rendering, "
+            } else {
+                ""
+            };
+            lines.push(TextLine::new(
                 format!(
-                    "QR code ({}, version {version}) needs {} x {} cells: enlarge the terminal, \
-                     press r for another rendering, or u to print the URL.",
-                    rendering.label(),
-                    width + 42,
-                    height + 5
+                    "QR code ({}, version {version}) needs {width} x {height} cells: enlarge \
+                     the terminal, {another}or u to print the URL.",
+                    self.rendering.label(),
                 ),
                 theme.warning,
             ));
         }
         if let Some(fingerprint) = &self.fingerprint {
-            lines.push(Line::styled("Listener certificate SHA-256:", theme.label));
-            lines.push(Line::styled(fingerprint.clone(), theme.hint));
+            lines.push(TextLine::new("Listener certificate SHA-256:", theme.label));
+            lines.push(TextLine::new(fingerprint.clone(), theme.hint));
         }
         if let Some(url) = &self.authorize_url {
-            lines.push(Line::styled(
+            lines.push(TextLine::new(
                 "Full authorize URL (u prints it whole):",
                 theme.label,
             ));
-            lines.push(Line::styled(url.clone(), theme.hint));
+            lines.push(TextLine {
+                links_to: Some(url.clone()),
+                ..TextLine::new(url.clone(), theme.hint)
+            });
         }
-        let mut cursor = None;
-        if let Some(paste) = &self.paste {
-            let [body, input] =
-                Layout::vertical([Constraint::Fill(1), Constraint::Length(2)]).areas(text_area);
-            let width = usize::from(input.width.saturating_sub(1));
-            let (visible, column) = paste.visible(width, None);
-            frame.render_widget(
-                Paragraph::new(vec![
-                    Line::styled("Paste the redirected URL, Enter sends:", theme.label),
-                    Line::styled(visible, theme.input_focused),
-                ]),
-                input,
-            );
-            cursor = Some(Position::new(
-                input.x + u16::try_from(column).unwrap_or(0),
-                input.y + 1,
-            ));
-            frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), body);
-        } else {
-            frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), text_area);
+        lines
+    }
+}
+
+/// The screen size the QR code needs, when it does not fit.
+#[derive(Debug, Clone, Copy)]
+struct QrRequest {
+    version: i16,
+    width: u16,
+    height: u16,
+}
+
+/// One line of the text, before it is broken to the column's width.
+struct TextLine {
+    text: String,
+    style: Style,
+    /// The URL its rows link to.
+    links_to: Option<String>,
+}
+
+impl TextLine {
+    fn new(text: impl Into<String>, style: Style) -> TextLine {
+        TextLine {
+            text: text.into(),
+            style,
+            links_to: None,
         }
-        cursor
     }
 }

@@ -130,7 +130,8 @@ pub fn wrap(text: &str, width: usize, max_lines: usize) -> Vec<String> {
 
 /// `text` in lines of at most `width` characters, broken at spaces; a word longer
 /// than a line (a URL) is broken where the line ends, so nothing is cut off (unlike
-/// [`wrap`], for text that must be read whole).
+/// [`wrap`], for text that must be read whole). A fingerprint (`AB:CD:…`) is broken
+/// only after a colon, so that no byte is split and no line starts with `:`.
 pub fn break_lines(text: &str, width: usize) -> Vec<String> {
     let width = width.max(1);
     let mut lines: Vec<String> = Vec::new();
@@ -145,7 +146,7 @@ pub fn break_lines(text: &str, width: usize) -> Vec<String> {
         }
         loop {
             let room = width - line.chars().count();
-            let rest = word.split_off(room.min(word.len()));
+            let rest = word.split_off(break_point(&word, room));
             line.extend(word);
             if rest.is_empty() {
                 break;
@@ -156,6 +157,28 @@ pub fn break_lines(text: &str, width: usize) -> Vec<String> {
     }
     lines.push(line);
     lines
+}
+
+/// How much of `word` goes on a line with `room` columns left: all of it when it fits,
+/// up to the last colon that fits for a fingerprint, else as much as fits.
+fn break_point(word: &[char], room: usize) -> usize {
+    if word.len() <= room {
+        return word.len();
+    }
+    if is_fingerprint(word)
+        && let Some(colon) = word[..room].iter().rposition(|c| *c == ':')
+    {
+        return colon + 1;
+    }
+    room
+}
+
+/// Hexadecimal bytes joined by colons, as certificate fingerprints are written.
+fn is_fingerprint(word: &[char]) -> bool {
+    word.len() >= 5
+        && word
+            .split(|c| *c == ':')
+            .all(|byte| byte.len() == 2 && byte.iter().all(char::is_ascii_hexdigit))
 }
 
 /// `line` broken into lines of `width` characters with a hanging indent: what follows
@@ -204,6 +227,26 @@ mod tests {
         // The long word starts a line of its own and goes on over the next ones.
         assert_eq!(lines[0], "sent to");
         assert_eq!(lines[1..].concat(), url);
+    }
+
+    #[test]
+    fn a_fingerprint_breaks_only_after_a_colon() {
+        let fingerprint = "37:03:B2:40:12:39:48:D2:E8:7B:86:2F:E4:85:95:E9:A4:C8:47:17:F7:25:FB:\
+                           04:14:E4:74:F4:31:8B:AF:3E";
+        for width in 6..100 {
+            let lines = break_lines(&format!("sha256 {fingerprint}"), width);
+            let pieces = &lines[1.min(lines.len() - 1)..];
+            assert_eq!(pieces.concat(), fingerprint, "{width}: {lines:?}");
+            for (index, piece) in pieces.iter().enumerate() {
+                assert!(piece.chars().count() <= width, "{width}: {lines:?}");
+                assert!(!piece.starts_with(':'), "{width}: {lines:?}");
+                if index + 1 < pieces.len() {
+                    assert!(piece.ends_with(':'), "{width}: {lines:?}");
+                }
+            }
+        }
+        // Not a fingerprint: broken where the line ends.
+        assert_eq!(break_lines("ab:cd:xyz", 4), ["ab:c", "d:xy", "z"]);
     }
 
     #[test]

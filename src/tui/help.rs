@@ -37,8 +37,11 @@ impl Help {
             Line::from(vec![
                 Span::styled("Terminal profile: ", theme.primary),
                 Span::styled(profile.to_string(), theme.text),
-                Span::styled(" (--rich, --ascii, --no-color)", theme.hint),
             ]),
+            Line::styled(
+                "  --rich, --console, --ascii and --no-color choose another",
+                theme.hint,
+            ),
             Line::from(vec![
                 Span::styled("Log file: ", theme.primary),
                 Span::styled(log_file.display().to_string(), theme.text),

@@ -1,6 +1,7 @@
 //! The terminal profile: which glyphs the screen may use and whether it may colour
-//! them. Detected as CONSOLE.md says (NO_COLOR, locale, Linux console, serial line),
-//! overridden by `--ascii`, `--rich`, `--no-color`.
+//! them. Detected as CONSOLE.md says (NO_COLOR, locale, Linux console by ioctl or by
+//! TERM, serial line or a basic TERM), overridden by `--rich`, `--console`, `--ascii`
+//! and `--no-color`.
 
 use std::fmt;
 
@@ -34,6 +35,7 @@ pub struct Profile {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct ProfileChoice {
     pub ascii: bool,
+    pub console: bool,
     pub rich: bool,
     pub no_color: bool,
 }
@@ -43,7 +45,11 @@ pub struct ProfileChoice {
 pub struct TerminalFacts {
     pub no_color: bool,
     pub utf8_locale: bool,
+    /// The terminal is a Linux virtual console (the KDGKBTYPE ioctl succeeds).
     pub linux_console: bool,
+    /// TERM says the Linux console (`linux`, `linux-16color`…): over SSH from the
+    /// console, or where the ioctl cannot reach it, this is the only sign.
+    pub linux_term: bool,
     /// On the Linux console: its font maps U+2580 and U+2584.
     pub console_half_blocks: bool,
     pub serial_or_basic: bool,
@@ -53,38 +59,60 @@ pub struct TerminalFacts {
 
 impl TerminalFacts {
     pub fn gather() -> TerminalFacts {
-        let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
-        let locale = env("LC_ALL")
-            .or_else(|| env("LC_CTYPE"))
-            .or_else(|| env("LANG"))
-            .unwrap_or_default()
-            .to_ascii_lowercase();
-        let term = env("TERM").unwrap_or_default();
         let tty = std::fs::read_link("/proc/self/fd/0")
             .map(|path| path.to_string_lossy().into_owned())
             .unwrap_or_default();
         let serial_tty = ["/dev/ttyS", "/dev/ttyUSB", "/dev/ttyAMA", "/dev/ttyACM"]
             .iter()
             .any(|prefix| tty.starts_with(prefix));
+        let mut facts = TerminalFacts::from_environment(|name| std::env::var(name).ok());
+        facts.serial_or_basic |= serial_tty;
+        facts.linux_console = is_linux_virtual_console();
+        facts.console_half_blocks = console_font_has_half_blocks();
+        facts
+    }
+
+    /// What the environment variables say (NO_COLOR, the locale, TERM); `variable`
+    /// looks one up. The ioctls and the tty's name are for `gather`.
+    pub fn from_environment(variable: impl Fn(&str) -> Option<String>) -> TerminalFacts {
+        let env = |name: &str| variable(name).filter(|value| !value.is_empty());
+        // The first of these that is set decides, as setlocale does.
+        let locale = env("LC_ALL")
+            .or_else(|| env("LC_CTYPE"))
+            .or_else(|| env("LANG"))
+            .unwrap_or_default()
+            .to_ascii_lowercase();
+        let term = env("TERM").unwrap_or_default();
         TerminalFacts {
             no_color: env("NO_COLOR").is_some(),
             utf8_locale: locale.contains("utf-8") || locale.contains("utf8"),
-            linux_console: is_linux_virtual_console(),
-            console_half_blocks: console_font_has_half_blocks(),
-            serial_or_basic: serial_tty
-                || matches!(term.as_str(), "vt100" | "vt102" | "vt220" | "ansi" | "dumb"),
+            linux_term: term.starts_with("linux"),
+            serial_or_basic: matches!(term.as_str(), "vt100" | "vt102" | "vt220" | "ansi" | "dumb"),
             monochrome_term: matches!(term.as_str(), "vt100" | "vt102" | "vt220" | "dumb"),
+            ..TerminalFacts::default()
         }
     }
 }
 
+/// The terminal the screen is drawn on: stdout, else stdin (the TUI needs both to be
+/// terminals, but they may be different ones).
+fn terminal_descriptors() -> [libc::c_int; 2] {
+    [libc::STDOUT_FILENO, libc::STDIN_FILENO]
+}
+
 /// KDGKBTYPE succeeds only on a Linux virtual console.
 fn is_linux_virtual_console() -> bool {
+    terminal_descriptors()
+        .into_iter()
+        .any(is_linux_virtual_console_fd)
+}
+
+fn is_linux_virtual_console_fd(fd: libc::c_int) -> bool {
     const KDGKBTYPE: libc::c_ulong = 0x4B33;
     let mut kind: libc::c_char = 0;
     // SAFETY: KDGKBTYPE writes one byte into `kind`, which lives for the call; on any
     // other file it fails with ENOTTY/EINVAL and writes nothing.
-    let result = unsafe { libc::ioctl(libc::STDIN_FILENO, KDGKBTYPE as _, &mut kind) };
+    let result = unsafe { libc::ioctl(fd, KDGKBTYPE as _, &mut kind) };
     result == 0
 }
 
@@ -102,9 +130,12 @@ fn console_font_has_half_blocks() -> bool {
         entry_ct: libc::c_ushort,
         entries: *mut UniPair,
     }
-    if !is_linux_virtual_console() {
+    let Some(fd) = terminal_descriptors()
+        .into_iter()
+        .find(|fd| is_linux_virtual_console_fd(*fd))
+    else {
         return false;
-    }
+    };
     // A console font maps at most a few thousand code points; 8192 is ample.
     let mut entries: Vec<UniPair> = (0..8192)
         .map(|_| UniPair {
@@ -118,7 +149,7 @@ fn console_font_has_half_blocks() -> bool {
     };
     // SAFETY: GIO_UNIMAP writes at most `entry_ct` pairs into `entries`, which holds
     // that many and lives for the call, and sets `entry_ct` to the number written.
-    let result = unsafe { libc::ioctl(libc::STDIN_FILENO, GIO_UNIMAP as _, &mut desc) };
+    let result = unsafe { libc::ioctl(fd, GIO_UNIMAP as _, &mut desc) };
     if result != 0 {
         return false;
     }
@@ -158,7 +189,7 @@ impl Profile {
     pub fn from_facts(facts: &TerminalFacts, choice: ProfileChoice) -> Profile {
         let glyphs = if !facts.utf8_locale {
             Glyphs::Ascii
-        } else if facts.linux_console {
+        } else if facts.linux_console || facts.linux_term {
             Glyphs::Console
         } else if facts.serial_or_basic {
             Glyphs::Ascii
@@ -167,6 +198,8 @@ impl Profile {
         };
         let glyphs = if choice.ascii {
             Glyphs::Ascii
+        } else if choice.console {
+            Glyphs::Console
         } else if choice.rich {
             Glyphs::Rich
         } else {
@@ -177,6 +210,8 @@ impl Profile {
             color: !(facts.no_color || facts.monochrome_term || choice.no_color),
             half_blocks: match glyphs {
                 Glyphs::Rich => true,
+                // Only the console itself can say (GIO_UNIMAP); over SSH, assume
+                // Debian's Lat15, which has none.
                 Glyphs::Console => facts.console_half_blocks,
                 Glyphs::Ascii => false,
             },
@@ -213,6 +248,13 @@ impl Profile {
             Glyphs::Rich | Glyphs::Console => "\u{2500}",
             Glyphs::Ascii => "-",
         }
+    }
+
+    /// Whether links are sent as OSC 8 hyperlinks: terminal emulators show them or
+    /// ignore them; the Linux console drops them, and a serial terminal or an old
+    /// emulator behind the ASCII profile might print them.
+    pub fn hyperlinks(self) -> bool {
+        self.glyphs == Glyphs::Rich
     }
 
     /// "…" where the font has it.
@@ -341,6 +383,69 @@ mod tests {
         };
         let basic = Profile::from_facts(&vt220, none);
         assert_eq!((basic.glyphs, basic.color), (Glyphs::Ascii, false));
+    }
+
+    fn from_env(pairs: &[(&str, &str)]) -> Profile {
+        let facts = TerminalFacts::from_environment(|name| {
+            pairs
+                .iter()
+                .find(|(key, _)| *key == name)
+                .map(|(_, value)| value.to_string())
+        });
+        Profile::from_facts(&facts, ProfileChoice::default())
+    }
+
+    #[test]
+    fn term_linux_is_the_console_without_the_ioctl() {
+        for term in ["linux", "linux-16color", "linux-m1"] {
+            let profile = from_env(&[("TERM", term), ("LANG", "en_US.UTF-8")]);
+            assert_eq!(profile, Profile::CONSOLE, "{term}");
+        }
+        // A non-UTF-8 locale comes first: the console then gets ASCII.
+        let latin1 = from_env(&[("TERM", "linux"), ("LANG", "de_DE.ISO-8859-1")]);
+        assert_eq!(latin1.glyphs, Glyphs::Ascii);
+    }
+
+    #[test]
+    fn basic_terms_and_c_locales_are_ascii() {
+        for term in ["vt100", "vt220", "dumb", "ansi"] {
+            let profile = from_env(&[("TERM", term), ("LANG", "C.UTF-8")]);
+            assert_eq!(profile.glyphs, Glyphs::Ascii, "{term}");
+            assert_eq!(profile.color, term == "ansi", "{term}: colour");
+        }
+        for locale in [
+            ("LANG", "C"),
+            ("LANG", "POSIX"),
+            ("LC_ALL", "C"),
+            ("LANG", ""),
+        ] {
+            let profile = from_env(&[("TERM", "xterm-256color"), locale]);
+            assert_eq!(profile.glyphs, Glyphs::Ascii, "{locale:?}");
+        }
+        // LC_ALL wins over LANG, LC_CTYPE too.
+        let profile = from_env(&[
+            ("TERM", "xterm-256color"),
+            ("LANG", "C"),
+            ("LC_CTYPE", "en_GB.utf8"),
+        ]);
+        assert_eq!(profile, Profile::RICH);
+        let profile = from_env(&[("LC_ALL", "C"), ("LANG", "en_US.UTF-8")]);
+        assert_eq!(profile.glyphs, Glyphs::Ascii);
+    }
+
+    #[test]
+    fn console_override() {
+        let console = ProfileChoice {
+            console: true,
+            ..ProfileChoice::default()
+        };
+        assert_eq!(Profile::from_facts(&facts(), console), Profile::CONSOLE);
+        let real_console = TerminalFacts {
+            linux_console: true,
+            console_half_blocks: true,
+            ..facts()
+        };
+        assert!(Profile::from_facts(&real_console, console).half_blocks);
     }
 
     #[test]

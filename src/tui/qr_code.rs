@@ -8,7 +8,36 @@ use ratatui::layout::Rect;
 use ratatui::style::{Color, Style};
 use ratatui::widgets::Widget;
 
+use super::profile::{Glyphs, Profile};
 use crate::qr::{QrMatrix, QrRendering};
+
+/// Whether the code's black and white are pinned as colours: wherever the terminal
+/// has colours at all, also under NO_COLOR (a code the camera cannot read is no use),
+/// but not on a monochrome ASCII terminal (vt220), which has none.
+pub fn pins_colours(profile: Profile) -> bool {
+    profile.color || profile.glyphs != Glyphs::Ascii
+}
+
+/// The renderings `profile` can draw, the one to start with first: half blocks only
+/// where the font has them, two columns of background colour only where colours can
+/// be pinned, ASCII everywhere. An ASCII terminal starts with ASCII: it has no block
+/// glyphs, and `##` survives a copy.
+pub fn drawable_renderings(profile: Profile) -> Vec<QrRendering> {
+    let mut renderings = Vec::new();
+    if profile.half_blocks {
+        renderings.push(QrRendering::HalfBlocks);
+    }
+    if profile.glyphs == Glyphs::Ascii {
+        renderings.push(QrRendering::Ascii);
+    }
+    if pins_colours(profile) {
+        renderings.push(QrRendering::TwoColumns);
+    }
+    if profile.glyphs != Glyphs::Ascii {
+        renderings.push(QrRendering::Ascii);
+    }
+    renderings
+}
 
 pub struct QrCode<'a> {
     matrix: &'a QrMatrix,
@@ -108,6 +137,22 @@ mod tests {
         let mut buffer = Buffer::empty(area);
         widget.render(area, &mut buffer);
         assert_eq!(buffer, Buffer::empty(area));
+    }
+
+    #[test]
+    fn each_profile_offers_what_it_can_draw() {
+        use QrRendering::{Ascii, HalfBlocks, TwoColumns};
+        assert_eq!(
+            drawable_renderings(Profile::RICH),
+            [HalfBlocks, TwoColumns, Ascii]
+        );
+        assert_eq!(drawable_renderings(Profile::CONSOLE), [TwoColumns, Ascii]);
+        assert_eq!(drawable_renderings(Profile::ASCII), [Ascii, TwoColumns]);
+        let vt220 = Profile {
+            color: false,
+            ..Profile::ASCII
+        };
+        assert_eq!(drawable_renderings(vt220), [Ascii]);
     }
 
     #[test]

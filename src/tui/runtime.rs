@@ -142,7 +142,7 @@ pub async fn run(locations: Locations, profile: Profile) -> anyhow::Result<()> {
             return Ok(());
         }
         // Every pass of the loop follows an event or a message: something changed.
-        terminal.draw(|frame| app.render(frame))?;
+        app.draw(&mut terminal)?;
         tokio::select! {
             event = events.next() => match event {
                 Some(Ok(event)) => {

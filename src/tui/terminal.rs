@@ -15,9 +15,10 @@ use ratatui::backend::CrosstermBackend;
 use ratatui::layout::Rect;
 use ratatui::{Terminal, TerminalOptions, Viewport};
 
+use super::hyperlink::LinkingBackend;
 use super::profile::Profile;
 
-pub type Screen = Terminal<CrosstermBackend<Stdout>>;
+pub type Screen = Terminal<LinkingBackend<CrosstermBackend<Stdout>>>;
 
 /// Holds the terminal in TUI mode; dropping it gives the terminal back.
 pub struct TerminalGuard {
@@ -46,7 +47,7 @@ impl TerminalGuard {
     /// The ratatui terminal, with a fixed 80x24 (or COLUMNS x LINES) viewport when the
     /// terminal reports no size.
     pub fn screen(&self) -> io::Result<Screen> {
-        let backend = CrosstermBackend::new(io::stdout());
+        let backend = LinkingBackend::new(CrosstermBackend::new(io::stdout()));
         let reported = crossterm::terminal::size().unwrap_or((0, 0));
         let env = |name: &str| std::env::var(name).ok();
         let viewport = match unknown_size_fallback(reported, env("COLUMNS"), env("LINES")) {

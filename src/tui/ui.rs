@@ -1,33 +1,90 @@
 //! The whole screen: title, the current view, status line, footer, popups; or, below
 //! 80x24, a message asking for a larger terminal.
 
-use ratatui::Frame;
-use ratatui::layout::{Constraint, Layout, Rect};
+use std::io;
+
+use ratatui::backend::Backend;
+use ratatui::layout::{Constraint, Layout, Position, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
+use ratatui::{Frame, Terminal};
 
 use super::action::{KeyContext, footer};
 use super::app::{App, Popup, Screen};
 use super::editor::render::EditorContext;
+use super::hyperlink::{self, Hyperlink, LinkingBackend};
 
 pub const MIN_WIDTH: u16 = 80;
 pub const MIN_HEIGHT: u16 = 24;
 
+/// What a frame put on screen besides its cells.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RenderedFrame {
+    /// Where the terminal cursor goes (the focused text box), if anywhere.
+    pub cursor: Option<Position>,
+    /// The links the frame shows whole, for terminals that take OSC 8.
+    pub hyperlinks: Vec<Hyperlink>,
+}
+
 impl App {
     /// Draws the screen, then replaces what the terminal profile cannot show.
     pub fn render(&mut self, frame: &mut Frame) {
-        self.render_unsanitized(frame);
+        self.render_frame(frame);
+    }
+
+    /// [`App::render`], and what else the frame holds: the cursor and the links.
+    pub fn render_frame(&mut self, frame: &mut Frame) -> RenderedFrame {
+        let cursor = self.draw_screen(frame);
         self.profile.sanitize(frame.buffer_mut());
+        if let Some(position) = cursor {
+            frame.set_cursor_position(position);
+        }
+        let hyperlinks = if self.profile.hyperlinks() {
+            hyperlink::on_screen(self.hyperlinks(), frame.buffer_mut())
+        } else {
+            Vec::new()
+        };
+        RenderedFrame { cursor, hyperlinks }
+    }
+
+    /// Draws a frame on the terminal: the cells that changed, the links among them
+    /// as OSC 8 hyperlinks. (`Terminal::draw`, with the links handed to the backend
+    /// between drawing and writing.)
+    pub fn draw<B>(&mut self, terminal: &mut Terminal<LinkingBackend<B>>) -> io::Result<()>
+    where
+        LinkingBackend<B>: Backend<Error = io::Error>,
+    {
+        terminal.autoresize()?;
+        let mut frame = terminal.get_frame();
+        let rendered = self.render_frame(&mut frame);
+        terminal.backend_mut().set_links(rendered.hyperlinks);
+        terminal.apply_buffer_with_cursor(rendered.cursor)?;
+        Ok(())
+    }
+
+    /// The links on the current screen, where the view drew them.
+    fn hyperlinks(&self) -> Vec<Hyperlink> {
+        match &self.screen {
+            Screen::Authorize(view) => view.hyperlinks().to_vec(),
+            _ => Vec::new(),
+        }
     }
 
     /// The drawing alone: tests use it to check that the screen's own glyphs fit the
     /// profile without the final replacement.
     #[doc(hidden)]
     pub fn render_unsanitized(&mut self, frame: &mut Frame) {
+        if let Some(position) = self.draw_screen(frame) {
+            frame.set_cursor_position(position);
+        }
+    }
+
+    /// Draws everything; returns where the cursor belongs.
+    fn draw_screen(&mut self, frame: &mut Frame) -> Option<Position> {
         let area = frame.area();
         if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
             self.render_too_small(frame, area);
-            return;
+            return None;
         }
         let [title, body, status, keys] = Layout::vertical([
             Constraint::Length(1),
@@ -112,11 +169,7 @@ impl App {
                 Popup::Dialog(dialog) => dialog.render(frame, body, &theme, profile),
             }
         }
-        if self.popups.is_empty()
-            && let Some(position) = cursor
-        {
-            frame.set_cursor_position(position);
-        }
+        cursor.filter(|_| self.popups.is_empty())
     }
 
     fn render_title(&self, frame: &mut Frame, area: Rect) {

@@ -228,3 +228,53 @@ pub fn sample_integrations() -> Vec<Integration> {
     };
     vec![jira, teams, ticketing]
 }
+
+/// The pieces of `fingerprint` (`AB:CD:…`) on a screen, one per row they are on, in
+/// screen order: what a person copies line by line.
+pub fn fingerprint_pieces(screen: &str, fingerprint: &str) -> Vec<String> {
+    screen
+        .lines()
+        .flat_map(|line| {
+            line.split(|c: char| c.is_whitespace() || c == '\u{2502}' || c == '|')
+                .filter(|word| word.len() >= 2 && fingerprint.contains(word))
+                .map(str::to_string)
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
+/// Checks that `fingerprint` is on `screen`, whole, each time it is shown, and that
+/// each of its lines holds whole bytes and ends at a colon (never `…:CB:5` then
+/// `D:EF`, never a line starting with `:`).
+pub fn assert_fingerprint_breaks_at_colons(screen: &str, fingerprint: &str) {
+    let pieces = fingerprint_pieces(screen, fingerprint);
+    let mut shown = 0;
+    let mut run: Vec<&String> = Vec::new();
+    for piece in &pieces {
+        // A word like `CA` is a fingerprint's only where one goes on.
+        if run.is_empty() && !piece.contains(':') {
+            continue;
+        }
+        run.push(piece);
+        let joined: String = run.iter().map(|p| p.as_str()).collect();
+        if joined == fingerprint {
+            shown += 1;
+            for (index, piece) in run.iter().enumerate() {
+                let last = index + 1 == run.len();
+                assert!(!piece.starts_with(':'), "{piece}\n{screen}");
+                assert_eq!(piece.ends_with(':'), !last, "{piece}\n{screen}");
+                assert!(
+                    piece
+                        .trim_end_matches(':')
+                        .split(':')
+                        .all(|byte| byte.len() == 2),
+                    "a byte broken in {piece}\n{screen}"
+                );
+            }
+            run.clear();
+        } else if !fingerprint.starts_with(&joined) {
+            panic!("a piece of the fingerprint out of place: {run:?}\n{screen}");
+        }
+    }
+    assert!(shown > 0 && run.is_empty(), "{pieces:?}\n{screen}");
+}
