@@ -352,7 +352,7 @@ pub fn remove(locations: &Locations, name: &str) -> CliResult {
     // integration given its name.
     let tokens = crate::store::TokenStore::new(locations.tokens_file());
     if tokens.get(&removed.name)?.is_some() {
-        let settings = crate::store::SettingsStore::new(&locations.settings_file).load()?;
+        let settings = crate::store::SettingsStore::new(locations).load()?;
         let options = crate::http::HttpOptions::from_settings(&settings);
         let outcome = crate::oauth::forget_authorization_blocking(&tokens, &removed, &options)
             .map_err(|error| CliError::Failed(anyhow::anyhow!(error)))?;

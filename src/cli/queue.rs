@@ -26,7 +26,7 @@ pub struct SendArgs<'a> {
 
 pub fn send(locations: &Locations, args: SendArgs) -> CliResult {
     let catalog = IntegrationStore::new(locations.integrations_file()).load()?;
-    let settings = SettingsStore::new(&locations.settings_file).load()?;
+    let settings = SettingsStore::new(locations).load()?;
     let appliance = Appliance::local(settings.hostname.as_deref());
     let events = if args.batch {
         batch_events(&catalog, args.name, &appliance)?

@@ -7,13 +7,13 @@ use crate::store::{
 };
 
 pub fn callback_url(locations: &Locations) -> CliResult {
-    let settings = SettingsStore::new(&locations.settings_file).load()?;
+    let settings = SettingsStore::new(locations).load()?;
     say!("{}", rule(&settings, &MachineIdentity::detect()))?;
     Ok(())
 }
 
 pub fn settings(locations: &Locations, changes: &[String]) -> CliResult {
-    let store = SettingsStore::new(&locations.settings_file);
+    let store = SettingsStore::new(locations);
     let settings = if changes.is_empty() {
         store.load()?
     } else {
@@ -115,7 +115,7 @@ fn print_settings(settings: &Settings, path: &std::path::Path) -> std::io::Resul
     say!(
         "proxy          {}",
         shown(
-            settings.proxy.clone(),
+            settings.shown_proxy(),
             "HTTPS_PROXY / HTTP_PROXY / NO_PROXY from the environment".into()
         )
     )?;

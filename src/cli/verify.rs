@@ -30,7 +30,7 @@ pub fn verify(locations: &Locations, name: &str, json: bool) -> CliResult {
     if !validation.is_valid() {
         return Err(CliError::fields(&validation.errors));
     }
-    let settings = SettingsStore::new(&locations.settings_file).load()?;
+    let settings = SettingsStore::new(locations).load()?;
     let options = HttpOptions::from_settings(&settings);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)

@@ -31,6 +31,29 @@ pub enum StoreError {
     /// What the caller asked to save is not valid; nothing was written.
     #[error("{}", join(.0))]
     Invalid(Vec<FieldError>),
+    /// One of hookconsole's own files is a symbolic link: not followed.
+    #[error(
+        "{}: is a symbolic link, which hookconsole does not follow for its own files (in \
+         the service user's home a link could make root read another file); put the \
+         file itself there",
+        path.display()
+    )]
+    Link { path: PathBuf },
+    /// Not a regular file: a device, a FIFO, a directory, a socket.
+    #[error("{}: is {kind}, not a regular file; give a file (or - for standard input)", path.display())]
+    NotRegular { path: PathBuf, kind: &'static str },
+    #[error("{}: is larger than {}, more than hookconsole reads from such a file", path.display(), super::read::human_size(*limit))]
+    TooLarge { path: PathBuf, limit: u64 },
+    /// The integrations file exists but holds nothing: hookconsole never writes it so.
+    #[error(
+        "{}: {} (hookconsole always writes a `schema:` line, even with no \
+         integrations): it was emptied or replaced by something else. Put back a copy \
+         you trust (an export, a backup), or remove the file to start with no \
+         integrations",
+        path.display(),
+        if *only_comments { "holds only comments" } else { "is empty" }
+    )]
+    Empty { path: PathBuf, only_comments: bool },
     #[error("no integration named `{0}`")]
     NotFound(String),
     /// Another session changed the file since this one read it.
@@ -55,6 +78,22 @@ impl StoreError {
             column: location.as_ref().map(|l| l.column()),
             message: strip_location(&error.to_string()),
         }
+    }
+
+    /// Whether the error is about what a file holds or is (bad YAML, an invalid
+    /// integration, a link, a device, too large, empty) rather than an operation that
+    /// failed: the CLI's exit status 2.
+    pub fn is_bad_input(&self) -> bool {
+        matches!(
+            self,
+            StoreError::Parse { .. }
+                | StoreError::InvalidInFile { .. }
+                | StoreError::Invalid(_)
+                | StoreError::Link { .. }
+                | StoreError::NotRegular { .. }
+                | StoreError::TooLarge { .. }
+                | StoreError::Empty { .. }
+        )
     }
 
     /// The field errors, when the error is about fields the person can fix.

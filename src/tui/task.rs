@@ -22,7 +22,7 @@ impl Stores {
     pub fn new(locations: &Locations) -> Stores {
         Stores {
             integrations: IntegrationStore::new(locations.integrations_file()),
-            settings: SettingsStore::new(locations.settings_file.clone()),
+            settings: SettingsStore::new(locations),
             tokens: TokenStore::new(locations.tokens_file()),
             queue: locations.queue_database(),
         }
