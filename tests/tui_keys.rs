@@ -618,6 +618,21 @@ fn a_broken_file_is_reported_and_left_alone() {
 }
 
 #[test]
+fn an_emptied_file_is_reported_not_shown_as_no_integrations() {
+    let mut harness = Harness::new(Profile::RICH, &sample_integrations());
+    let path = harness.home.path().join("integrations.yaml");
+    std::fs::write(&path, "").unwrap();
+    harness.keys("r");
+    let screen = harness.screen(120, 40);
+    assert!(screen.contains("is empty"), "{screen}");
+    assert!(!screen.contains("No integrations yet"), "{screen}");
+    // Nothing is written over it.
+    harness.keys("n");
+    assert!(matches!(harness.app.screen, Screen::List));
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), "");
+}
+
+#[test]
 fn esc_then_a_key_arriving_as_alt_key_is_both_keys() {
     let mut harness = Harness::new(Profile::RICH, &sample_integrations());
     harness.keys("?");

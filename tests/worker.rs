@@ -21,7 +21,7 @@ struct Home {
 fn home(max_attempts: u32) -> Home {
     let dir = tempfile::tempdir().unwrap();
     let locations = Locations::in_home(dir.path());
-    SettingsStore::new(locations)
+    SettingsStore::new(&locations)
         .update(|s| s.set("max_attempts", &max_attempts.to_string()))
         .unwrap();
     Home {

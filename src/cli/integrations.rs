@@ -14,7 +14,8 @@ use crate::model::{
     validate,
 };
 use crate::store::{
-    IntegrationStore, Locations, StoreError, check_document, parse_document, to_document,
+    DOCUMENT_LIMIT, FIELD_LIMIT, IntegrationStore, Locations, StoreError, check_document,
+    parse_document, to_document,
 };
 
 fn store(locations: &Locations) -> IntegrationStore {
@@ -123,14 +124,14 @@ fn from_flags(args: &AddArgs) -> Result<Integration, CliError> {
         apply(
             &mut integration,
             Field::Certificate,
-            &read_text(path, Some("--certificate"))?,
+            &read_text(path, Some("--certificate"), FIELD_LIMIT)?,
         );
     }
     if let Some(path) = &args.content_sample {
         apply(
             &mut integration,
             Field::ContentSample,
-            &read_text(path, Some("--content-sample"))?,
+            &read_text(path, Some("--content-sample"), FIELD_LIMIT)?,
         );
     }
     integration.enabled = !args.disabled;
@@ -287,7 +288,9 @@ pub fn set(locations: &Locations, name: &str, changes: &[String]) -> CliResult {
             }
             (Some(value), Field::Certificate | Field::ContentSample) => {
                 match value.strip_prefix('@') {
-                    Some(rest) if !rest.starts_with('@') => read_text(Path::new(rest), None)?,
+                    Some(rest) if !rest.starts_with('@') => {
+                        read_text(Path::new(rest), Some(field.key()), FIELD_LIMIT)?
+                    }
                     Some(rest) => rest.to_string(),
                     None => value.to_string(),
                 }
@@ -398,7 +401,7 @@ pub fn export(
 }
 
 pub fn import(locations: &Locations, file: &Path, replace: bool) -> CliResult {
-    let text = read_text(file, None)?;
+    let text = read_text(file, None, DOCUMENT_LIMIT)?;
     let shown_path = display_path(file);
     let mut incoming = parse_document(&shown_path, &text).map_err(input_error)?;
     let store = store(locations);
@@ -450,7 +453,7 @@ fn input_error(error: StoreError) -> CliError {
 }
 
 fn read_document(path: &Path) -> Result<Vec<Integration>, CliError> {
-    let text = read_text(path, None)?;
+    let text = read_text(path, None, DOCUMENT_LIMIT)?;
     let shown_path = display_path(path);
     let integrations = parse_document(&shown_path, &text).map_err(input_error)?;
     if integrations.is_empty() {

@@ -175,13 +175,12 @@ fn forget(integration: &crate::model::Integration, stores: &Stores) -> String {
     }
 }
 
+/// A certificate file the person named: a regular file of at most 1 MiB (a PEM
+/// certificate is a few kilobytes), UTF-8.
 fn read_text(path: &PathBuf) -> Result<String, String> {
-    const LIMIT: u64 = 1024 * 1024;
-    let metadata = std::fs::metadata(path).map_err(|error| error.to_string())?;
-    if metadata.len() > LIMIT {
-        return Err("is larger than 1 MiB; a PEM certificate is a few kilobytes".into());
-    }
-    std::fs::read_to_string(path).map_err(|error| error.to_string())
+    let bytes = crate::store::read_named_file(path, crate::store::FIELD_LIMIT)
+        .map_err(|error| error.to_string())?;
+    String::from_utf8(bytes).map_err(|_| format!("{}: is not UTF-8 text", path.display()))
 }
 
 /// Moves what is keyed by the old name to the new one after a rename; says what moved,
