@@ -41,6 +41,17 @@ impl TextInput {
         self.chars.len()
     }
 
+    /// Where the text, read as a URL, holds secrets ([`crate::model::url_secrets`]),
+    /// in characters: what [`TextInput::visible`] hides of a URL.
+    pub fn url_secrets(&self) -> Vec<Range<usize>> {
+        let text = self.text();
+        let chars_before = |byte: usize| text[..byte].chars().count();
+        crate::model::url_secrets(&text)
+            .into_iter()
+            .map(|secret| chars_before(secret.range.start)..chars_before(secret.range.end))
+            .collect()
+    }
+
     pub fn cursor(&self) -> usize {
         self.cursor
     }

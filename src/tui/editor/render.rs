@@ -11,7 +11,7 @@ use std::ops::Range;
 
 use super::Editor;
 use super::pane::{self, Pane, Slot};
-use crate::model::{AuthKind, Field, url_secrets};
+use crate::model::{AuthKind, Field};
 use crate::tui::form::{self, FormRow, Note};
 use crate::tui::profile::Profile;
 use crate::tui::text_input::TextInput;
@@ -471,7 +471,7 @@ enum Masking {
     Nothing,
     /// A password, a client secret, a sensitive header's value.
     All,
-    /// A URL's password and credential query values ([`url_secrets`]).
+    /// A URL's password and credential query values.
     UrlSecrets,
 }
 
@@ -492,14 +492,7 @@ impl Masking {
             Masking::Nothing => Vec::new(),
             Masking::All if input.is_empty() => Vec::new(),
             Masking::All => vec![0..input.len()],
-            Masking::UrlSecrets => {
-                let text = input.text();
-                let chars_before = |byte: usize| text[..byte].chars().count();
-                url_secrets(&text)
-                    .into_iter()
-                    .map(|secret| chars_before(secret.range.start)..chars_before(secret.range.end))
-                    .collect()
-            }
+            Masking::UrlSecrets => input.url_secrets(),
         }
     }
 }
