@@ -125,8 +125,8 @@ fn a_named_file_is_quoted_by_excerpt_only() {
         stderr.contains(&format!("{}:5:", document.display())),
         "{stderr}"
     );
-    assert!(stderr.contains("unknown field `xkkkk"), "{stderr}");
-    assert!(!stderr.contains(&long_key), "{stderr}");
+    assert!(stderr.contains("unknown field `…`"), "{stderr}");
+    assert!(!stderr.contains("xkkkk"), "{stderr}");
     std::fs::write(
         &document,
         "schema: 2\nintegrations:\n- name: a\n  url: https://a.example/\n  retry_interval: hunter2-secret\n",
