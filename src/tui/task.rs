@@ -177,7 +177,7 @@ fn forget(integration: &crate::model::Integration, stores: &Stores) -> String {
 
 /// A certificate file the person named: a regular file of at most 1 MiB (a PEM
 /// certificate is a few kilobytes), UTF-8.
-fn read_text(path: &PathBuf) -> Result<String, String> {
+fn read_text(path: &std::path::Path) -> Result<String, String> {
     let bytes = crate::store::read_named_file(path, crate::store::FIELD_LIMIT)
         .map_err(|error| error.to_string())?;
     String::from_utf8(bytes).map_err(|_| format!("{}: is not UTF-8 text", path.display()))

@@ -491,7 +491,7 @@ impl Masking {
         match self {
             Masking::Nothing => Vec::new(),
             Masking::All if input.is_empty() => Vec::new(),
-            Masking::All => vec![0..input.len()],
+            Masking::All => std::iter::once(0..input.len()).collect(),
             Masking::UrlSecrets => input.url_secrets(),
         }
     }
