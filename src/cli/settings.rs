@@ -39,17 +39,17 @@ pub fn settings(locations: &Locations, changes: &[String]) -> CliResult {
                 .try_for_each(|(key, value)| settings.set(key, value))
         })?
     };
-    print_settings(&settings, store.path())?;
+    print_settings(&settings, &store)?;
     Ok(())
 }
 
-fn print_settings(settings: &Settings, path: &std::path::Path) -> std::io::Result<()> {
+fn print_settings(settings: &Settings, store: &SettingsStore) -> std::io::Result<()> {
     let machine = MachineIdentity::detect();
     let shown = |value: Option<String>, default: String| match value {
         Some(value) => value,
         None => format!("(default: {default})"),
     };
-    say!("settings file  {}", path.display())?;
+    say!("settings file  {}", store.path().display())?;
     say!(
         "hostname       {}",
         match &settings.hostname {
@@ -119,6 +119,12 @@ fn print_settings(settings: &Settings, path: &std::path::Path) -> std::io::Resul
             "HTTPS_PROXY / HTTP_PROXY / NO_PROXY from the environment".into()
         )
     )?;
+    if settings.proxy_credentials.is_some() {
+        say!(
+            "               (its user name and password are kept in {}, mode 0600)",
+            store.credentials_path().display()
+        )?;
+    }
     let numbers = [
         (
             "max_attempts",
