@@ -43,7 +43,7 @@ fn home(url: &str, enabled: bool) -> (tempfile::TempDir, Locations) {
     IntegrationStore::new(locations.integrations_file())
         .put(None, integration)
         .unwrap();
-    SettingsStore::new(&locations.settings_file)
+    SettingsStore::new(&locations)
         .update(|s| s.set("concurrency_per_integration", "64"))
         .unwrap();
     (dir, locations)

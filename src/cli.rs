@@ -53,6 +53,9 @@ impl From<StoreError> for CliError {
     fn from(error: StoreError) -> Self {
         match error {
             StoreError::Invalid(errors) => CliError::fields(&errors),
+            // A file that does not parse, is a link, a device or too large is bad
+            // input like a bad flag, whether the person named it or it is in the home.
+            other if other.is_bad_input() => CliError::input(other.to_string()),
             other => CliError::Failed(other.into()),
         }
     }
@@ -72,21 +75,22 @@ impl From<std::io::Error> for CliError {
 
 pub type CliResult = Result<(), CliError>;
 
-/// A file the person named, or standard input for `-`; one that cannot be read is an
-/// input error, named after the `flag` that gave it when there is one.
-fn read_text(path: &std::path::Path, flag: Option<&str>) -> Result<String, CliError> {
-    if path == std::path::Path::new("-") {
-        let mut text = String::new();
-        std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)?;
-        return Ok(text);
+/// A file the person named, or standard input for `-`, of at most `limit` bytes
+/// (`crate::store::FIELD_LIMIT` and the like). One that cannot be read, is not a
+/// regular file or is too large is an input error, named after the `flag` that gave
+/// it when there is one.
+fn read_text(path: &std::path::Path, flag: Option<&str>, limit: u64) -> Result<String, CliError> {
+    let named = |message: String| match flag {
+        Some(flag) => CliError::input(format!("{flag} {message}")),
+        None => CliError::input(message),
+    };
+    let bytes = if path == std::path::Path::new("-") {
+        crate::store::read_standard_input(limit)
+    } else {
+        crate::store::read_named_file(path, limit)
     }
-    std::fs::read_to_string(path).map_err(|error| {
-        let named = match flag {
-            Some(flag) => format!("{flag} {}", path.display()),
-            None => path.display().to_string(),
-        };
-        CliError::input(format!("{named}: {error}"))
-    })
+    .map_err(|error| named(error.to_string()))?;
+    String::from_utf8(bytes).map_err(|_| named(format!("{}: is not UTF-8 text", path.display())))
 }
 
 /// Runs one subcommand and turns its result into the exit status.

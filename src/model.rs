@@ -28,7 +28,10 @@ pub use integration::{
 };
 pub use plain_http::{PlainHttpCredentials, plain_http_credentials};
 pub use preset::{Preset, PresetParameter, find_preset, preset_keys, presets};
-pub use secret::{MASK, Secret};
+pub use secret::{
+    MASK, Secret, UrlSecret, UrlSecretSlot, mask_url, masked_url_secret, restore_masked_url,
+    url_secret_values, url_secrets,
+};
 pub use validation::{
     FieldError, Validation, check_unique_name, names_match, validate, validate_stored,
     validate_with,

@@ -36,6 +36,6 @@ pub use sites::{
     Site, SiteChoice, SiteContext, SiteOutcome, choose_site, find_site, list_sites,
     site_webhook_url, store_site,
 };
-pub use start_link::{new_start_id, start_link};
+pub use start_link::{StartLink, StartVisit, new_start_id, start_link};
 pub use status::{status_line, status_words};
 pub use wire::TokenHttp;

@@ -5,10 +5,13 @@ mod atomic;
 mod error;
 mod integrations;
 mod locations;
+mod proxy_credentials;
 pub mod queue;
+mod read;
 mod rename;
 mod settings;
 mod tokens;
+mod yaml_limits;
 
 pub use atomic::{
     FileLock, adopt_directory_owner, create_private_dir, open_own_file, write_atomic,
@@ -19,7 +22,11 @@ pub use integrations::{
     to_document,
 };
 pub use locations::{Locations, PACKAGED_DATA_DIR, PACKAGED_SETTINGS_FILE};
+pub use proxy_credentials::ProxyCredentials;
 pub use queue::{Queue, QueueError};
+pub use read::{
+    DOCUMENT_LIMIT, EVENT_LIMIT, FIELD_LIMIT, read_named_file, read_own_file, read_standard_input,
+};
 pub use rename::{Renamed, follow_rename};
 pub use settings::{
     DEFAULT_CONCURRENCY, DEFAULT_CONCURRENCY_PER_INTEGRATION, DEFAULT_CONNECT_TIMEOUT,

@@ -975,13 +975,14 @@ fn a_broken_integrations_file_is_reported_and_never_overwritten() {
         &["remove", "Jira"],
         &["list"],
     ] {
+        // A broken file is bad input, like a bad flag: exit 2.
         home.run(args)
-            .code(1)
+            .code(2)
             .stderr_has(&format!("{path}:5:"))
             .stderr_has("unknown field `colour`");
     }
     let file = home.file("ok.yaml", "schema: 1\nintegrations: []\n");
-    home.run(&["import", "--replace", &file]).code(1);
+    home.run(&["import", "--replace", &file]).code(2);
     assert_eq!(
         fs::read_to_string(home.integrations_file()).unwrap(),
         broken
@@ -1042,7 +1043,7 @@ fn bad_settings_are_refused_and_change_nothing() {
     assert_eq!(bytes(&settings), before);
     fs::write(&settings, "hostname: [\n").unwrap();
     home.run(&["callback-url"])
-        .code(1)
+        .code(2)
         .stderr_has(&format!("{}:", settings.display()));
 }
 

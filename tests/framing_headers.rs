@@ -208,7 +208,7 @@ async fn until(what: &str, mut done: impl FnMut() -> bool) {
 async fn the_worker_holds_the_events_of_an_integration_with_an_owned_header() {
     let server = receiver(always(200), true).await;
     let (_dir, locations) = new_home();
-    SettingsStore::new(&locations.settings_file)
+    SettingsStore::new(&locations)
         .update(|s| s.set("max_attempts", "3"))
         .unwrap();
     write_file(&locations, &server.url(), CONTENT_LENGTH_5);

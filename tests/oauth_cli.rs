@@ -305,3 +305,78 @@ async fn out_of_descriptors_the_callback_listener_pauses_and_still_authorizes() 
     );
     assert!(printed.contains("authorized jira"), "{printed}");
 }
+
+/// The start link is one-time (issue 15): a second visit does not redirect to the
+/// authorize URL again but says the link was used and how to start again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_start_link_works_once() {
+    let provider = Provider::start(Style::StrictJson, 3600).await;
+    let home = tempfile::tempdir().unwrap();
+    let home = home.path().to_path_buf();
+    let settings = provider.settings(Style::StrictJson);
+    let added = hookconsole(&home)
+        .args(["add", "--name", "jira", "--url", "http://127.0.0.1:9/hook"])
+        .args(["--auth", "oauth", "--client-id", &settings.client_id])
+        .args([
+            "--client-secret",
+            SECRET,
+            "--token-url",
+            &settings.token_url,
+        ])
+        .args(["--authorize-url", &settings.authorize_url])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(
+        added.status.success(),
+        "{}",
+        String::from_utf8_lossy(&added.stderr)
+    );
+    listen_on_loopback(&home);
+    let mut child = hookconsole(&home)
+        .args(["authorize", "jira", "--qr", "none", "--timeout", "60"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let (link_tx, link_rx) = std::sync::mpsc::channel();
+    let reader = std::thread::spawn(move || {
+        let mut previous = String::new();
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if previous.starts_with("Open on a phone") {
+                let _ = link_tx.send(line.trim().to_string());
+            }
+            previous = line;
+        }
+    });
+    let link = tokio::task::spawn_blocking(move || {
+        link_rx.recv_timeout(std::time::Duration::from_secs(20))
+    })
+    .await
+    .unwrap()
+    .expect("the start link is printed");
+
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let browser = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let first = browser.get(&link).send().await.unwrap();
+    assert_eq!(first.status(), 302);
+    let location = first.headers()["location"].to_str().unwrap().to_string();
+    assert!(location.starts_with(&settings.authorize_url), "{location}");
+
+    let second = browser.get(&link).send().await.unwrap();
+    assert_eq!(second.status(), 410);
+    assert!(second.headers().get("location").is_none());
+    let page = second.text().await.unwrap();
+    assert!(page.contains("already been used"), "{page}");
+    assert!(page.contains("hookconsole authorize jira"), "{page}");
+    assert!(page.contains("press a"), "{page}");
+
+    child.kill().unwrap();
+    let _ = child.wait();
+    reader.join().unwrap();
+}

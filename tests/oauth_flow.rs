@@ -335,7 +335,7 @@ fn a_configured_listener_certificate_is_used_and_half_a_pair_is_refused() {
 
     let home = tempfile::tempdir().unwrap();
     let locations = hookconsole::store::Locations::in_home(home.path());
-    let settings = hookconsole::store::SettingsStore::new(&locations.settings_file);
+    let settings = hookconsole::store::SettingsStore::new(&locations);
     settings
         .update(|s| {
             s.set("callback_url", "https://hiab.example.com/portal/oauth")?;

@@ -380,11 +380,20 @@ fn a_file_that_is_not_utf8_is_refused() {
 }
 
 #[test]
-fn an_empty_file_is_an_empty_catalog() {
-    let (_dir, store) = store_with("");
-    assert!(store.load().unwrap().integrations.is_empty());
-    let (_dir, store) = store_with("# nothing yet\n");
-    assert!(store.load().unwrap().integrations.is_empty());
+fn an_empty_file_is_not_an_empty_catalog() {
+    // hookconsole never writes one: something emptied it, and a save must not go over it.
+    for (text, words) in [
+        ("", "is empty"),
+        ("\n  \n", "is empty"),
+        ("# nothing yet\n\n", "holds only comments"),
+    ] {
+        let (_dir, store) = store_with(text);
+        let error = store.load().unwrap_err();
+        assert!(matches!(error, StoreError::Empty { .. }), "{error}");
+        assert!(error.to_string().contains(words), "{error}");
+        assert!(store.put(None, minimal("a")).is_err());
+        assert_eq!(fs::read_to_string(store.path()).unwrap(), text);
+    }
 }
 
 #[test]

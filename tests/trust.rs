@@ -9,8 +9,6 @@ use hookconsole::delivery::{Credential, DeliveryRequest, Failure, Outcome, Stage
 use hookconsole::http::{HttpOptions, ProxyRules, TrustedBy, build_client};
 use hookconsole::model::{Integration, fingerprint};
 use support::*;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
 
 // --- VERIFY's TLS stage ---------------------------------------------------------
 
@@ -200,32 +198,6 @@ async fn reqwest_does_not_follow_redirects() {
         .unwrap();
     assert_eq!(response.status(), 307);
     assert_eq!(server.received().len(), 1);
-}
-
-/// A forward proxy that pipes every connection to `target`, answering a CONNECT first.
-async fn relay(target: std::net::SocketAddr) -> TestServer {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let task = tokio::spawn(async move {
-        while let Ok((mut client, _)) = listener.accept().await {
-            tokio::spawn(async move {
-                let mut first = vec![0u8; 8192];
-                let read = client.read(&mut first).await.unwrap_or(0);
-                let head = String::from_utf8_lossy(&first[..read]).to_string();
-                let mut upstream = TcpStream::connect(target).await.unwrap();
-                if head.starts_with("CONNECT ") {
-                    client
-                        .write_all(b"HTTP/1.1 200 Connection established\r\n\r\n")
-                        .await
-                        .unwrap();
-                } else {
-                    upstream.write_all(&first[..read]).await.unwrap();
-                }
-                let _ = tokio::io::copy_bidirectional(&mut client, &mut upstream).await;
-            });
-        }
-    });
-    TestServer::from_parts(addr, task)
 }
 
 #[tokio::test]

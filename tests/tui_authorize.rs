@@ -120,6 +120,27 @@ fn console_and_ascii_profiles_say_what_size_the_code_needs() {
 }
 
 #[test]
+fn the_code_in_a_pasted_url_is_masked_on_screen() {
+    let mut harness = authorizing(Profile::RICH);
+    let id = harness.authorizes[0].0;
+    harness.press(KeyCode::Char('p'));
+    harness.keys("https://hiab.example.com/portal/oauth?code=SplxlOBeZQQYbYS6WxSbIA&state=s");
+    let screen = harness.screen(120, 40);
+    assert!(!screen.contains("SplxlOBeZQQYbYS6WxSbIA"), "{screen}");
+    assert!(screen.contains("?code=********&state=s"), "{screen}");
+    harness.press(KeyCode::Enter);
+    assert_eq!(
+        harness.authorize_inputs,
+        vec![(
+            id,
+            AuthorizeInput::Paste(
+                "https://hiab.example.com/portal/oauth?code=SplxlOBeZQQYbYS6WxSbIA&state=s".into()
+            )
+        )]
+    );
+}
+
+#[test]
 fn paste_print_copy_and_cancel_reach_the_session() {
     let mut harness = authorizing(Profile::RICH);
     let id = harness.authorizes[0].0;

@@ -618,6 +618,21 @@ fn a_broken_file_is_reported_and_left_alone() {
 }
 
 #[test]
+fn an_emptied_file_is_reported_not_shown_as_no_integrations() {
+    let mut harness = Harness::new(Profile::RICH, &sample_integrations());
+    let path = harness.home.path().join("integrations.yaml");
+    std::fs::write(&path, "").unwrap();
+    harness.keys("r");
+    let screen = harness.screen(120, 40);
+    assert!(screen.contains("is empty"), "{screen}");
+    assert!(!screen.contains("No integrations yet"), "{screen}");
+    // Nothing is written over it.
+    harness.keys("n");
+    assert!(matches!(harness.app.screen, Screen::List));
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), "");
+}
+
+#[test]
 fn esc_then_a_key_arriving_as_alt_key_is_both_keys() {
     let mut harness = Harness::new(Profile::RICH, &sample_integrations());
     harness.keys("?");
@@ -678,4 +693,76 @@ fn the_jira_cloud_preset_fills_the_editor() {
         screen.contains("https://auth.atlassian.com/authorize"),
         "{screen}"
     );
+}
+
+/// The line of `screen` that holds `label`.
+fn row<'a>(screen: &'a str, label: &str) -> &'a str {
+    screen
+        .lines()
+        .find(|line| line.contains(label))
+        .unwrap_or_else(|| panic!("no `{label}` row:\n{screen}"))
+}
+
+#[test]
+fn the_editor_masks_the_secrets_of_the_url_until_revealed_and_keeps_them_on_edit() {
+    let url = "https://svc:urlPASS@hooks.example.com/invoke?api-version=1&sig=Zx9sigVALUE";
+    let mut harness = Harness::new(Profile::RICH, &[webhook("Teams", url)]);
+    harness.press(KeyCode::Enter);
+    harness.press(KeyCode::Tab);
+    let screen = harness.screen(120, 40);
+    assert!(
+        !screen.contains("Zx9sigVALUE") && !screen.contains("urlPASS"),
+        "{screen}"
+    );
+    assert!(
+        row(&screen, "URL")
+            .contains("svc:********@hooks.example.com/invoke?api-version=1&sig=********"),
+        "{screen}"
+    );
+    harness.ctrl('r');
+    assert!(row(&harness.screen(120, 40), "URL").contains(url));
+    harness.ctrl('r');
+    // Typed while masked: the text goes into the URL, the secrets stay as stored.
+    harness.press(KeyCode::End);
+    harness.keys("&team=ops");
+    assert!(!harness.screen(120, 40).contains("Zx9sigVALUE"));
+    harness.ctrl('s');
+    assert_eq!(harness.stored()[0].url, format!("{url}&team=ops"));
+}
+
+#[test]
+fn masks_in_the_editor_do_not_tell_a_secret_s_length() {
+    let with_password = |password: &str| {
+        let mut integration = webhook("Ticketing", "https://h.example.com/hook");
+        integration.authentication = Authentication::Basic {
+            username: "scanner".into(),
+            password: Secret::new(password),
+        };
+        integration.http_headers = vec![Header::new("X-Api-Key", password)];
+        let mut harness = Harness::new(Profile::RICH, &[integration]);
+        harness.press(KeyCode::Enter);
+        let settings = harness.screen(80, 24);
+        harness.ctrl('n');
+        let authentication = harness.screen(80, 24);
+        (
+            row(&settings, "Header 1").to_string(),
+            row(&authentication, "Password").to_string(),
+        )
+    };
+    let short = with_password("pw");
+    let long = with_password("a-much-longer-password-of-40-characters!");
+    assert_eq!(short, long);
+    assert!(short.1.contains("********"), "{}", short.1);
+    assert!(!short.1.contains("*********"), "{}", short.1);
+}
+
+#[test]
+fn the_list_filter_does_not_search_secrets_of_urls() {
+    let url = "https://hooks.example.com/invoke?sig=Zx9sigVALUE";
+    let mut harness = Harness::new(Profile::RICH, &[webhook("Teams", url)]);
+    harness.keys("/zx9sig");
+    assert!(!harness.screen(80, 24).contains("Teams"));
+    harness.press(KeyCode::Esc);
+    harness.keys("/hooks.example");
+    assert!(harness.screen(80, 24).contains("Teams"));
 }

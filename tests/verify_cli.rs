@@ -86,7 +86,7 @@ async fn the_sample_names_the_appliance_as_queued_events_do() {
     let mut hook = integration(&server.url("http", "/"));
     hook.content_sample = r#"{"from": "{{ appliance.name }}"}"#.into();
     store(home.path(), &[hook]);
-    hookconsole::store::SettingsStore::new(home.path().join("settings.yaml"))
+    hookconsole::store::SettingsStore::new(&hookconsole::store::Locations::in_home(home.path()))
         .update(|settings| settings.set("hostname", "hiab-eu.example.com"))
         .unwrap();
     let output = cli_verify(home.path(), &["receiver"]).await;

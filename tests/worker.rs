@@ -21,7 +21,7 @@ struct Home {
 fn home(max_attempts: u32) -> Home {
     let dir = tempfile::tempdir().unwrap();
     let locations = Locations::in_home(dir.path());
-    SettingsStore::new(&locations.settings_file)
+    SettingsStore::new(&locations)
         .update(|s| s.set("max_attempts", &max_attempts.to_string()))
         .unwrap();
     Home {
@@ -489,7 +489,7 @@ async fn events_of_a_removed_integration_fail_once_and_stop() {
 /// `home` with the overall and per-integration concurrency set.
 fn home_with_concurrency(overall: u32, per_integration: u32) -> Home {
     let home = home(10);
-    SettingsStore::new(&home.locations.settings_file)
+    SettingsStore::new(&home.locations)
         .update(|s| {
             s.set("concurrency", &overall.to_string())?;
             s.set("concurrency_per_integration", &per_integration.to_string())

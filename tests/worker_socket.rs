@@ -18,7 +18,7 @@ const EVENT: &[u8] =
 const MIB: usize = 1024 * 1024;
 
 fn settings(home: &Path, pairs: &[(&str, &str)]) {
-    SettingsStore::new(home.join("settings.yaml"))
+    SettingsStore::new(&hookconsole::store::Locations::in_home(home))
         .update(|settings| {
             pairs
                 .iter()

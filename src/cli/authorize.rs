@@ -234,7 +234,7 @@ pub fn token(
     let integration = oauth_integration(locations, name)?;
     let store = TokenStore::new(locations.tokens_file());
     if forget {
-        let settings = crate::store::SettingsStore::new(&locations.settings_file).load()?;
+        let settings = crate::store::SettingsStore::new(locations).load()?;
         let options = crate::http::HttpOptions::from_settings(&settings);
         let outcome = crate::oauth::forget_authorization_blocking(&store, &integration, &options)
             .map_err(|error| CliError::Failed(anyhow::anyhow!(error)))?;
@@ -268,7 +268,7 @@ fn refresh_now(locations: &Locations, integration: &Integration, store: &TokenSt
                 .map(|tokens| tokens.access_token.clone())
         })
         .ok_or_else(|| CliError::Failed(anyhow::anyhow!("not authorized: authorize it first")))?;
-    let settings = crate::store::SettingsStore::new(&locations.settings_file).load()?;
+    let settings = crate::store::SettingsStore::new(locations).load()?;
     let provider = crate::oauth::TokenProvider::with_http_options(
         store.clone(),
         crate::http::HttpOptions::from_settings(&settings),

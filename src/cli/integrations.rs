@@ -14,8 +14,8 @@ use crate::model::{
     names_match, set_field, validate_stored, validate_with,
 };
 use crate::store::{
-    IntegrationStore, Locations, SettingsStore, StoreError, check_document, parse_document,
-    to_document,
+    DOCUMENT_LIMIT, FIELD_LIMIT, IntegrationStore, Locations, SettingsStore, StoreError,
+    check_document, parse_document, to_document,
 };
 
 fn store(locations: &Locations) -> IntegrationStore {
@@ -25,9 +25,7 @@ fn store(locations: &Locations) -> IntegrationStore {
 /// What integrations may send to, from the settings: what `add`, `set` and `import`
 /// check and save under.
 fn destinations(locations: &Locations) -> Result<DestinationPolicy, CliError> {
-    Ok(SettingsStore::new(&locations.settings_file)
-        .load()?
-        .destination_policy())
+    Ok(SettingsStore::new(locations).load()?.destination_policy())
 }
 
 pub fn list(locations: &Locations, json: bool) -> CliResult {
@@ -49,7 +47,7 @@ pub fn list(locations: &Locations, json: bool) -> CliResult {
 /// The destination policy `list` and `show` judge integrations by: a settings file
 /// that cannot be read does not keep them from showing the integrations.
 fn shown_destinations(locations: &Locations) -> DestinationPolicy {
-    SettingsStore::new(&locations.settings_file)
+    SettingsStore::new(locations)
         .load()
         .map(|settings| settings.destination_policy())
         .unwrap_or_default()
@@ -152,14 +150,14 @@ fn from_flags(args: &AddArgs, destinations: DestinationPolicy) -> Result<Integra
         apply(
             &mut integration,
             Field::Certificate,
-            &read_text(path, Some("--certificate"))?,
+            &read_text(path, Some("--certificate"), FIELD_LIMIT)?,
         );
     }
     if let Some(path) = &args.content_sample {
         apply(
             &mut integration,
             Field::ContentSample,
-            &read_text(path, Some("--content-sample"))?,
+            &read_text(path, Some("--content-sample"), FIELD_LIMIT)?,
         );
     }
     integration.enabled = !args.disabled;
@@ -317,7 +315,9 @@ pub fn set(locations: &Locations, name: &str, changes: &[String]) -> CliResult {
             }
             (Some(value), Field::Certificate | Field::ContentSample) => {
                 match value.strip_prefix('@') {
-                    Some(rest) if !rest.starts_with('@') => read_text(Path::new(rest), None)?,
+                    Some(rest) if !rest.starts_with('@') => {
+                        read_text(Path::new(rest), Some(field.key()), FIELD_LIMIT)?
+                    }
                     Some(rest) => rest.to_string(),
                     None => value.to_string(),
                 }
@@ -382,7 +382,7 @@ pub fn remove(locations: &Locations, name: &str) -> CliResult {
     // integration given its name.
     let tokens = crate::store::TokenStore::new(locations.tokens_file());
     if tokens.get(&removed.name)?.is_some() {
-        let settings = crate::store::SettingsStore::new(&locations.settings_file).load()?;
+        let settings = crate::store::SettingsStore::new(locations).load()?;
         let options = crate::http::HttpOptions::from_settings(&settings);
         let outcome = crate::oauth::forget_authorization_blocking(&tokens, &removed, &options)
             .map_err(|error| CliError::Failed(anyhow::anyhow!(error)))?;
@@ -428,7 +428,7 @@ pub fn export(
 }
 
 pub fn import(locations: &Locations, file: &Path, replace: bool) -> CliResult {
-    let text = read_text(file, None)?;
+    let text = read_text(file, None, DOCUMENT_LIMIT)?;
     let shown_path = display_path(file);
     let mut incoming = parse_document(&shown_path, &text).map_err(input_error)?;
     let destinations = destinations(locations)?;
@@ -490,7 +490,7 @@ fn read_document(
     path: &Path,
     destinations: DestinationPolicy,
 ) -> Result<Vec<Integration>, CliError> {
-    let text = read_text(path, None)?;
+    let text = read_text(path, None, DOCUMENT_LIMIT)?;
     let shown_path = display_path(path);
     let integrations = parse_document(&shown_path, &text).map_err(input_error)?;
     if integrations.is_empty() {

@@ -1,5 +1,6 @@
 //! How integrations look on standard output: a table, a labelled page, or JSON. No
-//! secret is ever printed here: secrets show as set or not set.
+//! secret is ever printed here: secrets show as set or not set, and the secrets
+//! inside URLs as the mask.
 
 use std::io;
 
@@ -8,7 +9,7 @@ use serde_json::{Value, json};
 use time::format_description::well_known::Rfc3339;
 
 use crate::model::{
-    Authentication, DestinationPolicy, Field, HoldReason, Integration, MASK, parse_pem,
+    Authentication, DestinationPolicy, Field, HoldReason, Integration, MASK, mask_url, parse_pem,
 };
 
 /// What marks an integration whose configuration holds its deliveries, in `list`.
@@ -28,14 +29,14 @@ pub fn json_view(integration: &Integration, destinations: DestinationPolicy) -> 
             "type": "oauth",
             "client_id": oauth.client_id,
             "client_secret_set": !oauth.client_secret.is_empty(),
-            "token_url": oauth.token_url,
-            "authorize_url": oauth.authorize_url,
+            "token_url": mask_url(&oauth.token_url),
+            "authorize_url": mask_url(&oauth.authorize_url),
             "audience": oauth.audience,
             "scope": oauth.scope,
             "authorize_parameters": oauth.authorize_parameters,
-            "revocation_url": oauth.revocation_url,
-            "sites_url": oauth.sites_url,
-            "site_url": oauth.site_url,
+            "revocation_url": mask_url(&oauth.revocation_url),
+            "sites_url": mask_url(&oauth.sites_url),
+            "site_url": mask_url(&oauth.site_url),
             "api_type": oauth.api_type.as_str(),
             "client_authentication": oauth.client_authentication.map(|a| a.as_str()),
             "effective_client_authentication": oauth.effective_client_authentication().as_str(),
@@ -55,7 +56,7 @@ pub fn json_view(integration: &Integration, destinations: DestinationPolicy) -> 
         .collect();
     json!({
         "name": integration.name,
-        "url": integration.url,
+        "url": mask_url(&integration.url),
         "retry_interval": integration.retry_interval,
         "http_method": integration.http_method.map(|m| m.as_str()).unwrap_or(""),
         "effective_http_method": integration.effective_method().as_str(),
@@ -171,7 +172,7 @@ pub fn print_table(
 pub fn print_details(integration: &Integration) -> io::Result<()> {
     let row = |field: Field, value: &str| say!("{:<22} {value}", field.label());
     row(Field::Name, &integration.name)?;
-    row(Field::Url, &integration.url)?;
+    row(Field::Url, &mask_url(&integration.url))?;
     row(
         Field::RetryInterval,
         &format!("{} s", integration.retry_interval),
@@ -225,15 +226,15 @@ pub fn print_details(integration: &Integration) -> io::Result<()> {
                 Field::ClientSecret,
                 set_or_not(oauth.client_secret.is_empty()),
             )?;
-            row(Field::TokenUrl, &oauth.token_url)?;
-            row(Field::AuthorizeUrl, &oauth.authorize_url)?;
+            row(Field::TokenUrl, &mask_url(&oauth.token_url))?;
+            row(Field::AuthorizeUrl, &mask_url(&oauth.authorize_url))?;
             row(Field::Audience, &oauth.audience)?;
             row(Field::Scope, &oauth.scope)?;
             row(Field::AuthorizeParameters, &oauth.authorize_parameters)?;
-            row(Field::RevocationUrl, &oauth.revocation_url)?;
+            row(Field::RevocationUrl, &mask_url(&oauth.revocation_url))?;
             if oauth.discovers_site() {
-                row(Field::SitesUrl, &oauth.sites_url)?;
-                row(Field::SiteUrl, &oauth.site_url)?;
+                row(Field::SitesUrl, &mask_url(&oauth.sites_url))?;
+                row(Field::SiteUrl, &mask_url(&oauth.site_url))?;
             }
             row(Field::ApiType, oauth.api_type.as_str())?;
             row(

@@ -10,7 +10,9 @@ use tokio_util::sync::CancellationToken;
 use super::{CliError, CliResult, read_text};
 use crate::delivery::worker::{self, EventLine, Target, WorkerError, WorkerOptions};
 use crate::store::queue::NewEvent;
-use crate::store::{Catalog, IntegrationStore, Locations, Queue, SettingsStore, StoreError};
+use crate::store::{
+    Catalog, EVENT_LIMIT, IntegrationStore, Locations, Queue, SettingsStore, StoreError,
+};
 use crate::template::Appliance;
 
 /// `send NAME --event TYPE [--file PAYLOAD|-] [--fields FILE|-]` and `send --batch`:
@@ -26,7 +28,7 @@ pub struct SendArgs<'a> {
 
 pub fn send(locations: &Locations, args: SendArgs) -> CliResult {
     let catalog = IntegrationStore::new(locations.integrations_file()).load()?;
-    let settings = SettingsStore::new(&locations.settings_file).load()?;
+    let settings = SettingsStore::new(locations).load()?;
     let appliance = Appliance::local(settings.hostname.as_deref());
     let events = if args.batch {
         batch_events(&catalog, args.name, &appliance)?
@@ -66,12 +68,12 @@ fn single_event(
     }
     let payload = args
         .file
-        .map(|path| read_text(path, Some("--file")))
+        .map(|path| read_text(path, Some("--file"), EVENT_LIMIT))
         .transpose()?;
     let fields = match args.fields {
         None => None,
         Some(path) => {
-            let text = read_text(path, Some("--fields"))?;
+            let text = read_text(path, Some("--fields"), EVENT_LIMIT)?;
             let value = serde_json::from_str::<serde_json::Value>(&text).map_err(|error| {
                 CliError::input(format!("--fields {}: not JSON: {error}", path.display()))
             })?;

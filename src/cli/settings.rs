@@ -7,13 +7,13 @@ use crate::store::{
 };
 
 pub fn callback_url(locations: &Locations) -> CliResult {
-    let settings = SettingsStore::new(&locations.settings_file).load()?;
+    let settings = SettingsStore::new(locations).load()?;
     say!("{}", rule(&settings, &MachineIdentity::detect()))?;
     Ok(())
 }
 
 pub fn settings(locations: &Locations, changes: &[String]) -> CliResult {
-    let store = SettingsStore::new(&locations.settings_file);
+    let store = SettingsStore::new(locations);
     let settings = if changes.is_empty() {
         store.load()?
     } else {
@@ -39,17 +39,17 @@ pub fn settings(locations: &Locations, changes: &[String]) -> CliResult {
                 .try_for_each(|(key, value)| settings.set(key, value))
         })?
     };
-    print_settings(&settings, store.path())?;
+    print_settings(&settings, &store)?;
     Ok(())
 }
 
-fn print_settings(settings: &Settings, path: &std::path::Path) -> std::io::Result<()> {
+fn print_settings(settings: &Settings, store: &SettingsStore) -> std::io::Result<()> {
     let machine = MachineIdentity::detect();
     let shown = |value: Option<String>, default: String| match value {
         Some(value) => value,
         None => format!("(default: {default})"),
     };
-    say!("settings file  {}", path.display())?;
+    say!("settings file  {}", store.path().display())?;
     say!(
         "hostname       {}",
         match &settings.hostname {
@@ -115,10 +115,16 @@ fn print_settings(settings: &Settings, path: &std::path::Path) -> std::io::Resul
     say!(
         "proxy          {}",
         shown(
-            settings.proxy.clone(),
+            settings.shown_proxy(),
             "HTTPS_PROXY / HTTP_PROXY / NO_PROXY from the environment".into()
         )
     )?;
+    if settings.proxy_credentials.is_some() {
+        say!(
+            "               (its user name and password are kept in {}, mode 0600)",
+            store.credentials_path().display()
+        )?;
+    }
     let numbers = [
         (
             "max_attempts",

@@ -26,7 +26,7 @@ pub fn verify(locations: &Locations, name: &str, json: bool) -> CliResult {
         .get(name)
         .ok_or_else(|| CliError::Failed(StoreError::NotFound(name.into()).into()))?
         .clone();
-    let settings = SettingsStore::new(&locations.settings_file).load()?;
+    let settings = SettingsStore::new(locations).load()?;
     // An integration the file holds but that cannot be sent (a header the HTTP client
     // owns, a refused destination) is refused here, before anything is sent.
     let validation = validate_with(

@@ -15,7 +15,10 @@ use url::Url;
 
 use super::tokens::Credential;
 use crate::http::user_agent;
-use crate::model::{HttpMethod, Integration, MASK, client_owned_header, is_sensitive_header};
+use crate::model::{
+    HttpMethod, Integration, MASK, client_owned_header, is_sensitive_header, mask_url,
+    url_secret_values,
+};
 
 /// `Debug` shows what a report shows: secrets masked.
 #[derive(Clone)]
@@ -90,16 +93,20 @@ impl RequestBase {
                 integration.name
             )));
         }
+        let shown = || mask_url(&integration.url);
         let url = Url::parse(&integration.url)
-            .map_err(|error| RequestError(format!("URL `{}`: {error}", integration.url)))?;
+            .map_err(|error| RequestError(format!("URL `{}`: {error}", shown())))?;
         if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
             return Err(RequestError(format!(
                 "URL `{}` must be http:// or https:// with a host",
-                integration.url
+                shown()
             )));
         }
-        let mut secrets: Vec<String> = url.password().map(String::from).into_iter().collect();
-        secrets.extend(secret_query_values(&url));
+        // As written and as the parser wrote it back (it may encode differently).
+        let mut secrets = url_secret_values(url.as_str());
+        secrets.extend(url_secret_values(&integration.url));
+        secrets.sort();
+        secrets.dedup();
         let headers = integration
             .http_headers
             .iter()
@@ -111,7 +118,7 @@ impl RequestBase {
                     .then(|| header.value.clone()),
             })
             .collect();
-        let masked_url: Arc<str> = mask_url(&url, &secrets).into();
+        let masked_url: Arc<str> = mask_url(url.as_str()).into();
         let user_agent = HeaderValue::from_str(&user_agent())
             .map_err(|_| RequestError("the User-Agent is not a valid header value".into()))?;
         Ok(RequestBase {
@@ -325,56 +332,6 @@ impl DeliveryRequest {
             .headers(headers)
             .body(self.body.clone())
     }
-}
-
-/// `url` with its password masked and `secrets` (the URL's own) replaced by the mask.
-fn mask_url(url: &Url, secrets: &[String]) -> String {
-    let mut shown = url.clone();
-    if shown.password().is_some() {
-        let _ = shown.set_password(Some(MASK));
-    }
-    let mut text = shown.to_string();
-    for secret in secrets.iter().filter(|secret| !secret.is_empty()) {
-        text = text.replace(secret.as_str(), MASK);
-    }
-    text
-}
-
-/// The values of query parameters that carry a credential, as written in the URL and
-/// decoded: some receivers (Teams workflows, Azure Functions) take their secret in the
-/// URL (`sig=`, `code=`), and it must be masked wherever the URL is shown or logged.
-pub(crate) fn secret_query_values(url: &Url) -> Vec<String> {
-    const WORDS: [&str; 8] = [
-        "sig",
-        "token",
-        "key",
-        "secret",
-        "pass",
-        "auth",
-        "code",
-        "credential",
-    ];
-    let Some(query) = url.query() else {
-        return Vec::new();
-    };
-    let mut values = Vec::new();
-    for pair in query.split('&') {
-        let (name, raw) = pair.split_once('=').unwrap_or((pair, ""));
-        let name = url::form_urlencoded::parse(name.as_bytes())
-            .next()
-            .map(|(name, _)| name.to_ascii_lowercase())
-            .unwrap_or_default();
-        if raw.is_empty() || !WORDS.iter().any(|word| name.contains(word)) {
-            continue;
-        }
-        values.push(raw.to_string());
-        if let Some((_, decoded)) =
-            url::form_urlencoded::parse(format!("x={raw}").as_bytes()).next()
-        {
-            values.push(decoded.into_owned());
-        }
-    }
-    values
 }
 
 #[cfg(test)]

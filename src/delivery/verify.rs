@@ -190,7 +190,7 @@ impl<'a> Run<'a> {
         let body = match render_sample(integration, self.appliance) {
             Ok(body) => body,
             Err(error) => {
-                self.report.request.url = without_userinfo(&integration.url);
+                self.report.request.url = crate::model::mask_url(&integration.url);
                 let summary = format!("the content sample does not render: {error}");
                 return self.fail(Failure::InvalidTemplate, Stage::Request, summary);
             }
@@ -205,7 +205,7 @@ impl<'a> Run<'a> {
         let request = match shown {
             Ok(request) => request,
             Err(error) => {
-                self.report.request.url = without_userinfo(&integration.url);
+                self.report.request.url = crate::model::mask_url(&integration.url);
                 return self.fail(Failure::InvalidRequest, Stage::Request, error.0);
             }
         };
@@ -295,41 +295,4 @@ pub fn render_sample(
         appliance,
         template::Escaping::detect(sample, integration.declares_json()),
     )
-}
-
-/// A URL that did not parse, fit to show: anything between `://` and `@` masked, as it
-/// may be a user and password.
-fn without_userinfo(url: &str) -> String {
-    let mut shown = without_userinfo_only(url);
-    if let Ok(parsed) = url::Url::parse(url) {
-        for secret in super::request::secret_query_values(&parsed) {
-            shown = shown.replace(&secret, crate::model::MASK);
-        }
-    }
-    shown
-}
-
-fn without_userinfo_only(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else {
-        return url.to_string();
-    };
-    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    match rest[..authority_end].rfind('@') {
-        Some(at) => format!("{scheme}://{}{}", crate::model::MASK, &rest[at..]),
-        None => url.to_string(),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::without_userinfo;
-
-    #[test]
-    fn an_unparsed_url_loses_its_userinfo() {
-        assert_eq!(
-            without_userinfo("https://u:p w@h x/a@b"),
-            "https://********@h x/a@b"
-        );
-        assert_eq!(without_userinfo("not a url"), "not a url");
-    }
 }

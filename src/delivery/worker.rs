@@ -92,7 +92,7 @@ pub async fn run(
     stop: CancellationToken,
 ) -> Result<(), WorkerError> {
     let _lock = take_lock(locations)?;
-    let settings = SettingsStore::new(&locations.settings_file).load()?;
+    let settings = SettingsStore::new(locations).load()?;
     let http = HttpOptions::from_settings(&settings);
     let tokens = Arc::new(TokenProvider::with_http_options(
         TokenStore::new(locations.tokens_file()),

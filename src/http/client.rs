@@ -36,7 +36,8 @@ impl HttpOptions {
         HttpOptions {
             connect_timeout: Duration::from_secs(settings.effective_connect_timeout().into()),
             request_timeout: Duration::from_secs(settings.effective_request_timeout().into()),
-            proxy: ProxyRules::from_setting_and_env(settings.proxy.as_deref()),
+            proxy: ProxyRules::from_setting_and_env(settings.proxy.as_deref())
+                .with_setting_credentials(settings.proxy_credentials.as_ref()),
             destinations: settings.destination_policy(),
             resolver: Resolver::system(),
         }

@@ -6,7 +6,7 @@ use std::net::IpAddr;
 
 use url::{Host, Url};
 
-use crate::store::PROXY_NONE;
+use crate::store::{PROXY_NONE, ProxyCredentials};
 
 /// `Debug` masks proxy passwords.
 #[derive(Clone, Default, PartialEq, Eq)]
@@ -77,6 +77,14 @@ impl ProxyRules {
                 .filter(|entry| !entry.is_empty())
                 .collect(),
         }
+    }
+
+    /// The setting's proxy with the user name and password kept apart from it.
+    pub fn with_setting_credentials(mut self, credentials: Option<&ProxyCredentials>) -> Self {
+        if let (Some(Some(proxy)), Some(credentials)) = (&mut self.setting, credentials) {
+            credentials.put_into(proxy);
+        }
+        self
     }
 
     /// No request can go through a proxy: `proxy=none`, or no setting and no proxy in

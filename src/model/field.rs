@@ -130,6 +130,20 @@ impl Field {
     pub fn is_secret(self) -> bool {
         matches!(self, Field::Password | Field::ClientSecret)
     }
+
+    /// The fields that hold a URL, which may carry secrets of its own (a password, a
+    /// `sig=`): shown masked, and masked in exports without secrets.
+    pub fn is_url(self) -> bool {
+        matches!(
+            self,
+            Field::Url
+                | Field::TokenUrl
+                | Field::AuthorizeUrl
+                | Field::RevocationUrl
+                | Field::SitesUrl
+                | Field::SiteUrl
+        )
+    }
 }
 
 impl fmt::Display for Field {

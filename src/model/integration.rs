@@ -6,7 +6,8 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use super::secret::Secret;
+use super::field::Field;
+use super::secret::{Secret, mask_url, restore_masked_url};
 
 pub const DEFAULT_RETRY_INTERVAL: u32 = 60;
 pub const RETRY_INTERVAL_RANGE: std::ops::RangeInclusive<u32> = 1..=86_400;
@@ -84,8 +85,40 @@ impl Integration {
         }
     }
 
-    /// The same integration with every secret left out: passwords, client secrets
-    /// and the values of sensitive headers. What `export` writes by default.
+    /// The URL fields and their text: the webhook URL, and the OAuth endpoints when
+    /// the integration uses OAuth.
+    pub fn urls(&self) -> Vec<(Field, &str)> {
+        let mut urls = vec![(Field::Url, self.url.as_str())];
+        if let Authentication::OAuth(oauth) = &self.authentication {
+            urls.extend([
+                (Field::TokenUrl, oauth.token_url.as_str()),
+                (Field::AuthorizeUrl, oauth.authorize_url.as_str()),
+                (Field::RevocationUrl, oauth.revocation_url.as_str()),
+                (Field::SitesUrl, oauth.sites_url.as_str()),
+                (Field::SiteUrl, oauth.site_url.as_str()),
+            ]);
+        }
+        urls
+    }
+
+    fn urls_mut(&mut self) -> Vec<(Field, &mut String)> {
+        let mut urls = vec![(Field::Url, &mut self.url)];
+        if let Authentication::OAuth(oauth) = &mut self.authentication {
+            urls.extend([
+                (Field::TokenUrl, &mut oauth.token_url),
+                (Field::AuthorizeUrl, &mut oauth.authorize_url),
+                (Field::RevocationUrl, &mut oauth.revocation_url),
+                (Field::SitesUrl, &mut oauth.sites_url),
+                (Field::SiteUrl, &mut oauth.site_url),
+            ]);
+        }
+        urls
+    }
+
+    /// The same integration with every secret left out: passwords, client secrets,
+    /// the values of sensitive headers, and the secrets inside its URLs (masked, so
+    /// that the URL keeps its shape and an import can put them back). What `export`
+    /// writes by default.
     pub fn without_secrets(&self) -> Integration {
         let mut copy = self.clone();
         copy.authentication = match &self.authentication {
@@ -104,12 +137,22 @@ impl Integration {
                 header.value.clear();
             }
         }
+        for (_, url) in copy.urls_mut() {
+            *url = mask_url(url);
+        }
         copy
     }
 
-    /// Fills the secrets this integration leaves empty from `stored`, the version
-    /// already on disk: an import of an export made without secrets keeps them.
+    /// Fills the secrets this integration leaves empty (or masked, in a URL) from
+    /// `stored`, the version already on disk: an import of an export made without
+    /// secrets keeps them.
     pub fn keep_secrets_from(&mut self, stored: &Integration) {
+        let stored_urls = stored.urls();
+        for (field, url) in self.urls_mut() {
+            if let Some((_, kept)) = stored_urls.iter().find(|(kept, _)| *kept == field) {
+                *url = restore_masked_url(url, kept);
+            }
+        }
         match (&mut self.authentication, &stored.authentication) {
             (
                 Authentication::Basic { password, .. },

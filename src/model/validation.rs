@@ -17,6 +17,7 @@ use super::integration::{
     Authentication, Integration, NAME_MAX_CHARS, OAuthSettings, RETRY_INTERVAL_RANGE,
 };
 use super::plain_http::plain_http_credentials;
+use super::secret::{MASK, mask_url, masked_url_secret};
 use crate::template::{self, Escaping, sample_event};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -150,6 +151,17 @@ fn check(
             }
         }
         Authentication::OAuth(oauth) => oauth_problems(oauth, &mut error),
+    }
+    for (field, url) in integration.urls() {
+        if let Some(slot) = masked_url_secret(url) {
+            error(
+                field,
+                format!(
+                    "{slot} is `{MASK}`, where a secret was left out of an export: give the \
+                     real value, or import over the integration that has it"
+                ),
+            );
+        }
     }
     if let Some(policy) = sending {
         report
@@ -314,7 +326,7 @@ fn webhook_url_problem(text: &str) -> Option<String> {
     match url::Url::parse(text) {
         Err(reason) => Some(format!(
             "`{}` is not an absolute URL ({reason})",
-            printable(text)
+            printable(&mask_url(text))
         )),
         Ok(url) if !matches!(url.scheme(), "http" | "https") => Some(format!(
             "must start with http:// or https://, not {}://",

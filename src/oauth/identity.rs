@@ -28,7 +28,7 @@ pub struct IdentitySource<'a> {
 
 pub fn load_or_create(source: &IdentitySource<'_>) -> Result<ListenerIdentity, String> {
     let (certificate_pem, key_pem) = match source.configured {
-        Some((certificate, key)) => (read(certificate)?, read(key)?),
+        Some((certificate, key)) => (read_configured(certificate)?, read_configured(key)?),
         None => generated(source.dir, &source.names)?,
     };
     let certificates: Vec<CertificateDer<'static>> =
@@ -54,8 +54,22 @@ pub fn load_or_create(source: &IdentitySource<'_>) -> Result<ListenerIdentity, S
     })
 }
 
-fn read(path: &Path) -> Result<String, String> {
-    std::fs::read_to_string(path).map_err(|error| format!("{}: {error}", path.display()))
+/// A certificate or key the settings name (a link is fine: the administrator chose it).
+fn read_configured(path: &Path) -> Result<String, String> {
+    let bytes = crate::store::read_named_file(path, crate::store::FIELD_LIMIT)
+        .map_err(|error| error.to_string())?;
+    String::from_utf8(bytes).map_err(|_| format!("{}: is not UTF-8 text", path.display()))
+}
+
+/// The generated certificate or key in the home: never read through a link.
+fn read_generated(path: &Path) -> Result<String, String> {
+    match crate::store::read_own_file(path, crate::store::FIELD_LIMIT) {
+        Ok(Some(bytes)) => {
+            String::from_utf8(bytes).map_err(|_| format!("{}: is not UTF-8 text", path.display()))
+        }
+        Ok(None) => Err(format!("{}: not made yet", path.display())),
+        Err(error) => Err(error.to_string()),
+    }
 }
 
 fn paths(dir: &Path) -> (PathBuf, PathBuf) {
@@ -69,7 +83,9 @@ fn paths(dir: &Path) -> (PathBuf, PathBuf) {
 fn generated(dir: &Path, names: &[String]) -> Result<(String, String), String> {
     let (certificate_path, key_path) = paths(dir);
     let _lock = FileLock::acquire(&certificate_path).map_err(|error| error.to_string())?;
-    if let (Ok(certificate), Ok(key)) = (read(&certificate_path), read(&key_path)) {
+    if let (Ok(certificate), Ok(key)) =
+        (read_generated(&certificate_path), read_generated(&key_path))
+    {
         let covers = parse_pem(&certificate).is_ok_and(|summaries| {
             summaries.first().is_some_and(|leaf| {
                 names

@@ -15,6 +15,7 @@ use tokio::task::JoinHandle;
 
 use super::authorize::CallbackParams;
 use super::flow::CallbackReply;
+use super::start_link::{StartLink, StartVisit};
 use crate::accept::AcceptBackoff;
 
 const MAX_REQUEST_BYTES: usize = 8 * 1024;
@@ -35,9 +36,8 @@ pub struct ListenerConfig {
     pub tls: Option<Arc<rustls::ServerConfig>>,
     /// The callback URL's path, e.g. `/portal/oauth`.
     pub callback_path: String,
-    /// The start link's id and where it redirects.
-    pub start_id: String,
-    pub authorize_url: String,
+    /// The one-time start link and where it redirects.
+    pub start: StartLink,
 }
 
 pub struct CallbackListener {
@@ -144,9 +144,21 @@ async fn serve<S: AsyncRead + AsyncWrite + Unpin>(
     };
     let (path, query) = target.split_once('?').unwrap_or((&target, ""));
     let callback_path = config.callback_path.trim_end_matches('/');
-    let start_path = format!("{callback_path}/s/{}", config.start_id);
-    if path.eq_ignore_ascii_case(&start_path) {
-        return redirect(&mut stream, &config.authorize_url).await;
+    if config.start.is_path(callback_path, path) {
+        // A HEAD (a link preview) does not use the link up.
+        let consumes = parsed.method == Some("GET");
+        return match config.start.visit(consumes) {
+            StartVisit::Redirect(authorize_url) => redirect(&mut stream, authorize_url).await,
+            StartVisit::Used { how_to_restart } => {
+                page(
+                    &mut stream,
+                    410,
+                    "This link has already been used",
+                    &how_to_restart,
+                )
+                .await
+            }
+        };
     }
     if !path
         .trim_end_matches('/')

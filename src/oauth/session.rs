@@ -16,7 +16,7 @@ use super::error::OAuthError;
 use super::exchange::exchange_code;
 use super::flow::{AuthorizeFlow, CallbackReply, CallbackSource, Effect, FlowEvent, FlowState};
 use super::listener::{CallbackListener, ListenerConfig, ReceivedCallback};
-use super::start_link::{new_start_id, start_link};
+use super::start_link::{StartLink, new_start_id, start_link};
 use super::wire::TokenHttp;
 use crate::model::{Authentication, Integration, OAuthSettings};
 use crate::store::{Authorization, TokenSet, TokenStore};
@@ -127,8 +127,11 @@ pub async fn run_session(
                 callback_path: url::Url::parse(&setup.callback_url)
                     .map(|url| url.path().to_string())
                     .unwrap_or_else(|_| "/portal/oauth".into()),
-                start_id: start_id.clone(),
-                authorize_url: authorize_url.clone(),
+                start: StartLink::new(
+                    start_id.clone(),
+                    authorize_url.clone(),
+                    setup.integration.name.clone(),
+                ),
             };
             match CallbackListener::start(config, callback_tx.clone()).await {
                 Ok(listener) => driver.listener = Some(listener),

@@ -28,7 +28,7 @@ pub fn prepare_session(
     timeout: Duration,
     extra_parameters: Vec<(String, String)>,
 ) -> Result<PreparedSession, String> {
-    let settings = SettingsStore::new(&locations.settings_file)
+    let settings = SettingsStore::new(locations)
         .load()
         .map_err(|error| error.to_string())?;
     let callback = callback_url(&settings, &MachineIdentity::detect());

@@ -51,7 +51,7 @@ impl SiteContext {
             .get(name)
             .cloned()
             .ok_or_else(|| StoreError::NotFound(name.into()))?;
-        let settings = SettingsStore::new(&locations.settings_file).load()?;
+        let settings = SettingsStore::new(locations).load()?;
         let store = store.with_destinations(settings.destination_policy());
         let options = crate::http::HttpOptions::from_settings(&settings);
         let client = crate::http::build_client(&integration, &options)

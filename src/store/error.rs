@@ -21,7 +21,7 @@ pub enum StoreError {
         message: String,
     },
     /// The file parses but an integration in it is not valid.
-    #[error("{}{}: integration `{name}`: {}", path.display(), Position(*line, None), join(errors))]
+    #[error("{}{}: integration `{}`: {}", path.display(), Position(*line, None), excerpt(name), join(errors))]
     InvalidInFile {
         path: PathBuf,
         line: Option<usize>,
@@ -31,6 +31,29 @@ pub enum StoreError {
     /// What the caller asked to save is not valid; nothing was written.
     #[error("{}", join(.0))]
     Invalid(Vec<FieldError>),
+    /// One of hookconsole's own files is a symbolic link: not followed.
+    #[error(
+        "{}: is a symbolic link, which hookconsole does not follow for its own files (in \
+         the service user's home a link could make root read another file); put the \
+         file itself there",
+        path.display()
+    )]
+    Link { path: PathBuf },
+    /// Not a regular file: a device, a FIFO, a directory, a socket.
+    #[error("{}: is {kind}, not a regular file; give a file (or - for standard input)", path.display())]
+    NotRegular { path: PathBuf, kind: &'static str },
+    #[error("{}: is larger than {}, more than hookconsole reads from such a file", path.display(), super::read::human_size(*limit))]
+    TooLarge { path: PathBuf, limit: u64 },
+    /// The integrations file exists but holds nothing: hookconsole never writes it so.
+    #[error(
+        "{}: {} (hookconsole always writes a `schema:` line, even with no \
+         integrations): it was emptied or replaced by something else. Put back a copy \
+         you trust (an export, a backup), or remove the file to start with no \
+         integrations",
+        path.display(),
+        if *only_comments { "holds only comments" } else { "is empty" }
+    )]
+    Empty { path: PathBuf, only_comments: bool },
     #[error("no integration named `{0}`")]
     NotFound(String),
     /// Another session changed the file since this one read it.
@@ -46,15 +69,32 @@ impl StoreError {
         }
     }
 
-    /// A YAML error of `path`, its position in front as compilers print it.
+    /// A YAML error of `path`, its position in front as compilers print it, and no
+    /// more of the file's content than [`without_file_content`] leaves.
     pub fn yaml(path: &std::path::Path, error: &serde_yaml::Error) -> Self {
         let location = error.location();
         StoreError::Parse {
             path: path.to_path_buf(),
             line: location.as_ref().map(|l| l.line()),
             column: location.as_ref().map(|l| l.column()),
-            message: strip_location(&error.to_string()),
+            message: without_file_content(&strip_location(&error.to_string())),
         }
+    }
+
+    /// Whether the error is about what a file holds or is (bad YAML, an invalid
+    /// integration, a link, a device, too large, empty) rather than an operation that
+    /// failed: the CLI's exit status 2.
+    pub fn is_bad_input(&self) -> bool {
+        matches!(
+            self,
+            StoreError::Parse { .. }
+                | StoreError::InvalidInFile { .. }
+                | StoreError::Invalid(_)
+                | StoreError::Link { .. }
+                | StoreError::NotRegular { .. }
+                | StoreError::TooLarge { .. }
+                | StoreError::Empty { .. }
+        )
     }
 
     /// The field errors, when the error is about fields the person can fix.
@@ -101,5 +141,129 @@ pub(crate) fn strip_location(message: &str) -> String {
     match message.rfind(" at line ") {
         Some(cut) => message[..cut].to_string(),
         None => message.to_string(),
+    }
+}
+
+/// The longest excerpt of a file's content an error message quotes.
+const EXCERPT_CHARS: usize = 40;
+
+/// `text` as an error may quote it: at most [`EXCERPT_CHARS`] characters, control
+/// characters escaped, so that a file read by mistake (`/etc/shadow`) shows no more
+/// than a fragment of one line.
+pub(crate) fn excerpt(text: &str) -> String {
+    let mut shown: String = text
+        .chars()
+        .take(EXCERPT_CHARS)
+        .flat_map(|c| {
+            let escape = c.is_control();
+            let escaped: Vec<char> = if escape {
+                c.escape_default().collect()
+            } else {
+                vec![c]
+            };
+            escaped
+        })
+        .collect();
+    if text.chars().nth(EXCERPT_CHARS).is_some() {
+        shown.push('…');
+    }
+    shown
+}
+
+/// A serde_yaml message with the file's content taken out of it. A string value it
+/// quotes (`invalid type: string "hunter2", expected u32`) is left out: the message
+/// names the key, not the value. Other quoted text (an unknown key, an unknown
+/// variant, a method) is kept only when it reads as a name ([`as_name`]).
+pub(crate) fn without_file_content(message: &str) -> String {
+    let message = message.replace(
+        "recursion limit exceeded",
+        "nests deeper than hookconsole reads",
+    );
+    let mut shown = String::with_capacity(message.len().min(512));
+    let mut rest = message.as_str();
+    loop {
+        let string_value = rest.find("string \"");
+        let quoted = rest.find('`');
+        match (string_value, quoted) {
+            (Some(at), other) if other.is_none_or(|quote| at < quote) => {
+                shown.push_str(&rest[..at]);
+                shown.push_str("a string");
+                rest = skip_debug_string(&rest[at + "string ".len()..]);
+            }
+            (_, Some(at)) => {
+                shown.push_str(&rest[..=at]);
+                let inside = &rest[at + 1..];
+                let end = inside.find('`').unwrap_or(inside.len());
+                shown.push_str(as_name(&inside[..end]));
+                rest = &inside[end..];
+                if let Some(after) = rest.strip_prefix('`') {
+                    shown.push('`');
+                    rest = after;
+                }
+            }
+            _ => {
+                shown.push_str(rest);
+                break;
+            }
+        }
+    }
+    shown
+}
+
+/// `text` when it reads as a name a person typed for a key or a choice (`colour`,
+/// `kerberos`, `application/json`): short, letters, digits and `_-./+`. Anything else
+/// (the first line of /etc/shadow read as a key) is `…`: the position says where.
+fn as_name(text: &str) -> &str {
+    let name_like = text.chars().count() <= EXCERPT_CHARS
+        && text
+            .chars()
+            .all(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | '.' | '/' | '+'));
+    if name_like { text } else { "…" }
+}
+
+/// `text` after the string literal it starts with (as `{:?}` writes one: quotes,
+/// backslash escapes).
+fn skip_debug_string(text: &str) -> &str {
+    let mut chars = text.char_indices().skip(1);
+    while let Some((at, c)) = chars.next() {
+        match c {
+            '\\' => {
+                chars.next();
+            }
+            '"' => return &text[at + 1..],
+            _ => {}
+        }
+    }
+    ""
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn values_are_left_out_and_keys_cut_short() {
+        assert_eq!(
+            without_file_content(
+                "integrations[0].retry_interval: invalid type: string \"hun\\\"ter2\", expected u32"
+            ),
+            "integrations[0].retry_interval: invalid type: a string, expected u32"
+        );
+        let key = "root:$6$salt$hash:19000:0:99999:7:::";
+        let shown = without_file_content(&format!("unknown field `{key}`, expected `schema`"));
+        assert_eq!(shown, "unknown field `…`, expected `schema`");
+        let long = "k".repeat(41);
+        let shown = without_file_content(&format!("unknown field `{long}`, expected `schema`"));
+        assert_eq!(shown, "unknown field `…`, expected `schema`");
+        assert_eq!(excerpt("a\nb"), "a\\nb");
+        assert_eq!(excerpt(&"x".repeat(50)), format!("{}…", "x".repeat(40)));
+        assert_eq!(
+            without_file_content("invalid type: string \"a\nb\", expected struct FileContents"),
+            "invalid type: a string, expected struct FileContents"
+        );
+        assert_eq!(
+            without_file_content("unknown variant `kerb`, expected one of `none`, `basic`"),
+            "unknown variant `kerb`, expected one of `none`, `basic`"
+        );
     }
 }

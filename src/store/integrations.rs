@@ -4,7 +4,6 @@
 //! change it did not see.
 
 use std::collections::HashSet;
-use std::fs;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -12,7 +11,9 @@ use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 
 use super::atomic::{FileLock, write_atomic};
-use super::error::{StoreError, strip_location};
+use super::error::{StoreError, strip_location, without_file_content};
+use super::read::{DOCUMENT_LIMIT, read_own_file};
+use super::yaml_limits::check_nesting;
 use crate::model::{
     DestinationPolicy, FieldError, Integration, Validation, check_unique_name, names_match,
     validate_stored, validate_with,
@@ -86,10 +87,14 @@ impl IntegrationStore {
         &self.path
     }
 
-    /// Reads the file; no file yet is an empty catalog. An integration that is unsafe
+    /// Reads the file; no file yet is an empty catalog. A file that is there but
+    /// empty, or only comments, is an error: hookconsole never writes one, so it was
+    /// emptied by something else, and treating it as "no integrations" would let the
+    /// next save write over what could still be recovered.
+    /// An integration that is unsafe
     /// to send (see [`validate_stored`]) is read all the same: it holds its deliveries.
     pub fn load(&self) -> Result<Catalog, StoreError> {
-        let bytes = self.read_bytes()?;
+        let bytes = read_own_file(&self.path, DOCUMENT_LIMIT)?;
         let integrations = match &bytes {
             Some(bytes) => parse(&self.path, bytes)?,
             None => Vec::new(),
@@ -199,14 +204,6 @@ impl IntegrationStore {
             revision: Revision::of(Some(&bytes)),
         })
     }
-
-    fn read_bytes(&self) -> Result<Option<Vec<u8>>, StoreError> {
-        match fs::read(&self.path) {
-            Ok(bytes) => Ok(Some(bytes)),
-            Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(error) => Err(StoreError::io(&self.path, error)),
-        }
-    }
 }
 
 /// The integrations as a document in the file's format (what `export` prints).
@@ -310,6 +307,13 @@ fn parse(path: &Path, bytes: &[u8]) -> Result<Vec<Integration>, StoreError> {
         column: None,
         message: format!("is not UTF-8 text ({error})"),
     })?;
+    let mut lines = text.lines().map(str::trim).filter(|line| !line.is_empty());
+    if lines.all(|line| line.starts_with('#')) {
+        return Err(StoreError::Empty {
+            path: path.to_path_buf(),
+            only_comments: !text.trim().is_empty(),
+        });
+    }
     let integrations = parse_document(path, text)?;
     check_entries(path, text, &integrations, |integration, now| {
         validate_stored(integration, now)
@@ -321,6 +325,7 @@ fn parse(path: &Path, bytes: &[u8]) -> Result<Vec<Integration>, StoreError> {
 /// without validating the integrations. A document that is a single integration
 /// mapping, as `add --from-file` takes, is accepted too.
 pub fn parse_document(path: &Path, text: &str) -> Result<Vec<Integration>, StoreError> {
+    check_nesting(path, text)?;
     let parse_error = |error: serde_yaml::Error| {
         let location = error.location();
         let message = strip_location(&error.to_string());
@@ -335,7 +340,7 @@ pub fn parse_document(path: &Path, text: &str) -> Result<Vec<Integration>, Store
             path: path.to_path_buf(),
             line,
             column,
-            message,
+            message: without_file_content(&message),
         }
     };
     let value: serde_yaml::Value = serde_yaml::from_str(text).map_err(parse_error)?;

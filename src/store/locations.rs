@@ -127,6 +127,12 @@ impl Locations {
         self.data_dir.join("tokens.yaml")
     }
 
+    /// The proxy's user name and password (0600): not in the settings file, which is
+    /// group-readable in the packaged layout.
+    pub fn proxy_credentials_file(&self) -> PathBuf {
+        self.data_dir.join("proxy-credentials.yaml")
+    }
+
     pub fn queue_database(&self) -> PathBuf {
         self.data_dir.join("deliveries.sqlite3")
     }

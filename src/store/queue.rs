@@ -47,6 +47,13 @@ pub enum QueueError {
     },
     #[error("no event or delivery `{0}` in the log")]
     NotFound(String),
+    /// The database in the home is a symbolic link: not opened.
+    #[error(
+        "the delivery queue {}: is a symbolic link, which hookconsole does not follow for \
+         its own files; put the database itself there",
+        path.display()
+    )]
+    Link { path: PathBuf },
 }
 
 /// Job states as stored.
@@ -107,10 +114,18 @@ impl Queue {
         if let Some(dir) = path.parent().filter(|dir| !dir.as_os_str().is_empty()) {
             let _ = super::create_private_dir(dir);
         }
-        let conn = Connection::open(path).map_err(|source| QueueError::Sqlite {
-            path: path.to_path_buf(),
-            source,
-        })?;
+        if std::fs::symlink_metadata(path).is_ok_and(|meta| meta.file_type().is_symlink()) {
+            return Err(QueueError::Link {
+                path: path.to_path_buf(),
+            });
+        }
+        // NOFOLLOW too, for a link put there after the check.
+        let flags = rusqlite::OpenFlags::default() | rusqlite::OpenFlags::SQLITE_OPEN_NOFOLLOW;
+        let conn =
+            Connection::open_with_flags(path, flags).map_err(|source| QueueError::Sqlite {
+                path: path.to_path_buf(),
+                source,
+            })?;
         // Before WAL mode makes the -wal and -shm files: SQLite gives those the mode
         // of the database file, and its owner when it runs as root.
         restrict(path);

@@ -2,7 +2,6 @@
 //! rule of the reference article: `https://<hostname>/portal/oauth`, the IP address
 //! when no hostname is defined.
 
-use std::fs;
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 
@@ -10,6 +9,9 @@ use serde::{Deserialize, Serialize};
 
 use super::atomic::{FileLock, write_atomic};
 use super::error::StoreError;
+use super::locations::Locations;
+use super::proxy_credentials::{ProxyCredentialFile, ProxyCredentials};
+use super::read::{SETTINGS_LIMIT, read_own_file};
 use crate::model::DestinationPolicy;
 
 pub const CALLBACK_PATH: &str = "/portal/oauth";
@@ -48,8 +50,13 @@ pub struct Settings {
     pub request_timeout: Option<u32>,
     /// The proxy for outgoing requests, e.g. `http://proxy.example.com:3128`; `none`
     /// ignores HTTPS_PROXY/HTTP_PROXY. Unset: those environment variables (and NO_PROXY).
+    /// Never with a user name or password: those are [`Settings::proxy_credentials`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub proxy: Option<String>,
+    /// The user name and password of `proxy`, kept in the home's 0600 credentials
+    /// file, never in this (group-readable) one.
+    #[serde(skip)]
+    pub proxy_credentials: Option<ProxyCredentials>,
     /// Attempts of one delivery before it is dead. Unset: [`DEFAULT_MAX_ATTEMPTS`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_attempts: Option<u32>,
@@ -136,6 +143,43 @@ impl Settings {
         DestinationPolicy {
             allow_link_local: self.allow_link_local_destinations.unwrap_or(false),
         }
+    }
+
+    /// The proxy setting as it may be shown: its password masked.
+    pub fn shown_proxy(&self) -> Option<String> {
+        let proxy = self.proxy.as_ref()?;
+        let Some(credentials) = &self.proxy_credentials else {
+            return Some(proxy.clone());
+        };
+        let Ok(mut url) = url::Url::parse(proxy) else {
+            return Some(proxy.clone());
+        };
+        let shown = ProxyCredentials {
+            username: credentials.username.clone(),
+            password: crate::model::Secret::new(credentials.password.masked()),
+        };
+        shown.put_into(&mut url);
+        Some(url.to_string())
+    }
+
+    /// Moves a user name and password written into `proxy` (by hand, or by a version
+    /// that kept them there) to [`Settings::proxy_credentials`].
+    fn split_proxy_credentials(&mut self) {
+        let Some(proxy) = &self.proxy else { return };
+        let Ok(mut url) = url::Url::parse(proxy) else {
+            return;
+        };
+        if let Some(credentials) = ProxyCredentials::take_from(&mut url) {
+            self.proxy = Some(without_userinfo(proxy));
+            self.proxy_credentials = Some(credentials);
+        }
+    }
+
+    /// Whether `proxy` is a URL (not unset, not `none`): only then do credentials apply.
+    fn has_proxy_url(&self) -> bool {
+        self.proxy
+            .as_deref()
+            .is_some_and(|proxy| !proxy.eq_ignore_ascii_case(PROXY_NONE))
     }
 
     pub fn effective_max_attempts(&self) -> u32 {
@@ -241,20 +285,26 @@ impl Settings {
             "connect_timeout" => self.connect_timeout = timeout_seconds(key, value)?,
             "request_timeout" => self.request_timeout = timeout_seconds(key, value)?,
             "proxy" => {
+                let mut credentials = None;
                 if !value.is_empty() && !value.eq_ignore_ascii_case(PROXY_NONE) {
-                    let url = url::Url::parse(value)
-                        .map_err(|error| format!("proxy: `{value}`: {error}"))?;
+                    let mut url = url::Url::parse(value).map_err(|error| {
+                        format!("proxy: `{}`: {error}", crate::model::mask_url(value))
+                    })?;
                     if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
                         return Err(format!(
                             "proxy: must be an http:// or https:// URL with a host, or `{PROXY_NONE}`"
                         ));
                     }
+                    credentials = ProxyCredentials::take_from(&mut url);
                 }
                 self.proxy = if value.eq_ignore_ascii_case(PROXY_NONE) {
                     Some(PROXY_NONE.to_string())
+                } else if credentials.is_some() {
+                    Some(without_userinfo(value))
                 } else {
                     optional(value)
                 };
+                self.proxy_credentials = credentials;
             }
             "max_attempts" => self.max_attempts = bounded(key, value, 1, 100)?,
             "retention_days" => self.retention_days = bounded(key, value, 1, 3650)?,
@@ -284,6 +334,18 @@ impl Settings {
             }
         }
         Ok(())
+    }
+}
+
+/// `url` as typed, less its `user:password@`.
+fn without_userinfo(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_string();
+    };
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    match rest[..authority_end].rfind('@') {
+        Some(at) => format!("{scheme}://{}", &rest[at + 1..]),
+        None => url.to_string(),
     }
 }
 
@@ -393,35 +455,59 @@ pub fn callback_url(settings: &Settings, machine: &MachineIdentity) -> String {
     format!("https://{host}{CALLBACK_PATH}")
 }
 
+/// The settings file, and the proxy's credentials in the home.
 #[derive(Debug, Clone)]
 pub struct SettingsStore {
     path: PathBuf,
+    credentials: ProxyCredentialFile,
 }
 
 impl SettingsStore {
-    pub fn new(path: impl Into<PathBuf>) -> Self {
-        Self { path: path.into() }
+    pub fn new(locations: &Locations) -> Self {
+        Self {
+            path: locations.settings_file.clone(),
+            credentials: ProxyCredentialFile::new(locations.proxy_credentials_file()),
+        }
     }
 
     pub fn path(&self) -> &Path {
         &self.path
     }
 
+    /// Where the proxy's credentials are kept.
+    pub fn credentials_path(&self) -> &Path {
+        self.credentials.path()
+    }
+
     /// No file yet means every default.
     pub fn load(&self) -> Result<Settings, StoreError> {
-        let text = match fs::read_to_string(&self.path) {
-            Ok(text) => text,
-            Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
-                return Ok(Settings::default());
-            }
-            Err(error) => return Err(StoreError::io(&self.path, error)),
+        let mut settings = self.load_file()?;
+        settings.split_proxy_credentials();
+        if settings.proxy_credentials.is_none() && settings.has_proxy_url() {
+            settings.proxy_credentials = self.credentials.load()?;
+        }
+        Ok(settings)
+    }
+
+    fn load_file(&self) -> Result<Settings, StoreError> {
+        let Some(bytes) = read_own_file(&self.path, SETTINGS_LIMIT)? else {
+            return Ok(Settings::default());
         };
+        let text = String::from_utf8(bytes).map_err(|_| StoreError::Parse {
+            path: self.path.clone(),
+            line: None,
+            column: None,
+            message: "is not UTF-8 text".into(),
+        })?;
         if text.trim().is_empty() {
             return Ok(Settings::default());
         }
+        super::yaml_limits::check_nesting(&self.path, &text)?;
         serde_yaml::from_str(&text).map_err(|error| StoreError::yaml(&self.path, &error))
     }
 
+    /// Changes the settings under the lock: the proxy's credentials are written to
+    /// their own file (or removed), then the settings without them.
     pub fn update(
         &self,
         change: impl FnOnce(&mut Settings) -> Result<(), String>,
@@ -434,6 +520,10 @@ impl SettingsStore {
             column: None,
             message,
         })?;
+        if !settings.has_proxy_url() {
+            settings.proxy_credentials = None;
+        }
+        self.credentials.save(settings.proxy_credentials.as_ref())?;
         let yaml = serde_yaml::to_string(&settings).map_err(|error| StoreError::Parse {
             path: self.path.clone(),
             line: None,

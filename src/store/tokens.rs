@@ -5,7 +5,6 @@
 //! replaced, and a mark while a refresh's answer is not stored.
 
 use std::collections::BTreeMap;
-use std::fs;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -13,6 +12,7 @@ use time::OffsetDateTime;
 
 use super::atomic::{FileLock, write_atomic};
 use super::error::StoreError;
+use super::read::{TOKENS_LIMIT, read_own_file};
 use crate::model::Secret;
 
 const SCHEMA_VERSION: u32 = 1;
@@ -207,16 +207,14 @@ impl TokenStore {
     }
 
     fn read(&self) -> Result<TokenFile, StoreError> {
-        let text = match fs::read_to_string(&self.path) {
-            Ok(text) => text,
-            Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
-                return Ok(TokenFile {
-                    schema: SCHEMA_VERSION,
-                    integrations: BTreeMap::new(),
-                });
-            }
-            Err(error) => return Err(StoreError::io(&self.path, error)),
+        let Some(bytes) = read_own_file(&self.path, TOKENS_LIMIT)? else {
+            return Ok(TokenFile {
+                schema: SCHEMA_VERSION,
+                integrations: BTreeMap::new(),
+            });
         };
+        let text = String::from_utf8_lossy(&bytes);
+        super::yaml_limits::check_nesting(&self.path, &text)?;
         // serde_yaml's messages quote no values here: the token fields are strings and
         // a type error names the field, not its content.
         let file: TokenFile = serde_yaml::from_str(&text).map_err(|error| {
@@ -272,6 +270,7 @@ impl TokenStoreGuard {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::fs;
     use std::os::unix::fs::PermissionsExt;
 
     #[test]

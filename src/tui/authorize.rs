@@ -298,7 +298,8 @@ impl AuthorizeView {
                 let [body, input] =
                     Layout::vertical([Constraint::Fill(1), Constraint::Length(2)]).areas(text_area);
                 let width = usize::from(input.width.saturating_sub(1));
-                let (visible, column) = paste.visible(width, None);
+                // The authorization code is a secret too: masked like a URL's.
+                let (visible, column) = paste.visible(width, &paste.url_secrets());
                 frame.render_widget(
                     Paragraph::new(vec![
                         Line::styled("Paste the redirected URL, Enter sends:", theme.label),

@@ -364,7 +364,7 @@ impl ListView {
         }
         let label = " Filter: ";
         let width = usize::from(area.width).saturating_sub(label.len() + 1);
-        let (shown, column) = self.filter.visible(width, None);
+        let (shown, column) = self.filter.visible(width, &[]);
         let style = if self.filtering {
             theme.input_focused
         } else {
@@ -382,12 +382,13 @@ impl ListView {
     }
 }
 
-/// The text the filter looks in: name, URL, method and authentication kind.
+/// The text the filter looks in: name, URL (its secrets masked: a filter must not
+/// find out a secret a character at a time), method and authentication kind.
 fn haystack(integration: &Integration) -> String {
     format!(
         "{}\n{}\n{}\n{}",
         integration.name,
-        integration.url,
+        crate::model::mask_url(&integration.url),
         integration.effective_method().as_str(),
         integration.authentication.kind().as_str()
     )

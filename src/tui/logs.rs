@@ -341,7 +341,7 @@ impl LogsView {
         }
         let label = " Text: ";
         let width = usize::from(area.width).saturating_sub(label.len() + 1);
-        let (shown, column) = input.visible(width, None);
+        let (shown, column) = input.visible(width, &[]);
         frame.render_widget(
             Line::from(vec![
                 Span::styled(label, theme.primary),

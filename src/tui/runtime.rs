@@ -50,7 +50,7 @@ pub async fn run(locations: Locations, profile: Profile) -> anyhow::Result<()> {
     // as they are then (a proxy or timeout changed with `hookconsole settings` counts
     // without a restart). Refreshes stay single: the token store's lock and re-read
     // serialise them across providers and processes.
-    let settings_store = SettingsStore::new(locations.settings_file.clone());
+    let settings_store = SettingsStore::new(&locations);
     let token_provider = || {
         Arc::new(TokenProvider::with_http_options(
             TokenStore::new(locations.tokens_file()),

@@ -22,7 +22,7 @@ impl Stores {
     pub fn new(locations: &Locations) -> Stores {
         Stores {
             integrations: IntegrationStore::new(locations.integrations_file()),
-            settings: SettingsStore::new(locations.settings_file.clone()),
+            settings: SettingsStore::new(locations),
             tokens: TokenStore::new(locations.tokens_file()),
             queue: locations.queue_database(),
         }
@@ -184,13 +184,12 @@ fn forget(integration: &crate::model::Integration, stores: &Stores) -> String {
     }
 }
 
-fn read_text(path: &PathBuf) -> Result<String, String> {
-    const LIMIT: u64 = 1024 * 1024;
-    let metadata = std::fs::metadata(path).map_err(|error| error.to_string())?;
-    if metadata.len() > LIMIT {
-        return Err("is larger than 1 MiB; a PEM certificate is a few kilobytes".into());
-    }
-    std::fs::read_to_string(path).map_err(|error| error.to_string())
+/// A certificate file the person named: a regular file of at most 1 MiB (a PEM
+/// certificate is a few kilobytes), UTF-8.
+fn read_text(path: &std::path::Path) -> Result<String, String> {
+    let bytes = crate::store::read_named_file(path, crate::store::FIELD_LIMIT)
+        .map_err(|error| error.to_string())?;
+    String::from_utf8(bytes).map_err(|_| format!("{}: is not UTF-8 text", path.display()))
 }
 
 /// Moves what is keyed by the old name to the new one after a rename; says what moved,

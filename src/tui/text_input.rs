@@ -1,7 +1,11 @@
 //! Text boxes: one line (`TextInput`) and several (`TextArea`). They own the text and
 //! the cursor; the form decides where they are drawn.
 
+use std::ops::Range;
+
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use crate::model::MASK;
 
 /// What a text box did with a key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -30,6 +34,22 @@ impl TextInput {
 
     pub fn is_empty(&self) -> bool {
         self.chars.is_empty()
+    }
+
+    /// Its length in characters.
+    pub fn len(&self) -> usize {
+        self.chars.len()
+    }
+
+    /// Where the text, read as a URL, holds secrets ([`crate::model::url_secrets`]),
+    /// in characters: what [`TextInput::visible`] hides of a URL.
+    pub fn url_secrets(&self) -> Vec<Range<usize>> {
+        let text = self.text();
+        let chars_before = |byte: usize| text[..byte].chars().count();
+        crate::model::url_secrets(&text)
+            .into_iter()
+            .map(|secret| chars_before(secret.range.start)..chars_before(secret.range.end))
+            .collect()
     }
 
     pub fn cursor(&self) -> usize {
@@ -86,16 +106,37 @@ impl TextInput {
     }
 
     /// The part of the text that fits `width` columns with the cursor in view, and the
-    /// cursor's column within it. `mask` replaces every character (secrets).
-    pub fn visible(&self, width: usize, mask: Option<char>) -> (String, usize) {
+    /// cursor's column within it. Each of the `hidden` character ranges (secrets) shows
+    /// as the mask, which says nothing of its length; a cursor inside one sits after it.
+    pub fn visible(&self, width: usize, hidden: &[Range<usize>]) -> (String, usize) {
         let width = width.max(1);
-        let start = (self.cursor + 1).saturating_sub(width);
-        let shown: String = self.chars[start..]
-            .iter()
-            .take(width)
-            .map(|&c| mask.unwrap_or(c))
-            .collect();
-        (shown, self.cursor - start)
+        let mut shown: Vec<char> = Vec::with_capacity(self.chars.len());
+        let mut cursor = None;
+        for (position, &c) in self.chars.iter().enumerate() {
+            match hidden.iter().find(|range| range.contains(&position)) {
+                Some(range) if position == range.start => {
+                    if position == self.cursor {
+                        cursor = Some(shown.len());
+                    }
+                    shown.extend(MASK.chars());
+                }
+                Some(_) => {
+                    if position == self.cursor {
+                        cursor = Some(shown.len());
+                    }
+                }
+                None => {
+                    if position == self.cursor {
+                        cursor = Some(shown.len());
+                    }
+                    shown.push(c);
+                }
+            }
+        }
+        let cursor = cursor.unwrap_or(shown.len());
+        let start = (cursor + 1).saturating_sub(width);
+        let text: String = shown[start..].iter().take(width).collect();
+        (text, cursor - start)
     }
 }
 
@@ -220,9 +261,30 @@ mod tests {
         assert_eq!(input.text(), "abxc");
         input.handle_key(&key(KeyCode::Backspace));
         assert_eq!(input.text(), "abc");
-        let (shown, column) = TextInput::new("abcdefgh").visible(4, None);
+        let (shown, column) = TextInput::new("abcdefgh").visible(4, &[]);
         assert_eq!((shown.as_str(), column), ("fgh", 3));
-        assert_eq!(TextInput::new("pw").visible(8, Some('*')).0, "**");
+    }
+
+    #[test]
+    fn hidden_text_shows_as_one_mask_whatever_its_length() {
+        let all = |input: &TextInput| std::iter::once(0..input.len()).collect::<Vec<_>>();
+        let short = TextInput::new("pw");
+        assert_eq!(short.visible(20, &all(&short)), (MASK.into(), 8));
+        let long = TextInput::new("a-much-longer-password");
+        assert_eq!(long.visible(20, &all(&long)), (MASK.into(), 8));
+        // Inside a URL: the cursor keeps its place around the mask.
+        let mut url = TextInput::new("h?sig=abc&x=1");
+        assert_eq!(
+            url.visible(40, std::slice::from_ref(&(6..9))).0,
+            format!("h?sig={MASK}&x=1")
+        );
+        url.cursor = 7;
+        assert_eq!(
+            url.visible(40, std::slice::from_ref(&(6..9))).1,
+            6 + MASK.len()
+        );
+        url.cursor = 2;
+        assert_eq!(url.visible(40, std::slice::from_ref(&(6..9))).1, 2);
     }
 
     #[test]

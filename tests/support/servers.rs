@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinHandle;
 
 /// What the server received, as on the wire.
@@ -260,6 +260,32 @@ pub async fn blunt_http_server() -> TestServer {
                 )
                 .await;
             let _ = stream.shutdown().await;
+        }
+    });
+    TestServer::from_parts(addr, task)
+}
+
+/// A forward proxy that pipes every connection to `target`, answering a CONNECT first.
+pub async fn relay(target: std::net::SocketAddr) -> TestServer {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let task = tokio::spawn(async move {
+        while let Ok((mut client, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let mut first = vec![0u8; 8192];
+                let read = client.read(&mut first).await.unwrap_or(0);
+                let head = String::from_utf8_lossy(&first[..read]).to_string();
+                let mut upstream = TcpStream::connect(target).await.unwrap();
+                if head.starts_with("CONNECT ") {
+                    client
+                        .write_all(b"HTTP/1.1 200 Connection established\r\n\r\n")
+                        .await
+                        .unwrap();
+                } else {
+                    upstream.write_all(&first[..read]).await.unwrap();
+                }
+                let _ = tokio::io::copy_bidirectional(&mut client, &mut upstream).await;
+            });
         }
     });
     TestServer::from_parts(addr, task)

@@ -196,7 +196,9 @@ pub fn help(slot: Slot) -> &'static str {
     match slot {
         Slot::Field(field) => match field {
             Field::Name => "Descriptive name of the integration (required, unique).",
-            Field::Url => "Where webhook data is sent: http:// or https:// (required).",
+            Field::Url => {
+                "Where webhook data is sent, http:// or https://; Ctrl-R shows its secrets."
+            }
             Field::RetryInterval => "Seconds between delivery retries, 1-86400 (empty: 60).",
             Field::HttpMethod => "Left/Right or Space to choose; empty means POST.",
             Field::Enabled => "Left/Right or Space: a disabled integration gets no events.",

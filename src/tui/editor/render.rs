@@ -7,11 +7,14 @@ use ratatui::widgets::{Block, Borders, Paragraph};
 use time::OffsetDateTime;
 use time::macros::format_description;
 
+use std::ops::Range;
+
 use super::Editor;
 use super::pane::{self, Pane, Slot};
 use crate::model::{AuthKind, Field};
 use crate::tui::form::{self, FormRow, Note};
 use crate::tui::profile::Profile;
+use crate::tui::text_input::TextInput;
 use crate::tui::theme::Theme;
 
 /// What the editor needs from the app to draw itself.
@@ -149,14 +152,18 @@ impl Editor {
     fn input_value(
         &self,
         slot: Slot,
-        input: &crate::tui::text_input::TextInput,
+        input: &TextInput,
         width: u16,
-        secret: bool,
+        masking: Masking,
         theme: &Theme,
     ) -> (Line<'static>, Option<u16>) {
         let focused = self.focused() == slot;
-        let mask = (secret && !self.reveal).then_some('*');
-        let (shown, column) = input.visible(usize::from(width), mask);
+        let hidden = if self.reveal {
+            Vec::new()
+        } else {
+            masking.hidden(input)
+        };
+        let (shown, column) = input.visible(usize::from(width), &hidden);
         let style = if focused {
             theme.input_focused
         } else {
@@ -185,7 +192,7 @@ impl Editor {
             None => {
                 let input = self.texts.get(&field).cloned().unwrap_or_default();
                 let (value, cursor) =
-                    self.input_value(slot, &input, width, field.is_secret(), theme);
+                    self.input_value(slot, &input, width, Masking::of(field), theme);
                 let mut row = FormRow::new(field.label(), value);
                 row.cursor = cursor;
                 row
@@ -205,16 +212,20 @@ impl Editor {
         let name_width = (width / 3).max(8);
         let value_width = width.saturating_sub(name_width + 3).max(4);
         for (index, (name, value)) in self.headers.iter().enumerate() {
-            let (name_line, name_cursor) =
-                self.input_value(Slot::HeaderName(index), name, name_width, false, theme);
-            let sensitive = crate::model::is_sensitive_header(&name.text());
-            let (value_line, value_cursor) = self.input_value(
-                Slot::HeaderValue(index),
-                value,
-                value_width,
-                sensitive,
+            let (name_line, name_cursor) = self.input_value(
+                Slot::HeaderName(index),
+                name,
+                name_width,
+                Masking::Nothing,
                 theme,
             );
+            let masking = if crate::model::is_sensitive_header(&name.text()) {
+                Masking::All
+            } else {
+                Masking::Nothing
+            };
+            let (value_line, value_cursor) =
+                self.input_value(Slot::HeaderValue(index), value, value_width, masking, theme);
             let mut spans = name_line.spans;
             spans.push(Span::raw(" : "));
             spans.extend(value_line.spans);
@@ -286,7 +297,7 @@ impl Editor {
             Slot::CertificatePath,
             &self.certificate_path,
             width,
-            false,
+            Masking::Nothing,
             theme,
         );
         let mut path = FormRow::new("Load from file", value);
@@ -458,6 +469,38 @@ impl Editor {
                 text_area.y + (row - top) as u16,
             )
         })
+    }
+}
+
+/// What of a text box is hidden until Ctrl-R reveals it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Masking {
+    Nothing,
+    /// A password, a client secret, a sensitive header's value.
+    All,
+    /// A URL's password and credential query values.
+    UrlSecrets,
+}
+
+impl Masking {
+    fn of(field: Field) -> Masking {
+        if field.is_secret() {
+            Masking::All
+        } else if field.is_url() {
+            Masking::UrlSecrets
+        } else {
+            Masking::Nothing
+        }
+    }
+
+    /// The character ranges of `input` to show as the mask.
+    fn hidden(self, input: &TextInput) -> Vec<Range<usize>> {
+        match self {
+            Masking::Nothing => Vec::new(),
+            Masking::All if input.is_empty() => Vec::new(),
+            Masking::All => std::iter::once(0..input.len()).collect(),
+            Masking::UrlSecrets => input.url_secrets(),
+        }
     }
 }
 
