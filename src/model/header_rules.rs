@@ -62,9 +62,28 @@ pub fn client_owned_header(name: &str) -> Option<&'static str> {
     }
     CLIENT_OWNED
         .iter()
+        .chain(DELIVERY_OWNED.iter())
         .find(|(owned, _)| name.eq_ignore_ascii_case(owned))
         .map(|(_, why)| *why)
 }
+
+/// Headers every delivery and VERIFY set per event (lower case): a second copy from the
+/// integration would reach the receiver beside ours, and a receiver that deduplicates
+/// or checks timestamps would read either.
+const DELIVERY_OWNED: [(&str, &str); 3] = [
+    (
+        "webhook-id",
+        "it is the event's id, which every delivery sets itself",
+    ),
+    (
+        "webhook-timestamp",
+        "it is the time of the attempt, which every delivery sets itself",
+    ),
+    (
+        "webhook-signature",
+        "it is the payload's signature, which a delivery computes itself",
+    ),
+];
 
 /// Every problem of the HTTP Headers rows, in row order, each naming its row and
 /// header. A stored integration with one of them loads, but holds its deliveries
@@ -95,6 +114,13 @@ pub fn header_problems(integration: &Integration) -> Vec<FieldError> {
             problem(format!(
                 "row {row}: the value of `{name}` contains the control character U+{:04X}, which a header cannot carry",
                 u32::from(control)
+            ));
+        } else if let Some(other) = header.value.chars().find(|c| !c.is_ascii()) {
+            // The HTTP client sends visible ASCII only (RFC 9110 section 5.5 leaves
+            // other bytes undefined): every attempt would fail before it is sent.
+            problem(format!(
+                "row {row}: the value of `{name}` contains `{}`, which is not ASCII: header values are sent as ASCII (percent-encode it, or see RFC 8187)",
+                other.escape_debug()
             ));
         }
     }
@@ -159,6 +185,23 @@ mod tests {
                 "{found:?}"
             );
         }
+    }
+
+    #[test]
+    fn the_headers_every_delivery_sets_are_refused() {
+        for name in ["Webhook-Id", "webhook-timestamp", "Webhook-Signature"] {
+            let found = problems(name, "x");
+            assert_eq!(found.len(), 1, "{name}: {found:?}");
+            assert!(found[0].contains("which"), "{found:?}");
+        }
+    }
+
+    #[test]
+    fn a_value_that_is_not_ascii_is_refused_naming_the_character() {
+        let found = problems("X-Team", "Sécurité");
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(found[0].contains("`é`, which is not ASCII"), "{found:?}");
+        assert!(problems("X-Team", "Securite\tok").is_empty());
     }
 
     #[test]
