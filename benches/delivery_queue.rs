@@ -302,6 +302,7 @@ async fn worker_deliveries(server: &receiver::Receiver) -> (f64, f64, f64, f64) 
             integration: "bench".into(),
             event_type: "finding.new".into(),
             payload: format!("{{\"n\":{n}}}"),
+            fingerprint: None,
         })
         .collect();
     Queue::open(&locations.queue_database())

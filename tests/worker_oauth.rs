@@ -61,6 +61,7 @@ async fn a_401_refreshes_once_and_sends_again_at_once() {
             integration: "oauth".into(),
             event_type: "t".into(),
             payload: "{}".into(),
+            fingerprint: None,
         }])
         .unwrap();
     let running = support::start_worker(&locations, false);

@@ -149,9 +149,14 @@ pub enum Command {
         /// finding.name), - for stdin
         #[arg(long, value_name = "FILE", conflicts_with = "batch")]
         fields: Option<PathBuf>,
-        /// Read one JSON event per line from stdin; all are queued in one transaction
+        /// Read one JSON event per line from stdin; all are queued in one transaction,
+        /// or none when a line is refused
         #[arg(long)]
         batch: bool,
+        /// One JSON answer per event: {"ok", "id", "integration", "status"} with
+        /// status queued or duplicate, or {"ok": false, "line", "error"}
+        #[arg(long)]
+        json: bool,
     },
     /// Run the delivery worker in the foreground (for systemd); stops on SIGTERM/SIGINT
     Worker,
@@ -180,7 +185,12 @@ pub enum Command {
     },
     /// Deliver an event again (a new job with the same event id and payload); ID is an
     /// event id (evt_…) or an attempt number (#123 or 123)
-    Replay { id: String },
+    Replay {
+        id: String,
+        /// The integration, for an event id queued for several
+        #[arg(long, value_name = "NAME")]
+        integration: Option<String>,
+    },
     /// Print the OAuth callback URL to register at the provider
     CallbackUrl,
     /// Show the appliance settings, or change them: `settings hostname=hiab.example.com`

@@ -13,9 +13,13 @@
 //! template.
 //! It is rendered here, at enqueue, so that the queue holds exactly the body that is
 //! sent and every retry or replay sends the same bytes; a template that does not
-//! render refuses the event. An `id` makes a resend harmless. Each line is answered, in
-//! order, only after its commit: `{"ok":true,"id":"evt_…"}` or
-//! `{"ok":false,"error":"…"}`.
+//! render refuses the event. An `id` makes a resend harmless: it is unique per
+//! integration, so one event may go to several integrations under one id. Each line
+//! is answered, in order, only after its commit (see [`enqueue_answer`]):
+//! `{"ok":true,"id":"evt_…","integration":"…","status":"queued"}`, `"status":"duplicate"`
+//! when the integration already has that very event (nothing queued twice), or
+//! `{"ok":false,"error":"…"}` (with `id` and `integration` when the id is taken by a
+//! different event).
 
 use std::path::Path;
 use std::sync::Arc;
@@ -29,7 +33,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::writer::{WriterCommand, WriterSender};
 use crate::model::Integration;
-use crate::store::queue::{NewEvent, new_event_id};
+use crate::store::queue::{EnqueueStatus, Enqueued, NewEvent, fingerprint, new_event_id};
 use crate::template::{Appliance, Escaping, Event, render_with};
 
 /// One line on the socket or of `send --batch`.
@@ -94,6 +98,10 @@ impl EventLine {
         };
         let found =
             target(&integration).ok_or_else(|| format!("no integration named `{integration}`"))?;
+        // Only an id the sender chose can be sent again; a made one is new each time.
+        let fingerprint = self.id.is_some().then(|| {
+            fingerprint(&serde_json::json!({ "fields": fields, "payload": self.payload }))
+        });
         let (template, source) = match self.payload {
             Some(serde_json::Value::String(text)) => (text, "`payload`".to_string()),
             // A JSON value is data (scan evidence may hold `{{7*7}}`): sent as it is.
@@ -103,6 +111,7 @@ impl EventLine {
                     integration,
                     event_type: self.event_type,
                     payload: value.to_string(),
+                    fingerprint,
                 });
             }
             None => (
@@ -124,6 +133,7 @@ impl EventLine {
             integration,
             event_type: event.event_type,
             payload,
+            fingerprint,
         })
     }
 }
@@ -136,6 +146,26 @@ fn json_kind(value: &serde_json::Value) -> &'static str {
         serde_json::Value::String(_) => "a string",
         serde_json::Value::Array(_) => "an array",
         serde_json::Value::Object(_) => "an object",
+    }
+}
+
+/// The answer to one event, as the socket writes it and `send --json` prints it; the
+/// shape is stable: `ok`, `id`, `integration`, and `status` (`queued`, `duplicate`)
+/// or `error`.
+pub fn enqueue_answer(enqueued: &Enqueued) -> serde_json::Value {
+    match (enqueued.status, enqueued.refusal()) {
+        (EnqueueStatus::Conflict(_), Some(error)) => serde_json::json!({
+            "ok": false,
+            "id": enqueued.id,
+            "integration": enqueued.integration,
+            "error": error,
+        }),
+        (status, _) => serde_json::json!({
+            "ok": true,
+            "id": enqueued.id,
+            "integration": enqueued.integration,
+            "status": status.as_str(),
+        }),
     }
 }
 
@@ -187,7 +217,7 @@ pub async fn serve(
     }
 }
 
-type Answer = oneshot::Receiver<Result<Vec<String>, String>>;
+type Answer = oneshot::Receiver<Result<Vec<Enqueued>, String>>;
 
 async fn connection(
     stream: UnixStream,
@@ -203,9 +233,17 @@ async fn connection(
         let mut out = BufWriter::new(write);
         while let Some(answer) = pending.recv().await {
             let line = match answer.await {
-                Ok(Ok(ids)) => {
-                    enqueued.notify_one();
-                    serde_json::json!({"ok": true, "id": ids.first()})
+                Ok(Ok(answers)) => {
+                    let queued = answers
+                        .iter()
+                        .any(|one| one.status == EnqueueStatus::Queued);
+                    if queued {
+                        enqueued.notify_one();
+                    }
+                    match answers.first() {
+                        Some(one) => enqueue_answer(one),
+                        None => serde_json::json!({"ok": false, "error": "no event"}),
+                    }
                 }
                 Ok(Err(error)) => serde_json::json!({"ok": false, "error": error}),
                 Err(_) => serde_json::json!({"ok": false, "error": "the worker is stopping"}),
