@@ -410,6 +410,27 @@ fn one_event_id_is_queued_once_for_each_integration() {
     assert_eq!(queue.counts().unwrap(), queued(7));
 }
 
+#[test]
+fn a_batch_line_that_is_not_utf8_is_named() {
+    let (dir, locations) = home_with("http://127.0.0.1:9/hook");
+    let mut input = line("jira", "ok-1", "{}").into_bytes();
+    input
+        .extend_from_slice(b"{\"integration\":\"jira\",\"type\":\"t\",\"payload\":\"\xff\xfe\"}\n");
+    input.extend_from_slice(line("jira", "ok-2", "{}").as_bytes());
+    let stderr = support::stderr_of(cli(&dir).args(["send", "--batch"]).write_stdin(input), 2);
+    assert!(
+        stderr.contains("batch line 2:") && stderr.contains("UTF-8"),
+        "{stderr}"
+    );
+    assert!(
+        !stderr.contains("line 1") && !stderr.contains("line 3"),
+        "{stderr}"
+    );
+    // All or nothing, as for any bad line.
+    let queue = Queue::open(&locations.queue_database()).unwrap();
+    assert_eq!(queue.counts().unwrap(), vec![]);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_socket_queues_one_event_id_for_each_integration() {
     let server = support::receiver(support::always(200), true).await;

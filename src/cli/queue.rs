@@ -175,7 +175,7 @@ fn single_event(
 }
 
 /// The events of standard input's lines, each with its line number; every line that
-/// is not an event (not JSON, not rendered) is named.
+/// is not an event (not UTF-8, not JSON, not rendered) is named.
 fn batch_events(
     catalog: &Catalog,
     name: Option<&str>,
@@ -184,13 +184,35 @@ fn batch_events(
     let target = |name: &str| catalog.get(name).map(Target::of);
     let mut events = Vec::new();
     let mut errors = Vec::new();
-    for (index, line) in std::io::stdin().lock().lines().enumerate() {
-        let line = line?;
-        let number = index + 1;
+    let mut input = std::io::stdin().lock();
+    let mut bytes = Vec::new();
+    let mut number = 0;
+    loop {
+        bytes.clear();
+        if input.read_until(b'\n', &mut bytes)? == 0 {
+            break;
+        }
+        number += 1;
+        let line = match std::str::from_utf8(&bytes) {
+            Ok(line) => {
+                let line = line.strip_suffix('\n').unwrap_or(line);
+                line.strip_suffix('\r').unwrap_or(line)
+            }
+            Err(error) => {
+                errors.push((
+                    number,
+                    format!(
+                        "not UTF-8 text (byte {} of the line)",
+                        error.valid_up_to() + 1
+                    ),
+                ));
+                continue;
+            }
+        };
         if line.trim().is_empty() {
             continue;
         }
-        let event = serde_json::from_str::<EventLine>(&line)
+        let event = serde_json::from_str::<EventLine>(line)
             .map_err(|error| error.to_string())
             .and_then(|parsed| parsed.into_event(name, target, appliance));
         match event {
