@@ -219,3 +219,19 @@ fn compare(tx: &Transaction<'_>, id: &str, new: &NewEvent) -> rusqlite::Result<E
         EnqueueStatus::Conflict(Difference::Payload)
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::fingerprint;
+
+    #[test]
+    fn a_fingerprint_does_not_depend_on_the_order_of_keys() {
+        let parse = |text: &str| serde_json::from_str::<serde_json::Value>(text).unwrap();
+        let sent = parse(r#"{"fields": {"host": "10.0.0.1", "cve": "CVE-1"}, "payload": null}"#);
+        let reordered =
+            parse(r#"{"payload": null, "fields": {"cve": "CVE-1", "host": "10.0.0.1"}}"#);
+        let other = parse(r#"{"fields": {"host": "10.0.0.2", "cve": "CVE-1"}, "payload": null}"#);
+        assert_eq!(fingerprint(&sent), fingerprint(&reordered));
+        assert_ne!(fingerprint(&sent), fingerprint(&other));
+    }
+}
