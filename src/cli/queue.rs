@@ -9,9 +9,7 @@ use serde_json::json;
 use tokio_util::sync::CancellationToken;
 
 use super::{CliError, CliResult, read_text};
-use crate::delivery::worker::{
-    self, EventLine, Target, WorkerError, WorkerOptions, enqueue_answer,
-};
+use crate::delivery::worker::{self, EnqueueAnswer, EventLine, Target, WorkerError, WorkerOptions};
 use crate::store::queue::{EnqueueStatus, Enqueued, NewEvent, choices_text};
 use crate::store::{
     Catalog, IntegrationStore, Locations, Queue, QueueError, SettingsStore, StoreError,
@@ -53,7 +51,7 @@ pub fn send(locations: &Locations, args: SendArgs) -> CliResult {
         Ok(answers) => {
             for answer in &answers {
                 if json {
-                    say!("{}", enqueue_answer(answer))?;
+                    say!("{}", EnqueueAnswer::of(answer).to_line())?;
                 } else {
                     say!("{}", answer_line(answer))?;
                 }

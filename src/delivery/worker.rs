@@ -21,7 +21,7 @@ use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 
 pub use attempt::{class_name, parse_retry_after, retryable};
-pub use socket::{EventLine, Target, enqueue_answer};
+pub use socket::{EnqueueAnswer, EventLine, Target};
 
 use crate::http::HttpOptions;
 use crate::oauth::TokenProvider;

@@ -15,7 +15,7 @@
 //! sent and every retry or replay sends the same bytes; a template that does not
 //! render refuses the event. An `id` makes a resend harmless: it is unique per
 //! integration, so one event may go to several integrations under one id. Each line
-//! is answered, in order, only after its commit (see [`enqueue_answer`]):
+//! is answered, in order, only after its commit (see [`EnqueueAnswer`]):
 //! `{"ok":true,"id":"evt_…","integration":"…","status":"queued"}`, `"status":"duplicate"`
 //! when the integration already has that very event (nothing queued twice), or
 //! `{"ok":false,"error":"…"}` (with `id` and `integration` when the id is taken by a
@@ -24,7 +24,7 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader, BufWriter};
 use tokio::net::{UnixListener, UnixStream};
@@ -149,23 +149,39 @@ fn json_kind(value: &serde_json::Value) -> &'static str {
     }
 }
 
-/// The answer to one event, as the socket writes it and `send --json` prints it; the
-/// shape is stable: `ok`, `id`, `integration`, and `status` (`queued`, `duplicate`)
-/// or `error`.
-pub fn enqueue_answer(enqueued: &Enqueued) -> serde_json::Value {
-    match (enqueued.status, enqueued.refusal()) {
-        (EnqueueStatus::Conflict(_), Some(error)) => serde_json::json!({
-            "ok": false,
-            "id": enqueued.id,
-            "integration": enqueued.integration,
-            "error": error,
-        }),
-        (status, _) => serde_json::json!({
-            "ok": true,
-            "id": enqueued.id,
-            "integration": enqueued.integration,
-            "status": status.as_str(),
-        }),
+/// The answer to one event, as the socket writes it and `send --json` prints it. The
+/// shape is stable: `id`, `integration`, `ok`, then `status` (`queued` or `duplicate`)
+/// when the event was taken, or `error` when it was refused. It borrows what it shows:
+/// the socket writes one per event.
+#[derive(Debug, Serialize)]
+pub struct EnqueueAnswer<'a> {
+    id: &'a str,
+    integration: &'a str,
+    ok: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    status: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<String>,
+}
+
+impl<'a> EnqueueAnswer<'a> {
+    pub fn of(enqueued: &'a Enqueued) -> EnqueueAnswer<'a> {
+        let error = enqueued.refusal();
+        EnqueueAnswer {
+            id: &enqueued.id,
+            integration: &enqueued.integration,
+            ok: error.is_none(),
+            status: error.is_none().then(|| enqueued.status.as_str()),
+            error,
+        }
+    }
+
+    /// One line of JSON, without its line break.
+    pub fn to_line(&self) -> String {
+        // Strings and a bool: nothing here can fail to serialize.
+        serde_json::to_string(self).unwrap_or_else(|error| {
+            serde_json::json!({"ok": false, "error": error.to_string()}).to_string()
+        })
     }
 }
 
@@ -232,7 +248,7 @@ async fn connection(
     let replier = tokio::spawn(async move {
         let mut out = BufWriter::new(write);
         while let Some(answer) = pending.recv().await {
-            let line = match answer.await {
+            let mut text = match answer.await {
                 Ok(Ok(answers)) => {
                     let queued = answers
                         .iter()
@@ -241,14 +257,15 @@ async fn connection(
                         enqueued.notify_one();
                     }
                     match answers.first() {
-                        Some(one) => enqueue_answer(one),
-                        None => serde_json::json!({"ok": false, "error": "no event"}),
+                        Some(one) => EnqueueAnswer::of(one).to_line(),
+                        None => serde_json::json!({"ok": false, "error": "no event"}).to_string(),
                     }
                 }
-                Ok(Err(error)) => serde_json::json!({"ok": false, "error": error}),
-                Err(_) => serde_json::json!({"ok": false, "error": "the worker is stopping"}),
+                Ok(Err(error)) => serde_json::json!({"ok": false, "error": error}).to_string(),
+                Err(_) => {
+                    serde_json::json!({"ok": false, "error": "the worker is stopping"}).to_string()
+                }
             };
-            let mut text = line.to_string();
             text.push('\n');
             if out.write_all(text.as_bytes()).await.is_err() {
                 return;
