@@ -133,8 +133,10 @@ pub enum Command {
     },
     /// Queue an event for delivery: `send NAME --event TYPE [--fields FILE|-] [--file
     /// PAYLOAD|-]`, or `send --batch` with one JSON event per line on stdin:
-    /// {"integration": "…", "type": "…", "fields": {…}, "payload": …}. The payload (by
-    /// default the content sample) is a template, rendered with the event's fields now
+    /// {"integration": "…", "type": "…", "fields": {…}, "payload": …, "id": "…"}. The
+    /// payload (by default the content sample) is a template, rendered with the event's
+    /// fields now. An id is unique per integration: the same event sent again is a
+    /// duplicate, not queued twice; another event under that id is refused
     Send {
         /// The integration (with --batch: for lines that name none)
         name: Option<String>,
