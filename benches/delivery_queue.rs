@@ -141,7 +141,7 @@ fn sqlite3_shell() {
     let mut sql = String::from("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; BEGIN;\n");
     for n in 0..ENQUEUE_EVENTS {
         sql.push_str(&format!(
-            "INSERT INTO events VALUES ('evt_{n:028}', 'bench', 'finding.new', '{{\"n\":{n},\"text\":\"a finding on a host\"}}', 0);\
+            "INSERT INTO events (id, integration, type, payload, created) VALUES ('evt_{n:028}', 'bench', 'finding.new', '{{\"n\":{n},\"text\":\"a finding on a host\"}}', 0);\
              INSERT INTO jobs (event_id, integration, state, next_attempt_at, created) VALUES ('evt_{n:028}', 'bench', 'queued', 0, 0);\n"
         ));
     }
@@ -302,6 +302,7 @@ async fn worker_deliveries(server: &receiver::Receiver) -> (f64, f64, f64, f64) 
             integration: "bench".into(),
             event_type: "finding.new".into(),
             payload: format!("{{\"n\":{n}}}"),
+            fingerprint: None,
         })
         .collect();
     Queue::open(&locations.queue_database())

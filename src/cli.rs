@@ -170,6 +170,7 @@ pub fn run(cli: Cli, command: Command) -> ExitCode {
             file,
             fields,
             batch,
+            json,
         } => queue::send(
             &locations,
             queue::SendArgs {
@@ -178,6 +179,7 @@ pub fn run(cli: Cli, command: Command) -> ExitCode {
                 file: file.as_deref(),
                 fields: fields.as_deref(),
                 batch,
+                json,
             },
         ),
         Command::Worker => queue::worker(&locations),
@@ -201,7 +203,9 @@ pub fn run(cli: Cli, command: Command) -> ExitCode {
                 follow,
             },
         ),
-        Command::Replay { id } => queue::replay(&locations, &id),
+        Command::Replay { id, integration } => {
+            queue::replay(&locations, &id, integration.as_deref())
+        }
         Command::Completions { shell } => generate::completions(shell),
         Command::Man => generate::manual_page(),
     };

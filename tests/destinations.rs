@@ -220,6 +220,7 @@ async fn a_stored_metadata_url_holds_its_events_and_verify_refuses_it() {
             integration: "hook".into(),
             event_type: "scan.finished".into(),
             payload: "{}".into(),
+            fingerprint: None,
         }])
         .unwrap();
     let worker = support::start_worker(&locations, false);

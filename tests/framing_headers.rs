@@ -176,6 +176,7 @@ fn enqueue(locations: &Locations, payload: &str) {
             integration: "jira".into(),
             event_type: "scan.finished".into(),
             payload: payload.into(),
+            fingerprint: None,
         }])
         .unwrap();
 }

@@ -30,8 +30,10 @@ fn send_batch_logs_and_replay() {
         .get_output()
         .stdout
         .clone();
-    let id = String::from_utf8(out).unwrap().trim().to_string();
+    let out = String::from_utf8(out).unwrap();
+    let id = out.split(' ').next().unwrap().to_string();
     assert!(id.starts_with("evt_"), "{id}");
+    assert_eq!(out, format!("{id} queued for jira\n"));
     cli(&dir)
         .args(["send", "--batch"])
         .write_stdin(
@@ -196,4 +198,348 @@ async fn a_rename_takes_the_authorization_and_the_waiting_events_along() {
         stdout_of(&dir, &["set", "jira-cloud", "name=jira"]),
         "updated jira\nits authorization follows the new name\n"
     );
+}
+
+/// A home with `jira` and `teams`, both at `url` (`/jira` and `/teams`).
+fn home_with_two(url: &str) -> (tempfile::TempDir, Locations) {
+    use hookconsole::model::Integration;
+    use hookconsole::store::IntegrationStore;
+    let (dir, locations) = home_with_jira(&format!("{url}/jira"), |jira| jira.retry_interval = 1);
+    let mut teams = Integration::new("teams", format!("{url}/teams"));
+    teams.retry_interval = 1;
+    IntegrationStore::new(locations.integrations_file())
+        .put(None, teams)
+        .unwrap();
+    (dir, locations)
+}
+
+/// An event line with the id `id` for `integration`, its payload the JSON `payload`.
+fn line(integration: &str, id: &str, payload: &str) -> String {
+    format!(
+        "{{\"integration\":\"{integration}\",\"id\":\"{id}\",\"type\":\"finding.created\",\"payload\":{payload}}}\n"
+    )
+}
+
+fn send_batch(
+    dir: &tempfile::TempDir,
+    extra: &[&str],
+    lines: &[String],
+) -> assert_cmd::assert::Assert {
+    cli(dir)
+        .args(["send", "--batch"])
+        .args(extra)
+        .write_stdin(lines.concat())
+        .assert()
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8(bytes.to_vec()).unwrap()
+}
+
+#[test]
+fn one_event_id_is_queued_once_for_each_integration() {
+    let (dir, locations) = home_with_two("http://127.0.0.1:9");
+    let queue = Queue::open(&locations.queue_database()).unwrap();
+    let queued = |n: i64| vec![("queued".to_string(), n)];
+
+    // One scanner finding for Jira and for Teams, under one id: two jobs.
+    let both = [
+        line("jira", "shared-1", r#"{"n":1}"#),
+        line("teams", "shared-1", r#"{"n":1}"#),
+    ];
+    let out = send_batch(&dir, &[], &both)
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    assert_eq!(
+        text(&out),
+        "shared-1 queued for jira\nshared-1 queued for teams\n"
+    );
+    assert_eq!(queue.counts().unwrap(), queued(2));
+
+    // Sent again, the same: acknowledged as a duplicate, nothing queued twice.
+    let out = send_batch(&dir, &[], &both[..1])
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    assert_eq!(text(&out), "shared-1 duplicate (already queued for jira)\n");
+    assert_eq!(queue.counts().unwrap(), queued(2));
+
+    // The same id for jira with another payload is refused, naming the line, and the
+    // batch is all or nothing: its good line is not queued either.
+    let conflicting = [
+        line("teams", "new-2", r#"{"n":2}"#),
+        line("jira", "shared-1", r#"{"n":99}"#),
+    ];
+    let refused = send_batch(&dir, &[], &conflicting)
+        .code(2)
+        .get_output()
+        .clone();
+    let stderr = text(&refused.stderr);
+    assert!(stderr.contains("batch line 2:"), "{stderr}");
+    assert!(
+        stderr.contains("`shared-1`")
+            && stderr.contains("`jira`")
+            && stderr.contains("different payload"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("batch line 1"), "{stderr}");
+    assert_eq!(queue.counts().unwrap(), queued(2));
+
+    // Within one batch too: the second line with the id and another payload.
+    let twice = [
+        line("teams", "dup-3", r#"{"n":3}"#),
+        line("teams", "dup-3", r#"{"n":4}"#),
+    ];
+    let stderr = text(&send_batch(&dir, &[], &twice).code(2).get_output().stderr);
+    assert!(
+        stderr.contains("batch line 2:") && stderr.contains("`dup-3`"),
+        "{stderr}"
+    );
+    assert_eq!(queue.counts().unwrap(), queued(2));
+    // The same line twice in one batch is one job.
+    let same_twice = [
+        line("teams", "dup-3", r#"{"n":3}"#),
+        line("teams", "dup-3", r#"{"n":3}"#),
+    ];
+    let out = send_batch(&dir, &[], &same_twice)
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    assert_eq!(
+        text(&out),
+        "dup-3 queued for teams\ndup-3 duplicate (already queued for teams)\n"
+    );
+    assert_eq!(queue.counts().unwrap(), queued(3));
+
+    // A resend is the same event when its sender sent the same: a template rendered
+    // with the time of queueing gives another body each time, and is still a duplicate.
+    let templated = [line(
+        "jira",
+        "timed-1",
+        r#""sent at {{ event.time }} for {{ finding.name }}", "fields": {"finding": {"name": "x"}}"#,
+    )];
+    let out = send_batch(&dir, &[], &templated)
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    assert_eq!(text(&out), "timed-1 queued for jira\n");
+    let out = send_batch(&dir, &[], &templated)
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    assert_eq!(text(&out), "timed-1 duplicate (already queued for jira)\n");
+    let other_fields = [line(
+        "jira",
+        "timed-1",
+        r#""sent at {{ event.time }} for {{ finding.name }}", "fields": {"finding": {"name": "y"}}"#,
+    )];
+    let stderr = text(
+        &send_batch(&dir, &[], &other_fields)
+            .code(2)
+            .get_output()
+            .stderr,
+    );
+    assert!(
+        stderr.contains("batch line 1:") && stderr.contains("`timed-1`"),
+        "{stderr}"
+    );
+    assert_eq!(queue.counts().unwrap(), queued(4));
+
+    // --json: one answer per line, in a stable shape; a refusal is JSON too.
+    let out = send_batch(
+        &dir,
+        &["--json"],
+        &[
+            line("jira", "shared-1", r#"{"n":1}"#),
+            line("jira", "new-4", "{}"),
+        ],
+    )
+    .success()
+    .get_output()
+    .stdout
+    .clone();
+    let answers: Vec<serde_json::Value> = text(&out)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(
+        answers,
+        [
+            serde_json::json!({"ok": true, "id": "shared-1", "integration": "jira", "status": "duplicate"}),
+            serde_json::json!({"ok": true, "id": "new-4", "integration": "jira", "status": "queued"}),
+        ]
+    );
+    let refused = send_batch(&dir, &["--json"], &[line("jira", "new-4", "[]")])
+        .code(2)
+        .get_output()
+        .stdout
+        .clone();
+    let refusal: serde_json::Value = serde_json::from_str(text(&refused).trim()).unwrap();
+    assert_eq!(refusal["ok"], false);
+    assert_eq!(refusal["line"], 1);
+    assert!(
+        refusal["error"]
+            .as_str()
+            .unwrap()
+            .contains("different payload"),
+        "{refusal}"
+    );
+    assert_eq!(queue.counts().unwrap(), queued(5));
+
+    // A replay of an id queued for two integrations asks which; `--integration` says.
+    let stderr = support::stderr_of(cli(&dir).args(["replay", "shared-1"]), 2);
+    assert!(
+        stderr.contains("jira") && stderr.contains("teams") && stderr.contains("--integration"),
+        "{stderr}"
+    );
+    cli(&dir)
+        .args(["replay", "shared-1", "--integration", "teams"])
+        .assert()
+        .success();
+    cli(&dir)
+        .args(["replay", "shared-1", "--integration", "nope"])
+        .assert()
+        .code(2);
+    cli(&dir).args(["replay", "new-4"]).assert().success();
+    assert_eq!(queue.counts().unwrap(), queued(7));
+}
+
+#[test]
+fn a_batch_line_that_is_not_utf8_is_named() {
+    let (dir, locations) = home_with("http://127.0.0.1:9/hook");
+    let mut input = line("jira", "ok-1", "{}").into_bytes();
+    input
+        .extend_from_slice(b"{\"integration\":\"jira\",\"type\":\"t\",\"payload\":\"\xff\xfe\"}\n");
+    input.extend_from_slice(line("jira", "ok-2", "{}").as_bytes());
+    let stderr = support::stderr_of(cli(&dir).args(["send", "--batch"]).write_stdin(input), 2);
+    assert!(
+        stderr.contains("batch line 2:") && stderr.contains("UTF-8"),
+        "{stderr}"
+    );
+    assert!(
+        !stderr.contains("line 1") && !stderr.contains("line 3"),
+        "{stderr}"
+    );
+    // All or nothing, as for any bad line.
+    let queue = Queue::open(&locations.queue_database()).unwrap();
+    assert_eq!(queue.counts().unwrap(), vec![]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_socket_queues_one_event_id_for_each_integration() {
+    let server = support::receiver(support::always(200), true).await;
+    let url = format!("http://{}", server.addr);
+    let (dir, locations) = home_with_two(&url);
+    let running = support::start_worker(&locations, true);
+    let path = worker::socket_path(&locations);
+    for _ in 0..100 {
+        if path.exists() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let stream = tokio::net::UnixStream::connect(&path).await.unwrap();
+    let (read, mut write) = stream.into_split();
+    let lines = [
+        line("jira", "shared-1", r#"{"n":1}"#),
+        line("teams", "shared-1", r#"{"n":1}"#),
+        line("jira", "shared-1", r#"{"n":1}"#),
+        line("jira", "shared-1", r#"{"n":2}"#),
+    ];
+    write.write_all(lines.concat().as_bytes()).await.unwrap();
+    let mut replies = BufReader::new(read).lines();
+    let mut answers = Vec::new();
+    for _ in 0..lines.len() {
+        let line = replies.next_line().await.unwrap().unwrap();
+        answers.push(serde_json::from_str::<serde_json::Value>(&line).unwrap());
+    }
+    let ok = |integration: &str, status: &str| serde_json::json!({"ok": true, "id": "shared-1", "integration": integration, "status": status});
+    assert_eq!(answers[0], ok("jira", "queued"));
+    assert_eq!(answers[1], ok("teams", "queued"));
+    assert_eq!(answers[2], ok("jira", "duplicate"));
+    assert_eq!(answers[3]["ok"], false, "{}", answers[3]);
+    assert_eq!(answers[3]["id"], "shared-1");
+    assert_eq!(answers[3]["integration"], "jira");
+    let error = answers[3]["error"].as_str().unwrap();
+    assert!(error.contains("different payload"), "{error}");
+
+    // Both delivered, each to its own integration, with the same Webhook-Id: the
+    // event's id, as before (receivers drop duplicates by it, per receiver).
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while server.requests() < 2 {
+        assert!(std::time::Instant::now() < deadline, "not delivered");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    running.stop().await;
+    let mut heads = server.heads();
+    heads.sort();
+    assert_eq!(heads.len(), 2, "{heads:?}");
+    assert!(
+        heads[0].starts_with("POST /jira ") && heads[1].starts_with("POST /teams "),
+        "{heads:?}"
+    );
+    assert!(
+        heads
+            .iter()
+            .all(|head| head.contains("Webhook-Id: shared-1\r\n")),
+        "{heads:?}"
+    );
+    let queue = Queue::open(&locations.queue_database()).unwrap();
+    assert_eq!(queue.counts().unwrap(), vec![("delivered".to_string(), 2)]);
+    let logged = stdout_of(&dir, &["logs", "--grep", "shared-1", "--json"]);
+    let mut integrations: Vec<String> = logged
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["integration"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    integrations.sort();
+    assert_eq!(integrations, ["jira", "teams"]);
+}
+
+#[test]
+fn a_rename_onto_the_name_of_a_removed_integration_keeps_the_renamed_events() {
+    // `teams` had the event `shared-1` too, then was removed: its leftover event must
+    // not keep `jira`'s from following jira's rename to `teams`.
+    let (dir, locations) = home_with_two("http://127.0.0.1:9");
+    cli(&dir)
+        .args(["set", "jira", "enabled=false"])
+        .assert()
+        .success();
+    send_batch(
+        &dir,
+        &[],
+        &[
+            line("jira", "shared-1", r#"{"for":"jira"}"#),
+            line("teams", "shared-1", r#"{"for":"teams"}"#),
+        ],
+    )
+    .success();
+    cli(&dir).args(["remove", "teams"]).assert().success();
+    let out = stdout_of(&dir, &["set", "jira", "name=teams"]);
+    assert!(out.contains("1 waiting event follow"), "{out}");
+    assert!(out.contains("removed integration"), "{out}");
+    let conn = rusqlite::Connection::open(locations.queue_database()).unwrap();
+    let payloads: Vec<(String, String)> = conn
+        .prepare("SELECT j.integration, e.payload FROM jobs j JOIN events e ON e.id = j.event_id AND e.integration = j.integration")
+        .unwrap()
+        .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(
+        payloads,
+        [("teams".to_string(), r#"{"for":"jira"}"#.to_string())]
+    );
+    // Replayed by its attempt number or its id, it is the renamed one.
+    cli(&dir).args(["replay", "shared-1"]).assert().success();
 }

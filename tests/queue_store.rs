@@ -2,9 +2,11 @@
 //! held jobs, and retention pruning, on a real SQLite file.
 
 use hookconsole::store::queue::{
-    AttemptRecord, JobState, JobUpdate, LogFilter, LogOutcome, NewEvent, now_ms,
+    AttemptRecord, Difference, EnqueueStatus, JobState, JobUpdate, LogFilter, LogOutcome, NewEvent,
+    now_ms,
 };
 use hookconsole::store::{Queue, QueueError};
+use rusqlite::OptionalExtension;
 
 fn event(integration: &str) -> NewEvent {
     NewEvent {
@@ -12,6 +14,7 @@ fn event(integration: &str) -> NewEvent {
         integration: integration.into(),
         event_type: "t".into(),
         payload: "{}".into(),
+        fingerprint: None,
     }
 }
 
@@ -72,10 +75,13 @@ fn claims_lease_and_release_and_hold() {
     assert_eq!(ids.len(), 3);
     // The same id again queues nothing new.
     let again = NewEvent {
-        id: Some(ids[0].clone()),
+        id: Some(ids[0].id.clone()),
         ..event("a")
     };
-    queue.enqueue(&[again]).unwrap();
+    assert_eq!(
+        queue.enqueue(&[again]).unwrap()[0].status,
+        EnqueueStatus::Duplicate
+    );
     queue.hold_disabled(&["b".to_string()]).unwrap();
     let claimed = queue.claim("w1", 10, 60_000).unwrap();
     assert_eq!(claimed.len(), 2, "b is held");
@@ -133,6 +139,39 @@ fn as_written_by(path: &std::path::Path, undo: &str, version: i64) {
         .unwrap();
 }
 
+/// Takes a file back from schema 5 to 4: events keyed by their id alone, jobs
+/// referring to them by it (the schema 4 tables and indexes, as shipped).
+const UNDO_5: &str = "CREATE TABLE events_4 (
+        id TEXT PRIMARY KEY,
+        integration TEXT NOT NULL,
+        type TEXT NOT NULL,
+        payload TEXT NOT NULL,
+        created INTEGER NOT NULL
+    );
+    INSERT INTO events_4 SELECT id, integration, type, payload, created FROM events;
+    CREATE TABLE jobs_4 (
+        id INTEGER PRIMARY KEY,
+        event_id TEXT NOT NULL REFERENCES events_4(id) ON DELETE CASCADE,
+        integration TEXT NOT NULL,
+        state TEXT NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at INTEGER NOT NULL,
+        lease_owner TEXT,
+        lease_expires INTEGER,
+        replay_of INTEGER,
+        created INTEGER NOT NULL
+    );
+    INSERT INTO jobs_4 SELECT id, event_id, integration, state, attempts, next_attempt_at,
+        lease_owner, lease_expires, replay_of, created FROM jobs;
+    DROP TABLE jobs;
+    DROP TABLE events;
+    ALTER TABLE events_4 RENAME TO events;
+    ALTER TABLE jobs_4 RENAME TO jobs;
+    CREATE INDEX jobs_event ON jobs(event_id);
+    CREATE INDEX jobs_queued ON jobs(next_attempt_at) WHERE state = 'queued';
+    CREATE INDEX jobs_claimed ON jobs(lease_expires) WHERE state = 'claimed';
+    CREATE INDEX jobs_held ON jobs(integration) WHERE state = 'held';";
+
 /// Takes a file back from schema 4 to 3.
 const UNDO_4: &str = "DROP INDEX jobs_queued; DROP INDEX jobs_claimed; DROP INDEX jobs_held; \
     CREATE INDEX jobs_due ON jobs(state, next_attempt_at);";
@@ -160,7 +199,7 @@ fn jobs_waiting_in_a_schema_3_file_are_claimed_held_and_taken_over_after_the_upg
     let leased = queue.claim("old worker", 1, 60_000).unwrap();
     assert_eq!(leased[0].integration, "a");
     drop(queue);
-    as_written_by(&path, UNDO_4, 3);
+    as_written_by(&path, &format!("{UNDO_5} {UNDO_4}"), 3);
 
     let mut queue = Queue::open(&path).unwrap();
     let conn = rusqlite::Connection::open(&path).unwrap();
@@ -499,4 +538,176 @@ fn text_filters_page_alike_across_the_probe_the_index_and_the_unindexed_rows() {
         page.rows.iter().map(|row| row.id).collect::<Vec<_>>(),
         expected
     );
+}
+
+/// Every row of `table`, as text, in the order of its first column.
+fn rows_of(path: &std::path::Path, table: &str) -> Vec<String> {
+    let conn = rusqlite::Connection::open(path).unwrap();
+    let mut select = conn
+        .prepare(&format!("SELECT * FROM {table} ORDER BY 1, 2"))
+        .unwrap();
+    let columns = select.column_count();
+    select
+        .query_map([], |row| {
+            (0..columns)
+                .map(|n| {
+                    row.get::<_, rusqlite::types::Value>(n)
+                        .map(|v| format!("{v:?}"))
+                })
+                .collect::<Result<Vec<_>, _>>()
+                .map(|values| values.join("|"))
+        })
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap()
+}
+
+fn with_id(id: &str, integration: &str, payload: &str) -> NewEvent {
+    NewEvent {
+        id: Some(id.into()),
+        payload: payload.into(),
+        ..event(integration)
+    }
+}
+
+#[test]
+fn a_schema_4_queue_keeps_every_row_and_then_takes_an_event_id_once_per_integration() {
+    // Schema 5 keys events by integration and id. A schema 4 file holds jobs in every
+    // state, replays and attempts: the upgrade rebuilds both tables and keeps them all.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("q.sqlite3");
+    let mut queue = Queue::open(&path).unwrap();
+    let events: Vec<_> = ["a", "a", "a", "a", "b", "c"]
+        .iter()
+        .enumerate()
+        .map(|(n, integration)| {
+            with_id(&format!("evt_{n}"), integration, &format!("{{\"n\":{n}}}"))
+        })
+        .collect();
+    queue.enqueue(&events).unwrap();
+    queue.hold_disabled(&["c".to_string()]).unwrap();
+    let claimed = queue.claim("old worker", 3, 60_000).unwrap();
+    let settle =
+        |job: &hookconsole::store::queue::ClaimedJob, state, outcome: &str| JobUpdate::Finished {
+            job_id: job.job_id,
+            attempts: 1,
+            state,
+            next_attempt_ms: now_ms() + 3_600_000,
+            records: vec![AttemptRecord {
+                event_id: job.event_id.clone(),
+                ..record(job.job_id, &job.integration, outcome, now_ms())
+            }],
+        };
+    queue
+        .apply(&[
+            settle(&claimed[0], JobState::Delivered, "delivered"),
+            settle(&claimed[1], JobState::Dead, "dead"),
+            settle(&claimed[2], JobState::Queued, "retry"),
+        ])
+        .unwrap();
+    // Still leased by the old worker: a claimed job.
+    assert_eq!(queue.claim("old worker", 1, 60_000).unwrap().len(), 1);
+    queue.replay("evt_0", None).unwrap();
+    drop(queue);
+    let (events_before, jobs_before, attempts_before) = (
+        rows_of(&path, "events"),
+        rows_of(&path, "jobs"),
+        rows_of(&path, "attempts"),
+    );
+    as_written_by(&path, UNDO_5, 4);
+    let states: Vec<String> = rusqlite::Connection::open(&path)
+        .unwrap()
+        .prepare("SELECT DISTINCT state FROM jobs ORDER BY state")
+        .unwrap()
+        .query_map([], |row| row.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(states, ["claimed", "dead", "delivered", "held", "queued"]);
+
+    let mut queue = Queue::open(&path).unwrap();
+    assert_eq!(rows_of(&path, "events"), events_before);
+    assert_eq!(rows_of(&path, "jobs"), jobs_before);
+    assert_eq!(rows_of(&path, "attempts"), attempts_before);
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    let version: i64 = conn
+        .query_row("PRAGMA user_version", [], |row| row.get(0))
+        .unwrap();
+    assert_eq!(version, 5);
+    let indexes: Vec<(String, String)> = conn
+        .prepare(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'jobs' \
+             AND sql IS NOT NULL ORDER BY name",
+        )
+        .unwrap()
+        .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    let names: Vec<&str> = indexes.iter().map(|(name, _)| name.as_str()).collect();
+    assert_eq!(
+        names,
+        ["jobs_claimed", "jobs_event", "jobs_held", "jobs_queued"]
+    );
+    for (name, partial) in [
+        ("jobs_claimed", "WHERE state = 'claimed'"),
+        ("jobs_held", "WHERE state = 'held'"),
+        ("jobs_queued", "WHERE state = 'queued'"),
+    ] {
+        let sql = &indexes.iter().find(|(n, _)| n == name).unwrap().1;
+        assert!(sql.contains(partial), "{sql}");
+    }
+    let broken: Option<String> = conn
+        .query_row("PRAGMA foreign_key_check", [], |row| row.get(0))
+        .optional()
+        .unwrap();
+    assert_eq!(broken, None);
+    drop(conn);
+
+    // The upgraded file: an old job is claimed and settled as before …
+    let due: Vec<_> = queue
+        .claim("new worker", 10, 60_000)
+        .unwrap()
+        .into_iter()
+        .map(|job| (job.event_id, job.integration, job.payload))
+        .collect();
+    assert!(
+        due.contains(&(
+            "evt_0".to_string(),
+            "a".to_string(),
+            "{\"n\":0}".to_string()
+        )),
+        "the replay: {due:?}"
+    );
+    // … and an id of `a` can now be queued for `b`, once; with another payload it is
+    // refused.
+    let answers = queue
+        .enqueue(&[
+            with_id("evt_0", "b", "{\"n\":0}"),
+            with_id("evt_0", "b", "{\"n\":0}"),
+            with_id("evt_0", "a", "{\"n\":1}"),
+        ])
+        .unwrap();
+    let statuses: Vec<_> = answers.iter().map(|answer| answer.status).collect();
+    assert_eq!(
+        statuses,
+        [
+            EnqueueStatus::Queued,
+            EnqueueStatus::Duplicate,
+            EnqueueStatus::Conflict(Difference::Payload)
+        ]
+    );
+    // Pruning still takes an event's jobs with it (the key of the reference changed).
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.execute("PRAGMA foreign_keys = ON", []).unwrap();
+    conn.execute("DELETE FROM events WHERE id = 'evt_5'", [])
+        .unwrap();
+    let left: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM jobs WHERE event_id = 'evt_5'",
+            [],
+            |row| row.get(0),
+        )
+        .unwrap();
+    assert_eq!(left, 0);
 }

@@ -110,7 +110,9 @@ async fn send_with_fields_delivers_the_rendered_content_sample() {
         .get_output()
         .stdout
         .clone();
-    let id = String::from_utf8(out).unwrap().trim().to_string();
+    // `evt_… queued for jira`: the id first.
+    let out = String::from_utf8(out).unwrap();
+    let id = out.split(' ').next().unwrap().to_string();
     // Fields from standard input, and a payload file that is a template of its own.
     let payload_file = dir.path().join("payload.txt");
     std::fs::write(&payload_file, "{{ finding.name }} on {{ appliance.name }}").unwrap();

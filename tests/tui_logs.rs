@@ -30,6 +30,7 @@ fn queue_and_claim(
             integration: integration.into(),
             event_type: "scan.finished".into(),
             payload: "{\"findings\": 3}".into(),
+            fingerprint: None,
         })
         .collect();
     queue.enqueue(&events).unwrap();
@@ -289,6 +290,7 @@ fn detail_of_a_real_worker_delivery_holds_no_secret() {
             integration: "Secret".into(),
             event_type: "scan.finished".into(),
             payload: "{}".into(),
+            fingerprint: None,
         }])
         .unwrap();
     let locations = Locations::in_home(harness.home.path());
@@ -321,7 +323,7 @@ fn detail_of_a_real_worker_delivery_holds_no_secret() {
         screen.push_str(&harness.screen(120, 40));
         harness.press(KeyCode::PageDown);
     }
-    assert!(screen.contains(&ids[0]), "{screen}");
+    assert!(screen.contains(&ids[0].id), "{screen}");
     assert!(screen.to_lowercase().contains("x-api-key"), "{screen}");
     for secret in [
         "pass-w0rd-77",
@@ -426,6 +428,7 @@ fn sparkline_counts_the_last_hour_by_outcome() {
             integration: "Alpha".into(),
             event_type: "scan.finished".into(),
             payload: "{}".into(),
+            fingerprint: None,
         }])
         .unwrap();
     let job = queue.claim("test", 1, 60_000).unwrap().remove(0);

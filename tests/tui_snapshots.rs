@@ -173,6 +173,7 @@ fn seed_log(harness: &Harness) {
                     integration: integration.to_string(),
                     event_type: kind.to_string(),
                     payload: "{}".into(),
+                    fingerprint: None,
                 })
                 .collect::<Vec<_>>(),
         )

@@ -50,9 +50,10 @@ fn enqueue(home: &Home, integration: &str, payload: &str) -> String {
             integration: integration.into(),
             event_type: "scan.finished".into(),
             payload: payload.into(),
+            fingerprint: None,
         }])
         .unwrap();
-    ids[0].clone()
+    ids[0].id.clone()
 }
 
 fn start(home: &Home) -> support::RunningWorker {
@@ -334,7 +335,7 @@ async fn replay_sends_the_same_event_again() {
     let worker = start(&home);
     let db = home.locations.queue_database();
     until_state(&db, "delivered", 1, Duration::from_secs(10)).await;
-    let job = Queue::open(&db).unwrap().replay(&id).unwrap();
+    let job = Queue::open(&db).unwrap().replay(&id, None).unwrap();
     assert!(job > 1);
     until_state(&db, "delivered", 2, Duration::from_secs(10)).await;
     stop(worker).await;
@@ -349,12 +350,12 @@ async fn replay_sends_the_same_event_again() {
     // unquoted in a shell, it starts a comment); an unknown id is refused.
     let mut queue = Queue::open(&db).unwrap();
     let first = attempts(&home)[0].id;
-    let again = queue.replay(&format!("#{first}")).unwrap();
-    let bare = queue.replay(&first.to_string()).unwrap();
+    let again = queue.replay(&format!("#{first}"), None).unwrap();
+    let bare = queue.replay(&first.to_string(), None).unwrap();
     assert!(bare > again && again > job, "{job} {again} {bare}");
-    assert!(queue.replay("evt_nope").is_err());
-    assert!(queue.replay("424242").is_err());
-    assert!(queue.replay("#x").is_err());
+    assert!(queue.replay("evt_nope", None).is_err());
+    assert!(queue.replay("424242", None).is_err());
+    assert!(queue.replay("#x", None).is_err());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

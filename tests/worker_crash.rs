@@ -44,6 +44,7 @@ async fn every_event_is_delivered_across_kills() {
             integration: "crash".into(),
             event_type: "finding.new".into(),
             payload: format!(r#"{{"n":{n}}}"#),
+            fingerprint: None,
         })
         .collect();
     let ids = Queue::open(&locations.queue_database())

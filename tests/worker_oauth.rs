@@ -62,6 +62,7 @@ async fn a_401_refreshes_once_and_sends_again_at_once() {
             integration: "oauth".into(),
             event_type: "t".into(),
             payload: "{}".into(),
+            fingerprint: None,
         }])
         .unwrap();
     let running = support::start_worker(&locations, false);
@@ -144,6 +145,7 @@ async fn a_stopping_worker_stores_the_refresh_it_is_waiting_for() {
             integration: "oauth".into(),
             event_type: "t".into(),
             payload: "{}".into(),
+            fingerprint: None,
         }])
         .unwrap();
     let running = support::start_worker_with(

@@ -138,8 +138,10 @@ pub enum Command {
     },
     /// Queue an event for delivery: `send NAME --event TYPE [--fields FILE|-] [--file
     /// PAYLOAD|-]`, or `send --batch` with one JSON event per line on stdin:
-    /// {"integration": "…", "type": "…", "fields": {…}, "payload": …}. The payload (by
-    /// default the content sample) is a template, rendered with the event's fields now
+    /// {"integration": "…", "type": "…", "fields": {…}, "payload": …, "id": "…"}. The
+    /// payload (by default the content sample) is a template, rendered with the event's
+    /// fields now. An id is unique per integration: the same event sent again is a
+    /// duplicate, not queued twice; another event under that id is refused
     Send {
         /// The integration (with --batch: for lines that name none)
         name: Option<String>,
@@ -154,9 +156,14 @@ pub enum Command {
         /// finding.name), - for stdin
         #[arg(long, value_name = "FILE", conflicts_with = "batch")]
         fields: Option<PathBuf>,
-        /// Read one JSON event per line from stdin; all are queued in one transaction
+        /// Read one JSON event per line from stdin; all are queued in one transaction,
+        /// or none when a line is refused
         #[arg(long)]
         batch: bool,
+        /// One JSON answer per event: {"ok", "id", "integration", "status"} with
+        /// status queued or duplicate, or {"ok": false, "line", "error"}
+        #[arg(long)]
+        json: bool,
     },
     /// Run the delivery worker in the foreground (for systemd); stops on SIGTERM/SIGINT
     Worker,
@@ -185,7 +192,12 @@ pub enum Command {
     },
     /// Deliver an event again (a new job with the same event id and payload); ID is an
     /// event id (evt_…) or an attempt number (#123 or 123)
-    Replay { id: String },
+    Replay {
+        id: String,
+        /// The integration, for an event id queued for several
+        #[arg(long, value_name = "NAME")]
+        integration: Option<String>,
+    },
     /// Print the OAuth callback URL to register at the provider
     CallbackUrl,
     /// Show the appliance settings, or change them: `settings hostname=hiab.example.com`

@@ -5,13 +5,14 @@
 use std::io::BufRead;
 use std::path::Path;
 
+use serde_json::json;
 use tokio_util::sync::CancellationToken;
 
 use super::{CliError, CliResult, read_text};
-use crate::delivery::worker::{self, EventLine, Target, WorkerError, WorkerOptions};
-use crate::store::queue::NewEvent;
+use crate::delivery::worker::{self, EnqueueAnswer, EventLine, Target, WorkerError, WorkerOptions};
+use crate::store::queue::{EnqueueStatus, Enqueued, NewEvent, choices_text};
 use crate::store::{
-    Catalog, EVENT_LIMIT, IntegrationStore, Locations, Queue, SettingsStore, StoreError,
+    Catalog, EVENT_LIMIT, IntegrationStore, Locations, Queue, QueueError, SettingsStore, StoreError,
 };
 use crate::template::Appliance;
 
@@ -24,23 +25,99 @@ pub struct SendArgs<'a> {
     pub file: Option<&'a Path>,
     pub fields: Option<&'a Path>,
     pub batch: bool,
+    pub json: bool,
 }
 
+/// Why `send` queued nothing.
+enum NotSent {
+    /// Lines of a batch, by number: invalid, or their id taken by a different event.
+    Lines(Vec<(usize, String)>),
+    Other(CliError),
+}
+
+impl<E: Into<CliError>> From<E> for NotSent {
+    fn from(error: E) -> Self {
+        NotSent::Other(error.into())
+    }
+}
+
+/// Queues the events, all or none, and answers for each: queued, or a duplicate of
+/// what the integration already has under that id (nothing queued twice). With
+/// `--json`, the answers and the errors are JSON lines on standard output (the errors
+/// are on standard error as well).
 pub fn send(locations: &Locations, args: SendArgs) -> CliResult {
+    let json = args.json;
+    let error = match queue_events(locations, &args) {
+        Ok(answers) => {
+            for answer in &answers {
+                if json {
+                    say!("{}", EnqueueAnswer::of(answer).to_line())?;
+                } else {
+                    say!("{}", answer_line(answer))?;
+                }
+            }
+            return Ok(());
+        }
+        Err(NotSent::Lines(lines)) => {
+            if json {
+                for (line, error) in &lines {
+                    say!("{}", json!({"ok": false, "line": line, "error": error}))?;
+                }
+            }
+            let messages = lines
+                .into_iter()
+                .map(|(line, error)| format!("batch line {line}: {error}"));
+            CliError::Input(messages.collect())
+        }
+        Err(NotSent::Other(error)) => {
+            if json {
+                let message = match &error {
+                    CliError::Input(messages) => messages.join("; "),
+                    CliError::Failed(error) => format!("{error:#}"),
+                };
+                say!("{}", json!({"ok": false, "error": message}))?;
+            }
+            error
+        }
+    };
+    Err(error)
+}
+
+/// `evt_… queued for jira`, `evt_… duplicate (already queued for jira)`: the id
+/// first, for scripts that cut it out.
+fn answer_line(answer: &Enqueued) -> String {
+    let Enqueued {
+        id, integration, ..
+    } = answer;
+    match answer.status {
+        EnqueueStatus::Queued => format!("{id} queued for {integration}"),
+        EnqueueStatus::Duplicate => format!("{id} duplicate (already queued for {integration})"),
+        EnqueueStatus::Conflict(_) => answer.refusal().unwrap_or_default(),
+    }
+}
+
+fn queue_events(locations: &Locations, args: &SendArgs) -> Result<Vec<Enqueued>, NotSent> {
     let catalog = IntegrationStore::new(locations.integrations_file()).load()?;
     let settings = SettingsStore::new(locations).load()?;
     let appliance = Appliance::local(settings.hostname.as_deref());
-    let events = if args.batch {
+    let numbered = if args.batch {
         batch_events(&catalog, args.name, &appliance)?
     } else {
-        vec![single_event(&catalog, &args, &appliance)?]
+        vec![(1, single_event(&catalog, args, &appliance)?)]
     };
+    let (numbers, events): (Vec<usize>, Vec<NewEvent>) = numbered.into_iter().unzip();
     let mut queue = Queue::open(&locations.queue_database()).map_err(anyhow::Error::from)?;
-    let ids = queue.enqueue(&events).map_err(anyhow::Error::from)?;
-    for id in ids {
-        say!("{id}")?;
+    match queue.enqueue_all_or_none(&events) {
+        Ok(answers) => Ok(answers),
+        Err(QueueError::Refused(refused)) => Err(NotSent::Lines(
+            refused
+                .0
+                .into_iter()
+                .map(|(index, answer)| (numbers[index], answer.refusal().unwrap_or_default()))
+                .collect(),
+        )),
+        Err(error) => Err(anyhow::Error::from(error).into()),
     }
-    Ok(())
 }
 
 fn single_event(
@@ -95,29 +172,54 @@ fn single_event(
         })
 }
 
+/// The events of standard input's lines, each with its line number; every line that
+/// is not an event (not UTF-8, not JSON, not rendered) is named.
 fn batch_events(
     catalog: &Catalog,
     name: Option<&str>,
     appliance: &Appliance,
-) -> Result<Vec<NewEvent>, CliError> {
+) -> Result<Vec<(usize, NewEvent)>, NotSent> {
     let target = |name: &str| catalog.get(name).map(Target::of);
     let mut events = Vec::new();
     let mut errors = Vec::new();
-    for (index, line) in std::io::stdin().lock().lines().enumerate() {
-        let line = line?;
+    let mut input = std::io::stdin().lock();
+    let mut bytes = Vec::new();
+    let mut number = 0;
+    loop {
+        bytes.clear();
+        if input.read_until(b'\n', &mut bytes)? == 0 {
+            break;
+        }
+        number += 1;
+        let line = match std::str::from_utf8(&bytes) {
+            Ok(line) => {
+                let line = line.strip_suffix('\n').unwrap_or(line);
+                line.strip_suffix('\r').unwrap_or(line)
+            }
+            Err(error) => {
+                errors.push((
+                    number,
+                    format!(
+                        "not UTF-8 text (byte {} of the line)",
+                        error.valid_up_to() + 1
+                    ),
+                ));
+                continue;
+            }
+        };
         if line.trim().is_empty() {
             continue;
         }
-        let event = serde_json::from_str::<EventLine>(&line)
+        let event = serde_json::from_str::<EventLine>(line)
             .map_err(|error| error.to_string())
             .and_then(|parsed| parsed.into_event(name, target, appliance));
         match event {
-            Ok(event) => events.push(event),
-            Err(error) => errors.push(format!("batch line {}: {error}", index + 1)),
+            Ok(event) => events.push((number, event)),
+            Err(error) => errors.push((number, error)),
         }
     }
     if !errors.is_empty() {
-        return Err(CliError::Input(errors));
+        return Err(NotSent::Lines(errors));
     }
     Ok(events)
 }
@@ -158,14 +260,21 @@ pub fn worker(locations: &Locations) -> CliResult {
     result.map_err(|error: WorkerError| CliError::Failed(error.into()))
 }
 
-pub fn replay(locations: &Locations, id: &str) -> CliResult {
+/// `replay ID [--integration NAME]`: an event id queued for several integrations
+/// needs the integration, or an attempt number; the refusal lists both.
+pub fn replay(locations: &Locations, id: &str, integration: Option<&str>) -> CliResult {
     let mut queue = Queue::open(&locations.queue_database()).map_err(anyhow::Error::from)?;
-    match queue.replay(id) {
+    match queue.replay(id, integration) {
         Ok(job) => {
             say!("queued again as job {job}")?;
             Ok(())
         }
-        Err(error @ crate::store::QueueError::NotFound(_)) => {
+        Err(QueueError::Ambiguous { id, choices }) => Err(CliError::input(format!(
+            "the event `{id}` was queued for several integrations: {}; say which with \
+             --integration NAME, or replay an attempt by its number (#N)",
+            choices_text(&choices)
+        ))),
+        Err(error @ (QueueError::NotFound(_) | QueueError::NotQueuedFor { .. })) => {
             Err(CliError::input(error.to_string()))
         }
         Err(error) => Err(CliError::Failed(error.into())),

@@ -14,11 +14,14 @@
 //! - `attempt(id)`: the detail pane (request and response, redacted JSON);
 //! - `per_minute(&filter, now_ms() - 3_600_000)`: the sparkline, attempts per minute by
 //!   outcome among those the filter keeps;
-//! - `replay(event_id or "#attempt_id")`: a new job with the same event id and payload;
+//! - `replay(event_id or "#attempt_id", integration)`: a new job with the same event id
+//!   and payload (an event id queued for several integrations needs the integration);
 //! - `counts()`: jobs per state (queued, claimed, delivered, dead, held).
 
+mod enqueue;
 mod jobs;
 mod log;
+mod replay;
 mod schema;
 
 use std::path::{Path, PathBuf};
@@ -27,8 +30,12 @@ use std::time::Duration;
 use rusqlite::Connection;
 use serde::{Deserialize, Serialize};
 
-pub use jobs::{AttemptRecord, ClaimedJob, JobUpdate, NewEvent, new_event_id};
+pub use enqueue::{
+    Difference, EnqueueStatus, Enqueued, NewEvent, Refused, fingerprint, new_event_id,
+};
+pub use jobs::{AttemptRecord, ClaimedJob, JobUpdate, MovedJobs};
 pub use log::{AttemptRow, LogFilter, LogPage, Outcome as LogOutcome};
+pub use replay::ReplayChoice;
 
 #[derive(Debug, thiserror::Error)]
 pub enum QueueError {
@@ -54,6 +61,33 @@ pub enum QueueError {
         path.display()
     )]
     Link { path: PathBuf },
+    #[error("no event `{id}` for `{integration}` in the queue")]
+    NotQueuedFor { id: String, integration: String },
+    /// An event id queued for several integrations, named without one.
+    #[error(
+        "the event `{id}` was queued for several integrations ({}): name one, or an attempt",
+        choices_text(choices)
+    )]
+    Ambiguous {
+        id: String,
+        choices: Vec<ReplayChoice>,
+    },
+    /// An all-or-none enqueue with events the queue refuses (their id is taken by a
+    /// different event).
+    #[error("{0}")]
+    Refused(Refused),
+}
+
+/// `jira (last attempt #12), teams (no attempt yet)`.
+pub fn choices_text(choices: &[ReplayChoice]) -> String {
+    let named: Vec<String> = choices
+        .iter()
+        .map(|choice| match choice.last_attempt {
+            Some(number) => format!("{} (last attempt #{number})", choice.integration),
+            None => format!("{} (no attempt yet)", choice.integration),
+        })
+        .collect();
+    named.join(", ")
 }
 
 /// Job states as stored.

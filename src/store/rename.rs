@@ -4,6 +4,7 @@
 
 use std::path::Path;
 
+use super::queue::MovedJobs;
 use super::{Queue, TokenStore};
 
 /// What moved to the new name.
@@ -13,6 +14,9 @@ pub struct Renamed {
     pub authorization: bool,
     /// Jobs still to deliver (queued, held or claimed).
     pub waiting_jobs: usize,
+    /// Events a removed integration of the new name had left in the queue under ids
+    /// the renamed one has too: dropped (see [`super::Queue::rename_integration`]).
+    pub dropped_leftovers: usize,
 }
 
 impl Renamed {
@@ -23,11 +27,25 @@ impl Renamed {
             1 => Some("1 waiting event".to_string()),
             n => Some(format!("{n} waiting events")),
         };
-        match (self.authorization, jobs) {
+        let moved = match (self.authorization, jobs) {
             (false, None) => None,
             (true, None) => Some("its authorization follows the new name".into()),
             (false, Some(jobs)) => Some(format!("{jobs} follow the new name")),
             (true, Some(jobs)) => Some(format!("its authorization and {jobs} follow the new name")),
+        };
+        let dropped = match self.dropped_leftovers {
+            0 => None,
+            1 => Some(
+                "1 event left by a removed integration of that name under the same id was dropped"
+                    .to_string(),
+            ),
+            n => Some(format!(
+                "{n} events left by a removed integration of that name under the same ids were dropped"
+            )),
+        };
+        match (moved, dropped) {
+            (Some(moved), Some(dropped)) => Some(format!("{moved}; {dropped}")),
+            (moved, dropped) => moved.or(dropped),
         }
     }
 }
@@ -44,17 +62,18 @@ pub fn follow_rename(
     let authorization = tokens.rename(old, new).map_err(|error| {
         format!("the authorization of `{old}` was not moved to `{new}`: {error}")
     })?;
-    let waiting_jobs = if queue.exists() {
+    let moved = if queue.exists() {
         Queue::open(queue)
             .and_then(|mut queue| queue.rename_integration(old, new))
             .map_err(|error| {
                 format!("the queued events of `{old}` were not moved to `{new}`: {error}")
             })?
     } else {
-        0
+        MovedJobs::default()
     };
     Ok(Renamed {
         authorization,
-        waiting_jobs,
+        waiting_jobs: moved.waiting,
+        dropped_leftovers: moved.dropped_leftovers,
     })
 }

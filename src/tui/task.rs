@@ -147,7 +147,7 @@ pub fn perform(effect: Effect, stores: &Stores) -> Option<Message> {
             event_id,
         } => Message::Replayed(
             match Queue::open(&stores.queue)
-                .and_then(|mut queue| queue.replay(&format!("#{attempt_id}")))
+                .and_then(|mut queue| queue.replay(&format!("#{attempt_id}"), None))
             {
                 Ok(job) => {
                     format!("Replay of {event_id} queued as job {job}; the worker delivers it")

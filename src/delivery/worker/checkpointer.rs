@@ -88,6 +88,7 @@ mod tests {
                 integration: "a".into(),
                 event_type: "t".into(),
                 payload: format!("{{\"n\": {n}, \"pad\": \"{}\"}}", "x".repeat(200)),
+                fingerprint: None,
             })
             .collect();
         writer.enqueue(&events).unwrap();

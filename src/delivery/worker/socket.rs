@@ -13,9 +13,13 @@
 //! template.
 //! It is rendered here, at enqueue, so that the queue holds exactly the body that is
 //! sent and every retry or replay sends the same bytes; a template that does not
-//! render refuses the event. An `id` makes a resend harmless. Each line is answered, in
-//! order, only after its commit: `{"ok":true,"id":"evt_…"}` or
-//! `{"ok":false,"error":"…"}`.
+//! render refuses the event. An `id` makes a resend harmless: it is unique per
+//! integration, so one event may go to several integrations under one id. Each line
+//! is answered, in order, only after its commit (see [`EnqueueAnswer`]):
+//! `{"ok":true,"id":"evt_…","integration":"…","status":"queued"}`, `"status":"duplicate"`
+//! when the integration already has that very event (nothing queued twice), or
+//! `{"ok":false,"error":"…"}` (with `id` and `integration` when the id is taken by a
+//! different event).
 //!
 //! A client may keep its connection and write event after event, within bounds (the
 //! settings `socket_*`, see [`SocketLimits`]): a line longer than the limit is answered
@@ -29,7 +33,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures_util::StreamExt;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use tokio::io::{AsyncWriteExt, BufWriter};
 use tokio::net::{UnixListener, UnixStream};
@@ -41,7 +45,7 @@ use super::writer::{WriterCommand, WriterSender};
 use crate::accept::{AcceptBackoff, LOG_PERIOD, Occasional};
 use crate::model::Integration;
 use crate::store::Settings;
-use crate::store::queue::{NewEvent, new_event_id};
+use crate::store::queue::{EnqueueStatus, Enqueued, NewEvent, fingerprint, new_event_id};
 use crate::template::{Appliance, Escaping, Event, render_with};
 
 /// One line on the socket or of `send --batch`.
@@ -106,6 +110,10 @@ impl EventLine {
         };
         let found =
             target(&integration).ok_or_else(|| format!("no integration named `{integration}`"))?;
+        // Only an id the sender chose can be sent again; a made one is new each time.
+        let fingerprint = self.id.is_some().then(|| {
+            fingerprint(&serde_json::json!({ "fields": fields, "payload": self.payload }))
+        });
         let (template, source) = match self.payload {
             Some(serde_json::Value::String(text)) => (text, "`payload`".to_string()),
             // A JSON value is data (scan evidence may hold `{{7*7}}`): sent as it is.
@@ -115,6 +123,7 @@ impl EventLine {
                     integration,
                     event_type: self.event_type,
                     payload: value.to_string(),
+                    fingerprint,
                 });
             }
             None => (
@@ -136,6 +145,7 @@ impl EventLine {
             integration,
             event_type: event.event_type,
             payload,
+            fingerprint,
         })
     }
 }
@@ -148,6 +158,42 @@ fn json_kind(value: &serde_json::Value) -> &'static str {
         serde_json::Value::String(_) => "a string",
         serde_json::Value::Array(_) => "an array",
         serde_json::Value::Object(_) => "an object",
+    }
+}
+
+/// The answer to one event, as the socket writes it and `send --json` prints it. The
+/// shape is stable: `id`, `integration`, `ok`, then `status` (`queued` or `duplicate`)
+/// when the event was taken, or `error` when it was refused. It borrows what it shows:
+/// the socket writes one per event.
+#[derive(Debug, Serialize)]
+pub struct EnqueueAnswer<'a> {
+    id: &'a str,
+    integration: &'a str,
+    ok: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    status: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<String>,
+}
+
+impl<'a> EnqueueAnswer<'a> {
+    pub fn of(enqueued: &'a Enqueued) -> EnqueueAnswer<'a> {
+        let error = enqueued.refusal();
+        EnqueueAnswer {
+            id: &enqueued.id,
+            integration: &enqueued.integration,
+            ok: error.is_none(),
+            status: error.is_none().then(|| enqueued.status.as_str()),
+            error,
+        }
+    }
+
+    /// One line of JSON, without its line break.
+    pub fn to_line(&self) -> String {
+        // Strings and a bool: nothing here can fail to serialize.
+        serde_json::to_string(self).unwrap_or_else(|error| {
+            serde_json::json!({"ok": false, "error": error.to_string()}).to_string()
+        })
     }
 }
 
@@ -280,10 +326,10 @@ fn refuse(stream: &UnixStream, max_connections: usize) {
     let _ = stream.try_write(format!("{answer}\n").as_bytes());
 }
 
-type Answer = oneshot::Receiver<Result<Vec<String>, String>>;
+type Answer = oneshot::Receiver<Result<Vec<Enqueued>, String>>;
 
 /// An answer known at once (an error), in its turn after the lines before it.
-fn answer_now(answer: Result<Vec<String>, String>) -> Answer {
+fn answer_now(answer: Result<Vec<Enqueued>, String>) -> Answer {
     let (reply, receiver) = oneshot::channel();
     let _ = reply.send(answer);
     receiver
@@ -301,15 +347,24 @@ async fn connection(
     let replier = tokio::spawn(async move {
         let mut out = BufWriter::new(write);
         while let Some(answer) = pending.recv().await {
-            let line = match answer.await {
-                Ok(Ok(ids)) => {
-                    enqueued.notify_one();
-                    serde_json::json!({"ok": true, "id": ids.first()})
+            let mut text = match answer.await {
+                Ok(Ok(answers)) => {
+                    let queued = answers
+                        .iter()
+                        .any(|one| one.status == EnqueueStatus::Queued);
+                    if queued {
+                        enqueued.notify_one();
+                    }
+                    match answers.first() {
+                        Some(one) => EnqueueAnswer::of(one).to_line(),
+                        None => serde_json::json!({"ok": false, "error": "no event"}).to_string(),
+                    }
                 }
-                Ok(Err(error)) => serde_json::json!({"ok": false, "error": error}),
-                Err(_) => serde_json::json!({"ok": false, "error": "the worker is stopping"}),
+                Ok(Err(error)) => serde_json::json!({"ok": false, "error": error}).to_string(),
+                Err(_) => {
+                    serde_json::json!({"ok": false, "error": "the worker is stopping"}).to_string()
+                }
             };
-            let mut text = line.to_string();
             text.push('\n');
             if out.write_all(text.as_bytes()).await.is_err() {
                 return;

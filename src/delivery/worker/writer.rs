@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use tokio::sync::oneshot;
 
 use super::checkpointer::{self, Nudge};
-use crate::store::queue::{ClaimedJob, JobUpdate, NewEvent};
+use crate::store::queue::{ClaimedJob, Enqueued, JobUpdate, NewEvent};
 use crate::store::{Queue, QueueError};
 
 /// Commands the writer takes in at most this many at a time.
@@ -27,7 +27,12 @@ const LINGER: Duration = Duration::from_millis(5);
 const LINGER_SLICE: Duration = Duration::from_millis(1);
 
 pub enum WriterCommand {
-    Enqueue(Vec<NewEvent>, oneshot::Sender<Result<Vec<String>, String>>),
+    /// Answered, after the commit, with what became of each event (a refused one is
+    /// not queued; the others are).
+    Enqueue(
+        Vec<NewEvent>,
+        oneshot::Sender<Result<Vec<Enqueued>, String>>,
+    ),
     Update(JobUpdate),
     Claim {
         owner: String,
@@ -298,10 +303,10 @@ fn run_group(queue: &mut Queue, group: Vec<WriterCommand>) -> bool {
     if !events.is_empty() {
         changed = true;
         match queue.enqueue(&events) {
-            Ok(ids) => {
-                let mut ids = ids.into_iter();
+            Ok(answers) => {
+                let mut answers = answers.into_iter();
                 for (count, reply) in waiting {
-                    let _ = reply.send(Ok(ids.by_ref().take(count).collect()));
+                    let _ = reply.send(Ok(answers.by_ref().take(count).collect()));
                 }
             }
             Err(error) => {

@@ -1,28 +1,9 @@
-//! Jobs: enqueue (many in one transaction), claim with a lease, record the outcome of
-//! attempts in groups, release and take over leases, hold jobs of disabled
-//! integrations, replay.
+//! Jobs: claim with a lease, record the outcome of attempts in groups, release and
+//! take over leases, hold jobs of disabled integrations, follow a rename.
 
-use rusqlite::{OptionalExtension, params};
-use serde::{Deserialize, Serialize};
+use rusqlite::params;
 
 use super::{JobState, Queue, QueueError, now_ms};
-
-/// An event to deliver. Without an id, one is made; with one that is already queued,
-/// nothing new is queued (an appliance service may send the same event twice).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct NewEvent {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-    pub integration: String,
-    #[serde(rename = "type")]
-    pub event_type: String,
-    pub payload: String,
-}
-
-/// A stable, unique, sortable event id: time in ms, then 64 random bits.
-pub fn new_event_id() -> String {
-    format!("evt_{:012x}{:016x}", now_ms(), fastrand::u64(..))
-}
 
 /// A job the worker holds a lease on.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -43,7 +24,8 @@ macro_rules! claim_query {
     ($condition:literal) => {
         concat!(
             "SELECT j.id, j.event_id, j.integration, e.type, e.payload, j.attempts, e.created \
-             FROM jobs j JOIN events e ON e.id = j.event_id WHERE ",
+             FROM jobs j JOIN events e ON e.integration = j.integration AND e.id = j.event_id \
+             WHERE ",
             $condition
         )
     };
@@ -82,6 +64,16 @@ pub struct AttemptRecord {
     pub response: Option<String>,
 }
 
+/// What a rename moved in the queue.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct MovedJobs {
+    /// Jobs still to deliver (queued, held or claimed).
+    pub waiting: usize,
+    /// Events a removed integration of the new name left with an id the renamed one
+    /// has too, dropped.
+    pub dropped_leftovers: usize,
+}
+
 /// What becomes of a claimed job.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum JobUpdate {
@@ -98,51 +90,6 @@ pub enum JobUpdate {
 }
 
 impl Queue {
-    /// Queues every event in one transaction; returns their ids, in order.
-    pub fn enqueue(&mut self, events: &[NewEvent]) -> Result<Vec<String>, QueueError> {
-        let path = self.path.clone();
-        let fail = |source| QueueError::Sqlite {
-            path: path.clone(),
-            source,
-        };
-        let now = now_ms();
-        let tx = self.conn.transaction().map_err(fail)?;
-        let mut ids = Vec::with_capacity(events.len());
-        {
-            let mut event = tx
-                .prepare_cached(
-                    "INSERT OR IGNORE INTO events (id, integration, type, payload, created) \
-                     VALUES (?1, ?2, ?3, ?4, ?5)",
-                )
-                .map_err(fail)?;
-            let mut job = tx
-                .prepare_cached(
-                    "INSERT INTO jobs (event_id, integration, state, next_attempt_at, created) \
-                     VALUES (?1, ?2, 'queued', ?3, ?3)",
-                )
-                .map_err(fail)?;
-            for new in events {
-                let id = new.id.clone().unwrap_or_else(new_event_id);
-                let inserted = event
-                    .execute(params![
-                        id,
-                        new.integration,
-                        new.event_type,
-                        new.payload,
-                        now
-                    ])
-                    .map_err(fail)?;
-                if inserted == 1 {
-                    job.execute(params![id, new.integration, now])
-                        .map_err(fail)?;
-                }
-                ids.push(id);
-            }
-        }
-        tx.commit().map_err(fail)?;
-        Ok(ids)
-    }
-
     /// Claims up to `limit` due jobs for `owner` until `lease_ms` from now, oldest due
     /// first. A claimed job whose lease ran out is due again.
     pub fn claim(
@@ -328,93 +275,48 @@ impl Queue {
     }
 
     /// Moves the events and jobs of integration `old` to `new` (it was renamed), so
-    /// that what waits is delivered under the new name and a replay goes there too;
-    /// returns how many jobs were still to deliver. The attempt log keeps the name each
-    /// attempt was made under.
-    pub fn rename_integration(&mut self, old: &str, new: &str) -> Result<usize, QueueError> {
+    /// that what waits is delivered under the new name and a replay goes there too.
+    /// The attempt log keeps the name each attempt was made under.
+    ///
+    /// Events already under `new` were left by a removed integration of that name; one
+    /// whose id `old` has too would take the same key, and is dropped with its jobs
+    /// (what was tried stays in the attempt log), since it is no longer anyone's.
+    pub fn rename_integration(&mut self, old: &str, new: &str) -> Result<MovedJobs, QueueError> {
+        if old == new {
+            return Ok(MovedJobs::default());
+        }
         let path = self.path.clone();
         let fail = |source| QueueError::Sqlite {
             path: path.clone(),
             source,
         };
         let tx = self.conn.transaction().map_err(fail)?;
+        let dropped_leftovers = tx
+            .execute(
+                "DELETE FROM events WHERE integration = ?2 \
+                 AND id IN (SELECT id FROM events WHERE integration = ?1)",
+                params![old, new],
+            )
+            .map_err(fail)?;
+        let waiting: i64 = tx
+            .query_row(
+                "SELECT count(*) FROM jobs WHERE integration = ?1 \
+                 AND state IN ('queued', 'held', 'claimed')",
+                params![old],
+                |row| row.get(0),
+            )
+            .map_err(fail)?;
+        // Jobs follow their event's key (ON UPDATE CASCADE).
         tx.execute(
             "UPDATE events SET integration = ?2 WHERE integration = ?1",
             params![old, new],
         )
         .map_err(fail)?;
-        let waiting = tx
-            .execute(
-                "UPDATE jobs SET integration = ?2 WHERE integration = ?1 \
-                 AND state IN ('queued', 'held', 'claimed')",
-                params![old, new],
-            )
-            .map_err(fail)?;
-        tx.execute(
-            "UPDATE jobs SET integration = ?2 WHERE integration = ?1",
-            params![old, new],
-        )
-        .map_err(fail)?;
         tx.commit().map_err(fail)?;
-        Ok(waiting)
-    }
-
-    /// A new job for the event `id` (or the event of attempt `#N` or `N`): the same
-    /// event id and payload, delivered again. Returns the new job's id.
-    pub fn replay(&mut self, id: &str) -> Result<i64, QueueError> {
-        let event_id = self.resolve_event(id)?;
-        let now = now_ms();
-        let last_job: Option<i64> = self
-            .conn
-            .query_row(
-                "SELECT max(id) FROM jobs WHERE event_id = ?1",
-                params![event_id],
-                |row| row.get(0),
-            )
-            .map_err(|e| self.error(e))?;
-        self.conn
-            .execute(
-                "INSERT INTO jobs (event_id, integration, state, next_attempt_at, created, \
-                 replay_of) SELECT id, integration, 'queued', ?2, ?2, ?3 FROM events WHERE id = ?1",
-                params![event_id, now, last_job],
-            )
-            .map_err(|e| self.error(e))?;
-        Ok(self.conn.last_insert_rowid())
-    }
-
-    /// The event `id` names: an event id, or an attempt number as the log shows it
-    /// (`#123`, or `123`: a `#` left unquoted starts a shell comment).
-    fn resolve_event(&self, id: &str) -> Result<String, QueueError> {
-        let attempt_number = id.strip_prefix('#').unwrap_or(id);
-        let by_attempt = |number: i64| {
-            self.conn
-                .query_row(
-                    "SELECT event_id FROM attempts WHERE id = ?1",
-                    params![number],
-                    |row| row.get::<_, String>(0),
-                )
-                .optional()
-        };
-        let found = if id.starts_with('#') {
-            match attempt_number.parse() {
-                Ok(number) => by_attempt(number),
-                Err(_) => Ok(None),
-            }
-        } else {
-            // An event id first: other services may choose their own, digits too.
-            let event = self
-                .conn
-                .query_row("SELECT id FROM events WHERE id = ?1", params![id], |row| {
-                    row.get(0)
-                })
-                .optional();
-            match (event, attempt_number.parse()) {
-                (Ok(None), Ok(number)) => by_attempt(number),
-                (event, _) => event,
-            }
-        }
-        .map_err(|e| self.error(e))?;
-        found.ok_or_else(|| QueueError::NotFound(id.to_string()))
+        Ok(MovedJobs {
+            waiting: waiting as usize,
+            dropped_leftovers,
+        })
     }
 
     /// How many jobs are in each state.

@@ -486,7 +486,8 @@ impl Queue {
         self.conn
             .execute(
                 "DELETE FROM events WHERE created < ?1 AND NOT EXISTS (SELECT 1 FROM jobs \
-                 WHERE jobs.event_id = events.id AND jobs.state NOT IN ('delivered', 'dead')) \
+                 WHERE jobs.event_id = events.id AND jobs.integration = events.integration \
+                 AND jobs.state NOT IN ('delivered', 'dead')) \
                  AND NOT EXISTS (SELECT 1 FROM attempts WHERE attempts.event_id = events.id)",
                 params![cutoff],
             )

@@ -104,6 +104,61 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX jobs_queued ON jobs(next_attempt_at) WHERE state = 'queued';
     CREATE INDEX jobs_claimed ON jobs(lease_expires) WHERE state = 'claimed';
     CREATE INDEX jobs_held ON jobs(integration) WHERE state = 'held';",
+    // 5: an event id is unique per integration, not in the whole queue: a scanner
+    // sends one finding to Jira and to Teams under one id, and the second was
+    // acknowledged but never queued. Events are keyed by (integration, id) and jobs
+    // refer to them by both. SQLite changes a key only by rebuilding the table: both
+    // are copied (every row, job ids kept: attempts name them) into new tables, the
+    // old ones dropped (jobs first: dropping events deletes its rows, and with them,
+    // through the old reference, the jobs) and the new ones renamed, which also
+    // renames the reference from jobs. A job takes its event's integration, which a
+    // rename has always kept equal to its own (and every job has its event: the
+    // reference is enforced on every connection). A rename moves an event's jobs along
+    // (ON UPDATE CASCADE). The indexes of step 4 go with the old table and are made
+    // again. `jobs_event` stays on the event id alone: SQLite finds an event's jobs
+    // (cascades, replay, pruning) through it, and adding the integration made every
+    // enqueue dearer for no better lookup (ids rarely repeat).
+    // `fingerprint`: a digest of what the sender of an event with an id sent, so a
+    // resend is known as the same event though its template renders another body
+    // (none for the events already queued: their payloads are compared).
+    "CREATE TABLE events_5 (
+        id TEXT NOT NULL,
+        integration TEXT NOT NULL,
+        type TEXT NOT NULL,
+        payload TEXT NOT NULL,
+        created INTEGER NOT NULL,
+        fingerprint BLOB,
+        PRIMARY KEY (integration, id)
+    );
+    INSERT INTO events_5 (id, integration, type, payload, created)
+        SELECT id, integration, type, payload, created FROM events;
+    CREATE TABLE jobs_5 (
+        id INTEGER PRIMARY KEY,
+        event_id TEXT NOT NULL,
+        integration TEXT NOT NULL,
+        state TEXT NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at INTEGER NOT NULL,
+        lease_owner TEXT,
+        lease_expires INTEGER,
+        replay_of INTEGER,
+        created INTEGER NOT NULL,
+        FOREIGN KEY (integration, event_id) REFERENCES events_5 (integration, id)
+            ON DELETE CASCADE ON UPDATE CASCADE
+    );
+    INSERT INTO jobs_5 (id, event_id, integration, state, attempts, next_attempt_at,
+        lease_owner, lease_expires, replay_of, created)
+        SELECT j.id, j.event_id, e.integration, j.state, j.attempts, j.next_attempt_at,
+            j.lease_owner, j.lease_expires, j.replay_of, j.created
+        FROM jobs j JOIN events e ON e.id = j.event_id;
+    DROP TABLE jobs;
+    DROP TABLE events;
+    ALTER TABLE events_5 RENAME TO events;
+    ALTER TABLE jobs_5 RENAME TO jobs;
+    CREATE INDEX jobs_event ON jobs(event_id);
+    CREATE INDEX jobs_queued ON jobs(next_attempt_at) WHERE state = 'queued';
+    CREATE INDEX jobs_claimed ON jobs(lease_expires) WHERE state = 'claimed';
+    CREATE INDEX jobs_held ON jobs(integration) WHERE state = 'held';",
 ];
 
 pub const VERSION: i64 = MIGRATIONS.len() as i64;
