@@ -1,10 +1,8 @@
 //! `callback-url` and `settings`.
 
 use super::{CliError, CliResult};
-use crate::store::{
-    DEFAULT_CONNECT_TIMEOUT, DEFAULT_REQUEST_TIMEOUT, Locations, MachineIdentity, Settings,
-    SettingsStore, callback_url as rule,
-};
+use crate::model::{DEFAULT_CONNECT_TIMEOUT, DEFAULT_REQUEST_TIMEOUT, Settings};
+use crate::store::{Locations, MachineIdentity, SettingsStore, callback_url as rule};
 
 pub fn callback_url(locations: &Locations) -> CliResult {
     let settings = SettingsStore::new(locations).load()?;

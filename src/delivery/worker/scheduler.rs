@@ -18,10 +18,10 @@ use super::token_repair;
 use super::writer::{Claimed, WriterCommand, WriterSender};
 use super::{WorkerError, WorkerOptions, socket};
 use crate::http::HttpOptions;
-use crate::model::{HoldReason, Integration};
+use crate::model::{HoldReason, Integration, Settings};
 use crate::oauth::TokenProvider;
 use crate::store::queue::{ClaimedJob, JobUpdate};
-use crate::store::{Catalog, IntegrationStore, Locations, Settings};
+use crate::store::{Catalog, IntegrationStore, Locations};
 
 const CATALOG_CHECK: Duration = Duration::from_secs(1);
 const PRUNE_EVERY: Duration = Duration::from_secs(600);
