@@ -5,6 +5,7 @@ pub mod accept;
 pub mod cli;
 pub mod core_dumps;
 pub mod delivery;
+pub mod home;
 pub mod http;
 pub mod logging;
 pub mod model;
