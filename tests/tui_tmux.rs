@@ -772,3 +772,64 @@ fn the_qr_code_decodes_at_exactly_its_stated_size() {
         tmux.wait_until_gone();
     }
 }
+
+/// The console turns core dumps off before it reads anything, as every command does:
+/// `main` starts it without going through `cli`. Its hard limit was this test's (not
+/// 0), so only the console itself can have lowered it.
+#[test]
+fn the_console_dumps_no_core() {
+    if !tmux_installed() {
+        println!("SKIPPED: tmux is not on PATH (CI installs it)");
+        return;
+    }
+    if hard_core_limit() == 0 {
+        println!("SKIPPED: core dumps are off for this test already (hard limit 0)");
+        return;
+    }
+    let home = tempfile::tempdir().expect("temp home");
+    let home_path = home.path().to_str().expect("utf-8 path").to_string();
+    let tmux = start(&home_path, "cores");
+    tmux.wait_for("No integrations yet");
+    let pane = tmux.run(&["list-panes", "-t", &tmux.session, "-F", "#{pane_pid}"]);
+    let pane: u32 = String::from_utf8_lossy(&pane.stdout)
+        .trim()
+        .parse()
+        .expect("the pane's process id");
+    let console = console_process(pane).expect("the console's process");
+    let limits = std::fs::read_to_string(format!("/proc/{console}/limits")).unwrap();
+    let core = limits
+        .lines()
+        .find(|line| line.starts_with("Max core file size"))
+        .expect("a core size limit");
+    let values: Vec<&str> = core["Max core file size".len()..]
+        .split_whitespace()
+        .take(2)
+        .collect();
+    assert_eq!(values, ["0", "0"], "{core}");
+    tmux.send(&["q"]);
+    tmux.wait_until_gone();
+}
+
+fn hard_core_limit() -> u64 {
+    let mut limit = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit writes only into `limit`.
+    assert_eq!(unsafe { libc::getrlimit(libc::RLIMIT_CORE, &mut limit) }, 0);
+    limit.rlim_max
+}
+
+/// `pid` when it runs the binary, else the first of its descendants that does (the
+/// pane may start it through a shell).
+fn console_process(pid: u32) -> Option<u32> {
+    let exe = std::fs::read_link(format!("/proc/{pid}/exe")).ok()?;
+    if exe == std::path::Path::new(BIN) {
+        return Some(pid);
+    }
+    let children = std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children")).ok()?;
+    children
+        .split_whitespace()
+        .filter_map(|child| child.parse().ok())
+        .find_map(console_process)
+}

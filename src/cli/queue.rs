@@ -9,10 +9,9 @@ use tokio_util::sync::CancellationToken;
 
 use super::{CliError, CliResult, read_text};
 use crate::delivery::worker::{self, EventLine, Target, WorkerError, WorkerOptions};
+use crate::home::Home;
 use crate::store::queue::NewEvent;
-use crate::store::{
-    Catalog, EVENT_LIMIT, IntegrationStore, Locations, Queue, SettingsStore, StoreError,
-};
+use crate::store::{Catalog, EVENT_LIMIT, Locations, Queue, StoreError};
 use crate::template::Appliance;
 
 /// `send NAME --event TYPE [--file PAYLOAD|-] [--fields FILE|-]` and `send --batch`:
@@ -27,9 +26,9 @@ pub struct SendArgs<'a> {
 }
 
 pub fn send(locations: &Locations, args: SendArgs) -> CliResult {
-    let catalog = IntegrationStore::new(locations.integrations_file()).load()?;
-    let settings = SettingsStore::new(locations).load()?;
-    let appliance = Appliance::local(settings.hostname.as_deref());
+    let home = Home::new(locations);
+    let catalog = home.catalog()?;
+    let appliance = home.appliance()?;
     let events = if args.batch {
         batch_events(&catalog, args.name, &appliance)?
     } else {

@@ -37,9 +37,13 @@ impl Home {
 
     /// What the site step works with for the integration `name`, read now. Blocking.
     pub fn site_context(&self, name: &str) -> Result<SiteContext, OAuthError> {
+        self.site_context_of(self.integration(name)?)
+    }
+
+    fn site_context_of(&self, integration: Integration) -> Result<SiteContext, OAuthError> {
         SiteContext::new(
+            integration,
             self.integrations_to_save()?,
-            name,
             self.http_options()?,
             self.tokens.clone(),
         )
@@ -54,12 +58,22 @@ impl Home {
         name: &str,
         wanted: Option<&str>,
     ) -> Result<Option<SiteOutcome>, OAuthError> {
-        let context = self.site_context_off_thread(name).await?;
-        if !context.integration.waits_for_site() {
-            return Ok(None);
+        let home = self.clone();
+        let name = name.to_string();
+        let context = tokio::task::spawn_blocking(move || {
+            let integration = home.integration(&name)?;
+            if !integration.waits_for_site() {
+                return Ok(None);
+            }
+            home.site_context_of(integration).map(Some)
+        })
+        .await
+        .map_err(|error| OAuthError::Protocol(error.to_string()))??;
+        match context {
+            // A URL set meanwhile (by hand, by another session) is kept.
+            Some(context) => context.choose(wanted, true).await.map(Some),
+            None => Ok(None),
         }
-        // A URL set meanwhile (by hand, by another session) is kept.
-        context.choose(wanted, true).await.map(Some)
     }
 
     /// Sets the URL of `name` from the site `wanted` names, whatever it was.

@@ -44,19 +44,14 @@ pub struct SiteContext {
 }
 
 impl SiteContext {
-    /// Reads the integration `name` from `store` (blocking) and builds its client
-    /// from `options`.
+    /// The context of `integration` (as `store` holds it), its client built from
+    /// `options`.
     pub fn new(
+        integration: Integration,
         store: IntegrationStore,
-        name: &str,
         options: HttpOptions,
         tokens: TokenStore,
     ) -> Result<SiteContext, OAuthError> {
-        let integration = store
-            .load()?
-            .get(name)
-            .cloned()
-            .ok_or_else(|| StoreError::NotFound(name.into()))?;
         let client = crate::http::build_client(&integration, &options)
             .map_err(|error| OAuthError::Configuration(error.to_string()))?
             .client;
@@ -72,11 +67,21 @@ impl SiteContext {
     /// [`SiteContext::new`] with the settings and stores of `locations`. Only the
     /// TUI's runtime still starts here; the rest take `Home::site_context`.
     pub fn load(locations: &Locations, name: &str) -> Result<SiteContext, OAuthError> {
+        let store = IntegrationStore::new(locations.integrations_file());
+        let integration = store
+            .load()?
+            .get(name)
+            .cloned()
+            .ok_or_else(|| StoreError::NotFound(name.into()))?;
         let settings = SettingsStore::new(locations).load()?;
-        let store = IntegrationStore::new(locations.integrations_file())
-            .with_destinations(settings.destination_policy());
+        let store = store.with_destinations(settings.destination_policy());
         let tokens = TokenStore::new(locations.tokens_file());
-        SiteContext::new(store, name, HttpOptions::from_settings(&settings), tokens)
+        SiteContext::new(
+            integration,
+            store,
+            HttpOptions::from_settings(&settings),
+            tokens,
+        )
     }
 
     /// [`choose_site`] for this integration.
