@@ -116,6 +116,29 @@ fn oauth_integration(home: &Home, name: &str) -> Result<Integration, CliError> {
     Ok(integration)
 }
 
+/// Cancels `stop` on SIGINT, SIGTERM or SIGHUP, for the commands that stop cleanly
+/// (storing a token refresh in flight, see oauth::in_flight) rather than die in the
+/// middle; SIGHUP too, for a terminal that goes away. Call it inside the runtime.
+fn cancel_on_termination(stop: tokio_util::sync::CancellationToken) {
+    use tokio::signal::unix::{SignalKind, signal};
+    tokio::spawn(async move {
+        let (Ok(mut term), Ok(mut int), Ok(mut hup)) = (
+            signal(SignalKind::terminate()),
+            signal(SignalKind::interrupt()),
+            signal(SignalKind::hangup()),
+        ) else {
+            return;
+        };
+        tokio::select! {
+            _ = term.recv() => {}
+            _ = int.recv() => {}
+            _ = hup.recv() => {}
+        }
+        tracing::info!("stop asked by a signal");
+        stop.cancel();
+    });
+}
+
 /// Runs one operation and turns its result into the exit status. (The full-screen
 /// console is `main`'s to start.)
 pub fn run(cli: Cli, operation: Operation) -> ExitCode {

@@ -127,26 +127,7 @@ pub fn worker(locations: &Locations) -> CliResult {
         .build()?;
     let stop = CancellationToken::new();
     let result = runtime.block_on(async {
-        let on_signal = stop.clone();
-        tokio::spawn(async move {
-            use tokio::signal::unix::{SignalKind, signal};
-            // SIGHUP too: a worker run in a terminal that goes away stops cleanly,
-            // storing a token refresh in flight, instead of dying in the middle.
-            let (Ok(mut term), Ok(mut int), Ok(mut hup)) = (
-                signal(SignalKind::terminate()),
-                signal(SignalKind::interrupt()),
-                signal(SignalKind::hangup()),
-            ) else {
-                return;
-            };
-            tokio::select! {
-                _ = term.recv() => {}
-                _ = int.recv() => {}
-                _ = hup.recv() => {}
-            }
-            tracing::info!("stop asked by a signal");
-            on_signal.cancel();
-        });
+        super::cancel_on_termination(stop.clone());
         eprintln!(
             "hookconsole worker: delivering for {} (socket {})",
             locations.data_dir.display(),

@@ -42,23 +42,7 @@ pub fn verify(home: &Home, name: &str, json: bool) -> CliResult {
         .build()?;
     let cancel = CancellationToken::new();
     let report = runtime.block_on(async {
-        let on_signal = cancel.clone();
-        tokio::spawn(async move {
-            use tokio::signal::unix::{SignalKind, signal};
-            let (Ok(mut int), Ok(mut term), Ok(mut hup)) = (
-                signal(SignalKind::interrupt()),
-                signal(SignalKind::terminate()),
-                signal(SignalKind::hangup()),
-            ) else {
-                return;
-            };
-            tokio::select! {
-                _ = int.recv() => {}
-                _ = term.recv() => {}
-                _ = hup.recv() => {}
-            }
-            on_signal.cancel();
-        });
+        super::cancel_on_termination(cancel.clone());
         let report = run_verify(&integration, &options, &appliance, &tokens, cancel).await;
         // A cancelled VERIFY leaves its token refresh running: its answer is stored
         // before the runtime goes (see oauth::in_flight).
