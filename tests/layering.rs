@@ -1,7 +1,8 @@
 //! The dependencies `docs/architecture.md` describes, checked on the source itself:
 //! `http` depends on `model` only; the faces do not reach into each other (`main`
-//! starts the TUI, not `cli`); the worker asks for tokens through `TokenSource`; and
-//! no file imports a file that imports it back.
+//! starts the TUI, not `cli`); `home` calls none of the faces or the worker that call
+//! it; the worker asks for tokens through `TokenSource`; and no file imports a file
+//! that imports it back.
 //!
 //! A file's dependencies are the paths it names (`use` trees and paths written in
 //! the code, tests left out), each taken to the file that defines the item: a name
@@ -60,6 +61,23 @@ fn the_faces_do_not_reach_into_each_other() {
         main.iter().any(|(_, to)| to == "tui"),
         "main starts the TUI itself: {main:?}"
     );
+}
+
+#[test]
+fn home_stays_below_the_faces_and_the_worker() {
+    // The CLI, the TUI and the delivery worker call `home`; it calls none of them.
+    let graph = Graph::read();
+    let upward: Vec<String> = graph
+        .dependencies_of("home")
+        .into_iter()
+        .filter(|(_, to)| {
+            ["cli", "tui", "delivery"]
+                .iter()
+                .any(|face| to.starts_with(face))
+        })
+        .map(|(from, to)| format!("{from} -> {to}"))
+        .collect();
+    assert!(upward.is_empty(), "home calls up: {upward:#?}");
 }
 
 #[test]
