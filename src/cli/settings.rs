@@ -37,7 +37,7 @@ pub fn settings(home: &Home, changes: &[String]) -> CliResult {
                 .try_for_each(|(key, value)| settings.set(key, value))
         })?
     };
-    print_settings(&settings, &store)?;
+    print_settings(&settings, store)?;
     Ok(())
 }
 
