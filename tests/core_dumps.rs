@@ -35,6 +35,19 @@ fn core_limits(pid: u32) -> (String, String) {
     )
 }
 
+/// The core size limits of `pid` once `settled` holds for them, or as they are after
+/// five seconds.
+fn core_limits_when(pid: u32, settled: impl Fn(&(String, String)) -> bool) -> (String, String) {
+    let started = std::time::Instant::now();
+    loop {
+        let limits = core_limits(pid);
+        if settled(&limits) || started.elapsed() > std::time::Duration::from_secs(5) {
+            return limits;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
 /// The owner of /proc/PID/status: the process's own user while it is dumpable, root
 /// when it is not.
 fn proc_owner(pid: u32) -> u32 {
@@ -136,14 +149,7 @@ fn a_cli_command_dumps_no_core_either() {
     let mut child = command.spawn().unwrap();
     let pid = child.id();
     // It parses its arguments and waits on standard input: past its start.
-    let started = std::time::Instant::now();
-    let limits = loop {
-        let limits = core_limits(pid);
-        if limits.0 == "0" || started.elapsed() > std::time::Duration::from_secs(5) {
-            break limits;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    };
+    let limits = core_limits_when(pid, |(soft, _)| soft == "0");
     drop(child.stdin.take());
     child.wait().unwrap();
     assert_eq!(limits, ("0".to_string(), "0".to_string()));
@@ -181,14 +187,7 @@ fn the_console_dumps_no_core_either() {
         .parse()
         .expect("the console's process id");
     // Past its start once the limit is down; a console that never lowers it fails.
-    let started = std::time::Instant::now();
-    let limits = loop {
-        let limits = core_limits(pid);
-        if limits.1 == "0" || started.elapsed() > std::time::Duration::from_secs(5) {
-            break limits;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    };
+    let limits = core_limits_when(pid, |(_, hard)| hard == "0");
     assert_eq!(limits, ("0".to_string(), "0".to_string()));
 }
 
