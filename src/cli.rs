@@ -25,10 +25,11 @@ mod verify;
 
 use std::process::ExitCode;
 
-pub use args::{Cli, Command};
+pub use args::{Cli, Command, Operation};
 
-use crate::model::FieldError;
-use crate::store::{Locations, StoreError};
+use crate::home::{ForgetError, Home};
+use crate::model::{Authentication, FieldError, Integration};
+use crate::store::StoreError;
 
 /// How a command failed, which decides the exit status.
 #[derive(Debug)]
@@ -57,6 +58,16 @@ impl From<StoreError> for CliError {
             // input like a bad flag, whether the person named it or it is in the home.
             other if other.is_bad_input() => CliError::input(other.to_string()),
             other => CliError::Failed(other.into()),
+        }
+    }
+}
+
+impl From<ForgetError> for CliError {
+    fn from(error: ForgetError) -> Self {
+        match error {
+            // A settings or token file that cannot be read: that file's error.
+            ForgetError::Store(error) => error.into(),
+            ForgetError::Failed(reason) => CliError::Failed(anyhow::anyhow!(reason)),
         }
     }
 }
@@ -93,49 +104,70 @@ fn read_text(path: &std::path::Path, flag: Option<&str>, limit: u64) -> Result<S
     String::from_utf8(bytes).map_err(|_| named(format!("{}: is not UTF-8 text", path.display())))
 }
 
-/// Runs one subcommand and turns its result into the exit status.
-pub fn run(cli: Cli, command: Command) -> ExitCode {
-    // Before anything reads a secret: a core dump would hold it.
-    let core_dumps = crate::core_dumps::turn_off();
-    let locations = Locations::resolve(cli.home.as_deref());
-    // Completions and the manual page come from the definitions alone: no log file.
-    let _log = (!generate::is_generator(&command))
-        .then(|| crate::logging::init(&locations))
-        .flatten();
-    if let Err(error) = core_dumps {
-        tracing::warn!(%error, "core dumps could not be turned off");
+/// The integration `name`, which must use OAuth (`authorize`, `token`, `sites`).
+fn oauth_integration(home: &Home, name: &str) -> Result<Integration, CliError> {
+    let integration = home.integration(name)?;
+    if !matches!(integration.authentication, Authentication::OAuth(_)) {
+        return Err(CliError::input(format!(
+            "Authentication: `{}` does not use OAuth (set authentication=oauth first)",
+            integration.name
+        )));
     }
+    Ok(integration)
+}
+
+/// Cancels `stop` on SIGINT, SIGTERM or SIGHUP, for the commands that stop cleanly
+/// (storing a token refresh in flight, see oauth::in_flight) rather than die in the
+/// middle; SIGHUP too, for a terminal that goes away. Call it inside the runtime.
+fn cancel_on_termination(stop: tokio_util::sync::CancellationToken) {
+    use tokio::signal::unix::{SignalKind, signal};
+    tokio::spawn(async move {
+        let (Ok(mut term), Ok(mut int), Ok(mut hup)) = (
+            signal(SignalKind::terminate()),
+            signal(SignalKind::interrupt()),
+            signal(SignalKind::hangup()),
+        ) else {
+            return;
+        };
+        tokio::select! {
+            _ = term.recv() => {}
+            _ = int.recv() => {}
+            _ = hup.recv() => {}
+        }
+        tracing::info!("stop asked by a signal");
+        stop.cancel();
+    });
+}
+
+/// Runs one operation and turns its result into the exit status. (The full-screen
+/// console is `main`'s to start.)
+pub fn run(cli: Cli, operation: Operation) -> ExitCode {
+    let process =
+        crate::home::start_process(cli.home.as_deref(), !generate::is_generator(&operation));
+    let locations = &process.locations;
     // A token refresh must be stored before the process ends (see oauth::in_flight).
     // These commands catch the signals to stop cleanly and wait for it themselves.
     if !matches!(
-        command,
-        Command::Tui | Command::Worker | Command::Verify { .. } | Command::Authorize { .. }
+        operation,
+        Operation::Worker | Operation::Verify { .. } | Operation::Authorize { .. }
     ) {
         crate::oauth::defer_termination_signals();
     }
-    let result = match command {
-        Command::Tui => {
-            let choice = crate::tui::ProfileChoice {
-                ascii: cli.ascii,
-                console: cli.console,
-                rich: cli.rich,
-                no_color: cli.no_color,
-            };
-            crate::tui::run(&locations, choice).map_err(CliError::Failed)
-        }
-        Command::List { json } => integrations::list(&locations, json),
-        Command::Show { name, json } => integrations::show(&locations, &name, json),
-        Command::Add(add) => integrations::add(&locations, *add),
-        Command::Set { name, changes } => integrations::set(&locations, &name, &changes),
-        Command::Remove { name } => integrations::remove(&locations, &name),
-        Command::Export {
+    let home = Home::new(locations);
+    let result = match operation {
+        Operation::List { json } => integrations::list(&home, json),
+        Operation::Show { name, json } => integrations::show(&home, &name, json),
+        Operation::Add(add) => integrations::add(&home, *add),
+        Operation::Set { name, changes } => integrations::set(&home, &name, &changes),
+        Operation::Remove { name } => integrations::remove(&home, &name),
+        Operation::Export {
             name,
             with_secrets,
             json,
-        } => integrations::export(&locations, name.as_deref(), with_secrets, json),
-        Command::Import { file, replace } => integrations::import(&locations, &file, replace),
-        Command::Verify { name, json } => verify::verify(&locations, &name, json),
-        Command::Authorize {
+        } => integrations::export(&home, name.as_deref(), with_secrets, json),
+        Operation::Import { file, replace } => integrations::import(&home, &file, replace),
+        Operation::Verify { name, json } => verify::verify(&home, &name, json),
+        Operation::Authorize {
             name,
             paste,
             timeout,
@@ -143,7 +175,7 @@ pub fn run(cli: Cli, command: Command) -> ExitCode {
             qr,
             site,
         } => authorize::authorize(
-            &locations,
+            &home,
             &name,
             authorize::AuthorizeOptions {
                 paste_only: paste,
@@ -153,18 +185,18 @@ pub fn run(cli: Cli, command: Command) -> ExitCode {
                 site: site.as_deref(),
             },
         ),
-        Command::Sites { name, choose, json } => {
-            sites::sites(&locations, &name, choose.as_deref(), json)
+        Operation::Sites { name, choose, json } => {
+            sites::sites(&home, &name, choose.as_deref(), json)
         }
-        Command::Token {
+        Operation::Token {
             name,
             json,
             forget,
             refresh,
-        } => authorize::token(&locations, &name, json, forget, refresh),
-        Command::CallbackUrl => settings::callback_url(&locations),
-        Command::Settings { changes } => settings::settings(&locations, &changes),
-        Command::Send {
+        } => authorize::token(&home, &name, json, forget, refresh),
+        Operation::CallbackUrl => settings::callback_url(&home),
+        Operation::Settings { changes } => settings::settings(&home, &changes),
+        Operation::Send {
             name,
             event,
             file,
@@ -172,7 +204,7 @@ pub fn run(cli: Cli, command: Command) -> ExitCode {
             batch,
             json,
         } => queue::send(
-            &locations,
+            locations,
             queue::SendArgs {
                 name: name.as_deref(),
                 event: event.as_deref(),
@@ -182,8 +214,8 @@ pub fn run(cli: Cli, command: Command) -> ExitCode {
                 json,
             },
         ),
-        Command::Worker => queue::worker(&locations),
-        Command::Logs {
+        Operation::Worker => queue::worker(locations),
+        Operation::Logs {
             name,
             failed,
             since,
@@ -192,7 +224,7 @@ pub fn run(cli: Cli, command: Command) -> ExitCode {
             json,
             follow,
         } => logs::logs(
-            &locations,
+            locations,
             logs::LogsArgs {
                 name,
                 failed,
@@ -203,11 +235,11 @@ pub fn run(cli: Cli, command: Command) -> ExitCode {
                 follow,
             },
         ),
-        Command::Replay { id, integration } => {
-            queue::replay(&locations, &id, integration.as_deref())
+        Operation::Replay { id, integration } => {
+            queue::replay(locations, &id, integration.as_deref())
         }
-        Command::Completions { shell } => generate::completions(shell),
-        Command::Man => generate::manual_page(),
+        Operation::Completions { shell } => generate::completions(shell),
+        Operation::Man => generate::manual_page(),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -2,6 +2,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use hookconsole::cli::{self, Cli, Command};
+use hookconsole::tui::{self, ProfileChoice};
 
 /// The worker allocates and frees a few dozen small buffers per delivery (request,
 /// headers, the answer, the log row); glibc's malloc took about a sixth of its CPU.
@@ -10,6 +11,27 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
     let mut cli = Cli::parse();
-    let command = cli.command.take().unwrap_or(Command::Tui);
-    cli::run(cli, command)
+    match cli.command.take() {
+        None | Some(Command::Tui) => console(&cli),
+        Some(Command::Operation(operation)) => cli::run(cli, operation),
+    }
+}
+
+/// The full-screen console. It catches the termination signals itself (a token
+/// refresh in flight is stored before it ends), so none are deferred here.
+fn console(cli: &Cli) -> ExitCode {
+    let process = hookconsole::home::start_process(cli.home.as_deref(), true);
+    let choice = ProfileChoice {
+        ascii: cli.ascii,
+        console: cli.console,
+        rich: cli.rich,
+        no_color: cli.no_color,
+    };
+    match tui::run(&process.locations, choice) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::from(1)
+        }
+    }
 }

@@ -1,4 +1,5 @@
-//! The integration model: types, field names and validation. No I/O.
+//! The integration model: types, field names and validation, and the appliance's
+//! settings. No I/O.
 
 mod certificate;
 mod destination;
@@ -10,6 +11,7 @@ mod integration;
 mod plain_http;
 mod preset;
 mod secret;
+mod settings;
 mod validation;
 
 pub use certificate::{CertificateSummary, fingerprint, parse_pem, summarise_der};
@@ -31,6 +33,12 @@ pub use preset::{Preset, PresetParameter, find_preset, preset_keys, presets};
 pub use secret::{
     MASK, Secret, UrlSecret, UrlSecretSlot, mask_url, masked_url_secret, restore_masked_url,
     url_secret_values, url_secrets,
+};
+pub use settings::{
+    DEFAULT_CONCURRENCY, DEFAULT_CONCURRENCY_PER_INTEGRATION, DEFAULT_CONNECT_TIMEOUT,
+    DEFAULT_MAX_ATTEMPTS, DEFAULT_REQUEST_TIMEOUT, DEFAULT_RETENTION_DAYS, DEFAULT_RETENTION_ROWS,
+    DEFAULT_SOCKET_IDLE_TIMEOUT, DEFAULT_SOCKET_MAX_CONNECTIONS, DEFAULT_SOCKET_MAX_LINE_BYTES,
+    PROXY_NONE, ProxyCredentials, Settings,
 };
 pub use validation::{
     FieldError, Validation, check_unique_name, names_match, validate, validate_stored,

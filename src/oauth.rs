@@ -31,7 +31,7 @@ pub use listener::{CallbackListener, ListenerConfig, ReceivedCallback};
 pub use provider::{ClientFactory, REFRESH_MARGIN, ROTATION_REUSE_INTERVAL, TokenProvider};
 pub use revoke::{Revocation, forget_authorization, forget_authorization_blocking};
 pub use session::{ListenerPlan, SessionInput, SessionSetup, SessionUpdate, run_session};
-pub use setup::{PreparedSession, prepare_session};
+pub use setup::{PreparedSession, SessionHome, prepare_session, prepare_session_in};
 pub use sites::{
     Site, SiteChoice, SiteContext, SiteOutcome, choose_site, find_site, list_sites,
     site_webhook_url, store_site,

@@ -22,15 +22,10 @@ pub use integrations::{
     to_document,
 };
 pub use locations::{Locations, PACKAGED_DATA_DIR, PACKAGED_SETTINGS_FILE};
-pub use proxy_credentials::ProxyCredentials;
 pub use queue::{Queue, QueueError};
 pub use read::{
     DOCUMENT_LIMIT, EVENT_LIMIT, FIELD_LIMIT, read_named_file, read_own_file, read_standard_input,
 };
 pub use rename::{Renamed, follow_rename};
-pub use settings::{
-    DEFAULT_CONCURRENCY, DEFAULT_CONCURRENCY_PER_INTEGRATION, DEFAULT_CONNECT_TIMEOUT,
-    DEFAULT_MAX_ATTEMPTS, DEFAULT_REQUEST_TIMEOUT, DEFAULT_RETENTION_DAYS, DEFAULT_RETENTION_ROWS,
-    MachineIdentity, PROXY_NONE, Settings, SettingsStore, callback_url,
-};
+pub use settings::{MachineIdentity, SettingsStore, callback_url};
 pub use tokens::{Authorization, PreviousRefreshToken, TokenSet, TokenStore, TokenStoreGuard};

@@ -35,6 +35,19 @@ fn core_limits(pid: u32) -> (String, String) {
     )
 }
 
+/// The core size limits of `pid` once `settled` holds for them, or as they are after
+/// five seconds.
+fn core_limits_when(pid: u32, settled: impl Fn(&(String, String)) -> bool) -> (String, String) {
+    let started = std::time::Instant::now();
+    loop {
+        let limits = core_limits(pid);
+        if settled(&limits) || started.elapsed() > std::time::Duration::from_secs(5) {
+            return limits;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
 /// The owner of /proc/PID/status: the process's own user while it is dumpable, root
 /// when it is not.
 fn proc_owner(pid: u32) -> u32 {
@@ -136,15 +149,63 @@ fn a_cli_command_dumps_no_core_either() {
     let mut child = command.spawn().unwrap();
     let pid = child.id();
     // It parses its arguments and waits on standard input: past its start.
-    let started = std::time::Instant::now();
-    let limits = loop {
-        let limits = core_limits(pid);
-        if limits.0 == "0" || started.elapsed() > std::time::Duration::from_secs(5) {
-            break limits;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    };
+    let limits = core_limits_when(pid, |(soft, _)| soft == "0");
     drop(child.stdin.take());
     child.wait().unwrap();
     assert_eq!(limits, ("0".to_string(), "0".to_string()));
+}
+
+/// The full-screen console too: `main` starts it without going through `cli`. It runs
+/// in a terminal of a tmux server of its own, which has this test's hard limit; only
+/// the console itself can lower that to 0.
+#[test]
+fn the_console_dumps_no_core_either() {
+    if hard_core_limit() == 0 {
+        eprintln!("skipped: core dumps are off for this test already (hard limit 0)");
+        return;
+    }
+    if !Command::new("tmux")
+        .arg("-V")
+        .output()
+        .is_ok_and(|output| output.status.success())
+    {
+        eprintln!("skipped: tmux is not installed");
+        return;
+    }
+    let (dir, _) = home_with_jira("http://127.0.0.1:9/hook", |_| {});
+    let server = TmuxServer(format!("hookconsole-cores-{}", std::process::id()));
+    let program = format!(
+        "HOOKCONSOLE_HOME='{}' exec '{}' tui",
+        dir.path().display(),
+        env!("CARGO_BIN_EXE_hookconsole")
+    );
+    let started = server.run(&["new-session", "-d", "-x", "80", "-y", "24", &program]);
+    assert!(started.status.success(), "{started:?}");
+    let pane = server.run(&["list-panes", "-F", "#{pane_pid}"]);
+    let pid: u32 = String::from_utf8_lossy(&pane.stdout)
+        .trim()
+        .parse()
+        .expect("the console's process id");
+    // Past its start once the limit is down; a console that never lowers it fails.
+    let limits = core_limits_when(pid, |(_, hard)| hard == "0");
+    assert_eq!(limits, ("0".to_string(), "0".to_string()));
+}
+
+/// A tmux server on a socket of its own, killed (with the console in it) on drop.
+struct TmuxServer(String);
+
+impl TmuxServer {
+    fn run(&self, args: &[&str]) -> std::process::Output {
+        Command::new("tmux")
+            .args(["-L", &self.0])
+            .args(args)
+            .output()
+            .expect("tmux runs")
+    }
+}
+
+impl Drop for TmuxServer {
+    fn drop(&mut self) {
+        let _ = self.run(&["kill-server"]);
+    }
 }

@@ -40,10 +40,18 @@ pub struct Cli {
     pub command: Option<Command>,
 }
 
+/// The command given: the full-screen console, which `main` starts, or an operation,
+/// which `cli::run` carries out.
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Open the full-screen console (the same as no command)
     Tui,
+    #[command(flatten)]
+    Operation(Operation),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Operation {
     /// List the integrations
     List {
         #[arg(long)]

@@ -11,31 +11,12 @@ use time::format_description::well_known::Rfc3339;
 use tokio::sync::mpsc;
 
 use super::output::print_json;
-use super::{CliError, CliResult};
-use crate::model::{Authentication, Integration};
-use crate::oauth::{
-    CallbackReply, FlowState, SessionInput, SessionUpdate, prepare_session, run_session,
-};
+use super::{CliError, CliResult, oauth_integration};
+use crate::home::Home;
+use crate::model::Integration;
+use crate::oauth::{CallbackReply, FlowState, SessionInput, SessionUpdate, run_session};
 use crate::qr::{QrMatrix, QrRendering};
-use crate::store::{Authorization, IntegrationStore, Locations, StoreError, TokenStore};
-
-pub(super) fn oauth_integration(
-    locations: &Locations,
-    name: &str,
-) -> Result<Integration, CliError> {
-    let catalog = IntegrationStore::new(locations.integrations_file()).load()?;
-    let integration = catalog
-        .get(name)
-        .ok_or_else(|| CliError::Failed(StoreError::NotFound(name.into()).into()))?
-        .clone();
-    if !matches!(integration.authentication, Authentication::OAuth(_)) {
-        return Err(CliError::input(format!(
-            "Authentication: `{}` does not use OAuth (set authentication=oauth first)",
-            integration.name
-        )));
-    }
-    Ok(integration)
-}
+use crate::store::Authorization;
 
 /// `authorize`'s flags.
 pub struct AuthorizeOptions<'a> {
@@ -47,7 +28,7 @@ pub struct AuthorizeOptions<'a> {
     pub site: Option<&'a str>,
 }
 
-pub fn authorize(locations: &Locations, name: &str, options: AuthorizeOptions) -> CliResult {
+pub fn authorize(home: &Home, name: &str, options: AuthorizeOptions) -> CliResult {
     let AuthorizeOptions {
         paste_only,
         timeout,
@@ -55,7 +36,7 @@ pub fn authorize(locations: &Locations, name: &str, options: AuthorizeOptions) -
         qr,
         site,
     } = options;
-    let integration = oauth_integration(locations, name)?;
+    let integration = oauth_integration(home, name)?;
     let rendering = qr_rendering(qr)?;
     let extra_parameters = params
         .iter()
@@ -66,14 +47,14 @@ pub fn authorize(locations: &Locations, name: &str, options: AuthorizeOptions) -
                 .ok_or_else(|| CliError::input(format!("--param `{param}` is not NAME=VALUE")))
         })
         .collect::<Result<Vec<_>, _>>()?;
-    let prepared = prepare_session(
-        locations,
-        &integration,
-        paste_only,
-        Duration::from_secs(timeout),
-        extra_parameters,
-    )
-    .map_err(CliError::input)?;
+    let prepared = home
+        .prepare_session(
+            &integration,
+            paste_only,
+            Duration::from_secs(timeout),
+            extra_parameters,
+        )
+        .map_err(CliError::input)?;
     let (setup, callback, fingerprint) =
         (prepared.setup, prepared.callback_url, prepared.fingerprint);
 
@@ -127,7 +108,7 @@ pub fn authorize(locations: &Locations, name: &str, options: AuthorizeOptions) -
         Ok(Ok(FlowState::Authorized)) => {
             // A closed pipe (the reader went away) must not turn success into a panic.
             let _ = writeln!(std::io::stdout(), "authorized {}", integration.name);
-            super::sites::after_authorization(locations, &integration.name, site)
+            super::sites::after_authorization(home, &integration.name, site)
         }
         Ok(Ok(other)) => Err(CliError::Failed(anyhow::anyhow!(other.describe()))),
         Ok(Err(error)) => Err(CliError::Failed(error.into())),
@@ -224,27 +205,17 @@ fn print_instructions(
     let _ = out.flush();
 }
 
-pub fn token(
-    locations: &Locations,
-    name: &str,
-    json: bool,
-    forget: bool,
-    refresh: bool,
-) -> CliResult {
-    let integration = oauth_integration(locations, name)?;
-    let store = TokenStore::new(locations.tokens_file());
+pub fn token(home: &Home, name: &str, json: bool, forget: bool, refresh: bool) -> CliResult {
+    let integration = oauth_integration(home, name)?;
     if forget {
-        let settings = crate::store::SettingsStore::new(locations).load()?;
-        let options = crate::http::HttpOptions::from_settings(&settings);
-        let outcome = crate::oauth::forget_authorization_blocking(&store, &integration, &options)
-            .map_err(|error| CliError::Failed(anyhow::anyhow!(error)))?;
+        let outcome = home.forget_authorization(&integration)?;
         say!("{}", outcome.describe(&integration.name))?;
         return Ok(());
     }
     if refresh {
-        refresh_now(locations, &integration, &store)?;
+        refresh_now(home, &integration)?;
     }
-    let status = store.get(&integration.name)?;
+    let status = home.tokens().get(&integration.name)?;
     if json {
         print_json(&status_json(status.as_ref()))?;
     } else {
@@ -259,8 +230,9 @@ pub fn token(
 /// Refreshes the stored access token, as a delivery that got a 401 would: when
 /// another process refreshed meanwhile, its token is taken instead of a second
 /// refresh.
-fn refresh_now(locations: &Locations, integration: &Integration, store: &TokenStore) -> CliResult {
-    let current = store
+fn refresh_now(home: &Home, integration: &Integration) -> CliResult {
+    let current = home
+        .tokens()
         .get(&integration.name)?
         .and_then(|authorization| {
             authorization
@@ -268,11 +240,7 @@ fn refresh_now(locations: &Locations, integration: &Integration, store: &TokenSt
                 .map(|tokens| tokens.access_token.clone())
         })
         .ok_or_else(|| CliError::Failed(anyhow::anyhow!("not authorized: authorize it first")))?;
-    let settings = crate::store::SettingsStore::new(locations).load()?;
-    let provider = crate::oauth::TokenProvider::with_http_options(
-        store.clone(),
-        crate::http::HttpOptions::from_settings(&settings),
-    );
+    let provider = home.token_provider()?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;

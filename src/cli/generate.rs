@@ -9,7 +9,7 @@ use clap_complete::Shell;
 use clap_mangen::Man;
 use roff::{Roff, bold, roman};
 
-use super::args::{Cli, Command};
+use super::args::{Cli, Operation};
 use super::{CliError, CliResult};
 use crate::store::{PACKAGED_DATA_DIR, PACKAGED_SETTINGS_FILE};
 
@@ -18,10 +18,10 @@ const BIN: &str = "hookconsole";
 /// One of clap_mangen's `Man::render_*_section` methods.
 type RenderSection = fn(&Man, &mut dyn Write) -> io::Result<()>;
 
-/// Whether `command` only prints something made from the definitions: it needs no
+/// Whether `operation` only prints something made from the definitions: it needs no
 /// home, and must not start a log file in one (the package build runs it).
-pub fn is_generator(command: &Command) -> bool {
-    matches!(command, Command::Completions { .. } | Command::Man)
+pub fn is_generator(operation: &Operation) -> bool {
+    matches!(operation, Operation::Completions { .. } | Operation::Man)
 }
 
 /// `hookconsole completions SHELL`: the completion script on standard output.
@@ -281,8 +281,8 @@ mod tests {
 
     #[test]
     fn only_the_two_generators_skip_the_home() {
-        assert!(is_generator(&Command::Man));
-        assert!(is_generator(&Command::Completions { shell: Shell::Zsh }));
-        assert!(!is_generator(&Command::Worker));
+        assert!(is_generator(&Operation::Man));
+        assert!(is_generator(&Operation::Completions { shell: Shell::Zsh }));
+        assert!(!is_generator(&Operation::Worker));
     }
 }

@@ -9,28 +9,18 @@ use super::args::AddArgs;
 use super::output::{json_view, print_details, print_json, print_table};
 use super::secrets::read_secret;
 use super::{CliError, CliResult, read_text};
+use crate::home::Home;
 use crate::model::{
     Authentication, DestinationPolicy, Field, FieldError, Header, Integration, find_preset,
     names_match, set_field, validate_stored, validate_with,
 };
 use crate::store::{
-    DOCUMENT_LIMIT, FIELD_LIMIT, IntegrationStore, Locations, SettingsStore, StoreError,
-    check_document, parse_document, to_document,
+    DOCUMENT_LIMIT, FIELD_LIMIT, StoreError, check_document, parse_document, to_document,
 };
 
-fn store(locations: &Locations) -> IntegrationStore {
-    IntegrationStore::new(locations.integrations_file())
-}
-
-/// What integrations may send to, from the settings: what `add`, `set` and `import`
-/// check and save under.
-fn destinations(locations: &Locations) -> Result<DestinationPolicy, CliError> {
-    Ok(SettingsStore::new(locations).load()?.destination_policy())
-}
-
-pub fn list(locations: &Locations, json: bool) -> CliResult {
-    let catalog = store(locations).load()?;
-    let destinations = shown_destinations(locations);
+pub fn list(home: &Home, json: bool) -> CliResult {
+    let catalog = home.catalog()?;
+    let destinations = shown_destinations(home);
     if json {
         let views: Vec<_> = catalog
             .integrations
@@ -46,19 +36,16 @@ pub fn list(locations: &Locations, json: bool) -> CliResult {
 
 /// The destination policy `list` and `show` judge integrations by: a settings file
 /// that cannot be read does not keep them from showing the integrations.
-fn shown_destinations(locations: &Locations) -> DestinationPolicy {
-    SettingsStore::new(locations)
-        .load()
-        .map(|settings| settings.destination_policy())
-        .unwrap_or_default()
+fn shown_destinations(home: &Home) -> DestinationPolicy {
+    home.destinations().unwrap_or_default()
 }
 
-pub fn show(locations: &Locations, name: &str, json: bool) -> CliResult {
-    let catalog = store(locations).load()?;
+pub fn show(home: &Home, name: &str, json: bool) -> CliResult {
+    let catalog = home.catalog()?;
     let integration = catalog
         .get(name)
         .ok_or_else(|| CliError::Failed(StoreError::NotFound(name.into()).into()))?;
-    let destinations = shown_destinations(locations);
+    let destinations = shown_destinations(home);
     if json {
         print_json(&json_view(integration, destinations))?;
     } else {
@@ -73,8 +60,8 @@ pub fn show(locations: &Locations, name: &str, json: bool) -> CliResult {
     Ok(())
 }
 
-pub fn add(locations: &Locations, args: AddArgs) -> CliResult {
-    let destinations = destinations(locations)?;
+pub fn add(home: &Home, args: AddArgs) -> CliResult {
+    let destinations = home.destinations()?;
     let integrations = match &args.from_file {
         Some(path) => read_document(path, destinations)?,
         None => vec![from_flags(&args, destinations)?],
@@ -91,8 +78,7 @@ pub fn add(locations: &Locations, args: AddArgs) -> CliResult {
         return Err(CliError::fields(&validation_errors));
     }
     let names: Vec<String> = integrations.iter().map(|i| i.name.clone()).collect();
-    let store = store(locations).with_destinations(destinations);
-    store.modify(|stored| {
+    home.integrations_to_save()?.modify(|stored| {
         for integration in integrations {
             if let Some(existing) = stored
                 .iter()
@@ -272,14 +258,9 @@ fn without_fields_of(errors: Vec<FieldError>, reported: &[FieldError]) -> Vec<Fi
         .collect()
 }
 
-pub fn set(locations: &Locations, name: &str, changes: &[String]) -> CliResult {
-    let destinations = destinations(locations)?;
-    let store = store(locations).with_destinations(destinations);
-    let catalog = store.load()?;
-    let original = catalog
-        .get(name)
-        .ok_or_else(|| CliError::Failed(StoreError::NotFound(name.into()).into()))?
-        .clone();
+pub fn set(home: &Home, name: &str, changes: &[String]) -> CliResult {
+    let destinations = home.destinations()?;
+    let original = home.integration(name)?;
     let mut integration = original.clone();
     let mut errors = Vec::new();
     let mut failed: Vec<FieldError> = Vec::new();
@@ -352,52 +333,31 @@ pub fn set(locations: &Locations, name: &str, changes: &[String]) -> CliResult {
         eprintln!("warning: {warning}");
     }
     let new_name = integration.name.clone();
-    store.put(Some(&original), integration)?;
+    let saved = home.save(Some(&original), integration)?;
     say!("updated {new_name}")?;
-    if original.name != new_name {
-        let moved = crate::store::follow_rename(
-            &crate::store::TokenStore::new(locations.tokens_file()),
-            &locations.queue_database(),
-            &original.name,
-            &new_name,
-        )
-        .map_err(|error| CliError::Failed(anyhow::anyhow!(error)))?;
-        if let Some(moved) = moved.describe() {
-            say!("{moved}")?;
+    match saved.renamed {
+        Some(Ok(moved)) => {
+            if let Some(moved) = moved.describe() {
+                say!("{moved}")?;
+            }
         }
+        Some(Err(error)) => return Err(CliError::Failed(anyhow::anyhow!(error))),
+        None => {}
     }
     Ok(())
 }
 
-pub fn remove(locations: &Locations, name: &str) -> CliResult {
-    let store = store(locations);
-    let catalog = store.load()?;
-    let removed = catalog
-        .get(name)
-        .cloned()
-        .ok_or_else(|| CliError::Failed(StoreError::NotFound(name.into()).into()))?;
-    store.remove(&removed.name, None)?;
-    say!("removed {}", removed.name)?;
-    // Its grant would stay valid at the provider, and its tokens would pass to the next
-    // integration given its name.
-    let tokens = crate::store::TokenStore::new(locations.tokens_file());
-    if tokens.get(&removed.name)?.is_some() {
-        let settings = crate::store::SettingsStore::new(locations).load()?;
-        let options = crate::http::HttpOptions::from_settings(&settings);
-        let outcome = crate::oauth::forget_authorization_blocking(&tokens, &removed, &options)
-            .map_err(|error| CliError::Failed(anyhow::anyhow!(error)))?;
-        say!("{}", outcome.describe(&removed.name))?;
+pub fn remove(home: &Home, name: &str) -> CliResult {
+    let removed = home.remove(name, None)?;
+    say!("removed {}", removed.integration.name)?;
+    if let Some(forgot) = removed.forgot {
+        say!("{}", forgot?.describe(&removed.integration.name))?;
     }
     Ok(())
 }
 
-pub fn export(
-    locations: &Locations,
-    name: Option<&str>,
-    with_secrets: bool,
-    json: bool,
-) -> CliResult {
-    let catalog = store(locations).load()?;
+pub fn export(home: &Home, name: Option<&str>, with_secrets: bool, json: bool) -> CliResult {
+    let catalog = home.catalog()?;
     let chosen: Vec<Integration> = match name {
         Some(name) => vec![
             catalog
@@ -427,12 +387,12 @@ pub fn export(
     Ok(())
 }
 
-pub fn import(locations: &Locations, file: &Path, replace: bool) -> CliResult {
+pub fn import(home: &Home, file: &Path, replace: bool) -> CliResult {
     let text = read_text(file, None, DOCUMENT_LIMIT)?;
     let shown_path = display_path(file);
     let mut incoming = parse_document(&shown_path, &text).map_err(input_error)?;
-    let destinations = destinations(locations)?;
-    let store = store(locations).with_destinations(destinations);
+    let destinations = home.destinations()?;
+    let store = home.integrations_to_save()?;
     let catalog = store.load()?;
     for integration in &mut incoming {
         if let Some(stored) = catalog.get(&integration.name) {

@@ -10,10 +10,9 @@ use tokio_util::sync::CancellationToken;
 
 use super::{CliError, CliResult, read_text};
 use crate::delivery::worker::{self, EnqueueAnswer, EventLine, Target, WorkerError, WorkerOptions};
+use crate::home::Home;
 use crate::store::queue::{EnqueueStatus, Enqueued, NewEvent, choices_text};
-use crate::store::{
-    Catalog, EVENT_LIMIT, IntegrationStore, Locations, Queue, QueueError, SettingsStore, StoreError,
-};
+use crate::store::{Catalog, EVENT_LIMIT, Locations, Queue, QueueError, StoreError};
 use crate::template::Appliance;
 
 /// `send NAME --event TYPE [--file PAYLOAD|-] [--fields FILE|-]` and `send --batch`:
@@ -97,9 +96,9 @@ fn answer_line(answer: &Enqueued) -> String {
 }
 
 fn queue_events(locations: &Locations, args: &SendArgs) -> Result<Vec<Enqueued>, NotSent> {
-    let catalog = IntegrationStore::new(locations.integrations_file()).load()?;
-    let settings = SettingsStore::new(locations).load()?;
-    let appliance = Appliance::local(settings.hostname.as_deref());
+    let home = Home::new(locations);
+    let catalog = home.catalog()?;
+    let appliance = home.appliance()?;
     let numbered = if args.batch {
         batch_events(&catalog, args.name, &appliance)?
     } else {
@@ -230,26 +229,7 @@ pub fn worker(locations: &Locations) -> CliResult {
         .build()?;
     let stop = CancellationToken::new();
     let result = runtime.block_on(async {
-        let on_signal = stop.clone();
-        tokio::spawn(async move {
-            use tokio::signal::unix::{SignalKind, signal};
-            // SIGHUP too: a worker run in a terminal that goes away stops cleanly,
-            // storing a token refresh in flight, instead of dying in the middle.
-            let (Ok(mut term), Ok(mut int), Ok(mut hup)) = (
-                signal(SignalKind::terminate()),
-                signal(SignalKind::interrupt()),
-                signal(SignalKind::hangup()),
-            ) else {
-                return;
-            };
-            tokio::select! {
-                _ = term.recv() => {}
-                _ = int.recv() => {}
-                _ = hup.recv() => {}
-            }
-            tracing::info!("stop asked by a signal");
-            on_signal.cancel();
-        });
+        super::cancel_on_termination(stop.clone());
         eprintln!(
             "hookconsole worker: delivering for {} (socket {})",
             locations.data_dir.display(),

@@ -1,19 +1,17 @@
 //! `callback-url` and `settings`.
 
 use super::{CliError, CliResult};
-use crate::store::{
-    DEFAULT_CONNECT_TIMEOUT, DEFAULT_REQUEST_TIMEOUT, Locations, MachineIdentity, Settings,
-    SettingsStore, callback_url as rule,
-};
+use crate::home::Home;
+use crate::model::{DEFAULT_CONNECT_TIMEOUT, DEFAULT_REQUEST_TIMEOUT, Settings};
+use crate::store::{MachineIdentity, SettingsStore, callback_url as rule};
 
-pub fn callback_url(locations: &Locations) -> CliResult {
-    let settings = SettingsStore::new(locations).load()?;
-    say!("{}", rule(&settings, &MachineIdentity::detect()))?;
+pub fn callback_url(home: &Home) -> CliResult {
+    say!("{}", home.callback_url()?)?;
     Ok(())
 }
 
-pub fn settings(locations: &Locations, changes: &[String]) -> CliResult {
-    let store = SettingsStore::new(locations);
+pub fn settings(home: &Home, changes: &[String]) -> CliResult {
+    let store = home.settings_store();
     let settings = if changes.is_empty() {
         store.load()?
     } else {
@@ -39,7 +37,7 @@ pub fn settings(locations: &Locations, changes: &[String]) -> CliResult {
                 .try_for_each(|(key, value)| settings.set(key, value))
         })?
     };
-    print_settings(&settings, &store)?;
+    print_settings(&settings, store)?;
     Ok(())
 }
 

@@ -3,28 +3,27 @@
 
 use serde_json::json;
 
-use super::authorize::oauth_integration;
 use super::output::print_json;
-use super::{CliError, CliResult};
-use crate::model::{Authentication, Integration};
-use crate::oauth::{OAuthError, SiteContext, SiteOutcome};
-use crate::store::Locations;
+use super::{CliError, CliResult, oauth_integration};
+use crate::home::Home;
+use crate::model::Authentication;
+use crate::oauth::{OAuthError, SiteOutcome};
 
 /// After a successful authorization: an integration waiting for its site gets it now
 /// (the only site, or `wanted`); with several sites and none named, they are listed
 /// with the command that chooses one. The authorization stands either way.
-pub fn after_authorization(locations: &Locations, name: &str, wanted: Option<&str>) -> CliResult {
-    let integration = oauth_integration(locations, name)?;
-    if !integration.waits_for_site() {
-        return Ok(());
+pub fn after_authorization(home: &Home, name: &str, wanted: Option<&str>) -> CliResult {
+    match block_on(home.finish_authorization(name, wanted))? {
+        Some(outcome) => report(name, &outcome),
+        None => Ok(()),
     }
-    choose_and_report(locations, integration, wanted, true)
 }
 
-pub fn sites(locations: &Locations, name: &str, choose: Option<&str>, json: bool) -> CliResult {
-    let integration = oauth_integration(locations, name)?;
+pub fn sites(home: &Home, name: &str, choose: Option<&str>, json: bool) -> CliResult {
+    let integration = oauth_integration(home, name)?;
     if let Some(wanted) = choose {
-        return choose_and_report(locations, integration, Some(wanted), false);
+        let outcome = block_on(home.choose_site(&integration.name, wanted))?;
+        return report(&integration.name, &outcome);
     }
     let Authentication::OAuth(oauth) = &integration.authentication else {
         unreachable!("oauth_integration checked the kind");
@@ -35,7 +34,7 @@ pub fn sites(locations: &Locations, name: &str, choose: Option<&str>, json: bool
             integration.name
         )));
     }
-    let at = SiteContext::load(locations, &integration.name).map_err(failed)?;
+    let at = home.site_context(&integration.name).map_err(failed)?;
     let sites = block_on(at.sites())?;
     if json {
         let rows: Vec<_> = sites
@@ -49,18 +48,6 @@ pub fn sites(locations: &Locations, name: &str, choose: Option<&str>, json: bool
         }
     }
     Ok(())
-}
-
-/// Sets the URL from the site `wanted` names (or the only one) and reports it.
-fn choose_and_report(
-    locations: &Locations,
-    integration: Integration,
-    wanted: Option<&str>,
-    only_if_empty: bool,
-) -> CliResult {
-    let at = SiteContext::load(locations, &integration.name).map_err(failed)?;
-    let outcome = block_on(at.choose(wanted, only_if_empty))?;
-    report(&integration.name, &outcome)
 }
 
 fn failed(error: OAuthError) -> CliError {

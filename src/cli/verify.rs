@@ -8,64 +8,41 @@ use tokio_util::sync::CancellationToken;
 use super::output::print_json;
 use super::{CliError, CliResult};
 use crate::delivery::{Outcome, report_lines, verify as run_verify};
-use crate::http::HttpOptions;
+use crate::home::Home;
 use crate::model::validate_with;
-use crate::oauth::TokenProvider;
-use crate::store::{IntegrationStore, Locations, SettingsStore, StoreError, TokenStore};
+use crate::store::StoreError;
 
-pub fn verify(locations: &Locations, name: &str, json: bool) -> CliResult {
+pub fn verify(home: &Home, name: &str, json: bool) -> CliResult {
     // The store refuses a file holding an invalid integration; for verify that is
     // invalid input (exit 2), as an integration that fails validation is.
-    let catalog = IntegrationStore::new(locations.integrations_file())
-        .load()
-        .map_err(|error| match error {
-            StoreError::InvalidInFile { .. } => CliError::input(error.to_string()),
-            other => other.into(),
-        })?;
+    let catalog = home.catalog().map_err(|error| match error {
+        StoreError::InvalidInFile { .. } => CliError::input(error.to_string()),
+        other => other.into(),
+    })?;
     let integration = catalog
         .get(name)
         .ok_or_else(|| CliError::Failed(StoreError::NotFound(name.into()).into()))?
         .clone();
-    let settings = SettingsStore::new(locations).load()?;
     // An integration the file holds but that cannot be sent (a header the HTTP client
     // owns, a refused destination) is refused here, before anything is sent.
     let validation = validate_with(
         &integration,
         OffsetDateTime::now_utc(),
-        settings.destination_policy(),
+        home.destinations()?,
     );
     if !validation.is_valid() {
         return Err(CliError::fields(&validation.errors));
     }
-    let options = HttpOptions::from_settings(&settings);
+    let options = home.http_options()?;
+    let tokens = home.token_provider()?;
+    let appliance = home.appliance()?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()?;
     let cancel = CancellationToken::new();
     let report = runtime.block_on(async {
-        let on_signal = cancel.clone();
-        tokio::spawn(async move {
-            use tokio::signal::unix::{SignalKind, signal};
-            let (Ok(mut int), Ok(mut term), Ok(mut hup)) = (
-                signal(SignalKind::interrupt()),
-                signal(SignalKind::terminate()),
-                signal(SignalKind::hangup()),
-            ) else {
-                return;
-            };
-            tokio::select! {
-                _ = int.recv() => {}
-                _ = term.recv() => {}
-                _ = hup.recv() => {}
-            }
-            on_signal.cancel();
-        });
-        let tokens = TokenProvider::with_http_options(
-            TokenStore::new(locations.tokens_file()),
-            options.clone(),
-        );
-        let appliance = crate::template::Appliance::local(settings.hostname.as_deref());
+        super::cancel_on_termination(cancel.clone());
         let report = run_verify(&integration, &options, &appliance, &tokens, cancel).await;
         // A cancelled VERIFY leaves its token refresh running: its answer is stored
         // before the runtime goes (see oauth::in_flight).

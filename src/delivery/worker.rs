@@ -24,9 +24,9 @@ use tokio_util::sync::CancellationToken;
 pub use attempt::{class_name, parse_retry_after, retryable};
 pub use socket::{EnqueueAnswer, EventLine, Target};
 
-use crate::http::HttpOptions;
-use crate::oauth::TokenProvider;
-use crate::store::{Locations, Queue, QueueError, SettingsStore, StoreError, TokenStore};
+use crate::delivery::TokenSource;
+use crate::home::Home;
+use crate::store::{Locations, QueueError, StoreError};
 
 /// The enqueue socket's file name in the home directory.
 pub const SOCKET_FILE: &str = "worker.sock";
@@ -92,13 +92,11 @@ pub async fn run(
     stop: CancellationToken,
 ) -> Result<(), WorkerError> {
     let _lock = take_lock(locations)?;
-    let settings = SettingsStore::new(locations).load()?;
-    let http = HttpOptions::from_settings(&settings);
-    let tokens = Arc::new(TokenProvider::with_http_options(
-        TokenStore::new(locations.tokens_file()),
-        http.clone(),
-    ));
-    let mut queue = Queue::open(&locations.queue_database())?;
+    let home = Home::new(locations);
+    let settings = home.settings()?.clone();
+    let http = home.http_options()?;
+    let tokens: Arc<dyn TokenSource> = Arc::new(home.token_provider()?);
+    let mut queue = home.open_queue()?;
     let taken = queue.release_all_claims()?;
     if taken > 0 {
         tracing::info!(
@@ -109,10 +107,17 @@ pub async fn run(
     // The writer thread ends when its last sender is dropped; the scheduler's stop
     // waits until it has committed everything sent before (a flush).
     let (writer, writer_thread) = writer::start(queue)?;
-    let result =
-        scheduler::Scheduler::new(locations.clone(), &settings, options, tokens, http, writer)
-            .run(stop)
-            .await;
+    let result = scheduler::Scheduler::new(
+        locations.clone(),
+        &settings,
+        options,
+        tokens,
+        home.tokens().clone(),
+        http,
+        writer,
+    )
+    .run(stop)
+    .await;
     // Then the writer ends too (the socket's tasks drop their senders on the same
     // stop): its checkpointer's last checkpoint, and its close, which removes the WAL,
     // come before the process ends. Not for ever: a sender held longer only costs that.

@@ -8,8 +8,10 @@ use rustls::ClientConfig;
 use super::proxy::ProxyRules;
 use super::resolve::{DestinationRefused, GuardedResolver, Resolver, check_literal};
 use super::trust::{IntegrationVerifier, TrustProbe, crypto_provider};
-use crate::model::{DestinationPolicy, Integration, destination_urls};
-use crate::store::Settings;
+use crate::model::{
+    DEFAULT_CONNECT_TIMEOUT, DEFAULT_REQUEST_TIMEOUT, DestinationPolicy, Integration, Settings,
+    destination_urls,
+};
 
 /// `hookconsole/<version>`: the User-Agent of every request.
 pub fn user_agent() -> String {
@@ -48,8 +50,8 @@ impl Default for HttpOptions {
     /// The settings' defaults, no proxy.
     fn default() -> HttpOptions {
         HttpOptions {
-            connect_timeout: Duration::from_secs(crate::store::DEFAULT_CONNECT_TIMEOUT.into()),
-            request_timeout: Duration::from_secs(crate::store::DEFAULT_REQUEST_TIMEOUT.into()),
+            connect_timeout: Duration::from_secs(DEFAULT_CONNECT_TIMEOUT.into()),
+            request_timeout: Duration::from_secs(DEFAULT_REQUEST_TIMEOUT.into()),
             proxy: ProxyRules::direct(),
             destinations: DestinationPolicy::STRICT,
             resolver: Resolver::system(),

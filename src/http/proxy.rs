@@ -6,7 +6,7 @@ use std::net::IpAddr;
 
 use url::{Host, Url};
 
-use crate::store::{PROXY_NONE, ProxyCredentials};
+use crate::model::{PROXY_NONE, ProxyCredentials};
 
 /// `Debug` masks proxy passwords.
 #[derive(Clone, Default, PartialEq, Eq)]

@@ -1,13 +1,15 @@
 //! Everything an authorize session needs, from the home's settings: the callback URL,
 //! the listener's bind address and TLS identity, and the HTTP client for the token
-//! URL with the integration's trust. The CLI and the TUI prepare sessions the same way.
+//! URL with the integration's trust. The CLI and the TUI prepare sessions the same way
+//! (`Home::prepare_session` gives the home's part).
 
+use std::path::Path;
 use std::time::Duration;
 
 use super::identity::{IdentitySource, load_or_create};
 use super::session::{ListenerPlan, SessionSetup};
 use crate::http::{HttpOptions, build_client};
-use crate::model::Integration;
+use crate::model::{Integration, Settings};
 use crate::store::{Locations, MachineIdentity, SettingsStore, TokenStore, callback_url};
 
 /// A prepared session and what the screen shows besides it.
@@ -19,8 +21,21 @@ pub struct PreparedSession {
     pub fingerprint: Option<String>,
 }
 
-/// Prepares an authorize session for `integration`. With `paste_only` no listener
-/// runs. The error is one line for the person.
+/// What a session takes from its home.
+pub struct SessionHome<'a> {
+    /// For the listener: its bind address and certificate.
+    pub settings: &'a Settings,
+    pub callback_url: String,
+    /// Where the listener keeps its self-signed certificate.
+    pub data_dir: &'a Path,
+    pub tokens: TokenStore,
+    /// For the token URL's client.
+    pub http: HttpOptions,
+}
+
+/// Prepares an authorize session for `integration` in the home of `locations`, with
+/// its settings read now. Only the TUI's runtime still starts here; the rest take
+/// `Home::prepare_session`.
 pub fn prepare_session(
     locations: &Locations,
     integration: &Integration,
@@ -31,8 +46,33 @@ pub fn prepare_session(
     let settings = SettingsStore::new(locations)
         .load()
         .map_err(|error| error.to_string())?;
-    let callback = callback_url(&settings, &MachineIdentity::detect());
-    let client = build_client(integration, &HttpOptions::from_settings(&settings))
+    let home = SessionHome {
+        settings: &settings,
+        callback_url: callback_url(&settings, &MachineIdentity::detect()),
+        data_dir: &locations.data_dir,
+        tokens: TokenStore::new(locations.tokens_file()),
+        http: HttpOptions::from_settings(&settings),
+    };
+    prepare_session_in(home, integration, paste_only, timeout, extra_parameters)
+}
+
+/// Prepares an authorize session for `integration`. With `paste_only` no listener
+/// runs. The error is one line for the person.
+pub fn prepare_session_in(
+    home: SessionHome<'_>,
+    integration: &Integration,
+    paste_only: bool,
+    timeout: Duration,
+    extra_parameters: Vec<(String, String)>,
+) -> Result<PreparedSession, String> {
+    let SessionHome {
+        settings,
+        callback_url: callback,
+        data_dir,
+        tokens,
+        http,
+    } = home;
+    let client = build_client(integration, &http)
         .map_err(|error| error.to_string())?
         .client;
     let mut fingerprint = None;
@@ -59,7 +99,7 @@ pub fn prepare_session(
             };
             let identity = load_or_create(&IdentitySource {
                 configured,
-                dir: &locations.data_dir,
+                dir: data_dir,
                 names: vec![host],
             })?;
             fingerprint = Some(identity.fingerprint);
@@ -79,7 +119,7 @@ pub fn prepare_session(
             callback_url: callback.clone(),
             listener,
             client,
-            tokens: TokenStore::new(locations.tokens_file()),
+            tokens,
             timeout,
             extra_parameters,
         },

@@ -6,6 +6,7 @@ use serde::Deserialize;
 
 use super::error::OAuthError;
 use super::wire::describe_reqwest;
+use crate::http::HttpOptions;
 use crate::model::{Authentication, Integration, OAuthSettings, Secret};
 use crate::store::{IntegrationStore, Locations, SettingsStore, StoreError, TokenStore};
 
@@ -34,7 +35,7 @@ impl Site {
 
 /// What the site step works with for one integration of a home, read afresh (an edit
 /// or a settings change made meanwhile counts): the integration, its store, a token
-/// provider and the integration's own HTTP client. The CLI and the TUI both start here.
+/// provider and the integration's own HTTP client. `Home::site_context` makes one.
 pub struct SiteContext {
     pub integration: Integration,
     pub store: IntegrationStore,
@@ -43,7 +44,28 @@ pub struct SiteContext {
 }
 
 impl SiteContext {
-    /// Reads the integration `name` and the settings (blocking file reads).
+    /// The context of `integration` (as `store` holds it), its client built from
+    /// `options`.
+    pub fn new(
+        integration: Integration,
+        store: IntegrationStore,
+        options: HttpOptions,
+        tokens: TokenStore,
+    ) -> Result<SiteContext, OAuthError> {
+        let client = crate::http::build_client(&integration, &options)
+            .map_err(|error| OAuthError::Configuration(error.to_string()))?
+            .client;
+        let tokens = super::TokenProvider::with_http_options(tokens, options);
+        Ok(SiteContext {
+            integration,
+            store,
+            tokens,
+            client,
+        })
+    }
+
+    /// [`SiteContext::new`] with the settings and stores of `locations`. Only the
+    /// TUI's runtime still starts here; the rest take `Home::site_context`.
     pub fn load(locations: &Locations, name: &str) -> Result<SiteContext, OAuthError> {
         let store = IntegrationStore::new(locations.integrations_file());
         let integration = store
@@ -53,20 +75,13 @@ impl SiteContext {
             .ok_or_else(|| StoreError::NotFound(name.into()))?;
         let settings = SettingsStore::new(locations).load()?;
         let store = store.with_destinations(settings.destination_policy());
-        let options = crate::http::HttpOptions::from_settings(&settings);
-        let client = crate::http::build_client(&integration, &options)
-            .map_err(|error| OAuthError::Configuration(error.to_string()))?
-            .client;
-        let tokens = super::TokenProvider::with_http_options(
-            TokenStore::new(locations.tokens_file()),
-            options,
-        );
-        Ok(SiteContext {
+        let tokens = TokenStore::new(locations.tokens_file());
+        SiteContext::new(
             integration,
             store,
+            HttpOptions::from_settings(&settings),
             tokens,
-            client,
-        })
+        )
     }
 
     /// [`choose_site`] for this integration.

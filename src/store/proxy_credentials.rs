@@ -10,43 +10,10 @@ use serde::{Deserialize, Serialize};
 use super::atomic::write_atomic;
 use super::error::StoreError;
 use super::read::{SETTINGS_LIMIT, read_own_file};
-use crate::model::Secret;
+use crate::model::ProxyCredentials;
 
 const SCHEMA_VERSION: u32 = 1;
 const FILE_MODE: u32 = 0o600;
-
-/// The userinfo of the proxy URL, as written there (percent-encoded).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ProxyCredentials {
-    pub username: String,
-    #[serde(default, skip_serializing_if = "Secret::is_empty")]
-    pub password: Secret,
-}
-
-impl ProxyCredentials {
-    /// The credentials in `url`, which loses them; `None` when it has none.
-    pub fn take_from(url: &mut url::Url) -> Option<ProxyCredentials> {
-        if url.username().is_empty() && url.password().is_none() {
-            return None;
-        }
-        let credentials = ProxyCredentials {
-            username: url.username().to_string(),
-            password: Secret::new(url.password().unwrap_or_default()),
-        };
-        let _ = url.set_username("");
-        let _ = url.set_password(None);
-        Some(credentials)
-    }
-
-    /// Puts the credentials into `url` (a proxy URL without any).
-    pub fn put_into(&self, url: &mut url::Url) {
-        let _ = url.set_username(&self.username);
-        if !self.password.is_empty() {
-            let _ = url.set_password(Some(self.password.expose()));
-        }
-    }
-}
 
 #[derive(Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -127,25 +94,8 @@ mod tests {
     use super::*;
 
     #[test]
-    fn credentials_leave_the_url_and_come_back() {
-        let mut url = url::Url::parse("http://us%40r:p%3Aw@proxy.example:3128").unwrap();
-        let credentials = ProxyCredentials::take_from(&mut url).unwrap();
-        assert_eq!(url.as_str(), "http://proxy.example:3128/");
-        assert_eq!(credentials.username, "us%40r");
-        assert_eq!(credentials.password.expose(), "p%3Aw");
-        assert!(!format!("{credentials:?}").contains("p%3Aw"));
-        credentials.put_into(&mut url);
-        assert_eq!(url.as_str(), "http://us%40r:p%3Aw@proxy.example:3128/");
-        assert_eq!(
-            ProxyCredentials::take_from(&mut url.clone()),
-            Some(credentials)
-        );
-        let mut bare = url::Url::parse("http://proxy.example:3128").unwrap();
-        assert_eq!(ProxyCredentials::take_from(&mut bare), None);
-    }
-
-    #[test]
     fn the_file_is_0600_and_goes_when_there_are_none() {
+        use crate::model::Secret;
         use std::os::unix::fs::PermissionsExt;
         let dir = tempfile::tempdir().unwrap();
         let file = ProxyCredentialFile::new(dir.path().join("proxy-credentials.yaml"));

@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 
 use super::app::{Effect, Message};
+use crate::home::Home;
 use crate::store::{
     IntegrationStore, Locations, MachineIdentity, Queue, SettingsStore, TokenStore, callback_url,
 };
@@ -16,16 +17,25 @@ pub struct Stores {
     pub tokens: TokenStore,
     /// The delivery queue and log (opened per call).
     pub queue: PathBuf,
+    locations: Locations,
 }
 
 impl Stores {
     pub fn new(locations: &Locations) -> Stores {
+        let home = Home::new(locations);
         Stores {
-            integrations: IntegrationStore::new(locations.integrations_file()),
-            settings: SettingsStore::new(locations),
-            tokens: TokenStore::new(locations.tokens_file()),
-            queue: locations.queue_database(),
+            integrations: home.integrations().clone(),
+            settings: home.settings_store().clone(),
+            tokens: home.tokens().clone(),
+            queue: home.queue_file(),
+            locations: locations.clone(),
         }
+    }
+
+    /// The home with its settings as they are now: a change made while the TUI runs
+    /// counts, and unreadable settings leave the defaults (the reason in the log).
+    fn home(&self) -> Home {
+        Home::tolerant(&self.locations)
     }
 }
 
@@ -176,9 +186,7 @@ pub fn perform(effect: Effect, stores: &Stores) -> Option<Message> {
 /// Revokes and forgets on this blocking thread: through the runtime when there is one
 /// (the TUI), else on a small one of its own (tests call `perform` directly).
 fn forget(integration: &crate::model::Integration, stores: &Stores) -> String {
-    let settings = stores.settings.load().unwrap_or_default();
-    let options = crate::http::HttpOptions::from_settings(&settings);
-    match crate::oauth::forget_authorization_blocking(&stores.tokens, integration, &options) {
+    match stores.home().forget_authorization(integration) {
         Ok(outcome) => outcome.describe(&integration.name),
         Err(error) => format!("Not forgotten: {error}"),
     }
@@ -195,11 +203,8 @@ fn read_text(path: &std::path::Path) -> Result<String, String> {
 /// Moves what is keyed by the old name to the new one after a rename; says what moved,
 /// or what could not.
 fn follow(stores: &Stores, old: &str, new: &str) -> Option<String> {
-    match crate::store::follow_rename(&stores.tokens, &stores.queue, old, new) {
+    match stores.home().follow_rename(old, new) {
         Ok(renamed) => renamed.describe(),
-        Err(error) => {
-            tracing::error!(%error, "after renaming `{old}` to `{new}`");
-            Some(error)
-        }
+        Err(error) => Some(error),
     }
 }

@@ -12,11 +12,11 @@ use serde_json::json;
 
 use super::clients::ClientCache;
 use crate::delivery::{
-    ATTEMPT_BODY_BYTES, Credential, Failure, HttpStage, ShownHeader, TokenError, send_keeping,
+    ATTEMPT_BODY_BYTES, Credential, Failure, HttpStage, ShownHeader, TokenError, TokenSource,
+    send_keeping,
 };
 use crate::http::HttpError;
 use crate::model::{Authentication, Integration, Secret};
-use crate::oauth::TokenProvider;
 use crate::store::queue::{AttemptRecord, ClaimedJob, JobState, JobUpdate, now_ms};
 
 /// The stable event id every delivery carries, so receivers can drop duplicates,
@@ -28,7 +28,7 @@ const WEBHOOK_TIMESTAMP: HeaderName = HeaderName::from_static("webhook-timestamp
 const MAX_RETRY_AFTER: Duration = Duration::from_secs(86_400);
 
 pub struct AttemptContext<'a> {
-    pub tokens: &'a TokenProvider,
+    pub tokens: &'a dyn TokenSource,
     pub clients: &'a ClientCache,
     pub max_attempts: u32,
 }
@@ -67,7 +67,7 @@ pub async fn deliver(
         && job.attempts + 1 < context.max_attempts
         && context
             .tokens
-            .after_unauthorized(integration, &rejected)
+            .after_rejection(integration, &rejected)
             .await
             .is_ok()
     {

@@ -17,11 +17,11 @@ use super::threads::DeliveryThreads;
 use super::token_repair;
 use super::writer::{Claimed, WriterCommand, WriterSender};
 use super::{WorkerError, WorkerOptions, socket};
+use crate::delivery::TokenSource;
 use crate::http::HttpOptions;
-use crate::model::{HoldReason, Integration};
-use crate::oauth::TokenProvider;
+use crate::model::{HoldReason, Integration, Settings};
 use crate::store::queue::{ClaimedJob, JobUpdate};
-use crate::store::{Catalog, IntegrationStore, Locations, Settings};
+use crate::store::{Catalog, IntegrationStore, Locations, TokenStore};
 
 const CATALOG_CHECK: Duration = Duration::from_secs(1);
 const PRUNE_EVERY: Duration = Duration::from_secs(600);
@@ -32,7 +32,7 @@ type SharedCatalog = Arc<RwLock<Option<Arc<Catalog>>>>;
 
 /// What every delivery task shares.
 struct Shared {
-    tokens: Arc<TokenProvider>,
+    tokens: Arc<dyn TokenSource>,
     max_attempts: u32,
 }
 
@@ -46,6 +46,8 @@ pub struct Scheduler {
     appliance: crate::template::Appliance,
     socket_limits: socket::SocketLimits,
     shared: Arc<Shared>,
+    /// The token store, for the refreshes to repair (see `token_repair`).
+    token_store: TokenStore,
     /// For the HTTP clients of each delivery thread.
     http: HttpOptions,
     writer: WriterSender,
@@ -83,7 +85,8 @@ impl Scheduler {
         locations: Locations,
         settings: &Settings,
         options: WorkerOptions,
-        tokens: Arc<TokenProvider>,
+        tokens: Arc<dyn TokenSource>,
+        token_store: TokenStore,
         http: HttpOptions,
         writer: WriterSender,
     ) -> Scheduler {
@@ -105,6 +108,7 @@ impl Scheduler {
                 tokens,
                 max_attempts: settings.effective_max_attempts(),
             }),
+            token_store,
             http,
             writer,
             catalog: Arc::new(RwLock::new(None)),
@@ -133,6 +137,7 @@ impl Scheduler {
         let lookup: token_repair::Lookup = Arc::new(move |name: &str| lookup(&catalog, name));
         tokio::spawn(token_repair::run(
             self.shared.tokens.clone(),
+            self.token_store.clone(),
             lookup,
             self.options.token_repair,
             stop.child_token(),
@@ -376,7 +381,7 @@ impl Scheduler {
                 let (thread, clients) = threads.next();
                 let delivery = async move {
                     let context = AttemptContext {
-                        tokens: &shared.tokens,
+                        tokens: shared.tokens.as_ref(),
                         clients: &clients,
                         max_attempts: shared.max_attempts,
                     };

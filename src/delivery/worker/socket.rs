@@ -43,8 +43,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::writer::{WriterCommand, WriterSender};
 use crate::accept::{AcceptBackoff, LOG_PERIOD, Occasional};
-use crate::model::Integration;
-use crate::store::Settings;
+use crate::model::{Integration, Settings};
 use crate::store::queue::{EnqueueStatus, Enqueued, NewEvent, fingerprint, new_event_id};
 use crate::template::{Appliance, Escaping, Event, render_with};
 

@@ -10,8 +10,10 @@ use std::time::Duration;
 use time::OffsetDateTime;
 use tokio_util::sync::CancellationToken;
 
+use crate::delivery::TokenSource;
 use crate::model::Integration;
-use crate::oauth::{ROTATION_REUSE_INTERVAL, TokenProvider};
+use crate::oauth::ROTATION_REUSE_INTERVAL;
+use crate::store::TokenStore;
 
 /// The integration of a name, from the worker's last reading of the file.
 pub type Lookup = Arc<dyn Fn(&str) -> Option<Integration> + Send + Sync>;
@@ -20,7 +22,8 @@ pub type Lookup = Arc<dyn Fn(&str) -> Option<Integration> + Send + Sync>;
 /// refresh mark from within the reuse interval. A refresh in progress in another
 /// process holds the store's lock; this one waits for it and then finds the mark gone.
 pub async fn run(
-    tokens: Arc<TokenProvider>,
+    tokens: Arc<dyn TokenSource>,
+    store: TokenStore,
     lookup: Lookup,
     every: Duration,
     stop: CancellationToken,
@@ -32,8 +35,8 @@ pub async fn run(
             () = stop.cancelled() => return,
             _ = ticks.tick() => {}
         }
-        let store = tokens.store().clone();
-        let Ok(Ok(stored)) = tokio::task::spawn_blocking(move || store.all()).await else {
+        let reader = store.clone();
+        let Ok(Ok(stored)) = tokio::task::spawn_blocking(move || reader.all()).await else {
             continue;
         };
         let now = OffsetDateTime::now_utc();

@@ -1,0 +1,105 @@
+//! Changes to the integrations that carry their consequences along: a rename moves
+//! what is keyed by the name (the authorization, the waiting events); a removal
+//! revokes the grant, which would otherwise stay valid at the provider, and forgets
+//! its tokens, which would otherwise pass to the next integration given the name.
+
+use super::Home;
+use crate::model::Integration;
+use crate::oauth::{Revocation, forget_authorization_blocking};
+use crate::store::{Catalog, Renamed, StoreError, follow_rename};
+
+/// What saving did.
+#[derive(Debug)]
+pub struct Saved {
+    /// The file as saved.
+    pub catalog: Catalog,
+    /// After a rename, what followed the new name, or what could not (the rename
+    /// itself is saved either way).
+    pub renamed: Option<Result<Renamed, String>>,
+}
+
+/// What removing did.
+#[derive(Debug)]
+pub struct Removed {
+    /// The file as saved.
+    pub catalog: Catalog,
+    /// The integration removed, as the file had it.
+    pub integration: Integration,
+    /// When it was authorized: what revoking and forgetting did, or why they did not.
+    pub forgot: Option<Result<Revocation, ForgetError>>,
+}
+
+/// Why an authorization was not forgotten.
+#[derive(Debug, thiserror::Error)]
+pub enum ForgetError {
+    /// The settings or the token store could not be read.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The tokens could not be deleted (or the client for the revocation not built).
+    #[error("{0}")]
+    Failed(String),
+}
+
+impl Home {
+    /// Adds `integration` (`original` is `None`) or replaces `original` with it,
+    /// under the settings' destination policy; a new name takes the authorization
+    /// and the waiting events of the old one along.
+    pub fn save(
+        &self,
+        original: Option<&Integration>,
+        integration: Integration,
+    ) -> Result<Saved, StoreError> {
+        let new_name = integration.name.clone();
+        let catalog = self.integrations_to_save()?.put(original, integration)?;
+        let renamed = original
+            .filter(|original| original.name != new_name)
+            .map(|original| self.follow_rename(&original.name, &new_name));
+        Ok(Saved { catalog, renamed })
+    }
+
+    /// Moves what is keyed by `old` (authorization, waiting events) to `new`.
+    pub fn follow_rename(&self, old: &str, new: &str) -> Result<Renamed, String> {
+        let followed = follow_rename(&self.tokens, &self.queue_file(), old, new);
+        if let Err(error) = &followed {
+            tracing::error!(%error, "after renaming `{old}` to `{new}`");
+        }
+        followed
+    }
+
+    /// Removes the integration `name` (with `expected`, only while the file still
+    /// holds that version), then revokes and forgets its authorization when it has
+    /// one. Blocking: run it off the async threads.
+    pub fn remove(
+        &self,
+        name: &str,
+        expected: Option<&Integration>,
+    ) -> Result<Removed, StoreError> {
+        let integration = match expected {
+            Some(expected) => expected.clone(),
+            None => self.integration(name)?,
+        };
+        // No new integration is checked: the settings' policy is not needed (nor read).
+        let catalog = self.integrations.remove(&integration.name, expected)?;
+        let forgot = match self.tokens.get(&integration.name) {
+            Ok(None) => None,
+            Ok(Some(_)) => Some(self.forget_authorization(&integration)),
+            Err(error) => Some(Err(error.into())),
+        };
+        Ok(Removed {
+            catalog,
+            integration,
+            forgot,
+        })
+    }
+
+    /// Revokes the grant of `integration` at the provider (when it has a revocation
+    /// URL) and deletes its tokens here whatever the provider answered. Blocking.
+    pub fn forget_authorization(
+        &self,
+        integration: &Integration,
+    ) -> Result<Revocation, ForgetError> {
+        let options = self.http_options()?;
+        forget_authorization_blocking(&self.tokens, integration, &options)
+            .map_err(ForgetError::Failed)
+    }
+}

@@ -1,0 +1,31 @@
+//! What every hookconsole process does first, whichever face it opens: core dumps off
+//! before anything reads a secret (a dump would hold it), then the home found and its
+//! log file opened.
+
+use std::path::Path;
+
+use tracing_appender::non_blocking::WorkerGuard;
+
+use crate::store::Locations;
+
+/// A started process: its home, and its log (flushed when this is dropped).
+pub struct Process {
+    pub locations: Locations,
+    _log: Option<WorkerGuard>,
+}
+
+/// Turns core dumps off, finds the home (`--home`, else the default) and, with `log`,
+/// logs into it. Completions and the manual page come from the command line's
+/// definitions alone: they open no log file.
+pub fn start_process(explicit_home: Option<&Path>, log: bool) -> Process {
+    let core_dumps = crate::core_dumps::turn_off();
+    let locations = Locations::resolve(explicit_home);
+    let log = log.then(|| crate::logging::init(&locations)).flatten();
+    if let Err(error) = core_dumps {
+        tracing::warn!(%error, "core dumps could not be turned off");
+    }
+    Process {
+        locations,
+        _log: log,
+    }
+}

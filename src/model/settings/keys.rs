@@ -1,0 +1,172 @@
+//! One setting from `KEY=VALUE` text, as `hookconsole settings` takes it: each value
+//! checked, and an error that names its key.
+
+use super::{PROXY_NONE, ProxyCredentials, Settings, TIMEOUT_RANGE};
+
+impl Settings {
+    /// Sets one setting from `KEY=VALUE` text; an empty value unsets it (for hostname,
+    /// `hostname=` unsets and `hostname=""`… is the same: use `hostname=-` for "none").
+    pub fn set(&mut self, key: &str, value: &str) -> Result<(), String> {
+        let value = value.trim();
+        let optional = |value: &str| (!value.is_empty()).then(|| value.to_string());
+        match key {
+            "hostname" => {
+                self.hostname = match value {
+                    "" => None,
+                    "-" => Some(String::new()),
+                    name if is_hostname(name) => Some(name.to_ascii_lowercase()),
+                    name => return Err(format!("hostname: `{name}` is not a valid host name")),
+                }
+            }
+            "ip_address" => {
+                self.ip_address = if value.is_empty() {
+                    None
+                } else {
+                    Some(value.parse().map_err(|_| {
+                        format!("ip_address: `{value}` is not an IPv4 or IPv6 address")
+                    })?)
+                }
+            }
+            "callback_url" => {
+                if !value.is_empty() {
+                    let url = url::Url::parse(value)
+                        .map_err(|error| format!("callback_url: `{value}`: {error}"))?;
+                    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+                        return Err(
+                            "callback_url: must be an http:// or https:// URL with a host".into(),
+                        );
+                    }
+                }
+                self.callback_url = optional(value);
+            }
+            "callback_bind" => {
+                if !value.is_empty() {
+                    value.parse::<std::net::SocketAddr>().map_err(|_| {
+                        format!("callback_bind: `{value}` is not ADDRESS:PORT (e.g. 0.0.0.0:8443)")
+                    })?;
+                }
+                self.callback_bind = optional(value);
+            }
+            "callback_certificate" | "callback_key" => {
+                let path = (!value.is_empty()).then(|| std::path::PathBuf::from(value));
+                if let Some(path) = &path
+                    && !path.is_absolute()
+                {
+                    return Err(format!("{key}: give an absolute path, not `{value}`"));
+                }
+                if key == "callback_certificate" {
+                    self.callback_certificate = path;
+                } else {
+                    self.callback_key = path;
+                }
+            }
+            "connect_timeout" => self.connect_timeout = timeout_seconds(key, value)?,
+            "request_timeout" => self.request_timeout = timeout_seconds(key, value)?,
+            "proxy" => {
+                let mut credentials = None;
+                if !value.is_empty() && !value.eq_ignore_ascii_case(PROXY_NONE) {
+                    let mut url = url::Url::parse(value).map_err(|error| {
+                        format!("proxy: `{}`: {error}", crate::model::mask_url(value))
+                    })?;
+                    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+                        return Err(format!(
+                            "proxy: must be an http:// or https:// URL with a host, or `{PROXY_NONE}`"
+                        ));
+                    }
+                    credentials = ProxyCredentials::take_from(&mut url);
+                }
+                self.proxy = if value.eq_ignore_ascii_case(PROXY_NONE) {
+                    Some(PROXY_NONE.to_string())
+                } else if credentials.is_some() {
+                    Some(without_userinfo(value))
+                } else {
+                    optional(value)
+                };
+                self.proxy_credentials = credentials;
+            }
+            "max_attempts" => self.max_attempts = bounded(key, value, 1, 100)?,
+            "retention_days" => self.retention_days = bounded(key, value, 1, 3650)?,
+            "retention_rows" => self.retention_rows = bounded(key, value, 1_000, 100_000_000)?,
+            "concurrency" => self.concurrency = bounded(key, value, 1, 1024)?,
+            "concurrency_per_integration" => {
+                self.concurrency_per_integration = bounded(key, value, 1, 1024)?
+            }
+            "socket_max_connections" => self.socket_max_connections = bounded(key, value, 1, 4096)?,
+            "socket_max_line_bytes" => {
+                self.socket_max_line_bytes = bounded(key, value, 1024, 1 << 30)?
+            }
+            "socket_idle_timeout" => self.socket_idle_timeout = timeout_seconds(key, value)?,
+            "allow_link_local_destinations" => {
+                self.allow_link_local_destinations = match value.to_ascii_lowercase().as_str() {
+                    "" => None,
+                    "true" | "yes" | "on" => Some(true),
+                    "false" | "no" | "off" => Some(false),
+                    _ => return Err(format!("{key}: `{value}` is not true or false")),
+                }
+            }
+            other => {
+                return Err(format!(
+                    "`{other}` is not a setting; settings are {}",
+                    Self::KEYS.join(", ")
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// `url` as typed, less its `user:password@`.
+pub(super) fn without_userinfo(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_string();
+    };
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    match rest[..authority_end].rfind('@') {
+        Some(at) => format!("{scheme}://{}", &rest[at + 1..]),
+        None => url.to_string(),
+    }
+}
+
+fn timeout_seconds(key: &str, value: &str) -> Result<Option<u32>, String> {
+    if value.is_empty() {
+        return Ok(None);
+    }
+    match value.trim_end_matches('s').trim().parse::<u32>() {
+        Ok(seconds) if TIMEOUT_RANGE.contains(&seconds) => Ok(Some(seconds)),
+        _ => Err(format!(
+            "{key}: `{value}` is not a number of seconds from {} to {}",
+            TIMEOUT_RANGE.start(),
+            TIMEOUT_RANGE.end()
+        )),
+    }
+}
+
+/// A whole number from `low` to `high`, or unset when empty.
+fn bounded<T>(key: &str, value: &str, low: T, high: T) -> Result<Option<T>, String>
+where
+    T: std::str::FromStr + PartialOrd + std::fmt::Display + Copy,
+{
+    if value.is_empty() {
+        return Ok(None);
+    }
+    match value.replace('_', "").parse::<T>() {
+        Ok(number) if number >= low && number <= high => Ok(Some(number)),
+        _ => Err(format!(
+            "{key}: `{value}` is not a whole number from {low} to {high}"
+        )),
+    }
+}
+
+fn is_hostname(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 253
+        && name.split('.').all(|label| {
+            !label.is_empty()
+                && label.len() <= 63
+                && !label.starts_with('-')
+                && !label.ends_with('-')
+                && label
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        })
+}
