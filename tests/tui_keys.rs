@@ -766,3 +766,50 @@ fn the_list_filter_does_not_search_secrets_of_urls() {
     harness.keys("/hooks.example");
     assert!(harness.screen(80, 24).contains("Teams"));
 }
+
+/// While the screen asks for a larger terminal, keys act on nothing the person cannot
+/// see: only Ctrl-C (asking first when there are unsaved edits), Ctrl-L and resizing.
+#[test]
+fn keys_do_not_act_behind_the_enlarge_the_terminal_screen() {
+    use crossterm::event::Event;
+    let mut harness = Harness::new(Profile::RICH, &[]);
+    harness.keys("n");
+    harness.press(KeyCode::Enter);
+    harness.keys("Draft");
+    harness.event(Event::Resize(60, 20));
+    // What discarded the edits unseen: Esc, then Right Right Enter on "Discard".
+    harness.press(KeyCode::Esc);
+    harness.press_n(KeyCode::Right, 2);
+    harness.press(KeyCode::Enter);
+    harness.keys("q?x");
+    harness.paste("pasted");
+    assert!(harness.app.popups.is_empty(), "no dialog opened unseen");
+    assert!(matches!(harness.app.screen, Screen::Editor(_)));
+    assert!(harness.stored().is_empty());
+    assert!(!harness.quit);
+    // Ctrl-L still redraws, and Ctrl-C asks as usual.
+    let redraws = harness.redraws;
+    harness.ctrl('l');
+    assert_eq!(harness.redraws, redraws + 1);
+    harness.ctrl('c');
+    assert_eq!(
+        dialog_title(&harness).as_deref(),
+        Some("Quit with unsaved edits?")
+    );
+    let small = harness.screen(60, 20);
+    assert!(small.contains("A question is waiting"), "{small}");
+    // Larger again: the question and the edits are there, and keys act.
+    harness.event(Event::Resize(80, 24));
+    harness.press(KeyCode::Esc);
+    assert!(harness.app.popups.is_empty());
+    let screen = harness.screen(80, 24);
+    assert!(screen.contains("Draft"), "{screen}");
+    assert!(!screen.contains("pasted"), "{screen}");
+    // A frame drawn too small counts as well as the resize event.
+    harness.screen(79, 24);
+    harness.press(KeyCode::Esc);
+    assert!(harness.app.popups.is_empty(), "Esc did nothing unseen");
+    harness.screen(80, 24);
+    harness.press(KeyCode::Esc);
+    assert_eq!(dialog_title(&harness).as_deref(), Some("Unsaved edits"));
+}

@@ -90,6 +90,9 @@ pub struct App {
     next_authorize: u64,
     /// The screen LOGS was opened from when it was not the list (the editor).
     logs_back: Option<Screen>,
+    /// The terminal is below 80x24 and the screen asks for a larger one: keys then act
+    /// only where the person can see it (Ctrl-C, Ctrl-L).
+    too_small: bool,
 }
 
 impl App {
@@ -115,6 +118,7 @@ impl App {
             next_verify: 1,
             next_authorize: 1,
             logs_back: None,
+            too_small: false,
         };
         (
             app,
@@ -166,7 +170,12 @@ impl App {
 
     pub fn handle_event(&mut self, event: Event) -> Vec<Effect> {
         match event {
+            Event::Resize(width, height) => {
+                self.set_size(width, height);
+                Vec::new()
+            }
             Event::Key(key) if key.kind != KeyEventKind::Release => self.handle_key(key),
+            Event::Paste(_) if self.too_small => Vec::new(),
             Event::Paste(text) => {
                 // Terminals send pasted line breaks as CR.
                 let text = text.replace("\r\n", "\n").replace('\r', "\n");
@@ -195,8 +204,20 @@ impl App {
         }
     }
 
+    /// The terminal's size, from a resize or the frame just drawn.
+    pub(super) fn set_size(&mut self, width: u16, height: u16) {
+        self.too_small = width < super::ui::MIN_WIDTH || height < super::ui::MIN_HEIGHT;
+    }
+
     pub fn handle_key(&mut self, key: KeyEvent) -> Vec<Effect> {
         let context = self.key_context();
+        if self.too_small {
+            return match action_for(context, &key) {
+                Some(Action::Redraw) => vec![Effect::Redraw],
+                Some(Action::Interrupt) => self.quit_requested(),
+                _ => Vec::new(),
+            };
+        }
         // Esc followed quickly by a key arrives as Alt+key (crossterm has no Esc
         // timeout): where Alt+key means nothing, it is the two keys.
         if key.modifiers.contains(KeyModifiers::ALT)

@@ -82,6 +82,7 @@ impl App {
     /// Draws everything; returns where the cursor belongs.
     fn draw_screen(&mut self, frame: &mut Frame) -> Option<Position> {
         let area = frame.area();
+        self.set_size(area.width, area.height);
         if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
             self.render_too_small(frame, area);
             return None;

@@ -37,6 +37,8 @@ pub struct Harness {
     /// URLs printed unbroken or copied by OSC 52.
     pub printed: Vec<String>,
     pub copied: Vec<String>,
+    /// Full redraws asked for (Ctrl-L, after the external editor).
+    pub redraws: usize,
 }
 
 impl Harness {
@@ -68,6 +70,7 @@ impl Harness {
             site_choices: Vec::new(),
             printed: Vec::new(),
             copied: Vec::new(),
+            redraws: 0,
         };
         let effects = effects
             .into_iter()
@@ -96,7 +99,7 @@ impl Harness {
         while let Some(effect) = queue.pop_front() {
             match effect {
                 Effect::Quit => self.quit = true,
-                Effect::Redraw => {}
+                Effect::Redraw => self.redraws += 1,
                 Effect::StartVerify { id, integration } => self.verifies.push((id, *integration)),
                 Effect::CancelVerify(id) => self.cancelled.push(id),
                 Effect::StartAuthorize { id, integration } => {
