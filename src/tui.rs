@@ -30,6 +30,7 @@ pub use app::{AfterSave, App, AppPaths, Effect, Message, Popup, SaveOrigin, Save
 pub use authorize::{AuthorizeId, AuthorizeView, QrTarget};
 pub use dialog::{Answer, Dialog, Question};
 pub use editor::{Editor, Pane, Slot};
+pub use help::entries as help_entries;
 pub use hyperlink::{Hyperlink, LinkingBackend};
 pub use logs::{LogsView, OutcomeFilter};
 pub use message::AuthorizeInput;

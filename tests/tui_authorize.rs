@@ -637,3 +637,61 @@ fn no_hyperlinks_on_the_console_or_ascii_profiles() {
         assert!(!output.contains("\u{1b}]8"), "{profile:?}");
     }
 }
+
+/// AUTHORIZE after an authorization that reaches three sites, the middle one selected.
+fn choosing_among_three_sites() -> Harness {
+    use hookconsole::oauth::{Site, SiteOutcome};
+    let mut jira = hookconsole::model::find_preset("jira-cloud")
+        .unwrap()
+        .with_defaults();
+    jira.name = "Jira".into();
+    if let Authentication::OAuth(oauth) = &mut jira.authentication {
+        oauth.client_id = "client".into();
+        oauth.client_secret = Secret::new("client-secret-value");
+    }
+    let mut harness = Harness::new(Profile::RICH, &[jira]);
+    harness.press(KeyCode::Char('a'));
+    let (id, _) = harness.authorizes[0].clone();
+    let effects = harness.app.handle_message(Message::AuthorizeUpdate {
+        id,
+        update: SessionUpdate::State(FlowState::Authorized),
+    });
+    harness.run(effects);
+    let sites = ["acme", "beta", "gamma"]
+        .iter()
+        .map(|name| Site {
+            id: format!("cloud-{name}"),
+            name: name.to_string(),
+            url: format!("https://{name}.atlassian.net"),
+        })
+        .collect();
+    let effects = harness.app.handle_message(Message::SiteChosen {
+        id,
+        result: Ok(SiteOutcome::Choose(sites)),
+    });
+    harness.run(effects);
+    harness.press(KeyCode::Down);
+    harness
+}
+
+#[test]
+fn help_lists_every_key_the_authorize_views_act_on() {
+    use hookconsole::tui::KeyContext;
+    tui_support::assert_help_lists_what_keys_do(
+        KeyContext::Authorize,
+        &[&|| authorizing(Profile::RICH)],
+    );
+    tui_support::assert_help_lists_what_keys_do(
+        KeyContext::AuthorizePaste,
+        &[&|| {
+            let mut harness = authorizing(Profile::RICH);
+            harness.keys("pab");
+            harness.press(KeyCode::Left);
+            harness
+        }],
+    );
+    tui_support::assert_help_lists_what_keys_do(
+        KeyContext::AuthorizeSite,
+        &[&choosing_among_three_sites],
+    );
+}

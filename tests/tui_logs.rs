@@ -615,9 +615,9 @@ fn every_logs_footer_key_does_something() {
         let help = harness.screen(120, 40);
         for binding in bindings(context) {
             assert!(
-                help.contains(binding.hint),
+                help.contains(&binding.hint()),
                 "{} missing:\n{help}",
-                binding.hint
+                binding.hint()
             );
         }
     }
@@ -641,4 +641,63 @@ fn f6_in_the_editor_opens_that_integrations_logs_and_esc_returns_to_the_editor()
         panic!("back in the editor");
     };
     assert!(editor.is_dirty(), "the edit is still there");
+}
+
+/// LOGS with three attempts and the middle one selected.
+fn logs_in_the_middle() -> Harness {
+    let mut harness = harness();
+    deliver(&harness, "Alpha", 3, true);
+    harness.keys("L");
+    harness.press(KeyCode::Down);
+    harness
+}
+
+#[test]
+fn help_lists_every_key_the_logs_views_act_on() {
+    use hookconsole::tui::KeyContext;
+    tui_support::assert_help_lists_what_keys_do(KeyContext::Logs, &[&logs_in_the_middle]);
+    tui_support::assert_help_lists_what_keys_do(
+        KeyContext::LogsText,
+        &[&|| {
+            let mut harness = logs_in_the_middle();
+            harness.keys("/ab");
+            harness.press(KeyCode::Left);
+            harness
+        }],
+    );
+    // The detail of a failed attempt is longer than 80x24: one line down, it scrolls
+    // either way.
+    tui_support::assert_help_lists_what_keys_do(
+        KeyContext::LogsDetail,
+        &[&|| {
+            let mut harness = logs_in_the_middle();
+            harness.press(KeyCode::Enter);
+            harness.screen(80, 24);
+            harness.press(KeyCode::Down);
+            harness
+        }],
+    );
+}
+
+/// `?` on LOGS says what its own keys do: `/` filters the attempts by text, not the
+/// list by name and host.
+#[test]
+fn logs_help_describes_the_logs_text_filter() {
+    let mut harness = logs_in_the_middle();
+    harness.keys("?");
+    let help = harness.screen(120, 40);
+    assert!(
+        !help.contains("name, host, method or authentication"),
+        "{help}"
+    );
+    assert!(
+        help.contains("filter by text in the event id, type, integration or summary"),
+        "{help}"
+    );
+    harness.press(KeyCode::Esc);
+    harness.keys("/");
+    harness.press(KeyCode::F(1));
+    let help = harness.screen(120, 40);
+    assert!(!help.contains("go back to the list"), "{help}");
+    assert!(help.contains("apply the text filter"), "{help}");
 }

@@ -146,3 +146,46 @@ fn the_certificates_fingerprint_breaks_only_at_colons() {
         tui_support::assert_fingerprint_breaks_at_colons(&screen, &fingerprint);
     }
 }
+
+/// The VERIFY report of an HTTPS receiver with a self-signed certificate is longer
+/// than 80x24: one line down, it scrolls either way, and every key of the help acts.
+#[test]
+fn help_lists_every_key_the_verify_report_acts_on() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let presented = support::self_signed(&["127.0.0.1"]);
+    let server = runtime.block_on(support::https_server(
+        support::answer(200),
+        vec![presented.der.clone()],
+        presented.key(),
+    ));
+    let url = server.url("https", "/hook");
+    let _guard = runtime.enter();
+    let report = {
+        let mut harness = Harness::new(Profile::RICH, &[webhook("Self-signed", &url)]);
+        harness.press(KeyCode::Char('v'));
+        let (_, integration) = harness.verifies.remove(0);
+        runtime.block_on(verify_with_progress(
+            &integration,
+            &HttpOptions::default(),
+            &hookconsole::template::Appliance::new("hiab-test"),
+            &NoTokens,
+            CancellationToken::new(),
+            None,
+        ))
+    };
+    let state = || {
+        let mut harness = Harness::new(Profile::RICH, &[webhook("Self-signed", &url)]);
+        harness.press(KeyCode::Char('v'));
+        let (id, integration) = harness.verifies.remove(0);
+        let effects = harness.app.handle_message(Message::Verified {
+            id,
+            name: integration.name.clone(),
+            report: Box::new(report.clone()),
+        });
+        harness.run(effects);
+        harness.screen(80, 24);
+        harness.press(KeyCode::Down);
+        harness
+    };
+    tui_support::assert_help_lists_what_keys_do(hookconsole::tui::KeyContext::Verify, &[&state]);
+}

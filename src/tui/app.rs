@@ -12,7 +12,7 @@ use super::authorize::{AuthorizeId, AuthorizeView, QrTarget};
 use super::chooser::Chooser;
 use super::dialog::{Answer, Dialog, Question};
 use super::editor::{Editor, EditorRequest};
-use super::help::Help;
+use super::help::{Help, HelpRequest};
 use super::list::ListView;
 use super::logs::LogsView;
 use super::message::AuthorizeInput;
@@ -288,15 +288,10 @@ impl App {
     }
 
     fn help_key(&mut self, action: Option<Action>) -> Vec<Effect> {
-        if let Some(Popup::Help(help)) = self.popups.last_mut() {
-            match action {
-                Some(Action::CloseHelp) => {
-                    self.popups.pop();
-                }
-                Some(Action::Up) => help.scroll_by(-1),
-                Some(Action::Down) => help.scroll_by(1),
-                _ => {}
-            }
+        if let Some(Popup::Help(help)) = self.popups.last_mut()
+            && help.handle(action) == Some(HelpRequest::Close)
+        {
+            self.popups.pop();
         }
         Vec::new()
     }

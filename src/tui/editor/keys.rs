@@ -8,7 +8,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use super::pane::{self, Pane, Slot};
 use super::{Editor, EditorRequest};
 use crate::model::Field;
-use crate::tui::action::Action;
+use crate::tui::action::{Action, TEXT_AREA, action_in};
 use crate::tui::app::{AfterSave, SaveOrigin, SaveRequest};
 use crate::tui::text_input::{Edit, TextInput};
 
@@ -72,7 +72,7 @@ impl Editor {
             && !key
                 .modifiers
                 .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT);
-        if self.content_typing() && key.code == KeyCode::Esc {
+        if self.content_typing() && action_in(TEXT_AREA, key) == Some(Action::StopTyping) {
             self.content_typing = false;
             self.check(Slot::Content);
             return true;
