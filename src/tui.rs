@@ -5,6 +5,7 @@
 mod action;
 mod app;
 mod authorize;
+mod background;
 mod chooser;
 mod dialog;
 mod editor;
@@ -32,8 +33,10 @@ pub use dialog::{Answer, Dialog, Question};
 pub use editor::{Editor, Pane, Slot};
 pub use help::entries as help_entries;
 pub use hyperlink::{Hyperlink, LinkingBackend};
+pub use logs::LogQuery;
 pub use logs::{LogsView, OutcomeFilter};
 pub use message::AuthorizeInput;
+pub use message::{StoreWork, TaskWork, TerminalWork};
 pub use profile::{Glyphs, Profile, ProfileChoice, TerminalFacts, in_lat15};
 pub use task::{Stores, perform};
 pub use ui::{MIN_HEIGHT, MIN_WIDTH, RenderedFrame};

@@ -23,7 +23,9 @@ use super::verify::{VerifyId, VerifyView};
 mod logs;
 mod results;
 
-pub use super::message::{AfterSave, Effect, Message, SaveOrigin, SaveRequest};
+pub use super::message::{
+    AfterSave, Effect, Message, SaveOrigin, SaveRequest, StoreWork, TaskWork, TerminalWork,
+};
 use crate::model::Integration;
 use crate::store::Catalog;
 
@@ -81,7 +83,6 @@ pub struct App {
     pub screen: Screen,
     pub popups: Vec<Popup>,
     pub status: Option<String>,
-    pub quit: bool,
     /// The headline of the last VERIFY of each integration, for the list.
     pub last_results: HashMap<String, String>,
     /// The token store's status words per OAuth integration.
@@ -112,7 +113,6 @@ impl App {
             screen: Screen::List,
             popups: Vec::new(),
             status: Some("Loading integrations...".into()),
-            quit: false,
             last_results: HashMap::new(),
             authorizations: HashMap::new(),
             next_verify: 1,
@@ -123,9 +123,9 @@ impl App {
         (
             app,
             vec![
-                Effect::Load,
-                Effect::FindAppliance,
-                Effect::LoadAuthorizations,
+                Effect::Store(StoreWork::Load),
+                Effect::Store(StoreWork::FindAppliance),
+                Effect::Store(StoreWork::LoadAuthorizations),
             ],
         )
     }
@@ -186,10 +186,10 @@ impl App {
                         Screen::Authorize(view) if view.is_running() => {
                             view.paste = None;
                             let id = view.id;
-                            return vec![Effect::AuthorizeInput {
+                            return vec![Effect::Task(TaskWork::AuthorizeInput {
                                 id,
                                 input: AuthorizeInput::Paste(text),
-                            }];
+                            })];
                         }
                         Screen::List if self.list.filtering => {
                             self.list.filter.insert_str(&text);
@@ -213,7 +213,7 @@ impl App {
         let context = self.key_context();
         if self.too_small {
             return match action_for(context, &key) {
-                Some(Action::Redraw) => vec![Effect::Redraw],
+                Some(Action::Redraw) => vec![Effect::Terminal(TerminalWork::Redraw)],
                 Some(Action::Interrupt) => self.quit_requested(),
                 _ => Vec::new(),
             };
@@ -238,7 +238,7 @@ impl App {
         }
         let action = action_for(context, &key);
         match action {
-            Some(Action::Redraw) => return vec![Effect::Redraw],
+            Some(Action::Redraw) => return vec![Effect::Terminal(TerminalWork::Redraw)],
             Some(Action::Interrupt) => return self.quit_requested(),
             _ => {}
         }
@@ -272,7 +272,6 @@ impl App {
             }
             return Vec::new();
         }
-        self.quit = true;
         vec![Effect::Quit]
     }
 
@@ -322,14 +321,14 @@ impl App {
         match (question, answer) {
             (Question::Delete(integration), Answer::Delete) => {
                 self.status = Some(format!("Deleting `{}`...", integration.name));
-                vec![Effect::Delete(integration)]
+                vec![Effect::Store(StoreWork::Delete(integration))]
             }
             (Question::Forget(integration), Answer::Forget) => {
                 self.status = Some(format!(
                     "Forgetting the authorization of `{}`...",
                     integration.name
                 ));
-                vec![Effect::ForgetAuthorization(integration)]
+                vec![Effect::Store(StoreWork::ForgetAuthorization(integration))]
             }
             (
                 Question::Replay {
@@ -339,17 +338,16 @@ impl App {
                 Answer::Replay,
             ) => {
                 self.status = Some(format!("Replaying {event_id}..."));
-                vec![Effect::Replay {
+                vec![Effect::Store(StoreWork::Replay {
                     attempt_id,
                     event_id,
-                }]
+                })]
             }
             (Question::DiscardAndClose, Answer::Discard) => {
                 self.close_editor();
                 Vec::new()
             }
             (Question::DiscardAndQuit, Answer::Discard) => {
-                self.quit = true;
                 vec![Effect::Quit]
             }
             (Question::DiscardAndClose, Answer::Save) => self.editor_save(AfterSave::Close),
@@ -357,7 +355,7 @@ impl App {
             (Question::Conflict, Answer::Reload) => {
                 self.close_editor();
                 self.status = Some("Reloading...".into());
-                vec![Effect::Load]
+                vec![Effect::Store(StoreWork::Load)]
             }
             _ => Vec::new(),
         }
@@ -420,7 +418,10 @@ impl App {
             }
             Action::Reload => {
                 self.status = Some("Reloading...".into());
-                return vec![Effect::Load, Effect::LoadAuthorizations];
+                return vec![
+                    Effect::Store(StoreWork::Load),
+                    Effect::Store(StoreWork::LoadAuthorizations),
+                ];
             }
             Action::New if self.catalog.is_some() => {
                 self.screen = Screen::Chooser(Chooser::default());
@@ -439,11 +440,11 @@ impl App {
                 if let Some(original) = self.selected().cloned() {
                     let mut integration = original.clone();
                     integration.enabled = !integration.enabled;
-                    return vec![Effect::Save(Box::new(SaveRequest {
+                    return vec![Effect::Store(StoreWork::Save(Box::new(SaveRequest {
                         original: Some(original),
                         integration,
                         origin: SaveOrigin::ToggleEnabled,
-                    }))];
+                    })))];
                 }
             }
             Action::Verify => {
@@ -512,10 +513,10 @@ impl App {
             self.profile,
         )));
         self.status = Some(format!("Authorizing `{}`...", integration.name));
-        vec![Effect::StartAuthorize {
+        vec![Effect::Task(TaskWork::StartAuthorize {
             id,
             integration: Box::new(integration),
-        }]
+        })]
     }
 
     fn authorize_key(&mut self, action: Option<Action>) -> Vec<Effect> {
@@ -535,7 +536,7 @@ impl App {
             }
             Some(Action::PrintUrl) => {
                 if let Some(url) = url {
-                    return vec![Effect::PrintUrl(url)];
+                    return vec![Effect::Terminal(TerminalWork::PrintUrl(url))];
                 }
             }
             Some(Action::CopyUrl) => {
@@ -544,20 +545,20 @@ impl App {
                         "Authorize URL sent to the terminal clipboard (OSC 52; some terminals ignore it)"
                             .into(),
                     );
-                    return vec![Effect::CopyToClipboard(url)];
+                    return vec![Effect::Terminal(TerminalWork::CopyToClipboard(url))];
                 }
             }
             Some(Action::Back) => {
                 if view.is_running() {
                     let id = view.id;
-                    return vec![Effect::AuthorizeInput {
+                    return vec![Effect::Task(TaskWork::AuthorizeInput {
                         id,
                         input: AuthorizeInput::Cancel,
-                    }];
+                    })];
                 }
                 self.screen = Screen::List;
                 self.refresh_list();
-                return vec![Effect::LoadAuthorizations];
+                return vec![Effect::Store(StoreWork::LoadAuthorizations)];
             }
             Some(Action::Help) => self
                 .popups
@@ -581,11 +582,11 @@ impl App {
                 let wanted = picker.chosen().id.clone();
                 view.sites = None;
                 view.site_line = Some("Setting the URL...".into());
-                return vec![Effect::ChooseSite {
+                return vec![Effect::Task(TaskWork::ChooseSite {
                     id: view.id,
                     name: view.name.clone(),
                     wanted: Some(wanted),
-                }];
+                })];
             }
             Some(Action::Back) => {
                 view.sites = None;
@@ -615,10 +616,10 @@ impl App {
                     .unwrap_or_default();
                 if !text.trim().is_empty() {
                     let id = view.id;
-                    return vec![Effect::AuthorizeInput {
+                    return vec![Effect::Task(TaskWork::AuthorizeInput {
                         id,
                         input: AuthorizeInput::Paste(text),
-                    }];
+                    })];
                 }
             }
             Some(Action::Cancel) => view.paste = None,
@@ -644,10 +645,10 @@ impl App {
         };
         self.screen = Screen::Verify(Box::new(VerifyScreen { view, back }));
         self.status = Some(format!("Verifying `{}`...", integration.name));
-        vec![Effect::StartVerify {
+        vec![Effect::Task(TaskWork::StartVerify {
             id,
             integration: Box::new(integration),
-        }]
+        })]
     }
 
     fn verify_key(&mut self, action: Option<Action>) -> Vec<Effect> {
@@ -664,7 +665,7 @@ impl App {
                     &mut verify.view.state
                 {
                     *cancelling = true;
-                    return vec![Effect::CancelVerify(*id)];
+                    return vec![Effect::Task(TaskWork::CancelVerify(*id))];
                 }
                 let back = std::mem::replace(&mut verify.back, Screen::List);
                 self.screen = back;
@@ -785,10 +786,14 @@ impl App {
             }
             Some(EditorRequest::Save(request)) => {
                 self.status = Some(format!("Saving `{}`...", request.integration.name));
-                vec![Effect::Save(request)]
+                vec![Effect::Store(StoreWork::Save(request))]
             }
-            Some(EditorRequest::ReadCertificate(path)) => vec![Effect::ReadCertificate(path)],
-            Some(EditorRequest::EditExternally(text)) => vec![Effect::EditExternally(text)],
+            Some(EditorRequest::ReadCertificate(path)) => {
+                vec![Effect::Store(StoreWork::ReadCertificate(path))]
+            }
+            Some(EditorRequest::EditExternally(text)) => {
+                vec![Effect::Terminal(TerminalWork::EditExternally(text))]
+            }
             Some(EditorRequest::Help) => {
                 self.popups.push(Popup::Help(Help::new(KeyContext::Editor)));
                 Vec::new()
@@ -805,7 +810,7 @@ impl App {
         match editor.handle_action(Action::Save) {
             Some(EditorRequest::Save(mut request)) => {
                 request.origin = SaveOrigin::Editor(then);
-                vec![Effect::Save(request)]
+                vec![Effect::Store(StoreWork::Save(request))]
             }
             _ => Vec::new(),
         }

@@ -14,7 +14,7 @@ use ratatui::widgets::{Block, Paragraph};
 
 use super::form;
 use super::hyperlink::Hyperlink;
-use super::message::Effect;
+use super::message::{Effect, StoreWork};
 use super::profile::Profile;
 use super::qr_code::{QrCode, drawable_renderings, pins_colours};
 use super::text_input::TextInput;
@@ -177,7 +177,7 @@ impl AuthorizeView {
                 let line = outcome.describe(&self.name);
                 *status = Some(line.clone());
                 self.site_line = Some(line);
-                vec![Effect::Load]
+                vec![Effect::Store(StoreWork::Load)]
             }
             Err(reason) => {
                 self.site_line = Some(format!("Choosing the site failed: {reason}"));

@@ -22,6 +22,27 @@ pub type MinuteCount = (i64, String, i64);
 /// Rows asked for per page.
 pub const PAGE_ROWS: usize = 200;
 
+/// What the view asks of the delivery log; answers carry the generation back, and
+/// those of an older filter are dropped.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LogQuery {
+    /// A page (`before` none: the newest).
+    Page {
+        generation: u64,
+        filter: LogFilter,
+        before: Option<i64>,
+    },
+    /// The attempts logged after `after` (live updates).
+    Poll {
+        generation: u64,
+        filter: LogFilter,
+        after: i64,
+    },
+    /// Attempts per minute by outcome over the last hour among those the filter
+    /// keeps (the sparkline).
+    Sparkline { generation: u64, filter: LogFilter },
+}
+
 /// The outcome filter `f` cycles through.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OutcomeFilter {

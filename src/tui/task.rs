@@ -1,9 +1,10 @@
-//! The blocking half of each effect: disk reads and writes through the store. The
-//! runtime runs these on `spawn_blocking`; tests call them directly.
+//! Store work: disk reads and writes through the store, each answered by one message.
+//! The runtime runs these on `spawn_blocking`; tests call them directly.
 
 use std::path::PathBuf;
 
-use super::app::{Effect, Message};
+use super::logs::LogQuery;
+use super::message::{Message, StoreWork};
 use crate::store::{
     IntegrationStore, Locations, MachineIdentity, Queue, SettingsStore, TokenStore, callback_url,
 };
@@ -29,12 +30,11 @@ impl Stores {
     }
 }
 
-/// Carries out a store effect and returns its message. `None` for effects that are
-/// the runtime's own (terminal, quitting).
-pub fn perform(effect: Effect, stores: &Stores) -> Option<Message> {
-    let message = match effect {
-        Effect::Load => Message::Loaded(stores.integrations.load()),
-        Effect::FindAppliance => {
+/// Carries out store work and returns its message.
+pub fn perform(work: StoreWork, stores: &Stores) -> Message {
+    match work {
+        StoreWork::Load => Message::Loaded(stores.integrations.load()),
+        StoreWork::FindAppliance => {
             let settings = stores.settings.load().unwrap_or_else(|error| {
                 tracing::warn!(%error, "settings unreadable; callback URL from defaults");
                 Default::default()
@@ -45,7 +45,7 @@ pub fn perform(effect: Effect, stores: &Stores) -> Option<Message> {
                 destinations: settings.destination_policy(),
             }
         }
-        Effect::Save(request) => {
+        StoreWork::Save(request) => {
             // Saved under the settings as they are now, as `add` and `set` do.
             let destinations = stores
                 .settings
@@ -69,7 +69,7 @@ pub fn perform(effect: Effect, stores: &Stores) -> Option<Message> {
                 followed,
             }
         }
-        Effect::Delete(integration) => {
+        StoreWork::Delete(integration) => {
             let result = stores
                 .integrations
                 .remove(&integration.name, Some(&integration));
@@ -83,8 +83,10 @@ pub fn perform(effect: Effect, stores: &Stores) -> Option<Message> {
                 forgot,
             }
         }
-        Effect::ForgetAuthorization(integration) => Message::Forgot(forget(&integration, stores)),
-        Effect::LoadAuthorizations => {
+        StoreWork::ForgetAuthorization(integration) => {
+            Message::Forgot(forget(&integration, stores))
+        }
+        StoreWork::LoadAuthorizations => {
             let all = stores.tokens.all().unwrap_or_else(|error| {
                 tracing::warn!(%error, "token store unreadable");
                 Default::default()
@@ -104,11 +106,11 @@ pub fn perform(effect: Effect, stores: &Stores) -> Option<Message> {
                     .collect(),
             )
         }
-        Effect::LoadLogs {
+        StoreWork::Logs(LogQuery::Page {
             generation,
             filter,
             before,
-        } => Message::LogPage {
+        }) => Message::LogPage {
             generation,
             result: Queue::open(&stores.queue)
                 .and_then(|queue| {
@@ -118,17 +120,17 @@ pub fn perform(effect: Effect, stores: &Stores) -> Option<Message> {
                 })
                 .map_err(|error| error.to_string()),
         },
-        Effect::PollLogs {
+        StoreWork::Logs(LogQuery::Poll {
             generation,
             filter,
             after,
-        } => Message::LogNew {
+        }) => Message::LogNew {
             generation,
             result: Queue::open(&stores.queue)
                 .and_then(|queue| queue.log_after(&filter, after, super::logs::PAGE_ROWS))
                 .map_err(|error| error.to_string()),
         },
-        Effect::LoadSparkline { generation, filter } => {
+        StoreWork::Logs(LogQuery::Sparkline { generation, filter }) => {
             let since_ms = crate::store::queue::now_ms() - 3_600_000;
             let rows = Queue::open(&stores.queue)
                 .and_then(|queue| queue.per_minute(&filter, since_ms))
@@ -142,7 +144,7 @@ pub fn perform(effect: Effect, stores: &Stores) -> Option<Message> {
                 rows,
             }
         }
-        Effect::Replay {
+        StoreWork::Replay {
             attempt_id,
             event_id,
         } => Message::Replayed(
@@ -155,22 +157,11 @@ pub fn perform(effect: Effect, stores: &Stores) -> Option<Message> {
                 Err(error) => format!("Not replayed: {error}"),
             },
         ),
-        Effect::ReadCertificate(path) => Message::CertificateRead {
+        StoreWork::ReadCertificate(path) => Message::CertificateRead {
             result: read_text(&path),
             path,
         },
-        Effect::EditExternally(_)
-        | Effect::Redraw
-        | Effect::Quit
-        | Effect::StartVerify { .. }
-        | Effect::CancelVerify(_)
-        | Effect::StartAuthorize { .. }
-        | Effect::AuthorizeInput { .. }
-        | Effect::PrintUrl(_)
-        | Effect::ChooseSite { .. }
-        | Effect::CopyToClipboard(_) => return None,
-    };
-    Some(message)
+    }
 }
 
 /// Revokes and forgets on this blocking thread: through the runtime when there is one

@@ -10,7 +10,8 @@ use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
 use hookconsole::model::Integration;
 use hookconsole::store::{IntegrationStore, Locations};
 use hookconsole::tui::{
-    App, AppPaths, AuthorizeId, AuthorizeInput, Effect, Message, Profile, Stores, VerifyId, perform,
+    App, AppPaths, AuthorizeId, AuthorizeInput, Effect, Message, Profile, StoreWork, Stores,
+    TaskWork, TerminalWork, VerifyId, perform,
 };
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -77,7 +78,7 @@ impl Harness {
         };
         let effects = effects
             .into_iter()
-            .filter(|effect| *effect != Effect::FindAppliance)
+            .filter(|effect| *effect != Effect::Store(StoreWork::FindAppliance))
             .collect();
         harness.run(effects);
         harness.app.handle_message(Message::Appliance {
@@ -97,34 +98,42 @@ impl Harness {
         self.store().load().expect("store loads").integrations
     }
 
+    /// Carries out effects as the runtime would, each kind in its own match: store work
+    /// against the home, tasks and terminal work recorded for the test.
     pub fn run(&mut self, effects: Vec<Effect>) {
         let mut queue: VecDeque<Effect> = effects.into();
         while let Some(effect) = queue.pop_front() {
             self.effects += 1;
             match effect {
                 Effect::Quit => self.quit = true,
-                Effect::Redraw => self.redraws += 1,
-                Effect::StartVerify { id, integration } => self.verifies.push((id, *integration)),
-                Effect::CancelVerify(id) => self.cancelled.push(id),
-                Effect::StartAuthorize { id, integration } => {
-                    self.authorizes.push((id, *integration))
-                }
-                Effect::AuthorizeInput { id, input } => self.authorize_inputs.push((id, input)),
-                Effect::ChooseSite { id, name, wanted } => {
-                    self.site_choices.push((id, name, wanted))
-                }
-                Effect::PrintUrl(url) => self.printed.push(url),
-                Effect::CopyToClipboard(text) => self.copied.push(text),
-                Effect::EditExternally(_) => {
-                    let message = Message::ExternallyEdited(Ok(self.external_text.clone()));
+                Effect::Store(work) => {
+                    let message = perform(work, &self.stores);
                     queue.extend(self.app.handle_message(message));
                 }
-                other => {
-                    if let Some(message) = perform(other, &self.stores) {
+                Effect::Task(work) => self.task(work),
+                Effect::Terminal(work) => match work {
+                    TerminalWork::Redraw => self.redraws += 1,
+                    TerminalWork::PrintUrl(url) => self.printed.push(url),
+                    TerminalWork::CopyToClipboard(text) => self.copied.push(text),
+                    TerminalWork::EditExternally(_) => {
+                        let message = Message::ExternallyEdited(Ok(self.external_text.clone()));
                         queue.extend(self.app.handle_message(message));
                     }
-                }
+                },
             }
+        }
+    }
+
+    /// Background tasks need a network: recorded, for a test to carry out.
+    fn task(&mut self, work: TaskWork) {
+        match work {
+            TaskWork::StartVerify { id, integration } => self.verifies.push((id, *integration)),
+            TaskWork::CancelVerify(id) => self.cancelled.push(id),
+            TaskWork::StartAuthorize { id, integration } => {
+                self.authorizes.push((id, *integration))
+            }
+            TaskWork::AuthorizeInput { id, input } => self.authorize_inputs.push((id, input)),
+            TaskWork::ChooseSite { id, name, wanted } => self.site_choices.push((id, name, wanted)),
         }
     }
 

@@ -6,8 +6,8 @@ use super::{App, Popup, Screen};
 use crate::tui::action::{Action, KeyContext};
 use crate::tui::dialog::Dialog;
 use crate::tui::help::Help;
-use crate::tui::logs::{Detail, LogsView};
-use crate::tui::message::Effect;
+use crate::tui::logs::{Detail, LogQuery, LogsView};
+use crate::tui::message::{Effect, StoreWork};
 use crate::tui::text_input::TextInput;
 
 impl App {
@@ -117,11 +117,11 @@ impl App {
                 };
                 if older && view.wants_older() {
                     view.loading = true;
-                    return vec![Effect::LoadLogs {
+                    return vec![query(LogQuery::Page {
                         generation: view.generation,
                         filter: view.filter(),
                         before: view.next_before,
-                    }];
+                    })];
                 }
                 Vec::new()
             }
@@ -143,11 +143,11 @@ impl App {
             return effects;
         }
         view.polling = true;
-        effects.push(Effect::PollLogs {
+        effects.push(query(LogQuery::Poll {
             generation: view.generation,
             filter: view.filter(),
             after: view.last_id,
-        });
+        }));
         effects
     }
 
@@ -218,18 +218,22 @@ impl App {
 fn first_page(view: &mut LogsView) -> Vec<Effect> {
     view.restart();
     vec![
-        Effect::LoadLogs {
+        query(LogQuery::Page {
             generation: view.generation,
             filter: view.filter(),
             before: None,
-        },
+        }),
         sparkline(view),
     ]
 }
 
 fn sparkline(view: &LogsView) -> Effect {
-    Effect::LoadSparkline {
+    query(LogQuery::Sparkline {
         generation: view.generation,
         filter: view.filter(),
-    }
+    })
+}
+
+fn query(query: LogQuery) -> Effect {
+    Effect::Store(StoreWork::Logs(query))
 }

@@ -4,7 +4,9 @@
 use super::{App, Popup, Screen};
 use crate::store::{Catalog, StoreError};
 use crate::tui::dialog::Dialog;
-use crate::tui::message::{AfterSave, Effect, Message, SaveOrigin, SaveRequest};
+use crate::tui::message::{
+    AfterSave, Effect, Message, SaveOrigin, SaveRequest, StoreWork, TaskWork, TerminalWork,
+};
 
 impl App {
     pub fn handle_message(&mut self, message: Message) -> Vec<Effect> {
@@ -52,7 +54,7 @@ impl App {
             Message::Authorizations(statuses) => self.authorizations = statuses,
             Message::Forgot(line) => {
                 self.status = Some(line);
-                return vec![Effect::LoadAuthorizations];
+                return vec![Effect::Store(StoreWork::LoadAuthorizations)];
             }
             Message::AuthorizePrepared {
                 id,
@@ -76,7 +78,7 @@ impl App {
                             self.status =
                                 Some(format!("AUTHORIZE `{}`: {}", view.name, state.describe()));
                         }
-                        let mut effects = vec![Effect::LoadAuthorizations];
+                        let mut effects = vec![Effect::Store(StoreWork::LoadAuthorizations)];
                         let waits_for_site = self
                             .catalog
                             .as_ref()
@@ -87,11 +89,11 @@ impl App {
                         {
                             view.site_line =
                                 Some("Listing the sites this authorization reaches...".into());
-                            effects.push(Effect::ChooseSite {
+                            effects.push(Effect::Task(TaskWork::ChooseSite {
                                 id,
                                 name: view.name.clone(),
                                 wanted: None,
-                            });
+                            }));
                         }
                         return effects;
                     }
@@ -177,7 +179,7 @@ impl App {
                             .push(Popup::dialog(Dialog::error("The editor failed", error))),
                     }
                 }
-                return vec![Effect::Redraw];
+                return vec![Effect::Terminal(TerminalWork::Redraw)];
             }
         }
         Vec::new()
@@ -223,7 +225,6 @@ impl App {
                         AfterSave::Stay => {}
                         AfterSave::Close => self.close_editor(),
                         AfterSave::Quit => {
-                            self.quit = true;
                             return vec![Effect::Quit];
                         }
                     }
