@@ -39,6 +39,7 @@ pub use message::AuthorizeInput;
 pub use message::{StoreWork, TaskWork, TerminalWork};
 pub use profile::{Glyphs, Profile, ProfileChoice, TerminalFacts, in_lat15};
 pub use task::{Stores, perform};
+pub use terminal::ExternalEditError;
 pub use ui::{MIN_HEIGHT, MIN_WIDTH, RenderedFrame};
 pub use verify::{VerifyId, VerifyState, VerifyView};
 

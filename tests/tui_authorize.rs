@@ -369,7 +369,7 @@ fn qr_profiles() -> [(&'static str, Profile); 6] {
 
 fn rendering(harness: &Harness) -> QrRendering {
     match &harness.app.screen {
-        Screen::Authorize(view) => view.rendering,
+        Screen::Authorize(view) => view.rendering(),
         _ => panic!("not on AUTHORIZE"),
     }
 }

@@ -24,7 +24,7 @@ fn in_list(harness: &Harness) -> bool {
 
 fn dialog_title(harness: &Harness) -> Option<String> {
     match harness.app.popups.last() {
-        Some(Popup::Dialog(dialog)) => Some(dialog.title.clone()),
+        Some(Popup::Dialog(dialog)) => Some(dialog.title().to_string()),
         _ => None,
     }
 }

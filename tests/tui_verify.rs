@@ -131,7 +131,7 @@ fn the_certificates_fingerprint_breaks_only_at_colons() {
     let Screen::Verify(verify) = &harness.app.screen else {
         panic!("not on VERIFY");
     };
-    let hookconsole::tui::VerifyState::Done(report) = &verify.view.state else {
+    let hookconsole::tui::VerifyState::Done(report) = verify.view.state() else {
         panic!("no report");
     };
     let fingerprint = report

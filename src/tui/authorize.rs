@@ -12,9 +12,12 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph};
 
+use crossterm::event::KeyEvent;
+
+use super::action::{Action, KeyContext};
 use super::form;
 use super::hyperlink::Hyperlink;
-use super::message::{Effect, StoreWork};
+use super::message::AuthorizeInput;
 use super::profile::Profile;
 use super::qr_code::{QrCode, drawable_renderings, pins_colours};
 use super::text_input::TextInput;
@@ -38,24 +41,24 @@ pub enum QrTarget {
 
 #[derive(Debug, Clone)]
 pub struct AuthorizeView {
-    pub id: AuthorizeId,
-    pub name: String,
-    pub callback_url: Option<String>,
-    pub fingerprint: Option<String>,
-    pub authorize_url: Option<String>,
-    pub start_link: Option<String>,
-    pub state: Option<FlowState>,
-    pub deadline: Option<Instant>,
-    pub rendering: QrRendering,
-    pub target: QrTarget,
+    id: AuthorizeId,
+    name: String,
+    callback_url: Option<String>,
+    fingerprint: Option<String>,
+    authorize_url: Option<String>,
+    start_link: Option<String>,
+    state: Option<FlowState>,
+    deadline: Option<Instant>,
+    rendering: QrRendering,
+    target: QrTarget,
     /// The paste box, while open.
-    pub paste: Option<TextInput>,
+    paste: Option<TextInput>,
     /// The answer to the last paste, or a start failure.
-    pub message: Option<String>,
+    message: Option<String>,
     /// The sites to choose from, after an authorization that reaches several.
-    pub sites: Option<SitePicker>,
+    sites: Option<SitePicker>,
     /// Where the site step stands, or what it did.
-    pub site_line: Option<String>,
+    site_line: Option<String>,
     matrix: Option<(String, QrMatrix)>,
     /// Where the last frame drew the links.
     hyperlinks: Vec<Hyperlink>,
@@ -63,20 +66,34 @@ pub struct AuthorizeView {
 
 /// The list of sites the person chooses from.
 #[derive(Debug, Clone)]
-pub struct SitePicker {
-    pub sites: Vec<Site>,
-    pub selected: usize,
+struct SitePicker {
+    sites: Vec<Site>,
+    selected: usize,
 }
 
 impl SitePicker {
-    pub fn move_by(&mut self, delta: isize) {
+    fn move_by(&mut self, delta: isize) {
         let last = self.sites.len().saturating_sub(1);
         self.selected = self.selected.saturating_add_signed(delta).min(last);
     }
 
-    pub fn chosen(&self) -> &Site {
-        &self.sites[self.selected.min(self.sites.len() - 1)]
+    fn chosen(&self) -> Option<&Site> {
+        self.sites
+            .get(self.selected.min(self.sites.len().saturating_sub(1)))
     }
+}
+
+/// What a key (or a paste) on AUTHORIZE asks of the app.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AuthorizeRequest {
+    /// For the running session: a pasted URL, or cancel.
+    Input(AuthorizeInput),
+    PrintUrl(String),
+    CopyUrl(String),
+    /// Deliver to the site with this id.
+    ChooseSite(String),
+    Back,
+    Help,
 }
 
 impl AuthorizeView {
@@ -105,8 +122,110 @@ impl AuthorizeView {
         }
     }
 
+    pub fn id(&self) -> AuthorizeId {
+        self.id
+    }
+
+    /// The integration being authorized.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// How the QR code is drawn.
+    pub fn rendering(&self) -> QrRendering {
+        self.rendering
+    }
+
+    /// The keys of the screen, of its paste box or of its site list.
+    pub fn key_context(&self) -> KeyContext {
+        if self.paste.is_some() {
+            KeyContext::AuthorizePaste
+        } else if self.sites.is_some() {
+            KeyContext::AuthorizeSite
+        } else {
+            KeyContext::Authorize
+        }
+    }
+
+    /// A key (`action` from the table of [`AuthorizeView::key_context`], `key` for the
+    /// paste box).
+    pub fn handle(
+        &mut self,
+        action: Option<Action>,
+        key: &KeyEvent,
+        profile: Profile,
+    ) -> Option<AuthorizeRequest> {
+        if let Some(input) = &mut self.paste {
+            match action {
+                Some(Action::Press) => {
+                    let text = input.text();
+                    self.paste = None;
+                    if !text.trim().is_empty() {
+                        return Some(AuthorizeRequest::Input(AuthorizeInput::Paste(text)));
+                    }
+                }
+                Some(Action::Cancel) => self.paste = None,
+                _ => {
+                    input.handle_key(key);
+                }
+            }
+            return None;
+        }
+        if let Some(picker) = &mut self.sites {
+            match action? {
+                Action::Up => picker.move_by(-1),
+                Action::Down => picker.move_by(1),
+                Action::Activate => {
+                    let wanted = picker.chosen()?.id.clone();
+                    self.sites = None;
+                    self.site_line = Some("Setting the URL...".into());
+                    return Some(AuthorizeRequest::ChooseSite(wanted));
+                }
+                Action::Back => {
+                    self.sites = None;
+                    self.site_line = Some(format!(
+                        "No site chosen: the URL stays empty until `hookconsole sites {} --choose SITE` or an edit sets it.",
+                        self.name
+                    ));
+                }
+                Action::Help => return Some(AuthorizeRequest::Help),
+                _ => {}
+            }
+            return None;
+        }
+        match action? {
+            Action::PasteUrl if self.is_running() => self.paste = Some(TextInput::default()),
+            Action::NextRendering => self.next_rendering(profile),
+            Action::ToggleQrTarget => {
+                self.target = match (self.target, &self.start_link) {
+                    (QrTarget::StartLink, _) => QrTarget::FullUrl,
+                    (QrTarget::FullUrl, Some(_)) => QrTarget::StartLink,
+                    (QrTarget::FullUrl, None) => QrTarget::FullUrl,
+                };
+            }
+            Action::PrintUrl => return self.authorize_url.clone().map(AuthorizeRequest::PrintUrl),
+            Action::CopyUrl => return self.authorize_url.clone().map(AuthorizeRequest::CopyUrl),
+            Action::Back if self.is_running() => {
+                return Some(AuthorizeRequest::Input(AuthorizeInput::Cancel));
+            }
+            Action::Back => return Some(AuthorizeRequest::Back),
+            Action::Help => return Some(AuthorizeRequest::Help),
+            _ => {}
+        }
+        None
+    }
+
+    /// A bracketed paste: the redirected URL, while the session runs.
+    pub fn paste(&mut self, text: String) -> Option<AuthorizeRequest> {
+        if !self.is_running() {
+            return None;
+        }
+        self.paste = None;
+        Some(AuthorizeRequest::Input(AuthorizeInput::Paste(text)))
+    }
+
     /// The next rendering `profile` can draw (`r`).
-    pub fn next_rendering(&mut self, profile: Profile) {
+    fn next_rendering(&mut self, profile: Profile) {
         let renderings = drawable_renderings(profile);
         let next = renderings
             .iter()
@@ -130,7 +249,24 @@ impl AuthorizeView {
         self.fingerprint = fingerprint;
     }
 
-    pub fn update(&mut self, update: SessionUpdate) {
+    /// The session could not start, or ended in error.
+    pub fn failed(&mut self, reason: String) {
+        self.message = Some(reason);
+    }
+
+    /// A session update; the state the flow ended in, when this update ended it.
+    pub fn update(&mut self, update: SessionUpdate) -> Option<FlowState> {
+        let finished = matches!(&update, SessionUpdate::State(state) if state.is_finished());
+        self.apply(update);
+        self.state.clone().filter(|_| finished)
+    }
+
+    /// The site step after the authorization begins: the screen says so.
+    pub fn listing_sites(&mut self) {
+        self.site_line = Some("Listing the sites this authorization reaches...".into());
+    }
+
+    fn apply(&mut self, update: SessionUpdate) {
         match update {
             SessionUpdate::Started {
                 authorize_url,
@@ -161,27 +297,26 @@ impl AuthorizeView {
         }
     }
 
-    /// What the site step came to; the catalog is read again when the URL changed.
+    /// What the site step came to: when it is done, what it did (the status line; the
+    /// catalog is then read again, as the URL may have changed).
     pub fn site_outcome(
         &mut self,
-        result: Result<SiteOutcome, String>,
-        status: &mut Option<String>,
-    ) -> Vec<Effect> {
+        result: Result<SiteOutcome, std::sync::Arc<crate::oauth::OAuthError>>,
+    ) -> Option<String> {
         match result {
             Ok(SiteOutcome::Choose(sites)) if !sites.is_empty() => {
                 self.site_line = Some(SiteOutcome::Choose(sites.clone()).describe(&self.name));
                 self.sites = Some(SitePicker { sites, selected: 0 });
-                Vec::new()
+                None
             }
             Ok(outcome) => {
                 let line = outcome.describe(&self.name);
-                *status = Some(line.clone());
-                self.site_line = Some(line);
-                vec![Effect::Store(StoreWork::Load)]
+                self.site_line = Some(line.clone());
+                Some(line)
             }
-            Err(reason) => {
-                self.site_line = Some(format!("Choosing the site failed: {reason}"));
-                Vec::new()
+            Err(error) => {
+                self.site_line = Some(format!("Choosing the site failed: {error}"));
+                None
             }
         }
     }

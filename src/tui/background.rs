@@ -14,7 +14,9 @@ use super::verify::VerifyId;
 use crate::delivery::verify_with_progress;
 use crate::http::HttpOptions;
 use crate::model::Integration;
-use crate::oauth::{SessionInput, SiteContext, TokenProvider, prepare_session, run_session};
+use crate::oauth::{
+    OAuthError, SessionInput, SiteContext, TokenProvider, prepare_session, run_session,
+};
 use crate::store::{Locations, SettingsStore, TokenStore};
 
 pub struct Background {
@@ -156,21 +158,22 @@ fn spawn_choose_site(
     sender: mpsc::UnboundedSender<Message>,
 ) {
     tokio::spawn(async move {
-        let result = async {
-            let at = {
-                let name = name.clone();
-                tokio::task::spawn_blocking(move || SiteContext::load(&locations, &name))
-                    .await
-                    .map_err(|error| error.to_string())?
-                    .map_err(|error| error.to_string())?
-            };
-            at.choose(wanted.as_deref(), true)
-                .await
-                .map_err(|error| error.to_string())
+        let loading = {
+            let name = name.clone();
+            tokio::task::spawn_blocking(move || SiteContext::load(&locations, &name)).await
+        };
+        let loaded = loading.unwrap_or_else(|error| {
+            Err(OAuthError::Configuration(format!(
+                "the site step stopped before it began: {error}"
+            )))
+        });
+        let result = match loaded {
+            Ok(at) => at.choose(wanted.as_deref(), true).await,
+            Err(error) => Err(error),
         }
-        .await;
-        if let Err(reason) = &result {
-            tracing::warn!(integration = %name, %reason, "site step failed");
+        .map_err(Arc::new);
+        if let Err(error) = &result {
+            tracing::warn!(integration = %name, %error, "site step failed");
         }
         let _ = sender.send(Message::SiteChosen { id, result });
     });

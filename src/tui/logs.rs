@@ -10,11 +10,16 @@ use ratatui::layout::{Constraint, Layout, Margin, Position, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Cell, Paragraph, Row, Wrap};
 
+use std::sync::Arc;
+
+use crossterm::event::KeyEvent;
+
+use super::action::{Action, KeyContext};
 use super::form;
 use super::profile::Profile;
-use super::text_input::{Edit, TextInput};
+use super::text_input::TextInput;
 use super::theme::Theme;
-use crate::store::queue::{AttemptRow, LogFilter, LogOutcome};
+use crate::store::queue::{AttemptRow, LogFilter, LogOutcome, LogPage, QueueError};
 
 /// (minute start in ms, outcome, attempts), as `Queue::per_minute` gives them.
 pub type MinuteCount = (i64, String, i64);
@@ -80,48 +85,74 @@ impl OutcomeFilter {
 /// The detail pane of one attempt.
 #[derive(Debug, Clone)]
 pub struct Detail {
-    pub row: Box<AttemptRow>,
-    pub scroll: u16,
+    row: Box<AttemptRow>,
+    scroll: u16,
+}
+
+impl Detail {
+    pub fn row(&self) -> &AttemptRow {
+        &self.row
+    }
+}
+
+/// Where the view's reading of the log stands.
+#[derive(Debug, Clone)]
+enum Reading {
+    /// The newest page is asked for; nothing to show yet.
+    FirstPage,
+    /// Rows are shown (perhaps none). `older`: the next older page is asked for;
+    /// `newer`: the attempts logged since the newest shown are.
+    Shown { older: bool, newer: bool },
+    /// A page could not be read; it stays so until the filter changes.
+    Failed(Arc<QueueError>),
 }
 
 #[derive(Debug, Clone)]
 pub struct LogsView {
     /// One integration, or all of them.
-    pub integration: Option<String>,
-    pub outcome: OutcomeFilter,
+    integration: Option<String>,
+    outcome: OutcomeFilter,
     /// The text filter as applied.
-    pub text: String,
+    text: String,
     /// The text filter being typed (`/`), until Enter or Esc.
-    pub typing: Option<TextInput>,
+    typing: Option<TextInput>,
     /// Newest first.
-    pub rows: Vec<AttemptRow>,
-    pub selected: usize,
+    rows: Vec<AttemptRow>,
+    selected: usize,
     offset: usize,
     page: usize,
     /// Where the next older page starts; none once the oldest row is shown.
-    pub next_before: Option<i64>,
+    next_before: Option<i64>,
     /// The newest attempt id seen: live updates ask for what came after it.
-    pub last_id: i64,
+    last_id: i64,
     /// Bumped when the filter changes, so answers to an older query are dropped.
-    pub generation: u64,
-    /// A page query is out.
-    pub loading: bool,
-    /// A live-update query is out.
-    pub polling: bool,
-    /// The first page has arrived.
-    pub loaded: bool,
-    pub error: Option<String>,
-    pub detail: Option<Detail>,
+    generation: u64,
+    reading: Reading,
+    detail: Option<Detail>,
     /// The sparkline's data: since when, and (minute, outcome, count) rows of the
     /// attempts the filters keep.
-    pub spark: Option<(i64, Vec<MinuteCount>)>,
+    spark: Option<(i64, Vec<MinuteCount>)>,
     /// Clock ticks seen, to pace the sparkline's reads.
-    pub ticks: u64,
+    ticks: u64,
+}
+
+/// What a key on LOGS asks of the app.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LogsRequest {
+    /// Queries for the delivery log (an older page, or a new filter's first page).
+    Load(Vec<LogQuery>),
+    /// The outcome filter changed to this one; the queries of its first page.
+    Showing(OutcomeFilter, Vec<LogQuery>),
+    /// Ask whether to deliver this attempt's event again.
+    Replay(Box<AttemptRow>),
+    Back,
+    Help,
 }
 
 impl LogsView {
-    pub fn new(integration: Option<String>) -> LogsView {
-        LogsView {
+    /// LOGS of one integration or all, and the queries of its first page.
+    pub fn open(integration: Option<String>) -> (LogsView, Vec<LogQuery>) {
+        let mut view = LogsView {
             integration,
             outcome: OutcomeFilter::All,
             text: String::new(),
@@ -133,17 +164,197 @@ impl LogsView {
             next_before: None,
             last_id: 0,
             generation: 0,
-            loading: false,
-            polling: false,
-            loaded: false,
-            error: None,
+            reading: Reading::FirstPage,
             detail: None,
             spark: None,
             ticks: 0,
+        };
+        let queries = view.first_page();
+        (view, queries)
+    }
+
+    /// The integration shown, or none for all of them.
+    pub fn integration(&self) -> Option<&str> {
+        self.integration.as_deref()
+    }
+
+    /// The attempts read, newest first.
+    pub fn rows(&self) -> &[AttemptRow] {
+        &self.rows
+    }
+
+    /// Where the next older page starts; none once the oldest row is read.
+    pub fn next_before(&self) -> Option<i64> {
+        self.next_before
+    }
+
+    pub fn detail(&self) -> Option<&Detail> {
+        self.detail.as_ref()
+    }
+
+    /// The keys of the table, of the text filter being typed, or of the detail.
+    pub fn key_context(&self) -> KeyContext {
+        if self.detail.is_some() {
+            KeyContext::LogsDetail
+        } else if self.typing.is_some() {
+            KeyContext::LogsText
+        } else {
+            KeyContext::Logs
         }
     }
 
-    pub fn filter(&self) -> LogFilter {
+    /// A key (`action` from the table of [`LogsView::key_context`], `key` for the
+    /// text filter's box).
+    pub fn handle(&mut self, action: Option<Action>, key: &KeyEvent) -> Option<LogsRequest> {
+        if action == Some(Action::Help) {
+            return Some(LogsRequest::Help);
+        }
+        if let Some(input) = &mut self.typing {
+            match action {
+                Some(Action::AcceptFilter) => {
+                    self.text = input.text().trim().to_string();
+                    self.typing = None;
+                    return Some(LogsRequest::Load(self.first_page()));
+                }
+                Some(Action::ClearFilter) => {
+                    self.typing = None;
+                    if !self.text.is_empty() {
+                        self.text.clear();
+                        return Some(LogsRequest::Load(self.first_page()));
+                    }
+                }
+                _ => {
+                    input.handle_key(key);
+                }
+            }
+            return None;
+        }
+        if self.detail.is_some() {
+            match action? {
+                Action::Up => self.scroll_detail(-1),
+                Action::Down => self.scroll_detail(1),
+                Action::PageUp => self.scroll_detail(-10),
+                Action::PageDown => self.scroll_detail(10),
+                Action::Back => self.detail = None,
+                Action::Replay => {
+                    return self
+                        .detail
+                        .as_ref()
+                        .map(|detail| LogsRequest::Replay(detail.row.clone()));
+                }
+                _ => {}
+            }
+            return None;
+        }
+        let page = self.page_size();
+        let rows = self.rows.len() as isize;
+        let past_the_end = match action? {
+            Action::Up => self.move_by(-1),
+            Action::Down => self.move_by(1),
+            Action::PageUp => self.move_by(-page),
+            Action::PageDown => self.move_by(page),
+            Action::First => self.move_by(-rows),
+            Action::Last => self.move_by(rows),
+            Action::Detail => {
+                if let Some(row) = self.selected_row() {
+                    self.detail = Some(Detail {
+                        row: Box::new(row.clone()),
+                        scroll: 0,
+                    });
+                }
+                false
+            }
+            Action::CycleOutcome => {
+                self.outcome = self.outcome.next();
+                return Some(LogsRequest::Showing(self.outcome, self.first_page()));
+            }
+            Action::Filter => {
+                let mut input = TextInput::default();
+                input.insert_str(&self.text);
+                self.typing = Some(input);
+                false
+            }
+            Action::Replay => {
+                return self
+                    .selected_row()
+                    .map(|row| LogsRequest::Replay(Box::new(row.clone())));
+            }
+            Action::Back => return Some(LogsRequest::Back),
+            _ => false,
+        };
+        if past_the_end {
+            return self
+                .older_page()
+                .map(|query| LogsRequest::Load(vec![query]));
+        }
+        None
+    }
+
+    /// The next older page, when one exists and none is asked for already.
+    fn older_page(&mut self) -> Option<LogQuery> {
+        let Reading::Shown { older, .. } = &mut self.reading else {
+            return None;
+        };
+        let before = self.next_before.filter(|_| !*older)?;
+        *older = true;
+        Some(LogQuery::Page {
+            generation: self.generation,
+            filter: self.filter(),
+            before: Some(before),
+        })
+    }
+
+    /// A second passed: what was logged since is asked for (one query at a time), and
+    /// every 15 s the sparkline's counts, which change slowly.
+    pub fn tick(&mut self) -> Vec<LogQuery> {
+        self.ticks += 1;
+        let mut queries = Vec::new();
+        if self.ticks.is_multiple_of(15) {
+            queries.push(self.sparkline());
+        }
+        if let Reading::Shown {
+            older: false,
+            newer,
+        } = &mut self.reading
+            && !*newer
+        {
+            *newer = true;
+            queries.push(LogQuery::Poll {
+                generation: self.generation,
+                filter: self.filter(),
+                after: self.last_id,
+            });
+        }
+        queries
+    }
+
+    /// Starts over with the current filter: the queries of the newest page and of the
+    /// sparkline, which counts what the filter keeps.
+    fn first_page(&mut self) -> Vec<LogQuery> {
+        self.generation += 1;
+        self.rows.clear();
+        self.selected = 0;
+        self.offset = 0;
+        self.next_before = None;
+        self.reading = Reading::FirstPage;
+        vec![
+            LogQuery::Page {
+                generation: self.generation,
+                filter: self.filter(),
+                before: None,
+            },
+            self.sparkline(),
+        ]
+    }
+
+    fn sparkline(&self) -> LogQuery {
+        LogQuery::Sparkline {
+            generation: self.generation,
+            filter: self.filter(),
+        }
+    }
+
+    fn filter(&self) -> LogFilter {
         let text = self.text.trim();
         LogFilter {
             integration: self.integration.clone(),
@@ -153,30 +364,17 @@ impl LogsView {
         }
     }
 
-    /// Starts over with the current filter: the caller asks for the first page.
-    pub fn restart(&mut self) {
-        self.generation += 1;
-        self.rows.clear();
-        self.selected = 0;
-        self.offset = 0;
-        self.next_before = None;
-        self.loading = true;
-        self.polling = false;
-        self.loaded = false;
-        self.error = None;
-    }
-
     pub fn selected_row(&self) -> Option<&AttemptRow> {
         self.rows.get(self.selected)
     }
 
-    pub fn page_size(&self) -> isize {
+    fn page_size(&self) -> isize {
         self.page.max(1) as isize
     }
 
-    /// Moves the selection; true when it went past the last row and an older page
-    /// exists (the caller loads it).
-    pub fn move_by(&mut self, delta: isize) -> bool {
+    /// Moves the selection; true when it went past the last row or near it (the
+    /// caller reads the next older page, if there is one).
+    fn move_by(&mut self, delta: isize) -> bool {
         if self.rows.is_empty() {
             return false;
         }
@@ -186,27 +384,65 @@ impl LogsView {
         wanted > last || (delta > 0 && self.selected + self.page > last)
     }
 
-    /// Wants an older page now: one exists and none is out.
-    pub fn wants_older(&self) -> bool {
-        self.next_before.is_some() && !self.loading
+    /// A page arrived (the first, or an older one) with the newest attempt id of the
+    /// whole log; an answer to an earlier filter is dropped.
+    pub fn page_arrived(
+        &mut self,
+        generation: u64,
+        result: Result<(LogPage, i64), Arc<QueueError>>,
+    ) {
+        if generation != self.generation {
+            return;
+        }
+        let newer = matches!(self.reading, Reading::Shown { newer: true, .. });
+        match result {
+            Ok((page, newest)) => {
+                self.reading = Reading::Shown {
+                    older: false,
+                    newer,
+                };
+                self.last_id = self.last_id.max(newest);
+                if let Some(first) = page.rows.first() {
+                    self.last_id = self.last_id.max(first.id);
+                }
+                self.rows.extend(page.rows);
+                self.next_before = page.next_before;
+            }
+            Err(error) => self.reading = Reading::Failed(error),
+        }
     }
 
-    /// A page arrived (`before` none: the first).
-    pub fn page_arrived(&mut self, rows: Vec<AttemptRow>, next_before: Option<i64>, newest: i64) {
-        self.loading = false;
-        self.loaded = true;
-        self.error = None;
-        self.last_id = self.last_id.max(newest);
-        if let Some(first) = rows.first() {
-            self.last_id = self.last_id.max(first.id);
+    /// The attempts logged since the newest shown arrived; when there were any, the
+    /// sparkline's last minute changed too (its query comes back).
+    pub fn new_arrived(
+        &mut self,
+        generation: u64,
+        result: Result<Vec<AttemptRow>, Arc<QueueError>>,
+    ) -> Option<LogQuery> {
+        if generation != self.generation {
+            return None;
         }
-        self.rows.extend(rows);
-        self.next_before = next_before;
+        if let Reading::Shown { newer, .. } = &mut self.reading {
+            *newer = false;
+        }
+        match result {
+            Ok(rows) => (self.new_rows(rows) > 0).then(|| self.sparkline()),
+            Err(error) => {
+                tracing::warn!(%error, "delivery log poll failed");
+                None
+            }
+        }
+    }
+
+    /// The sparkline's counts arrived; those of a filter since changed are dropped.
+    pub fn sparkline_arrived(&mut self, generation: u64, since_ms: i64, rows: Vec<MinuteCount>) {
+        if generation == self.generation {
+            self.spark = Some((since_ms, rows));
+        }
     }
 
     /// New attempts, oldest first: they go on top, the selection stays on its row.
-    pub fn new_rows(&mut self, rows: Vec<AttemptRow>) -> usize {
-        self.polling = false;
+    fn new_rows(&mut self, rows: Vec<AttemptRow>) -> usize {
         let fresh: Vec<AttemptRow> = rows
             .into_iter()
             .filter(|row| row.id > self.last_id)
@@ -270,7 +506,7 @@ impl LogsView {
         let inner = block.inner(table_area);
         frame.render_widget(block, table_area);
         let cursor = self.render_typing(frame, filter_area, theme);
-        if let Some(error) = &self.error {
+        if let Reading::Failed(error) = &self.reading {
             frame.render_widget(
                 Paragraph::new(format!("The delivery log could not be read:\n\n{error}"))
                     .style(theme.error)
@@ -280,7 +516,7 @@ impl LogsView {
             return cursor;
         }
         if self.rows.is_empty() {
-            let text = if !self.loaded {
+            let text = if matches!(self.reading, Reading::FirstPage) {
                 "Reading the delivery log...".to_string()
             } else if self.outcome != OutcomeFilter::All || !self.text.is_empty() {
                 "No attempt matches the filter.\n\nf changes the outcome shown, / the text \
@@ -444,14 +680,7 @@ impl LogsView {
         );
     }
 
-    /// A key typed into the text filter; true when the text changed.
-    pub fn type_key(&mut self, key: &crossterm::event::KeyEvent) -> bool {
-        self.typing
-            .as_mut()
-            .is_some_and(|input| input.handle_key(key) == Edit::Changed)
-    }
-
-    pub fn scroll_detail(&mut self, lines: i32) {
+    fn scroll_detail(&mut self, lines: i32) {
         if let Some(detail) = &mut self.detail {
             let next = i32::from(detail.scroll) + lines;
             detail.scroll = u16::try_from(next.max(0)).unwrap_or(u16::MAX);

@@ -2,14 +2,17 @@
 //! and the messages background work sends back.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use super::authorize::AuthorizeId;
 use super::logs::LogQuery;
+use super::terminal::ExternalEditError;
 use super::verify::VerifyId;
 use crate::delivery::{Stage, VerifyReport};
 use crate::model::Integration;
+use crate::oauth::OAuthError;
 use crate::oauth::SessionUpdate;
-use crate::store::queue::{AttemptRow, LogPage};
+use crate::store::queue::{AttemptRow, LogPage, QueueError};
 use crate::store::{Catalog, StoreError};
 
 /// What an update asks for, split by who carries it out, so that each of them matches
@@ -163,9 +166,9 @@ pub enum Message {
     },
     CertificateRead {
         path: PathBuf,
-        result: Result<String, String>,
+        result: Result<String, Arc<StoreError>>,
     },
-    ExternallyEdited(Result<String, String>),
+    ExternallyEdited(Result<String, ExternalEditError>),
     VerifyStage {
         id: VerifyId,
         stage: Stage,
@@ -194,7 +197,7 @@ pub enum Message {
     /// What the site step came to.
     SiteChosen {
         id: AuthorizeId,
-        result: Result<crate::oauth::SiteOutcome, String>,
+        result: Result<crate::oauth::SiteOutcome, Arc<OAuthError>>,
     },
     /// What forgetting did, one line; then the statuses are read again.
     Forgot(String),
@@ -203,12 +206,12 @@ pub enum Message {
     /// A page of the delivery log; `newest` is the newest attempt id of the whole log.
     LogPage {
         generation: u64,
-        result: Result<(LogPage, i64), String>,
+        result: Result<(LogPage, i64), Arc<QueueError>>,
     },
     /// New attempts, oldest first.
     LogNew {
         generation: u64,
-        result: Result<Vec<AttemptRow>, String>,
+        result: Result<Vec<AttemptRow>, Arc<QueueError>>,
     },
     /// Rows of (minute start in ms, outcome, count) since `since_ms`.
     Sparkline {

@@ -2,11 +2,13 @@
 //! The runtime runs these on `spawn_blocking`; tests call them directly.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use super::logs::LogQuery;
 use super::message::{Message, StoreWork};
 use crate::store::{
-    IntegrationStore, Locations, MachineIdentity, Queue, SettingsStore, TokenStore, callback_url,
+    IntegrationStore, Locations, MachineIdentity, Queue, SettingsStore, StoreError, TokenStore,
+    callback_url,
 };
 
 /// What the background work needs: where the files are.
@@ -118,7 +120,7 @@ pub fn perform(work: StoreWork, stores: &Stores) -> Message {
                     let page = queue.log_page(&filter, before, super::logs::PAGE_ROWS)?;
                     Ok((page, newest))
                 })
-                .map_err(|error| error.to_string()),
+                .map_err(Arc::new),
         },
         StoreWork::Logs(LogQuery::Poll {
             generation,
@@ -128,7 +130,7 @@ pub fn perform(work: StoreWork, stores: &Stores) -> Message {
             generation,
             result: Queue::open(&stores.queue)
                 .and_then(|queue| queue.log_after(&filter, after, super::logs::PAGE_ROWS))
-                .map_err(|error| error.to_string()),
+                .map_err(Arc::new),
         },
         StoreWork::Logs(LogQuery::Sparkline { generation, filter }) => {
             let since_ms = crate::store::queue::now_ms() - 3_600_000;
@@ -177,10 +179,12 @@ fn forget(integration: &crate::model::Integration, stores: &Stores) -> String {
 
 /// A certificate file the person named: a regular file of at most 1 MiB (a PEM
 /// certificate is a few kilobytes), UTF-8.
-fn read_text(path: &std::path::Path) -> Result<String, String> {
-    let bytes = crate::store::read_named_file(path, crate::store::FIELD_LIMIT)
-        .map_err(|error| error.to_string())?;
-    String::from_utf8(bytes).map_err(|_| format!("{}: is not UTF-8 text", path.display()))
+fn read_text(path: &std::path::Path) -> Result<String, Arc<StoreError>> {
+    let bytes = crate::store::read_named_file(path, crate::store::FIELD_LIMIT)?;
+    String::from_utf8(bytes).map_err(|_| {
+        let not_text = std::io::Error::new(std::io::ErrorKind::InvalidData, "is not UTF-8 text");
+        Arc::new(StoreError::io(path, not_text))
+    })
 }
 
 /// Moves what is keyed by the old name to the new one after a rename; says what moved,

@@ -53,10 +53,6 @@ impl TextInput {
             .collect()
     }
 
-    pub fn cursor(&self) -> usize {
-        self.cursor
-    }
-
     /// Inserts text at the cursor; line breaks and other control characters become
     /// spaces (a one-line box cannot hold them).
     pub fn insert_str(&mut self, text: &str) {

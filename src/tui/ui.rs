@@ -145,8 +145,7 @@ impl App {
                     callback_url: self.callback_url.as_deref(),
                     appliance: self.appliance_name.as_deref(),
                     authorization: editor
-                        .original
-                        .as_ref()
+                        .original()
                         .and_then(|original| self.authorizations.get(&original.name))
                         .map(|status| status.line.as_str()),
                 };
