@@ -268,12 +268,9 @@ fn a_console_font_with_half_blocks_shows_the_code_at_80x24() {
     assert!(!lat15.half_blocks && !lat15.can_show("\u{2580}"));
 }
 
-/// After an authorization, an integration whose URL comes from the chosen site asks
-/// for the sites; with two, the screen lists them, the keys choose one, and the
-/// outcome is shown.
-#[test]
-fn after_authorization_the_site_is_chosen_on_screen() {
-    use hookconsole::oauth::{Site, SiteOutcome};
+/// A Jira Cloud integration (its URL from the chosen site) on AUTHORIZE, just
+/// authorized: the site step was asked for.
+fn jira_cloud_authorized() -> (Harness, hookconsole::tui::AuthorizeId) {
     let mut jira = hookconsole::model::find_preset("jira-cloud")
         .unwrap()
         .with_defaults();
@@ -290,6 +287,16 @@ fn after_authorization_the_site_is_chosen_on_screen() {
         update: SessionUpdate::State(FlowState::Authorized),
     });
     harness.run(effects);
+    (harness, id)
+}
+
+/// After an authorization, an integration whose URL comes from the chosen site asks
+/// for the sites; with two, the screen lists them, the keys choose one, and the
+/// outcome is shown.
+#[test]
+fn after_authorization_the_site_is_chosen_on_screen() {
+    use hookconsole::oauth::{Site, SiteOutcome};
+    let (mut harness, id) = jira_cloud_authorized();
     assert_eq!(harness.site_choices, [(id, "Jira".to_string(), None)]);
     assert!(harness.screen(80, 24).contains("Listing the sites"));
 
@@ -641,22 +648,7 @@ fn no_hyperlinks_on_the_console_or_ascii_profiles() {
 /// AUTHORIZE after an authorization that reaches three sites, the middle one selected.
 fn choosing_among_three_sites() -> Harness {
     use hookconsole::oauth::{Site, SiteOutcome};
-    let mut jira = hookconsole::model::find_preset("jira-cloud")
-        .unwrap()
-        .with_defaults();
-    jira.name = "Jira".into();
-    if let Authentication::OAuth(oauth) = &mut jira.authentication {
-        oauth.client_id = "client".into();
-        oauth.client_secret = Secret::new("client-secret-value");
-    }
-    let mut harness = Harness::new(Profile::RICH, &[jira]);
-    harness.press(KeyCode::Char('a'));
-    let (id, _) = harness.authorizes[0].clone();
-    let effects = harness.app.handle_message(Message::AuthorizeUpdate {
-        id,
-        update: SessionUpdate::State(FlowState::Authorized),
-    });
-    harness.run(effects);
+    let (mut harness, id) = jira_cloud_authorized();
     let sites = ["acme", "beta", "gamma"]
         .iter()
         .map(|name| Site {

@@ -110,17 +110,23 @@ fn verify_from_the_editor_checks_the_form_first() {
     );
 }
 
+/// An HTTPS receiver on loopback presenting a self-signed certificate (the report then
+/// shows the certificate: a long one).
+fn self_signed_receiver(runtime: &tokio::runtime::Runtime) -> support::TestServer {
+    let presented = support::self_signed(&["127.0.0.1"]);
+    runtime.block_on(support::https_server(
+        support::answer(200),
+        vec![presented.der.clone()],
+        presented.key(),
+    ))
+}
+
 /// The certificate's SHA-256 fingerprint in the report goes on over lines only at its
 /// colons, at any width.
 #[test]
 fn the_certificates_fingerprint_breaks_only_at_colons() {
     let runtime = tokio::runtime::Runtime::new().unwrap();
-    let presented = support::self_signed(&["127.0.0.1"]);
-    let server = runtime.block_on(support::https_server(
-        support::answer(200),
-        vec![presented.der.clone()],
-        presented.key(),
-    ));
+    let server = self_signed_receiver(&runtime);
     let mut harness = Harness::new(
         Profile::RICH,
         &[webhook("Self-signed", &server.url("https", "/hook"))],
@@ -152,37 +158,13 @@ fn the_certificates_fingerprint_breaks_only_at_colons() {
 #[test]
 fn help_lists_every_key_the_verify_report_acts_on() {
     let runtime = tokio::runtime::Runtime::new().unwrap();
-    let presented = support::self_signed(&["127.0.0.1"]);
-    let server = runtime.block_on(support::https_server(
-        support::answer(200),
-        vec![presented.der.clone()],
-        presented.key(),
-    ));
+    let server = self_signed_receiver(&runtime);
     let url = server.url("https", "/hook");
     let _guard = runtime.enter();
-    let report = {
-        let mut harness = Harness::new(Profile::RICH, &[webhook("Self-signed", &url)]);
-        harness.press(KeyCode::Char('v'));
-        let (_, integration) = harness.verifies.remove(0);
-        runtime.block_on(verify_with_progress(
-            &integration,
-            &HttpOptions::default(),
-            &hookconsole::template::Appliance::new("hiab-test"),
-            &NoTokens,
-            CancellationToken::new(),
-            None,
-        ))
-    };
     let state = || {
         let mut harness = Harness::new(Profile::RICH, &[webhook("Self-signed", &url)]);
         harness.press(KeyCode::Char('v'));
-        let (id, integration) = harness.verifies.remove(0);
-        let effects = harness.app.handle_message(Message::Verified {
-            id,
-            name: integration.name.clone(),
-            report: Box::new(report.clone()),
-        });
-        harness.run(effects);
+        run_verifies(&mut harness);
         harness.screen(80, 24);
         harness.press(KeyCode::Down);
         harness
