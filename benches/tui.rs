@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use hookconsole::model::{Authentication, HttpMethod, Integration, OAuthSettings, Secret};
 use hookconsole::store::{IntegrationStore, Locations};
-use hookconsole::tui::{App, AppPaths, Effect, Profile, Stores, perform};
+use hookconsole::tui::{App, AppPaths, Effect, Profile, StoreWork, Stores, perform};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
@@ -67,10 +67,8 @@ fn report(name: &str, mut samples: Vec<Duration>) {
 fn loaded_app(stores: &Stores) -> App {
     let (mut app, effects) = App::new(Profile::RICH, paths());
     for effect in effects {
-        if effect == Effect::Load
-            && let Some(message) = perform(effect, stores)
-        {
-            app.handle_message(message);
+        if effect == Effect::Store(StoreWork::Load) {
+            app.handle_message(perform(StoreWork::Load, stores));
         }
     }
     app

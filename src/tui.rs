@@ -1,10 +1,14 @@
 //! The full-screen console (ratatui + crossterm): the only module that knows a
-//! terminal exists. `App` holds the state and turns keys and messages into effects;
-//! `runtime` runs the loop and the effects; one file per view or widget.
+//! terminal exists. One file per view or widget; each view handles the keys of its
+//! table (`action`) and returns a request. `App` routes keys to the view that has
+//! them, keeps the popups, and turns requests and background messages into moves
+//! between screens and effects; `runtime` runs the loop and carries the effects out
+//! by kind: store work (`task`), background tasks (`background`), the terminal, quit.
 
 mod action;
 mod app;
 mod authorize;
+mod background;
 mod chooser;
 mod dialog;
 mod editor;
@@ -27,15 +31,18 @@ mod verify;
 
 pub use action::{Action, Binding, KeyContext, action_for, bindings, footer};
 pub use app::{AfterSave, App, AppPaths, Effect, Message, Popup, SaveOrigin, SaveRequest, Screen};
+pub use app::{MIN_HEIGHT, MIN_WIDTH};
 pub use authorize::{AuthorizeId, AuthorizeView, QrTarget};
 pub use dialog::{Answer, Dialog, Question};
 pub use editor::{Editor, Pane, Slot};
+pub use help::entries as help_entries;
 pub use hyperlink::{Hyperlink, LinkingBackend};
-pub use logs::{LogsView, OutcomeFilter};
-pub use message::AuthorizeInput;
+pub use logs::{LogQuery, LogsView, OutcomeFilter};
+pub use message::{AuthorizeInput, StoreWork, TaskWork, TerminalWork};
 pub use profile::{Glyphs, Profile, ProfileChoice, TerminalFacts, in_lat15};
 pub use task::{Stores, perform};
-pub use ui::{MIN_HEIGHT, MIN_WIDTH, RenderedFrame};
+pub use terminal::ExternalEditError;
+pub use ui::RenderedFrame;
 pub use verify::{VerifyId, VerifyState, VerifyView};
 
 use crate::store::Locations;

@@ -242,12 +242,12 @@ async fn the_worker_holds_the_events_of_an_integration_with_an_owned_header() {
 #[test]
 fn the_console_marks_the_integration_and_its_editor_names_the_header() {
     use crossterm::event::KeyCode;
-    use hookconsole::tui::{Effect, Profile};
+    use hookconsole::tui::{Effect, Profile, StoreWork};
 
     let mut harness = tui_support::Harness::new(Profile::NO_COLOR, &[]);
     let locations = Locations::in_home(harness.home.path());
     write_file(&locations, "https://jira.example.com/", CONTENT_LENGTH_5);
-    harness.run(vec![Effect::Load]);
+    harness.run(vec![Effect::Store(StoreWork::Load)]);
     let list = harness.screen(80, 24);
     assert!(list.contains("! jira"), "{list}");
 

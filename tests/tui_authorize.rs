@@ -268,12 +268,9 @@ fn a_console_font_with_half_blocks_shows_the_code_at_80x24() {
     assert!(!lat15.half_blocks && !lat15.can_show("\u{2580}"));
 }
 
-/// After an authorization, an integration whose URL comes from the chosen site asks
-/// for the sites; with two, the screen lists them, the keys choose one, and the
-/// outcome is shown.
-#[test]
-fn after_authorization_the_site_is_chosen_on_screen() {
-    use hookconsole::oauth::{Site, SiteOutcome};
+/// A Jira Cloud integration (its URL from the chosen site) on AUTHORIZE, just
+/// authorized: the site step was asked for.
+fn jira_cloud_authorized() -> (Harness, hookconsole::tui::AuthorizeId) {
     let mut jira = hookconsole::model::find_preset("jira-cloud")
         .unwrap()
         .with_defaults();
@@ -290,6 +287,16 @@ fn after_authorization_the_site_is_chosen_on_screen() {
         update: SessionUpdate::State(FlowState::Authorized),
     });
     harness.run(effects);
+    (harness, id)
+}
+
+/// After an authorization, an integration whose URL comes from the chosen site asks
+/// for the sites; with two, the screen lists them, the keys choose one, and the
+/// outcome is shown.
+#[test]
+fn after_authorization_the_site_is_chosen_on_screen() {
+    use hookconsole::oauth::{Site, SiteOutcome};
+    let (mut harness, id) = jira_cloud_authorized();
     assert_eq!(harness.site_choices, [(id, "Jira".to_string(), None)]);
     assert!(harness.screen(80, 24).contains("Listing the sites"));
 
@@ -369,7 +376,7 @@ fn qr_profiles() -> [(&'static str, Profile); 6] {
 
 fn rendering(harness: &Harness) -> QrRendering {
     match &harness.app.screen {
-        Screen::Authorize(view) => view.rendering,
+        Screen::Authorize(view) => view.rendering(),
         _ => panic!("not on AUTHORIZE"),
     }
 }
@@ -636,4 +643,47 @@ fn no_hyperlinks_on_the_console_or_ascii_profiles() {
         assert!(output.contains("/PORTAL/OAUTH/S/"), "drawn");
         assert!(!output.contains("\u{1b}]8"), "{profile:?}");
     }
+}
+
+/// AUTHORIZE after an authorization that reaches three sites, the middle one selected.
+fn choosing_among_three_sites() -> Harness {
+    use hookconsole::oauth::{Site, SiteOutcome};
+    let (mut harness, id) = jira_cloud_authorized();
+    let sites = ["acme", "beta", "gamma"]
+        .iter()
+        .map(|name| Site {
+            id: format!("cloud-{name}"),
+            name: name.to_string(),
+            url: format!("https://{name}.atlassian.net"),
+        })
+        .collect();
+    let effects = harness.app.handle_message(Message::SiteChosen {
+        id,
+        result: Ok(SiteOutcome::Choose(sites)),
+    });
+    harness.run(effects);
+    harness.press(KeyCode::Down);
+    harness
+}
+
+#[test]
+fn help_lists_every_key_the_authorize_views_act_on() {
+    use hookconsole::tui::KeyContext;
+    tui_support::assert_help_lists_what_keys_do(
+        KeyContext::Authorize,
+        &[&|| authorizing(Profile::RICH)],
+    );
+    tui_support::assert_help_lists_what_keys_do(
+        KeyContext::AuthorizePaste,
+        &[&|| {
+            let mut harness = authorizing(Profile::RICH);
+            harness.keys("pab");
+            harness.press(KeyCode::Left);
+            harness
+        }],
+    );
+    tui_support::assert_help_lists_what_keys_do(
+        KeyContext::AuthorizeSite,
+        &[&choosing_among_three_sites],
+    );
 }

@@ -24,7 +24,7 @@ fn in_list(harness: &Harness) -> bool {
 
 fn dialog_title(harness: &Harness) -> Option<String> {
     match harness.app.popups.last() {
-        Some(Popup::Dialog(dialog)) => Some(dialog.title.clone()),
+        Some(Popup::Dialog(dialog)) => Some(dialog.title().to_string()),
         _ => None,
     }
 }
@@ -520,12 +520,12 @@ fn help_lists_every_key_of_the_view_and_the_profile() {
         let screen = harness.screen(120, 40);
         for binding in bindings(context) {
             assert!(
-                screen.contains(binding.hint),
+                screen.contains(&binding.hint()),
                 "{} missing:\n{screen}",
-                binding.hint
+                binding.hint()
             );
             assert!(
-                screen.contains(binding.action.describe()),
+                screen.contains(binding.help),
                 "{:?} missing",
                 binding.action
             );
@@ -550,7 +550,7 @@ fn footer_keys_change_something(context: KeyContext, open: fn(&mut Harness)) {
             .iter()
             .find(|binding| binding.action == action)
             .expect("footer entries come from the bindings");
-        assert!(binding.hint.starts_with(hint));
+        assert!(binding.hint().starts_with(&hint));
         let key = binding.keys[0];
         harness.event(crossterm::event::Event::Key(
             crossterm::event::KeyEvent::new(key.code, key.modifiers),
@@ -765,4 +765,176 @@ fn the_list_filter_does_not_search_secrets_of_urls() {
     harness.press(KeyCode::Esc);
     harness.keys("/hooks.example");
     assert!(harness.screen(80, 24).contains("Teams"));
+}
+
+/// While the screen asks for a larger terminal, keys act on nothing the person cannot
+/// see: only Ctrl-C (asking first when there are unsaved edits), Ctrl-L and resizing.
+#[test]
+fn keys_do_not_act_behind_the_enlarge_the_terminal_screen() {
+    use crossterm::event::Event;
+    let mut harness = Harness::new(Profile::RICH, &[]);
+    harness.keys("n");
+    harness.press(KeyCode::Enter);
+    harness.keys("Draft");
+    harness.event(Event::Resize(60, 20));
+    // What discarded the edits unseen: Esc, then Right Right Enter on "Discard".
+    harness.press(KeyCode::Esc);
+    harness.press_n(KeyCode::Right, 2);
+    harness.press(KeyCode::Enter);
+    harness.keys("q?x");
+    harness.paste("pasted");
+    assert!(harness.app.popups.is_empty(), "no dialog opened unseen");
+    assert!(matches!(harness.app.screen, Screen::Editor(_)));
+    assert!(harness.stored().is_empty());
+    assert!(!harness.quit);
+    // Ctrl-L still redraws, and Ctrl-C asks as usual.
+    let redraws = harness.redraws;
+    harness.ctrl('l');
+    assert_eq!(harness.redraws, redraws + 1);
+    harness.ctrl('c');
+    assert_eq!(
+        dialog_title(&harness).as_deref(),
+        Some("Quit with unsaved edits?")
+    );
+    let small = harness.screen(60, 20);
+    assert!(small.contains("A question is waiting"), "{small}");
+    // Larger again: the question and the edits are there, and keys act.
+    harness.event(Event::Resize(80, 24));
+    harness.press(KeyCode::Esc);
+    assert!(harness.app.popups.is_empty());
+    let screen = harness.screen(80, 24);
+    assert!(screen.contains("Draft"), "{screen}");
+    assert!(!screen.contains("pasted"), "{screen}");
+    // A frame drawn too small counts as well as the resize event.
+    harness.screen(79, 24);
+    harness.press(KeyCode::Esc);
+    assert!(harness.app.popups.is_empty(), "Esc did nothing unseen");
+    harness.screen(80, 24);
+    harness.press(KeyCode::Esc);
+    assert_eq!(dialog_title(&harness).as_deref(), Some("Unsaved edits"));
+}
+
+/// The list with a filter kept and the middle row selected: every key of its table has
+/// something to act on.
+fn list_in_the_middle() -> Harness {
+    let mut harness = Harness::new(Profile::RICH, &sample_integrations());
+    harness.keys("/e\n");
+    harness.press(KeyCode::Down);
+    harness
+}
+
+/// The Ticketing integration (Basic authentication) in the editor.
+fn editing_ticketing() -> Harness {
+    let mut harness = Harness::new(Profile::RICH, &sample_integrations());
+    harness.press(KeyCode::End);
+    harness.press(KeyCode::Enter);
+    harness
+}
+
+#[test]
+fn help_lists_every_key_the_list_filter_and_chooser_act_on() {
+    tui_support::assert_help_lists_what_keys_do(KeyContext::List, &[&list_in_the_middle]);
+    tui_support::assert_help_lists_what_keys_do(
+        KeyContext::Filter,
+        &[&|| {
+            let mut harness = Harness::new(Profile::RICH, &sample_integrations());
+            harness.keys("/ea");
+            harness.press(KeyCode::Left);
+            harness
+        }],
+    );
+    tui_support::assert_help_lists_what_keys_do(
+        KeyContext::Chooser,
+        &[&|| {
+            let mut harness = Harness::new(Profile::RICH, &sample_integrations());
+            harness.keys("n");
+            harness.press(KeyCode::Down);
+            harness
+        }],
+    );
+}
+
+#[test]
+fn help_lists_every_key_the_editor_acts_on() {
+    tui_support::assert_help_lists_what_keys_do(
+        KeyContext::Editor,
+        &[
+            // On the AUTHENTICATION pane's choice, a password to reveal below it.
+            &|| {
+                let mut harness = editing_ticketing();
+                harness.ctrl('n');
+                harness
+            },
+            // In a header row's name, the cursor inside the text.
+            &|| {
+                let mut harness = editing_ticketing();
+                harness.press_n(KeyCode::Tab, 5);
+                harness.press(KeyCode::Enter);
+                harness.keys("X-Team");
+                harness.press(KeyCode::Left);
+                harness
+            },
+            // Typing into the content sample, on its middle line.
+            &|| {
+                let mut harness = editing_ticketing();
+                harness.ctrl('p');
+                harness.press(KeyCode::Enter);
+                harness.keys("{\n  \"a\": 1\n}");
+                harness.press(KeyCode::Up);
+                harness.press(KeyCode::Left);
+                harness
+            },
+        ],
+    );
+}
+
+#[test]
+fn help_lists_every_key_dialogs_and_help_act_on() {
+    let dialog = || {
+        let mut harness = Harness::new(Profile::RICH, &sample_integrations());
+        harness.keys("d");
+        harness
+    };
+    tui_support::assert_help_lists_what_keys_do(
+        KeyContext::Dialog,
+        &[&dialog, &|| {
+            let mut harness = dialog();
+            harness.press(KeyCode::Right);
+            harness
+        }],
+    );
+    // At 80x24 the list's help scrolls; one line down, it can go either way.
+    tui_support::assert_help_lists_what_keys_do(
+        KeyContext::Help,
+        &[&|| {
+            let mut harness = list_in_the_middle();
+            harness.keys("?");
+            harness.screen(80, 24);
+            harness.press(KeyCode::Down);
+            harness
+        }],
+    );
+}
+
+/// The help box scrolls with the keys that scroll everywhere else: PgDn and End too.
+#[test]
+fn help_scrolls_by_page_and_to_its_end() {
+    let mut harness = Harness::new(Profile::RICH, &sample_integrations());
+    harness.keys("?");
+    let top = harness.screen(80, 24);
+    assert!(top.contains("Terminal profile"), "{top}");
+    harness.press(KeyCode::PageDown);
+    let page = harness.screen(80, 24);
+    assert!(!page.contains("Terminal profile"), "PgDn scrolls:\n{page}");
+    harness.press(KeyCode::PageUp);
+    assert_eq!(harness.screen(80, 24), top);
+    harness.press(KeyCode::End);
+    let end = harness.screen(80, 24);
+    assert!(
+        end.contains("redraw the whole screen"),
+        "End shows the last:\n{end}"
+    );
+    assert!(end.contains("Up/k: back"), "{end}");
+    harness.press(KeyCode::Home);
+    assert_eq!(harness.screen(80, 24), top);
 }

@@ -160,7 +160,7 @@ fn the_table_shows_attempts_newest_first_and_l_keeps_to_one_integration() {
     let alpha = deliver(&harness, "Alpha", 2, false);
     let beta = deliver(&harness, "Beta", 1, true);
     harness.keys("L");
-    assert_eq!(logs(&harness).rows.len(), 3);
+    assert_eq!(logs(&harness).rows().len(), 3);
     let screen = harness.screen(80, 24);
     assert!(screen.contains(&alpha[0][24..]), "{screen}");
     assert!(screen.contains(&beta[0][24..]), "{screen}");
@@ -171,13 +171,13 @@ fn the_table_shows_attempts_newest_first_and_l_keeps_to_one_integration() {
     assert!(wide.contains("scan.finished"), "{wide}");
     assert!(wide.contains("12:01:00"), "next retry: {wide}");
     // Newest first: Beta's attempt was logged last.
-    assert_eq!(logs(&harness).rows[0].integration, "Beta");
+    assert_eq!(logs(&harness).rows()[0].integration, "Beta");
     harness.press(KeyCode::Esc);
     // The list is sorted by name: Alpha is selected.
     harness.keys("l");
     let view = logs(&harness);
-    assert_eq!(view.integration.as_deref(), Some("Alpha"));
-    assert_eq!(view.rows.len(), 2);
+    assert_eq!(view.integration(), Some("Alpha"));
+    assert_eq!(view.rows().len(), 2);
     assert!(harness.screen(80, 24).contains("LOGS Alpha"));
 }
 
@@ -187,33 +187,33 @@ fn outcome_and_text_filters() {
     let alpha = deliver(&harness, "Alpha", 3, false);
     deliver(&harness, "Beta", 2, true);
     harness.keys("L");
-    assert_eq!(logs(&harness).rows.len(), 5);
+    assert_eq!(logs(&harness).rows().len(), 5);
     harness.keys("f");
-    assert!(logs(&harness).rows.iter().all(|r| r.outcome == "retry"));
-    assert_eq!(logs(&harness).rows.len(), 2);
+    assert!(logs(&harness).rows().iter().all(|r| r.outcome == "retry"));
+    assert_eq!(logs(&harness).rows().len(), 2);
     harness.keys("f");
-    assert_eq!(logs(&harness).rows.len(), 3);
+    assert_eq!(logs(&harness).rows().len(), 3);
     assert!(harness.screen(80, 24).contains("(delivered)"));
     harness.keys("f");
-    assert_eq!(logs(&harness).rows.len(), 5);
+    assert_eq!(logs(&harness).rows().len(), 5);
     // The text filter: typed, applied with Enter.
     harness.keys("/");
     harness.keys(&alpha[1]);
-    assert_eq!(logs(&harness).rows.len(), 5, "not applied while typing");
+    assert_eq!(logs(&harness).rows().len(), 5, "not applied while typing");
     harness.press(KeyCode::Enter);
-    assert_eq!(logs(&harness).rows.len(), 1);
-    assert_eq!(logs(&harness).rows[0].event_id, alpha[1]);
+    assert_eq!(logs(&harness).rows().len(), 1);
+    assert_eq!(logs(&harness).rows()[0].event_id, alpha[1]);
     harness.keys("/");
     harness.replace("beta");
     harness.press(KeyCode::Enter);
     assert_eq!(
-        logs(&harness).rows.len(),
+        logs(&harness).rows().len(),
         2,
         "the text replaces the old one"
     );
     harness.keys("/");
     harness.press(KeyCode::Esc);
-    assert_eq!(logs(&harness).rows.len(), 5, "Esc clears the text");
+    assert_eq!(logs(&harness).rows().len(), 5, "Esc clears the text");
     harness.keys("/");
     harness.replace("nothing-like-this");
     harness.press(KeyCode::Enter);
@@ -241,7 +241,7 @@ fn detail_shows_the_redacted_request_and_the_response() {
     assert!(screen.contains("Esc close"), "{screen}");
     harness.press_n(KeyCode::Down, 3);
     harness.press(KeyCode::Esc);
-    assert!(logs(&harness).detail.is_none());
+    assert!(logs(&harness).detail().is_none());
     assert!(matches!(harness.app.screen, Screen::Logs(_)));
 }
 
@@ -377,19 +377,19 @@ fn paging_loads_older_rows_past_the_end() {
     let mut harness = harness();
     deliver(&harness, "Alpha", 450, false);
     harness.keys("L");
-    assert_eq!(logs(&harness).rows.len(), 200);
+    assert_eq!(logs(&harness).rows().len(), 200);
     harness.screen(80, 24);
     harness.press(KeyCode::End);
-    assert_eq!(logs(&harness).rows.len(), 400);
+    assert_eq!(logs(&harness).rows().len(), 400);
     harness.press(KeyCode::End);
     harness.press(KeyCode::End);
     let view = logs(&harness);
-    assert_eq!(view.rows.len(), 450);
-    assert!(view.next_before.is_none());
-    let ids: std::collections::HashSet<i64> = view.rows.iter().map(|r| r.id).collect();
+    assert_eq!(view.rows().len(), 450);
+    assert!(view.next_before().is_none());
+    let ids: std::collections::HashSet<i64> = view.rows().iter().map(|r| r.id).collect();
     assert_eq!(ids.len(), 450, "no row twice");
     assert!(
-        view.rows.windows(2).all(|w| w[0].id > w[1].id),
+        view.rows().windows(2).all(|w| w[0].id > w[1].id),
         "newest first"
     );
 }
@@ -406,13 +406,13 @@ fn live_updates_append_new_attempts_on_the_tick() {
     let effects = harness.app.handle_message(Message::Tick);
     harness.run(effects);
     let view = logs(&harness);
-    assert_eq!(view.rows.len(), 3);
-    assert_eq!(view.rows[0].event_id, new[0]);
+    assert_eq!(view.rows().len(), 3);
+    assert_eq!(view.rows()[0].event_id, new[0]);
     assert_eq!(view.selected_row().unwrap().id, selected, "selection stays");
     // Nothing new: nothing changes.
     let effects = harness.app.handle_message(Message::Tick);
     harness.run(effects);
-    assert_eq!(logs(&harness).rows.len(), 3);
+    assert_eq!(logs(&harness).rows().len(), 3);
     harness.press(KeyCode::Esc);
     assert!(!harness.app.is_busy());
 }
@@ -565,7 +565,7 @@ fn the_sparkline_counts_what_the_filters_keep() {
     // One integration's LOGS, from the list.
     harness.press(KeyCode::Esc);
     harness.keys("l");
-    assert_eq!(logs(&harness).integration.as_deref(), Some("Alpha"));
+    assert_eq!(logs(&harness).integration(), Some("Alpha"));
     assert_eq!(spark_totals(&mut harness), ("3".into(), "0".into()));
 }
 
@@ -618,9 +618,9 @@ fn every_logs_footer_key_does_something() {
         let help = harness.screen(120, 40);
         for binding in bindings(context) {
             assert!(
-                help.contains(binding.hint),
+                help.contains(&binding.hint()),
                 "{} missing:\n{help}",
-                binding.hint
+                binding.hint()
             );
         }
     }
@@ -633,7 +633,7 @@ fn f6_in_the_editor_opens_that_integrations_logs_and_esc_returns_to_the_editor()
     let Screen::Editor(editor) = &harness.app.screen else {
         panic!("the editor opens");
     };
-    let name = editor.original.as_ref().unwrap().name.clone();
+    let name = editor.original().unwrap().name.clone();
     harness.press(KeyCode::Tab);
     harness.keys("x"); // an unsaved edit survives the trip to LOGS
     harness.press(KeyCode::F(6));
@@ -644,4 +644,63 @@ fn f6_in_the_editor_opens_that_integrations_logs_and_esc_returns_to_the_editor()
         panic!("back in the editor");
     };
     assert!(editor.is_dirty(), "the edit is still there");
+}
+
+/// LOGS with three attempts and the middle one selected.
+fn logs_in_the_middle() -> Harness {
+    let mut harness = harness();
+    deliver(&harness, "Alpha", 3, true);
+    harness.keys("L");
+    harness.press(KeyCode::Down);
+    harness
+}
+
+#[test]
+fn help_lists_every_key_the_logs_views_act_on() {
+    use hookconsole::tui::KeyContext;
+    tui_support::assert_help_lists_what_keys_do(KeyContext::Logs, &[&logs_in_the_middle]);
+    tui_support::assert_help_lists_what_keys_do(
+        KeyContext::LogsText,
+        &[&|| {
+            let mut harness = logs_in_the_middle();
+            harness.keys("/ab");
+            harness.press(KeyCode::Left);
+            harness
+        }],
+    );
+    // The detail of a failed attempt is longer than 80x24: one line down, it scrolls
+    // either way.
+    tui_support::assert_help_lists_what_keys_do(
+        KeyContext::LogsDetail,
+        &[&|| {
+            let mut harness = logs_in_the_middle();
+            harness.press(KeyCode::Enter);
+            harness.screen(80, 24);
+            harness.press(KeyCode::Down);
+            harness
+        }],
+    );
+}
+
+/// `?` on LOGS says what its own keys do: `/` filters the attempts by text, not the
+/// list by name and host.
+#[test]
+fn logs_help_describes_the_logs_text_filter() {
+    let mut harness = logs_in_the_middle();
+    harness.keys("?");
+    let help = harness.screen(120, 40);
+    assert!(
+        !help.contains("name, host, method or authentication"),
+        "{help}"
+    );
+    assert!(
+        help.contains("filter by text in the event id, type, integration or summary"),
+        "{help}"
+    );
+    harness.press(KeyCode::Esc);
+    harness.keys("/");
+    harness.press(KeyCode::F(1));
+    let help = harness.screen(120, 40);
+    assert!(!help.contains("go back to the list"), "{help}");
+    assert!(help.contains("apply the text filter"), "{help}");
 }

@@ -772,3 +772,48 @@ fn the_qr_code_decodes_at_exactly_its_stated_size() {
         tmux.wait_until_gone();
     }
 }
+
+/// At 60x20 the screen asks for a larger terminal, and keys that would act on what it
+/// hides do nothing: the edits survive Esc Right Right Enter (which, seen, discards
+/// them); Ctrl-C still asks, and the question waits for the full screen.
+#[test]
+fn keys_do_not_act_behind_the_enlarge_the_terminal_screen() {
+    if !tmux_installed() {
+        println!("SKIPPED: tmux is not on PATH (CI installs it)");
+        return;
+    }
+    let home = tempfile::tempdir().expect("temp home");
+    let home_path = home.path().to_str().expect("utf-8 path").to_string();
+    let tmux = start(&home_path, "too-small");
+    tmux.wait_for("No integrations yet");
+    tmux.send(&["n"]);
+    tmux.wait_for("choose the type");
+    tmux.send(&["Enter"]);
+    tmux.wait_for("New Webhook integration");
+    tmux.type_text("Draft");
+    tmux.wait_for("Draft");
+    tmux.resize(60, 20);
+    tmux.wait_for("Enlarge the terminal to 80x24 (it is 60x20 now)");
+    // One key at a time, as a person types them: an Esc in the same read as the
+    // next key's sequence would arrive as Alt and that key.
+    for key in ["Escape", "Right", "Right", "Enter"] {
+        tmux.send(&[key]);
+        std::thread::sleep(Duration::from_millis(300));
+    }
+    // Keys are read in order: once Ctrl-C's question is waiting, the others were read.
+    tmux.send(&["C-c"]);
+    tmux.wait_for("A question is waiting");
+    tmux.resize(80, 24);
+    let screen = tmux.wait_for("Quit with unsaved edits?");
+    assert!(screen.contains("New Webhook integration"), "{screen}");
+    tmux.send(&["Escape"]);
+    let screen = tmux.wait_until("the question closed", |screen| {
+        !screen.contains("Quit with unsaved edits?")
+    });
+    assert!(screen.contains("Draft"), "the edits are kept:\n{screen}");
+    assert!(screen.contains("New Webhook integration"), "{screen}");
+    tmux.send(&["C-c"]);
+    tmux.wait_for("Quit with unsaved edits?");
+    tmux.send(&["Right", "Right", "Enter"]);
+    tmux.wait_until_gone();
+}

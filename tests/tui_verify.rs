@@ -110,17 +110,23 @@ fn verify_from_the_editor_checks_the_form_first() {
     );
 }
 
+/// An HTTPS receiver on loopback presenting a self-signed certificate (the report then
+/// shows the certificate: a long one).
+fn self_signed_receiver(runtime: &tokio::runtime::Runtime) -> support::TestServer {
+    let presented = support::self_signed(&["127.0.0.1"]);
+    runtime.block_on(support::https_server(
+        support::answer(200),
+        vec![presented.der.clone()],
+        presented.key(),
+    ))
+}
+
 /// The certificate's SHA-256 fingerprint in the report goes on over lines only at its
 /// colons, at any width.
 #[test]
 fn the_certificates_fingerprint_breaks_only_at_colons() {
     let runtime = tokio::runtime::Runtime::new().unwrap();
-    let presented = support::self_signed(&["127.0.0.1"]);
-    let server = runtime.block_on(support::https_server(
-        support::answer(200),
-        vec![presented.der.clone()],
-        presented.key(),
-    ));
+    let server = self_signed_receiver(&runtime);
     let mut harness = Harness::new(
         Profile::RICH,
         &[webhook("Self-signed", &server.url("https", "/hook"))],
@@ -131,7 +137,7 @@ fn the_certificates_fingerprint_breaks_only_at_colons() {
     let Screen::Verify(verify) = &harness.app.screen else {
         panic!("not on VERIFY");
     };
-    let hookconsole::tui::VerifyState::Done(report) = &verify.view.state else {
+    let hookconsole::tui::VerifyState::Done(report) = verify.view.state() else {
         panic!("no report");
     };
     let fingerprint = report
@@ -145,4 +151,23 @@ fn the_certificates_fingerprint_breaks_only_at_colons() {
         let screen = harness.screen(width, 60);
         tui_support::assert_fingerprint_breaks_at_colons(&screen, &fingerprint);
     }
+}
+
+/// The VERIFY report of an HTTPS receiver with a self-signed certificate is longer
+/// than 80x24: one line down, it scrolls either way, and every key of the help acts.
+#[test]
+fn help_lists_every_key_the_verify_report_acts_on() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let server = self_signed_receiver(&runtime);
+    let url = server.url("https", "/hook");
+    let _guard = runtime.enter();
+    let state = || {
+        let mut harness = Harness::new(Profile::RICH, &[webhook("Self-signed", &url)]);
+        harness.press(KeyCode::Char('v'));
+        run_verifies(&mut harness);
+        harness.screen(80, 24);
+        harness.press(KeyCode::Down);
+        harness
+    };
+    tui_support::assert_help_lists_what_keys_do(hookconsole::tui::KeyContext::Verify, &[&state]);
 }

@@ -1,13 +1,19 @@
-//! Every key the TUI answers to, as one `Action` enum and one binding table per view.
-//! The same table decides what a key does, what the footer shows and what `?` lists,
-//! so a key cannot be shown without working, nor work without being listed.
+//! Every key the TUI answers to, as one `Action` enum and one binding table per view
+//! (and one for the text boxes). The same table decides what a key does, what the
+//! footer shows and what `?` lists: the key names are derived from the keys bound, so
+//! a key cannot be shown without working, nor work without being listed.
 //!
-//! Adding an action (the OAuth issue's "authorize", the delivery issue's "verify"):
-//! add a variant with its description, a `Binding` in the views where it applies, and
-//! the arm in that view's `handle_action`, which returns the `Effect` that starts the
-//! background work. Until then no key is bound to them.
+//! Adding an action: add a variant with its description, a `Binding` in the views where
+//! it applies (with its own help text where the action means something particular
+//! there), and the arm in that view's `handle`, which returns the request that the app
+//! turns into screens and effects.
+
+use std::fmt;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+mod table;
+pub use table::{TEXT_AREA, TEXT_BOX, bindings, typing};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Action {
@@ -62,6 +68,18 @@ pub enum Action {
     Detail,
     CycleOutcome,
     Replay,
+    // The text boxes' own keys.
+    CursorLeft,
+    CursorRight,
+    LineStart,
+    LineEnd,
+    DeleteBack,
+    DeleteForward,
+    DeleteToStart,
+    NewLine,
+    LineUp,
+    LineDown,
+    StopTyping,
 }
 
 impl Action {
@@ -79,7 +97,8 @@ impl Action {
         )
     }
 
-    pub fn describe(self) -> &'static str {
+    /// What the action does, as help says it unless a view's table says it its way.
+    pub const fn describe(self) -> &'static str {
         match self {
             Action::Quit => "quit (asks first when there are unsaved edits)",
             Action::Interrupt => "quit from anywhere (asks first when there are unsaved edits)",
@@ -144,6 +163,17 @@ impl Action {
             Action::CopyUrl => {
                 "copy the full authorize URL (OSC 52: sent to the terminal clipboard)"
             }
+            Action::CursorLeft => "cursor left",
+            Action::CursorRight => "cursor right",
+            Action::LineStart => "start of the text",
+            Action::LineEnd => "end of the text",
+            Action::DeleteBack => "delete the character before the cursor",
+            Action::DeleteForward => "delete the character at the cursor",
+            Action::DeleteToStart => "delete everything before the cursor",
+            Action::NewLine => "break the line (while typing into the content sample)",
+            Action::LineUp => "line up (while typing into the content sample)",
+            Action::LineDown => "line down (while typing into the content sample)",
+            Action::StopTyping => "stop typing into the content sample, keeping the text",
         }
     }
 }
@@ -192,31 +222,6 @@ pub struct Key {
     pub modifiers: KeyModifiers,
 }
 
-const fn plain(code: KeyCode) -> Key {
-    Key {
-        code,
-        modifiers: KeyModifiers::NONE,
-    }
-}
-
-const fn ch(c: char) -> Key {
-    plain(KeyCode::Char(c))
-}
-
-const fn ctrl(c: char) -> Key {
-    Key {
-        code: KeyCode::Char(c),
-        modifiers: KeyModifiers::CONTROL,
-    }
-}
-
-const fn alt(code: KeyCode) -> Key {
-    Key {
-        code,
-        modifiers: KeyModifiers::ALT,
-    }
-}
-
 impl Key {
     pub fn matches(&self, event: &KeyEvent) -> bool {
         let mut modifiers = event.modifiers;
@@ -237,461 +242,98 @@ impl Key {
     }
 }
 
-/// One row of a table: the action, its keys, how the footer and help name the keys,
-/// and whether the footer shows it.
+/// The key as the footer and help name it, in ASCII words the console font has:
+/// `Enter`, `PgDn`, `Ctrl-S`, `Shift-Tab`, `Space`, `q`.
+impl fmt::Display for Key {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.modifiers.contains(KeyModifiers::CONTROL) {
+            f.write_str("Ctrl-")?;
+        }
+        if self.modifiers.contains(KeyModifiers::ALT) {
+            f.write_str("Alt-")?;
+        }
+        match self.code {
+            KeyCode::Char(' ') => f.write_str("Space"),
+            KeyCode::Char(c) if self.modifiers.contains(KeyModifiers::CONTROL) => {
+                write!(f, "{}", c.to_ascii_uppercase())
+            }
+            KeyCode::Char(c) => write!(f, "{c}"),
+            KeyCode::F(n) => write!(f, "F{n}"),
+            KeyCode::BackTab => f.write_str("Shift-Tab"),
+            KeyCode::Delete => f.write_str("Del"),
+            KeyCode::Insert => f.write_str("Ins"),
+            KeyCode::PageUp => f.write_str("PgUp"),
+            KeyCode::PageDown => f.write_str("PgDn"),
+            KeyCode::Enter => f.write_str("Enter"),
+            KeyCode::Esc => f.write_str("Esc"),
+            KeyCode::Tab => f.write_str("Tab"),
+            KeyCode::Backspace => f.write_str("Backspace"),
+            KeyCode::Up => f.write_str("Up"),
+            KeyCode::Down => f.write_str("Down"),
+            KeyCode::Left => f.write_str("Left"),
+            KeyCode::Right => f.write_str("Right"),
+            KeyCode::Home => f.write_str("Home"),
+            KeyCode::End => f.write_str("End"),
+            other => write!(f, "{other:?}"),
+        }
+    }
+}
+
+/// One row of a table: the action, its keys, what help says it does in this view, and
+/// the footer's label when the footer shows it.
 #[derive(Debug, Clone, Copy)]
 pub struct Binding {
     pub action: Action,
     pub keys: &'static [Key],
-    pub hint: &'static str,
+    pub help: &'static str,
     pub footer: Option<&'static str>,
 }
 
-const fn bind(
-    action: Action,
-    keys: &'static [Key],
-    hint: &'static str,
-    footer: Option<&'static str>,
-) -> Binding {
-    Binding {
-        action,
-        keys,
-        hint,
-        footer,
+impl Binding {
+    /// Its keys as help lists them: `Esc/q/?`.
+    pub fn hint(&self) -> String {
+        self.keys
+            .iter()
+            .map(Key::to_string)
+            .collect::<Vec<_>>()
+            .join("/")
+    }
+
+    /// What help says, where the action means something particular in this view.
+    pub(super) const fn says(self, help: &'static str) -> Binding {
+        Binding { help, ..self }
     }
 }
 
-const INTERRUPT: Binding = bind(Action::Interrupt, &[ctrl('c')], "Ctrl-C", None);
-const REDRAW: Binding = bind(Action::Redraw, &[ctrl('l')], "Ctrl-L", None);
-// Moving through rows, the same in every table.
-const UP: Binding = bind(Action::Up, &[plain(KeyCode::Up), ch('k')], "Up/k", None);
-const DOWN: Binding = bind(
-    Action::Down,
-    &[plain(KeyCode::Down), ch('j')],
-    "Down/j",
-    None,
-);
-const PAGE_UP: Binding = bind(Action::PageUp, &[plain(KeyCode::PageUp)], "PgUp", None);
-const PAGE_DOWN: Binding = bind(Action::PageDown, &[plain(KeyCode::PageDown)], "PgDn", None);
-const FIRST: Binding = bind(
-    Action::First,
-    &[plain(KeyCode::Home), ch('g')],
-    "Home/g",
-    None,
-);
-const LAST: Binding = bind(Action::Last, &[plain(KeyCode::End), ch('G')], "End/G", None);
-
-const HELP_KEY: Binding = bind(
-    Action::Help,
-    &[ch('?'), plain(KeyCode::F(1))],
-    "?/F1",
-    Some("help"),
-);
-/// Esc cancels what runs (VERIFY, AUTHORIZE), then goes back.
-const CANCEL_OR_BACK: Binding = bind(
-    Action::Back,
-    &[plain(KeyCode::Esc), ch('q')],
-    "Esc/q",
-    Some("cancel or back"),
-);
-
-const LIST: &[Binding] = &[
-    UP,
-    DOWN,
-    PAGE_UP,
-    PAGE_DOWN,
-    FIRST,
-    LAST,
-    bind(
-        Action::Open,
-        &[plain(KeyCode::Enter)],
-        "Enter",
-        Some("edit"),
-    ),
-    bind(Action::New, &[ch('n'), ch('+')], "n/+", Some("new")),
-    // Delete is in help, and Del says what it does; the footer keeps to 80 columns and
-    // gives the room to the delivery log, where troubleshooting starts.
-    bind(
-        Action::Delete,
-        &[ch('d'), plain(KeyCode::Delete)],
-        "d/Del",
-        None,
-    ),
-    // On/off is in help; the footer keeps to 80 columns.
-    bind(Action::ToggleEnabled, &[ch(' ')], "Space", None),
-    bind(Action::Verify, &[ch('v')], "v", Some("verify")),
-    bind(Action::Authorize, &[ch('a')], "a", Some("authorize")),
-    // LOGS of every integration is in help; the footer keeps to 80 columns.
-    bind(Action::Logs, &[ch('L')], "L", None),
-    bind(Action::LogsSelected, &[ch('l')], "l", Some("logs")),
-    bind(Action::ForgetAuthorization, &[ch('x')], "x", None),
-    bind(Action::Filter, &[ch('/')], "/", Some("filter")),
-    // Sort is in help; the footer keeps to 80 columns.
-    bind(Action::Sort, &[ch('s')], "s", None),
-    bind(
-        Action::Reload,
-        &[ch('r'), plain(KeyCode::F(5))],
-        "r/F5",
-        None,
-    ),
-    bind(Action::ClearFilter, &[plain(KeyCode::Esc)], "Esc", None),
-    HELP_KEY,
-    bind(Action::Quit, &[ch('q')], "q", Some("quit")),
-    INTERRUPT,
-    REDRAW,
-];
-
-const FILTER: &[Binding] = &[
-    bind(
-        Action::AcceptFilter,
-        &[plain(KeyCode::Enter), plain(KeyCode::Down)],
-        "Enter",
-        Some("keep filter"),
-    ),
-    bind(
-        Action::ClearFilter,
-        &[plain(KeyCode::Esc)],
-        "Esc",
-        Some("clear filter"),
-    ),
-    bind(Action::Help, &[plain(KeyCode::F(1))], "F1", Some("help")),
-    INTERRUPT,
-    REDRAW,
-];
-
-const CHOOSER: &[Binding] = &[
-    UP,
-    DOWN,
-    bind(
-        Action::Activate,
-        &[plain(KeyCode::Enter)],
-        "Enter",
-        Some("choose"),
-    ),
-    bind(
-        Action::Back,
-        &[plain(KeyCode::Esc), ch('q')],
-        "Esc/q",
-        Some("back"),
-    ),
-    HELP_KEY,
-    INTERRUPT,
-    REDRAW,
-];
-
-const EDITOR: &[Binding] = &[
-    bind(
-        Action::NextField,
-        &[plain(KeyCode::Tab), plain(KeyCode::Down)],
-        "Tab/Down",
-        Some("next"),
-    ),
-    bind(
-        Action::PreviousField,
-        &[
-            plain(KeyCode::BackTab),
-            plain(KeyCode::Up),
-            alt(KeyCode::Tab),
-        ],
-        "Shift-Tab/Up/Alt-Tab",
-        None,
-    ),
-    bind(
-        Action::NextPane,
-        &[ctrl('n'), plain(KeyCode::PageDown)],
-        "Ctrl-N/PgDn",
-        Some("pane"),
-    ),
-    bind(
-        Action::PreviousPane,
-        &[ctrl('p'), plain(KeyCode::PageUp)],
-        "Ctrl-P/PgUp",
-        None,
-    ),
-    bind(
-        Action::NextOption,
-        &[plain(KeyCode::Right), ch(' ')],
-        "Right/Space",
-        None,
-    ),
-    bind(
-        Action::PreviousOption,
-        &[plain(KeyCode::Left)],
-        "Left",
-        None,
-    ),
-    bind(Action::Activate, &[plain(KeyCode::Enter)], "Enter", None),
-    bind(
-        Action::Save,
-        &[ctrl('s'), plain(KeyCode::F(2))],
-        "Ctrl-S/F2",
-        Some("save"),
-    ),
-    // Reveal is in help and on the secret fields' own help line; the footer keeps to
-    // 80 columns.
-    bind(Action::Reveal, &[ctrl('r')], "Ctrl-R", None),
-    bind(
-        Action::Verify,
-        &[plain(KeyCode::F(3)), ctrl('t')],
-        "F3/Ctrl-T",
-        Some("verify"),
-    ),
-    bind(
-        Action::LogsSelected,
-        &[plain(KeyCode::F(6))],
-        "F6",
-        Some("logs"),
-    ),
-    bind(Action::RemoveRow, &[ctrl('d')], "Ctrl-D", None),
-    bind(
-        Action::ExternalEditor,
-        &[ctrl('e'), plain(KeyCode::F(4)), ch('e')],
-        "Ctrl-E/F4/e",
-        None,
-    ),
-    // The content sample pane's own help line names it; the footer keeps to 80 columns.
-    bind(
-        Action::TogglePreview,
-        &[ctrl('o'), plain(KeyCode::F(7))],
-        "Ctrl-O/F7",
-        None,
-    ),
-    bind(
-        Action::Leave,
-        &[plain(KeyCode::Esc), plain(KeyCode::F(10))],
-        "Esc/F10",
-        Some("close"),
-    ),
-    bind(
-        Action::Help,
-        &[plain(KeyCode::F(1)), ch('?')],
-        "F1/?",
-        Some("help"),
-    ),
-    INTERRUPT,
-    REDRAW,
-];
-
-const DIALOG: &[Binding] = &[
-    bind(
-        Action::NextButton,
-        &[plain(KeyCode::Right), plain(KeyCode::Tab), ch('l')],
-        "Right/Tab",
-        Some("next button"),
-    ),
-    bind(
-        Action::PreviousButton,
-        &[
-            plain(KeyCode::Left),
-            plain(KeyCode::BackTab),
-            alt(KeyCode::Tab),
-            ch('h'),
-        ],
-        "Left/Shift-Tab",
-        None,
-    ),
-    bind(
-        Action::Press,
-        &[plain(KeyCode::Enter)],
-        "Enter",
-        Some("press"),
-    ),
-    bind(
-        Action::Cancel,
-        &[plain(KeyCode::Esc)],
-        "Esc",
-        Some("cancel"),
-    ),
-    INTERRUPT,
-    REDRAW,
-];
-
-// Scrolling is offered on the help box's border, only when it does not fit.
-const HELP: &[Binding] = &[
-    bind(
-        Action::CloseHelp,
-        &[
-            plain(KeyCode::Esc),
-            ch('q'),
-            ch('?'),
-            plain(KeyCode::F(1)),
-            plain(KeyCode::Enter),
-        ],
-        "Esc/q/?",
-        Some("close help"),
-    ),
-    UP,
-    DOWN,
-    INTERRUPT,
-    REDRAW,
-];
-
-const VERIFY: &[Binding] = &[
-    UP,
-    bind(
-        Action::Down,
-        &[plain(KeyCode::Down), ch('j')],
-        "Down/j",
-        Some("scroll"),
-    ),
-    PAGE_UP,
-    PAGE_DOWN,
-    bind(Action::Verify, &[ch('v')], "v", Some("verify again")),
-    CANCEL_OR_BACK,
-    HELP_KEY,
-    INTERRUPT,
-    REDRAW,
-];
-
-const AUTHORIZE: &[Binding] = &[
-    bind(Action::PasteUrl, &[ch('p')], "p", Some("paste URL")),
-    bind(Action::PrintUrl, &[ch('u')], "u", Some("print URL")),
-    bind(Action::CopyUrl, &[ch('c')], "c", Some("copy")),
-    bind(Action::NextRendering, &[ch('r')], "r", Some("QR style")),
-    bind(Action::ToggleQrTarget, &[ch('f')], "f", None),
-    CANCEL_OR_BACK,
-    HELP_KEY,
-    INTERRUPT,
-    REDRAW,
-];
-
-const AUTHORIZE_PASTE: &[Binding] = &[
-    bind(
-        Action::Press,
-        &[plain(KeyCode::Enter)],
-        "Enter",
-        Some("send"),
-    ),
-    bind(
-        Action::Cancel,
-        &[plain(KeyCode::Esc)],
-        "Esc",
-        Some("close the paste box"),
-    ),
-    INTERRUPT,
-    REDRAW,
-];
-
-const AUTHORIZE_SITE: &[Binding] = &[
-    UP,
-    DOWN,
-    bind(
-        Action::Activate,
-        &[plain(KeyCode::Enter)],
-        "Enter",
-        Some("deliver to this site"),
-    ),
-    bind(
-        Action::Back,
-        &[plain(KeyCode::Esc)],
-        "Esc",
-        Some("later (hookconsole sites)"),
-    ),
-    HELP_KEY,
-    INTERRUPT,
-    REDRAW,
-];
-
-const LOGS: &[Binding] = &[
-    UP,
-    DOWN,
-    PAGE_UP,
-    PAGE_DOWN,
-    FIRST,
-    LAST,
-    bind(
-        Action::Detail,
-        &[plain(KeyCode::Enter)],
-        "Enter",
-        Some("detail"),
-    ),
-    bind(Action::CycleOutcome, &[ch('f')], "f", Some("outcome")),
-    bind(Action::Filter, &[ch('/')], "/", Some("text")),
-    bind(Action::Replay, &[ch('p')], "p", Some("replay")),
-    bind(
-        Action::Back,
-        &[plain(KeyCode::Esc), ch('q')],
-        "Esc/q",
-        Some("back"),
-    ),
-    HELP_KEY,
-    INTERRUPT,
-    REDRAW,
-];
-
-const LOGS_TEXT: &[Binding] = &[
-    bind(
-        Action::AcceptFilter,
-        &[plain(KeyCode::Enter)],
-        "Enter",
-        Some("apply"),
-    ),
-    bind(
-        Action::ClearFilter,
-        &[plain(KeyCode::Esc)],
-        "Esc",
-        Some("clear"),
-    ),
-    bind(Action::Help, &[plain(KeyCode::F(1))], "F1", Some("help")),
-    INTERRUPT,
-    REDRAW,
-];
-
-const LOGS_DETAIL: &[Binding] = &[
-    UP,
-    bind(
-        Action::Down,
-        &[plain(KeyCode::Down), ch('j')],
-        "Down/j",
-        Some("scroll"),
-    ),
-    PAGE_UP,
-    PAGE_DOWN,
-    bind(Action::Replay, &[ch('p')], "p", Some("replay")),
-    bind(
-        Action::Back,
-        &[plain(KeyCode::Esc), ch('q')],
-        "Esc/q",
-        Some("close"),
-    ),
-    HELP_KEY,
-    INTERRUPT,
-    REDRAW,
-];
-
-pub fn bindings(context: KeyContext) -> &'static [Binding] {
-    match context {
-        KeyContext::List => LIST,
-        KeyContext::Filter => FILTER,
-        KeyContext::Chooser => CHOOSER,
-        KeyContext::Editor => EDITOR,
-        KeyContext::Dialog => DIALOG,
-        KeyContext::Help => HELP,
-        KeyContext::Verify => VERIFY,
-        KeyContext::Authorize => AUTHORIZE,
-        KeyContext::AuthorizePaste => AUTHORIZE_PASTE,
-        KeyContext::AuthorizeSite => AUTHORIZE_SITE,
-        KeyContext::Logs => LOGS,
-        KeyContext::LogsText => LOGS_TEXT,
-        KeyContext::LogsDetail => LOGS_DETAIL,
-    }
-}
-
-/// The action a key means in a context.
-pub fn action_for(context: KeyContext, key: &KeyEvent) -> Option<Action> {
-    bindings(context)
+/// The action a key means in one table.
+pub fn action_in(table: &[Binding], key: &KeyEvent) -> Option<Action> {
+    table
         .iter()
         .find(|binding| binding.keys.iter().any(|k| k.matches(key)))
         .map(|binding| binding.action)
 }
 
-/// The footer's hints: key, label and the action they stand for.
-pub fn footer(context: KeyContext) -> impl Iterator<Item = (&'static str, &'static str, Action)> {
+/// The action a key means in a context.
+pub fn action_for(context: KeyContext, key: &KeyEvent) -> Option<Action> {
+    action_in(bindings(context), key)
+}
+
+/// The footer's hints: key (the first bound), label and the action they stand for.
+pub fn footer(context: KeyContext) -> impl Iterator<Item = (String, &'static str, Action)> {
     bindings(context).iter().filter_map(|binding| {
         let label = binding.footer?;
-        let key = binding.hint.split('/').find(|key| !key.is_empty());
-        Some((key.unwrap_or(binding.hint), label, binding.action))
+        let key = binding.keys.first()?;
+        Some((key.to_string(), label, binding.action))
     })
+}
+
+/// How the table of `context` names the keys of `action`, for text that points at them.
+pub fn hint_for(context: KeyContext, action: Action) -> String {
+    bindings(context)
+        .iter()
+        .find(|binding| binding.action == action)
+        .map(Binding::hint)
+        .unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -726,8 +368,19 @@ mod tests {
     }
 
     #[test]
+    fn hints_name_every_key_bound() {
+        assert_eq!(
+            hint_for(KeyContext::Dialog, Action::PreviousButton),
+            "Left/Shift-Tab/Alt-Tab/h"
+        );
+        assert_eq!(hint_for(KeyContext::Editor, Action::Save), "Ctrl-S/F2");
+        assert_eq!(hint_for(KeyContext::List, Action::ToggleEnabled), "Space");
+        assert_eq!(hint_for(KeyContext::List, Action::Delete), "d/Del");
+    }
+
+    #[test]
     fn no_control_key_that_terminals_confuse_is_bound() {
-        for context in [
+        let contexts = [
             KeyContext::List,
             KeyContext::Filter,
             KeyContext::Chooser,
@@ -741,12 +394,17 @@ mod tests {
             KeyContext::Logs,
             KeyContext::LogsText,
             KeyContext::LogsDetail,
-        ] {
-            for binding in bindings(context) {
+        ];
+        let tables = contexts
+            .iter()
+            .map(|context| bindings(*context))
+            .chain([TEXT_BOX, TEXT_AREA]);
+        for table in tables {
+            for binding in table {
                 for key in binding.keys {
                     let confusing = key.modifiers == KeyModifiers::CONTROL
                         && matches!(key.code, KeyCode::Char('h' | 'i' | 'm' | '['));
-                    assert!(!confusing, "{:?} in {context:?}", binding.action);
+                    assert!(!confusing, "{:?}", binding.action);
                 }
             }
         }

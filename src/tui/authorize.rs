@@ -4,21 +4,18 @@
 //! fingerprint, the time left and the state of the flow; the redirected URL can be
 //! pasted instead; the full URL can be printed unbroken or copied (OSC 52).
 
+mod render;
+
 use std::time::{Duration, Instant};
 
-use ratatui::Frame;
-use ratatui::layout::{Constraint, Layout, Position, Rect};
-use ratatui::style::Style;
-use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Paragraph};
+use crossterm::event::KeyEvent;
 
-use super::form;
+use super::action::{Action, KeyContext};
 use super::hyperlink::Hyperlink;
-use super::message::Effect;
+use super::message::AuthorizeInput;
 use super::profile::Profile;
-use super::qr_code::{QrCode, drawable_renderings, pins_colours};
+use super::qr_code::drawable_renderings;
 use super::text_input::TextInput;
-use super::theme::Theme;
 use crate::oauth::{CallbackReply, FlowState, SessionUpdate, Site, SiteOutcome};
 use crate::qr::{QrMatrix, QrRendering};
 
@@ -38,24 +35,24 @@ pub enum QrTarget {
 
 #[derive(Debug, Clone)]
 pub struct AuthorizeView {
-    pub id: AuthorizeId,
-    pub name: String,
-    pub callback_url: Option<String>,
-    pub fingerprint: Option<String>,
-    pub authorize_url: Option<String>,
-    pub start_link: Option<String>,
-    pub state: Option<FlowState>,
-    pub deadline: Option<Instant>,
-    pub rendering: QrRendering,
-    pub target: QrTarget,
+    id: AuthorizeId,
+    name: String,
+    callback_url: Option<String>,
+    fingerprint: Option<String>,
+    authorize_url: Option<String>,
+    start_link: Option<String>,
+    state: Option<FlowState>,
+    deadline: Option<Instant>,
+    rendering: QrRendering,
+    target: QrTarget,
     /// The paste box, while open.
-    pub paste: Option<TextInput>,
+    paste: Option<TextInput>,
     /// The answer to the last paste, or a start failure.
-    pub message: Option<String>,
+    message: Option<String>,
     /// The sites to choose from, after an authorization that reaches several.
-    pub sites: Option<SitePicker>,
+    sites: Option<SitePicker>,
     /// Where the site step stands, or what it did.
-    pub site_line: Option<String>,
+    site_line: Option<String>,
     matrix: Option<(String, QrMatrix)>,
     /// Where the last frame drew the links.
     hyperlinks: Vec<Hyperlink>,
@@ -63,20 +60,34 @@ pub struct AuthorizeView {
 
 /// The list of sites the person chooses from.
 #[derive(Debug, Clone)]
-pub struct SitePicker {
-    pub sites: Vec<Site>,
-    pub selected: usize,
+struct SitePicker {
+    sites: Vec<Site>,
+    selected: usize,
 }
 
 impl SitePicker {
-    pub fn move_by(&mut self, delta: isize) {
+    fn move_by(&mut self, delta: isize) {
         let last = self.sites.len().saturating_sub(1);
         self.selected = self.selected.saturating_add_signed(delta).min(last);
     }
 
-    pub fn chosen(&self) -> &Site {
-        &self.sites[self.selected.min(self.sites.len() - 1)]
+    fn chosen(&self) -> Option<&Site> {
+        self.sites
+            .get(self.selected.min(self.sites.len().saturating_sub(1)))
     }
+}
+
+/// What a key (or a paste) on AUTHORIZE asks of the app.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AuthorizeRequest {
+    /// For the running session: a pasted URL, or cancel.
+    Input(AuthorizeInput),
+    PrintUrl(String),
+    CopyUrl(String),
+    /// Deliver to the site with this id.
+    ChooseSite(String),
+    Back,
+    Help,
 }
 
 impl AuthorizeView {
@@ -105,8 +116,110 @@ impl AuthorizeView {
         }
     }
 
+    pub fn id(&self) -> AuthorizeId {
+        self.id
+    }
+
+    /// The integration being authorized.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// How the QR code is drawn.
+    pub fn rendering(&self) -> QrRendering {
+        self.rendering
+    }
+
+    /// The keys of the screen, of its paste box or of its site list.
+    pub fn key_context(&self) -> KeyContext {
+        if self.paste.is_some() {
+            KeyContext::AuthorizePaste
+        } else if self.sites.is_some() {
+            KeyContext::AuthorizeSite
+        } else {
+            KeyContext::Authorize
+        }
+    }
+
+    /// A key (`action` from the table of [`AuthorizeView::key_context`], `key` for the
+    /// paste box).
+    pub fn handle(
+        &mut self,
+        action: Option<Action>,
+        key: &KeyEvent,
+        profile: Profile,
+    ) -> Option<AuthorizeRequest> {
+        if let Some(input) = &mut self.paste {
+            match action {
+                Some(Action::Press) => {
+                    let text = input.text();
+                    self.paste = None;
+                    if !text.trim().is_empty() {
+                        return Some(AuthorizeRequest::Input(AuthorizeInput::Paste(text)));
+                    }
+                }
+                Some(Action::Cancel) => self.paste = None,
+                _ => {
+                    input.handle_key(key);
+                }
+            }
+            return None;
+        }
+        if let Some(picker) = &mut self.sites {
+            match action? {
+                Action::Up => picker.move_by(-1),
+                Action::Down => picker.move_by(1),
+                Action::Activate => {
+                    let wanted = picker.chosen()?.id.clone();
+                    self.sites = None;
+                    self.site_line = Some("Setting the URL...".into());
+                    return Some(AuthorizeRequest::ChooseSite(wanted));
+                }
+                Action::Back => {
+                    self.sites = None;
+                    self.site_line = Some(format!(
+                        "No site chosen: the URL stays empty until `hookconsole sites {} --choose SITE` or an edit sets it.",
+                        self.name
+                    ));
+                }
+                Action::Help => return Some(AuthorizeRequest::Help),
+                _ => {}
+            }
+            return None;
+        }
+        match action? {
+            Action::PasteUrl if self.is_running() => self.paste = Some(TextInput::default()),
+            Action::NextRendering => self.next_rendering(profile),
+            Action::ToggleQrTarget => {
+                self.target = match (self.target, &self.start_link) {
+                    (QrTarget::StartLink, _) => QrTarget::FullUrl,
+                    (QrTarget::FullUrl, Some(_)) => QrTarget::StartLink,
+                    (QrTarget::FullUrl, None) => QrTarget::FullUrl,
+                };
+            }
+            Action::PrintUrl => return self.authorize_url.clone().map(AuthorizeRequest::PrintUrl),
+            Action::CopyUrl => return self.authorize_url.clone().map(AuthorizeRequest::CopyUrl),
+            Action::Back if self.is_running() => {
+                return Some(AuthorizeRequest::Input(AuthorizeInput::Cancel));
+            }
+            Action::Back => return Some(AuthorizeRequest::Back),
+            Action::Help => return Some(AuthorizeRequest::Help),
+            _ => {}
+        }
+        None
+    }
+
+    /// A bracketed paste: the redirected URL, while the session runs.
+    pub fn paste(&mut self, text: String) -> Option<AuthorizeRequest> {
+        if !self.is_running() {
+            return None;
+        }
+        self.paste = None;
+        Some(AuthorizeRequest::Input(AuthorizeInput::Paste(text)))
+    }
+
     /// The next rendering `profile` can draw (`r`).
-    pub fn next_rendering(&mut self, profile: Profile) {
+    fn next_rendering(&mut self, profile: Profile) {
         let renderings = drawable_renderings(profile);
         let next = renderings
             .iter()
@@ -130,7 +243,24 @@ impl AuthorizeView {
         self.fingerprint = fingerprint;
     }
 
-    pub fn update(&mut self, update: SessionUpdate) {
+    /// The session could not start, or ended in error.
+    pub fn failed(&mut self, reason: String) {
+        self.message = Some(reason);
+    }
+
+    /// A session update; the state the flow ended in, when this update ended it.
+    pub fn update(&mut self, update: SessionUpdate) -> Option<FlowState> {
+        let finished = matches!(&update, SessionUpdate::State(state) if state.is_finished());
+        self.apply(update);
+        self.state.clone().filter(|_| finished)
+    }
+
+    /// The site step after the authorization begins: the screen says so.
+    pub fn listing_sites(&mut self) {
+        self.site_line = Some("Listing the sites this authorization reaches...".into());
+    }
+
+    fn apply(&mut self, update: SessionUpdate) {
         match update {
             SessionUpdate::Started {
                 authorize_url,
@@ -161,27 +291,26 @@ impl AuthorizeView {
         }
     }
 
-    /// What the site step came to; the catalog is read again when the URL changed.
+    /// What the site step came to: when it is done, what it did (the status line; the
+    /// catalog is then read again, as the URL may have changed).
     pub fn site_outcome(
         &mut self,
-        result: Result<SiteOutcome, String>,
-        status: &mut Option<String>,
-    ) -> Vec<Effect> {
+        result: Result<SiteOutcome, std::sync::Arc<crate::oauth::OAuthError>>,
+    ) -> Option<String> {
         match result {
             Ok(SiteOutcome::Choose(sites)) if !sites.is_empty() => {
                 self.site_line = Some(SiteOutcome::Choose(sites.clone()).describe(&self.name));
                 self.sites = Some(SitePicker { sites, selected: 0 });
-                Vec::new()
+                None
             }
             Ok(outcome) => {
                 let line = outcome.describe(&self.name);
-                *status = Some(line.clone());
-                self.site_line = Some(line);
-                vec![Effect::Load]
+                self.site_line = Some(line.clone());
+                Some(line)
             }
-            Err(reason) => {
-                self.site_line = Some(format!("Choosing the site failed: {reason}"));
-                Vec::new()
+            Err(error) => {
+                self.site_line = Some(format!("Choosing the site failed: {error}"));
+                None
             }
         }
     }
@@ -214,253 +343,5 @@ impl AuthorizeView {
     /// Where the last frame drew the links (the start link, the rows of the full URL).
     pub fn hyperlinks(&self) -> &[Hyperlink] {
         &self.hyperlinks
-    }
-
-    pub fn render(
-        &mut self,
-        frame: &mut Frame,
-        area: Rect,
-        theme: &Theme,
-        profile: Profile,
-    ) -> Option<Position> {
-        let block = Block::bordered()
-            .border_set(profile.border_set())
-            .border_style(theme.border_focused)
-            .title(format!(" AUTHORIZE {} ", self.name));
-        let inner = block.inner(area);
-        frame.render_widget(block, area);
-        let color = pins_colours(profile);
-        let rendering = self.rendering;
-        // The start link goes on the bottom row across the whole width, so it is never
-        // broken across lines; the QR code and the text share the rows above.
-        let link = match self.target {
-            QrTarget::StartLink => self.start_link.clone(),
-            QrTarget::FullUrl => None,
-        };
-        let [upper, link_row] = if link.is_some() && inner.height > 2 {
-            Layout::vertical([Constraint::Fill(1), Constraint::Length(1)]).areas(inner)
-        } else {
-            [inner, Rect::default()]
-        };
-        // The QR code may take the left part; the text keeps TEXT_WIDTH columns. This
-        // one room decides whether the code fits and what size the screen must be.
-        let room = Rect {
-            width: upper.width.saturating_sub(TEXT_WIDTH),
-            ..upper
-        };
-        let screen = frame.area();
-        let (qr_size, fits, version) = match self.matrix() {
-            Some(matrix) => {
-                let widget = QrCode::new(matrix, rendering, color);
-                (Some(widget.size()), widget.fits(room), matrix.version())
-            }
-            None => (None, false, 0),
-        };
-        let [qr_area, text_area] = if fits {
-            let (width, _) = qr_size.unwrap_or_default();
-            Layout::horizontal([Constraint::Length(width + 1), Constraint::Fill(1)]).areas(upper)
-        } else {
-            [Rect::default(), upper]
-        };
-        if fits && let Some(matrix) = self.matrix() {
-            frame.render_widget(QrCode::new(matrix, rendering, color), qr_area);
-        }
-        let mut hyperlinks = Vec::new();
-        if let Some(link) = &link {
-            const OPEN: &str = "Open: ";
-            frame.render_widget(
-                Line::from(vec![
-                    Span::styled(OPEN, theme.label),
-                    Span::styled(link.clone(), theme.primary),
-                ]),
-                link_row,
-            );
-            hyperlinks.push(Hyperlink {
-                x: link_row.x + OPEN.len() as u16,
-                y: link_row.y,
-                text: link.clone(),
-                url: link.clone(),
-            });
-        }
-        let request = match qr_size {
-            // What the whole screen needs: the code, and everything around its room.
-            Some((width, height)) if !fits => Some(QrRequest {
-                version,
-                width: width.saturating_add(screen.width.saturating_sub(room.width)),
-                height: height.saturating_add(screen.height.saturating_sub(room.height)),
-            }),
-            _ => None,
-        };
-        let lines = self.text_lines(theme, profile, link.is_some(), request);
-        let mut cursor = None;
-        let body = match &self.paste {
-            Some(paste) => {
-                let [body, input] =
-                    Layout::vertical([Constraint::Fill(1), Constraint::Length(2)]).areas(text_area);
-                let width = usize::from(input.width.saturating_sub(1));
-                // The authorization code is a secret too: masked like a URL's.
-                let (visible, column) = paste.visible(width, &paste.url_secrets());
-                frame.render_widget(
-                    Paragraph::new(vec![
-                        Line::styled("Paste the redirected URL, Enter sends:", theme.label),
-                        Line::styled(visible, theme.input_focused),
-                    ]),
-                    input,
-                );
-                cursor = Some(Position::new(
-                    input.x + u16::try_from(column).unwrap_or(0),
-                    input.y + 1,
-                ));
-                body
-            }
-            None => text_area,
-        };
-        // Broken into rows here rather than by the paragraph, so that the rows a URL
-        // takes are known (its links) and a fingerprint breaks only at its colons.
-        let mut rows = Vec::new();
-        for line in lines {
-            let indent = line.text.len() - line.text.trim_start_matches(' ').len();
-            for part in form::hanging(&line.text, indent, usize::from(body.width)) {
-                let row = u16::try_from(rows.len()).unwrap_or(u16::MAX);
-                if let Some(url) = &line.links_to
-                    && row < body.height
-                {
-                    hyperlinks.push(Hyperlink {
-                        x: body.x,
-                        y: body.y + row,
-                        text: part.clone(),
-                        url: url.clone(),
-                    });
-                }
-                rows.push(Line::styled(part, line.style));
-            }
-        }
-        frame.render_widget(Paragraph::new(rows), body);
-        self.hyperlinks = hyperlinks;
-        cursor
-    }
-
-    /// The text beside (or instead of) the QR code, line by line, not yet broken to
-    /// the column's width.
-    fn text_lines(
-        &self,
-        theme: &Theme,
-        profile: Profile,
-        start_link_shown: bool,
-        request: Option<QrRequest>,
-    ) -> Vec<TextLine> {
-        let mut lines = Vec::new();
-        let state = self
-            .state
-            .as_ref()
-            .map(FlowState::describe)
-            .unwrap_or_else(|| "Starting...".into());
-        let state_style = match &self.state {
-            Some(FlowState::Authorized) => theme.success,
-            Some(FlowState::Denied { .. } | FlowState::Failed(_) | FlowState::TimedOut) => {
-                theme.error
-            }
-            _ => theme.primary,
-        };
-        lines.push(TextLine::new(state, state_style));
-        if let (Some(left), true) = (self.time_left(), self.is_running()) {
-            let seconds = left.as_secs();
-            lines.push(TextLine::new(
-                format!("Time left: {}:{:02}", seconds / 60, seconds % 60),
-                theme.text,
-            ));
-        }
-        if let Some(message) = &self.message {
-            lines.push(TextLine::new(message.clone(), theme.warning));
-        }
-        if let Some(line) = &self.site_line {
-            lines.push(TextLine::new(line.clone(), theme.primary));
-        }
-        if let Some(picker) = &self.sites {
-            for (index, site) in picker.sites.iter().enumerate() {
-                if index == picker.selected {
-                    lines.push(TextLine::new(
-                        format!("> {}", site.label()),
-                        theme.selection,
-                    ));
-                } else {
-                    lines.push(TextLine::new(format!("  {}", site.label()), theme.text));
-                }
-            }
-        }
-        lines.push(TextLine::new("", theme.text));
-        if let Some(callback) = &self.callback_url {
-            lines.push(TextLine::new("Callback URL to register:", theme.label));
-            lines.push(TextLine::new(callback.clone(), theme.text));
-        }
-        lines.push(TextLine::new(
-            if start_link_shown {
-                "Scan the code, or open the link below, on a phone or laptop."
-            } else {
-                "The QR code holds the full authorize URL."
-            },
-            theme.label,
-        ));
-        if let Some(QrRequest {
-            version,
-            width,
-            height,
-        }) = request
-        {
-            let another = if drawable_renderings(profile).len() > 1 {
-                "press r for another rendering, "
-            } else {
-                ""
-            };
-            lines.push(TextLine::new(
-                format!(
-                    "QR code ({}, version {version}) needs {width} x {height} cells: enlarge \
-                     the terminal, {another}or u to print the URL.",
-                    self.rendering.label(),
-                ),
-                theme.warning,
-            ));
-        }
-        if let Some(fingerprint) = &self.fingerprint {
-            lines.push(TextLine::new("Listener certificate SHA-256:", theme.label));
-            lines.push(TextLine::new(fingerprint.clone(), theme.hint));
-        }
-        if let Some(url) = &self.authorize_url {
-            lines.push(TextLine::new(
-                "Full authorize URL (u prints it whole):",
-                theme.label,
-            ));
-            lines.push(TextLine {
-                links_to: Some(url.clone()),
-                ..TextLine::new(url.clone(), theme.hint)
-            });
-        }
-        lines
-    }
-}
-
-/// The screen size the QR code needs, when it does not fit.
-#[derive(Debug, Clone, Copy)]
-struct QrRequest {
-    version: i16,
-    width: u16,
-    height: u16,
-}
-
-/// One line of the text, before it is broken to the column's width.
-struct TextLine {
-    text: String,
-    style: Style,
-    /// The URL its rows link to.
-    links_to: Option<String>,
-}
-
-impl TextLine {
-    fn new(text: impl Into<String>, style: Style) -> TextLine {
-        TextLine {
-            text: text.into(),
-            style,
-            links_to: None,
-        }
     }
 }

@@ -7,6 +7,7 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
+use super::action::Action;
 use super::profile::Profile;
 use super::theme::Theme;
 use crate::model::{Preset, presets};
@@ -31,16 +32,37 @@ fn describe(preset: &Preset) -> String {
 
 #[derive(Debug, Clone, Default)]
 pub struct Chooser {
-    pub selected: usize,
+    selected: usize,
+}
+
+/// What a key on the chooser asks of the app.
+#[derive(Debug, Clone, Copy)]
+pub enum ChooserRequest {
+    /// Open the editor on a new integration of this preset.
+    Chosen(&'static Preset),
+    Back,
+    Help,
 }
 
 impl Chooser {
-    pub fn move_by(&mut self, delta: isize) {
+    pub fn handle(&mut self, action: Option<Action>) -> Option<ChooserRequest> {
+        match action? {
+            Action::Up => self.move_by(-1),
+            Action::Down => self.move_by(1),
+            Action::Activate => return Some(ChooserRequest::Chosen(self.chosen())),
+            Action::Back => return Some(ChooserRequest::Back),
+            Action::Help => return Some(ChooserRequest::Help),
+            _ => {}
+        }
+        None
+    }
+
+    fn move_by(&mut self, delta: isize) {
         let last = presets().len().saturating_sub(1);
         self.selected = self.selected.saturating_add_signed(delta).min(last);
     }
 
-    pub fn chosen(&self) -> &'static Preset {
+    fn chosen(&self) -> &'static Preset {
         let all = presets();
         &all[self.selected.min(all.len() - 1)]
     }

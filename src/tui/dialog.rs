@@ -7,6 +7,7 @@ use ratatui::layout::{Alignment, Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
+use super::action::Action;
 use super::profile::Profile;
 use super::theme::Theme;
 use crate::model::Integration;
@@ -46,14 +47,39 @@ pub enum Answer {
 
 #[derive(Debug, Clone)]
 pub struct Dialog {
-    pub question: Question,
-    pub title: String,
-    pub message: String,
-    pub buttons: Vec<(&'static str, Answer)>,
-    pub focused: usize,
+    question: Question,
+    title: String,
+    message: String,
+    buttons: Vec<(&'static str, Answer)>,
+    focused: usize,
 }
 
 impl Dialog {
+    /// A key on the dialog: the answer, once one is given (Esc cancels).
+    pub fn handle(&mut self, action: Option<Action>) -> Option<Answer> {
+        match action? {
+            Action::NextButton => self.focused = (self.focused + 1).min(self.buttons.len() - 1),
+            Action::PreviousButton => self.focused = self.focused.saturating_sub(1),
+            Action::Press => return Some(self.answer()),
+            Action::Cancel => return Some(Answer::Cancel),
+            _ => {}
+        }
+        None
+    }
+
+    pub fn question(&self) -> &Question {
+        &self.question
+    }
+
+    /// The question answered: the dialog is done with.
+    pub fn into_question(self) -> Question {
+        self.question
+    }
+
+    pub fn title(&self) -> &str {
+        &self.title
+    }
+
     pub fn delete(integration: Integration) -> Dialog {
         let authorization = if matches!(
             integration.authentication,
@@ -171,15 +197,7 @@ impl Dialog {
         }
     }
 
-    pub fn next(&mut self) {
-        self.focused = (self.focused + 1).min(self.buttons.len() - 1);
-    }
-
-    pub fn previous(&mut self) {
-        self.focused = self.focused.saturating_sub(1);
-    }
-
-    pub fn answer(&self) -> Answer {
+    fn answer(&self) -> Answer {
         self.buttons
             .get(self.focused)
             .map(|(_, answer)| *answer)

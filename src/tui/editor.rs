@@ -29,13 +29,19 @@ pub enum EditorRequest {
     Close,
     ReadCertificate(PathBuf),
     EditExternally(String),
+    /// VERIFY what the form holds now, saved or not (it is valid).
+    Verify(Box<Integration>),
+    /// VERIFY was asked for, but these many fields must be fixed first (shown).
+    NotVerified(usize),
+    /// LOGS of the integration as stored; `None` for a new one, never saved.
+    Logs(Option<String>),
     Help,
 }
 
 #[derive(Debug, Clone)]
 pub struct Editor {
     /// The stored version being edited; `None` for a new integration.
-    pub original: Option<Integration>,
+    original: Option<Integration>,
     /// What the form's fields are applied to: the stored version, or the preset's.
     base: Integration,
     type_name: &'static str,
@@ -51,7 +57,7 @@ pub struct Editor {
     errors: HashMap<Field, String>,
     reveal: bool,
     dirty: bool,
-    pub saving: bool,
+    saving: bool,
     content: TextArea,
     /// The content sample takes keys only after Enter, so that `e` can open the
     /// external editor on it; Esc or Tab stop typing (keeping the text).
@@ -134,6 +140,18 @@ impl Editor {
 
     pub fn is_new(&self) -> bool {
         self.original.is_none()
+    }
+
+    /// The stored version being edited; `None` for a new integration.
+    pub fn original(&self) -> Option<&Integration> {
+        self.original.as_ref()
+    }
+
+    /// The name the editor opened with, empty for a new integration.
+    pub fn original_name(&self) -> &str {
+        self.original
+            .as_ref()
+            .map_or("", |original| original.name.as_str())
     }
 
     pub fn is_dirty(&self) -> bool {
@@ -322,6 +340,11 @@ impl Editor {
         self.check(left);
         self.pane = pane;
         self.focus = 0;
+    }
+
+    /// The save was refused; the form stays as it is, and may be saved again.
+    pub fn save_failed(&mut self) {
+        self.saving = false;
     }
 
     /// The saved version is now `saved`: the form stays open on it, clean.

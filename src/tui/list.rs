@@ -7,6 +7,7 @@ use ratatui::layout::{Constraint, Layout, Position, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Wrap};
 
+use super::action::{Action, KeyContext};
 use super::profile::Profile;
 use super::text_input::{Edit, TextInput};
 use super::theme::Theme;
@@ -75,9 +76,30 @@ pub struct ListView {
     selected: usize,
     offset: usize,
     page: usize,
-    pub filter: TextInput,
-    pub filtering: bool,
+    filter: TextInput,
+    /// Keys type into the filter (`/` until Enter or Esc).
+    filtering: bool,
     sort: SortKey,
+}
+
+/// What a key on the list asks of the app; `usize` is the selected integration's index
+/// in the catalog.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ListRequest {
+    Edit(usize),
+    New,
+    Delete(usize),
+    ToggleEnabled(usize),
+    Verify(usize),
+    Authorize(usize),
+    ForgetAuthorization(usize),
+    /// LOGS of every integration (`None`) or of the selected one.
+    Logs(Option<usize>),
+    /// Sorted again, by this column.
+    Sorted(SortKey),
+    Reload,
+    Help,
+    Quit,
 }
 
 impl Default for ListView {
@@ -97,6 +119,95 @@ impl Default for ListView {
 }
 
 impl ListView {
+    /// The keys of the list, or of its filter while one is typed.
+    pub fn key_context(&self) -> KeyContext {
+        if self.filtering {
+            KeyContext::Filter
+        } else {
+            KeyContext::List
+        }
+    }
+
+    /// A key on the list (`action` from its table, `key` for typing into the filter);
+    /// `integrations` is the catalog its rows index, for sorting.
+    pub fn handle(
+        &mut self,
+        action: Option<Action>,
+        key: &crossterm::event::KeyEvent,
+        integrations: &[Integration],
+    ) -> Option<ListRequest> {
+        if self.filtering {
+            return self.handle_filter(action, key);
+        }
+        let selected = self.selected_index();
+        let on_selected = |request: fn(usize) -> ListRequest| selected.map(request);
+        match action? {
+            Action::Up => self.move_by(-1),
+            Action::Down => self.move_by(1),
+            Action::PageUp => self.move_by(-self.page_size()),
+            Action::PageDown => self.move_by(self.page_size()),
+            Action::First => self.selected = 0,
+            Action::Last => self.selected = self.rows.len().saturating_sub(1),
+            Action::Filter => self.filtering = true,
+            Action::ClearFilter => {
+                self.filter = TextInput::default();
+                self.refilter();
+            }
+            Action::Sort => {
+                self.sort = self.sort.next();
+                let keep = selected
+                    .and_then(|index| integrations.get(index))
+                    .map(|integration| integration.name.clone());
+                self.refresh(integrations, keep.as_deref());
+                return Some(ListRequest::Sorted(self.sort));
+            }
+            Action::Reload => return Some(ListRequest::Reload),
+            Action::New => return Some(ListRequest::New),
+            Action::Open => return on_selected(ListRequest::Edit),
+            Action::Delete => return on_selected(ListRequest::Delete),
+            Action::ToggleEnabled => return on_selected(ListRequest::ToggleEnabled),
+            Action::Verify => return on_selected(ListRequest::Verify),
+            Action::Authorize => return on_selected(ListRequest::Authorize),
+            Action::ForgetAuthorization => return on_selected(ListRequest::ForgetAuthorization),
+            Action::Logs => return Some(ListRequest::Logs(None)),
+            Action::LogsSelected => return selected.map(|index| ListRequest::Logs(Some(index))),
+            Action::Help => return Some(ListRequest::Help),
+            Action::Quit => return Some(ListRequest::Quit),
+            _ => {}
+        }
+        None
+    }
+
+    fn handle_filter(
+        &mut self,
+        action: Option<Action>,
+        key: &crossterm::event::KeyEvent,
+    ) -> Option<ListRequest> {
+        match action {
+            Some(Action::AcceptFilter) => self.filtering = false,
+            Some(Action::ClearFilter) => {
+                self.filtering = false;
+                self.filter = TextInput::default();
+                self.refilter();
+            }
+            Some(Action::Help) => return Some(ListRequest::Help),
+            _ => {
+                if self.filter.handle_key(key) == Edit::Changed {
+                    self.refilter();
+                }
+            }
+        }
+        None
+    }
+
+    /// A bracketed paste: into the filter while one is typed.
+    pub fn paste(&mut self, text: &str) {
+        if self.filtering {
+            self.filter.insert_str(text);
+            self.refilter();
+        }
+    }
+
     /// Sorts the catalog again and recomputes the rows (the catalog or the sort
     /// changed); the selection stays on `keep` when it is still there.
     pub fn refresh(&mut self, integrations: &[Integration], keep: Option<&str>) {
@@ -128,7 +239,7 @@ impl ListView {
 
     /// Recomputes the rows from the sorted order after the filter changed: no sorting
     /// and no allocation per integration, so typing stays quick with 10,000.
-    pub fn refilter(&mut self) {
+    fn refilter(&mut self) {
         let keep = self.selected_index();
         self.filter_rows(keep);
     }
@@ -159,23 +270,7 @@ impl ListView {
         self.rows.get(self.selected).copied()
     }
 
-    pub fn len(&self) -> usize {
-        self.rows.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.rows.is_empty()
-    }
-
-    pub fn sort(&self) -> SortKey {
-        self.sort
-    }
-
-    pub fn next_sort(&mut self) {
-        self.sort = self.sort.next();
-    }
-
-    pub fn move_by(&mut self, delta: isize) {
+    fn move_by(&mut self, delta: isize) {
         if self.rows.is_empty() {
             return;
         }
@@ -183,21 +278,8 @@ impl ListView {
         self.selected = self.selected.saturating_add_signed(delta).min(last);
     }
 
-    pub fn page_size(&self) -> isize {
+    fn page_size(&self) -> isize {
         self.page.max(1) as isize
-    }
-
-    pub fn first(&mut self) {
-        self.selected = 0;
-    }
-
-    pub fn last(&mut self) {
-        self.selected = self.rows.len().saturating_sub(1);
-    }
-
-    /// A key typed into the filter; true when the filter text changed.
-    pub fn type_filter(&mut self, key: &crossterm::event::KeyEvent) -> bool {
-        self.filter.handle_key(key) == Edit::Changed
     }
 
     pub fn render(

@@ -4,23 +4,42 @@
 //! response; new attempts appended once a second while the screen is open.
 
 mod message;
+mod render;
 
-use ratatui::Frame;
-use ratatui::layout::{Constraint, Layout, Margin, Position, Rect};
-use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Cell, Paragraph, Row, Wrap};
+use std::sync::Arc;
 
-use super::form;
-use super::profile::Profile;
-use super::text_input::{Edit, TextInput};
-use super::theme::Theme;
-use crate::store::queue::{AttemptRow, LogFilter, LogOutcome};
+use crossterm::event::KeyEvent;
+
+use super::action::{Action, KeyContext};
+use super::text_input::TextInput;
+use crate::store::queue::{AttemptRow, LogFilter, LogOutcome, LogPage, QueueError};
 
 /// (minute start in ms, outcome, attempts), as `Queue::per_minute` gives them.
 pub type MinuteCount = (i64, String, i64);
 
 /// Rows asked for per page.
 pub const PAGE_ROWS: usize = 200;
+
+/// What the view asks of the delivery log; answers carry the generation back, and
+/// those of an older filter are dropped.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LogQuery {
+    /// A page (`before` none: the newest).
+    Page {
+        generation: u64,
+        filter: LogFilter,
+        before: Option<i64>,
+    },
+    /// The attempts logged after `after` (live updates).
+    Poll {
+        generation: u64,
+        filter: LogFilter,
+        after: i64,
+    },
+    /// Attempts per minute by outcome over the last hour among those the filter
+    /// keeps (the sparkline).
+    Sparkline { generation: u64, filter: LogFilter },
+}
 
 /// The outcome filter `f` cycles through.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -59,48 +78,74 @@ impl OutcomeFilter {
 /// The detail pane of one attempt.
 #[derive(Debug, Clone)]
 pub struct Detail {
-    pub row: Box<AttemptRow>,
-    pub scroll: u16,
+    row: Box<AttemptRow>,
+    scroll: u16,
+}
+
+impl Detail {
+    pub fn row(&self) -> &AttemptRow {
+        &self.row
+    }
+}
+
+/// Where the view's reading of the log stands.
+#[derive(Debug, Clone)]
+enum Reading {
+    /// The newest page is asked for; nothing to show yet.
+    FirstPage,
+    /// Rows are shown (perhaps none). `older`: the next older page is asked for;
+    /// `newer`: the attempts logged since the newest shown are.
+    Shown { older: bool, newer: bool },
+    /// A page could not be read; it stays so until the filter changes.
+    Failed(Arc<QueueError>),
 }
 
 #[derive(Debug, Clone)]
 pub struct LogsView {
     /// One integration, or all of them.
-    pub integration: Option<String>,
-    pub outcome: OutcomeFilter,
+    integration: Option<String>,
+    outcome: OutcomeFilter,
     /// The text filter as applied.
-    pub text: String,
+    text: String,
     /// The text filter being typed (`/`), until Enter or Esc.
-    pub typing: Option<TextInput>,
+    typing: Option<TextInput>,
     /// Newest first.
-    pub rows: Vec<AttemptRow>,
-    pub selected: usize,
+    rows: Vec<AttemptRow>,
+    selected: usize,
     offset: usize,
     page: usize,
     /// Where the next older page starts; none once the oldest row is shown.
-    pub next_before: Option<i64>,
+    next_before: Option<i64>,
     /// The newest attempt id seen: live updates ask for what came after it.
-    pub last_id: i64,
+    last_id: i64,
     /// Bumped when the filter changes, so answers to an older query are dropped.
-    pub generation: u64,
-    /// A page query is out.
-    pub loading: bool,
-    /// A live-update query is out.
-    pub polling: bool,
-    /// The first page has arrived.
-    pub loaded: bool,
-    pub error: Option<String>,
-    pub detail: Option<Detail>,
+    generation: u64,
+    reading: Reading,
+    detail: Option<Detail>,
     /// The sparkline's data: since when, and (minute, outcome, count) rows of the
     /// attempts the filters keep.
-    pub spark: Option<(i64, Vec<MinuteCount>)>,
+    spark: Option<(i64, Vec<MinuteCount>)>,
     /// Clock ticks seen, to pace the sparkline's reads.
-    pub ticks: u64,
+    ticks: u64,
+}
+
+/// What a key on LOGS asks of the app.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LogsRequest {
+    /// Queries for the delivery log (an older page, or a new filter's first page).
+    Load(Vec<LogQuery>),
+    /// The outcome filter changed to this one; the queries of its first page.
+    Showing(OutcomeFilter, Vec<LogQuery>),
+    /// Ask whether to deliver this attempt's event again.
+    Replay(Box<AttemptRow>),
+    Back,
+    Help,
 }
 
 impl LogsView {
-    pub fn new(integration: Option<String>) -> LogsView {
-        LogsView {
+    /// LOGS of one integration or all, and the queries of its first page.
+    pub fn open(integration: Option<String>) -> (LogsView, Vec<LogQuery>) {
+        let mut view = LogsView {
             integration,
             outcome: OutcomeFilter::All,
             text: String::new(),
@@ -112,17 +157,197 @@ impl LogsView {
             next_before: None,
             last_id: 0,
             generation: 0,
-            loading: false,
-            polling: false,
-            loaded: false,
-            error: None,
+            reading: Reading::FirstPage,
             detail: None,
             spark: None,
             ticks: 0,
+        };
+        let queries = view.first_page();
+        (view, queries)
+    }
+
+    /// The integration shown, or none for all of them.
+    pub fn integration(&self) -> Option<&str> {
+        self.integration.as_deref()
+    }
+
+    /// The attempts read, newest first.
+    pub fn rows(&self) -> &[AttemptRow] {
+        &self.rows
+    }
+
+    /// Where the next older page starts; none once the oldest row is read.
+    pub fn next_before(&self) -> Option<i64> {
+        self.next_before
+    }
+
+    pub fn detail(&self) -> Option<&Detail> {
+        self.detail.as_ref()
+    }
+
+    /// The keys of the table, of the text filter being typed, or of the detail.
+    pub fn key_context(&self) -> KeyContext {
+        if self.detail.is_some() {
+            KeyContext::LogsDetail
+        } else if self.typing.is_some() {
+            KeyContext::LogsText
+        } else {
+            KeyContext::Logs
         }
     }
 
-    pub fn filter(&self) -> LogFilter {
+    /// A key (`action` from the table of [`LogsView::key_context`], `key` for the
+    /// text filter's box).
+    pub fn handle(&mut self, action: Option<Action>, key: &KeyEvent) -> Option<LogsRequest> {
+        if action == Some(Action::Help) {
+            return Some(LogsRequest::Help);
+        }
+        if let Some(input) = &mut self.typing {
+            match action {
+                Some(Action::AcceptFilter) => {
+                    self.text = input.text().trim().to_string();
+                    self.typing = None;
+                    return Some(LogsRequest::Load(self.first_page()));
+                }
+                Some(Action::ClearFilter) => {
+                    self.typing = None;
+                    if !self.text.is_empty() {
+                        self.text.clear();
+                        return Some(LogsRequest::Load(self.first_page()));
+                    }
+                }
+                _ => {
+                    input.handle_key(key);
+                }
+            }
+            return None;
+        }
+        if self.detail.is_some() {
+            match action? {
+                Action::Up => self.scroll_detail(-1),
+                Action::Down => self.scroll_detail(1),
+                Action::PageUp => self.scroll_detail(-10),
+                Action::PageDown => self.scroll_detail(10),
+                Action::Back => self.detail = None,
+                Action::Replay => {
+                    return self
+                        .detail
+                        .as_ref()
+                        .map(|detail| LogsRequest::Replay(detail.row.clone()));
+                }
+                _ => {}
+            }
+            return None;
+        }
+        let page = self.page_size();
+        let rows = self.rows.len() as isize;
+        let past_the_end = match action? {
+            Action::Up => self.move_by(-1),
+            Action::Down => self.move_by(1),
+            Action::PageUp => self.move_by(-page),
+            Action::PageDown => self.move_by(page),
+            Action::First => self.move_by(-rows),
+            Action::Last => self.move_by(rows),
+            Action::Detail => {
+                if let Some(row) = self.selected_row() {
+                    self.detail = Some(Detail {
+                        row: Box::new(row.clone()),
+                        scroll: 0,
+                    });
+                }
+                false
+            }
+            Action::CycleOutcome => {
+                self.outcome = self.outcome.next();
+                return Some(LogsRequest::Showing(self.outcome, self.first_page()));
+            }
+            Action::Filter => {
+                let mut input = TextInput::default();
+                input.insert_str(&self.text);
+                self.typing = Some(input);
+                false
+            }
+            Action::Replay => {
+                return self
+                    .selected_row()
+                    .map(|row| LogsRequest::Replay(Box::new(row.clone())));
+            }
+            Action::Back => return Some(LogsRequest::Back),
+            _ => false,
+        };
+        if past_the_end {
+            return self
+                .older_page()
+                .map(|query| LogsRequest::Load(vec![query]));
+        }
+        None
+    }
+
+    /// The next older page, when one exists and none is asked for already.
+    fn older_page(&mut self) -> Option<LogQuery> {
+        let Reading::Shown { older, .. } = &mut self.reading else {
+            return None;
+        };
+        let before = self.next_before.filter(|_| !*older)?;
+        *older = true;
+        Some(LogQuery::Page {
+            generation: self.generation,
+            filter: self.filter(),
+            before: Some(before),
+        })
+    }
+
+    /// A second passed: what was logged since is asked for (one query at a time), and
+    /// every 15 s the sparkline's counts, which change slowly.
+    pub fn tick(&mut self) -> Vec<LogQuery> {
+        self.ticks += 1;
+        let mut queries = Vec::new();
+        if self.ticks.is_multiple_of(15) {
+            queries.push(self.sparkline());
+        }
+        if let Reading::Shown {
+            older: false,
+            newer,
+        } = &mut self.reading
+            && !*newer
+        {
+            *newer = true;
+            queries.push(LogQuery::Poll {
+                generation: self.generation,
+                filter: self.filter(),
+                after: self.last_id,
+            });
+        }
+        queries
+    }
+
+    /// Starts over with the current filter: the queries of the newest page and of the
+    /// sparkline, which counts what the filter keeps.
+    fn first_page(&mut self) -> Vec<LogQuery> {
+        self.generation += 1;
+        self.rows.clear();
+        self.selected = 0;
+        self.offset = 0;
+        self.next_before = None;
+        self.reading = Reading::FirstPage;
+        vec![
+            LogQuery::Page {
+                generation: self.generation,
+                filter: self.filter(),
+                before: None,
+            },
+            self.sparkline(),
+        ]
+    }
+
+    fn sparkline(&self) -> LogQuery {
+        LogQuery::Sparkline {
+            generation: self.generation,
+            filter: self.filter(),
+        }
+    }
+
+    fn filter(&self) -> LogFilter {
         let text = self.text.trim();
         LogFilter {
             integration: self.integration.clone(),
@@ -132,30 +357,17 @@ impl LogsView {
         }
     }
 
-    /// Starts over with the current filter: the caller asks for the first page.
-    pub fn restart(&mut self) {
-        self.generation += 1;
-        self.rows.clear();
-        self.selected = 0;
-        self.offset = 0;
-        self.next_before = None;
-        self.loading = true;
-        self.polling = false;
-        self.loaded = false;
-        self.error = None;
-    }
-
     pub fn selected_row(&self) -> Option<&AttemptRow> {
         self.rows.get(self.selected)
     }
 
-    pub fn page_size(&self) -> isize {
+    fn page_size(&self) -> isize {
         self.page.max(1) as isize
     }
 
-    /// Moves the selection; true when it went past the last row and an older page
-    /// exists (the caller loads it).
-    pub fn move_by(&mut self, delta: isize) -> bool {
+    /// Moves the selection; true when it went past the last row or near it (the
+    /// caller reads the next older page, if there is one).
+    fn move_by(&mut self, delta: isize) -> bool {
         if self.rows.is_empty() {
             return false;
         }
@@ -165,27 +377,65 @@ impl LogsView {
         wanted > last || (delta > 0 && self.selected + self.page > last)
     }
 
-    /// Wants an older page now: one exists and none is out.
-    pub fn wants_older(&self) -> bool {
-        self.next_before.is_some() && !self.loading
+    /// A page arrived (the first, or an older one) with the newest attempt id of the
+    /// whole log; an answer to an earlier filter is dropped.
+    pub fn page_arrived(
+        &mut self,
+        generation: u64,
+        result: Result<(LogPage, i64), Arc<QueueError>>,
+    ) {
+        if generation != self.generation {
+            return;
+        }
+        let newer = matches!(self.reading, Reading::Shown { newer: true, .. });
+        match result {
+            Ok((page, newest)) => {
+                self.reading = Reading::Shown {
+                    older: false,
+                    newer,
+                };
+                self.last_id = self.last_id.max(newest);
+                if let Some(first) = page.rows.first() {
+                    self.last_id = self.last_id.max(first.id);
+                }
+                self.rows.extend(page.rows);
+                self.next_before = page.next_before;
+            }
+            Err(error) => self.reading = Reading::Failed(error),
+        }
     }
 
-    /// A page arrived (`before` none: the first).
-    pub fn page_arrived(&mut self, rows: Vec<AttemptRow>, next_before: Option<i64>, newest: i64) {
-        self.loading = false;
-        self.loaded = true;
-        self.error = None;
-        self.last_id = self.last_id.max(newest);
-        if let Some(first) = rows.first() {
-            self.last_id = self.last_id.max(first.id);
+    /// The attempts logged since the newest shown arrived; when there were any, the
+    /// sparkline's last minute changed too (its query comes back).
+    pub fn new_arrived(
+        &mut self,
+        generation: u64,
+        result: Result<Vec<AttemptRow>, Arc<QueueError>>,
+    ) -> Option<LogQuery> {
+        if generation != self.generation {
+            return None;
         }
-        self.rows.extend(rows);
-        self.next_before = next_before;
+        if let Reading::Shown { newer, .. } = &mut self.reading {
+            *newer = false;
+        }
+        match result {
+            Ok(rows) => (self.new_rows(rows) > 0).then(|| self.sparkline()),
+            Err(error) => {
+                tracing::warn!(%error, "delivery log poll failed");
+                None
+            }
+        }
+    }
+
+    /// The sparkline's counts arrived; those of a filter since changed are dropped.
+    pub fn sparkline_arrived(&mut self, generation: u64, since_ms: i64, rows: Vec<MinuteCount>) {
+        if generation == self.generation {
+            self.spark = Some((since_ms, rows));
+        }
     }
 
     /// New attempts, oldest first: they go on top, the selection stays on its row.
-    pub fn new_rows(&mut self, rows: Vec<AttemptRow>) -> usize {
-        self.polling = false;
+    fn new_rows(&mut self, rows: Vec<AttemptRow>) -> usize {
         let fresh: Vec<AttemptRow> = rows
             .into_iter()
             .filter(|row| row.id > self.last_id)
@@ -206,424 +456,10 @@ impl LogsView {
         count
     }
 
-    fn title(&self) -> String {
-        let who = self.integration.as_deref().unwrap_or("all integrations");
-        let mut title = format!(" LOGS {who} ({}", self.outcome.label());
-        if !self.text.is_empty() {
-            title.push_str(&format!(", \"{}\"", self.text));
-        }
-        title.push_str(") ");
-        title
-    }
-
-    pub fn render(
-        &mut self,
-        frame: &mut Frame,
-        area: Rect,
-        theme: &Theme,
-        profile: Profile,
-    ) -> Option<Position> {
-        if self.detail.is_some() {
-            self.render_detail(frame, area, theme, profile);
-            return None;
-        }
-        let typing_height = u16::from(self.typing.is_some());
-        let spark_height = if self.spark.is_some() { 2 } else { 0 };
-        let [filter_area, spark_area, table_area] = Layout::vertical([
-            Constraint::Length(typing_height),
-            Constraint::Length(spark_height),
-            Constraint::Fill(1),
-        ])
-        .areas(area);
-        self.render_spark(frame, spark_area, theme, profile);
-        let more = if self.next_before.is_some() {
-            format!(" {} rows, older below ", self.rows.len())
-        } else {
-            format!(" {} rows ", self.rows.len())
-        };
-        let block = Block::bordered()
-            .border_set(profile.border_set())
-            .border_style(theme.border_focused)
-            .title(Span::styled(self.title(), theme.title))
-            .title_bottom(Span::styled(more, theme.hint));
-        let inner = block.inner(table_area);
-        frame.render_widget(block, table_area);
-        let cursor = self.render_typing(frame, filter_area, theme);
-        if let Some(error) = &self.error {
-            frame.render_widget(
-                Paragraph::new(format!("The delivery log could not be read:\n\n{error}"))
-                    .style(theme.error)
-                    .wrap(Wrap { trim: false }),
-                inner.inner(Margin::new(2, 1)),
-            );
-            return cursor;
-        }
-        if self.rows.is_empty() {
-            let text = if !self.loaded {
-                "Reading the delivery log...".to_string()
-            } else if self.outcome != OutcomeFilter::All || !self.text.is_empty() {
-                "No attempt matches the filter.\n\nf changes the outcome shown, / the text \
-                 (Esc on an empty text clears it)."
-                    .to_string()
-            } else {
-                let name = self.integration.as_deref().unwrap_or("NAME");
-                format!(
-                    "No deliveries logged yet.\n\nAn event gets here once it is sent: \
-                     `hookconsole send {name} --event TYPE` queues one, and the worker \
-                     (`hookconsole worker`, usually its systemd service) delivers it. Every \
-                     attempt shows here as it happens; this screen follows the log."
-                )
-            };
-            frame.render_widget(
-                Paragraph::new(text)
-                    .style(theme.text)
-                    .wrap(Wrap { trim: false }),
-                inner.inner(Margin::new(2, 1)),
-            );
-            return cursor;
-        }
-        let wide = area.width >= 110;
-        let page = usize::from(inner.height.saturating_sub(1)).max(1);
-        self.page = page;
-        self.selected = self.selected.min(self.rows.len() - 1);
-        if self.selected < self.offset {
-            self.offset = self.selected;
-        } else if self.selected >= self.offset + page {
-            self.offset = self.selected + 1 - page;
-        }
-        self.offset = self.offset.min(self.rows.len().saturating_sub(page));
-        let end = (self.offset + page).min(self.rows.len());
-        let columns = log_columns(wide);
-        let rows = self.rows[self.offset..end].iter().map(|row| {
-            let style = match row.outcome.as_str() {
-                "delivered" => theme.success,
-                "dead" => theme.error,
-                _ => theme.warning,
-            };
-            Row::new(columns.iter().map(|column| {
-                match column {
-                    LogColumn::Time => Cell::from(clock(row.at_ms, wide)),
-                    LogColumn::Integration => Cell::from(row.integration.clone()),
-                    LogColumn::Event => Cell::from(short_event(&row.event_id)),
-                    LogColumn::Type => Cell::from(row.event_type.clone()),
-                    LogColumn::Try => Cell::from(format!("{}/{}", row.attempt, row.max_attempts)),
-                    LogColumn::Outcome => Cell::from(Span::styled(outcome_text(row), style)),
-                    LogColumn::Status => {
-                        Cell::from(row.status.map(|s| s.to_string()).unwrap_or("-".into()))
-                    }
-                    LogColumn::Took => Cell::from(duration(row.duration_ms)),
-                    LogColumn::NextTry => Cell::from(
-                        row.next_retry_ms
-                            .map(|at| clock(at, false))
-                            .unwrap_or("-".into()),
-                    ),
-                }
-            }))
-        });
-        let header = Row::new(columns.iter().map(|column| column.title(wide)));
-        let widths = columns.iter().map(|column| column.width(wide));
-        super::table::render_rows(
-            frame,
-            inner,
-            header,
-            rows,
-            widths,
-            self.selected - self.offset,
-            theme,
-        );
-        cursor
-    }
-
-    fn render_typing(&self, frame: &mut Frame, area: Rect, theme: &Theme) -> Option<Position> {
-        let input = self.typing.as_ref()?;
-        if area.height == 0 {
-            return None;
-        }
-        let label = " Text: ";
-        let width = usize::from(area.width).saturating_sub(label.len() + 1);
-        let (shown, column) = input.visible(width, &[]);
-        frame.render_widget(
-            Line::from(vec![
-                Span::styled(label, theme.primary),
-                Span::styled(format!("{shown:<width$}"), theme.input_focused),
-            ]),
-            area,
-        );
-        Some(Position::new(
-            area.x + label.len() as u16 + column as u16,
-            area.y,
-        ))
-    }
-
-    /// Two lines, one column a minute over the last hour, of the attempts the view's
-    /// filters keep (integration, outcome, text): deliveries, then failed attempts;
-    /// bars scale to the busiest minute.
-    fn render_spark(&self, frame: &mut Frame, area: Rect, theme: &Theme, profile: Profile) {
-        let Some((since, rows)) = &self.spark else {
-            return;
-        };
-        if area.height < 2 {
-            return;
-        }
-        // Sixty columns that end with the minute of now (the hour began at `since`).
-        let first_minute = (since + 3_600_000) / 60_000 - 59;
-        let mut delivered = [0i64; 60];
-        let mut failed = [0i64; 60];
-        for (minute, outcome, count) in rows {
-            let Ok(index) = usize::try_from(minute / 60_000 - first_minute) else {
-                continue;
-            };
-            if index >= 60 {
-                continue;
-            }
-            if outcome == "delivered" {
-                delivered[index] += count;
-            } else {
-                failed[index] += count;
-            }
-        }
-        let levels = profile.spark_levels();
-        let peak = delivered
-            .iter()
-            .chain(failed.iter())
-            .copied()
-            .max()
-            .unwrap_or(0);
-        let bars = |counts: &[i64; 60]| -> String {
-            counts
-                .iter()
-                .map(|&count| {
-                    if count == 0 || peak == 0 {
-                        ' '
-                    } else {
-                        let level = (count * levels.len() as i64 - 1) / peak;
-                        levels[usize::try_from(level).unwrap_or(0).min(levels.len() - 1)]
-                    }
-                })
-                .collect()
-        };
-        let total = |counts: &[i64; 60]| counts.iter().sum::<i64>();
-        let [top, bottom] =
-            Layout::vertical([Constraint::Length(1), Constraint::Length(1)]).areas(area);
-        frame.render_widget(
-            Line::from(vec![
-                Span::styled(" ok/min ", theme.hint),
-                Span::styled(bars(&delivered), theme.success),
-                Span::styled(format!(" {} in 1h", total(&delivered)), theme.hint),
-            ]),
-            top,
-        );
-        frame.render_widget(
-            Line::from(vec![
-                Span::styled(" failed ", theme.hint),
-                Span::styled(bars(&failed), theme.error),
-                Span::styled(format!(" {} in 1h", total(&failed)), theme.hint),
-            ]),
-            bottom,
-        );
-    }
-
-    /// A key typed into the text filter; true when the text changed.
-    pub fn type_key(&mut self, key: &crossterm::event::KeyEvent) -> bool {
-        self.typing
-            .as_mut()
-            .is_some_and(|input| input.handle_key(key) == Edit::Changed)
-    }
-
-    pub fn scroll_detail(&mut self, lines: i32) {
+    fn scroll_detail(&mut self, lines: i32) {
         if let Some(detail) = &mut self.detail {
             let next = i32::from(detail.scroll) + lines;
             detail.scroll = u16::try_from(next.max(0)).unwrap_or(u16::MAX);
         }
-    }
-
-    fn render_detail(&mut self, frame: &mut Frame, area: Rect, theme: &Theme, profile: Profile) {
-        let Some(detail) = &mut self.detail else {
-            return;
-        };
-        let row = &detail.row;
-        let block = Block::bordered()
-            .border_set(profile.border_set())
-            .border_style(theme.border_focused)
-            .title(Span::styled(
-                format!(" Attempt #{} of {} ", row.id, row.event_id),
-                theme.title,
-            ));
-        let inner = block.inner(area);
-        frame.render_widget(block, area);
-        // A long value goes on under itself, not under the labels.
-        let value_width = usize::from(inner.width).saturating_sub(LABEL_WIDTH);
-        let field = |name: &str, value: String| -> Vec<Line> {
-            form::break_lines(&value, value_width)
-                .into_iter()
-                .enumerate()
-                .map(|(n, part)| {
-                    let label = if n == 0 { name } else { "" };
-                    Line::from(vec![
-                        Span::styled(format!("{label:<LABEL_WIDTH$}"), theme.primary),
-                        Span::styled(part, theme.text),
-                    ])
-                })
-                .collect()
-        };
-        let mut lines: Vec<Line> = [
-            field("Integration", row.integration.clone()),
-            field("Event", format!("{} ({})", row.event_id, row.event_type)),
-            field("Time (UTC)", clock(row.at_ms, true)),
-            field(
-                "Attempt",
-                format!("{} of {}", row.attempt, row.max_attempts),
-            ),
-            field("Outcome", outcome_text(row)),
-            field("Took", duration(row.duration_ms)),
-            field(
-                "Next try",
-                row.next_retry_ms
-                    .map(|at| clock(at, true))
-                    .unwrap_or("-".into()),
-            ),
-            field("Summary", row.summary.clone()),
-        ]
-        .concat();
-        lines.push(Line::default());
-        lines.push(Line::styled("Request (secrets redacted)", theme.title));
-        lines.extend(
-            message::request_lines(&row.request)
-                .into_iter()
-                .map(|l| Line::styled(l, theme.text)),
-        );
-        lines.push(Line::default());
-        lines.push(Line::styled("Response", theme.title));
-        match &row.response {
-            Some(response) => lines.extend(
-                message::response_lines(response)
-                    .into_iter()
-                    .map(|l| Line::styled(l, theme.text)),
-            ),
-            None => lines.push(Line::styled("(no answer came)", theme.hint)),
-        }
-        let max_scroll = u16::try_from(lines.len())
-            .unwrap_or(u16::MAX)
-            .saturating_sub(inner.height);
-        detail.scroll = detail.scroll.min(max_scroll);
-        frame.render_widget(
-            Paragraph::new(lines)
-                .wrap(Wrap { trim: false })
-                .scroll((detail.scroll, 0)),
-            inner,
-        );
-    }
-}
-
-/// Columns of the detail's labels (`Integration` and a space).
-const LABEL_WIDTH: usize = 12;
-
-/// The last 8 characters of the event id: its head is a time prefix that events of
-/// the same minute share, its tail tells them apart (the detail shows it whole).
-pub fn short_event(id: &str) -> String {
-    let chars: Vec<char> = id.chars().collect();
-    chars[chars.len().saturating_sub(8)..].iter().collect()
-}
-
-/// A column of the attempts table.
-#[derive(Debug, Clone, Copy)]
-enum LogColumn {
-    Time,
-    Integration,
-    Event,
-    Type,
-    Try,
-    Outcome,
-    Status,
-    Took,
-    NextTry,
-}
-
-/// The table's columns. Below 110 columns the date, the event type and the duration
-/// go: at 80, the outcome keeps room for `retry connection_refused` and the next try
-/// stays, which says more about an event that has not arrived than how long the
-/// last attempt took (the detail pane has both).
-fn log_columns(wide: bool) -> &'static [LogColumn] {
-    use LogColumn::*;
-    if wide {
-        &[
-            Time,
-            Integration,
-            Event,
-            Type,
-            Try,
-            Outcome,
-            Status,
-            Took,
-            NextTry,
-        ]
-    } else {
-        &[Time, Integration, Event, Try, Outcome, Status, NextTry]
-    }
-}
-
-impl LogColumn {
-    fn title(self, wide: bool) -> &'static str {
-        match self {
-            LogColumn::Time if wide => "Time (UTC)",
-            LogColumn::Time => "UTC",
-            LogColumn::Integration => "Integration",
-            LogColumn::Event => "Event",
-            LogColumn::Type => "Type",
-            LogColumn::Try => "Try",
-            LogColumn::Outcome => "Outcome",
-            LogColumn::Status => "HTTP",
-            LogColumn::Took => "Took",
-            LogColumn::NextTry => "Next try",
-        }
-    }
-
-    fn width(self, wide: bool) -> Constraint {
-        match self {
-            LogColumn::Time if wide => Constraint::Length(19),
-            LogColumn::Time => Constraint::Length(8),
-            LogColumn::Integration | LogColumn::Type => Constraint::Fill(1),
-            LogColumn::Event | LogColumn::NextTry => Constraint::Length(8),
-            LogColumn::Try => Constraint::Length(5),
-            LogColumn::Outcome => Constraint::Length(24),
-            LogColumn::Status => Constraint::Length(4),
-            LogColumn::Took => Constraint::Length(7),
-        }
-    }
-}
-
-/// "delivered", "retry timeout", "dead http_4xx".
-fn outcome_text(row: &AttemptRow) -> String {
-    match &row.error_class {
-        Some(class) => format!("{} {class}", row.outcome),
-        None => row.outcome.clone(),
-    }
-}
-
-fn duration(ms: i64) -> String {
-    if ms < 10_000 {
-        format!("{ms}ms")
-    } else {
-        format!("{}s", ms / 1000)
-    }
-}
-
-/// UTC time of `ms`: "HH:MM:SS", or with the date.
-fn clock(ms: i64, with_date: bool) -> String {
-    let Ok(at) = time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000) else {
-        return "?".into();
-    };
-    if with_date {
-        format!(
-            "{:04}-{:02}-{:02} {:02}:{:02}:{:02}",
-            at.year(),
-            u8::from(at.month()),
-            at.day(),
-            at.hour(),
-            at.minute(),
-            at.second()
-        )
-    } else {
-        format!("{:02}:{:02}:{:02}", at.hour(), at.minute(), at.second())
     }
 }

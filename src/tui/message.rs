@@ -2,28 +2,59 @@
 //! and the messages background work sends back.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use super::authorize::AuthorizeId;
+use super::logs::LogQuery;
+use super::terminal::ExternalEditError;
 use super::verify::VerifyId;
 use crate::delivery::{Stage, VerifyReport};
 use crate::model::Integration;
+use crate::oauth::OAuthError;
 use crate::oauth::SessionUpdate;
-use crate::store::queue::{AttemptRow, LogFilter, LogPage};
+use crate::store::queue::{AttemptRow, LogPage, QueueError};
 use crate::store::{Catalog, StoreError};
 
-/// Work for the runtime; each comes back as a [`Message`].
+/// What an update asks for, split by who carries it out, so that each of them matches
+/// its own part whole and the compiler names the one that misses a new effect.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Effect {
+    /// Disk work through the store, on a blocking thread (`task::perform`); its
+    /// answer comes back as a [`Message`].
+    Store(StoreWork),
+    /// Work on a task of its own that the runtime spawns and keeps a handle to.
+    Task(TaskWork),
+    /// The terminal itself.
+    Terminal(TerminalWork),
+    /// Leave the full screen and end.
+    Quit,
+}
+
+/// Store work; each comes back as one [`Message`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StoreWork {
     Load,
     /// Read the settings for the callback URL and the appliance's name.
     FindAppliance,
     Save(Box<SaveRequest>),
     Delete(Box<Integration>),
     ReadCertificate(PathBuf),
-    EditExternally(String),
-    /// Clear the terminal and draw everything again.
-    Redraw,
-    Quit,
+    /// Read every integration's authorization status from the token store.
+    LoadAuthorizations,
+    /// Revoke (when configured) and delete the integration's tokens.
+    ForgetAuthorization(Box<Integration>),
+    /// What the LOGS view asks of the delivery log.
+    Logs(LogQuery),
+    /// A new job for the event of attempt `attempt_id`.
+    Replay {
+        attempt_id: i64,
+        event_id: String,
+    },
+}
+
+/// Background tasks with a lifetime of their own; what they say comes back as messages.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TaskWork {
     /// VERIFY in the background; the runtime keeps its cancel handle under the id.
     StartVerify {
         id: VerifyId,
@@ -46,37 +77,38 @@ pub enum Effect {
         name: String,
         wanted: Option<String>,
     },
+}
+
+/// What the runtime does with the terminal.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TerminalWork {
+    /// Clear the terminal and draw everything again.
+    Redraw,
     /// Leave the full screen, print the URL as one line, wait for Enter.
     PrintUrl(String),
     /// OSC 52: the terminal puts the text on its clipboard (no answer comes back).
     CopyToClipboard(String),
-    /// Read every integration's authorization status from the token store.
-    LoadAuthorizations,
-    /// Revoke (when configured) and delete the integration's tokens.
-    ForgetAuthorization(Box<Integration>),
-    /// A page of the delivery log (`before` none: the newest).
-    LoadLogs {
-        generation: u64,
-        filter: LogFilter,
-        before: Option<i64>,
-    },
-    /// The attempts logged after `after` (LOGS live updates).
-    PollLogs {
-        generation: u64,
-        filter: LogFilter,
-        after: i64,
-    },
-    /// Attempts per minute by outcome over the last hour among those the LOGS
-    /// view's filter keeps (its sparkline).
-    LoadSparkline {
-        generation: u64,
-        filter: LogFilter,
-    },
-    /// A new job for the event of attempt `attempt_id`.
-    Replay {
-        attempt_id: i64,
-        event_id: String,
-    },
+    /// Hand the terminal to $VISUAL / $EDITOR on the text; the result comes back as
+    /// [`Message::ExternallyEdited`].
+    EditExternally(String),
+}
+
+impl From<StoreWork> for Effect {
+    fn from(work: StoreWork) -> Effect {
+        Effect::Store(work)
+    }
+}
+
+impl From<TaskWork> for Effect {
+    fn from(work: TaskWork) -> Effect {
+        Effect::Task(work)
+    }
+}
+
+impl From<TerminalWork> for Effect {
+    fn from(work: TerminalWork) -> Effect {
+        Effect::Terminal(work)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -134,9 +166,9 @@ pub enum Message {
     },
     CertificateRead {
         path: PathBuf,
-        result: Result<String, String>,
+        result: Result<String, Arc<StoreError>>,
     },
-    ExternallyEdited(Result<String, String>),
+    ExternallyEdited(Result<String, ExternalEditError>),
     VerifyStage {
         id: VerifyId,
         stage: Stage,
@@ -165,7 +197,7 @@ pub enum Message {
     /// What the site step came to.
     SiteChosen {
         id: AuthorizeId,
-        result: Result<crate::oauth::SiteOutcome, String>,
+        result: Result<crate::oauth::SiteOutcome, Arc<OAuthError>>,
     },
     /// What forgetting did, one line; then the statuses are read again.
     Forgot(String),
@@ -174,12 +206,12 @@ pub enum Message {
     /// A page of the delivery log; `newest` is the newest attempt id of the whole log.
     LogPage {
         generation: u64,
-        result: Result<(LogPage, i64), String>,
+        result: Result<(LogPage, i64), Arc<QueueError>>,
     },
     /// New attempts, oldest first.
     LogNew {
         generation: u64,
-        result: Result<Vec<AttemptRow>, String>,
+        result: Result<Vec<AttemptRow>, Arc<QueueError>>,
     },
     /// Rows of (minute start in ms, outcome, count) since `since_ms`.
     Sparkline {

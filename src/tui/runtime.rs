@@ -1,34 +1,24 @@
 //! The event loop: one `select!` over terminal events, messages from background tasks
 //! and the quit signals. It draws when something changed and the message queue is
-//! empty; nothing redraws while idle.
+//! empty; nothing redraws while idle. Each kind of effect has one place that carries
+//! it out: store work on a blocking thread (`task`), tasks (`background`), the
+//! terminal here, and quitting ends the loop.
 
 use std::collections::VecDeque;
+use std::time::Duration;
 
 use crossterm::event::EventStream;
 use futures_util::StreamExt;
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::mpsc;
 
-use std::collections::HashMap;
-use std::sync::Arc;
-use std::time::Duration;
-
-use tokio_util::sync::CancellationToken;
-
 use super::app::{App, AppPaths, Effect, Message};
-use super::authorize::AuthorizeId;
-use super::message::AuthorizeInput;
+use super::background::Background;
+use super::message::TerminalWork;
 use super::profile::Profile;
 use super::task::{Stores, perform};
 use super::terminal::{TerminalGuard, edit_externally};
-use super::verify::VerifyId;
-use crate::delivery::verify_with_progress;
-use crate::http::HttpOptions;
-use crate::model::Integration;
-use crate::oauth::{SessionInput, prepare_session, run_session};
-use crate::oauth::{SiteContext, TokenProvider};
 use crate::store::Locations;
-use crate::store::{SettingsStore, TokenStore};
 
 pub async fn run(locations: Locations, profile: Profile) -> anyhow::Result<()> {
     let stores = Stores::new(&locations);
@@ -46,19 +36,7 @@ pub async fn run(locations: Locations, profile: Profile) -> anyhow::Result<()> {
     let (sender, mut receiver) = mpsc::unbounded_channel::<Message>();
     let mut events = EventStream::new();
     let mut pending: VecDeque<Effect> = start.into();
-    // Token requests for VERIFY and the site step: built for each run from the settings
-    // as they are then (a proxy or timeout changed with `hookconsole settings` counts
-    // without a restart). Refreshes stay single: the token store's lock and re-read
-    // serialise them across providers and processes.
-    let settings_store = SettingsStore::new(&locations);
-    let token_provider = || {
-        Arc::new(TokenProvider::with_http_options(
-            TokenStore::new(locations.tokens_file()),
-            HttpOptions::from_settings(&settings_store.load().unwrap_or_default()),
-        ))
-    };
-    let mut verifies: HashMap<VerifyId, CancellationToken> = HashMap::new();
-    let mut authorizations: HashMap<AuthorizeId, mpsc::Sender<SessionInput>> = HashMap::new();
+    let mut background = Background::new(&locations, sender.clone());
     let mut clock = tokio::time::interval(Duration::from_secs(1));
     clock.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     tracing::info!(%profile, "tui started");
@@ -69,77 +47,23 @@ pub async fn run(locations: Locations, profile: Profile) -> anyhow::Result<()> {
                     tracing::info!("tui quit");
                     return Ok(());
                 }
-                Effect::Redraw => full_redraw(&mut terminal)?,
-                Effect::StartVerify { id, integration } => {
-                    let cancel = CancellationToken::new();
-                    verifies.insert(id, cancel.clone());
-                    spawn_verify(
-                        id,
-                        *integration,
-                        settings_store.clone(),
-                        token_provider(),
-                        cancel,
-                        sender.clone(),
-                    );
-                }
-                Effect::StartAuthorize { id, integration } => {
-                    let (inputs, input_rx) = mpsc::channel(4);
-                    authorizations.insert(id, inputs);
-                    spawn_authorize(
-                        id,
-                        *integration,
-                        locations.clone(),
-                        input_rx,
-                        sender.clone(),
-                    );
-                }
-                Effect::AuthorizeInput { id, input } => {
-                    if let Some(inputs) = authorizations.get(&id) {
-                        let input = match input {
-                            AuthorizeInput::Paste(text) => SessionInput::Paste(text),
-                            AuthorizeInput::Cancel => SessionInput::Cancel,
-                        };
-                        let _ = inputs.try_send(input);
-                    }
-                }
-                Effect::ChooseSite { id, name, wanted } => {
-                    spawn_choose_site(id, name, wanted, locations.clone(), sender.clone())
-                }
-                Effect::PrintUrl(url) => {
-                    drop(events);
-                    tokio::task::block_in_place(|| guard.suspended(|| print_unbroken(&url)))?;
-                    events = EventStream::new();
-                    full_redraw(&mut terminal)?;
-                }
-                Effect::CopyToClipboard(text) => copy_osc52(&text),
-                Effect::CancelVerify(id) => {
-                    if let Some(cancel) = verifies.get(&id) {
-                        cancel.cancel();
-                    }
-                }
-                Effect::EditExternally(text) => {
-                    // The editor owns the terminal meanwhile: stop reading keys.
-                    drop(events);
-                    let result =
-                        tokio::task::block_in_place(|| guard.suspended(|| edit_externally(&text)))?;
-                    events = EventStream::new();
-                    full_redraw(&mut terminal)?;
-                    pending.extend(app.handle_message(Message::ExternallyEdited(result)));
-                }
-                work => {
+                Effect::Store(work) => {
                     let sender = sender.clone();
                     let stores = stores.clone();
-                    tracing::debug!(?work, "background work");
+                    tracing::debug!(?work, "store work");
                     tokio::task::spawn_blocking(move || {
-                        if let Some(message) = perform(work, &stores) {
-                            let _ = sender.send(message);
-                        }
+                        let _ = sender.send(perform(work, &stores));
                     });
                 }
+                Effect::Task(work) => background.start(work),
+                Effect::Terminal(work) => {
+                    let (reader, answer) = on_terminal(work, &guard, &mut terminal, events)?;
+                    events = reader;
+                    if let Some(message) = answer {
+                        pending.extend(app.handle_message(message));
+                    }
+                }
             }
-        }
-        if app.quit {
-            return Ok(());
         }
         // Every pass of the loop follows an event or a message: something changed.
         app.draw(&mut terminal)?;
@@ -152,14 +76,10 @@ pub async fn run(locations: Locations, profile: Profile) -> anyhow::Result<()> {
                 None => return Ok(()),
             },
             Some(message) = receiver.recv() => {
-                if let Message::Verified { id, .. } = &message {
-                    verifies.remove(id);
-                }
+                background.received(&message);
                 pending.extend(app.handle_message(message));
                 while let Ok(message) = receiver.try_recv() {
-                    if let Message::Verified { id, .. } = &message {
-                        verifies.remove(id);
-                    }
+                    background.received(&message);
                     pending.extend(app.handle_message(message));
                 }
             }
@@ -186,128 +106,43 @@ pub async fn run(locations: Locations, profile: Profile) -> anyhow::Result<()> {
     }
 }
 
-/// Runs one VERIFY on a task of its own; each stage and the report come back as
-/// messages. The settings are read now, so a changed timeout or proxy applies.
-fn spawn_verify(
-    id: VerifyId,
-    integration: Integration,
-    settings: SettingsStore,
-    tokens: Arc<TokenProvider>,
-    cancel: CancellationToken,
-    sender: mpsc::UnboundedSender<Message>,
-) {
-    tokio::spawn(async move {
-        let loaded = tokio::task::spawn_blocking(move || settings.load()).await;
-        let settings = match loaded {
-            Ok(Ok(settings)) => settings,
-            _ => Default::default(),
-        };
-        let options = HttpOptions::from_settings(&settings);
-        let appliance = crate::template::Appliance::local(settings.hostname.as_deref());
-        let (stage_tx, mut stages) = mpsc::unbounded_channel();
-        let forward = sender.clone();
-        let forwarding = tokio::spawn(async move {
-            while let Some(stage) = stages.recv().await {
-                let _ = forward.send(Message::VerifyStage { id, stage });
-            }
-        });
-        let report = verify_with_progress(
-            &integration,
-            &options,
-            &appliance,
-            tokens.as_ref(),
-            cancel,
-            Some(stage_tx),
-        )
-        .await;
-        let _ = forwarding.await;
-        let _ = sender.send(Message::Verified {
-            id,
-            name: integration.name.clone(),
-            report: Box::new(report),
-        });
-    });
-}
-
-/// The site step after an authorization, on a task of its own.
-fn spawn_choose_site(
-    id: AuthorizeId,
-    name: String,
-    wanted: Option<String>,
-    locations: Locations,
-    sender: mpsc::UnboundedSender<Message>,
-) {
-    tokio::spawn(async move {
-        let result = async {
-            let at = {
-                let name = name.clone();
-                tokio::task::spawn_blocking(move || SiteContext::load(&locations, &name))
-                    .await
-                    .map_err(|error| error.to_string())?
-                    .map_err(|error| error.to_string())?
-            };
-            at.choose(wanted.as_deref(), true)
-                .await
-                .map_err(|error| error.to_string())
+/// Carries out work on the terminal, with the key reader (given back, or a new one
+/// after another program had the terminal); the external editor's result comes back
+/// as a message for the app.
+fn on_terminal(
+    work: TerminalWork,
+    guard: &TerminalGuard,
+    terminal: &mut super::terminal::Screen,
+    events: EventStream,
+) -> anyhow::Result<(EventStream, Option<Message>)> {
+    let mut answer = None;
+    let events = match work {
+        TerminalWork::Redraw => {
+            full_redraw(terminal)?;
+            events
         }
-        .await;
-        if let Err(reason) = &result {
-            tracing::warn!(integration = %name, %reason, "site step failed");
+        TerminalWork::CopyToClipboard(text) => {
+            copy_osc52(&text);
+            events
         }
-        let _ = sender.send(Message::SiteChosen { id, result });
-    });
-}
-
-/// Runs one authorize session on a task of its own; what it says comes back as
-/// messages. The session ends on success, cancel, timeout or error, and its listener
-/// with it.
-fn spawn_authorize(
-    id: AuthorizeId,
-    integration: Integration,
-    locations: Locations,
-    inputs: mpsc::Receiver<SessionInput>,
-    sender: mpsc::UnboundedSender<Message>,
-) {
-    tokio::spawn(async move {
-        let prepared = tokio::task::spawn_blocking(move || {
-            prepare_session(
-                &locations,
-                &integration,
-                false,
-                crate::oauth::DEFAULT_TIMEOUT,
-                Vec::new(),
-            )
-        })
-        .await
-        .unwrap_or_else(|error| Err(error.to_string()));
-        let prepared = match prepared {
-            Ok(prepared) => prepared,
-            Err(reason) => {
-                let _ = sender.send(Message::AuthorizeFailed { id, reason });
-                return;
-            }
-        };
-        let _ = sender.send(Message::AuthorizePrepared {
-            id,
-            callback_url: prepared.callback_url.clone(),
-            fingerprint: prepared.fingerprint.clone(),
-        });
-        let (update_tx, mut updates) = mpsc::unbounded_channel();
-        let forward = sender.clone();
-        let forwarding = tokio::spawn(async move {
-            while let Some(update) = updates.recv().await {
-                let _ = forward.send(Message::AuthorizeUpdate { id, update });
-            }
-        });
-        let result = run_session(prepared.setup, inputs, update_tx).await;
-        let _ = forwarding.await;
-        if let Err(error) = result {
-            let _ = sender.send(Message::AuthorizeFailed {
-                id,
-                reason: error.to_string(),
-            });
+        TerminalWork::PrintUrl(url) => {
+            // The printed line owns the terminal meanwhile: stop reading keys.
+            drop(events);
+            tokio::task::block_in_place(|| guard.suspended(|| print_unbroken(&url)))?;
+            full_redraw(terminal)?;
+            EventStream::new()
         }
-    });
+        TerminalWork::EditExternally(text) => {
+            // The editor owns the terminal meanwhile: stop reading keys.
+            drop(events);
+            let result =
+                tokio::task::block_in_place(|| guard.suspended(|| edit_externally(&text)))?;
+            full_redraw(terminal)?;
+            answer = Some(Message::ExternallyEdited(result));
+            EventStream::new()
+        }
+    };
+    Ok((events, answer))
 }
 
 /// The URL as one line on the normal screen, so the terminal's own selection copies it

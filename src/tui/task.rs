@@ -1,12 +1,15 @@
-//! The blocking half of each effect: disk reads and writes through the store. The
-//! runtime runs these on `spawn_blocking`; tests call them directly.
+//! Store work: disk reads and writes through the store, each answered by one message.
+//! The runtime runs these on `spawn_blocking`; tests call them directly.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
-use super::app::{Effect, Message};
+use super::logs::LogQuery;
+use super::message::{Message, StoreWork};
 use crate::home::Home;
 use crate::store::{
-    IntegrationStore, Locations, MachineIdentity, Queue, SettingsStore, TokenStore, callback_url,
+    IntegrationStore, Locations, MachineIdentity, Queue, SettingsStore, StoreError, TokenStore,
+    callback_url,
 };
 
 /// What the background work needs: where the files are.
@@ -39,12 +42,11 @@ impl Stores {
     }
 }
 
-/// Carries out a store effect and returns its message. `None` for effects that are
-/// the runtime's own (terminal, quitting).
-pub fn perform(effect: Effect, stores: &Stores) -> Option<Message> {
-    let message = match effect {
-        Effect::Load => Message::Loaded(stores.integrations.load()),
-        Effect::FindAppliance => {
+/// Carries out store work and returns its message.
+pub fn perform(work: StoreWork, stores: &Stores) -> Message {
+    match work {
+        StoreWork::Load => Message::Loaded(stores.integrations.load()),
+        StoreWork::FindAppliance => {
             let settings = stores.settings.load().unwrap_or_else(|error| {
                 tracing::warn!(%error, "settings unreadable; callback URL from defaults");
                 Default::default()
@@ -55,7 +57,7 @@ pub fn perform(effect: Effect, stores: &Stores) -> Option<Message> {
                 destinations: settings.destination_policy(),
             }
         }
-        Effect::Save(request) => {
+        StoreWork::Save(request) => {
             // Saved under the settings as they are now, as `add` and `set` do.
             let destinations = stores
                 .settings
@@ -79,7 +81,7 @@ pub fn perform(effect: Effect, stores: &Stores) -> Option<Message> {
                 followed,
             }
         }
-        Effect::Delete(integration) => {
+        StoreWork::Delete(integration) => {
             let result = stores
                 .integrations
                 .remove(&integration.name, Some(&integration));
@@ -93,8 +95,10 @@ pub fn perform(effect: Effect, stores: &Stores) -> Option<Message> {
                 forgot,
             }
         }
-        Effect::ForgetAuthorization(integration) => Message::Forgot(forget(&integration, stores)),
-        Effect::LoadAuthorizations => {
+        StoreWork::ForgetAuthorization(integration) => {
+            Message::Forgot(forget(&integration, stores))
+        }
+        StoreWork::LoadAuthorizations => {
             let all = stores.tokens.all().unwrap_or_else(|error| {
                 tracing::warn!(%error, "token store unreadable");
                 Default::default()
@@ -114,11 +118,11 @@ pub fn perform(effect: Effect, stores: &Stores) -> Option<Message> {
                     .collect(),
             )
         }
-        Effect::LoadLogs {
+        StoreWork::Logs(LogQuery::Page {
             generation,
             filter,
             before,
-        } => Message::LogPage {
+        }) => Message::LogPage {
             generation,
             result: Queue::open(&stores.queue)
                 .and_then(|queue| {
@@ -126,19 +130,19 @@ pub fn perform(effect: Effect, stores: &Stores) -> Option<Message> {
                     let page = queue.log_page(&filter, before, super::logs::PAGE_ROWS)?;
                     Ok((page, newest))
                 })
-                .map_err(|error| error.to_string()),
+                .map_err(Arc::new),
         },
-        Effect::PollLogs {
+        StoreWork::Logs(LogQuery::Poll {
             generation,
             filter,
             after,
-        } => Message::LogNew {
+        }) => Message::LogNew {
             generation,
             result: Queue::open(&stores.queue)
                 .and_then(|queue| queue.log_after(&filter, after, super::logs::PAGE_ROWS))
-                .map_err(|error| error.to_string()),
+                .map_err(Arc::new),
         },
-        Effect::LoadSparkline { generation, filter } => {
+        StoreWork::Logs(LogQuery::Sparkline { generation, filter }) => {
             let since_ms = crate::store::queue::now_ms() - 3_600_000;
             let rows = Queue::open(&stores.queue)
                 .and_then(|queue| queue.per_minute(&filter, since_ms))
@@ -152,7 +156,7 @@ pub fn perform(effect: Effect, stores: &Stores) -> Option<Message> {
                 rows,
             }
         }
-        Effect::Replay {
+        StoreWork::Replay {
             attempt_id,
             event_id,
         } => Message::Replayed(
@@ -165,22 +169,11 @@ pub fn perform(effect: Effect, stores: &Stores) -> Option<Message> {
                 Err(error) => format!("Not replayed: {error}"),
             },
         ),
-        Effect::ReadCertificate(path) => Message::CertificateRead {
+        StoreWork::ReadCertificate(path) => Message::CertificateRead {
             result: read_text(&path),
             path,
         },
-        Effect::EditExternally(_)
-        | Effect::Redraw
-        | Effect::Quit
-        | Effect::StartVerify { .. }
-        | Effect::CancelVerify(_)
-        | Effect::StartAuthorize { .. }
-        | Effect::AuthorizeInput { .. }
-        | Effect::PrintUrl(_)
-        | Effect::ChooseSite { .. }
-        | Effect::CopyToClipboard(_) => return None,
-    };
-    Some(message)
+    }
 }
 
 /// Revokes and forgets on this blocking thread: through the runtime when there is one
@@ -194,10 +187,12 @@ fn forget(integration: &crate::model::Integration, stores: &Stores) -> String {
 
 /// A certificate file the person named: a regular file of at most 1 MiB (a PEM
 /// certificate is a few kilobytes), UTF-8.
-fn read_text(path: &std::path::Path) -> Result<String, String> {
-    let bytes = crate::store::read_named_file(path, crate::store::FIELD_LIMIT)
-        .map_err(|error| error.to_string())?;
-    String::from_utf8(bytes).map_err(|_| format!("{}: is not UTF-8 text", path.display()))
+fn read_text(path: &std::path::Path) -> Result<String, Arc<StoreError>> {
+    let bytes = crate::store::read_named_file(path, crate::store::FIELD_LIMIT)?;
+    String::from_utf8(bytes).map_err(|_| {
+        let not_text = std::io::Error::new(std::io::ErrorKind::InvalidData, "is not UTF-8 text");
+        Arc::new(StoreError::io(path, not_text))
+    })
 }
 
 /// Moves what is keyed by the old name to the new one after a rename; says what moved,

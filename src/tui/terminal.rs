@@ -116,9 +116,30 @@ fn install_panic_hook() {
     }));
 }
 
+/// Why editing the content sample in another program gave no text back.
+#[derive(Debug, thiserror::Error)]
+pub enum ExternalEditError {
+    #[error("cannot create a temporary file: {0}")]
+    TemporaryFile(#[source] std::io::Error),
+    #[error("cannot write the temporary file: {0}")]
+    Write(#[source] std::io::Error),
+    #[error("cannot start `{editor}`: {source}")]
+    Start {
+        editor: String,
+        source: std::io::Error,
+    },
+    #[error("`{editor}` exited with {status}; the content sample is unchanged")]
+    Failed {
+        editor: String,
+        status: std::process::ExitStatus,
+    },
+    #[error("cannot read the edited text back: {0}")]
+    ReadBack(#[source] std::io::Error),
+}
+
 /// Runs $VISUAL, else $EDITOR, else vi on `text` in a temporary file, through the
 /// shell as git does (so `EDITOR="code --wait"` works), and returns the new text.
-pub fn edit_externally(text: &str) -> Result<String, String> {
+pub fn edit_externally(text: &str) -> Result<String, ExternalEditError> {
     let editor = ["VISUAL", "EDITOR"]
         .iter()
         .find_map(|name| std::env::var(name).ok().filter(|v| !v.trim().is_empty()))
@@ -133,10 +154,10 @@ pub fn edit_externally(text: &str) -> Result<String, String> {
         .prefix("hookconsole-content-sample-")
         .suffix(suffix)
         .tempfile()
-        .map_err(|error| format!("cannot create a temporary file: {error}"))?;
+        .map_err(ExternalEditError::TemporaryFile)?;
     file.write_all(text.as_bytes())
         .and_then(|()| file.flush())
-        .map_err(|error| format!("cannot write the temporary file: {error}"))?;
+        .map_err(ExternalEditError::Write)?;
     let path = file.path().to_path_buf();
     let status = Command::new("sh")
         .arg("-c")
@@ -144,14 +165,14 @@ pub fn edit_externally(text: &str) -> Result<String, String> {
         .arg("sh")
         .arg(&path)
         .status()
-        .map_err(|error| format!("cannot start `{editor}`: {error}"))?;
+        .map_err(|source| ExternalEditError::Start {
+            editor: editor.clone(),
+            source,
+        })?;
     if !status.success() {
-        return Err(format!(
-            "`{editor}` exited with {status}; the content sample is unchanged"
-        ));
+        return Err(ExternalEditError::Failed { editor, status });
     }
-    std::fs::read_to_string(&path)
-        .map_err(|error| format!("cannot read the edited text back: {error}"))
+    std::fs::read_to_string(&path).map_err(ExternalEditError::ReadBack)
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@ use std::ops::Range;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
+use super::action::{Action, TEXT_AREA, TEXT_BOX, action_in};
 use crate::model::MASK;
 
 /// What a text box did with a key.
@@ -52,10 +53,6 @@ impl TextInput {
             .collect()
     }
 
-    pub fn cursor(&self) -> usize {
-        self.cursor
-    }
-
     /// Inserts text at the cursor; line breaks and other control characters become
     /// spaces (a one-line box cannot hold them).
     pub fn insert_str(&mut self, text: &str) {
@@ -66,37 +63,44 @@ impl TextInput {
         }
     }
 
+    /// A key: one of the text box's own (`action::TEXT_BOX`), or a character typed.
     pub fn handle_key(&mut self, key: &KeyEvent) -> Edit {
-        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
-        match key.code {
-            KeyCode::Char('u') if ctrl => {
+        match action_in(TEXT_BOX, key) {
+            Some(Action::DeleteToStart) => {
                 self.chars.drain(..self.cursor);
                 self.cursor = 0;
                 Edit::Changed
             }
-            KeyCode::Char('a') if ctrl => self.move_to(0),
-            KeyCode::Char(c)
-                if !ctrl && !key.modifiers.contains(KeyModifiers::ALT) && !c.is_control() =>
-            {
-                self.chars.insert(self.cursor, c);
-                self.cursor += 1;
-                Edit::Changed
-            }
-            KeyCode::Backspace if self.cursor > 0 => {
+            Some(Action::DeleteBack) if self.cursor > 0 => {
                 self.cursor -= 1;
                 self.chars.remove(self.cursor);
                 Edit::Changed
             }
-            KeyCode::Delete if self.cursor < self.chars.len() => {
+            Some(Action::DeleteForward) if self.cursor < self.chars.len() => {
                 self.chars.remove(self.cursor);
                 Edit::Changed
             }
-            KeyCode::Backspace | KeyCode::Delete => Edit::Moved,
-            KeyCode::Left if self.cursor > 0 => self.move_to(self.cursor - 1),
-            KeyCode::Right if self.cursor < self.chars.len() => self.move_to(self.cursor + 1),
-            KeyCode::Home => self.move_to(0),
-            KeyCode::End => self.move_to(self.chars.len()),
-            _ => Edit::Ignored,
+            Some(Action::DeleteBack | Action::DeleteForward) => Edit::Moved,
+            Some(Action::CursorLeft) if self.cursor > 0 => self.move_to(self.cursor - 1),
+            Some(Action::CursorRight) if self.cursor < self.chars.len() => {
+                self.move_to(self.cursor + 1)
+            }
+            Some(Action::LineStart) => self.move_to(0),
+            Some(Action::LineEnd) => self.move_to(self.chars.len()),
+            Some(_) => Edit::Ignored,
+            None => match key.code {
+                KeyCode::Char(c)
+                    if !key
+                        .modifiers
+                        .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT)
+                        && !c.is_control() =>
+                {
+                    self.chars.insert(self.cursor, c);
+                    self.cursor += 1;
+                    Edit::Changed
+                }
+                _ => Edit::Ignored,
+            },
         }
     }
 
@@ -206,41 +210,44 @@ impl TextArea {
         self.lines.insert(self.row, next);
     }
 
+    /// A key: Enter and Up/Down of the area (`action::TEXT_AREA`), else its line's.
     pub fn handle_key(&mut self, key: &KeyEvent) -> Edit {
         let column = self.lines[self.row].cursor;
-        match key.code {
-            KeyCode::Enter => {
+        match action_in(TEXT_AREA, key) {
+            Some(Action::NewLine) => {
                 self.break_line();
                 Edit::Changed
             }
-            KeyCode::Up if self.row > 0 => {
+            Some(Action::LineUp) if self.row > 0 => {
                 self.row -= 1;
                 self.lines[self.row].move_to(column);
                 Edit::Moved
             }
-            KeyCode::Down if self.row + 1 < self.lines.len() => {
+            Some(Action::LineDown) if self.row + 1 < self.lines.len() => {
                 self.row += 1;
                 self.lines[self.row].move_to(column);
                 Edit::Moved
             }
-            KeyCode::Up | KeyCode::Down => Edit::Ignored,
-            KeyCode::Backspace if column == 0 && self.row > 0 => {
-                let line = self.lines.remove(self.row);
-                self.row -= 1;
-                let previous = &mut self.lines[self.row];
-                previous.cursor = previous.chars.len();
-                previous.chars.extend(line.chars);
-                Edit::Changed
-            }
-            KeyCode::Delete
-                if column == self.lines[self.row].chars.len()
-                    && self.row + 1 < self.lines.len() =>
-            {
-                let next = self.lines.remove(self.row + 1);
-                self.lines[self.row].chars.extend(next.chars);
-                Edit::Changed
-            }
-            _ => self.lines[self.row].handle_key(key),
+            Some(_) => Edit::Ignored,
+            None => match action_in(TEXT_BOX, key) {
+                Some(Action::DeleteBack) if column == 0 && self.row > 0 => {
+                    let line = self.lines.remove(self.row);
+                    self.row -= 1;
+                    let previous = &mut self.lines[self.row];
+                    previous.cursor = previous.chars.len();
+                    previous.chars.extend(line.chars);
+                    Edit::Changed
+                }
+                Some(Action::DeleteForward)
+                    if column == self.lines[self.row].chars.len()
+                        && self.row + 1 < self.lines.len() =>
+                {
+                    let next = self.lines.remove(self.row + 1);
+                    self.lines[self.row].chars.extend(next.chars);
+                    Edit::Changed
+                }
+                _ => self.lines[self.row].handle_key(key),
+            },
         }
     }
 }

@@ -10,12 +10,9 @@ use ratatui::widgets::{Paragraph, Wrap};
 use ratatui::{Frame, Terminal};
 
 use super::action::{KeyContext, footer};
-use super::app::{App, Popup, Screen};
+use super::app::{App, MIN_HEIGHT, MIN_WIDTH, Popup, Screen};
 use super::editor::render::EditorContext;
 use super::hyperlink::{self, Hyperlink, LinkingBackend};
-
-pub const MIN_WIDTH: u16 = 80;
-pub const MIN_HEIGHT: u16 = 24;
 
 /// What a frame put on screen besides its cells.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -82,6 +79,7 @@ impl App {
     /// Draws everything; returns where the cursor belongs.
     fn draw_screen(&mut self, frame: &mut Frame) -> Option<Position> {
         let area = frame.area();
+        self.set_size(area.width, area.height);
         if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
             self.render_too_small(frame, area);
             return None;
@@ -144,8 +142,7 @@ impl App {
                     callback_url: self.callback_url.as_deref(),
                     appliance: self.appliance_name.as_deref(),
                     authorization: editor
-                        .original
-                        .as_ref()
+                        .original()
                         .and_then(|original| self.authorizations.get(&original.name))
                         .map(|status| status.line.as_str()),
                 };

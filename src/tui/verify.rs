@@ -10,10 +10,11 @@ use ratatui::layout::Rect;
 use ratatui::text::Line;
 use ratatui::widgets::{Block, Paragraph, Wrap};
 
+use super::action::Action;
 use super::form;
 use super::profile::Profile;
 use super::theme::Theme;
-use crate::delivery::{LABEL_WIDTH, Outcome, VerifyReport, headline, report_lines};
+use crate::delivery::{LABEL_WIDTH, Outcome, Stage, VerifyReport, headline, report_lines};
 
 /// Names one run, so a report of an earlier (cancelled) run is not taken for this one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -25,7 +26,8 @@ pub enum VerifyState {
     Running {
         id: VerifyId,
         started: Instant,
-        stage: Option<String>,
+        /// The stage it is at, once the first began.
+        stage: Option<Stage>,
         cancelling: bool,
     },
     Done(Box<VerifyReport>),
@@ -33,9 +35,20 @@ pub enum VerifyState {
 
 #[derive(Debug, Clone)]
 pub struct VerifyView {
-    pub name: String,
-    pub state: VerifyState,
-    pub scroll: u16,
+    name: String,
+    state: VerifyState,
+    scroll: u16,
+}
+
+/// What a key on VERIFY asks of the app.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VerifyRequest {
+    /// Cancel the run (the screen says "Cancelling..." until its report comes).
+    Cancel(VerifyId),
+    /// VERIFY the same integration again.
+    Again,
+    Back,
+    Help,
 }
 
 impl VerifyView {
@@ -52,6 +65,35 @@ impl VerifyView {
         }
     }
 
+    pub fn handle(&mut self, action: Option<Action>) -> Option<VerifyRequest> {
+        match action? {
+            Action::Up => self.scroll_by(-1),
+            Action::Down => self.scroll_by(1),
+            Action::PageUp => self.scroll_by(-10),
+            Action::PageDown => self.scroll_by(10),
+            Action::Back => {
+                if let VerifyState::Running { id, cancelling, .. } = &mut self.state {
+                    *cancelling = true;
+                    return Some(VerifyRequest::Cancel(*id));
+                }
+                return Some(VerifyRequest::Back);
+            }
+            Action::Verify if !self.is_running() => return Some(VerifyRequest::Again),
+            Action::Help => return Some(VerifyRequest::Help),
+            _ => {}
+        }
+        None
+    }
+
+    /// The integration verified.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    pub fn state(&self) -> &VerifyState {
+        &self.state
+    }
+
     pub fn running_id(&self) -> Option<VerifyId> {
         match &self.state {
             VerifyState::Running { id, .. } => Some(*id),
@@ -64,11 +106,11 @@ impl VerifyView {
     }
 
     /// A stage began (the runtime forwards each one).
-    pub fn stage(&mut self, run: VerifyId, name: String) {
+    pub fn stage(&mut self, run: VerifyId, began: Stage) {
         if let VerifyState::Running { id, stage, .. } = &mut self.state
             && *id == run
         {
-            *stage = Some(name);
+            *stage = Some(began);
         }
     }
 
@@ -82,7 +124,7 @@ impl VerifyView {
         true
     }
 
-    pub fn scroll_by(&mut self, lines: i32) {
+    fn scroll_by(&mut self, lines: i32) {
         let next = i32::from(self.scroll) + lines;
         self.scroll = u16::try_from(next.max(0)).unwrap_or(u16::MAX);
     }
@@ -111,7 +153,7 @@ impl VerifyView {
                     theme.primary,
                 )];
                 if let Some(stage) = stage {
-                    lines.push(Line::styled(format!("Now: {stage}"), theme.text));
+                    lines.push(Line::styled(format!("Now: {}", stage.label()), theme.text));
                 }
                 lines.push(Line::default());
                 lines.push(Line::styled(

@@ -10,7 +10,8 @@ use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
 use hookconsole::model::Integration;
 use hookconsole::store::{IntegrationStore, Locations};
 use hookconsole::tui::{
-    App, AppPaths, AuthorizeId, AuthorizeInput, Effect, Message, Profile, Stores, VerifyId, perform,
+    App, AppPaths, AuthorizeId, AuthorizeInput, Effect, Message, Profile, StoreWork, Stores,
+    TaskWork, TerminalWork, VerifyId, perform,
 };
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -37,6 +38,10 @@ pub struct Harness {
     /// URLs printed unbroken or copied by OSC 52.
     pub printed: Vec<String>,
     pub copied: Vec<String>,
+    /// Full redraws asked for (Ctrl-L, after the external editor).
+    pub redraws: usize,
+    /// Every effect the app asked for, counted.
+    pub effects: usize,
 }
 
 impl Harness {
@@ -68,10 +73,12 @@ impl Harness {
             site_choices: Vec::new(),
             printed: Vec::new(),
             copied: Vec::new(),
+            redraws: 0,
+            effects: 0,
         };
         let effects = effects
             .into_iter()
-            .filter(|effect| *effect != Effect::FindAppliance)
+            .filter(|effect| *effect != Effect::Store(StoreWork::FindAppliance))
             .collect();
         harness.run(effects);
         harness.app.handle_message(Message::Appliance {
@@ -91,33 +98,42 @@ impl Harness {
         self.store().load().expect("store loads").integrations
     }
 
+    /// Carries out effects as the runtime would, each kind in its own match: store work
+    /// against the home, tasks and terminal work recorded for the test.
     pub fn run(&mut self, effects: Vec<Effect>) {
         let mut queue: VecDeque<Effect> = effects.into();
         while let Some(effect) = queue.pop_front() {
+            self.effects += 1;
             match effect {
                 Effect::Quit => self.quit = true,
-                Effect::Redraw => {}
-                Effect::StartVerify { id, integration } => self.verifies.push((id, *integration)),
-                Effect::CancelVerify(id) => self.cancelled.push(id),
-                Effect::StartAuthorize { id, integration } => {
-                    self.authorizes.push((id, *integration))
-                }
-                Effect::AuthorizeInput { id, input } => self.authorize_inputs.push((id, input)),
-                Effect::ChooseSite { id, name, wanted } => {
-                    self.site_choices.push((id, name, wanted))
-                }
-                Effect::PrintUrl(url) => self.printed.push(url),
-                Effect::CopyToClipboard(text) => self.copied.push(text),
-                Effect::EditExternally(_) => {
-                    let message = Message::ExternallyEdited(Ok(self.external_text.clone()));
+                Effect::Store(work) => {
+                    let message = perform(work, &self.stores);
                     queue.extend(self.app.handle_message(message));
                 }
-                other => {
-                    if let Some(message) = perform(other, &self.stores) {
+                Effect::Task(work) => self.task(work),
+                Effect::Terminal(work) => match work {
+                    TerminalWork::Redraw => self.redraws += 1,
+                    TerminalWork::PrintUrl(url) => self.printed.push(url),
+                    TerminalWork::CopyToClipboard(text) => self.copied.push(text),
+                    TerminalWork::EditExternally(_) => {
+                        let message = Message::ExternallyEdited(Ok(self.external_text.clone()));
                         queue.extend(self.app.handle_message(message));
                     }
-                }
+                },
             }
+        }
+    }
+
+    /// Background tasks need a network: recorded, for a test to carry out.
+    fn task(&mut self, work: TaskWork) {
+        match work {
+            TaskWork::StartVerify { id, integration } => self.verifies.push((id, *integration)),
+            TaskWork::CancelVerify(id) => self.cancelled.push(id),
+            TaskWork::StartAuthorize { id, integration } => {
+                self.authorizes.push((id, *integration))
+            }
+            TaskWork::AuthorizeInput { id, input } => self.authorize_inputs.push((id, input)),
+            TaskWork::ChooseSite { id, name, wanted } => self.site_choices.push((id, name, wanted)),
         }
     }
 
@@ -277,4 +293,178 @@ pub fn assert_fingerprint_breaks_at_colons(screen: &str, fingerprint: &str) {
         }
     }
     assert!(shown > 0 && run.is_empty(), "{pieces:?}\n{screen}");
+}
+
+/// Every key a person can press that the TUI could mean something by: printable ASCII,
+/// the named keys, F1-F12, Ctrl with a letter, Alt-Tab.
+pub fn every_key() -> Vec<KeyEvent> {
+    let mut keys: Vec<KeyEvent> = (' '..='~')
+        .map(|c| KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE))
+        .collect();
+    for code in [
+        KeyCode::Enter,
+        KeyCode::Esc,
+        KeyCode::Tab,
+        KeyCode::BackTab,
+        KeyCode::Backspace,
+        KeyCode::Delete,
+        KeyCode::Insert,
+        KeyCode::Up,
+        KeyCode::Down,
+        KeyCode::Left,
+        KeyCode::Right,
+        KeyCode::Home,
+        KeyCode::End,
+        KeyCode::PageUp,
+        KeyCode::PageDown,
+    ] {
+        keys.push(KeyEvent::new(code, KeyModifiers::NONE));
+    }
+    keys.extend((1..=12).map(|n| KeyEvent::new(KeyCode::F(n), KeyModifiers::NONE)));
+    keys.extend(('a'..='z').map(|c| KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL)));
+    keys.push(KeyEvent::new(KeyCode::Tab, KeyModifiers::ALT));
+    keys
+}
+
+/// A key as help names it: `Enter`, `PgDn`, `Ctrl-S`, `Shift-Tab`, `Space`, `q`.
+pub fn key_name(key: &KeyEvent) -> String {
+    let name = match key.code {
+        KeyCode::Char(' ') => "Space".to_string(),
+        KeyCode::Char(c) if key.modifiers.contains(KeyModifiers::CONTROL) => {
+            return format!("Ctrl-{}", c.to_ascii_uppercase());
+        }
+        KeyCode::Char(c) => c.to_string(),
+        KeyCode::F(n) => format!("F{n}"),
+        KeyCode::BackTab => "Shift-Tab".into(),
+        KeyCode::Delete => "Del".into(),
+        KeyCode::Insert => "Ins".into(),
+        KeyCode::PageUp => "PgUp".into(),
+        KeyCode::PageDown => "PgDn".into(),
+        other => format!("{other:?}"),
+    };
+    if key.modifiers.contains(KeyModifiers::ALT) {
+        format!("Alt-{name}")
+    } else {
+        name
+    }
+}
+
+/// The keys the help of `context` lists (each entry's `A/B/C`, where `/` alone is
+/// the slash key).
+pub fn listed_keys(context: hookconsole::tui::KeyContext) -> Vec<String> {
+    hookconsole::tui::help_entries(context)
+        .into_iter()
+        .flat_map(|(keys, _)| {
+            if keys == "/" {
+                vec![keys]
+            } else {
+                keys.split('/').map(str::to_string).collect()
+            }
+        })
+        .collect()
+}
+
+/// What a key can change: the cells and their styles (a countdown's digits aside),
+/// the cursor, the view taking keys, the effects asked for, quitting.
+#[derive(Debug, PartialEq)]
+struct Observed {
+    cells: Vec<(String, ratatui::style::Style)>,
+    cursor: Option<ratatui::layout::Position>,
+    context: hookconsole::tui::KeyContext,
+    effects: usize,
+    quit: bool,
+}
+
+fn observe(harness: &mut Harness) -> Observed {
+    let mut terminal = Terminal::new(TestBackend::new(80, 24)).expect("test terminal");
+    let mut cursor = None;
+    terminal
+        .draw(|frame| {
+            cursor = harness.app.render_frame(frame).cursor;
+        })
+        .expect("draw");
+    let buffer = terminal.backend().buffer();
+    let mut cells = Vec::new();
+    for y in 0..buffer.area.height {
+        let row: String = (0..buffer.area.width)
+            .map(|x| buffer[(x, y)].symbol())
+            .collect();
+        // Clocks tick between two frames: their digits are not what a key changed.
+        let clock = ["Time left", "Verifying...", "Cancelling..."]
+            .iter()
+            .any(|clock| row.contains(clock));
+        for x in 0..buffer.area.width {
+            let cell = &buffer[(x, y)];
+            let symbol = if clock && cell.symbol().chars().all(|c| c.is_ascii_digit()) {
+                "#".to_string()
+            } else {
+                cell.symbol().to_string()
+            };
+            cells.push((symbol, cell.style()));
+        }
+    }
+    Observed {
+        cells,
+        cursor,
+        context: harness.app.key_context(),
+        effects: harness.effects,
+        quit: harness.quit,
+    }
+}
+
+/// Checks the keys of the view `context` against its help: every key that does
+/// something there is listed, and every key listed does something in at least one of
+/// `states` (each builds a fresh app showing that view; pass states where each key
+/// has something to act on: a selection with rows above and below, a text with the
+/// cursor inside it, a box that scrolls). Where the view types text, printable
+/// characters are listed by the help's "type" line.
+pub fn assert_help_lists_what_keys_do(
+    context: hookconsole::tui::KeyContext,
+    states: &[&dyn Fn() -> Harness],
+) {
+    let listed = listed_keys(context);
+    let types = hookconsole::tui::help_entries(context)
+        .iter()
+        .any(|(keys, _)| keys == "Other keys");
+    let mut unlisted = Vec::new();
+    let mut idle = Vec::new();
+    // A state a key left unchanged serves the next key too: fresh apps only after a
+    // key acted, which keeps the few hundred keys quick.
+    let mut kept: Vec<Option<Harness>> = states.iter().map(|_| None).collect();
+    for key in every_key() {
+        let name = key_name(&key);
+        let printable = matches!(key.code, KeyCode::Char(_)) && key.modifiers.is_empty();
+        if types && printable && !listed.contains(&name) {
+            // Typed into the box, as the help's "Other keys" line says.
+            continue;
+        }
+        let is_listed = listed.contains(&name);
+        let mut acted = false;
+        for (index, state) in states.iter().enumerate() {
+            let mut harness = kept[index].take().unwrap_or_else(|| {
+                let harness = state();
+                assert_eq!(harness.app.key_context(), context, "state {index}");
+                harness
+            });
+            let before = observe(&mut harness);
+            harness.event(Event::Key(key));
+            let after = observe(&mut harness);
+            if before == after {
+                kept[index] = Some(harness);
+            } else {
+                acted = true;
+                if !is_listed {
+                    unlisted.push(format!("{name} (state {index})"));
+                }
+            }
+        }
+        if is_listed && !acted {
+            idle.push(name);
+        }
+    }
+    assert!(
+        unlisted.is_empty() && idle.is_empty(),
+        "{context:?}: keys that act but help does not list: {unlisted:?}; keys help lists \
+         that do nothing: {idle:?}"
+    );
 }

@@ -1,10 +1,12 @@
 //! The app's handling of messages from background work: loads, saves, deletes, the
 //! certificate file and the external editor.
 
-use super::{App, Popup, Screen};
+use super::{App, Popup, Screen, screens};
 use crate::store::{Catalog, StoreError};
 use crate::tui::dialog::Dialog;
-use crate::tui::message::{AfterSave, Effect, Message, SaveOrigin, SaveRequest};
+use crate::tui::message::{
+    AfterSave, Effect, Message, SaveOrigin, SaveRequest, StoreWork, TaskWork, TerminalWork,
+};
 
 impl App {
     pub fn handle_message(&mut self, message: Message) -> Vec<Effect> {
@@ -37,22 +39,42 @@ impl App {
                     editor.set_destinations(destinations);
                 }
             }
-            Message::Tick => return self.logs_tick(),
-            Message::LogPage { generation, result } => self.logs_page(generation, result),
-            Message::LogNew { generation, result } => return self.logs_new(generation, result),
+            Message::Tick => {
+                if let Screen::Logs(view) = &mut self.screen {
+                    return screens::log_queries(view.tick());
+                }
+            }
+            Message::LogPage { generation, result } => {
+                if let Screen::Logs(view) = &mut self.screen {
+                    view.page_arrived(generation, result);
+                }
+            }
+            Message::LogNew { generation, result } => {
+                if let Screen::Logs(view) = &mut self.screen {
+                    return screens::log_queries(
+                        view.new_arrived(generation, result).into_iter().collect(),
+                    );
+                }
+            }
             Message::Sparkline {
                 generation,
                 since_ms,
                 rows,
-            } => self.logs_sparkline(generation, since_ms, rows),
+            } => {
+                if let Screen::Logs(view) = &mut self.screen {
+                    view.sparkline_arrived(generation, since_ms, rows);
+                }
+            }
             Message::Replayed(line) => {
                 self.status = Some(line);
-                return self.logs_tick();
+                if let Screen::Logs(view) = &mut self.screen {
+                    return screens::log_queries(view.tick());
+                }
             }
             Message::Authorizations(statuses) => self.authorizations = statuses,
             Message::Forgot(line) => {
                 self.status = Some(line);
-                return vec![Effect::LoadAuthorizations];
+                return vec![StoreWork::LoadAuthorizations.into()];
             }
             Message::AuthorizePrepared {
                 id,
@@ -60,61 +82,59 @@ impl App {
                 fingerprint,
             } => {
                 if let Screen::Authorize(view) = &mut self.screen
-                    && view.id == id
+                    && view.id() == id
                 {
                     view.prepared(callback_url, fingerprint);
                 }
             }
             Message::AuthorizeUpdate { id, update } => {
                 if let Screen::Authorize(view) = &mut self.screen
-                    && view.id == id
+                    && view.id() == id
+                    && let Some(state) = view.update(update)
                 {
-                    let finished = matches!(&update, crate::oauth::SessionUpdate::State(state) if state.is_finished());
-                    view.update(update);
-                    if finished {
-                        if let Some(state) = &view.state {
-                            self.status =
-                                Some(format!("AUTHORIZE `{}`: {}", view.name, state.describe()));
-                        }
-                        let mut effects = vec![Effect::LoadAuthorizations];
-                        let waits_for_site = self
-                            .catalog
-                            .as_ref()
-                            .and_then(|catalog| catalog.get(&view.name))
-                            .is_some_and(crate::model::Integration::waits_for_site);
-                        if matches!(view.state, Some(crate::oauth::FlowState::Authorized))
-                            && waits_for_site
-                        {
-                            view.site_line =
-                                Some("Listing the sites this authorization reaches...".into());
-                            effects.push(Effect::ChooseSite {
+                    self.status =
+                        Some(format!("AUTHORIZE `{}`: {}", view.name(), state.describe()));
+                    let mut effects = vec![StoreWork::LoadAuthorizations.into()];
+                    let waits_for_site = self
+                        .catalog
+                        .as_ref()
+                        .and_then(|catalog| catalog.get(view.name()))
+                        .is_some_and(crate::model::Integration::waits_for_site);
+                    if matches!(state, crate::oauth::FlowState::Authorized) && waits_for_site {
+                        view.listing_sites();
+                        effects.push(
+                            TaskWork::ChooseSite {
                                 id,
-                                name: view.name.clone(),
+                                name: view.name().to_string(),
                                 wanted: None,
-                            });
-                        }
-                        return effects;
+                            }
+                            .into(),
+                        );
                     }
+                    return effects;
                 }
             }
             Message::SiteChosen { id, result } => {
                 if let Screen::Authorize(view) = &mut self.screen
-                    && view.id == id
+                    && view.id() == id
+                    && let Some(line) = view.site_outcome(result)
                 {
-                    return view.site_outcome(result, &mut self.status);
+                    // The URL may have changed: the catalog is read again.
+                    self.status = Some(line);
+                    return vec![StoreWork::Load.into()];
                 }
             }
             Message::AuthorizeFailed { id, reason } => {
                 if let Screen::Authorize(view) = &mut self.screen
-                    && view.id == id
+                    && view.id() == id
                 {
-                    view.message = Some(reason.clone());
+                    view.failed(reason.clone());
                 }
                 self.status = Some(format!("AUTHORIZE did not start: {reason}"));
             }
             Message::VerifyStage { id, stage } => {
                 if let Screen::Verify(verify) = &mut self.screen {
-                    verify.view.stage(id, stage.label().to_string());
+                    verify.view.stage(id, stage);
                 }
             }
             Message::Verified { id, name, report } => {
@@ -172,12 +192,13 @@ impl App {
                 if let Screen::Editor(editor) = &mut self.screen {
                     match result {
                         Ok(text) => editor.set_content(&text),
-                        Err(error) => self
-                            .popups
-                            .push(Popup::dialog(Dialog::error("The editor failed", error))),
+                        Err(error) => self.popups.push(Popup::dialog(Dialog::error(
+                            "The editor failed",
+                            error.to_string(),
+                        ))),
                     }
                 }
-                return vec![Effect::Redraw];
+                return vec![TerminalWork::Redraw.into()];
             }
         }
         Vec::new()
@@ -223,7 +244,6 @@ impl App {
                         AfterSave::Stay => {}
                         AfterSave::Close => self.close_editor(),
                         AfterSave::Quit => {
-                            self.quit = true;
                             return vec![Effect::Quit];
                         }
                     }
@@ -231,7 +251,7 @@ impl App {
             }
             (origin, Err(error)) => {
                 if let Screen::Editor(editor) = &mut self.screen {
-                    editor.saving = false;
+                    editor.save_failed();
                 }
                 tracing::warn!(%error, integration = %name, "save refused");
                 self.status = Some(format!("Not saved: `{name}`"));

@@ -8,7 +8,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use super::pane::{self, Pane, Slot};
 use super::{Editor, EditorRequest};
 use crate::model::Field;
-use crate::tui::action::Action;
+use crate::tui::action::{Action, TEXT_AREA, action_in};
 use crate::tui::app::{AfterSave, SaveOrigin, SaveRequest};
 use crate::tui::text_input::{Edit, TextInput};
 
@@ -46,7 +46,7 @@ impl Editor {
 
     /// A key that is not an action of the table: typing into the focused box. Returns
     /// true when the key was used.
-    pub fn type_key(&mut self, key: &KeyEvent) -> bool {
+    fn type_key(&mut self, key: &KeyEvent) -> bool {
         let slot = self.focused();
         let edit = if slot == Slot::Content {
             if !self.content_typing {
@@ -67,12 +67,12 @@ impl Editor {
 
     /// Keys the focused text box takes before the action table sees them: printable
     /// characters, and in the content sample Enter and Up/Down within the text.
-    pub fn takes_key_first(&mut self, key: &KeyEvent) -> bool {
+    fn takes_key_first(&mut self, key: &KeyEvent) -> bool {
         let plain_char = matches!(key.code, KeyCode::Char(_))
             && !key
                 .modifiers
                 .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT);
-        if self.content_typing() && key.code == KeyCode::Esc {
+        if self.content_typing() && action_in(TEXT_AREA, key) == Some(Action::StopTyping) {
             self.content_typing = false;
             self.check(Slot::Content);
             return true;
@@ -91,8 +91,36 @@ impl Editor {
         false
     }
 
+    /// A key: the focused box's, or the action of the editor's table it means (`None`:
+    /// typed into the focused box).
+    pub fn handle(&mut self, action: Option<Action>, key: &KeyEvent) -> Option<EditorRequest> {
+        if self.takes_key_first(key) {
+            return None;
+        }
+        match action {
+            Some(action) => self.handle_action(action),
+            None => {
+                self.type_key(key);
+                None
+            }
+        }
+    }
+
     pub fn handle_action(&mut self, action: Action) -> Option<EditorRequest> {
         match action {
+            Action::Verify => {
+                // What the form holds now, saved or not, once it is valid.
+                let (integration, errors) = self.build();
+                if !errors.is_empty() {
+                    self.show_errors(&errors);
+                    return Some(EditorRequest::NotVerified(errors.len()));
+                }
+                return Some(EditorRequest::Verify(Box::new(integration)));
+            }
+            Action::LogsSelected => {
+                let name = self.original.as_ref().map(|o| o.name.clone());
+                return Some(EditorRequest::Logs(name));
+            }
             Action::NextField => self.move_focus(true),
             Action::PreviousField => self.move_focus(false),
             Action::NextPane => self.switch_pane(self.pane.next()),
