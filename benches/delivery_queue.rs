@@ -7,6 +7,8 @@
 //!    worker's peak memory (VmHWM);
 //! 3. log page queries with 1,000,000 attempts: first page and a far page.
 
+#![allow(clippy::unwrap_used, clippy::print_stdout)] // tests and benches fail loudly and print
+
 #[path = "../tests/support/receiver.rs"]
 #[allow(dead_code)]
 mod receiver;

@@ -2,6 +2,8 @@
 //! 10,000 integrations in the list, at 80x24 on ratatui's TestBackend. Prints the
 //! median and the 95th percentile. Run: `cargo bench --bench tui`.
 
+#![allow(clippy::unwrap_used, clippy::print_stdout)] // tests and benches fail loudly and print
+
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 

@@ -1,6 +1,8 @@
 //! The CLI as a person runs it: the real binary, a temp home, the messages on stderr
 //! and the exit status (0 ok, 2 invalid input, 1 anything else).
 
+#![allow(clippy::unwrap_used, clippy::print_stdout)] // tests and benches fail loudly and print
+
 mod common;
 
 use std::fs;

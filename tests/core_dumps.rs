@@ -3,6 +3,8 @@
 //! dumps off as it starts: its core size limit is 0, and it is not dumpable (which
 //! also keeps other processes of the same user from reading its memory).
 
+#![allow(clippy::unwrap_used, clippy::print_stdout)] // tests and benches fail loudly and print
+
 mod support;
 
 use std::os::unix::fs::MetadataExt;

@@ -3,6 +3,8 @@
 //! `import --replace` and is killed after a random delay; then the file must be, byte
 //! for byte, one of the two documents, and must load.
 
+#![allow(clippy::unwrap_used, clippy::print_stdout)] // tests and benches fail loudly and print
+
 mod common;
 
 use std::fs;

@@ -4,6 +4,8 @@
 //! delivery; credentials to a plain http:// host other than this machine only warned
 //! about.
 
+#![allow(clippy::unwrap_used, clippy::print_stdout)] // tests and benches fail loudly and print
+
 mod support;
 
 use std::fs;

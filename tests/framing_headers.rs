@@ -3,6 +3,8 @@
 //! already holds one still loads, the integration is shown as invalid, VERIFY refuses
 //! it, and the worker holds its events instead of sending corrupt requests.
 
+#![allow(clippy::unwrap_used, clippy::print_stdout)] // tests and benches fail loudly and print
+
 mod support;
 mod tui_support;
 

@@ -1,6 +1,8 @@
 //! `Home`: what the CLI, the TUI and the worker do with a home, written once. On a
 //! real home (files, the SQLite queue) and a provider on loopback.
 
+#![allow(clippy::unwrap_used, clippy::print_stdout)] // tests and benches fail loudly and print
+
 mod oauth_support;
 
 use std::time::Duration;

@@ -2,6 +2,8 @@
 //! before the receiver's usual keep-alive timeout (five seconds for Apache and
 //! Node.js) can close it under the next request.
 
+#![allow(clippy::unwrap_used, clippy::print_stdout)] // tests and benches fail loudly and print
+
 mod support;
 
 use std::time::Duration;

@@ -3,6 +3,8 @@
 //! creates an issue in project TEST, and a queued event creates another after the
 //! access token has expired and been refreshed (the refresh token rotating).
 
+#![allow(clippy::unwrap_used, clippy::print_stdout)] // tests and benches fail loudly and print
+
 mod oauth_support;
 mod support;
 

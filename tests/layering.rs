@@ -10,6 +10,8 @@
 //! own children are one piece split in files (the parent declares them, they use its
 //! types): pairs within one such family are not counted.
 
+#![allow(clippy::unwrap_used, clippy::print_stdout)] // tests and benches fail loudly and print
+
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 

@@ -1,5 +1,7 @@
 //! The model, layer 1: pure validation and parsing, no files, no process.
 
+#![allow(clippy::unwrap_used, clippy::print_stdout)] // tests and benches fail loudly and print
+
 mod common;
 
 use std::process::Command;

@@ -3,6 +3,8 @@
 //! authorized; `token` shows the status without a token; `verify` then delivers with
 //! the Bearer token.
 
+#![allow(clippy::unwrap_used, clippy::print_stdout)] // tests and benches fail loudly and print
+
 mod oauth_support;
 mod support;
 

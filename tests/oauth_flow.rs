@@ -3,6 +3,8 @@
 //! provider, which redirects to the listener; the session exchanges the code and
 //! stores the tokens.
 
+#![allow(clippy::unwrap_used, clippy::print_stdout)] // tests and benches fail loudly and print
+
 mod oauth_support;
 
 use std::time::Duration;

@@ -5,6 +5,8 @@
 //! token endpoint takes its time to answer; then, as in life, the next refresh comes
 //! after the reuse interval (an access token lives an hour), and it must succeed.
 
+#![allow(clippy::unwrap_used, clippy::print_stdout)] // tests and benches fail loudly and print
+
 mod oauth_support;
 mod support;
 

@@ -3,6 +3,8 @@
 //! bodies only, rotating refresh tokens, reuse of an old refresh token revokes the
 //! grant). The "browser" is a plain HTTP client following the authorize redirect.
 
+#![allow(clippy::unwrap_used, clippy::print_stdout)] // tests and benches fail loudly and print
+
 mod oauth_support;
 
 use oauth_support::provider::{Provider, SECRET, Style, browse, plain_client};

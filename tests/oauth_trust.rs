@@ -2,6 +2,8 @@
 //! presents the uploaded self-signed certificate is accepted (pinned), on an IP
 //! address the certificate does not even name; without the upload it is refused.
 
+#![allow(clippy::unwrap_used, clippy::print_stdout)] // tests and benches fail loudly and print
+
 mod support;
 
 use hookconsole::http::{HttpOptions, build_client};

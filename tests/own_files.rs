@@ -4,6 +4,8 @@
 //! file; a broken integrations file is bad input (exit 2) with file, line and column;
 //! a missing, an empty and a comments-only file are told apart; nesting is bounded.
 
+#![allow(clippy::unwrap_used, clippy::print_stdout)] // tests and benches fail loudly and print
+
 mod support;
 
 use std::os::unix::fs::symlink;

@@ -2,6 +2,8 @@
 //! without touching a home, and files root creates in the packaged layout stay usable
 //! by the service user that owns it.
 
+#![allow(clippy::unwrap_used, clippy::print_stdout)] // tests and benches fail loudly and print
+
 use std::fs;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::Path;

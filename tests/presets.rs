@@ -1,6 +1,8 @@
 //! Every preset's content sample renders, for a finding and for an event without one,
 //! into the JSON its receiver expects: a Jira API v2 issue, a Teams Adaptive Card.
 
+#![allow(clippy::unwrap_used, clippy::print_stdout)] // tests and benches fail loudly and print
+
 use hookconsole::model::{presets, validate};
 use hookconsole::template::{Appliance, Event, render, sample_event};
 

@@ -3,6 +3,8 @@
 //! group-readable settings file; `settings` shows them masked; deliveries and VERIFY
 //! still authenticate to the proxy with them.
 
+#![allow(clippy::unwrap_used, clippy::print_stdout)] // tests and benches fail loudly and print
+
 mod support;
 
 use std::os::unix::fs::PermissionsExt;

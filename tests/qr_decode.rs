@@ -1,6 +1,8 @@
 //! The QR code as drawn decodes back to exactly the text: read the rendered characters
 //! back as pixels, as a camera would see them, and decode with an independent decoder.
 
+#![allow(clippy::unwrap_used, clippy::print_stdout)] // tests and benches fail loudly and print
+
 mod qr_support;
 
 use hookconsole::qr::{QrMatrix, QrRendering};

@@ -1,6 +1,8 @@
 //! The queue from outside: `send`, `send --batch`, `logs`, `replay` on a real home,
 //! and the worker's enqueue socket answering each line after its commit.
 
+#![allow(clippy::unwrap_used, clippy::print_stdout)] // tests and benches fail loudly and print
+
 mod support;
 
 use std::os::unix::fs::PermissionsExt;

@@ -1,6 +1,8 @@
 //! The queue file itself: migrations, keyset pages and filters, claims and leases,
 //! held jobs, and retention pruning, on a real SQLite file.
 
+#![allow(clippy::unwrap_used, clippy::print_stdout)] // tests and benches fail loudly and print
+
 use hookconsole::store::queue::{
     AttemptRecord, Difference, EnqueueStatus, JobState, JobUpdate, LogFilter, LogOutcome, NewEvent,
     now_ms,

@@ -1,6 +1,8 @@
 //! The store on real files in temp dirs: parse errors that name file, line and field;
 //! files never overwritten when they do not parse; stale saves refused; modes.
 
+#![allow(clippy::unwrap_used, clippy::print_stdout)] // tests and benches fail loudly and print
+
 mod common;
 
 use std::fs;

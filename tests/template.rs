@@ -1,5 +1,7 @@
 //! Payload templates, layer 1: variables, JSON escaping, errors with line and column.
 
+#![allow(clippy::unwrap_used, clippy::print_stdout)] // tests and benches fail loudly and print
+
 use hookconsole::template::{Appliance, Escaping, Event, check, render, render_with, sample_event};
 use serde_json::{Value, json};
 use time::macros::datetime;

@@ -3,6 +3,8 @@
 //! real loopback receiver; a template that does not render is refused with its line and
 //! column, and nothing is queued.
 
+#![allow(clippy::unwrap_used, clippy::print_stdout)] // tests and benches fail loudly and print
+
 mod support;
 
 use std::time::Duration;

@@ -3,6 +3,8 @@
 //! token requests, verify through a proxy) trusting exactly the same, not following
 //! redirects, and going through the proxy the rules choose.
 
+#![allow(clippy::unwrap_used, clippy::print_stdout)] // tests and benches fail loudly and print
+
 mod support;
 
 use hookconsole::delivery::{Credential, DeliveryRequest, Failure, Outcome, Stage, report_lines};

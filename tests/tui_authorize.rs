@@ -3,6 +3,8 @@
 //! (where the terminal is large enough); paste, print, copy and cancel reach the
 //! session; no secret is on screen.
 
+#![allow(clippy::unwrap_used, clippy::print_stdout)] // tests and benches fail loudly and print
+
 mod qr_support;
 mod tui_support;
 

@@ -1,6 +1,8 @@
 //! The TUI driven by keys, without a terminal: what a person types ends up in the
 //! store, and what is wrong shows next to the right field.
 
+#![allow(clippy::unwrap_used, clippy::print_stdout)] // tests and benches fail loudly and print
+
 mod tui_support;
 
 use crossterm::event::KeyCode;

@@ -2,6 +2,8 @@
 //! SQLite queue in the harness's home: the table, paging, filters, the detail pane
 //! (redacted), replay (a new job) and live updates on the clock's tick.
 
+#![allow(clippy::unwrap_used, clippy::print_stdout)] // tests and benches fail loudly and print
+
 mod support;
 mod tui_support;
 

@@ -2,6 +2,8 @@
 //! template error with its line and column and marks the line, and Ctrl-O/F7 hide
 //! and show it.
 
+#![allow(clippy::unwrap_used, clippy::print_stdout)] // tests and benches fail loudly and print
+
 mod tui_support;
 
 use crossterm::event::KeyCode;

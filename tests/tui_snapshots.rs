@@ -3,6 +3,8 @@
 //! and NO_COLOR profiles. Then the glyph rules: ASCII only printable ASCII, console
 //! only what Debian's default console font (Lat15) has.
 
+#![allow(clippy::unwrap_used, clippy::print_stdout)] // tests and benches fail loudly and print
+
 mod tui_support;
 
 use crossterm::event::KeyCode;

@@ -3,6 +3,8 @@
 //! --json` then shows it; VERIFY against a loopback receiver shows its report. Skipped
 //! (with a message) only where tmux is not installed.
 
+#![allow(clippy::unwrap_used, clippy::print_stdout)] // tests and benches fail loudly and print
+
 mod oauth_support;
 mod qr_support;
 

@@ -2,6 +2,8 @@
 //! the run happens against a real loopback receiver, and the report, its headline and
 //! the list's last-result column show what happened.
 
+#![allow(clippy::unwrap_used, clippy::print_stdout)] // tests and benches fail loudly and print
+
 mod oauth_support;
 mod support;
 mod tui_support;

@@ -3,6 +3,8 @@
 //! `show --json`, `list --json`, `export`, `export --json`), with one mask whatever
 //! their length; an export without secrets, imported again, keeps the stored ones.
 
+#![allow(clippy::unwrap_used, clippy::print_stdout)] // tests and benches fail loudly and print
+
 mod support;
 
 use hookconsole::model::{Authentication, MASK, OAuthSettings};

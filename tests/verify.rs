@@ -2,6 +2,8 @@
 //! class produced for real, what the receiver gets, and that no secret reaches the
 //! report or the log. TLS cases are in `trust.rs`, the command line in `verify_cli.rs`.
 
+#![allow(clippy::unwrap_used, clippy::print_stdout)] // tests and benches fail loudly and print
+
 mod support;
 
 use std::time::Duration;

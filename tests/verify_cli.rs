@@ -1,5 +1,7 @@
 //! `hookconsole verify NAME [--json]`: exit status, output, and a log without secrets.
 
+#![allow(clippy::unwrap_used, clippy::print_stdout)] // tests and benches fail loudly and print
+
 mod support;
 
 use hookconsole::model::{Authentication, Integration, Secret};

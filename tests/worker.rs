@@ -2,6 +2,8 @@
 //! retries with the interval then dead, Retry-After, 4xx not retried, disabled holds,
 //! replay, redaction.
 
+#![allow(clippy::unwrap_used, clippy::print_stdout)] // tests and benches fail loudly and print
+
 mod support;
 
 use std::path::Path;

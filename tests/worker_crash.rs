@@ -4,6 +4,8 @@
 //! event has been delivered (the receiver counts distinct `Webhook-Id`s) and no job is
 //! left behind; duplicates are allowed only for attempts in flight at a kill.
 
+#![allow(clippy::unwrap_used, clippy::print_stdout)] // tests and benches fail loudly and print
+
 mod support;
 
 use std::process::{Child, Command, Stdio};

@@ -1,6 +1,8 @@
 //! An OAuth delivery answered 401: the worker refreshes the token once and sends again
 //! at once (not after the Retry Interval), and both attempts are logged.
 
+#![allow(clippy::unwrap_used, clippy::print_stdout)] // tests and benches fail loudly and print
+
 mod oauth_support;
 mod support;
 

@@ -3,6 +3,8 @@
 //! than it has descriptors, more than its cap, idle ones, a line without end; and a
 //! clean stop that leaves no socket file behind.
 
+#![allow(clippy::unwrap_used, clippy::print_stdout)] // tests and benches fail loudly and print
+
 mod support;
 
 use std::io::{BufRead, BufReader, Read, Write};
