@@ -17,7 +17,7 @@ use super::theme::Theme;
 use crate::store::queue::{AttemptRow, LogFilter, LogOutcome};
 
 /// (minute start in ms, outcome, attempts), as `Queue::per_minute` gives them.
-pub type MinuteCount = (i64, String, i64);
+pub type MinuteCount = (i64, crate::store::queue::AttemptOutcome, i64);
 
 /// Rows asked for per page.
 pub const PAGE_ROWS: usize = 200;
@@ -596,11 +596,11 @@ impl LogColumn {
 fn outcome_text(row: &AttemptRow) -> String {
     match &row.error_class {
         Some(class) => format!("{} {class}", row.outcome),
-        None => row.outcome.clone(),
+        None => row.outcome.to_string(),
     }
 }
 
-fn duration(ms: i64) -> String {
+fn duration(ms: u64) -> String {
     if ms < 10_000 {
         format!("{ms}ms")
     } else {
