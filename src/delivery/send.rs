@@ -5,24 +5,15 @@
 
 use std::time::Instant;
 
+use super::answer::{
+    BODY_PREVIEW_BYTES, BodyPreview, SendFailure, error_chain, http_stage, millis,
+};
 use super::diagnosis::{
     certificate_failure, certificate_refusal, find_io_error, find_tls_error, io_failure,
 };
 use super::report::{Failure, HttpStage, Stage};
 use super::request::DeliveryRequest;
-use super::verify::{BodyPreview, error_chain, http_stage, millis};
 use crate::http::{HttpClient, find_refusal};
-
-/// A request that got no complete answer.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SendFailure {
-    pub failure: Failure,
-    pub stage: Stage,
-    /// What happened, one line, redacted.
-    pub summary: String,
-    /// The answer so far, when its head had arrived.
-    pub partial: Option<HttpStage>,
-}
 
 /// Sends `request` and reads the answer, whatever its status: a 4xx or 5xx is an
 /// answer here ([`Failure::from_status`] classifies it); only a missing or cut answer
@@ -31,11 +22,8 @@ pub async fn send(
     client: &HttpClient,
     request: &DeliveryRequest,
 ) -> Result<HttpStage, SendFailure> {
-    send_keeping(client, request, super::BODY_PREVIEW_BYTES).await
+    send_keeping(client, request, BODY_PREVIEW_BYTES).await
 }
-
-/// What the attempt log keeps of an answer's body.
-pub const ATTEMPT_BODY_BYTES: usize = 8 * 1024;
 
 /// [`send`], keeping the first `body_limit` bytes of the answer.
 pub async fn send_keeping(
