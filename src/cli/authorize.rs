@@ -73,7 +73,7 @@ pub fn authorize(locations: &Locations, name: &str, options: AuthorizeOptions) -
         Duration::from_secs(timeout),
         extra_parameters,
     )
-    .map_err(CliError::input)?;
+    .map_err(|error| CliError::input(error.to_string()))?;
     let (setup, callback, fingerprint) =
         (prepared.setup, prepared.callback_url, prepared.fingerprint);
 

@@ -4,6 +4,7 @@
 
 use std::time::Duration;
 
+use super::error::SetupError;
 use super::identity::{IdentitySource, load_or_create};
 use super::session::{ListenerPlan, SessionSetup};
 use crate::http::{HttpOptions, build_client};
@@ -20,21 +21,17 @@ pub struct PreparedSession {
 }
 
 /// Prepares an authorize session for `integration`. With `paste_only` no listener
-/// runs. The error is one line for the person.
+/// runs.
 pub fn prepare_session(
     locations: &Locations,
     integration: &Integration,
     paste_only: bool,
     timeout: Duration,
     extra_parameters: Vec<(String, String)>,
-) -> Result<PreparedSession, String> {
-    let settings = SettingsStore::new(locations)
-        .load()
-        .map_err(|error| error.to_string())?;
+) -> Result<PreparedSession, SetupError> {
+    let settings = SettingsStore::new(locations).load()?;
     let callback = callback_url(&settings, &MachineIdentity::detect());
-    let client = build_client(integration, &HttpOptions::from_settings(&settings))
-        .map_err(|error| error.to_string())?
-        .client;
+    let client = build_client(integration, &HttpOptions::from_settings(&settings))?.client;
     let mut fingerprint = None;
     let listener = if paste_only {
         None
@@ -50,12 +47,7 @@ pub fn prepare_session(
             let configured = match (&settings.callback_certificate, &settings.callback_key) {
                 (Some(certificate), Some(key)) => Some((certificate.as_path(), key.as_path())),
                 (None, None) => None,
-                _ => {
-                    return Err(
-                        "callback_certificate and callback_key go together: set both or neither"
-                            .into(),
-                    );
-                }
+                _ => return Err(SetupError::HalfIdentity),
             };
             let identity = load_or_create(&IdentitySource {
                 configured,

@@ -279,7 +279,8 @@ fn spawn_authorize(
             )
         })
         .await
-        .unwrap_or_else(|error| Err(error.to_string()));
+        .map_err(|error| error.to_string())
+        .and_then(|prepared| prepared.map_err(|error| error.to_string()));
         let prepared = match prepared {
             Ok(prepared) => prepared,
             Err(reason) => {
