@@ -19,7 +19,7 @@ mod status;
 mod wire;
 
 pub use authorize::{AuthorizeRequest, CallbackParams};
-pub use error::{OAuthError, SetupError};
+pub use error::{ListenerPlanError, OAuthError, SetupError};
 pub use exchange::{exchange_code, refresh};
 pub use flow::{
     AuthorizeFlow, CallbackReply, CallbackSource, DEFAULT_TIMEOUT, FlowEffect, FlowEvent,
@@ -32,9 +32,7 @@ pub use in_flight::{defer_termination_signals, token_requests_in_flight, token_r
 pub use listener::{CallbackListener, ListenerConfig, ListenerError, ReceivedCallback};
 pub use provider::{ClientFactory, REFRESH_MARGIN, ROTATION_REUSE_INTERVAL, TokenProvider};
 pub use revoke::{Revocation, forget_authorization, forget_authorization_blocking};
-pub use session::{
-    ListenerPlan, ListenerPlanError, SessionInput, SessionSetup, SessionUpdate, run_session,
-};
+pub use session::{ListenerPlan, SessionInput, SessionSetup, SessionUpdate, run_session};
 pub use setup::{PreparedSession, prepare_session};
 pub use sites::{
     Site, SiteChoice, SiteContext, SiteOutcome, choose_site, find_site, list_sites,

@@ -1,5 +1,4 @@
 use super::identity::IdentityError;
-use super::session::ListenerPlanError;
 use super::start_link::RandomSourceFailed;
 use crate::http::HttpError;
 use crate::store::StoreError;
@@ -42,6 +41,17 @@ pub enum OAuthError {
     ReauthorizationNeeded(String),
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+/// Why the listener cannot run as the settings say.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ListenerPlanError {
+    #[error("callback URL: {0}")]
+    CallbackUrl(url::ParseError),
+    #[error("callback_bind: `{0}` is not ADDRESS:PORT")]
+    Bind(String),
+    #[error("an https callback URL needs a TLS identity for the listener")]
+    NoIdentity,
 }
 
 /// Why an authorize session cannot be prepared from the home's settings: one line for

@@ -12,7 +12,7 @@ use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
 use super::authorize::{AuthorizeRequest, CallbackParams};
-use super::error::OAuthError;
+use super::error::{ListenerPlanError, OAuthError};
 use super::exchange::exchange_code;
 use super::flow::{AuthorizeFlow, CallbackReply, CallbackSource, FlowEffect, FlowEvent, FlowState};
 use super::listener::{CallbackListener, ListenerConfig, ReceivedCallback};
@@ -20,17 +20,6 @@ use super::start_link::{StartLink, new_start_id, start_link};
 use super::wire::TokenHttp;
 use crate::model::{Authentication, Integration, OAuthSettings};
 use crate::store::{Authorization, TokenSet, TokenStore};
-
-/// Why the listener cannot run as the settings say.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum ListenerPlanError {
-    #[error("callback URL: {0}")]
-    CallbackUrl(url::ParseError),
-    #[error("callback_bind: `{0}` is not ADDRESS:PORT")]
-    Bind(String),
-    #[error("an https callback URL needs a TLS identity for the listener")]
-    NoIdentity,
-}
 
 /// Where and how the callback listener runs.
 pub struct ListenerPlan {
