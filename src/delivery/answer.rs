@@ -2,6 +2,8 @@
 //! own `exchange`): the first bytes of its body, the HTTP stage of the report
 //! (redacted), a request that got no complete answer, and error chains in words.
 
+use std::time::Instant;
+
 use bytes::Bytes;
 use http::HeaderMap;
 
@@ -27,7 +29,7 @@ pub struct SendFailure {
 }
 
 impl SendFailure {
-    /// A failure of the HTTP exchange itself, before any answer arrived.
+    /// A failure at the HTTP stage, no answer with it (see [`AnswerReader::cut`]).
     pub fn in_http(failure: Failure, summary: impl Into<String>) -> SendFailure {
         SendFailure {
             failure,
@@ -38,28 +40,39 @@ impl SendFailure {
     }
 }
 
-/// The first bytes of a body ([`BODY_PREVIEW_BYTES`] unless told otherwise), and how
-/// long it was.
-#[derive(Debug)]
-pub struct BodyPreview {
+/// An answer being read: its head has arrived, its body comes in chunks, of which the
+/// first bytes are kept.
+pub struct AnswerReader<'a> {
+    request: &'a DeliveryRequest,
+    status: http::StatusCode,
+    headers: HeaderMap,
     kept: Vec<u8>,
     total: u64,
     limit: usize,
+    sent: Instant,
+    first_byte_ms: u64,
 }
 
-impl Default for BodyPreview {
-    fn default() -> Self {
-        BodyPreview::keeping(BODY_PREVIEW_BYTES)
-    }
-}
-
-impl BodyPreview {
-    /// Keeps the first `limit` bytes.
-    pub fn keeping(limit: usize) -> Self {
-        BodyPreview {
+impl<'a> AnswerReader<'a> {
+    /// The answer to `request`, sent at `sent`, whose head came after
+    /// `first_byte_ms`; the first `body_limit` bytes of its body are kept.
+    pub fn new(
+        request: &'a DeliveryRequest,
+        status: http::StatusCode,
+        headers: HeaderMap,
+        body_limit: usize,
+        sent: Instant,
+        first_byte_ms: u64,
+    ) -> AnswerReader<'a> {
+        AnswerReader {
+            request,
+            status,
+            headers,
             kept: Vec::new(),
             total: 0,
-            limit,
+            limit: body_limit,
+            sent,
+            first_byte_ms,
         }
     }
 
@@ -68,40 +81,43 @@ impl BodyPreview {
         let room = self.limit.saturating_sub(self.kept.len());
         self.kept.extend_from_slice(&data[..room.min(data.len())]);
     }
-}
 
-/// The HTTP stage of the report, redacted.
-pub fn http_stage(
-    request: &DeliveryRequest,
-    status: http::StatusCode,
-    headers: &HeaderMap,
-    preview: BodyPreview,
-    first_byte_ms: u64,
-    total_ms: u64,
-) -> HttpStage {
-    HttpStage {
-        status: status.as_u16(),
-        reason: status.canonical_reason().unwrap_or("").to_string(),
-        first_byte_ms,
-        total_ms,
-        headers: headers
-            .iter()
-            .map(|(name, value)| {
-                let sensitive = name == http::header::SET_COOKIE
-                    || crate::model::is_sensitive_header(name.as_str());
-                ShownHeader {
-                    name: name.as_str().to_string(),
-                    value: if sensitive {
-                        MASK.to_string()
-                    } else {
-                        request.redact(&String::from_utf8_lossy(value.as_bytes()))
-                    },
-                }
-            })
-            .collect(),
-        body_preview: request.redact(&String::from_utf8_lossy(&preview.kept)),
-        body_truncated: preview.total > preview.kept.len() as u64,
-        body_bytes: preview.total,
+    /// The whole answer, as the report's HTTP stage (redacted).
+    pub fn finish(self) -> HttpStage {
+        let request = self.request;
+        HttpStage {
+            status: self.status.as_u16(),
+            reason: self.status.canonical_reason().unwrap_or("").to_string(),
+            first_byte_ms: self.first_byte_ms,
+            total_ms: millis(self.sent),
+            headers: self
+                .headers
+                .iter()
+                .map(|(name, value)| {
+                    let sensitive = name == http::header::SET_COOKIE
+                        || crate::model::is_sensitive_header(name.as_str());
+                    ShownHeader {
+                        name: name.as_str().to_string(),
+                        value: if sensitive {
+                            MASK.to_string()
+                        } else {
+                            request.redact(&String::from_utf8_lossy(value.as_bytes()))
+                        },
+                    }
+                })
+                .collect(),
+            body_preview: request.redact(&String::from_utf8_lossy(&self.kept)),
+            body_truncated: self.total > self.kept.len() as u64,
+            body_bytes: self.total,
+        }
+    }
+
+    /// The body stopped short with `failure`: the failure, with what had arrived.
+    pub fn cut(self, failure: SendFailure) -> SendFailure {
+        SendFailure {
+            partial: Some(self.finish()),
+            ..failure
+        }
     }
 }
 

@@ -5,9 +5,7 @@
 
 use std::time::Instant;
 
-use super::answer::{
-    BODY_PREVIEW_BYTES, BodyPreview, SendFailure, error_chain, http_stage, millis,
-};
+use super::answer::{AnswerReader, BODY_PREVIEW_BYTES, SendFailure, error_chain, millis};
 use super::diagnosis::{
     certificate_failure, certificate_refusal, find_io_error, find_tls_error, io_failure,
 };
@@ -41,11 +39,11 @@ pub async fn send_keeping(
     let status = response.status();
     // Taken rather than copied: the body is read through `chunk`, which needs no headers.
     let headers = std::mem::take(response.headers_mut());
-    let mut preview = BodyPreview::keeping(body_limit);
+    let mut answer = AnswerReader::new(request, status, headers, body_limit, sent, first_byte_ms);
     loop {
         match response.chunk().await {
-            Ok(Some(chunk)) => preview.push(&chunk),
-            Ok(None) => break,
+            Ok(Some(chunk)) => answer.push(&chunk),
+            Ok(None) => return Ok(answer.finish()),
             Err(error) => {
                 let failure = if error.is_timeout() {
                     Failure::Timeout
@@ -53,31 +51,11 @@ pub async fn send_keeping(
                     Failure::ConnectionReset
                 };
                 let detail = request.redact(&error_chain(&error));
-                let partial = http_stage(
-                    request,
-                    status,
-                    &headers,
-                    preview,
-                    first_byte_ms,
-                    millis(sent),
-                );
-                return Err(SendFailure {
-                    failure,
-                    stage: Stage::Http,
-                    summary: format!("the answer was cut: {detail}"),
-                    partial: Some(partial),
-                });
+                let summary = format!("the answer was cut: {detail}");
+                return Err(answer.cut(SendFailure::in_http(failure, summary)));
             }
         }
     }
-    Ok(http_stage(
-        request,
-        status,
-        &headers,
-        preview,
-        first_byte_ms,
-        millis(sent),
-    ))
 }
 
 fn classify(client: &HttpClient, request: &DeliveryRequest, error: &reqwest::Error) -> SendFailure {

@@ -7,7 +7,7 @@ use hyper_util::rt::TokioIo;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::time::{Instant, timeout_at};
 
-use crate::delivery::answer::{BodyPreview, SendFailure, error_chain, http_stage, millis};
+use crate::delivery::answer::{AnswerReader, BODY_PREVIEW_BYTES, SendFailure, error_chain, millis};
 use crate::delivery::diagnosis::{find_io_error, io_failure};
 use crate::delivery::report::{Failure, HttpStage};
 use crate::delivery::request::DeliveryRequest;
@@ -36,13 +36,20 @@ where
     let status = response.status();
     let headers = response.headers().clone();
     let mut body = response.into_body();
-    let mut preview = BodyPreview::default();
+    let mut answer = AnswerReader::new(
+        request,
+        status,
+        headers,
+        BODY_PREVIEW_BYTES,
+        sent,
+        first_byte_ms,
+    );
     loop {
         let cut = match timeout_at(deadline, body.frame()).await {
             Ok(None) => break,
             Ok(Some(Ok(frame))) => {
                 if let Ok(data) = frame.into_data() {
-                    preview.push(&data);
+                    answer.push(&data);
                 }
                 continue;
             }
@@ -54,28 +61,10 @@ where
                 ),
             ),
         };
-        let partial = http_stage(
-            request,
-            status,
-            &headers,
-            preview,
-            first_byte_ms,
-            millis(sent),
-        );
-        return Err(SendFailure {
-            partial: Some(partial),
-            ..cut
-        });
+        return Err(answer.cut(cut));
     }
     drop(driver);
-    Ok(http_stage(
-        request,
-        status,
-        &headers,
-        preview,
-        first_byte_ms,
-        millis(sent),
-    ))
+    Ok(answer.finish())
 }
 
 type Head = (http::Response<Incoming>, AbortOnDrop<()>);
