@@ -97,7 +97,7 @@ impl SocketLimits {
 }
 
 /// What every connection shares.
-struct Shared {
+struct SocketState {
     writer: WriterSender,
     templates: TemplateLookup,
     appliance: Appliance,
@@ -114,7 +114,7 @@ pub async fn serve(
     enqueued: Arc<Notify>,
     stop: CancellationToken,
 ) {
-    let shared = Arc::new(Shared {
+    let shared = Arc::new(SocketState {
         writer,
         templates,
         appliance,
@@ -190,16 +190,16 @@ enum Refusal {
 
 /// The answer to one line, written in its turn after the lines before it: known at
 /// once (a refusal), or when the writer has committed the event.
-enum Answer {
+enum LineAnswer {
     Now(Refusal),
     Committed(oneshot::Receiver<Result<Vec<Enqueued>, Arc<QueueError>>>),
 }
 
-impl Answer {
+impl LineAnswer {
     async fn line(self, enqueued: &Notify) -> String {
         let answers = match self {
-            Answer::Now(refusal) => Err(refusal),
-            Answer::Committed(reply) => match reply.await {
+            LineAnswer::Now(refusal) => Err(refusal),
+            LineAnswer::Committed(reply) => match reply.await {
                 Ok(answers) => answers.map_err(Refusal::Queue),
                 Err(_) => return refused("the worker is stopping"),
             },
@@ -229,11 +229,11 @@ fn refused(error: &str) -> String {
 async fn connection(
     stream: UnixStream,
     _place: OwnedSemaphorePermit,
-    shared: Arc<Shared>,
+    shared: Arc<SocketState>,
     stop: CancellationToken,
 ) {
     let (read, write) = stream.into_split();
-    let (answers, mut pending) = mpsc::unbounded_channel::<Answer>();
+    let (answers, mut pending) = mpsc::unbounded_channel::<LineAnswer>();
     let enqueued = shared.enqueued.clone();
     let replier = tokio::spawn(async move {
         let mut out = BufWriter::new(write);
@@ -262,13 +262,13 @@ async fn connection(
             Ok(Some(Ok(line))) => line,
             Ok(Some(Err(LinesCodecError::MaxLineLengthExceeded))) => {
                 let refusal = Refusal::TooLong(limits.max_line_bytes);
-                let _ = answers.send(Answer::Now(refusal));
+                let _ = answers.send(LineAnswer::Now(refusal));
                 break;
             }
             Ok(Some(Err(LinesCodecError::Io(error))))
                 if error.kind() == std::io::ErrorKind::InvalidData =>
             {
-                let _ = answers.send(Answer::Now(Refusal::NotUtf8));
+                let _ = answers.send(LineAnswer::Now(Refusal::NotUtf8));
                 break;
             }
             Ok(Some(Err(LinesCodecError::Io(error)))) => {
@@ -304,9 +304,9 @@ async fn connection(
                 {
                     break;
                 }
-                Answer::Committed(committed)
+                LineAnswer::Committed(committed)
             }
-            Err(refusal) => Answer::Now(refusal),
+            Err(refusal) => LineAnswer::Now(refusal),
         };
         if answers.send(answer).is_err() {
             break;
