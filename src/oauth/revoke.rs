@@ -131,13 +131,12 @@ pub fn forget_authorization_blocking(
         .map_err(OAuthError::Client)?
         .client;
     let work = forget_authorization(store, integration, client);
-    let outcome = match tokio::runtime::Handle::try_current() {
+    match tokio::runtime::Handle::try_current() {
         Ok(handle) => handle.block_on(work),
         Err(_) => tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
             .map_err(OAuthError::Runtime)?
             .block_on(work),
-    };
-    outcome
+    }
 }
