@@ -21,7 +21,7 @@ use std::time::{Duration, Instant};
 use hookconsole::delivery::worker::{self, WorkerOptions};
 use hookconsole::model::Integration;
 use hookconsole::store::queue::{
-    AttemptRecord, JobState, JobUpdate, LogFilter, LogOutcome, NewEvent,
+    AttemptOutcome, AttemptRecord, JobState, JobUpdate, LogFilter, LogOutcome, NewEvent,
 };
 use hookconsole::store::{IntegrationStore, Locations, Queue, SettingsStore};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
@@ -583,7 +583,8 @@ fn fill(db: &Path) {
 /// Attempt `n` of the filled log: one attempt a job, ten integrations, a fifth dead and
 /// a fifth to retry.
 fn attempt(n: usize) -> JobUpdate {
-    let outcome = ["delivered", "delivered", "delivered", "retry", "dead"][n % 5];
+    use AttemptOutcome::{Dead, Delivered, Retry};
+    let outcome = [Delivered, Delivered, Delivered, Retry, Dead][n % 5];
     JobUpdate::Finished {
         job_id: n as i64,
         attempts: 1,
@@ -597,9 +598,9 @@ fn attempt(n: usize) -> JobUpdate {
             at_ms: hookconsole::store::queue::now_ms(),
             attempt: 1,
             max_attempts: 10,
-            outcome: outcome.into(),
-            error_class: (outcome != "delivered").then(|| "server_error".into()),
-            status: Some(if outcome == "delivered" { 200 } else { 503 }),
+            outcome,
+            error_class: (outcome != Delivered).then(|| "server_error".into()),
+            status: Some(if outcome == Delivered { 200 } else { 503 }),
             duration_ms: 12,
             next_retry_ms: None,
             summary: "503 Service Unavailable".into(),

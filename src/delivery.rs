@@ -2,7 +2,9 @@
 //! sends an integration's content sample and reports each stage. Delivery asks a
 //! [`TokenSource`] for OAuth tokens, never the other way round.
 
+mod answer;
 mod diagnosis;
+mod event_line;
 mod oauth_tokens;
 mod render;
 mod report;
@@ -12,12 +14,14 @@ mod tokens;
 mod verify;
 pub mod worker;
 
+pub use answer::{ATTEMPT_BODY_BYTES, BODY_PREVIEW_BYTES, SendFailure};
+pub use event_line::{EnqueueAnswer, EventError, EventLine, IntegrationTemplate};
 pub use render::{LABEL_WIDTH, failure_words, headline, report_lines};
 pub use report::{
     ConnectAttempt, ConnectStage, Failure, HttpStage, Outcome, PeerCertificate, RequestSummary,
     ResolveStage, Stage, TlsStage, VerifyReport,
 };
 pub use request::{DeliveryRequest, RequestBase, RequestError, ShownHeader};
-pub use send::{ATTEMPT_BODY_BYTES, SendFailure, send, send_keeping};
+pub use send::{send, send_keeping};
 pub use tokens::{Credential, NoTokens, TokenError, TokenFuture, TokenSource};
-pub use verify::{BODY_PREVIEW_BYTES, render_sample, verify, verify_with_progress};
+pub use verify::{render_sample, verify, verify_with_progress};

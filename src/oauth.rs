@@ -19,23 +19,25 @@ mod status;
 mod wire;
 
 pub use authorize::{AuthorizeRequest, CallbackParams};
-pub use error::OAuthError;
+pub use error::{ListenerPlanError, OAuthError, SetupError};
 pub use exchange::{exchange_code, refresh};
 pub use flow::{
-    AuthorizeFlow, CallbackReply, CallbackSource, DEFAULT_TIMEOUT, Effect, FlowEvent, FlowState,
-    ListenerStatus, TimerId,
+    AuthorizeFlow, CallbackReply, CallbackSource, DEFAULT_TIMEOUT, FlowEffect, FlowEvent,
+    FlowFailure, FlowState, ListenerStatus, TimerId,
 };
-pub use identity::{IdentitySource, ListenerIdentity, load_or_create as listener_identity};
+pub use identity::{
+    IdentityError, IdentitySource, ListenerIdentity, load_or_create as listener_identity,
+};
 pub use in_flight::{defer_termination_signals, token_requests_in_flight, token_requests_settled};
-pub use listener::{CallbackListener, ListenerConfig, ReceivedCallback};
+pub use listener::{CallbackListener, ListenerConfig, ListenerError, ReceivedCallback};
 pub use provider::{ClientFactory, REFRESH_MARGIN, ROTATION_REUSE_INTERVAL, TokenProvider};
 pub use revoke::{Revocation, forget_authorization, forget_authorization_blocking};
 pub use session::{ListenerPlan, SessionInput, SessionSetup, SessionUpdate, run_session};
-pub use setup::{PreparedSession, SessionHome, prepare_session, prepare_session_in};
+pub use setup::{PreparedSession, SessionHome, prepare_session_in};
 pub use sites::{
     Site, SiteChoice, SiteContext, SiteOutcome, choose_site, find_site, list_sites,
     site_webhook_url, store_site,
 };
-pub use start_link::{StartLink, StartVisit, new_start_id, start_link};
+pub use start_link::{RandomSourceFailed, StartLink, StartVisit, new_start_id, start_link};
 pub use status::{status_line, status_words};
 pub use wire::TokenHttp;

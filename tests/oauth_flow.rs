@@ -11,7 +11,8 @@ use std::time::Duration;
 
 use hookconsole::model::{Authentication, Integration};
 use hookconsole::oauth::{
-    CallbackReply, FlowState, ListenerPlan, SessionInput, SessionSetup, SessionUpdate, run_session,
+    CallbackReply, FlowFailure, FlowState, ListenerPlan, SessionInput, SessionSetup, SessionUpdate,
+    run_session,
 };
 use hookconsole::store::{Authorization, TokenStore};
 use oauth_support::provider::{Provider, Style, browse, phone, plain_client};
@@ -111,6 +112,39 @@ async fn phone_follows_the_start_link_and_the_console_is_authorized() {
 }
 
 #[tokio::test]
+async fn a_refused_code_ends_the_flow_with_the_providers_own_error() {
+    // The exchange's error reaches the end state as the error it is (not its text), so
+    // a caller can tell a refused grant from a network failure; the words are the same.
+    let provider = Provider::start(Style::Standards, 3600).await;
+    let mut running = start(&provider, Style::Standards, false, Duration::from_secs(60)).await;
+    let (authorize_url, _) = started(&mut running).await;
+    let state = url::Url::parse(&authorize_url)
+        .unwrap()
+        .query_pairs()
+        .find(|(name, _)| name == "state")
+        .unwrap()
+        .1
+        .into_owned();
+    let forged = format!("{}?code=never-issued&state={state}", running.callback_url);
+    running
+        .inputs
+        .send(SessionInput::Paste(forged))
+        .await
+        .unwrap();
+    let end = running.task.await.unwrap();
+    let FlowState::Failed(failure) = &end else {
+        panic!("the flow ended {end:?}");
+    };
+    assert!(matches!(failure, FlowFailure::Exchange(_)), "{failure:?}");
+    assert!(failure.error().is_invalid_grant(), "{failure}");
+    assert_eq!(
+        end.describe(),
+        "Failed: the provider refused: invalid_grant: unknown or used code"
+    );
+    assert!(running.store.get("jira").unwrap().is_none());
+}
+
+#[tokio::test]
 async fn wrong_state_at_the_listener_is_refused_and_the_flow_keeps_waiting() {
     let provider = Provider::start(Style::StrictJson, 3600).await;
     let mut running = start(&provider, Style::StrictJson, true, Duration::from_secs(60)).await;
@@ -160,8 +194,9 @@ async fn paste_works_without_a_listener_and_a_second_paste_is_refused() {
             answers.push(answer);
         }
     }
-    assert!(answers[0].as_ref().unwrap_err().contains("not a URL"));
-    assert_eq!(answers[1], Ok(CallbackReply::Accepted));
+    let refused = answers[0].as_ref().unwrap_err();
+    assert!(refused.to_string().contains("not a URL"), "{refused}");
+    assert!(matches!(answers[1], Ok(CallbackReply::Accepted)));
     assert_eq!(running.task.await.unwrap(), FlowState::Authorized);
     assert_eq!(provider.token_requests(), 1, "the code is exchanged once");
 }
@@ -352,12 +387,16 @@ fn a_configured_listener_certificate_is_used_and_half_a_pair_is_refused() {
         authorize_url: "https://auth.example.com/authorize".into(),
         ..Default::default()
     });
-    let refused = hookconsole::oauth::prepare_session(
-        &locations,
+    let refused = hookconsole::home::Home::new(&locations).prepare_session(
         &integration,
         false,
         Duration::from_secs(1),
         vec![],
     );
-    assert!(refused.err().unwrap().contains("go together"));
+    let refused = refused.err().unwrap();
+    assert!(matches!(
+        refused,
+        hookconsole::oauth::SetupError::HalfIdentity
+    ));
+    assert!(refused.to_string().contains("go together"), "{refused}");
 }

@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use hookconsole::model::{ApiType, Authentication, Integration, OAuthSettings, Secret};
 use hookconsole::oauth::{
-    AuthorizeFlow, AuthorizeRequest, CallbackParams, CallbackReply, CallbackSource, Effect,
+    AuthorizeFlow, AuthorizeRequest, CallbackParams, CallbackReply, CallbackSource, FlowEffect,
     FlowEvent, FlowState, OAuthError, TokenHttp, TokenProvider, exchange_code,
 };
 use hookconsole::store::{Authorization, TokenSet, TokenStore};
@@ -41,7 +41,7 @@ async fn authorize_by_paste(
     });
     while let Some(effect) = effects.pop() {
         match effect {
-            Effect::Exchange {
+            FlowEffect::Exchange {
                 code,
                 pkce_verifier,
                 redirect_uri,
@@ -49,13 +49,13 @@ async fn authorize_by_paste(
                 let http = TokenHttp::new(plain_client(), settings.api_type);
                 let result = exchange_code(&http, &settings, &code, &pkce_verifier, &redirect_uri)
                     .await
-                    .map_err(|e| e.to_string());
+                    .map_err(Arc::new);
                 effects.extend(flow.handle(FlowEvent::Exchanged(result)));
             }
-            Effect::PersistTokens(tokens) => {
+            FlowEffect::PersistTokens(tokens) => {
                 let result = store
                     .set(name, Authorization::Authorized { tokens })
-                    .map_err(|e| e.to_string());
+                    .map_err(|e| Arc::new(OAuthError::Store(e)));
                 effects.extend(flow.handle(FlowEvent::Persisted(result)));
             }
             _ => {}
@@ -107,7 +107,7 @@ async fn denied_grant_shows_the_providers_error() {
     });
     assert!(matches!(
         &effects[0],
-        Effect::Reply(CallbackReply::Denied { .. })
+        FlowEffect::Reply(CallbackReply::Denied { .. })
     ));
     assert_eq!(
         flow.state().describe(),
@@ -131,14 +131,18 @@ async fn wrong_state_refused_then_right_state_accepted() {
     });
     assert!(matches!(
         &effects[..],
-        [Effect::Reply(CallbackReply::Refused(_))]
+        [FlowEffect::Reply(CallbackReply::Refused(_))]
     ));
     let right = CallbackParams::from_pasted_url(&browse(&url).await).unwrap();
     let effects = flow.handle(FlowEvent::Callback {
         params: right,
         source: CallbackSource::Paste,
     });
-    assert!(effects.iter().any(|e| matches!(e, Effect::Exchange { .. })));
+    assert!(
+        effects
+            .iter()
+            .any(|e| matches!(e, FlowEffect::Exchange { .. }))
+    );
 }
 
 #[tokio::test]

@@ -140,8 +140,44 @@ async fn the_socket_answers_each_line_after_its_commit() {
     running.stop().await;
     let text = stdout_of(&dir, &["logs", "jira", "--failed", "--json"]);
     assert!(text.lines().count() >= 2, "{text}");
-    let row: serde_json::Value = serde_json::from_str(text.lines().next().unwrap()).unwrap();
+    let first_line = text.lines().next().unwrap();
+    let row: serde_json::Value = serde_json::from_str(first_line).unwrap();
     assert_eq!(row["error_class"], "server_error");
+    // The row prints as it always has: its id first, then the attempt's fields, the
+    // outcome as its word.
+    assert!(first_line.starts_with("{\"id\":"), "{first_line}");
+    let mut keys: Vec<&str> = row
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    keys.sort_unstable();
+    assert_eq!(
+        keys,
+        [
+            "at_ms",
+            "attempt",
+            "duration_ms",
+            "error_class",
+            "event_id",
+            "event_type",
+            "id",
+            "integration",
+            "job_id",
+            "max_attempts",
+            "next_retry_ms",
+            "outcome",
+            "request",
+            "response",
+            "status",
+            "summary"
+        ]
+    );
+    assert!(
+        matches!(row["outcome"].as_str(), Some("retry" | "dead")),
+        "{row}"
+    );
     let out = stdout_of(&dir, &["logs", "--grep", "evt_fixed"]);
     assert!(
         out.lines().count() >= 1 && out.lines().all(|l| l.contains("evt_fixed")),

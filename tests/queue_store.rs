@@ -4,8 +4,8 @@
 #![allow(clippy::unwrap_used, clippy::print_stdout)] // tests and benches fail loudly and print
 
 use hookconsole::store::queue::{
-    AttemptRecord, Difference, EnqueueStatus, JobState, JobUpdate, LogFilter, LogOutcome, NewEvent,
-    now_ms,
+    AttemptOutcome, AttemptRecord, Difference, EnqueueStatus, JobState, JobUpdate, LogFilter,
+    LogOutcome, NewEvent, now_ms,
 };
 use hookconsole::store::{Queue, QueueError};
 use rusqlite::OptionalExtension;
@@ -29,7 +29,7 @@ fn record(job_id: i64, integration: &str, outcome: &str, at_ms: i64) -> AttemptR
         at_ms,
         attempt: 1,
         max_attempts: 10,
-        outcome: outcome.into(),
+        outcome: AttemptOutcome::from_word(outcome).unwrap(),
         error_class: None,
         status: Some(200),
         duration_ms: 1,
@@ -712,4 +712,85 @@ fn a_schema_4_queue_keeps_every_row_and_then_takes_an_event_id_once_per_integrat
         )
         .unwrap();
     assert_eq!(left, 0);
+}
+
+#[test]
+fn an_attempt_is_stored_with_its_outcome_word_and_read_back_as_the_same_attempt() {
+    // One attempt type: what the worker records is what the log reads back, beside its
+    // id; the outcome is an enum in the program and the same words in the file.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("q.sqlite3");
+    let mut queue = Queue::open(&path).unwrap();
+    let now = now_ms();
+    let records: Vec<AttemptRecord> = [
+        (1, AttemptOutcome::Delivered),
+        (2, AttemptOutcome::Retry),
+        (3, AttemptOutcome::Dead),
+    ]
+    .into_iter()
+    .map(|(job, outcome)| AttemptRecord {
+        outcome,
+        duration_ms: 1_234,
+        request: r#"{"body_bytes":2,"method":"POST"}"#.into(),
+        response: Some(r#"{"status":503}"#.into()),
+        ..record(job, "a", "delivered", now)
+    })
+    .collect();
+    queue.apply(&finished(records.clone())).unwrap();
+
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    let words: Vec<String> = conn
+        .prepare("SELECT outcome FROM attempts ORDER BY id")
+        .unwrap()
+        .query_map([], |row| row.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(words, ["delivered", "retry", "dead"]);
+
+    let mut rows = queue
+        .log_page(&LogFilter::default(), None, 10)
+        .unwrap()
+        .rows;
+    rows.reverse();
+    for (row, record) in rows.iter().zip(&records) {
+        assert_eq!(row.logged.outcome, record.outcome);
+        assert_eq!(row.logged.duration_ms, record.duration_ms);
+        assert_eq!(
+            row.logged.request,
+            serde_json::json!({"body_bytes": 2, "method": "POST"})
+        );
+        assert_eq!(
+            row.logged.response,
+            Some(serde_json::json!({"status": 503}))
+        );
+    }
+    // `logs --json` prints the row as before: the id, then the attempt's fields, the
+    // outcome as its word.
+    let printed = serde_json::to_string(&rows[1]).unwrap();
+    assert!(
+        printed.starts_with(r#"{"id":2,"job_id":2,"event_id":"evt_2","#),
+        "{printed}"
+    );
+    assert!(printed.contains(r#""outcome":"retry","#), "{printed}");
+    let retried = LogFilter {
+        outcome: Some(LogOutcome::Retry),
+        ..LogFilter::default()
+    };
+    let page = queue.log_page(&retried, None, 10).unwrap();
+    assert_eq!(page.rows.len(), 1);
+    assert_eq!(page.rows[0].outcome, AttemptOutcome::Retry);
+    let minutes = queue
+        .per_minute(&LogFilter::default(), now - 60_000)
+        .unwrap();
+    let mut outcomes: Vec<AttemptOutcome> = minutes.iter().map(|m| m.1).collect();
+    outcomes.sort_by_key(|outcome| outcome.as_str());
+    assert_eq!(
+        outcomes,
+        [
+            AttemptOutcome::Dead,
+            AttemptOutcome::Delivered,
+            AttemptOutcome::Retry
+        ]
+    );
 }

@@ -238,10 +238,10 @@ fn a_template_that_does_not_render_is_refused_and_nothing_is_queued() {
 /// sent as it is. A payload given as a string is a template.
 #[test]
 fn a_json_payload_is_data_and_a_string_payload_a_template() {
-    use hookconsole::delivery::worker::{EventLine, Target};
+    use hookconsole::delivery::{EventError, EventLine, IntegrationTemplate};
     use hookconsole::template::Appliance;
     let target = |_: &str| {
-        Some(Target {
+        Some(IntegrationTemplate {
             content_sample: String::new(),
             declares_json: true,
         })
@@ -267,5 +267,6 @@ fn a_json_payload_is_data_and_a_string_payload_a_template() {
     )
     .unwrap();
     let error = runaway.into_event(None, target, &appliance).unwrap_err();
-    assert!(error.contains("payload"), "{error}");
+    assert!(matches!(error, EventError::Template { .. }), "{error}");
+    assert!(error.to_string().contains("payload"), "{error}");
 }

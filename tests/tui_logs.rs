@@ -8,7 +8,7 @@ mod support;
 mod tui_support;
 
 use crossterm::event::KeyCode;
-use hookconsole::store::queue::{AttemptRecord, JobState, JobUpdate, NewEvent};
+use hookconsole::store::queue::{AttemptOutcome, AttemptRecord, JobState, JobUpdate, NewEvent};
 use hookconsole::store::{Locations, Queue};
 use hookconsole::tui::{Message, Profile, Screen};
 use tui_support::{Harness, webhook};
@@ -86,7 +86,7 @@ fn deliver(harness: &Harness, integration: &str, count: usize, failed: bool) -> 
                     at_ms: NOON + index as i64 * 1000,
                     attempt: 1,
                     max_attempts: 10,
-                    outcome: outcome.into(),
+                    outcome: AttemptOutcome::from_word(outcome).unwrap(),
                     error_class: class,
                     status: Some(status),
                     duration_ms: 12,
@@ -443,7 +443,7 @@ fn sparkline_counts_the_last_hour_by_outcome() {
         at_ms,
         attempt,
         max_attempts: 10,
-        outcome: outcome.into(),
+        outcome: AttemptOutcome::from_word(outcome).unwrap(),
         error_class: None,
         status: Some(200),
         duration_ms: 1,
@@ -506,7 +506,7 @@ fn attempts_now(harness: &Harness, integration: &str, outcome: &str, count: usiz
                 at_ms: now,
                 attempt: 1,
                 max_attempts: 10,
-                outcome: outcome.into(),
+                outcome: AttemptOutcome::from_word(outcome).unwrap(),
                 error_class: None,
                 status: Some(if outcome == "delivered" { 200 } else { 503 }),
                 duration_ms: 1,

@@ -149,7 +149,7 @@ fn open(view: &str, profile: Profile) -> Harness {
 /// Attempts with fixed ids and times, so that LOGS screens are the same every run:
 /// a delivered event, and one that failed twice before it was delivered.
 fn seed_log(harness: &Harness) {
-    use hookconsole::store::queue::{AttemptRecord, JobState, JobUpdate, NewEvent};
+    use hookconsole::store::queue::{AttemptOutcome, AttemptRecord, JobState, JobUpdate, NewEvent};
     let locations = hookconsole::store::Locations::in_home(harness.home.path());
     let mut queue = hookconsole::store::Queue::open(&locations.queue_database()).expect("queue");
     // 2026-01-01 12:00:00 UTC: long past, so the sparkline (the last hour) stays empty.
@@ -226,7 +226,7 @@ fn seed_log(harness: &Harness) {
                     at_ms: noon + step as i64 * 60_000,
                     attempt,
                     max_attempts: 10,
-                    outcome: outcome.into(),
+                    outcome: AttemptOutcome::from_word(outcome).unwrap(),
                     error_class: class.map(str::to_string),
                     status,
                     duration_ms: 40 + step as u64,

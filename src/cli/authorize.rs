@@ -54,7 +54,7 @@ pub fn authorize(home: &Home, name: &str, options: AuthorizeOptions) -> CliResul
             Duration::from_secs(timeout),
             extra_parameters,
         )
-        .map_err(CliError::input)?;
+        .map_err(|error| CliError::input(error.to_string()))?;
     let (setup, callback, fingerprint) =
         (prepared.setup, prepared.callback_url, prepared.fingerprint);
 

@@ -9,7 +9,8 @@ use serde_json::json;
 use tokio_util::sync::CancellationToken;
 
 use super::{CliError, CliResult, read_text};
-use crate::delivery::worker::{self, EnqueueAnswer, EventLine, Target, WorkerError, WorkerOptions};
+use crate::delivery::worker::{self, WorkerError, WorkerOptions};
+use crate::delivery::{EnqueueAnswer, EventLine, IntegrationTemplate};
 use crate::home::Home;
 use crate::store::queue::{EnqueueStatus, Enqueued, NewEvent, choices_text};
 use crate::store::{Catalog, EVENT_LIMIT, Locations, Queue, QueueError, StoreError};
@@ -163,12 +164,16 @@ fn single_event(
         fields,
         payload: payload.map(serde_json::Value::String),
     };
-    line.into_event(None, |name| catalog.get(name).map(Target::of), appliance)
-        .map_err(|error| {
-            // Name the flags the person typed, not the event line's fields.
-            let error = error.replace("`payload`", "--file");
-            CliError::input(error.replace("`fields`", "--fields"))
-        })
+    line.into_event(
+        None,
+        |name| catalog.get(name).map(IntegrationTemplate::of),
+        appliance,
+    )
+    .map_err(|error| {
+        // Name the flags the person typed, not the event line's fields.
+        let error = error.to_string().replace("`payload`", "--file");
+        CliError::input(error.replace("`fields`", "--fields"))
+    })
 }
 
 /// The events of standard input's lines, each with its line number; every line that
@@ -178,7 +183,7 @@ fn batch_events(
     name: Option<&str>,
     appliance: &Appliance,
 ) -> Result<Vec<(usize, NewEvent)>, NotSent> {
-    let target = |name: &str| catalog.get(name).map(Target::of);
+    let target = |name: &str| catalog.get(name).map(IntegrationTemplate::of);
     let mut events = Vec::new();
     let mut errors = Vec::new();
     let mut input = std::io::stdin().lock();
@@ -211,7 +216,10 @@ fn batch_events(
         }
         let event = serde_json::from_str::<EventLine>(line)
             .map_err(|error| error.to_string())
-            .and_then(|parsed| parsed.into_event(name, target, appliance));
+            .and_then(|parsed| {
+                let event = parsed.into_event(name, target, appliance);
+                event.map_err(|error| error.to_string())
+            });
         match event {
             Ok(event) => events.push((number, event)),
             Err(error) => errors.push((number, error)),

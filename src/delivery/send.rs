@@ -5,24 +5,13 @@
 
 use std::time::Instant;
 
+use super::answer::{AnswerReader, BODY_PREVIEW_BYTES, SendFailure, error_chain, millis};
 use super::diagnosis::{
     certificate_failure, certificate_refusal, find_io_error, find_tls_error, io_failure,
 };
 use super::report::{Failure, HttpStage, Stage};
 use super::request::DeliveryRequest;
-use super::verify::{BodyPreview, error_chain, http_stage, millis};
 use crate::http::{HttpClient, find_refusal};
-
-/// A request that got no complete answer.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SendFailure {
-    pub failure: Failure,
-    pub stage: Stage,
-    /// What happened, one line, redacted.
-    pub summary: String,
-    /// The answer so far, when its head had arrived.
-    pub partial: Option<HttpStage>,
-}
 
 /// Sends `request` and reads the answer, whatever its status: a 4xx or 5xx is an
 /// answer here ([`Failure::from_status`] classifies it); only a missing or cut answer
@@ -31,11 +20,8 @@ pub async fn send(
     client: &HttpClient,
     request: &DeliveryRequest,
 ) -> Result<HttpStage, SendFailure> {
-    send_keeping(client, request, super::BODY_PREVIEW_BYTES).await
+    send_keeping(client, request, BODY_PREVIEW_BYTES).await
 }
-
-/// What the attempt log keeps of an answer's body.
-pub const ATTEMPT_BODY_BYTES: usize = 8 * 1024;
 
 /// [`send`], keeping the first `body_limit` bytes of the answer.
 pub async fn send_keeping(
@@ -53,11 +39,11 @@ pub async fn send_keeping(
     let status = response.status();
     // Taken rather than copied: the body is read through `chunk`, which needs no headers.
     let headers = std::mem::take(response.headers_mut());
-    let mut preview = BodyPreview::keeping(body_limit);
+    let mut answer = AnswerReader::new(request, status, headers, body_limit, sent, first_byte_ms);
     loop {
         match response.chunk().await {
-            Ok(Some(chunk)) => preview.push(&chunk),
-            Ok(None) => break,
+            Ok(Some(chunk)) => answer.push(&chunk),
+            Ok(None) => return Ok(answer.finish()),
             Err(error) => {
                 let failure = if error.is_timeout() {
                     Failure::Timeout
@@ -65,31 +51,11 @@ pub async fn send_keeping(
                     Failure::ConnectionReset
                 };
                 let detail = request.redact(&error_chain(&error));
-                let partial = http_stage(
-                    request,
-                    status,
-                    &headers,
-                    preview,
-                    first_byte_ms,
-                    millis(sent),
-                );
-                return Err(SendFailure {
-                    failure,
-                    stage: Stage::Http,
-                    summary: format!("the answer was cut: {detail}"),
-                    partial: Some(partial),
-                });
+                let summary = format!("the answer was cut: {detail}");
+                return Err(answer.cut(SendFailure::in_http(failure, summary)));
             }
         }
     }
-    Ok(http_stage(
-        request,
-        status,
-        &headers,
-        preview,
-        first_byte_ms,
-        millis(sent),
-    ))
 }
 
 fn classify(client: &HttpClient, request: &DeliveryRequest, error: &reqwest::Error) -> SendFailure {

@@ -12,6 +12,7 @@ use std::time::Instant;
 use tokio::sync::mpsc::UnboundedSender;
 use tokio_util::sync::CancellationToken;
 
+use super::answer::millis;
 use super::diagnosis::{not_delivered, status_failure};
 use super::report::{Failure, Outcome, RequestSummary, Stage, VerifyReport};
 use super::request::DeliveryRequest;
@@ -19,9 +20,6 @@ use super::tokens::{Credential, TokenError, TokenSource};
 use crate::http::HttpOptions;
 use crate::model::{Integration, plain_http_credentials};
 use crate::template::{self, Appliance, TemplateError};
-
-pub use exchange::BODY_PREVIEW_BYTES;
-pub(crate) use exchange::{BodyPreview, error_chain, http_stage, millis};
 
 /// Verifies one integration with its content sample. Never fails: every problem is an
 /// outcome in the report. Cancelling `cancel` (Esc) ends it at once with
@@ -91,7 +89,7 @@ pub async fn verify_with_progress(
             run = second;
         }
     }
-    run.report.elapsed_ms = exchange::millis(run.started);
+    run.report.elapsed_ms = millis(run.started);
     match &run.report.outcome {
         Outcome::Delivered { status } => {
             tracing::info!(integration = %integration.name, status, "verify delivered");
@@ -276,7 +274,7 @@ impl<'a> Run<'a> {
                     ),
                     _ => error.summary,
                 };
-                self.fail(error.failure, Stage::Http, summary)
+                self.fail(error.failure, error.stage, summary)
             }
         }
     }

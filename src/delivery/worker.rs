@@ -22,7 +22,6 @@ use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 
 pub use attempt::{class_name, parse_retry_after, retryable};
-pub use socket::{EnqueueAnswer, EventLine, Target};
 
 use crate::delivery::TokenSource;
 use crate::home::Home;

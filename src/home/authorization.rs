@@ -7,21 +7,22 @@ use std::time::Duration;
 use super::Home;
 use crate::model::Integration;
 use crate::oauth::{
-    OAuthError, PreparedSession, SessionHome, SiteContext, SiteOutcome, prepare_session_in,
+    OAuthError, PreparedSession, SessionHome, SetupError, SiteContext, SiteOutcome,
+    prepare_session_in,
 };
 use crate::store::StoreError;
 
 impl Home {
     /// Prepares an authorize session for `integration` (see
-    /// [`prepare_session_in`]). The error is one line for the person.
+    /// [`prepare_session_in`]).
     pub fn prepare_session(
         &self,
         integration: &Integration,
         paste_only: bool,
         timeout: Duration,
         extra_parameters: Vec<(String, String)>,
-    ) -> Result<PreparedSession, String> {
-        let home = self.session_home().map_err(|error| error.to_string())?;
+    ) -> Result<PreparedSession, SetupError> {
+        let home = self.session_home()?;
         prepare_session_in(home, integration, paste_only, timeout, extra_parameters)
     }
 

@@ -5,7 +5,7 @@
 
 use super::Home;
 use crate::model::Integration;
-use crate::oauth::{Revocation, forget_authorization_blocking};
+use crate::oauth::{OAuthError, Revocation, forget_authorization_blocking};
 use crate::store::{Catalog, Renamed, StoreError, follow_rename};
 
 /// What saving did.
@@ -36,8 +36,8 @@ pub enum ForgetError {
     #[error(transparent)]
     Store(#[from] StoreError),
     /// The tokens could not be deleted (or the client for the revocation not built).
-    #[error("{0}")]
-    Failed(String),
+    #[error(transparent)]
+    Failed(#[from] OAuthError),
 }
 
 impl Home {
@@ -99,7 +99,10 @@ impl Home {
         integration: &Integration,
     ) -> Result<Revocation, ForgetError> {
         let options = self.http_options()?;
-        forget_authorization_blocking(&self.tokens, integration, &options)
-            .map_err(ForgetError::Failed)
+        Ok(forget_authorization_blocking(
+            &self.tokens,
+            integration,
+            &options,
+        )?)
     }
 }

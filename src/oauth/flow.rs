@@ -2,9 +2,11 @@
 //! and the CLI drive the same machine; a wrong state, a late callback or a stale
 //! timeout is decided here, and tested without sockets.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use super::authorize::{AuthorizeRequest, CallbackParams};
+use super::error::OAuthError;
 use crate::model::Secret;
 use crate::store::TokenSet;
 
@@ -29,15 +31,15 @@ pub enum FlowEvent {
         params: CallbackParams,
         source: CallbackSource,
     },
-    Exchanged(Result<TokenSet, String>),
-    Persisted(Result<(), String>),
+    Exchanged(Result<TokenSet, Arc<OAuthError>>),
+    Persisted(Result<(), Arc<OAuthError>>),
     TimerFired(TimerId),
     Cancel,
 }
 
 /// What the driver must do.
 #[derive(Debug, PartialEq, Eq)]
-pub enum Effect {
+pub enum FlowEffect {
     StartListener,
     StopListener,
     StartTimer {
@@ -88,10 +90,43 @@ pub enum FlowState {
         error: String,
         description: Option<String>,
     },
-    Failed(String),
+    Failed(FlowFailure),
     Cancelled,
     TimedOut,
 }
+
+/// Why a flow failed after the code came: the error itself, for whoever wants its
+/// kind, and words for the person.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum FlowFailure {
+    /// The code was not exchanged for tokens.
+    #[error("{0}")]
+    Exchange(Arc<OAuthError>),
+    /// The tokens came but could not be stored.
+    #[error("the tokens could not be saved: {0}")]
+    Save(Arc<OAuthError>),
+}
+
+impl FlowFailure {
+    pub fn error(&self) -> &OAuthError {
+        match self {
+            FlowFailure::Exchange(error) | FlowFailure::Save(error) => error,
+        }
+    }
+}
+
+/// The same failure: one error, shared (errors have no equality of their own).
+impl PartialEq for FlowFailure {
+    fn eq(&self, other: &FlowFailure) -> bool {
+        match (self, other) {
+            (FlowFailure::Exchange(a), FlowFailure::Exchange(b))
+            | (FlowFailure::Save(a), FlowFailure::Save(b)) => Arc::ptr_eq(a, b),
+            _ => false,
+        }
+    }
+}
+
+impl Eq for FlowFailure {}
 
 impl FlowState {
     pub fn is_finished(&self) -> bool {
@@ -136,7 +171,7 @@ pub struct AuthorizeFlow {
 
 impl AuthorizeFlow {
     /// Starts waiting for the callback: the listener and the timeout.
-    pub fn start(request: AuthorizeRequest, timeout: Duration) -> (AuthorizeFlow, Vec<Effect>) {
+    pub fn start(request: AuthorizeRequest, timeout: Duration) -> (AuthorizeFlow, Vec<FlowEffect>) {
         let timer = TimerId(1);
         let flow = AuthorizeFlow {
             request,
@@ -147,8 +182,8 @@ impl AuthorizeFlow {
             next_timer: 2,
         };
         let effects = vec![
-            Effect::StartListener,
-            Effect::StartTimer {
+            FlowEffect::StartListener,
+            FlowEffect::StartTimer {
                 id: timer,
                 after: timeout,
             },
@@ -172,7 +207,7 @@ impl AuthorizeFlow {
         id
     }
 
-    pub fn handle(&mut self, event: FlowEvent) -> Vec<Effect> {
+    pub fn handle(&mut self, event: FlowEvent) -> Vec<FlowEffect> {
         let transition = self.transition(event);
         if let Some(next) = transition.0 {
             tracing::info!(from = ?self.state_name(), to = ?state_name(&next), "authorize flow");
@@ -185,7 +220,7 @@ impl AuthorizeFlow {
         state_name(&self.state)
     }
 
-    fn transition(&self, event: FlowEvent) -> (Option<FlowState>, Vec<Effect>) {
+    fn transition(&self, event: FlowEvent) -> (Option<FlowState>, Vec<FlowEffect>) {
         use FlowEvent as E;
         match (&self.state, event) {
             (FlowState::AwaitingCallback { timer, .. }, E::ListenerStarted) => (
@@ -213,27 +248,26 @@ impl AuthorizeFlow {
                 };
                 (
                     None,
-                    vec![Effect::Reply(CallbackReply::Refused(reason.into()))],
+                    vec![FlowEffect::Reply(CallbackReply::Refused(reason.into()))],
                 )
             }
             (FlowState::AwaitingCallback { timer, .. }, E::TimerFired(id)) if *timer == id => {
-                (Some(FlowState::TimedOut), vec![Effect::StopListener])
+                (Some(FlowState::TimedOut), vec![FlowEffect::StopListener])
             }
-            (FlowState::Exchanging, E::Exchanged(Ok(tokens))) => {
-                (Some(FlowState::Saving), vec![Effect::PersistTokens(tokens)])
-            }
-            (FlowState::Exchanging, E::Exchanged(Err(reason))) => {
-                (Some(FlowState::Failed(reason)), vec![])
-            }
-            (FlowState::Saving, E::Persisted(Ok(()))) => (Some(FlowState::Authorized), vec![]),
-            (FlowState::Saving, E::Persisted(Err(reason))) => (
-                Some(FlowState::Failed(format!(
-                    "the tokens could not be saved: {reason}"
-                ))),
+            (FlowState::Exchanging, E::Exchanged(Ok(tokens))) => (
+                Some(FlowState::Saving),
+                vec![FlowEffect::PersistTokens(tokens)],
+            ),
+            (FlowState::Exchanging, E::Exchanged(Err(error))) => (
+                Some(FlowState::Failed(FlowFailure::Exchange(error))),
                 vec![],
             ),
+            (FlowState::Saving, E::Persisted(Ok(()))) => (Some(FlowState::Authorized), vec![]),
+            (FlowState::Saving, E::Persisted(Err(error))) => {
+                (Some(FlowState::Failed(FlowFailure::Save(error))), vec![])
+            }
             (state, E::Cancel) if !state.is_finished() => {
-                (Some(FlowState::Cancelled), vec![Effect::StopListener])
+                (Some(FlowState::Cancelled), vec![FlowEffect::StopListener])
             }
             // Late or stale: a timer of an earlier wait, an exchange that finishes after
             // a cancel, a second cancel. Nothing changes.
@@ -241,11 +275,11 @@ impl AuthorizeFlow {
         }
     }
 
-    fn on_callback(&self, params: CallbackParams) -> (Option<FlowState>, Vec<Effect>) {
+    fn on_callback(&self, params: CallbackParams) -> (Option<FlowState>, Vec<FlowEffect>) {
         if params.state() != self.request.state.expose() {
             return (
                 None,
-                vec![Effect::Reply(CallbackReply::Refused(
+                vec![FlowEffect::Reply(CallbackReply::Refused(
                     "the state does not match this authorization (an old or foreign link); still waiting"
                         .into(),
                 ))],
@@ -255,9 +289,9 @@ impl AuthorizeFlow {
             CallbackParams::Code { code, .. } => (
                 Some(FlowState::Exchanging),
                 vec![
-                    Effect::Reply(CallbackReply::Accepted),
-                    Effect::StopListener,
-                    Effect::Exchange {
+                    FlowEffect::Reply(CallbackReply::Accepted),
+                    FlowEffect::StopListener,
+                    FlowEffect::Exchange {
                         code,
                         pkce_verifier: self.request.pkce_verifier.clone(),
                         redirect_uri: self.request.redirect_uri.clone(),
@@ -272,8 +306,8 @@ impl AuthorizeFlow {
                     description: description.clone(),
                 }),
                 vec![
-                    Effect::Reply(CallbackReply::Denied { error, description }),
-                    Effect::StopListener,
+                    FlowEffect::Reply(CallbackReply::Denied { error, description }),
+                    FlowEffect::StopListener,
                 ],
             ),
         }
@@ -308,7 +342,7 @@ mod tests {
         let request = AuthorizeRequest::new(&settings, "https://h/portal/oauth", &[]).unwrap();
         let state = request.state.expose().to_string();
         let (flow, effects) = AuthorizeFlow::start(request, DEFAULT_TIMEOUT);
-        assert_eq!(effects[0], Effect::StartListener);
+        assert_eq!(effects[0], FlowEffect::StartListener);
         (flow, state)
     }
 
@@ -330,15 +364,15 @@ mod tests {
     fn success_exchanges_persists_then_authorized() {
         let (mut flow, state) = flow();
         let effects = flow.handle(callback("the-code", &state));
-        assert_eq!(effects[0], Effect::Reply(CallbackReply::Accepted));
-        assert!(effects.contains(&Effect::StopListener));
+        assert_eq!(effects[0], FlowEffect::Reply(CallbackReply::Accepted));
+        assert!(effects.contains(&FlowEffect::StopListener));
         assert!(
-            matches!(&effects[2], Effect::Exchange { code, redirect_uri, .. }
+            matches!(&effects[2], FlowEffect::Exchange { code, redirect_uri, .. }
             if code.expose() == "the-code" && redirect_uri == "https://h/portal/oauth")
         );
         assert_eq!(flow.state(), &FlowState::Exchanging);
         let effects = flow.handle(FlowEvent::Exchanged(Ok(tokens())));
-        assert!(matches!(effects[..], [Effect::PersistTokens(_)]));
+        assert!(matches!(effects[..], [FlowEffect::PersistTokens(_)]));
         flow.handle(FlowEvent::Persisted(Ok(())));
         assert_eq!(flow.state(), &FlowState::Authorized);
     }
@@ -349,7 +383,7 @@ mod tests {
         let effects = flow.handle(callback("code", "forged"));
         assert!(matches!(
             &effects[..],
-            [Effect::Reply(CallbackReply::Refused(_))]
+            [FlowEffect::Reply(CallbackReply::Refused(_))]
         ));
         assert!(matches!(flow.state(), FlowState::AwaitingCallback { .. }));
         flow.handle(callback("code", &state));
@@ -369,7 +403,7 @@ mod tests {
         });
         assert!(matches!(
             &again[..],
-            [Effect::Reply(CallbackReply::Refused(_))]
+            [FlowEffect::Reply(CallbackReply::Refused(_))]
         ));
         assert_eq!(flow.state(), &FlowState::Exchanging);
     }
@@ -377,11 +411,14 @@ mod tests {
     #[test]
     fn late_callback_after_cancel_is_refused() {
         let (mut flow, state) = flow();
-        assert_eq!(flow.handle(FlowEvent::Cancel), vec![Effect::StopListener]);
+        assert_eq!(
+            flow.handle(FlowEvent::Cancel),
+            vec![FlowEffect::StopListener]
+        );
         let effects = flow.handle(callback("code", &state));
         assert!(matches!(
             &effects[..],
-            [Effect::Reply(CallbackReply::Refused(_))]
+            [FlowEffect::Reply(CallbackReply::Refused(_))]
         ));
         assert_eq!(flow.state(), &FlowState::Cancelled);
     }
@@ -402,7 +439,7 @@ mod tests {
         assert!(matches!(flow.state(), FlowState::AwaitingCallback { .. }));
         assert_eq!(
             flow.handle(FlowEvent::TimerFired(TimerId(1))),
-            vec![Effect::StopListener]
+            vec![FlowEffect::StopListener]
         );
         assert_eq!(flow.state(), &FlowState::TimedOut);
     }
@@ -428,7 +465,7 @@ mod tests {
         });
         assert!(matches!(
             &effects[0],
-            Effect::Reply(CallbackReply::Denied { .. })
+            FlowEffect::Reply(CallbackReply::Denied { .. })
         ));
         assert_eq!(
             flow.state().describe(),
@@ -437,16 +474,45 @@ mod tests {
     }
 
     #[test]
-    fn exchange_failure_keeps_the_reason() {
+    fn exchange_failure_keeps_the_error_and_its_words() {
         let (mut flow, state) = flow();
         flow.handle(callback("code", &state));
-        flow.handle(FlowEvent::Exchanged(Err(
-            "invalid_grant: code expired".into()
-        )));
+        let refused = Arc::new(OAuthError::Provider {
+            error: "invalid_grant".into(),
+            description: Some("code expired".into()),
+        });
+        flow.handle(FlowEvent::Exchanged(Err(refused.clone())));
         assert_eq!(
             flow.state(),
-            &FlowState::Failed("invalid_grant: code expired".into())
+            &FlowState::Failed(FlowFailure::Exchange(refused))
         );
+        let FlowState::Failed(failure) = flow.state() else {
+            panic!("{:?}", flow.state());
+        };
+        assert!(failure.error().is_invalid_grant());
+        assert_eq!(
+            flow.state().describe(),
+            "Failed: the provider refused: invalid_grant: code expired"
+        );
+    }
+
+    #[test]
+    fn a_save_failure_says_the_tokens_were_not_saved() {
+        let (mut flow, state) = flow();
+        flow.handle(callback("code", &state));
+        flow.handle(FlowEvent::Exchanged(Ok(tokens())));
+        let unsaved = Arc::new(OAuthError::Store(crate::store::StoreError::NotFound(
+            "tokens".into(),
+        )));
+        flow.handle(FlowEvent::Persisted(Err(unsaved.clone())));
+        assert_eq!(
+            flow.state().describe(),
+            format!("Failed: the tokens could not be saved: {unsaved}")
+        );
+        assert!(matches!(
+            flow.state(),
+            FlowState::Failed(FlowFailure::Save(error)) if Arc::ptr_eq(error, &unsaved)
+        ));
     }
 
     #[test]

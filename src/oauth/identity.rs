@@ -10,7 +10,33 @@ use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 
 use crate::model::{fingerprint, parse_pem};
-use crate::store::{FileLock, write_atomic};
+use crate::store::{FileLock, StoreError, write_atomic};
+
+/// Why the listener has no TLS identity; each names the file or the part at fault.
+#[derive(Debug, thiserror::Error)]
+pub enum IdentityError {
+    /// Reading, locking or writing a certificate or key file.
+    #[error(transparent)]
+    File(#[from] StoreError),
+    #[error("{}: is not UTF-8 text", .0.display())]
+    NotText(PathBuf),
+    /// The generated pair is not there yet (it is made then).
+    #[error("{}: not made yet", .0.display())]
+    NotMade(PathBuf),
+    #[error("listener certificate: {0}")]
+    CertificatePem(rustls::pki_types::pem::Error),
+    #[error("listener certificate: no certificate in the file")]
+    NoCertificate,
+    #[error("listener key: not a PEM private key")]
+    NotAKey,
+    #[error(transparent)]
+    Tls(rustls::Error),
+    #[error("listener certificate and key do not fit together: {0}")]
+    Mismatch(rustls::Error),
+    /// Making the self-signed certificate.
+    #[error(transparent)]
+    Generate(#[from] rcgen::Error),
+}
 
 pub struct ListenerIdentity {
     pub config: Arc<rustls::ServerConfig>,
@@ -26,7 +52,7 @@ pub struct IdentitySource<'a> {
     pub names: Vec<String>,
 }
 
-pub fn load_or_create(source: &IdentitySource<'_>) -> Result<ListenerIdentity, String> {
+pub fn load_or_create(source: &IdentitySource<'_>) -> Result<ListenerIdentity, IdentityError> {
     let (certificate_pem, key_pem) = match source.configured {
         Some((certificate, key)) => (read_configured(certificate)?, read_configured(key)?),
         None => generated(source.dir, &source.names)?,
@@ -34,20 +60,18 @@ pub fn load_or_create(source: &IdentitySource<'_>) -> Result<ListenerIdentity, S
     let certificates: Vec<CertificateDer<'static>> =
         CertificateDer::pem_slice_iter(certificate_pem.as_bytes())
             .collect::<Result<_, _>>()
-            .map_err(|error| format!("listener certificate: {error}"))?;
-    let leaf = certificates
-        .first()
-        .ok_or_else(|| "listener certificate: no certificate in the file".to_string())?;
+            .map_err(IdentityError::CertificatePem)?;
+    let leaf = certificates.first().ok_or(IdentityError::NoCertificate)?;
     let fingerprint = fingerprint(leaf.as_ref());
-    let key = PrivateKeyDer::from_pem_slice(key_pem.as_bytes())
-        .map_err(|_| "listener key: not a PEM private key".to_string())?;
+    let key =
+        PrivateKeyDer::from_pem_slice(key_pem.as_bytes()).map_err(|_| IdentityError::NotAKey)?;
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let config = rustls::ServerConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
-        .map_err(|error| error.to_string())?
+        .map_err(IdentityError::Tls)?
         .with_no_client_auth()
         .with_single_cert(certificates, key)
-        .map_err(|error| format!("listener certificate and key do not fit together: {error}"))?;
+        .map_err(IdentityError::Mismatch)?;
     Ok(ListenerIdentity {
         config: Arc::new(config),
         fingerprint,
@@ -55,20 +79,18 @@ pub fn load_or_create(source: &IdentitySource<'_>) -> Result<ListenerIdentity, S
 }
 
 /// A certificate or key the settings name (a link is fine: the administrator chose it).
-fn read_configured(path: &Path) -> Result<String, String> {
-    let bytes = crate::store::read_named_file(path, crate::store::FIELD_LIMIT)
-        .map_err(|error| error.to_string())?;
-    String::from_utf8(bytes).map_err(|_| format!("{}: is not UTF-8 text", path.display()))
+fn read_configured(path: &Path) -> Result<String, IdentityError> {
+    let bytes = crate::store::read_named_file(path, crate::store::FIELD_LIMIT)?;
+    String::from_utf8(bytes).map_err(|_| IdentityError::NotText(path.to_path_buf()))
 }
 
 /// The generated certificate or key in the home: never read through a link.
-fn read_generated(path: &Path) -> Result<String, String> {
-    match crate::store::read_own_file(path, crate::store::FIELD_LIMIT) {
-        Ok(Some(bytes)) => {
-            String::from_utf8(bytes).map_err(|_| format!("{}: is not UTF-8 text", path.display()))
+fn read_generated(path: &Path) -> Result<String, IdentityError> {
+    match crate::store::read_own_file(path, crate::store::FIELD_LIMIT)? {
+        Some(bytes) => {
+            String::from_utf8(bytes).map_err(|_| IdentityError::NotText(path.to_path_buf()))
         }
-        Ok(None) => Err(format!("{}: not made yet", path.display())),
-        Err(error) => Err(error.to_string()),
+        None => Err(IdentityError::NotMade(path.to_path_buf())),
     }
 }
 
@@ -80,9 +102,9 @@ fn paths(dir: &Path) -> (PathBuf, PathBuf) {
 }
 
 /// The stored self-signed pair when it still names every host; a new one otherwise.
-fn generated(dir: &Path, names: &[String]) -> Result<(String, String), String> {
+fn generated(dir: &Path, names: &[String]) -> Result<(String, String), IdentityError> {
     let (certificate_path, key_path) = paths(dir);
-    let _lock = FileLock::acquire(&certificate_path).map_err(|error| error.to_string())?;
+    let _lock = FileLock::acquire(&certificate_path)?;
     if let (Ok(certificate), Ok(key)) =
         (read_generated(&certificate_path), read_generated(&key_path))
     {
@@ -98,9 +120,8 @@ fn generated(dir: &Path, names: &[String]) -> Result<(String, String), String> {
             return Ok((certificate, key));
         }
     }
-    let key = rcgen::KeyPair::generate().map_err(|error| error.to_string())?;
-    let mut params =
-        rcgen::CertificateParams::new(names.to_vec()).map_err(|error| error.to_string())?;
+    let key = rcgen::KeyPair::generate()?;
+    let mut params = rcgen::CertificateParams::new(names.to_vec())?;
     params.distinguished_name.push(
         rcgen::DnType::CommonName,
         format!(
@@ -111,13 +132,10 @@ fn generated(dir: &Path, names: &[String]) -> Result<(String, String), String> {
     let now = time::OffsetDateTime::now_utc();
     params.not_before = now - time::Duration::days(1);
     params.not_after = now + time::Duration::days(825);
-    let certificate = params
-        .self_signed(&key)
-        .map_err(|error| error.to_string())?;
+    let certificate = params.self_signed(&key)?;
     let (certificate_pem, key_pem) = (certificate.pem(), key.serialize_pem());
-    write_atomic(&key_path, key_pem.as_bytes(), 0o600).map_err(|error| error.to_string())?;
-    write_atomic(&certificate_path, certificate_pem.as_bytes(), 0o600)
-        .map_err(|error| error.to_string())?;
+    write_atomic(&key_path, key_pem.as_bytes(), 0o600)?;
+    write_atomic(&certificate_path, certificate_pem.as_bytes(), 0o600)?;
     tracing::info!(path = %certificate_path.display(), "generated the callback listener's self-signed certificate");
     Ok((certificate_pem, key_pem))
 }

@@ -46,16 +46,16 @@ pub struct CallbackListener {
 }
 
 impl CallbackListener {
-    /// Binds and starts serving. The error says why in words (port in use, not
-    /// permitted) so the screen can offer the paste flow instead.
+    /// Binds and starts serving. The error says why (port in use, not permitted) so
+    /// the screen can offer the paste flow instead.
     pub async fn start(
         config: ListenerConfig,
         callbacks: mpsc::Sender<ReceivedCallback>,
-    ) -> Result<CallbackListener, String> {
+    ) -> Result<CallbackListener, ListenerError> {
         let listener = TcpListener::bind(config.bind)
             .await
-            .map_err(|error| bind_problem(config.bind, &error))?;
-        let local_addr = listener.local_addr().map_err(|error| error.to_string())?;
+            .map_err(|error| ListenerError::of_bind(config.bind, error))?;
+        let local_addr = listener.local_addr().map_err(ListenerError::Address)?;
         let config = Arc::new(config);
         let task = tokio::spawn(async move {
             let mut failures = AcceptBackoff::new("the callback listener");
@@ -106,17 +106,30 @@ impl Drop for CallbackListener {
     }
 }
 
-fn bind_problem(bind: SocketAddr, error: &std::io::Error) -> String {
-    match error.kind() {
-        std::io::ErrorKind::AddrInUse => format!(
-            "port {} is already in use (the portal's web server?)",
-            bind.port()
-        ),
-        std::io::ErrorKind::PermissionDenied => format!(
-            "binding port {} is not permitted for this user",
-            bind.port()
-        ),
-        _ => format!("cannot listen on {bind}: {error}"),
+/// Why the callback listener did not start, in words that lead to the paste flow.
+#[derive(Debug, thiserror::Error)]
+pub enum ListenerError {
+    #[error("port {} is already in use (the portal's web server?)", .0.port())]
+    PortInUse(SocketAddr),
+    #[error("binding port {} is not permitted for this user", .0.port())]
+    NotPermitted(SocketAddr),
+    #[error("cannot listen on {bind}: {error}")]
+    Bind {
+        bind: SocketAddr,
+        error: std::io::Error,
+    },
+    /// The bound socket has no address to show.
+    #[error(transparent)]
+    Address(std::io::Error),
+}
+
+impl ListenerError {
+    fn of_bind(bind: SocketAddr, error: std::io::Error) -> ListenerError {
+        match error.kind() {
+            std::io::ErrorKind::AddrInUse => ListenerError::PortInUse(bind),
+            std::io::ErrorKind::PermissionDenied => ListenerError::NotPermitted(bind),
+            _ => ListenerError::Bind { bind, error },
+        }
     }
 }
 

@@ -25,6 +25,7 @@ use super::error::OAuthError;
 use super::exchange::refresh;
 use super::in_flight::TokenRequestGuard;
 use super::wire::TokenHttp;
+use crate::http::HttpError;
 use crate::model::{Authentication, Integration, OAuthSettings, Secret};
 use crate::store::{
     Authorization, PreviousRefreshToken, StoreError, TokenSet, TokenStore, TokenStoreGuard,
@@ -41,7 +42,8 @@ pub const REFRESH_MARGIN: Duration = Duration::from_secs(60);
 pub const ROTATION_REUSE_INTERVAL: Duration = Duration::from_secs(600);
 
 /// Builds the HTTP client for an integration's token URL (its trust settings).
-pub type ClientFactory = Arc<dyn Fn(&Integration) -> Result<reqwest::Client, String> + Send + Sync>;
+pub type ClientFactory =
+    Arc<dyn Fn(&Integration) -> Result<reqwest::Client, HttpError> + Send + Sync>;
 
 pub struct TokenProvider {
     store: TokenStore,
@@ -71,9 +73,7 @@ impl TokenProvider {
     /// certificate, the timeouts and the proxy, as its deliveries use.
     pub fn with_http_options(store: TokenStore, options: crate::http::HttpOptions) -> Self {
         let clients: ClientFactory = Arc::new(move |integration: &Integration| {
-            crate::http::build_client(integration, &options)
-                .map(|built| built.client)
-                .map_err(|error| error.to_string())
+            crate::http::build_client(integration, &options).map(|built| built.client)
         });
         Self::new(store, clients)
     }
@@ -165,7 +165,7 @@ impl Refresh {
         let Some(tokens) = current.tokens().cloned() else {
             return Err(OAuthError::NotAuthorized);
         };
-        let client = (self.clients)(&self.integration).map_err(OAuthError::Http)?;
+        let client = (self.clients)(&self.integration).map_err(OAuthError::TokenClient)?;
         let http = TokenHttp::new(client, self.settings.api_type);
         let name = &self.integration.name;
         if tokens.refresh_sent_at.is_some() {

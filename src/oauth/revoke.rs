@@ -121,24 +121,22 @@ pub async fn forget_authorization(
 
 /// [`forget_authorization`] for code outside the async threads (the CLI, the TUI's
 /// store thread): the integration's client is built from `options`, and the work runs
-/// on the current runtime when there is one, else on a runtime of its own. The error
-/// is a line to show.
+/// on the current runtime when there is one, else on a runtime of its own.
 pub fn forget_authorization_blocking(
     store: &TokenStore,
     integration: &Integration,
     options: &crate::http::HttpOptions,
-) -> Result<Revocation, String> {
+) -> Result<Revocation, OAuthError> {
     let client = crate::http::build_client(integration, options)
-        .map_err(|error| error.to_string())?
+        .map_err(OAuthError::Client)?
         .client;
     let work = forget_authorization(store, integration, client);
-    let outcome = match tokio::runtime::Handle::try_current() {
+    match tokio::runtime::Handle::try_current() {
         Ok(handle) => handle.block_on(work),
         Err(_) => tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
-            .map_err(|error| error.to_string())?
+            .map_err(OAuthError::Runtime)?
             .block_on(work),
-    };
-    outcome.map_err(|error| error.to_string())
+    }
 }

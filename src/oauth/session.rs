@@ -12,9 +12,9 @@ use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
 use super::authorize::{AuthorizeRequest, CallbackParams};
-use super::error::OAuthError;
+use super::error::{ListenerPlanError, OAuthError};
 use super::exchange::exchange_code;
-use super::flow::{AuthorizeFlow, CallbackReply, CallbackSource, Effect, FlowEvent, FlowState};
+use super::flow::{AuthorizeFlow, CallbackReply, CallbackSource, FlowEffect, FlowEvent, FlowState};
 use super::listener::{CallbackListener, ListenerConfig, ReceivedCallback};
 use super::start_link::{StartLink, new_start_id, start_link};
 use super::wire::TokenHttp;
@@ -34,13 +34,12 @@ impl ListenerPlan {
         callback_url: &str,
         bind: Option<&str>,
         tls: Option<Arc<rustls::ServerConfig>>,
-    ) -> Result<ListenerPlan, String> {
-        let url =
-            url::Url::parse(callback_url).map_err(|error| format!("callback URL: {error}"))?;
+    ) -> Result<ListenerPlan, ListenerPlanError> {
+        let url = url::Url::parse(callback_url).map_err(ListenerPlanError::CallbackUrl)?;
         let bind = match bind {
             Some(text) => text
                 .parse()
-                .map_err(|_| format!("callback_bind: `{text}` is not ADDRESS:PORT"))?,
+                .map_err(|_| ListenerPlanError::Bind(text.to_string()))?,
             None => {
                 let port = url.port_or_known_default().unwrap_or(443);
                 SocketAddr::from(([0, 0, 0, 0], port))
@@ -48,7 +47,7 @@ impl ListenerPlan {
         };
         let tls = if url.scheme() == "https" { tls } else { None };
         if url.scheme() == "https" && tls.is_none() {
-            return Err("an https callback URL needs a TLS identity for the listener".into());
+            return Err(ListenerPlanError::NoIdentity);
         }
         Ok(ListenerPlan { bind, tls })
     }
@@ -72,7 +71,7 @@ pub enum SessionInput {
     Cancel,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub enum SessionUpdate {
     /// The URLs to show, once, before anything else.
     Started {
@@ -84,7 +83,7 @@ pub enum SessionUpdate {
     },
     State(FlowState),
     /// The answer to a pasted URL.
-    PasteAnswer(Result<CallbackReply, String>),
+    PasteAnswer(Result<CallbackReply, Arc<OAuthError>>),
 }
 
 /// Runs the flow to its end and returns the final state.
@@ -104,7 +103,7 @@ pub async fn run_session(
     parameters.extend(setup.extra_parameters.iter().cloned());
     let request = AuthorizeRequest::new(&settings, &setup.callback_url, &parameters)?;
     let authorize_url = request.url.clone();
-    let start_id = new_start_id().map_err(OAuthError::Configuration)?;
+    let start_id = new_start_id()?;
     let (mut flow, effects) = AuthorizeFlow::start(request, setup.timeout);
 
     let (callback_tx, mut callback_rx) = mpsc::channel::<ReceivedCallback>(8);
@@ -119,7 +118,7 @@ pub async fn run_session(
     let mut pending = effects;
     let mut listener_error = None;
     // Start the listener first so the start link is known before the screen shows it.
-    if pending.contains(&Effect::StartListener) {
+    if pending.contains(&FlowEffect::StartListener) {
         if let Some(plan) = &setup.listener {
             let config = ListenerConfig {
                 bind: plan.bind,
@@ -135,12 +134,12 @@ pub async fn run_session(
             };
             match CallbackListener::start(config, callback_tx.clone()).await {
                 Ok(listener) => driver.listener = Some(listener),
-                Err(reason) => listener_error = Some(reason),
+                Err(reason) => listener_error = Some(reason.to_string()),
             }
         } else {
             listener_error = Some("paste mode".into());
         }
-        pending.retain(|effect| effect != &Effect::StartListener);
+        pending.retain(|effect| effect != &FlowEffect::StartListener);
     }
     let _ = updates.send(SessionUpdate::Started {
         authorize_url,
@@ -179,7 +178,7 @@ pub async fn run_session(
                 let mut reply = Some(callback.reply);
                 for effect in effects {
                     match effect {
-                        Effect::Reply(answer) => {
+                        FlowEffect::Reply(answer) => {
                             if let Some(reply) = reply.take() {
                                 let _ = reply.send(answer);
                             }
@@ -193,7 +192,7 @@ pub async fn run_session(
                 Some(SessionInput::Paste(text)) => match CallbackParams::from_pasted_url(&text) {
                     Ok(params) => FlowEvent::Callback { params, source: CallbackSource::Paste },
                     Err(error) => {
-                        let _ = updates.send(SessionUpdate::PasteAnswer(Err(error.to_string())));
+                        let _ = updates.send(SessionUpdate::PasteAnswer(Err(Arc::new(error))));
                         continue;
                     }
                 },
@@ -205,11 +204,11 @@ pub async fn run_session(
             }
             result = join(&mut driver.exchange) => {
                 driver.exchange = None;
-                FlowEvent::Exchanged(result)
+                FlowEvent::Exchanged(result.map_err(Arc::new))
             }
             result = join(&mut driver.persist) => {
                 driver.persist = None;
-                FlowEvent::Persisted(result.map(|_: TokenSet| ()))
+                FlowEvent::Persisted(result.map(|_: TokenSet| ()).map_err(Arc::new))
             }
         };
         let is_paste = matches!(
@@ -221,7 +220,7 @@ pub async fn run_session(
         );
         for effect in flow.handle(event) {
             match effect {
-                Effect::Reply(answer) if is_paste => {
+                FlowEffect::Reply(answer) if is_paste => {
                     let _ = updates.send(SessionUpdate::PasteAnswer(Ok(answer)));
                 }
                 other => pending.push(other),
@@ -235,24 +234,29 @@ pub async fn run_session(
     Ok(end)
 }
 
+/// Exchanging the code, or saving the tokens it got.
+type TokenTask = JoinHandle<Result<TokenSet, OAuthError>>;
+
 struct Driver<'a> {
     setup: &'a SessionSetup,
     settings: &'a OAuthSettings,
     listener: Option<CallbackListener>,
     deadline: Option<(Instant, super::flow::TimerId)>,
-    exchange: Option<JoinHandle<Result<TokenSet, String>>>,
-    persist: Option<JoinHandle<Result<TokenSet, String>>>,
+    exchange: Option<TokenTask>,
+    persist: Option<TokenTask>,
 }
 
 impl Driver<'_> {
     /// Carries out one effect; a reply effect outside a listener callback is returned.
-    fn apply(&mut self, effect: Effect) -> Option<CallbackReply> {
+    fn apply(&mut self, effect: FlowEffect) -> Option<CallbackReply> {
         match effect {
-            Effect::StartListener => {}
-            Effect::StopListener => self.listener = None,
-            Effect::StartTimer { id, after } => self.deadline = Some((Instant::now() + after, id)),
-            Effect::Reply(reply) => return Some(reply),
-            Effect::Exchange {
+            FlowEffect::StartListener => {}
+            FlowEffect::StopListener => self.listener = None,
+            FlowEffect::StartTimer { id, after } => {
+                self.deadline = Some((Instant::now() + after, id))
+            }
+            FlowEffect::Reply(reply) => return Some(reply),
+            FlowEffect::Exchange {
                 code,
                 pkce_verifier,
                 redirect_uri,
@@ -260,12 +264,10 @@ impl Driver<'_> {
                 let http = TokenHttp::new(self.setup.client.clone(), self.settings.api_type);
                 let settings = self.settings.clone();
                 self.exchange = Some(tokio::spawn(async move {
-                    exchange_code(&http, &settings, &code, &pkce_verifier, &redirect_uri)
-                        .await
-                        .map_err(|error| error.to_string())
+                    exchange_code(&http, &settings, &code, &pkce_verifier, &redirect_uri).await
                 }));
             }
-            Effect::PersistTokens(tokens) => {
+            FlowEffect::PersistTokens(tokens) => {
                 let store = self.setup.tokens.clone();
                 let name = self.setup.integration.name.clone();
                 self.persist = Some(tokio::task::spawn_blocking(move || {
@@ -277,7 +279,7 @@ impl Driver<'_> {
                             },
                         )
                         .map(|()| tokens)
-                        .map_err(|error| error.to_string())
+                        .map_err(OAuthError::Store)
                 }));
             }
         }
@@ -292,11 +294,9 @@ async fn sleep_until(deadline: Option<Instant>) {
     }
 }
 
-async fn join(task: &mut Option<JoinHandle<Result<TokenSet, String>>>) -> Result<TokenSet, String> {
+async fn join(task: &mut Option<TokenTask>) -> Result<TokenSet, OAuthError> {
     match task {
-        Some(handle) => handle
-            .await
-            .unwrap_or_else(|error| Err(format!("task failed: {error}"))),
+        Some(handle) => handle.await.unwrap_or_else(|error| Err(error.into())),
         None => std::future::pending().await,
     }
 }

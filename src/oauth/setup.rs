@@ -6,11 +6,12 @@
 use std::path::Path;
 use std::time::Duration;
 
+use super::error::SetupError;
 use super::identity::{IdentitySource, load_or_create};
 use super::session::{ListenerPlan, SessionSetup};
 use crate::http::{HttpOptions, build_client};
 use crate::model::{Integration, Settings};
-use crate::store::{Locations, MachineIdentity, SettingsStore, TokenStore, callback_url};
+use crate::store::TokenStore;
 
 /// A prepared session and what the screen shows besides it.
 pub struct PreparedSession {
@@ -33,38 +34,15 @@ pub struct SessionHome<'a> {
     pub http: HttpOptions,
 }
 
-/// Prepares an authorize session for `integration` in the home of `locations`, with
-/// its settings read now. Only the TUI's runtime still starts here; the rest take
-/// `Home::prepare_session`.
-pub fn prepare_session(
-    locations: &Locations,
-    integration: &Integration,
-    paste_only: bool,
-    timeout: Duration,
-    extra_parameters: Vec<(String, String)>,
-) -> Result<PreparedSession, String> {
-    let settings = SettingsStore::new(locations)
-        .load()
-        .map_err(|error| error.to_string())?;
-    let home = SessionHome {
-        settings: &settings,
-        callback_url: callback_url(&settings, &MachineIdentity::detect()),
-        data_dir: &locations.data_dir,
-        tokens: TokenStore::new(locations.tokens_file()),
-        http: HttpOptions::from_settings(&settings),
-    };
-    prepare_session_in(home, integration, paste_only, timeout, extra_parameters)
-}
-
 /// Prepares an authorize session for `integration`. With `paste_only` no listener
-/// runs. The error is one line for the person.
+/// runs.
 pub fn prepare_session_in(
     home: SessionHome<'_>,
     integration: &Integration,
     paste_only: bool,
     timeout: Duration,
     extra_parameters: Vec<(String, String)>,
-) -> Result<PreparedSession, String> {
+) -> Result<PreparedSession, SetupError> {
     let SessionHome {
         settings,
         callback_url: callback,
@@ -72,9 +50,7 @@ pub fn prepare_session_in(
         tokens,
         http,
     } = home;
-    let client = build_client(integration, &http)
-        .map_err(|error| error.to_string())?
-        .client;
+    let client = build_client(integration, &http)?.client;
     let mut fingerprint = None;
     let listener = if paste_only {
         None
@@ -90,12 +66,7 @@ pub fn prepare_session_in(
             let configured = match (&settings.callback_certificate, &settings.callback_key) {
                 (Some(certificate), Some(key)) => Some((certificate.as_path(), key.as_path())),
                 (None, None) => None,
-                _ => {
-                    return Err(
-                        "callback_certificate and callback_key go together: set both or neither"
-                            .into(),
-                    );
-                }
+                _ => return Err(SetupError::HalfIdentity),
             };
             let identity = load_or_create(&IdentitySource {
                 configured,

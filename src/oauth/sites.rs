@@ -8,7 +8,7 @@ use super::error::OAuthError;
 use super::wire::describe_reqwest;
 use crate::http::HttpOptions;
 use crate::model::{Authentication, Integration, OAuthSettings, Secret};
-use crate::store::{IntegrationStore, Locations, SettingsStore, StoreError, TokenStore};
+use crate::store::{IntegrationStore, StoreError, TokenStore};
 
 /// One site the grant reaches, as the sites list gives it.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -62,26 +62,6 @@ impl SiteContext {
             tokens,
             client,
         })
-    }
-
-    /// [`SiteContext::new`] with the settings and stores of `locations`. Only the
-    /// TUI's runtime still starts here; the rest take `Home::site_context`.
-    pub fn load(locations: &Locations, name: &str) -> Result<SiteContext, OAuthError> {
-        let store = IntegrationStore::new(locations.integrations_file());
-        let integration = store
-            .load()?
-            .get(name)
-            .cloned()
-            .ok_or_else(|| StoreError::NotFound(name.into()))?;
-        let settings = SettingsStore::new(locations).load()?;
-        let store = store.with_destinations(settings.destination_policy());
-        let tokens = TokenStore::new(locations.tokens_file());
-        SiteContext::new(
-            integration,
-            store,
-            HttpOptions::from_settings(&settings),
-            tokens,
-        )
     }
 
     /// [`choose_site`] for this integration.

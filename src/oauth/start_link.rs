@@ -14,11 +14,16 @@ const ALPHABET: &[u8; 32] = b"23456789ABCDEFGHJKLMNPQRSTUVWXYZ";
 /// 7 characters of 32: 35 bits, enough for a link that lives ten minutes.
 const ID_LENGTH: usize = 7;
 
-pub fn new_start_id() -> Result<String, String> {
+/// The system's random source gave no bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("the system's random source failed")]
+pub struct RandomSourceFailed;
+
+pub fn new_start_id() -> Result<String, RandomSourceFailed> {
     let mut bytes = [0u8; ID_LENGTH];
     SystemRandom::new()
         .fill(&mut bytes)
-        .map_err(|_| "the system's random source failed".to_string())?;
+        .map_err(|_| RandomSourceFailed)?;
     Ok(bytes
         .iter()
         .map(|byte| ALPHABET[usize::from(byte % 32)] as char)

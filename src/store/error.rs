@@ -42,7 +42,7 @@ pub enum StoreError {
     /// Not a regular file: a device, a FIFO, a directory, a socket.
     #[error("{}: is {kind}, not a regular file; give a file (or - for standard input)", path.display())]
     NotRegular { path: PathBuf, kind: &'static str },
-    #[error("{}: is larger than {}, more than hookconsole reads from such a file", path.display(), super::read::human_size(*limit))]
+    #[error("{}: is larger than {}, more than hookconsole reads from such a file", path.display(), human_size(*limit))]
     TooLarge { path: PathBuf, limit: u64 },
     /// The integrations file exists but holds nothing: hookconsole never writes it so.
     #[error(
@@ -141,6 +141,19 @@ pub(crate) fn strip_location(message: &str) -> String {
     match message.rfind(" at line ") {
         Some(cut) => message[..cut].to_string(),
         None => message.to_string(),
+    }
+}
+
+/// A size as people read it: `64 MiB`, `512 KiB`, `100 bytes`.
+fn human_size(bytes: u64) -> String {
+    const KIB: u64 = 1024;
+    const MIB: u64 = 1024 * 1024;
+    if bytes >= MIB && bytes.is_multiple_of(MIB) {
+        format!("{} MiB", bytes / MIB)
+    } else if bytes >= KIB && bytes.is_multiple_of(KIB) {
+        format!("{} KiB", bytes / KIB)
+    } else {
+        format!("{bytes} bytes")
     }
 }
 

@@ -18,6 +18,7 @@
 //!   and payload (an event id queued for several integrations needs the integration);
 //! - `counts()`: jobs per state (queued, claimed, delivered, dead, held).
 
+mod attempt;
 mod enqueue;
 mod jobs;
 mod log;
@@ -30,11 +31,12 @@ use std::time::Duration;
 use rusqlite::Connection;
 use serde::{Deserialize, Serialize};
 
+pub use attempt::{Attempt, AttemptOutcome, AttemptRecord, AttemptRow};
 pub use enqueue::{
     Difference, EnqueueStatus, Enqueued, NewEvent, Refused, fingerprint, new_event_id,
 };
-pub use jobs::{AttemptRecord, ClaimedJob, JobUpdate, MovedJobs};
-pub use log::{AttemptRow, LogFilter, LogPage, Outcome as LogOutcome};
+pub use jobs::{ClaimedJob, JobUpdate, MovedJobs};
+pub use log::{LogFilter, LogOutcome, LogPage};
 pub use replay::ReplayChoice;
 
 #[derive(Debug, thiserror::Error)]

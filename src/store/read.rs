@@ -120,19 +120,6 @@ fn read_bounded(file: File, path: &Path, limit: u64) -> Result<Vec<u8>, StoreErr
     Ok(bytes)
 }
 
-/// A size as people read it: `64 MiB`, `512 KiB`, `100 bytes`.
-pub fn human_size(bytes: u64) -> String {
-    const KIB: u64 = 1024;
-    const MIB: u64 = 1024 * 1024;
-    if bytes >= MIB && bytes.is_multiple_of(MIB) {
-        format!("{} MiB", bytes / MIB)
-    } else if bytes >= KIB && bytes.is_multiple_of(KIB) {
-        format!("{} KiB", bytes / KIB)
-    } else {
-        format!("{bytes} bytes")
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

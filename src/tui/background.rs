@@ -12,16 +12,13 @@ use super::authorize::AuthorizeId;
 use super::message::{AuthorizeInput, Message, TaskWork};
 use super::verify::VerifyId;
 use crate::delivery::verify_with_progress;
-use crate::http::HttpOptions;
+use crate::home::Home;
 use crate::model::Integration;
-use crate::oauth::{
-    OAuthError, SessionInput, SiteContext, TokenProvider, prepare_session, run_session,
-};
-use crate::store::{Locations, SettingsStore, TokenStore};
+use crate::oauth::{OAuthError, SessionInput, run_session};
+use crate::store::Locations;
 
 pub struct Background {
     locations: Locations,
-    settings: SettingsStore,
     sender: mpsc::UnboundedSender<Message>,
     verifies: HashMap<VerifyId, CancellationToken>,
     authorizations: HashMap<AuthorizeId, mpsc::Sender<SessionInput>>,
@@ -31,7 +28,6 @@ impl Background {
     pub fn new(locations: &Locations, sender: mpsc::UnboundedSender<Message>) -> Background {
         Background {
             locations: locations.clone(),
-            settings: SettingsStore::new(locations),
             sender,
             verifies: HashMap::new(),
             authorizations: HashMap::new(),
@@ -46,8 +42,7 @@ impl Background {
                 spawn_verify(
                     id,
                     *integration,
-                    self.settings.clone(),
-                    self.token_provider(),
+                    self.locations.clone(),
                     cancel,
                     self.sender.clone(),
                 );
@@ -93,37 +88,34 @@ impl Background {
             self.verifies.remove(id);
         }
     }
-
-    /// Token requests for VERIFY and the site step: built for each run from the
-    /// settings as they are then (a proxy or timeout changed with `hookconsole
-    /// settings` counts without a restart). Refreshes stay single: the token store's
-    /// lock and re-read serialise them across providers and processes.
-    fn token_provider(&self) -> Arc<TokenProvider> {
-        Arc::new(TokenProvider::with_http_options(
-            TokenStore::new(self.locations.tokens_file()),
-            HttpOptions::from_settings(&self.settings.load().unwrap_or_default()),
-        ))
-    }
 }
 
 /// Runs one VERIFY on a task of its own; each stage and the report come back as
-/// messages. The settings are read now, so a changed timeout or proxy applies.
+/// messages. The settings are read now, so a changed timeout or proxy applies
+/// without a restart (unreadable ones leave the defaults, the reason in the log).
 fn spawn_verify(
     id: VerifyId,
     integration: Integration,
-    settings: SettingsStore,
-    tokens: Arc<TokenProvider>,
+    locations: Locations,
     cancel: CancellationToken,
     sender: mpsc::UnboundedSender<Message>,
 ) {
     tokio::spawn(async move {
-        let loaded = tokio::task::spawn_blocking(move || settings.load()).await;
-        let settings = match loaded {
-            Ok(Ok(settings)) => settings,
-            _ => Default::default(),
+        let parts = tokio::task::spawn_blocking(move || {
+            let home = Home::tolerant(&locations);
+            Ok::<_, crate::store::StoreError>((
+                home.http_options()?,
+                home.appliance()?,
+                home.token_provider()?,
+            ))
+        })
+        .await;
+        // A tolerant home has its settings (the defaults when unreadable): only a
+        // panic on the blocking thread lands here, and Esc leaves the screen.
+        let Ok(Ok((options, appliance, tokens))) = parts else {
+            tracing::error!("VERIFY could not start: its settings were not read");
+            return;
         };
-        let options = HttpOptions::from_settings(&settings);
-        let appliance = crate::template::Appliance::local(settings.hostname.as_deref());
         let (stage_tx, mut stages) = mpsc::unbounded_channel();
         let forward = sender.clone();
         let forwarding = tokio::spawn(async move {
@@ -135,7 +127,7 @@ fn spawn_verify(
             &integration,
             &options,
             &appliance,
-            tokens.as_ref(),
+            &tokens,
             cancel,
             Some(stage_tx),
         )
@@ -160,7 +152,8 @@ fn spawn_choose_site(
     tokio::spawn(async move {
         let loading = {
             let name = name.clone();
-            tokio::task::spawn_blocking(move || SiteContext::load(&locations, &name)).await
+            tokio::task::spawn_blocking(move || Home::tolerant(&locations).site_context(&name))
+                .await
         };
         let loaded = loading.unwrap_or_else(|error| {
             Err(OAuthError::Configuration(format!(
@@ -190,9 +183,10 @@ fn spawn_authorize(
     sender: mpsc::UnboundedSender<Message>,
 ) {
     tokio::spawn(async move {
+        // Strict about the settings: a broken file is said, not replaced by defaults,
+        // since the callback URL and the listener come from it.
         let prepared = tokio::task::spawn_blocking(move || {
-            prepare_session(
-                &locations,
+            Home::new(&locations).prepare_session(
                 &integration,
                 false,
                 crate::oauth::DEFAULT_TIMEOUT,
@@ -200,7 +194,8 @@ fn spawn_authorize(
             )
         })
         .await
-        .unwrap_or_else(|error| Err(error.to_string()));
+        .map_err(|error| error.to_string())
+        .and_then(|prepared| prepared.map_err(|error| error.to_string()));
         let prepared = match prepared {
             Ok(prepared) => prepared,
             Err(reason) => {

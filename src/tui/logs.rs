@@ -15,7 +15,7 @@ use super::text_input::TextInput;
 use crate::store::queue::{AttemptRow, LogFilter, LogOutcome, LogPage, QueueError};
 
 /// (minute start in ms, outcome, attempts), as `Queue::per_minute` gives them.
-pub type MinuteCount = (i64, String, i64);
+pub type MinuteCount = (i64, crate::store::queue::AttemptOutcome, i64);
 
 /// Rows asked for per page.
 pub const PAGE_ROWS: usize = 200;

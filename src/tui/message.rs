@@ -217,7 +217,7 @@ pub enum Message {
     Sparkline {
         generation: u64,
         since_ms: i64,
-        rows: Vec<(i64, String, i64)>,
+        rows: Vec<(i64, crate::store::queue::AttemptOutcome, i64)>,
     },
     /// What replaying did, one line.
     Replayed(String),

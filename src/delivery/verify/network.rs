@@ -15,7 +15,7 @@ use tokio_rustls::client::TlsStream;
 use url::Host;
 
 use super::Run;
-use super::exchange::{error_chain, millis};
+use crate::delivery::answer::{error_chain, millis};
 use crate::delivery::diagnosis::{certificate_failure, certificate_refusal, io_failure};
 use crate::delivery::report::{
     ConnectAttempt, ConnectStage, Failure, Outcome, PeerCertificate, ResolveStage, Stage, TlsStage,

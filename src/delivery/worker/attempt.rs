@@ -17,7 +17,7 @@ use crate::delivery::{
 };
 use crate::http::HttpError;
 use crate::model::{Authentication, Integration, Secret};
-use crate::store::queue::{AttemptRecord, ClaimedJob, JobState, JobUpdate, now_ms};
+use crate::store::queue::{AttemptOutcome, AttemptRecord, ClaimedJob, JobState, JobUpdate, now_ms};
 
 /// The stable event id every delivery carries, so receivers can drop duplicates,
 /// and when the attempt was made (Unix seconds).
@@ -50,14 +50,7 @@ pub async fn deliver(
     let Some(integration) = integration else {
         let summary = format!("the integration `{}` no longer exists", job.integration);
         let record = early_record(job, context, Failure::InvalidRequest, summary);
-        return settle(
-            context,
-            job,
-            vec![record],
-            Some(Failure::InvalidRequest),
-            None,
-            0,
-        );
+        return settle(job, vec![record], None, 0);
     };
     let mut sent = send_once(context, integration, job, job.attempts + 1).await;
     let mut records = Vec::new();
@@ -72,7 +65,7 @@ pub async fn deliver(
             .is_ok()
     {
         // The refreshed token is in the store: the next send resolves it.
-        sent.record.outcome = "retry".into();
+        sent.record.outcome = AttemptOutcome::Retry;
         sent.record.next_retry_ms = Some(now_ms());
         sent.record
             .summary
@@ -80,47 +73,33 @@ pub async fn deliver(
         records.push(sent.record);
         sent = send_once(context, integration, job, job.attempts + 2).await;
     }
-    let failure = sent.failure.clone();
     records.push(sent.record);
-    settle(
-        context,
-        job,
-        records,
-        failure,
-        sent.retry_after,
-        integration.retry_interval,
-    )
+    settle(job, records, sent.retry_after, integration.retry_interval)
 }
 
-/// Decides the job's fate from the last attempt, and fills in that attempt's outcome.
+/// Settles the job as its last attempt's outcome says, and fills in when that attempt
+/// is retried.
 fn settle(
-    context: &AttemptContext<'_>,
     job: &ClaimedJob,
     mut records: Vec<AttemptRecord>,
-    failure: Option<Failure>,
     retry_after: Option<Duration>,
     retry_interval: u32,
 ) -> JobUpdate {
     let now = now_ms();
-    let attempts = records
-        .last()
-        .map(|r| r.attempt)
-        .unwrap_or(job.attempts + 1);
-    let (state, next) = match &failure {
-        None => (JobState::Delivered, now),
-        Some(failure) if retryable(failure) && attempts < context.max_attempts => {
+    let last = records.last_mut();
+    let attempts = last.as_ref().map_or(job.attempts + 1, |last| last.attempt);
+    let outcome = last
+        .as_ref()
+        .map_or(AttemptOutcome::Dead, |last| last.outcome);
+    let (state, next) = match outcome {
+        AttemptOutcome::Delivered => (JobState::Delivered, now),
+        AttemptOutcome::Retry => {
             let delay = retry_after.unwrap_or_else(|| with_jitter(retry_interval));
             (JobState::Queued, now + delay.as_millis() as i64)
         }
-        Some(_) => (JobState::Dead, now),
+        AttemptOutcome::Dead => (JobState::Dead, now),
     };
-    if let Some(last) = records.last_mut() {
-        last.outcome = match state {
-            JobState::Delivered => "delivered",
-            JobState::Queued => "retry",
-            _ => "dead",
-        }
-        .into();
+    if let Some(last) = last {
         last.next_retry_ms = (state == JobState::Queued).then_some(next);
     }
     JobUpdate::Finished {
@@ -129,6 +108,17 @@ fn settle(
         state,
         next_attempt_ms: next,
         records,
+    }
+}
+
+/// What a send that ended with `failure` (none: delivered) makes of attempt number
+/// `attempt`: delivered, retried while attempts are left and the failure is worth
+/// another try, or dead.
+fn outcome_of(failure: Option<&Failure>, attempt: u32, max_attempts: u32) -> AttemptOutcome {
+    match failure {
+        None => AttemptOutcome::Delivered,
+        Some(failure) if retryable(failure) && attempt < max_attempts => AttemptOutcome::Retry,
+        Some(_) => AttemptOutcome::Dead,
     }
 }
 
@@ -167,6 +157,7 @@ async fn send_once(
         record: AttemptRecord {
             attempt,
             at_ms,
+            outcome: outcome_of(Some(&failure), attempt, context.max_attempts),
             ..early_record(job, context, failure.clone(), summary)
         },
         failure: Some(failure),
@@ -211,7 +202,7 @@ async fn send_once(
     };
     let result = send_keeping(client, &request, ATTEMPT_BODY_BYTES).await;
     let duration_ms = started.elapsed().as_millis() as u64;
-    let request_json = to_json(&RequestSummary {
+    let request_json = to_json(&LoggedRequest {
         body_bytes: request.body.len(),
         headers: request.shown_headers(),
         method: request.method.as_str(),
@@ -250,7 +241,7 @@ async fn send_once(
             at_ms,
             attempt,
             max_attempts: context.max_attempts,
-            outcome: String::new(),
+            outcome: outcome_of(failure.as_ref(), attempt, context.max_attempts),
             error_class: failure.as_ref().map(class_name),
             status,
             duration_ms,
@@ -279,7 +270,7 @@ fn early_record(
         at_ms: now_ms(),
         attempt: job.attempts + 1,
         max_attempts: context.max_attempts,
-        outcome: String::new(),
+        outcome: outcome_of(Some(&failure), job.attempts + 1, context.max_attempts),
         error_class: Some(class_name(&failure)),
         status: None,
         duration_ms: 0,
@@ -293,7 +284,7 @@ fn early_record(
 /// The request as the log keeps it: what was sent, secrets masked. Fields in the
 /// order of their names, as the log has always written them.
 #[derive(Serialize)]
-struct RequestSummary<'a> {
+struct LoggedRequest<'a> {
     body_bytes: usize,
     headers: Vec<ShownHeader>,
     method: &'a str,
@@ -302,7 +293,7 @@ struct RequestSummary<'a> {
 
 /// The answer as the log keeps it (redacted, the head of the body).
 #[derive(Serialize)]
-struct ResponseSummary<'a> {
+struct LoggedResponse<'a> {
     body: &'a str,
     body_bytes: u64,
     body_truncated: bool,
@@ -318,7 +309,7 @@ fn to_json(summary: &impl Serialize) -> String {
 }
 
 fn response_json(stage: &HttpStage) -> String {
-    to_json(&ResponseSummary {
+    to_json(&LoggedResponse {
         body: &stage.body_preview,
         body_bytes: stage.body_bytes,
         body_truncated: stage.body_truncated,

@@ -10,13 +10,13 @@ use crate::http::{HttpClient, HttpError, HttpOptions, build_client};
 use crate::model::Integration;
 
 /// What deliveries to one integration share.
-pub struct Target {
+pub struct DeliveryTarget {
     pub client: Result<HttpClient, HttpError>,
     pub base: Result<RequestBase, RequestError>,
 }
 
 /// A target, and the integration as it was when the target was built.
-type Built = (Arc<Integration>, Arc<Target>);
+type Built = (Arc<Integration>, Arc<DeliveryTarget>);
 
 pub struct ClientCache {
     options: HttpOptions,
@@ -34,7 +34,7 @@ impl ClientCache {
     /// The target of `integration`, built when first asked or when it changed. The
     /// scheduler hands every job the same `Arc` until the integrations file changes,
     /// so the usual check is a pointer comparison, not a comparison of every field.
-    pub fn target(&self, integration: &Arc<Integration>) -> Arc<Target> {
+    pub fn target(&self, integration: &Arc<Integration>) -> Arc<DeliveryTarget> {
         let mut targets = self
             .targets
             .lock()
@@ -49,7 +49,7 @@ impl ClientCache {
                 return target.clone();
             }
         }
-        let target = Arc::new(Target {
+        let target = Arc::new(DeliveryTarget {
             client: build_client(integration, &self.options),
             base: RequestBase::new(integration),
         });

@@ -17,7 +17,7 @@ use super::threads::DeliveryThreads;
 use super::token_repair;
 use super::writer::{Claimed, WriterCommand, WriterSender};
 use super::{WorkerError, WorkerOptions, socket};
-use crate::delivery::TokenSource;
+use crate::delivery::{IntegrationTemplate, TokenSource};
 use crate::http::HttpOptions;
 use crate::model::{HoldReason, Integration, Settings};
 use crate::store::queue::{ClaimedJob, JobUpdate};
@@ -243,14 +243,14 @@ impl Scheduler {
         let path = super::socket_path(&self.locations);
         let listener = socket::bind(&path)?;
         let catalog = self.catalog.clone();
-        let targets: socket::Targets = Arc::new(move |name: &str| {
-            lookup(&catalog, name).map(|integration| socket::Target::of(&integration))
+        let templates: socket::TemplateLookup = Arc::new(move |name: &str| {
+            lookup(&catalog, name).map(|integration| IntegrationTemplate::of(&integration))
         });
         tokio::spawn(socket::serve(
             listener,
             self.socket_limits,
             self.writer.clone(),
-            targets,
+            templates,
             self.appliance.clone(),
             self.claim_now.clone(),
             stop.child_token(),

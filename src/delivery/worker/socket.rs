@@ -1,19 +1,14 @@
 //! The enqueue socket: `<home>/worker.sock`, mode 0660. The appliance's services write
-//! one JSON event per line:
+//! one JSON event per line ([`EventLine`]):
 //!
 //! ```text
 //! {"integration": "…", "type": "…", "fields": {…}, "payload": …, "id": "…"}
 //! ```
 //!
 //! `integration` and `type` are required; `fields` (a JSON object: the event's own
-//! variables, e.g. `{"finding": {"name": …}}`), `payload` and `id` are optional. A
-//! payload given as a string is a template (see [`crate::template`]); a payload given
-//! as any other JSON value is data, sent as its JSON text without rendering (scan
-//! evidence may contain `{{…}}`); without one, the integration's content sample is the
-//! template.
-//! It is rendered here, at enqueue, so that the queue holds exactly the body that is
-//! sent and every retry or replay sends the same bytes; a template that does not
-//! render refuses the event. An `id` makes a resend harmless: it is unique per
+//! variables, e.g. `{"finding": {"name": …}}`), `payload` and `id` are optional. The
+//! payload is rendered at enqueue; a template that does not render refuses the
+//! event. An `id` makes a resend harmless: it is unique per
 //! integration, so one event may go to several integrations under one id. Each line
 //! is answered, in order, only after its commit (see [`EnqueueAnswer`]):
 //! `{"ok":true,"id":"evt_…","integration":"…","status":"queued"}`, `"status":"duplicate"`
@@ -33,8 +28,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures_util::StreamExt;
-use serde::{Deserialize, Serialize};
-use time::OffsetDateTime;
 use tokio::io::{AsyncWriteExt, BufWriter};
 use tokio::net::{UnixListener, UnixStream};
 use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore, mpsc, oneshot};
@@ -43,161 +36,14 @@ use tokio_util::sync::CancellationToken;
 
 use super::writer::{WriterCommand, WriterSender};
 use crate::accept::{AcceptBackoff, LOG_PERIOD, Occasional};
-use crate::model::{Integration, Settings};
-use crate::store::queue::{EnqueueStatus, Enqueued, NewEvent, fingerprint, new_event_id};
-use crate::template::{Appliance, Escaping, Event, render_with};
+use crate::delivery::event_line::{EnqueueAnswer, EventError, EventLine, IntegrationTemplate};
+use crate::model::Settings;
+use crate::store::QueueError;
+use crate::store::queue::{EnqueueStatus, Enqueued};
+use crate::template::Appliance;
 
-/// One line on the socket or of `send --batch`.
-#[derive(Debug, Deserialize)]
-pub struct EventLine {
-    #[serde(default)]
-    pub id: Option<String>,
-    pub integration: Option<String>,
-    #[serde(rename = "type", alias = "event")]
-    pub event_type: String,
-    /// The event's own fields, a JSON object: the template's variables.
-    #[serde(default)]
-    pub fields: Option<serde_json::Value>,
-    /// A string is a template; any other JSON value is sent as its text, unrendered.
-    #[serde(default)]
-    pub payload: Option<serde_json::Value>,
-}
-
-/// What enqueueing needs of an integration: its content sample (the template of an
-/// event without a payload) and whether its headers declare a JSON body.
-#[derive(Debug, Clone)]
-pub struct Target {
-    pub content_sample: String,
-    pub declares_json: bool,
-}
-
-impl Target {
-    pub fn of(integration: &Integration) -> Target {
-        Target {
-            content_sample: integration.content_sample.clone(),
-            declares_json: integration.declares_json(),
-        }
-    }
-}
-
-impl EventLine {
-    /// The event, for `default_integration` when the line names none, with its payload
-    /// rendered: `target` gives what is needed of an integration (`None`: there is no
-    /// such integration). An error says what to fix, naming the field.
-    pub fn into_event(
-        self,
-        default_integration: Option<&str>,
-        target: impl Fn(&str) -> Option<Target>,
-        appliance: &Appliance,
-    ) -> Result<NewEvent, String> {
-        let integration = self
-            .integration
-            .or_else(|| default_integration.map(String::from))
-            .ok_or("the event names no integration (`integration`)")?;
-        if self.event_type.trim().is_empty() {
-            return Err("the event has no type (`type`)".into());
-        }
-        let fields = match self.fields {
-            None | Some(serde_json::Value::Null) => serde_json::Map::new(),
-            Some(serde_json::Value::Object(fields)) => fields,
-            Some(other) => {
-                return Err(format!(
-                    "`fields` must be a JSON object, as in {{\"finding\": {{\"name\": \"…\"}}}}, not {}",
-                    json_kind(&other)
-                ));
-            }
-        };
-        let found =
-            target(&integration).ok_or_else(|| format!("no integration named `{integration}`"))?;
-        // Only an id the sender chose can be sent again; a made one is new each time.
-        let fingerprint = self.id.is_some().then(|| {
-            fingerprint(&serde_json::json!({ "fields": fields, "payload": self.payload }))
-        });
-        let (template, source) = match self.payload {
-            Some(serde_json::Value::String(text)) => (text, "`payload`".to_string()),
-            // A JSON value is data (scan evidence may hold `{{7*7}}`): sent as it is.
-            Some(value) => {
-                return Ok(NewEvent {
-                    id: Some(self.id.unwrap_or_else(new_event_id)),
-                    integration,
-                    event_type: self.event_type,
-                    payload: value.to_string(),
-                    fingerprint,
-                });
-            }
-            None => (
-                found.content_sample,
-                format!("the Content Sample of `{integration}`"),
-            ),
-        };
-        let event = Event {
-            id: self.id.unwrap_or_else(new_event_id),
-            event_type: self.event_type,
-            time: OffsetDateTime::now_utc(),
-            fields,
-        };
-        let escaping = Escaping::detect(&template, found.declares_json);
-        let payload = render_with(&template, &event, appliance, escaping)
-            .map_err(|error| format!("{source}, {error}"))?;
-        Ok(NewEvent {
-            id: Some(event.id),
-            integration,
-            event_type: event.event_type,
-            payload,
-            fingerprint,
-        })
-    }
-}
-
-fn json_kind(value: &serde_json::Value) -> &'static str {
-    match value {
-        serde_json::Value::Null => "null",
-        serde_json::Value::Bool(_) => "a boolean",
-        serde_json::Value::Number(_) => "a number",
-        serde_json::Value::String(_) => "a string",
-        serde_json::Value::Array(_) => "an array",
-        serde_json::Value::Object(_) => "an object",
-    }
-}
-
-/// The answer to one event, as the socket writes it and `send --json` prints it. The
-/// shape is stable: `id`, `integration`, `ok`, then `status` (`queued` or `duplicate`)
-/// when the event was taken, or `error` when it was refused. It borrows what it shows:
-/// the socket writes one per event.
-#[derive(Debug, Serialize)]
-pub struct EnqueueAnswer<'a> {
-    id: &'a str,
-    integration: &'a str,
-    ok: bool,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    status: Option<&'static str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    error: Option<String>,
-}
-
-impl<'a> EnqueueAnswer<'a> {
-    pub fn of(enqueued: &'a Enqueued) -> EnqueueAnswer<'a> {
-        let error = enqueued.refusal();
-        EnqueueAnswer {
-            id: &enqueued.id,
-            integration: &enqueued.integration,
-            ok: error.is_none(),
-            status: error.is_none().then(|| enqueued.status.as_str()),
-            error,
-        }
-    }
-
-    /// One line of JSON, without its line break.
-    pub fn to_line(&self) -> String {
-        // Strings and a bool: nothing here can fail to serialize.
-        serde_json::to_string(self).unwrap_or_else(|error| {
-            serde_json::json!({"ok": false, "error": error.to_string()}).to_string()
-        })
-    }
-}
-
-/// Finds an integration by name, for [`EventLine::into_event`].
-pub type Targets = Arc<dyn Fn(&str) -> Option<Target> + Send + Sync>;
+/// Finds an integration's template by name, for [`EventLine::into_event`].
+pub type TemplateLookup = Arc<dyn Fn(&str) -> Option<IntegrationTemplate> + Send + Sync>;
 
 pub fn bind(path: &Path) -> std::io::Result<UnixListener> {
     // The worker lock is held: a socket file left here is a dead worker's.
@@ -252,9 +98,9 @@ impl SocketLimits {
 }
 
 /// What every connection shares.
-struct Shared {
+struct SocketState {
     writer: WriterSender,
-    targets: Targets,
+    templates: TemplateLookup,
     appliance: Appliance,
     enqueued: Arc<Notify>,
     limits: SocketLimits,
@@ -264,14 +110,14 @@ pub async fn serve(
     listener: UnixListener,
     limits: SocketLimits,
     writer: WriterSender,
-    targets: Targets,
+    templates: TemplateLookup,
     appliance: Appliance,
     enqueued: Arc<Notify>,
     stop: CancellationToken,
 ) {
-    let shared = Arc::new(Shared {
+    let shared = Arc::new(SocketState {
         writer,
-        targets,
+        templates,
         appliance,
         enqueued,
         limits,
@@ -325,45 +171,75 @@ fn refuse(stream: &UnixStream, max_connections: usize) {
     let _ = stream.try_write(format!("{answer}\n").as_bytes());
 }
 
-type Answer = oneshot::Receiver<Result<Vec<Enqueued>, String>>;
+/// Why a line queued nothing; the words are its answer's `error`.
+#[derive(Debug, thiserror::Error)]
+enum Refusal {
+    #[error("not an event: {0}")]
+    NotAnEvent(serde_json::Error),
+    #[error(transparent)]
+    Event(#[from] EventError),
+    #[error(
+        "the line is longer than {0} bytes (socket_max_line_bytes): it is not read, and the \
+         connection is closed"
+    )]
+    TooLong(usize),
+    #[error("the line is not UTF-8 text: the connection is closed")]
+    NotUtf8,
+    #[error(transparent)]
+    Queue(Arc<QueueError>),
+}
 
-/// An answer known at once (an error), in its turn after the lines before it.
-fn answer_now(answer: Result<Vec<Enqueued>, String>) -> Answer {
-    let (reply, receiver) = oneshot::channel();
-    let _ = reply.send(answer);
-    receiver
+/// The answer to one line, written in its turn after the lines before it: known at
+/// once (a refusal), or when the writer has committed the event.
+enum LineAnswer {
+    Now(Refusal),
+    Committed(oneshot::Receiver<Result<Vec<Enqueued>, Arc<QueueError>>>),
+}
+
+impl LineAnswer {
+    async fn line(self, enqueued: &Notify) -> String {
+        let answers = match self {
+            LineAnswer::Now(refusal) => Err(refusal),
+            LineAnswer::Committed(reply) => match reply.await {
+                Ok(answers) => answers.map_err(Refusal::Queue),
+                Err(_) => return refused("the worker is stopping"),
+            },
+        };
+        match answers {
+            Ok(answers) => {
+                if answers
+                    .iter()
+                    .any(|one| one.status == EnqueueStatus::Queued)
+                {
+                    enqueued.notify_one();
+                }
+                match answers.first() {
+                    Some(one) => EnqueueAnswer::of(one).to_line(),
+                    None => refused("no event"),
+                }
+            }
+            Err(refusal) => refused(&refusal.to_string()),
+        }
+    }
+}
+
+fn refused(error: &str) -> String {
+    serde_json::json!({"ok": false, "error": error}).to_string()
 }
 
 async fn connection(
     stream: UnixStream,
     _place: OwnedSemaphorePermit,
-    shared: Arc<Shared>,
+    shared: Arc<SocketState>,
     stop: CancellationToken,
 ) {
     let (read, write) = stream.into_split();
-    let (answers, mut pending) = mpsc::unbounded_channel::<Answer>();
+    let (answers, mut pending) = mpsc::unbounded_channel::<LineAnswer>();
     let enqueued = shared.enqueued.clone();
     let replier = tokio::spawn(async move {
         let mut out = BufWriter::new(write);
         while let Some(answer) = pending.recv().await {
-            let mut text = match answer.await {
-                Ok(Ok(answers)) => {
-                    let queued = answers
-                        .iter()
-                        .any(|one| one.status == EnqueueStatus::Queued);
-                    if queued {
-                        enqueued.notify_one();
-                    }
-                    match answers.first() {
-                        Some(one) => EnqueueAnswer::of(one).to_line(),
-                        None => serde_json::json!({"ok": false, "error": "no event"}).to_string(),
-                    }
-                }
-                Ok(Err(error)) => serde_json::json!({"ok": false, "error": error}).to_string(),
-                Err(_) => {
-                    serde_json::json!({"ok": false, "error": "the worker is stopping"}).to_string()
-                }
-            };
+            let mut text = answer.line(&enqueued).await;
             text.push('\n');
             if out.write_all(text.as_bytes()).await.is_err() {
                 return;
@@ -386,19 +262,14 @@ async fn connection(
         let line = match next {
             Ok(Some(Ok(line))) => line,
             Ok(Some(Err(LinesCodecError::MaxLineLengthExceeded))) => {
-                let _ = answers.send(answer_now(Err(format!(
-                    "the line is longer than {} bytes (socket_max_line_bytes): it is not \
-                     read, and the connection is closed",
-                    limits.max_line_bytes
-                ))));
+                let refusal = Refusal::TooLong(limits.max_line_bytes);
+                let _ = answers.send(LineAnswer::Now(refusal));
                 break;
             }
             Ok(Some(Err(LinesCodecError::Io(error))))
                 if error.kind() == std::io::ErrorKind::InvalidData =>
             {
-                let _ = answers.send(answer_now(Err(
-                    "the line is not UTF-8 text: the connection is closed".into(),
-                )));
+                let _ = answers.send(LineAnswer::Now(Refusal::NotUtf8));
                 break;
             }
             Ok(Some(Err(LinesCodecError::Io(error)))) => {
@@ -418,14 +289,15 @@ async fn connection(
         if line.trim().is_empty() {
             continue;
         }
-        let (reply, answer) = oneshot::channel();
         let event = serde_json::from_str::<EventLine>(&line)
-            .map_err(|error| format!("not an event: {error}"))
+            .map_err(Refusal::NotAnEvent)
             .and_then(|parsed| {
-                parsed.into_event(None, |name| (shared.targets)(name), &shared.appliance)
+                let templates = |name: &str| (shared.templates)(name);
+                Ok(parsed.into_event(None, templates, &shared.appliance)?)
             });
-        match event {
+        let answer = match event {
             Ok(event) => {
+                let (reply, committed) = oneshot::channel();
                 if shared
                     .writer
                     .send(WriterCommand::Enqueue(vec![event], reply))
@@ -433,11 +305,10 @@ async fn connection(
                 {
                     break;
                 }
+                LineAnswer::Committed(committed)
             }
-            Err(error) => {
-                let _ = reply.send(Err(error));
-            }
-        }
+            Err(refusal) => LineAnswer::Now(refusal),
+        };
         if answers.send(answer).is_err() {
             break;
         }

@@ -2,7 +2,7 @@
 //! scheduler, the delivery tasks and the socket, and runs each group of them in as few
 //! transactions as it can (group commit). An enqueue is answered only after its commit.
 
-use std::sync::mpsc;
+use std::sync::{Arc, mpsc};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
@@ -31,7 +31,7 @@ pub enum WriterCommand {
     /// not queued; the others are).
     Enqueue(
         Vec<NewEvent>,
-        oneshot::Sender<Result<Vec<Enqueued>, String>>,
+        oneshot::Sender<Result<Vec<Enqueued>, Arc<QueueError>>>,
     ),
     Update(JobUpdate),
     Claim {
@@ -311,8 +311,9 @@ fn run_group(queue: &mut Queue, group: Vec<WriterCommand>) -> bool {
             }
             Err(error) => {
                 tracing::error!(%error, "enqueue failed");
+                let error = Arc::new(error);
                 for (_, reply) in waiting {
-                    let _ = reply.send(Err(error.to_string()));
+                    let _ = reply.send(Err(error.clone()));
                 }
             }
         }

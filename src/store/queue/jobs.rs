@@ -3,6 +3,7 @@
 
 use rusqlite::params;
 
+use super::attempt::{AttemptRecord, INSERT};
 use super::{JobState, Queue, QueueError, now_ms};
 
 /// A job the worker holds a lease on.
@@ -41,27 +42,6 @@ fn claimed_job(row: &rusqlite::Row<'_>) -> rusqlite::Result<ClaimedJob> {
         attempts: row.get(5)?,
         created_ms: row.get(6)?,
     })
-}
-
-/// One attempt as logged. The request and response are JSON text, already redacted.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AttemptRecord {
-    pub job_id: i64,
-    pub event_id: String,
-    pub integration: String,
-    pub event_type: String,
-    pub at_ms: i64,
-    pub attempt: u32,
-    pub max_attempts: u32,
-    /// `delivered`, `retry` or `dead`.
-    pub outcome: String,
-    pub error_class: Option<String>,
-    pub status: Option<u16>,
-    pub duration_ms: u64,
-    pub next_retry_ms: Option<i64>,
-    pub summary: String,
-    pub request: String,
-    pub response: Option<String>,
 }
 
 /// What a rename moved in the queue.
@@ -178,14 +158,7 @@ impl Queue {
         };
         let tx = self.conn.transaction().map_err(fail)?;
         {
-            let mut insert = tx
-                .prepare_cached(
-                    "INSERT INTO attempts (job_id, event_id, integration, event_type, at, \
-                     attempt, max_attempts, outcome, error_class, status, duration_ms, \
-                     next_retry_at, summary, request, response) \
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
-                )
-                .map_err(fail)?;
+            let mut insert = tx.prepare_cached(INSERT).map_err(fail)?;
             let mut settle = tx
                 .prepare_cached(
                     "UPDATE jobs SET state = ?2, attempts = ?3, next_attempt_at = ?4, \
@@ -207,26 +180,8 @@ impl Queue {
                         next_attempt_ms,
                         records,
                     } => {
-                        for r in records {
-                            insert
-                                .execute(params![
-                                    r.job_id,
-                                    r.event_id,
-                                    r.integration,
-                                    r.event_type,
-                                    r.at_ms,
-                                    r.attempt,
-                                    r.max_attempts,
-                                    r.outcome,
-                                    r.error_class,
-                                    r.status,
-                                    r.duration_ms as i64,
-                                    r.next_retry_ms,
-                                    r.summary,
-                                    r.request,
-                                    r.response
-                                ])
-                                .map_err(fail)?;
+                        for record in records {
+                            record.insert(&mut insert).map_err(fail)?;
                         }
                         settle
                             .execute(params![job_id, state.as_str(), attempts, next_attempt_ms])

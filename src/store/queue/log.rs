@@ -2,15 +2,16 @@
 //! attempt id), the attempts after one (for following), one attempt's detail, and
 //! retention pruning.
 
-use rusqlite::{Row, ToSql, params};
+use rusqlite::{ToSql, params};
 use serde::Serialize;
 
+use super::attempt::{AttemptOutcome, AttemptRow, COLUMNS, read_row};
 use super::{Queue, QueueError, now_ms};
 
 /// Which attempts a filter keeps by outcome.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
-pub enum Outcome {
+pub enum LogOutcome {
     Delivered,
     /// Failed, to be retried.
     Retry,
@@ -23,34 +24,11 @@ pub enum Outcome {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct LogFilter {
     pub integration: Option<String>,
-    pub outcome: Option<Outcome>,
+    pub outcome: Option<LogOutcome>,
     /// Kept when the event id, type, integration or summary contains it.
     pub text: Option<String>,
     /// Only attempts at or after this time (ms since the epoch).
     pub since_ms: Option<i64>,
-}
-
-/// One attempt, with its request and response as logged (redacted JSON).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct AttemptRow {
-    pub id: i64,
-    pub job_id: i64,
-    pub event_id: String,
-    pub integration: String,
-    pub event_type: String,
-    pub at_ms: i64,
-    pub attempt: u32,
-    pub max_attempts: u32,
-    pub outcome: String,
-    pub error_class: Option<String>,
-    pub status: Option<u16>,
-    pub duration_ms: i64,
-    pub next_retry_ms: Option<i64>,
-    pub summary: String,
-    /// Method, URL, headers (secrets masked), body size.
-    pub request: serde_json::Value,
-    /// Status, headers and the head of the body; none when no answer came.
-    pub response: Option<serde_json::Value>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -61,39 +39,12 @@ pub struct LogPage {
     pub next_before: Option<i64>,
 }
 
-const COLUMNS: &str = "a.id, a.job_id, a.event_id, a.integration, a.event_type, a.at, \
-    a.attempt, a.max_attempts, a.outcome, a.error_class, a.status, a.duration_ms, \
-    a.next_retry_at, a.summary, a.request, a.response";
-
 /// The shortest text filter the trigram index can find (its tokens are three
 /// characters); shorter ones scan the log.
 pub const INDEXED_TEXT_CHARS: usize = 3;
 
 /// Indexed attempts a text filter reads directly before it asks the index.
 const PROBE_ROWS: i64 = 2_000;
-
-fn row(row: &Row<'_>) -> rusqlite::Result<AttemptRow> {
-    let request: String = row.get(14)?;
-    let response: Option<String> = row.get(15)?;
-    Ok(AttemptRow {
-        id: row.get(0)?,
-        job_id: row.get(1)?,
-        event_id: row.get(2)?,
-        integration: row.get(3)?,
-        event_type: row.get(4)?,
-        at_ms: row.get(5)?,
-        attempt: row.get(6)?,
-        max_attempts: row.get(7)?,
-        outcome: row.get(8)?,
-        error_class: row.get(9)?,
-        status: row.get(10)?,
-        duration_ms: row.get(11)?,
-        next_retry_ms: row.get(12)?,
-        summary: row.get(13)?,
-        request: serde_json::from_str(&request).unwrap_or(serde_json::Value::Null),
-        response: response.and_then(|text| serde_json::from_str(&text).ok()),
-    })
-}
 
 /// `evt_` and 28 hexadecimal digits, as [`super::new_event_id`] makes them.
 fn is_event_id(text: &str) -> bool {
@@ -161,10 +112,10 @@ impl LogFilter {
         }
         match self.outcome {
             None => {}
-            Some(Outcome::Failed) => sql.push_str(" AND a.outcome IN ('retry', 'dead')"),
-            Some(Outcome::Delivered) => sql.push_str(" AND a.outcome = 'delivered'"),
-            Some(Outcome::Retry) => sql.push_str(" AND a.outcome = 'retry'"),
-            Some(Outcome::Dead) => sql.push_str(" AND a.outcome = 'dead'"),
+            Some(LogOutcome::Failed) => sql.push_str(" AND a.outcome IN ('retry', 'dead')"),
+            Some(LogOutcome::Delivered) => sql.push_str(" AND a.outcome = 'delivered'"),
+            Some(LogOutcome::Retry) => sql.push_str(" AND a.outcome = 'retry'"),
+            Some(LogOutcome::Dead) => sql.push_str(" AND a.outcome = 'dead'"),
         }
         if let Some(since) = self.since_ms {
             args.push(Box::new(since));
@@ -424,7 +375,7 @@ impl Queue {
         &self,
         filter: &LogFilter,
         since_ms: i64,
-    ) -> Result<Vec<(i64, String, i64)>, QueueError> {
+    ) -> Result<Vec<(i64, AttemptOutcome, i64)>, QueueError> {
         let mut args: Vec<Box<dyn ToSql>> = vec![Box::new(since_ms)];
         let mut sql = String::from(
             "SELECT (a.at / 60000) * 60000 AS minute, a.outcome, count(*) FROM attempts a \
@@ -452,7 +403,7 @@ impl Queue {
         let mut statement = self.conn.prepare_cached(sql).map_err(|e| self.error(e))?;
         let refs: Vec<&dyn ToSql> = args.iter().map(|arg| arg.as_ref()).collect();
         let rows = statement
-            .query_map(refs.as_slice(), row)
+            .query_map(refs.as_slice(), read_row)
             .map_err(|e| self.error(e))?;
         rows.collect::<Result<_, _>>().map_err(|e| self.error(e))
     }

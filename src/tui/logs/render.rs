@@ -389,11 +389,11 @@ impl LogColumn {
 fn outcome_text(row: &AttemptRow) -> String {
     match &row.error_class {
         Some(class) => format!("{} {class}", row.outcome),
-        None => row.outcome.clone(),
+        None => row.outcome.to_string(),
     }
 }
 
-fn duration(ms: i64) -> String {
+fn duration(ms: u64) -> String {
     if ms < 10_000 {
         format!("{ms}ms")
     } else {
