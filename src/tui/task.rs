@@ -59,21 +59,18 @@ pub fn perform(work: StoreWork, stores: &Stores) -> Message {
         }
         StoreWork::Save(request) => {
             // Saved under the settings as they are now, as `add` and `set` do.
-            let destinations = stores
-                .settings
-                .load()
-                .map(|settings| settings.destination_policy())
-                .unwrap_or_default();
-            let result = stores
-                .integrations
-                .clone()
-                .with_destinations(destinations)
-                .put(request.original.as_ref(), request.integration.clone());
-            let followed = match (&result, &request.original) {
-                (Ok(_), Some(original)) if original.name != request.integration.name => {
-                    follow(stores, &original.name, &request.integration.name)
-                }
-                _ => None,
+            let saved = stores
+                .home()
+                .save(request.original.as_ref(), request.integration.clone());
+            let (result, followed) = match saved {
+                Ok(saved) => (
+                    Ok(saved.catalog),
+                    saved.renamed.and_then(|renamed| match renamed {
+                        Ok(renamed) => renamed.describe(),
+                        Err(error) => Some(error),
+                    }),
+                ),
+                Err(error) => (Err(error), None),
             };
             Message::Saved {
                 request,
@@ -82,13 +79,18 @@ pub fn perform(work: StoreWork, stores: &Stores) -> Message {
             }
         }
         StoreWork::Delete(integration) => {
-            let result = stores
-                .integrations
-                .remove(&integration.name, Some(&integration));
             // A removed integration's grant would stay valid at the provider, and its
-            // tokens would pass to the next integration given its name.
-            let authorized = matches!(stores.tokens.get(&integration.name), Ok(Some(_)));
-            let forgot = (result.is_ok() && authorized).then(|| forget(&integration, stores));
+            // tokens would pass to the next integration given its name: forgotten too.
+            let removed = stores.home().remove(&integration.name, Some(&integration));
+            let (result, forgot) = match removed {
+                Ok(removed) => (
+                    Ok(removed.catalog),
+                    removed
+                        .forgot
+                        .map(|forgot| describe_forgetting(forgot, &integration.name)),
+                ),
+                Err(error) => (Err(error), None),
+            };
             Message::Deleted {
                 name: integration.name.clone(),
                 result,
@@ -179,8 +181,19 @@ pub fn perform(work: StoreWork, stores: &Stores) -> Message {
 /// Revokes and forgets on this blocking thread: through the runtime when there is one
 /// (the TUI), else on a small one of its own (tests call `perform` directly).
 fn forget(integration: &crate::model::Integration, stores: &Stores) -> String {
-    match stores.home().forget_authorization(integration) {
-        Ok(outcome) => outcome.describe(&integration.name),
+    describe_forgetting(
+        stores.home().forget_authorization(integration),
+        &integration.name,
+    )
+}
+
+/// What forgetting an authorization did, one line.
+fn describe_forgetting(
+    forgot: Result<crate::oauth::Revocation, crate::home::ForgetError>,
+    name: &str,
+) -> String {
+    match forgot {
+        Ok(outcome) => outcome.describe(name),
         Err(error) => format!("Not forgotten: {error}"),
     }
 }
@@ -193,13 +206,4 @@ fn read_text(path: &std::path::Path) -> Result<String, Arc<StoreError>> {
         let not_text = std::io::Error::new(std::io::ErrorKind::InvalidData, "is not UTF-8 text");
         Arc::new(StoreError::io(path, not_text))
     })
-}
-
-/// Moves what is keyed by the old name to the new one after a rename; says what moved,
-/// or what could not.
-fn follow(stores: &Stores, old: &str, new: &str) -> Option<String> {
-    match stores.home().follow_rename(old, new) {
-        Ok(renamed) => renamed.describe(),
-        Err(error) => Some(error),
-    }
 }
