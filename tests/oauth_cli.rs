@@ -156,24 +156,7 @@ async fn two_processes_refreshing_at_once_make_one_request() {
         "{}",
         String::from_utf8_lossy(&added.stderr)
     );
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let callback = format!("http://127.0.0.1:{port}/portal/oauth");
-    assert!(
-        run(
-            &home,
-            &[
-                "settings",
-                &format!("callback_url={callback}"),
-                &format!("callback_bind=127.0.0.1:{port}")
-            ]
-        )
-        .status
-        .success()
-    );
+    listen_on_loopback(&home);
     // Authorize by paste: the "browser" follows the authorize URL, the redirect is typed in.
     let mut child = hookconsole(&home)
         .args(["authorize", "jira", "--paste", "--qr", "none"])

@@ -4,6 +4,7 @@
 //! stores the tokens.
 
 mod oauth_support;
+mod support;
 
 use std::time::Duration;
 
@@ -13,15 +14,8 @@ use hookconsole::oauth::{
 };
 use hookconsole::store::{Authorization, TokenStore};
 use oauth_support::provider::{Provider, Style, browse, phone, plain_client};
+use support::unused_port;
 use tokio::sync::mpsc;
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
 
 struct Running {
     inputs: mpsc::Sender<SessionInput>,
@@ -35,7 +29,7 @@ struct Running {
 async fn start(provider: &Provider, style: Style, listener: bool, timeout: Duration) -> Running {
     let home = tempfile::tempdir().unwrap();
     let store = TokenStore::new(home.path().join("tokens.yaml"));
-    let port = free_port();
+    let port = unused_port().port();
     let callback_url = format!("http://127.0.0.1:{port}/portal/oauth");
     let mut integration = Integration::new("jira", "http://127.0.0.1:9/hook");
     integration.authentication = Authentication::OAuth(provider.settings(style));
@@ -252,7 +246,7 @@ async fn https_listener_with_its_self_signed_identity() {
         identity.fingerprint,
         "the screen's fingerprint is the served certificate's"
     );
-    let port = free_port();
+    let port = unused_port().port();
     let callback_url = format!("https://127.0.0.1:{port}/portal/oauth");
     let store = TokenStore::new(home.path().join("tokens.yaml"));
     let mut integration = Integration::new("jira", "http://127.0.0.1:9/hook");

@@ -4,6 +4,7 @@
 //! grant). The "browser" is a plain HTTP client following the authorize redirect.
 
 mod oauth_support;
+mod support;
 
 use oauth_support::provider::{Provider, SECRET, Style, browse, plain_client};
 

@@ -87,7 +87,7 @@ async fn deliver(
     answers
 }
 
-fn json_body(received: &support::Received) -> Value {
+fn json_body(received: &support::Request) -> Value {
     serde_json::from_slice(&received.body).unwrap_or_else(|error| {
         panic!(
             "the body is not JSON ({error}): {}",
@@ -99,7 +99,7 @@ fn json_body(received: &support::Received) -> Value {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn send_with_fields_delivers_the_rendered_content_sample() {
     let server = support::http_server(support::answer(200)).await;
-    let (dir, locations) = home_with(&server.url("http", "/hook"), SAMPLE);
+    let (dir, locations) = home_with(&server.url("/hook"), SAMPLE);
     let fields_file = dir.path().join("fields.json");
     std::fs::write(&fields_file, fields().to_string()).unwrap();
     let out = cli(&dir)
@@ -150,7 +150,7 @@ async fn send_with_fields_delivers_the_rendered_content_sample() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_socket_line_with_fields_delivers_the_rendered_body() {
     let server = support::http_server(support::answer(200)).await;
-    let (_dir, locations) = home_with(&server.url("http", "/hook"), SAMPLE);
+    let (_dir, locations) = home_with(&server.url("/hook"), SAMPLE);
     let lines = format!(
         "{}\n{}\n",
         serde_json::json!({"integration": "jira", "type": "finding.created", "id": "evt_socket_1", "fields": fields()}),

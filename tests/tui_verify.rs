@@ -123,7 +123,7 @@ fn the_certificates_fingerprint_breaks_only_at_colons() {
     ));
     let mut harness = Harness::new(
         Profile::RICH,
-        &[webhook("Self-signed", &server.url("https", "/hook"))],
+        &[webhook("Self-signed", &server.url("/hook"))],
     );
     harness.press(KeyCode::Char('v'));
     let _guard = runtime.enter();

@@ -94,7 +94,7 @@ impl AtlassianCloud {
 fn route(
     state: &Mutex<ProviderState>,
     issues: &Mutex<Vec<CreatedIssue>>,
-    request: Request,
+    request: &Request,
 ) -> Response {
     match request.path.as_str() {
         "/authorize" | "/oauth/token" => provider::handle(Style::StrictJson, state, request),
@@ -124,7 +124,7 @@ fn route(
             Response::json(200, serde_json::Value::Array(sites))
         }
         path => match issue_path(path) {
-            Some(cloud_id) => create_issue(state, issues, cloud_id, &request),
+            Some(cloud_id) => create_issue(state, issues, cloud_id, request),
             None => Response::status(404),
         },
     }

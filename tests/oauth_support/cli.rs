@@ -41,11 +41,7 @@ pub fn run_with_input(home: &Path, args: &[&str], input: &str) -> Output {
 
 /// Points the callback listener at a free loopback port.
 pub fn listen_on_loopback(home: &Path) {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = crate::support::unused_port().port();
     let set = run(
         home,
         &[

@@ -1,0 +1,446 @@
+//! The tests' one HTTP/1.1 server: an accept loop on 127.0.0.1, plain or TLS, a request
+//! parser and a response writer, with a handler deciding each answer. Connections are
+//! kept alive, as a real receiver keeps them. The server records what it received
+//! (unless told not to), counts connections and requests, and how many requests it held
+//! unanswered at once. Dropping it stops the accept loop and every connection it holds.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::task::{JoinHandle, JoinSet};
+
+/// A request as the server read it.
+#[derive(Debug, Clone)]
+pub struct Request {
+    /// Its place in the order the server read requests, from 0.
+    pub number: usize,
+    pub method: String,
+    /// The request target as sent: the path and the query.
+    pub target: String,
+    pub path: String,
+    pub query: String,
+    /// Header names as sent, in arrival order.
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+    /// The request line and the headers as on the wire, without the blank line.
+    pub raw_head: String,
+}
+
+impl Request {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    pub fn query_map(&self) -> HashMap<String, String> {
+        url::form_urlencoded::parse(self.query.as_bytes())
+            .into_owned()
+            .collect()
+    }
+
+    pub fn form(&self) -> HashMap<String, String> {
+        url::form_urlencoded::parse(&self.body)
+            .into_owned()
+            .collect()
+    }
+
+    pub fn json(&self) -> Option<serde_json::Value> {
+        serde_json::from_slice(&self.body).ok()
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Response {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+    /// How long the server waits before it sends the answer (after the handler ran):
+    /// what a slow receiver or provider looks like to a client waiting for it.
+    pub delay: Duration,
+}
+
+impl Response {
+    pub fn status(status: u16) -> Response {
+        Response::text(status, "")
+    }
+
+    pub fn text(status: u16, body: &str) -> Response {
+        Response {
+            status,
+            headers: Vec::new(),
+            body: body.as_bytes().to_vec(),
+            delay: Duration::ZERO,
+        }
+    }
+
+    pub fn json(status: u16, value: serde_json::Value) -> Response {
+        Response {
+            headers: vec![("Content-Type".into(), "application/json".into())],
+            body: serde_json::to_vec(&value).unwrap(),
+            ..Response::status(status)
+        }
+    }
+
+    pub fn redirect(location: &str) -> Response {
+        Response {
+            headers: vec![("Location".into(), location.into())],
+            ..Response::status(302)
+        }
+    }
+
+    /// The answer as it goes on the wire, head and body in one write.
+    fn to_bytes(&self) -> Vec<u8> {
+        let reason = http::StatusCode::from_u16(self.status)
+            .ok()
+            .and_then(|status| status.canonical_reason())
+            .unwrap_or("Unknown");
+        let mut head = format!(
+            "HTTP/1.1 {} {reason}\r\nContent-Length: {}\r\n",
+            self.status,
+            self.body.len()
+        );
+        for (name, value) in &self.headers {
+            head.push_str(&format!("{name}: {value}\r\n"));
+        }
+        head.push_str("\r\n");
+        let mut bytes = head.into_bytes();
+        bytes.extend_from_slice(&self.body);
+        bytes
+    }
+}
+
+/// What the server does with a request it has read.
+#[derive(Debug, Clone)]
+pub enum Reply {
+    Answer(Response),
+    /// Say nothing more on this connection, for as long as the server runs.
+    Stall,
+    /// Send a head promising a body that never comes, then stall.
+    HeadThenStall,
+    /// Reset the connection (TCP RST), without an answer.
+    Reset,
+}
+
+impl From<Response> for Reply {
+    fn from(response: Response) -> Reply {
+        Reply::Answer(response)
+    }
+}
+
+type Handler = Arc<dyn Fn(&Request) -> Reply + Send + Sync>;
+type Connection = Pin<Box<dyn Future<Output = ()> + Send>>;
+
+/// What the server has seen, shared with its connections.
+#[derive(Default)]
+struct Seen {
+    record: bool,
+    received: Mutex<Vec<Request>>,
+    requests: AtomicUsize,
+    connections: AtomicUsize,
+    /// Requests read and not answered yet, and the most at once, by request target
+    /// ("" for all).
+    held: Mutex<HashMap<String, (usize, usize)>>,
+}
+
+impl Seen {
+    fn held(&self, target: &str, change: fn(&mut (usize, usize))) {
+        let mut held = self.held.lock().unwrap();
+        for key in ["", target] {
+            match held.get_mut(key) {
+                Some(counts) => change(counts),
+                None => change(held.entry(key.to_string()).or_default()),
+            }
+        }
+    }
+}
+
+pub struct TestServer {
+    pub addr: SocketAddr,
+    scheme: &'static str,
+    seen: Arc<Seen>,
+    task: JoinHandle<()>,
+}
+
+impl TestServer {
+    /// A plain HTTP server on which `handler` answers every request.
+    pub async fn start<R: Into<Reply>>(
+        handler: impl Fn(&Request) -> R + Send + Sync + 'static,
+    ) -> TestServer {
+        http(handler, None, true).await
+    }
+
+    /// The same, over TLS with this certificate chain and key.
+    pub async fn start_tls<R: Into<Reply>>(
+        handler: impl Fn(&Request) -> R + Send + Sync + 'static,
+        chain: Vec<CertificateDer<'static>>,
+        key: PrivateKeyDer<'static>,
+    ) -> TestServer {
+        http(handler, Some(acceptor(chain, key)), true).await
+    }
+
+    /// A plain HTTP server that keeps no requests, only counts them: for the receivers
+    /// of thousands of deliveries.
+    pub async fn start_unrecorded<R: Into<Reply>>(
+        handler: impl Fn(&Request) -> R + Send + Sync + 'static,
+    ) -> TestServer {
+        http(handler, None, false).await
+    }
+
+    /// A server that does its own talking on every connection it accepts, for what is
+    /// not a request and an answer: a proxy's tunnel, a peer that never speaks.
+    pub async fn on_connections<F>(
+        connection: impl Fn(TcpStream) -> F + Send + Sync + 'static,
+    ) -> TestServer
+    where
+        F: Future<Output = ()> + Send + 'static,
+    {
+        let seen = Arc::new(Seen::default());
+        listen("http", seen, move |stream| Box::pin(connection(stream))).await
+    }
+
+    /// `http://ADDR/PATH`, or `https://` for a TLS server.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}://{}{path}", self.scheme, self.addr)
+    }
+
+    /// Every request received so far, in arrival order.
+    pub fn received(&self) -> Vec<Request> {
+        self.seen.received.lock().unwrap().clone()
+    }
+
+    pub fn requests(&self) -> usize {
+        self.seen.requests.load(Ordering::SeqCst)
+    }
+
+    /// Connections accepted.
+    pub fn connections(&self) -> usize {
+        self.seen.connections.load(Ordering::SeqCst)
+    }
+
+    /// The most requests held unanswered at once, for request target `target` ("" for
+    /// all).
+    pub fn most_at_once(&self, target: &str) -> usize {
+        let held = self.seen.held.lock().unwrap();
+        held.get(target).map_or(0, |(_, most)| *most)
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+fn acceptor(
+    chain: Vec<CertificateDer<'static>>,
+    key: PrivateKeyDer<'static>,
+) -> tokio_rustls::TlsAcceptor {
+    let config = rustls::ServerConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .unwrap()
+    .with_no_client_auth()
+    .with_single_cert(chain, key)
+    .unwrap();
+    tokio_rustls::TlsAcceptor::from(Arc::new(config))
+}
+
+async fn http<R: Into<Reply>>(
+    handler: impl Fn(&Request) -> R + Send + Sync + 'static,
+    tls: Option<tokio_rustls::TlsAcceptor>,
+    record: bool,
+) -> TestServer {
+    let handler: Handler = Arc::new(move |request| handler(request).into());
+    let seen = Arc::new(Seen {
+        record,
+        ..Seen::default()
+    });
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    let shared = seen.clone();
+    listen(scheme, seen, move |stream| {
+        let (handler, seen, tls) = (handler.clone(), shared.clone(), tls.clone());
+        Box::pin(async move {
+            match tls {
+                Some(acceptor) => {
+                    if let Ok(stream) = acceptor.accept(stream).await {
+                        exchange(stream, &handler, &seen).await;
+                    }
+                }
+                None => exchange(stream, &handler, &seen).await,
+            }
+        })
+    })
+    .await
+}
+
+/// The accept loop: every connection runs as a task of the loop's own set, so that
+/// stopping the loop stops them too.
+async fn listen(
+    scheme: &'static str,
+    seen: Arc<Seen>,
+    connection: impl Fn(TcpStream) -> Connection + Send + 'static,
+) -> TestServer {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let counted = seen.clone();
+    let task = tokio::spawn(async move {
+        let mut connections = JoinSet::new();
+        loop {
+            tokio::select! {
+                accepted = listener.accept() => {
+                    let Ok((stream, _)) = accepted else { return };
+                    counted.connections.fetch_add(1, Ordering::SeqCst);
+                    let _ = stream.set_nodelay(true);
+                    connections.spawn(connection(stream));
+                }
+                Some(_) = connections.join_next(), if !connections.is_empty() => {}
+            }
+        }
+    });
+    TestServer {
+        addr,
+        scheme,
+        seen,
+        task,
+    }
+}
+
+/// A connection the server answers on, plain or TLS.
+trait Transport: AsyncRead + AsyncWrite + Unpin + Send {
+    fn tcp(&self) -> &TcpStream;
+}
+
+impl Transport for TcpStream {
+    fn tcp(&self) -> &TcpStream {
+        self
+    }
+}
+
+impl Transport for tokio_rustls::server::TlsStream<TcpStream> {
+    fn tcp(&self) -> &TcpStream {
+        self.get_ref().0
+    }
+}
+
+/// Reads requests and writes the handler's answers until the client closes the
+/// connection or asks to.
+async fn exchange(mut stream: impl Transport, handler: &Handler, seen: &Seen) {
+    let mut buffer = Vec::with_capacity(8192);
+    loop {
+        let Some(mut request) = read_request(&mut stream, &mut buffer).await else {
+            return;
+        };
+        request.number = seen.requests.fetch_add(1, Ordering::SeqCst);
+        seen.held(&request.target, |(now, most)| {
+            *now += 1;
+            *most = (*most).max(*now);
+        });
+        let reply = handler(&request);
+        let close = request
+            .header("connection")
+            .is_some_and(|value| value.eq_ignore_ascii_case("close"));
+        let target = request.target.clone();
+        if seen.record {
+            seen.received.lock().unwrap().push(request);
+        }
+        match reply {
+            Reply::Answer(response) => {
+                if !response.delay.is_zero() {
+                    tokio::time::sleep(response.delay).await;
+                }
+                let written = stream.write_all(&response.to_bytes()).await;
+                seen.held(&target, |(now, _)| *now -= 1);
+                if written.is_err() {
+                    return;
+                }
+                if close {
+                    let _ = stream.shutdown().await;
+                    return;
+                }
+            }
+            Reply::Stall => std::future::pending().await,
+            Reply::HeadThenStall => {
+                let head = "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\npart";
+                let _ = stream.write_all(head.as_bytes()).await;
+                std::future::pending().await
+            }
+            Reply::Reset => {
+                let _ = stream.tcp().set_zero_linger();
+                return;
+            }
+        }
+    }
+}
+
+/// The next request on the connection; what `buffer` holds beyond it stays there for
+/// the one after (a client may send the next before it has the answer).
+async fn read_request(stream: &mut impl Transport, buffer: &mut Vec<u8>) -> Option<Request> {
+    let mut chunk = [0u8; 8192];
+    loop {
+        if let Some((request, length)) = parse(buffer) {
+            buffer.drain(..length);
+            return Some(request);
+        }
+        let read = stream.read(&mut chunk).await.ok()?;
+        if read == 0 {
+            return None;
+        }
+        buffer.extend_from_slice(&chunk[..read]);
+    }
+}
+
+/// A whole request at the start of `bytes`, and how many bytes it took; None while it
+/// is not all there (or cannot be read as HTTP).
+fn parse(bytes: &[u8]) -> Option<(Request, usize)> {
+    let mut headers = [httparse::EMPTY_HEADER; 64];
+    let mut parsed = httparse::Request::new(&mut headers);
+    let httparse::Status::Complete(head_length) = parsed.parse(bytes).ok()? else {
+        return None;
+    };
+    let headers: Vec<(String, String)> = parsed
+        .headers
+        .iter()
+        .map(|header| {
+            let value = String::from_utf8_lossy(header.value).trim().to_string();
+            (header.name.to_string(), value)
+        })
+        .collect();
+    let body_length: usize = headers
+        .iter()
+        .find(|(name, _)| name.eq_ignore_ascii_case("content-length"))
+        .and_then(|(_, value)| value.parse().ok())
+        .unwrap_or(0);
+    let length = head_length + body_length;
+    if bytes.len() < length {
+        return None;
+    }
+    let target = parsed.path.unwrap_or("/").to_string();
+    let (path, query) = match target.split_once('?') {
+        Some((path, query)) => (path.to_string(), query.to_string()),
+        None => (target.clone(), String::new()),
+    };
+    let request = Request {
+        number: 0,
+        method: parsed.method.unwrap_or_default().to_string(),
+        target,
+        path,
+        query,
+        headers,
+        body: bytes[head_length..length].to_vec(),
+        raw_head: String::from_utf8_lossy(&bytes[..head_length])
+            .trim_end()
+            .to_string(),
+    };
+    Some((request, length))
+}
