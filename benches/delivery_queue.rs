@@ -7,6 +7,9 @@
 //!    worker's peak memory (VmHWM);
 //! 3. log page queries with 1,000,000 attempts: first page and a far page.
 
+#[path = "../tests/support/http_message.rs"]
+#[allow(dead_code)]
+mod http_message;
 #[path = "../tests/support/http_server.rs"]
 #[allow(dead_code)]
 mod http_server;

@@ -5,6 +5,7 @@
 
 mod certs;
 mod cli_home;
+mod http_message;
 mod http_server;
 mod receiver;
 mod report;
@@ -13,6 +14,7 @@ mod worker_run;
 
 pub use certs::*;
 pub use cli_home::*;
+pub use http_message::*;
 pub use http_server::*;
 pub use receiver::*;
 pub use report::*;

@@ -8,7 +8,8 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use super::http_server::{Request, Response, TestServer};
+use super::http_message::{Request, Response};
+use super::http_server::TestServer;
 
 /// The answer to the request numbered n (from 0): status and extra headers.
 pub type Script = Arc<dyn Fn(usize) -> (u16, Vec<(String, String)>) + Send + Sync>;

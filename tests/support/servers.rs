@@ -8,7 +8,8 @@ use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-use super::http_server::{Reply, Request, Response, TestServer};
+use super::http_message::{Reply, Request, Response};
+use super::http_server::TestServer;
 
 #[derive(Debug, Clone)]
 pub enum Behaviour {
