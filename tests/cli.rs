@@ -1,7 +1,7 @@
 //! The CLI as a person runs it: the real binary, a temp home, the messages on stderr
 //! and the exit status (0 ok, 2 invalid input, 1 anything else).
 
-mod common;
+mod support;
 
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
@@ -13,7 +13,7 @@ use hookconsole::store::IntegrationStore;
 use serde_json::Value;
 use tempfile::TempDir;
 
-use common::{bytes, certificate, expired_certificate, full_basic, valid_certificate};
+use support::{bytes, certificate, expired_certificate, full_basic, valid_certificate};
 
 struct Run {
     code: i32,
@@ -558,7 +558,7 @@ fn add_checks_the_certificate() {
     add("text", "just text")
         .code(2)
         .stderr_has("error: Certificate: is not PEM");
-    let (_, key) = certificate("k.example.com", 2020, 2090);
+    let key = certificate("k.example.com", 2020, 2090).key_pem;
     add("key", &key)
         .code(2)
         .stderr_has("error: Certificate: PEM block 1 is a private key");

@@ -3,7 +3,7 @@
 //! `import --replace` and is killed after a random delay; then the file must be, byte
 //! for byte, one of the two documents, and must load.
 
-mod common;
+mod support;
 
 use std::fs;
 use std::path::Path;

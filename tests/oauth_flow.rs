@@ -304,14 +304,10 @@ async fn https_listener_with_its_self_signed_identity() {
 fn a_configured_listener_certificate_is_used_and_half_a_pair_is_refused() {
     use hookconsole::oauth::{IdentitySource, listener_identity};
     let dir = tempfile::tempdir().unwrap();
-    let key = rcgen::KeyPair::generate().unwrap();
-    let cert = rcgen::CertificateParams::new(vec!["hiab.example.com".to_string()])
-        .unwrap()
-        .self_signed(&key)
-        .unwrap();
+    let cert = support::self_signed(&["hiab.example.com"]);
     let (cert_path, key_path) = (dir.path().join("c.pem"), dir.path().join("k.pem"));
-    std::fs::write(&cert_path, cert.pem()).unwrap();
-    std::fs::write(&key_path, key.serialize_pem()).unwrap();
+    std::fs::write(&cert_path, &cert.pem).unwrap();
+    std::fs::write(&key_path, &cert.key_pem).unwrap();
     let identity = listener_identity(&IdentitySource {
         configured: Some((&cert_path, &key_path)),
         dir: dir.path(),
@@ -320,7 +316,7 @@ fn a_configured_listener_certificate_is_used_and_half_a_pair_is_refused() {
     .unwrap();
     assert_eq!(
         identity.fingerprint,
-        hookconsole::model::fingerprint(cert.der())
+        hookconsole::model::fingerprint(&cert.der)
     );
     assert!(
         !dir.path().join("listener-certificate.pem").exists(),

@@ -1,7 +1,7 @@
 //! The store on real files in temp dirs: parse errors that name file, line and field;
 //! files never overwritten when they do not parse; stale saves refused; modes.
 
-mod common;
+mod support;
 
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
@@ -11,7 +11,7 @@ use hookconsole::model::{Field, HttpMethod, Integration};
 use hookconsole::store::{IntegrationStore, StoreError, parse_document, to_document};
 use tempfile::TempDir;
 
-use common::{bytes, expired_certificate, full_basic, full_oauth, minimal};
+use support::{bytes, expired_certificate, full_basic, full_oauth, minimal};
 
 fn store_in(dir: &TempDir) -> IntegrationStore {
     IntegrationStore::new(dir.path().join("integrations.yaml"))

@@ -5,6 +5,7 @@
 
 mod certs;
 mod cli_home;
+mod fixtures;
 mod http_message;
 mod http_server;
 mod receiver;
@@ -14,6 +15,7 @@ mod worker_run;
 
 pub use certs::*;
 pub use cli_home::*;
+pub use fixtures::*;
 pub use http_message::*;
 pub use http_server::*;
 pub use receiver::*;
