@@ -48,10 +48,8 @@ impl Delays {
 }
 
 fn import(home: &Path, file: &Path) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_hookconsole"));
+    let mut command = support::hookconsole(home);
     command
-        .arg("--home")
-        .arg(home)
         .arg("import")
         .arg("--replace")
         .arg(file)

@@ -11,10 +11,11 @@ use std::process::Stdio;
 use std::sync::{Arc, Mutex};
 
 use oauth_support::cli::{
-    Authorizing, authorize_by_phone, hookconsole, listen_on_loopback, run, run_with_input,
+    Authorizing, authorize_by_phone, listen_on_loopback, run, run_with_input,
 };
 use oauth_support::provider::{Provider, SECRET, Style};
 use oauth_support::{Response, TestServer};
+use support::hookconsole;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn authorize_then_token_then_verify_with_the_bearer_token() {

@@ -13,10 +13,9 @@ use std::process::{Child, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
 use oauth_support::atlassian::{AtlassianCloud, SITES};
-use oauth_support::cli::{
-    authorize_by_phone, hookconsole, listen_on_loopback, run, run_with_input,
-};
+use oauth_support::cli::{authorize_by_phone, listen_on_loopback, run, run_with_input};
 use oauth_support::provider::SECRET;
+use support::hookconsole;
 
 use hookconsole::delivery::worker::WorkerOptions;
 use hookconsole::store::{Locations, TokenStore};

@@ -8,12 +8,7 @@ use support::*;
 /// Runs `hookconsole --home HOME verify ARGS…` off the async threads (the receivers
 /// run on them meanwhile).
 async fn cli_verify(home: &std::path::Path, args: &[&str]) -> std::process::Output {
-    let mut command = assert_cmd::Command::cargo_bin("hookconsole").unwrap();
-    command.arg("--home").arg(home).arg("verify").args(args);
-    command.env_remove("HTTPS_PROXY").env_remove("HTTP_PROXY");
-    tokio::task::spawn_blocking(move || command.output().unwrap())
-        .await
-        .unwrap()
+    output_async(home, &[&["verify"], args].concat()).await
 }
 
 fn store(home: &std::path::Path, integrations: &[Integration]) {
@@ -104,14 +99,8 @@ async fn a_report_that_cannot_be_written_is_an_error_and_a_closed_pipe_is_not() 
     let ok = http_server(answer(200)).await;
     store(home.path(), &[integration(&ok.url("/"))]);
     let run = |stdout: std::process::Stdio| {
-        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_hookconsole"));
-        command
-            .arg("--home")
-            .arg(home.path())
-            .args(["verify", "receiver"])
-            .env_remove("HTTPS_PROXY")
-            .env_remove("HTTP_PROXY")
-            .stdout(stdout);
+        let mut command = hookconsole(home.path());
+        command.args(["verify", "receiver"]).stdout(stdout);
         tokio::task::spawn_blocking(move || command.output().unwrap())
     };
     let full = std::fs::OpenOptions::new()

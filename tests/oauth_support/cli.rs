@@ -1,47 +1,25 @@
 //! The hookconsole binary as a person runs it in these tests, and the phone that
 //! follows the start link `authorize` prints.
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Output, Stdio};
 
 use super::provider::phone;
-
-pub fn hookconsole(home: &Path) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_hookconsole"));
-    command.arg("--home").arg(home);
-    command
-}
+use crate::support::{cli, hookconsole, limit_resources, unused_port};
 
 pub fn run(home: &Path, args: &[&str]) -> Output {
-    hookconsole(home)
-        .args(args)
-        .stdin(Stdio::null())
-        .output()
-        .unwrap()
+    hookconsole(home).args(args).output().unwrap()
 }
 
 /// Runs `args` with `input` on standard input (a secret the command prompts for).
 pub fn run_with_input(home: &Path, args: &[&str], input: &str) -> Output {
-    let mut child = hookconsole(home)
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(input.as_bytes())
-        .unwrap();
-    child.wait_with_output().unwrap()
+    cli(home).args(args).write_stdin(input).output().unwrap()
 }
 
 /// Points the callback listener at a free loopback port.
 pub fn listen_on_loopback(home: &Path) {
-    let port = crate::support::unused_port().port();
+    let port = unused_port().port();
     let set = run(
         home,
         &[
@@ -84,24 +62,7 @@ impl Authorizing {
             command.args(["--qr", "none"]);
         }
         if let Some(descriptors) = descriptors {
-            use std::os::unix::process::CommandExt;
-            // SAFETY: only setrlimit between fork and exec, which is async-signal-safe.
-            unsafe {
-                command.pre_exec(move || {
-                    let mut limit = libc::rlimit {
-                        rlim_cur: 0,
-                        rlim_max: 0,
-                    };
-                    if libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) != 0 {
-                        return Err(std::io::Error::last_os_error());
-                    }
-                    limit.rlim_cur = descriptors.min(limit.rlim_max);
-                    if libc::setrlimit(libc::RLIMIT_NOFILE, &limit) != 0 {
-                        return Err(std::io::Error::last_os_error());
-                    }
-                    Ok(())
-                });
-            }
+            limit_resources(&mut command, &[(libc::RLIMIT_NOFILE, descriptors)]);
         }
         let mut child = command
             .stdin(Stdio::null())

@@ -1,9 +1,10 @@
-//! Sample integrations for the model, store and CLI tests, and a file's bytes for
-//! "left exactly as it was" checks.
+//! Sample integrations for the model, store and CLI tests, a home holding one, and a
+//! file's bytes for "left exactly as it was" checks.
 
 use std::path::Path;
 
 use hookconsole::model::{ApiType, Authentication, Header, HttpMethod, Integration, OAuthSettings};
+use hookconsole::store::{IntegrationStore, Locations};
 
 use super::certs::valid_certificate;
 
@@ -51,6 +52,21 @@ pub fn full_oauth(name: &str) -> Integration {
         site_url: String::new(),
     });
     integration
+}
+
+/// A temporary home holding the integration `jira` at `url`, as `edit` leaves it.
+pub fn home_with_jira(
+    url: &str,
+    edit: impl FnOnce(&mut Integration),
+) -> (tempfile::TempDir, Locations) {
+    let dir = tempfile::tempdir().unwrap();
+    let locations = Locations::in_home(dir.path());
+    let mut integration = Integration::new("jira", url);
+    edit(&mut integration);
+    IntegrationStore::new(locations.integrations_file())
+        .put(None, integration)
+        .unwrap();
+    (dir, locations)
 }
 
 /// The bytes of a file, for "left exactly as it was" checks.

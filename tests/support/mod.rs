@@ -4,7 +4,7 @@
 #![allow(dead_code, unused_imports)]
 
 mod certs;
-mod cli_home;
+mod cli;
 mod fixtures;
 mod http_message;
 mod http_server;
@@ -14,7 +14,7 @@ mod servers;
 mod worker_run;
 
 pub use certs::*;
-pub use cli_home::*;
+pub use cli::*;
 pub use fixtures::*;
 pub use http_message::*;
 pub use http_server::*;
