@@ -1,9 +1,9 @@
 //! The hookconsole binary as a person runs it in these tests, and the phone that
 //! follows the start link `authorize` prints.
 
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
-use std::process::{Child, Output, Stdio};
+use std::process::{Child, Command, Output, Stdio};
 
 use super::provider::phone;
 use crate::support::{cli, hookconsole, limit_resources, unused_port};
@@ -40,9 +40,11 @@ pub async fn authorize_by_phone(home: &Path, name: &str, args: &[&str]) -> (Outp
         .await
 }
 
-/// `hookconsole authorize` running, its start link printed, the phone not yet there.
+/// `hookconsole authorize` running, its start link printed, the phone not yet there
+/// (or, pasting, its authorize URL printed and the redirect not typed in yet).
 pub struct Authorizing {
     pub child: Child,
+    /// The start link, or with `--paste` the full authorize URL.
     pub link: String,
     reader: std::thread::JoinHandle<String>,
 }
@@ -58,14 +60,28 @@ impl Authorizing {
     ) -> Authorizing {
         let mut command = hookconsole(home);
         command.args(["authorize", name]).args(args);
-        if !args.contains(&"--qr") {
-            command.args(["--qr", "none"]);
-        }
         if let Some(descriptors) = descriptors {
             limit_resources(&mut command, &[(libc::RLIMIT_NOFILE, descriptors)]);
         }
+        command.stdin(Stdio::null());
+        Authorizing::launch(command, args, "Open on a phone").await
+    }
+
+    /// Starts `hookconsole authorize NAME --paste` and waits for the full authorize URL
+    /// it prints, for a browser elsewhere.
+    pub async fn start_paste(home: &Path, name: &str) -> Authorizing {
+        let mut command = hookconsole(home);
+        command.args(["authorize", name, "--paste"]);
+        command.stdin(Stdio::piped());
+        Authorizing::launch(command, &[], "Full authorize URL").await
+    }
+
+    /// Runs `command` and waits for the line after the one starting with `marker`.
+    async fn launch(mut command: Command, args: &[&str], marker: &'static str) -> Authorizing {
+        if !args.contains(&"--qr") {
+            command.args(["--qr", "none"]);
+        }
         let mut child = command
-            .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
@@ -76,7 +92,7 @@ impl Authorizing {
             let mut all: Vec<String> = Vec::new();
             for line in BufReader::new(stdout).lines() {
                 let Ok(line) = line else { break };
-                if all.last().is_some_and(|l| l.starts_with("Open on a phone")) {
+                if all.last().is_some_and(|l| l.starts_with(marker)) {
                     let _ = link_tx.send(line.trim().to_string());
                 }
                 all.push(line);
@@ -88,7 +104,7 @@ impl Authorizing {
         })
         .await
         .unwrap()
-        .expect("the start link is printed");
+        .unwrap_or_else(|_| panic!("no line after `{marker}` is printed"));
         Authorizing {
             child,
             link,
@@ -100,6 +116,26 @@ impl Authorizing {
     pub async fn finish_by_phone(self) -> (Output, String) {
         let page = phone().get(&self.link).send().await.unwrap();
         assert_eq!(page.status(), 200, "the phone lands on the listener's page");
+        self.finish().await
+    }
+
+    /// The person types in `redirected`, the URL the browser was sent back to; gives
+    /// the command's exit and what it printed.
+    pub async fn finish_by_paste(mut self, redirected: &str) -> (Output, String) {
+        let mut stdin = self.child.stdin.take().expect("started with --paste");
+        writeln!(stdin, "{redirected}").unwrap();
+        drop(stdin);
+        self.finish().await
+    }
+
+    /// Stops the command unfinished.
+    pub fn cancel(mut self) {
+        self.child.kill().unwrap();
+        let _ = self.child.wait();
+        self.reader.join().unwrap();
+    }
+
+    async fn finish(self) -> (Output, String) {
         let child = self.child;
         let output = tokio::task::spawn_blocking(move || child.wait_with_output())
             .await
