@@ -23,14 +23,8 @@ fn home_with(url: &str) -> (tempfile::TempDir, Locations) {
 #[test]
 fn send_batch_logs_and_replay() {
     let (dir, locations) = home_with("http://127.0.0.1:9/hook");
-    let out = cli(&dir)
-        .args(["send", "jira", "--event", "scan.finished"])
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    let id = String::from_utf8(out).unwrap().trim().to_string();
+    let out = stdout_of(&dir, &["send", "jira", "--event", "scan.finished"]);
+    let id = out.trim().to_string();
     assert!(id.starts_with("evt_"), "{id}");
     cli(&dir)
         .args(["send", "--batch"])

@@ -10,7 +10,7 @@ use std::time::Duration;
 use hookconsole::delivery::worker;
 use hookconsole::store::{Locations, Queue};
 use serde_json::Value;
-use support::{cli, home_with_jira, stderr_of};
+use support::{cli, home_with_jira, stderr_of, stdout_of};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 
 const APPLIANCE: &str = "hiab-test.example.com";
@@ -102,15 +102,19 @@ async fn send_with_fields_delivers_the_rendered_content_sample() {
     let (dir, locations) = home_with(&server.url("/hook"), SAMPLE);
     let fields_file = dir.path().join("fields.json");
     std::fs::write(&fields_file, fields().to_string()).unwrap();
-    let out = cli(&dir)
-        .args(["send", "jira", "--event", "finding.created", "--fields"])
-        .arg(&fields_file)
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    let id = String::from_utf8(out).unwrap().trim().to_string();
+    let fields_arg = fields_file.to_str().unwrap();
+    let out = stdout_of(
+        &dir,
+        &[
+            "send",
+            "jira",
+            "--event",
+            "finding.created",
+            "--fields",
+            fields_arg,
+        ],
+    );
+    let id = out.trim().to_string();
     // Fields from standard input, and a payload file that is a template of its own.
     let payload_file = dir.path().join("payload.txt");
     std::fs::write(&payload_file, "{{ finding.name }} on {{ appliance.name }}").unwrap();

@@ -3,9 +3,12 @@
 //! the accessible-resources list with two sites, and Jira's REST API v2 issue endpoint,
 //! which checks the Bearer token (issued here and not expired) and the issue's fields.
 
+use std::path::Path;
+use std::process::Output;
 use std::sync::{Arc, Mutex};
 
-use super::provider::{self, ProviderState, Style};
+use super::cli::run_with_input;
+use super::provider::{self, ProviderState, SECRET, Style};
 use super::{Request, Response, TestServer};
 
 /// The two sites the grant reaches: (cloud id, name, site URL).
@@ -62,6 +65,34 @@ impl AtlassianCloud {
             issues,
             authorize_queries,
         }
+    }
+
+    /// `hookconsole add --preset jira-cloud --name Jira` on `home`, the client secret
+    /// typed in: every URL of the preset overridden to this cloud, the webhook URL left
+    /// empty, so that it comes from the chosen site.
+    pub fn add_preset(&self, home: &Path) -> Output {
+        let url = |path: &str| self.server.url(path);
+        run_with_input(
+            home,
+            &[
+                "add",
+                "--preset",
+                "jira-cloud",
+                "--name",
+                "Jira",
+                "--client-id",
+                "hiab-client",
+                "--token-url",
+                &url("/oauth/token"),
+                "--authorize-url",
+                &url("/authorize"),
+                "--sites-url",
+                &url("/oauth/token/accessible-resources"),
+                "--site-url",
+                &url("/ex/jira/{id}/rest/api/2/issue"),
+            ],
+            &format!("{SECRET}\n"),
+        )
     }
 
     pub fn token_requests(&self) -> usize {
