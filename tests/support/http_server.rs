@@ -268,16 +268,14 @@ async fn exchange(mut stream: impl Transport, handler: &Handler, seen: &Seen) {
 /// The next request on the connection; what `buffer` holds beyond it stays there for
 /// the one after (a client may send the next before it has the answer).
 async fn read_request(stream: &mut impl Transport, buffer: &mut Vec<u8>) -> Option<Request> {
-    let mut chunk = [0u8; 8192];
     loop {
         if let Some((request, length)) = parse(buffer) {
             buffer.drain(..length);
             return Some(request);
         }
-        let read = stream.read(&mut chunk).await.ok()?;
-        if read == 0 {
+        buffer.reserve(8192);
+        if stream.read_buf(buffer).await.ok()? == 0 {
             return None;
         }
-        buffer.extend_from_slice(&chunk[..read]);
     }
 }
