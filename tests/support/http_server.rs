@@ -1,9 +1,9 @@
 //! The tests' one HTTP/1.1 server: an accept loop on 127.0.0.1, plain or TLS, reading
-//! requests and writing answers (http_message.rs), with a handler deciding each answer
-//! (or a function doing all the talking on a connection). Connections are
-//! kept alive, as a real receiver keeps them. The server records what it received
-//! (unless told not to), counts connections and requests, and how many requests it held
-//! unanswered at once. Dropping it stops the accept loop and every connection it holds.
+//! requests and writing answers (http_message.rs), a handler deciding each answer (or
+//! a function doing all the talking on a connection). Connections are kept alive, as a
+//! real receiver keeps them. The server records what it received (unless told not to),
+//! counts connections and requests, and how many requests it held unanswered at once.
+//! Dropping it stops the accept loop and every connection it holds.
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -35,7 +35,7 @@ struct Seen {
 }
 
 impl Seen {
-    fn held(&self, target: &str, change: fn(&mut (usize, usize))) {
+    fn change_held(&self, target: &str, change: fn(&mut (usize, usize))) {
         let mut held = self.held.lock().unwrap();
         for key in ["", target] {
             match held.get_mut(key) {
@@ -224,7 +224,7 @@ async fn exchange(mut stream: impl Transport, handler: &Handler, seen: &Seen) {
             return;
         };
         request.number = seen.requests.fetch_add(1, Ordering::SeqCst);
-        seen.held(&request.target, |(now, most)| {
+        seen.change_held(&request.target, |(now, most)| {
             *now += 1;
             *most = (*most).max(*now);
         });
@@ -242,7 +242,7 @@ async fn exchange(mut stream: impl Transport, handler: &Handler, seen: &Seen) {
                     tokio::time::sleep(response.delay).await;
                 }
                 let written = stream.write_all(&response.to_bytes()).await;
-                seen.held(&target, |(now, _)| *now -= 1);
+                seen.change_held(&target, |(now, _)| *now -= 1);
                 if written.is_err() {
                     return;
                 }
