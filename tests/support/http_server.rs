@@ -241,9 +241,10 @@ async fn exchange(mut stream: impl Transport, handler: &Handler, seen: &Seen) {
                 if !response.delay.is_zero() {
                     tokio::time::sleep(response.delay).await;
                 }
-                let written = stream.write_all(&response.to_bytes()).await;
+                // No longer held once the answer goes: the client may send its next
+                // request the moment it has it, before this task runs again.
                 seen.change_held(&target, |(now, _)| *now -= 1);
-                if written.is_err() {
+                if stream.write_all(&response.to_bytes()).await.is_err() {
                     return;
                 }
                 if close {
