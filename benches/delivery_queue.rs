@@ -9,6 +9,12 @@
 
 #![allow(clippy::unwrap_used, clippy::print_stdout)] // tests and benches fail loudly and print
 
+#[path = "../tests/support/http_message.rs"]
+#[allow(dead_code)]
+mod http_message;
+#[path = "../tests/support/http_server.rs"]
+#[allow(dead_code)]
+mod http_server;
 #[path = "../tests/support/receiver.rs"]
 #[allow(dead_code)]
 mod receiver;

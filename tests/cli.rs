@@ -3,7 +3,7 @@
 
 #![allow(clippy::unwrap_used, clippy::print_stdout)] // tests and benches fail loudly and print
 
-mod common;
+mod support;
 
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
@@ -15,7 +15,10 @@ use hookconsole::store::IntegrationStore;
 use serde_json::Value;
 use tempfile::TempDir;
 
-use common::{bytes, certificate, expired_certificate, full_basic, valid_certificate};
+use support::{
+    binary, bytes, certificate, cli, expired_certificate, full_basic, hookconsole,
+    valid_certificate,
+};
 
 struct Run {
     code: i32,
@@ -103,11 +106,7 @@ impl Home {
     }
 
     fn run_with_stdin(&self, args: &[&str], stdin: &str) -> Run {
-        let output = Command::new(env!("CARGO_BIN_EXE_hookconsole"))
-            .env_remove("HOOKCONSOLE_HOME")
-            .env_remove("HOOKCONSOLE_LOG")
-            .arg("--home")
-            .arg(self.path())
+        let output = cli(self.path())
             .args(args)
             .write_stdin(stdin)
             .output()
@@ -348,10 +347,7 @@ fn show_masks_secrets() {
 fn cli_files_are_0600_in_a_0700_home() {
     let base = tempfile::tempdir().unwrap();
     let home = base.path().join("new-home");
-    Command::new(env!("CARGO_BIN_EXE_hookconsole"))
-        .env_remove("HOOKCONSOLE_HOME")
-        .arg("--home")
-        .arg(&home)
+    cli(&home)
         .args(["add", "--name", "a", "--url", "https://a.example.com/"])
         .assert()
         .success();
@@ -363,7 +359,7 @@ fn cli_files_are_0600_in_a_0700_home() {
 #[test]
 fn home_comes_from_the_environment_too() {
     let home = Home::new();
-    Command::new(env!("CARGO_BIN_EXE_hookconsole"))
+    Command::from_std(binary())
         .env("HOOKCONSOLE_HOME", home.path())
         .args(["add", "--name", "env", "--url", "https://a.example.com/"])
         .assert()
@@ -560,7 +556,7 @@ fn add_checks_the_certificate() {
     add("text", "just text")
         .code(2)
         .stderr_has("error: Certificate: is not PEM");
-    let (_, key) = certificate("k.example.com", 2020, 2090);
+    let key = certificate("k.example.com", 2020, 2090).key_pem;
     add("key", &key)
         .code(2)
         .stderr_has("error: Certificate: PEM block 1 is a private key");
@@ -1065,10 +1061,7 @@ fn concurrent_processes_each_keep_their_integration() {
     let home = Home::new();
     let children: Vec<_> = (0..8)
         .map(|n| {
-            std::process::Command::new(env!("CARGO_BIN_EXE_hookconsole"))
-                .env_remove("HOOKCONSOLE_HOME")
-                .arg("--home")
-                .arg(home.path())
+            hookconsole(home.path())
                 .args([
                     "add",
                     "--name",
@@ -1120,10 +1113,7 @@ fn a_closed_pipe_ends_quietly_and_a_failed_write_is_an_error() {
         let (reader, writer) = std::io::pipe().unwrap();
         // Closed before the command starts, so its very first write finds no reader.
         drop(reader);
-        let output = std::process::Command::new(env!("CARGO_BIN_EXE_hookconsole"))
-            .env_remove("HOOKCONSOLE_HOME")
-            .arg("--home")
-            .arg(home.path())
+        let output = hookconsole(home.path())
             .args(args)
             .stdin(std::process::Stdio::null())
             .stdout(writer)
@@ -1139,10 +1129,7 @@ fn a_closed_pipe_ends_quietly_and_a_failed_write_is_an_error() {
         .open("/dev/full")
         .unwrap();
     for args in [&["settings"][..], &["list"], &["logs"], &["export"]] {
-        let output = std::process::Command::new(env!("CARGO_BIN_EXE_hookconsole"))
-            .env_remove("HOOKCONSOLE_HOME")
-            .arg("--home")
-            .arg(home.path())
+        let output = hookconsole(home.path())
             .args(args)
             .stdout(full.try_clone().unwrap())
             .output()

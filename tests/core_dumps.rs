@@ -121,33 +121,19 @@ async fn a_running_worker_dumps_no_core() {
 /// has core dumps off too.
 #[test]
 fn a_cli_command_dumps_no_core_either() {
-    use std::os::unix::process::CommandExt;
     if hard_core_limit() == 0 {
         eprintln!("skipped: core dumps are off for this test already (hard limit 0)");
         return;
     }
     let (dir, _) = home_with_jira("http://127.0.0.1:9/hook", |_| {});
     let hard = hard_core_limit();
-    let mut command = Command::new(env!("CARGO_BIN_EXE_hookconsole"));
+    let mut command = support::hookconsole(dir.path());
     command
         .args(["send", "--batch"])
-        .env("HOOKCONSOLE_HOME", dir.path())
         .stdin(Stdio::piped())
         .stdout(Stdio::null())
         .stderr(Stdio::null());
-    // SAFETY: only setrlimit between fork and exec, which is async-signal-safe.
-    unsafe {
-        command.pre_exec(move || {
-            let limit = libc::rlimit {
-                rlim_cur: hard,
-                rlim_max: hard,
-            };
-            if libc::setrlimit(libc::RLIMIT_CORE, &limit) != 0 {
-                return Err(std::io::Error::last_os_error());
-            }
-            Ok(())
-        });
-    }
+    support::limit_resources(&mut command, &[(libc::RLIMIT_CORE, hard)]);
     let mut child = command.spawn().unwrap();
     let pid = child.id();
     // It parses its arguments and waits on standard input: past its start.

@@ -5,7 +5,7 @@
 
 #![allow(clippy::unwrap_used, clippy::print_stdout)] // tests and benches fail loudly and print
 
-mod common;
+mod support;
 
 use std::fs;
 use std::path::Path;
@@ -50,10 +50,8 @@ impl Delays {
 }
 
 fn import(home: &Path, file: &Path) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_hookconsole"));
+    let mut command = support::hookconsole(home);
     command
-        .arg("--home")
-        .arg(home)
         .arg("import")
         .arg("--replace")
         .arg(file)

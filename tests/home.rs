@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::print_stdout)] // tests and benches fail loudly and print
 
 mod oauth_support;
+mod support;
 
 use std::time::Duration;
 

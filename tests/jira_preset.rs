@@ -14,7 +14,7 @@ use hookconsole::model::{Authentication, Integration, Secret, find_preset};
 use hookconsole::oauth::{SiteOutcome, TokenProvider, choose_site};
 use hookconsole::store::{Authorization, IntegrationStore, Locations, Queue, TokenSet, TokenStore};
 use oauth_support::atlassian::{AtlassianCloud, SITES};
-use oauth_support::cli::{authorize_by_phone, listen_on_loopback, run, run_with_input};
+use oauth_support::cli::{authorize_by_phone, listen_on_loopback, run};
 use oauth_support::provider::{SECRET, plain_client};
 
 /// Seconds an access token lives: long enough for authorize, sites and VERIFY, short
@@ -37,29 +37,7 @@ async fn preset_authorize_choose_site_verify_then_a_queued_event_after_a_refresh
     let home = home.path();
     let url = |path: &str| cloud.server.url(path);
 
-    // Every URL of the preset overridden to the local cloud; the webhook URL left
-    // empty, so that it comes from the chosen site.
-    let added = run_with_input(
-        home,
-        &[
-            "add",
-            "--preset",
-            "jira-cloud",
-            "--name",
-            "Jira",
-            "--client-id",
-            "hiab-client",
-            "--token-url",
-            &url("/oauth/token"),
-            "--authorize-url",
-            &url("/authorize"),
-            "--sites-url",
-            &url("/oauth/token/accessible-resources"),
-            "--site-url",
-            &url("/ex/jira/{id}/rest/api/2/issue"),
-        ],
-        &format!("{SECRET}\n"),
-    );
+    let added = cloud.add_preset(home);
     assert!(added.status.success(), "{added:?}");
     let stderr = String::from_utf8_lossy(&added.stderr);
     assert!(stderr.contains("set from the site chosen"), "{stderr}");

@@ -2,7 +2,7 @@
 
 #![allow(clippy::unwrap_used, clippy::print_stdout)] // tests and benches fail loudly and print
 
-mod common;
+mod support;
 
 use std::process::Command;
 
@@ -12,7 +12,7 @@ use hookconsole::model::{
 };
 use time::OffsetDateTime;
 
-use common::{
+use support::{
     certificate, expired_certificate, full_basic, full_oauth, minimal, valid_certificate,
 };
 
@@ -493,7 +493,8 @@ fn certificate_that_is_not_pem_is_refused() {
 
 #[test]
 fn private_key_is_refused() {
-    let (certificate, key) = certificate("jira.example.com", 2020, 2090);
+    let made = certificate("jira.example.com", 2020, 2090);
+    let (certificate, key) = (made.pem, made.key_pem);
     let error = parse_pem(&key).unwrap_err();
     assert!(error.contains("PEM block 1 is a private key"), "{error}");
     let error = parse_pem(&format!("{certificate}{key}")).unwrap_err();
@@ -549,8 +550,8 @@ fn openssl_fingerprint(pem: &str) -> String {
 
 #[test]
 fn every_certificate_of_a_bundle_is_summarised() {
-    let first = certificate("a.example.com", 2020, 2090).0;
-    let second = certificate("b.example.com", 2021, 2091).0;
+    let first = certificate("a.example.com", 2020, 2090).pem;
+    let second = certificate("b.example.com", 2021, 2091).pem;
     let summaries = parse_pem(&format!("{first}\n{second}")).unwrap();
     let subjects: Vec<&str> = summaries.iter().map(|s| s.subject.as_str()).collect();
     assert!(subjects[0].contains("a.example.com") && subjects[1].contains("b.example.com"));
@@ -578,7 +579,7 @@ fn expired_certificate_is_a_warning_not_an_error() {
 #[test]
 fn not_yet_valid_certificate_is_a_warning() {
     let mut integration = minimal("a");
-    integration.certificate = Some(certificate("future.example.com", 2090, 2095).0);
+    integration.certificate = Some(certificate("future.example.com", 2090, 2095).pem);
     let report = check(&integration);
     assert!(report.is_valid());
     assert!(

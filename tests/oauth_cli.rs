@@ -8,15 +8,15 @@
 mod oauth_support;
 mod support;
 
-use std::io::{BufRead, BufReader};
 use std::process::Stdio;
 use std::sync::{Arc, Mutex};
 
 use oauth_support::cli::{
-    Authorizing, authorize_by_phone, hookconsole, listen_on_loopback, run, run_with_input,
+    Authorizing, authorize_by_phone, listen_on_loopback, run, run_with_input,
 };
 use oauth_support::provider::{Provider, SECRET, Style};
 use oauth_support::{Response, TestServer};
+use support::hookconsole;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn authorize_then_token_then_verify_with_the_bearer_token() {
@@ -158,57 +158,11 @@ async fn two_processes_refreshing_at_once_make_one_request() {
         "{}",
         String::from_utf8_lossy(&added.stderr)
     );
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let callback = format!("http://127.0.0.1:{port}/portal/oauth");
-    assert!(
-        run(
-            &home,
-            &[
-                "settings",
-                &format!("callback_url={callback}"),
-                &format!("callback_bind=127.0.0.1:{port}")
-            ]
-        )
-        .status
-        .success()
-    );
+    listen_on_loopback(&home);
     // Authorize by paste: the "browser" follows the authorize URL, the redirect is typed in.
-    let mut child = hookconsole(&home)
-        .args(["authorize", "jira", "--paste", "--qr", "none"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let (url_tx, url_rx) = std::sync::mpsc::channel();
-    let reader = std::thread::spawn(move || {
-        let mut previous = String::new();
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if previous.starts_with("Full authorize URL") {
-                let _ = url_tx.send(line.clone());
-            }
-            previous = line;
-        }
-    });
-    let url = tokio::task::spawn_blocking(move || url_rx.recv().unwrap())
-        .await
-        .unwrap();
-    let redirected = oauth_support::provider::browse(&url).await;
-    {
-        use std::io::Write;
-        let mut stdin = child.stdin.take().unwrap();
-        writeln!(stdin, "{redirected}").unwrap();
-    }
-    let done = tokio::task::spawn_blocking(move || child.wait_with_output())
-        .await
-        .unwrap()
-        .unwrap();
-    reader.join().unwrap();
+    let authorizing = Authorizing::start_paste(&home, "jira").await;
+    let redirected = oauth_support::provider::browse(&authorizing.link).await;
+    let (done, _) = authorizing.finish_by_paste(&redirected).await;
     assert!(
         done.status.success(),
         "{}",
@@ -335,30 +289,8 @@ async fn the_start_link_works_once() {
         String::from_utf8_lossy(&added.stderr)
     );
     listen_on_loopback(&home);
-    let mut child = hookconsole(&home)
-        .args(["authorize", "jira", "--qr", "none", "--timeout", "60"])
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let (link_tx, link_rx) = std::sync::mpsc::channel();
-    let reader = std::thread::spawn(move || {
-        let mut previous = String::new();
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if previous.starts_with("Open on a phone") {
-                let _ = link_tx.send(line.trim().to_string());
-            }
-            previous = line;
-        }
-    });
-    let link = tokio::task::spawn_blocking(move || {
-        link_rx.recv_timeout(std::time::Duration::from_secs(20))
-    })
-    .await
-    .unwrap()
-    .expect("the start link is printed");
+    let authorizing = Authorizing::start(&home, "jira", &["--timeout", "60"], None).await;
+    let link = authorizing.link.clone();
 
     let _ = rustls::crypto::ring::default_provider().install_default();
     let browser = reqwest::Client::builder()
@@ -378,7 +310,5 @@ async fn the_start_link_works_once() {
     assert!(page.contains("hookconsole authorize jira"), "{page}");
     assert!(page.contains("press a"), "{page}");
 
-    child.kill().unwrap();
-    let _ = child.wait();
-    reader.join().unwrap();
+    authorizing.cancel();
 }

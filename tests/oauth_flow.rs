@@ -6,6 +6,7 @@
 #![allow(clippy::unwrap_used, clippy::print_stdout)] // tests and benches fail loudly and print
 
 mod oauth_support;
+mod support;
 
 use std::time::Duration;
 
@@ -16,15 +17,8 @@ use hookconsole::oauth::{
 };
 use hookconsole::store::{Authorization, TokenStore};
 use oauth_support::provider::{Provider, Style, browse, phone, plain_client};
+use support::unused_port;
 use tokio::sync::mpsc;
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
 
 struct Running {
     inputs: mpsc::Sender<SessionInput>,
@@ -38,7 +32,7 @@ struct Running {
 async fn start(provider: &Provider, style: Style, listener: bool, timeout: Duration) -> Running {
     let home = tempfile::tempdir().unwrap();
     let store = TokenStore::new(home.path().join("tokens.yaml"));
-    let port = free_port();
+    let port = unused_port().port();
     let callback_url = format!("http://127.0.0.1:{port}/portal/oauth");
     let mut integration = Integration::new("jira", "http://127.0.0.1:9/hook");
     integration.authentication = Authentication::OAuth(provider.settings(style));
@@ -289,7 +283,7 @@ async fn https_listener_with_its_self_signed_identity() {
         identity.fingerprint,
         "the screen's fingerprint is the served certificate's"
     );
-    let port = free_port();
+    let port = unused_port().port();
     let callback_url = format!("https://127.0.0.1:{port}/portal/oauth");
     let store = TokenStore::new(home.path().join("tokens.yaml"));
     let mut integration = Integration::new("jira", "http://127.0.0.1:9/hook");
@@ -347,14 +341,10 @@ async fn https_listener_with_its_self_signed_identity() {
 fn a_configured_listener_certificate_is_used_and_half_a_pair_is_refused() {
     use hookconsole::oauth::{IdentitySource, listener_identity};
     let dir = tempfile::tempdir().unwrap();
-    let key = rcgen::KeyPair::generate().unwrap();
-    let cert = rcgen::CertificateParams::new(vec!["hiab.example.com".to_string()])
-        .unwrap()
-        .self_signed(&key)
-        .unwrap();
+    let cert = support::self_signed(&["hiab.example.com"]);
     let (cert_path, key_path) = (dir.path().join("c.pem"), dir.path().join("k.pem"));
-    std::fs::write(&cert_path, cert.pem()).unwrap();
-    std::fs::write(&key_path, key.serialize_pem()).unwrap();
+    std::fs::write(&cert_path, &cert.pem).unwrap();
+    std::fs::write(&key_path, &cert.key_pem).unwrap();
     let identity = listener_identity(&IdentitySource {
         configured: Some((&cert_path, &key_path)),
         dir: dir.path(),
@@ -363,7 +353,7 @@ fn a_configured_listener_certificate_is_used_and_half_a_pair_is_refused() {
     .unwrap();
     assert_eq!(
         identity.fingerprint,
-        hookconsole::model::fingerprint(cert.der())
+        hookconsole::model::fingerprint(&cert.der)
     );
     assert!(
         !dir.path().join("listener-certificate.pem").exists(),

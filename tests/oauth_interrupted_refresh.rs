@@ -15,10 +15,9 @@ use std::process::{Child, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
 use oauth_support::atlassian::{AtlassianCloud, SITES};
-use oauth_support::cli::{
-    authorize_by_phone, hookconsole, listen_on_loopback, run, run_with_input,
-};
+use oauth_support::cli::{authorize_by_phone, listen_on_loopback, run};
 use oauth_support::provider::SECRET;
+use support::hookconsole;
 
 use hookconsole::delivery::worker::WorkerOptions;
 use hookconsole::store::{Locations, TokenStore};
@@ -30,28 +29,7 @@ const ANSWER_DELAY: Duration = Duration::from_millis(30);
 /// A home with the Jira Cloud preset pointed at `cloud`, authorized on a "phone", the
 /// first site chosen.
 async fn authorized_jira(cloud: &AtlassianCloud, home: &Path) {
-    let url = |path: &str| cloud.server.url(path);
-    let added = run_with_input(
-        home,
-        &[
-            "add",
-            "--preset",
-            "jira-cloud",
-            "--name",
-            "Jira",
-            "--client-id",
-            "hiab-client",
-            "--token-url",
-            &url("/oauth/token"),
-            "--authorize-url",
-            &url("/authorize"),
-            "--sites-url",
-            &url("/oauth/token/accessible-resources"),
-            "--site-url",
-            &url("/ex/jira/{id}/rest/api/2/issue"),
-        ],
-        &format!("{SECRET}\n"),
-    );
+    let added = cloud.add_preset(home);
     assert!(added.status.success(), "{added:?}");
     listen_on_loopback(home);
     authorize(home).await;

@@ -6,6 +6,7 @@
 #![allow(clippy::unwrap_used, clippy::print_stdout)] // tests and benches fail loudly and print
 
 mod oauth_support;
+mod support;
 
 use oauth_support::provider::{Provider, SECRET, Style, browse, plain_client};
 

@@ -57,7 +57,7 @@ async fn https_token_url_with_the_uploaded_self_signed_certificate() {
         cert.key(),
     )
     .await;
-    let token_url = server.url("https", "/oauth/token");
+    let token_url = server.url("/oauth/token");
 
     let trusted = integration(token_url.clone(), Some(cert.pem.clone()));
     let tokens = exchange(&trusted).await.unwrap();

@@ -4,12 +4,14 @@
 
 #![allow(clippy::unwrap_used, clippy::print_stdout)] // tests and benches fail loudly and print
 
+mod support;
+
 use std::fs;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::Path;
 
-use assert_cmd::Command;
 use hookconsole::store::{FileLock, Queue, create_private_dir, write_atomic};
+use support::cli;
 
 /// Ownership by number: no such user needs to exist.
 const SERVICE_UID: u32 = 64_123;
@@ -29,19 +31,11 @@ fn mode(path: &Path) -> u32 {
     fs::symlink_metadata(path).unwrap().permissions().mode() & 0o7777
 }
 
-fn hookconsole(home: &Path) -> Command {
-    let mut command = Command::cargo_bin("hookconsole").unwrap();
-    command
-        .env("HOOKCONSOLE_HOME", home)
-        .env_remove("HOOKCONSOLE_LOG");
-    command
-}
-
 #[test]
 fn the_manual_page_is_roff_and_makes_no_home() {
     let temp = tempfile::tempdir().unwrap();
     let home = temp.path().join("never-made");
-    let output = hookconsole(&home).arg("man").output().unwrap();
+    let output = cli(&home).arg("man").output().unwrap();
     assert!(output.status.success());
     let page = String::from_utf8(output.stdout).unwrap();
     assert!(page.contains(".TH hookconsole 1"), "{}", &page[..200]);
@@ -63,20 +57,14 @@ fn completions_for_the_three_packaged_shells_make_no_home() {
         ("zsh", "#compdef hookconsole"),
         ("fish", "complete -c hookconsole"),
     ] {
-        let output = hookconsole(&home)
-            .args(["completions", shell])
-            .output()
-            .unwrap();
+        let output = cli(&home).args(["completions", shell]).output().unwrap();
         assert!(output.status.success(), "{shell}");
         let script = String::from_utf8(output.stdout).unwrap();
         assert!(script.contains(marker), "{shell}: no `{marker}`");
         assert!(script.contains("callback-url"), "{shell}");
     }
     assert!(!home.exists());
-    hookconsole(&home)
-        .args(["completions", "tcsh"])
-        .assert()
-        .code(2);
+    cli(&home).args(["completions", "tcsh"]).assert().code(2);
 }
 
 /// `sudo hookconsole add …`, the TUI opening LOGS, a first `authorize`: root writes

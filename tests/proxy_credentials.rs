@@ -16,25 +16,6 @@ use support::*;
 
 const PASSWORD: &str = "pw-PROXY-7f3a";
 
-/// `hookconsole --home HOME ARGS…`, off the async threads, without proxies from the
-/// environment.
-async fn hookconsole(home: &Path, args: &[&str]) -> std::process::Output {
-    let mut command = assert_cmd::Command::cargo_bin("hookconsole").unwrap();
-    command.arg("--home").arg(home).args(args);
-    for name in [
-        "HTTPS_PROXY",
-        "https_proxy",
-        "HTTP_PROXY",
-        "http_proxy",
-        "NO_PROXY",
-    ] {
-        command.env_remove(name);
-    }
-    tokio::task::spawn_blocking(move || command.output().unwrap())
-        .await
-        .unwrap()
-}
-
 /// Every file under `dir` whose bytes hold `secret`, with its mode.
 fn files_holding(dir: &Path, secret: &str) -> Vec<(String, u32)> {
     let mut found = Vec::new();
@@ -65,7 +46,7 @@ async fn proxy_credentials_are_kept_0600_shown_masked_and_used() {
     std::fs::write(home.path().join("integrations.yaml"), document).unwrap();
 
     let proxy = format!("http://squid:{PASSWORD}@{}", via.addr);
-    let set = hookconsole(home.path(), &["settings", &format!("proxy={proxy}")]).await;
+    let set = output_async(home.path(), &["settings", &format!("proxy={proxy}")]).await;
     let shown = String::from_utf8_lossy(&set.stdout).to_string();
     assert!(set.status.success(), "{set:?}");
     let masked = format!("squid:********@{}", via.addr);
@@ -78,7 +59,7 @@ async fn proxy_credentials_are_kept_0600_shown_masked_and_used() {
     assert_eq!(holders.len(), 1, "{holders:?}");
     assert_eq!(holders[0].1, 0o600, "{holders:?}");
 
-    let listed = hookconsole(home.path(), &["settings"]).await;
+    let listed = output_async(home.path(), &["settings"]).await;
     let listed = String::from_utf8_lossy(&listed.stdout).to_string();
     assert!(
         listed.contains(&masked) && !listed.contains(PASSWORD),
@@ -86,7 +67,7 @@ async fn proxy_credentials_are_kept_0600_shown_masked_and_used() {
     );
 
     // VERIFY goes through the proxy with the credentials.
-    let verify = hookconsole(home.path(), &["verify", "r"]).await;
+    let verify = output_async(home.path(), &["verify", "r"]).await;
     let report = String::from_utf8_lossy(&verify.stdout).to_string();
     assert_eq!(verify.status.code(), Some(0), "{report}");
     assert!(!report.contains(PASSWORD), "{report}");
@@ -102,7 +83,7 @@ async fn proxy_credentials_are_kept_0600_shown_masked_and_used() {
     assert!(!log.contains(PASSWORD), "{log}");
 
     // Another proxy without credentials: the old ones go.
-    let direct = hookconsole(home.path(), &["settings", "proxy=none"]).await;
+    let direct = output_async(home.path(), &["settings", "proxy=none"]).await;
     assert!(direct.status.success(), "{direct:?}");
     assert_eq!(files_holding(home.path(), PASSWORD), []);
 }
@@ -115,20 +96,20 @@ async fn credentials_an_older_version_wrote_into_settings_are_masked_and_moved()
         format!("proxy: http://squid:{PASSWORD}@proxy.example.com:3128\n"),
     )
     .unwrap();
-    let listed = hookconsole(home.path(), &["settings"]).await;
+    let listed = output_async(home.path(), &["settings"]).await;
     let listed = String::from_utf8_lossy(&listed.stdout).to_string();
     assert!(
         listed.contains("squid:********@proxy.example.com:3128") && !listed.contains(PASSWORD),
         "{listed}"
     );
     // The next change of any setting moves them out of settings.yaml.
-    let set = hookconsole(home.path(), &["settings", "connect_timeout=5"]).await;
+    let set = output_async(home.path(), &["settings", "connect_timeout=5"]).await;
     assert!(set.status.success(), "{set:?}");
     let holders = files_holding(home.path(), PASSWORD);
     assert_eq!(holders.len(), 1, "{holders:?}");
     assert_ne!(holders[0].0, "settings.yaml");
     assert_eq!(holders[0].1, 0o600);
-    let listed = hookconsole(home.path(), &["settings"]).await;
+    let listed = output_async(home.path(), &["settings"]).await;
     let listed = String::from_utf8_lossy(&listed.stdout).to_string();
     assert!(
         listed.contains("squid:********@proxy.example.com:3128"),

@@ -25,15 +25,9 @@ fn home_with(url: &str) -> (tempfile::TempDir, Locations) {
 #[test]
 fn send_batch_logs_and_replay() {
     let (dir, locations) = home_with("http://127.0.0.1:9/hook");
-    let out = cli(&dir)
-        .args(["send", "jira", "--event", "scan.finished"])
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    let out = String::from_utf8(out).unwrap();
-    let id = out.split(' ').next().unwrap().to_string();
+    let out = stdout_of(&dir, &["send", "jira", "--event", "scan.finished"]);
+    // `evt_… queued for jira`: the id first.
+    let id = out.split(' ').next().unwrap().trim().to_string();
     assert!(id.starts_with("evt_"), "{id}");
     assert_eq!(out, format!("{id} queued for jira\n"));
     cli(&dir)

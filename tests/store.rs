@@ -3,7 +3,7 @@
 
 #![allow(clippy::unwrap_used, clippy::print_stdout)] // tests and benches fail loudly and print
 
-mod common;
+mod support;
 
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
@@ -13,7 +13,7 @@ use hookconsole::model::{Field, HttpMethod, Integration};
 use hookconsole::store::{IntegrationStore, StoreError, parse_document, to_document};
 use tempfile::TempDir;
 
-use common::{bytes, expired_certificate, full_basic, full_oauth, minimal};
+use support::{bytes, expired_certificate, full_basic, full_oauth, minimal};
 
 fn store_in(dir: &TempDir) -> IntegrationStore {
     IntegrationStore::new(dir.path().join("integrations.yaml"))

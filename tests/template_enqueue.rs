@@ -12,7 +12,7 @@ use std::time::Duration;
 use hookconsole::delivery::worker;
 use hookconsole::store::{Locations, Queue};
 use serde_json::Value;
-use support::{cli, home_with_jira, stderr_of};
+use support::{cli, home_with_jira, stderr_of, stdout_of};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 
 const APPLIANCE: &str = "hiab-test.example.com";
@@ -89,7 +89,7 @@ async fn deliver(
     answers
 }
 
-fn json_body(received: &support::Received) -> Value {
+fn json_body(received: &support::Request) -> Value {
     serde_json::from_slice(&received.body).unwrap_or_else(|error| {
         panic!(
             "the body is not JSON ({error}): {}",
@@ -101,20 +101,23 @@ fn json_body(received: &support::Received) -> Value {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn send_with_fields_delivers_the_rendered_content_sample() {
     let server = support::http_server(support::answer(200)).await;
-    let (dir, locations) = home_with(&server.url("http", "/hook"), SAMPLE);
+    let (dir, locations) = home_with(&server.url("/hook"), SAMPLE);
     let fields_file = dir.path().join("fields.json");
     std::fs::write(&fields_file, fields().to_string()).unwrap();
-    let out = cli(&dir)
-        .args(["send", "jira", "--event", "finding.created", "--fields"])
-        .arg(&fields_file)
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
+    let fields_arg = fields_file.to_str().unwrap();
+    let out = stdout_of(
+        &dir,
+        &[
+            "send",
+            "jira",
+            "--event",
+            "finding.created",
+            "--fields",
+            fields_arg,
+        ],
+    );
     // `evt_… queued for jira`: the id first.
-    let out = String::from_utf8(out).unwrap();
-    let id = out.split(' ').next().unwrap().to_string();
+    let id = out.split(' ').next().unwrap().trim().to_string();
     // Fields from standard input, and a payload file that is a template of its own.
     let payload_file = dir.path().join("payload.txt");
     std::fs::write(&payload_file, "{{ finding.name }} on {{ appliance.name }}").unwrap();
@@ -154,7 +157,7 @@ async fn send_with_fields_delivers_the_rendered_content_sample() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_socket_line_with_fields_delivers_the_rendered_body() {
     let server = support::http_server(support::answer(200)).await;
-    let (_dir, locations) = home_with(&server.url("http", "/hook"), SAMPLE);
+    let (_dir, locations) = home_with(&server.url("/hook"), SAMPLE);
     let lines = format!(
         "{}\n{}\n",
         serde_json::json!({"integration": "jira", "type": "finding.created", "id": "evt_socket_1", "fields": fields()}),

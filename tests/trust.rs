@@ -18,7 +18,7 @@ use support::*;
 async fn an_unknown_self_signed_certificate_is_untrusted_with_its_fingerprint() {
     let presented = self_signed(&["127.0.0.1"]);
     let server = https_server(answer(200), vec![presented.der.clone()], presented.key()).await;
-    let mut hook = integration(&server.url("https", "/"));
+    let mut hook = integration(&server.url("/"));
     // Another certificate was uploaded: the presented one is still not trusted.
     hook.certificate = Some(self_signed(&["127.0.0.1"]).pem);
     let report = run(&hook).await;
@@ -41,7 +41,7 @@ async fn an_unknown_openssl_ca_certificate_is_untrusted_not_a_tls_error() {
     let dir = tempfile::tempdir().unwrap();
     let cert = openssl_self_signed(dir.path(), "receiver.example");
     let server = https_server(answer(200), vec![cert.der.clone()], cert.key()).await;
-    let report = run(&integration(&server.url("https", "/"))).await;
+    let report = run(&integration(&server.url("/"))).await;
     let (failure, stage, advice) = failure(&report);
     assert_eq!((failure, stage), (Failure::TlsUntrusted, Stage::Tls));
     assert!(advice.contains(&fingerprint(cert.der.as_ref())), "{advice}");
@@ -53,7 +53,7 @@ async fn the_pinned_openssl_certificate_is_trusted_on_an_ip_url_it_does_not_name
     let dir = tempfile::tempdir().unwrap();
     let cert = openssl_self_signed(dir.path(), "receiver.example");
     let server = https_server(answer(201), vec![cert.der.clone()], cert.key()).await;
-    let mut hook = integration(&server.url("https", "/hook"));
+    let mut hook = integration(&server.url("/hook"));
     hook.certificate = Some(cert.pem.clone());
     let report = run(&hook).await;
     assert_delivered(&report);
@@ -75,7 +75,7 @@ async fn a_server_issued_by_the_uploaded_ca_is_trusted() {
     let ca = certificate_authority();
     let leaf = issued_by(&ca, &["127.0.0.1"], false);
     let server = https_server(answer(200), vec![leaf.der.clone()], leaf.key()).await;
-    let mut hook = integration(&server.url("https", "/"));
+    let mut hook = integration(&server.url("/"));
     hook.certificate = Some(ca.pem.clone());
     let report = run(&hook).await;
     assert_delivered(&report);
@@ -90,7 +90,7 @@ async fn an_expired_certificate_is_reported_as_expired() {
     let ca = certificate_authority();
     let leaf = issued_by(&ca, &["127.0.0.1"], true);
     let server = https_server(answer(200), vec![leaf.der.clone()], leaf.key()).await;
-    let mut hook = integration(&server.url("https", "/"));
+    let mut hook = integration(&server.url("/"));
     hook.certificate = Some(ca.pem.clone());
     let report = run(&hook).await;
     let (failure, stage, advice) = failure(&report);
@@ -113,7 +113,7 @@ async fn a_certificate_for_another_name_is_a_hostname_mismatch() {
     let ca = certificate_authority();
     let leaf = issued_by(&ca, &["other.example"], false);
     let server = https_server(answer(200), vec![leaf.der.clone()], leaf.key()).await;
-    let mut hook = integration(&server.url("https", "/"));
+    let mut hook = integration(&server.url("/"));
     hook.certificate = Some(ca.pem.clone());
     let report = run(&hook).await;
     let (failure, stage, advice) = failure(&report);
@@ -124,14 +124,14 @@ async fn a_certificate_for_another_name_is_a_hostname_mismatch() {
 #[tokio::test]
 async fn the_wrong_scheme_for_the_port_is_explained() {
     let plain = blunt_http_server().await;
-    let report = run(&integration(&plain.url("https", "/"))).await;
+    let report = run(&integration(&format!("https://{}/", plain.addr))).await;
     let (failure, stage, advice) = failure(&report);
     assert_eq!((failure, stage), (Failure::TlsFailed, Stage::Tls));
     assert!(advice.contains("http://"), "{advice}");
 
     let cert = self_signed(&["127.0.0.1"]);
     let tls = https_server(answer(200), vec![cert.der.clone()], cert.key()).await;
-    let report = run(&integration(&tls.url("http", "/"))).await;
+    let report = run(&integration(&format!("http://{}/", tls.addr))).await;
     let (failure, stage, advice) = support::failure(&report);
     assert_eq!(stage, Stage::Http);
     assert!(
@@ -156,7 +156,7 @@ async fn reqwest_accepts_the_pinned_certificate_on_an_ip_url_and_says_how() {
     let dir = tempfile::tempdir().unwrap();
     let cert = openssl_self_signed(dir.path(), "receiver.example");
     let server = https_server(answer(200), vec![cert.der.clone()], cert.key()).await;
-    let mut hook = Integration::new("r", server.url("https", "/"));
+    let mut hook = Integration::new("r", server.url("/"));
     hook.certificate = Some(cert.pem.clone());
     let client = build_client(&hook, &options()).unwrap();
     let request = DeliveryRequest::build(&hook, "{}", &Credential::None).unwrap();
@@ -176,13 +176,13 @@ async fn reqwest_accepts_the_pinned_certificate_on_an_ip_url_and_says_how() {
 async fn reqwest_refuses_an_unknown_certificate_and_trusts_the_uploaded_ca() {
     let stranger = self_signed(&["127.0.0.1"]);
     let server = https_server(answer(200), vec![stranger.der.clone()], stranger.key()).await;
-    let hook = Integration::new("r", server.url("https", "/"));
+    let hook = Integration::new("r", server.url("/"));
     assert!(send_raw(&hook).await.is_err());
 
     let ca = certificate_authority();
     let leaf = issued_by(&ca, &["127.0.0.1"], false);
     let server = https_server(answer(200), vec![leaf.der.clone()], leaf.key()).await;
-    let mut hook = Integration::new("r", server.url("https", "/"));
+    let mut hook = Integration::new("r", server.url("/"));
     hook.certificate = Some(ca.pem.clone());
     assert_eq!(send_raw(&hook).await.unwrap().status(), 200);
 }
@@ -195,7 +195,7 @@ async fn reqwest_does_not_follow_redirects() {
         String::new(),
     ))
     .await;
-    let response = send_raw(&Integration::new("r", server.url("http", "/")))
+    let response = send_raw(&Integration::new("r", server.url("/")))
         .await
         .unwrap();
     assert_eq!(response.status(), 307);
@@ -254,7 +254,7 @@ async fn verify_through_a_proxy_tunnel_keeps_the_trust_rules() {
 
 #[tokio::test]
 async fn a_proxy_that_cannot_be_reached_is_a_proxy_failure() {
-    let closed = closed_port().await;
+    let closed = unused_port();
     let options = HttpOptions {
         proxy: ProxyRules::new(Some(&format!("http://{closed}")), None, None, None),
         ..options()
@@ -278,7 +278,7 @@ async fn a_proxy_that_cannot_be_reached_is_a_proxy_failure() {
 #[tokio::test]
 async fn send_reads_any_answer_and_classifies_a_missing_one() {
     let server = http_server(answer(404)).await;
-    let hook = Integration::new("r", server.url("http", "/"));
+    let hook = Integration::new("r", server.url("/"));
     let client = build_client(&hook, &options()).unwrap();
     let request = DeliveryRequest::build(&hook, "{}", &Credential::None).unwrap();
     let answer = hookconsole::delivery::send(&client, &request)
@@ -291,7 +291,7 @@ async fn send_reads_any_answer_and_classifies_a_missing_one() {
     );
     assert_eq!(Failure::from_status(204, None), None);
 
-    let closed = closed_port().await;
+    let closed = unused_port();
     let hook = Integration::new("r", format!("http://{closed}/"));
     let request = DeliveryRequest::build(&hook, "{}", &Credential::None).unwrap();
     let failed = hookconsole::delivery::send(&client, &request)

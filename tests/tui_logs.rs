@@ -279,7 +279,7 @@ fn detail_of_a_real_worker_delivery_holds_no_secret() {
         .unwrap();
     // Echo answers with the request head: the receiver repeats every secret.
     let server = runtime.block_on(support::http_server(support::Behaviour::Echo));
-    let mut integration = webhook("Secret", &server.url("http", "/hook"));
+    let mut integration = webhook("Secret", &server.url("/hook"));
     integration.authentication = Authentication::Basic {
         username: "user".into(),
         password: Secret::new("pass-w0rd-77"),

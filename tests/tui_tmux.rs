@@ -7,6 +7,7 @@
 
 mod oauth_support;
 mod qr_support;
+mod support;
 
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};

@@ -131,7 +131,7 @@ fn the_certificates_fingerprint_breaks_only_at_colons() {
     let server = self_signed_receiver(&runtime);
     let mut harness = Harness::new(
         Profile::RICH,
-        &[webhook("Self-signed", &server.url("https", "/hook"))],
+        &[webhook("Self-signed", &server.url("/hook"))],
     );
     harness.press(KeyCode::Char('v'));
     let _guard = runtime.enter();
@@ -161,7 +161,7 @@ fn the_certificates_fingerprint_breaks_only_at_colons() {
 fn help_lists_every_key_the_verify_report_acts_on() {
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let server = self_signed_receiver(&runtime);
-    let url = server.url("https", "/hook");
+    let url = server.url("/hook");
     let _guard = runtime.enter();
     let state = || {
         let mut harness = Harness::new(Profile::RICH, &[webhook("Self-signed", &url)]);

@@ -19,7 +19,7 @@ use tokio_util::sync::CancellationToken;
 #[tokio::test]
 async fn delivers_with_method_headers_credentials_and_body_as_configured() {
     let server = http_server(answer(200)).await;
-    let mut hook = integration(&server.url("http", "/hooks/in?team=ops"));
+    let mut hook = integration(&server.url("/hooks/in?team=ops"));
     hook.http_method = Some(HttpMethod::Put);
     hook.http_headers = vec![
         Header::new("X-Team", "ops"),
@@ -89,7 +89,7 @@ async fn delivers_with_method_headers_credentials_and_body_as_configured() {
 #[tokio::test]
 async fn empty_method_is_post_and_text_is_text_plain() {
     let server = http_server(answer(204)).await;
-    let mut hook = integration(&server.url("http", "/"));
+    let mut hook = integration(&server.url("/"));
     hook.content_sample = "plain words".into();
     assert_delivered(&run(&hook).await);
     let request = &server.received()[0];
@@ -115,7 +115,7 @@ async fn a_name_is_looked_up() {
 
 #[tokio::test]
 async fn a_closed_port_is_connection_refused() {
-    let addr = closed_port().await;
+    let addr = unused_port();
     let report = run(&integration(&format!("http://{addr}/"))).await;
     let (failure, stage, advice) = failure(&report);
     assert_eq!(
@@ -146,7 +146,7 @@ async fn a_receiver_that_stalls_times_out_at_http() {
         request_timeout: Duration::from_millis(600),
         ..options()
     };
-    let report = run_with(&integration(&server.url("http", "/")), &quick).await;
+    let report = run_with(&integration(&server.url("/")), &quick).await;
     assert_eq!(
         (failure(&report).0, failure(&report).1),
         (Failure::Timeout, Stage::Http)
@@ -161,7 +161,7 @@ async fn a_body_that_never_ends_times_out_with_the_head_kept() {
         request_timeout: Duration::from_millis(600),
         ..options()
     };
-    let report = run_with(&integration(&server.url("http", "/")), &quick).await;
+    let report = run_with(&integration(&server.url("/")), &quick).await;
     let (failure, stage, _) = failure(&report);
     assert_eq!((failure, stage), (Failure::Timeout, Stage::Http));
     let http = report.http.as_ref().unwrap();
@@ -175,7 +175,7 @@ async fn a_port_that_never_speaks_tls_times_out_at_tls() {
         request_timeout: Duration::from_millis(600),
         ..options()
     };
-    let report = run_with(&integration(&server.url("https", "/")), &quick).await;
+    let report = run_with(&integration(&format!("https://{}/", server.addr)), &quick).await;
     let (failure, stage, advice) = failure(&report);
     assert_eq!((failure, stage), (Failure::Timeout, Stage::Tls));
     assert!(advice.contains("HTTPS"), "{advice}");
@@ -184,7 +184,7 @@ async fn a_port_that_never_speaks_tls_times_out_at_tls() {
 #[tokio::test]
 async fn a_reset_connection_is_reported_as_reset() {
     let server = resetting_server().await;
-    let report = run(&integration(&server.url("http", "/"))).await;
+    let report = run(&integration(&server.url("/"))).await;
     assert_eq!(
         (failure(&report).0, failure(&report).1),
         (Failure::ConnectionReset, Stage::Http)
@@ -205,7 +205,7 @@ async fn http_errors_are_classified_with_location_for_redirects() {
     ];
     for (status, expected) in cases {
         let server = http_server(answer(status)).await;
-        let report = run(&integration(&server.url("http", "/"))).await;
+        let report = run(&integration(&server.url("/"))).await;
         let (failure, stage, advice) = failure(&report);
         assert_eq!((failure, stage), (expected, Stage::Http), "status {status}");
         assert!(!advice.is_empty());
@@ -222,7 +222,7 @@ async fn http_errors_are_classified_with_location_for_redirects() {
         String::new(),
     ))
     .await;
-    let report = run(&integration(&server.url("http", "/old"))).await;
+    let report = run(&integration(&server.url("/old"))).await;
     let (failure, _, advice) = failure(&report);
     assert_eq!(
         failure,
@@ -239,7 +239,7 @@ async fn http_errors_are_classified_with_location_for_redirects() {
 async fn the_answer_body_is_kept_to_4_kib() {
     let big = "x".repeat(10_000);
     let server = http_server(Behaviour::Answer(500, Vec::new(), big)).await;
-    let report = run(&integration(&server.url("http", "/"))).await;
+    let report = run(&integration(&server.url("/"))).await;
     let http = report.http.as_ref().unwrap();
     assert_eq!(http.body_bytes, 10_000);
     assert!(http.body_truncated);
@@ -249,7 +249,7 @@ async fn the_answer_body_is_kept_to_4_kib() {
 #[tokio::test]
 async fn an_unauthorized_oauth_integration_says_so_without_sending() {
     let server = http_server(answer(200)).await;
-    let mut hook = integration(&server.url("http", "/"));
+    let mut hook = integration(&server.url("/"));
     hook.authentication = Authentication::OAuth(OAuthSettings {
         client_id: "client".into(),
         client_secret: Secret::new("oauth-client-secret"),
@@ -269,7 +269,7 @@ async fn an_unauthorized_oauth_integration_says_so_without_sending() {
 async fn verify_runs_as_a_spawned_task() {
     // The TUI spawns it and keeps only the cancel handle.
     let server = http_server(answer(200)).await;
-    let hook = integration(&server.url("http", "/"));
+    let hook = integration(&server.url("/"));
     let cancel = CancellationToken::new();
     let task = tokio::spawn(async move {
         verify(
@@ -287,7 +287,7 @@ async fn verify_runs_as_a_spawned_task() {
 #[tokio::test]
 async fn progress_names_each_stage_as_it_begins() {
     let server = http_server(answer(200)).await;
-    let hook = integration(&server.url("http", "/"));
+    let hook = integration(&server.url("/"));
     let (sender, mut receiver) = tokio::sync::mpsc::unbounded_channel();
     let report = verify_with_progress(
         &hook,
@@ -319,7 +319,7 @@ async fn cancelling_ends_the_verify_at_once() {
         trigger.cancel();
     });
     let started = std::time::Instant::now();
-    let hook = integration(&server.url("http", "/"));
+    let hook = integration(&server.url("/"));
     let report = verify(
         &hook,
         &options(),
@@ -342,7 +342,7 @@ async fn no_secret_reaches_the_report_or_the_log() {
     let _guard = tracing::subscriber::set_default(log.subscriber());
 
     let server = http_server(Behaviour::Echo).await;
-    let mut hook = integration(&server.url("http", "/"));
+    let mut hook = integration(&server.url("/"));
     hook.http_headers = vec![
         Header::new("X-Api-Key", "key-123456"),
         Header::new("X-Signature", "sig-abcdef"),
@@ -377,7 +377,7 @@ async fn no_secret_reaches_the_report_or_the_log() {
 async fn the_content_sample_is_rendered_with_the_sample_event() {
     use hookconsole::template::sample_event;
     let server = http_server(answer(200)).await;
-    let mut hook = integration(&server.url("http", "/"));
+    let mut hook = integration(&server.url("/"));
     hook.content_sample =
         "{\n  \"summary\": \"{{ finding.name }}\",\n  \"type\": \"{{ event.type }}\",\n  \
                            \"cvss\": {{ finding.cvss }},\n  \"from\": \"{{ appliance.name }}\"\n}"
@@ -400,7 +400,7 @@ async fn the_content_sample_is_rendered_with_the_sample_event() {
 #[tokio::test]
 async fn a_template_error_fails_before_connecting_and_names_its_place() {
     let server = http_server(answer(200)).await;
-    let mut hook = integration(&server.url("http", "/"));
+    let mut hook = integration(&server.url("/"));
     hook.content_sample = "{\n  \"summary\": \"{{ finding.nmae }}\"\n}".into();
     let report = run(&hook).await;
     let (failure, stage, advice) = failure(&report);

@@ -10,12 +10,7 @@ use support::*;
 /// Runs `hookconsole --home HOME verify ARGS…` off the async threads (the receivers
 /// run on them meanwhile).
 async fn cli_verify(home: &std::path::Path, args: &[&str]) -> std::process::Output {
-    let mut command = assert_cmd::Command::cargo_bin("hookconsole").unwrap();
-    command.arg("--home").arg(home).arg("verify").args(args);
-    command.env_remove("HTTPS_PROXY").env_remove("HTTP_PROXY");
-    tokio::task::spawn_blocking(move || command.output().unwrap())
-        .await
-        .unwrap()
+    output_async(home, &[&["verify"], args].concat()).await
 }
 
 fn store(home: &std::path::Path, integrations: &[Integration]) {
@@ -28,12 +23,12 @@ async fn cli_exit_status_says_delivered_or_not_and_output_is_the_stages() {
     let home = tempfile::tempdir().unwrap();
     let ok = http_server(answer(200)).await;
     let missing = http_server(answer(404)).await;
-    let mut delivered = integration(&ok.url("http", "/"));
+    let mut delivered = integration(&ok.url("/"));
     delivered.authentication = Authentication::Basic {
         username: "hiab".into(),
         password: Secret::new("s3cr3t-pass"),
     };
-    let mut not_found = integration(&missing.url("http", "/nope"));
+    let mut not_found = integration(&missing.url("/nope"));
     not_found.name = "missing".into();
     store(home.path(), &[delivered, not_found]);
 
@@ -85,7 +80,7 @@ async fn the_sample_names_the_appliance_as_queued_events_do() {
     // The settings' hostname, as the worker renders queued events with it.
     let home = tempfile::tempdir().unwrap();
     let server = http_server(answer(200)).await;
-    let mut hook = integration(&server.url("http", "/"));
+    let mut hook = integration(&server.url("/"));
     hook.content_sample = r#"{"from": "{{ appliance.name }}"}"#.into();
     store(home.path(), &[hook]);
     hookconsole::store::SettingsStore::new(&hookconsole::store::Locations::in_home(home.path()))
@@ -104,16 +99,10 @@ async fn the_sample_names_the_appliance_as_queued_events_do() {
 async fn a_report_that_cannot_be_written_is_an_error_and_a_closed_pipe_is_not() {
     let home = tempfile::tempdir().unwrap();
     let ok = http_server(answer(200)).await;
-    store(home.path(), &[integration(&ok.url("http", "/"))]);
+    store(home.path(), &[integration(&ok.url("/"))]);
     let run = |stdout: std::process::Stdio| {
-        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_hookconsole"));
-        command
-            .arg("--home")
-            .arg(home.path())
-            .args(["verify", "receiver"])
-            .env_remove("HTTPS_PROXY")
-            .env_remove("HTTP_PROXY")
-            .stdout(stdout);
+        let mut command = hookconsole(home.path());
+        command.args(["verify", "receiver"]).stdout(stdout);
         tokio::task::spawn_blocking(move || command.output().unwrap())
     };
     let full = std::fs::OpenOptions::new()

@@ -261,23 +261,11 @@ async fn an_idle_worker_delivers_a_socket_event_at_once() {
 /// summary starts at the cause: the request line already has the URL.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn connection_failures_are_classified_as_verify_does() {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let home = home(1);
     // A plain HTTP server's answer to a TLS ClientHello: 400, in clear text.
-    let plain = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let tls_url = format!("https://{}/hook", plain.local_addr().unwrap());
-    let answering = tokio::spawn(async move {
-        while let Ok((mut stream, _)) = plain.accept().await {
-            let mut hello = [0u8; 512];
-            let _ = stream.read(&mut hello).await;
-            let _ = stream
-                .write_all(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
-                .await;
-        }
-    });
-    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let closed_port = closed.local_addr().unwrap().port();
-    drop(closed);
+    let plain = support::blunt_http_server().await;
+    let tls_url = format!("https://{}/hook", plain.addr);
+    let closed_port = support::unused_port().port();
     add(&home, hook("plain-port", &tls_url, 1));
     add(
         &home,
@@ -289,7 +277,6 @@ async fn connection_failures_are_classified_as_verify_does() {
     let db = home.locations.queue_database();
     until_state(&db, "dead", 2, Duration::from_secs(10)).await;
     stop(worker).await;
-    answering.abort();
     let rows = attempts(&home);
     let class_of = |name: &str| {
         let row = rows.iter().find(|row| row.integration == name).unwrap();
@@ -365,7 +352,7 @@ async fn no_secret_reaches_the_attempt_log() {
     let home = home(2);
     // Echo answers with the request head: the receiver repeats every secret.
     let server = http_server(Behaviour::Echo).await;
-    let mut integration = hook("secret", &server.url("http", "/hook"), 1);
+    let mut integration = hook("secret", &server.url("/hook"), 1);
     integration.authentication = Authentication::Basic {
         username: "user".into(),
         password: Secret::new("pass-w0rd-77"),
@@ -402,7 +389,7 @@ async fn the_attempt_log_keeps_the_first_8_kib_of_the_answer() {
     let home = home(10);
     let body = "x".repeat(10_000);
     let server = http_server(Behaviour::Answer(200, Vec::new(), body)).await;
-    add(&home, hook("big", &server.url("http", "/hook"), 60));
+    add(&home, hook("big", &server.url("/hook"), 60));
     enqueue(&home, "big", "{}");
     let worker = start(&home);
     let db = home.locations.queue_database();

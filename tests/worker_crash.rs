@@ -8,7 +8,7 @@
 
 mod support;
 
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
 use hookconsole::model::Integration;
@@ -20,9 +20,8 @@ const EVENTS: usize = 5_000;
 const BUDGET: Duration = Duration::from_secs(50);
 
 fn worker(home: &std::path::Path) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_hookconsole"))
+    support::hookconsole(home)
         .arg("worker")
-        .env("HOOKCONSOLE_HOME", home)
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::null())

@@ -3,9 +3,12 @@
 //! the accessible-resources list with two sites, and Jira's REST API v2 issue endpoint,
 //! which checks the Bearer token (issued here and not expired) and the issue's fields.
 
+use std::path::Path;
+use std::process::Output;
 use std::sync::{Arc, Mutex};
 
-use super::provider::{self, ProviderState, Style};
+use super::cli::run_with_input;
+use super::provider::{self, ProviderState, SECRET, Style};
 use super::{Request, Response, TestServer};
 
 /// The two sites the grant reaches: (cloud id, name, site URL).
@@ -64,6 +67,34 @@ impl AtlassianCloud {
         }
     }
 
+    /// `hookconsole add --preset jira-cloud --name Jira` on `home`, the client secret
+    /// typed in: every URL of the preset overridden to this cloud, the webhook URL left
+    /// empty, so that it comes from the chosen site.
+    pub fn add_preset(&self, home: &Path) -> Output {
+        let url = |path: &str| self.server.url(path);
+        run_with_input(
+            home,
+            &[
+                "add",
+                "--preset",
+                "jira-cloud",
+                "--name",
+                "Jira",
+                "--client-id",
+                "hiab-client",
+                "--token-url",
+                &url("/oauth/token"),
+                "--authorize-url",
+                &url("/authorize"),
+                "--sites-url",
+                &url("/oauth/token/accessible-resources"),
+                "--site-url",
+                &url("/ex/jira/{id}/rest/api/2/issue"),
+            ],
+            &format!("{SECRET}\n"),
+        )
+    }
+
     pub fn token_requests(&self) -> usize {
         self.provider.lock().unwrap().token_requests
     }
@@ -94,7 +125,7 @@ impl AtlassianCloud {
 fn route(
     state: &Mutex<ProviderState>,
     issues: &Mutex<Vec<CreatedIssue>>,
-    request: Request,
+    request: &Request,
 ) -> Response {
     match request.path.as_str() {
         "/authorize" | "/oauth/token" => provider::handle(Style::StrictJson, state, request),
@@ -124,7 +155,7 @@ fn route(
             Response::json(200, serde_json::Value::Array(sites))
         }
         path => match issue_path(path) {
-            Some(cloud_id) => create_issue(state, issues, cloud_id, &request),
+            Some(cloud_id) => create_issue(state, issues, cloud_id, request),
             None => Response::status(404),
         },
     }

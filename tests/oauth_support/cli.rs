@@ -6,46 +6,20 @@ use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
 
 use super::provider::phone;
-
-pub fn hookconsole(home: &Path) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_hookconsole"));
-    command.arg("--home").arg(home);
-    command
-}
+use crate::support::{cli, hookconsole, limit_resources, unused_port};
 
 pub fn run(home: &Path, args: &[&str]) -> Output {
-    hookconsole(home)
-        .args(args)
-        .stdin(Stdio::null())
-        .output()
-        .unwrap()
+    hookconsole(home).args(args).output().unwrap()
 }
 
 /// Runs `args` with `input` on standard input (a secret the command prompts for).
 pub fn run_with_input(home: &Path, args: &[&str], input: &str) -> Output {
-    let mut child = hookconsole(home)
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(input.as_bytes())
-        .unwrap();
-    child.wait_with_output().unwrap()
+    cli(home).args(args).write_stdin(input).output().unwrap()
 }
 
 /// Points the callback listener at a free loopback port.
 pub fn listen_on_loopback(home: &Path) {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = unused_port().port();
     let set = run(
         home,
         &[
@@ -66,9 +40,11 @@ pub async fn authorize_by_phone(home: &Path, name: &str, args: &[&str]) -> (Outp
         .await
 }
 
-/// `hookconsole authorize` running, its start link printed, the phone not yet there.
+/// `hookconsole authorize` running, its start link printed, the phone not yet there
+/// (or, pasting, its authorize URL printed and the redirect not typed in yet).
 pub struct Authorizing {
     pub child: Child,
+    /// The start link, or with `--paste` the full authorize URL.
     pub link: String,
     reader: std::thread::JoinHandle<String>,
 }
@@ -84,31 +60,28 @@ impl Authorizing {
     ) -> Authorizing {
         let mut command = hookconsole(home);
         command.args(["authorize", name]).args(args);
+        if let Some(descriptors) = descriptors {
+            limit_resources(&mut command, &[(libc::RLIMIT_NOFILE, descriptors)]);
+        }
+        command.stdin(Stdio::null());
+        Authorizing::launch(command, args, "Open on a phone").await
+    }
+
+    /// Starts `hookconsole authorize NAME --paste` and waits for the full authorize URL
+    /// it prints, for a browser elsewhere.
+    pub async fn start_paste(home: &Path, name: &str) -> Authorizing {
+        let mut command = hookconsole(home);
+        command.args(["authorize", name, "--paste"]);
+        command.stdin(Stdio::piped());
+        Authorizing::launch(command, &[], "Full authorize URL").await
+    }
+
+    /// Runs `command` and waits for the line after the one starting with `marker`.
+    async fn launch(mut command: Command, args: &[&str], marker: &'static str) -> Authorizing {
         if !args.contains(&"--qr") {
             command.args(["--qr", "none"]);
         }
-        if let Some(descriptors) = descriptors {
-            use std::os::unix::process::CommandExt;
-            // SAFETY: only setrlimit between fork and exec, which is async-signal-safe.
-            unsafe {
-                command.pre_exec(move || {
-                    let mut limit = libc::rlimit {
-                        rlim_cur: 0,
-                        rlim_max: 0,
-                    };
-                    if libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) != 0 {
-                        return Err(std::io::Error::last_os_error());
-                    }
-                    limit.rlim_cur = descriptors.min(limit.rlim_max);
-                    if libc::setrlimit(libc::RLIMIT_NOFILE, &limit) != 0 {
-                        return Err(std::io::Error::last_os_error());
-                    }
-                    Ok(())
-                });
-            }
-        }
         let mut child = command
-            .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
@@ -119,7 +92,7 @@ impl Authorizing {
             let mut all: Vec<String> = Vec::new();
             for line in BufReader::new(stdout).lines() {
                 let Ok(line) = line else { break };
-                if all.last().is_some_and(|l| l.starts_with("Open on a phone")) {
+                if all.last().is_some_and(|l| l.starts_with(marker)) {
                     let _ = link_tx.send(line.trim().to_string());
                 }
                 all.push(line);
@@ -131,7 +104,7 @@ impl Authorizing {
         })
         .await
         .unwrap()
-        .expect("the start link is printed");
+        .unwrap_or_else(|_| panic!("no line after `{marker}` is printed"));
         Authorizing {
             child,
             link,
@@ -143,6 +116,26 @@ impl Authorizing {
     pub async fn finish_by_phone(self) -> (Output, String) {
         let page = phone().get(&self.link).send().await.unwrap();
         assert_eq!(page.status(), 200, "the phone lands on the listener's page");
+        self.finish().await
+    }
+
+    /// The person types in `redirected`, the URL the browser was sent back to; gives
+    /// the command's exit and what it printed.
+    pub async fn finish_by_paste(mut self, redirected: &str) -> (Output, String) {
+        let mut stdin = self.child.stdin.take().expect("started with --paste");
+        writeln!(stdin, "{redirected}").unwrap();
+        drop(stdin);
+        self.finish().await
+    }
+
+    /// Stops the command unfinished.
+    pub fn cancel(mut self) {
+        self.child.kill().unwrap();
+        let _ = self.child.wait();
+        self.reader.join().unwrap();
+    }
+
+    async fn finish(self) -> (Output, String) {
         let child = self.child;
         let output = tokio::task::spawn_blocking(move || child.wait_with_output())
             .await

@@ -222,7 +222,7 @@ impl Provider {
     }
 }
 
-pub fn handle(style: Style, state: &Mutex<ProviderState>, request: Request) -> Response {
+pub fn handle(style: Style, state: &Mutex<ProviderState>, request: &Request) -> Response {
     let mut state = state.lock().unwrap();
     match request.path.as_str() {
         "/authorize" => {

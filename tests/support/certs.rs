@@ -1,5 +1,5 @@
-//! Certificates made in the test: rcgen (self-signed, a CA and what it issues, expired
-//! ones) and the openssl command line.
+//! Certificates made in the test: rcgen (self-signed, dated, a CA and what it issues,
+//! expired ones) and the openssl command line.
 
 use std::path::Path;
 
@@ -12,6 +12,7 @@ pub struct TestCert {
     pub der: CertificateDer<'static>,
     pub pem: String,
     pub key: PrivateKeyDer<'static>,
+    pub key_pem: String,
     issuer: Option<Issuer<'static, KeyPair>>,
 }
 
@@ -45,6 +46,7 @@ fn finish(
         der: cert.der().clone(),
         pem: cert.pem(),
         key: PrivateKeyDer::try_from(key.serialize_der()).unwrap(),
+        key_pem: key.serialize_pem(),
         issuer,
     }
 }
@@ -54,6 +56,31 @@ pub fn self_signed(names: &[&str]) -> TestCert {
     let key = KeyPair::generate().unwrap();
     let cert = params("receiver", names).self_signed(&key).unwrap();
     finish(cert, key, None)
+}
+
+/// A self-signed certificate for `common_name` and 192.0.2.10, of the organisation
+/// "Hookconsole Tests", valid from 1 January `from_year` to 1 January `to_year`: what a
+/// person uploads.
+pub fn certificate(common_name: &str, from_year: i32, to_year: i32) -> TestCert {
+    let key = KeyPair::generate().unwrap();
+    let mut params = params(common_name, &[common_name, "192.0.2.10"]);
+    params
+        .distinguished_name
+        .push(DnType::OrganizationName, "Hookconsole Tests");
+    params.not_before = rcgen::date_time_ymd(from_year, 1, 1);
+    params.not_after = rcgen::date_time_ymd(to_year, 1, 1);
+    let cert = params.self_signed(&key).unwrap();
+    finish(cert, key, None)
+}
+
+/// A valid certificate PEM, good for decades.
+pub fn valid_certificate() -> String {
+    certificate("jira.example.com", 2020, 2090).pem
+}
+
+/// A certificate PEM that expired years ago.
+pub fn expired_certificate() -> String {
+    certificate("old.example.com", 2010, 2012).pem
 }
 
 /// A CA that can issue server certificates.
@@ -109,9 +136,11 @@ pub fn openssl_self_signed(dir: &Path, common_name: &str) -> TestCert {
         String::from_utf8_lossy(&status.stderr)
     );
     let pem = std::fs::read_to_string(&cert_path).unwrap();
+    let key_pem = std::fs::read_to_string(&key_path).unwrap();
     TestCert {
         der: CertificateDer::from_pem_slice(pem.as_bytes()).unwrap(),
-        key: PrivateKeyDer::from_pem_file(&key_path).unwrap(),
+        key: PrivateKeyDer::from_pem_slice(key_pem.as_bytes()).unwrap(),
+        key_pem,
         pem,
         issuer: None,
     }

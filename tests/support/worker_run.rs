@@ -62,37 +62,16 @@ impl WorkerProcess {
         owner: Option<(u32, u32)>,
     ) -> Self {
         use std::os::unix::process::CommandExt;
-        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_hookconsole"));
+        let mut command = super::hookconsole(home);
         command
             .arg("worker")
-            .env("HOOKCONSOLE_HOME", home)
-            .env_remove("HOOKCONSOLE_LOG")
             .stdin(std::process::Stdio::null())
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null());
         if let Some((uid, gid)) = owner {
             command.uid(uid).gid(gid);
         }
-        let limits = limits.to_vec();
-        // SAFETY: only setrlimit between fork and exec, which is async-signal-safe.
-        unsafe {
-            command.pre_exec(move || {
-                for (resource, soft) in &limits {
-                    let mut limit = libc::rlimit {
-                        rlim_cur: 0,
-                        rlim_max: 0,
-                    };
-                    if libc::getrlimit(*resource, &mut limit) != 0 {
-                        return Err(std::io::Error::last_os_error());
-                    }
-                    limit.rlim_cur = (*soft).min(limit.rlim_max);
-                    if libc::setrlimit(*resource, &limit) != 0 {
-                        return Err(std::io::Error::last_os_error());
-                    }
-                }
-                Ok(())
-            });
-        }
+        super::limit_resources(&mut command, limits);
         let child = command.spawn().unwrap();
         let worker = WorkerProcess {
             child,
@@ -100,14 +79,28 @@ impl WorkerProcess {
         };
         let socket = worker.socket();
         let started = std::time::Instant::now();
-        while !socket.exists() {
+        // Its socket can be there a moment before it handles SIGTERM; a stop sent in
+        // that moment would kill it instead.
+        while !(socket.exists() && worker.catches(libc::SIGTERM)) {
             assert!(
                 started.elapsed() < Duration::from_secs(20),
-                "the worker made no socket"
+                "the worker made no socket, or does not handle SIGTERM"
             );
             std::thread::sleep(Duration::from_millis(20));
         }
         worker
+    }
+
+    /// True when it has a handler for `signal` (SigCgt in /proc/PID/status).
+    fn catches(&self, signal: i32) -> bool {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.pid()));
+        let caught = status.ok().and_then(|status| {
+            let mask = status
+                .lines()
+                .find_map(|line| line.strip_prefix("SigCgt:"))?;
+            u64::from_str_radix(mask.trim(), 16).ok()
+        });
+        caught.is_some_and(|mask| mask & (1 << (signal - 1)) != 0)
     }
 
     pub fn pid(&self) -> u32 {

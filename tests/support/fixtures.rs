@@ -1,36 +1,12 @@
-//! Helpers shared by the test binaries: test certificates and sample integrations.
-#![allow(dead_code)]
+//! Sample integrations for the model, store and CLI tests, a home holding one, and a
+//! file's bytes for "left exactly as it was" checks.
 
 use std::path::Path;
 
 use hookconsole::model::{ApiType, Authentication, Header, HttpMethod, Integration, OAuthSettings};
-use rcgen::{CertificateParams, DistinguishedName, DnType, KeyPair, date_time_ymd};
+use hookconsole::store::{IntegrationStore, Locations};
 
-/// A self-signed certificate (PEM) for `common_name`, valid between the two years,
-/// with its private key (PEM).
-pub fn certificate(common_name: &str, from_year: i32, to_year: i32) -> (String, String) {
-    let mut params = CertificateParams::new(vec![common_name.to_string(), "192.0.2.10".into()])
-        .expect("certificate parameters");
-    let mut name = DistinguishedName::new();
-    name.push(DnType::CommonName, common_name);
-    name.push(DnType::OrganizationName, "Hookconsole Tests");
-    params.distinguished_name = name;
-    params.not_before = date_time_ymd(from_year, 1, 1);
-    params.not_after = date_time_ymd(to_year, 1, 1);
-    let key = KeyPair::generate().expect("key pair");
-    let certificate = params.self_signed(&key).expect("self-signed certificate");
-    (certificate.pem(), key.serialize_pem())
-}
-
-/// A valid certificate PEM, good for decades.
-pub fn valid_certificate() -> String {
-    certificate("jira.example.com", 2020, 2090).0
-}
-
-/// A certificate that expired years ago.
-pub fn expired_certificate() -> String {
-    certificate("old.example.com", 2010, 2012).0
-}
+use super::certs::valid_certificate;
 
 /// A minimal valid integration.
 pub fn minimal(name: &str) -> Integration {
@@ -76,6 +52,21 @@ pub fn full_oauth(name: &str) -> Integration {
         site_url: String::new(),
     });
     integration
+}
+
+/// A temporary home holding the integration `jira` at `url`, as `edit` leaves it.
+pub fn home_with_jira(
+    url: &str,
+    edit: impl FnOnce(&mut Integration),
+) -> (tempfile::TempDir, Locations) {
+    let dir = tempfile::tempdir().unwrap();
+    let locations = Locations::in_home(dir.path());
+    let mut integration = Integration::new("jira", url);
+    edit(&mut integration);
+    IntegrationStore::new(locations.integrations_file())
+        .put(None, integration)
+        .unwrap();
+    (dir, locations)
 }
 
 /// The bytes of a file, for "left exactly as it was" checks.
