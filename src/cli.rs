@@ -121,14 +121,17 @@ fn oauth_integration(home: &Home, name: &str) -> Result<Integration, CliError> {
 /// middle; SIGHUP too, for a terminal that goes away. Call it inside the runtime.
 fn cancel_on_termination(stop: tokio_util::sync::CancellationToken) {
     use tokio::signal::unix::{SignalKind, signal};
+    // Registered now, not in the task: a signal between here and the task's first
+    // poll would otherwise end the process without a clean stop.
+    let (Ok(mut term), Ok(mut int), Ok(mut hup)) = (
+        signal(SignalKind::terminate()),
+        signal(SignalKind::interrupt()),
+        signal(SignalKind::hangup()),
+    ) else {
+        tracing::warn!("the stop signals could not be caught");
+        return;
+    };
     tokio::spawn(async move {
-        let (Ok(mut term), Ok(mut int), Ok(mut hup)) = (
-            signal(SignalKind::terminate()),
-            signal(SignalKind::interrupt()),
-            signal(SignalKind::hangup()),
-        ) else {
-            return;
-        };
         tokio::select! {
             _ = term.recv() => {}
             _ = int.recv() => {}
