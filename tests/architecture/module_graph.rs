@@ -32,8 +32,10 @@ impl ModuleGraph {
             .iter()
             .map(|path| {
                 let text = std::fs::read_to_string(path).unwrap();
-                let file = SourceFile::parse(&text)
-                    .unwrap_or_else(|error| panic!("{}: {error}", path.display()));
+                let file = SourceFile::parse(&text).unwrap_or_else(|error| {
+                    let at = error.span().start();
+                    panic!("{}:{}:{}: {error}", path.display(), at.line, at.column + 1)
+                });
                 (module_of(&root, path), file)
             })
             .collect();
