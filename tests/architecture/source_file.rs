@@ -138,101 +138,59 @@ fn test_only(attributes: &[syn::Attribute]) -> bool {
     })
 }
 
-fn item_attributes(item: &syn::Item) -> &[syn::Attribute] {
-    use syn::Item;
-    match item {
-        Item::Const(item) => &item.attrs,
-        Item::Enum(item) => &item.attrs,
-        Item::ExternCrate(item) => &item.attrs,
-        Item::Fn(item) => &item.attrs,
-        Item::ForeignMod(item) => &item.attrs,
-        Item::Impl(item) => &item.attrs,
-        Item::Macro(item) => &item.attrs,
-        Item::Mod(item) => &item.attrs,
-        Item::Static(item) => &item.attrs,
-        Item::Struct(item) => &item.attrs,
-        Item::Trait(item) => &item.attrs,
-        Item::TraitAlias(item) => &item.attrs,
-        Item::Type(item) => &item.attrs,
-        Item::Union(item) => &item.attrs,
-        Item::Use(item) => &item.attrs,
-        _ => &[],
-    }
-}
-
-fn impl_item_attributes(item: &syn::ImplItem) -> &[syn::Attribute] {
-    match item {
-        syn::ImplItem::Const(item) => &item.attrs,
-        syn::ImplItem::Fn(item) => &item.attrs,
-        syn::ImplItem::Type(item) => &item.attrs,
-        syn::ImplItem::Macro(item) => &item.attrs,
-        _ => &[],
-    }
-}
-
-fn trait_item_attributes(item: &syn::TraitItem) -> &[syn::Attribute] {
-    match item {
-        syn::TraitItem::Const(item) => &item.attrs,
-        syn::TraitItem::Fn(item) => &item.attrs,
-        syn::TraitItem::Type(item) => &item.attrs,
-        syn::TraitItem::Macro(item) => &item.attrs,
-        _ => &[],
-    }
+/// Visits of the nodes that can carry `#[cfg(test)]` (in their `attrs`), which skip
+/// a test-only node.
+macro_rules! unless_test_only {
+    ($($visit:ident: $node:ident),* $(,)?) => {$(
+        fn $visit(&mut self, node: &'ast syn::$node) {
+            if !test_only(&node.attrs) {
+                visit::$visit(self, node);
+            }
+        }
+    )*};
 }
 
 impl<'ast> Visit<'ast> for Reader {
-    fn visit_item(&mut self, item: &'ast syn::Item) {
-        if !test_only(item_attributes(item)) {
-            visit::visit_item(self, item);
-        } else if let syn::Item::Mod(module) = item
-            && module.content.is_none()
-        {
-            let file = self.inline_modules.iter().cloned();
-            let file = file.chain([module.ident.to_string()]).collect();
-            self.file.test_modules.push(file);
-        }
-    }
-
-    fn visit_impl_item(&mut self, item: &'ast syn::ImplItem) {
-        if !test_only(impl_item_attributes(item)) {
-            visit::visit_impl_item(self, item);
-        }
-    }
-
-    fn visit_trait_item(&mut self, item: &'ast syn::TraitItem) {
-        if !test_only(trait_item_attributes(item)) {
-            visit::visit_trait_item(self, item);
-        }
-    }
-
-    fn visit_local(&mut self, local: &'ast syn::Local) {
-        if !test_only(&local.attrs) {
-            visit::visit_local(self, local);
-        }
-    }
-
-    fn visit_field(&mut self, field: &'ast syn::Field) {
-        if !test_only(&field.attrs) {
-            visit::visit_field(self, field);
-        }
-    }
-
-    fn visit_variant(&mut self, variant: &'ast syn::Variant) {
-        if !test_only(&variant.attrs) {
-            visit::visit_variant(self, variant);
-        }
-    }
-
-    fn visit_arm(&mut self, arm: &'ast syn::Arm) {
-        if !test_only(&arm.attrs) {
-            visit::visit_arm(self, arm);
-        }
+    unless_test_only! {
+        visit_item_const: ItemConst,
+        visit_item_enum: ItemEnum,
+        visit_item_extern_crate: ItemExternCrate,
+        visit_item_fn: ItemFn,
+        visit_item_foreign_mod: ItemForeignMod,
+        visit_item_impl: ItemImpl,
+        visit_item_macro: ItemMacro,
+        visit_item_static: ItemStatic,
+        visit_item_struct: ItemStruct,
+        visit_item_trait: ItemTrait,
+        visit_item_trait_alias: ItemTraitAlias,
+        visit_item_type: ItemType,
+        visit_item_union: ItemUnion,
+        visit_impl_item_const: ImplItemConst,
+        visit_impl_item_fn: ImplItemFn,
+        visit_impl_item_type: ImplItemType,
+        visit_impl_item_macro: ImplItemMacro,
+        visit_trait_item_const: TraitItemConst,
+        visit_trait_item_fn: TraitItemFn,
+        visit_trait_item_type: TraitItemType,
+        visit_trait_item_macro: TraitItemMacro,
+        visit_local: Local,
+        visit_field: Field,
+        visit_variant: Variant,
+        visit_arm: Arm,
     }
 
     fn visit_item_mod(&mut self, module: &'ast syn::ItemMod) {
+        let name = module.ident.to_string();
+        if test_only(&module.attrs) {
+            if module.content.is_none() {
+                let file = self.inline_modules.iter().cloned().chain([name]).collect();
+                self.file.test_modules.push(file);
+            }
+            return;
+        }
         let inline = module.content.is_some();
         if inline {
-            self.inline_modules.push(module.ident.to_string());
+            self.inline_modules.push(name);
         }
         visit::visit_item_mod(self, module);
         if inline {
@@ -241,6 +199,9 @@ impl<'ast> Visit<'ast> for Reader {
     }
 
     fn visit_item_use(&mut self, item: &'ast syn::ItemUse) {
+        if test_only(&item.attrs) {
+            return;
+        }
         let public = !matches!(item.vis, syn::Visibility::Inherited);
         self.use_leaves(&[], &item.tree, public);
         visit::visit_item_use(self, item);
