@@ -6,6 +6,7 @@
 //! by kind: store work (`task`), background tasks (`background`), the terminal, quit.
 
 mod action;
+mod advice;
 mod app;
 mod authorize;
 mod background;
