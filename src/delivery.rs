@@ -12,7 +12,7 @@ mod tokens;
 mod verify;
 pub mod worker;
 
-pub use render::{LABEL_WIDTH, failure_words, headline, report_lines};
+pub use render::{LABEL_WIDTH, failure_words, headline, report_lines, report_lines_advising};
 pub use report::{
     ConnectAttempt, ConnectStage, Failure, HttpStage, Outcome, PeerCertificate, RequestSummary,
     ResolveStage, Stage, TlsStage, VerifyReport,

@@ -25,6 +25,7 @@ mod runtime;
 mod table;
 mod task;
 mod terminal;
+mod text;
 mod text_input;
 mod theme;
 mod ui;

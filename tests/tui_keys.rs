@@ -225,7 +225,7 @@ fn invalid_input_shows_next_to_the_field_and_saves_nothing() {
         screen.contains("Error: `abc` is not a whole number of seconds"),
         "{screen}"
     );
-    assert!(screen.contains("2 field(s) need attention"), "{screen}");
+    assert!(screen.contains("2 fields need attention"), "{screen}");
 }
 
 #[test]

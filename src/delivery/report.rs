@@ -168,7 +168,9 @@ pub enum Failure {
     NotAuthorized,
     /// The URL is to come from the site chosen after authorization (site discovery),
     /// and none has been chosen; `authorized` says whether the authorization is there.
-    SiteNotChosen { authorized: bool },
+    SiteNotChosen {
+        authorized: bool,
+    },
     /// A token exists but cannot be had now (refresh refused, token URL down).
     TokenUnavailable,
     Dns,

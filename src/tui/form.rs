@@ -39,10 +39,11 @@ impl<'a> FormRow<'a> {
     }
 
     fn height(&self, width: u16) -> u16 {
+        // Only the count of lines matters here, not how the last one ends.
         1 + self
             .note
             .as_ref()
-            .map_or(0, |note| note_lines(note, width).len() as u16)
+            .map_or(0, |note| note_lines(note, width, "").len() as u16)
     }
 }
 
@@ -92,7 +93,7 @@ pub fn render(rows: &[FormRow], area: Rect, buf: &mut Buffer, theme: &Theme) -> 
                 Note::Help(_) => theme.hint,
                 Note::Error(_) => theme.error,
             };
-            for text in note_lines(note, width) {
+            for text in note_lines(note, width, theme.ellipsis) {
                 if y >= area.bottom() {
                     break;
                 }
@@ -104,28 +105,26 @@ pub fn render(rows: &[FormRow], area: Rect, buf: &mut Buffer, theme: &Theme) -> 
     cursor
 }
 
-/// A note as at most two lines of `width` columns, broken at spaces.
-pub fn note_lines(note: &Note, width: u16) -> Vec<String> {
+/// A note as at most two lines of `width` columns, broken at spaces; a longer one ends
+/// with `mark`.
+pub fn note_lines(note: &Note, width: u16, mark: &str) -> Vec<String> {
     let text = match note {
         Note::Help(text) => text.clone(),
         Note::Error(text) => format!("Error: {text}"),
     };
-    wrap(&text, usize::from(width), 2)
+    wrap(&text, usize::from(width), 2, mark)
 }
 
-/// Breaks `text` into at most `max_lines` lines of `width` characters; the last one
-/// is cut when the text is longer.
-pub fn wrap(text: &str, width: usize, max_lines: usize) -> Vec<String> {
+/// Breaks `text` into at most `max_lines` lines of `width` characters; when the text
+/// is longer, the last one is cut and ends with `mark`.
+pub fn wrap(text: &str, width: usize, max_lines: usize, mark: &str) -> Vec<String> {
     let width = width.max(1);
     let mut lines = break_lines(text, width);
     if lines.len() > max_lines {
-        let rest = lines.split_off(max_lines - 1).join(" ");
-        lines.push(rest);
+        let rest = lines.split_off(max_lines.max(1) - 1).join(" ");
+        lines.push(super::text::fit(&rest, width, mark));
     }
     lines
-        .into_iter()
-        .map(|line| line.chars().take(width).collect())
-        .collect()
 }
 
 /// `text` in lines of at most `width` characters, broken at spaces; a word longer
@@ -205,10 +204,14 @@ mod tests {
     use super::*;
 
     #[test]
-    fn wrap_breaks_at_spaces_and_caps_the_lines() {
-        assert_eq!(wrap("one two three", 7, 2), ["one two", "three"]);
-        assert_eq!(wrap("one two three four", 7, 2), ["one two", "three f"]);
-        assert_eq!(wrap("", 5, 2), [""]);
+    fn wrap_breaks_at_spaces_and_marks_the_cut() {
+        assert_eq!(wrap("one two three", 7, 2, "~"), ["one two", "three"]);
+        assert_eq!(wrap("one two three four", 7, 2, "~"), ["one two", "three~"]);
+        assert_eq!(
+            wrap("one two three four", 8, 2, "\u{2026}"),
+            ["one two", "three f\u{2026}"]
+        );
+        assert_eq!(wrap("", 5, 2, "~"), [""]);
     }
 
     #[test]

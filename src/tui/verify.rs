@@ -11,13 +11,12 @@ use ratatui::text::Line;
 use ratatui::widgets::{Block, Paragraph, Wrap};
 
 use super::action::Action;
+use super::advice::console_advice;
 use super::form;
 use super::profile::Profile;
+use super::text::title_room;
 use super::theme::Theme;
-use super::advice::console_advice;
-use crate::delivery::{
-    LABEL_WIDTH, Outcome, Stage, VerifyReport, headline, report_lines_advising,
-};
+use crate::delivery::{LABEL_WIDTH, Outcome, Stage, VerifyReport, headline, report_lines_advising};
 
 /// Names one run, so a report of an earlier (cancelled) run is not taken for this one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -136,7 +135,10 @@ impl VerifyView {
         let block = Block::bordered()
             .border_set(profile.border_set())
             .border_style(theme.border_focused)
-            .title(format!(" VERIFY {} ", self.name));
+            .title(format!(
+                " {} ",
+                theme.fit(&format!("VERIFY {}", self.name), title_room(area))
+            ));
         let inner = block.inner(area);
         frame.render_widget(block, area);
         let lines: Vec<Line> = match &self.state {

@@ -166,6 +166,10 @@ const EDITOR: &[Binding] = &[
         Some("verify"),
     ),
     bind(Action::LogsSelected, &[plain(KeyCode::F(6))], Some("logs")),
+    // The AUTHENTICATION pane's button and help line name it; the footer keeps to 80
+    // columns.
+    bind(Action::Authorize, &[plain(KeyCode::F(8)), ch('a')], None)
+        .says("save, then AUTHORIZE on a phone or laptop (a where no text box is focused)"),
     bind(Action::RemoveRow, &[ctrl('d')], None),
     bind(
         Action::ExternalEditor,

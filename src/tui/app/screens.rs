@@ -12,6 +12,7 @@ use crate::tui::logs::{LogQuery, LogsRequest, LogsView};
 use crate::tui::message::{
     AfterSave, Effect, SaveOrigin, SaveRequest, StoreWork, TaskWork, TerminalWork,
 };
+use crate::tui::text::count;
 use crate::tui::verify::{VerifyId, VerifyRequest, VerifyView};
 
 impl App {
@@ -150,7 +151,8 @@ impl App {
             EditorRequest::Verify(integration) => return self.start_verify(*integration),
             EditorRequest::NotVerified(errors) => {
                 self.status = Some(format!(
-                    "Not verified: {errors} field error(s) to fix first"
+                    "Not verified: {} first",
+                    count(errors, "field to fix", "fields to fix")
                 ));
             }
             EditorRequest::Logs(Some(name)) => {

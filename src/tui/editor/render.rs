@@ -14,6 +14,7 @@ use super::pane::{self, Pane, Slot};
 use crate::model::{AuthKind, Field};
 use crate::tui::form::{self, FormRow, Note};
 use crate::tui::profile::Profile;
+use crate::tui::text::{count, title_room};
 use crate::tui::text_input::TextInput;
 use crate::tui::theme::Theme;
 
@@ -41,7 +42,10 @@ impl Editor {
             .borders(Borders::ALL)
             .border_set(context.profile.border_set())
             .border_style(theme.border_focused)
-            .title(Span::styled(format!(" {} ", self.title()), theme.title));
+            .title(Span::styled(
+                format!(" {} ", theme.fit(&self.title(), title_room(area))),
+                theme.title,
+            ));
         let inner = block.inner(area);
         frame.render_widget(block, area);
         let [tabs, warning, body, buttons] = Layout::vertical([
@@ -110,7 +114,11 @@ impl Editor {
             Span::styled("Saving...", theme.warning)
         } else if self.error_count() > 0 {
             Span::styled(
-                format!("{} field(s) need attention", self.error_count()),
+                count(
+                    self.error_count(),
+                    "field needs attention",
+                    "fields need attention",
+                ),
                 theme.error,
             )
         } else if self.dirty {
@@ -163,7 +171,14 @@ impl Editor {
         } else {
             masking.hidden(input)
         };
-        let (shown, column) = input.visible(usize::from(width), &hidden);
+        // The focused box shows the part around the cursor; the others their start,
+        // marked where it goes on.
+        let (shown, column) = if focused {
+            input.visible(usize::from(width), &hidden)
+        } else {
+            let (whole, _) = input.visible(usize::MAX, &hidden);
+            (theme.fit(&whole, usize::from(width)), 0)
+        };
         let style = if focused {
             theme.input_focused
         } else {
@@ -404,9 +419,9 @@ impl Editor {
                 Span::styled(marker, theme.primary),
                 Span::styled(
                     format!(
-                        "{} ({} lines)",
+                        "{} ({})",
                         Field::ContentSample.label(),
-                        self.content.line_count()
+                        count(self.content.line_count(), "line", "lines")
                     ),
                     if focused { theme.primary } else { theme.label },
                 ),

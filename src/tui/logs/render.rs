@@ -10,6 +10,7 @@ use super::{LogsView, OutcomeFilter, Reading, message};
 use crate::store::queue::AttemptRow;
 use crate::tui::form;
 use crate::tui::profile::Profile;
+use crate::tui::text::count;
 use crate::tui::theme::Theme;
 
 impl LogsView {
@@ -44,9 +45,9 @@ impl LogsView {
         .areas(area);
         self.render_spark(frame, spark_area, theme, profile);
         let more = if self.next_before.is_some() {
-            format!(" {} rows, older below ", self.rows.len())
+            format!(" {}, older below ", count(self.rows.len(), "row", "rows"))
         } else {
-            format!(" {} rows ", self.rows.len())
+            format!(" {} ", count(self.rows.len(), "row", "rows"))
         };
         let block = Block::bordered()
             .border_set(profile.border_set())
