@@ -90,8 +90,14 @@ async fn preset_authorize_choose_site_verify_then_a_queued_event_after_a_refresh
     let early = run(home, &["verify", "Jira"]);
     assert_eq!(early.status.code(), Some(1), "{early:?}");
     let early = String::from_utf8_lossy(&early.stdout);
-    let advice = early.lines().find(|line| line.starts_with("advice")).unwrap();
-    assert!(advice.contains("hookconsole sites Jira --choose"), "{early}");
+    let advice = early
+        .lines()
+        .find(|line| line.starts_with("advice"))
+        .unwrap();
+    assert!(
+        advice.contains("hookconsole sites Jira --choose"),
+        "{early}"
+    );
     assert!(!early.contains("Correct the integration's URL"), "{early}");
 
     let listed = run(home, &["sites", "Jira", "--json"]);

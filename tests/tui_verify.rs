@@ -195,6 +195,9 @@ fn before_its_site_is_chosen_the_advice_names_the_key_to_press() {
     assert!(advice.contains("press a"), "{screen}");
     assert!(advice.contains("F8 in the editor"), "{screen}");
     assert!(!advice.contains("hookconsole authorize"), "{screen}");
-    assert!(!screen.contains("Correct the integration's URL"), "{screen}");
+    assert!(
+        !screen.contains("Correct the integration's URL"),
+        "{screen}"
+    );
     assert!(screen.contains("FAILED: no site chosen"), "{screen}");
 }

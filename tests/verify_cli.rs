@@ -155,8 +155,14 @@ async fn before_its_site_is_chosen_the_advice_is_to_authorize_with_the_command()
         .unwrap_or_else(|| panic!("no advice:\n{stdout}"));
     assert!(advice.contains("hookconsole authorize Jira"), "{advice}");
     assert!(advice.contains("site"), "{advice}");
-    assert!(!stdout.contains("Correct the integration's URL"), "{stdout}");
-    let outcome = stdout.lines().find(|line| line.starts_with("outcome")).unwrap();
+    assert!(
+        !stdout.contains("Correct the integration's URL"),
+        "{stdout}"
+    );
+    let outcome = stdout
+        .lines()
+        .find(|line| line.starts_with("outcome"))
+        .unwrap();
     assert!(outcome.contains("not authorized"), "{outcome}");
 
     let output = cli_verify(home.path(), &["Jira", "--json"]).await;
