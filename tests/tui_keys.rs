@@ -662,8 +662,9 @@ fn a_long_form_scrolls_to_keep_the_focused_row_in_view() {
     assert_eq!(harness.stored()[0].http_headers.len(), 12);
 }
 
-/// Choosing the Jira Cloud preset opens the editor filled from its data: Atlassian's
-/// endpoints on the AUTHENTICATION pane, the issue in project TEST as content sample.
+/// Choosing the Jira Cloud preset (its fields left at their defaults) opens the editor
+/// filled from its data: Atlassian's endpoints on the AUTHENTICATION pane, the issue
+/// in project TEST as content sample.
 #[test]
 fn the_jira_cloud_preset_fills_the_editor() {
     let mut harness = Harness::new(Profile::RICH, &[]);
@@ -672,8 +673,11 @@ fn the_jira_cloud_preset_fills_the_editor() {
     assert!(chooser.contains("Microsoft Teams"), "{chooser}");
     harness.press(KeyCode::Down);
     let described = harness.screen(80, 24);
-    assert!(described.contains("Project key (TEST)"), "{described}");
-    harness.press(KeyCode::Enter);
+    assert!(
+        described.contains("asks for its fields: Project key, Issue type"),
+        "{described}"
+    );
+    harness.press_n(KeyCode::Enter, 3);
     let Screen::Editor(editor) = &harness.app.screen else {
         panic!("the editor opens");
     };

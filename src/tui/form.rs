@@ -52,22 +52,43 @@ pub fn value_width(area: Rect) -> u16 {
     area.width.saturating_sub(LABEL_WIDTH + 1).max(1)
 }
 
-/// Draws the rows; returns where the terminal cursor belongs.
+/// Draws the rows; returns where the terminal cursor belongs. When they do not all
+/// fit, the focused row (and its note) is kept in view, and a line at the top or the
+/// bottom says that more rows are above or below.
 pub fn render(rows: &[FormRow], area: Rect, buf: &mut Buffer, theme: &Theme) -> Option<Position> {
-    let focus = rows.iter().position(|row| row.focused).unwrap_or(0);
-    let mut top = 0usize;
-    let width = value_width(area);
-    let needed = |from: usize, to: usize| -> u16 {
-        rows[from..=to].iter().map(|row| row.height(width)).sum()
-    };
-    while top < focus && needed(top, focus) > area.height {
-        top += 1;
+    if rows.is_empty() {
+        return None;
     }
+    let focus = rows.iter().position(|row| row.focused).unwrap_or(0);
+    let width = value_width(area);
+    let heights: Vec<u16> = rows.iter().map(|row| row.height(width)).collect();
+    let needed = |from: usize, to: usize| -> u16 { heights[from..=to].iter().sum() };
+    let last = rows.len() - 1;
+    let (top, more_above, more_below) = {
+        let mut top = 0usize;
+        loop {
+            let above = top > 0;
+            let room = area.height.saturating_sub(u16::from(above));
+            let below = needed(top, last) > room;
+            let room = room.saturating_sub(u16::from(below));
+            if top < focus && needed(top, focus) > room {
+                top += 1;
+            } else {
+                break (top, above, below);
+            }
+        }
+    };
+    let mark = |text: &str| Line::styled(format!("  {} {text}", theme.ellipsis), theme.hint);
     let mut y = area.y;
+    if more_above && y < area.bottom() {
+        buf.set_line(area.x, y, &mark("more above"), area.width);
+        y += 1;
+    }
+    let bottom = area.bottom().saturating_sub(u16::from(more_below));
     let mut cursor = None;
     let value_x = area.x + LABEL_WIDTH + 1;
     for row in &rows[top..] {
-        if y >= area.bottom() {
+        if y >= bottom {
             break;
         }
         let marker = if row.focused { "> " } else { "  " };
@@ -94,13 +115,16 @@ pub fn render(rows: &[FormRow], area: Rect, buf: &mut Buffer, theme: &Theme) -> 
                 Note::Error(_) => theme.error,
             };
             for text in note_lines(note, width, theme.ellipsis) {
-                if y >= area.bottom() {
+                if y >= bottom {
                     break;
                 }
                 buf.set_line(value_x, y, &Line::styled(text, style), width);
                 y += 1;
             }
         }
+    }
+    if more_below && bottom < area.bottom() {
+        buf.set_line(area.x, bottom, &mark("more below"), area.width);
     }
     cursor
 }

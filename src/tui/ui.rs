@@ -131,10 +131,7 @@ impl App {
                     profile,
                 )
             }
-            Screen::Chooser(chooser) => {
-                chooser.render(frame, body, &theme, profile);
-                None
-            }
+            Screen::Chooser(chooser) => chooser.render(frame, body, &theme, profile),
             Screen::Editor(editor) => {
                 let context = EditorContext {
                     theme: &theme,

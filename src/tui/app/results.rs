@@ -239,14 +239,19 @@ impl App {
                 if let (SaveOrigin::Editor(then), Screen::Editor(editor)) =
                     (origin, &mut self.screen)
                 {
-                    if let Some(stored) = stored {
-                        editor.saved(stored, others);
+                    if let Some(stored) = &stored {
+                        editor.saved(stored.clone(), others);
                     }
                     match then {
                         AfterSave::Stay => {}
                         AfterSave::Close => self.close_editor(),
                         AfterSave::Quit => {
                             return vec![Effect::Quit];
+                        }
+                        AfterSave::Authorize => {
+                            if let Some(stored) = stored {
+                                return self.authorize_from_editor(stored);
+                            }
                         }
                     }
                 }

@@ -121,7 +121,7 @@ impl Editor {
                 ),
                 theme.error,
             )
-        } else if self.dirty {
+        } else if self.is_dirty() {
             Span::styled("unsaved changes", theme.warning)
         } else {
             Span::styled("no unsaved changes", theme.hint)
@@ -281,26 +281,44 @@ impl Editor {
             rows.push(self.field_row(field, width, theme));
         }
         if self.auth_kind() == AuthKind::OAuth {
+            let url = context
+                .callback_url
+                .unwrap_or("(finding the appliance's address...)");
+            let mut callback = FormRow::new(
+                "Callback URL",
+                Line::styled(theme.fit(url, usize::from(width)), theme.text),
+            );
+            callback.note = Some(Note::Help(
+                "Register this URL at the provider (read-only).".into(),
+            ));
+            rows.push(callback);
+            // Last, so that the form scrolled to it shows every row above.
             let words = context.authorization.unwrap_or("not authorized");
             let style = if words.starts_with("authorized") {
                 theme.success
             } else {
                 theme.warning
             };
-            let mut status = FormRow::new("Authorization", Line::styled(words.to_string(), style));
-            status.note = Some(Note::Help(
-                "Save, then press a on the list to authorize on a phone or laptop.".into(),
-            ));
+            let focused = self.focused() == Slot::Authorize;
+            let button = if focused {
+                theme.button_focused
+            } else {
+                theme.button
+            };
+            let mut status = FormRow::new(
+                "Authorization",
+                Line::from(vec![
+                    Span::styled("[ Authorize ]", button),
+                    Span::raw("  "),
+                    Span::styled(
+                        theme.fit(words, usize::from(width).saturating_sub(15)),
+                        style,
+                    ),
+                ]),
+            );
+            status.focused = focused;
+            status.note = self.note(Slot::Authorize, false);
             rows.push(status);
-            let url = context
-                .callback_url
-                .unwrap_or("(finding the appliance's address...)");
-            let mut callback =
-                FormRow::new("Callback URL", Line::styled(url.to_string(), theme.text));
-            callback.note = Some(Note::Help(
-                "Register this URL at the provider (read-only).".into(),
-            ));
-            rows.push(callback);
         }
         rows
     }
@@ -308,6 +326,9 @@ impl Editor {
     fn certificate_rows(&self, area: Rect, context: &EditorContext) -> Vec<FormRow<'static>> {
         let theme = context.theme;
         let width = form::value_width(area);
+        if self.pem_typing() {
+            return self.pem_rows(width, theme);
+        }
         let (value, cursor) = self.input_value(
             Slot::CertificatePath,
             &self.certificate_path,
@@ -315,7 +336,7 @@ impl Editor {
             Masking::Nothing,
             theme,
         );
-        let mut path = FormRow::new("Load from file", value);
+        let mut path = FormRow::new("File or PEM text", value);
         path.focused = self.focused() == Slot::CertificatePath;
         path.cursor = cursor;
         path.note = self.note(Slot::CertificatePath, true);
@@ -397,6 +418,44 @@ impl Editor {
             rows.push(remove);
         }
         rows
+    }
+
+    /// The PEM block being typed, a row per line, the cursor's focused: how it ends
+    /// under it.
+    fn pem_rows(&self, width: u16, theme: &Theme) -> Vec<FormRow<'static>> {
+        let Some(block) = self.pem.block() else {
+            return Vec::new();
+        };
+        let (cursor_row, _) = block.cursor();
+        let columns = usize::from(width);
+        block
+            .lines()
+            .iter()
+            .enumerate()
+            .map(|(index, line)| {
+                let label = if index == 0 { "PEM text" } else { "" };
+                if index == cursor_row {
+                    let (shown, column) = line.visible(columns, &[]);
+                    let mut row = FormRow::new(
+                        label,
+                        Line::styled(format!("{shown:<columns$}"), theme.input_focused),
+                    );
+                    row.focused = true;
+                    row.cursor = Some(column as u16);
+                    row.note = Some(Note::Help(format!(
+                        "Typing PEM text ({}): it ends at its -----END line, or with \
+                         Ctrl-S or Tab. Esc drops it.",
+                        count(block.line_count(), "line", "lines")
+                    )));
+                    row
+                } else {
+                    FormRow::new(
+                        label,
+                        Line::styled(theme.fit(&line.text(), columns), theme.input),
+                    )
+                }
+            })
+            .collect()
     }
 
     fn render_content(
