@@ -276,11 +276,25 @@ impl Editor {
     fn authentication_rows(&self, area: Rect, context: &EditorContext) -> Vec<FormRow<'static>> {
         let width = form::value_width(area);
         let theme = context.theme;
+        let oauth = self.auth_kind() == AuthKind::OAuth;
         let mut rows = vec![self.field_row(Field::Authentication, width, theme)];
+        // Whether it is authorized, where the pane opens (read-only).
+        if oauth {
+            let words = context.authorization.unwrap_or("not authorized");
+            let style = if words.starts_with("authorized") {
+                theme.success
+            } else {
+                theme.warning
+            };
+            rows.push(FormRow::new(
+                "Authorization",
+                Line::styled(theme.fit(words, usize::from(width)), style),
+            ));
+        }
         for &field in pane::auth_fields(self.auth_kind()) {
             rows.push(self.field_row(field, width, theme));
         }
-        if self.auth_kind() == AuthKind::OAuth {
+        if oauth {
             let url = context
                 .callback_url
                 .unwrap_or("(finding the appliance's address...)");
@@ -292,33 +306,17 @@ impl Editor {
                 "Register this URL at the provider (read-only).".into(),
             ));
             rows.push(callback);
-            // Last, so that the form scrolled to it shows every row above.
-            let words = context.authorization.unwrap_or("not authorized");
-            let style = if words.starts_with("authorized") {
-                theme.success
-            } else {
-                theme.warning
-            };
+            // The button after the fields it uses.
             let focused = self.focused() == Slot::Authorize;
-            let button = if focused {
+            let style = if focused {
                 theme.button_focused
             } else {
                 theme.button
             };
-            let mut status = FormRow::new(
-                "Authorization",
-                Line::from(vec![
-                    Span::styled("[ Authorize ]", button),
-                    Span::raw("  "),
-                    Span::styled(
-                        theme.fit(words, usize::from(width).saturating_sub(15)),
-                        style,
-                    ),
-                ]),
-            );
-            status.focused = focused;
-            status.note = self.note(Slot::Authorize, false);
-            rows.push(status);
+            let mut button = FormRow::new("", Line::styled("[ Authorize ]", style));
+            button.focused = focused;
+            button.note = self.note(Slot::Authorize, false);
+            rows.push(button);
         }
         rows
     }
