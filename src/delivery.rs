@@ -16,7 +16,7 @@ pub mod worker;
 
 pub use answer::{ATTEMPT_BODY_BYTES, BODY_PREVIEW_BYTES, SendFailure};
 pub use event_line::{EnqueueAnswer, EventError, EventLine, IntegrationTemplate};
-pub use render::{LABEL_WIDTH, failure_words, headline, report_lines};
+pub use render::{LABEL_WIDTH, failure_words, headline, report_lines, report_lines_advising};
 pub use report::{
     ConnectAttempt, ConnectStage, Failure, HttpStage, Outcome, PeerCertificate, RequestSummary,
     ResolveStage, Stage, TlsStage, VerifyReport,

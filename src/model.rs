@@ -29,7 +29,7 @@ pub use integration::{
     is_sensitive_header,
 };
 pub use plain_http::{PlainHttpCredentials, plain_http_credentials};
-pub use preset::{Preset, PresetParameter, find_preset, preset_keys, presets};
+pub use preset::{Preset, PresetFieldError, PresetParameter, find_preset, preset_keys, presets};
 pub use secret::{
     MASK, Secret, UrlSecret, UrlSecretSlot, mask_url, masked_url_secret, restore_masked_url,
     url_secret_values, url_secrets,

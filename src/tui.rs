@@ -6,6 +6,7 @@
 //! by kind: store work (`task`), background tasks (`background`), the terminal, quit.
 
 mod action;
+mod advice;
 mod app;
 mod authorize;
 mod background;
@@ -24,6 +25,7 @@ mod runtime;
 mod table;
 mod task;
 mod terminal;
+mod text;
 mod text_input;
 mod theme;
 mod ui;

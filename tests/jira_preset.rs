@@ -66,6 +66,19 @@ async fn preset_authorize_choose_site_verify_then_a_queued_event_after_a_refresh
         "read:jira-work write:jira-work offline_access"
     );
     assert!(stored(home, "Jira").url.is_empty(), "no site chosen yet");
+    // VERIFY before the site is chosen says to choose it, with the command.
+    let early = run(home, &["verify", "Jira"]);
+    assert_eq!(early.status.code(), Some(1), "{early:?}");
+    let early = String::from_utf8_lossy(&early.stdout);
+    let advice = early
+        .lines()
+        .find(|line| line.starts_with("advice"))
+        .unwrap();
+    assert!(
+        advice.contains("hookconsole sites Jira --choose"),
+        "{early}"
+    );
+    assert!(!early.contains("Correct the integration's URL"), "{early}");
 
     let listed = run(home, &["sites", "Jira", "--json"]);
     assert!(listed.status.success(), "{listed:?}");

@@ -221,7 +221,7 @@ fn create_save_and_quit_in_a_real_terminal() {
     // Bad input: the error shows under the URL, and Ctrl-S saves nothing.
     tmux.wait_for("Error: `not a url` is not an absolute URL");
     tmux.send(&["C-s"]);
-    tmux.wait_for("1 field(s) need attention");
+    tmux.wait_for("1 field needs attention");
     tmux.send(&["C-u"]);
     tmux.type_text("https://hooks.example.test/e2e");
     tmux.send(&["Tab", "C-u"]);

@@ -173,3 +173,33 @@ fn help_lists_every_key_the_verify_report_acts_on() {
     };
     tui_support::assert_help_lists_what_keys_do(hookconsole::tui::KeyContext::Verify, &[&state]);
 }
+
+/// Jira Cloud before authorization: the report's outcome and advice agree, and the
+/// advice names the key that authorizes here (then the site is chosen on AUTHORIZE).
+#[test]
+fn before_its_site_is_chosen_the_advice_names_the_key_to_press() {
+    use hookconsole::model::{Authentication, Secret, find_preset};
+    let mut jira = find_preset("jira-cloud").unwrap().with_defaults();
+    jira.name = "Jira".into();
+    if let Authentication::OAuth(oauth) = &mut jira.authentication {
+        oauth.client_id = "hiab-client".into();
+        oauth.client_secret = Secret::new("client-secret");
+    }
+    let mut harness = Harness::new(Profile::RICH, &[jira]);
+    harness.press(KeyCode::Char('v'));
+    run_verifies(&mut harness);
+    let screen = harness.screen(120, 40);
+    let advice: String = screen
+        .lines()
+        .skip_while(|line| !line.contains("advice"))
+        .take(3)
+        .collect();
+    assert!(advice.contains("press a"), "{screen}");
+    assert!(advice.contains("F8 in the editor"), "{screen}");
+    assert!(!advice.contains("hookconsole authorize"), "{screen}");
+    assert!(
+        !screen.contains("Correct the integration's URL"),
+        "{screen}"
+    );
+    assert!(screen.contains("FAILED: no site chosen"), "{screen}");
+}

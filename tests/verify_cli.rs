@@ -122,3 +122,43 @@ async fn a_report_that_cannot_be_written_is_an_error_and_a_closed_pipe_is_not() 
     assert_eq!(output.status.code(), Some(0), "{stderr}");
     assert!(stderr.is_empty(), "{stderr}");
 }
+
+/// Jira Cloud before authorization: its URL comes from the site chosen after it. The
+/// outcome and the advice say the same thing, with the command that does it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn before_its_site_is_chosen_the_advice_is_to_authorize_with_the_command() {
+    let home = tempfile::tempdir().unwrap();
+    let mut jira = hookconsole::model::find_preset("jira-cloud")
+        .unwrap()
+        .with_defaults();
+    jira.name = "Jira".into();
+    if let Authentication::OAuth(oauth) = &mut jira.authentication {
+        oauth.client_id = "hiab-client".into();
+        oauth.client_secret = Secret::new("client-secret");
+    }
+    store(home.path(), &[jira]);
+    let output = cli_verify(home.path(), &["Jira"]).await;
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(1), "{stdout}");
+    let advice = stdout
+        .lines()
+        .find(|line| line.starts_with("advice"))
+        .unwrap_or_else(|| panic!("no advice:\n{stdout}"));
+    assert!(advice.contains("hookconsole authorize Jira"), "{advice}");
+    assert!(advice.contains("site"), "{advice}");
+    assert!(
+        !stdout.contains("Correct the integration's URL"),
+        "{stdout}"
+    );
+    let outcome = stdout
+        .lines()
+        .find(|line| line.starts_with("outcome"))
+        .unwrap();
+    assert!(outcome.contains("not authorized"), "{outcome}");
+
+    let output = cli_verify(home.path(), &["Jira", "--json"]).await;
+    assert_eq!(output.status.code(), Some(1));
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(json["outcome"]["failure"]["class"], "site_not_chosen");
+    assert_eq!(json["outcome"]["failure"]["authorized"], false);
+}

@@ -126,6 +126,7 @@ fn advice(
     stage: Stage,
     (connect_timeout, request_timeout): (Duration, Duration),
 ) -> String {
+    let name = shell_word(&report.integration);
     let host = report
         .resolve
         .as_ref()
@@ -153,9 +154,15 @@ fn advice(
     match failure {
         Failure::InvalidRequest => "Correct the integration's URL and HTTP headers, then verify again.".into(),
         Failure::InvalidTemplate => "Correct the content sample at the line and column shown (the editor's CONTENT SAMPLE pane previews it), then verify again.".into(),
-        Failure::NotAuthorized => {
-            "Authorize the integration first (OAuth: AUTHORIZE), then verify again.".into()
-        }
+        Failure::NotAuthorized => format!(
+            "Authorize it first: hookconsole authorize {name}, then verify again."
+        ),
+        Failure::SiteNotChosen { authorized: false } => format!(
+            "Authorize it: hookconsole authorize {name}; the sites the grant reaches are listed then, to choose the one to deliver to. Then verify again."
+        ),
+        Failure::SiteNotChosen { authorized: true } => format!(
+            "Choose the site to deliver to: hookconsole sites {name} lists them, hookconsole sites {name} --choose SITE sets it. Then verify again."
+        ),
         Failure::TokenUnavailable => "Check the OAuth settings and the token URL, or authorize the integration again.".into(),
         Failure::DestinationRefused => format!(
             "hookconsole does not send to link-local or cloud metadata addresses: correct the URL, or the DNS record of `{host}`; where such a receiver is meant, set {} to true.",
@@ -229,5 +236,19 @@ fn advice(
         Failure::ServerError { .. } => "The receiver failed on its side: retry later or ask its administrator; its answer is below.".into(),
         Failure::UnexpectedStatus { .. } => "The receiver gave an answer that is neither success nor a known error: check the URL with its administrator.".into(),
         Failure::Other => "See the detail above; check the URL and the network path to the receiver.".into(),
+    }
+}
+
+/// `name` as one shell word, for a command the person copies: quoted when it holds
+/// anything but letters, digits and `-_.`.
+fn shell_word(name: &str) -> String {
+    let plain = !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+    if plain {
+        name.to_string()
+    } else {
+        format!("'{}'", name.replace('\'', r"'\''"))
     }
 }

@@ -11,6 +11,12 @@ pub const LABEL_WIDTH: usize = INDENT.len();
 
 /// The report, one stage after the other, each line without its newline.
 pub fn report_lines(report: &VerifyReport) -> Vec<String> {
+    report_lines_advising(report, None)
+}
+
+/// [`report_lines`] with `advice` in place of the report's own, for a face that says
+/// how to do it its own way (a key rather than a command).
+pub fn report_lines_advising(report: &VerifyReport, advice: Option<&str>) -> Vec<String> {
     let mut lines = Vec::new();
     let mut push =
         |label: &str, text: String| lines.push(format!("{label:<10}{}", printable(&text)));
@@ -149,14 +155,14 @@ pub fn report_lines(report: &VerifyReport) -> Vec<String> {
         Outcome::NotDelivered {
             stage,
             summary,
-            advice,
+            advice: own,
             ..
         } => {
             push(
                 "outcome",
                 format!("NOT DELIVERED at {}: {summary}", stage.label()),
             );
-            push("advice", advice.clone());
+            push("advice", advice.unwrap_or(own).to_string());
         }
         Outcome::Cancelled => push("outcome", "CANCELLED".into()),
     }
@@ -179,6 +185,7 @@ pub fn failure_words(failure: &Failure) -> String {
         Failure::InvalidRequest => "invalid integration".into(),
         Failure::InvalidTemplate => "template error".into(),
         Failure::NotAuthorized => "not authorized".into(),
+        Failure::SiteNotChosen { .. } => "no site chosen".into(),
         Failure::TokenUnavailable => "no access token".into(),
         Failure::Dns => "host not found".into(),
         Failure::DestinationRefused => "destination refused".into(),

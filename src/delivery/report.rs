@@ -166,6 +166,11 @@ pub enum Failure {
     InvalidTemplate,
     /// OAuth without a token: authorize first.
     NotAuthorized,
+    /// The URL is to come from the site chosen after authorization (site discovery),
+    /// and none has been chosen; `authorized` says whether the authorization is there.
+    SiteNotChosen {
+        authorized: bool,
+    },
     /// A token exists but cannot be had now (refresh refused, token URL down).
     TokenUnavailable,
     Dns,

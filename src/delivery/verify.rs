@@ -195,6 +195,17 @@ impl<'a> Run<'a> {
         };
         self.report.request.body_bytes = body.len();
         let credential = Credential::resolve(integration, tokens).await;
+        if integration.waits_for_site() {
+            // Not an invalid URL: the step that sets it has not happened yet.
+            let authorized = !matches!(credential, Err(TokenError::NotAuthorized));
+            let summary = if authorized {
+                "no site chosen yet: the URL comes from the site chosen after authorizing"
+            } else {
+                "not authorized, and no site chosen: the URL comes from the site chosen after authorizing"
+            };
+            let failure = Failure::SiteNotChosen { authorized };
+            return self.fail(failure, Stage::Request, summary);
+        }
         let shown = DeliveryRequest::build(
             integration,
             &body,

@@ -47,6 +47,35 @@ pub struct PresetParameter {
     pub help: String,
 }
 
+/// Why a preset's field was refused; each names the field by its key.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PresetFieldError {
+    #[error("the preset `{preset}` takes no fields, not `{key}`")]
+    NoFields { preset: String, key: String },
+    #[error("the preset `{preset}` has no field `{key}`; its fields are {fields}")]
+    Unknown {
+        preset: String,
+        key: String,
+        fields: String,
+    },
+    #[error("`{key}` ({label}) must not be empty")]
+    Empty { key: String, label: String },
+    #[error("`{key}` must not contain {{{{, {{% or {{#: the content sample is a template")]
+    TemplateCode { key: String },
+}
+
+impl PresetFieldError {
+    /// The key of the field refused (`project`).
+    pub fn key(&self) -> &str {
+        match self {
+            PresetFieldError::NoFields { key, .. }
+            | PresetFieldError::Unknown { key, .. }
+            | PresetFieldError::Empty { key, .. }
+            | PresetFieldError::TemplateCode { key } => key,
+        }
+    }
+}
+
 /// Every preset, the plain webhook first.
 pub fn presets() -> &'static [Preset] {
     static PRESETS: OnceLock<Vec<Preset>> = OnceLock::new();
@@ -84,17 +113,25 @@ pub fn preset_keys() -> Vec<&'static str> {
 impl Preset {
     /// A new integration from this preset. `values` give parameters by key; the others
     /// take their defaults. A value lands inside a JSON string of the content sample,
-    /// so it is escaped as JSON string content.
-    pub fn instantiate(&self, values: &[(String, String)]) -> Result<Integration, String> {
+    /// so it is escaped as JSON string content; an empty one would leave the receiver
+    /// without, say, a project, and is refused.
+    pub fn instantiate(
+        &self,
+        values: &[(String, String)],
+    ) -> Result<Integration, PresetFieldError> {
         for (key, value) in values {
-            if !self.parameters.iter().any(|p| p.key == *key) {
+            let Some(parameter) = self.parameters.iter().find(|p| p.key == *key) else {
                 return Err(self.unknown_parameter(key));
+            };
+            if value.trim().is_empty() {
+                return Err(PresetFieldError::Empty {
+                    key: key.clone(),
+                    label: parameter.label.clone(),
+                });
             }
             // The value lands in a template: it must not become template code.
             if crate::template::has_tags(value) {
-                return Err(format!(
-                    "`{key}` must not contain {{{{, {{% or {{#: the content sample is a template"
-                ));
+                return Err(PresetFieldError::TemplateCode { key: key.clone() });
             }
         }
         Ok(self.fill(values))
@@ -122,16 +159,19 @@ impl Preset {
         integration
     }
 
-    fn unknown_parameter(&self, key: &str) -> String {
+    fn unknown_parameter(&self, key: &str) -> PresetFieldError {
         if self.parameters.is_empty() {
-            format!("the preset `{}` takes no fields, not `{key}`", self.key)
+            PresetFieldError::NoFields {
+                preset: self.key.clone(),
+                key: key.to_string(),
+            }
         } else {
             let keys: Vec<&str> = self.parameters.iter().map(|p| p.key.as_str()).collect();
-            format!(
-                "the preset `{}` has no field `{key}`; its fields are {}",
-                self.key,
-                keys.join(", ")
-            )
+            PresetFieldError::Unknown {
+                preset: self.key.clone(),
+                key: key.to_string(),
+                fields: keys.join(", "),
+            }
         }
     }
 }
@@ -187,9 +227,22 @@ mod tests {
         assert!(made.content_sample.contains(r#""name": "Bug \"urgent\"""#));
         let error = jira
             .instantiate(&[("projekt".into(), "OPS".into())])
-            .unwrap_err();
+            .unwrap_err()
+            .to_string();
         assert!(error.contains("no field `projekt`"), "{error}");
         assert!(error.contains("project, issue_type"), "{error}");
+        let empty = jira
+            .instantiate(&[("project".into(), " ".into())])
+            .unwrap_err();
+        assert_eq!(empty.key(), "project");
+        assert_eq!(
+            empty.to_string(),
+            "`project` (Project key) must not be empty"
+        );
+        let code = jira
+            .instantiate(&[("issue_type".into(), "{{ event.id }}".into())])
+            .unwrap_err();
+        assert_eq!(code.key(), "issue_type");
         assert!(
             find_preset("servicenow")
                 .unwrap_err()

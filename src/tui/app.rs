@@ -97,6 +97,9 @@ pub struct App {
     next_authorize: u64,
     /// The screen LOGS was opened from when it was not the list (the editor).
     logs_back: Option<Screen>,
+    /// AUTHORIZE was started from the editor of this integration: Esc there opens it
+    /// again, as stored then (the site step may have set its URL).
+    authorize_back: Option<String>,
     /// The terminal is below 80x24 and the screen asks for a larger one: keys then act
     /// only where the person can see it (Ctrl-C, Ctrl-L).
     pub(super) too_small: bool,
@@ -124,6 +127,7 @@ impl App {
             next_verify: 1,
             next_authorize: 1,
             logs_back: None,
+            authorize_back: None,
             too_small: false,
         };
         let start = [
@@ -154,7 +158,7 @@ impl App {
             Some(Popup::Dialog(_)) => KeyContext::Dialog,
             None => match &self.screen {
                 Screen::List => self.list.key_context(),
-                Screen::Chooser(_) => KeyContext::Chooser,
+                Screen::Chooser(chooser) => chooser.key_context(),
                 Screen::Editor(_) => KeyContext::Editor,
                 Screen::Verify(_) => KeyContext::Verify,
                 Screen::Authorize(view) => view.key_context(),
@@ -195,6 +199,7 @@ impl App {
         match &mut self.screen {
             Screen::Editor(editor) => editor.paste(&text),
             Screen::List => self.list.paste(&text),
+            Screen::Chooser(chooser) => chooser.paste(&text),
             // A bracketed paste on the AUTHORIZE screen is the redirected URL.
             Screen::Authorize(view) => {
                 if let Some(request) = view.paste(text) {
@@ -265,7 +270,7 @@ impl App {
                 Some(request) => self.on_list(request),
                 None => Vec::new(),
             },
-            Screen::Chooser(chooser) => match chooser.handle(action) {
+            Screen::Chooser(chooser) => match chooser.handle(action, &key) {
                 Some(request) => self.on_chooser(request),
                 None => Vec::new(),
             },

@@ -210,7 +210,7 @@ impl Dialog {
         let text_lines: usize = self
             .message
             .split('\n')
-            .map(|line| super::form::wrap(line, text_width, usize::MAX).len())
+            .map(|line| super::form::break_lines(line, text_width).len())
             .sum();
         // Borders, a blank line and the buttons around the text.
         let height = (text_lines as u16 + 4).min(area.height);

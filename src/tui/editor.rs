@@ -1,10 +1,12 @@
 //! The integration editor: the portal's tabs as panes, every field parsed through
 //! `model::set_field` and checked by `model::validate_with`, errors shown next to the
 //! field when the person leaves it and all at once on save; credentials that would go
-//! over plain HTTP are a warning line under the tabs.
+//! over plain HTTP are a warning line under the tabs. Edits are unsaved while the form
+//! differs from what it held when opened or last saved.
 
 mod keys;
 mod pane;
+mod pem;
 mod preview;
 pub(crate) mod render;
 
@@ -35,7 +37,20 @@ pub enum EditorRequest {
     NotVerified(usize),
     /// LOGS of the integration as stored; `None` for a new one, never saved.
     Logs(Option<String>),
+    /// AUTHORIZE the integration as stored: the form holds nothing unsaved.
+    Authorize(Box<Integration>),
+    /// AUTHORIZE was asked for, but cannot start from the form as it is (shown).
+    NotAuthorized(NotAuthorized),
     Help,
+}
+
+/// Why AUTHORIZE cannot start from the editor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NotAuthorized {
+    /// The authentication chosen is not OAuth.
+    NotOAuth,
+    /// These many fields must be fixed first (shown).
+    Invalid(usize),
 }
 
 #[derive(Debug, Clone)]
@@ -54,9 +69,13 @@ pub struct Editor {
     certificate: Option<String>,
     certificate_summary: Result<Vec<CertificateSummary>, String>,
     certificate_path: TextInput,
+    /// A PEM block being typed on the CERTIFICATE pane, and the certificates typed just
+    /// before it (a chain pasted on the console arrives one block after the other).
+    pem: pem::PemTyping,
     errors: HashMap<Field, String>,
     reveal: bool,
-    dirty: bool,
+    /// What the form held when opened or last saved: "unsaved" is a difference from it.
+    pristine: FormValues,
     saving: bool,
     content: TextArea,
     /// The content sample takes keys only after Enter, so that `e` can open the
@@ -117,9 +136,10 @@ impl Editor {
             certificate: None,
             certificate_summary: Ok(Vec::new()),
             certificate_path: TextInput::default(),
+            pem: pem::PemTyping::default(),
             errors: HashMap::new(),
             reveal: false,
-            dirty: false,
+            pristine: FormValues::default(),
             saving: false,
             content: TextArea::new(&integration.content_sample),
             content_typing: false,
@@ -128,6 +148,7 @@ impl Editor {
             warning: plain_http_warning(integration),
         };
         editor.set_certificate(integration.certificate.clone());
+        editor.pristine = editor.values();
         // A stored integration whose headers hold its deliveries says why at once.
         for problem in header_problems(integration) {
             editor
@@ -154,8 +175,39 @@ impl Editor {
             .map_or("", |original| original.name.as_str())
     }
 
+    /// True when the form differs from what it held when opened or last saved.
     pub fn is_dirty(&self) -> bool {
-        self.dirty
+        self.values() != self.pristine
+    }
+
+    /// What the form holds now, as typed.
+    fn values(&self) -> FormValues {
+        let mut texts: Vec<(Field, String)> = self
+            .texts
+            .iter()
+            .map(|(field, input)| (*field, input.text()))
+            .collect();
+        texts.sort_by_key(|(field, _)| field_order(*field));
+        let mut choices: Vec<(Field, usize)> = self
+            .choices
+            .iter()
+            .map(|(field, index)| (*field, *index))
+            .collect();
+        choices.sort_by_key(|(field, _)| field_order(*field));
+        FormValues {
+            texts,
+            choices,
+            // A row left empty is not saved, so it is no edit either.
+            headers: self
+                .headers
+                .iter()
+                .filter(|(name, value)| !(name.is_empty() && value.is_empty()))
+                .map(|(name, value)| (name.text(), value.text()))
+                .collect(),
+            certificate: self.certificate.clone(),
+            typed_pem: self.pem.block_text(),
+            content: self.content.text(),
+        }
     }
 
     pub fn pane(&self) -> Pane {
@@ -185,6 +237,14 @@ impl Editor {
             self.headers.len(),
             self.certificate.is_some(),
         )
+    }
+
+    /// Puts the focus on `slot` of `pane`, when the pane has it.
+    pub fn focus_on(&mut self, pane: Pane, slot: Slot) {
+        self.switch_pane(pane);
+        if let Some(index) = self.slots().iter().position(|s| *s == slot) {
+            self.focus = index;
+        }
     }
 
     pub fn focused(&self) -> Slot {
@@ -324,6 +384,7 @@ impl Editor {
 
     fn move_focus(&mut self, forward: bool) {
         self.content_typing = false;
+        self.leave_certificate_box();
         let left = self.focused();
         let count = self.slots().len();
         self.focus = if forward {
@@ -336,6 +397,7 @@ impl Editor {
 
     fn switch_pane(&mut self, pane: Pane) {
         self.content_typing = false;
+        self.leave_certificate_box();
         let left = self.focused();
         self.check(left);
         self.pane = pane;
@@ -352,7 +414,7 @@ impl Editor {
         self.base = saved.clone();
         self.original = Some(saved);
         self.other_names = other_names;
-        self.dirty = false;
+        self.pristine = self.values();
         self.saving = false;
     }
 
@@ -365,18 +427,37 @@ impl Editor {
     }
 
     pub fn certificate_loaded(&mut self, text: String) {
+        self.pem = pem::PemTyping::default();
         self.set_certificate(Some(text));
-        self.dirty = true;
         self.check(Slot::CertificatePath);
     }
 
     pub fn set_content(&mut self, text: &str) {
         if text != self.content.text() {
             self.content = TextArea::new(text);
-            self.dirty = true;
             self.check(Slot::Content);
         }
     }
+}
+
+/// The form's contents as typed, for telling whether anything differs from what was
+/// opened or saved.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+struct FormValues {
+    texts: Vec<(Field, String)>,
+    choices: Vec<(Field, usize)>,
+    headers: Vec<(String, String)>,
+    certificate: Option<String>,
+    /// A PEM block being typed counts: quitting would lose it.
+    typed_pem: Option<String>,
+    content: String,
+}
+
+fn field_order(field: Field) -> usize {
+    Field::ALL
+        .iter()
+        .position(|&f| f == field)
+        .unwrap_or(usize::MAX)
 }
 
 /// The editor's warning line for `integration`, if its credentials would go over

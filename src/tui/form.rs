@@ -39,10 +39,11 @@ impl<'a> FormRow<'a> {
     }
 
     fn height(&self, width: u16) -> u16 {
+        // Only the count of lines matters here, not how the last one ends.
         1 + self
             .note
             .as_ref()
-            .map_or(0, |note| note_lines(note, width).len() as u16)
+            .map_or(0, |note| note_lines(note, width, "").len() as u16)
     }
 }
 
@@ -51,22 +52,43 @@ pub fn value_width(area: Rect) -> u16 {
     area.width.saturating_sub(LABEL_WIDTH + 1).max(1)
 }
 
-/// Draws the rows; returns where the terminal cursor belongs.
+/// Draws the rows; returns where the terminal cursor belongs. When they do not all
+/// fit, the focused row (and its note) is kept in view, and a line at the top or the
+/// bottom says that more rows are above or below.
 pub fn render(rows: &[FormRow], area: Rect, buf: &mut Buffer, theme: &Theme) -> Option<Position> {
-    let focus = rows.iter().position(|row| row.focused).unwrap_or(0);
-    let mut top = 0usize;
-    let width = value_width(area);
-    let needed = |from: usize, to: usize| -> u16 {
-        rows[from..=to].iter().map(|row| row.height(width)).sum()
-    };
-    while top < focus && needed(top, focus) > area.height {
-        top += 1;
+    if rows.is_empty() {
+        return None;
     }
+    let focus = rows.iter().position(|row| row.focused).unwrap_or(0);
+    let width = value_width(area);
+    let heights: Vec<u16> = rows.iter().map(|row| row.height(width)).collect();
+    let needed = |from: usize, to: usize| -> u16 { heights[from..=to].iter().sum() };
+    let last = rows.len() - 1;
+    let (top, more_above, more_below) = {
+        let mut top = 0usize;
+        loop {
+            let above = top > 0;
+            let room = area.height.saturating_sub(u16::from(above));
+            let below = needed(top, last) > room;
+            let room = room.saturating_sub(u16::from(below));
+            if top < focus && needed(top, focus) > room {
+                top += 1;
+            } else {
+                break (top, above, below);
+            }
+        }
+    };
+    let mark = |text: &str| Line::styled(format!("  {} {text}", theme.ellipsis), theme.hint);
     let mut y = area.y;
+    if more_above && y < area.bottom() {
+        buf.set_line(area.x, y, &mark("more above"), area.width);
+        y += 1;
+    }
+    let bottom = area.bottom().saturating_sub(u16::from(more_below));
     let mut cursor = None;
     let value_x = area.x + LABEL_WIDTH + 1;
     for row in &rows[top..] {
-        if y >= area.bottom() {
+        if y >= bottom {
             break;
         }
         let marker = if row.focused { "> " } else { "  " };
@@ -92,8 +114,8 @@ pub fn render(rows: &[FormRow], area: Rect, buf: &mut Buffer, theme: &Theme) -> 
                 Note::Help(_) => theme.hint,
                 Note::Error(_) => theme.error,
             };
-            for text in note_lines(note, width) {
-                if y >= area.bottom() {
+            for text in note_lines(note, width, theme.ellipsis) {
+                if y >= bottom {
                     break;
                 }
                 buf.set_line(value_x, y, &Line::styled(text, style), width);
@@ -101,31 +123,32 @@ pub fn render(rows: &[FormRow], area: Rect, buf: &mut Buffer, theme: &Theme) -> 
             }
         }
     }
+    if more_below && bottom < area.bottom() {
+        buf.set_line(area.x, bottom, &mark("more below"), area.width);
+    }
     cursor
 }
 
-/// A note as at most two lines of `width` columns, broken at spaces.
-pub fn note_lines(note: &Note, width: u16) -> Vec<String> {
+/// A note as at most two lines of `width` columns, broken at spaces; a longer one ends
+/// with `mark`.
+pub fn note_lines(note: &Note, width: u16, mark: &str) -> Vec<String> {
     let text = match note {
         Note::Help(text) => text.clone(),
         Note::Error(text) => format!("Error: {text}"),
     };
-    wrap(&text, usize::from(width), 2)
+    wrap(&text, usize::from(width), 2, mark)
 }
 
-/// Breaks `text` into at most `max_lines` lines of `width` characters; the last one
-/// is cut when the text is longer.
-pub fn wrap(text: &str, width: usize, max_lines: usize) -> Vec<String> {
+/// Breaks `text` into at most `max_lines` lines of `width` characters; when the text
+/// is longer, the last one is cut and ends with `mark`.
+pub fn wrap(text: &str, width: usize, max_lines: usize, mark: &str) -> Vec<String> {
     let width = width.max(1);
     let mut lines = break_lines(text, width);
     if lines.len() > max_lines {
-        let rest = lines.split_off(max_lines - 1).join(" ");
-        lines.push(rest);
+        let rest = lines.split_off(max_lines.max(1) - 1).join(" ");
+        lines.push(super::text::fit(&rest, width, mark));
     }
     lines
-        .into_iter()
-        .map(|line| line.chars().take(width).collect())
-        .collect()
 }
 
 /// `text` in lines of at most `width` characters, broken at spaces; a word longer
@@ -205,10 +228,14 @@ mod tests {
     use super::*;
 
     #[test]
-    fn wrap_breaks_at_spaces_and_caps_the_lines() {
-        assert_eq!(wrap("one two three", 7, 2), ["one two", "three"]);
-        assert_eq!(wrap("one two three four", 7, 2), ["one two", "three f"]);
-        assert_eq!(wrap("", 5, 2), [""]);
+    fn wrap_breaks_at_spaces_and_marks_the_cut() {
+        assert_eq!(wrap("one two three", 7, 2, "~"), ["one two", "three"]);
+        assert_eq!(wrap("one two three four", 7, 2, "~"), ["one two", "three~"]);
+        assert_eq!(
+            wrap("one two three four", 8, 2, "\u{2026}"),
+            ["one two", "three f\u{2026}"]
+        );
+        assert_eq!(wrap("", 5, 2, "~"), [""]);
     }
 
     #[test]

@@ -15,6 +15,9 @@ use super::dialog::centered;
 use super::profile::Profile;
 use super::theme::Theme;
 
+/// Where descriptions start: after the keys' column of 15 and its margins.
+const DESCRIPTION_COLUMN: usize = 18;
+
 /// What the help's keys in a text box's section say about the keys it does not list.
 const OTHER_KEYS: (&str, &str) = ("Other keys", "type into the box");
 
@@ -77,7 +80,15 @@ impl Help {
         None
     }
 
-    pub fn lines(&self, theme: &Theme, profile: Profile, log_file: &Path) -> Vec<Line<'static>> {
+    /// The help's lines for a box `width` columns wide: a description longer than its
+    /// line goes on below, under itself.
+    pub fn lines(
+        &self,
+        theme: &Theme,
+        profile: Profile,
+        log_file: &Path,
+        width: usize,
+    ) -> Vec<Line<'static>> {
         let mut lines = vec![
             Line::from(vec![
                 Span::styled("Terminal profile: ", theme.primary),
@@ -100,10 +111,22 @@ impl Help {
                 lines.push(Line::styled("In a text box:", theme.primary));
             }
             // A space after the longest (Shift-Tab/Up/Alt-Tab), the column for the rest.
+            let keys = format!("  {keys:<15} ");
+            let room = width.saturating_sub(keys.len());
+            let mut parts = super::form::break_lines(description, room).into_iter();
             lines.push(Line::from(vec![
-                Span::styled(format!("  {keys:<15} "), theme.primary),
-                Span::styled(description.to_string(), theme.text),
+                Span::styled(keys, theme.primary),
+                Span::styled(parts.next().unwrap_or_default(), theme.text),
             ]));
+            let under = " ".repeat(DESCRIPTION_COLUMN);
+            let room = width.saturating_sub(DESCRIPTION_COLUMN);
+            let rest = parts.collect::<Vec<_>>().join(" ");
+            for part in super::form::break_lines(&rest, room)
+                .into_iter()
+                .filter(|part| !part.is_empty())
+            {
+                lines.push(Line::styled(format!("{under}{part}"), theme.text));
+            }
         }
         lines
     }
@@ -121,9 +144,15 @@ impl Help {
         profile: Profile,
         log_file: &Path,
     ) {
-        let lines = self.lines(theme, profile, log_file);
+        let width = area.width.min(100);
+        let lines = self.lines(
+            theme,
+            profile,
+            log_file,
+            usize::from(width.saturating_sub(2)),
+        );
         let height = (lines.len() as u16 + 2).min(area.height);
-        let popup = centered(area, area.width.min(100), height);
+        let popup = centered(area, width, height);
         frame.render_widget(Clear, popup);
         let block = Block::default()
             .borders(Borders::ALL)

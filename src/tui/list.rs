@@ -348,44 +348,10 @@ impl ListView {
         }
         self.offset = self.offset.min(self.rows.len().saturating_sub(page));
         let visible = &self.rows[self.offset..(self.offset + page).min(self.rows.len())];
-        let rows = visible.iter().map(|&index| {
-            let integration = &integrations[index];
-            let enabled = if integration.enabled { "yes" } else { "no" };
-            // An integration whose configuration holds its deliveries is marked before
-            // its name, where a narrow column does not cut the mark off; the editor
-            // says why.
-            let invalid = matches!(
-                integration.hold_reason(statuses.destinations),
-                Some(HoldReason::InvalidConfiguration(_))
-            );
-            let name = if invalid {
-                format!("! {}", integration.name)
-            } else {
-                integration.name.clone()
-            };
-            Row::new(vec![
-                Cell::from(name),
-                Cell::from(integration.url_host()),
-                Cell::from(integration.effective_method().as_str()),
-                Cell::from(integration.authentication.kind().label()),
-                Cell::from(match integration.authentication {
-                    Authentication::OAuth(_) => statuses
-                        .authorizations
-                        .get(&integration.name)
-                        .map(|status| status.words.as_str())
-                        .unwrap_or("not authorized"),
-                    _ => "-",
-                }),
-                Cell::from(enabled),
-                Cell::from(
-                    statuses
-                        .last_results
-                        .get(&integration.name)
-                        .map(String::as_str)
-                        .unwrap_or("-"),
-                ),
-            ])
-        });
+        let cells: Vec<[String; 7]> = visible
+            .iter()
+            .map(|&index| row_texts(&integrations[index], &statuses))
+            .collect();
         let header = if wide {
             [
                 "Name",
@@ -407,6 +373,17 @@ impl ListView {
                 "Last",
             ]
         };
+        let last = cells.iter().map(|row| row[6].as_str());
+        let last_width = if wide {
+            // The whole result, as far as a third of the row allows.
+            last.map(super::text::width)
+                .max()
+                .unwrap_or(0)
+                .clamp(header[6].len(), usize::from(inner.width / 3))
+        } else {
+            longest_first_word(last, theme.ellipsis).max(header[6].len())
+        };
+        let last_width = Constraint::Length(u16::try_from(last_width).unwrap_or(u16::MAX));
         let widths = if wide {
             [
                 Constraint::Fill(3),
@@ -415,7 +392,7 @@ impl ListView {
                 Constraint::Length(5),
                 Constraint::Length(14),
                 Constraint::Length(7),
-                Constraint::Length(11),
+                last_width,
             ]
         } else {
             [
@@ -425,9 +402,18 @@ impl ListView {
                 Constraint::Length(5),
                 Constraint::Length(14),
                 Constraint::Length(3),
-                Constraint::Length(4),
+                last_width,
             ]
         };
+        let columns = super::table::column_widths(inner, &widths);
+        let rows = cells.iter().map(|texts| {
+            Row::new(
+                texts
+                    .iter()
+                    .zip(&columns)
+                    .map(|(text, &width)| Cell::from(theme.fit(text, width))),
+            )
+        });
         super::table::render_rows(
             frame,
             inner,
@@ -475,4 +461,57 @@ fn haystack(integration: &Integration) -> String {
         integration.authentication.kind().as_str()
     )
     .to_lowercase()
+}
+
+/// The texts of an integration's row, column by column.
+fn row_texts(integration: &Integration, statuses: &RowStatuses<'_>) -> [String; 7] {
+    // An integration whose configuration holds its deliveries is marked before its
+    // name, where a narrow column does not cut the mark off; the editor says why.
+    let invalid = matches!(
+        integration.hold_reason(statuses.destinations),
+        Some(HoldReason::InvalidConfiguration(_))
+    );
+    let name = if invalid {
+        format!("! {}", integration.name)
+    } else {
+        integration.name.clone()
+    };
+    let authorization = match integration.authentication {
+        Authentication::OAuth(_) => statuses
+            .authorizations
+            .get(&integration.name)
+            .map_or("not authorized", |status| status.words.as_str()),
+        _ => "-",
+    };
+    let enabled = if integration.enabled { "yes" } else { "no" };
+    let last = statuses
+        .last_results
+        .get(&integration.name)
+        .map_or("-", String::as_str);
+    [
+        name,
+        integration.url_host(),
+        integration.effective_method().as_str().to_string(),
+        integration.authentication.kind().label().to_string(),
+        authorization.to_string(),
+        enabled.to_string(),
+        last.to_string(),
+    ]
+}
+
+/// Columns for the widest first word of `texts`, and the mark after it where the text
+/// goes on: at 80 columns the last result shows `DELIVERED…`, not `DELI`.
+fn longest_first_word<'a>(texts: impl Iterator<Item = &'a str>, mark: &str) -> usize {
+    texts
+        .map(|text| {
+            let word = text.split(' ').next().unwrap_or_default();
+            let more = if word.len() < text.len() {
+                super::text::width(mark)
+            } else {
+                0
+            };
+            super::text::width(word) + more
+        })
+        .max()
+        .unwrap_or(0)
 }

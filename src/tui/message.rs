@@ -137,6 +137,8 @@ pub enum AfterSave {
     Stay,
     Close,
     Quit,
+    /// AUTHORIZE what was saved; Esc there comes back to the editor.
+    Authorize,
 }
 
 /// Results of background work.

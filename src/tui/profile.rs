@@ -257,11 +257,13 @@ impl Profile {
         self.glyphs == Glyphs::Rich
     }
 
-    /// "…" where the font has it.
+    /// What ends a text cut short: "…" where the font has it, else "~" (Lat15 has no
+    /// ellipsis), one column like "…", so that columns keep their widths in every
+    /// profile and a cut word keeps its letters.
     pub fn ellipsis(self) -> &'static str {
         match self.glyphs {
             Glyphs::Rich => "\u{2026}",
-            Glyphs::Console | Glyphs::Ascii => "...",
+            Glyphs::Console | Glyphs::Ascii => "~",
         }
     }
 }

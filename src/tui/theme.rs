@@ -28,15 +28,26 @@ pub struct Theme {
     pub button: Style,
     pub button_focused: Style,
     pub title: Style,
+    /// What ends a text cut short ([`Profile::ellipsis`]).
+    pub ellipsis: &'static str,
 }
 
 impl Theme {
     pub fn for_profile(profile: Profile) -> Theme {
-        if profile.color {
+        let theme = if profile.color {
             Theme::colour(profile)
         } else {
             Theme::monochrome()
+        };
+        Theme {
+            ellipsis: profile.ellipsis(),
+            ..theme
         }
+    }
+
+    /// `text` in at most `columns`, its cut marked ([`super::text::fit`]).
+    pub fn fit(&self, text: &str, columns: usize) -> String {
+        super::text::fit(text, columns, self.ellipsis)
     }
 
     /// The monochrome theme's emphasis, with colour for the roles: red errors, green
@@ -71,6 +82,7 @@ impl Theme {
             button: plain,
             button_focused: focus_bar,
             title: bold,
+            ellipsis: profile.ellipsis(),
         }
     }
 
@@ -94,6 +106,7 @@ impl Theme {
             button: plain,
             button_focused: reversed.add_modifier(Modifier::BOLD),
             title: bold,
+            ellipsis: Profile::NO_COLOR.ellipsis(),
         }
     }
 }

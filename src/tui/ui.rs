@@ -9,7 +9,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 use ratatui::{Frame, Terminal};
 
-use super::action::{KeyContext, footer};
+use super::action::{Action, KeyContext, footer};
 use super::app::{App, MIN_HEIGHT, MIN_WIDTH, Popup, Screen};
 use super::editor::render::EditorContext;
 use super::hyperlink::{self, Hyperlink, LinkingBackend};
@@ -131,10 +131,7 @@ impl App {
                     profile,
                 )
             }
-            Screen::Chooser(chooser) => {
-                chooser.render(frame, body, &theme, profile);
-                None
-            }
+            Screen::Chooser(chooser) => chooser.render(frame, body, &theme, profile),
             Screen::Editor(editor) => {
                 let context = EditorContext {
                     theme: &theme,
@@ -156,7 +153,8 @@ impl App {
             Screen::Logs(view) => view.render(frame, body, &theme, profile),
         };
         let status_text = self.status.clone().unwrap_or_default();
-        frame.render_widget(Line::styled(format!(" {status_text}"), theme.text), status);
+        let status_line = theme.fit(&format!(" {status_text}"), usize::from(status.width));
+        frame.render_widget(Line::styled(status_line, theme.text), status);
         self.render_footer(frame, keys);
         for popup in &self.popups {
             match popup {
@@ -172,13 +170,16 @@ impl App {
     fn render_title(&self, frame: &mut Frame, area: Rect) {
         let theme = &self.theme;
         let file = self.paths.integrations_file.display().to_string();
+        let name = " hookconsole ";
+        let what = format!("{} webhook integrations ", self.profile.separator());
+        let room = usize::from(area.width).saturating_sub(name.len() + what.len());
         let line = Line::from(vec![
-            Span::styled(" hookconsole ", theme.title),
+            Span::styled(name, theme.title),
+            Span::styled(what, theme.text),
             Span::styled(
-                format!("{} webhook integrations ", self.profile.separator()),
-                theme.text,
+                theme.fit(&format!("{} {file}", self.profile.separator()), room),
+                theme.hint,
             ),
-            Span::styled(format!("{} {file}", self.profile.separator()), theme.hint),
         ]);
         frame.render_widget(line, area);
     }
@@ -193,14 +194,24 @@ impl App {
         let hints = footer(context).filter(|(_, _, action)| {
             context != KeyContext::List
                 || ((has_selection || !action.needs_selection())
-                    && (loaded || *action != crate::tui::Action::New))
+                    && (loaded || *action != Action::New))
         });
-        for (index, (key, label, _)) in hints.enumerate() {
+        let hints: Vec<(String, &str, Action)> = hints.collect();
+        let room = usize::from(area.width).saturating_sub(1);
+        for (index, hint) in fit_hints(&hints, room, theme.ellipsis)
+            .into_iter()
+            .enumerate()
+        {
             if index > 0 {
                 spans.push(Span::raw("  "));
             }
-            spans.push(Span::styled(key, theme.primary));
-            spans.push(Span::styled(format!(" {label}"), theme.hint));
+            match hint {
+                Some((key, label, _)) => {
+                    spans.push(Span::styled(key.clone(), theme.primary));
+                    spans.push(Span::styled(format!(" {label}"), theme.hint));
+                }
+                None => spans.push(Span::styled(theme.ellipsis, theme.hint)),
+            }
         }
         frame.render_widget(Line::from(spans), area);
     }
@@ -219,5 +230,69 @@ impl App {
                 .wrap(Wrap { trim: true }),
             area,
         );
+    }
+}
+
+/// The footer's hints that fit `room` columns, two spaces apart: all of them, or the
+/// first ones, the mark (`None`) and help last, so that a hint left out is seen to be
+/// missing and `?` shows it.
+fn fit_hints<'a>(
+    hints: &'a [(String, &str, Action)],
+    room: usize,
+    mark: &str,
+) -> Vec<Option<&'a (String, &'a str, Action)>> {
+    let hint_width = |(key, label, _): &(String, &str, Action)| {
+        super::text::width(key) + 1 + super::text::width(label)
+    };
+    let total = |shown: &[Option<&(String, &str, Action)>]| -> usize {
+        let widths: usize = shown
+            .iter()
+            .map(|hint| hint.map_or(super::text::width(mark), hint_width))
+            .sum();
+        widths + 2 * shown.len().saturating_sub(1)
+    };
+    let mut shown: Vec<Option<&(String, &str, Action)>> = hints.iter().map(Some).collect();
+    if total(&shown) <= room {
+        return shown;
+    }
+    let help = hints
+        .iter()
+        .position(|(_, _, action)| *action == Action::Help);
+    let kept_last = help.map(|index| shown.remove(index));
+    shown.push(None);
+    shown.extend(kept_last);
+    let mark_at = |shown: &[Option<&(String, &str, Action)>]| {
+        shown.iter().position(Option::is_none).unwrap_or(0)
+    };
+    while total(&shown) > room && mark_at(&shown) > 0 {
+        shown.remove(mark_at(&shown) - 1);
+    }
+    shown
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hints_that_do_not_fit_give_way_to_the_mark_and_help_stays() {
+        let hints: Vec<(String, &str, Action)> = vec![
+            ("Tab".into(), "next", Action::NextField),
+            ("F3".into(), "verify", Action::Verify),
+            ("Esc".into(), "close", Action::Leave),
+            ("F1".into(), "help", Action::Help),
+        ];
+        let shown = |room| {
+            fit_hints(&hints, room, "~")
+                .into_iter()
+                .map(|hint| hint.map_or("~", |(key, _, _)| key.as_str()))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(shown(80), ["Tab", "F3", "Esc", "F1"]);
+        // "Tab next  F3 verify  Esc close  F1 help" is 39 columns.
+        assert_eq!(shown(39), ["Tab", "F3", "Esc", "F1"]);
+        assert_eq!(shown(38), ["Tab", "F3", "~", "F1"]);
+        assert_eq!(shown(20), ["Tab", "~", "F1"]);
+        assert_eq!(shown(5), ["~", "F1"]);
     }
 }

@@ -1,7 +1,7 @@
 //! The VERIFY screen: the content sample sent to the integration in the background,
 //! "Verifying… N s" and the stage it is at while it runs (Esc cancels), then the
 //! report, stage by stage, scrollable. The report's text is the CLI's, so both faces
-//! say the same thing.
+//! say the same thing; only advice that names a command names the key instead.
 
 use std::time::Instant;
 
@@ -11,10 +11,12 @@ use ratatui::text::Line;
 use ratatui::widgets::{Block, Paragraph, Wrap};
 
 use super::action::Action;
+use super::advice::console_advice;
 use super::form;
 use super::profile::Profile;
+use super::text::title_room;
 use super::theme::Theme;
-use crate::delivery::{LABEL_WIDTH, Outcome, Stage, VerifyReport, headline, report_lines};
+use crate::delivery::{LABEL_WIDTH, Outcome, Stage, VerifyReport, headline, report_lines_advising};
 
 /// Names one run, so a report of an earlier (cancelled) run is not taken for this one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -133,7 +135,10 @@ impl VerifyView {
         let block = Block::bordered()
             .border_set(profile.border_set())
             .border_style(theme.border_focused)
-            .title(format!(" VERIFY {} ", self.name));
+            .title(format!(
+                " {} ",
+                theme.fit(&format!("VERIFY {}", self.name), title_room(area))
+            ));
         let inner = block.inner(area);
         frame.render_widget(block, area);
         let lines: Vec<Line> = match &self.state {
@@ -172,7 +177,8 @@ impl VerifyView {
                 // A long value goes on under itself, not under the labels; a body
                 // line keeps its own indent.
                 let width = usize::from(inner.width);
-                for line in report_lines(report) {
+                let advice = console_advice(report);
+                for line in report_lines_advising(report, advice.as_deref()) {
                     let indent = match line.chars().take_while(|c| *c == ' ').count() {
                         0 => LABEL_WIDTH,
                         spaces => spaces,

@@ -124,6 +124,34 @@ const CHOOSER: &[Binding] = &[
     REDRAW,
 ];
 
+/// The fields a preset asks for when it is chosen (Jira's project key and issue type).
+const PRESET_FIELDS: &[Binding] = &[
+    bind(
+        Action::NextField,
+        &[plain(KeyCode::Tab), plain(KeyCode::Down)],
+        Some("next"),
+    ),
+    bind(
+        Action::PreviousField,
+        &[
+            plain(KeyCode::BackTab),
+            plain(KeyCode::Up),
+            alt(KeyCode::Tab),
+        ],
+        None,
+    ),
+    bind(
+        Action::Activate,
+        &[plain(KeyCode::Enter)],
+        Some("next, then create"),
+    )
+    .says("next field; on the last, open the editor with these values"),
+    bind(Action::Back, &[plain(KeyCode::Esc)], Some("back")).says("back to the types"),
+    bind(Action::Help, &[plain(KeyCode::F(1))], Some("help")),
+    INTERRUPT,
+    REDRAW,
+];
+
 const EDITOR: &[Binding] = &[
     bind(
         Action::NextField,
@@ -166,6 +194,10 @@ const EDITOR: &[Binding] = &[
         Some("verify"),
     ),
     bind(Action::LogsSelected, &[plain(KeyCode::F(6))], Some("logs")),
+    // The AUTHENTICATION pane's button and help line name it; the footer keeps to 80
+    // columns.
+    bind(Action::Authorize, &[plain(KeyCode::F(8)), ch('a')], None)
+        .says("save, then AUTHORIZE on a phone or laptop (a where no text box is focused)"),
     bind(Action::RemoveRow, &[ctrl('d')], None),
     bind(
         Action::ExternalEditor,
@@ -362,6 +394,7 @@ pub fn bindings(context: KeyContext) -> &'static [Binding] {
         KeyContext::List => LIST,
         KeyContext::Filter => FILTER,
         KeyContext::Chooser => CHOOSER,
+        KeyContext::PresetFields => PRESET_FIELDS,
         KeyContext::Editor => EDITOR,
         KeyContext::Dialog => DIALOG,
         KeyContext::Help => HELP,
@@ -379,7 +412,10 @@ pub fn bindings(context: KeyContext) -> &'static [Binding] {
 /// does not take go to the box.
 pub fn typing(context: KeyContext) -> &'static [&'static [Binding]] {
     match context {
-        KeyContext::Filter | KeyContext::AuthorizePaste | KeyContext::LogsText => &[TEXT_BOX],
+        KeyContext::Filter
+        | KeyContext::AuthorizePaste
+        | KeyContext::LogsText
+        | KeyContext::PresetFields => &[TEXT_BOX],
         KeyContext::Editor => &[TEXT_BOX, TEXT_AREA],
         KeyContext::List
         | KeyContext::Chooser

@@ -7,14 +7,16 @@ use crate::tui::dialog::Dialog;
 use crate::tui::message::{
     AfterSave, Effect, Message, SaveOrigin, SaveRequest, StoreWork, TaskWork, TerminalWork,
 };
+use crate::tui::text::count;
 
 impl App {
     pub fn handle_message(&mut self, message: Message) -> Vec<Effect> {
         match message {
             Message::Loaded(Ok(catalog)) => {
-                self.status = Some(format!(
-                    "{} integration(s) loaded",
-                    catalog.integrations.len()
+                self.status = Some(count(
+                    catalog.integrations.len(),
+                    "integration loaded",
+                    "integrations loaded",
                 ));
                 self.load_error = None;
                 self.set_catalog(catalog);
@@ -237,14 +239,19 @@ impl App {
                 if let (SaveOrigin::Editor(then), Screen::Editor(editor)) =
                     (origin, &mut self.screen)
                 {
-                    if let Some(stored) = stored {
-                        editor.saved(stored, others);
+                    if let Some(stored) = &stored {
+                        editor.saved(stored.clone(), others);
                     }
                     match then {
                         AfterSave::Stay => {}
                         AfterSave::Close => self.close_editor(),
                         AfterSave::Quit => {
                             return vec![Effect::Quit];
+                        }
+                        AfterSave::Authorize => {
+                            if let Some(stored) = stored {
+                                return self.authorize_from_editor(stored);
+                            }
                         }
                     }
                 }

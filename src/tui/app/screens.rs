@@ -6,12 +6,13 @@ use crate::model::Integration;
 use crate::tui::authorize::{AuthorizeId, AuthorizeRequest, AuthorizeView};
 use crate::tui::chooser::{Chooser, ChooserRequest};
 use crate::tui::dialog::Dialog;
-use crate::tui::editor::{Editor, EditorRequest};
+use crate::tui::editor::{Editor, EditorRequest, NotAuthorized, Pane, Slot};
 use crate::tui::list::ListRequest;
 use crate::tui::logs::{LogQuery, LogsRequest, LogsView};
 use crate::tui::message::{
     AfterSave, Effect, SaveOrigin, SaveRequest, StoreWork, TaskWork, TerminalWork,
 };
+use crate::tui::text::count;
 use crate::tui::verify::{VerifyId, VerifyRequest, VerifyView};
 
 impl App {
@@ -86,8 +87,8 @@ impl App {
 
     pub(super) fn on_chooser(&mut self, request: ChooserRequest) -> Vec<Effect> {
         match request {
-            ChooserRequest::Chosen(preset) => {
-                self.open_editor(None, &preset.with_defaults(), &preset.name);
+            ChooserRequest::Chosen(preset, integration) => {
+                self.open_editor(None, &integration, &preset.name);
             }
             ChooserRequest::Back => self.screen = Screen::List,
             ChooserRequest::Help => return self.open_help(),
@@ -150,7 +151,8 @@ impl App {
             EditorRequest::Verify(integration) => return self.start_verify(*integration),
             EditorRequest::NotVerified(errors) => {
                 self.status = Some(format!(
-                    "Not verified: {errors} field error(s) to fix first"
+                    "Not verified: {} first",
+                    count(errors, "field to fix", "fields to fix")
                 ));
             }
             EditorRequest::Logs(Some(name)) => {
@@ -161,6 +163,19 @@ impl App {
             }
             EditorRequest::Logs(None) => {
                 self.status = Some("No deliveries yet: save the new integration first".into());
+            }
+            EditorRequest::Authorize(integration) => {
+                return self.authorize_from_editor(*integration);
+            }
+            EditorRequest::NotAuthorized(NotAuthorized::NotOAuth) => {
+                self.status =
+                    Some("AUTHORIZE is for OAuth: choose OAuth under Authentication first".into());
+            }
+            EditorRequest::NotAuthorized(NotAuthorized::Invalid(errors)) => {
+                self.status = Some(format!(
+                    "Not authorized: {} first",
+                    count(errors, "field to fix", "fields to fix")
+                ));
             }
             EditorRequest::Help => return self.open_help(),
         }
@@ -230,6 +245,38 @@ impl App {
         Vec::new()
     }
 
+    /// AUTHORIZE `integration`, as stored, from its editor: Esc on AUTHORIZE comes back
+    /// to the editor.
+    pub(super) fn authorize_from_editor(&mut self, integration: Integration) -> Vec<Effect> {
+        let name = integration.name.clone();
+        let effects = self.start_authorize(integration);
+        if matches!(self.screen, Screen::Authorize(_)) {
+            self.authorize_back = Some(name);
+        }
+        effects
+    }
+
+    /// Back from AUTHORIZE: to the editor it was started from, opened on the
+    /// integration as stored now, at its AUTHORIZE button; else to the list.
+    fn leave_authorize(&mut self) {
+        let stored = self
+            .authorize_back
+            .take()
+            .and_then(|name| self.integrations().iter().find(|i| i.name == name).cloned());
+        match stored {
+            Some(integration) => {
+                self.open_editor(Some(integration.clone()), &integration, "Webhook");
+                if let Screen::Editor(editor) = &mut self.screen {
+                    editor.focus_on(Pane::Authentication, Slot::Authorize);
+                }
+            }
+            None => {
+                self.screen = Screen::List;
+                self.refresh_list();
+            }
+        }
+    }
+
     fn start_authorize(&mut self, integration: Integration) -> Vec<Effect> {
         if !matches!(
             integration.authentication,
@@ -285,8 +332,7 @@ impl App {
                 ]
             }
             AuthorizeRequest::Back => {
-                self.screen = Screen::List;
-                self.refresh_list();
+                self.leave_authorize();
                 vec![StoreWork::LoadAuthorizations.into()]
             }
             AuthorizeRequest::Help => self.open_help(),

@@ -14,6 +14,7 @@ use crate::tui::form;
 use crate::tui::hyperlink::Hyperlink;
 use crate::tui::profile::Profile;
 use crate::tui::qr_code::{QrCode, drawable_renderings, pins_colours};
+use crate::tui::text::title_room;
 use crate::tui::theme::Theme;
 
 impl AuthorizeView {
@@ -27,7 +28,10 @@ impl AuthorizeView {
         let block = Block::bordered()
             .border_set(profile.border_set())
             .border_style(theme.border_focused)
-            .title(format!(" AUTHORIZE {} ", self.name));
+            .title(format!(
+                " {} ",
+                theme.fit(&format!("AUTHORIZE {}", self.name), title_room(area))
+            ));
         let inner = block.inner(area);
         frame.render_widget(block, area);
         let color = pins_colours(profile);

@@ -1,24 +1,30 @@
-//! The editor's keys: typing into the focused box, the actions of the editor's key
-//! table, bracketed paste.
+//! The editor's keys: typing into the focused box (a PEM block on the CERTIFICATE
+//! pane included), the actions of the editor's key table, bracketed paste.
 
 use std::path::PathBuf;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::pane::{self, Pane, Slot};
-use super::{Editor, EditorRequest};
-use crate::model::Field;
+use super::pem::PemTyping;
+use super::{Editor, EditorRequest, NotAuthorized};
+use crate::model::{AuthKind, Field};
 use crate::tui::action::{Action, TEXT_AREA, action_in};
 use crate::tui::app::{AfterSave, SaveOrigin, SaveRequest};
 use crate::tui::text_input::{Edit, TextInput};
 
 impl Editor {
-    /// Bracketed paste: on the CERTIFICATE pane the text is the certificate; elsewhere
-    /// it goes into the focused text box.
+    /// Bracketed paste: on the CERTIFICATE pane the text is the certificate (or goes on
+    /// the PEM block being typed); elsewhere it goes into the focused text box.
     pub fn paste(&mut self, text: &str) {
+        if self.pem.is_typing() {
+            self.pem.insert(text);
+            self.pem_typed();
+            return;
+        }
         if self.pane == Pane::Certificate && text.contains("-----BEGIN") {
+            self.pem.forget_chain();
             self.set_certificate(Some(text.trim().to_string() + "\n"));
-            self.dirty = true;
             self.check(Slot::CertificatePath);
             return;
         }
@@ -28,10 +34,29 @@ impl Editor {
             self.content_typing = true;
         } else if let Some(input) = self.input_mut(slot) {
             input.insert_str(text);
-        } else {
-            return;
         }
-        self.dirty = true;
+    }
+
+    /// After a key or a paste in the PEM block: when its END line is there, the block is
+    /// the certificate now, checked at once.
+    fn pem_typed(&mut self) {
+        if let Some(text) = self.pem.ended() {
+            self.typed_certificate(text);
+        }
+    }
+
+    fn typed_certificate(&mut self, text: String) {
+        self.set_certificate(Some(text));
+        self.check(Slot::CertificatePath);
+    }
+
+    /// The focus leaves the certificate's box: a block being typed ends there (and is
+    /// checked), and what is typed next starts a certificate of its own.
+    pub(super) fn leave_certificate_box(&mut self) {
+        if let Some(text) = self.pem.finish() {
+            self.typed_certificate(text);
+        }
+        self.pem.forget_chain();
     }
 
     fn input_mut(&mut self, slot: Slot) -> Option<&mut TextInput> {
@@ -53,16 +78,30 @@ impl Editor {
                 return false;
             }
             self.content.handle_key(key)
+        } else if slot == Slot::CertificatePath && self.pem.is_typing() {
+            let edit = self.pem.handle_key(key);
+            self.pem_typed();
+            edit
         } else {
             match self.input_mut(slot) {
                 Some(input) => input.handle_key(key),
                 None => Edit::Ignored,
             }
         };
-        if edit == Edit::Changed && slot != Slot::CertificatePath {
-            self.dirty = true;
+        // The path box holds the start of a PEM block: it becomes one.
+        if slot == Slot::CertificatePath
+            && !self.pem.is_typing()
+            && PemTyping::begins(&self.certificate_path.text())
+        {
+            self.pem.start(&self.certificate_path.text());
+            self.certificate_path = TextInput::default();
         }
         edit != Edit::Ignored
+    }
+
+    /// True while keys type into a PEM block on the CERTIFICATE pane.
+    pub fn pem_typing(&self) -> bool {
+        self.pem.is_typing() && self.focused() == Slot::CertificatePath
     }
 
     /// Keys the focused text box takes before the action table sees them: printable
@@ -77,7 +116,11 @@ impl Editor {
             self.check(Slot::Content);
             return true;
         }
-        let area_key = self.content_typing()
+        if self.pem_typing() && action_in(TEXT_AREA, key) == Some(Action::StopTyping) {
+            self.pem.discard();
+            return true;
+        }
+        let area_key = (self.content_typing() || self.pem_typing())
             && matches!(key.code, KeyCode::Enter | KeyCode::Up | KeyCode::Down)
             && key.modifiers.is_empty();
         // Left/Right move within the line being typed, the content sample's too;
@@ -121,6 +164,7 @@ impl Editor {
                 let name = self.original.as_ref().map(|o| o.name.clone());
                 return Some(EditorRequest::Logs(name));
             }
+            Action::Authorize => return self.authorize(),
             Action::NextField => self.move_focus(true),
             Action::PreviousField => self.move_focus(false),
             Action::NextPane => self.switch_pane(self.pane.next()),
@@ -172,9 +216,8 @@ impl Editor {
         } else {
             (*index + options.len() - 1) % options.len()
         };
-        self.dirty = true;
         if field == Field::Authentication {
-            for field in pane::BASIC_FIELDS.iter().chain(&pane::OAUTH_FIELDS) {
+            for field in pane::BASIC_FIELDS.iter().chain(pane::OAUTH_FIELDS) {
                 self.errors.remove(field);
             }
         }
@@ -187,7 +230,6 @@ impl Editor {
             Slot::AddHeader => {
                 self.headers
                     .push((TextInput::default(), TextInput::default()));
-                self.dirty = true;
                 self.focus = self
                     .slots()
                     .iter()
@@ -198,9 +240,11 @@ impl Editor {
                 let path = self.certificate_path.text();
                 let path = path.trim();
                 if !path.is_empty() {
+                    self.pem.forget_chain();
                     return Some(EditorRequest::ReadCertificate(PathBuf::from(path)));
                 }
             }
+            Slot::Authorize => return self.authorize(),
             Slot::RemoveCertificate => self.remove_row(),
             Slot::Content => self.content_typing = true,
             Slot::Field(field) if pane::choices(field).is_some() => self.cycle(true),
@@ -213,14 +257,13 @@ impl Editor {
         match self.focused() {
             Slot::HeaderName(row) | Slot::HeaderValue(row) => {
                 self.headers.remove(row);
-                self.dirty = true;
                 let count = self.slots().len();
                 self.focus = self.focus.min(count - 1);
                 self.check(Slot::AddHeader);
             }
             Slot::RemoveCertificate | Slot::CertificatePath if self.certificate.is_some() => {
+                self.pem = PemTyping::default();
                 self.set_certificate(None);
-                self.dirty = true;
                 self.focus = 0;
                 self.errors.remove(&Field::Certificate);
             }
@@ -229,8 +272,17 @@ impl Editor {
     }
 
     fn save(&mut self) -> Option<EditorRequest> {
+        self.save_then(AfterSave::Stay)
+    }
+
+    /// Saves the form when it is valid (a PEM block being typed ends first), then does
+    /// `then`; `None` while a save is under way or when errors are shown instead.
+    pub(crate) fn save_then(&mut self, then: AfterSave) -> Option<EditorRequest> {
         if self.saving {
             return None;
+        }
+        if let Some(text) = self.pem.finish() {
+            self.typed_certificate(text);
         }
         let left = self.focused();
         self.check(left);
@@ -244,7 +296,27 @@ impl Editor {
         Some(EditorRequest::Save(Box::new(SaveRequest {
             original: self.original.clone(),
             integration,
-            origin: SaveOrigin::Editor(AfterSave::Stay),
+            origin: SaveOrigin::Editor(then),
         })))
+    }
+
+    /// AUTHORIZE from the editor: what is stored when nothing is unsaved; else the form
+    /// saved first when it is valid.
+    fn authorize(&mut self) -> Option<EditorRequest> {
+        if self.auth_kind() != AuthKind::OAuth {
+            return Some(EditorRequest::NotAuthorized(NotAuthorized::NotOAuth));
+        }
+        if let Some(original) = &self.original
+            && !self.is_dirty()
+        {
+            return Some(EditorRequest::Authorize(Box::new(original.clone())));
+        }
+        match self.save_then(AfterSave::Authorize) {
+            Some(request) => Some(request),
+            None if self.saving => None,
+            None => Some(EditorRequest::NotAuthorized(NotAuthorized::Invalid(
+                self.error_count(),
+            ))),
+        }
     }
 }

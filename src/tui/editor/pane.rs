@@ -66,6 +66,8 @@ pub enum Slot {
     CertificatePath,
     RemoveCertificate,
     Content,
+    /// AUTHORIZE, on the AUTHENTICATION pane of an OAuth integration.
+    Authorize,
     Save,
     Close,
 }
@@ -80,7 +82,7 @@ impl Slot {
             }
             Slot::CertificatePath | Slot::RemoveCertificate => Some(Field::Certificate),
             Slot::Content => Some(Field::ContentSample),
-            Slot::Save | Slot::Close => None,
+            Slot::Authorize | Slot::Save | Slot::Close => None,
         }
     }
 
@@ -90,7 +92,11 @@ impl Slot {
             Slot::HeaderName(_) | Slot::HeaderValue(_) | Slot::CertificatePath | Slot::Content => {
                 true
             }
-            Slot::AddHeader | Slot::RemoveCertificate | Slot::Save | Slot::Close => false,
+            Slot::AddHeader
+            | Slot::RemoveCertificate
+            | Slot::Authorize
+            | Slot::Save
+            | Slot::Close => false,
         }
     }
 }
@@ -105,7 +111,9 @@ pub const SETTINGS_FIELDS: [Field; 5] = [
 
 pub const BASIC_FIELDS: [Field; 2] = [Field::Username, Field::Password];
 
-pub const OAUTH_FIELDS: [Field; 10] = [
+/// The OAuth fields, in screen order: a field added here is on the pane (the form
+/// scrolls), parsed through `set_field` and checked like the others.
+pub const OAUTH_FIELDS: &[Field] = &[
     Field::ClientId,
     Field::ClientSecret,
     Field::TokenUrl,
@@ -116,6 +124,8 @@ pub const OAUTH_FIELDS: [Field; 10] = [
     Field::ApiType,
     Field::ClientAuthentication,
     Field::RevocationUrl,
+    Field::SitesUrl,
+    Field::SiteUrl,
 ];
 
 /// The fields of an authentication kind, in screen order.
@@ -123,7 +133,7 @@ pub fn auth_fields(kind: AuthKind) -> &'static [Field] {
     match kind {
         AuthKind::None => &[],
         AuthKind::Basic => &BASIC_FIELDS,
-        AuthKind::OAuth => &OAUTH_FIELDS,
+        AuthKind::OAuth => OAUTH_FIELDS,
     }
 }
 
@@ -142,6 +152,9 @@ pub fn slots(pane: Pane, kind: AuthKind, headers: usize, has_certificate: bool) 
         Pane::Authentication => {
             slots.push(Slot::Field(Field::Authentication));
             slots.extend(auth_fields(kind).iter().copied().map(Slot::Field));
+            if kind == AuthKind::OAuth {
+                slots.push(Slot::Authorize);
+            }
         }
         Pane::Certificate => {
             slots.push(Slot::CertificatePath);
@@ -217,6 +230,12 @@ pub fn help(slot: Slot) -> &'static str {
             Field::ApiType => "How token requests carry their parameters: form or JSON body.",
             Field::ClientAuthentication => "Where the client secret goes in token requests.",
             Field::RevocationUrl => "Optional: x on the list then revokes the grant here too.",
+            Field::SitesUrl => {
+                "Optional: lists the sites a grant reaches (Jira: accessible-resources)."
+            }
+            Field::SiteUrl => {
+                "With Sites URL: the URL to deliver to, {id} being the chosen site's id."
+            }
             _ => "",
         },
         Slot::HeaderName(_) | Slot::HeaderValue(_) => {
@@ -224,10 +243,13 @@ pub fn help(slot: Slot) -> &'static str {
         }
         Slot::AddHeader => "Enter adds an HTTP header row.",
         Slot::CertificatePath => {
-            "Path of a PEM file, Enter loads it; or paste the PEM text into the terminal."
+            "Path of a PEM file (Enter loads it), or paste or type the PEM text here."
         }
         Slot::RemoveCertificate => "Enter (or Ctrl-D) removes the uploaded certificate.",
         Slot::Content => "e: $EDITOR.  Enter: type here (Esc stops).  Ctrl-O: preview.",
+        Slot::Authorize => {
+            "Enter (or F8) saves the edits when valid, then authorizes on a phone or laptop."
+        }
         Slot::Save => "Enter saves (Ctrl-S or F2 do the same).",
         Slot::Close => "Enter closes the editor (asks first when there are unsaved edits).",
     }

@@ -14,6 +14,7 @@ use super::pane::{self, Pane, Slot};
 use crate::model::{AuthKind, Field};
 use crate::tui::form::{self, FormRow, Note};
 use crate::tui::profile::Profile;
+use crate::tui::text::{count, title_room};
 use crate::tui::text_input::TextInput;
 use crate::tui::theme::Theme;
 
@@ -41,7 +42,10 @@ impl Editor {
             .borders(Borders::ALL)
             .border_set(context.profile.border_set())
             .border_style(theme.border_focused)
-            .title(Span::styled(format!(" {} ", self.title()), theme.title));
+            .title(Span::styled(
+                format!(" {} ", theme.fit(&self.title(), title_room(area))),
+                theme.title,
+            ));
         let inner = block.inner(area);
         frame.render_widget(block, area);
         let [tabs, warning, body, buttons] = Layout::vertical([
@@ -110,10 +114,14 @@ impl Editor {
             Span::styled("Saving...", theme.warning)
         } else if self.error_count() > 0 {
             Span::styled(
-                format!("{} field(s) need attention", self.error_count()),
+                count(
+                    self.error_count(),
+                    "field needs attention",
+                    "fields need attention",
+                ),
                 theme.error,
             )
-        } else if self.dirty {
+        } else if self.is_dirty() {
             Span::styled("unsaved changes", theme.warning)
         } else {
             Span::styled("no unsaved changes", theme.hint)
@@ -163,7 +171,14 @@ impl Editor {
         } else {
             masking.hidden(input)
         };
-        let (shown, column) = input.visible(usize::from(width), &hidden);
+        // The focused box shows the part around the cursor; the others their start,
+        // marked where it goes on.
+        let (shown, column) = if focused {
+            input.visible(usize::from(width), &hidden)
+        } else {
+            let (whole, _) = input.visible(usize::MAX, &hidden);
+            (theme.fit(&whole, usize::from(width)), 0)
+        };
         let style = if focused {
             theme.input_focused
         } else {
@@ -261,31 +276,47 @@ impl Editor {
     fn authentication_rows(&self, area: Rect, context: &EditorContext) -> Vec<FormRow<'static>> {
         let width = form::value_width(area);
         let theme = context.theme;
+        let oauth = self.auth_kind() == AuthKind::OAuth;
         let mut rows = vec![self.field_row(Field::Authentication, width, theme)];
-        for &field in pane::auth_fields(self.auth_kind()) {
-            rows.push(self.field_row(field, width, theme));
-        }
-        if self.auth_kind() == AuthKind::OAuth {
+        // Whether it is authorized, where the pane opens (read-only).
+        if oauth {
             let words = context.authorization.unwrap_or("not authorized");
             let style = if words.starts_with("authorized") {
                 theme.success
             } else {
                 theme.warning
             };
-            let mut status = FormRow::new("Authorization", Line::styled(words.to_string(), style));
-            status.note = Some(Note::Help(
-                "Save, then press a on the list to authorize on a phone or laptop.".into(),
+            rows.push(FormRow::new(
+                "Authorization",
+                Line::styled(theme.fit(words, usize::from(width)), style),
             ));
-            rows.push(status);
+        }
+        for &field in pane::auth_fields(self.auth_kind()) {
+            rows.push(self.field_row(field, width, theme));
+        }
+        if oauth {
             let url = context
                 .callback_url
                 .unwrap_or("(finding the appliance's address...)");
-            let mut callback =
-                FormRow::new("Callback URL", Line::styled(url.to_string(), theme.text));
+            let mut callback = FormRow::new(
+                "Callback URL",
+                Line::styled(theme.fit(url, usize::from(width)), theme.text),
+            );
             callback.note = Some(Note::Help(
                 "Register this URL at the provider (read-only).".into(),
             ));
             rows.push(callback);
+            // The button after the fields it uses.
+            let focused = self.focused() == Slot::Authorize;
+            let style = if focused {
+                theme.button_focused
+            } else {
+                theme.button
+            };
+            let mut button = FormRow::new("", Line::styled("[ Authorize ]", style));
+            button.focused = focused;
+            button.note = self.note(Slot::Authorize, false);
+            rows.push(button);
         }
         rows
     }
@@ -293,6 +324,9 @@ impl Editor {
     fn certificate_rows(&self, area: Rect, context: &EditorContext) -> Vec<FormRow<'static>> {
         let theme = context.theme;
         let width = form::value_width(area);
+        if self.pem_typing() {
+            return self.pem_rows(width, theme);
+        }
         let (value, cursor) = self.input_value(
             Slot::CertificatePath,
             &self.certificate_path,
@@ -300,7 +334,7 @@ impl Editor {
             Masking::Nothing,
             theme,
         );
-        let mut path = FormRow::new("Load from file", value);
+        let mut path = FormRow::new("File or PEM text", value);
         path.focused = self.focused() == Slot::CertificatePath;
         path.cursor = cursor;
         path.note = self.note(Slot::CertificatePath, true);
@@ -384,6 +418,44 @@ impl Editor {
         rows
     }
 
+    /// The PEM block being typed, a row per line, the cursor's focused: how it ends
+    /// under it.
+    fn pem_rows(&self, width: u16, theme: &Theme) -> Vec<FormRow<'static>> {
+        let Some(block) = self.pem.block() else {
+            return Vec::new();
+        };
+        let (cursor_row, _) = block.cursor();
+        let columns = usize::from(width);
+        block
+            .lines()
+            .iter()
+            .enumerate()
+            .map(|(index, line)| {
+                let label = if index == 0 { "PEM text" } else { "" };
+                if index == cursor_row {
+                    let (shown, column) = line.visible(columns, &[]);
+                    let mut row = FormRow::new(
+                        label,
+                        Line::styled(format!("{shown:<columns$}"), theme.input_focused),
+                    );
+                    row.focused = true;
+                    row.cursor = Some(column as u16);
+                    row.note = Some(Note::Help(format!(
+                        "Typing PEM text ({}): it ends at its -----END line, or with \
+                         Ctrl-S or Tab. Esc drops it.",
+                        count(block.line_count(), "line", "lines")
+                    )));
+                    row
+                } else {
+                    FormRow::new(
+                        label,
+                        Line::styled(theme.fit(&line.text(), columns), theme.input),
+                    )
+                }
+            })
+            .collect()
+    }
+
     fn render_content(
         &self,
         frame: &mut Frame,
@@ -404,9 +476,9 @@ impl Editor {
                 Span::styled(marker, theme.primary),
                 Span::styled(
                     format!(
-                        "{} ({} lines)",
+                        "{} ({})",
                         Field::ContentSample.label(),
-                        self.content.line_count()
+                        count(self.content.line_count(), "line", "lines")
                     ),
                     if focused { theme.primary } else { theme.label },
                 ),

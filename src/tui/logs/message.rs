@@ -5,6 +5,8 @@
 
 use serde_json::{Map, Value};
 
+use crate::tui::text::count;
+
 /// The request's lines: `POST https://…`, its headers (secrets already masked by
 /// the worker), and how long the body was (the log does not keep it).
 pub fn request_lines(request: &Value) -> Vec<String> {
@@ -135,8 +137,7 @@ fn text<'a>(fields: &'a Map<String, Value>, name: &str) -> Option<&'a str> {
 
 fn byte_count(bytes: u64) -> String {
     match bytes {
-        1 => "1 byte".into(),
-        0..1024 => format!("{bytes} bytes"),
+        0..1024 => count(bytes as usize, "byte", "bytes"),
         _ => format!("{:.1} KiB", bytes as f64 / 1024.0),
     }
 }

@@ -10,6 +10,7 @@ use super::{LogsView, OutcomeFilter, Reading, message};
 use crate::store::queue::AttemptRow;
 use crate::tui::form;
 use crate::tui::profile::Profile;
+use crate::tui::text::count;
 use crate::tui::theme::Theme;
 
 impl LogsView {
@@ -44,9 +45,9 @@ impl LogsView {
         .areas(area);
         self.render_spark(frame, spark_area, theme, profile);
         let more = if self.next_before.is_some() {
-            format!(" {} rows, older below ", self.rows.len())
+            format!(" {}, older below ", count(self.rows.len(), "row", "rows"))
         } else {
-            format!(" {} rows ", self.rows.len())
+            format!(" {} ", count(self.rows.len(), "row", "rows"))
         };
         let block = Block::bordered()
             .border_set(profile.border_set())
@@ -101,34 +102,37 @@ impl LogsView {
         self.offset = self.offset.min(self.rows.len().saturating_sub(page));
         let end = (self.offset + page).min(self.rows.len());
         let columns = log_columns(wide);
+        let widths: Vec<Constraint> = columns.iter().map(|column| column.width(wide)).collect();
+        let room = crate::tui::table::column_widths(inner, &widths);
         let rows = self.rows[self.offset..end].iter().map(|row| {
             let style = match row.outcome.as_str() {
                 "delivered" => theme.success,
                 "dead" => theme.error,
                 _ => theme.warning,
             };
-            Row::new(columns.iter().map(|column| {
+            Row::new(columns.iter().zip(&room).map(|(column, &room)| {
+                let text = match column {
+                    LogColumn::Time => clock(row.at_ms, wide),
+                    LogColumn::Integration => row.integration.clone(),
+                    LogColumn::Event => short_event(&row.event_id),
+                    LogColumn::Type => row.event_type.clone(),
+                    LogColumn::Try => format!("{}/{}", row.attempt, row.max_attempts),
+                    LogColumn::Outcome => outcome_text(row),
+                    LogColumn::Status => row.status.map(|s| s.to_string()).unwrap_or("-".into()),
+                    LogColumn::Took => duration(row.duration_ms),
+                    LogColumn::NextTry => row
+                        .next_retry_ms
+                        .map(|at| clock(at, false))
+                        .unwrap_or("-".into()),
+                };
+                let text = theme.fit(&text, room);
                 match column {
-                    LogColumn::Time => Cell::from(clock(row.at_ms, wide)),
-                    LogColumn::Integration => Cell::from(row.integration.clone()),
-                    LogColumn::Event => Cell::from(short_event(&row.event_id)),
-                    LogColumn::Type => Cell::from(row.event_type.clone()),
-                    LogColumn::Try => Cell::from(format!("{}/{}", row.attempt, row.max_attempts)),
-                    LogColumn::Outcome => Cell::from(Span::styled(outcome_text(row), style)),
-                    LogColumn::Status => {
-                        Cell::from(row.status.map(|s| s.to_string()).unwrap_or("-".into()))
-                    }
-                    LogColumn::Took => Cell::from(duration(row.duration_ms)),
-                    LogColumn::NextTry => Cell::from(
-                        row.next_retry_ms
-                            .map(|at| clock(at, false))
-                            .unwrap_or("-".into()),
-                    ),
+                    LogColumn::Outcome => Cell::from(Span::styled(text, style)),
+                    _ => Cell::from(text),
                 }
             }))
         });
         let header = Row::new(columns.iter().map(|column| column.title(wide)));
-        let widths = columns.iter().map(|column| column.width(wide));
         crate::tui::table::render_rows(
             frame,
             inner,
