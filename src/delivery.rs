@@ -10,6 +10,7 @@ mod render;
 mod report;
 mod request;
 mod send;
+mod signing;
 mod tokens;
 mod verify;
 pub mod worker;
@@ -21,7 +22,9 @@ pub use report::{
     ConnectAttempt, ConnectStage, Failure, HttpStage, Outcome, PeerCertificate, RequestSummary,
     ResolveStage, Stage, TlsStage, VerifyReport,
 };
-pub use request::{DeliveryRequest, RequestBase, RequestError, ShownHeader};
+pub use request::{
+    DeliveryRequest, RequestBase, RequestError, ShownHeader, WebhookStamp, verify_message_id,
+};
 pub use send::{send, send_keeping};
 pub use tokens::{Credential, NoTokens, TokenError, TokenFuture, TokenSource};
 pub use verify::{render_sample, verify, verify_with_progress};

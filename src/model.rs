@@ -12,6 +12,7 @@ mod plain_http;
 mod preset;
 mod secret;
 mod settings;
+mod signing;
 mod validation;
 
 pub use certificate::{CertificateSummary, fingerprint, parse_pem, summarise_der};
@@ -39,6 +40,11 @@ pub use settings::{
     DEFAULT_MAX_ATTEMPTS, DEFAULT_REQUEST_TIMEOUT, DEFAULT_RETENTION_DAYS, DEFAULT_RETENTION_ROWS,
     DEFAULT_SOCKET_IDLE_TIMEOUT, DEFAULT_SOCKET_MAX_CONNECTIONS, DEFAULT_SOCKET_MAX_LINE_BYTES,
     PROXY_NONE, ProxyCredentials, Settings,
+};
+pub use signing::{
+    DEFAULT_SIGNING_OVERLAP, NoRandomness, RetiringSecret, SIGNING_SECRET_PREFIX, Signing,
+    SigningChange, change_signing, new_signing_secret, parse_overlap, signing_key,
+    signing_problems,
 };
 pub use validation::{
     FieldError, Validation, check_unique_name, names_match, validate, validate_stored,

@@ -21,6 +21,12 @@ use hookconsole::store::{Locations, Queue};
 use reqwest::dns::{Addrs, Name, Resolve, Resolving};
 use support::{cli, stderr_of, stdout_of};
 
+/// The message stamp of the requests built here (what VERIFY and deliveries add).
+const STAMP: hookconsole::delivery::WebhookStamp = hookconsole::delivery::WebhookStamp {
+    id: "evt_test",
+    timestamp: 1_700_000_000,
+};
+
 fn new_home() -> (tempfile::TempDir, Locations) {
     let dir = tempfile::tempdir().unwrap();
     let locations = Locations::in_home(dir.path());
@@ -296,7 +302,8 @@ async fn a_delivery_to_a_name_that_resolves_to_a_refused_address_is_refused() {
         let options = options.clone();
         async move {
             let client = build_client(&integration, &options).unwrap();
-            let request = DeliveryRequest::build(&integration, "{}", &Credential::None).unwrap();
+            let request =
+                DeliveryRequest::build(&integration, "{}", &Credential::None, STAMP).unwrap();
             send(&client, &request).await
         }
     };
@@ -368,7 +375,7 @@ async fn names_resolved_by_the_system_still_reach_loopback_receivers() {
         format!("http://localhost:{}/hook", server.addr.port()),
     );
     let client = build_client(&hook, &HttpOptions::default()).unwrap();
-    let request = DeliveryRequest::build(&hook, "{}", &Credential::None).unwrap();
+    let request = DeliveryRequest::build(&hook, "{}", &Credential::None, STAMP).unwrap();
     assert_eq!(send(&client, &request).await.unwrap().status, 200);
 }
 

@@ -728,3 +728,44 @@ fn content_sample_is_a_template_checked_with_the_sample_event() {
         "renders to invalid JSON (with the sample event) at line 1",
     );
 }
+
+#[test]
+fn signing_secrets_are_left_out_of_exports_and_kept_on_import() {
+    use hookconsole::model::{RetiringSecret, Signing};
+    let mut integration = minimal("signed");
+    integration.signing = Some(Signing {
+        secret: Secret::new("whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD"),
+        previous: Some(RetiringSecret {
+            secret: Secret::new("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"),
+            until: time::macros::datetime!(2030-01-01 00:00 UTC),
+        }),
+    });
+    let debug = format!("{integration:?}");
+    assert!(
+        !debug.contains("C2FVsBQ") && !debug.contains("MfKQ9r8"),
+        "{debug}"
+    );
+    let bare = integration.without_secrets();
+    let text = format!("{bare:?}{}", serde_yaml::to_string(&bare).unwrap());
+    assert!(
+        !text.contains("C2FVsBQ") && !text.contains("MfKQ9r8"),
+        "{text}"
+    );
+    assert!(
+        text.contains("signing:") && text.contains("until:"),
+        "{text}"
+    );
+    // Such an export cannot be saved alone: nothing fills the secrets.
+    let refused = validate(&bare, OffsetDateTime::now_utc());
+    assert!(
+        refused
+            .errors
+            .iter()
+            .any(|error| error.field == Field::Signing && error.message.contains("left out")),
+        "{refused:?}"
+    );
+    let mut restored = bare.clone();
+    restored.keep_secrets_from(&integration);
+    assert_eq!(restored, integration);
+    assert!(validate(&restored, OffsetDateTime::now_utc()).is_valid());
+}

@@ -12,6 +12,12 @@ use hookconsole::http::{HttpOptions, ProxyRules, TrustedBy, build_client};
 use hookconsole::model::{Integration, fingerprint};
 use support::*;
 
+/// The message stamp of the requests built here (what VERIFY and deliveries add).
+const STAMP: hookconsole::delivery::WebhookStamp = hookconsole::delivery::WebhookStamp {
+    id: "evt_test",
+    timestamp: 1_700_000_000,
+};
+
 // --- VERIFY's TLS stage ---------------------------------------------------------
 
 #[tokio::test]
@@ -147,7 +153,7 @@ async fn the_wrong_scheme_for_the_port_is_explained() {
 
 async fn send_raw(integration: &Integration) -> Result<reqwest::Response, reqwest::Error> {
     let client = build_client(integration, &options()).unwrap();
-    let request = DeliveryRequest::build(integration, "{}", &Credential::None).unwrap();
+    let request = DeliveryRequest::build(integration, "{}", &Credential::None, STAMP).unwrap();
     request.to_reqwest(&client.client).send().await
 }
 
@@ -159,7 +165,7 @@ async fn reqwest_accepts_the_pinned_certificate_on_an_ip_url_and_says_how() {
     let mut hook = Integration::new("r", server.url("/"));
     hook.certificate = Some(cert.pem.clone());
     let client = build_client(&hook, &options()).unwrap();
-    let request = DeliveryRequest::build(&hook, "{}", &Credential::None).unwrap();
+    let request = DeliveryRequest::build(&hook, "{}", &Credential::None, STAMP).unwrap();
     let response = request.to_reqwest(&client.client).send().await.unwrap();
     assert_eq!(response.status(), 200);
     assert_eq!(
@@ -280,7 +286,7 @@ async fn send_reads_any_answer_and_classifies_a_missing_one() {
     let server = http_server(answer(404)).await;
     let hook = Integration::new("r", server.url("/"));
     let client = build_client(&hook, &options()).unwrap();
-    let request = DeliveryRequest::build(&hook, "{}", &Credential::None).unwrap();
+    let request = DeliveryRequest::build(&hook, "{}", &Credential::None, STAMP).unwrap();
     let answer = hookconsole::delivery::send(&client, &request)
         .await
         .unwrap();
@@ -293,7 +299,7 @@ async fn send_reads_any_answer_and_classifies_a_missing_one() {
 
     let closed = unused_port();
     let hook = Integration::new("r", format!("http://{closed}/"));
-    let request = DeliveryRequest::build(&hook, "{}", &Credential::None).unwrap();
+    let request = DeliveryRequest::build(&hook, "{}", &Credential::None, STAMP).unwrap();
     let failed = hookconsole::delivery::send(&client, &request)
         .await
         .unwrap_err();

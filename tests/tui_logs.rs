@@ -337,6 +337,88 @@ fn detail_of_a_real_worker_delivery_holds_no_secret() {
 }
 
 #[test]
+fn detail_of_a_signed_delivery_shows_each_signature_of_a_rotation_and_no_secret() {
+    use hookconsole::delivery::worker::{self, WorkerOptions};
+    use hookconsole::model::{RetiringSecret, Secret, Signing};
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let server = runtime.block_on(support::http_server(support::Behaviour::Answer(
+        200,
+        Vec::new(),
+        "ok".into(),
+    )));
+    let mut integration = webhook("Signed", &server.url("/hook"));
+    integration.signing = Some(Signing {
+        secret: Secret::new("whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD"),
+        previous: Some(RetiringSecret {
+            secret: Secret::new("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"),
+            until: time::OffsetDateTime::now_utc() + time::Duration::hours(1),
+        }),
+    });
+    let mut harness = Harness::new(Profile::RICH, &[integration]);
+    queue(&harness)
+        .enqueue(&[NewEvent {
+            id: None,
+            integration: "Signed".into(),
+            event_type: "scan.finished".into(),
+            payload: "{}".into(),
+            fingerprint: None,
+        }])
+        .unwrap();
+    let locations = Locations::in_home(harness.home.path());
+    let db = locations.queue_database();
+    runtime.block_on(async {
+        let stop = tokio_util::sync::CancellationToken::new();
+        let options = WorkerOptions {
+            poll: std::time::Duration::from_millis(20),
+            grace: std::time::Duration::from_secs(2),
+            socket: false,
+            ..WorkerOptions::default()
+        };
+        let token = stop.clone();
+        let task = tokio::spawn(async move {
+            worker::run(&locations, options, token).await.unwrap();
+        });
+        let started = std::time::Instant::now();
+        while Queue::open(&db).unwrap().last_attempt_id().unwrap() == 0 {
+            assert!(started.elapsed().as_secs() < 10, "no attempt logged");
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        stop.cancel();
+        task.await.unwrap();
+    });
+    let received = server.received();
+    let sent = received[0].header("webhook-signature").unwrap().to_string();
+    let signatures: Vec<&str> = sent.split(' ').collect();
+    assert_eq!(signatures.len(), 2, "{sent}");
+    harness.keys("L");
+    harness.press(KeyCode::Enter);
+    let mut screen = String::new();
+    for _ in 0..4 {
+        screen.push_str(&harness.screen(80, 24));
+        harness.press(KeyCode::PageDown);
+    }
+    // One signature a line, whole, the second under the first, at 80 columns.
+    let first = format!("Webhook-Signature: {}", signatures[0]);
+    let lines: Vec<&str> = screen.lines().collect();
+    let at = lines
+        .iter()
+        .position(|line| line.contains(&first))
+        .unwrap_or_else(|| panic!("{first} not on screen: {screen}"));
+    assert_eq!(
+        lines[at + 1].find(signatures[1]),
+        lines[at].find(signatures[0]),
+        "{screen}"
+    );
+    for secret in ["C2FVsBQIhrscChlQIMV", "MfKQ9r8GKYqrTwjUPD8I"] {
+        assert!(!screen.contains(secret), "{secret} on screen: {screen}");
+    }
+}
+
+#[test]
 fn replay_asks_naming_the_event_then_queues_a_new_job() {
     let mut harness = harness();
     let ids = deliver(&harness, "Alpha", 1, false);

@@ -820,3 +820,87 @@ fn keys_do_not_act_behind_the_enlarge_the_terminal_screen() {
     tmux.send(&["Right", "Right", "Enter"]);
     tmux.wait_until_gone();
 }
+
+/// The value of the `Signing secret` row of `screen`, when it shows one.
+fn shown_signing_secret(screen: &str) -> Option<String> {
+    let line = screen
+        .lines()
+        .find(|line| line.contains("Signing secret"))?;
+    support::signing_secret_in(line)
+}
+
+#[test]
+fn signing_on_rotation_and_off_in_a_real_terminal() {
+    if !tmux_installed() {
+        println!("SKIPPED: tmux is not on PATH (CI installs it)");
+        return;
+    }
+    let home = tempfile::tempdir().expect("temp home");
+    let home_path = home.path().to_str().expect("utf-8 path").to_string();
+    support::stdout_of(
+        home.path(),
+        &[
+            "add",
+            "--name",
+            "Receiver",
+            "--url",
+            "https://hooks.example.test/in",
+        ],
+    );
+    let stored = || {
+        let locations = hookconsole::store::Locations::in_home(home.path());
+        hookconsole::store::IntegrationStore::new(locations.integrations_file())
+            .load()
+            .expect("loads")
+            .integrations[0]
+            .signing
+            .clone()
+    };
+    let tmux = start(&home_path, "signing");
+    tmux.wait_for("Integrations (1)");
+    tmux.send(&["Enter"]);
+    tmux.wait_for("Edit Webhook integration");
+    for _ in 0..5 {
+        tmux.send(&["Tab"]);
+    }
+    tmux.wait_for("Standard Webhooks signature");
+    tmux.send(&["Space"]);
+    let screen = tmux.wait_for("Signing secret");
+    assert!(screen.contains("< on >"), "{screen}");
+    assert!(!screen.contains("whsec_"), "masked until asked: {screen}");
+    tmux.send(&["C-r"]);
+    let revealed = tmux.wait_for("whsec_");
+    let first = shown_signing_secret(&revealed).expect("the secret, revealed");
+    tmux.send(&["C-r"]);
+    tmux.send(&["C-s"]);
+    tmux.wait_for("Saved `Receiver`");
+    let signing = stored().expect("signing on");
+    assert_eq!(signing.secret.expose(), first);
+
+    tmux.send(&["Right"]);
+    tmux.wait_for("rotate: new secret");
+    tmux.send(&["C-s"]);
+    // Saved, the choice reads on again; the old secret's overlap stays shown.
+    tmux.wait_until("rotation saved", |screen| {
+        screen.contains("< on >") && screen.contains("signs too until")
+    });
+    let rotated = stored().expect("still on");
+    assert_ne!(rotated.secret, signing.secret);
+    assert_eq!(rotated.previous.expect("kept").secret, signing.secret);
+
+    tmux.send(&["Left"]);
+    tmux.wait_for("< off >");
+    tmux.send(&["C-s"]);
+    tmux.wait_until("saved off", |screen| !screen.contains("Signing secret"));
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while stored().is_some() {
+        assert!(Instant::now() < deadline, "signing still on in the file");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    tmux.send(&["Escape"]);
+    tmux.wait_for("Integrations (1)");
+    tmux.send(&["q"]);
+    tmux.wait_until_gone();
+    let file = std::fs::read_to_string(home.path().join("integrations.yaml")).unwrap();
+    assert!(!file.contains("whsec_"), "{file}");
+}

@@ -53,7 +53,10 @@ async fn delivers_with_method_headers_credentials_and_body_as_configured() {
             "x-trace",
             "content-type",
             "user-agent",
-            "authorization"
+            "authorization",
+            // As a delivery sends them: VERIFY is a message of its own.
+            "webhook-id",
+            "webhook-timestamp"
         ]
     );
     assert_eq!(request.header("X-Api-Key"), Some("key-123456"));

@@ -68,6 +68,8 @@ pub enum Operation {
     /// Change fields: `set NAME url=https://… retry_interval=120 header='X-Team: ops'`.
     /// A secret field given without `=` (`set NAME password`) is read from a prompt or
     /// standard input; `certificate=@FILE` and `content_sample=@FILE` read a file.
+    /// `signing=on|off` signs deliveries (Standard Webhooks) with a new secret, printed
+    /// once; `signing=rotate [overlap=24h]` makes a new one while the old one signs too
     Set {
         name: String,
         #[arg(required = true, value_name = "FIELD=VALUE")]
@@ -78,7 +80,7 @@ pub enum Operation {
     /// Print integrations as YAML (or JSON) to import elsewhere; secrets left out
     Export {
         name: Option<String>,
-        /// Include passwords, client secrets and sensitive header values
+        /// Include passwords, client secrets, signing secrets and sensitive header values
         #[arg(long)]
         with_secrets: bool,
         #[arg(long)]

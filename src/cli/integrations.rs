@@ -4,6 +4,7 @@ use std::io::Write as _;
 use std::path::Path;
 
 use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
 
 use super::args::AddArgs;
 use super::output::{json_view, print_details, print_json, print_table};
@@ -11,8 +12,9 @@ use super::secrets::read_secret;
 use super::{CliError, CliResult, read_text};
 use crate::home::Home;
 use crate::model::{
-    Authentication, DestinationPolicy, Field, FieldError, Header, Integration, find_preset,
-    names_match, set_field, validate_stored, validate_with,
+    Authentication, DestinationPolicy, Field, FieldError, Header, Integration, Secret,
+    SigningChange, change_signing, find_preset, names_match, new_signing_secret, parse_overlap,
+    set_field, validate_stored, validate_with,
 };
 use crate::store::{
     DOCUMENT_LIMIT, FIELD_LIMIT, StoreError, check_document, parse_document, to_document,
@@ -265,6 +267,7 @@ pub fn set(home: &Home, name: &str, changes: &[String]) -> CliResult {
     let mut errors = Vec::new();
     let mut failed: Vec<FieldError> = Vec::new();
     let mut headers: Option<Vec<String>> = None;
+    let (mut signing, mut overlap): (Option<&str>, Option<&str>) = (None, None);
     for change in changes {
         let (key, value) = match change.split_once('=') {
             Some((key, value)) => (key.trim(), Some(value)),
@@ -278,13 +281,22 @@ pub fn set(home: &Home, name: &str, changes: &[String]) -> CliResult {
             }
             continue;
         }
+        if key == "overlap" {
+            overlap = Some(value.unwrap_or(""));
+            continue;
+        }
         let Some(field) = Field::from_key(key) else {
             errors.push(format!(
-                "`{key}` is not a field; fields are {}, and header",
+                "`{key}` is not a field; fields are {}, header, and overlap (with \
+                 signing=rotate)",
                 Field::ALL.map(Field::key).join(", ")
             ));
             continue;
         };
+        if field == Field::Signing {
+            signing = Some(value.unwrap_or(""));
+            continue;
+        }
         let text = match (value, field) {
             (None, field) if field.is_secret() => read_secret(field.label())?,
             (None, _) => {
@@ -319,6 +331,15 @@ pub fn set(home: &Home, name: &str, changes: &[String]) -> CliResult {
             }
         }
     }
+    let mut new_secret = None;
+    match signing_change(signing, overlap) {
+        Ok(None) => {}
+        Ok(Some(change)) => new_secret = apply_signing(&mut integration, change)?,
+        Err(message) => {
+            errors.push(message);
+            failed.push(FieldError::new(Field::Signing, ""));
+        }
+    }
     if !errors.is_empty() {
         // Every error at once: what validation finds in the changes that did parse.
         let invalid = validate_with(&integration, OffsetDateTime::now_utc(), destinations).errors;
@@ -333,8 +354,27 @@ pub fn set(home: &Home, name: &str, changes: &[String]) -> CliResult {
         eprintln!("warning: {warning}");
     }
     let new_name = integration.name.clone();
+    let previous_until = integration
+        .signing
+        .as_ref()
+        .and_then(|signing| signing.previous.as_ref())
+        .map(|previous| previous.until);
     let saved = home.save(Some(&original), integration)?;
     say!("updated {new_name}")?;
+    if let Some(secret) = new_secret {
+        // Shown this once, for the receiver; `export --with-secrets` shows it again.
+        say!(
+            "signing secret: {}\n(give it to the receiver; `hookconsole export '{new_name}' \
+             --with-secrets` shows it again)",
+            secret.expose()
+        )?;
+        if let Some(until) = previous_until {
+            say!(
+                "the previous secret signs too until {}",
+                until.format(&Rfc3339).unwrap_or_else(|_| until.to_string())
+            )?;
+        }
+    }
     match saved.renamed {
         Some(Ok(moved)) => {
             if let Some(moved) = moved.describe() {
@@ -345,6 +385,54 @@ pub fn set(home: &Home, name: &str, changes: &[String]) -> CliResult {
         None => {}
     }
     Ok(())
+}
+
+/// `signing=on|off|rotate` and `overlap=DURATION` as one change (`None`: signing was
+/// not named); an error names the key it is about.
+fn signing_change(
+    signing: Option<&str>,
+    overlap: Option<&str>,
+) -> Result<Option<SigningChange>, String> {
+    let Some(text) = signing else {
+        return match overlap {
+            Some(_) => Err("overlap: only with signing=rotate".into()),
+            None => Ok(None),
+        };
+    };
+    let field_error = |message: String| FieldError::new(Field::Signing, message).to_string();
+    let change = SigningChange::parse(text).map_err(field_error)?;
+    match (change, overlap) {
+        (change, None) => Ok(Some(change)),
+        (SigningChange::Rotate { .. }, Some(overlap)) => {
+            let overlap =
+                parse_overlap(overlap).map_err(|message| format!("overlap: {message}"))?;
+            Ok(Some(SigningChange::Rotate { overlap }))
+        }
+        (_, Some(_)) => Err("overlap: only with signing=rotate".into()),
+    }
+}
+
+/// Applies `change` with a secret from the system's CSPRNG; the secret when a new one
+/// was made, to be shown once.
+fn apply_signing(
+    integration: &mut Integration,
+    change: SigningChange,
+) -> Result<Option<Secret>, CliError> {
+    let fresh = match change {
+        SigningChange::Off => Secret::default(),
+        SigningChange::On | SigningChange::Rotate { .. } => {
+            new_signing_secret(&ring::rand::SystemRandom::new())
+                .map_err(|error| CliError::Failed(error.into()))?
+        }
+    };
+    let (signing, made) = change_signing(
+        integration.signing.as_ref(),
+        change,
+        &fresh,
+        OffsetDateTime::now_utc(),
+    );
+    integration.signing = signing;
+    Ok(made.then_some(fresh))
 }
 
 pub fn remove(home: &Home, name: &str) -> CliResult {

@@ -73,7 +73,41 @@ pub fn json_view(integration: &Integration, destinations: DestinationPolicy) -> 
             json!({ "kind": reason.kind(), "message": message })
         }),
         "authentication": authentication,
+        "signing": signing_view(integration),
     })
+}
+
+/// Whether deliveries are signed, and until when a replaced secret signs too; never a
+/// secret.
+fn signing_view(integration: &Integration) -> Value {
+    match &integration.signing {
+        None => json!({ "enabled": false }),
+        Some(signing) => json!({
+            "enabled": true,
+            "secret_set": !signing.secret.is_empty(),
+            "previous_until": signing
+                .previous
+                .as_ref()
+                .and_then(|previous| previous.until.format(&Rfc3339).ok()),
+        }),
+    }
+}
+
+/// The Signing row of `show`: off, or on with the secret masked, and the replaced
+/// secret's overlap.
+fn signing_text(integration: &Integration) -> String {
+    let Some(signing) = &integration.signing else {
+        return "off".into();
+    };
+    let mut text = format!("on, secret {}", set_or_not(signing.secret.is_empty()));
+    if let Some(previous) = &signing.previous {
+        let until = previous
+            .until
+            .format(&Rfc3339)
+            .unwrap_or_else(|_| previous.until.to_string());
+        text.push_str(&format!("; the previous secret signs too until {until}"));
+    }
+    text
 }
 
 fn certificate_view(integration: &Integration) -> Value {
@@ -210,6 +244,7 @@ pub fn print_details(integration: &Integration) -> io::Result<()> {
         Field::Enabled,
         if integration.enabled { "yes" } else { "no" },
     )?;
+    row(Field::Signing, &signing_text(integration))?;
     row(
         Field::Authentication,
         integration.authentication.kind().label(),

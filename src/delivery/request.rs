@@ -1,7 +1,9 @@
-//! The request a delivery sends, built from an integration, a payload and a credential:
-//! method (empty means POST), URL, the configured headers in order, then Content-Type
-//! (when none is configured), User-Agent and Authorization. It knows its secrets, so
-//! that everything shown of it or of its answer can be redacted.
+//! The request a delivery (or a VERIFY) sends, built from an integration, a payload, a
+//! credential and the message's stamp: method (empty means POST), URL, the configured
+//! headers in order, then Content-Type (when none is configured), User-Agent,
+//! Authorization, and the Standard Webhooks headers `Webhook-Id`, `Webhook-Timestamp`
+//! and, when the integration signs, `Webhook-Signature`. It knows its secrets, so that
+//! everything shown of it or of its answer can be redacted.
 
 use std::borrow::Cow;
 use std::sync::Arc;
@@ -13,6 +15,7 @@ use http::{HeaderName, HeaderValue};
 use serde::Serialize;
 use url::Url;
 
+use super::signing::PayloadSigner;
 use super::tokens::Credential;
 use crate::http::user_agent;
 use crate::model::{
@@ -25,9 +28,9 @@ use crate::model::{
 pub struct DeliveryRequest {
     pub method: HttpMethod,
     pub url: Url,
-    /// In the order they are sent, each with its name as configured. Holds secrets:
-    /// show [`DeliveryRequest::shown_headers`].
-    headers: Vec<(Cow<'static, str>, HeaderName, HeaderValue)>,
+    /// In the order they are sent. Holds secrets: show
+    /// [`DeliveryRequest::shown_headers`].
+    headers: Vec<OutgoingHeader>,
     pub body: Bytes,
     secrets: Vec<String>,
     /// The URL with its password and secret query values masked.
@@ -46,6 +49,30 @@ impl std::fmt::Debug for DeliveryRequest {
             .finish_non_exhaustive()
     }
 }
+
+/// A header as it goes on the wire, with its name as configured.
+#[derive(Clone)]
+struct OutgoingHeader {
+    shown_name: Cow<'static, str>,
+    name: HeaderName,
+    value: HeaderValue,
+    /// Shown as sent whatever its name says: the signature, which proves the body
+    /// without revealing the secret, and which a person compares with the receiver's.
+    public: bool,
+}
+
+/// What identifies one message to its receiver (Standard Webhooks): the id, which
+/// stays the same across retries so that duplicates can be dropped, and the time of
+/// the attempt in Unix seconds. Signed together with the body.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WebhookStamp<'a> {
+    pub id: &'a str,
+    pub timestamp: i64,
+}
+
+const WEBHOOK_ID: HeaderName = HeaderName::from_static("webhook-id");
+const WEBHOOK_TIMESTAMP: HeaderName = HeaderName::from_static("webhook-timestamp");
+const WEBHOOK_SIGNATURE: HeaderName = HeaderName::from_static("webhook-signature");
 
 /// A header as shown: the value masked when it is a credential.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -72,6 +99,8 @@ pub struct RequestBase {
     /// The URL as shown, worked out once: the worker logs it with every attempt.
     masked_url: Arc<str>,
     user_agent: HeaderValue,
+    /// The keys, when the integration signs.
+    signer: Option<PayloadSigner>,
 }
 
 /// A header of HTTP Headers, parsed (or why it cannot be sent: said only when it would
@@ -121,6 +150,10 @@ impl RequestBase {
         let masked_url: Arc<str> = mask_url(url.as_str()).into();
         let user_agent = HeaderValue::from_str(&user_agent())
             .map_err(|_| RequestError("the User-Agent is not a valid header value".into()))?;
+        let signer = match &integration.signing {
+            Some(signing) => Some(PayloadSigner::new(signing).map_err(RequestError)?),
+            None => None,
+        };
         Ok(RequestBase {
             method: integration.effective_method(),
             url,
@@ -128,16 +161,20 @@ impl RequestBase {
             secrets,
             masked_url,
             user_agent,
+            signer,
         })
     }
 
-    /// The request carrying `payload` with `credential`: the configured headers in
-    /// order, then Content-Type (JSON or text, when none is configured), User-Agent
-    /// and Authorization.
+    /// The request carrying `payload` with `credential` as the message `stamp`: the
+    /// configured headers in order, then Content-Type (JSON or text, when none is
+    /// configured), User-Agent, Authorization, Webhook-Id, Webhook-Timestamp and
+    /// Webhook-Signature (over the body exactly as sent). The one place both
+    /// deliveries and VERIFY get these headers from.
     pub fn request(
         &self,
         payload: &str,
         credential: &Credential,
+        stamp: WebhookStamp<'_>,
     ) -> Result<DeliveryRequest, RequestError> {
         let mut request = DeliveryRequest {
             method: self.method,
@@ -160,9 +197,12 @@ impl RequestBase {
             }
             request.secrets.extend(header.secret.clone());
             let (name, value) = header.parsed.clone()?;
-            request
-                .headers
-                .push((Cow::Owned(header.shown_name.clone()), name, value));
+            request.headers.push(OutgoingHeader {
+                shown_name: Cow::Owned(header.shown_name.clone()),
+                name,
+                value,
+                public: false,
+            });
         }
         if !payload.is_empty() && !request.has("content-type") {
             // Only whether it is JSON: no value is built.
@@ -197,9 +237,49 @@ impl RequestBase {
                 request.push_secret_header(format!("Bearer {token}"), token)?;
             }
         }
+        self.stamp(&mut request, stamp)?;
         request.secrets.retain(|secret| !secret.is_empty());
         Ok(request)
     }
+
+    /// Webhook-Id, Webhook-Timestamp, and the signature of exactly the body `request`
+    /// carries.
+    fn stamp(
+        &self,
+        request: &mut DeliveryRequest,
+        stamp: WebhookStamp<'_>,
+    ) -> Result<(), RequestError> {
+        let id = HeaderValue::from_str(stamp.id).map_err(|_| {
+            RequestError("the event id cannot be sent in a header (Webhook-Id)".into())
+        })?;
+        request.push_known("Webhook-Id", WEBHOOK_ID, id);
+        request.push_known(
+            "Webhook-Timestamp",
+            WEBHOOK_TIMESTAMP,
+            HeaderValue::from(stamp.timestamp),
+        );
+        if let Some(signer) = &self.signer {
+            let signature = signer
+                .header(stamp.id, stamp.timestamp, &request.body)
+                .map_err(RequestError)?;
+            request.headers.push(OutgoingHeader {
+                shown_name: Cow::Borrowed("Webhook-Signature"),
+                name: WEBHOOK_SIGNATURE,
+                value: signature,
+                public: true,
+            });
+        }
+        Ok(())
+    }
+}
+
+/// An id for a VERIFY's message: new each time, so that a receiver that drops
+/// duplicate ids still takes the next VERIFY; free of `.`, so that it can be signed.
+pub fn verify_message_id() -> String {
+    let millis = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |since| since.as_millis());
+    format!("verify_{millis:012x}{:016x}", fastrand::u64(..))
 }
 
 /// A configured header as it goes on the wire. Validation refuses the headers the HTTP
@@ -228,19 +308,25 @@ fn parse_header(name: &str, value: &str) -> Result<(HeaderName, HeaderValue), Re
 }
 
 impl DeliveryRequest {
-    /// The request for one delivery of `payload` to `integration`.
+    /// The request for one delivery of `payload` to `integration` as the message
+    /// `stamp`.
     pub fn build(
         integration: &Integration,
         payload: &str,
         credential: &Credential,
+        stamp: WebhookStamp<'_>,
     ) -> Result<DeliveryRequest, RequestError> {
-        RequestBase::new(integration)?.request(payload, credential)
+        RequestBase::new(integration)?.request(payload, credential, stamp)
     }
 
-    /// Adds a header whose name is known in advance (the worker adds `Webhook-Id` and
-    /// `Webhook-Timestamp` to every delivery): nothing to parse but the value.
-    pub fn push_known(&mut self, shown: &'static str, name: HeaderName, value: HeaderValue) {
-        self.headers.push((Cow::Borrowed(shown), name, value));
+    /// Adds a header whose name is known in advance: nothing to parse but the value.
+    fn push_known(&mut self, shown: &'static str, name: HeaderName, value: HeaderValue) {
+        self.headers.push(OutgoingHeader {
+            shown_name: Cow::Borrowed(shown),
+            name,
+            value,
+            public: false,
+        });
     }
 
     fn push_secret_header(&mut self, value: String, secret: String) -> Result<(), RequestError> {
@@ -249,35 +335,41 @@ impl DeliveryRequest {
             RequestError("the credential holds characters a header cannot carry".into())
         })?;
         header_value.set_sensitive(true);
-        let name = http::header::AUTHORIZATION;
-        self.headers
-            .push((Cow::Borrowed("Authorization"), name, header_value));
+        self.headers.push(OutgoingHeader {
+            shown_name: Cow::Borrowed("Authorization"),
+            name: http::header::AUTHORIZATION,
+            value: header_value,
+            public: false,
+        });
         Ok(())
     }
 
     fn has(&self, name: &str) -> bool {
         self.headers
             .iter()
-            .any(|(_, header, _)| header.as_str() == name)
+            .any(|header| header.name.as_str() == name)
     }
 
     /// The headers to send, in order. Secrets included: for the wire only.
     pub fn headers(&self) -> impl Iterator<Item = (&HeaderName, &HeaderValue)> {
-        self.headers.iter().map(|(_, name, value)| (name, value))
+        self.headers
+            .iter()
+            .map(|header| (&header.name, &header.value))
     }
 
     /// The headers as a report or log may show them.
     pub fn shown_headers(&self) -> Vec<ShownHeader> {
         self.headers
             .iter()
-            .map(|(shown, name, value)| {
-                let sensitive = value.is_sensitive() || is_sensitive_header(name.as_str());
+            .map(|header| {
+                let sensitive = !header.public
+                    && (header.value.is_sensitive() || is_sensitive_header(header.name.as_str()));
                 ShownHeader {
-                    name: shown.to_string(),
+                    name: header.shown_name.to_string(),
                     value: if sensitive {
                         MASK.to_string()
                     } else {
-                        self.redact(&String::from_utf8_lossy(value.as_bytes()))
+                        self.redact(&String::from_utf8_lossy(header.value.as_bytes()))
                     },
                 }
             })
@@ -337,7 +429,12 @@ impl DeliveryRequest {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Header, Secret};
+    use crate::model::{Header, Secret, Signing};
+
+    const STAMP: WebhookStamp = WebhookStamp {
+        id: "evt_1",
+        timestamp: 1_700_000_000,
+    };
 
     fn names(request: &DeliveryRequest) -> Vec<String> {
         request
@@ -351,7 +448,7 @@ mod tests {
     fn a_secret_in_the_query_is_masked_wherever_the_url_is_shown() {
         let url = "https://prod-12.westeurope.logic.azure.com/workflows/abc/triggers/manual/paths/invoke?api-version=2016-06-01&sp=%2Ftriggers%2Fmanual%2Frun&sv=1.0&sig=Zx9%2Bq7secretVALUE";
         let integration = Integration::new("teams", url);
-        let request = DeliveryRequest::build(&integration, "{}", &Credential::None).unwrap();
+        let request = DeliveryRequest::build(&integration, "{}", &Credential::None, STAMP).unwrap();
         let shown = request.shown_url();
         assert!(!shown.contains("Zx9"), "{shown}");
         assert!(shown.contains("api-version=2016-06-01"), "{shown}");
@@ -364,8 +461,16 @@ mod tests {
     fn a_configured_content_type_is_kept_and_not_doubled() {
         let mut integration = Integration::new("a", "https://r.example/x");
         integration.http_headers = vec![Header::new("content-type", "application/vnd.x+json")];
-        let request = DeliveryRequest::build(&integration, "{}", &Credential::None).unwrap();
-        assert_eq!(names(&request), ["content-type", "User-Agent"]);
+        let request = DeliveryRequest::build(&integration, "{}", &Credential::None, STAMP).unwrap();
+        assert_eq!(
+            names(&request),
+            [
+                "content-type",
+                "User-Agent",
+                "Webhook-Id",
+                "Webhook-Timestamp"
+            ]
+        );
     }
 
     #[test]
@@ -373,8 +478,16 @@ mod tests {
         let mut integration = Integration::new("a", "https://r.example/x");
         integration.http_headers = vec![Header::new("Authorization", "Bearer old-token")];
         let credential = Credential::Bearer(Secret::new("new-token"));
-        let request = DeliveryRequest::build(&integration, "", &credential).unwrap();
-        assert_eq!(names(&request), ["User-Agent", "Authorization"]);
+        let request = DeliveryRequest::build(&integration, "", &credential, STAMP).unwrap();
+        assert_eq!(
+            names(&request),
+            [
+                "User-Agent",
+                "Authorization",
+                "Webhook-Id",
+                "Webhook-Timestamp"
+            ]
+        );
         assert_eq!(request.notes.len(), 1);
         let sent: Vec<_> = request.headers().map(|(_, v)| v.clone()).collect();
         assert_eq!(sent[1], "Bearer new-token");
@@ -388,7 +501,7 @@ mod tests {
     fn secrets_in_the_url_and_sensitive_headers_are_masked() {
         let mut integration = Integration::new("a", "https://u:url-pass@r.example/x");
         integration.http_headers = vec![Header::new("X-Auth-Token", "tok-1")];
-        let request = DeliveryRequest::build(&integration, "", &Credential::None).unwrap();
+        let request = DeliveryRequest::build(&integration, "", &Credential::None, STAMP).unwrap();
         assert_eq!(request.shown_url(), format!("https://u:{MASK}@r.example/x"));
         assert_eq!(request.shown_headers()[0].value, MASK);
         assert_eq!(request.redact("tok-1 url-pass"), format!("{MASK} {MASK}"));
@@ -409,7 +522,8 @@ mod tests {
         ] {
             let mut integration = Integration::new("a", "https://r.example/x");
             integration.http_headers = vec![Header::new(name, "5")];
-            let error = DeliveryRequest::build(&integration, "{}", &Credential::None).unwrap_err();
+            let error =
+                DeliveryRequest::build(&integration, "{}", &Credential::None, STAMP).unwrap_err();
             assert!(
                 error
                     .0
@@ -423,7 +537,65 @@ mod tests {
     fn a_header_that_cannot_be_sent_is_an_error() {
         let mut integration = Integration::new("a", "https://r.example/x");
         integration.http_headers = vec![Header::new("Bad Name", "x")];
-        let error = DeliveryRequest::build(&integration, "", &Credential::None).unwrap_err();
+        let error = DeliveryRequest::build(&integration, "", &Credential::None, STAMP).unwrap_err();
         assert!(error.0.contains("Bad Name"));
+    }
+
+    #[test]
+    fn a_signing_integration_signs_the_body_as_sent_and_shows_the_signature() {
+        let mut integration = Integration::new("a", "https://r.example/x");
+        integration.signing = Some(Signing {
+            secret: Secret::new("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"),
+            previous: None,
+        });
+        let stamp = WebhookStamp {
+            id: "msg_p5jXN8AQM9LWM0D4loKWxJek",
+            timestamp: 1614265330,
+        };
+        let request = DeliveryRequest::build(
+            &integration,
+            r#"{"test": 2432232314}"#,
+            &Credential::None,
+            stamp,
+        )
+        .unwrap();
+        let expected = "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=";
+        let sent: Vec<(String, String)> = request
+            .headers()
+            .map(|(name, value)| (name.to_string(), value.to_str().unwrap().to_string()))
+            .collect();
+        assert_eq!(
+            sent[sent.len() - 3..],
+            [
+                ("webhook-id".into(), stamp.id.into()),
+                ("webhook-timestamp".into(), "1614265330".into()),
+                ("webhook-signature".into(), expected.into()),
+            ]
+        );
+        // A name with `signature` in it is masked, but not the signature computed here:
+        // it proves the body without revealing the secret.
+        let shown = request.shown_headers();
+        assert_eq!(
+            shown.last(),
+            Some(&ShownHeader {
+                name: "Webhook-Signature".into(),
+                value: expected.into()
+            })
+        );
+        let debug = format!("{request:?}");
+        assert!(!debug.contains("MfKQ9r8G"), "{debug}");
+    }
+
+    #[test]
+    fn without_signing_there_is_no_signature_and_a_bad_id_is_an_error() {
+        let integration = Integration::new("a", "https://r.example/x");
+        let request = DeliveryRequest::build(&integration, "{}", &Credential::None, STAMP).unwrap();
+        assert!(!names(&request).contains(&"Webhook-Signature".to_string()));
+        let bad = WebhookStamp {
+            id: "evt\n1",
+            timestamp: 1,
+        };
+        let error = DeliveryRequest::build(&integration, "{}", &Credential::None, bad).unwrap_err();
+        assert!(error.0.contains("(Webhook-Id)"), "{error}");
     }
 }

@@ -15,7 +15,7 @@ use tokio_util::sync::CancellationToken;
 use super::answer::millis;
 use super::diagnosis::{not_delivered, status_failure};
 use super::report::{Failure, Outcome, RequestSummary, Stage, VerifyReport};
-use super::request::DeliveryRequest;
+use super::request::{DeliveryRequest, WebhookStamp, verify_message_id};
 use super::tokens::{Credential, TokenError, TokenSource};
 use crate::http::HttpOptions;
 use crate::model::{Integration, plain_http_credentials};
@@ -206,10 +206,17 @@ impl<'a> Run<'a> {
             let failure = Failure::SiteNotChosen { authorized };
             return self.fail(failure, Stage::Request, summary);
         }
+        // A message of its own, stamped and signed as a delivery is.
+        let id = verify_message_id();
+        let stamp = WebhookStamp {
+            id: &id,
+            timestamp: time::OffsetDateTime::now_utc().unix_timestamp(),
+        };
         let shown = DeliveryRequest::build(
             integration,
             &body,
             credential.as_ref().unwrap_or(&Credential::None),
+            stamp,
         );
         let request = match shown {
             Ok(request) => request,

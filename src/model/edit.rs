@@ -7,6 +7,7 @@ use super::integration::{
     ApiType, AuthKind, Authentication, ClientAuthentication, Header, Integration, OAuthSettings,
 };
 use super::secret::Secret;
+use super::signing::SigningChange;
 use super::validation::FieldError;
 
 /// Sets `field` from `text`. Only parsing happens here (a number that is not a number,
@@ -64,6 +65,19 @@ pub fn set_field(
                 };
             }
         }
+        Field::Signing => match SigningChange::parse(text).map_err(fail)? {
+            SigningChange::Off => integration.signing = None,
+            SigningChange::On if integration.signing.is_some() => {}
+            // The secret comes from the system's random generator, which this pure
+            // module does not touch: see `change_signing`.
+            SigningChange::On | SigningChange::Rotate { .. } => {
+                return Err(fail(
+                    "a new secret is made by `hookconsole set NAME signing=on|rotate` or \
+                     the editor"
+                        .into(),
+                ));
+            }
+        },
         Field::Username | Field::Password => match &mut integration.authentication {
             Authentication::Basic { username, password } => {
                 if field == Field::Username {
@@ -144,6 +158,12 @@ pub fn field_text(integration: &Integration, field: Field) -> Option<String> {
         Field::ContentSample => integration.content_sample.clone(),
         Field::Enabled => if integration.enabled { "yes" } else { "no" }.to_string(),
         Field::Authentication => integration.authentication.kind().as_str().to_string(),
+        Field::Signing => if integration.signing.is_some() {
+            "on"
+        } else {
+            "off"
+        }
+        .to_string(),
         Field::Username | Field::Password => match &integration.authentication {
             Authentication::Basic { username, password } => {
                 if field == Field::Username {

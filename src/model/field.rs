@@ -30,10 +30,11 @@ pub enum Field {
     RevocationUrl,
     SitesUrl,
     SiteUrl,
+    Signing,
 }
 
 impl Field {
-    pub const ALL: [Field; 23] = [
+    pub const ALL: [Field; 24] = [
         Field::Name,
         Field::Url,
         Field::RetryInterval,
@@ -57,6 +58,7 @@ impl Field {
         Field::RevocationUrl,
         Field::SitesUrl,
         Field::SiteUrl,
+        Field::Signing,
     ];
 
     /// The label as the screen (and the portal) shows it.
@@ -85,6 +87,7 @@ impl Field {
             Field::RevocationUrl => "Revocation URL",
             Field::SitesUrl => "Sites URL",
             Field::SiteUrl => "Site URL pattern",
+            Field::Signing => "Signing",
         }
     }
 
@@ -114,6 +117,7 @@ impl Field {
             Field::RevocationUrl => "revocation_url",
             Field::SitesUrl => "sites_url",
             Field::SiteUrl => "site_url",
+            Field::Signing => "signing",
         }
     }
 

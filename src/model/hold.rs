@@ -5,8 +5,10 @@
 use std::fmt;
 
 use super::destination::{DestinationPolicy, destination_problems};
+use super::field::Field;
 use super::header_rules::header_problems;
 use super::integration::Integration;
+use super::signing::signing_problems;
 
 /// A reason to hold deliveries. More will come (waiting for an authorization); match
 /// with a catch-all where only some matter.
@@ -14,7 +16,8 @@ use super::integration::Integration;
 #[non_exhaustive]
 pub enum HoldReason {
     /// The stored integration cannot be sent as it is (a header the HTTP client owns,
-    /// a control character in a header, a URL that names a refused destination): the
+    /// a control character in a header, a URL that names a refused destination, a
+    /// signing secret that cannot sign): the
     /// file still loads, and nothing is sent until it is fixed. The message names each
     /// field and header, never a value.
     InvalidConfiguration(String),
@@ -57,12 +60,16 @@ impl Integration {
     pub fn hold_reason(&self, destinations: DestinationPolicy) -> Option<HoldReason> {
         let mut problems = header_problems(self);
         problems.extend(destination_problems(self, destinations));
-        if !problems.is_empty() {
-            let message = problems
-                .iter()
-                .map(ToString::to_string)
-                .collect::<Vec<_>>()
-                .join("; ");
+        let mut messages: Vec<String> = problems.iter().map(ToString::to_string).collect();
+        if let Some(signing) = &self.signing {
+            messages.extend(
+                signing_problems(signing)
+                    .into_iter()
+                    .map(|message| format!("{}: {message}", Field::Signing.label())),
+            );
+        }
+        if !messages.is_empty() {
+            let message = messages.join("; ");
             return Some(HoldReason::InvalidConfiguration(message));
         }
         if !self.enabled {

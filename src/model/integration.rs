@@ -8,6 +8,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use super::field::Field;
 use super::secret::{Secret, mask_url, restore_masked_url};
+use super::signing::{RetiringSecret, Signing};
 
 pub const DEFAULT_RETRY_INTERVAL: u32 = 60;
 pub const RETRY_INTERVAL_RANGE: std::ops::RangeInclusive<u32> = 1..=86_400;
@@ -39,6 +40,9 @@ pub struct Integration {
     pub enabled: bool,
     #[serde(default)]
     pub authentication: Authentication,
+    /// Standard Webhooks signatures on every delivery and VERIFY; `None` is off.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signing: Option<Signing>,
 }
 
 fn default_retry_interval() -> u32 {
@@ -62,6 +66,7 @@ impl Integration {
             content_sample: String::new(),
             enabled: true,
             authentication: Authentication::None,
+            signing: None,
         }
     }
 
@@ -116,7 +121,8 @@ impl Integration {
     }
 
     /// The same integration with every secret left out: passwords, client secrets,
-    /// the values of sensitive headers, and the secrets inside its URLs (masked, so
+    /// signing secrets, the values of sensitive headers, and the secrets inside its
+    /// URLs (masked, so
     /// that the URL keeps its shape and an import can put them back). What `export`
     /// writes by default.
     pub fn without_secrets(&self) -> Integration {
@@ -139,6 +145,12 @@ impl Integration {
         }
         for (_, url) in copy.urls_mut() {
             *url = mask_url(url);
+        }
+        if let Some(signing) = &mut copy.signing {
+            signing.secret = Secret::default();
+            if let Some(previous) = &mut signing.previous {
+                previous.secret = Secret::default();
+            }
         }
         copy
     }
@@ -167,6 +179,22 @@ impl Integration {
                 oauth.client_secret = stored_oauth.client_secret.clone();
             }
             _ => {}
+        }
+        if let (Some(signing), Some(stored_signing)) = (&mut self.signing, &stored.signing) {
+            if signing.secret.is_empty() {
+                signing.secret = stored_signing.secret.clone();
+            }
+            if let (
+                Some(RetiringSecret { secret, .. }),
+                Some(RetiringSecret {
+                    secret: stored_secret,
+                    ..
+                }),
+            ) = (&mut signing.previous, &stored_signing.previous)
+                && secret.is_empty()
+            {
+                *secret = stored_secret.clone();
+            }
         }
         // Header names may repeat: the n-th header of a name takes the value of the
         // n-th stored header of that name.

@@ -18,6 +18,7 @@ use super::integration::{
 };
 use super::plain_http::plain_http_credentials;
 use super::secret::{MASK, mask_url, masked_url_secret};
+use super::signing::signing_problems;
 use crate::template::{self, Escaping, sample_event};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -167,6 +168,15 @@ fn check(
         report
             .errors
             .extend(destination_problems(integration, policy));
+        // Stored, a secret that cannot sign holds the deliveries instead (see
+        // `Integration::hold_reason`): the file still loads.
+        if let Some(signing) = &integration.signing {
+            report.errors.extend(
+                signing_problems(signing)
+                    .into_iter()
+                    .map(|message| FieldError::new(Field::Signing, message)),
+            );
+        }
     }
     report.warnings.extend(
         plain_http_credentials(integration)

@@ -18,9 +18,10 @@ use time::OffsetDateTime;
 use super::app::SaveRequest;
 use super::text_input::{TextArea, TextInput};
 use crate::model::{
-    AuthKind, CertificateSummary, DestinationPolicy, Field, FieldError, Header, Integration,
-    check_unique_name, destination_problems, field_text, header_problems, parse_pem,
-    plain_http_credentials, set_field, validate_with,
+    AuthKind, CertificateSummary, DEFAULT_SIGNING_OVERLAP, DestinationPolicy, Field, FieldError,
+    Header, Integration, NoRandomness, Secret, Signing, SigningChange, change_signing,
+    check_unique_name, destination_problems, field_text, header_problems, new_signing_secret,
+    parse_pem, plain_http_credentials, set_field, validate_with,
 };
 pub use pane::{Pane, Slot};
 
@@ -87,6 +88,9 @@ pub struct Editor {
     destinations: DestinationPolicy,
     /// Credentials that would go over plain HTTP, as of the last check.
     warning: Option<String>,
+    /// The secret Signing takes when turned on or rotated, made once per version being
+    /// edited, so that every look at the form (and the save) has the same one.
+    fresh_signing_secret: Result<Secret, NoRandomness>,
 }
 
 impl Editor {
@@ -146,6 +150,7 @@ impl Editor {
             preview: true,
             destinations: DestinationPolicy::STRICT,
             warning: plain_http_warning(integration),
+            fresh_signing_secret: new_signing_secret(&ring::rand::SystemRandom::new()),
         };
         editor.set_certificate(integration.certificate.clone());
         editor.pristine = editor.values();
@@ -293,7 +298,9 @@ impl Editor {
             }
         };
         for field in pane::SETTINGS_FIELDS {
-            apply(&mut integration, field);
+            if field != Field::Signing {
+                apply(&mut integration, field);
+            }
         }
         apply(&mut integration, Field::Authentication);
         for &field in pane::auth_fields(self.auth_kind()) {
@@ -307,6 +314,10 @@ impl Editor {
             .collect();
         integration.certificate = self.certificate.clone();
         integration.content_sample = self.content.text();
+        match self.signing() {
+            Ok(signing) => integration.signing = signing,
+            Err(error) => errors.push(FieldError::new(Field::Signing, error.to_string())),
+        }
         let parse_failed: Vec<Field> = errors.iter().map(|error| error.field).collect();
         errors.extend(
             validate_with(&integration, OffsetDateTime::now_utc(), self.destinations)
@@ -319,6 +330,38 @@ impl Editor {
             self.other_names.iter().map(String::as_str),
         ));
         (integration, errors)
+    }
+
+    /// Signing as the form's choice makes it from the version being edited: off, on
+    /// (keeping its secret, or the fresh one), or rotated (the fresh one, the old one
+    /// signing for the default overlap).
+    fn signing(&self) -> Result<Option<Signing>, NoRandomness> {
+        let change = match self.choices.get(&Field::Signing).copied() {
+            Some(pane::SIGNING_ON) => SigningChange::On,
+            Some(pane::SIGNING_ROTATE) => SigningChange::Rotate {
+                overlap: DEFAULT_SIGNING_OVERLAP,
+            },
+            _ => SigningChange::Off,
+        };
+        let fresh = match (&self.fresh_signing_secret, change) {
+            (_, SigningChange::Off) => Secret::default(),
+            (Ok(fresh), _) => fresh.clone(),
+            (Err(error), _) => return Err(*error),
+        };
+        let (signing, _) = change_signing(
+            self.base.signing.as_ref(),
+            change,
+            &fresh,
+            OffsetDateTime::now_utc(),
+        );
+        Ok(signing)
+    }
+
+    /// True when the form's signing secret is one made in this editor, not saved yet:
+    /// the one moment it is news to the receiver.
+    fn signing_secret_is_new(&self) -> bool {
+        let current = self.base.signing.as_ref().map(|signing| &signing.secret);
+        matches!(self.signing(), Ok(Some(signing)) if Some(&signing.secret) != current)
     }
 
     /// Shows `errors`, one per field, and moves the focus to the first.
@@ -411,6 +454,15 @@ impl Editor {
 
     /// The saved version is now `saved`: the form stays open on it, clean.
     pub fn saved(&mut self, saved: Integration, other_names: Vec<String>) {
+        // A rotation is done once saved: the choice reads on again, and the next
+        // rotation gets a secret of its own.
+        let on = if saved.signing.is_some() {
+            pane::SIGNING_ON
+        } else {
+            pane::SIGNING_OFF
+        };
+        self.choices.insert(Field::Signing, on);
+        self.fresh_signing_secret = new_signing_secret(&ring::rand::SystemRandom::new());
         self.base = saved.clone();
         self.original = Some(saved);
         self.other_names = other_names;

@@ -11,6 +11,7 @@ mod http_server;
 mod receiver;
 mod report;
 mod servers;
+mod webhook_signature;
 mod worker_run;
 
 pub use certs::*;
@@ -21,4 +22,5 @@ pub use http_server::*;
 pub use receiver::*;
 pub use report::*;
 pub use servers::*;
+pub use webhook_signature::*;
 pub use worker_run::*;

@@ -1,28 +1,23 @@
-//! One delivery of one claimed job: credential, request (with `Webhook-Id` and
-//! `Webhook-Timestamp`), send on the integration's reused client, then what becomes of
+//! One delivery of one claimed job: credential, request (with `Webhook-Id`,
+//! `Webhook-Timestamp` and, when the integration signs, `Webhook-Signature`), send on
+//! the integration's reused client, then what becomes of
 //! the job: delivered, retried after the Retry Interval (or Retry-After) with a small
 //! jitter, or dead. An OAuth 401 refreshes the token once and retries at once.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use http::{HeaderName, HeaderValue};
 use serde::Serialize;
 use serde_json::json;
 
 use super::clients::ClientCache;
 use crate::delivery::{
     ATTEMPT_BODY_BYTES, Credential, Failure, HttpStage, ShownHeader, TokenError, TokenSource,
-    send_keeping,
+    WebhookStamp, send_keeping,
 };
 use crate::http::HttpError;
 use crate::model::{Authentication, Integration, Secret};
 use crate::store::queue::{AttemptOutcome, AttemptRecord, ClaimedJob, JobState, JobUpdate, now_ms};
-
-/// The stable event id every delivery carries, so receivers can drop duplicates,
-/// and when the attempt was made (Unix seconds).
-const WEBHOOK_ID: HeaderName = HeaderName::from_static("webhook-id");
-const WEBHOOK_TIMESTAMP: HeaderName = HeaderName::from_static("webhook-timestamp");
 
 /// The longest Retry-After honoured.
 const MAX_RETRY_AFTER: Duration = Duration::from_secs(86_400);
@@ -179,20 +174,16 @@ async fn send_once(
         Ok(base) => base,
         Err(error) => return early(Failure::InvalidRequest, error.0.clone()),
     };
-    let mut request = match base.request(&job.payload, &credential) {
+    // The event id stays across retries, so receivers can drop duplicates; the
+    // timestamp is this attempt's.
+    let stamp = WebhookStamp {
+        id: &job.event_id,
+        timestamp: at_ms / 1000,
+    };
+    let request = match base.request(&job.payload, &credential, stamp) {
         Ok(request) => request,
         Err(error) => return early(Failure::InvalidRequest, error.0),
     };
-    let Ok(event_id) = HeaderValue::from_str(&job.event_id) else {
-        let summary = "the event id cannot be sent in a header (Webhook-Id)".to_string();
-        return early(Failure::InvalidRequest, summary);
-    };
-    request.push_known("Webhook-Id", WEBHOOK_ID, event_id);
-    request.push_known(
-        "Webhook-Timestamp",
-        WEBHOOK_TIMESTAMP,
-        HeaderValue::from(at_ms / 1000),
-    );
     let client = match &target.client {
         Ok(client) => client,
         Err(HttpError::DestinationRefused(refused)) => {

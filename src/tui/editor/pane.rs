@@ -47,7 +47,8 @@ impl Pane {
             | Field::RetryInterval
             | Field::HttpMethod
             | Field::HttpHeaders
-            | Field::Enabled => Pane::Settings,
+            | Field::Enabled
+            | Field::Signing => Pane::Settings,
             Field::Certificate => Pane::Certificate,
             Field::ContentSample => Pane::ContentSample,
             _ => Pane::Authentication,
@@ -101,13 +102,19 @@ impl Slot {
     }
 }
 
-pub const SETTINGS_FIELDS: [Field; 5] = [
+pub const SETTINGS_FIELDS: [Field; 6] = [
     Field::Name,
     Field::Url,
     Field::RetryInterval,
     Field::HttpMethod,
     Field::Enabled,
+    Field::Signing,
 ];
+
+/// The Signing choices, in the order of [`choices`]: what the editor makes of each.
+pub const SIGNING_OFF: usize = 0;
+pub const SIGNING_ON: usize = 1;
+pub const SIGNING_ROTATE: usize = 2;
 
 pub const BASIC_FIELDS: [Field; 2] = [Field::Username, Field::Password];
 
@@ -181,6 +188,12 @@ pub fn choices(field: Field) -> Option<&'static [(&'static str, &'static str)]> 
         ("DELETE", "DELETE"),
     ];
     const ENABLED: &[(&str, &str)] = &[("yes", "yes"), ("no", "no")];
+    // `set_field` reads these words (off and on); rotate is the editor's own.
+    const SIGNING: &[(&str, &str)] = &[
+        ("off", "off"),
+        ("on", "on"),
+        ("rotate", "rotate: new secret, the old one signs 24 h more"),
+    ];
     const AUTH: &[(&str, &str)] = &[("none", "None"), ("basic", "Basic"), ("oauth", "OAuth")];
     const API_TYPES: &[(&str, &str)] = &[
         (
@@ -197,6 +210,7 @@ pub fn choices(field: Field) -> Option<&'static [(&'static str, &'static str)]> 
     match field {
         Field::HttpMethod => Some(METHODS),
         Field::Enabled => Some(ENABLED),
+        Field::Signing => Some(SIGNING),
         Field::Authentication => Some(AUTH),
         Field::ApiType => Some(API_TYPES),
         Field::ClientAuthentication => Some(CLIENT_AUTH),
@@ -215,6 +229,7 @@ pub fn help(slot: Slot) -> &'static str {
             Field::RetryInterval => "Seconds between delivery retries, 1-86400 (empty: 60).",
             Field::HttpMethod => "Left/Right or Space to choose; empty means POST.",
             Field::Enabled => "Left/Right or Space: a disabled integration gets no events.",
+            Field::Signing => "Standard Webhooks signature: Left/Right or Space.",
             Field::Authentication => "Left/Right or Space: None, Basic or OAuth 2.0.",
             Field::Username => "HTTP Basic user name (no `:`).",
             Field::Password => "Required for Basic. Ctrl-R shows or masks it.",

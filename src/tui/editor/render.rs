@@ -220,10 +220,13 @@ impl Editor {
 
     fn settings_rows(&self, area: Rect, theme: &Theme) -> Vec<FormRow<'static>> {
         let width = form::value_width(area);
-        let mut rows: Vec<FormRow> = pane::SETTINGS_FIELDS
-            .iter()
-            .map(|&field| self.field_row(field, width, theme))
-            .collect();
+        let mut rows: Vec<FormRow> = Vec::new();
+        for field in pane::SETTINGS_FIELDS {
+            rows.push(self.field_row(field, width, theme));
+            if field == Field::Signing {
+                rows.extend(self.signing_rows(theme));
+            }
+        }
         let name_width = (width / 3).max(8);
         let value_width = width.saturating_sub(name_width + 3).max(4);
         for (index, (name, value)) in self.headers.iter().enumerate() {
@@ -270,6 +273,42 @@ impl Editor {
         add.focused = self.focused() == Slot::AddHeader;
         add.note = self.note(Slot::AddHeader, true);
         rows.push(add);
+        rows
+    }
+
+    /// Under Signing when on: the secret (masked until Ctrl-R), said to be new until
+    /// saved, and until when the replaced one signs too.
+    fn signing_rows(&self, theme: &Theme) -> Vec<FormRow<'static>> {
+        let Ok(Some(signing)) = self.signing() else {
+            return Vec::new();
+        };
+        let shown = if signing.secret.is_empty() {
+            "(left out of the import)".to_string()
+        } else if self.reveal {
+            signing.secret.expose().to_string()
+        } else {
+            signing.secret.masked().to_string()
+        };
+        let mut secret = FormRow::new("Signing secret", Line::styled(shown, theme.text));
+        if self.signing_secret_is_new() {
+            secret.note = Some(Note::Help(
+                "New: give it to the receiver (Ctrl-R shows it); it signs once saved.".into(),
+            ));
+        }
+        let mut rows = vec![secret];
+        if let Some(previous) = signing.signing_previous(OffsetDateTime::now_utc()) {
+            let until = previous
+                .until
+                .to_offset(time::UtcOffset::UTC)
+                .format(format_description!(
+                    "[year]-[month]-[day] [hour]:[minute] UTC"
+                ))
+                .unwrap_or_else(|_| previous.until.to_string());
+            rows.push(FormRow::new(
+                "Previous secret",
+                Line::styled(format!("signs too until {until}"), theme.text),
+            ));
+        }
         rows
     }
 

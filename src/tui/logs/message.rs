@@ -97,16 +97,35 @@ fn header_lines(fields: &Map<String, Value>) -> Vec<String> {
     match fields.get("headers") {
         Some(Value::Array(headers)) => headers
             .iter()
-            .map(|header| {
+            .flat_map(|header| {
                 let name = header.get("name").and_then(Value::as_str).unwrap_or("?");
-                field_line(name, header.get("value").unwrap_or(&Value::Null))
+                header_line(name, header.get("value").unwrap_or(&Value::Null))
             })
             .collect(),
         Some(Value::Object(headers)) => headers
             .iter()
-            .map(|(name, value)| field_line(name, value))
+            .flat_map(|(name, value)| header_line(name, value))
             .collect(),
         _ => Vec::new(),
+    }
+}
+
+/// `name: value`; a Standard Webhooks signature header that holds several signatures
+/// (during a rotation) has one per line, under the first, so that each can be read
+/// whole and compared with the receiver's at 80 columns.
+fn header_line(name: &str, value: &Value) -> Vec<String> {
+    match value.as_str() {
+        Some(text) if name.eq_ignore_ascii_case("webhook-signature") && text.contains(' ') => {
+            let indent = " ".repeat(name.chars().count() + 2);
+            text.split_whitespace()
+                .enumerate()
+                .map(|(index, signature)| match index {
+                    0 => format!("{name}: {signature}"),
+                    _ => format!("{indent}{signature}"),
+                })
+                .collect()
+        }
+        _ => vec![field_line(name, value)],
     }
 }
 
@@ -226,6 +245,29 @@ mod tests {
         assert_eq!(
             response_lines(&response),
             ["HTTP 204 No Content", "(no body)", "protocol: HTTP/2"]
+        );
+    }
+
+    #[test]
+    fn each_signature_of_a_rotation_has_its_own_line_under_the_first() {
+        let request = json!({
+            "body_bytes": 7,
+            "headers": [
+                {"name": "Webhook-Id", "value": "evt_1"},
+                {"name": "Webhook-Signature", "value": "v1,bmV3IHNpZ25hdHVyZQ== v1,b2xkIHNpZ25hdHVyZQ=="},
+            ],
+            "method": "POST",
+            "url": "https://r.example/hook",
+        });
+        assert_eq!(
+            request_lines(&request),
+            [
+                "POST https://r.example/hook",
+                "Webhook-Id: evt_1",
+                "Webhook-Signature: v1,bmV3IHNpZ25hdHVyZQ==",
+                "                   v1,b2xkIHNpZ25hdHVyZQ==",
+                "(body: 7 bytes)",
+            ]
         );
     }
 }
