@@ -50,6 +50,13 @@ pub enum StoreWork {
         attempt_id: i64,
         event_id: String,
     },
+    /// Read the settings for SETTINGS.
+    LoadSettings,
+    /// Change these settings (`KEY`, `VALUE`), as `hookconsole settings` does.
+    SaveSettings {
+        changes: Vec<(String, String)>,
+        then: AfterSave,
+    },
 }
 
 /// Background tasks with a lifetime of their own; what they say comes back as messages.
@@ -70,6 +77,8 @@ pub enum TaskWork {
         id: AuthorizeId,
         input: AuthorizeInput,
     },
+    /// Check the callback URL of the saved settings (`delivery::check_callback`).
+    CheckCallback,
     /// After an authorization: list the sites the grant reaches and set the URL from
     /// the one `wanted` names, or from the only one (site discovery).
     ChooseSite {
@@ -223,4 +232,12 @@ pub enum Message {
     },
     /// What replaying did, one line.
     Replayed(String),
+    /// The settings, for SETTINGS.
+    SettingsLoaded(Result<crate::model::Settings, Arc<StoreError>>),
+    SettingsSaved {
+        result: Result<crate::model::Settings, Arc<crate::home::SettingsChangeError>>,
+        then: AfterSave,
+    },
+    /// What the check of the callback URL found, or why it could not run.
+    CallbackChecked(Result<Box<VerifyReport>, String>),
 }

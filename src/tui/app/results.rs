@@ -1,7 +1,10 @@
 //! The app's handling of messages from background work: loads, saves, deletes, the
 //! certificate file and the external editor.
 
+use std::sync::Arc;
+
 use super::{App, Popup, Screen, screens};
+use crate::home::SettingsChangeError;
 use crate::store::{Catalog, StoreError};
 use crate::tui::dialog::Dialog;
 use crate::tui::message::{
@@ -67,6 +70,16 @@ impl App {
                     view.sparkline_arrived(generation, since_ms, rows);
                 }
             }
+            Message::SettingsLoaded(Ok(settings)) => self.open_settings(settings),
+            Message::SettingsLoaded(Err(error)) => {
+                self.status = None;
+                self.popups.push(Popup::dialog(Dialog::error(
+                    "Settings not read",
+                    format!("{error}\n\nFix the file, or change it with `hookconsole settings`."),
+                )));
+            }
+            Message::SettingsSaved { result, then } => return self.settings_saved(result, then),
+            Message::CallbackChecked(result) => self.callback_checked(result),
             Message::Replayed(line) => {
                 self.status = Some(line);
                 if let Screen::Logs(view) = &mut self.screen {
@@ -287,5 +300,84 @@ impl App {
             .filter(|i| !crate::model::names_match(&i.name, name))
             .map(|i| i.name.clone())
             .collect()
+    }
+}
+
+impl App {
+    fn settings_saved(
+        &mut self,
+        result: Result<crate::model::Settings, Arc<SettingsChangeError>>,
+        then: AfterSave,
+    ) -> Vec<Effect> {
+        match result {
+            Ok(settings) => {
+                tracing::info!("settings saved");
+                self.status = Some("Settings saved".into());
+                if let Screen::Settings(view) = &mut self.screen {
+                    view.saved(settings);
+                }
+                match then {
+                    AfterSave::Close => self.close_settings(),
+                    AfterSave::Quit => return vec![Effect::Quit],
+                    AfterSave::Stay | AfterSave::Authorize => {}
+                }
+                // The callback URL, the appliance's name and what may be saved follow.
+                return vec![StoreWork::FindAppliance.into()];
+            }
+            Err(error) => match &*error {
+                // Refused by the file as it was when saving (another process changed
+                // it meanwhile): the rows say why.
+                SettingsChangeError::Invalid(refused) => {
+                    self.status = Some("Not saved: the settings file refused a change".into());
+                    if let Screen::Settings(view) = &mut self.screen {
+                        view.refused(refused);
+                    }
+                }
+                SettingsChangeError::Store(store) => {
+                    self.status = Some("Settings not saved".into());
+                    self.popups.push(Popup::dialog(Dialog::error(
+                        "Settings not saved",
+                        store.to_string(),
+                    )));
+                }
+            },
+        }
+        Vec::new()
+    }
+
+    /// The check's outcome and advice in a popup over the screen it was asked from,
+    /// with the stages that ran: the full report is `hookconsole callback-url --check`.
+    fn callback_checked(&mut self, result: Result<Box<crate::delivery::VerifyReport>, String>) {
+        let (title, text) = match result {
+            Ok(report) => {
+                let works = matches!(report.outcome, crate::delivery::Outcome::Delivered { .. });
+                let lines: Vec<String> = crate::delivery::check_lines(&report)
+                    .into_iter()
+                    .filter(|line| {
+                        ["resolve", "connect", "TLS", "HTTP", "outcome", "advice"]
+                            .iter()
+                            .any(|label| line.starts_with(label))
+                    })
+                    .collect();
+                let title = if works {
+                    "The callback URL works"
+                } else {
+                    "The callback URL fails"
+                };
+                self.status = Some(title.into());
+                (
+                    title,
+                    format!(
+                        "{}\n\nEvery stage: hookconsole callback-url --check",
+                        lines.join("\n")
+                    ),
+                )
+            }
+            Err(reason) => {
+                self.status = Some("The callback URL was not checked".into());
+                ("The callback URL was not checked", reason)
+            }
+        };
+        self.popups.push(Popup::dialog(Dialog::error(title, text)));
     }
 }
