@@ -31,6 +31,7 @@ mod text_input;
 mod theme;
 mod ui;
 mod verify;
+mod watch;
 
 pub use action::{Action, Binding, KeyContext, action_for, bindings, footer};
 pub use app::{AfterSave, App, AppPaths, Effect, Message, Popup, SaveOrigin, SaveRequest, Screen};

@@ -41,13 +41,13 @@ fn s_opens_settings_and_help_lists_it() {
     let mut harness = Harness::new(Profile::RICH, &sample_integrations());
     harness.keys("?");
     assert!(
-        harness.screen(120, 60).contains("SETTINGS"),
+        harness.screen(120, 60).contains("APPLIANCE SETTINGS"),
         "help lists it"
     );
     harness.press(KeyCode::Esc);
     open_settings(&mut harness);
     let screen = harness.screen(80, 24);
-    assert!(screen.contains("SETTINGS"), "{screen}");
+    assert!(screen.contains("APPLIANCE SETTINGS"), "{screen}");
     assert!(screen.contains("> Hostname"), "{screen}");
     assert!(screen.contains("check callback"), "the footer: {screen}");
     assert!(
@@ -124,7 +124,11 @@ fn esc_with_unsaved_edits_asks_first() {
     // Keep editing.
     harness.press(KeyCode::Enter);
     assert!(matches!(harness.app.screen, Screen::Settings(_)));
-    assert!(harness.screen(80, 24).contains("SETTINGS (unsaved edits)"));
+    assert!(
+        harness
+            .screen(80, 24)
+            .contains("APPLIANCE SETTINGS (unsaved edits)")
+    );
     // Save from the question: saved, and closed.
     harness.press(KeyCode::Esc);
     harness.press(KeyCode::Right);

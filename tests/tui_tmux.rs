@@ -585,6 +585,44 @@ fn logs_follow_retries_until_delivered_then_detail_and_replay() {
     tmux.wait_until_gone();
 }
 
+/// `hookconsole --home HOME add --name NAME --url URL`, as another process.
+fn add_by_cli(home_path: &str, name: &str) {
+    let output = Command::new(BIN)
+        .args(["--home", home_path, "add", "--name", name])
+        .args(["--url", "https://hooks.example.test/added"])
+        .output()
+        .expect("add runs");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+#[test]
+fn the_list_follows_an_integration_added_by_the_cli() {
+    if !tmux_installed() {
+        println!("SKIPPED: tmux is not on PATH (CI installs it)");
+        return;
+    }
+    let home = tempfile::tempdir().expect("temp home");
+    let home_path = home.path().to_str().expect("utf-8 path").to_string();
+    add_by_cli(&home_path, "Monitoring");
+    add_by_cli(&home_path, "Ticketing");
+    let tmux = start(&home_path, "follow");
+    tmux.wait_for("Integrations (2)");
+    tmux.send(&["End"]);
+    // Sorted first, while the console runs: the rows move, the selection does not.
+    add_by_cli(&home_path, "Alerts archive");
+    let screen = tmux.wait_for("Integrations (3)");
+    assert!(screen.contains("Alerts archive"), "{screen}");
+    tmux.send(&["Enter"]);
+    tmux.wait_for("integration `Ticketing`");
+    tmux.send(&["Escape"]);
+    tmux.send(&["q"]);
+    tmux.wait_until_gone();
+}
+
 #[test]
 fn settings_saved_then_the_callback_url_checked_in_a_real_terminal() {
     if !tmux_installed() {

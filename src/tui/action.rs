@@ -163,7 +163,7 @@ impl Action {
             Action::CycleOutcome => "show all outcomes, failed only, delivered only",
             Action::Replay => "deliver the selected event again (asks first)",
             Action::Settings => {
-                "SETTINGS: the appliance's settings (hostname, callback URL, proxy...)"
+                "APPLIANCE SETTINGS: hostname, callback URL, listener, proxy, timeouts, limits"
             }
             Action::CheckCallback => {
                 "check the callback URL: start the listener and request it as the provider's redirect would"
@@ -223,7 +223,7 @@ impl KeyContext {
             KeyContext::Logs => "LOGS: delivery attempts",
             KeyContext::LogsText => "LOGS: text filter",
             KeyContext::LogsDetail => "LOGS: attempt detail",
-            KeyContext::Settings => "SETTINGS",
+            KeyContext::Settings => "APPLIANCE SETTINGS",
         }
     }
 }

@@ -34,6 +34,8 @@ pub enum Effect {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum StoreWork {
     Load,
+    /// Read the integrations file again after another process changed it.
+    Refresh,
     /// Read the settings for the callback URL and the appliance's name.
     FindAppliance,
     Save(Box<SaveRequest>),
@@ -154,6 +156,10 @@ pub enum AfterSave {
 #[derive(Debug)]
 pub enum Message {
     Loaded(Result<Catalog, StoreError>),
+    /// The integrations file changed on disk (`watch`).
+    IntegrationsFileChanged,
+    /// The file as read after it changed.
+    Refreshed(Result<Catalog, StoreError>),
     /// From the settings: the callback URL, and the appliance's name as events and
     /// VERIFY give it to templates (`appliance.name`), for the preview.
     Appliance {

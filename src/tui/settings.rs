@@ -1,4 +1,4 @@
-//! The SETTINGS view: the appliance's settings (`hookconsole settings`) as a form of
+//! The APPLIANCE SETTINGS view: the appliance's settings (`hookconsole settings`) as a form of
 //! text boxes, one per setting, each holding the text `settings KEY=VALUE` takes
 //! (empty: the default). Ctrl-S checks every changed setting with the model's own
 //! rules (`Settings::set_all`, as the CLI does) and saves only when none is refused;
@@ -275,9 +275,9 @@ impl SettingsView {
         callback_url: Option<&str>,
     ) -> Option<Position> {
         let title = if self.is_dirty() {
-            "SETTINGS (unsaved edits)"
+            "APPLIANCE SETTINGS (unsaved edits)"
         } else {
-            "SETTINGS"
+            "APPLIANCE SETTINGS"
         };
         let block = Block::default()
             .borders(Borders::ALL)

@@ -55,6 +55,7 @@ pub fn perform(work: StoreWork, stores: &Stores) -> Message {
             then,
         },
         StoreWork::Load => Message::Loaded(stores.integrations.load()),
+        StoreWork::Refresh => Message::Refreshed(stores.integrations.load()),
         StoreWork::FindAppliance => {
             let settings = stores.settings.load().unwrap_or_else(|error| {
                 tracing::warn!(%error, "settings unreadable; callback URL from defaults");

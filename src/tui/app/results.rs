@@ -24,6 +24,8 @@ impl App {
                 self.load_error = None;
                 self.set_catalog(catalog);
             }
+            Message::IntegrationsFileChanged => return vec![StoreWork::Refresh.into()],
+            Message::Refreshed(result) => self.refreshed(result),
             Message::Loaded(Err(error)) => {
                 tracing::error!(%error, "loading integrations failed");
                 self.status = Some("The integrations file could not be read".into());
@@ -379,5 +381,42 @@ impl App {
             }
         };
         self.popups.push(Popup::dialog(Dialog::error(title, text)));
+    }
+}
+
+impl App {
+    /// The integrations file as another process left it: the list follows, keeping
+    /// its selection; an open editor keeps its edits (a save based on the old copy
+    /// is refused as a conflict).
+    fn refreshed(&mut self, result: Result<Catalog, StoreError>) {
+        match result {
+            Ok(catalog) => {
+                let changed = self
+                    .catalog
+                    .as_ref()
+                    .is_none_or(|current| current.integrations != catalog.integrations);
+                self.load_error = None;
+                self.set_catalog(catalog);
+                if changed && matches!(self.screen, Screen::List) {
+                    tracing::info!("integrations file changed: reloaded");
+                    self.status = Some(count(
+                        self.integrations().len(),
+                        "integration: the file changed, reloaded",
+                        "integrations: the file changed, reloaded",
+                    ));
+                }
+            }
+            Err(error) => {
+                tracing::warn!(%error, "integrations file changed and cannot be read");
+                if self.catalog.is_some() {
+                    // What is shown stays until the file reads again.
+                    self.status = Some(format!(
+                        "The integrations file changed and cannot be read: {error}"
+                    ));
+                } else {
+                    self.load_error = Some(error.to_string());
+                }
+            }
+        }
     }
 }
