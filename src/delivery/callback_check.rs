@@ -13,7 +13,7 @@ use tokio_util::sync::CancellationToken;
 use super::report::{Failure, Outcome, Stage, VerifyReport};
 use super::tokens::NoTokens;
 use super::verify::verify;
-use crate::http::{HttpOptions, ProxyRules};
+use crate::http::{HttpOptions, ProxyRules, TrustedBy};
 use crate::model::{HttpMethod, Integration};
 use crate::oauth::{
     CHECK_HEADER, CallbackCheckPlan, CallbackListener, ListenerConfig, ListenerError, StartLink,
@@ -138,8 +138,12 @@ fn judge(report: &mut VerifyReport, state: &str, path: &str, bind: SocketAddr) {
                 .any(|h| h.name.eq_ignore_ascii_case(CHECK_HEADER) && h.value == state)
         });
         // A pinned certificate is accepted whatever it names; the phone's browser
-        // still checks the name.
+        // still checks the name. (One a CA issued was checked by webpki, wildcards
+        // included.)
         let unnamed = report.tls.as_ref().and_then(|tls| {
+            if tls.trusted_by != Some(TrustedBy::Pinned) {
+                return None;
+            }
             let names = &tls.certificate.as_ref()?.names;
             (!names.iter().any(|name| name.eq_ignore_ascii_case(&host))).then(|| names.join(", "))
         });
