@@ -13,6 +13,7 @@ macro_rules! say {
 
 mod args;
 mod authorize;
+mod callback_check;
 mod generate;
 mod integrations;
 mod logs;
@@ -197,7 +198,8 @@ pub fn run(cli: Cli, operation: Operation) -> ExitCode {
             forget,
             refresh,
         } => authorize::token(&home, &name, json, forget, refresh),
-        Operation::CallbackUrl => settings::callback_url(&home),
+        Operation::CallbackUrl { check: false, .. } => settings::callback_url(&home),
+        Operation::CallbackUrl { check: true, json } => callback_check::check(&home, json),
         Operation::Settings { changes } => settings::settings(&home, &changes),
         Operation::Send {
             name,

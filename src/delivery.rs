@@ -3,6 +3,7 @@
 //! [`TokenSource`] for OAuth tokens, never the other way round.
 
 mod answer;
+mod callback_check;
 mod diagnosis;
 mod event_line;
 mod oauth_tokens;
@@ -16,8 +17,11 @@ mod verify;
 pub mod worker;
 
 pub use answer::{ATTEMPT_BODY_BYTES, BODY_PREVIEW_BYTES, SendFailure};
+pub use callback_check::{CHECK_NAME, check_callback};
 pub use event_line::{EnqueueAnswer, EventError, EventLine, IntegrationTemplate};
-pub use render::{LABEL_WIDTH, failure_words, headline, report_lines, report_lines_advising};
+pub use render::{
+    LABEL_WIDTH, check_lines, failure_words, headline, report_lines, report_lines_advising,
+};
 pub use report::{
     ConnectAttempt, ConnectStage, Failure, HttpStage, Outcome, PeerCertificate, RequestSummary,
     ResolveStage, Stage, TlsStage, VerifyReport,

@@ -9,12 +9,14 @@
 mod authorization;
 mod changes;
 mod process;
+mod settings;
 
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
 pub use changes::{ForgetError, Removed, Saved};
 pub use process::{Process, start_process};
+pub use settings::SettingsChangeError;
 
 use crate::http::HttpOptions;
 use crate::model::{DestinationPolicy, Integration, Settings};

@@ -3,6 +3,7 @@
 //! deliveries with one refresh at a time per integration, across processes.
 
 mod authorize;
+mod check;
 mod error;
 mod exchange;
 mod flow;
@@ -19,6 +20,7 @@ mod status;
 mod wire;
 
 pub use authorize::{AuthorizeRequest, CallbackParams};
+pub use check::{CHECK_HEADER, CHECK_STATE_PREFIX, check_url, is_check_state, new_check_state};
 pub use error::{ListenerPlanError, OAuthError, SetupError};
 pub use exchange::{exchange_code, refresh};
 pub use flow::{
@@ -33,7 +35,9 @@ pub use listener::{CallbackListener, ListenerConfig, ListenerError, ReceivedCall
 pub use provider::{ClientFactory, REFRESH_MARGIN, ROTATION_REUSE_INTERVAL, TokenProvider};
 pub use revoke::{Revocation, forget_authorization, forget_authorization_blocking};
 pub use session::{ListenerPlan, SessionInput, SessionSetup, SessionUpdate, run_session};
-pub use setup::{PreparedSession, SessionHome, prepare_session_in};
+pub use setup::{
+    CallbackCheckPlan, PreparedSession, SessionHome, callback_check_plan_in, prepare_session_in,
+};
 pub use sites::{
     Site, SiteChoice, SiteContext, SiteOutcome, choose_site, find_site, list_sites,
     site_webhook_url, store_site,

@@ -27,5 +27,5 @@ pub use read::{
     DOCUMENT_LIMIT, EVENT_LIMIT, FIELD_LIMIT, read_named_file, read_own_file, read_standard_input,
 };
 pub use rename::{Renamed, follow_rename};
-pub use settings::{MachineIdentity, SettingsStore, callback_url};
+pub use settings::{CALLBACK_PATH, MachineIdentity, SettingsStore, callback_url};
 pub use tokens::{Authorization, PreviousRefreshToken, TokenSet, TokenStore, TokenStoreGuard};

@@ -503,3 +503,16 @@ fn timings_read_alike_whatever_their_digits() {
     );
     assert_eq!(without_timings("2.0.1 x\n"), "2.0.N x\n");
 }
+
+#[test]
+fn appliance_settings_at_80x24() {
+    // SETTINGS with a refused value: its error under its row, the status line saying
+    // nothing was saved.
+    let mut harness = open("list", Profile::RICH);
+    harness.keys("S");
+    harness.press_n(KeyCode::Down, 6);
+    harness.replace("0");
+    harness.ctrl('s');
+    let text = harness.screen(80, 24);
+    insta::assert_snapshot!("rich_appliance_settings_80x24", text);
+}

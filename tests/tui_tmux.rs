@@ -585,6 +585,92 @@ fn logs_follow_retries_until_delivered_then_detail_and_replay() {
     tmux.wait_until_gone();
 }
 
+/// `hookconsole --home HOME add --name NAME --url URL`, as another process.
+fn add_by_cli(home_path: &str, name: &str) {
+    let output = Command::new(BIN)
+        .args(["--home", home_path, "add", "--name", name])
+        .args(["--url", "https://hooks.example.test/added"])
+        .output()
+        .expect("add runs");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+#[test]
+fn the_list_follows_an_integration_added_by_the_cli() {
+    if !tmux_installed() {
+        println!("SKIPPED: tmux is not on PATH (CI installs it)");
+        return;
+    }
+    let home = tempfile::tempdir().expect("temp home");
+    let home_path = home.path().to_str().expect("utf-8 path").to_string();
+    add_by_cli(&home_path, "Monitoring");
+    add_by_cli(&home_path, "Ticketing");
+    let tmux = start(&home_path, "follow");
+    tmux.wait_for("Integrations (2)");
+    tmux.send(&["End"]);
+    // Sorted first, while the console runs: the rows move, the selection does not.
+    add_by_cli(&home_path, "Alerts archive");
+    let screen = tmux.wait_for("Integrations (3)");
+    assert!(screen.contains("Alerts archive"), "{screen}");
+    tmux.send(&["Enter"]);
+    tmux.wait_for("integration `Ticketing`");
+    tmux.send(&["Escape"]);
+    tmux.send(&["q"]);
+    tmux.wait_until_gone();
+}
+
+#[test]
+fn settings_saved_then_the_callback_url_checked_in_a_real_terminal() {
+    if !tmux_installed() {
+        println!("SKIPPED: tmux is not on PATH (CI installs it)");
+        return;
+    }
+    let home = tempfile::tempdir().expect("temp home");
+    let home_path = home.path().to_str().expect("utf-8 path").to_string();
+    let port = support::unused_port().port();
+    let tmux = start(&home_path, "settings");
+    tmux.wait_for("No integrations yet");
+    tmux.send(&["S"]);
+    tmux.wait_for("> Hostname");
+    // Callback URL, then the listener's address: both on a loopback port.
+    tmux.send(&["Down", "Down"]);
+    tmux.type_text("https://127.0.0.1:nope/portal/oauth");
+    tmux.send(&["C-s"]);
+    tmux.wait_for("Error: callback_url:");
+    tmux.wait_for("Not saved: 1 setting to fix first");
+    tmux.send(&["C-u"]);
+    tmux.type_text(&format!("https://127.0.0.1:{port}/portal/oauth"));
+    tmux.send(&["Down"]);
+    tmux.type_text(&format!("127.0.0.1:{port}"));
+    tmux.send(&["C-s"]);
+    tmux.wait_for("Settings saved");
+    tmux.wait_for(&format!(
+        "to register: https://127.0.0.1:{port}/portal/oauth"
+    ));
+    tmux.send(&["F3"]);
+    let screen = tmux.wait_for("The callback URL works");
+    assert!(screen.contains("WORKS (200)"), "{screen}");
+    tmux.send(&["Enter"]);
+    tmux.send(&["Escape"]);
+    tmux.wait_for("No integrations yet");
+    tmux.send(&["q"]);
+    tmux.wait_until_gone();
+
+    let output = Command::new(BIN)
+        .args(["--home", &home_path, "settings"])
+        .output()
+        .expect("settings runs");
+    let shown = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        shown.contains(&format!("callback_bind  127.0.0.1:{port}")),
+        "{shown}"
+    );
+}
+
 /// The profile the help screen names, for a terminal started with `environment`
 /// (and `flags`).
 fn profile_shown(name: &str, environment: &str, flags: &str) -> String {

@@ -208,8 +208,17 @@ pub enum Operation {
         #[arg(long, value_name = "NAME")]
         integration: Option<String>,
     },
-    /// Print the OAuth callback URL to register at the provider
-    CallbackUrl,
+    /// Print the OAuth callback URL to register at the provider; with --check, start
+    /// the listener and request the URL as the provider's redirect would, stage by stage
+    CallbackUrl {
+        /// Check the callback path (resolve, connect, TLS, HTTP): exit 0 when it works,
+        /// 1 when a stage fails
+        #[arg(long)]
+        check: bool,
+        /// The check's report as JSON
+        #[arg(long, requires = "check")]
+        json: bool,
+    },
     /// Show the appliance settings, or change them: `settings hostname=hiab.example.com`
     Settings {
         #[arg(value_name = "KEY=VALUE")]

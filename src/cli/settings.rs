@@ -1,7 +1,7 @@
 //! `callback-url` and `settings`.
 
 use super::{CliError, CliResult};
-use crate::home::Home;
+use crate::home::{Home, SettingsChangeError};
 use crate::model::{DEFAULT_CONNECT_TIMEOUT, DEFAULT_REQUEST_TIMEOUT, Settings};
 use crate::store::{MachineIdentity, SettingsStore, callback_url as rule};
 
@@ -22,19 +22,11 @@ pub fn settings(home: &Home, changes: &[String]) -> CliResult {
                 .ok_or_else(|| CliError::input(format!("`{change}` is not KEY=VALUE")))?;
             pairs.push((key.trim().to_string(), value.to_string()));
         }
-        // Check every change before writing any, so a typo changes nothing.
-        let mut trial = store.load()?;
-        let problems: Vec<String> = pairs
-            .iter()
-            .filter_map(|(key, value)| trial.set(key, value).err())
-            .collect();
-        if !problems.is_empty() {
-            return Err(CliError::Input(problems));
-        }
-        store.update(|settings| {
-            pairs
-                .iter()
-                .try_for_each(|(key, value)| settings.set(key, value))
+        home.change_settings(&pairs).map_err(|error| match error {
+            SettingsChangeError::Invalid(refused) => {
+                CliError::Input(refused.iter().map(ToString::to_string).collect())
+            }
+            SettingsChangeError::Store(error) => error.into(),
         })?
     };
     print_settings(&settings, store)?;

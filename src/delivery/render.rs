@@ -17,6 +17,38 @@ pub fn report_lines(report: &VerifyReport) -> Vec<String> {
 /// [`report_lines`] with `advice` in place of the report's own, for a face that says
 /// how to do it its own way (a key rather than a command).
 pub fn report_lines_advising(report: &VerifyReport, advice: Option<&str>) -> Vec<String> {
+    lines_in(report, advice, &VERIFY_WORDS)
+}
+
+/// A check of the callback path (`check_callback`) as text lines: VERIFY's stages,
+/// in the words of a check.
+pub fn check_lines(report: &VerifyReport) -> Vec<String> {
+    lines_in(report, None, &CHECK_WORDS)
+}
+
+/// The words that differ between a VERIFY and a check of the callback path.
+struct Words {
+    first: &'static str,
+    body: bool,
+    worked: &'static str,
+    failed: &'static str,
+}
+
+const VERIFY_WORDS: Words = Words {
+    first: "verify",
+    body: true,
+    worked: "DELIVERED",
+    failed: "NOT DELIVERED",
+};
+
+const CHECK_WORDS: Words = Words {
+    first: "check",
+    body: false,
+    worked: "WORKS",
+    failed: "FAILS",
+};
+
+fn lines_in(report: &VerifyReport, advice: Option<&str>, words: &Words) -> Vec<String> {
     let mut lines = Vec::new();
     let mut push =
         |label: &str, text: String| lines.push(format!("{label:<10}{}", printable(&text)));
@@ -32,7 +64,7 @@ pub fn report_lines_advising(report: &VerifyReport, advice: Option<&str>) -> Vec
         }
     };
 
-    push("verify", report.integration.clone());
+    push(words.first, report.integration.clone());
     push(
         "request",
         format!("{} {}", report.request.method, report.request.url),
@@ -40,13 +72,15 @@ pub fn report_lines_advising(report: &VerifyReport, advice: Option<&str>) -> Vec
     for header in &report.request.headers {
         push("", format!("{}: {}", header.name, header.value));
     }
-    push(
-        "",
-        format!(
-            "body: {} bytes (the content sample)",
-            report.request.body_bytes
-        ),
-    );
+    if words.body {
+        push(
+            "",
+            format!(
+                "body: {} bytes (the content sample)",
+                report.request.body_bytes
+            ),
+        );
+    }
     for note in &report.request.notes {
         push("", format!("note: {note}"));
     }
@@ -149,7 +183,7 @@ pub fn report_lines_advising(report: &VerifyReport, advice: Option<&str>) -> Vec
         Outcome::Delivered { status } => {
             push(
                 "outcome",
-                format!("DELIVERED ({status}) in {} ms", report.elapsed_ms),
+                format!("{} ({status}) in {} ms", words.worked, report.elapsed_ms),
             );
         }
         Outcome::NotDelivered {
@@ -160,7 +194,7 @@ pub fn report_lines_advising(report: &VerifyReport, advice: Option<&str>) -> Vec
         } => {
             push(
                 "outcome",
-                format!("NOT DELIVERED at {}: {summary}", stage.label()),
+                format!("{} at {}: {summary}", words.failed, stage.label()),
             );
             push("advice", advice.unwrap_or(own).to_string());
         }

@@ -116,6 +116,8 @@ pub struct HttpStage {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Stage {
+    /// Starting the callback listener, in a check of the callback path.
+    Listener,
     Request,
     Resolve,
     Connect,
@@ -127,6 +129,7 @@ pub enum Stage {
 impl Stage {
     pub fn label(self) -> &'static str {
         match self {
+            Stage::Listener => "listener",
             Stage::Request => "request",
             Stage::Resolve => "resolve",
             Stage::Connect => "connect",

@@ -7,8 +7,8 @@ use std::time::Duration;
 use super::Home;
 use crate::model::Integration;
 use crate::oauth::{
-    OAuthError, PreparedSession, SessionHome, SetupError, SiteContext, SiteOutcome,
-    prepare_session_in,
+    CallbackCheckPlan, OAuthError, PreparedSession, SessionHome, SetupError, SiteContext,
+    SiteOutcome, callback_check_plan_in, prepare_session_in,
 };
 use crate::store::StoreError;
 
@@ -24,6 +24,16 @@ impl Home {
     ) -> Result<PreparedSession, SetupError> {
         let home = self.session_home()?;
         prepare_session_in(home, integration, paste_only, timeout, extra_parameters)
+    }
+
+    /// What a check of the callback path runs with: the callback URL and the
+    /// listener an authorize session would start (`delivery::check_callback`).
+    pub fn callback_check_plan(&self) -> Result<CallbackCheckPlan, SetupError> {
+        callback_check_plan_in(
+            self.settings()?,
+            self.callback_url()?,
+            &self.locations.data_dir,
+        )
     }
 
     fn session_home(&self) -> Result<SessionHome<'_>, StoreError> {

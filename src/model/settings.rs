@@ -6,6 +6,8 @@
 
 mod keys;
 
+pub use keys::SettingError;
+
 use std::net::IpAddr;
 
 use serde::{Deserialize, Serialize};
@@ -278,6 +280,32 @@ mod tests {
         );
         let mut bare = url::Url::parse("http://proxy.example:3128").unwrap();
         assert_eq!(ProxyCredentials::take_from(&mut bare), None);
+    }
+
+    #[test]
+    fn the_text_of_each_setting_sets_it_again() {
+        let mut settings = Settings::default();
+        for (key, value) in [
+            ("hostname", "-"),
+            ("ip_address", "192.0.2.7"),
+            ("callback_url", "https://hiab.example.com:8443/portal/oauth"),
+            ("callback_bind", "127.0.0.1:8443"),
+            ("callback_certificate", "/etc/hookconsole/listener.pem"),
+            ("callback_key", "/etc/hookconsole/listener.key"),
+            ("connect_timeout", "5"),
+            ("proxy", "http://us%40r:p%3Aw@proxy.example:3128"),
+            ("retention_rows", "5000"),
+            ("allow_link_local_destinations", "true"),
+        ] {
+            settings.set(key, value).unwrap();
+            assert_eq!(settings.text_of(key), value, "{key}");
+        }
+        for key in Settings::KEYS {
+            let mut again = settings.clone();
+            again.set(key, &settings.text_of(key)).unwrap();
+            assert_eq!(again, settings, "{key}");
+        }
+        assert_eq!(Settings::default().text_of("max_attempts"), "");
     }
 
     #[test]

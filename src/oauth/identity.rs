@@ -42,6 +42,8 @@ pub struct ListenerIdentity {
     pub config: Arc<rustls::ServerConfig>,
     /// SHA-256 of the leaf certificate, `AB:CD:…`.
     pub fingerprint: String,
+    /// The certificate chain as PEM (public), for a check that pins it.
+    pub certificate: String,
 }
 
 /// Where a configured identity lives; `None` means generate one into `dir`.
@@ -75,6 +77,7 @@ pub fn load_or_create(source: &IdentitySource<'_>) -> Result<ListenerIdentity, I
     Ok(ListenerIdentity {
         config: Arc::new(config),
         fingerprint,
+        certificate: certificate_pem,
     })
 }
 

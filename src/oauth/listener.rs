@@ -14,6 +14,7 @@ use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 
 use super::authorize::CallbackParams;
+use super::check::{CHECK_HEADER, is_check_state};
 use super::flow::CallbackReply;
 use super::start_link::{StartLink, StartVisit};
 use crate::accept::AcceptBackoff;
@@ -179,6 +180,11 @@ async fn serve<S: AsyncRead + AsyncWrite + Unpin>(
     {
         return respond(&mut stream, 404, "Not found", "").await;
     }
+    // A check of the callback path is answered here: no waiting flow ever sees it.
+    if let Some(state) = check_state(query) {
+        tracing::info!("callback listener: answered a check of the callback path");
+        return check_page(&mut stream, &state).await;
+    }
     let params = match CallbackParams::from_query(query) {
         Ok(params) => params,
         Err(error) => {
@@ -290,14 +296,52 @@ async fn page<S: AsyncWrite + Unpin>(
     respond(stream, status, title, &body).await
 }
 
+/// The `state` of a check of the callback path, when the query carries one.
+fn check_state(query: &str) -> Option<String> {
+    url::form_urlencoded::parse(query.as_bytes())
+        .find(|(name, _)| name == "state")
+        .map(|(_, value)| value.into_owned())
+        .filter(|state| is_check_state(state))
+}
+
+/// The answer to a check: its state back in [`CHECK_HEADER`], so the check knows a
+/// hookconsole listener answered (and not a reverse proxy's own page).
+async fn check_page<S: AsyncWrite + Unpin>(stream: &mut S, state: &str) -> std::io::Result<()> {
+    let title = "The callback path works";
+    let body = format!(
+        "<!doctype html><html><head><meta charset=\"utf-8\"><title>{title}</title></head>\
+         <body style=\"font-family:sans-serif;margin:2em\"><h1>{title}</h1><p>hookconsole</p></body></html>"
+    );
+    // The state is ours and printable (prefix and base32); nothing else is echoed.
+    let state: String = state
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
+        .collect();
+    respond_with(stream, 200, "OK", &[(CHECK_HEADER, &state)], &body).await
+}
+
 async fn respond<S: AsyncWrite + Unpin>(
     stream: &mut S,
     status: u16,
     reason: &str,
     body: &str,
 ) -> std::io::Result<()> {
+    respond_with(stream, status, reason, &[], body).await
+}
+
+async fn respond_with<S: AsyncWrite + Unpin>(
+    stream: &mut S,
+    status: u16,
+    reason: &str,
+    extra: &[(&str, &str)],
+    body: &str,
+) -> std::io::Result<()> {
+    let extra: String = extra
+        .iter()
+        .map(|(name, value)| format!("{name}: {value}\r\n"))
+        .collect();
     let head = format!(
-        "HTTP/1.1 {status} {reason}\r\nContent-Type: text/html; charset=utf-8\r\nCache-Control: no-store\r\nReferrer-Policy: no-referrer\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        "HTTP/1.1 {status} {reason}\r\nContent-Type: text/html; charset=utf-8\r\nCache-Control: no-store\r\nReferrer-Policy: no-referrer\r\n{extra}Content-Length: {}\r\nConnection: close\r\n\r\n",
         body.len()
     );
     stream.write_all(head.as_bytes()).await?;

@@ -7,7 +7,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use super::error::SetupError;
-use super::identity::{IdentitySource, load_or_create};
+use super::identity::{IdentitySource, ListenerIdentity, load_or_create};
 use super::session::{ListenerPlan, SessionSetup};
 use crate::http::{HttpOptions, build_client};
 use crate::model::{Integration, Settings};
@@ -55,34 +55,9 @@ pub fn prepare_session_in(
     let listener = if paste_only {
         None
     } else {
-        let tls = if callback.starts_with("https:") {
-            let host = url::Url::parse(&callback)
-                .ok()
-                .and_then(|url| {
-                    url.host_str()
-                        .map(|h| h.trim_matches(['[', ']']).to_string())
-                })
-                .unwrap_or_default();
-            let configured = match (&settings.callback_certificate, &settings.callback_key) {
-                (Some(certificate), Some(key)) => Some((certificate.as_path(), key.as_path())),
-                (None, None) => None,
-                _ => return Err(SetupError::HalfIdentity),
-            };
-            let identity = load_or_create(&IdentitySource {
-                configured,
-                dir: data_dir,
-                names: vec![host],
-            })?;
-            fingerprint = Some(identity.fingerprint);
-            Some(identity.config)
-        } else {
-            None
-        };
-        Some(ListenerPlan::for_callback(
-            &callback,
-            settings.callback_bind.as_deref(),
-            tls,
-        )?)
+        let (plan, identity) = listener_plan(settings, &callback, data_dir)?;
+        fingerprint = identity.map(|identity| identity.fingerprint);
+        Some(plan)
     };
     Ok(PreparedSession {
         setup: SessionSetup {
@@ -97,4 +72,61 @@ pub fn prepare_session_in(
         callback_url: callback,
         fingerprint,
     })
+}
+
+/// What a check of the callback path runs with, from the home's settings.
+pub struct CallbackCheckPlan {
+    pub callback_url: String,
+    /// The listener as an authorize session would start it.
+    pub listener: ListenerPlan,
+    /// The listener's certificate (PEM), when it serves https: what the check trusts
+    /// by pinning, as the person accepts it in the phone's browser.
+    pub certificate: Option<String>,
+}
+
+/// The listener a check of the callback path starts, as an authorize session would
+/// start it, and the certificate the check pins.
+pub fn callback_check_plan_in(
+    settings: &Settings,
+    callback_url: String,
+    data_dir: &Path,
+) -> Result<CallbackCheckPlan, SetupError> {
+    let (listener, identity) = listener_plan(settings, &callback_url, data_dir)?;
+    Ok(CallbackCheckPlan {
+        callback_url,
+        listener,
+        certificate: identity.map(|identity| identity.certificate),
+    })
+}
+
+/// Where the listener binds, and its TLS identity when the callback URL is https.
+fn listener_plan(
+    settings: &Settings,
+    callback: &str,
+    data_dir: &Path,
+) -> Result<(ListenerPlan, Option<ListenerIdentity>), SetupError> {
+    let identity = if callback.starts_with("https:") {
+        let host = url::Url::parse(callback)
+            .ok()
+            .and_then(|url| {
+                url.host_str()
+                    .map(|h| h.trim_matches(['[', ']']).to_string())
+            })
+            .unwrap_or_default();
+        let configured = match (&settings.callback_certificate, &settings.callback_key) {
+            (Some(certificate), Some(key)) => Some((certificate.as_path(), key.as_path())),
+            (None, None) => None,
+            _ => return Err(SetupError::HalfIdentity),
+        };
+        Some(load_or_create(&IdentitySource {
+            configured,
+            dir: data_dir,
+            names: vec![host],
+        })?)
+    } else {
+        None
+    };
+    let tls = identity.as_ref().map(|identity| identity.config.clone());
+    let plan = ListenerPlan::for_callback(callback, settings.callback_bind.as_deref(), tls)?;
+    Ok((plan, identity))
 }

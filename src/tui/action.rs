@@ -68,6 +68,8 @@ pub enum Action {
     Detail,
     CycleOutcome,
     Replay,
+    Settings,
+    CheckCallback,
     // The text boxes' own keys.
     CursorLeft,
     CursorRight,
@@ -160,6 +162,12 @@ impl Action {
             Action::Detail => "the attempt's request and response (redacted)",
             Action::CycleOutcome => "show all outcomes, failed only, delivered only",
             Action::Replay => "deliver the selected event again (asks first)",
+            Action::Settings => {
+                "APPLIANCE SETTINGS: hostname, callback URL, listener, proxy, timeouts, limits"
+            }
+            Action::CheckCallback => {
+                "check the callback URL: start the listener and request it as the provider's redirect would"
+            }
             Action::CopyUrl => {
                 "copy the full authorize URL (OSC 52: sent to the terminal clipboard)"
             }
@@ -195,6 +203,7 @@ pub enum KeyContext {
     Logs,
     LogsText,
     LogsDetail,
+    Settings,
 }
 
 impl KeyContext {
@@ -214,6 +223,7 @@ impl KeyContext {
             KeyContext::Logs => "LOGS: delivery attempts",
             KeyContext::LogsText => "LOGS: text filter",
             KeyContext::LogsDetail => "LOGS: attempt detail",
+            KeyContext::Settings => "APPLIANCE SETTINGS",
         }
     }
 }
@@ -397,6 +407,7 @@ mod tests {
             KeyContext::Logs,
             KeyContext::LogsText,
             KeyContext::LogsDetail,
+            KeyContext::Settings,
         ];
         let tables = contexts
             .iter()

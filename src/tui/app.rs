@@ -19,6 +19,7 @@ use super::help::{Help, HelpRequest};
 use super::list::ListView;
 use super::logs::LogsView;
 use super::profile::Profile;
+use super::settings::SettingsView;
 use super::theme::Theme;
 use super::verify::VerifyView;
 mod results;
@@ -41,6 +42,8 @@ pub enum Screen {
     Authorize(Box<AuthorizeView>),
     /// LOGS: the delivery log; Esc goes back to the list.
     Logs(Box<LogsView>),
+    /// SETTINGS: the appliance's settings; Esc goes back to the list.
+    Settings(Box<SettingsView>),
 }
 
 #[derive(Debug, Clone)]
@@ -163,6 +166,7 @@ impl App {
                 Screen::Verify(_) => KeyContext::Verify,
                 Screen::Authorize(view) => view.key_context(),
                 Screen::Logs(view) => view.key_context(),
+                Screen::Settings(_) => KeyContext::Settings,
             },
         }
     }
@@ -200,6 +204,7 @@ impl App {
             Screen::Editor(editor) => editor.paste(&text),
             Screen::List => self.list.paste(&text),
             Screen::Chooser(chooser) => chooser.paste(&text),
+            Screen::Settings(view) => view.paste(&text),
             // A bracketed paste on the AUTHORIZE screen is the redirected URL.
             Screen::Authorize(view) => {
                 if let Some(request) = view.paste(text) {
@@ -290,6 +295,10 @@ impl App {
                 Some(request) => self.on_logs(request),
                 None => Vec::new(),
             },
+            Screen::Settings(view) => match view.handle(action, &key) {
+                Some(request) => self.on_settings(request),
+                None => Vec::new(),
+            },
         }
     }
 
@@ -302,7 +311,23 @@ impl App {
         matches!(&self.screen, Screen::Editor(editor) if editor.is_dirty())
     }
 
+    fn settings_dirty(&self) -> bool {
+        matches!(&self.screen, Screen::Settings(view) if view.is_dirty())
+    }
+
     fn quit_requested(&mut self) -> Vec<Effect> {
+        let asking = |popups: &[Popup]| {
+            popups
+                .iter()
+                .any(|p| matches!(p, Popup::Dialog(d) if *d.question() == Question::DiscardAndQuit))
+        };
+        if self.settings_dirty() {
+            if !asking(&self.popups) {
+                self.popups
+                    .push(Popup::dialog(Dialog::unsaved_settings(true)));
+            }
+            return Vec::new();
+        }
         if self.editor_dirty() {
             if !self
                 .popups
@@ -360,7 +385,15 @@ impl App {
             }
             (Question::DiscardAndQuit, Answer::Discard) => vec![Effect::Quit],
             (Question::DiscardAndClose, Answer::Save) => self.editor_save(AfterSave::Close),
+            (Question::DiscardAndQuit, Answer::Save) if self.settings_dirty() => {
+                self.settings_save(AfterSave::Quit)
+            }
             (Question::DiscardAndQuit, Answer::Save) => self.editor_save(AfterSave::Quit),
+            (Question::DiscardSettings, Answer::Discard) => {
+                self.close_settings();
+                Vec::new()
+            }
+            (Question::DiscardSettings, Answer::Save) => self.settings_save(AfterSave::Close),
             (Question::Conflict, Answer::Reload) => {
                 self.close_editor();
                 self.status = Some("Reloading...".into());

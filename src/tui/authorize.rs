@@ -86,6 +86,9 @@ pub enum AuthorizeRequest {
     CopyUrl(String),
     /// Deliver to the site with this id.
     ChooseSite(String),
+    /// Check the callback URL while the session waits: its listener answers the check
+    /// itself, and the session goes on undisturbed.
+    CheckCallback,
     Back,
     Help,
 }
@@ -199,6 +202,7 @@ impl AuthorizeView {
             }
             Action::PrintUrl => return self.authorize_url.clone().map(AuthorizeRequest::PrintUrl),
             Action::CopyUrl => return self.authorize_url.clone().map(AuthorizeRequest::CopyUrl),
+            Action::CheckCallback => return Some(AuthorizeRequest::CheckCallback),
             Action::Back if self.is_running() => {
                 return Some(AuthorizeRequest::Input(AuthorizeInput::Cancel));
             }

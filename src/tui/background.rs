@@ -11,7 +11,7 @@ use tokio_util::sync::CancellationToken;
 use super::authorize::AuthorizeId;
 use super::message::{AuthorizeInput, Message, TaskWork};
 use super::verify::VerifyId;
-use crate::delivery::verify_with_progress;
+use crate::delivery::{check_callback, verify_with_progress};
 use crate::home::Home;
 use crate::model::Integration;
 use crate::oauth::{OAuthError, SessionInput, run_session};
@@ -71,6 +71,9 @@ impl Background {
                     };
                     let _ = inputs.try_send(input);
                 }
+            }
+            TaskWork::CheckCallback => {
+                spawn_check_callback(self.locations.clone(), self.sender.clone())
             }
             TaskWork::ChooseSite { id, name, wanted } => spawn_choose_site(
                 id,
@@ -138,6 +141,32 @@ fn spawn_verify(
             name: integration.name.clone(),
             report: Box::new(report),
         });
+    });
+}
+
+/// The check of the callback URL, on a task of its own. Strict about the settings,
+/// as AUTHORIZE is: the listener comes from them.
+fn spawn_check_callback(locations: Locations, sender: mpsc::UnboundedSender<Message>) {
+    tokio::spawn(async move {
+        let planned = tokio::task::spawn_blocking(move || {
+            let home = Home::new(&locations);
+            let plan = home
+                .callback_check_plan()
+                .map_err(|error| error.to_string())?;
+            let options = home.http_options().map_err(|error| error.to_string())?;
+            Ok::<_, String>((plan, options))
+        })
+        .await
+        .map_err(|error| error.to_string())
+        .and_then(|planned| planned);
+        let result = match planned {
+            Ok((plan, options)) => {
+                let report = check_callback(plan, &options, CancellationToken::new()).await;
+                Ok(Box::new(report))
+            }
+            Err(reason) => Err(reason),
+        };
+        let _ = sender.send(Message::CallbackChecked(result));
     });
 }
 

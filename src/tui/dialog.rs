@@ -22,6 +22,8 @@ pub enum Question {
     DiscardAndClose,
     /// Unsaved edits and the person asked to quit.
     DiscardAndQuit,
+    /// Unsaved settings and the person asked to close SETTINGS.
+    DiscardSettings,
     /// A save was refused: another session changed the file.
     Conflict,
     /// Deliver the event of this attempt again.
@@ -164,6 +166,28 @@ impl Dialog {
             title: title.into(),
             message: format!(
                 "Your edits to {what} are not saved.\n\nSave them, discard them and {verb}, or keep editing."
+            ),
+            buttons: vec![
+                ("Keep editing", Answer::Cancel),
+                ("Save", Answer::Save),
+                ("Discard", Answer::Discard),
+            ],
+            focused: 0,
+        }
+    }
+
+    /// Unsaved edits on SETTINGS, and the person asked to close it or to quit.
+    pub fn unsaved_settings(quitting: bool) -> Dialog {
+        let (question, title, verb) = if quitting {
+            (Question::DiscardAndQuit, "Quit with unsaved edits?", "quit")
+        } else {
+            (Question::DiscardSettings, "Unsaved edits", "close SETTINGS")
+        };
+        Dialog {
+            question,
+            title: title.into(),
+            message: format!(
+                "Your edits to the settings are not saved.\n\nSave them, discard them and {verb}, or keep editing."
             ),
             buttons: vec![
                 ("Keep editing", Answer::Cancel),

@@ -98,6 +98,8 @@ pub enum ListRequest {
     /// Sorted again, by this column.
     Sorted(SortKey),
     Reload,
+    /// SETTINGS: the appliance's settings.
+    Settings,
     Help,
     Quit,
 }
@@ -171,6 +173,7 @@ impl ListView {
             Action::ForgetAuthorization => return on_selected(ListRequest::ForgetAuthorization),
             Action::Logs => return Some(ListRequest::Logs(None)),
             Action::LogsSelected => return selected.map(|index| ListRequest::Logs(Some(index))),
+            Action::Settings => return Some(ListRequest::Settings),
             Action::Help => return Some(ListRequest::Help),
             Action::Quit => return Some(ListRequest::Quit),
             _ => {}

@@ -34,6 +34,8 @@ pub enum Effect {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum StoreWork {
     Load,
+    /// Read the integrations file again after another process changed it.
+    Refresh,
     /// Read the settings for the callback URL and the appliance's name.
     FindAppliance,
     Save(Box<SaveRequest>),
@@ -49,6 +51,13 @@ pub enum StoreWork {
     Replay {
         attempt_id: i64,
         event_id: String,
+    },
+    /// Read the settings for SETTINGS.
+    LoadSettings,
+    /// Change these settings (`KEY`, `VALUE`), as `hookconsole settings` does.
+    SaveSettings {
+        changes: Vec<(String, String)>,
+        then: AfterSave,
     },
 }
 
@@ -70,6 +79,8 @@ pub enum TaskWork {
         id: AuthorizeId,
         input: AuthorizeInput,
     },
+    /// Check the callback URL of the saved settings (`delivery::check_callback`).
+    CheckCallback,
     /// After an authorization: list the sites the grant reaches and set the URL from
     /// the one `wanted` names, or from the only one (site discovery).
     ChooseSite {
@@ -145,6 +156,10 @@ pub enum AfterSave {
 #[derive(Debug)]
 pub enum Message {
     Loaded(Result<Catalog, StoreError>),
+    /// The integrations file changed on disk (`watch`).
+    IntegrationsFileChanged,
+    /// The file as read after it changed.
+    Refreshed(Result<Catalog, StoreError>),
     /// From the settings: the callback URL, and the appliance's name as events and
     /// VERIFY give it to templates (`appliance.name`), for the preview.
     Appliance {
@@ -223,4 +238,12 @@ pub enum Message {
     },
     /// What replaying did, one line.
     Replayed(String),
+    /// The settings, for SETTINGS.
+    SettingsLoaded(Result<crate::model::Settings, Arc<StoreError>>),
+    SettingsSaved {
+        result: Result<crate::model::Settings, Arc<crate::home::SettingsChangeError>>,
+        then: AfterSave,
+    },
+    /// What the check of the callback URL found, or why it could not run.
+    CallbackChecked(Result<Box<VerifyReport>, String>),
 }

@@ -18,6 +18,7 @@ use super::message::TerminalWork;
 use super::profile::Profile;
 use super::task::{Stores, perform};
 use super::terminal::{TerminalGuard, edit_externally};
+use super::watch::FileWatch;
 use crate::store::Locations;
 
 pub async fn run(locations: Locations, profile: Profile) -> anyhow::Result<()> {
@@ -37,6 +38,11 @@ pub async fn run(locations: Locations, profile: Profile) -> anyhow::Result<()> {
     let mut events = EventStream::new();
     let mut pending: VecDeque<Effect> = start.into();
     let mut background = Background::new(&locations, sender.clone());
+    let _watch = FileWatch::start(
+        locations.integrations_file(),
+        Duration::from_secs(1),
+        sender.clone(),
+    );
     let mut clock = tokio::time::interval(Duration::from_secs(1));
     clock.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     tracing::info!(%profile, "tui started");

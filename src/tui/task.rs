@@ -45,7 +45,17 @@ impl Stores {
 /// Carries out store work and returns its message.
 pub fn perform(work: StoreWork, stores: &Stores) -> Message {
     match work {
+        StoreWork::LoadSettings => {
+            Message::SettingsLoaded(stores.settings.load().map_err(Arc::new))
+        }
+        StoreWork::SaveSettings { changes, then } => Message::SettingsSaved {
+            result: Home::new(&stores.locations)
+                .change_settings(&changes)
+                .map_err(Arc::new),
+            then,
+        },
         StoreWork::Load => Message::Loaded(stores.integrations.load()),
+        StoreWork::Refresh => Message::Refreshed(stores.integrations.load()),
         StoreWork::FindAppliance => {
             let settings = stores.settings.load().unwrap_or_else(|error| {
                 tracing::warn!(%error, "settings unreadable; callback URL from defaults");

@@ -151,6 +151,9 @@ impl App {
             }
             Screen::Authorize(view) => view.render(frame, body, &theme, profile),
             Screen::Logs(view) => view.render(frame, body, &theme, profile),
+            Screen::Settings(view) => {
+                view.render(frame, body, &theme, profile, self.callback_url.as_deref())
+            }
         };
         let status_text = self.status.clone().unwrap_or_default();
         let status_line = theme.fit(&format!(" {status_text}"), usize::from(status.width));

@@ -35,6 +35,8 @@ pub struct Harness {
     pub authorize_inputs: Vec<(AuthorizeId, AuthorizeInput)>,
     /// Site steps the app asked for: (session, integration, site wanted).
     pub site_choices: Vec<(AuthorizeId, String, Option<String>)>,
+    /// Checks of the callback URL the app asked for.
+    pub callback_checks: usize,
     /// URLs printed unbroken or copied by OSC 52.
     pub printed: Vec<String>,
     pub copied: Vec<String>,
@@ -71,6 +73,7 @@ impl Harness {
             authorizes: Vec::new(),
             authorize_inputs: Vec::new(),
             site_choices: Vec::new(),
+            callback_checks: 0,
             printed: Vec::new(),
             copied: Vec::new(),
             redraws: 0,
@@ -134,6 +137,7 @@ impl Harness {
             }
             TaskWork::AuthorizeInput { id, input } => self.authorize_inputs.push((id, input)),
             TaskWork::ChooseSite { id, name, wanted } => self.site_choices.push((id, name, wanted)),
+            TaskWork::CheckCallback => self.callback_checks += 1,
         }
     }
 

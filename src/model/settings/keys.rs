@@ -115,6 +115,97 @@ impl Settings {
     }
 }
 
+/// A setting refused: its key, and the message, which starts with the key.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct SettingError {
+    pub key: String,
+    pub message: String,
+}
+
+impl Settings {
+    /// Sets every `(key, value)` in turn; the errors of all that were refused, so
+    /// that one look shows every typo (the caller keeps its copy when any was).
+    pub fn set_all(&mut self, changes: &[(String, String)]) -> Result<(), Vec<SettingError>> {
+        let refused: Vec<SettingError> = changes
+            .iter()
+            .filter_map(|(key, value)| {
+                self.set(key, value).err().map(|message| SettingError {
+                    key: key.clone(),
+                    message,
+                })
+            })
+            .collect();
+        if refused.is_empty() {
+            Ok(())
+        } else {
+            Err(refused)
+        }
+    }
+
+    /// One setting as `KEY=VALUE` text would give it, so that [`Settings::set`] with
+    /// this text changes nothing: empty when unset, `-` for "no hostname", the proxy
+    /// with its user name and password (a face masks the password).
+    pub fn text_of(&self, key: &str) -> String {
+        let number = |value: Option<u32>| value.map(|v| v.to_string()).unwrap_or_default();
+        let path = |value: &Option<std::path::PathBuf>| {
+            value
+                .as_ref()
+                .map(|p| p.display().to_string())
+                .unwrap_or_default()
+        };
+        match key {
+            "hostname" => match &self.hostname {
+                Some(name) if name.is_empty() => "-".into(),
+                other => other.clone().unwrap_or_default(),
+            },
+            "ip_address" => self.ip_address.map(|ip| ip.to_string()).unwrap_or_default(),
+            "callback_url" => self.callback_url.clone().unwrap_or_default(),
+            "callback_bind" => self.callback_bind.clone().unwrap_or_default(),
+            "callback_certificate" => path(&self.callback_certificate),
+            "callback_key" => path(&self.callback_key),
+            "connect_timeout" => number(self.connect_timeout),
+            "request_timeout" => number(self.request_timeout),
+            "proxy" => self.proxy_with_credentials().unwrap_or_default(),
+            "max_attempts" => number(self.max_attempts),
+            "retention_days" => number(self.retention_days),
+            "retention_rows" => self
+                .retention_rows
+                .map(|v| v.to_string())
+                .unwrap_or_default(),
+            "concurrency" => number(self.concurrency),
+            "concurrency_per_integration" => number(self.concurrency_per_integration),
+            "socket_max_connections" => number(self.socket_max_connections),
+            "socket_max_line_bytes" => number(self.socket_max_line_bytes),
+            "socket_idle_timeout" => number(self.socket_idle_timeout),
+            "allow_link_local_destinations" => self
+                .allow_link_local_destinations
+                .map(|allowed| allowed.to_string())
+                .unwrap_or_default(),
+            _ => String::new(),
+        }
+    }
+
+    /// `proxy` as typed, with the user name and password put back after the scheme.
+    fn proxy_with_credentials(&self) -> Option<String> {
+        let proxy = self.proxy.clone()?;
+        let (Some(credentials), Some((scheme, rest))) =
+            (&self.proxy_credentials, proxy.split_once("://"))
+        else {
+            return Some(proxy);
+        };
+        let password = if credentials.password.is_empty() {
+            String::new()
+        } else {
+            format!(":{}", credentials.password.expose())
+        };
+        Some(format!(
+            "{scheme}://{}{password}@{rest}",
+            credentials.username
+        ))
+    }
+}
+
 /// `url` as typed, less its `user:password@`.
 pub(super) fn without_userinfo(url: &str) -> String {
     let Some((scheme, rest)) = url.split_once("://") else {

@@ -90,6 +90,8 @@ const LIST: &[Binding] = &[
     // Sort is in help; the footer keeps to 80 columns.
     bind(Action::Sort, &[ch('s')], None),
     bind(Action::Reload, &[ch('r'), plain(KeyCode::F(5))], None),
+    // SETTINGS is in help; the footer keeps to 80 columns.
+    bind(Action::Settings, &[ch('S'), plain(KeyCode::F(9))], None),
     bind(Action::ClearFilter, &[plain(KeyCode::Esc)], None),
     HELP_KEY,
     bind(Action::Quit, &[ch('q')], Some("quit")),
@@ -285,6 +287,8 @@ const AUTHORIZE: &[Binding] = &[
     bind(Action::CopyUrl, &[ch('c')], Some("copy")),
     bind(Action::NextRendering, &[ch('r')], Some("QR style")),
     bind(Action::ToggleQrTarget, &[ch('f')], None),
+    // The screen's own hint line names it; the footer keeps to 80 columns.
+    bind(Action::CheckCallback, &[ch('k')], None),
     CANCEL_OR_BACK.says("cancel the authorization; once it has ended, back to the list"),
     HELP_KEY,
     INTERRUPT,
@@ -368,6 +372,46 @@ const LOGS_DETAIL: &[Binding] = &[
     REDRAW,
 ];
 
+/// The appliance's settings: a form of text boxes, saved together.
+const SETTINGS: &[Binding] = &[
+    bind(
+        Action::NextField,
+        &[plain(KeyCode::Tab), plain(KeyCode::Down)],
+        Some("next"),
+    ),
+    bind(
+        Action::PreviousField,
+        &[
+            plain(KeyCode::BackTab),
+            plain(KeyCode::Up),
+            alt(KeyCode::Tab),
+        ],
+        None,
+    ),
+    bind(
+        Action::Save,
+        &[ctrl('s'), plain(KeyCode::F(2))],
+        Some("save"),
+    )
+    .says("save every changed setting (none when one is refused)"),
+    bind(Action::Reveal, &[ctrl('r')], None).says("show or mask the proxy's password"),
+    bind(
+        Action::CheckCallback,
+        &[plain(KeyCode::F(3)), ctrl('t')],
+        Some("check callback"),
+    )
+    .says("check the callback URL as saved: start the listener and request it as the provider's redirect would"),
+    bind(
+        Action::Leave,
+        &[plain(KeyCode::Esc), plain(KeyCode::F(10))],
+        Some("close"),
+    )
+    .says("close SETTINGS (asks first when there are unsaved edits)"),
+    bind(Action::Help, &[plain(KeyCode::F(1))], Some("help")),
+    INTERRUPT,
+    REDRAW,
+];
+
 /// The keys of a one-line text box (filters, the editor's fields, the paste box);
 /// other printable keys type.
 pub const TEXT_BOX: &[Binding] = &[
@@ -405,6 +449,7 @@ pub fn bindings(context: KeyContext) -> &'static [Binding] {
         KeyContext::Logs => LOGS,
         KeyContext::LogsText => LOGS_TEXT,
         KeyContext::LogsDetail => LOGS_DETAIL,
+        KeyContext::Settings => SETTINGS,
     }
 }
 
@@ -415,7 +460,8 @@ pub fn typing(context: KeyContext) -> &'static [&'static [Binding]] {
         KeyContext::Filter
         | KeyContext::AuthorizePaste
         | KeyContext::LogsText
-        | KeyContext::PresetFields => &[TEXT_BOX],
+        | KeyContext::PresetFields
+        | KeyContext::Settings => &[TEXT_BOX],
         KeyContext::Editor => &[TEXT_BOX, TEXT_AREA],
         KeyContext::List
         | KeyContext::Chooser

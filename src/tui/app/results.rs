@@ -1,7 +1,10 @@
 //! The app's handling of messages from background work: loads, saves, deletes, the
 //! certificate file and the external editor.
 
+use std::sync::Arc;
+
 use super::{App, Popup, Screen, screens};
+use crate::home::SettingsChangeError;
 use crate::store::{Catalog, StoreError};
 use crate::tui::dialog::Dialog;
 use crate::tui::message::{
@@ -21,6 +24,8 @@ impl App {
                 self.load_error = None;
                 self.set_catalog(catalog);
             }
+            Message::IntegrationsFileChanged => return vec![StoreWork::Refresh.into()],
+            Message::Refreshed(result) => self.refreshed(result),
             Message::Loaded(Err(error)) => {
                 tracing::error!(%error, "loading integrations failed");
                 self.status = Some("The integrations file could not be read".into());
@@ -67,6 +72,16 @@ impl App {
                     view.sparkline_arrived(generation, since_ms, rows);
                 }
             }
+            Message::SettingsLoaded(Ok(settings)) => self.open_settings(settings),
+            Message::SettingsLoaded(Err(error)) => {
+                self.status = None;
+                self.popups.push(Popup::dialog(Dialog::error(
+                    "Settings not read",
+                    format!("{error}\n\nFix the file, or change it with `hookconsole settings`."),
+                )));
+            }
+            Message::SettingsSaved { result, then } => return self.settings_saved(result, then),
+            Message::CallbackChecked(result) => self.callback_checked(result),
             Message::Replayed(line) => {
                 self.status = Some(line);
                 if let Screen::Logs(view) = &mut self.screen {
@@ -287,5 +302,121 @@ impl App {
             .filter(|i| !crate::model::names_match(&i.name, name))
             .map(|i| i.name.clone())
             .collect()
+    }
+}
+
+impl App {
+    fn settings_saved(
+        &mut self,
+        result: Result<crate::model::Settings, Arc<SettingsChangeError>>,
+        then: AfterSave,
+    ) -> Vec<Effect> {
+        match result {
+            Ok(settings) => {
+                tracing::info!("settings saved");
+                self.status = Some("Settings saved".into());
+                if let Screen::Settings(view) = &mut self.screen {
+                    view.saved(settings);
+                }
+                match then {
+                    AfterSave::Close => self.close_settings(),
+                    AfterSave::Quit => return vec![Effect::Quit],
+                    AfterSave::Stay | AfterSave::Authorize => {}
+                }
+                // The callback URL, the appliance's name and what may be saved follow.
+                return vec![StoreWork::FindAppliance.into()];
+            }
+            Err(error) => match &*error {
+                // Refused by the file as it was when saving (another process changed
+                // it meanwhile): the rows say why.
+                SettingsChangeError::Invalid(refused) => {
+                    self.status = Some("Not saved: the settings file refused a change".into());
+                    if let Screen::Settings(view) = &mut self.screen {
+                        view.refused(refused);
+                    }
+                }
+                SettingsChangeError::Store(store) => {
+                    self.status = Some("Settings not saved".into());
+                    self.popups.push(Popup::dialog(Dialog::error(
+                        "Settings not saved",
+                        store.to_string(),
+                    )));
+                }
+            },
+        }
+        Vec::new()
+    }
+
+    /// The check's outcome and advice in a popup over the screen it was asked from,
+    /// with the stages that ran: the full report is `hookconsole callback-url --check`.
+    fn callback_checked(&mut self, result: Result<Box<crate::delivery::VerifyReport>, String>) {
+        let (title, text) = match result {
+            Ok(report) => {
+                let works = matches!(report.outcome, crate::delivery::Outcome::Delivered { .. });
+                let lines: Vec<String> = crate::delivery::check_lines(&report)
+                    .into_iter()
+                    .filter(|line| {
+                        ["resolve", "connect", "TLS", "HTTP", "outcome", "advice"]
+                            .iter()
+                            .any(|label| line.starts_with(label))
+                    })
+                    .collect();
+                let title = if works {
+                    "The callback URL works"
+                } else {
+                    "The callback URL fails"
+                };
+                self.status = Some(title.into());
+                (
+                    title,
+                    format!(
+                        "{}\n\nEvery stage: hookconsole callback-url --check",
+                        lines.join("\n")
+                    ),
+                )
+            }
+            Err(reason) => {
+                self.status = Some("The callback URL was not checked".into());
+                ("The callback URL was not checked", reason)
+            }
+        };
+        self.popups.push(Popup::dialog(Dialog::error(title, text)));
+    }
+}
+
+impl App {
+    /// The integrations file as another process left it: the list follows, keeping
+    /// its selection; an open editor keeps its edits (a save based on the old copy
+    /// is refused as a conflict).
+    fn refreshed(&mut self, result: Result<Catalog, StoreError>) {
+        match result {
+            Ok(catalog) => {
+                let changed = self
+                    .catalog
+                    .as_ref()
+                    .is_none_or(|current| current.integrations != catalog.integrations);
+                self.load_error = None;
+                self.set_catalog(catalog);
+                if changed && matches!(self.screen, Screen::List) {
+                    tracing::info!("integrations file changed: reloaded");
+                    self.status = Some(count(
+                        self.integrations().len(),
+                        "integration: the file changed, reloaded",
+                        "integrations: the file changed, reloaded",
+                    ));
+                }
+            }
+            Err(error) => {
+                tracing::warn!(%error, "integrations file changed and cannot be read");
+                if self.catalog.is_some() {
+                    // What is shown stays until the file reads again.
+                    self.status = Some(format!(
+                        "The integrations file changed and cannot be read: {error}"
+                    ));
+                } else {
+                    self.load_error = Some(error.to_string());
+                }
+            }
+        }
     }
 }

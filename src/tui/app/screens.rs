@@ -12,6 +12,7 @@ use crate::tui::logs::{LogQuery, LogsRequest, LogsView};
 use crate::tui::message::{
     AfterSave, Effect, SaveOrigin, SaveRequest, StoreWork, TaskWork, TerminalWork,
 };
+use crate::tui::settings::{SettingsRequest, SettingsView};
 use crate::tui::text::count;
 use crate::tui::verify::{VerifyId, VerifyRequest, VerifyView};
 
@@ -78,6 +79,10 @@ impl App {
             ListRequest::Reload => {
                 self.status = Some("Reloading...".into());
                 return vec![StoreWork::Load.into(), StoreWork::LoadAuthorizations.into()];
+            }
+            ListRequest::Settings => {
+                self.status = Some("Reading the settings...".into());
+                return vec![StoreWork::LoadSettings.into()];
             }
             ListRequest::Help => return self.open_help(),
             ListRequest::Quit => return self.quit_requested(),
@@ -331,6 +336,7 @@ impl App {
                     .into(),
                 ]
             }
+            AuthorizeRequest::CheckCallback => self.check_callback(),
             AuthorizeRequest::Back => {
                 self.leave_authorize();
                 vec![StoreWork::LoadAuthorizations.into()]
@@ -364,6 +370,75 @@ impl App {
             LogsRequest::Help => return self.open_help(),
         }
         Vec::new()
+    }
+}
+
+impl App {
+    pub(super) fn on_settings(&mut self, request: SettingsRequest) -> Vec<Effect> {
+        match request {
+            SettingsRequest::Save(changes) => {
+                self.status = Some("Saving the settings...".into());
+                return vec![
+                    StoreWork::SaveSettings {
+                        changes,
+                        then: AfterSave::Stay,
+                    }
+                    .into(),
+                ];
+            }
+            SettingsRequest::NothingToSave => self.status = Some("Nothing to save".into()),
+            SettingsRequest::Refused(refused) => {
+                self.status = Some(format!(
+                    "Not saved: {} first",
+                    count(refused, "setting to fix", "settings to fix")
+                ));
+            }
+            SettingsRequest::Close if self.settings_dirty() => {
+                self.popups
+                    .push(Popup::dialog(Dialog::unsaved_settings(false)));
+            }
+            SettingsRequest::Close => self.close_settings(),
+            SettingsRequest::CheckCallback if self.settings_dirty() => {
+                self.status =
+                    Some("Save the settings first: the check runs on the saved ones".into());
+            }
+            SettingsRequest::CheckCallback => return self.check_callback(),
+            SettingsRequest::Help => return self.open_help(),
+        }
+        Vec::new()
+    }
+
+    /// Save from the unsaved-edits question: on success SETTINGS closes (or the app
+    /// quits); a refused setting keeps it open, its row saying why.
+    pub(super) fn settings_save(&mut self, then: AfterSave) -> Vec<Effect> {
+        let Screen::Settings(view) = &mut self.screen else {
+            return Vec::new();
+        };
+        match view.save() {
+            SettingsRequest::Save(changes) => {
+                self.status = Some("Saving the settings...".into());
+                vec![StoreWork::SaveSettings { changes, then }.into()]
+            }
+            other => self.on_settings(other),
+        }
+    }
+
+    pub(super) fn open_settings(&mut self, settings: crate::model::Settings) {
+        tracing::info!("settings opened");
+        self.screen = Screen::Settings(Box::new(SettingsView::new(settings)));
+        self.status = None;
+    }
+
+    pub(super) fn close_settings(&mut self) {
+        self.screen = Screen::List;
+        self.refresh_list();
+    }
+
+    /// Checks the callback URL in the background; the result comes as a popup over
+    /// the screen it was asked from, which stays (an AUTHORIZE session goes on).
+    pub(super) fn check_callback(&mut self) -> Vec<Effect> {
+        self.status = Some("Checking the callback URL...".into());
+        vec![TaskWork::CheckCallback.into()]
     }
 }
 

@@ -195,7 +195,10 @@ impl AuthorizeView {
         }
         lines.push(TextLine::new("", theme.text));
         if let Some(callback) = &self.callback_url {
-            lines.push(TextLine::new("Callback URL to register:", theme.label));
+            lines.push(TextLine::new(
+                "Callback URL to register (k checks it):",
+                theme.label,
+            ));
             lines.push(TextLine::new(callback.clone(), theme.text));
         }
         lines.push(TextLine::new(
