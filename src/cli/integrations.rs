@@ -7,7 +7,7 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use super::args::AddArgs;
-use super::output::{json_view, print_details, print_json, print_table};
+use super::output::{json_view, print_details, print_json, print_json_array, print_table};
 use super::secrets::read_secret;
 use super::{CliError, CliResult, read_text};
 use crate::home::Home;
@@ -24,12 +24,12 @@ pub fn list(home: &Home, json: bool) -> CliResult {
     let catalog = home.catalog()?;
     let destinations = shown_destinations(home);
     if json {
-        let views: Vec<_> = catalog
-            .integrations
-            .iter()
-            .map(|integration| json_view(integration, destinations))
-            .collect();
-        print_json(&views)?;
+        print_json_array(
+            catalog
+                .integrations
+                .iter()
+                .map(|integration| json_view(integration, destinations)),
+        )?;
     } else {
         print_table(&catalog.integrations, destinations)?;
     }

@@ -138,6 +138,24 @@ pub fn print_json(value: &impl Serialize) -> std::io::Result<()> {
     say!("{text}")
 }
 
+/// A JSON array printed as `print_json` prints one, each element made and written in
+/// turn: `list --json` of 10,000 integrations held every element's `Value` and the
+/// whole text at once (some 60 MB) before writing any of it.
+pub fn print_json_array<T: Serialize>(elements: impl IntoIterator<Item = T>) -> io::Result<()> {
+    use serde::Serializer as _;
+    use std::io::Write as _;
+    let mut out = io::BufWriter::new(io::stdout().lock());
+    serde_json::Serializer::pretty(&mut out)
+        .collect_seq(elements)
+        .map_err(|error| match error.io_error_kind() {
+            Some(kind) => io::Error::from(kind),
+            None => io::Error::other(error),
+        })
+        .and_then(|()| writeln!(out))
+        .and_then(|()| out.flush())
+        .map_err(crate::cli::output_error)
+}
+
 pub fn print_table(
     integrations: &[Integration],
     destinations: DestinationPolicy,

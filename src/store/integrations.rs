@@ -19,6 +19,8 @@ use crate::model::{
     validate_stored, validate_with,
 };
 
+mod entries;
+
 /// 2: content samples are templates. A schema 1 file is read by keeping its samples
 /// literal (see [`literal_sample`]), and written back as schema 2.
 pub const SCHEMA_VERSION: u32 = 2;
@@ -343,7 +345,30 @@ pub fn parse_document(path: &Path, text: &str) -> Result<Vec<Integration>, Store
             message: without_file_content(&message),
         }
     };
-    let value: serde_yaml::Value = serde_yaml::from_str(text).map_err(parse_error)?;
+    // The file as hookconsole writes it is read entry by entry; another document of the
+    // file's shape in one pass, straight into the types. Only a document that is not
+    // that shape (a single integration, an empty one, a mistake) is read a second time
+    // as a `Value`, to tell which it is and to word its error.
+    let contents = match entries::read_by_entry(text) {
+        Some(contents) => contents,
+        None => match serde_yaml::from_str::<FileContents>(text) {
+            Ok(contents) => contents,
+            Err(error) => return parse_other_document(text, error, parse_error),
+        },
+    };
+    contents_of_schema(path, text, contents)
+}
+
+/// A document that does not parse as the file's shape: a single integration mapping,
+/// an empty document, or an error to report with its line.
+/// `typed_error` is why it did not parse as the file's shape; a syntax error is
+/// reported as the `Value` parse finds it, first.
+fn parse_other_document(
+    text: &str,
+    typed_error: serde_yaml::Error,
+    parse_error: impl Fn(serde_yaml::Error) -> StoreError,
+) -> Result<Vec<Integration>, StoreError> {
+    let value: serde_yaml::Value = serde_yaml::from_str(text).map_err(&parse_error)?;
     let is_single = value
         .as_mapping()
         .is_some_and(|mapping| !mapping.contains_key("schema") && mapping.contains_key("name"));
@@ -355,7 +380,15 @@ pub fn parse_document(path: &Path, text: &str) -> Result<Vec<Integration>, Store
     if value.is_null() {
         return Ok(Vec::new());
     }
-    let mut contents: FileContents = serde_yaml::from_str(text).map_err(parse_error)?;
+    Err(parse_error(typed_error))
+}
+
+/// The integrations of a document in the file's shape, of a schema this version reads.
+fn contents_of_schema(
+    path: &Path,
+    text: &str,
+    mut contents: FileContents,
+) -> Result<Vec<Integration>, StoreError> {
     if contents.schema == 1 {
         for integration in &mut contents.integrations {
             integration.content_sample = literal_sample(&integration.content_sample);
