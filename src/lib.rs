@@ -9,6 +9,7 @@ pub mod core_dumps;
 pub mod delivery;
 pub mod home;
 pub mod http;
+pub mod huge_pages;
 pub mod logging;
 pub mod model;
 pub mod oauth;

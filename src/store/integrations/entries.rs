@@ -112,6 +112,25 @@ mod tests {
         assert_eq!(by_entry.integrations, whole.integrations);
     }
 
+    /// What hookconsole writes is what this reads: a multi-line sample, headers and
+    /// authentication included.
+    #[test]
+    fn the_file_as_written_is_read_by_entry() {
+        use crate::model::{Authentication, Secret};
+        let mut first = Integration::new("first", "https://a.example/hook");
+        first.content_sample = "{\n  \"a\": 1,\n- \"b\": \"{{ finding.name }}\"\n}\n".into();
+        let mut second = Integration::new("second", "https://b.example/hook");
+        second.authentication = Authentication::Basic {
+            username: "scanner".into(),
+            password: Secret::new("pw"),
+        };
+        let text = super::super::to_document(&[first, second]).unwrap();
+        let whole: FileContents = serde_yaml::from_str(&text).unwrap();
+        let by_entry = read_by_entry(&text).expect("read by entry");
+        assert_eq!(by_entry.integrations, whole.integrations);
+        assert_eq!(by_entry.integrations.len(), 2);
+    }
+
     #[test]
     fn other_layouts_are_left_to_the_whole_document() {
         for text in [
