@@ -52,8 +52,9 @@ async fn cli_exit_status_says_delivered_or_not_and_output_is_the_stages() {
     assert_eq!(json["outcome"]["failure"]["class"], "not_found");
     assert_eq!(json["http"]["status"], 404);
 
+    // A name no integration has is bad input, as for every command.
     let output = cli_verify(home.path(), &["no-such-integration"]).await;
-    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("no-such-integration"));
 
     let log = std::fs::read_to_string(home.path().join("logs/hookconsole.log")).unwrap();

@@ -21,7 +21,7 @@ pub fn verify(home: &Home, name: &str, json: bool) -> CliResult {
     })?;
     let integration = catalog
         .get(name)
-        .ok_or_else(|| CliError::Failed(StoreError::NotFound(name.into()).into()))?
+        .ok_or_else(|| CliError::unknown_integration(name))?
         .clone();
     // An integration the file holds but that cannot be sent (a header the HTTP client
     // owns, a refused destination) is refused here, before anything is sent.

@@ -20,7 +20,7 @@ use super::tokens::Credential;
 use crate::http::user_agent;
 use crate::model::{
     HttpMethod, Integration, MASK, client_owned_header, is_sensitive_header, mask_url,
-    url_secret_values,
+    shell_command, url_secret_values,
 };
 
 /// `Debug` shows what a report shows: secrets masked.
@@ -118,8 +118,14 @@ impl RequestBase {
     pub fn new(integration: &Integration) -> Result<RequestBase, RequestError> {
         if integration.waits_for_site() {
             return Err(RequestError(format!(
-                "URL is not set yet: authorize, then choose the site (hookconsole sites {} --choose SITE)",
-                integration.name
+                "URL is not set yet: authorize, then choose the site ({})",
+                shell_command(&[
+                    "hookconsole",
+                    "sites",
+                    &integration.name,
+                    "--choose",
+                    "SITE"
+                ])
             )));
         }
         let shown = || mask_url(&integration.url);
