@@ -123,7 +123,11 @@ pub fn run(cli: Cli, operation: Operation) -> ExitCode {
             json,
         } => integrations::export(&home, name.as_deref(), with_secrets, json),
         Operation::Import { file, replace } => integrations::import(&home, &file, replace),
-        Operation::Verify { name, json } => verify::verify(&home, &name, json),
+        Operation::Verify {
+            name,
+            json,
+            trust_presented,
+        } => verify::verify(&home, &name, json, trust_presented),
         Operation::Authorize {
             name,
             paste,

@@ -17,7 +17,7 @@ mod shell;
 mod signing;
 mod validation;
 
-pub use certificate::{CertificateSummary, fingerprint, parse_pem, summarise_der};
+pub use certificate::{CertificateSummary, certificate_pem, fingerprint, parse_pem, summarise_der};
 pub use destination::{
     ALLOW_LINK_LOCAL_SETTING, DestinationPolicy, RefusedDestination, destination_problems,
     destination_urls, refused_address,

@@ -111,6 +111,11 @@ pub enum Operation {
         name: String,
         #[arg(long)]
         json: bool,
+        /// When VERIFY fails because the server's certificate is not trusted, pin that
+        /// certificate (shown with its SHA-256 fingerprint: compare it with the
+        /// receiver's first) as the integration's uploaded certificate
+        #[arg(long)]
+        trust_presented: bool,
     },
     /// Authorize an OAuth integration from another device: prints the link, a QR code
     /// and the full authorize URL, then waits for the provider's redirect (or for the
