@@ -30,7 +30,7 @@ use std::process::ExitCode;
 
 pub use args::{Cli, Command, Operation};
 
-pub use error::{CliError, Problem};
+pub use error::{CliError, Problem, report_usage_error};
 
 use crate::home::Home;
 use crate::model::{Authentication, Integration};

@@ -117,6 +117,19 @@ fn json_errors_name_the_field_at_fault_and_failures_are_json_too() {
     );
     assert!(error.get("field").is_none(), "{error}");
 
+    // A command line clap refuses is JSON too, naming the argument at fault.
+    let (status, stderr) = run(dir.path(), &["logs", "--limit", "many", "--json"], "");
+    assert_eq!(status, 2, "{stderr}");
+    let error = json_error(&stderr);
+    assert_eq!(error["field"], "--limit <N>", "{error}");
+    assert!(
+        error["error"].as_str().unwrap().contains("'many'"),
+        "{error}"
+    );
+    let (status, stderr) = run(dir.path(), &["show", "--json"], "");
+    assert_eq!(status, 2, "{stderr}");
+    assert_eq!(json_error(&stderr)["field"], "<NAME>");
+
     // Without --json the same failure is a plain line.
     let (status, stderr) = run(dir.path(), &["verify", "jira"], "");
     assert_eq!(status, 1);

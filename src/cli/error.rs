@@ -133,6 +133,32 @@ impl From<std::io::Error> for CliError {
     }
 }
 
+/// A command line clap refused, given with `--json`: its message as a JSON error, exit
+/// 2, the argument at fault as the field when clap names one.
+pub fn report_usage_error(error: &clap::Error) -> ExitCode {
+    use clap::error::{ContextKind, ContextValue};
+    // The message is the paragraph before clap's usage lines.
+    let rendered = error.to_string();
+    let lines: Vec<&str> = rendered
+        .lines()
+        .take_while(|line| !line.trim().is_empty())
+        .map(str::trim)
+        .collect();
+    let joined = lines.join(" ");
+    let message = joined.trim_start_matches("error: ");
+    let mut problem = Problem::new(message).with_hint(
+        "`hookconsole help` lists the commands; `hookconsole COMMAND --help` the arguments of one",
+    );
+    match error.get(ContextKind::InvalidArg) {
+        Some(ContextValue::String(argument)) => problem = problem.with_field(argument.clone()),
+        Some(ContextValue::Strings(arguments)) if arguments.len() == 1 => {
+            problem = problem.with_field(arguments[0].clone());
+        }
+        _ => {}
+    }
+    report(CliError::Input(vec![problem]), true)
+}
+
 /// Prints `error` on standard error, as text or as JSON, and gives the exit status.
 pub fn report(error: CliError, json: bool) -> ExitCode {
     let (problems, status) = match error {
