@@ -867,14 +867,14 @@ fn import_of_an_export_restores_everything_and_keeps_stored_secrets() {
     let file = other.file("all.yaml", &with_secrets);
     other.run(&["import", &file]).ok().stdout_has("2 added");
     assert_eq!(other.store().load().unwrap().integrations, after);
-    // Without secrets, the Basic one cannot be valid there: refused, nothing written.
+    // Without secrets, the Basic one cannot send there: imported disabled, and said so.
     let third = Home::new();
     let file = third.file("bare.yaml", &export);
     third
         .run(&["import", &file])
-        .code(2)
-        .stderr_has("integration `Jira` lacks secrets the export left out: Password");
-    assert!(!third.integrations_file().exists());
+        .ok()
+        .stdout_has("`Jira` is disabled: the export left out Password");
+    assert!(!third.store().load().unwrap().integrations[0].enabled);
 }
 
 #[test]

@@ -146,44 +146,106 @@ fn home_holding(integrations: Vec<Integration>) -> tempfile::TempDir {
 }
 
 #[test]
-fn an_export_without_secrets_imported_elsewhere_names_every_secret_it_lacks() {
+fn an_export_without_secrets_imported_elsewhere_is_disabled_naming_every_secret_it_lacks() {
     let mut teams = full_basic("Teams");
     teams.url = "https://hooks.example.com/workflows/1?sig=s3cr3t".into();
-    let source = home_holding(vec![full_oauth("Jira mock"), teams]);
+    let source = home_holding(vec![
+        full_oauth("Jira mock"),
+        teams,
+        Integration::new("Plain", "https://plain.example.com/"),
+    ]);
     let export = source.path().join("export.yaml");
     std::fs::write(&export, stdout_of(source.path(), &["export"])).unwrap();
     let export = export.to_str().unwrap();
 
     let target = tempfile::tempdir().unwrap();
-    let (status, stderr) = run(target.path(), &["import", export], "");
-    assert_eq!(status, 2, "{stderr}");
-    // Both integrations, every secret of each, in one go.
-    let jira = format!("{export}: integration `Jira mock` lacks secrets the export left out: ");
-    assert!(stderr.contains(&jira), "{stderr}");
-    assert!(stderr.contains("Client Secret"), "{stderr}");
+    let output = cli(target.path())
+        .args(["import", export])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    // Both integrations that lack secrets, every secret of each, in one go, and how to
+    // give them; the one without secrets is imported as it was.
+    assert!(stdout.contains("imported: 3 added"), "{stdout}");
     assert!(
-        stderr.contains(
-            "integration `Teams` lacks secrets the export left out: Password, URL (the value \
-             of `sig`)"
+        stdout.contains(
+            "`Jira mock` is disabled: the export left out Client Secret. Set them \
+             (`hookconsole set 'Jira mock' KEY…`"
         ),
-        "{stderr}"
+        "{stdout}"
     );
     assert!(
-        stderr.contains("hint: export again with `hookconsole export --with-secrets`"),
+        stdout.contains(
+            "`Teams` is disabled: the export left out Password, URL (the value of `sig`), \
+             HTTP Headers (the value of X-Api-Key)."
+        ),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("`hookconsole set Teams enabled=yes`"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("--with-secrets"), "{stdout}");
+    assert!(!stdout.contains("`Plain`"), "{stdout}");
+    assert!(
+        stderr.contains("(integration `Teams`) Password: is not set"),
         "{stderr}"
     );
     let listed = stdout_of(target.path(), &["list"]);
-    assert!(listed.starts_with("No integrations yet"), "{listed}");
+    let enabled = |name: &str| {
+        let row = listed.lines().find(|line| line.starts_with(name)).unwrap();
+        row.trim_end().ends_with("yes")
+    };
+    assert!(
+        !enabled("Jira mock") && !enabled("Teams") && enabled("Plain"),
+        "{listed}"
+    );
 
-    // Where the integrations are, the stored secrets fill the gaps.
-    let (status, stderr) = run(source.path(), &["import", export], "");
+    // VERIFY says what is missing rather than send without it.
+    let verify = cli(target.path())
+        .args(["verify", "Teams"])
+        .output()
+        .unwrap();
+    assert_eq!(verify.status.code(), Some(1));
+    let report = String::from_utf8(verify.stdout).unwrap();
+    assert!(
+        report.contains("it lacks secrets an export left out: Password"),
+        "{report}"
+    );
+
+    // Enabling asks for every missing secret at once; given them, it is enabled.
+    let (status, stderr) = run(target.path(), &["set", "Teams", "enabled=yes"], "");
+    assert_eq!(status, 2, "{stderr}");
+    assert!(stderr.contains("error: Password: is required"), "{stderr}");
+    assert!(stderr.contains("the value of `sig`"), "{stderr}");
+    let (status, stderr) = run(
+        target.path(),
+        &[
+            "set",
+            "Teams",
+            "password",
+            "url=https://hooks.example.com/workflows/1?sig=s3cr3t",
+            "enabled=yes",
+        ],
+        "hunter2\n",
+    );
     assert_eq!(status, 0, "{stderr}");
-    // And an export with its secrets imports anywhere.
+
+    // Where the integrations are, the stored secrets fill the gaps: nothing disabled.
+    let out = stdout_of(source.path(), &["import", export]);
+    assert!(!out.contains("is disabled"), "{out}");
+    // And an export with its secrets imports enabled anywhere.
     let with_secrets = stdout_of(source.path(), &["export", "--with-secrets"]);
-    let full = target.path().join("full.yaml");
+    let other = tempfile::tempdir().unwrap();
+    let full = other.path().join("full.yaml");
     std::fs::write(&full, with_secrets).unwrap();
-    let out = stdout_of(target.path(), &["import", full.to_str().unwrap()]);
-    assert!(out.contains("2 added"), "{out}");
+    let out = stdout_of(other.path(), &["import", full.to_str().unwrap()]);
+    assert!(
+        out.contains("3 added") && !out.contains("is disabled"),
+        "{out}"
+    );
 }
 
 #[test]

@@ -493,7 +493,7 @@ pub fn import(home: &Home, file: &Path, replace: bool) -> CliResult {
             integration.keep_secrets_from(stored);
         }
     }
-    refuse_missing_secrets(&shown_path, &incoming)?;
+    let disabled = disable_lacking_secrets(&mut incoming);
     check_document(&shown_path, &text, &incoming, destinations).map_err(input_error)?;
     for integration in &incoming {
         for warning in validate_with(integration, OffsetDateTime::now_utc(), destinations).warnings
@@ -533,35 +533,36 @@ pub fn import(home: &Home, file: &Path, replace: bool) -> CliResult {
     let removed = catalog.integrations.len() + added - result.len();
     store.replace_all(catalog.revision, result)?;
     say!("imported: {added} added, {updated} updated, {removed} removed")?;
+    for line in disabled {
+        say!("{line}")?;
+    }
     Ok(())
 }
 
-/// An export made without secrets, imported where nothing stored fills them in: every
-/// integration and every secret it lacks at once, and how to give them.
-fn refuse_missing_secrets(path: &Path, incoming: &[Integration]) -> CliResult {
-    let mut problems: Vec<Problem> = incoming
-        .iter()
+/// An export made without secrets, imported where nothing stored fills them in: such
+/// an integration is imported disabled (it could send nothing useful), and what it
+/// lacks is said, with how to give it. The lines to print once the import is saved.
+fn disable_lacking_secrets(incoming: &mut [Integration]) -> Vec<String> {
+    incoming
+        .iter_mut()
         .filter_map(|integration| {
             let missing = integration.missing_secrets();
-            let first = missing.first()?.field.key();
+            if missing.is_empty() {
+                return None;
+            }
+            integration.enabled = false;
             let listed: Vec<String> = missing.iter().map(ToString::to_string).collect();
-            let message = format!(
-                "{}: integration `{}` lacks secrets the export left out: {}",
-                path.display(),
-                integration.name,
-                listed.join(", ")
-            );
-            Some(Problem::new(message).with_field(first))
+            let name = &integration.name;
+            Some(format!(
+                "`{name}` is disabled: the export left out {}. Set them (`{} KEY…`; a secret \
+                 without =VALUE is asked for), then `{}`; or import an export made with \
+                 --with-secrets",
+                listed.join(", "),
+                shell_command(&["hookconsole", "set", name]),
+                shell_command(&["hookconsole", "set", name, "enabled=yes"]),
+            ))
         })
-        .collect();
-    let Some(last) = problems.pop() else {
-        return Ok(());
-    };
-    problems.push(last.with_hint(
-        "export again with `hookconsole export --with-secrets` where they are set, or \
-         write them into the file, then import it again (nothing was imported)",
-    ));
-    Err(CliError::Input(problems))
+        .collect()
 }
 
 /// Errors in a file the person gave are input errors (exit 2), with file and line.

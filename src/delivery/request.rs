@@ -128,6 +128,18 @@ impl RequestBase {
                 ])
             )));
         }
+        // Only a disabled integration may lack its secrets (validation): sending
+        // without them would only tell the receiver so.
+        let missing = integration.missing_secrets();
+        if !integration.enabled && !missing.is_empty() {
+            let listed: Vec<String> = missing.iter().map(ToString::to_string).collect();
+            return Err(RequestError(format!(
+                "it lacks secrets an export left out: {}; set them (`{} KEY…`, a secret \
+                 without =VALUE is asked for), then enable it",
+                listed.join(", "),
+                shell_command(&["hookconsole", "set", &integration.name])
+            )));
+        }
         let shown = || mask_url(&integration.url);
         let url = Url::parse(&integration.url)
             .map_err(|error| RequestError(format!("URL `{}`: {error}", shown())))?;

@@ -6,6 +6,7 @@ use std::fmt;
 use super::field::Field;
 use super::integration::{Authentication, Integration};
 use super::secret::masked_url_secret;
+use super::signing::Signing;
 
 /// One secret an integration holds empty, or as the mask in a URL.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -22,6 +23,16 @@ impl fmt::Display for MissingSecret {
             None => f.write_str(self.field.label()),
         }
     }
+}
+
+/// A signing secret, or the replaced one, left out of an export: a disabled
+/// integration may lack it, and neither validation nor holding calls that invalid.
+pub(super) fn lacks_signing_secret(signing: &Signing) -> bool {
+    signing.secret.is_empty()
+        || signing
+            .previous
+            .as_ref()
+            .is_some_and(|previous| previous.secret.is_empty())
 }
 
 impl Integration {
@@ -74,7 +85,7 @@ impl Integration {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Header, OAuthSettings, Secret, Signing};
+    use crate::model::{Header, OAuthSettings, Secret};
 
     #[test]
     fn an_export_without_secrets_lacks_every_secret_it_had() {
@@ -107,6 +118,42 @@ mod tests {
                 "HTTP Headers (the value of X-Api-Key)",
                 "Signing (its secret)",
             ]
+        );
+    }
+
+    #[test]
+    fn only_a_disabled_integration_may_lack_its_secrets() {
+        use crate::model::{DestinationPolicy, HoldReason, validate, validate_stored};
+        let mut integration = Integration::new("Teams", "https://hooks.example.com/x?sig=s");
+        integration.authentication = Authentication::Basic {
+            username: "u".into(),
+            password: Secret::new("p"),
+        };
+        integration.signing = Some(Signing {
+            secret: Secret::new("whsec_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="),
+            previous: None,
+        });
+        let mut lacking = integration.without_secrets();
+        let now = time::OffsetDateTime::now_utc();
+        let errors = |i: &Integration| validate(i, now).errors;
+        let fields =
+            |i: &Integration| -> Vec<Field> { errors(i).iter().map(|e| e.field).collect() };
+        assert_eq!(
+            fields(&lacking),
+            [Field::Password, Field::Url, Field::Signing]
+        );
+        lacking.enabled = false;
+        assert!(errors(&lacking).is_empty(), "{:?}", errors(&lacking));
+        assert!(validate_stored(&lacking, now).is_valid());
+        let warned: Vec<Field> = validate(&lacking, now)
+            .warnings
+            .iter()
+            .map(|w| w.field)
+            .collect();
+        assert_eq!(warned, [Field::Password, Field::Url, Field::Signing]);
+        assert_eq!(
+            lacking.hold_reason(DestinationPolicy::STRICT),
+            Some(HoldReason::Disabled)
         );
     }
 }
