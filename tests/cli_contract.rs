@@ -78,6 +78,18 @@ fn an_unknown_integration_is_exit_2_with_the_same_words_from_every_command() {
             assert_eq!(error["errors"].as_array().unwrap().len(), 1, "{args:?}");
         }
     }
+    // The batch's answer for the line on standard output says the same.
+    let output = cli(dir.path())
+        .args(["send", "--batch", "--json"])
+        .write_stdin(batch_line)
+        .output()
+        .unwrap();
+    let answer: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(answer["ok"], false);
+    assert_eq!(answer["line"], 1);
+    assert_eq!(answer["error"], message);
+    assert_eq!(answer["field"], "name");
+
     // A name that differs only in case is the integration's, for logs as for the rest.
     let (status, stderr) = run(dir.path(), &["logs", "JIRA"], "");
     assert_eq!(status, 0, "{stderr}");

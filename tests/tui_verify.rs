@@ -267,3 +267,39 @@ fn trust_on_a_refused_certificate_asks_then_pins_it() {
     assert!(screen.contains("pinned"), "{screen}");
     assert!(!screen.contains("t trust cert"), "{screen}");
 }
+
+/// VERIFY from the editor: Trust puts the certificate into the form's Certificate
+/// field, not into the file, so it is saved (or not) with the other edits.
+#[test]
+fn trust_from_the_editor_fills_its_certificate_field() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let server = self_signed_receiver(&runtime);
+    let mut harness = Harness::new(
+        Profile::RICH,
+        &[webhook("Self-signed", &server.url("/hook"))],
+    );
+    harness.press(KeyCode::Enter);
+    harness.press(KeyCode::F(3));
+    let _guard = runtime.enter();
+    run_verifies(&mut harness);
+    harness.press(KeyCode::Char('t'));
+    harness.press(KeyCode::Right);
+    harness.press(KeyCode::Enter);
+    assert_eq!(harness.stored()[0].certificate, None, "nothing saved yet");
+    harness.press(KeyCode::Esc);
+    let Screen::Editor(editor) = &harness.app.screen else {
+        panic!("not back in the editor");
+    };
+    let (form, _) = editor.build();
+    let pinned = hookconsole::model::parse_pem(form.certificate.as_deref().unwrap()).unwrap();
+    assert!(
+        pinned[0].subject.contains("receiver"),
+        "{}",
+        pinned[0].subject
+    );
+    harness.ctrl('s');
+    assert!(
+        harness.stored()[0].certificate.is_some(),
+        "saved with the form"
+    );
+}

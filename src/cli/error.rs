@@ -48,7 +48,8 @@ impl Problem {
         self
     }
 
-    fn json(&self) -> Value {
+    /// `{"error", "field", "hint"}`, the last two when there are.
+    pub fn json(&self) -> Value {
         let mut object = json!({ "error": self.message });
         if let Some(field) = &self.field {
             object["field"] = json!(field);

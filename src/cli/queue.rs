@@ -62,8 +62,10 @@ pub fn send(locations: &Locations, args: SendArgs) -> CliResult {
         Err(NotSent::Lines(lines)) => {
             if json {
                 for (line, problem) in &lines {
-                    let error = &problem.message;
-                    say!("{}", json!({"ok": false, "line": line, "error": error}))?;
+                    let mut answer = problem.json();
+                    answer["ok"] = json!(false);
+                    answer["line"] = json!(line);
+                    say!("{answer}")?;
                 }
             }
             let problems = lines.into_iter().map(|(line, problem)| Problem {
