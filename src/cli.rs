@@ -1,5 +1,6 @@
 //! The non-interactive face: subcommands with plain or `--json` output. Exit status 0
-//! on success, 2 on invalid input (every field error on stderr), 1 on other failures.
+//! on success, 2 on invalid input or a name no integration has (every problem on
+//! stderr), 1 on other failures; `error.rs` decides which and how it is printed.
 
 /// Writes one line to standard output and returns the `io::Result`. Unlike `println!`,
 /// a reader that went away (`hookconsole logs | head`, `… | grep -q`) is an error the
@@ -14,6 +15,7 @@ macro_rules! say {
 mod args;
 mod authorize;
 mod callback_check;
+mod error;
 mod generate;
 mod integrations;
 mod logs;
@@ -28,62 +30,10 @@ use std::process::ExitCode;
 
 pub use args::{Cli, Command, Operation};
 
-use crate::home::{ForgetError, Home};
-use crate::model::{Authentication, FieldError, Integration};
-use crate::store::StoreError;
+pub use error::{CliError, Problem, report_usage_error};
 
-/// How a command failed, which decides the exit status.
-#[derive(Debug)]
-pub enum CliError {
-    /// The person's input is wrong: exit 2, every message on stderr.
-    Input(Vec<String>),
-    /// Anything else: exit 1.
-    Failed(anyhow::Error),
-}
-
-impl CliError {
-    pub fn input(message: impl Into<String>) -> Self {
-        CliError::Input(vec![message.into()])
-    }
-
-    pub fn fields(errors: &[FieldError]) -> Self {
-        CliError::Input(errors.iter().map(ToString::to_string).collect())
-    }
-}
-
-impl From<StoreError> for CliError {
-    fn from(error: StoreError) -> Self {
-        match error {
-            StoreError::Invalid(errors) => CliError::fields(&errors),
-            // A file that does not parse, is a link, a device or too large is bad
-            // input like a bad flag, whether the person named it or it is in the home.
-            other if other.is_bad_input() => CliError::input(other.to_string()),
-            other => CliError::Failed(other.into()),
-        }
-    }
-}
-
-impl From<ForgetError> for CliError {
-    fn from(error: ForgetError) -> Self {
-        match error {
-            // A settings or token file that cannot be read: that file's error.
-            ForgetError::Store(error) => error.into(),
-            ForgetError::Failed(reason) => CliError::Failed(anyhow::anyhow!(reason)),
-        }
-    }
-}
-
-impl From<anyhow::Error> for CliError {
-    fn from(error: anyhow::Error) -> Self {
-        CliError::Failed(error)
-    }
-}
-
-impl From<std::io::Error> for CliError {
-    fn from(error: std::io::Error) -> Self {
-        CliError::Failed(error.into())
-    }
-}
+use crate::home::Home;
+use crate::model::{Authentication, Integration};
 
 pub type CliResult = Result<(), CliError>;
 
@@ -93,7 +43,9 @@ pub type CliResult = Result<(), CliError>;
 /// it when there is one.
 fn read_text(path: &std::path::Path, flag: Option<&str>, limit: u64) -> Result<String, CliError> {
     let named = |message: String| match flag {
-        Some(flag) => CliError::input(format!("{flag} {message}")),
+        Some(flag) => CliError::Input(vec![
+            Problem::new(format!("{flag} {message}")).with_field(flag),
+        ]),
         None => CliError::input(message),
     };
     let bytes = if path == std::path::Path::new("-") {
@@ -158,6 +110,7 @@ pub fn run(cli: Cli, operation: Operation) -> ExitCode {
         crate::oauth::defer_termination_signals();
     }
     let home = Home::new(locations);
+    let json = operation.json();
     let result = match operation {
         Operation::List { json } => integrations::list(&home, json),
         Operation::Show { name, json } => integrations::show(&home, &name, json),
@@ -170,7 +123,11 @@ pub fn run(cli: Cli, operation: Operation) -> ExitCode {
             json,
         } => integrations::export(&home, name.as_deref(), with_secrets, json),
         Operation::Import { file, replace } => integrations::import(&home, &file, replace),
-        Operation::Verify { name, json } => verify::verify(&home, &name, json),
+        Operation::Verify {
+            name,
+            json,
+            trust_presented,
+        } => verify::verify(&home, &name, json, trust_presented),
         Operation::Authorize {
             name,
             paste,
@@ -248,18 +205,9 @@ pub fn run(cli: Cli, operation: Operation) -> ExitCode {
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
-        Err(CliError::Input(messages)) => {
-            for message in messages {
-                eprintln!("error: {message}");
-            }
-            ExitCode::from(2)
-        }
         // As `head` and `grep -q` expect: output nobody reads any more is not a failure.
         Err(CliError::Failed(error)) if is_output_closed(&error) => ExitCode::SUCCESS,
-        Err(CliError::Failed(error)) => {
-            eprintln!("error: {error:#}");
-            ExitCode::from(1)
-        }
+        Err(error) => error::report(error, json),
     }
 }
 

@@ -1,6 +1,6 @@
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::Parser as _;
 use hookconsole::cli::{self, Cli, Command};
 use hookconsole::tui::{self, ProfileChoice};
 
@@ -10,7 +10,15 @@ use hookconsole::tui::{self, ProfileChoice};
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
-    let mut cli = Cli::parse();
+    let mut cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        // A command line clap refuses is bad input too: with --json, JSON like the
+        // other errors (help and --version print as they are).
+        Err(error) if error.use_stderr() && std::env::args().any(|arg| arg == "--json") => {
+            return cli::report_usage_error(&error);
+        }
+        Err(error) => error.exit(),
+    };
     match cli.command.take() {
         None | Some(Command::Tui) => console(&cli),
         Some(Command::Operation(operation)) => cli::run(cli, operation),

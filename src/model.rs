@@ -8,14 +8,16 @@ mod field;
 mod header_rules;
 mod hold;
 mod integration;
+mod missing_secrets;
 mod plain_http;
 mod preset;
 mod secret;
 mod settings;
+mod shell;
 mod signing;
 mod validation;
 
-pub use certificate::{CertificateSummary, fingerprint, parse_pem, summarise_der};
+pub use certificate::{CertificateSummary, certificate_pem, fingerprint, parse_pem, summarise_der};
 pub use destination::{
     ALLOW_LINK_LOCAL_SETTING, DestinationPolicy, RefusedDestination, destination_problems,
     destination_urls, refused_address,
@@ -29,6 +31,7 @@ pub use integration::{
     HttpMethod, Integration, NAME_MAX_CHARS, OAuthSettings, RETRY_INTERVAL_RANGE,
     is_sensitive_header,
 };
+pub use missing_secrets::MissingSecret;
 pub use plain_http::{PlainHttpCredentials, plain_http_credentials};
 pub use preset::{Preset, PresetFieldError, PresetParameter, find_preset, preset_keys, presets};
 pub use secret::{
@@ -41,6 +44,7 @@ pub use settings::{
     DEFAULT_SOCKET_IDLE_TIMEOUT, DEFAULT_SOCKET_MAX_CONNECTIONS, DEFAULT_SOCKET_MAX_LINE_BYTES,
     PROXY_NONE, ProxyCredentials, SettingError, Settings,
 };
+pub use shell::{shell_command, shell_word};
 pub use signing::{
     DEFAULT_SIGNING_OVERLAP, NoRandomness, RetiringSecret, SIGNING_SECRET_PREFIX, Signing,
     SigningChange, change_signing, new_signing_secret, parse_overlap, signing_key,

@@ -51,10 +51,11 @@ fn send_batch_logs_and_replay() {
     assert!(bad.contains("line 2:"), "{bad}");
     let queue = Queue::open(&locations.queue_database()).unwrap();
     assert_eq!(queue.counts().unwrap(), vec![("queued".to_string(), 3)]);
+    // A name no integration has is bad input, as for every command.
     cli(&dir)
         .args(["send", "nope", "--event", "x"])
         .assert()
-        .code(1);
+        .code(2);
     cli(&dir)
         .args(["logs"])
         .assert()

@@ -203,3 +203,103 @@ fn before_its_site_is_chosen_the_advice_names_the_key_to_press() {
     );
     assert!(screen.contains("FAILED: no site chosen"), "{screen}");
 }
+
+/// A VERIFY refused the receiver's self-signed certificate: `t` shows it in a dialog
+/// with its fingerprint, Esc and Cancel pin nothing, Trust pins exactly it, and the next
+/// VERIFY is delivered.
+#[test]
+fn trust_on_a_refused_certificate_asks_then_pins_it() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let server = self_signed_receiver(&runtime);
+    let mut harness = Harness::new(
+        Profile::RICH,
+        &[webhook("Self-signed", &server.url("/hook"))],
+    );
+    // Before a report, `t` does nothing.
+    harness.press(KeyCode::Char('v'));
+    harness.press(KeyCode::Char('t'));
+    assert!(harness.app.popups.is_empty());
+    let _guard = runtime.enter();
+    run_verifies(&mut harness);
+    let screen = harness.screen(100, 40);
+    assert!(screen.contains("untrusted certificate"), "{screen}");
+    assert!(screen.contains("t trust cert"), "{screen}");
+    assert!(screen.contains("press t to see it and"), "{screen}");
+    let Screen::Verify(verify) = &harness.app.screen else {
+        panic!("not on VERIFY");
+    };
+    let presented = verify.view.certificate_to_pin().unwrap().clone();
+
+    // Esc, then Cancel (focused first): nothing pinned.
+    harness.press(KeyCode::Char('t'));
+    let dialog = harness.screen(100, 40);
+    assert!(dialog.contains("Trust this certificate?"), "{dialog}");
+    assert!(
+        dialog.contains("[ Cancel ]") && dialog.contains("[ Trust ]"),
+        "{dialog}"
+    );
+    let first_pairs = &presented.sha256_fingerprint[..24];
+    assert!(dialog.contains(first_pairs), "{first_pairs} in {dialog}");
+    assert!(
+        dialog.contains(&format!("Valid    {}", presented.not_before)),
+        "{dialog}"
+    );
+    harness.press(KeyCode::Esc);
+    harness.press(KeyCode::Char('t'));
+    harness.press(KeyCode::Enter);
+    assert!(harness.app.popups.is_empty());
+    assert_eq!(harness.stored()[0].certificate, None);
+
+    // Trust: the certificate presented is the integration's uploaded one.
+    harness.press(KeyCode::Char('t'));
+    harness.press(KeyCode::Right);
+    harness.press(KeyCode::Enter);
+    let stored = harness.stored()[0].certificate.clone().expect("pinned");
+    let pinned = hookconsole::model::parse_pem(&stored).unwrap();
+    assert_eq!(pinned.len(), 1);
+    assert_eq!(pinned[0].sha256_fingerprint, presented.sha256_fingerprint);
+    assert!(harness.screen(100, 40).contains("Pinned"));
+
+    harness.press(KeyCode::Char('v'));
+    run_verifies(&mut harness);
+    let screen = harness.screen(100, 40);
+    assert!(screen.contains("DELIVERED 200"), "{screen}");
+    assert!(screen.contains("pinned"), "{screen}");
+    assert!(!screen.contains("t trust cert"), "{screen}");
+}
+
+/// VERIFY from the editor: Trust puts the certificate into the form's Certificate
+/// field, not into the file, so it is saved (or not) with the other edits.
+#[test]
+fn trust_from_the_editor_fills_its_certificate_field() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let server = self_signed_receiver(&runtime);
+    let mut harness = Harness::new(
+        Profile::RICH,
+        &[webhook("Self-signed", &server.url("/hook"))],
+    );
+    harness.press(KeyCode::Enter);
+    harness.press(KeyCode::F(3));
+    let _guard = runtime.enter();
+    run_verifies(&mut harness);
+    harness.press(KeyCode::Char('t'));
+    harness.press(KeyCode::Right);
+    harness.press(KeyCode::Enter);
+    assert_eq!(harness.stored()[0].certificate, None, "nothing saved yet");
+    harness.press(KeyCode::Esc);
+    let Screen::Editor(editor) = &harness.app.screen else {
+        panic!("not back in the editor");
+    };
+    let (form, _) = editor.build();
+    let pinned = hookconsole::model::parse_pem(form.certificate.as_deref().unwrap()).unwrap();
+    assert!(
+        pinned[0].subject.contains("receiver"),
+        "{}",
+        pinned[0].subject
+    );
+    harness.ctrl('s');
+    assert!(
+        harness.stored()[0].certificate.is_some(),
+        "saved with the form"
+    );
+}

@@ -97,12 +97,17 @@ fn an_export_without_secrets_imports_back_with_the_stored_url_secrets() {
         .success();
     assert_eq!(store.load().unwrap().integrations, before);
 
-    // Where nothing stored can fill the mask in, it is refused and nothing is written.
+    // Where nothing stored can fill the mask in, it is imported disabled, and enabling
+    // it is refused until the secret is given.
     let other = tempfile::tempdir().unwrap();
-    let stderr = stderr_of(cli(&other).args(["import", file.to_str().unwrap()]), 2);
+    let out = stdout_of(&other, &["import", file.to_str().unwrap()]);
+    assert!(
+        out.contains("URL (the password), Token URL (the value of `code`)"),
+        "{out}"
+    );
+    let stderr = stderr_of(cli(&other).args(["set", "jira", "enabled=yes"]), 2);
     assert!(stderr.contains("URL: "), "{stderr}");
     assert!(stderr.contains("left out of an export"), "{stderr}");
-    assert!(!other.path().join("integrations.yaml").exists());
 }
 
 #[test]

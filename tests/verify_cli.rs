@@ -52,8 +52,9 @@ async fn cli_exit_status_says_delivered_or_not_and_output_is_the_stages() {
     assert_eq!(json["outcome"]["failure"]["class"], "not_found");
     assert_eq!(json["http"]["status"], 404);
 
+    // A name no integration has is bad input, as for every command.
     let output = cli_verify(home.path(), &["no-such-integration"]).await;
-    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("no-such-integration"));
 
     let log = std::fs::read_to_string(home.path().join("logs/hookconsole.log")).unwrap();
@@ -161,4 +162,69 @@ async fn before_its_site_is_chosen_the_advice_is_to_authorize_with_the_command()
     let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(json["outcome"]["failure"]["class"], "site_not_chosen");
     assert_eq!(json["outcome"]["failure"]["authorized"], false);
+}
+
+/// A receiver on loopback with a self-signed certificate: VERIFY fails on it and says
+/// how to trust it, `--trust-presented` pins exactly the certificate presented and
+/// prints its fingerprint, and the next VERIFY is delivered, trusting it by the pin.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn trust_presented_pins_a_self_signed_certificate_and_the_next_verify_passes() {
+    let home = tempfile::tempdir().unwrap();
+    let presented = self_signed(&["127.0.0.1"]);
+    let server = https_server(answer(200), vec![presented.der.clone()], presented.key()).await;
+    store(
+        home.path(),
+        &[Integration::new("Self signed", server.url("/hook"))],
+    );
+    let expected = hookconsole::model::fingerprint(presented.der.as_ref());
+
+    let output = cli_verify(home.path(), &["Self signed"]).await;
+    assert_eq!(output.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stdout.contains("trust    NOT TRUSTED"), "{stdout}");
+    assert!(stdout.contains(&expected), "{stdout}");
+    assert!(stdout.contains("valid    "), "{stdout}");
+    assert!(
+        stderr.contains("hookconsole verify 'Self signed' --trust-presented"),
+        "{stderr}"
+    );
+    // Only the explicit flag pins.
+    let stored = || {
+        hookconsole::store::IntegrationStore::new(home.path().join("integrations.yaml"))
+            .load()
+            .unwrap()
+            .integrations[0]
+            .certificate
+            .clone()
+    };
+    assert_eq!(stored(), None);
+    assert_eq!(server.requests(), 0);
+
+    let output = cli_verify(home.path(), &["Self signed", "--trust-presented"]).await;
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(0), "{stdout}");
+    assert!(
+        stdout.contains(&format!(
+            "pinned the certificate `Self signed`'s server presented: SHA-256 {expected}"
+        )),
+        "{stdout}"
+    );
+    let pinned = hookconsole::model::parse_pem(&stored().unwrap()).unwrap();
+    assert_eq!(pinned[0].der, presented.der.as_ref());
+
+    let output = cli_verify(home.path(), &["Self signed"]).await;
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(0), "{stdout}");
+    assert!(stdout.contains("trust    pinned"), "{stdout}");
+    assert_eq!(server.requests(), 1);
+
+    // Where nothing is refused, the flag pins nothing.
+    let output = cli_verify(home.path(), &["Self signed", "--trust-presented"]).await;
+    assert_eq!(output.status.code(), Some(0));
+    assert_eq!(parse(&stored()).len(), 1);
+}
+
+fn parse(pem: &Option<String>) -> Vec<hookconsole::model::CertificateSummary> {
+    hookconsole::model::parse_pem(pem.as_deref().unwrap()).unwrap()
 }

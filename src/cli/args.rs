@@ -4,10 +4,20 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+/// The exit statuses and the shape of a JSON error: `--help` ends with it and the
+/// manual page's EXIT STATUS section is it, so scripts read one contract.
+pub const EXIT_STATUS: &str = "Exit status: 0 success; 1 the operation failed (a \
+     delivery, the network, a provider, a file that cannot be written); 2 bad input: a \
+     flag, a value, a file, or a name no integration has, the same for every command.\n\n\
+     With --json, an error is one JSON object on standard error: {\"error\": \"…\", \
+     \"field\": \"…\" (when one field, key or flag is at fault), \"hint\": \"…\" (when \
+     there is one), \"errors\": [every problem, each with its error, field and hint]}.";
+
 #[derive(Debug, Parser)]
 #[command(
     name = "hookconsole",
     version,
+    after_long_help = EXIT_STATUS,
     about = "Set up and troubleshoot the appliance's webhook integrations",
     long_about = "Set up and troubleshoot the appliance's webhook integrations.\n\n\
                   Without a command, opens the full-screen console. The commands below do \
@@ -101,6 +111,11 @@ pub enum Operation {
         name: String,
         #[arg(long)]
         json: bool,
+        /// When VERIFY fails because the server's certificate is not trusted, pin that
+        /// certificate (shown with its SHA-256 fingerprint: compare it with the
+        /// receiver's first) as the integration's uploaded certificate
+        #[arg(long)]
+        trust_presented: bool,
     },
     /// Authorize an OAuth integration from another device: prints the link, a QR code
     /// and the full authorize URL, then waits for the provider's redirect (or for the
@@ -231,6 +246,33 @@ pub enum Operation {
     },
     /// Print the manual page (roff): `hookconsole man | man -l -`
     Man,
+}
+
+impl Operation {
+    /// Whether `--json` was given: errors are then JSON too.
+    pub fn json(&self) -> bool {
+        match self {
+            Operation::List { json }
+            | Operation::Show { json, .. }
+            | Operation::Export { json, .. }
+            | Operation::Verify { json, .. }
+            | Operation::Sites { json, .. }
+            | Operation::Token { json, .. }
+            | Operation::Send { json, .. }
+            | Operation::Logs { json, .. }
+            | Operation::CallbackUrl { json, .. } => *json,
+            Operation::Add(_)
+            | Operation::Set { .. }
+            | Operation::Remove { .. }
+            | Operation::Import { .. }
+            | Operation::Authorize { .. }
+            | Operation::Worker
+            | Operation::Replay { .. }
+            | Operation::Settings { .. }
+            | Operation::Completions { .. }
+            | Operation::Man => false,
+        }
+    }
 }
 
 #[derive(Debug, Args)]

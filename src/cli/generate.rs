@@ -9,7 +9,7 @@ use clap_complete::Shell;
 use clap_mangen::Man;
 use roff::{Roff, bold, roman};
 
-use super::args::{Cli, Operation};
+use super::args::{Cli, EXIT_STATUS, Operation};
 use super::{CliError, CliResult};
 use crate::store::{PACKAGED_DATA_DIR, PACKAGED_SETTINGS_FILE};
 
@@ -194,10 +194,10 @@ fn closing_sections() -> String {
         roff.text([roman(what)]);
     }
     roff.control("SH", ["EXIT STATUS"]);
-    roff.text([roman(
-        "0 on success, 2 when the input is invalid (every field error is printed on \
-         standard error), 1 on any other failure.",
-    )]);
+    for paragraph in EXIT_STATUS.split("\n\n") {
+        roff.control("PP", []);
+        roff.text([roman(paragraph)]);
+    }
     roff.to_roff()
 }
 
@@ -277,6 +277,17 @@ mod tests {
             !page.contains("hookconsole-list(1)"),
             "points at missing pages"
         );
+    }
+
+    #[test]
+    fn the_manual_page_and_help_give_the_exit_statuses_and_the_json_error_shape() {
+        let page = String::from_utf8(manual_page_roff().unwrap()).unwrap();
+        let status = &page[page.find(".SH \"EXIT STATUS\"").unwrap()..];
+        for text in ["2 bad input", "a name no integration has", "\"field\": "] {
+            assert!(status.contains(text), "no {text} in {status}");
+        }
+        let help = Cli::command().render_long_help().to_string();
+        assert!(help.contains("\"hint\""), "{help}");
     }
 
     #[test]

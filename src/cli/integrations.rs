@@ -9,12 +9,12 @@ use time::format_description::well_known::Rfc3339;
 use super::args::AddArgs;
 use super::output::{json_view, print_details, print_json, print_json_array, print_table};
 use super::secrets::read_secret;
-use super::{CliError, CliResult, read_text};
+use super::{CliError, CliResult, Problem, read_text};
 use crate::home::Home;
 use crate::model::{
     Authentication, DestinationPolicy, Field, FieldError, Header, Integration, Secret,
     SigningChange, change_signing, find_preset, names_match, new_signing_secret, parse_overlap,
-    set_field, validate_stored, validate_with,
+    set_field, shell_command, validate_stored, validate_with,
 };
 use crate::store::{
     DOCUMENT_LIMIT, FIELD_LIMIT, StoreError, check_document, parse_document, to_document,
@@ -46,7 +46,7 @@ pub fn show(home: &Home, name: &str, json: bool) -> CliResult {
     let catalog = home.catalog()?;
     let integration = catalog
         .get(name)
-        .ok_or_else(|| CliError::Failed(StoreError::NotFound(name.into()).into()))?;
+        .ok_or_else(|| CliError::unknown_integration(name))?;
     let destinations = shown_destinations(home);
     if json {
         print_json(&json_view(integration, destinations))?;
@@ -286,11 +286,14 @@ pub fn set(home: &Home, name: &str, changes: &[String]) -> CliResult {
             continue;
         }
         let Some(field) = Field::from_key(key) else {
-            errors.push(format!(
-                "`{key}` is not a field; fields are {}, header, and overlap (with \
-                 signing=rotate)",
-                Field::ALL.map(Field::key).join(", ")
-            ));
+            errors.push(
+                Problem::new(format!("`{key}` is not a field"))
+                    .with_field(key)
+                    .with_hint(format!(
+                        "fields are {}, header, and overlap (with signing=rotate)",
+                        Field::ALL.map(Field::key).join(", ")
+                    )),
+            );
             continue;
         };
         if field == Field::Signing {
@@ -300,10 +303,13 @@ pub fn set(home: &Home, name: &str, changes: &[String]) -> CliResult {
         let text = match (value, field) {
             (None, field) if field.is_secret() => read_secret(field.label())?,
             (None, _) => {
-                errors.push(format!(
-                    "{}: give a value, as in {key}=VALUE",
-                    field.label()
-                ));
+                errors.push(
+                    Problem::new(format!(
+                        "{}: give a value, as in {key}=VALUE",
+                        field.label()
+                    ))
+                    .with_field(field.key()),
+                );
                 continue;
             }
             (Some(value), Field::Certificate | Field::ContentSample) => {
@@ -318,7 +324,7 @@ pub fn set(home: &Home, name: &str, changes: &[String]) -> CliResult {
             (Some(value), _) => value.to_string(),
         };
         if let Err(error) = set_field(&mut integration, field, &text) {
-            errors.push(error.to_string());
+            errors.push(Problem::from(&error));
             failed.push(error);
         }
     }
@@ -326,7 +332,7 @@ pub fn set(home: &Home, name: &str, changes: &[String]) -> CliResult {
         match parse_headers(&rows) {
             Ok(parsed) => integration.http_headers = parsed,
             Err(error) => {
-                errors.push(error.to_string());
+                errors.push(Problem::from(&error));
                 failed.push(error);
             }
         }
@@ -336,7 +342,7 @@ pub fn set(home: &Home, name: &str, changes: &[String]) -> CliResult {
         Ok(None) => {}
         Ok(Some(change)) => new_secret = apply_signing(&mut integration, change)?,
         Err(message) => {
-            errors.push(message);
+            errors.push(Problem::new(message).with_field(Field::Signing.key()));
             failed.push(FieldError::new(Field::Signing, ""));
         }
     }
@@ -346,7 +352,7 @@ pub fn set(home: &Home, name: &str, changes: &[String]) -> CliResult {
         errors.extend(
             without_fields_of(invalid, &failed)
                 .iter()
-                .map(ToString::to_string),
+                .map(Problem::from),
         );
         return Err(CliError::Input(errors));
     }
@@ -364,9 +370,9 @@ pub fn set(home: &Home, name: &str, changes: &[String]) -> CliResult {
     if let Some(secret) = new_secret {
         // Shown this once, for the receiver; `export --with-secrets` shows it again.
         say!(
-            "signing secret: {}\n(give it to the receiver; `hookconsole export '{new_name}' \
-             --with-secrets` shows it again)",
-            secret.expose()
+            "signing secret: {}\n(give it to the receiver; `{}` shows it again)",
+            secret.expose(),
+            shell_command(&["hookconsole", "export", &new_name, "--with-secrets"])
         )?;
         if let Some(until) = previous_until {
             say!(
@@ -450,7 +456,7 @@ pub fn export(home: &Home, name: Option<&str>, with_secrets: bool, json: bool) -
         Some(name) => vec![
             catalog
                 .get(name)
-                .ok_or_else(|| CliError::Failed(StoreError::NotFound(name.into()).into()))?
+                .ok_or_else(|| CliError::unknown_integration(name))?
                 .clone(),
         ],
         None => catalog.integrations.clone(),
@@ -487,6 +493,7 @@ pub fn import(home: &Home, file: &Path, replace: bool) -> CliResult {
             integration.keep_secrets_from(stored);
         }
     }
+    let disabled = disable_lacking_secrets(&mut incoming);
     check_document(&shown_path, &text, &incoming, destinations).map_err(input_error)?;
     for integration in &incoming {
         for warning in validate_with(integration, OffsetDateTime::now_utc(), destinations).warnings
@@ -526,7 +533,36 @@ pub fn import(home: &Home, file: &Path, replace: bool) -> CliResult {
     let removed = catalog.integrations.len() + added - result.len();
     store.replace_all(catalog.revision, result)?;
     say!("imported: {added} added, {updated} updated, {removed} removed")?;
+    for line in disabled {
+        say!("{line}")?;
+    }
     Ok(())
+}
+
+/// An export made without secrets, imported where nothing stored fills them in: such
+/// an integration is imported disabled (it could send nothing useful), and what it
+/// lacks is said, with how to give it. The lines to print once the import is saved.
+fn disable_lacking_secrets(incoming: &mut [Integration]) -> Vec<String> {
+    incoming
+        .iter_mut()
+        .filter_map(|integration| {
+            let missing = integration.missing_secrets();
+            if missing.is_empty() {
+                return None;
+            }
+            integration.enabled = false;
+            let listed: Vec<String> = missing.iter().map(ToString::to_string).collect();
+            let name = &integration.name;
+            Some(format!(
+                "`{name}` is disabled: the export left out {}. Set them (`{} KEY…`; a secret \
+                 without =VALUE is asked for), then `{}`; or import an export made with \
+                 --with-secrets",
+                listed.join(", "),
+                shell_command(&["hookconsole", "set", name]),
+                shell_command(&["hookconsole", "set", name, "enabled=yes"]),
+            ))
+        })
+        .collect()
 }
 
 /// Errors in a file the person gave are input errors (exit 2), with file and line.

@@ -8,6 +8,7 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use super::{CliError, CliResult};
+use crate::home::Home;
 use crate::store::queue::{AttemptRow, LogFilter, LogOutcome, now_ms};
 use crate::store::{Locations, Queue};
 
@@ -25,13 +26,17 @@ pub struct LogsArgs {
 
 pub fn logs(locations: &Locations, args: LogsArgs) -> CliResult {
     let since_ms = args.since.as_deref().map(parse_since).transpose()?;
+    let queue = Queue::open(&locations.queue_database()).map_err(anyhow::Error::from)?;
+    let integration = match &args.name {
+        Some(name) => Some(logged_name(locations, &queue, name)?),
+        None => None,
+    };
     let filter = LogFilter {
-        integration: args.name.clone(),
+        integration,
         outcome: args.failed.then_some(LogOutcome::Failed),
         text: args.grep.clone(),
         since_ms,
     };
-    let queue = Queue::open(&locations.queue_database()).map_err(anyhow::Error::from)?;
     let page = queue
         .log_page(&filter, None, args.limit.max(1))
         .map_err(anyhow::Error::from)?;
@@ -62,6 +67,30 @@ pub fn logs(locations: &Locations, args: LogsArgs) -> CliResult {
             print(&mut out, row, args.json)?;
         }
     }
+}
+
+/// The name `logs NAME` filters by: the integration's as the integrations file spells
+/// it (names match without regard to case), or one only the log still has (an
+/// integration removed since). Any other name is unknown, as for every command; when
+/// the integrations file cannot be read, the log is still shown.
+fn logged_name(locations: &Locations, queue: &Queue, name: &str) -> Result<String, CliError> {
+    let Ok(catalog) = Home::new(locations).catalog() else {
+        return Ok(name.to_string());
+    };
+    if let Some(integration) = catalog.get(name) {
+        return Ok(integration.name.clone());
+    }
+    let only_name = LogFilter {
+        integration: Some(name.to_string()),
+        ..LogFilter::default()
+    };
+    let logged = queue
+        .log_page(&only_name, None, 1)
+        .map_err(anyhow::Error::from)?;
+    if logged.rows.is_empty() {
+        return Err(CliError::unknown_integration(name));
+    }
+    Ok(name.to_string())
 }
 
 fn print(out: &mut impl Write, row: &AttemptRow, json: bool) -> std::io::Result<()> {

@@ -8,12 +8,13 @@ use std::path::Path;
 use serde_json::json;
 use tokio_util::sync::CancellationToken;
 
-use super::{CliError, CliResult, read_text};
+use super::error::unknown_integration;
+use super::{CliError, CliResult, Problem, read_text};
 use crate::delivery::worker::{self, WorkerError, WorkerOptions};
-use crate::delivery::{EnqueueAnswer, EventLine, IntegrationTemplate};
+use crate::delivery::{EnqueueAnswer, EventError, EventLine, IntegrationTemplate};
 use crate::home::Home;
 use crate::store::queue::{EnqueueStatus, Enqueued, NewEvent, choices_text};
-use crate::store::{Catalog, EVENT_LIMIT, Locations, Queue, QueueError, StoreError};
+use crate::store::{Catalog, EVENT_LIMIT, Locations, Queue, QueueError};
 use crate::template::Appliance;
 
 /// `send NAME --event TYPE [--file PAYLOAD|-] [--fields FILE|-]` and `send --batch`:
@@ -31,7 +32,7 @@ pub struct SendArgs<'a> {
 /// Why `send` queued nothing.
 enum NotSent {
     /// Lines of a batch, by number: invalid, or their id taken by a different event.
-    Lines(Vec<(usize, String)>),
+    Lines(Vec<(usize, Problem)>),
     Other(CliError),
 }
 
@@ -60,19 +61,27 @@ pub fn send(locations: &Locations, args: SendArgs) -> CliResult {
         }
         Err(NotSent::Lines(lines)) => {
             if json {
-                for (line, error) in &lines {
-                    say!("{}", json!({"ok": false, "line": line, "error": error}))?;
+                for (line, problem) in &lines {
+                    let mut answer = problem.json();
+                    answer["ok"] = json!(false);
+                    answer["line"] = json!(line);
+                    say!("{answer}")?;
                 }
             }
-            let messages = lines
-                .into_iter()
-                .map(|(line, error)| format!("batch line {line}: {error}"));
-            CliError::Input(messages.collect())
+            let problems = lines.into_iter().map(|(line, problem)| Problem {
+                message: format!("batch line {line}: {}", problem.message),
+                ..problem
+            });
+            CliError::Input(problems.collect())
         }
         Err(NotSent::Other(error)) => {
             if json {
                 let message = match &error {
-                    CliError::Input(messages) => messages.join("; "),
+                    CliError::Input(problems) => {
+                        let messages: Vec<&str> =
+                            problems.iter().map(|p| p.message.as_str()).collect();
+                        messages.join("; ")
+                    }
                     CliError::Failed(error) => format!("{error:#}"),
                 };
                 say!("{}", json!({"ok": false, "error": message}))?;
@@ -113,7 +122,10 @@ fn queue_events(locations: &Locations, args: &SendArgs) -> Result<Vec<Enqueued>,
             refused
                 .0
                 .into_iter()
-                .map(|(index, answer)| (numbers[index], answer.refusal().unwrap_or_default()))
+                .map(|(index, answer)| {
+                    let refusal = answer.refusal().unwrap_or_default();
+                    (numbers[index], Problem::new(refusal))
+                })
                 .collect(),
         )),
         Err(error) => Err(anyhow::Error::from(error).into()),
@@ -130,7 +142,7 @@ fn single_event(
         .ok_or_else(|| CliError::input("name the integration: send NAME --event TYPE"))?;
     let integration = catalog
         .get(name)
-        .ok_or_else(|| CliError::Failed(StoreError::NotFound(name.into()).into()))?;
+        .ok_or_else(|| CliError::unknown_integration(name))?;
     let event_type = args.event.unwrap_or_default().trim();
     if event_type.is_empty() {
         return Err(CliError::input(
@@ -203,10 +215,10 @@ fn batch_events(
             Err(error) => {
                 errors.push((
                     number,
-                    format!(
+                    Problem::new(format!(
                         "not UTF-8 text (byte {} of the line)",
                         error.valid_up_to() + 1
-                    ),
+                    )),
                 ));
                 continue;
             }
@@ -215,10 +227,14 @@ fn batch_events(
             continue;
         }
         let event = serde_json::from_str::<EventLine>(line)
-            .map_err(|error| error.to_string())
+            .map_err(|error| Problem::new(error.to_string()))
             .and_then(|parsed| {
-                let event = parsed.into_event(name, target, appliance);
-                event.map_err(|error| error.to_string())
+                parsed
+                    .into_event(name, target, appliance)
+                    .map_err(|error| match error {
+                        EventError::UnknownIntegration(name) => unknown_integration(&name),
+                        other => Problem::new(other.to_string()),
+                    })
             });
         match event {
             Ok(event) => events.push((number, event)),
@@ -251,6 +267,13 @@ pub fn worker(locations: &Locations) -> CliResult {
 /// `replay ID [--integration NAME]`: an event id queued for several integrations
 /// needs the integration, or an attempt number; the refusal lists both.
 pub fn replay(locations: &Locations, id: &str, integration: Option<&str>) -> CliResult {
+    // A job for no integration would never be delivered: the name must be one, as
+    // the integrations file spells it.
+    let canonical = match integration {
+        Some(name) => Some(Home::new(locations).integration(name)?.name),
+        None => None,
+    };
+    let integration = canonical.as_deref();
     let mut queue = Queue::open(&locations.queue_database()).map_err(anyhow::Error::from)?;
     match queue.replay(id, integration) {
         Ok(job) => {

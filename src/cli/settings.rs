@@ -1,8 +1,8 @@
 //! `callback-url` and `settings`.
 
-use super::{CliError, CliResult};
+use super::{CliError, CliResult, Problem};
 use crate::home::{Home, SettingsChangeError};
-use crate::model::{DEFAULT_CONNECT_TIMEOUT, DEFAULT_REQUEST_TIMEOUT, Settings};
+use crate::model::{DEFAULT_CONNECT_TIMEOUT, DEFAULT_REQUEST_TIMEOUT, SettingError, Settings};
 use crate::store::{MachineIdentity, SettingsStore, callback_url as rule};
 
 pub fn callback_url(home: &Home) -> CliResult {
@@ -24,7 +24,10 @@ pub fn settings(home: &Home, changes: &[String]) -> CliResult {
         }
         home.change_settings(&pairs).map_err(|error| match error {
             SettingsChangeError::Invalid(refused) => {
-                CliError::Input(refused.iter().map(ToString::to_string).collect())
+                let problem = |error: &SettingError| {
+                    Problem::new(error.to_string()).with_field(error.key.clone())
+                };
+                CliError::Input(refused.iter().map(problem).collect())
             }
             SettingsChangeError::Store(error) => error.into(),
         })?

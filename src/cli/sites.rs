@@ -4,9 +4,9 @@
 use serde_json::json;
 
 use super::output::print_json;
-use super::{CliError, CliResult, oauth_integration};
+use super::{CliError, CliResult, Problem, oauth_integration};
 use crate::home::Home;
-use crate::model::Authentication;
+use crate::model::{Authentication, shell_command};
 use crate::oauth::{OAuthError, SiteOutcome};
 
 /// After a successful authorization: an integration waiting for its site gets it now
@@ -76,9 +76,14 @@ fn report(name: &str, outcome: &SiteOutcome) -> CliResult {
         say!("  {}", site.label())?;
     }
     let example = sites.first().map_or("NAME", |site| site.name.as_str());
-    let how = format!("choose the site: hookconsole sites {name} --choose '{example}'");
+    let command = shell_command(&["hookconsole", "sites", name, "--choose", example]);
+    let how = format!("choose the site: {command}");
     match outcome {
-        SiteOutcome::NotFound { .. } => Err(CliError::input(how)),
+        SiteOutcome::NotFound { wanted, .. } => Err(CliError::Input(vec![
+            Problem::new(format!("no site matches `{wanted}`"))
+                .with_field("--choose")
+                .with_hint(how),
+        ])),
         _ => {
             say!("{how}")?;
             Ok(())

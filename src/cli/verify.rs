@@ -7,12 +7,12 @@ use tokio_util::sync::CancellationToken;
 
 use super::output::print_json;
 use super::{CliError, CliResult};
-use crate::delivery::{Outcome, report_lines, verify as run_verify};
+use crate::delivery::{Outcome, PeerCertificate, report_lines, verify as run_verify};
 use crate::home::Home;
-use crate::model::validate_with;
+use crate::model::{shell_command, validate_with};
 use crate::store::StoreError;
 
-pub fn verify(home: &Home, name: &str, json: bool) -> CliResult {
+pub fn verify(home: &Home, name: &str, json: bool, trust_presented: bool) -> CliResult {
     // The store refuses a file holding an invalid integration; for verify that is
     // invalid input (exit 2), as an integration that fails validation is.
     let catalog = home.catalog().map_err(|error| match error {
@@ -21,7 +21,7 @@ pub fn verify(home: &Home, name: &str, json: bool) -> CliResult {
     })?;
     let integration = catalog
         .get(name)
-        .ok_or_else(|| CliError::Failed(StoreError::NotFound(name.into()).into()))?
+        .ok_or_else(|| CliError::unknown_integration(name))?
         .clone();
     // An integration the file holds but that cannot be sent (a header the HTTP client
     // owns, a refused destination) is refused here, before anything is sent.
@@ -64,6 +64,28 @@ pub fn verify(home: &Home, name: &str, json: bool) -> CliResult {
             }
         }
     }
+    if let Some(certificate) = report.certificate_to_pin() {
+        if trust_presented {
+            return pin(home, &integration.name, certificate, json);
+        }
+        // On standard error: standard output is the report. With --json, standard
+        // error is the one JSON error, and the report holds the certificate.
+        if !json {
+            let command = [
+                "hookconsole",
+                "verify",
+                &integration.name,
+                "--trust-presented",
+            ];
+            eprintln!(
+                "To trust this certificate (compare its fingerprint with the receiver's \
+                 first): {}",
+                shell_command(&command)
+            );
+        }
+    } else if trust_presented && !report.delivered() && !json {
+        eprintln!("Nothing pinned: VERIFY did not fail on an untrusted certificate.");
+    }
     match report.outcome {
         Outcome::Delivered { .. } => Ok(()),
         Outcome::NotDelivered { .. } => Err(CliError::Failed(anyhow::anyhow!(
@@ -72,4 +94,25 @@ pub fn verify(home: &Home, name: &str, json: bool) -> CliResult {
         ))),
         Outcome::Cancelled => Err(CliError::Failed(anyhow::anyhow!("verify cancelled"))),
     }
+}
+
+/// `--trust-presented` after a VERIFY refused the server's certificate: it becomes the
+/// integration's uploaded certificate, and the fingerprint pinned is printed (on
+/// standard error with `--json`, whose standard output is the report).
+fn pin(home: &Home, name: &str, certificate: &PeerCertificate, json: bool) -> CliResult {
+    home.pin_certificate(name, &certificate.pem)?;
+    let line = format!(
+        "pinned the certificate `{name}`'s server presented: SHA-256 {} ({}, valid {} to {}); \
+         the next VERIFY trusts it",
+        certificate.sha256_fingerprint,
+        certificate.subject,
+        certificate.not_before,
+        certificate.not_after
+    );
+    if json {
+        eprintln!("{line}");
+    } else {
+        say!("{line}")?;
+    }
+    Ok(())
 }

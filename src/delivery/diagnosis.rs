@@ -6,6 +6,7 @@ use std::time::Duration;
 use rustls::CertificateError;
 
 use super::report::{Failure, Outcome, Stage, VerifyReport};
+use crate::model::shell_word;
 
 /// The failure class of a refused certificate.
 pub fn certificate_failure(error: &CertificateError) -> Failure {
@@ -236,19 +237,5 @@ fn advice(
         Failure::ServerError { .. } => "The receiver failed on its side: retry later or ask its administrator; its answer is below.".into(),
         Failure::UnexpectedStatus { .. } => "The receiver gave an answer that is neither success nor a known error: check the URL with its administrator.".into(),
         Failure::Other => "See the detail above; check the URL and the network path to the receiver.".into(),
-    }
-}
-
-/// `name` as one shell word, for a command the person copies: quoted when it holds
-/// anything but letters, digits and `-_.`.
-fn shell_word(name: &str) -> String {
-    let plain = !name.is_empty()
-        && name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
-    if plain {
-        name.to_string()
-    } else {
-        format!("'{}'", name.replace('\'', r"'\''"))
     }
 }

@@ -138,7 +138,13 @@ fn lines_in(report: &VerifyReport, advice: Option<&str>, words: &Words) -> Vec<S
             } else {
                 ""
             };
-            push("", format!("expires  {}{expired}", certificate.not_after));
+            push(
+                "",
+                format!(
+                    "valid    {} to {}{expired}",
+                    certificate.not_before, certificate.not_after
+                ),
+            );
             if !certificate.names.is_empty() {
                 push("", format!("names    {}", certificate.names.join(", ")));
             }
@@ -314,6 +320,7 @@ mod tests {
                     expired: false,
                     sha256_fingerprint: "AB:CD".into(),
                     names: vec!["jira.example.com".into()],
+                    pem: "-----BEGIN CERTIFICATE-----\n...".into(),
                 }),
                 trusted_by,
             }),

@@ -36,6 +36,25 @@ impl VerifyReport {
     pub fn delivered(&self) -> bool {
         matches!(self.outcome, Outcome::Delivered { .. })
     }
+
+    /// The certificate the server presented, when VERIFY failed because it is not
+    /// trusted (no trusted CA issued it, or it does not name the host) and pinning it
+    /// would make it trusted. An expired or not yet valid one is not offered: pinning
+    /// would hide what its administrator must fix.
+    pub fn certificate_to_pin(&self) -> Option<&PeerCertificate> {
+        let Outcome::NotDelivered {
+            failure: Failure::TlsUntrusted | Failure::TlsHostnameMismatch,
+            ..
+        } = &self.outcome
+        else {
+            return None;
+        };
+        self.tls
+            .as_ref()?
+            .certificate
+            .as_ref()
+            .filter(|certificate| !certificate.pem.is_empty())
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -95,6 +114,9 @@ pub struct PeerCertificate {
     pub expired: bool,
     pub sha256_fingerprint: String,
     pub names: Vec<String>,
+    /// The certificate itself, PEM: what `--trust-presented` and the TUI's trust
+    /// dialog pin. A certificate is public; nothing secret is in it.
+    pub pem: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -20,7 +20,7 @@ use super::tokens::Credential;
 use crate::http::user_agent;
 use crate::model::{
     HttpMethod, Integration, MASK, client_owned_header, is_sensitive_header, mask_url,
-    url_secret_values,
+    shell_command, url_secret_values,
 };
 
 /// `Debug` shows what a report shows: secrets masked.
@@ -118,8 +118,26 @@ impl RequestBase {
     pub fn new(integration: &Integration) -> Result<RequestBase, RequestError> {
         if integration.waits_for_site() {
             return Err(RequestError(format!(
-                "URL is not set yet: authorize, then choose the site (hookconsole sites {} --choose SITE)",
-                integration.name
+                "URL is not set yet: authorize, then choose the site ({})",
+                shell_command(&[
+                    "hookconsole",
+                    "sites",
+                    &integration.name,
+                    "--choose",
+                    "SITE"
+                ])
+            )));
+        }
+        // Only a disabled integration may lack its secrets (validation): sending
+        // without them would only tell the receiver so.
+        let missing = integration.missing_secrets();
+        if !integration.enabled && !missing.is_empty() {
+            let listed: Vec<String> = missing.iter().map(ToString::to_string).collect();
+            return Err(RequestError(format!(
+                "it lacks secrets an export left out: {}; set them (`{} KEY…`, a secret \
+                 without =VALUE is asked for), then enable it",
+                listed.join(", "),
+                shell_command(&["hookconsole", "set", &integration.name])
             )));
         }
         let shown = || mask_url(&integration.url);

@@ -57,6 +57,18 @@ impl Home {
         Ok(Saved { catalog, renamed })
     }
 
+    /// Pins `pem`, the certificate a VERIFY of `name` was presented and the person
+    /// chose to trust, as the integration's uploaded certificate, as the Certificate
+    /// field does (it replaces one uploaded before). A change to the integration made
+    /// meanwhile stays: the pin is saved on the version read here.
+    pub fn pin_certificate(&self, name: &str, pem: &str) -> Result<Saved, StoreError> {
+        let original = self.integration(name)?;
+        let mut pinned = original.clone();
+        pinned.certificate = Some(pem.to_string());
+        tracing::info!(integration = %original.name, "pinning the certificate VERIFY was presented");
+        self.save(Some(&original), pinned)
+    }
+
     /// Moves what is keyed by `old` (authorization, waiting events) to `new`.
     pub fn follow_rename(&self, old: &str, new: &str) -> Result<Renamed, String> {
         let followed = follow_rename(&self.tokens, &self.queue_file(), old, new);

@@ -99,6 +99,21 @@ pub fn summarise_der(der: &[u8]) -> Result<CertificateSummary, String> {
     })
 }
 
+/// A DER certificate as PEM text, as the Certificate field holds an uploaded one: what
+/// pinning a certificate a server presented stores.
+pub fn certificate_pem(der: &[u8]) -> String {
+    use base64::Engine;
+    let encoded = base64::engine::general_purpose::STANDARD.encode(der);
+    let mut pem = String::from("-----BEGIN CERTIFICATE-----\n");
+    // RFC 7468: lines of 64 characters; base64 is ASCII, so bytes are characters.
+    for line in encoded.as_bytes().chunks(64) {
+        pem.push_str(&String::from_utf8_lossy(line));
+        pem.push('\n');
+    }
+    pem.push_str("-----END CERTIFICATE-----\n");
+    pem
+}
+
 fn ip_from_bytes(bytes: &[u8]) -> Option<String> {
     match bytes.len() {
         4 => {

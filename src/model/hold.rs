@@ -8,6 +8,7 @@ use super::destination::{DestinationPolicy, destination_problems};
 use super::field::Field;
 use super::header_rules::header_problems;
 use super::integration::Integration;
+use super::missing_secrets::lacks_signing_secret;
 use super::signing::signing_problems;
 
 /// A reason to hold deliveries. More will come (waiting for an authorization); match
@@ -61,7 +62,10 @@ impl Integration {
         let mut problems = header_problems(self);
         problems.extend(destination_problems(self, destinations));
         let mut messages: Vec<String> = problems.iter().map(ToString::to_string).collect();
-        if let Some(signing) = &self.signing {
+        // A disabled integration may lack its signing secret (see validation).
+        if let Some(signing) = &self.signing
+            && (self.enabled || !lacks_signing_secret(signing))
+        {
             messages.extend(
                 signing_problems(signing)
                     .into_iter()

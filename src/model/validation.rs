@@ -16,6 +16,7 @@ use super::header_rules::{header_problems, printable};
 use super::integration::{
     Authentication, Integration, NAME_MAX_CHARS, OAuthSettings, RETRY_INTERVAL_RANGE,
 };
+use super::missing_secrets::lacks_signing_secret;
 use super::plain_http::plain_http_credentials;
 use super::secret::{MASK, mask_url, masked_url_secret};
 use super::signing::signing_problems;
@@ -144,17 +145,19 @@ fn check(
                     "must not contain control characters".into(),
                 );
             }
-            if password.is_empty() {
+            if password.is_empty() && integration.enabled {
                 error(
                     Field::Password,
                     "is required for Basic authentication".into(),
                 );
             }
         }
-        Authentication::OAuth(oauth) => oauth_problems(oauth, &mut error),
+        Authentication::OAuth(oauth) => oauth_problems(oauth, integration.enabled, &mut error),
     }
     for (field, url) in integration.urls() {
-        if let Some(slot) = masked_url_secret(url) {
+        if let Some(slot) = masked_url_secret(url)
+            && integration.enabled
+        {
             error(
                 field,
                 format!(
@@ -170,13 +173,31 @@ fn check(
             .extend(destination_problems(integration, policy));
         // Stored, a secret that cannot sign holds the deliveries instead (see
         // `Integration::hold_reason`): the file still loads.
-        if let Some(signing) = &integration.signing {
+        if let Some(signing) = &integration.signing
+            && (integration.enabled || !lacks_signing_secret(signing))
+        {
             report.errors.extend(
                 signing_problems(signing)
                     .into_iter()
                     .map(|message| FieldError::new(Field::Signing, message)),
             );
         }
+    }
+    // A disabled integration may lack its secrets (an import of an export made without
+    // them): it sends nothing, and enabling it requires them.
+    if !integration.enabled {
+        report
+            .warnings
+            .extend(integration.missing_secrets().into_iter().map(|missing| {
+                let what = match missing.which {
+                    Some(which) => format!("{which} is not set"),
+                    None => "is not set".to_string(),
+                };
+                FieldError::new(
+                    missing.field,
+                    format!("{what}: set it before enabling the integration"),
+                )
+            }));
     }
     report.warnings.extend(
         plain_http_credentials(integration)
@@ -227,11 +248,13 @@ fn check(
     report
 }
 
-fn oauth_problems(oauth: &OAuthSettings, error: &mut impl FnMut(Field, String)) {
+/// `enabled`: whether the client secret is required now (a disabled integration may
+/// lack it until it is enabled).
+fn oauth_problems(oauth: &OAuthSettings, enabled: bool, error: &mut impl FnMut(Field, String)) {
     if oauth.client_id.trim().is_empty() {
         error(Field::ClientId, "is required for OAuth".into());
     }
-    if oauth.client_secret.is_empty() {
+    if oauth.client_secret.is_empty() && enabled {
         error(Field::ClientSecret, "is required for OAuth".into());
     }
     for (field, url) in [

@@ -8,6 +8,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use ring::rand::{SecureRandom, SystemRandom};
 
+use crate::model::shell_command;
+
 /// Characters of the id: all in the QR alphanumeric set, none that read alike on a
 /// screen (no 0/O, 1/I).
 const ALPHABET: &[u8; 32] = b"23456789ABCDEFGHJKLMNPQRSTUVWXYZ";
@@ -86,9 +88,10 @@ impl StartLink {
             StartVisit::Used {
                 how_to_restart: format!(
                     "It opens the authorization only once. To start again, press a on \
-                     `{name}` in the hookconsole console, or run `hookconsole authorize {name}`, \
-                     and open the new link.",
-                    name = self.integration
+                     `{name}` in the hookconsole console, or run `{command}`, and open the \
+                     new link.",
+                    name = self.integration,
+                    command = shell_command(&["hookconsole", "authorize", &self.integration]),
                 ),
             }
         } else {

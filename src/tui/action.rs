@@ -56,6 +56,7 @@ pub enum Action {
     Cancel,
     CloseHelp,
     Verify,
+    TrustCertificate,
     Authorize,
     PasteUrl,
     NextRendering,
@@ -161,6 +162,9 @@ impl Action {
             Action::LogsSelected => "LOGS of the selected integration",
             Action::Detail => "the attempt's request and response (redacted)",
             Action::CycleOutcome => "show all outcomes, failed only, delivered only",
+            Action::TrustCertificate => {
+                "trust the certificate the server presented: shows it, pins it only on Trust"
+            }
             Action::Replay => "deliver the selected event again (asks first)",
             Action::Settings => {
                 "APPLIANCE SETTINGS: hostname, callback URL, listener, proxy, timeouts, limits"

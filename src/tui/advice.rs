@@ -24,6 +24,21 @@ pub fn console_advice(report: &VerifyReport) -> Option<String> {
             "Choose the site to deliver to: {authorize} to authorize again; AUTHORIZE then \
              lists the sites to choose from. Then verify again."
         ),
+        Failure::TlsUntrusted | Failure::TlsHostnameMismatch
+            if report.certificate_to_pin().is_some() =>
+        {
+            let trust = first_key(KeyContext::Verify, Action::TrustCertificate);
+            let why = if *failure == Failure::TlsUntrusted {
+                "The server's certificate is not trusted"
+            } else {
+                "The certificate does not name the URL's host"
+            };
+            format!(
+                "{why}: if it is the receiver's own certificate, compare its SHA-256 \
+                 fingerprint above with the receiver's, then press {trust} to see it and pin \
+                 it (asks first), or upload it on the CERTIFICATE tab."
+            )
+        }
         _ => return None,
     };
     Some(advice)

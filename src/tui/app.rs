@@ -379,6 +379,9 @@ impl App {
                     .into(),
                 ]
             }
+            (Question::Trust { name, certificate }, Answer::Trust) => {
+                self.trust_certificate(name, certificate.pem)
+            }
             (Question::DiscardAndClose, Answer::Discard) => {
                 self.close_editor();
                 Vec::new()

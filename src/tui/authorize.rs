@@ -16,6 +16,7 @@ use super::message::AuthorizeInput;
 use super::profile::Profile;
 use super::qr_code::drawable_renderings;
 use super::text_input::TextInput;
+use crate::model::shell_command;
 use crate::oauth::{CallbackReply, FlowState, SessionUpdate, Site, SiteOutcome};
 use crate::qr::{QrMatrix, QrRendering};
 
@@ -181,8 +182,8 @@ impl AuthorizeView {
                 Action::Back => {
                     self.sites = None;
                     self.site_line = Some(format!(
-                        "No site chosen: the URL stays empty until `hookconsole sites {} --choose SITE` or an edit sets it.",
-                        self.name
+                        "No site chosen: the URL stays empty until `{}` or an edit sets it.",
+                        shell_command(&["hookconsole", "sites", &self.name, "--choose", "SITE"])
                     ));
                 }
                 Action::Help => return Some(AuthorizeRequest::Help),

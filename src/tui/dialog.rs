@@ -10,6 +10,7 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 use super::action::Action;
 use super::profile::Profile;
 use super::theme::Theme;
+use crate::delivery::PeerCertificate;
 use crate::model::Integration;
 
 /// What a dialog is about, and so what its answers do.
@@ -31,6 +32,11 @@ pub enum Question {
         attempt_id: i64,
         event_id: String,
     },
+    /// Pin the certificate a VERIFY of the integration `name` was presented.
+    Trust {
+        name: String,
+        certificate: Box<PeerCertificate>,
+    },
     /// Something failed; the only answer is OK.
     Error,
 }
@@ -44,6 +50,7 @@ pub enum Answer {
     Save,
     Reload,
     Replay,
+    Trust,
     Ok,
 }
 
@@ -142,6 +149,36 @@ impl Dialog {
                 event_id: row.event_id.clone(),
             },
             buttons: vec![("Cancel", Answer::Cancel), ("Replay", Answer::Replay)],
+            focused: 0,
+        }
+    }
+
+    /// Whether to pin what the server presented: everything a person compares with the
+    /// receiver's own certificate before trusting it, and what pinning replaces.
+    pub fn trust(name: &str, certificate: PeerCertificate, replaces: bool) -> Dialog {
+        let replaced = if replaces {
+            " It replaces the certificate uploaded now."
+        } else {
+            ""
+        };
+        Dialog {
+            title: "Trust this certificate?".into(),
+            message: format!(
+                "Subject  {}\nIssuer   {}\nValid    {} to {}\nSHA-256  {}\n\nCompare the \
+                 fingerprint with the receiver's own before trusting it. Trust pins this exact \
+                 certificate as `{name}`'s uploaded certificate: VERIFY and deliveries then \
+                 accept it from the receiver, whatever names it lists.{replaced}",
+                certificate.subject,
+                certificate.issuer,
+                certificate.not_before,
+                certificate.not_after,
+                certificate.sha256_fingerprint,
+            ),
+            question: Question::Trust {
+                name: name.to_string(),
+                certificate: Box::new(certificate),
+            },
+            buttons: vec![("Cancel", Answer::Cancel), ("Trust", Answer::Trust)],
             focused: 0,
         }
     }

@@ -52,6 +52,11 @@ pub enum StoreWork {
         attempt_id: i64,
         event_id: String,
     },
+    /// Pin `pem`, the certificate a VERIFY of `name` was presented, on the integration.
+    PinCertificate {
+        name: String,
+        pem: String,
+    },
     /// Read the settings for SETTINGS.
     LoadSettings,
     /// Change these settings (`KEY`, `VALUE`), as `hookconsole settings` does.
@@ -238,6 +243,11 @@ pub enum Message {
     },
     /// What replaying did, one line.
     Replayed(String),
+    /// A certificate was pinned on `name` (the file as saved), or why not.
+    CertificatePinned {
+        name: String,
+        result: Result<crate::store::Catalog, StoreError>,
+    },
     /// The settings, for SETTINGS.
     SettingsLoaded(Result<crate::model::Settings, Arc<StoreError>>),
     SettingsSaved {

@@ -181,6 +181,13 @@ pub fn perform(work: StoreWork, stores: &Stores) -> Message {
                 Err(error) => format!("Not replayed: {error}"),
             },
         ),
+        StoreWork::PinCertificate { name, pem } => Message::CertificatePinned {
+            result: stores
+                .home()
+                .pin_certificate(&name, &pem)
+                .map(|saved| saved.catalog),
+            name,
+        },
         StoreWork::ReadCertificate(path) => Message::CertificateRead {
             result: read_text(&path),
             path,

@@ -194,10 +194,14 @@ impl App {
         // Keys that act on the selection are left out while there is none.
         let has_selection = self.selected().is_some();
         let loaded = self.catalog.is_some();
+        // Trust is offered only by a report that refused a certificate pinning trusts.
+        let offers_trust = matches!(&self.screen, Screen::Verify(verify)
+            if verify.view.certificate_to_pin().is_some());
         let hints = footer(context).filter(|(_, _, action)| {
-            context != KeyContext::List
+            let listed = context != KeyContext::List
                 || ((has_selection || !action.needs_selection())
-                    && (loaded || *action != Action::New))
+                    && (loaded || *action != Action::New));
+            listed && (offers_trust || *action != Action::TrustCertificate)
         });
         let hints: Vec<(String, &str, Action)> = hints.collect();
         let room = usize::from(area.width).saturating_sub(1);

@@ -16,7 +16,9 @@ use super::form;
 use super::profile::Profile;
 use super::text::title_room;
 use super::theme::Theme;
-use crate::delivery::{LABEL_WIDTH, Outcome, Stage, VerifyReport, headline, report_lines_advising};
+use crate::delivery::{
+    LABEL_WIDTH, Outcome, PeerCertificate, Stage, VerifyReport, headline, report_lines_advising,
+};
 
 /// Names one run, so a report of an earlier (cancelled) run is not taken for this one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -43,8 +45,10 @@ pub struct VerifyView {
 }
 
 /// What a key on VERIFY asks of the app.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum VerifyRequest {
+    /// Ask whether to pin the certificate the server presented.
+    Trust(Box<PeerCertificate>),
     /// Cancel the run (the screen says "Cancelling..." until its report comes).
     Cancel(VerifyId),
     /// VERIFY the same integration again.
@@ -81,6 +85,10 @@ impl VerifyView {
                 return Some(VerifyRequest::Back);
             }
             Action::Verify if !self.is_running() => return Some(VerifyRequest::Again),
+            Action::TrustCertificate => {
+                let certificate = self.certificate_to_pin()?;
+                return Some(VerifyRequest::Trust(Box::new(certificate.clone())));
+            }
             Action::Help => return Some(VerifyRequest::Help),
             _ => {}
         }
@@ -94,6 +102,14 @@ impl VerifyView {
 
     pub fn state(&self) -> &VerifyState {
         &self.state
+    }
+
+    /// The certificate the report refused and pinning would trust, once it is done.
+    pub fn certificate_to_pin(&self) -> Option<&PeerCertificate> {
+        match &self.state {
+            VerifyState::Done(report) => report.certificate_to_pin(),
+            VerifyState::Running { .. } => None,
+        }
     }
 
     pub fn running_id(&self) -> Option<VerifyId> {

@@ -22,7 +22,7 @@ use crate::delivery::report::{
 };
 use crate::delivery::request::DeliveryRequest;
 use crate::http::{check_literal, check_resolved, tls_config};
-use crate::model::{Integration, summarise_der};
+use crate::model::{Integration, certificate_pem, summarise_der};
 
 impl Run<'_> {
     pub(super) async fn resolve(
@@ -238,5 +238,6 @@ pub(super) fn peer_certificate(der: &CertificateDer<'_>) -> Option<PeerCertifica
         not_after: date(summary.not_after),
         sha256_fingerprint: summary.sha256_fingerprint,
         names: summary.names,
+        pem: certificate_pem(der.as_ref()),
     })
 }

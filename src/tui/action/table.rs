@@ -275,6 +275,8 @@ const VERIFY: &[Binding] = &[
     PAGE_DOWN,
     bind(Action::Verify, &[ch('v')], Some("verify again"))
         .says("VERIFY again, once the run has ended"),
+    // Only where the report refused a certificate that pinning would trust.
+    bind(Action::TrustCertificate, &[ch('t')], Some("trust cert")),
     CANCEL_OR_BACK.says("cancel the run; once it has ended, back"),
     HELP_KEY,
     INTERRUPT,

@@ -191,6 +191,22 @@ impl App {
                     error.to_string(),
                 ))),
             },
+            Message::CertificatePinned { name, result } => match result {
+                Ok(catalog) => {
+                    tracing::info!(integration = %name, "certificate pinned");
+                    self.status = Some(format!(
+                        "Pinned: `{name}` trusts the certificate it was presented; v verifies again"
+                    ));
+                    self.set_catalog(catalog);
+                }
+                Err(StoreError::Conflict(message)) => {
+                    self.popups.push(Popup::dialog(Dialog::conflict(&message)));
+                }
+                Err(error) => self.popups.push(Popup::dialog(Dialog::error(
+                    "Not pinned",
+                    error.to_string(),
+                ))),
+            },
             Message::CertificateRead { path, result } => {
                 if let Screen::Editor(editor) = &mut self.screen {
                     match result {

@@ -246,8 +246,39 @@ impl App {
                 }
             }
             VerifyRequest::Help => return self.open_help(),
+            VerifyRequest::Trust(certificate) => {
+                let name = verify.view.name().to_string();
+                let uploaded = match &verify.back {
+                    Screen::Editor(editor) => editor.build().0.certificate,
+                    _ => self
+                        .integrations()
+                        .iter()
+                        .find(|i| i.name == name)
+                        .and_then(|i| i.certificate.clone()),
+                };
+                let replaces = uploaded.is_some_and(|pem| !pem.trim().is_empty());
+                let dialog = Dialog::trust(&name, *certificate, replaces);
+                self.popups.push(Popup::dialog(dialog));
+            }
         }
         Vec::new()
+    }
+
+    /// Trust answered on a VERIFY report: from the editor, the certificate goes into
+    /// its Certificate field (saved with the other edits); else it is pinned on the
+    /// stored integration.
+    pub(super) fn trust_certificate(&mut self, name: String, pem: String) -> Vec<Effect> {
+        if let Screen::Verify(verify) = &mut self.screen
+            && let Screen::Editor(editor) = &mut verify.back
+        {
+            editor.certificate_loaded(pem);
+            self.status = Some(format!(
+                "The certificate is in `{name}`'s Certificate field: save the editor to pin it"
+            ));
+            return Vec::new();
+        }
+        self.status = Some(format!("Pinning the certificate of `{name}`..."));
+        vec![StoreWork::PinCertificate { name, pem }.into()]
     }
 
     /// AUTHORIZE `integration`, as stored, from its editor: Esc on AUTHORIZE comes back

@@ -7,6 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Cell, Paragraph, Row, Wrap};
 
 use super::{LogsView, OutcomeFilter, Reading, message};
+use crate::model::shell_command;
 use crate::store::queue::AttemptRow;
 use crate::tui::form;
 use crate::tui::profile::Profile;
@@ -75,9 +76,10 @@ impl LogsView {
                     .to_string()
             } else {
                 let name = self.integration.as_deref().unwrap_or("NAME");
+                let send = shell_command(&["hookconsole", "send", name, "--event", "TYPE"]);
                 format!(
                     "No deliveries logged yet.\n\nAn event gets here once it is sent: \
-                     `hookconsole send {name} --event TYPE` queues one, and the worker \
+                     `{send}` queues one, and the worker \
                      (`hookconsole worker`, usually its systemd service) delivers it. Every \
                      attempt shows here as it happens; this screen follows the log."
                 )

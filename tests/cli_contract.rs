@@ -1,0 +1,274 @@
+//! One contract for every command: a name no integration has is exit 2 with the same
+//! words everywhere, errors are JSON on standard error with `--json`, an export made
+//! without secrets says at once everything it lacks, and commands printed as hints are
+//! quoted for the shell.
+
+#![allow(clippy::unwrap_used, clippy::print_stdout)] // tests and benches fail loudly and print
+
+mod support;
+
+use std::path::Path;
+
+use hookconsole::model::Integration;
+use hookconsole::store::{IntegrationStore, Locations};
+use serde_json::Value;
+use support::{cli, full_basic, full_oauth, home_with_jira, stdout_of};
+
+const MISSING: &str = "Missing one";
+
+/// What a command printed on standard error and the status it ended with.
+fn run(home: &Path, args: &[&str], stdin: &str) -> (i32, String) {
+    let output = cli(home).args(args).write_stdin(stdin).output().unwrap();
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    (output.status.code().expect("exited, not killed"), stderr)
+}
+
+/// Standard error as the one JSON object `--json` promises.
+fn json_error(stderr: &str) -> Value {
+    serde_json::from_str(stderr.trim())
+        .unwrap_or_else(|error| panic!("not one JSON object ({error}): {stderr}"))
+}
+
+#[test]
+fn an_unknown_integration_is_exit_2_with_the_same_words_from_every_command() {
+    let (dir, _locations) = home_with_jira("http://127.0.0.1:9/hook", |_| {});
+    let batch_line = format!("{{\"integration\": \"{MISSING}\", \"type\": \"scan.finished\"}}\n");
+    // (arguments, standard input, whether the command takes --json, the error's prefix)
+    let commands: [(&[&str], &str, bool, &str); 13] = [
+        (&["show", MISSING], "", true, ""),
+        (&["set", MISSING, "enabled=no"], "", false, ""),
+        (&["remove", MISSING], "", false, ""),
+        (&["verify", MISSING], "", true, ""),
+        (&["authorize", MISSING, "--paste"], "", false, ""),
+        (&["token", MISSING], "", true, ""),
+        (&["sites", MISSING], "", true, ""),
+        (&["send", MISSING, "--event", "scan.finished"], "", true, ""),
+        (&["send", "--batch"], &batch_line, true, "batch line 1: "),
+        (&["logs", MISSING], "", true, ""),
+        (
+            &["replay", "evt_1", "--integration", MISSING],
+            "",
+            false,
+            "",
+        ),
+        (&["export", MISSING], "", true, ""),
+        (&["token", MISSING, "--forget"], "", true, ""),
+    ];
+    let message = format!("no integration named `{MISSING}`");
+    for (args, stdin, takes_json, prefix) in commands {
+        let (status, stderr) = run(dir.path(), args, stdin);
+        assert_eq!(status, 2, "{args:?}: {stderr}");
+        let first = stderr.lines().next().unwrap_or_default();
+        assert_eq!(first, format!("error: {prefix}{message}"), "{args:?}");
+        assert!(
+            stderr.contains("hint: `hookconsole list` lists the integrations"),
+            "{args:?}: {stderr}"
+        );
+        if takes_json {
+            let args = [args, &["--json"]].concat();
+            let (status, stderr) = run(dir.path(), &args, stdin);
+            assert_eq!(status, 2, "{args:?}: {stderr}");
+            let error = json_error(&stderr);
+            assert_eq!(error["error"], format!("{prefix}{message}"), "{args:?}");
+            assert_eq!(error["field"], "name", "{args:?}");
+            assert!(
+                error["hint"].as_str().unwrap().contains("hookconsole list"),
+                "{args:?}: {error}"
+            );
+            assert_eq!(error["errors"].as_array().unwrap().len(), 1, "{args:?}");
+        }
+    }
+    // The batch's answer for the line on standard output says the same.
+    let output = cli(dir.path())
+        .args(["send", "--batch", "--json"])
+        .write_stdin(batch_line)
+        .output()
+        .unwrap();
+    let answer: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(answer["ok"], false);
+    assert_eq!(answer["line"], 1);
+    assert_eq!(answer["error"], message);
+    assert_eq!(answer["field"], "name");
+
+    // A name that differs only in case is the integration's, for logs as for the rest.
+    let (status, stderr) = run(dir.path(), &["logs", "JIRA"], "");
+    assert_eq!(status, 0, "{stderr}");
+}
+
+#[test]
+fn json_errors_name_the_field_at_fault_and_failures_are_json_too() {
+    let (dir, _locations) = home_with_jira("http://127.0.0.1:9/hook", |_| {});
+    let args = [
+        "send",
+        "jira",
+        "--event",
+        "scan.finished",
+        "--fields",
+        "/nonexistent/fields.json",
+        "--json",
+    ];
+    let (status, stderr) = run(dir.path(), &args, "");
+    assert_eq!(status, 2, "{stderr}");
+    let error = json_error(&stderr);
+    assert_eq!(error["field"], "--fields", "{error}");
+    assert!(
+        error["error"]
+            .as_str()
+            .unwrap()
+            .contains("/nonexistent/fields.json"),
+        "{error}"
+    );
+
+    // Nothing listens on port 9: the operation fails (exit 1), with no field to blame.
+    let (status, stderr) = run(dir.path(), &["verify", "jira", "--json"], "");
+    assert_eq!(status, 1, "{stderr}");
+    let error = json_error(&stderr);
+    assert!(
+        error["error"].as_str().unwrap().contains("not delivered"),
+        "{error}"
+    );
+    assert!(error.get("field").is_none(), "{error}");
+
+    // A command line clap refuses is JSON too, naming the argument at fault.
+    let (status, stderr) = run(dir.path(), &["logs", "--limit", "many", "--json"], "");
+    assert_eq!(status, 2, "{stderr}");
+    let error = json_error(&stderr);
+    assert_eq!(error["field"], "--limit <N>", "{error}");
+    assert!(
+        error["error"].as_str().unwrap().contains("'many'"),
+        "{error}"
+    );
+    let (status, stderr) = run(dir.path(), &["show", "--json"], "");
+    assert_eq!(status, 2, "{stderr}");
+    assert_eq!(json_error(&stderr)["field"], "<NAME>");
+
+    // Without --json the same failure is a plain line.
+    let (status, stderr) = run(dir.path(), &["verify", "jira"], "");
+    assert_eq!(status, 1);
+    assert!(stderr.starts_with("error: "), "{stderr}");
+}
+
+fn home_holding(integrations: Vec<Integration>) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let store = IntegrationStore::new(Locations::in_home(dir.path()).integrations_file());
+    for integration in integrations {
+        store.put(None, integration).unwrap();
+    }
+    dir
+}
+
+#[test]
+fn an_export_without_secrets_imported_elsewhere_is_disabled_naming_every_secret_it_lacks() {
+    let mut teams = full_basic("Teams");
+    teams.url = "https://hooks.example.com/workflows/1?sig=s3cr3t".into();
+    let source = home_holding(vec![
+        full_oauth("Jira mock"),
+        teams,
+        Integration::new("Plain", "https://plain.example.com/"),
+    ]);
+    let export = source.path().join("export.yaml");
+    std::fs::write(&export, stdout_of(source.path(), &["export"])).unwrap();
+    let export = export.to_str().unwrap();
+
+    let target = tempfile::tempdir().unwrap();
+    let output = cli(target.path())
+        .args(["import", export])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    // Both integrations that lack secrets, every secret of each, in one go, and how to
+    // give them; the one without secrets is imported as it was.
+    assert!(stdout.contains("imported: 3 added"), "{stdout}");
+    assert!(
+        stdout.contains(
+            "`Jira mock` is disabled: the export left out Client Secret. Set them \
+             (`hookconsole set 'Jira mock' KEY…`"
+        ),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(
+            "`Teams` is disabled: the export left out Password, URL (the value of `sig`), \
+             HTTP Headers (the value of X-Api-Key)."
+        ),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("`hookconsole set Teams enabled=yes`"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("--with-secrets"), "{stdout}");
+    assert!(!stdout.contains("`Plain`"), "{stdout}");
+    assert!(
+        stderr.contains("(integration `Teams`) Password: is not set"),
+        "{stderr}"
+    );
+    let listed = stdout_of(target.path(), &["list"]);
+    let enabled = |name: &str| {
+        let row = listed.lines().find(|line| line.starts_with(name)).unwrap();
+        row.trim_end().ends_with("yes")
+    };
+    assert!(
+        !enabled("Jira mock") && !enabled("Teams") && enabled("Plain"),
+        "{listed}"
+    );
+
+    // VERIFY says what is missing rather than send without it.
+    let verify = cli(target.path())
+        .args(["verify", "Teams"])
+        .output()
+        .unwrap();
+    assert_eq!(verify.status.code(), Some(1));
+    let report = String::from_utf8(verify.stdout).unwrap();
+    assert!(
+        report.contains("it lacks secrets an export left out: Password"),
+        "{report}"
+    );
+
+    // Enabling asks for every missing secret at once; given them, it is enabled.
+    let (status, stderr) = run(target.path(), &["set", "Teams", "enabled=yes"], "");
+    assert_eq!(status, 2, "{stderr}");
+    assert!(stderr.contains("error: Password: is required"), "{stderr}");
+    assert!(stderr.contains("the value of `sig`"), "{stderr}");
+    let (status, stderr) = run(
+        target.path(),
+        &[
+            "set",
+            "Teams",
+            "password",
+            "url=https://hooks.example.com/workflows/1?sig=s3cr3t",
+            "enabled=yes",
+        ],
+        "hunter2\n",
+    );
+    assert_eq!(status, 0, "{stderr}");
+
+    // Where the integrations are, the stored secrets fill the gaps: nothing disabled.
+    let out = stdout_of(source.path(), &["import", export]);
+    assert!(!out.contains("is disabled"), "{out}");
+    // And an export with its secrets imports enabled anywhere.
+    let with_secrets = stdout_of(source.path(), &["export", "--with-secrets"]);
+    let other = tempfile::tempdir().unwrap();
+    let full = other.path().join("full.yaml");
+    std::fs::write(&full, with_secrets).unwrap();
+    let out = stdout_of(other.path(), &["import", full.to_str().unwrap()]);
+    assert!(
+        out.contains("3 added") && !out.contains("is disabled"),
+        "{out}"
+    );
+}
+
+#[test]
+fn hints_quote_names_for_the_shell() {
+    let dir = home_holding(vec![Integration::new(
+        "Jira mock",
+        "https://hooks.example.com/x",
+    )]);
+    let out = stdout_of(dir.path(), &["set", "Jira mock", "signing=on"]);
+    assert!(
+        out.contains("`hookconsole export 'Jira mock' --with-secrets` shows it again"),
+        "{out}"
+    );
+}
