@@ -634,13 +634,13 @@ fn the_sparkline_counts_what_the_filters_keep() {
     harness.keys("f");
     assert_eq!(spark_totals(&mut harness), ("0".into(), "2".into()));
     harness.keys("ff");
-    // The text filter (the index's three characters or more, and a shorter one).
+    // The text filter.
     harness.keys("/");
     harness.replace("unavail");
     harness.press(KeyCode::Enter);
     assert_eq!(spark_totals(&mut harness), ("0".into(), "2".into()));
     harness.keys("/");
-    harness.replace("ph");
+    harness.replace("lph");
     harness.press(KeyCode::Enter);
     assert_eq!(spark_totals(&mut harness), ("3".into(), "0".into()));
     harness.keys("/");
@@ -651,6 +651,35 @@ fn the_sparkline_counts_what_the_filters_keep() {
     harness.keys("l");
     assert_eq!(logs(&harness).integration(), Some("Alpha"));
     assert_eq!(spark_totals(&mut harness), ("3".into(), "0".into()));
+}
+
+/// One or two characters cannot use the log's index: Enter says to type more and
+/// keeps the box open instead of reading the whole log; a third applies it.
+#[test]
+fn a_text_too_short_for_the_index_asks_for_more() {
+    let mut harness = harness();
+    deliver(&harness, "Alpha", 3, false);
+    deliver(&harness, "Beta", 2, true);
+    harness.keys("L");
+    harness.keys("/");
+    harness.replace("ph");
+    harness.press(KeyCode::Enter);
+    let screen = harness.screen(80, 24);
+    assert!(screen.contains("type at least 3 characters"), "{screen}");
+    assert_eq!(
+        harness.app.key_context(),
+        hookconsole::tui::KeyContext::LogsText
+    );
+    assert_eq!(logs(&harness).rows().len(), 5, "not applied");
+    harness.keys("a");
+    assert!(
+        !harness
+            .screen(80, 24)
+            .contains("type at least 3 characters"),
+        "the note goes with the next key"
+    );
+    harness.press(KeyCode::Enter);
+    assert_eq!(logs(&harness).rows().len(), 3, "pha: Alpha's");
 }
 
 /// Every key the LOGS footers show changes the screen, and the footers fit 80 columns.

@@ -36,7 +36,7 @@ pub use enqueue::{
     Difference, EnqueueStatus, Enqueued, NewEvent, Refused, fingerprint, new_event_id,
 };
 pub use jobs::{ClaimedJob, JobUpdate, MovedJobs};
-pub use log::{LogFilter, LogOutcome, LogPage};
+pub use log::{INDEXED_TEXT_CHARS, LogFilter, LogOutcome, LogPage};
 pub use replay::ReplayChoice;
 
 #[derive(Debug, thiserror::Error)]

@@ -12,7 +12,9 @@ use crossterm::event::KeyEvent;
 
 use super::action::{Action, KeyContext};
 use super::text_input::TextInput;
-use crate::store::queue::{AttemptRow, LogFilter, LogOutcome, LogPage, QueueError};
+use crate::store::queue::{
+    AttemptRow, INDEXED_TEXT_CHARS, LogFilter, LogOutcome, LogPage, QueueError,
+};
 
 /// (minute start in ms, outcome, attempts), as `Queue::per_minute` gives them.
 pub type MinuteCount = (i64, crate::store::queue::AttemptOutcome, i64);
@@ -109,6 +111,9 @@ pub struct LogsView {
     text: String,
     /// The text filter being typed (`/`), until Enter or Esc.
     typing: Option<TextInput>,
+    /// Enter was pressed on a text too short for the log's index: the box says so
+    /// until the next key.
+    too_short: bool,
     /// Newest first.
     rows: Vec<AttemptRow>,
     selected: usize,
@@ -150,6 +155,7 @@ impl LogsView {
             outcome: OutcomeFilter::All,
             text: String::new(),
             typing: None,
+            too_short: false,
             rows: Vec::new(),
             selected: 0,
             offset: 0,
@@ -205,7 +211,15 @@ impl LogsView {
         if let Some(input) = &mut self.typing {
             match action {
                 Some(Action::AcceptFilter) => {
-                    self.text = input.text().trim().to_string();
+                    let text = input.text().trim().to_string();
+                    // One or two characters cannot use the trigram index: the whole
+                    // log would be read (half a second a million attempts) for a
+                    // text that short. Empty clears the filter.
+                    if (1..INDEXED_TEXT_CHARS).contains(&text.chars().count()) {
+                        self.too_short = true;
+                        return None;
+                    }
+                    self.text = text;
                     self.typing = None;
                     return Some(LogsRequest::Load(self.first_page()));
                 }
@@ -217,6 +231,7 @@ impl LogsView {
                     }
                 }
                 _ => {
+                    self.too_short = false;
                     input.handle_key(key);
                 }
             }

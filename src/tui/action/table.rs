@@ -354,7 +354,7 @@ const LOGS_TEXT: &[Binding] = &[
         &[plain(KeyCode::Enter)],
         Some("apply"),
     )
-    .says("apply the text filter"),
+    .says("apply the text filter (at least 3 characters, or empty to clear it)"),
     bind(Action::ClearFilter, &[plain(KeyCode::Esc)], Some("clear"))
         .says("close the box; an empty text clears the filter"),
     bind(Action::Help, &[plain(KeyCode::F(1))], Some("help")),

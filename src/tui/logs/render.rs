@@ -153,12 +153,18 @@ impl LogsView {
             return None;
         }
         let label = " Text: ";
-        let width = usize::from(area.width).saturating_sub(label.len() + 1);
+        let note = if self.too_short {
+            " type at least 3 characters "
+        } else {
+            ""
+        };
+        let width = usize::from(area.width).saturating_sub(label.len() + note.len() + 1);
         let (shown, column) = input.visible(width, &[]);
         frame.render_widget(
             Line::from(vec![
                 Span::styled(label, theme.primary),
                 Span::styled(format!("{shown:<width$}"), theme.input_focused),
+                Span::styled(note, theme.warning),
             ]),
             area,
         );
