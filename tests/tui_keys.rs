@@ -106,6 +106,7 @@ fn create_with_every_field_saves_what_was_typed() {
         client_authentication: Some(ClientAuthentication::Body),
         sites_url: String::new(),
         site_url: String::new(),
+        ..OAuthSettings::default()
     });
     assert_eq!(harness.stored(), vec![expected]);
 

@@ -142,7 +142,8 @@ pub enum Operation {
         /// Forget the stored tokens (authorize again afterwards)
         #[arg(long, conflicts_with = "refresh")]
         forget: bool,
-        /// Refresh the access token now (one refresh even when several processes ask)
+        /// Refresh the access token now, or with client credentials fetch a new one (one
+        /// request even when several processes ask)
         #[arg(long)]
         refresh: bool,
     },
@@ -277,6 +278,10 @@ pub struct AddArgs {
     /// Prefer the prompt or stdin: a password on the command line is visible to `ps`
     #[arg(long)]
     pub password: Option<String>,
+    /// authorization-code (the default: AUTHORIZE in a browser) or client-credentials
+    /// (the client's own credentials at the token URL; no AUTHORIZE)
+    #[arg(long, value_name = "GRANT")]
+    pub grant: Option<String>,
     #[arg(long)]
     pub client_id: Option<String>,
     /// Prefer the prompt or stdin: a secret on the command line is visible to `ps`
@@ -293,6 +298,9 @@ pub struct AddArgs {
     /// Extra authorize parameters the provider needs, e.g. prompt=consent
     #[arg(long, value_name = "QUERY")]
     pub authorize_parameters: Option<String>,
+    /// Extra client-credentials token parameters, e.g. resource=https://service.example/
+    #[arg(long, value_name = "QUERY")]
+    pub token_parameters: Option<String>,
     /// Where forgetting the authorization revokes it at the provider (RFC 7009)
     #[arg(long, value_name = "URL")]
     pub revocation_url: Option<String>,

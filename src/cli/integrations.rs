@@ -152,6 +152,7 @@ fn from_flags(args: &AddArgs, destinations: DestinationPolicy) -> Result<Integra
 
     let basic_flags = args.username.is_some() || args.password.is_some();
     let oauth_flags = [
+        &args.grant,
         &args.client_id,
         &args.client_secret,
         &args.token_url,
@@ -159,6 +160,7 @@ fn from_flags(args: &AddArgs, destinations: DestinationPolicy) -> Result<Integra
         &args.audience,
         &args.scope,
         &args.authorize_parameters,
+        &args.token_parameters,
         &args.revocation_url,
         &args.sites_url,
         &args.site_url,
@@ -181,12 +183,14 @@ fn from_flags(args: &AddArgs, destinations: DestinationPolicy) -> Result<Integra
     apply(&mut integration, Field::Authentication, &kind);
     let flags = [
         (Field::Username, &args.username),
+        (Field::Grant, &args.grant),
         (Field::ClientId, &args.client_id),
         (Field::TokenUrl, &args.token_url),
         (Field::AuthorizeUrl, &args.authorize_url),
         (Field::Audience, &args.audience),
         (Field::Scope, &args.scope),
         (Field::AuthorizeParameters, &args.authorize_parameters),
+        (Field::TokenParameters, &args.token_parameters),
         (Field::RevocationUrl, &args.revocation_url),
         (Field::SitesUrl, &args.sites_url),
         (Field::SiteUrl, &args.site_url),

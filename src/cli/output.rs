@@ -27,6 +27,7 @@ pub fn json_view(integration: &Integration, destinations: DestinationPolicy) -> 
         }),
         Authentication::OAuth(oauth) => json!({
             "type": "oauth",
+            "grant": oauth.grant.as_str(),
             "client_id": oauth.client_id,
             "client_secret_set": !oauth.client_secret.is_empty(),
             "token_url": mask_url(&oauth.token_url),
@@ -34,6 +35,7 @@ pub fn json_view(integration: &Integration, destinations: DestinationPolicy) -> 
             "audience": oauth.audience,
             "scope": oauth.scope,
             "authorize_parameters": oauth.authorize_parameters,
+            "token_parameters": oauth.token_parameters,
             "revocation_url": mask_url(&oauth.revocation_url),
             "sites_url": mask_url(&oauth.sites_url),
             "site_url": mask_url(&oauth.site_url),
@@ -256,16 +258,23 @@ pub fn print_details(integration: &Integration) -> io::Result<()> {
             row(Field::Password, set_or_not(password.is_empty()))?;
         }
         Authentication::OAuth(oauth) => {
+            row(Field::Grant, oauth.grant.label())?;
             row(Field::ClientId, &oauth.client_id)?;
             row(
                 Field::ClientSecret,
                 set_or_not(oauth.client_secret.is_empty()),
             )?;
             row(Field::TokenUrl, &mask_url(&oauth.token_url))?;
-            row(Field::AuthorizeUrl, &mask_url(&oauth.authorize_url))?;
+            if oauth.grant.needs_authorize() {
+                row(Field::AuthorizeUrl, &mask_url(&oauth.authorize_url))?;
+            }
             row(Field::Audience, &oauth.audience)?;
             row(Field::Scope, &oauth.scope)?;
-            row(Field::AuthorizeParameters, &oauth.authorize_parameters)?;
+            if oauth.grant.needs_authorize() {
+                row(Field::AuthorizeParameters, &oauth.authorize_parameters)?;
+            } else {
+                row(Field::TokenParameters, &oauth.token_parameters)?;
+            }
             row(Field::RevocationUrl, &mask_url(&oauth.revocation_url))?;
             if oauth.discovers_site() {
                 row(Field::SitesUrl, &mask_url(&oauth.sites_url))?;

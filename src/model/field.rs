@@ -18,6 +18,7 @@ pub enum Field {
     Authentication,
     Username,
     Password,
+    Grant,
     ClientId,
     ClientSecret,
     TokenUrl,
@@ -25,6 +26,7 @@ pub enum Field {
     Audience,
     Scope,
     AuthorizeParameters,
+    TokenParameters,
     ApiType,
     ClientAuthentication,
     RevocationUrl,
@@ -34,7 +36,7 @@ pub enum Field {
 }
 
 impl Field {
-    pub const ALL: [Field; 24] = [
+    pub const ALL: [Field; 26] = [
         Field::Name,
         Field::Url,
         Field::RetryInterval,
@@ -46,6 +48,7 @@ impl Field {
         Field::Authentication,
         Field::Username,
         Field::Password,
+        Field::Grant,
         Field::ClientId,
         Field::ClientSecret,
         Field::TokenUrl,
@@ -53,6 +56,7 @@ impl Field {
         Field::Audience,
         Field::Scope,
         Field::AuthorizeParameters,
+        Field::TokenParameters,
         Field::ApiType,
         Field::ClientAuthentication,
         Field::RevocationUrl,
@@ -75,6 +79,7 @@ impl Field {
             Field::Authentication => "Authentication",
             Field::Username => "Username",
             Field::Password => "Password",
+            Field::Grant => "Grant",
             Field::ClientId => "Client ID",
             Field::ClientSecret => "Client Secret",
             Field::TokenUrl => "Token URL",
@@ -82,6 +87,7 @@ impl Field {
             Field::Audience => "Audience",
             Field::Scope => "Scope",
             Field::AuthorizeParameters => "Authorize parameters",
+            Field::TokenParameters => "Token parameters",
             Field::ApiType => "OAuth API type",
             Field::ClientAuthentication => "Client authentication",
             Field::RevocationUrl => "Revocation URL",
@@ -105,6 +111,7 @@ impl Field {
             Field::Authentication => "authentication",
             Field::Username => "username",
             Field::Password => "password",
+            Field::Grant => "grant",
             Field::ClientId => "client_id",
             Field::ClientSecret => "client_secret",
             Field::TokenUrl => "token_url",
@@ -112,6 +119,7 @@ impl Field {
             Field::Audience => "audience",
             Field::Scope => "scope",
             Field::AuthorizeParameters => "authorize_parameters",
+            Field::TokenParameters => "token_parameters",
             Field::ApiType => "api_type",
             Field::ClientAuthentication => "client_authentication",
             Field::RevocationUrl => "revocation_url",

@@ -234,14 +234,16 @@ fn oauth_problems(oauth: &OAuthSettings, error: &mut impl FnMut(Field, String)) 
     if oauth.client_secret.is_empty() {
         error(Field::ClientSecret, "is required for OAuth".into());
     }
-    for (field, url) in [
-        (Field::TokenUrl, &oauth.token_url),
-        (Field::AuthorizeUrl, &oauth.authorize_url),
-    ] {
-        if let Some(message) = oauth_url_problem(url) {
-            error(field, message);
-        }
+    if let Some(message) = oauth_url_problem(&oauth.token_url) {
+        error(Field::TokenUrl, message);
     }
+    // The client-credentials grant never opens a browser: no Authorize URL to check.
+    if oauth.grant.needs_authorize()
+        && let Some(message) = oauth_url_problem(&oauth.authorize_url)
+    {
+        error(Field::AuthorizeUrl, message);
+    }
+    token_parameter_problems(oauth, error);
     if !oauth.revocation_url.trim().is_empty()
         && let Some(message) = oauth_url_problem(&oauth.revocation_url)
     {
@@ -271,6 +273,35 @@ fn oauth_problems(oauth: &OAuthSettings, error: &mut impl FnMut(Field, String)) 
                 Field::AuthorizeParameters,
                 format!(
                     "`{name}` is set by hookconsole itself (use the Scope and Audience fields)"
+                ),
+            );
+        }
+    }
+}
+
+/// Token parameters are sent as they are with each client-credentials token request;
+/// the ones hookconsole sends itself would be sent twice.
+fn token_parameter_problems(oauth: &OAuthSettings, error: &mut impl FnMut(Field, String)) {
+    const RESERVED: [&str; 5] = [
+        "grant_type",
+        "client_id",
+        "client_secret",
+        "scope",
+        "audience",
+    ];
+    if oauth.token_parameters.contains(char::is_whitespace) {
+        error(
+            Field::TokenParameters,
+            "must be a query string without spaces, as in resource=https://service.example/".into(),
+        );
+    }
+    for (name, _) in oauth.extra_token_parameters() {
+        if RESERVED.contains(&name.as_str()) {
+            error(
+                Field::TokenParameters,
+                format!(
+                    "`{name}` is set by hookconsole itself (use the Client ID, Client Secret, \
+                     Scope and Audience fields)"
                 ),
             );
         }
