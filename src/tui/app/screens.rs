@@ -16,6 +16,9 @@ use crate::tui::settings::{SettingsRequest, SettingsView};
 use crate::tui::text::count;
 use crate::tui::verify::{VerifyId, VerifyRequest, VerifyView};
 
+/// Said where AUTHORIZE is asked of a client-credentials integration.
+const NO_AUTHORIZE_STEP: &str = "Client credentials need no AUTHORIZE: the token is fetched when first needed (VERIFY shows it)";
+
 impl App {
     pub(super) fn on_list(&mut self, request: ListRequest) -> Vec<Effect> {
         let integration = |index: usize| self.integrations().get(index).cloned();
@@ -176,6 +179,9 @@ impl App {
                 self.status =
                     Some("AUTHORIZE is for OAuth: choose OAuth under Authentication first".into());
             }
+            EditorRequest::NotAuthorized(NotAuthorized::NoAuthorizeStep) => {
+                self.status = Some(NO_AUTHORIZE_STEP.into());
+            }
             EditorRequest::NotAuthorized(NotAuthorized::Invalid(errors)) => {
                 self.status = Some(format!(
                     "Not authorized: {} first",
@@ -283,14 +289,18 @@ impl App {
     }
 
     fn start_authorize(&mut self, integration: Integration) -> Vec<Effect> {
-        if !matches!(
-            integration.authentication,
-            crate::model::Authentication::OAuth(_)
-        ) {
-            self.status = Some(format!(
-                "`{}` does not use OAuth: choose OAuth on its AUTHENTICATION pane first",
-                integration.name
-            ));
+        let grant = match &integration.authentication {
+            crate::model::Authentication::OAuth(oauth) => oauth.grant,
+            _ => {
+                self.status = Some(format!(
+                    "`{}` does not use OAuth: choose OAuth on its AUTHENTICATION pane first",
+                    integration.name
+                ));
+                return Vec::new();
+            }
+        };
+        if !grant.needs_authorize() {
+            self.status = Some(NO_AUTHORIZE_STEP.into());
             return Vec::new();
         }
         let id = AuthorizeId(self.next_authorize);
