@@ -318,3 +318,46 @@ async fn two_providers_sharing_the_store_make_one_request() {
     assert_eq!(tokens.len(), 1, "everyone got the one token");
     assert_eq!(endpoint.token_requests(), 1);
 }
+
+#[test]
+fn the_entra_id_preset_fills_the_tenants_token_url_and_scope() {
+    let home = tempfile::tempdir().unwrap();
+    let home = home.path();
+    let args = [
+        "add",
+        "--preset",
+        "entra-client-credentials",
+        "--preset-field",
+        "tenant=contoso.onmicrosoft.com",
+        "--preset-field",
+        "resource=api://receiver",
+        "--name",
+        "logic-app",
+        "--url",
+        "https://prod-01.westeurope.logic.azure.com/workflows/1/triggers/manual/paths/invoke",
+        "--client-id",
+        "00000000-1111-2222-3333-444444444444",
+    ];
+    let added = run_with_input(home, &args, "entra-secret\n");
+    assert!(added.status.success(), "{}", text(&added));
+    let shown = run(home, &["show", "logic-app", "--json"]);
+    let shown: serde_json::Value = serde_json::from_slice(&shown.stdout).unwrap();
+    let oauth = &shown["authentication"];
+    assert_eq!(oauth["grant"], "client_credentials");
+    assert_eq!(
+        oauth["token_url"],
+        "https://login.microsoftonline.com/contoso.onmicrosoft.com/oauth2/v2.0/token"
+    );
+    assert_eq!(oauth["scope"], "api://receiver/.default");
+
+    let mut spaced = args;
+    spaced[4] = "tenant=contoso tenant";
+    spaced[8] = "other";
+    let refused = run_with_input(home, &spaced, "entra-secret\n");
+    assert_eq!(refused.status.code(), Some(2), "{}", text(&refused));
+    assert!(
+        text(&refused).contains("`tenant` (Tenant ID)"),
+        "{}",
+        text(&refused)
+    );
+}

@@ -239,8 +239,8 @@ pub struct AddArgs {
     /// Read the integration (or an `export` document) from this YAML file, - for stdin
     #[arg(long, value_name = "FILE.yaml", conflicts_with_all = ["name", "url"])]
     pub from_file: Option<PathBuf>,
-    /// Start from a preset: generic, jira-cloud or microsoft-teams; the other flags
-    /// override its values
+    /// Start from a preset: generic, jira-cloud, microsoft-teams or
+    /// entra-client-credentials; the other flags override its values
     #[arg(long, value_name = "PRESET", conflicts_with = "from_file")]
     pub preset: Option<String>,
     /// A field the preset asks for, e.g. project=OPS or issue_type=Bug (repeatable)
