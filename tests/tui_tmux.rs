@@ -990,3 +990,59 @@ fn signing_on_rotation_and_off_in_a_real_terminal() {
     let file = std::fs::read_to_string(home.path().join("integrations.yaml")).unwrap();
     assert!(!file.contains("whsec_"), "{file}");
 }
+
+#[test]
+fn client_credentials_chosen_in_the_editor_then_verify_fetches_the_token() {
+    use oauth_support::client_credentials::{
+        Body, CLIENT_ID, CLIENT_SECRET, ClientAuth, TokenEndpoint,
+    };
+    if !tmux_installed() {
+        println!("SKIPPED: tmux is not on PATH (CI installs it)");
+        return;
+    }
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let endpoint = runtime.block_on(TokenEndpoint::start(Body::Form, ClientAuth::Basic));
+    let home = tempfile::tempdir().expect("temp home");
+    let home_path = home.path().to_str().expect("utf-8 path").to_string();
+    let tmux = start(&home_path, "grant");
+    tmux.wait_for("No integrations yet");
+    tmux.send(&["n"]);
+    tmux.wait_for("choose the type");
+    tmux.send(&["Enter"]);
+    tmux.wait_for("New Webhook integration");
+    tmux.type_text("Machine");
+    tmux.send(&["Tab"]);
+    tmux.type_text(&endpoint.hook_url());
+    tmux.send(&["C-n", "Right", "Right", "Tab"]);
+    tmux.wait_for("< Authorization code >");
+    tmux.send(&["Right"]);
+    let pane = tmux.wait_for("< Client credentials >");
+    assert!(
+        pane.contains("none yet: fetched when first needed"),
+        "{pane}"
+    );
+    assert!(!pane.contains("Callback URL"), "{pane}");
+    tmux.send(&["Tab"]);
+    tmux.type_text(CLIENT_ID);
+    tmux.send(&["Tab"]);
+    tmux.type_text(CLIENT_SECRET);
+    tmux.send(&["Tab"]);
+    tmux.type_text(&endpoint.token_url());
+    let typed = tmux.wait_for("Token parameters");
+    assert!(!typed.contains(CLIENT_SECRET), "masked: {typed}");
+    assert!(!typed.contains("[ Authorize ]"), "{typed}");
+    tmux.send(&["C-s"]);
+    tmux.wait_for("Saved `Machine`");
+    tmux.send(&["Escape"]);
+    let list = tmux.wait_for("Integrations (1)");
+    assert!(list.contains("token on use"), "{list}");
+    tmux.send(&["v"]);
+    let report = tmux.wait_for("DELIVERED 202");
+    assert!(report.contains("a new token"), "{report}");
+    assert!(!report.contains("cc-access-"), "{report}");
+    assert_eq!(endpoint.token_requests(), 1);
+    tmux.send(&["Escape"]);
+    tmux.wait_for("Integrations (1)");
+    tmux.send(&["q"]);
+    tmux.wait_until_gone();
+}
