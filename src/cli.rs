@@ -13,6 +13,7 @@ macro_rules! say {
 
 mod args;
 mod authorize;
+mod authorize_device;
 mod callback_check;
 mod generate;
 mod integrations;
@@ -178,6 +179,7 @@ pub fn run(cli: Cli, operation: Operation) -> ExitCode {
             params,
             qr,
             site,
+            json,
         } => authorize::authorize(
             &home,
             &name,
@@ -187,6 +189,7 @@ pub fn run(cli: Cli, operation: Operation) -> ExitCode {
                 params: &params,
                 qr: &qr,
                 site: site.as_deref(),
+                json,
             },
         ),
         Operation::Sites { name, choose, json } => {

@@ -123,3 +123,41 @@ fn back_to_the_authorization_code_brings_authorize_back() {
     }
     panic!("no [ Authorize ] with the authorization code");
 }
+
+#[test]
+fn the_device_code_grant_asks_for_its_url_and_keeps_authorize_without_a_callback() {
+    let mut harness = Harness::new(Profile::RICH, &[]);
+    harness.keys("n");
+    harness.press(KeyCode::Enter);
+    harness.keys("Graph\thttps://graph.example.test/hook");
+    harness.ctrl('n');
+    harness.press_n(KeyCode::Right, 2);
+    harness.press(KeyCode::Tab);
+    harness.press_n(KeyCode::Right, 2); // Authorization code -> Client credentials -> Device code
+    let screen = harness.screen(80, 24);
+    assert!(screen.contains("< Device code >"), "{screen}");
+    assert!(screen.contains("Device code URL"), "{screen}");
+    assert!(!screen.contains("Authorize URL"), "{screen}");
+    assert!(!screen.contains("Callback URL"), "{screen}");
+    harness.keys("\tdevice-client\t\thttps://login.example.test/token");
+    harness.keys("\thttps://login.example.test/devicecode");
+    // A public client: no secret needed.
+    harness.ctrl('s');
+    assert_eq!(harness.app.status.as_deref(), Some("Saved `Graph`"));
+    let stored = harness.stored();
+    let Authentication::OAuth(oauth) = &stored[0].authentication else {
+        panic!("OAuth stored: {stored:?}")
+    };
+    assert_eq!(oauth.grant, Grant::DeviceCode);
+    assert_eq!(
+        oauth.device_authorization_url,
+        "https://login.example.test/devicecode"
+    );
+    for _ in 0..20 {
+        if editor_slot(&harness).1 == Slot::Authorize {
+            return;
+        }
+        harness.press(KeyCode::Tab);
+    }
+    panic!("no [ Authorize ] with the device code");
+}

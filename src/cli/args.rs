@@ -123,6 +123,10 @@ pub enum Operation {
         /// reaches several (its name, URL, host or id)
         #[arg(long, value_name = "SITE")]
         site: Option<String>,
+        /// Device code grant: print the code, the URL and the expiry as one JSON line
+        /// (user_code, verification_uri, expires_in first), then wait
+        #[arg(long)]
+        json: bool,
     },
     /// The sites an OAuth integration's authorization reaches (Jira Cloud); with
     /// --choose, set the integration's URL from one of them
@@ -278,8 +282,10 @@ pub struct AddArgs {
     /// Prefer the prompt or stdin: a password on the command line is visible to `ps`
     #[arg(long)]
     pub password: Option<String>,
-    /// authorization-code (the default: AUTHORIZE in a browser) or client-credentials
-    /// (the client's own credentials at the token URL; no AUTHORIZE)
+    /// authorization-code (the default: AUTHORIZE in a browser), client-credentials
+    /// (the client's own credentials at the token URL; no AUTHORIZE) or device-code
+    /// (AUTHORIZE shows a code to enter at the provider; needs
+    /// --device-authorization-url)
     #[arg(long, value_name = "GRANT")]
     pub grant: Option<String>,
     #[arg(long)]
@@ -291,6 +297,9 @@ pub struct AddArgs {
     pub token_url: Option<String>,
     #[arg(long)]
     pub authorize_url: Option<String>,
+    /// Where the device grant asks for a device code (RFC 8628)
+    #[arg(long, value_name = "URL")]
+    pub device_authorization_url: Option<String>,
     #[arg(long)]
     pub audience: Option<String>,
     #[arg(long)]

@@ -26,6 +26,8 @@ pub struct AuthorizeOptions<'a> {
     pub qr: &'a str,
     /// The site to choose when the grant reaches several (site discovery).
     pub site: Option<&'a str>,
+    /// The device grant's code as one JSON line.
+    pub json: bool,
 }
 
 pub fn authorize(home: &Home, name: &str, options: AuthorizeOptions) -> CliResult {
@@ -35,8 +37,13 @@ pub fn authorize(home: &Home, name: &str, options: AuthorizeOptions) -> CliResul
         params,
         qr,
         site,
+        json,
     } = options;
     let integration = oauth_integration(home, name)?;
+    if uses_device_code(&integration) {
+        let rendering = qr_rendering(qr)?;
+        return super::authorize_device::authorize(home, &integration, rendering, json, site);
+    }
     if !needs_authorize(&integration) {
         return Err(CliError::input(format!(
             "Grant: `{}` uses client credentials, which need no authorization: its token \
@@ -106,7 +113,8 @@ pub fn authorize(home: &Home, name: &str, options: AuthorizeOptions) -> CliResul
                     eprintln!("pasted URL refused: {reason}");
                 }
                 SessionUpdate::PasteAnswer(Err(reason)) => eprintln!("pasted text: {reason}"),
-                SessionUpdate::PasteAnswer(Ok(_)) => {}
+                // The device grant's, which `authorize_device` runs.
+                SessionUpdate::PasteAnswer(Ok(_)) | SessionUpdate::DeviceCode(_) => {}
             }
         }
         session.await
@@ -123,7 +131,7 @@ pub fn authorize(home: &Home, name: &str, options: AuthorizeOptions) -> CliResul
     }
 }
 
-fn qr_rendering(text: &str) -> Result<Option<QrRendering>, CliError> {
+pub(super) fn qr_rendering(text: &str) -> Result<Option<QrRendering>, CliError> {
     let unicode = std::env::var("LANG")
         .or_else(|_| std::env::var("LC_ALL"))
         .map(|lang| {
@@ -275,6 +283,10 @@ fn refresh_now(home: &Home, integration: &Integration) -> CliResult {
         })
         .map_err(|error| CliError::Failed(error.into()))?;
     Ok(())
+}
+
+fn uses_device_code(integration: &Integration) -> bool {
+    matches!(&integration.authentication, Authentication::OAuth(oauth) if oauth.grant == Grant::DeviceCode)
 }
 
 /// Whether the integration's grant has a person authorize it (the authorization

@@ -12,7 +12,7 @@ use super::secrets::read_secret;
 use super::{CliError, CliResult, read_text};
 use crate::home::Home;
 use crate::model::{
-    Authentication, DestinationPolicy, Field, FieldError, Header, Integration, Secret,
+    Authentication, DestinationPolicy, Field, FieldError, Grant, Header, Integration, Secret,
     SigningChange, change_signing, find_preset, names_match, new_signing_secret, parse_overlap,
     set_field, validate_stored, validate_with,
 };
@@ -157,6 +157,7 @@ fn from_flags(args: &AddArgs, destinations: DestinationPolicy) -> Result<Integra
         &args.client_secret,
         &args.token_url,
         &args.authorize_url,
+        &args.device_authorization_url,
         &args.audience,
         &args.scope,
         &args.authorize_parameters,
@@ -187,6 +188,10 @@ fn from_flags(args: &AddArgs, destinations: DestinationPolicy) -> Result<Integra
         (Field::ClientId, &args.client_id),
         (Field::TokenUrl, &args.token_url),
         (Field::AuthorizeUrl, &args.authorize_url),
+        (
+            Field::DeviceAuthorizationUrl,
+            &args.device_authorization_url,
+        ),
         (Field::Audience, &args.audience),
         (Field::Scope, &args.scope),
         (Field::AuthorizeParameters, &args.authorize_parameters),
@@ -209,7 +214,10 @@ fn from_flags(args: &AddArgs, destinations: DestinationPolicy) -> Result<Integra
             let secret = read_secret("Password")?;
             apply(&mut integration, Field::Password, &secret);
         }
-        Authentication::OAuth(oauth) if oauth.client_secret.is_empty() => {
+        // A device-grant client may be public; its secret is asked for only when given.
+        Authentication::OAuth(oauth)
+            if oauth.client_secret.is_empty() && oauth.grant != Grant::DeviceCode =>
+        {
             let secret = read_secret("Client Secret")?;
             apply(&mut integration, Field::ClientSecret, &secret);
         }

@@ -9,7 +9,8 @@ use serde_json::{Value, json};
 use time::format_description::well_known::Rfc3339;
 
 use crate::model::{
-    Authentication, DestinationPolicy, Field, HoldReason, Integration, MASK, mask_url, parse_pem,
+    Authentication, DestinationPolicy, Field, Grant, HoldReason, Integration, MASK, mask_url,
+    parse_pem,
 };
 
 /// What marks an integration whose configuration holds its deliveries, in `list`.
@@ -32,6 +33,7 @@ pub fn json_view(integration: &Integration, destinations: DestinationPolicy) -> 
             "client_secret_set": !oauth.client_secret.is_empty(),
             "token_url": mask_url(&oauth.token_url),
             "authorize_url": mask_url(&oauth.authorize_url),
+            "device_authorization_url": mask_url(&oauth.device_authorization_url),
             "audience": oauth.audience,
             "scope": oauth.scope,
             "authorize_parameters": oauth.authorize_parameters,
@@ -265,15 +267,26 @@ pub fn print_details(integration: &Integration) -> io::Result<()> {
                 set_or_not(oauth.client_secret.is_empty()),
             )?;
             row(Field::TokenUrl, &mask_url(&oauth.token_url))?;
-            if oauth.grant.needs_authorize() {
-                row(Field::AuthorizeUrl, &mask_url(&oauth.authorize_url))?;
+            match oauth.grant {
+                Grant::AuthorizationCode => {
+                    row(Field::AuthorizeUrl, &mask_url(&oauth.authorize_url))?;
+                }
+                Grant::DeviceCode => row(
+                    Field::DeviceAuthorizationUrl,
+                    &mask_url(&oauth.device_authorization_url),
+                )?,
+                Grant::ClientCredentials => {}
             }
             row(Field::Audience, &oauth.audience)?;
             row(Field::Scope, &oauth.scope)?;
-            if oauth.grant.needs_authorize() {
-                row(Field::AuthorizeParameters, &oauth.authorize_parameters)?;
-            } else {
-                row(Field::TokenParameters, &oauth.token_parameters)?;
+            match oauth.grant {
+                Grant::AuthorizationCode => {
+                    row(Field::AuthorizeParameters, &oauth.authorize_parameters)?;
+                }
+                Grant::ClientCredentials => {
+                    row(Field::TokenParameters, &oauth.token_parameters)?;
+                }
+                Grant::DeviceCode => {}
             }
             row(Field::RevocationUrl, &mask_url(&oauth.revocation_url))?;
             if oauth.discovers_site() {

@@ -23,6 +23,7 @@ pub enum Field {
     ClientSecret,
     TokenUrl,
     AuthorizeUrl,
+    DeviceAuthorizationUrl,
     Audience,
     Scope,
     AuthorizeParameters,
@@ -36,7 +37,7 @@ pub enum Field {
 }
 
 impl Field {
-    pub const ALL: [Field; 26] = [
+    pub const ALL: [Field; 27] = [
         Field::Name,
         Field::Url,
         Field::RetryInterval,
@@ -53,6 +54,7 @@ impl Field {
         Field::ClientSecret,
         Field::TokenUrl,
         Field::AuthorizeUrl,
+        Field::DeviceAuthorizationUrl,
         Field::Audience,
         Field::Scope,
         Field::AuthorizeParameters,
@@ -84,6 +86,7 @@ impl Field {
             Field::ClientSecret => "Client Secret",
             Field::TokenUrl => "Token URL",
             Field::AuthorizeUrl => "Authorize URL",
+            Field::DeviceAuthorizationUrl => "Device code URL",
             Field::Audience => "Audience",
             Field::Scope => "Scope",
             Field::AuthorizeParameters => "Authorize parameters",
@@ -116,6 +119,7 @@ impl Field {
             Field::ClientSecret => "client_secret",
             Field::TokenUrl => "token_url",
             Field::AuthorizeUrl => "authorize_url",
+            Field::DeviceAuthorizationUrl => "device_authorization_url",
             Field::Audience => "audience",
             Field::Scope => "scope",
             Field::AuthorizeParameters => "authorize_parameters",
@@ -151,6 +155,7 @@ impl Field {
             Field::Url
                 | Field::TokenUrl
                 | Field::AuthorizeUrl
+                | Field::DeviceAuthorizationUrl
                 | Field::RevocationUrl
                 | Field::SitesUrl
                 | Field::SiteUrl

@@ -1,6 +1,7 @@
 //! How an OAuth integration obtains its first token. The portal offers only the
 //! authorization code; machine-to-machine receivers (ServiceNow, Azure Logic Apps,
-//! API Management) take a token the client gets with its own credentials.
+//! API Management) take a token the client gets with its own credentials; and the
+//! device grant suits a headless appliance: a code typed on a phone, no redirect.
 
 use std::fmt;
 use std::str::FromStr;
@@ -19,16 +20,24 @@ pub enum Grant {
     /// RFC 6749 section 4.4: the client's own credentials at the token URL, no person,
     /// no callback; a new token is fetched whenever one is needed.
     ClientCredentials,
+    /// RFC 8628: a person enters a short code at the provider on another device while
+    /// the appliance polls the token URL; no callback URL, no listener.
+    DeviceCode,
 }
 
 impl Grant {
-    pub const ALL: [Grant; 2] = [Grant::AuthorizationCode, Grant::ClientCredentials];
+    pub const ALL: [Grant; 3] = [
+        Grant::AuthorizationCode,
+        Grant::ClientCredentials,
+        Grant::DeviceCode,
+    ];
 
     /// The key in the integrations file and on the command line.
     pub fn as_str(self) -> &'static str {
         match self {
             Grant::AuthorizationCode => "authorization_code",
             Grant::ClientCredentials => "client_credentials",
+            Grant::DeviceCode => "device_code",
         }
     }
 
@@ -37,11 +46,18 @@ impl Grant {
         match self {
             Grant::AuthorizationCode => "Authorization code",
             Grant::ClientCredentials => "Client credentials",
+            Grant::DeviceCode => "Device code",
         }
     }
 
     /// Whether a person must grant access (AUTHORIZE) before the first token.
     pub fn needs_authorize(self) -> bool {
+        self != Grant::ClientCredentials
+    }
+
+    /// Whether AUTHORIZE redirects a browser to the callback URL (and so needs the
+    /// listener and a registered callback URL).
+    pub fn uses_callback(self) -> bool {
         self == Grant::AuthorizationCode
     }
 
@@ -71,7 +87,7 @@ impl FromStr for Grant {
             })
             .ok_or_else(|| {
                 format!(
-                    "`{}` is not one of authorization-code, client-credentials",
+                    "`{}` is not one of authorization-code, client-credentials, device-code",
                     text.trim()
                 )
             })

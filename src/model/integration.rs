@@ -99,6 +99,10 @@ impl Integration {
             urls.extend([
                 (Field::TokenUrl, oauth.token_url.as_str()),
                 (Field::AuthorizeUrl, oauth.authorize_url.as_str()),
+                (
+                    Field::DeviceAuthorizationUrl,
+                    oauth.device_authorization_url.as_str(),
+                ),
                 (Field::RevocationUrl, oauth.revocation_url.as_str()),
                 (Field::SitesUrl, oauth.sites_url.as_str()),
                 (Field::SiteUrl, oauth.site_url.as_str()),
@@ -113,6 +117,10 @@ impl Integration {
             urls.extend([
                 (Field::TokenUrl, &mut oauth.token_url),
                 (Field::AuthorizeUrl, &mut oauth.authorize_url),
+                (
+                    Field::DeviceAuthorizationUrl,
+                    &mut oauth.device_authorization_url,
+                ),
                 (Field::RevocationUrl, &mut oauth.revocation_url),
                 (Field::SitesUrl, &mut oauth.sites_url),
                 (Field::SiteUrl, &mut oauth.site_url),
@@ -493,6 +501,9 @@ pub struct OAuthSettings {
     /// Not used by the client-credentials grant, which has no authorize step.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub authorize_url: String,
+    /// Where a device code is asked for (RFC 8628), for the device grant.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub device_authorization_url: String,
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub audience: String,
     #[serde(default, skip_serializing_if = "String::is_empty")]

@@ -12,6 +12,7 @@ use time::macros::format_description;
 use super::certificate::parse_pem;
 use super::destination::{DestinationPolicy, destination_problems};
 use super::field::Field;
+use super::grant::Grant;
 use super::header_rules::{header_problems, printable};
 use super::integration::{
     Authentication, Integration, NAME_MAX_CHARS, OAuthSettings, RETRY_INTERVAL_RANGE,
@@ -231,17 +232,24 @@ fn oauth_problems(oauth: &OAuthSettings, error: &mut impl FnMut(Field, String)) 
     if oauth.client_id.trim().is_empty() {
         error(Field::ClientId, "is required for OAuth".into());
     }
-    if oauth.client_secret.is_empty() {
+    // A device-grant client is often public (RFC 8628 section 3.1): no secret.
+    if oauth.client_secret.is_empty() && oauth.grant != Grant::DeviceCode {
         error(Field::ClientSecret, "is required for OAuth".into());
     }
     if let Some(message) = oauth_url_problem(&oauth.token_url) {
         error(Field::TokenUrl, message);
     }
-    // The client-credentials grant never opens a browser: no Authorize URL to check.
-    if oauth.grant.needs_authorize()
+    // Only the authorization code opens a browser at the Authorize URL; the device
+    // grant asks its Device authorization URL instead.
+    if oauth.grant.uses_callback()
         && let Some(message) = oauth_url_problem(&oauth.authorize_url)
     {
         error(Field::AuthorizeUrl, message);
+    }
+    if oauth.grant == Grant::DeviceCode
+        && let Some(message) = oauth_url_problem(&oauth.device_authorization_url)
+    {
+        error(Field::DeviceAuthorizationUrl, message);
     }
     token_parameter_problems(oauth, error);
     if !oauth.revocation_url.trim().is_empty()

@@ -61,12 +61,15 @@ pub async fn refresh(
     refresh_token: &Secret,
     scopes: &[String],
 ) -> Result<TokenSet, OAuthError> {
-    let client = BasicClient::new(ClientId::new(settings.client_id.clone()))
-        .set_client_secret(ClientSecret::new(
-            settings.client_secret.expose().to_string(),
-        ))
+    // A public client (the device grant's, often) has no secret to send.
+    let mut client = BasicClient::new(ClientId::new(settings.client_id.clone()))
         .set_token_uri(token_url(settings)?)
         .set_auth_type(auth_type(settings));
+    if !settings.client_secret.is_empty() {
+        client = client.set_client_secret(ClientSecret::new(
+            settings.client_secret.expose().to_string(),
+        ));
+    }
     let token = RefreshToken::new(refresh_token.expose().to_string());
     let response = client
         .exchange_refresh_token(&token)

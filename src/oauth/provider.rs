@@ -349,7 +349,7 @@ fn usable(
             Some(tokens) => tokens,
             None => return Ok(None),
         },
-        (current, Grant::AuthorizationCode) => match current {
+        (current, Grant::AuthorizationCode | Grant::DeviceCode) => match current {
             None | Some(Authorization::Denied { .. }) => return Err(OAuthError::NotAuthorized),
             Some(Authorization::ReauthorizationNeeded { reason, .. }) => {
                 return Err(OAuthError::ReauthorizationNeeded(reason.clone()));

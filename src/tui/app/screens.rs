@@ -2,7 +2,7 @@
 //! start work.
 
 use super::{App, Popup, Screen, VerifyScreen};
-use crate::model::Integration;
+use crate::model::{Grant, Integration};
 use crate::tui::authorize::{AuthorizeId, AuthorizeRequest, AuthorizeView};
 use crate::tui::chooser::{Chooser, ChooserRequest};
 use crate::tui::dialog::Dialog;
@@ -305,11 +305,13 @@ impl App {
         }
         let id = AuthorizeId(self.next_authorize);
         self.next_authorize += 1;
-        self.screen = Screen::Authorize(Box::new(AuthorizeView::new(
-            id,
-            &integration.name,
-            self.profile,
-        )));
+        let view = AuthorizeView::new(id, &integration.name, self.profile);
+        let view = if grant == Grant::DeviceCode {
+            view.for_device_grant()
+        } else {
+            view
+        };
+        self.screen = Screen::Authorize(Box::new(view));
         self.status = Some(format!("Authorizing `{}`...", integration.name));
         vec![
             TaskWork::StartAuthorize {
@@ -347,6 +349,13 @@ impl App {
                 ]
             }
             AuthorizeRequest::CheckCallback => self.check_callback(),
+            AuthorizeRequest::StartAgain => {
+                let name = view.name().to_string();
+                match self.integrations().iter().find(|i| i.name == name).cloned() {
+                    Some(integration) => self.start_authorize(integration),
+                    None => Vec::new(),
+                }
+            }
             AuthorizeRequest::Back => {
                 self.leave_authorize();
                 vec![StoreWork::LoadAuthorizations.into()]

@@ -152,6 +152,22 @@ pub const CLIENT_CREDENTIALS_FIELDS: &[Field] = &[
     Field::ClientAuthentication,
 ];
 
+/// The device grant's fields: where a device code is asked for instead of the
+/// Authorize URL, no callback URL; its tokens are refreshed and revoked as the
+/// authorization code's are.
+pub const DEVICE_CODE_FIELDS: &[Field] = &[
+    Field::Grant,
+    Field::ClientId,
+    Field::ClientSecret,
+    Field::TokenUrl,
+    Field::DeviceAuthorizationUrl,
+    Field::Audience,
+    Field::Scope,
+    Field::ApiType,
+    Field::ClientAuthentication,
+    Field::RevocationUrl,
+];
+
 /// What the Authentication choices make of the pane: the kind, and for OAuth the grant.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct AuthChoice {
@@ -160,9 +176,14 @@ pub struct AuthChoice {
 }
 
 impl AuthChoice {
-    /// Whether the pane has AUTHORIZE (and the callback URL it needs).
+    /// Whether the pane has AUTHORIZE.
     pub fn authorizes(self) -> bool {
         self.kind == AuthKind::OAuth && self.grant.needs_authorize()
+    }
+
+    /// Whether the pane shows the callback URL to register.
+    pub fn uses_callback(self) -> bool {
+        self.kind == AuthKind::OAuth && self.grant.uses_callback()
     }
 }
 
@@ -173,6 +194,7 @@ pub fn auth_fields(choice: AuthChoice) -> &'static [Field] {
         (AuthKind::Basic, _) => &BASIC_FIELDS,
         (AuthKind::OAuth, Grant::AuthorizationCode) => OAUTH_FIELDS,
         (AuthKind::OAuth, Grant::ClientCredentials) => CLIENT_CREDENTIALS_FIELDS,
+        (AuthKind::OAuth, Grant::DeviceCode) => DEVICE_CODE_FIELDS,
     }
 }
 
@@ -230,6 +252,7 @@ pub fn choices(field: Field) -> Option<&'static [(&'static str, &'static str)]> 
     const GRANTS: &[(&str, &str)] = &[
         ("authorization_code", "Authorization code"),
         ("client_credentials", "Client credentials"),
+        ("device_code", "Device code"),
     ];
     const API_TYPES: &[(&str, &str)] = &[
         (
@@ -271,7 +294,7 @@ pub fn help(slot: Slot) -> &'static str {
             Field::Username => "HTTP Basic user name (no `:`).",
             Field::Password => "Required for Basic. Ctrl-R shows or masks it.",
             Field::Grant => {
-                "Left/Right or Space: a person authorizes (code), or the client's own credentials."
+                "Left/Right or Space: authorization code, client credentials or device code."
             }
             Field::TokenParameters => {
                 "Optional extra token parameters, e.g. resource=https://... (Entra ID v1)."
@@ -280,6 +303,9 @@ pub fn help(slot: Slot) -> &'static str {
             Field::ClientSecret => "Client secret of the OAuth app. Ctrl-R shows or masks it.",
             Field::TokenUrl => "The third party's OAuth token URL (https://).",
             Field::AuthorizeUrl => "The third party's OAuth authorize URL (https://).",
+            Field::DeviceAuthorizationUrl => {
+                "Where a device code is asked for (RFC 8628), e.g. .../oauth2/v2.0/devicecode."
+            }
             Field::Audience => "Optional: check whether the third party requires it.",
             Field::Scope => "Optional, space separated: check the third party's docs.",
             Field::AuthorizeParameters => {

@@ -347,7 +347,7 @@ impl Editor {
         for &field in pane::auth_fields(choice) {
             rows.push(self.field_row(field, width, theme));
         }
-        if choice.authorizes() {
+        if choice.uses_callback() {
             let url = context
                 .callback_url
                 .unwrap_or("(finding the appliance's address...)");
@@ -359,6 +359,8 @@ impl Editor {
                 "Register this URL at the provider (read-only).".into(),
             ));
             rows.push(callback);
+        }
+        if choice.authorizes() {
             // The button after the fields it uses.
             let focused = self.focused() == Slot::Authorize;
             let style = if focused {
