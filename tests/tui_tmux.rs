@@ -1046,3 +1046,66 @@ fn client_credentials_chosen_in_the_editor_then_verify_fetches_the_token() {
     tmux.send(&["q"]);
     tmux.wait_until_gone();
 }
+
+/// The device grant's AUTHORIZE in a real terminal at 80x24: the code grouped, the QR
+/// code decoding to the complete verification URI, and the session authorized once the
+/// provider approves.
+#[test]
+fn device_code_shown_and_its_qr_code_decoding_at_80x24_then_authorized() {
+    use oauth_support::device::{CLIENT_ID, DeviceProvider, Poll};
+    if !tmux_installed() {
+        println!("SKIPPED: tmux is not on PATH (CI installs it)");
+        return;
+    }
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let provider = runtime.block_on(DeviceProvider::start(
+        1,
+        &[Poll::Pending, Poll::Pending, Poll::Pending],
+        Poll::Approve,
+    ));
+    let home = tempfile::tempdir().expect("temp home");
+    let home_path = home.path().to_str().expect("utf-8 path").to_string();
+    let added = Command::new(BIN)
+        .args(["--home", &home_path, "add", "--name", "Graph"])
+        .args(["--url", &provider.server.url("/hook")])
+        .args(["--grant", "device-code", "--client-id", CLIENT_ID])
+        .args(["--token-url", &provider.server.url("/token")])
+        .args([
+            "--device-authorization-url",
+            &provider.server.url("/device"),
+        ])
+        .args(["--client-authentication", "body"])
+        .output()
+        .expect("add runs");
+    assert!(
+        added.status.success(),
+        "{}",
+        String::from_utf8_lossy(&added.stderr)
+    );
+    let complete = format!("{}?user_code=WDJBMJHT", provider.verification_uri());
+
+    let tmux = start(&home_path, "device");
+    tmux.wait_for("Integrations (1)");
+    tmux.send(&["a"]);
+    let screen = tmux.wait_for("W D J B - M J H T");
+    assert!(screen.contains(&provider.verification_uri()), "{screen}");
+    let decodes = |coloured: &str| {
+        qr_support::try_decode(&qr_support::Screen::from_tmux(coloured)).as_deref()
+            == Some(complete.as_str())
+    };
+    tmux.wait_for_colours("the QR code decoding", decodes, |_| true);
+    tmux.wait_for("Authorized");
+    tmux.send(&["Escape"]);
+    tmux.wait_for("Integrations (1)");
+    tmux.send(&["q"]);
+    tmux.wait_until_gone();
+    let status = Command::new(BIN)
+        .args(["--home", &home_path, "token", "Graph"])
+        .output()
+        .expect("token runs");
+    assert!(
+        String::from_utf8_lossy(&status.stdout).starts_with("authorized"),
+        "{}",
+        String::from_utf8_lossy(&status.stdout)
+    );
+}
