@@ -25,30 +25,38 @@ fn text(output: &Output) -> String {
     )
 }
 
-/// A public device client (no secret), form bodies.
+/// A public device client (no secret), form bodies unless `extra` says otherwise.
 fn add(home: &Path, provider: &DeviceProvider) {
-    let added = run(
-        home,
-        &[
-            "add",
-            "--name",
-            "dev",
-            "--url",
-            &provider.server.url("/hook"),
-            "--grant",
-            "device-code",
-            "--client-id",
-            CLIENT_ID,
-            "--token-url",
-            &provider.server.url("/token"),
-            "--device-authorization-url",
-            &provider.server.url("/device"),
-            "--scope",
-            "hooks.write offline_access",
-            "--client-authentication",
-            "body",
-        ],
+    add_with(home, provider, &[]);
+}
+
+fn add_with(home: &Path, provider: &DeviceProvider, extra: &[&str]) {
+    let (hook, token, device) = (
+        provider.server.url("/hook"),
+        provider.server.url("/token"),
+        provider.server.url("/device"),
     );
+    let mut args = vec![
+        "add",
+        "--name",
+        "dev",
+        "--url",
+        &hook,
+        "--grant",
+        "device-code",
+        "--client-id",
+        CLIENT_ID,
+        "--token-url",
+        &token,
+        "--device-authorization-url",
+        &device,
+        "--scope",
+        "hooks.write offline_access",
+        "--client-authentication",
+        "body",
+    ];
+    args.extend_from_slice(extra);
+    let added = run(home, &args);
     assert!(added.status.success(), "{}", text(&added));
 }
 
@@ -163,5 +171,23 @@ async fn an_expired_code_ends_it_as_expired() {
         text(&expired).contains("The code expired before it was entered"),
         "{}",
         text(&expired)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn json_bodies_when_the_api_type_says_so() {
+    let provider = DeviceProvider::start(1, &[Poll::Pending], Poll::Approve).await;
+    let home = tempfile::tempdir().unwrap();
+    add_with(home.path(), &provider, &["--api-type", "application/json"]);
+    let authorized = authorize(home.path(), &["--qr", "none"]).await;
+    assert!(authorized.status.success(), "{}", text(&authorized));
+    assert!(
+        text(&authorized).contains("authorized dev"),
+        "{}",
+        text(&authorized)
+    );
+    assert_eq!(
+        provider.state.lock().unwrap().device_parameters["scope"],
+        "hooks.write offline_access"
     );
 }

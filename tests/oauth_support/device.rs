@@ -3,7 +3,7 @@
 //! scripted (pending, slow_down, access_denied, expired_token) until the person
 //! "approves", then with tokens; a poll sooner than the interval allows is answered
 //! `slow_down`, as section 3.5 lets a provider do. `/hook` takes a delivery with a
-//! token it issued.
+//! token it issued. Bodies may be forms or JSON.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
@@ -91,7 +91,19 @@ fn oauth_error(error: &str) -> Response {
 
 fn handle(state: &Mutex<DeviceState>, request: &Request) -> Response {
     let mut state = state.lock().unwrap();
-    let parameters = request.form();
+    // Form bodies, or JSON ones (OAuth API type application/json): the same names.
+    let parameters: HashMap<String, String> =
+        if request.header("content-type") == Some("application/json") {
+            match request.json() {
+                Some(serde_json::Value::Object(object)) => object
+                    .into_iter()
+                    .map(|(name, value)| (name, value.as_str().unwrap_or_default().to_string()))
+                    .collect(),
+                _ => return oauth_error("invalid_request"),
+            }
+        } else {
+            request.form()
+        };
     match request.path.as_str() {
         "/device" => {
             state.device_requests += 1;
