@@ -22,7 +22,9 @@ mod wire;
 
 pub use authorize::{AuthorizeRequest, CallbackParams};
 pub use check::{CHECK_HEADER, CHECK_STATE_PREFIX, check_url, is_check_state, new_check_state};
-pub use device::{DeviceAuthorization, PollAnswer, poll_device_token, request_device_code};
+pub use device::{
+    DeviceAuthorization, PollAnswer, code_groups, poll_device_token, request_device_code,
+};
 pub use error::{ListenerPlanError, OAuthError, SetupError};
 pub use exchange::{exchange_code, refresh};
 pub use flow::{

@@ -11,7 +11,9 @@ use tokio::sync::mpsc;
 use super::{CliError, CliResult};
 use crate::home::Home;
 use crate::model::Integration;
-use crate::oauth::{DeviceCodeShown, FlowState, SessionInput, SessionUpdate, run_session};
+use crate::oauth::{
+    DeviceCodeShown, FlowState, SessionInput, SessionUpdate, code_groups, run_session,
+};
 use crate::qr::{QrMatrix, QrRendering};
 
 pub fn authorize(
@@ -95,7 +97,7 @@ fn print_instructions(name: &str, shown: &DeviceCodeShown, rendering: Option<QrR
         out,
         "On a phone or laptop, open:\n  {}\nand enter the code:\n\n    {}\n",
         shown.verification_uri,
-        grouped(&shown.user_code)
+        code_groups(&shown.user_code).join("-")
     );
     // The complete URI carries the code: scanning it skips the typing.
     let target = shown
@@ -128,18 +130,4 @@ fn print_instructions(name: &str, shown: &DeviceCodeShown, rendering: Option<QrR
         shown.expires_in.as_secs().div_ceil(60)
     );
     let _ = out.flush();
-}
-
-/// The user code in groups of four, as people read codes aloud: `WDJBMJHT` becomes
-/// `WDJB-MJHT`; a code the provider already grouped is kept.
-pub fn grouped(code: &str) -> String {
-    if code.contains(['-', ' ']) {
-        return code.to_string();
-    }
-    let characters: Vec<char> = code.chars().collect();
-    characters
-        .chunks(4)
-        .map(|chunk| chunk.iter().collect::<String>())
-        .collect::<Vec<_>>()
-        .join("-")
 }

@@ -48,6 +48,23 @@ pub enum PollAnswer {
     Tokens(TokenSet),
 }
 
+/// The user code in the groups a person reads it in: the provider's own (`WDJB-MJHT`),
+/// else groups of four (`WDJBMJHT` is `WDJB`, `MJHT`). Both faces show these.
+pub fn code_groups(code: &str) -> Vec<String> {
+    if code.contains(['-', ' ']) {
+        return code
+            .split(['-', ' '])
+            .filter(|group| !group.is_empty())
+            .map(str::to_string)
+            .collect();
+    }
+    code.chars()
+        .collect::<Vec<_>>()
+        .chunks(4)
+        .map(|chunk| chunk.iter().collect())
+        .collect()
+}
+
 /// Asks the Device authorization URL for a device code, with the Scope and Audience.
 pub async fn request_device_code(
     http: &TokenHttp,
@@ -213,5 +230,18 @@ async fn post(
             "the endpoint answered HTTP {} without an OAuth answer",
             status.as_u16()
         ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::code_groups;
+
+    #[test]
+    fn codes_keep_the_providers_groups_or_get_groups_of_four() {
+        assert_eq!(code_groups("WDJBMJHT"), ["WDJB", "MJHT"]);
+        assert_eq!(code_groups("WDJB-MJHT"), ["WDJB", "MJHT"]);
+        assert_eq!(code_groups("123 456"), ["123", "456"]);
+        assert_eq!(code_groups("ABCDEF"), ["ABCD", "EF"]);
     }
 }

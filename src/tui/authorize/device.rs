@@ -12,7 +12,7 @@ use ratatui::text::Line;
 use ratatui::widgets::Paragraph;
 
 use super::{AuthorizeView, TEXT_WIDTH};
-use crate::oauth::FlowState;
+use crate::oauth::{FlowState, code_groups};
 use crate::tui::form;
 use crate::tui::profile::Profile;
 use crate::tui::qr_code::{QrCode, drawable_renderings, pins_colours};
@@ -143,23 +143,10 @@ impl AuthorizeView {
     }
 }
 
-/// The code in groups of four with a space between characters and a dash between
-/// groups, so that it reads at a glance: `WDJBMJHT` is `W D J B - M J H T`. A code the
-/// provider grouped itself (`WDJB-MJHT`) keeps its groups.
+/// The code with a space between characters and a dash between its groups, so that it
+/// reads at a glance: `WDJBMJHT` is `W D J B - M J H T`.
 pub fn spaced(code: &str) -> String {
-    let groups: Vec<String> = if code.contains(['-', ' ']) {
-        code.split(['-', ' '])
-            .filter(|group| !group.is_empty())
-            .map(str::to_string)
-            .collect()
-    } else {
-        code.chars()
-            .collect::<Vec<_>>()
-            .chunks(4)
-            .map(|chunk| chunk.iter().collect())
-            .collect()
-    };
-    groups
+    code_groups(code)
         .iter()
         .map(|group| {
             group
@@ -177,9 +164,8 @@ mod tests {
     use super::spaced;
 
     #[test]
-    fn codes_are_spaced_in_groups_of_four_or_their_own() {
+    fn codes_are_spaced_in_their_groups() {
         assert_eq!(spaced("WDJBMJHT"), "W D J B - M J H T");
         assert_eq!(spaced("WDJB-MJHT"), "W D J B - M J H T");
-        assert_eq!(spaced("ABC"), "A B C");
     }
 }
