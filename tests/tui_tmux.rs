@@ -977,7 +977,11 @@ fn signing_on_rotation_and_off_in_a_real_terminal() {
     tmux.send(&["Left"]);
     tmux.wait_for("< off >");
     tmux.send(&["C-s"]);
-    tmux.wait_until("saved off", |screen| !screen.contains("Signing secret"));
+    // The editor's own word that the save came back, not only the file: an Esc
+    // before it asks about unsaved edits (seen under a loaded machine).
+    tmux.wait_until("saved off", |screen| {
+        !screen.contains("Signing secret") && screen.contains("no unsaved changes")
+    });
     let deadline = Instant::now() + Duration::from_secs(20);
     while stored().is_some() {
         assert!(Instant::now() < deadline, "signing still on in the file");
