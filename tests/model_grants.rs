@@ -98,3 +98,43 @@ fn token_parameters_hookconsole_sets_itself_are_refused_by_name() {
         refused.message
     );
 }
+
+#[test]
+fn the_device_code_url_is_required_and_held_to_the_destination_rules() {
+    let mut integration = client_credentials();
+    set_field(&mut integration, Field::Grant, "device-code").unwrap();
+    let errors = validate(&integration, OffsetDateTime::now_utc()).errors;
+    assert!(
+        errors
+            .iter()
+            .any(|error| error.field == Field::DeviceAuthorizationUrl),
+        "{errors:?}"
+    );
+    set_field(
+        &mut integration,
+        Field::DeviceAuthorizationUrl,
+        "http://169.254.169.254/devicecode",
+    )
+    .unwrap();
+    let errors = validate(&integration, OffsetDateTime::now_utc()).errors;
+    assert!(
+        errors
+            .iter()
+            .any(|error| error.field == Field::DeviceAuthorizationUrl
+                && error.message.contains("169.254.169.254")),
+        "{errors:?}"
+    );
+    // A public client: no secret needed for this grant.
+    set_field(
+        &mut integration,
+        Field::DeviceAuthorizationUrl,
+        "https://login.example.test/devicecode",
+    )
+    .unwrap();
+    set_field(&mut integration, Field::ClientSecret, "").unwrap();
+    assert!(
+        validate(&integration, OffsetDateTime::now_utc())
+            .errors
+            .is_empty()
+    );
+}
