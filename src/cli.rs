@@ -14,6 +14,7 @@ macro_rules! say {
 
 mod args;
 mod authorize;
+mod authorize_device;
 mod callback_check;
 mod error;
 mod generate;
@@ -135,6 +136,7 @@ pub fn run(cli: Cli, operation: Operation) -> ExitCode {
             params,
             qr,
             site,
+            json,
         } => authorize::authorize(
             &home,
             &name,
@@ -144,6 +146,7 @@ pub fn run(cli: Cli, operation: Operation) -> ExitCode {
                 params: &params,
                 qr: &qr,
                 site: site.as_deref(),
+                json,
             },
         ),
         Operation::Sites { name, choose, json } => {

@@ -5,6 +5,7 @@ mod certificate;
 mod destination;
 mod edit;
 mod field;
+mod grant;
 mod header_rules;
 mod hold;
 mod integration;
@@ -24,6 +25,7 @@ pub use destination::{
 };
 pub use edit::{field_text, set_field};
 pub use field::Field;
+pub use grant::Grant;
 pub use header_rules::{client_owned_header, header_problems};
 pub use hold::HoldReason;
 pub use integration::{

@@ -4,6 +4,7 @@
 
 mod authorize;
 mod check;
+mod device;
 mod error;
 mod exchange;
 mod flow;
@@ -21,11 +22,14 @@ mod wire;
 
 pub use authorize::{AuthorizeRequest, CallbackParams};
 pub use check::{CHECK_HEADER, CHECK_STATE_PREFIX, check_url, is_check_state, new_check_state};
+pub use device::{
+    DeviceAuthorization, PollAnswer, code_groups, poll_device_token, request_device_code,
+};
 pub use error::{ListenerPlanError, OAuthError, SetupError};
 pub use exchange::{exchange_code, refresh};
 pub use flow::{
-    AuthorizeFlow, CallbackReply, CallbackSource, DEFAULT_TIMEOUT, FlowEffect, FlowEvent,
-    FlowFailure, FlowState, ListenerStatus, TimerId,
+    AuthorizeFlow, CallbackReply, CallbackSource, DEFAULT_TIMEOUT, DeviceCodeShown, FlowEffect,
+    FlowEvent, FlowFailure, FlowState, ListenerStatus, TimerId,
 };
 pub use identity::{
     IdentityError, IdentitySource, ListenerIdentity, load_or_create as listener_identity,

@@ -63,6 +63,7 @@ fn create_with_every_field_saves_what_was_typed() {
     harness.ctrl('n');
     assert_eq!(editor_slot(&harness).0, Pane::Authentication);
     harness.press_n(KeyCode::Right, 2); // None -> Basic -> OAuth
+    harness.press(KeyCode::Tab); // past Grant (Authorization code)
     harness.keys("\tclient-1\tsecret-1\thttps://auth.example.test/oauth/token");
     harness.keys(
         "\thttps://auth.example.test/authorize\tapi.example.test\tread:jira-work write:jira-work\tprompt=consent\t",
@@ -106,6 +107,7 @@ fn create_with_every_field_saves_what_was_typed() {
         client_authentication: Some(ClientAuthentication::Body),
         sites_url: String::new(),
         site_url: String::new(),
+        ..OAuthSettings::default()
     });
     assert_eq!(harness.stored(), vec![expected]);
 

@@ -77,9 +77,10 @@ fn open(view: &str, profile: Profile) -> Harness {
             harness.press(KeyCode::Tab);
         }
         "editor_authentication" => {
+            // Past Authentication, Grant and Client ID: the masked Client Secret.
             harness.press(KeyCode::Enter);
             harness.ctrl('n');
-            harness.press_n(KeyCode::Tab, 2);
+            harness.press_n(KeyCode::Tab, 3);
         }
         "editor_certificate" => {
             harness.press(KeyCode::Enter);

@@ -977,7 +977,11 @@ fn signing_on_rotation_and_off_in_a_real_terminal() {
     tmux.send(&["Left"]);
     tmux.wait_for("< off >");
     tmux.send(&["C-s"]);
-    tmux.wait_until("saved off", |screen| !screen.contains("Signing secret"));
+    // The editor's own word that the save came back, not only the file: an Esc
+    // before it asks about unsaved edits (seen under a loaded machine).
+    tmux.wait_until("saved off", |screen| {
+        !screen.contains("Signing secret") && screen.contains("no unsaved changes")
+    });
     let deadline = Instant::now() + Duration::from_secs(20);
     while stored().is_some() {
         assert!(Instant::now() < deadline, "signing still on in the file");
@@ -989,4 +993,123 @@ fn signing_on_rotation_and_off_in_a_real_terminal() {
     tmux.wait_until_gone();
     let file = std::fs::read_to_string(home.path().join("integrations.yaml")).unwrap();
     assert!(!file.contains("whsec_"), "{file}");
+}
+
+#[test]
+fn client_credentials_chosen_in_the_editor_then_verify_fetches_the_token() {
+    use oauth_support::client_credentials::{
+        Body, CLIENT_ID, CLIENT_SECRET, ClientAuth, TokenEndpoint,
+    };
+    if !tmux_installed() {
+        println!("SKIPPED: tmux is not on PATH (CI installs it)");
+        return;
+    }
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let endpoint = runtime.block_on(TokenEndpoint::start(Body::Form, ClientAuth::Basic));
+    let home = tempfile::tempdir().expect("temp home");
+    let home_path = home.path().to_str().expect("utf-8 path").to_string();
+    let tmux = start(&home_path, "grant");
+    tmux.wait_for("No integrations yet");
+    tmux.send(&["n"]);
+    tmux.wait_for("choose the type");
+    tmux.send(&["Enter"]);
+    tmux.wait_for("New Webhook integration");
+    tmux.type_text("Machine");
+    tmux.send(&["Tab"]);
+    tmux.type_text(&endpoint.hook_url());
+    tmux.send(&["C-n", "Right", "Right", "Tab"]);
+    tmux.wait_for("< Authorization code >");
+    tmux.send(&["Right"]);
+    let pane = tmux.wait_for("< Client credentials >");
+    assert!(
+        pane.contains("none yet: fetched when first needed"),
+        "{pane}"
+    );
+    assert!(!pane.contains("Callback URL"), "{pane}");
+    tmux.send(&["Tab"]);
+    tmux.type_text(CLIENT_ID);
+    tmux.send(&["Tab"]);
+    tmux.type_text(CLIENT_SECRET);
+    tmux.send(&["Tab"]);
+    tmux.type_text(&endpoint.token_url());
+    let typed = tmux.wait_for("Token parameters");
+    assert!(!typed.contains(CLIENT_SECRET), "masked: {typed}");
+    assert!(!typed.contains("[ Authorize ]"), "{typed}");
+    tmux.send(&["C-s"]);
+    tmux.wait_for("Saved `Machine`");
+    tmux.send(&["Escape"]);
+    let list = tmux.wait_for("Integrations (1)");
+    assert!(list.contains("token on use"), "{list}");
+    tmux.send(&["v"]);
+    let report = tmux.wait_for("DELIVERED 202");
+    assert!(report.contains("a new token"), "{report}");
+    assert!(!report.contains("cc-access-"), "{report}");
+    assert_eq!(endpoint.token_requests(), 1);
+    tmux.send(&["Escape"]);
+    tmux.wait_for("Integrations (1)");
+    tmux.send(&["q"]);
+    tmux.wait_until_gone();
+}
+
+/// The device grant's AUTHORIZE in a real terminal at 80x24: the code grouped, the QR
+/// code decoding to the complete verification URI, and the session authorized once the
+/// provider approves.
+#[test]
+fn device_code_shown_and_its_qr_code_decoding_at_80x24_then_authorized() {
+    use oauth_support::device::{CLIENT_ID, DeviceProvider, Poll};
+    if !tmux_installed() {
+        println!("SKIPPED: tmux is not on PATH (CI installs it)");
+        return;
+    }
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let provider = runtime.block_on(DeviceProvider::start(
+        1,
+        &[Poll::Pending, Poll::Pending, Poll::Pending],
+        Poll::Approve,
+    ));
+    let home = tempfile::tempdir().expect("temp home");
+    let home_path = home.path().to_str().expect("utf-8 path").to_string();
+    let added = Command::new(BIN)
+        .args(["--home", &home_path, "add", "--name", "Graph"])
+        .args(["--url", &provider.server.url("/hook")])
+        .args(["--grant", "device-code", "--client-id", CLIENT_ID])
+        .args(["--token-url", &provider.server.url("/token")])
+        .args([
+            "--device-authorization-url",
+            &provider.server.url("/device"),
+        ])
+        .args(["--client-authentication", "body"])
+        .output()
+        .expect("add runs");
+    assert!(
+        added.status.success(),
+        "{}",
+        String::from_utf8_lossy(&added.stderr)
+    );
+    let complete = format!("{}?user_code=WDJBMJHT", provider.verification_uri());
+
+    let tmux = start(&home_path, "device");
+    tmux.wait_for("Integrations (1)");
+    tmux.send(&["a"]);
+    let screen = tmux.wait_for("W D J B - M J H T");
+    assert!(screen.contains(&provider.verification_uri()), "{screen}");
+    let decodes = |coloured: &str| {
+        qr_support::try_decode(&qr_support::Screen::from_tmux(coloured)).as_deref()
+            == Some(complete.as_str())
+    };
+    tmux.wait_for_colours("the QR code decoding", decodes, |_| true);
+    tmux.wait_for("Authorized");
+    tmux.send(&["Escape"]);
+    tmux.wait_for("Integrations (1)");
+    tmux.send(&["q"]);
+    tmux.wait_until_gone();
+    let status = Command::new(BIN)
+        .args(["--home", &home_path, "token", "Graph"])
+        .output()
+        .expect("token runs");
+    assert!(
+        String::from_utf8_lossy(&status.stdout).starts_with("authorized"),
+        "{}",
+        String::from_utf8_lossy(&status.stdout)
+    );
 }

@@ -138,6 +138,10 @@ pub enum Operation {
         /// reaches several (its name, URL, host or id)
         #[arg(long, value_name = "SITE")]
         site: Option<String>,
+        /// Device code grant: print the code, the URL and the expiry as one JSON line
+        /// (user_code, verification_uri, expires_in first), then wait
+        #[arg(long)]
+        json: bool,
     },
     /// The sites an OAuth integration's authorization reaches (Jira Cloud); with
     /// --choose, set the integration's URL from one of them
@@ -157,7 +161,8 @@ pub enum Operation {
         /// Forget the stored tokens (authorize again afterwards)
         #[arg(long, conflicts_with = "refresh")]
         forget: bool,
-        /// Refresh the access token now (one refresh even when several processes ask)
+        /// Refresh the access token now, or with client credentials fetch a new one (one
+        /// request even when several processes ask)
         #[arg(long)]
         refresh: bool,
     },
@@ -280,8 +285,8 @@ pub struct AddArgs {
     /// Read the integration (or an `export` document) from this YAML file, - for stdin
     #[arg(long, value_name = "FILE.yaml", conflicts_with_all = ["name", "url"])]
     pub from_file: Option<PathBuf>,
-    /// Start from a preset: generic, jira-cloud or microsoft-teams; the other flags
-    /// override its values
+    /// Start from a preset: generic, jira-cloud, microsoft-teams or
+    /// entra-client-credentials; the other flags override its values
     #[arg(long, value_name = "PRESET", conflicts_with = "from_file")]
     pub preset: Option<String>,
     /// A field the preset asks for, e.g. project=OPS or issue_type=Bug (repeatable)
@@ -319,6 +324,12 @@ pub struct AddArgs {
     /// Prefer the prompt or stdin: a password on the command line is visible to `ps`
     #[arg(long)]
     pub password: Option<String>,
+    /// authorization-code (the default: AUTHORIZE in a browser), client-credentials
+    /// (the client's own credentials at the token URL; no AUTHORIZE) or device-code
+    /// (AUTHORIZE shows a code to enter at the provider; needs
+    /// --device-authorization-url)
+    #[arg(long, value_name = "GRANT")]
+    pub grant: Option<String>,
     #[arg(long)]
     pub client_id: Option<String>,
     /// Prefer the prompt or stdin: a secret on the command line is visible to `ps`
@@ -328,6 +339,9 @@ pub struct AddArgs {
     pub token_url: Option<String>,
     #[arg(long)]
     pub authorize_url: Option<String>,
+    /// Where the device grant asks for a device code (RFC 8628)
+    #[arg(long, value_name = "URL")]
+    pub device_authorization_url: Option<String>,
     #[arg(long)]
     pub audience: Option<String>,
     #[arg(long)]
@@ -335,6 +349,9 @@ pub struct AddArgs {
     /// Extra authorize parameters the provider needs, e.g. prompt=consent
     #[arg(long, value_name = "QUERY")]
     pub authorize_parameters: Option<String>,
+    /// Extra client-credentials token parameters, e.g. resource=https://service.example/
+    #[arg(long, value_name = "QUERY")]
+    pub token_parameters: Option<String>,
     /// Where forgetting the authorization revokes it at the provider (RFC 7009)
     #[arg(long, value_name = "URL")]
     pub revocation_url: Option<String>,

@@ -13,7 +13,7 @@ use tokio::sync::mpsc;
 use super::output::print_json;
 use super::{CliError, CliResult, oauth_integration};
 use crate::home::Home;
-use crate::model::Integration;
+use crate::model::{Authentication, Grant, Integration};
 use crate::oauth::{CallbackReply, FlowState, SessionInput, SessionUpdate, run_session};
 use crate::qr::{QrMatrix, QrRendering};
 use crate::store::Authorization;
@@ -26,6 +26,8 @@ pub struct AuthorizeOptions<'a> {
     pub qr: &'a str,
     /// The site to choose when the grant reaches several (site discovery).
     pub site: Option<&'a str>,
+    /// The device grant's code as one JSON line.
+    pub json: bool,
 }
 
 pub fn authorize(home: &Home, name: &str, options: AuthorizeOptions) -> CliResult {
@@ -35,8 +37,20 @@ pub fn authorize(home: &Home, name: &str, options: AuthorizeOptions) -> CliResul
         params,
         qr,
         site,
+        json,
     } = options;
     let integration = oauth_integration(home, name)?;
+    if uses_device_code(&integration) {
+        let rendering = qr_rendering(qr)?;
+        return super::authorize_device::authorize(home, &integration, rendering, json, site);
+    }
+    if !needs_authorize(&integration) {
+        return Err(CliError::input(format!(
+            "Grant: `{}` uses client credentials, which need no authorization: its token \
+             is fetched when first needed (`hookconsole token {} --refresh` fetches one now)",
+            integration.name, integration.name
+        )));
+    }
     let rendering = qr_rendering(qr)?;
     let extra_parameters = params
         .iter()
@@ -99,7 +113,8 @@ pub fn authorize(home: &Home, name: &str, options: AuthorizeOptions) -> CliResul
                     eprintln!("pasted URL refused: {reason}");
                 }
                 SessionUpdate::PasteAnswer(Err(reason)) => eprintln!("pasted text: {reason}"),
-                SessionUpdate::PasteAnswer(Ok(_)) => {}
+                // The device grant's, which `authorize_device` runs.
+                SessionUpdate::PasteAnswer(Ok(_)) | SessionUpdate::DeviceCode(_) => {}
             }
         }
         session.await
@@ -116,7 +131,7 @@ pub fn authorize(home: &Home, name: &str, options: AuthorizeOptions) -> CliResul
     }
 }
 
-fn qr_rendering(text: &str) -> Result<Option<QrRendering>, CliError> {
+pub(super) fn qr_rendering(text: &str) -> Result<Option<QrRendering>, CliError> {
     let unicode = std::env::var("LANG")
         .or_else(|_| std::env::var("LC_ALL"))
         .map(|lang| {
@@ -217,7 +232,18 @@ pub fn token(home: &Home, name: &str, json: bool, forget: bool, refresh: bool) -
     }
     let status = home.tokens().get(&integration.name)?;
     if json {
-        print_json(&status_json(status.as_ref()))?;
+        let mut answer = status_json(status.as_ref());
+        if !needs_authorize(&integration)
+            && let Some(object) = answer.as_object_mut()
+        {
+            object.insert("grant".into(), json!(Grant::ClientCredentials.as_str()));
+            if status.is_none() {
+                object.insert("status".into(), json!("no_token"));
+            }
+        }
+        print_json(&answer)?;
+    } else if status.is_none() && !needs_authorize(&integration) {
+        say!("no token yet: a client-credentials token is fetched when first needed")?;
     } else {
         say!(
             "{}",
@@ -229,7 +255,7 @@ pub fn token(home: &Home, name: &str, json: bool, forget: bool, refresh: bool) -
 
 /// Refreshes the stored access token, as a delivery that got a 401 would: when
 /// another process refreshed meanwhile, its token is taken instead of a second
-/// refresh.
+/// refresh. With client credentials and no token yet, the first one is fetched.
 fn refresh_now(home: &Home, integration: &Integration) -> CliResult {
     let current = home
         .tokens()
@@ -238,16 +264,38 @@ fn refresh_now(home: &Home, integration: &Integration) -> CliResult {
             authorization
                 .tokens()
                 .map(|tokens| tokens.access_token.clone())
-        })
-        .ok_or_else(|| CliError::Failed(anyhow::anyhow!("not authorized: authorize it first")))?;
+        });
+    if current.is_none() && needs_authorize(integration) {
+        return Err(CliError::Failed(anyhow::anyhow!(
+            "not authorized: authorize it first"
+        )));
+    }
     let provider = home.token_provider()?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
     runtime
-        .block_on(provider.after_unauthorized(integration, &current))
+        .block_on(async {
+            match &current {
+                Some(current) => provider.after_unauthorized(integration, current).await,
+                None => provider.bearer_token(integration).await,
+            }
+        })
         .map_err(|error| CliError::Failed(error.into()))?;
     Ok(())
+}
+
+fn uses_device_code(integration: &Integration) -> bool {
+    matches!(&integration.authentication, Authentication::OAuth(oauth) if oauth.grant == Grant::DeviceCode)
+}
+
+/// Whether the integration's grant has a person authorize it (the authorization
+/// code); client credentials do not.
+fn needs_authorize(integration: &Integration) -> bool {
+    match &integration.authentication {
+        Authentication::OAuth(oauth) => oauth.grant.needs_authorize(),
+        _ => true,
+    }
 }
 
 fn status_json(status: Option<&Authorization>) -> serde_json::Value {

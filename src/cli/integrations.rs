@@ -12,7 +12,7 @@ use super::secrets::read_secret;
 use super::{CliError, CliResult, Problem, read_text};
 use crate::home::Home;
 use crate::model::{
-    Authentication, DestinationPolicy, Field, FieldError, Header, Integration, Secret,
+    Authentication, DestinationPolicy, Field, FieldError, Grant, Header, Integration, Secret,
     SigningChange, change_signing, find_preset, names_match, new_signing_secret, parse_overlap,
     set_field, shell_command, validate_stored, validate_with,
 };
@@ -152,13 +152,16 @@ fn from_flags(args: &AddArgs, destinations: DestinationPolicy) -> Result<Integra
 
     let basic_flags = args.username.is_some() || args.password.is_some();
     let oauth_flags = [
+        &args.grant,
         &args.client_id,
         &args.client_secret,
         &args.token_url,
         &args.authorize_url,
+        &args.device_authorization_url,
         &args.audience,
         &args.scope,
         &args.authorize_parameters,
+        &args.token_parameters,
         &args.revocation_url,
         &args.sites_url,
         &args.site_url,
@@ -181,12 +184,18 @@ fn from_flags(args: &AddArgs, destinations: DestinationPolicy) -> Result<Integra
     apply(&mut integration, Field::Authentication, &kind);
     let flags = [
         (Field::Username, &args.username),
+        (Field::Grant, &args.grant),
         (Field::ClientId, &args.client_id),
         (Field::TokenUrl, &args.token_url),
         (Field::AuthorizeUrl, &args.authorize_url),
+        (
+            Field::DeviceAuthorizationUrl,
+            &args.device_authorization_url,
+        ),
         (Field::Audience, &args.audience),
         (Field::Scope, &args.scope),
         (Field::AuthorizeParameters, &args.authorize_parameters),
+        (Field::TokenParameters, &args.token_parameters),
         (Field::RevocationUrl, &args.revocation_url),
         (Field::SitesUrl, &args.sites_url),
         (Field::SiteUrl, &args.site_url),
@@ -205,7 +214,10 @@ fn from_flags(args: &AddArgs, destinations: DestinationPolicy) -> Result<Integra
             let secret = read_secret("Password")?;
             apply(&mut integration, Field::Password, &secret);
         }
-        Authentication::OAuth(oauth) if oauth.client_secret.is_empty() => {
+        // A device-grant client may be public; its secret is asked for only when given.
+        Authentication::OAuth(oauth)
+            if oauth.client_secret.is_empty() && oauth.grant != Grant::DeviceCode =>
+        {
             let secret = read_secret("Client Secret")?;
             apply(&mut integration, Field::ClientSecret, &secret);
         }

@@ -9,7 +9,8 @@ use serde_json::{Value, json};
 use time::format_description::well_known::Rfc3339;
 
 use crate::model::{
-    Authentication, DestinationPolicy, Field, HoldReason, Integration, MASK, mask_url, parse_pem,
+    Authentication, DestinationPolicy, Field, Grant, HoldReason, Integration, MASK, mask_url,
+    parse_pem,
 };
 
 /// What marks an integration whose configuration holds its deliveries, in `list`.
@@ -27,13 +28,16 @@ pub fn json_view(integration: &Integration, destinations: DestinationPolicy) -> 
         }),
         Authentication::OAuth(oauth) => json!({
             "type": "oauth",
+            "grant": oauth.grant.as_str(),
             "client_id": oauth.client_id,
             "client_secret_set": !oauth.client_secret.is_empty(),
             "token_url": mask_url(&oauth.token_url),
             "authorize_url": mask_url(&oauth.authorize_url),
+            "device_authorization_url": mask_url(&oauth.device_authorization_url),
             "audience": oauth.audience,
             "scope": oauth.scope,
             "authorize_parameters": oauth.authorize_parameters,
+            "token_parameters": oauth.token_parameters,
             "revocation_url": mask_url(&oauth.revocation_url),
             "sites_url": mask_url(&oauth.sites_url),
             "site_url": mask_url(&oauth.site_url),
@@ -274,16 +278,34 @@ pub fn print_details(integration: &Integration) -> io::Result<()> {
             row(Field::Password, set_or_not(password.is_empty()))?;
         }
         Authentication::OAuth(oauth) => {
+            row(Field::Grant, oauth.grant.label())?;
             row(Field::ClientId, &oauth.client_id)?;
             row(
                 Field::ClientSecret,
                 set_or_not(oauth.client_secret.is_empty()),
             )?;
             row(Field::TokenUrl, &mask_url(&oauth.token_url))?;
-            row(Field::AuthorizeUrl, &mask_url(&oauth.authorize_url))?;
+            match oauth.grant {
+                Grant::AuthorizationCode => {
+                    row(Field::AuthorizeUrl, &mask_url(&oauth.authorize_url))?;
+                }
+                Grant::DeviceCode => row(
+                    Field::DeviceAuthorizationUrl,
+                    &mask_url(&oauth.device_authorization_url),
+                )?,
+                Grant::ClientCredentials => {}
+            }
             row(Field::Audience, &oauth.audience)?;
             row(Field::Scope, &oauth.scope)?;
-            row(Field::AuthorizeParameters, &oauth.authorize_parameters)?;
+            match oauth.grant {
+                Grant::AuthorizationCode => {
+                    row(Field::AuthorizeParameters, &oauth.authorize_parameters)?;
+                }
+                Grant::ClientCredentials => {
+                    row(Field::TokenParameters, &oauth.token_parameters)?;
+                }
+                Grant::DeviceCode => {}
+            }
             row(Field::RevocationUrl, &mask_url(&oauth.revocation_url))?;
             if oauth.discovers_site() {
                 row(Field::SitesUrl, &mask_url(&oauth.sites_url))?;

@@ -99,6 +99,7 @@ pub async fn check_callback(
 fn early(plan: &CallbackCheckPlan, stage: Stage, summary: String, advice: String) -> VerifyReport {
     VerifyReport {
         integration: CHECK_NAME.into(),
+        token: None,
         request: super::report::RequestSummary {
             method: "GET".into(),
             url: plan.callback_url.clone(),

@@ -164,7 +164,10 @@ fn advice(
         Failure::SiteNotChosen { authorized: true } => format!(
             "Choose the site to deliver to: hookconsole sites {name} lists them, hookconsole sites {name} --choose SITE sets it. Then verify again."
         ),
-        Failure::TokenUnavailable => "Check the OAuth settings and the token URL, or authorize the integration again.".into(),
+        Failure::TokenUnavailable => match report.token.as_ref() {
+            Some(token) => fetched_token_advice(token.error.as_deref(), &name),
+            None => "Check the OAuth settings and the token URL, or authorize the integration again.".into(),
+        },
         Failure::DestinationRefused => format!(
             "hookconsole does not send to link-local or cloud metadata addresses: correct the URL, or the DNS record of `{host}`; where such a receiver is meant, set {} to true.",
             crate::model::ALLOW_LINK_LOCAL_SETTING
@@ -237,5 +240,27 @@ fn advice(
         Failure::ServerError { .. } => "The receiver failed on its side: retry later or ask its administrator; its answer is below.".into(),
         Failure::UnexpectedStatus { .. } => "The receiver gave an answer that is neither success nor a known error: check the URL with its administrator.".into(),
         Failure::Other => "See the detail above; check the URL and the network path to the receiver.".into(),
+    }
+}
+
+/// Advice for a client-credentials token the provider refused, by its OAuth error
+/// code (RFC 6749 section 5.2).
+fn fetched_token_advice(error: Option<&str>, name: &str) -> String {
+    match error {
+        Some("invalid_client") => format!(
+            "The provider does not accept the client: check the Client ID and Client Secret (a secret that expired is replaced at the provider), and Client authentication (body or HTTP Basic) as the provider expects it; then hookconsole verify {name}."
+        ),
+        Some("invalid_scope") => format!(
+            "The provider refuses the Scope: ask for scopes the client was granted (Microsoft Entra ID wants one `<resource>/.default`), or leave Scope empty for the client's default; then hookconsole verify {name}."
+        ),
+        Some("unauthorized_client") => format!(
+            "The client may not use the client-credentials grant: allow it for this app at the provider (a machine-to-machine or daemon application, with the API's permissions granted), or choose the grant the provider allows; then hookconsole verify {name}."
+        ),
+        Some(_) => format!(
+            "The token URL refused the request: check the Token URL, Scope, Audience and Token parameters against the provider's documentation; then hookconsole verify {name}."
+        ),
+        None => format!(
+            "No token could be had: check that the Token URL is reachable from this appliance and answers as an OAuth token endpoint (OAuth API type form or JSON); then hookconsole verify {name}."
+        ),
     }
 }

@@ -1,7 +1,7 @@
 //! Deliveries get their Bearer tokens from the OAuth module's token provider: the
 //! stored token, refreshed first when it is about to expire.
 
-use super::tokens::{TokenError, TokenFuture, TokenSource};
+use super::tokens::{FactsFuture, TokenError, TokenFacts, TokenFuture, TokenSource};
 use crate::model::{Integration, Secret};
 use crate::oauth::{OAuthError, TokenProvider};
 
@@ -10,10 +10,7 @@ impl TokenSource for TokenProvider {
         Box::pin(async move {
             TokenProvider::bearer_token(self, integration)
                 .await
-                .map_err(|error| match error {
-                    OAuthError::NotAuthorized => TokenError::NotAuthorized,
-                    other => TokenError::Unavailable(other.to_string()),
-                })
+                .map_err(token_error)
         })
     }
 
@@ -25,10 +22,34 @@ impl TokenSource for TokenProvider {
         Box::pin(async move {
             self.after_unauthorized(integration, rejected)
                 .await
-                .map_err(|error| match error {
-                    OAuthError::NotAuthorized => TokenError::NotAuthorized,
-                    other => TokenError::Unavailable(other.to_string()),
-                })
+                .map_err(token_error)
         })
+    }
+
+    fn token_facts<'a>(&'a self, integration: &'a Integration) -> FactsFuture<'a> {
+        let store = self.store().clone();
+        let name = integration.name.clone();
+        Box::pin(async move {
+            let stored = tokio::task::spawn_blocking(move || store.get(&name))
+                .await
+                .ok()?
+                .ok()??;
+            let tokens = stored.tokens()?;
+            Some(TokenFacts {
+                obtained_at: tokens.obtained_at,
+                expires_at: tokens.expires_at,
+                scopes: tokens.scopes.clone(),
+            })
+        })
+    }
+}
+
+/// The provider's error as delivery knows it: an OAuth error code kept, for advice.
+fn token_error(error: OAuthError) -> TokenError {
+    let message = error.to_string();
+    match error {
+        OAuthError::NotAuthorized => TokenError::NotAuthorized,
+        OAuthError::Provider { error, .. } => TokenError::Refused { error, message },
+        _ => TokenError::Unavailable(message),
     }
 }

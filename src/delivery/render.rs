@@ -65,6 +65,41 @@ fn lines_in(report: &VerifyReport, advice: Option<&str>, words: &Words) -> Vec<S
     };
 
     push(words.first, report.integration.clone());
+    if let Some(token) = &report.token {
+        push(
+            "token",
+            format!(
+                "{} POST {} ({}, {} body, client authentication {})",
+                status(Stage::Token),
+                token.url,
+                token.grant,
+                token.api_type,
+                token.client_authentication
+            ),
+        );
+        if !token.asked.is_empty() {
+            push("", format!("asked    {}", token.asked.join(", ")));
+        }
+        let answer = match &token.failure {
+            Some(failure) => failure.clone(),
+            None if token.requested => format!("a new token in {} ms", token.elapsed_ms),
+            None => "the stored token, still valid (no request)".into(),
+        };
+        push("", format!("answer   {answer}"));
+        if token.failure.is_none() {
+            let expiry = match (&token.expires_at, token.expires_in_s) {
+                (Some(at), Some(seconds)) => format!("{at} (in {seconds} s)"),
+                _ => "none stated".into(),
+            };
+            push("", format!("expires  {expiry}"));
+            let scopes = if token.scopes.is_empty() {
+                "none stated".into()
+            } else {
+                token.scopes.join(" ")
+            };
+            push("", format!("scopes   {scopes}"));
+        }
+    }
     push(
         "request",
         format!("{} {}", report.request.method, report.request.url),
@@ -282,6 +317,7 @@ mod tests {
         let address: std::net::SocketAddr = "10.0.0.5:443".parse().unwrap();
         VerifyReport {
             integration: "Jira Cloud".into(),
+            token: None,
             request: RequestSummary {
                 method: "POST".into(),
                 url: "https://jira.example.com/rest/hook".into(),

@@ -11,6 +11,10 @@ use crate::http::TrustedBy;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct VerifyReport {
     pub integration: String,
+    /// How the access token was had, for a grant that fetches it (client
+    /// credentials): before the delivery's stages.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub token: Option<TokenStage>,
     pub request: RequestSummary,
     /// The proxy the request went through (password masked), when one applies.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -65,6 +69,34 @@ pub struct RequestSummary {
     pub body_bytes: usize,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
+}
+
+/// The token request of a client-credentials integration, or the stored token it
+/// found still valid. Never the token.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TokenStage {
+    /// The token URL, masked.
+    pub url: String,
+    pub grant: String,
+    pub api_type: String,
+    pub client_authentication: String,
+    /// What was asked for besides the grant: scope, audience, stored parameters.
+    pub asked: Vec<String>,
+    /// False when a stored token was still good and none was requested.
+    pub requested: bool,
+    /// The OAuth error code of a refusal (`invalid_client`, `invalid_scope`…).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// The answer in words: the refusal, or why there was none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub failure: Option<String>,
+    /// `YYYY-MM-DD HH:MM:SS UTC`, when the provider stated a lifetime.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expires_in_s: Option<i64>,
+    pub scopes: Vec<String>,
+    pub elapsed_ms: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -140,6 +172,8 @@ pub struct HttpStage {
 pub enum Stage {
     /// Starting the callback listener, in a check of the callback path.
     Listener,
+    /// Getting the access token (client credentials).
+    Token,
     Request,
     Resolve,
     Connect,
@@ -152,6 +186,7 @@ impl Stage {
     pub fn label(self) -> &'static str {
         match self {
             Stage::Listener => "listener",
+            Stage::Token => "token",
             Stage::Request => "request",
             Stage::Resolve => "resolve",
             Stage::Connect => "connect",

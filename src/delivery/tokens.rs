@@ -9,6 +9,17 @@ use crate::model::{Authentication, Integration, Secret};
 
 pub type TokenFuture<'a> = Pin<Box<dyn Future<Output = Result<Secret, TokenError>> + Send + 'a>>;
 
+/// What is known of the token a source holds for an integration, never the token:
+/// what VERIFY's token stage shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenFacts {
+    pub obtained_at: time::OffsetDateTime,
+    pub expires_at: Option<time::OffsetDateTime>,
+    pub scopes: Vec<String>,
+}
+
+pub type FactsFuture<'a> = Pin<Box<dyn Future<Output = Option<TokenFacts>> + Send + 'a>>;
+
 /// Gives a current access token for an OAuth integration.
 pub trait TokenSource: Send + Sync {
     /// A token good for one request now. Refreshing, when due, happens inside.
@@ -23,6 +34,11 @@ pub trait TokenSource: Send + Sync {
     ) -> TokenFuture<'a> {
         Box::pin(async { Err(TokenError::Unavailable("no refresh possible".into())) })
     }
+
+    /// What is known of the token held for `integration` now, if any.
+    fn token_facts<'a>(&'a self, _integration: &'a Integration) -> FactsFuture<'a> {
+        Box::pin(async { None })
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -34,6 +50,10 @@ pub enum TokenError {
     /// holds no secret.
     #[error("no access token: {0}")]
     Unavailable(String),
+    /// The token endpoint answered with an OAuth error (RFC 6749 section 5.2), such as
+    /// `invalid_client`; `message` is the whole answer in words.
+    #[error("no access token: {message}")]
+    Refused { error: String, message: String },
 }
 
 /// The token source while no OAuth integration has been authorized on this appliance:

@@ -6,6 +6,7 @@
 mod exchange;
 mod network;
 mod proxied;
+mod token;
 
 use std::time::Instant;
 
@@ -124,6 +125,7 @@ impl<'a> Run<'a> {
         Run {
             report: VerifyReport {
                 integration: integration.name.clone(),
+                token: None,
                 request: RequestSummary {
                     method: integration.effective_method().to_string(),
                     url: String::new(),
@@ -194,7 +196,11 @@ impl<'a> Run<'a> {
             }
         };
         self.report.request.body_bytes = body.len();
-        let credential = Credential::resolve(integration, tokens).await;
+        let fetched = token::fetched_token(integration);
+        let credential = match fetched {
+            Some(oauth) => self.token_stage(integration, oauth, tokens).await,
+            None => Credential::resolve(integration, tokens).await,
+        };
         if integration.waits_for_site() {
             // Not an invalid URL: the step that sets it has not happened yet.
             let authorized = !matches!(credential, Err(TokenError::NotAuthorized));
@@ -241,9 +247,15 @@ impl<'a> Run<'a> {
                     "not authorized — authorize it first",
                 );
             }
-            Err(error @ TokenError::Unavailable(_)) => {
+            Err(error @ (TokenError::Unavailable(_) | TokenError::Refused { .. })) => {
                 let summary = request.redact(&error.to_string());
-                return self.fail(Failure::TokenUnavailable, Stage::Request, summary);
+                // A fetched token fails at its own stage, which says what was asked.
+                let stage = if fetched.is_some() {
+                    Stage::Token
+                } else {
+                    Stage::Request
+                };
+                return self.fail(Failure::TokenUnavailable, stage, summary);
             }
         }
         if let Some(proxy) = self.options.proxy.proxy_for(&request.url) {

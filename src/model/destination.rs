@@ -112,6 +112,10 @@ pub fn destination_urls(integration: &Integration) -> Vec<(Field, String)> {
             (Field::SiteUrl, oauth.site_url.replace("{id}", "site-id")),
             (Field::TokenUrl, oauth.token_url.clone()),
             (Field::AuthorizeUrl, oauth.authorize_url.clone()),
+            (
+                Field::DeviceAuthorizationUrl,
+                oauth.device_authorization_url.clone(),
+            ),
             (Field::RevocationUrl, oauth.revocation_url.clone()),
             (Field::SitesUrl, oauth.sites_url.clone()),
         ]);

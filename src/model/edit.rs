@@ -3,6 +3,7 @@
 //! parses the same way everywhere.
 
 use super::field::Field;
+use super::grant::Grant;
 use super::integration::{
     ApiType, AuthKind, Authentication, ClientAuthentication, Header, Integration, OAuthSettings,
 };
@@ -101,13 +102,16 @@ pub fn set_field(
 fn set_oauth_field(oauth: &mut OAuthSettings, field: Field, text: &str) -> Result<(), String> {
     let trimmed = text.trim().to_string();
     match field {
+        Field::Grant => oauth.grant = trimmed.parse::<Grant>()?,
         Field::ClientId => oauth.client_id = trimmed,
         Field::ClientSecret => oauth.client_secret = Secret::new(text),
         Field::TokenUrl => oauth.token_url = trimmed,
         Field::AuthorizeUrl => oauth.authorize_url = trimmed,
+        Field::DeviceAuthorizationUrl => oauth.device_authorization_url = trimmed,
         Field::Audience => oauth.audience = trimmed,
         Field::Scope => oauth.scope = trimmed,
         Field::AuthorizeParameters => oauth.authorize_parameters = trimmed,
+        Field::TokenParameters => oauth.token_parameters = trimmed,
         Field::RevocationUrl => oauth.revocation_url = trimmed,
         Field::SitesUrl => oauth.sites_url = trimmed,
         Field::SiteUrl => oauth.site_url = trimmed,
@@ -179,13 +183,16 @@ pub fn field_text(integration: &Integration, field: Field) -> Option<String> {
                 return None;
             };
             match field {
+                Field::Grant => oauth.grant.as_str().to_string(),
                 Field::ClientId => oauth.client_id.clone(),
                 Field::ClientSecret => oauth.client_secret.expose().to_string(),
                 Field::TokenUrl => oauth.token_url.clone(),
                 Field::AuthorizeUrl => oauth.authorize_url.clone(),
+                Field::DeviceAuthorizationUrl => oauth.device_authorization_url.clone(),
                 Field::Audience => oauth.audience.clone(),
                 Field::Scope => oauth.scope.clone(),
                 Field::AuthorizeParameters => oauth.authorize_parameters.clone(),
+                Field::TokenParameters => oauth.token_parameters.clone(),
                 Field::RevocationUrl => oauth.revocation_url.clone(),
                 Field::SitesUrl => oauth.sites_url.clone(),
                 Field::SiteUrl => oauth.site_url.clone(),

@@ -18,13 +18,16 @@ pub enum Field {
     Authentication,
     Username,
     Password,
+    Grant,
     ClientId,
     ClientSecret,
     TokenUrl,
     AuthorizeUrl,
+    DeviceAuthorizationUrl,
     Audience,
     Scope,
     AuthorizeParameters,
+    TokenParameters,
     ApiType,
     ClientAuthentication,
     RevocationUrl,
@@ -34,7 +37,7 @@ pub enum Field {
 }
 
 impl Field {
-    pub const ALL: [Field; 24] = [
+    pub const ALL: [Field; 27] = [
         Field::Name,
         Field::Url,
         Field::RetryInterval,
@@ -46,13 +49,16 @@ impl Field {
         Field::Authentication,
         Field::Username,
         Field::Password,
+        Field::Grant,
         Field::ClientId,
         Field::ClientSecret,
         Field::TokenUrl,
         Field::AuthorizeUrl,
+        Field::DeviceAuthorizationUrl,
         Field::Audience,
         Field::Scope,
         Field::AuthorizeParameters,
+        Field::TokenParameters,
         Field::ApiType,
         Field::ClientAuthentication,
         Field::RevocationUrl,
@@ -75,13 +81,16 @@ impl Field {
             Field::Authentication => "Authentication",
             Field::Username => "Username",
             Field::Password => "Password",
+            Field::Grant => "Grant",
             Field::ClientId => "Client ID",
             Field::ClientSecret => "Client Secret",
             Field::TokenUrl => "Token URL",
             Field::AuthorizeUrl => "Authorize URL",
+            Field::DeviceAuthorizationUrl => "Device code URL",
             Field::Audience => "Audience",
             Field::Scope => "Scope",
             Field::AuthorizeParameters => "Authorize parameters",
+            Field::TokenParameters => "Token parameters",
             Field::ApiType => "OAuth API type",
             Field::ClientAuthentication => "Client authentication",
             Field::RevocationUrl => "Revocation URL",
@@ -105,13 +114,16 @@ impl Field {
             Field::Authentication => "authentication",
             Field::Username => "username",
             Field::Password => "password",
+            Field::Grant => "grant",
             Field::ClientId => "client_id",
             Field::ClientSecret => "client_secret",
             Field::TokenUrl => "token_url",
             Field::AuthorizeUrl => "authorize_url",
+            Field::DeviceAuthorizationUrl => "device_authorization_url",
             Field::Audience => "audience",
             Field::Scope => "scope",
             Field::AuthorizeParameters => "authorize_parameters",
+            Field::TokenParameters => "token_parameters",
             Field::ApiType => "api_type",
             Field::ClientAuthentication => "client_authentication",
             Field::RevocationUrl => "revocation_url",
@@ -143,6 +155,7 @@ impl Field {
             Field::Url
                 | Field::TokenUrl
                 | Field::AuthorizeUrl
+                | Field::DeviceAuthorizationUrl
                 | Field::RevocationUrl
                 | Field::SitesUrl
                 | Field::SiteUrl

@@ -1,15 +1,16 @@
 //! Presets: the starting fields of a new integration for a kind of receiver (a plain
-//! webhook, Jira Cloud, Microsoft Teams). They are data, in `assets/presets/`, read
-//! with the same schema as the integrations file; a new vendor is a new file there.
+//! webhook, Jira Cloud, Microsoft Teams, an API behind Microsoft Entra ID). They are
+//! data, in `assets/presets/`, read with the same schema as the integrations file; a
+//! new vendor is a new file there.
 
 use std::sync::OnceLock;
 
 use serde::Deserialize;
 
-use super::integration::Integration;
+use super::integration::{Authentication, Integration};
 
 /// The preset files, in the order the type chooser lists them.
-const PRESET_FILES: [(&str, &str); 3] = [
+const PRESET_FILES: [(&str, &str); 4] = [
     (
         "generic.yaml",
         include_str!("../../assets/presets/generic.yaml"),
@@ -21,6 +22,10 @@ const PRESET_FILES: [(&str, &str); 3] = [
     (
         "microsoft-teams.yaml",
         include_str!("../../assets/presets/microsoft-teams.yaml"),
+    ),
+    (
+        "entra-client-credentials.yaml",
+        include_str!("../../assets/presets/entra-client-credentials.yaml"),
     ),
 ];
 
@@ -62,6 +67,10 @@ pub enum PresetFieldError {
     Empty { key: String, label: String },
     #[error("`{key}` must not contain {{{{, {{% or {{#: the content sample is a template")]
     TemplateCode { key: String },
+    /// A value that goes into the OAuth block (a token URL, a scope), where a space
+    /// would split the scope and a control character break the request.
+    #[error("`{key}` ({label}) must not contain spaces or control characters")]
+    NotOneWord { key: String, label: String },
 }
 
 impl PresetFieldError {
@@ -71,7 +80,8 @@ impl PresetFieldError {
             PresetFieldError::NoFields { key, .. }
             | PresetFieldError::Unknown { key, .. }
             | PresetFieldError::Empty { key, .. }
-            | PresetFieldError::TemplateCode { key } => key,
+            | PresetFieldError::TemplateCode { key }
+            | PresetFieldError::NotOneWord { key, .. } => key,
         }
     }
 }
@@ -133,6 +143,16 @@ impl Preset {
             if crate::template::has_tags(value) {
                 return Err(PresetFieldError::TemplateCode { key: key.clone() });
             }
+            if self.oauth_uses(key)
+                && value
+                    .trim()
+                    .contains(|c: char| c.is_whitespace() || c.is_control())
+            {
+                return Err(PresetFieldError::NotOneWord {
+                    key: key.clone(),
+                    label: parameter.label.clone(),
+                });
+            }
         }
         Ok(self.fill(values))
     }
@@ -152,11 +172,41 @@ impl Preset {
                 .map_or(parameter.default.as_str(), |(_, value)| value.as_str());
             let escaped = serde_json::to_string(value).expect("a string serialises");
             let escaped = &escaped[1..escaped.len() - 1];
-            integration.content_sample = integration
-                .content_sample
-                .replace(&format!("${{{}}}", parameter.key), escaped);
+            let placeholder = format!("${{{}}}", parameter.key);
+            integration.content_sample = integration.content_sample.replace(&placeholder, escaped);
+            // In the OAuth block a value is one word: a tenant in the token URL's path
+            // (percent-encoded there), an API in the scope.
+            if let Authentication::OAuth(oauth) = &mut integration.authentication {
+                let word = value.trim();
+                let in_path: String =
+                    url::form_urlencoded::byte_serialize(word.as_bytes()).collect();
+                oauth.token_url = oauth.token_url.replace(&placeholder, &in_path);
+                for text in [
+                    &mut oauth.scope,
+                    &mut oauth.audience,
+                    &mut oauth.token_parameters,
+                ] {
+                    *text = text.replace(&placeholder, word);
+                }
+            }
         }
         integration
+    }
+
+    /// Whether parameter `key` is used in the preset's OAuth block.
+    fn oauth_uses(&self, key: &str) -> bool {
+        let placeholder = format!("${{{key}}}");
+        match &self.integration.authentication {
+            Authentication::OAuth(oauth) => [
+                &oauth.token_url,
+                &oauth.scope,
+                &oauth.audience,
+                &oauth.token_parameters,
+            ]
+            .iter()
+            .any(|text| text.contains(&placeholder)),
+            _ => false,
+        }
     }
 
     fn unknown_parameter(&self, key: &str) -> PresetFieldError {
@@ -184,14 +234,23 @@ mod tests {
     #[test]
     fn every_preset_file_reads_and_keys_are_unique() {
         let keys = preset_keys();
-        assert_eq!(keys, ["generic", "jira-cloud", "microsoft-teams"]);
+        assert_eq!(
+            keys,
+            [
+                "generic",
+                "jira-cloud",
+                "microsoft-teams",
+                "entra-client-credentials"
+            ]
+        );
         for preset in presets() {
             for parameter in &preset.parameters {
                 assert!(
                     preset
                         .integration
                         .content_sample
-                        .contains(&format!("${{{}}}", parameter.key)),
+                        .contains(&format!("${{{}}}", parameter.key))
+                        || preset.oauth_uses(&parameter.key),
                     "{}: parameter {} is used nowhere",
                     preset.key,
                     parameter.key
@@ -216,6 +275,43 @@ mod tests {
         assert!(jira.url.is_empty());
         assert!(jira.content_sample.contains(r#""key": "TEST""#));
         assert!(jira.content_sample.contains(r#""name": "Task""#));
+    }
+
+    #[test]
+    fn entra_client_credentials_fill_the_tenants_token_url_and_the_default_scope() {
+        let entra = find_preset("entra-client-credentials").unwrap();
+        let made = entra
+            .instantiate(&[
+                ("tenant".into(), "contoso.onmicrosoft.com".into()),
+                ("resource".into(), "api://7f3c-receiver".into()),
+            ])
+            .unwrap();
+        let Authentication::OAuth(oauth) = &made.authentication else {
+            panic!("Entra ID uses OAuth");
+        };
+        assert_eq!(oauth.grant, crate::model::Grant::ClientCredentials);
+        assert_eq!(
+            oauth.token_url,
+            "https://login.microsoftonline.com/contoso.onmicrosoft.com/oauth2/v2.0/token"
+        );
+        assert_eq!(oauth.scope, "api://7f3c-receiver/.default");
+        assert!(oauth.authorize_url.is_empty());
+        // A tenant cannot leave the token URL's path segment.
+        let odd = entra
+            .instantiate(&[("tenant".into(), "a/b?c".into())])
+            .unwrap();
+        let Authentication::OAuth(oauth) = &odd.authentication else {
+            panic!("Entra ID uses OAuth");
+        };
+        assert!(
+            oauth.token_url.contains("/a%2Fb%3Fc/oauth2/"),
+            "{}",
+            oauth.token_url
+        );
+        let spaced = entra
+            .instantiate(&[("resource".into(), "api://a b".into())])
+            .unwrap_err();
+        assert_eq!(spaced.key(), "resource");
     }
 
     #[test]

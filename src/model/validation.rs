@@ -12,6 +12,7 @@ use time::macros::format_description;
 use super::certificate::parse_pem;
 use super::destination::{DestinationPolicy, destination_problems};
 use super::field::Field;
+use super::grant::Grant;
 use super::header_rules::{header_problems, printable};
 use super::integration::{
     Authentication, Integration, NAME_MAX_CHARS, OAuthSettings, RETRY_INTERVAL_RANGE,
@@ -254,17 +255,26 @@ fn oauth_problems(oauth: &OAuthSettings, enabled: bool, error: &mut impl FnMut(F
     if oauth.client_id.trim().is_empty() {
         error(Field::ClientId, "is required for OAuth".into());
     }
-    if oauth.client_secret.is_empty() && enabled {
+    // A device-grant client is often public (RFC 8628 section 3.1): no secret.
+    if oauth.client_secret.is_empty() && enabled && oauth.grant != Grant::DeviceCode {
         error(Field::ClientSecret, "is required for OAuth".into());
     }
-    for (field, url) in [
-        (Field::TokenUrl, &oauth.token_url),
-        (Field::AuthorizeUrl, &oauth.authorize_url),
-    ] {
-        if let Some(message) = oauth_url_problem(url) {
-            error(field, message);
-        }
+    if let Some(message) = oauth_url_problem(&oauth.token_url) {
+        error(Field::TokenUrl, message);
     }
+    // Only the authorization code opens a browser at the Authorize URL; the device
+    // grant asks its Device authorization URL instead.
+    if oauth.grant.uses_callback()
+        && let Some(message) = oauth_url_problem(&oauth.authorize_url)
+    {
+        error(Field::AuthorizeUrl, message);
+    }
+    if oauth.grant == Grant::DeviceCode
+        && let Some(message) = oauth_url_problem(&oauth.device_authorization_url)
+    {
+        error(Field::DeviceAuthorizationUrl, message);
+    }
+    token_parameter_problems(oauth, error);
     if !oauth.revocation_url.trim().is_empty()
         && let Some(message) = oauth_url_problem(&oauth.revocation_url)
     {
@@ -294,6 +304,35 @@ fn oauth_problems(oauth: &OAuthSettings, enabled: bool, error: &mut impl FnMut(F
                 Field::AuthorizeParameters,
                 format!(
                     "`{name}` is set by hookconsole itself (use the Scope and Audience fields)"
+                ),
+            );
+        }
+    }
+}
+
+/// Token parameters are sent as they are with each client-credentials token request;
+/// the ones hookconsole sends itself would be sent twice.
+fn token_parameter_problems(oauth: &OAuthSettings, error: &mut impl FnMut(Field, String)) {
+    const RESERVED: [&str; 5] = [
+        "grant_type",
+        "client_id",
+        "client_secret",
+        "scope",
+        "audience",
+    ];
+    if oauth.token_parameters.contains(char::is_whitespace) {
+        error(
+            Field::TokenParameters,
+            "must be a query string without spaces, as in resource=https://service.example/".into(),
+        );
+    }
+    for (name, _) in oauth.extra_token_parameters() {
+        if RESERVED.contains(&name.as_str()) {
+            error(
+                Field::TokenParameters,
+                format!(
+                    "`{name}` is set by hookconsole itself (use the Client ID, Client Secret, \
+                     Scope and Audience fields)"
                 ),
             );
         }

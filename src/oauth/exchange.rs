@@ -1,13 +1,13 @@
 //! Token requests through the oauth2 crate and our own HTTP client: the authorization
-//! code exchange (with the PKCE verifier and the same redirect_uri string) and the
-//! refresh.
+//! code exchange (with the PKCE verifier and the same redirect_uri string), the
+//! refresh, and the client-credentials request.
 
 use std::time::Duration;
 
 use oauth2::basic::{BasicClient, BasicErrorResponse, BasicTokenResponse};
 use oauth2::{
     AuthType, AuthorizationCode, ClientId, ClientSecret, PkceCodeVerifier, RedirectUrl,
-    RefreshToken, RequestTokenError, TokenResponse, TokenUrl,
+    RefreshToken, RequestTokenError, Scope, TokenResponse, TokenUrl,
 };
 
 use super::error::OAuthError;
@@ -61,12 +61,15 @@ pub async fn refresh(
     refresh_token: &Secret,
     scopes: &[String],
 ) -> Result<TokenSet, OAuthError> {
-    let client = BasicClient::new(ClientId::new(settings.client_id.clone()))
-        .set_client_secret(ClientSecret::new(
-            settings.client_secret.expose().to_string(),
-        ))
+    // A public client (the device grant's, often) has no secret to send.
+    let mut client = BasicClient::new(ClientId::new(settings.client_id.clone()))
         .set_token_uri(token_url(settings)?)
         .set_auth_type(auth_type(settings));
+    if !settings.client_secret.is_empty() {
+        client = client.set_client_secret(ClientSecret::new(
+            settings.client_secret.expose().to_string(),
+        ));
+    }
     let token = RefreshToken::new(refresh_token.expose().to_string());
     let response = client
         .exchange_refresh_token(&token)
@@ -74,6 +77,39 @@ pub async fn refresh(
         .await
         .map_err(describe)?;
     Ok(token_set(&response, Some(refresh_token), scopes))
+}
+
+/// A token for the client itself (RFC 6749 section 4.4): the Scope field's scopes,
+/// the Audience and the stored token parameters (Entra ID v1's `resource`) with it.
+/// There is no refresh token; when this one expires, the same request is made again.
+pub async fn fetch_client_credentials(
+    http: &TokenHttp,
+    settings: &OAuthSettings,
+) -> Result<TokenSet, OAuthError> {
+    let client = BasicClient::new(ClientId::new(settings.client_id.clone()))
+        .set_client_secret(ClientSecret::new(
+            settings.client_secret.expose().to_string(),
+        ))
+        .set_token_uri(token_url(settings)?)
+        .set_auth_type(auth_type(settings));
+    let scopes: Vec<String> = settings
+        .scope
+        .split_whitespace()
+        .map(str::to_string)
+        .collect();
+    let mut request = client
+        .exchange_client_credentials()
+        .add_scopes(scopes.iter().cloned().map(Scope::new));
+    let audience = settings.audience.trim();
+    if !audience.is_empty() {
+        request = request.add_extra_param("audience", audience.to_string());
+    }
+    for (name, value) in settings.extra_token_parameters() {
+        request = request.add_extra_param(name, value);
+    }
+    let response = request.request_async(http).await.map_err(describe)?;
+    // RFC 6749 section 5.1: no scope in the answer means the scopes asked for.
+    Ok(token_set(&response, None, &scopes))
 }
 
 fn token_set(

@@ -1,16 +1,23 @@
 //! The authorize flow as a state machine without I/O: events in, effects out. The TUI
 //! and the CLI drive the same machine; a wrong state, a late callback or a stale
-//! timeout is decided here, and tested without sockets.
+//! timeout is decided here, and tested without sockets. Two grants start it: the
+//! authorization code (wait for the redirect, exchange the code) and the device code
+//! (RFC 8628: ask for a code, show it, poll at the interval until the person has
+//! answered or the code expires). Both end by persisting the tokens.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use super::authorize::{AuthorizeRequest, CallbackParams};
+use super::device::{DeviceAuthorization, PollAnswer};
 use super::error::OAuthError;
 use crate::model::Secret;
 use crate::store::TokenSet;
 
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10 * 60);
+
+/// RFC 8628 section 3.5: after `slow_down`, the interval grows by 5 seconds.
+pub const SLOW_DOWN_STEP: Duration = Duration::from_secs(5);
 
 /// Names one timer, so that a timeout started by an earlier wait cannot end this one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,6 +39,10 @@ pub enum FlowEvent {
         source: CallbackSource,
     },
     Exchanged(Result<TokenSet, Arc<OAuthError>>),
+    /// The device authorization endpoint's answer (device grant).
+    DeviceCodeIssued(Result<DeviceAuthorization, Arc<OAuthError>>),
+    /// The token endpoint's answer to one poll (device grant).
+    Polled(Result<PollAnswer, Arc<OAuthError>>),
     Persisted(Result<(), Arc<OAuthError>>),
     TimerFired(TimerId),
     Cancel,
@@ -55,6 +66,23 @@ pub enum FlowEffect {
         redirect_uri: String,
     },
     PersistTokens(TokenSet),
+    /// Ask the device authorization endpoint for a device code.
+    RequestDeviceCode,
+    /// Show the person the code and where to enter it (never the device code).
+    ShowDeviceCode(DeviceCodeShown),
+    /// Poll the token endpoint once with the device code.
+    PollToken {
+        device_code: Secret,
+    },
+}
+
+/// What the person needs of a device code: the code to type and where.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeviceCodeShown {
+    pub user_code: String,
+    pub verification_uri: String,
+    pub verification_uri_complete: Option<String>,
+    pub expires_in: Duration,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -84,6 +112,15 @@ pub enum FlowState {
         listener: ListenerStatus,
     },
     Exchanging,
+    /// Device grant: asking for a device code.
+    RequestingDeviceCode,
+    /// Device grant: the code is shown; the token endpoint is polled every
+    /// `interval` until the person answers or the code expires.
+    AwaitingDevice {
+        interval: Duration,
+        poll: Option<TimerId>,
+        expiry: TimerId,
+    },
     Saving,
     Authorized,
     Denied {
@@ -93,6 +130,8 @@ pub enum FlowState {
     Failed(FlowFailure),
     Cancelled,
     TimedOut,
+    /// Device grant: the code expired before the person answered.
+    Expired,
 }
 
 /// Why a flow failed after the code came: the error itself, for whoever wants its
@@ -137,6 +176,7 @@ impl FlowState {
                 | FlowState::Failed(_)
                 | FlowState::Cancelled
                 | FlowState::TimedOut
+                | FlowState::Expired
         )
     }
 
@@ -150,6 +190,11 @@ impl FlowState {
                 _ => "Waiting for the provider's redirect".into(),
             },
             FlowState::Exchanging => "Code received; exchanging it for tokens".into(),
+            FlowState::RequestingDeviceCode => "Asking the provider for a device code".into(),
+            FlowState::AwaitingDevice { interval, .. } => format!(
+                "Waiting for the code to be entered (asking every {} s)",
+                interval.as_secs()
+            ),
             FlowState::Saving => "Saving the tokens".into(),
             FlowState::Authorized => "Authorized".into(),
             FlowState::Denied { error, description } => match description {
@@ -159,12 +204,18 @@ impl FlowState {
             FlowState::Failed(reason) => format!("Failed: {reason}"),
             FlowState::Cancelled => "Cancelled".into(),
             FlowState::TimedOut => "Timed out waiting for the redirect".into(),
+            FlowState::Expired => "The code expired before it was entered".into(),
         }
     }
 }
 
 pub struct AuthorizeFlow {
-    request: AuthorizeRequest,
+    /// The redirect this flow waits for; `None` for the device grant, which has none.
+    request: Option<AuthorizeRequest>,
+    /// The device code being polled with (device grant).
+    device_code: Option<Secret>,
+    /// Poll answers handled so far: each starts a timer of its own id.
+    polls: u64,
     state: FlowState,
     next_timer: u64,
 }
@@ -174,7 +225,9 @@ impl AuthorizeFlow {
     pub fn start(request: AuthorizeRequest, timeout: Duration) -> (AuthorizeFlow, Vec<FlowEffect>) {
         let timer = TimerId(1);
         let flow = AuthorizeFlow {
-            request,
+            request: Some(request),
+            device_code: None,
+            polls: 0,
             state: FlowState::AwaitingCallback {
                 timer,
                 listener: ListenerStatus::Starting,
@@ -191,12 +244,25 @@ impl AuthorizeFlow {
         (flow, effects)
     }
 
+    /// Starts the device grant: asks for a device code. Its expiry, not a timeout of
+    /// ours, ends the wait.
+    pub fn start_device() -> (AuthorizeFlow, Vec<FlowEffect>) {
+        let flow = AuthorizeFlow {
+            request: None,
+            device_code: None,
+            polls: 0,
+            state: FlowState::RequestingDeviceCode,
+            next_timer: 1,
+        };
+        (flow, vec![FlowEffect::RequestDeviceCode])
+    }
+
     pub fn state(&self) -> &FlowState {
         &self.state
     }
 
-    pub fn request(&self) -> &AuthorizeRequest {
-        &self.request
+    pub fn request(&self) -> Option<&AuthorizeRequest> {
+        self.request.as_ref()
     }
 
     /// A fresh timer id, for a driver that restarts the wait (not used by the machine
@@ -208,6 +274,14 @@ impl AuthorizeFlow {
     }
 
     pub fn handle(&mut self, event: FlowEvent) -> Vec<FlowEffect> {
+        if let FlowEvent::DeviceCodeIssued(Ok(issued)) = &event
+            && self.state == FlowState::RequestingDeviceCode
+        {
+            self.device_code = Some(issued.device_code.clone());
+        }
+        if matches!(event, FlowEvent::Polled(_)) {
+            self.polls += 1;
+        }
         let transition = self.transition(event);
         if let Some(next) = transition.0 {
             tracing::info!(from = ?self.state_name(), to = ?state_name(&next), "authorize flow");
@@ -241,7 +315,11 @@ impl AuthorizeFlow {
                 self.on_callback(params)
             }
             (_, E::Callback { params, .. }) => {
-                let reason = if params.state() == self.request.state.expose() {
+                let answered = self
+                    .request
+                    .as_ref()
+                    .is_some_and(|request| params.state() == request.state.expose());
+                let reason = if answered {
                     "this authorization was already answered; the code is used only once"
                 } else {
                     "no authorization is waiting for this redirect"
@@ -262,6 +340,39 @@ impl AuthorizeFlow {
                 Some(FlowState::Failed(FlowFailure::Exchange(error))),
                 vec![],
             ),
+            (FlowState::RequestingDeviceCode, E::DeviceCodeIssued(result)) => {
+                self.on_device_code(result)
+            }
+            (
+                FlowState::AwaitingDevice {
+                    poll: Some(poll),
+                    interval,
+                    expiry,
+                },
+                E::TimerFired(id),
+            ) if *poll == id => (
+                Some(FlowState::AwaitingDevice {
+                    interval: *interval,
+                    poll: None,
+                    expiry: *expiry,
+                }),
+                self.device_code
+                    .clone()
+                    .map(|device_code| FlowEffect::PollToken { device_code })
+                    .into_iter()
+                    .collect(),
+            ),
+            (FlowState::AwaitingDevice { expiry, .. }, E::TimerFired(id)) if *expiry == id => {
+                (Some(FlowState::Expired), vec![])
+            }
+            (
+                FlowState::AwaitingDevice {
+                    interval,
+                    poll: None,
+                    expiry,
+                },
+                E::Polled(answer),
+            ) => self.on_poll(answer, *interval, *expiry),
             (FlowState::Saving, E::Persisted(Ok(()))) => (Some(FlowState::Authorized), vec![]),
             (FlowState::Saving, E::Persisted(Err(error))) => {
                 (Some(FlowState::Failed(FlowFailure::Save(error))), vec![])
@@ -275,8 +386,101 @@ impl AuthorizeFlow {
         }
     }
 
+    /// The device code came: show it, poll after the interval, end at its expiry.
+    fn on_device_code(
+        &self,
+        result: Result<DeviceAuthorization, Arc<OAuthError>>,
+    ) -> (Option<FlowState>, Vec<FlowEffect>) {
+        let issued = match result {
+            Ok(issued) => issued,
+            Err(error) => {
+                return (
+                    Some(FlowState::Failed(FlowFailure::Exchange(error))),
+                    vec![],
+                );
+            }
+        };
+        let (poll, expiry) = (TimerId(self.next_timer), TimerId(self.next_timer + 1));
+        let shown = DeviceCodeShown {
+            user_code: issued.user_code,
+            verification_uri: issued.verification_uri,
+            verification_uri_complete: issued.verification_uri_complete,
+            expires_in: issued.expires_in,
+        };
+        (
+            Some(FlowState::AwaitingDevice {
+                interval: issued.interval,
+                poll: Some(poll),
+                expiry,
+            }),
+            vec![
+                FlowEffect::ShowDeviceCode(shown),
+                FlowEffect::StartTimer {
+                    id: poll,
+                    after: issued.interval,
+                },
+                FlowEffect::StartTimer {
+                    id: expiry,
+                    after: issued.expires_in,
+                },
+            ],
+        )
+    }
+
+    /// One poll's answer: wait and poll again (5 s more after `slow_down`), or end.
+    fn on_poll(
+        &self,
+        answer: Result<PollAnswer, Arc<OAuthError>>,
+        interval: Duration,
+        expiry: TimerId,
+    ) -> (Option<FlowState>, Vec<FlowEffect>) {
+        let again = |interval: Duration| {
+            // Timer ids only grow: each later poll's after the expiry's.
+            let poll = TimerId(self.next_timer + 1 + self.polls);
+            (
+                Some(FlowState::AwaitingDevice {
+                    interval,
+                    poll: Some(poll),
+                    expiry,
+                }),
+                vec![FlowEffect::StartTimer {
+                    id: poll,
+                    after: interval,
+                }],
+            )
+        };
+        match answer {
+            Ok(PollAnswer::Pending) => again(interval),
+            Ok(PollAnswer::SlowDown) => again(interval + SLOW_DOWN_STEP),
+            Ok(PollAnswer::Denied { description }) => (
+                Some(FlowState::Denied {
+                    error: "access_denied".into(),
+                    description,
+                }),
+                vec![],
+            ),
+            Ok(PollAnswer::Expired) => (Some(FlowState::Expired), vec![]),
+            Ok(PollAnswer::Tokens(tokens)) => (
+                Some(FlowState::Saving),
+                vec![FlowEffect::PersistTokens(tokens)],
+            ),
+            Err(error) => (
+                Some(FlowState::Failed(FlowFailure::Exchange(error))),
+                vec![],
+            ),
+        }
+    }
+
     fn on_callback(&self, params: CallbackParams) -> (Option<FlowState>, Vec<FlowEffect>) {
-        if params.state() != self.request.state.expose() {
+        let Some(request) = &self.request else {
+            return (
+                None,
+                vec![FlowEffect::Reply(CallbackReply::Refused(
+                    "no authorization is waiting for this redirect".into(),
+                ))],
+            );
+        };
+        if params.state() != request.state.expose() {
             return (
                 None,
                 vec![FlowEffect::Reply(CallbackReply::Refused(
@@ -293,8 +497,8 @@ impl AuthorizeFlow {
                     FlowEffect::StopListener,
                     FlowEffect::Exchange {
                         code,
-                        pkce_verifier: self.request.pkce_verifier.clone(),
-                        redirect_uri: self.request.redirect_uri.clone(),
+                        pkce_verifier: request.pkce_verifier.clone(),
+                        redirect_uri: request.redirect_uri.clone(),
                     },
                 ],
             ),
@@ -318,12 +522,15 @@ fn state_name(state: &FlowState) -> &'static str {
     match state {
         FlowState::AwaitingCallback { .. } => "awaiting-callback",
         FlowState::Exchanging => "exchanging",
+        FlowState::RequestingDeviceCode => "requesting-device-code",
+        FlowState::AwaitingDevice { .. } => "awaiting-device",
         FlowState::Saving => "saving",
         FlowState::Authorized => "authorized",
         FlowState::Denied { .. } => "denied",
         FlowState::Failed(_) => "failed",
         FlowState::Cancelled => "cancelled",
         FlowState::TimedOut => "timed-out",
+        FlowState::Expired => "expired",
     }
 }
 
@@ -528,5 +735,132 @@ mod tests {
             source: CallbackSource::Paste,
         });
         assert_eq!(flow.state(), &FlowState::Exchanging);
+    }
+
+    fn issued() -> DeviceAuthorization {
+        DeviceAuthorization {
+            device_code: Secret::new("device-secret"),
+            user_code: "WDJBMJHT".into(),
+            verification_uri: "https://example.com/device".into(),
+            verification_uri_complete: None,
+            expires_in: Duration::from_secs(600),
+            interval: Duration::from_secs(5),
+        }
+    }
+
+    /// The device flow with its code shown and the first poll timer running.
+    fn device_flow() -> AuthorizeFlow {
+        let (mut flow, effects) = AuthorizeFlow::start_device();
+        assert_eq!(effects, vec![FlowEffect::RequestDeviceCode]);
+        let effects = flow.handle(FlowEvent::DeviceCodeIssued(Ok(issued())));
+        assert!(matches!(&effects[0], FlowEffect::ShowDeviceCode(shown)
+            if shown.user_code == "WDJBMJHT" && shown.expires_in == Duration::from_secs(600)));
+        assert_eq!(
+            effects[1..],
+            [
+                FlowEffect::StartTimer {
+                    id: TimerId(1),
+                    after: Duration::from_secs(5)
+                },
+                FlowEffect::StartTimer {
+                    id: TimerId(2),
+                    after: Duration::from_secs(600)
+                },
+            ]
+        );
+        flow
+    }
+
+    fn polls(effects: &[FlowEffect]) -> bool {
+        matches!(effects, [FlowEffect::PollToken { device_code }] if device_code.expose() == "device-secret")
+    }
+
+    #[test]
+    fn device_polls_at_the_interval_slows_down_by_five_then_saves() {
+        let mut flow = device_flow();
+        assert!(polls(&flow.handle(FlowEvent::TimerFired(TimerId(1)))));
+        let again = flow.handle(FlowEvent::Polled(Ok(PollAnswer::Pending)));
+        assert_eq!(
+            again,
+            vec![FlowEffect::StartTimer {
+                id: TimerId(3),
+                after: Duration::from_secs(5)
+            }]
+        );
+        // The timer of the poll already made is stale.
+        assert!(flow.handle(FlowEvent::TimerFired(TimerId(1))).is_empty());
+        assert!(polls(&flow.handle(FlowEvent::TimerFired(TimerId(3)))));
+        let slower = flow.handle(FlowEvent::Polled(Ok(PollAnswer::SlowDown)));
+        assert_eq!(
+            slower,
+            vec![FlowEffect::StartTimer {
+                id: TimerId(4),
+                after: Duration::from_secs(10)
+            }]
+        );
+        assert_eq!(
+            flow.state().describe(),
+            "Waiting for the code to be entered (asking every 10 s)"
+        );
+        assert!(polls(&flow.handle(FlowEvent::TimerFired(TimerId(4)))));
+        let saved = flow.handle(FlowEvent::Polled(Ok(PollAnswer::Tokens(tokens()))));
+        assert!(matches!(saved[..], [FlowEffect::PersistTokens(_)]));
+        flow.handle(FlowEvent::Persisted(Ok(())));
+        assert_eq!(flow.state(), &FlowState::Authorized);
+    }
+
+    #[test]
+    fn device_denied_expired_and_the_expiry_timer_end_the_flow() {
+        let mut flow = device_flow();
+        flow.handle(FlowEvent::TimerFired(TimerId(1)));
+        flow.handle(FlowEvent::Polled(Ok(PollAnswer::Denied {
+            description: Some("The user declined".into()),
+        })));
+        assert_eq!(
+            flow.state().describe(),
+            "Denied by the provider: access_denied: The user declined"
+        );
+
+        let mut flow = device_flow();
+        flow.handle(FlowEvent::TimerFired(TimerId(1)));
+        flow.handle(FlowEvent::Polled(Ok(PollAnswer::Expired)));
+        assert_eq!(flow.state(), &FlowState::Expired);
+
+        // The code's lifetime ends the wait even between polls; a late answer changes
+        // nothing.
+        let mut flow = device_flow();
+        flow.handle(FlowEvent::TimerFired(TimerId(1)));
+        assert!(flow.handle(FlowEvent::TimerFired(TimerId(2))).is_empty());
+        assert_eq!(flow.state(), &FlowState::Expired);
+        assert!(
+            flow.handle(FlowEvent::Polled(Ok(PollAnswer::Tokens(tokens()))))
+                .is_empty()
+        );
+        assert_eq!(flow.state(), &FlowState::Expired);
+    }
+
+    #[test]
+    fn device_flow_refuses_redirects_and_a_refused_request_fails() {
+        let mut flow = device_flow();
+        let effects = flow.handle(callback("code", "any"));
+        assert!(matches!(
+            &effects[..],
+            [FlowEffect::Reply(CallbackReply::Refused(_))]
+        ));
+        let (mut flow, _) = AuthorizeFlow::start_device();
+        let refused = Arc::new(OAuthError::Provider {
+            error: "invalid_client".into(),
+            description: None,
+        });
+        flow.handle(FlowEvent::DeviceCodeIssued(Err(refused)));
+        assert_eq!(
+            flow.state().describe(),
+            "Failed: the provider refused: invalid_client"
+        );
+        assert_eq!(
+            flow.handle(FlowEvent::Cancel),
+            Vec::<FlowEffect>::new(),
+            "a finished flow stays finished"
+        );
     }
 }

@@ -14,6 +14,11 @@
 //! store before sending: a later use that finds the mark refreshes at once, while the
 //! provider still takes the stored token. The refresh token a rotation replaced is
 //! kept, and tried once when the current one is refused.
+//!
+//! The client-credentials grant has no refresh token: the same gates and lock make
+//! the token request instead, so 50 deliveries that find no token (or get a 401) make
+//! one request, whichever processes they run in. Its answer rotates nothing, so it
+//! needs neither the mark nor the in-flight guard.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -22,11 +27,11 @@ use std::time::Duration;
 use time::OffsetDateTime;
 
 use super::error::OAuthError;
-use super::exchange::refresh;
+use super::exchange::{fetch_client_credentials, refresh};
 use super::in_flight::TokenRequestGuard;
 use super::wire::TokenHttp;
 use crate::http::HttpError;
-use crate::model::{Authentication, Integration, OAuthSettings, Secret};
+use crate::model::{Authentication, Grant, Integration, OAuthSettings, Secret};
 use crate::store::{
     Authorization, PreviousRefreshToken, StoreError, TokenSet, TokenStore, TokenStoreGuard,
 };
@@ -87,7 +92,8 @@ impl TokenProvider {
         let name = integration.name.clone();
         let store = self.store.clone();
         let current = blocking(move || store.get(&name)).await?;
-        if let Some(tokens) = usable(current.as_ref(), &Need::Fresh)? {
+        let grant = oauth_settings(integration)?.grant;
+        if let Some(tokens) = usable(current.as_ref(), &Need::Fresh, grant)? {
             return Ok(tokens);
         }
         self.refresh_once(integration, Need::Fresh).await
@@ -156,8 +162,11 @@ impl Refresh {
             Ok((guard, current))
         })
         .await?;
-        if let Some(token) = usable(current.as_ref(), &self.need)? {
+        if let Some(token) = usable(current.as_ref(), &self.need, self.settings.grant)? {
             return Ok(token);
+        }
+        if self.settings.grant == Grant::ClientCredentials {
+            return self.fetch_for_client(guard, current).await;
         }
         let Some(current) = current else {
             return Err(OAuthError::NotAuthorized);
@@ -219,6 +228,40 @@ impl Refresh {
         self.store_now(guard, stored).await?;
         drop(in_flight);
         outcome
+    }
+
+    /// A new client-credentials token, stored before it is handed out. A refusal
+    /// keeps the token stored before (if any) with the reason, for the status.
+    async fn fetch_for_client(
+        &self,
+        guard: TokenStoreGuard,
+        current: Option<Authorization>,
+    ) -> Result<Secret, OAuthError> {
+        let name = &self.integration.name;
+        let client = (self.clients)(&self.integration).map_err(OAuthError::TokenClient)?;
+        let http = TokenHttp::new(client, self.settings.api_type);
+        tracing::info!(integration = %name, "requesting a client-credentials token");
+        match fetch_client_credentials(&http, &self.settings).await {
+            Ok(fresh) => {
+                let token = fresh.access_token.clone();
+                self.store_now(guard, Authorization::Authorized { tokens: fresh })
+                    .await?;
+                Ok(token)
+            }
+            Err(error) => {
+                let reason = error.to_string();
+                tracing::warn!(integration = %name, %reason, "client-credentials token refused");
+                if let Some(tokens) = current.as_ref().and_then(Authorization::tokens) {
+                    let failed = Authorization::RefreshFailed {
+                        tokens: tokens.clone(),
+                        failed_at: OffsetDateTime::now_utc(),
+                        reason,
+                    };
+                    self.store_now(guard, failed).await?;
+                }
+                Err(error)
+            }
+        }
     }
 
     /// The refresh request with the current refresh token; when that is refused, once
@@ -294,14 +337,26 @@ fn with_tokens(authorization: Authorization, tokens: TokenSet) -> Authorization 
 }
 
 /// The stored access token when it satisfies `need`; an error when no refresh can help.
-fn usable(current: Option<&Authorization>, need: &Need) -> Result<Option<Secret>, OAuthError> {
-    let tokens: &TokenSet = match current {
-        None | Some(Authorization::Denied { .. }) => return Err(OAuthError::NotAuthorized),
-        Some(Authorization::ReauthorizationNeeded { reason, .. }) => {
-            return Err(OAuthError::ReauthorizationNeeded(reason.clone()));
-        }
-        Some(Authorization::Authorized { tokens })
-        | Some(Authorization::RefreshFailed { tokens, .. }) => tokens,
+/// A client-credentials integration can always ask for a new token.
+fn usable(
+    current: Option<&Authorization>,
+    need: &Need,
+    grant: Grant,
+) -> Result<Option<Secret>, OAuthError> {
+    let tokens: &TokenSet = match (current, grant) {
+        (None, Grant::ClientCredentials) => return Ok(None),
+        (Some(authorization), Grant::ClientCredentials) => match authorization.tokens() {
+            Some(tokens) => tokens,
+            None => return Ok(None),
+        },
+        (current, Grant::AuthorizationCode | Grant::DeviceCode) => match current {
+            None | Some(Authorization::Denied { .. }) => return Err(OAuthError::NotAuthorized),
+            Some(Authorization::ReauthorizationNeeded { reason, .. }) => {
+                return Err(OAuthError::ReauthorizationNeeded(reason.clone()));
+            }
+            Some(Authorization::Authorized { tokens })
+            | Some(Authorization::RefreshFailed { tokens, .. }) => tokens,
+        },
     };
     // A refresh whose answer was not stored: repeated now, while the provider may
     // still take the stored refresh token.

@@ -1,6 +1,6 @@
-//! Drives one authorize flow: runs the state machine's effects (listener, timeout,
-//! token exchange, persisting) and turns listener callbacks, pasted URLs and a cancel
-//! into its events. The CLI and the TUI both run this and talk to it by channels: it
+//! Drives one authorize flow: runs the state machine's effects (listener, timers,
+//! token exchange, the device grant's requests and polls, persisting) and turns
+//! listener callbacks, pasted URLs, answers and a cancel into its events. The CLI and the TUI both run this and talk to it by channels: it
 //! never calls up into them.
 
 use std::net::SocketAddr;
@@ -12,13 +12,17 @@ use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
 use super::authorize::{AuthorizeRequest, CallbackParams};
+use super::device::{DeviceAuthorization, PollAnswer, poll_device_token, request_device_code};
 use super::error::{ListenerPlanError, OAuthError};
 use super::exchange::exchange_code;
-use super::flow::{AuthorizeFlow, CallbackReply, CallbackSource, FlowEffect, FlowEvent, FlowState};
+use super::flow::{
+    AuthorizeFlow, CallbackReply, CallbackSource, DeviceCodeShown, FlowEffect, FlowEvent,
+    FlowState, TimerId,
+};
 use super::listener::{CallbackListener, ListenerConfig, ReceivedCallback};
 use super::start_link::{StartLink, new_start_id, start_link};
 use super::wire::TokenHttp;
-use crate::model::{Authentication, Integration, OAuthSettings};
+use crate::model::{Authentication, Grant, Integration, OAuthSettings};
 use crate::store::{Authorization, TokenSet, TokenStore};
 
 /// Where and how the callback listener runs.
@@ -81,6 +85,8 @@ pub enum SessionUpdate {
         listener: Option<SocketAddr>,
         timeout: Duration,
     },
+    /// Device grant: the code to enter and where, once, in place of `Started`.
+    DeviceCode(DeviceCodeShown),
     State(FlowState),
     /// The answer to a pasted URL.
     PasteAnswer(Result<CallbackReply, Arc<OAuthError>>),
@@ -89,7 +95,7 @@ pub enum SessionUpdate {
 /// Runs the flow to its end and returns the final state.
 pub async fn run_session(
     setup: SessionSetup,
-    mut inputs: mpsc::Receiver<SessionInput>,
+    inputs: mpsc::Receiver<SessionInput>,
     updates: mpsc::UnboundedSender<SessionUpdate>,
 ) -> Result<FlowState, OAuthError> {
     let Authentication::OAuth(settings) = &setup.integration.authentication else {
@@ -99,6 +105,12 @@ pub async fn run_session(
         )));
     };
     let settings = settings.clone();
+    if settings.grant == Grant::DeviceCode {
+        let (flow, effects) = AuthorizeFlow::start_device();
+        let driver = Driver::new(&setup, &settings);
+        let (_, callbacks) = mpsc::channel::<ReceivedCallback>(1);
+        return drive(flow, effects, driver, callbacks, inputs, updates).await;
+    }
     let mut parameters = settings.extra_authorize_parameters();
     parameters.extend(setup.extra_parameters.iter().cloned());
     let request = AuthorizeRequest::new(&settings, &setup.callback_url, &parameters)?;
@@ -106,15 +118,8 @@ pub async fn run_session(
     let start_id = new_start_id()?;
     let (mut flow, effects) = AuthorizeFlow::start(request, setup.timeout);
 
-    let (callback_tx, mut callback_rx) = mpsc::channel::<ReceivedCallback>(8);
-    let mut driver = Driver {
-        setup: &setup,
-        settings: &settings,
-        listener: None,
-        deadline: None,
-        exchange: None,
-        persist: None,
-    };
+    let (callback_tx, callback_rx) = mpsc::channel::<ReceivedCallback>(8);
+    let mut driver = Driver::new(&setup, &settings);
     let mut pending = effects;
     let mut listener_error = None;
     // Start the listener first so the start link is known before the screen shows it.
@@ -155,19 +160,30 @@ pub async fn run_session(
         None => FlowEvent::ListenerStarted,
     };
     pending.extend(flow.handle(first));
+    drive(flow, pending, driver, callback_rx, inputs, updates).await
+}
 
+/// Runs `flow` from its first `pending` effects to its end.
+async fn drive(
+    mut flow: AuthorizeFlow,
+    mut pending: Vec<FlowEffect>,
+    mut driver: Driver<'_>,
+    mut callback_rx: mpsc::Receiver<ReceivedCallback>,
+    mut inputs: mpsc::Receiver<SessionInput>,
+    updates: mpsc::UnboundedSender<SessionUpdate>,
+) -> Result<FlowState, OAuthError> {
+    let setup = driver.setup;
     loop {
         for effect in std::mem::take(&mut pending) {
-            if let Some(reply) = driver.apply(effect) {
-                let _ = updates.send(SessionUpdate::PasteAnswer(Ok(reply)));
+            if let Some(update) = driver.apply(effect) {
+                let _ = updates.send(update);
             }
         }
         let _ = updates.send(SessionUpdate::State(flow.state().clone()));
         if flow.state().is_finished() {
-            // A cancelled exchange is dropped; tokens being written are let finish.
-            if let Some(exchange) = driver.exchange.take() {
-                exchange.abort();
-            }
+            // A cancelled exchange or poll is dropped; tokens being written are let
+            // finish.
+            driver.abort_requests();
             if driver.persist.is_none() {
                 break;
             }
@@ -198,13 +214,18 @@ pub async fn run_session(
                 },
                 Some(SessionInput::Cancel) | None => FlowEvent::Cancel,
             },
-            _ = sleep_until(driver.deadline.map(|(at, _)| at)) => {
-                let (_, id) = driver.deadline.take().expect("the branch runs only with a deadline");
-                FlowEvent::TimerFired(id)
-            }
+            _ = sleep_until(driver.next_deadline()) => FlowEvent::TimerFired(driver.take_due_timer()),
             result = join(&mut driver.exchange) => {
                 driver.exchange = None;
                 FlowEvent::Exchanged(result.map_err(Arc::new))
+            }
+            result = join(&mut driver.device) => {
+                driver.device = None;
+                FlowEvent::DeviceCodeIssued(result.map_err(Arc::new))
+            }
+            result = join(&mut driver.poll) => {
+                driver.poll = None;
+                FlowEvent::Polled(result.map_err(Arc::new))
             }
             result = join(&mut driver.persist) => {
                 driver.persist = None;
@@ -229,7 +250,7 @@ pub async fn run_session(
     }
     let end = flow.state().clone();
     if let FlowState::Denied { error, description } = &end {
-        record_denial(&setup, error, description.as_deref()).await;
+        record_denial(setup, error, description.as_deref()).await;
     }
     Ok(end)
 }
@@ -241,27 +262,85 @@ struct Driver<'a> {
     setup: &'a SessionSetup,
     settings: &'a OAuthSettings,
     listener: Option<CallbackListener>,
-    deadline: Option<(Instant, super::flow::TimerId)>,
+    /// Timers running: the redirect's timeout, or the device grant's poll and expiry.
+    timers: Vec<(Instant, TimerId)>,
     exchange: Option<TokenTask>,
+    device: Option<JoinHandle<Result<DeviceAuthorization, OAuthError>>>,
+    poll: Option<JoinHandle<Result<PollAnswer, OAuthError>>>,
     persist: Option<TokenTask>,
 }
 
-impl Driver<'_> {
-    /// Carries out one effect; a reply effect outside a listener callback is returned.
-    fn apply(&mut self, effect: FlowEffect) -> Option<CallbackReply> {
+impl<'a> Driver<'a> {
+    fn new(setup: &'a SessionSetup, settings: &'a OAuthSettings) -> Driver<'a> {
+        Driver {
+            setup,
+            settings,
+            listener: None,
+            timers: Vec::new(),
+            exchange: None,
+            device: None,
+            poll: None,
+            persist: None,
+        }
+    }
+
+    fn next_deadline(&self) -> Option<Instant> {
+        self.timers.iter().map(|(at, _)| *at).min()
+    }
+
+    /// The earliest timer, taken off the list (its deadline has passed).
+    fn take_due_timer(&mut self) -> TimerId {
+        let earliest = (0..self.timers.len())
+            .min_by_key(|&index| self.timers[index].0)
+            .expect("the branch runs only with a timer");
+        self.timers.swap_remove(earliest).1
+    }
+
+    fn abort_requests(&mut self) {
+        if let Some(exchange) = self.exchange.take() {
+            exchange.abort();
+        }
+        if let Some(device) = self.device.take() {
+            device.abort();
+        }
+        if let Some(poll) = self.poll.take() {
+            poll.abort();
+        }
+    }
+
+    fn token_http(&self) -> TokenHttp {
+        TokenHttp::new(self.setup.client.clone(), self.settings.api_type)
+    }
+
+    /// Carries out one effect; what it has to tell the face (a reply outside a
+    /// listener callback, the device code to show) is returned.
+    fn apply(&mut self, effect: FlowEffect) -> Option<SessionUpdate> {
         match effect {
             FlowEffect::StartListener => {}
             FlowEffect::StopListener => self.listener = None,
-            FlowEffect::StartTimer { id, after } => {
-                self.deadline = Some((Instant::now() + after, id))
+            FlowEffect::StartTimer { id, after } => self.timers.push((Instant::now() + after, id)),
+            FlowEffect::Reply(reply) => return Some(SessionUpdate::PasteAnswer(Ok(reply))),
+            FlowEffect::ShowDeviceCode(shown) => return Some(SessionUpdate::DeviceCode(shown)),
+            FlowEffect::RequestDeviceCode => {
+                let http = self.token_http();
+                let settings = self.settings.clone();
+                self.device = Some(tokio::spawn(async move {
+                    request_device_code(&http, &settings).await
+                }));
             }
-            FlowEffect::Reply(reply) => return Some(reply),
+            FlowEffect::PollToken { device_code } => {
+                let http = self.token_http();
+                let settings = self.settings.clone();
+                self.poll = Some(tokio::spawn(async move {
+                    poll_device_token(&http, &settings, &device_code).await
+                }));
+            }
             FlowEffect::Exchange {
                 code,
                 pkce_verifier,
                 redirect_uri,
             } => {
-                let http = TokenHttp::new(self.setup.client.clone(), self.settings.api_type);
+                let http = self.token_http();
                 let settings = self.settings.clone();
                 self.exchange = Some(tokio::spawn(async move {
                     exchange_code(&http, &settings, &code, &pkce_verifier, &redirect_uri).await
@@ -294,7 +373,7 @@ async fn sleep_until(deadline: Option<Instant>) {
     }
 }
 
-async fn join(task: &mut Option<TokenTask>) -> Result<TokenSet, OAuthError> {
+async fn join<T>(task: &mut Option<JoinHandle<Result<T, OAuthError>>>) -> Result<T, OAuthError> {
     match task {
         Some(handle) => handle.await.unwrap_or_else(|error| Err(error.into())),
         None => std::future::pending().await,

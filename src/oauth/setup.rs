@@ -10,7 +10,7 @@ use super::error::SetupError;
 use super::identity::{IdentitySource, ListenerIdentity, load_or_create};
 use super::session::{ListenerPlan, SessionSetup};
 use crate::http::{HttpOptions, build_client};
-use crate::model::{Integration, Settings};
+use crate::model::{Authentication, Integration, Settings};
 use crate::store::TokenStore;
 
 /// A prepared session and what the screen shows besides it.
@@ -52,7 +52,12 @@ pub fn prepare_session_in(
     } = home;
     let client = build_client(integration, &http)?.client;
     let mut fingerprint = None;
-    let listener = if paste_only {
+    // The device grant has no redirect to listen for.
+    let redirects = match &integration.authentication {
+        Authentication::OAuth(oauth) => oauth.grant.uses_callback(),
+        _ => true,
+    };
+    let listener = if paste_only || !redirects {
         None
     } else {
         let (plan, identity) = listener_plan(settings, &callback, data_dir)?;

@@ -71,6 +71,8 @@ pub enum Action {
     Replay,
     Settings,
     CheckCallback,
+    /// Device grant: ask for a new code after the last one expired or was refused.
+    StartAgain,
     // The text boxes' own keys.
     CursorLeft,
     CursorRight,
@@ -175,6 +177,7 @@ impl Action {
             Action::CopyUrl => {
                 "copy the full authorize URL (OSC 52: sent to the terminal clipboard)"
             }
+            Action::StartAgain => "ask for a new code, once this one has expired or failed",
             Action::CursorLeft => "cursor left",
             Action::CursorRight => "cursor right",
             Action::LineStart => "start of the text",
@@ -204,6 +207,8 @@ pub enum KeyContext {
     Authorize,
     AuthorizePaste,
     AuthorizeSite,
+    /// AUTHORIZE with the device grant: a code to enter, no redirect.
+    AuthorizeDevice,
     Logs,
     LogsText,
     LogsDetail,
@@ -224,6 +229,7 @@ impl KeyContext {
             KeyContext::Authorize => "AUTHORIZE",
             KeyContext::AuthorizePaste => "AUTHORIZE: paste the redirected URL",
             KeyContext::AuthorizeSite => "AUTHORIZE: choose the site",
+            KeyContext::AuthorizeDevice => "AUTHORIZE: device code",
             KeyContext::Logs => "LOGS: delivery attempts",
             KeyContext::LogsText => "LOGS: text filter",
             KeyContext::LogsDetail => "LOGS: attempt detail",
@@ -408,6 +414,7 @@ mod tests {
             KeyContext::Authorize,
             KeyContext::AuthorizePaste,
             KeyContext::AuthorizeSite,
+            KeyContext::AuthorizeDevice,
             KeyContext::Logs,
             KeyContext::LogsText,
             KeyContext::LogsDetail,

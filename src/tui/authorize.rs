@@ -2,8 +2,11 @@
 //! callback URL to register, the one-time start link and its QR code (or the full
 //! authorize URL's, where the terminal is large enough), the listener's certificate
 //! fingerprint, the time left and the state of the flow; the redirected URL can be
-//! pasted instead; the full URL can be printed unbroken or copied (OSC 52).
+//! pasted instead; the full URL can be printed unbroken or copied (OSC 52). With the
+//! device grant it shows the code to enter instead, grouped and emphasised, where to
+//! enter it, the QR code of that page, and the time the code has left.
 
+mod device;
 mod render;
 
 use std::time::{Duration, Instant};
@@ -17,7 +20,7 @@ use super::profile::Profile;
 use super::qr_code::drawable_renderings;
 use super::text_input::TextInput;
 use crate::model::shell_command;
-use crate::oauth::{CallbackReply, FlowState, SessionUpdate, Site, SiteOutcome};
+use crate::oauth::{CallbackReply, DeviceCodeShown, FlowState, SessionUpdate, Site, SiteOutcome};
 use crate::qr::{QrMatrix, QrRendering};
 
 /// Columns kept for the text beside the QR code.
@@ -55,6 +58,10 @@ pub struct AuthorizeView {
     /// Where the site step stands, or what it did.
     site_line: Option<String>,
     matrix: Option<(String, QrMatrix)>,
+    /// Whether the session is the device grant's (a code, no redirect).
+    device_grant: bool,
+    /// The device grant's code to enter and where, once the provider gave it.
+    device: Option<DeviceCodeShown>,
     /// Where the last frame drew the links.
     hyperlinks: Vec<Hyperlink>,
 }
@@ -90,6 +97,8 @@ pub enum AuthorizeRequest {
     /// Check the callback URL while the session waits: its listener answers the check
     /// itself, and the session goes on undisturbed.
     CheckCallback,
+    /// Device grant: a new session for a new code.
+    StartAgain,
     Back,
     Help,
 }
@@ -116,8 +125,20 @@ impl AuthorizeView {
             sites: None,
             site_line: None,
             matrix: None,
+            device_grant: false,
+            device: None,
             hyperlinks: Vec::new(),
         }
+    }
+
+    /// The same view for the device grant's session.
+    pub fn for_device_grant(mut self) -> AuthorizeView {
+        self.device_grant = true;
+        self
+    }
+
+    pub fn is_device_grant(&self) -> bool {
+        self.device_grant
     }
 
     pub fn id(&self) -> AuthorizeId {
@@ -140,6 +161,8 @@ impl AuthorizeView {
             KeyContext::AuthorizePaste
         } else if self.sites.is_some() {
             KeyContext::AuthorizeSite
+        } else if self.device_grant {
+            KeyContext::AuthorizeDevice
         } else {
             KeyContext::Authorize
         }
@@ -191,6 +214,9 @@ impl AuthorizeView {
             }
             return None;
         }
+        if self.device_grant {
+            return self.handle_device(action?, profile);
+        }
         match action? {
             Action::PasteUrl if self.is_running() => self.paste = Some(TextInput::default()),
             Action::NextRendering => self.next_rendering(profile),
@@ -214,9 +240,42 @@ impl AuthorizeView {
         None
     }
 
+    /// A key of the device grant's screen.
+    fn handle_device(&mut self, action: Action, profile: Profile) -> Option<AuthorizeRequest> {
+        let url = self
+            .device
+            .as_ref()
+            .map(|device| device.verification_uri.clone());
+        match action {
+            Action::NextRendering => self.next_rendering(profile),
+            Action::PrintUrl => return url.map(AuthorizeRequest::PrintUrl),
+            Action::CopyUrl => return url.map(AuthorizeRequest::CopyUrl),
+            Action::StartAgain if self.can_start_again() => {
+                return Some(AuthorizeRequest::StartAgain);
+            }
+            Action::Back if self.is_running() => {
+                return Some(AuthorizeRequest::Input(AuthorizeInput::Cancel));
+            }
+            Action::Back => return Some(AuthorizeRequest::Back),
+            Action::Help => return Some(AuthorizeRequest::Help),
+            _ => {}
+        }
+        None
+    }
+
+    /// A new code can be asked for once this session ended without an authorization.
+    pub fn can_start_again(&self) -> bool {
+        !self.is_running() && self.state != Some(FlowState::Authorized)
+    }
+
+    /// The device grant's code and where to enter it, once given.
+    pub fn device_code(&self) -> Option<&DeviceCodeShown> {
+        self.device.as_ref()
+    }
+
     /// A bracketed paste: the redirected URL, while the session runs.
     pub fn paste(&mut self, text: String) -> Option<AuthorizeRequest> {
-        if !self.is_running() {
+        if self.device_grant || !self.is_running() {
             return None;
         }
         self.paste = None;
@@ -280,6 +339,10 @@ impl AuthorizeView {
                 self.start_link = start_link;
                 self.deadline = Some(Instant::now() + timeout);
             }
+            SessionUpdate::DeviceCode(shown) => {
+                self.deadline = Some(Instant::now() + shown.expires_in);
+                self.device = Some(shown);
+            }
             SessionUpdate::State(state) => self.state = Some(state),
             SessionUpdate::PasteAnswer(Ok(CallbackReply::Accepted)) => {
                 self.message = Some("Pasted URL accepted.".into());
@@ -322,6 +385,15 @@ impl AuthorizeView {
 
     /// The URL the QR code holds now.
     pub fn qr_text(&self) -> Option<&str> {
+        // The complete URI carries the code: scanning it skips the typing.
+        if let Some(device) = &self.device {
+            return Some(
+                device
+                    .verification_uri_complete
+                    .as_deref()
+                    .unwrap_or(&device.verification_uri),
+            );
+        }
         match self.target {
             QrTarget::StartLink => self.start_link.as_deref().or(self.authorize_url.as_deref()),
             QrTarget::FullUrl => self.authorize_url.as_deref(),

@@ -19,11 +19,11 @@ use super::app::SaveRequest;
 use super::text_input::{TextArea, TextInput};
 use crate::model::{
     AuthKind, CertificateSummary, DEFAULT_SIGNING_OVERLAP, DestinationPolicy, Field, FieldError,
-    Header, Integration, NoRandomness, Secret, Signing, SigningChange, change_signing,
+    Grant, Header, Integration, NoRandomness, Secret, Signing, SigningChange, change_signing,
     check_unique_name, destination_problems, field_text, header_problems, new_signing_secret,
     parse_pem, plain_http_credentials, set_field, validate_with,
 };
-pub use pane::{Pane, Slot};
+pub use pane::{AuthChoice, Pane, Slot};
 
 /// What the editor asks of the app.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -50,6 +50,8 @@ pub enum EditorRequest {
 pub enum NotAuthorized {
     /// The authentication chosen is not OAuth.
     NotOAuth,
+    /// The grant chosen (client credentials) gets its token without a person.
+    NoAuthorizeStep,
     /// These many fields must be fixed first (shown).
     Invalid(usize),
 }
@@ -235,10 +237,24 @@ impl Editor {
         AuthKind::ALL.get(index).copied().unwrap_or(AuthKind::None)
     }
 
+    /// The grant chosen on the AUTHENTICATION pane (for OAuth).
+    pub fn grant(&self) -> Grant {
+        let index = self.choices.get(&Field::Grant).copied().unwrap_or(0);
+        Grant::ALL.get(index).copied().unwrap_or_default()
+    }
+
+    /// The kind and grant the AUTHENTICATION pane shows the fields of.
+    pub fn auth_choice(&self) -> AuthChoice {
+        AuthChoice {
+            kind: self.auth_kind(),
+            grant: self.grant(),
+        }
+    }
+
     fn slots(&self) -> Vec<Slot> {
         pane::slots(
             self.pane,
-            self.auth_kind(),
+            self.auth_choice(),
             self.headers.len(),
             self.certificate.is_some(),
         )
@@ -303,7 +319,7 @@ impl Editor {
             }
         }
         apply(&mut integration, Field::Authentication);
-        for &field in pane::auth_fields(self.auth_kind()) {
+        for &field in pane::auth_fields(self.auth_choice()) {
             apply(&mut integration, field);
         }
         integration.http_headers = self
@@ -373,7 +389,7 @@ impl Editor {
                 .or_insert_with(|| error.message.clone());
         }
         let first = Pane::ALL.iter().find_map(|&pane| {
-            let slots = pane::slots(pane, self.auth_kind(), self.headers.len(), true);
+            let slots = pane::slots(pane, self.auth_choice(), self.headers.len(), true);
             slots
                 .iter()
                 .position(|slot| slot.field().is_some_and(|f| self.errors.contains_key(&f)))

@@ -479,11 +479,19 @@ fn row_texts(integration: &Integration, statuses: &RowStatuses<'_>) -> [String; 
     } else {
         integration.name.clone()
     };
-    let authorization = match integration.authentication {
-        Authentication::OAuth(_) => statuses
-            .authorizations
-            .get(&integration.name)
-            .map_or("not authorized", |status| status.words.as_str()),
+    // Client credentials are never "not authorized": the first delivery fetches a token.
+    let authorization = match &integration.authentication {
+        Authentication::OAuth(oauth) => {
+            let missing = if oauth.grant.needs_authorize() {
+                "not authorized"
+            } else {
+                "token on use"
+            };
+            statuses
+                .authorizations
+                .get(&integration.name)
+                .map_or(missing, |status| status.words.as_str())
+        }
         _ => "-",
     };
     let enabled = if integration.enabled { "yes" } else { "no" };

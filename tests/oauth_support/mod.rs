@@ -6,6 +6,8 @@
 
 pub mod atlassian;
 pub mod cli;
+pub mod client_credentials;
+pub mod device;
 pub mod provider;
 
 pub use crate::support::{Request, Response, TestServer};

@@ -214,6 +214,7 @@ impl Provider {
             client_authentication: None,
             sites_url: String::new(),
             site_url: String::new(),
+            ..OAuthSettings::default()
         }
     }
 

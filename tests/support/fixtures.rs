@@ -50,6 +50,7 @@ pub fn full_oauth(name: &str) -> Integration {
         client_authentication: Some(hookconsole::model::ClientAuthentication::Basic),
         sites_url: String::new(),
         site_url: String::new(),
+        ..OAuthSettings::default()
     });
     integration
 }

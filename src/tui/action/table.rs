@@ -297,6 +297,20 @@ const AUTHORIZE: &[Binding] = &[
     REDRAW,
 ];
 
+/// The device grant's AUTHORIZE: nothing to paste and no callback to check.
+const AUTHORIZE_DEVICE: &[Binding] = &[
+    bind(Action::PrintUrl, &[ch('u')], Some("print URL"))
+        .says("print the verification URL unbroken, outside the full screen"),
+    bind(Action::CopyUrl, &[ch('c')], Some("copy"))
+        .says("copy the verification URL (OSC 52: sent to the terminal clipboard)"),
+    bind(Action::NextRendering, &[ch('r')], Some("QR style")),
+    bind(Action::StartAgain, &[ch('s')], Some("new code")),
+    CANCEL_OR_BACK.says("cancel the authorization; once it has ended, back to the list"),
+    HELP_KEY,
+    INTERRUPT,
+    REDRAW,
+];
+
 const AUTHORIZE_PASTE: &[Binding] = &[
     bind(Action::Press, &[plain(KeyCode::Enter)], Some("send"))
         .says("send the pasted URL to the authorization"),
@@ -448,6 +462,7 @@ pub fn bindings(context: KeyContext) -> &'static [Binding] {
         KeyContext::Authorize => AUTHORIZE,
         KeyContext::AuthorizePaste => AUTHORIZE_PASTE,
         KeyContext::AuthorizeSite => AUTHORIZE_SITE,
+        KeyContext::AuthorizeDevice => AUTHORIZE_DEVICE,
         KeyContext::Logs => LOGS,
         KeyContext::LogsText => LOGS_TEXT,
         KeyContext::LogsDetail => LOGS_DETAIL,
@@ -471,6 +486,7 @@ pub fn typing(context: KeyContext) -> &'static [&'static [Binding]] {
         | KeyContext::Help
         | KeyContext::Verify
         | KeyContext::Authorize
+        | KeyContext::AuthorizeDevice
         | KeyContext::AuthorizeSite
         | KeyContext::Logs
         | KeyContext::LogsDetail => &[],

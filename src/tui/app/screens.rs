@@ -2,7 +2,7 @@
 //! start work.
 
 use super::{App, Popup, Screen, VerifyScreen};
-use crate::model::Integration;
+use crate::model::{Grant, Integration};
 use crate::tui::authorize::{AuthorizeId, AuthorizeRequest, AuthorizeView};
 use crate::tui::chooser::{Chooser, ChooserRequest};
 use crate::tui::dialog::Dialog;
@@ -15,6 +15,9 @@ use crate::tui::message::{
 use crate::tui::settings::{SettingsRequest, SettingsView};
 use crate::tui::text::count;
 use crate::tui::verify::{VerifyId, VerifyRequest, VerifyView};
+
+/// Said where AUTHORIZE is asked of a client-credentials integration.
+const NO_AUTHORIZE_STEP: &str = "Client credentials need no AUTHORIZE: the token is fetched when first needed (VERIFY shows it)";
 
 impl App {
     pub(super) fn on_list(&mut self, request: ListRequest) -> Vec<Effect> {
@@ -176,6 +179,9 @@ impl App {
                 self.status =
                     Some("AUTHORIZE is for OAuth: choose OAuth under Authentication first".into());
             }
+            EditorRequest::NotAuthorized(NotAuthorized::NoAuthorizeStep) => {
+                self.status = Some(NO_AUTHORIZE_STEP.into());
+            }
             EditorRequest::NotAuthorized(NotAuthorized::Invalid(errors)) => {
                 self.status = Some(format!(
                     "Not authorized: {} first",
@@ -314,23 +320,29 @@ impl App {
     }
 
     fn start_authorize(&mut self, integration: Integration) -> Vec<Effect> {
-        if !matches!(
-            integration.authentication,
-            crate::model::Authentication::OAuth(_)
-        ) {
-            self.status = Some(format!(
-                "`{}` does not use OAuth: choose OAuth on its AUTHENTICATION pane first",
-                integration.name
-            ));
+        let grant = match &integration.authentication {
+            crate::model::Authentication::OAuth(oauth) => oauth.grant,
+            _ => {
+                self.status = Some(format!(
+                    "`{}` does not use OAuth: choose OAuth on its AUTHENTICATION pane first",
+                    integration.name
+                ));
+                return Vec::new();
+            }
+        };
+        if !grant.needs_authorize() {
+            self.status = Some(NO_AUTHORIZE_STEP.into());
             return Vec::new();
         }
         let id = AuthorizeId(self.next_authorize);
         self.next_authorize += 1;
-        self.screen = Screen::Authorize(Box::new(AuthorizeView::new(
-            id,
-            &integration.name,
-            self.profile,
-        )));
+        let view = AuthorizeView::new(id, &integration.name, self.profile);
+        let view = if grant == Grant::DeviceCode {
+            view.for_device_grant()
+        } else {
+            view
+        };
+        self.screen = Screen::Authorize(Box::new(view));
         self.status = Some(format!("Authorizing `{}`...", integration.name));
         vec![
             TaskWork::StartAuthorize {
@@ -368,6 +380,13 @@ impl App {
                 ]
             }
             AuthorizeRequest::CheckCallback => self.check_callback(),
+            AuthorizeRequest::StartAgain => {
+                let name = view.name().to_string();
+                match self.integrations().iter().find(|i| i.name == name).cloned() {
+                    Some(integration) => self.start_authorize(integration),
+                    None => Vec::new(),
+                }
+            }
             AuthorizeRequest::Back => {
                 self.leave_authorize();
                 vec![StoreWork::LoadAuthorizations.into()]

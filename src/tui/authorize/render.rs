@@ -34,6 +34,9 @@ impl AuthorizeView {
             ));
         let inner = block.inner(area);
         frame.render_widget(block, area);
+        if self.device_grant {
+            return self.render_device(frame, inner, theme, profile);
+        }
         let color = pins_colours(profile);
         let rendering = self.rendering;
         // The start link goes on the bottom row across the whole width, so it is never

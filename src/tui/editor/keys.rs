@@ -306,6 +306,9 @@ impl Editor {
         if self.auth_kind() != AuthKind::OAuth {
             return Some(EditorRequest::NotAuthorized(NotAuthorized::NotOAuth));
         }
+        if !self.grant().needs_authorize() {
+            return Some(EditorRequest::NotAuthorized(NotAuthorized::NoAuthorizeStep));
+        }
         if let Some(original) = &self.original
             && !self.is_dirty()
         {

@@ -1,6 +1,6 @@
 //! The editor's panes (the portal's tabs) and the focusable slots of each.
 
-use crate::model::{AuthKind, Field};
+use crate::model::{AuthKind, Field, Grant};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Pane {
@@ -118,9 +118,11 @@ pub const SIGNING_ROTATE: usize = 2;
 
 pub const BASIC_FIELDS: [Field; 2] = [Field::Username, Field::Password];
 
-/// The OAuth fields, in screen order: a field added here is on the pane (the form
-/// scrolls), parsed through `set_field` and checked like the others.
+/// The OAuth fields of the authorization-code grant, in screen order: a field added
+/// here is on the pane (the form scrolls), parsed through `set_field` and checked like
+/// the others.
 pub const OAUTH_FIELDS: &[Field] = &[
+    Field::Grant,
     Field::ClientId,
     Field::ClientSecret,
     Field::TokenUrl,
@@ -135,17 +137,69 @@ pub const OAUTH_FIELDS: &[Field] = &[
     Field::SiteUrl,
 ];
 
-/// The fields of an authentication kind, in screen order.
-pub fn auth_fields(kind: AuthKind) -> &'static [Field] {
-    match kind {
-        AuthKind::None => &[],
-        AuthKind::Basic => &BASIC_FIELDS,
-        AuthKind::OAuth => OAUTH_FIELDS,
+/// The client-credentials grant's fields: no authorize step, so no Authorize URL or
+/// parameters, no callback; the token request's own parameters instead. (Revocation
+/// and site discovery stay with the grants a person authorizes.)
+pub const CLIENT_CREDENTIALS_FIELDS: &[Field] = &[
+    Field::Grant,
+    Field::ClientId,
+    Field::ClientSecret,
+    Field::TokenUrl,
+    Field::Audience,
+    Field::Scope,
+    Field::TokenParameters,
+    Field::ApiType,
+    Field::ClientAuthentication,
+];
+
+/// The device grant's fields: where a device code is asked for instead of the
+/// Authorize URL, no callback URL; its tokens are refreshed and revoked as the
+/// authorization code's are.
+pub const DEVICE_CODE_FIELDS: &[Field] = &[
+    Field::Grant,
+    Field::ClientId,
+    Field::ClientSecret,
+    Field::TokenUrl,
+    Field::DeviceAuthorizationUrl,
+    Field::Audience,
+    Field::Scope,
+    Field::ApiType,
+    Field::ClientAuthentication,
+    Field::RevocationUrl,
+];
+
+/// What the Authentication choices make of the pane: the kind, and for OAuth the grant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AuthChoice {
+    pub kind: AuthKind,
+    pub grant: Grant,
+}
+
+impl AuthChoice {
+    /// Whether the pane has AUTHORIZE.
+    pub fn authorizes(self) -> bool {
+        self.kind == AuthKind::OAuth && self.grant.needs_authorize()
+    }
+
+    /// Whether the pane shows the callback URL to register.
+    pub fn uses_callback(self) -> bool {
+        self.kind == AuthKind::OAuth && self.grant.uses_callback()
+    }
+}
+
+/// The fields of an authentication choice, in screen order.
+pub fn auth_fields(choice: AuthChoice) -> &'static [Field] {
+    match (choice.kind, choice.grant) {
+        (AuthKind::None, _) => &[],
+        (AuthKind::Basic, _) => &BASIC_FIELDS,
+        (AuthKind::OAuth, Grant::AuthorizationCode) => OAUTH_FIELDS,
+        (AuthKind::OAuth, Grant::ClientCredentials) => CLIENT_CREDENTIALS_FIELDS,
+        (AuthKind::OAuth, Grant::DeviceCode) => DEVICE_CODE_FIELDS,
     }
 }
 
 /// The slots of a pane, in focus order. The Save and Close buttons end every pane.
-pub fn slots(pane: Pane, kind: AuthKind, headers: usize, has_certificate: bool) -> Vec<Slot> {
+pub fn slots(pane: Pane, auth: AuthChoice, headers: usize, has_certificate: bool) -> Vec<Slot> {
     let mut slots = Vec::new();
     match pane {
         Pane::Settings => {
@@ -158,8 +212,8 @@ pub fn slots(pane: Pane, kind: AuthKind, headers: usize, has_certificate: bool) 
         }
         Pane::Authentication => {
             slots.push(Slot::Field(Field::Authentication));
-            slots.extend(auth_fields(kind).iter().copied().map(Slot::Field));
-            if kind == AuthKind::OAuth {
+            slots.extend(auth_fields(auth).iter().copied().map(Slot::Field));
+            if auth.authorizes() {
                 slots.push(Slot::Authorize);
             }
         }
@@ -195,6 +249,11 @@ pub fn choices(field: Field) -> Option<&'static [(&'static str, &'static str)]> 
         ("rotate", "rotate: new secret, the old one signs 24 h more"),
     ];
     const AUTH: &[(&str, &str)] = &[("none", "None"), ("basic", "Basic"), ("oauth", "OAuth")];
+    const GRANTS: &[(&str, &str)] = &[
+        ("authorization_code", "Authorization code"),
+        ("client_credentials", "Client credentials"),
+        ("device_code", "Device code"),
+    ];
     const API_TYPES: &[(&str, &str)] = &[
         (
             "application/x-www-form-urlencoded",
@@ -212,6 +271,7 @@ pub fn choices(field: Field) -> Option<&'static [(&'static str, &'static str)]> 
         Field::Enabled => Some(ENABLED),
         Field::Signing => Some(SIGNING),
         Field::Authentication => Some(AUTH),
+        Field::Grant => Some(GRANTS),
         Field::ApiType => Some(API_TYPES),
         Field::ClientAuthentication => Some(CLIENT_AUTH),
         _ => None,
@@ -233,10 +293,19 @@ pub fn help(slot: Slot) -> &'static str {
             Field::Authentication => "Left/Right or Space: None, Basic or OAuth 2.0.",
             Field::Username => "HTTP Basic user name (no `:`).",
             Field::Password => "Required for Basic. Ctrl-R shows or masks it.",
+            Field::Grant => {
+                "Left/Right or Space: authorization code, client credentials or device code."
+            }
+            Field::TokenParameters => {
+                "Optional extra token parameters, e.g. resource=https://... (Entra ID v1)."
+            }
             Field::ClientId => "Client ID of the OAuth app at the third party.",
             Field::ClientSecret => "Client secret of the OAuth app. Ctrl-R shows or masks it.",
             Field::TokenUrl => "The third party's OAuth token URL (https://).",
             Field::AuthorizeUrl => "The third party's OAuth authorize URL (https://).",
+            Field::DeviceAuthorizationUrl => {
+                "Where a device code is asked for (RFC 8628), e.g. .../oauth2/v2.0/devicecode."
+            }
             Field::Audience => "Optional: check whether the third party requires it.",
             Field::Scope => "Optional, space separated: check the third party's docs.",
             Field::AuthorizeParameters => {

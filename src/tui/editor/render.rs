@@ -315,25 +315,39 @@ impl Editor {
     fn authentication_rows(&self, area: Rect, context: &EditorContext) -> Vec<FormRow<'static>> {
         let width = form::value_width(area);
         let theme = context.theme;
-        let oauth = self.auth_kind() == AuthKind::OAuth;
+        let choice = self.auth_choice();
+        let oauth = choice.kind == AuthKind::OAuth;
         let mut rows = vec![self.field_row(Field::Authentication, width, theme)];
-        // Whether it is authorized, where the pane opens (read-only).
+        // Whether it is authorized, where the pane opens (read-only). A client-credentials
+        // token needs no person: it is only ever fetched.
         if oauth {
-            let words = context.authorization.unwrap_or("not authorized");
-            let style = if words.starts_with("authorized") {
+            let (label, words) = if choice.authorizes() {
+                (
+                    "Authorization",
+                    context.authorization.unwrap_or("not authorized"),
+                )
+            } else {
+                (
+                    "Token",
+                    context
+                        .authorization
+                        .unwrap_or("none yet: fetched when first needed"),
+                )
+            };
+            let style = if words.starts_with("authorized") || !choice.authorizes() {
                 theme.success
             } else {
                 theme.warning
             };
             rows.push(FormRow::new(
-                "Authorization",
+                label,
                 Line::styled(theme.fit(words, usize::from(width)), style),
             ));
         }
-        for &field in pane::auth_fields(self.auth_kind()) {
+        for &field in pane::auth_fields(choice) {
             rows.push(self.field_row(field, width, theme));
         }
-        if oauth {
+        if choice.uses_callback() {
             let url = context
                 .callback_url
                 .unwrap_or("(finding the appliance's address...)");
@@ -345,6 +359,8 @@ impl Editor {
                 "Register this URL at the provider (read-only).".into(),
             ));
             rows.push(callback);
+        }
+        if choice.authorizes() {
             // The button after the fields it uses.
             let focused = self.focused() == Slot::Authorize;
             let style = if focused {
