@@ -10,7 +10,7 @@ use serde::Deserialize;
 use super::integration::{Authentication, Integration};
 
 /// The preset files, in the order the type chooser lists them.
-const PRESET_FILES: [(&str, &str); 4] = [
+const PRESET_FILES: [(&str, &str); 5] = [
     (
         "generic.yaml",
         include_str!("../../assets/presets/generic.yaml"),
@@ -26,6 +26,10 @@ const PRESET_FILES: [(&str, &str); 4] = [
     (
         "entra-client-credentials.yaml",
         include_str!("../../assets/presets/entra-client-credentials.yaml"),
+    ),
+    (
+        "device-code.yaml",
+        include_str!("../../assets/presets/device-code.yaml"),
     ),
 ];
 
@@ -240,7 +244,8 @@ mod tests {
                 "generic",
                 "jira-cloud",
                 "microsoft-teams",
-                "entra-client-credentials"
+                "entra-client-credentials",
+                "device-code"
             ]
         );
         for preset in presets() {
@@ -275,6 +280,21 @@ mod tests {
         assert!(jira.url.is_empty());
         assert!(jira.content_sample.contains(r#""key": "TEST""#));
         assert!(jira.content_sample.contains(r#""name": "Task""#));
+    }
+
+    #[test]
+    fn the_device_code_preset_asks_for_no_callback() {
+        let device = find_preset("device-code").unwrap().with_defaults();
+        let Authentication::OAuth(oauth) = &device.authentication else {
+            panic!("the device code preset uses OAuth");
+        };
+        assert_eq!(oauth.grant, crate::model::Grant::DeviceCode);
+        assert!(!oauth.grant.uses_callback());
+        assert!(oauth.authorize_url.is_empty());
+        assert!(
+            oauth.device_authorization_url.is_empty(),
+            "the person fills it in"
+        );
     }
 
     #[test]
