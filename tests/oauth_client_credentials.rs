@@ -287,6 +287,11 @@ async fn fifty_concurrent_deliveries_make_one_token_request_then_one_after_a_401
     });
     worker.stop();
     assert_eq!(endpoint.token_requests(), 2, "one new token after the 401s");
+    // The log says which grant each delivery's token came by.
+    let logs = run(home, &["logs", "--json", "--limit", "1"]);
+    assert!(logs.status.success(), "{}", text(&logs));
+    let row: serde_json::Value = serde_json::from_slice(&logs.stdout).unwrap();
+    assert_eq!(row["request"]["grant"], "client_credentials", "{row}");
 }
 
 /// Two processes' providers (their own in-process gates) on one token store: the

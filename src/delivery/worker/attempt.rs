@@ -193,8 +193,13 @@ async fn send_once(
     };
     let result = send_keeping(client, &request, ATTEMPT_BODY_BYTES).await;
     let duration_ms = started.elapsed().as_millis() as u64;
+    let grant = match &integration.authentication {
+        Authentication::OAuth(oauth) => Some(oauth.grant.as_str()),
+        _ => None,
+    };
     let request_json = to_json(&LoggedRequest {
         body_bytes: request.body.len(),
+        grant,
         headers: request.shown_headers(),
         method: request.method.as_str(),
         url: request.shown_url(),
@@ -277,6 +282,9 @@ fn early_record(
 #[derive(Serialize)]
 struct LoggedRequest<'a> {
     body_bytes: usize,
+    /// The OAuth grant the token came by; absent without OAuth.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    grant: Option<&'static str>,
     headers: Vec<ShownHeader>,
     method: &'a str,
     url: String,

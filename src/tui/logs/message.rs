@@ -5,6 +5,7 @@
 
 use serde_json::{Map, Value};
 
+use crate::model::Grant;
 use crate::tui::text::count;
 
 /// The request's lines: `POST https://…`, its headers (secrets already masked by
@@ -24,9 +25,16 @@ pub fn request_lines(request: &Value) -> Vec<String> {
     if let Some(bytes) = fields.get("body_bytes").and_then(Value::as_u64) {
         lines.push(format!("(body: {})", byte_count(bytes)));
     }
+    if let Some(grant) = text(fields, "grant") {
+        let grant = Grant::ALL
+            .into_iter()
+            .find(|known| known.as_str() == grant)
+            .map_or_else(|| grant.to_string(), |known| known.label().to_string());
+        lines.push(format!("(token: OAuth 2.0, {grant})"));
+    }
     lines.extend(other_fields(
         fields,
-        &["method", "url", "headers", "body_bytes"],
+        &["method", "url", "headers", "body_bytes", "grant"],
     ));
     lines
 }
@@ -184,6 +192,26 @@ mod tests {
                 "Authorization: ••••••",
                 "Webhook-Id: evt_1",
                 "(body: 512 bytes)",
+            ]
+        );
+    }
+
+    #[test]
+    fn an_oauth_request_says_which_grant_its_token_came_by() {
+        let request = json!({
+            "body_bytes": 2,
+            "grant": "client_credentials",
+            "headers": [{"name": "Authorization", "value": "Bearer ••••••"}],
+            "method": "POST",
+            "url": "https://r.example/hook",
+        });
+        assert_eq!(
+            request_lines(&request),
+            [
+                "POST https://r.example/hook",
+                "Authorization: Bearer ••••••",
+                "(body: 2 bytes)",
+                "(token: OAuth 2.0, Client credentials)",
             ]
         );
     }
