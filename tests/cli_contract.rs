@@ -39,7 +39,7 @@ fn an_unknown_integration_is_exit_2_with_the_same_words_from_every_command() {
         (&["set", MISSING, "enabled=no"], "", false, ""),
         (&["remove", MISSING], "", false, ""),
         (&["verify", MISSING], "", true, ""),
-        (&["authorize", MISSING, "--paste"], "", false, ""),
+        (&["authorize", MISSING, "--paste"], "", true, ""),
         (&["token", MISSING], "", true, ""),
         (&["sites", MISSING], "", true, ""),
         (&["send", MISSING, "--event", "scan.finished"], "", true, ""),

@@ -265,12 +265,12 @@ impl Operation {
             | Operation::Token { json, .. }
             | Operation::Send { json, .. }
             | Operation::Logs { json, .. }
+            | Operation::Authorize { json, .. }
             | Operation::CallbackUrl { json, .. } => *json,
             Operation::Add(_)
             | Operation::Set { .. }
             | Operation::Remove { .. }
             | Operation::Import { .. }
-            | Operation::Authorize { .. }
             | Operation::Worker
             | Operation::Replay { .. }
             | Operation::Settings { .. }
@@ -285,8 +285,8 @@ pub struct AddArgs {
     /// Read the integration (or an `export` document) from this YAML file, - for stdin
     #[arg(long, value_name = "FILE.yaml", conflicts_with_all = ["name", "url"])]
     pub from_file: Option<PathBuf>,
-    /// Start from a preset: generic, jira-cloud, microsoft-teams or
-    /// entra-client-credentials; the other flags override its values
+    /// Start from a preset: generic, jira-cloud, microsoft-teams,
+    /// entra-client-credentials or device-code; the other flags override its values
     #[arg(long, value_name = "PRESET", conflicts_with = "from_file")]
     pub preset: Option<String>,
     /// A field the preset asks for, e.g. project=OPS or issue_type=Bug (repeatable)
