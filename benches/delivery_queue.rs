@@ -5,7 +5,9 @@
 //! 2. deliveries per second by the worker (the real binary, every attempt logged) to a
 //!    loopback receiver, next to the receiver's ceiling with raw requests, and the
 //!    worker's peak memory (VmHWM);
-//! 3. log page queries with 1,000,000 attempts: first page and a far page.
+//! 3. log page queries with 1,000,000 attempts: first page and a far page;
+//! 4. fairness: a fast integration's delivery rate beside a slow receiver's backlog
+//!    (1,000 events, 10 s an answer), against its rate alone.
 
 #![allow(clippy::unwrap_used, clippy::print_stdout)] // tests and benches fail loudly and print
 
@@ -75,6 +77,85 @@ fn main() {
     if wants("log") {
         log_pages();
     }
+    if wants("fair") {
+        runtime.block_on(fairness());
+    }
+}
+
+/// Events queued for the slow receiver in the fairness benchmark, and its answer time.
+const SLOW_EVENTS: usize = 1_000;
+const SLOW_ANSWER: Duration = Duration::from_secs(10);
+
+/// A slow receiver must not slow the others (issue 20 item 6): rounds of the fast
+/// integration's rate alone and then beside 1,000 events for a receiver that answers in
+/// 10 s, both with the shipped concurrency settings (64 at once, 16 per integration).
+async fn fairness() {
+    let fast = receiver::receiver(receiver::always(200), false).await;
+    let slow = receiver::slow_receiver(receiver::always(200), SLOW_ANSWER).await;
+    let mut ratios = Vec::new();
+    for round in 1..=rounds() {
+        let alone = fast_rate(&fast, None).await;
+        let beside = fast_rate(&fast, Some(&slow)).await;
+        println!(
+            "fairness round {round}: fast integration alone {alone:.0} deliveries/s, beside the slow backlog {beside:.0}/s = {:.0}%",
+            100.0 * beside / alone
+        );
+        ratios.push(beside / alone);
+    }
+    ratios.sort_by(f64::total_cmp);
+    println!(
+        "fairness: the fast integration keeps a median {:.0}% of its rate alone beside {SLOW_EVENTS} events for a receiver answering in {} s (lowest {:.0}%, highest {:.0}%)",
+        100.0 * ratios[ratios.len() / 2],
+        SLOW_ANSWER.as_secs(),
+        100.0 * ratios[0],
+        100.0 * ratios[ratios.len() - 1],
+    );
+}
+
+/// The worker's rate of `DELIVERIES` events to `fast`, with `slow`'s backlog queued
+/// first (older, so due first) when given.
+async fn fast_rate(fast: &receiver::Receiver, slow: Option<&receiver::Receiver>) -> f64 {
+    let dir = tempfile::tempdir().unwrap();
+    let locations = Locations::in_home(dir.path());
+    let store = IntegrationStore::new(locations.integrations_file());
+    store
+        .put(None, Integration::new("fast", fast.url()))
+        .unwrap();
+    let event = |integration: &str, n: usize| NewEvent {
+        id: None,
+        integration: integration.into(),
+        event_type: "finding.new".into(),
+        payload: format!("{{\"n\":{n}}}"),
+        fingerprint: None,
+    };
+    let mut events = Vec::new();
+    if let Some(slow) = slow {
+        store
+            .put(None, Integration::new("slow", slow.url()))
+            .unwrap();
+        events.extend((0..SLOW_EVENTS).map(|n| event("slow", n)));
+    }
+    events.extend((0..DELIVERIES).map(|n| event("fast", n)));
+    Queue::open(&locations.queue_database())
+        .unwrap()
+        .enqueue(&events)
+        .unwrap();
+    let before = fast.distinct();
+    let started = Instant::now();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_hookconsole"))
+        .arg("worker")
+        .env("HOOKCONSOLE_HOME", dir.path())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    while fast.distinct() - before < DELIVERIES {
+        assert!(started.elapsed() < Duration::from_secs(300));
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let elapsed = started.elapsed();
+    unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
+    child.wait().unwrap();
+    DELIVERIES as f64 / elapsed.as_secs_f64()
 }
 
 async fn enqueue_socket() {
