@@ -10,6 +10,7 @@ mod authorization;
 mod changes;
 mod process;
 mod settings;
+mod status;
 
 use std::path::PathBuf;
 use std::sync::OnceLock;
@@ -17,6 +18,10 @@ use std::sync::OnceLock;
 pub use changes::{ForgetError, Removed, Saved};
 pub use process::{Process, start_process};
 pub use settings::SettingsChangeError;
+pub use status::{
+    AuthorizationStatus, CallbackStatus, Counts, Hold, IntegrationStatus, LastDelivery,
+    QueueStatus, Status, StatusError, WorkerState, WorkerStatus, rfc3339,
+};
 
 use crate::http::HttpOptions;
 use crate::model::{DestinationPolicy, Integration, Settings};

@@ -177,6 +177,14 @@ pub enum Operation {
     },
     /// Run the delivery worker in the foreground (for systemd); stops on SIGTERM/SIGINT
     Worker,
+    /// Is the worker running, what waits in the queue and why, each integration's last
+    /// delivery; exit 0 when all is well, 1 when the worker is down or events are held
+    /// or dead
+    Status {
+        /// The same as one JSON object (its shape is in the README)
+        #[arg(long)]
+        json: bool,
+    },
     /// The delivery log, newest last: every attempt of every delivery
     Logs {
         /// Only this integration

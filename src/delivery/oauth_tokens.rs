@@ -12,6 +12,9 @@ impl TokenSource for TokenProvider {
                 .await
                 .map_err(|error| match error {
                     OAuthError::NotAuthorized => TokenError::NotAuthorized,
+                    error @ OAuthError::ReauthorizationNeeded(_) => {
+                        TokenError::ReauthorizationNeeded(error.to_string())
+                    }
                     other => TokenError::Unavailable(other.to_string()),
                 })
         })
@@ -27,6 +30,9 @@ impl TokenSource for TokenProvider {
                 .await
                 .map_err(|error| match error {
                     OAuthError::NotAuthorized => TokenError::NotAuthorized,
+                    error @ OAuthError::ReauthorizationNeeded(_) => {
+                        TokenError::ReauthorizationNeeded(error.to_string())
+                    }
                     other => TokenError::Unavailable(other.to_string()),
                 })
         })

@@ -241,7 +241,7 @@ impl<'a> Run<'a> {
                     "not authorized — authorize it first",
                 );
             }
-            Err(error @ TokenError::Unavailable(_)) => {
+            Err(error @ (TokenError::Unavailable(_) | TokenError::ReauthorizationNeeded(_))) => {
                 let summary = request.redact(&error.to_string());
                 return self.fail(Failure::TokenUnavailable, Stage::Request, summary);
             }
