@@ -1,8 +1,8 @@
 //! What `status` reads of the queue: the jobs that wait, per integration, and what the
 //! attempt log says of each integration lately. Every query is answered from an index
-//! (the partial job indexes of schema 4, the attempt indexes by integration, outcome
-//! and id), so the answer costs the same with a log of a million attempts as with an
-//! empty one: the jobs that wait are read, the delivered ones are not.
+//! (the partial job indexes of schema 4, the attempt indexes by time and by
+//! integration, outcome and id), so what it costs grows with the jobs that wait, the
+//! last hour's attempts and the dead ones, not with the length of the log.
 
 use std::collections::BTreeMap;
 
@@ -76,10 +76,15 @@ pub struct LastAttempt {
     pub summary: String,
 }
 
-/// The first attempt id of each window [`Queue::recent`] counts in.
+/// The windows [`Queue::recent`] counts in: the retention window (for dead attempts)
+/// and the last hour, with the first attempt id of that hour.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct LogWindows {
-    dead_from: i64,
+    dead_since_ms: i64,
+    hour_since_ms: i64,
+    /// The lowest id of an attempt made in the hour. Ids are given as attempts are
+    /// committed, not as they start, so an attempt of the hour can have a lower id
+    /// than one made before it: the lowest, not the first in time, bounds the count.
     hour_from: i64,
 }
 
@@ -165,33 +170,43 @@ impl Queue {
         Ok((by_name, total))
     }
 
-    /// Where the windows of [`Queue::recent`] begin in the log: the first attempt at
-    /// `dead_since_ms` (the retention window) and at `hour_since_ms` or later. Found
-    /// once on the time index for every integration asked about.
+    /// The windows of [`Queue::recent`]: dead attempts since `dead_since_ms` (the
+    /// retention window), deliveries and failures since `hour_since_ms`. Where the hour
+    /// begins in the log is found once, for every integration asked about, on the time
+    /// index alone (it holds the ids).
     pub fn log_windows(
         &self,
         dead_since_ms: i64,
         hour_since_ms: i64,
     ) -> Result<LogWindows, QueueError> {
+        let hour_from = self
+            .conn
+            .prepare_cached(
+                "SELECT coalesce(min(id), (SELECT coalesce(max(id), 0) + 1 FROM attempts)) \
+                 FROM attempts WHERE at >= ?1",
+            )
+            .and_then(|mut select| select.query_row(params![hour_since_ms], |row| row.get(0)))
+            .map_err(|e| self.error(e))?;
         Ok(LogWindows {
-            dead_from: self.first_attempt_since(dead_since_ms)?,
-            hour_from: self.first_attempt_since(hour_since_ms)?,
+            dead_since_ms,
+            hour_since_ms,
+            hour_from,
         })
     }
 
     /// What the log says of `integration`: dead attempts in the retention window, the
     /// last hour's deliveries and failures, and its last attempt. Counted on the index
-    /// by integration, outcome and id from where each window begins (ids grow with
-    /// time), so only that window is read.
+    /// by integration, outcome and id: the dead ones (few) all read, the hour's from
+    /// where it begins, so a long log of deliveries is not read.
     pub fn recent(&self, integration: &str, windows: LogWindows) -> Result<Recent, QueueError> {
-        let count = |outcome: AttemptOutcome, from: i64| -> Result<u64, QueueError> {
+        let count = |outcome: AttemptOutcome, from: i64, since: i64| -> Result<u64, QueueError> {
             self.conn
                 .prepare_cached(
                     "SELECT count(*) FROM attempts \
-                     WHERE integration = ?1 AND outcome = ?2 AND id >= ?3",
+                     WHERE integration = ?1 AND outcome = ?2 AND id >= ?3 AND at >= ?4",
                 )
                 .and_then(|mut select| {
-                    select.query_row(params![integration, outcome, from], |row| {
+                    select.query_row(params![integration, outcome, from, since], |row| {
                         row.get::<_, i64>(0)
                     })
                 })
@@ -218,27 +233,16 @@ impl Queue {
             })
             .map_err(|e| self.error(e))?;
         let LogWindows {
-            dead_from,
+            dead_since_ms,
+            hour_since_ms,
             hour_from,
         } = windows;
+        let hour = |outcome| count(outcome, hour_from, hour_since_ms);
         Ok(Recent {
-            dead: count(AttemptOutcome::Dead, dead_from)?,
-            delivered_last_hour: count(AttemptOutcome::Delivered, hour_from)?,
-            failed_last_hour: count(AttemptOutcome::Retry, hour_from)?
-                + count(AttemptOutcome::Dead, hour_from)?,
+            dead: count(AttemptOutcome::Dead, 0, dead_since_ms)?,
+            delivered_last_hour: hour(AttemptOutcome::Delivered)?,
+            failed_last_hour: hour(AttemptOutcome::Retry)? + hour(AttemptOutcome::Dead)?,
             last,
         })
-    }
-
-    /// The id of the first attempt made at `since_ms` or later (one past the last id
-    /// when there is none), found on the time index.
-    fn first_attempt_since(&self, since_ms: i64) -> Result<i64, QueueError> {
-        self.conn
-            .prepare_cached(
-                "SELECT coalesce((SELECT id FROM attempts WHERE at >= ?1 ORDER BY at LIMIT 1), \
-                 (SELECT coalesce(max(id), 0) + 1 FROM attempts))",
-            )
-            .and_then(|mut select| select.query_row(params![since_ms], |row| row.get(0)))
-            .map_err(|e| self.error(e))
     }
 }
