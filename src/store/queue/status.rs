@@ -9,6 +9,8 @@ use std::collections::BTreeMap;
 use rusqlite::{OptionalExtension, params};
 
 use super::attempt::AttemptOutcome;
+
+const HOUR_MS: i64 = 3_600_000;
 use super::{Queue, QueueError};
 
 /// The jobs of one integration that are not settled yet.
@@ -76,14 +78,13 @@ pub struct LastAttempt {
     pub summary: String,
 }
 
-/// The windows [`Queue::recent`] counts in: the retention window (for dead attempts)
-/// and the last hour, with the first attempt id of that hour.
+/// Where the windows [`Queue::recent`] counts in begin in the log.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct LogWindows {
-    dead_since_ms: i64,
-    hour_since_ms: i64,
-    /// The lowest id of an attempt made in the hour. Ids are given as attempts are
-    /// committed, not as they start, so an attempt of the hour can have a lower id
+    /// The first attempt of the retention window.
+    dead_from: i64,
+    /// The lowest id of an attempt made in the last hour. Ids are given as attempts
+    /// are committed, not as they start, so an attempt of the hour can have a lower id
     /// than one made before it: the lowest, not the first in time, bounds the count.
     hour_from: i64,
 }
@@ -171,50 +172,89 @@ impl Queue {
     }
 
     /// The windows of [`Queue::recent`]: dead attempts since `dead_since_ms` (the
-    /// retention window), deliveries and failures since `hour_since_ms`. Where the hour
-    /// begins in the log is found once, for every integration asked about, on the time
-    /// index alone (it holds the ids).
+    /// retention window), deliveries and failures since `hour_since_ms`. Found once for
+    /// every integration asked about, on the time index alone (it holds the ids).
     pub fn log_windows(
         &self,
         dead_since_ms: i64,
         hour_since_ms: i64,
     ) -> Result<LogWindows, QueueError> {
+        let first = |sql: &str, since: i64| -> Result<i64, QueueError> {
+            self.conn
+                .prepare_cached(sql)
+                .and_then(|mut select| select.query_row(params![since], |row| row.get(0)))
+                .map_err(|e| self.error(e))
+        };
+        // The retention window's first attempt in time: its edge, a month back, is
+        // not worth reading the whole window for the lowest id (pruning cuts by time
+        // every ten minutes anyway).
+        let dead_from = first(
+            "SELECT coalesce((SELECT id FROM attempts WHERE at >= ?1 ORDER BY at LIMIT 1), \
+             (SELECT coalesce(max(id), 0) + 1 FROM attempts))",
+            dead_since_ms,
+        )?;
+        // The lowest id of the hour follows the first attempt in time of the hour
+        // before it (an attempt lasts minutes at most: the timeouts are 600 s each), so
+        // the table is walked in id order from there to the first attempt of the hour:
+        // an hour of the log at most, however long it is.
         let hour_from = self
             .conn
             .prepare_cached(
-                "SELECT coalesce(min(id), (SELECT coalesce(max(id), 0) + 1 FROM attempts)) \
-                 FROM attempts WHERE at >= ?1",
+                "SELECT coalesce((SELECT id FROM attempts NOT INDEXED \
+                 WHERE id >= coalesce((SELECT id FROM attempts WHERE at >= ?2 \
+                 ORDER BY at LIMIT 1), 0) AND at >= ?1 ORDER BY id LIMIT 1), \
+                 (SELECT coalesce(max(id), 0) + 1 FROM attempts))",
             )
-            .and_then(|mut select| select.query_row(params![hour_since_ms], |row| row.get(0)))
+            .and_then(|mut select| {
+                select.query_row(params![hour_since_ms, hour_since_ms - HOUR_MS], |row| {
+                    row.get(0)
+                })
+            })
             .map_err(|e| self.error(e))?;
         Ok(LogWindows {
-            dead_since_ms,
-            hour_since_ms,
+            dead_from,
             hour_from,
         })
     }
 
     /// What the log says of `integration`: dead attempts in the retention window, the
     /// last hour's deliveries and failures, and its last attempt. Counted on the index
-    /// by integration, outcome and id: the dead ones (few) all read, the hour's from
-    /// where it begins, so a long log of deliveries is not read.
+    /// by integration, outcome and id alone, from where each window begins, so only
+    /// the window is read and no row. (An attempt that started just before the hour
+    /// and was committed after one of the hour counts in the hour.)
     pub fn recent(&self, integration: &str, windows: LogWindows) -> Result<Recent, QueueError> {
-        let count = |outcome: AttemptOutcome, from: i64, since: i64| -> Result<u64, QueueError> {
+        let count = |outcome: AttemptOutcome, from: i64| -> Result<u64, QueueError> {
             self.conn
                 .prepare_cached(
                     "SELECT count(*) FROM attempts \
-                     WHERE integration = ?1 AND outcome = ?2 AND id >= ?3 AND at >= ?4",
+                     WHERE integration = ?1 AND outcome = ?2 AND id >= ?3",
                 )
                 .and_then(|mut select| {
-                    select.query_row(params![integration, outcome, from, since], |row| {
+                    select.query_row(params![integration, outcome, from], |row| {
                         row.get::<_, i64>(0)
                     })
                 })
                 .map(|count| count as u64)
                 .map_err(|e| self.error(e))
         };
-        let last = self
-            .conn
+        let last = self.last_attempt(integration)?;
+        let LogWindows {
+            dead_from,
+            hour_from,
+        } = windows;
+        let hour = |outcome| count(outcome, hour_from);
+        Ok(Recent {
+            dead: count(AttemptOutcome::Dead, dead_from)?,
+            delivered_last_hour: hour(AttemptOutcome::Delivered)?,
+            failed_last_hour: hour(AttemptOutcome::Retry)? + hour(AttemptOutcome::Dead)?,
+            last,
+        })
+    }
+
+    /// The last attempt the log holds for `integration` (one seek on the index by
+    /// integration and id): the list's last delivery, after a restart too.
+    pub fn last_attempt(&self, integration: &str) -> Result<Option<LastAttempt>, QueueError> {
+        self.conn
             .prepare_cached(
                 "SELECT at, outcome, status, summary FROM attempts \
                  WHERE integration = ?1 ORDER BY id DESC LIMIT 1",
@@ -231,18 +271,6 @@ impl Queue {
                     })
                     .optional()
             })
-            .map_err(|e| self.error(e))?;
-        let LogWindows {
-            dead_since_ms,
-            hour_since_ms,
-            hour_from,
-        } = windows;
-        let hour = |outcome| count(outcome, hour_from, hour_since_ms);
-        Ok(Recent {
-            dead: count(AttemptOutcome::Dead, 0, dead_since_ms)?,
-            delivered_last_hour: hour(AttemptOutcome::Delivered)?,
-            failed_last_hour: hour(AttemptOutcome::Retry)? + hour(AttemptOutcome::Dead)?,
-            last,
-        })
+            .map_err(|e| self.error(e))
     }
 }
