@@ -4,8 +4,7 @@
 //! every face carries out the same way are here too: `changes` (save and follow a
 //! rename, remove and revoke) and `authorization` (preparing a session, the site step
 //! after it), `status` (what `hookconsole status` shows). `process` is what every
-//! process does first. Nothing here prints, or
-//! knows which face called it.
+//! process does first. Nothing here prints, or knows which face called it.
 
 mod authorization;
 mod changes;

@@ -96,6 +96,8 @@ pub struct App {
     pub(super) last_results: HashMap<String, String>,
     /// The token store's status words per OAuth integration.
     pub(super) authorizations: HashMap<String, super::list::AuthorizationText>,
+    /// Each integration's last attempt in the delivery log, as the list shows it.
+    pub(super) last_deliveries: HashMap<String, String>,
     next_verify: u64,
     next_authorize: u64,
     /// The screen LOGS was opened from when it was not the list (the editor).
@@ -127,6 +129,7 @@ impl App {
             status: Some("Loading integrations...".into()),
             last_results: HashMap::new(),
             authorizations: HashMap::new(),
+            last_deliveries: HashMap::new(),
             next_verify: 1,
             next_authorize: 1,
             logs_back: None,

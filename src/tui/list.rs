@@ -56,10 +56,14 @@ pub struct AuthorizationText {
 }
 
 /// What the list shows besides the integrations themselves, by name: the last VERIFY
-/// result and the token store's authorization status.
+/// result (else the last delivery in the log) and the token store's authorization
+/// status.
 #[derive(Debug, Clone, Copy)]
 pub struct RowStatuses<'a> {
+    /// VERIFY results since the console opened.
     pub last_results: &'a std::collections::HashMap<String, String>,
+    /// The last attempt in the delivery log, which a restart keeps.
+    pub last_deliveries: &'a std::collections::HashMap<String, String>,
     pub authorizations: &'a std::collections::HashMap<String, AuthorizationText>,
     /// What integrations may send to (the settings), to mark those that hold.
     pub destinations: DestinationPolicy,
@@ -490,6 +494,7 @@ fn row_texts(integration: &Integration, statuses: &RowStatuses<'_>) -> [String; 
     let last = statuses
         .last_results
         .get(&integration.name)
+        .or_else(|| statuses.last_deliveries.get(&integration.name))
         .map_or("-", String::as_str);
     [
         name,

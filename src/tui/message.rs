@@ -43,6 +43,8 @@ pub enum StoreWork {
     ReadCertificate(PathBuf),
     /// Read every integration's authorization status from the token store.
     LoadAuthorizations,
+    /// Read the last attempt of each of these integrations from the delivery log.
+    LoadLastDeliveries(Vec<String>),
     /// Revoke (when configured) and delete the integration's tokens.
     ForgetAuthorization(Box<Integration>),
     /// What the LOGS view asks of the delivery log.
@@ -160,6 +162,9 @@ pub enum Message {
     IntegrationsFileChanged,
     /// The file as read after it changed.
     Refreshed(Result<Catalog, StoreError>),
+    /// Each integration's last attempt in the log, as the list's last column shows it
+    /// (integrations the log does not name are left out).
+    LastDeliveries(std::collections::HashMap<String, String>),
     /// From the settings: the callback URL, and the appliance's name as events and
     /// VERIFY give it to templates (`appliance.name`), for the preview.
     Appliance {

@@ -124,6 +124,7 @@ impl App {
                     integrations,
                     super::list::RowStatuses {
                         last_results: &self.last_results,
+                        last_deliveries: &self.last_deliveries,
                         authorizations: &self.authorizations,
                         destinations: self.destinations,
                     },

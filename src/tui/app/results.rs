@@ -23,9 +23,14 @@ impl App {
                 ));
                 self.load_error = None;
                 self.set_catalog(catalog);
+                return vec![self.load_last_deliveries()];
             }
             Message::IntegrationsFileChanged => return vec![StoreWork::Refresh.into()],
-            Message::Refreshed(result) => self.refreshed(result),
+            Message::Refreshed(result) => {
+                self.refreshed(result);
+                return vec![self.load_last_deliveries()];
+            }
+            Message::LastDeliveries(last) => self.last_deliveries = last,
             Message::Loaded(Err(error)) => {
                 tracing::error!(%error, "loading integrations failed");
                 self.status = Some("The integrations file could not be read".into());
@@ -219,6 +224,16 @@ impl App {
             }
         }
         Vec::new()
+    }
+
+    /// Reads each integration's last delivery from the log, for the list.
+    fn load_last_deliveries(&self) -> Effect {
+        let names = self
+            .integrations()
+            .iter()
+            .map(|integration| integration.name.clone())
+            .collect();
+        StoreWork::LoadLastDeliveries(names).into()
     }
 
     fn set_catalog(&mut self, catalog: Catalog) {
