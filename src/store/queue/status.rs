@@ -193,16 +193,16 @@ impl Queue {
              (SELECT coalesce(max(id), 0) + 1 FROM attempts))",
             dead_since_ms,
         )?;
-        // The lowest id of the hour follows the first attempt in time of the hour
-        // before it (an attempt lasts minutes at most: the timeouts are 600 s each), so
-        // the table is walked in id order from there to the first attempt of the hour:
-        // an hour of the log at most, however long it is.
+        // An attempt lasts minutes at most (the timeouts are 600 s each), so one made
+        // an hour before the hour began was committed, and numbered, before any attempt
+        // of the hour: the table is walked in id order from the last such attempt to
+        // the first attempt of the hour, an hour of the log at most however long it is.
         let hour_from = self
             .conn
             .prepare_cached(
                 "SELECT coalesce((SELECT id FROM attempts NOT INDEXED \
-                 WHERE id >= coalesce((SELECT id FROM attempts WHERE at >= ?2 \
-                 ORDER BY at LIMIT 1), 0) AND at >= ?1 ORDER BY id LIMIT 1), \
+                 WHERE id > coalesce((SELECT id FROM attempts WHERE at < ?2 \
+                 ORDER BY at DESC LIMIT 1), 0) AND at >= ?1 ORDER BY id LIMIT 1), \
                  (SELECT coalesce(max(id), 0) + 1 FROM attempts))",
             )
             .and_then(|mut select| {
