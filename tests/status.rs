@@ -201,6 +201,15 @@ async fn a_running_worker_answers_and_the_counts_match_the_queue() {
         plain.contains(&format!("Worker:    running, pid {}", worker.pid())),
         "{plain}"
     );
+    // A lock this user may not open (here: a link, which is not followed) leaves it
+    // to the socket, which still answers.
+    let lock = home.path().join("worker.lock");
+    let link = home.path().join("worker.lock.link");
+    std::os::unix::fs::symlink("/dev/null", &link).unwrap();
+    std::fs::rename(&link, &lock).unwrap();
+    let (status, _) = status_json(home.path());
+    assert_eq!(status["worker"]["state"], "running", "{status:#}");
+    assert_eq!(status["worker"]["pid"], worker.pid());
     worker.stop();
 }
 

@@ -102,11 +102,12 @@ fn waiting_warnings(home: &Home, answers: &[Enqueued]) -> Vec<String> {
         return Vec::new();
     }
     let mut warnings = Vec::new();
+    let catalog = home.catalog().ok();
     for name in names {
-        let held = home
-            .integration(name)
-            .ok()
-            .and_then(|integration| home.hold_reason(&integration).ok().flatten());
+        let held = catalog
+            .as_ref()
+            .and_then(|catalog| catalog.get(name))
+            .and_then(|integration| home.hold_reason(integration).ok().flatten());
         if let Some(reason) = held {
             warnings.push(format!(
                 "{name} holds its events ({reason}); they go out once {}",
@@ -114,7 +115,7 @@ fn waiting_warnings(home: &Home, answers: &[Enqueued]) -> Vec<String> {
             ));
         }
     }
-    if !home.worker_holds_its_lock() {
+    if !home.worker_seems_to_run() {
         let start = home.worker_status().start_command.unwrap_or_default();
         warnings.push(format!(
             "no worker is running: the events wait in the queue until one starts ({start})"

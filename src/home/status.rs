@@ -268,7 +268,14 @@ impl Home {
             systemd_state,
             start_command: None,
         };
-        if let LockState::Held(from_lock) = lock {
+        let held = matches!(lock, LockState::Held(_));
+        let from_lock = match lock {
+            LockState::Held(identity) => Some(identity),
+            // Only the socket can tell; silent, it counts as stopped.
+            LockState::Unreadable => Some(None),
+            LockState::Missing | LockState::Free => None,
+        };
+        if let Some(from_lock) = from_lock {
             let socket = worker_presence::socket_path(locations);
             let identity = match worker_presence::ask_socket(&socket, SOCKET_ANSWER) {
                 Ok(identity) => {
@@ -276,7 +283,9 @@ impl Home {
                     Some(identity)
                 }
                 Err(silence) => {
-                    status.state = WorkerState::NotAnswering;
+                    if held {
+                        status.state = WorkerState::NotAnswering;
+                    }
                     status.socket_problem = Some(silence.to_string());
                     from_lock
                 }
@@ -301,12 +310,14 @@ impl Home {
         status
     }
 
-    /// Whether a worker holds the lock (no socket asked: quick, for `send`).
-    pub fn worker_holds_its_lock(&self) -> bool {
-        matches!(
-            worker_presence::probe_lock(self.locations()),
-            LockState::Held(_)
-        )
+    /// Whether a worker seems to run, told quickly (for `send`): it holds the lock, or,
+    /// where this user may not open the lock, its socket is there.
+    pub fn worker_seems_to_run(&self) -> bool {
+        match worker_presence::probe_lock(self.locations()) {
+            LockState::Held(_) => true,
+            LockState::Unreadable => worker_presence::socket_path(self.locations()).exists(),
+            LockState::Missing | LockState::Free => false,
+        }
     }
 
     /// Why `integration`'s events are held now, the token store considered.

@@ -75,8 +75,11 @@ pub fn socket_path(locations: &Locations) -> PathBuf {
 /// What the lock says.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LockState {
-    /// No worker ever ran here, or the lock cannot be opened.
+    /// No worker ever ran here.
     Missing,
+    /// The lock is there but this user may not open it (the packaged home, seen by
+    /// someone outside its group): only the socket can tell.
+    Unreadable,
     /// Nobody holds it: no worker runs.
     Free,
     /// A worker holds it, and wrote this of itself (none: an older worker, or one
@@ -94,8 +97,10 @@ pub fn probe_lock(locations: &Locations) -> LockState {
         .read(true)
         .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC)
         .open(&path);
-    let Ok(file) = opened else {
-        return LockState::Missing;
+    let file = match opened {
+        Ok(file) => file,
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => return LockState::Missing,
+        Err(_) => return LockState::Unreadable,
     };
     match file.try_lock_shared() {
         Ok(()) => LockState::Free,
@@ -103,7 +108,7 @@ pub fn probe_lock(locations: &Locations) -> LockState {
             let text = std::io::read_to_string(&file).unwrap_or_default();
             LockState::Held(serde_json::from_str(text.trim()).ok())
         }
-        Err(std::fs::TryLockError::Error(_)) => LockState::Missing,
+        Err(std::fs::TryLockError::Error(_)) => LockState::Unreadable,
     }
 }
 
@@ -189,5 +194,15 @@ mod tests {
         assert_eq!(probe_lock(&locations), LockState::Held(Some(identity)));
         drop(lock);
         assert_eq!(probe_lock(&locations), LockState::Free);
+    }
+
+    #[test]
+    fn a_lock_that_cannot_be_opened_leaves_it_to_the_socket() {
+        // A link is not followed (as a lock of another user's is not opened): whether
+        // a worker runs is then for the socket to say.
+        let home = tempfile::tempdir().unwrap();
+        let locations = Locations::in_home(home.path());
+        std::os::unix::fs::symlink("/dev/null", lock_path(&locations)).unwrap();
+        assert_eq!(probe_lock(&locations), LockState::Unreadable);
     }
 }
