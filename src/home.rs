@@ -19,8 +19,8 @@ pub use changes::{ForgetError, Removed, Saved};
 pub use process::{Process, start_process};
 pub use settings::SettingsChangeError;
 pub use status::{
-    AuthorizationStatus, CallbackStatus, Counts, Hold, IntegrationStatus, LastDelivery,
-    QueueStatus, Status, StatusError, WorkerState, WorkerStatus, rfc3339,
+    AuthorizationStatus, CallbackStatus, Counts, DeliverySummary, Hold, IntegrationStatus,
+    LastDelivery, QueueStatus, Status, StatusError, WorkerState, WorkerStatus, rfc3339,
 };
 
 use crate::http::HttpOptions;

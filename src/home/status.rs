@@ -177,7 +177,36 @@ pub struct CallbackStatus {
     pub problem: Option<String>,
 }
 
+/// What the TUI's list shows of the deliveries: whether the worker runs and what
+/// waits, per integration and in total; the queue's indexes only, no log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeliverySummary {
+    pub worker: WorkerState,
+    /// How to start it, when it is not running.
+    pub start_command: Option<String>,
+    /// Jobs not settled, by integration name.
+    pub waiting: BTreeMap<String, u64>,
+    pub total_waiting: u64,
+    pub total_held: u64,
+}
+
 impl Home {
+    /// The list's summary: the worker (its lock and socket) and the waiting jobs.
+    pub fn delivery_summary(&self) -> Result<DeliverySummary, QueueError> {
+        let worker = self.worker_status();
+        let (by_name, total) = self.open_queue()?.waiting()?;
+        Ok(DeliverySummary {
+            worker: worker.state,
+            start_command: worker.start_command,
+            waiting: by_name
+                .into_iter()
+                .map(|(name, jobs)| (name, jobs.total()))
+                .collect(),
+            total_waiting: total.total(),
+            total_held: total.held,
+        })
+    }
+
     /// Gathers the status now. The worker is asked on its socket (at most a few
     /// seconds when it hangs); the rest is read from the files.
     pub fn status(&self) -> Result<Status, StatusError> {

@@ -98,6 +98,8 @@ pub struct App {
     pub(super) authorizations: HashMap<String, super::list::AuthorizationText>,
     /// Each integration's last attempt in the delivery log, as the list shows it.
     pub(super) last_deliveries: HashMap<String, String>,
+    /// Whether the worker runs and what waits (none until read, or unreadable).
+    pub(super) deliveries: Option<crate::home::DeliverySummary>,
     next_verify: u64,
     next_authorize: u64,
     /// The screen LOGS was opened from when it was not the list (the editor).
@@ -130,6 +132,7 @@ impl App {
             last_results: HashMap::new(),
             authorizations: HashMap::new(),
             last_deliveries: HashMap::new(),
+            deliveries: None,
             next_verify: 1,
             next_authorize: 1,
             logs_back: None,

@@ -130,6 +130,11 @@ pub fn perform(work: StoreWork, stores: &Stores) -> Message {
                     .collect(),
             )
         }
+        StoreWork::LoadDeliverySummary => Message::DeliverySummary(
+            Home::tolerant(&stores.locations)
+                .delivery_summary()
+                .map_err(Arc::new),
+        ),
         StoreWork::LoadLastDeliveries(names) => {
             Message::LastDeliveries(last_deliveries(&stores.queue, &names))
         }

@@ -125,6 +125,7 @@ impl App {
                     super::list::RowStatuses {
                         last_results: &self.last_results,
                         last_deliveries: &self.last_deliveries,
+                        deliveries: self.deliveries.as_ref(),
                         authorizations: &self.authorizations,
                         destinations: self.destinations,
                     },

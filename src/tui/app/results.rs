@@ -23,7 +23,21 @@ impl App {
                 ));
                 self.load_error = None;
                 self.set_catalog(catalog);
-                return vec![self.load_last_deliveries()];
+                return vec![
+                    self.load_last_deliveries(),
+                    StoreWork::LoadDeliverySummary.into(),
+                ];
+            }
+            Message::DeliveriesChanged => {
+                return vec![
+                    self.load_last_deliveries(),
+                    StoreWork::LoadDeliverySummary.into(),
+                ];
+            }
+            Message::DeliverySummary(Ok(summary)) => self.deliveries = Some(summary),
+            Message::DeliverySummary(Err(error)) => {
+                tracing::warn!(%error, "the delivery queue cannot be read for the list");
+                self.deliveries = None;
             }
             Message::IntegrationsFileChanged => return vec![StoreWork::Refresh.into()],
             Message::Refreshed(result) => {
