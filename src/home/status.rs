@@ -193,7 +193,7 @@ pub struct DeliverySummary {
 impl Home {
     /// The list's summary: the worker (its lock and socket) and the waiting jobs.
     pub fn delivery_summary(&self) -> Result<DeliverySummary, QueueError> {
-        let worker = self.worker_status();
+        let worker = self.worker_status_quickly();
         let (by_name, total) = self.open_queue()?.waiting()?;
         Ok(DeliverySummary {
             worker: worker.state,
@@ -282,19 +282,47 @@ impl Home {
         })
     }
 
-    /// Whether a worker runs: its lock, then its socket.
+    /// Whether a worker runs: its lock, then its socket; and the systemd unit's state.
     pub fn worker_status(&self) -> WorkerStatus {
+        self.with_systemd(self.worker_presence())
+    }
+
+    /// The systemd unit's state, and how to start the worker when it does not run.
+    fn with_systemd(&self, mut status: WorkerStatus) -> WorkerStatus {
+        let (unit, systemd_state) = system::unit_state();
+        status.systemd_unit = systemd_state.as_ref().map(|_| unit.to_string());
+        status.systemd_state = systemd_state;
+        if status.state != WorkerState::Running {
+            status.start_command = Some(system::start_command(
+                status.systemd_unit.as_deref(),
+                &self.locations().data_dir,
+            ));
+        }
+        status
+    }
+
+    /// [`Home::worker_status`] without asking systemd while the worker runs: what the
+    /// TUI reads each time the queue changes, without a `systemctl` process each time.
+    fn worker_status_quickly(&self) -> WorkerStatus {
+        let status = self.worker_presence();
+        if status.state == WorkerState::Running {
+            return status;
+        }
+        self.with_systemd(status)
+    }
+
+    /// Whether a worker runs: its lock, then its socket.
+    fn worker_presence(&self) -> WorkerStatus {
         let locations = self.locations();
         let lock = worker_presence::probe_lock(locations);
-        let (unit, systemd_state) = system::unit_state();
         let mut status = WorkerStatus {
             state: WorkerState::Stopped,
             pid: None,
             started_at: None,
             version: None,
             socket_problem: None,
-            systemd_unit: systemd_state.as_ref().map(|_| unit.to_string()),
-            systemd_state,
+            systemd_unit: None,
+            systemd_state: None,
             start_command: None,
         };
         let held = matches!(lock, LockState::Held(_));
@@ -329,12 +357,6 @@ impl Home {
                 status.started_at = Some(rfc3339(started_ms));
                 status.version = Some(version);
             }
-        }
-        if status.state != WorkerState::Running {
-            status.start_command = Some(system::start_command(
-                status.systemd_unit.as_deref(),
-                &locations.data_dir,
-            ));
         }
         status
     }
