@@ -9,12 +9,13 @@ mod tui_support;
 
 use std::path::PathBuf;
 
+use crossterm::event::KeyCode;
 use hookconsole::delivery::worker::{self, WorkerOptions};
 use hookconsole::store::Locations;
 use hookconsole::store::queue::NewEvent;
 use hookconsole::store::queue::{AttemptOutcome, AttemptRecord, JobState, JobUpdate, Queue};
-use hookconsole::tui::{App, AppPaths, Effect, Message, Profile, StoreWork};
-use tui_support::{Harness, sample_integrations};
+use hookconsole::tui::{App, AppPaths, Effect, KeyContext, Message, Profile, Screen, StoreWork};
+use tui_support::{Harness, sample_integrations, webhook};
 
 /// 2026-12-05 07:40 UTC.
 const AT_MS: i64 = 1_796_456_400_000;
@@ -192,4 +193,77 @@ fn the_list_says_whether_the_worker_runs_and_what_waits() {
     }
     stop.cancel();
     runtime.block_on(running).unwrap().unwrap();
+}
+
+#[test]
+fn status_from_the_list_shows_what_hookconsole_status_says_and_follows_the_queue() {
+    let mut harness = Harness::new(Profile::RICH, &sample_integrations());
+    harness.keys("w");
+    assert!(matches!(harness.app.screen, Screen::Status(_)));
+    let screen = harness.screen(80, 24);
+    assert!(
+        screen.contains("STATUS (as hookconsole status)"),
+        "{screen}"
+    );
+    assert!(screen.contains("Worker    NOT RUNNING"), "{screen}");
+    assert!(screen.contains("start it: hookconsole --home"), "{screen}");
+    assert!(
+        screen.contains("Jira Cloud: 0 waiting (0 held, 0 retrying), 0 dead"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("held: disabled"),
+        "Teams alerts is disabled: {screen}"
+    );
+    assert!(screen.contains("authorization: not authorized"), "{screen}");
+    assert!(
+        screen.contains("last hour 0 delivered, 0 failed; last delivery none"),
+        "{screen}"
+    );
+
+    // Events queued meanwhile: the view reads the status again when the queue changes.
+    let locations = Locations::in_home(harness.home.path());
+    Queue::open(&locations.queue_database())
+        .unwrap()
+        .enqueue(&[NewEvent {
+            id: None,
+            integration: "Teams alerts".into(),
+            event_type: "finding.new".into(),
+            payload: "{}".into(),
+            fingerprint: None,
+        }])
+        .unwrap();
+    deliveries_changed(&mut harness);
+    let screen = harness.screen(80, 24);
+    assert!(
+        screen.contains("Teams alerts: 1 waiting (1 held, 0 retrying)"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("Teams alerts: 1 held (disabled)"),
+        "{screen}"
+    );
+    harness.press(KeyCode::Esc);
+    assert!(matches!(harness.app.screen, Screen::List));
+}
+
+#[test]
+fn status_keys_are_in_its_help() {
+    let many: Vec<_> = (0..20)
+        .map(|n| webhook(&format!("hook {n:02}"), "https://hooks.example.com/x"))
+        .collect();
+    let opened = || {
+        let mut harness = Harness::new(Profile::RICH, &many);
+        harness.keys("w");
+        harness.screen(80, 24);
+        harness
+    };
+    tui_support::assert_help_lists_what_keys_do(
+        KeyContext::Status,
+        &[&opened, &|| {
+            let mut harness = opened();
+            harness.press(KeyCode::Down);
+            harness
+        }],
+    );
 }

@@ -69,6 +69,7 @@ pub enum Action {
     CycleOutcome,
     Replay,
     Settings,
+    Status,
     CheckCallback,
     // The text boxes' own keys.
     CursorLeft,
@@ -165,6 +166,9 @@ impl Action {
             Action::Settings => {
                 "APPLIANCE SETTINGS: hostname, callback URL, listener, proxy, timeouts, limits"
             }
+            Action::Status => {
+                "STATUS: the worker, what waits and why, each integration's last delivery"
+            }
             Action::CheckCallback => {
                 "check the callback URL: start the listener and request it as the provider's redirect would"
             }
@@ -204,6 +208,7 @@ pub enum KeyContext {
     LogsText,
     LogsDetail,
     Settings,
+    Status,
 }
 
 impl KeyContext {
@@ -224,6 +229,7 @@ impl KeyContext {
             KeyContext::LogsText => "LOGS: text filter",
             KeyContext::LogsDetail => "LOGS: attempt detail",
             KeyContext::Settings => "APPLIANCE SETTINGS",
+            KeyContext::Status => "STATUS",
         }
     }
 }
@@ -408,6 +414,7 @@ mod tests {
             KeyContext::LogsText,
             KeyContext::LogsDetail,
             KeyContext::Settings,
+            KeyContext::Status,
         ];
         let tables = contexts
             .iter()

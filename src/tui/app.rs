@@ -44,6 +44,8 @@ pub enum Screen {
     Logs(Box<LogsView>),
     /// SETTINGS: the appliance's settings; Esc goes back to the list.
     Settings(Box<SettingsView>),
+    /// STATUS: the worker and the queue; Esc goes back to the list.
+    Status(Box<super::status::StatusView>),
 }
 
 #[derive(Debug, Clone)]
@@ -173,6 +175,7 @@ impl App {
                 Screen::Authorize(view) => view.key_context(),
                 Screen::Logs(view) => view.key_context(),
                 Screen::Settings(_) => KeyContext::Settings,
+                Screen::Status(_) => KeyContext::Status,
             },
         }
     }
@@ -303,6 +306,10 @@ impl App {
             },
             Screen::Settings(view) => match view.handle(action, &key) {
                 Some(request) => self.on_settings(request),
+                None => Vec::new(),
+            },
+            Screen::Status(view) => match view.handle(action) {
+                Some(request) => self.on_status(request),
                 None => Vec::new(),
             },
         }

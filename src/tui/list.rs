@@ -108,6 +108,8 @@ pub enum ListRequest {
     Reload,
     /// SETTINGS: the appliance's settings.
     Settings,
+    /// STATUS: the worker and the queue.
+    Status,
     Help,
     Quit,
 }
@@ -182,6 +184,7 @@ impl ListView {
             Action::Logs => return Some(ListRequest::Logs(None)),
             Action::LogsSelected => return selected.map(|index| ListRequest::Logs(Some(index))),
             Action::Settings => return Some(ListRequest::Settings),
+            Action::Status => return Some(ListRequest::Status),
             Action::Help => return Some(ListRequest::Help),
             Action::Quit => return Some(ListRequest::Quit),
             _ => {}

@@ -47,6 +47,8 @@ pub enum StoreWork {
     LoadLastDeliveries(Vec<String>),
     /// Whether the worker runs and what waits in the queue, for the list.
     LoadDeliverySummary,
+    /// Everything `hookconsole status` says, for STATUS.
+    LoadStatus,
     /// Revoke (when configured) and delete the integration's tokens.
     ForgetAuthorization(Box<Integration>),
     /// What the LOGS view asks of the delivery log.
@@ -169,6 +171,8 @@ pub enum Message {
     LastDeliveries(std::collections::HashMap<String, String>),
     /// The delivery queue or the worker's files changed (`watch`).
     DeliveriesChanged,
+    /// What `hookconsole status` says, for STATUS.
+    StatusGathered(Result<Box<crate::home::Status>, Arc<crate::home::StatusError>>),
     /// Whether the worker runs and what waits, for the list's status.
     DeliverySummary(Result<crate::home::DeliverySummary, Arc<crate::store::QueueError>>),
     /// From the settings: the callback URL, and the appliance's name as events and

@@ -130,6 +130,12 @@ pub fn perform(work: StoreWork, stores: &Stores) -> Message {
                     .collect(),
             )
         }
+        StoreWork::LoadStatus => Message::StatusGathered(
+            Home::tolerant(&stores.locations)
+                .status()
+                .map(Box::new)
+                .map_err(Arc::new),
+        ),
         StoreWork::LoadDeliverySummary => Message::DeliverySummary(
             Home::tolerant(&stores.locations)
                 .delivery_summary()

@@ -156,6 +156,10 @@ impl App {
             Screen::Settings(view) => {
                 view.render(frame, body, &theme, profile, self.callback_url.as_deref())
             }
+            Screen::Status(view) => {
+                view.render(frame, body, &theme, profile);
+                None
+            }
         };
         let status_text = self.status.clone().unwrap_or_default();
         let status_line = theme.fit(&format!(" {status_text}"), usize::from(status.width));

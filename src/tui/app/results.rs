@@ -29,10 +29,19 @@ impl App {
                 ];
             }
             Message::DeliveriesChanged => {
-                return vec![
+                let mut effects = vec![
                     self.load_last_deliveries(),
                     StoreWork::LoadDeliverySummary.into(),
                 ];
+                if let Screen::Status(_) = self.screen {
+                    effects.push(StoreWork::LoadStatus.into());
+                }
+                return effects;
+            }
+            Message::StatusGathered(result) => {
+                if let Screen::Status(view) = &mut self.screen {
+                    view.gathered(result);
+                }
             }
             Message::DeliverySummary(Ok(summary)) => self.deliveries = Some(summary),
             Message::DeliverySummary(Err(error)) => {
