@@ -51,7 +51,7 @@ mod tests {
     #[test]
     fn a_stopped_worker_says_how_to_start_it_where_there_is_room() {
         let stopped = summary(WorkerState::Stopped);
-        let (wide, warning) = worker_title(&stopped, 100);
+        let (wide, warning) = worker_title(&stopped, 120);
         assert!(warning);
         assert_eq!(
             wide,
