@@ -25,6 +25,7 @@ mod queue;
 mod secrets;
 mod settings;
 mod sites;
+mod status;
 mod verify;
 
 use std::process::ExitCode;
@@ -180,6 +181,7 @@ pub fn run(cli: Cli, operation: Operation) -> ExitCode {
             },
         ),
         Operation::Worker => queue::worker(locations),
+        Operation::Status { json } => status::status(&home, json),
         Operation::Logs {
             name,
             failed,

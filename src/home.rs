@@ -3,13 +3,14 @@
 //! options, the appliance's name, the callback URL, a token provider). The operations
 //! every face carries out the same way are here too: `changes` (save and follow a
 //! rename, remove and revoke) and `authorization` (preparing a session, the site step
-//! after it). `process` is what every process does first. Nothing here prints, or
-//! knows which face called it.
+//! after it), `status` (what `hookconsole status` shows). `process` is what every
+//! process does first. Nothing here prints, or knows which face called it.
 
 mod authorization;
 mod changes;
 mod process;
 mod settings;
+mod status;
 
 use std::path::PathBuf;
 use std::sync::OnceLock;
@@ -17,6 +18,10 @@ use std::sync::OnceLock;
 pub use changes::{ForgetError, Removed, Saved};
 pub use process::{Process, start_process};
 pub use settings::SettingsChangeError;
+pub use status::{
+    AuthorizationStatus, CallbackStatus, Counts, DeliverySummary, Hold, IntegrationStatus,
+    LastDelivery, QueueStatus, Status, StatusError, WorkerState, WorkerStatus, rfc3339,
+};
 
 use crate::http::HttpOptions;
 use crate::model::{DestinationPolicy, Integration, Settings};

@@ -27,7 +27,7 @@ pub use edit::{field_text, set_field};
 pub use field::Field;
 pub use grant::Grant;
 pub use header_rules::{client_owned_header, header_problems};
-pub use hold::HoldReason;
+pub use hold::{AuthorizationWait, HoldReason};
 pub use integration::{
     ApiType, AuthKind, Authentication, ClientAuthentication, DEFAULT_RETRY_INTERVAL, Header,
     HttpMethod, Integration, NAME_MAX_CHARS, OAuthSettings, RETRY_INTERVAL_RANGE,

@@ -38,7 +38,9 @@ pub use in_flight::{defer_termination_signals, token_requests_in_flight, token_r
 pub use listener::{CallbackListener, ListenerConfig, ListenerError, ReceivedCallback};
 pub use provider::{ClientFactory, REFRESH_MARGIN, ROTATION_REUSE_INTERVAL, TokenProvider};
 pub use revoke::{Revocation, forget_authorization, forget_authorization_blocking};
-pub use session::{ListenerPlan, SessionInput, SessionSetup, SessionUpdate, run_session};
+pub use session::{
+    ListenerPlan, SessionInput, SessionSetup, SessionUpdate, listener_address, run_session,
+};
 pub use setup::{
     CallbackCheckPlan, PreparedSession, SessionHome, callback_check_plan_in, prepare_session_in,
 };

@@ -11,6 +11,7 @@ mod read;
 mod rename;
 mod settings;
 mod tokens;
+pub mod worker_presence;
 mod yaml_limits;
 
 pub use atomic::{
@@ -28,4 +29,6 @@ pub use read::{
 };
 pub use rename::{Renamed, follow_rename};
 pub use settings::{CALLBACK_PATH, MachineIdentity, SettingsStore, callback_url};
-pub use tokens::{Authorization, PreviousRefreshToken, TokenSet, TokenStore, TokenStoreGuard};
+pub use tokens::{
+    Authorization, PreviousRefreshToken, TokenSet, TokenStore, TokenStoreGuard, hold_reason,
+};

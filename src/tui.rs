@@ -23,6 +23,7 @@ mod profile;
 mod qr_code;
 mod runtime;
 mod settings;
+mod status;
 mod table;
 mod task;
 mod terminal;

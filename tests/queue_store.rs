@@ -794,3 +794,102 @@ fn an_attempt_is_stored_with_its_outcome_word_and_read_back_as_the_same_attempt(
         ]
     );
 }
+
+/// What `status` reads: jobs waiting per integration (queued, retrying, held, being
+/// delivered) and, from the log, the last hour's counts, the dead ones and the last
+/// attempt. The hour is counted from the lowest id made in it: an attempt that
+/// started earlier may be committed later, with a higher id.
+#[test]
+fn status_counts_what_waits_and_what_the_log_says_lately() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut queue = Queue::open(&dir.path().join("q.sqlite3")).unwrap();
+    queue
+        .enqueue(&[event("a"), event("a"), event("a"), event("b"), event("b")])
+        .unwrap();
+    queue.hold_disabled(&["b".to_string()]).unwrap();
+    let claimed = queue.claim("w", 2, 60_000).unwrap();
+    assert_eq!(claimed.len(), 2);
+    // The first one fails and is queued again; the second is being delivered.
+    queue
+        .apply(&[JobUpdate::Finished {
+            job_id: claimed[0].job_id,
+            attempts: 1,
+            state: JobState::Queued,
+            next_attempt_ms: 4_000_000_000_000,
+            records: Vec::new(),
+        }])
+        .unwrap();
+    let (by_name, total) = queue.waiting().unwrap();
+    let a = &by_name["a"];
+    assert_eq!(
+        (a.queued, a.retrying, a.held, a.delivering),
+        (1, 1, 0, 1),
+        "{a:?}"
+    );
+    assert_eq!(a.next_retry_ms, Some(4_000_000_000_000));
+    assert_eq!((by_name["b"].held, total.total()), (2, 5));
+
+    let now = now_ms();
+    let hour_ago = now - 3_600_000;
+    // Committed in this order: one from two hours ago, then one of the hour, then one
+    // that started before the hour but ended after the previous one, then the hour's.
+    let mut late = record(12, "a", "retry", hour_ago - 60_000);
+    late.status = Some(503);
+    queue
+        .apply(&finished(vec![
+            record(10, "a", "dead", now - 7_200_000),
+            record(11, "a", "delivered", now - 1_000),
+            late,
+            record(13, "a", "dead", now - 500),
+            record(14, "b", "delivered", now - 100),
+        ]))
+        .unwrap();
+    let windows = queue.log_windows(now - 86_400_000, hour_ago).unwrap();
+    let recent = queue.recent("a", windows).unwrap();
+    assert_eq!(recent.dead, 2, "both in the retention window");
+    assert_eq!(recent.delivered_last_hour, 1);
+    // The late attempt has an id after the hour's first: it counts, as documented.
+    assert_eq!(recent.failed_last_hour, 2);
+    let last = recent.last.unwrap();
+    assert_eq!(
+        (last.outcome, last.at_ms),
+        (AttemptOutcome::Dead, now - 500)
+    );
+    let outside = queue.log_windows(now - 86_400_000, now - 800).unwrap();
+    let recent = queue.recent("a", outside).unwrap();
+    assert_eq!(
+        (recent.delivered_last_hour, recent.failed_last_hour),
+        (0, 1),
+        "only the attempt made at now - 500"
+    );
+    assert_eq!(queue.recent("c", windows).unwrap().last, None);
+    assert_eq!(
+        queue.last_attempt("b").unwrap().unwrap().outcome,
+        AttemptOutcome::Delivered
+    );
+}
+
+/// The hour's first attempt in time may have been committed, and numbered, after
+/// another attempt of the hour: both count.
+#[test]
+fn the_last_hour_counts_an_attempt_committed_before_an_earlier_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut queue = Queue::open(&dir.path().join("q.sqlite3")).unwrap();
+    let now = now_ms();
+    queue
+        .apply(&finished(vec![
+            record(1, "a", "delivered", now - 7_200_000),
+            record(2, "a", "delivered", now - 1_000),
+            // Started before #2, ended after it.
+            record(3, "a", "delivered", now - 1_100),
+        ]))
+        .unwrap();
+    let windows = queue.log_windows(now - 86_400_000, now - 1_100).unwrap();
+    assert_eq!(queue.recent("a", windows).unwrap().delivered_last_hour, 2);
+    // One that started just before the hour and was committed after one of the hour
+    // counts in it (the counts read the index alone, which has no times).
+    let windows = queue.log_windows(now - 86_400_000, now - 1_050).unwrap();
+    assert_eq!(queue.recent("a", windows).unwrap().delivered_last_hour, 2);
+    let windows = queue.log_windows(now - 86_400_000, now - 900).unwrap();
+    assert_eq!(queue.recent("a", windows).unwrap().delivered_last_hour, 0);
+}

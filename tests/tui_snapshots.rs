@@ -297,6 +297,9 @@ fn without_message_ids(text: &str) -> String {
 
 fn snapshot_text(harness: &mut Harness, width: u16, height: u16) -> String {
     let mut text = harness.screen(width, height);
+    // The temporary home (in the worker's start command), as wide as it was.
+    let home = harness.home.path().display().to_string();
+    text = text.replace(&home, &format!("{:<1$}", "HOME", home.len()));
     if let Screen::Verify(_) = harness.app.screen {
         text = without_timings(&without_message_ids(&text));
     }

@@ -197,6 +197,14 @@ pub enum Operation {
     },
     /// Run the delivery worker in the foreground (for systemd); stops on SIGTERM/SIGINT
     Worker,
+    /// Is the worker running, what waits in the queue and why, each integration's last
+    /// delivery; exit 0 when all is well, 1 when the worker is down or events are held
+    /// or dead
+    Status {
+        /// The same as one JSON object (its shape is in the README)
+        #[arg(long)]
+        json: bool,
+    },
     /// The delivery log, newest last: every attempt of every delivery
     Logs {
         /// Only this integration
@@ -266,6 +274,7 @@ impl Operation {
             | Operation::Send { json, .. }
             | Operation::Logs { json, .. }
             | Operation::Authorize { json, .. }
+            | Operation::Status { json }
             | Operation::CallbackUrl { json, .. } => *json,
             Operation::Add(_)
             | Operation::Set { .. }

@@ -13,6 +13,7 @@ use super::{CliError, CliResult, Problem, read_text};
 use crate::delivery::worker::{self, WorkerError, WorkerOptions};
 use crate::delivery::{EnqueueAnswer, EventError, EventLine, IntegrationTemplate};
 use crate::home::Home;
+use crate::model::HoldReason;
 use crate::store::queue::{EnqueueStatus, Enqueued, NewEvent, choices_text};
 use crate::store::{Catalog, EVENT_LIMIT, Locations, Queue, QueueError};
 use crate::template::Appliance;
@@ -57,6 +58,9 @@ pub fn send(locations: &Locations, args: SendArgs) -> CliResult {
                     say!("{}", answer_line(answer))?;
                 }
             }
+            for warning in waiting_warnings(&Home::new(locations), &answers) {
+                eprintln!("warning: {warning}");
+            }
             return Ok(());
         }
         Err(NotSent::Lines(lines)) => {
@@ -90,6 +94,70 @@ pub fn send(locations: &Locations, args: SendArgs) -> CliResult {
         }
     };
     Err(error)
+}
+
+/// Why what was just queued will not go out soon: an integration that holds its
+/// events (and why, and what releases them), or no worker running. The events stay
+/// queued either way: these are warnings, and `send` still succeeds.
+fn waiting_warnings(home: &Home, answers: &[Enqueued]) -> Vec<String> {
+    let mut names: Vec<&str> = answers
+        .iter()
+        .filter(|answer| answer.status == EnqueueStatus::Queued)
+        .map(|answer| answer.integration.as_str())
+        .collect();
+    names.sort_unstable();
+    names.dedup();
+    if names.is_empty() {
+        return Vec::new();
+    }
+    let mut warnings = Vec::new();
+    let catalog = home.catalog().ok();
+    for name in names {
+        let held = catalog
+            .as_ref()
+            .and_then(|catalog| catalog.get(name))
+            .and_then(|integration| home.hold_reason(integration).ok().flatten());
+        if let Some(reason) = held {
+            warnings.push(format!(
+                "{name} holds its events ({reason}); they go out once {}",
+                release_hint(name, &reason)
+            ));
+        }
+    }
+    if !home.worker_seems_to_run() {
+        let start = home.worker_status().start_command.unwrap_or_default();
+        warnings.push(format!(
+            "no worker is running: the events wait in the queue until one starts ({start})"
+        ));
+    }
+    warnings
+}
+
+/// What releases the events `reason` holds.
+fn release_hint(name: &str, reason: &HoldReason) -> String {
+    let quoted = shell_word(name);
+    match reason {
+        HoldReason::WaitingForAuthorization(_) => {
+            format!("it is authorized: hookconsole authorize {quoted}")
+        }
+        HoldReason::WaitingForSite => {
+            format!("its site is chosen: hookconsole sites {quoted} --choose SITE")
+        }
+        HoldReason::Disabled => "it is enabled".into(),
+        _ => format!("its configuration is fixed: hookconsole show {quoted}"),
+    }
+}
+
+/// `name` as one shell word.
+fn shell_word(name: &str) -> String {
+    let plain = name
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || "._-+:@%,=/".contains(c));
+    if plain && !name.is_empty() {
+        name.to_string()
+    } else {
+        format!("'{}'", name.replace('\'', r"'\''"))
+    }
 }
 
 /// `evt_… queued for jira`, `evt_… duplicate (already queued for jira)`: the id

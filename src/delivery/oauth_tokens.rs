@@ -49,6 +49,7 @@ fn token_error(error: OAuthError) -> TokenError {
     let message = error.to_string();
     match error {
         OAuthError::NotAuthorized => TokenError::NotAuthorized,
+        OAuthError::ReauthorizationNeeded(_) => TokenError::ReauthorizationNeeded(message),
         OAuthError::Provider { error, .. } => TokenError::Refused { error, message },
         _ => TokenError::Unavailable(message),
     }

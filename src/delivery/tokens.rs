@@ -46,6 +46,10 @@ pub enum TokenError {
     /// No token was ever obtained, or the refresh token is gone: authorize first.
     #[error("not authorized: authorize it first")]
     NotAuthorized,
+    /// The provider refused the refresh token (`invalid_grant`): only a new
+    /// authorization helps. The message is the refusal's, without a secret.
+    #[error("no access token: {0}")]
+    ReauthorizationNeeded(String),
     /// The token endpoint refused or could not be reached; the message says which and
     /// holds no secret.
     #[error("no access token: {0}")]

@@ -247,7 +247,11 @@ impl<'a> Run<'a> {
                     "not authorized — authorize it first",
                 );
             }
-            Err(error @ (TokenError::Unavailable(_) | TokenError::Refused { .. })) => {
+            Err(
+                error @ (TokenError::Unavailable(_)
+                | TokenError::Refused { .. }
+                | TokenError::ReauthorizationNeeded(_)),
+            ) => {
                 let summary = request.redact(&error.to_string());
                 // A fetched token fails at its own stage, which says what was asked.
                 let stage = if fetched.is_some() {

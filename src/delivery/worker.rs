@@ -25,11 +25,11 @@ pub use attempt::{class_name, parse_retry_after, retryable};
 
 use crate::delivery::TokenSource;
 use crate::home::Home;
+use crate::store::worker_presence::{self, WorkerIdentity};
 use crate::store::{Locations, QueueError, StoreError};
 
-/// The enqueue socket's file name in the home directory.
-pub const SOCKET_FILE: &str = "worker.sock";
-pub const LOCK_FILE: &str = "worker.lock";
+/// The enqueue socket's and the lock's file names in the home directory.
+pub use crate::store::worker_presence::{LOCK_FILE, SOCKET_FILE};
 
 #[derive(Debug, thiserror::Error)]
 pub enum WorkerError {
@@ -81,7 +81,7 @@ impl Default for WorkerOptions {
 
 /// The socket path for a home.
 pub fn socket_path(locations: &Locations) -> PathBuf {
-    locations.data_dir.join(SOCKET_FILE)
+    worker_presence::socket_path(locations)
 }
 
 /// Runs the worker until `stop` is cancelled.
@@ -90,7 +90,12 @@ pub async fn run(
     options: WorkerOptions,
     stop: CancellationToken,
 ) -> Result<(), WorkerError> {
-    let _lock = take_lock(locations)?;
+    let mut lock = take_lock(locations).await?;
+    let identity = WorkerIdentity::of_this_process(crate::store::queue::now_ms());
+    // Who holds the lock, for `status` (which also asks the socket).
+    if let Err(error) = worker_presence::write_identity(&mut lock, &identity) {
+        tracing::warn!(%error, "could not write the worker's pid into its lock");
+    }
     let home = Home::new(locations);
     let settings = home.settings()?.clone();
     let http = home.http_options()?;
@@ -115,6 +120,7 @@ pub async fn run(
         http,
         writer,
     )
+    .answering_status_as(identity)
     .run(stop)
     .await;
     // Then the writer ends too (the socket's tasks drop their senders on the same
@@ -131,17 +137,24 @@ pub async fn run(
 /// How long a stopping worker waits for its writer thread to end.
 const WRITER_END: Duration = Duration::from_secs(2);
 
-fn take_lock(locations: &Locations) -> Result<File, WorkerError> {
+async fn take_lock(locations: &Locations) -> Result<File, WorkerError> {
     crate::store::create_private_dir(&locations.data_dir)?;
     let path = locations.data_dir.join(LOCK_FILE);
     // Owned like the directory: a worker run by root once (`sudo hookconsole worker`)
     // must not leave the lock root's, or the service could not open it afterwards.
     let file = crate::store::open_own_file(&path, true)?;
-    match file.try_lock() {
-        Ok(()) => Ok(file),
-        Err(std::fs::TryLockError::WouldBlock) => {
-            Err(WorkerError::AlreadyRunning(locations.data_dir.clone()))
+    // `status` and `send` look at the lock by taking it shared for an instant: a
+    // worker starting then tries again a few times before it calls it taken.
+    for _ in 0..LOCK_TRIES {
+        match file.try_lock() {
+            Ok(()) => return Ok(file),
+            Err(std::fs::TryLockError::WouldBlock) => {
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+            Err(std::fs::TryLockError::Error(error)) => return Err(error.into()),
         }
-        Err(std::fs::TryLockError::Error(error)) => Err(error.into()),
     }
+    Err(WorkerError::AlreadyRunning(locations.data_dir.clone()))
 }
+
+const LOCK_TRIES: usize = 5;

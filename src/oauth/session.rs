@@ -44,16 +44,29 @@ impl ListenerPlan {
             Some(text) => text
                 .parse()
                 .map_err(|_| ListenerPlanError::Bind(text.to_string()))?,
-            None => {
-                let port = url.port_or_known_default().unwrap_or(443);
-                SocketAddr::from(([0, 0, 0, 0], port))
-            }
+            None => default_bind(&url),
         };
         let tls = if url.scheme() == "https" { tls } else { None };
         if url.scheme() == "https" && tls.is_none() {
             return Err(ListenerPlanError::NoIdentity);
         }
         Ok(ListenerPlan { bind, tls })
+    }
+}
+
+/// The callback URL's port on every address: where the listener binds unless a bind
+/// address is set.
+fn default_bind(callback: &url::Url) -> SocketAddr {
+    let port = callback.port_or_known_default().unwrap_or(443);
+    SocketAddr::from(([0, 0, 0, 0], port))
+}
+
+/// Where the listener of `callback_url` binds (`bind`, the setting, when given), as
+/// `status` shows it; none for a callback URL that does not parse.
+pub fn listener_address(callback_url: &str, bind: Option<&str>) -> Option<String> {
+    match bind {
+        Some(bind) => Some(bind.to_string()),
+        None => Some(default_bind(&url::Url::parse(callback_url).ok()?).to_string()),
     }
 }
 

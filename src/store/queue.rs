@@ -16,7 +16,8 @@
 //!   outcome among those the filter keeps;
 //! - `replay(event_id or "#attempt_id", integration)`: a new job with the same event id
 //!   and payload (an event id queued for several integrations needs the integration);
-//! - `counts()`: jobs per state (queued, claimed, delivered, dead, held).
+//! - `counts()`: jobs per state (queued, claimed, delivered, dead, held);
+//! - `waiting()` and `recent(name, log_windows(..))`: what `status` shows.
 
 mod attempt;
 mod enqueue;
@@ -24,6 +25,7 @@ mod jobs;
 mod log;
 mod replay;
 mod schema;
+mod status;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -38,6 +40,7 @@ pub use enqueue::{
 pub use jobs::{ClaimedJob, JobUpdate, MovedJobs};
 pub use log::{INDEXED_TEXT_CHARS, LogFilter, LogOutcome, LogPage};
 pub use replay::ReplayChoice;
+pub use status::{LastAttempt, LogWindows, Recent, Waiting};
 
 #[derive(Debug, thiserror::Error)]
 pub enum QueueError {

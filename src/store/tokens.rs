@@ -13,7 +13,7 @@ use time::OffsetDateTime;
 use super::atomic::{FileLock, write_atomic};
 use super::error::StoreError;
 use super::read::{TOKENS_LIMIT, read_own_file};
-use crate::model::Secret;
+use crate::model::{AuthorizationWait, DestinationPolicy, HoldReason, Integration, Secret};
 
 const SCHEMA_VERSION: u32 = 1;
 const FILE_MODE: u32 = 0o600;
@@ -124,6 +124,19 @@ pub enum Authorization {
 }
 
 impl Authorization {
+    /// What an integration stored as `stored` (none: never authorized) waits for
+    /// before its events can go out; none when it has tokens to send with (a refresh
+    /// that failed for a passing reason still has them).
+    pub fn wait(stored: Option<&Authorization>) -> Option<AuthorizationWait> {
+        match stored {
+            None | Some(Authorization::Denied { .. }) => Some(AuthorizationWait::NotAuthorized),
+            Some(Authorization::ReauthorizationNeeded { .. }) => {
+                Some(AuthorizationWait::ReauthorizationNeeded)
+            }
+            Some(Authorization::Authorized { .. } | Authorization::RefreshFailed { .. }) => None,
+        }
+    }
+
     pub fn tokens(&self) -> Option<&TokenSet> {
         match self {
             Authorization::Authorized { tokens } | Authorization::RefreshFailed { tokens, .. } => {
@@ -132,6 +145,18 @@ impl Authorization {
             _ => None,
         }
     }
+}
+
+/// Why the worker holds `integration`'s events, its configuration and what the token
+/// store holds (`authorizations`, by integration name) both considered: the one
+/// decision the worker, `status` and `send` share.
+pub fn hold_reason(
+    integration: &Integration,
+    destinations: DestinationPolicy,
+    authorizations: &BTreeMap<String, Authorization>,
+) -> Option<HoldReason> {
+    let wait = Authorization::wait(authorizations.get(&integration.name));
+    integration.hold_reason_given(destinations, wait)
 }
 
 #[derive(Debug, Default, Serialize, Deserialize)]

@@ -70,6 +70,7 @@ pub enum Action {
     CycleOutcome,
     Replay,
     Settings,
+    Status,
     CheckCallback,
     /// Device grant: ask for a new code after the last one expired or was refused.
     StartAgain,
@@ -171,6 +172,9 @@ impl Action {
             Action::Settings => {
                 "APPLIANCE SETTINGS: hostname, callback URL, listener, proxy, timeouts, limits"
             }
+            Action::Status => {
+                "STATUS: the worker, what waits and why, each integration's last delivery"
+            }
             Action::CheckCallback => {
                 "check the callback URL: start the listener and request it as the provider's redirect would"
             }
@@ -213,6 +217,7 @@ pub enum KeyContext {
     LogsText,
     LogsDetail,
     Settings,
+    Status,
 }
 
 impl KeyContext {
@@ -234,6 +239,7 @@ impl KeyContext {
             KeyContext::LogsText => "LOGS: text filter",
             KeyContext::LogsDetail => "LOGS: attempt detail",
             KeyContext::Settings => "APPLIANCE SETTINGS",
+            KeyContext::Status => "STATUS",
         }
     }
 }
@@ -419,6 +425,7 @@ mod tests {
             KeyContext::LogsText,
             KeyContext::LogsDetail,
             KeyContext::Settings,
+            KeyContext::Status,
         ];
         let tables = contexts
             .iter()

@@ -44,6 +44,8 @@ pub enum Screen {
     Logs(Box<LogsView>),
     /// SETTINGS: the appliance's settings; Esc goes back to the list.
     Settings(Box<SettingsView>),
+    /// STATUS: the worker and the queue; Esc goes back to the list.
+    Status(Box<super::status::StatusView>),
 }
 
 #[derive(Debug, Clone)]
@@ -96,6 +98,10 @@ pub struct App {
     pub(super) last_results: HashMap<String, String>,
     /// The token store's status words per OAuth integration.
     pub(super) authorizations: HashMap<String, super::list::AuthorizationText>,
+    /// Each integration's last attempt in the delivery log, as the list shows it.
+    pub(super) last_deliveries: HashMap<String, String>,
+    /// Whether the worker runs and what waits (none until read, or unreadable).
+    pub(super) deliveries: Option<crate::home::DeliverySummary>,
     next_verify: u64,
     next_authorize: u64,
     /// The screen LOGS was opened from when it was not the list (the editor).
@@ -127,6 +133,8 @@ impl App {
             status: Some("Loading integrations...".into()),
             last_results: HashMap::new(),
             authorizations: HashMap::new(),
+            last_deliveries: HashMap::new(),
+            deliveries: None,
             next_verify: 1,
             next_authorize: 1,
             logs_back: None,
@@ -167,6 +175,7 @@ impl App {
                 Screen::Authorize(view) => view.key_context(),
                 Screen::Logs(view) => view.key_context(),
                 Screen::Settings(_) => KeyContext::Settings,
+                Screen::Status(_) => KeyContext::Status,
             },
         }
     }
@@ -297,6 +306,10 @@ impl App {
             },
             Screen::Settings(view) => match view.handle(action, &key) {
                 Some(request) => self.on_settings(request),
+                None => Vec::new(),
+            },
+            Screen::Status(view) => match view.handle(action) {
+                Some(request) => self.on_status(request),
                 None => Vec::new(),
             },
         }

@@ -7,6 +7,8 @@ use ratatui::layout::{Constraint, Layout, Position, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Wrap};
 
+mod deliveries;
+
 use super::action::{Action, KeyContext};
 use super::profile::Profile;
 use super::text_input::{Edit, TextInput};
@@ -56,13 +58,19 @@ pub struct AuthorizationText {
 }
 
 /// What the list shows besides the integrations themselves, by name: the last VERIFY
-/// result and the token store's authorization status.
+/// result (else the last delivery in the log) and the token store's authorization
+/// status.
 #[derive(Debug, Clone, Copy)]
 pub struct RowStatuses<'a> {
+    /// VERIFY results since the console opened.
     pub last_results: &'a std::collections::HashMap<String, String>,
+    /// The last attempt in the delivery log, which a restart keeps.
+    pub last_deliveries: &'a std::collections::HashMap<String, String>,
     pub authorizations: &'a std::collections::HashMap<String, AuthorizationText>,
     /// What integrations may send to (the settings), to mark those that hold.
     pub destinations: DestinationPolicy,
+    /// Whether the worker runs and what waits (none until read).
+    pub deliveries: Option<&'a crate::home::DeliverySummary>,
 }
 
 #[derive(Debug, Clone)]
@@ -100,6 +108,8 @@ pub enum ListRequest {
     Reload,
     /// SETTINGS: the appliance's settings.
     Settings,
+    /// STATUS: the worker and the queue.
+    Status,
     Help,
     Quit,
 }
@@ -174,6 +184,7 @@ impl ListView {
             Action::Logs => return Some(ListRequest::Logs(None)),
             Action::LogsSelected => return selected.map(|index| ListRequest::Logs(Some(index))),
             Action::Settings => return Some(ListRequest::Settings),
+            Action::Status => return Some(ListRequest::Status),
             Action::Help => return Some(ListRequest::Help),
             Action::Quit => return Some(ListRequest::Quit),
             _ => {}
@@ -303,15 +314,19 @@ impl ListView {
             Some(all) => format!(" Integrations ({} of {}) ", self.rows.len(), all.len()),
             None => " Integrations ".to_string(),
         };
-        let block = Block::default()
+        let sorted = format!(" sorted by {} ", self.sort.label());
+        let mut block = Block::default()
             .borders(Borders::ALL)
             .border_set(profile.border_set())
             .border_style(theme.border_focused)
             .title(Span::styled(title, theme.title))
-            .title_bottom(Span::styled(
-                format!(" sorted by {} ", self.sort.label()),
-                theme.hint,
-            ));
+            .title_bottom(Span::styled(sorted.clone(), theme.hint));
+        if let Some(summary) = statuses.deliveries {
+            let room = usize::from(table_area.width).saturating_sub(sorted.len() + 4);
+            let (text, warning) = deliveries::worker_title(summary, room);
+            let style = if warning { theme.warning } else { theme.hint };
+            block = block.title_bottom(Line::from(Span::styled(text, style)).right_aligned());
+        }
         let inner = block.inner(table_area);
         frame.render_widget(block, table_area);
         let cursor = self.render_filter(frame, filter_area, theme);
@@ -351,63 +366,92 @@ impl ListView {
         }
         self.offset = self.offset.min(self.rows.len().saturating_sub(page));
         let visible = &self.rows[self.offset..(self.offset + page).min(self.rows.len())];
-        let cells: Vec<[String; 7]> = visible
+        // The waiting column only while something waits: at 80 columns its room
+        // comes out of the name and host.
+        let waiting = statuses
+            .deliveries
+            .is_some_and(|summary| summary.total_waiting > 0);
+        let keep = |column: usize| waiting || column != WAITING_COLUMN;
+        let cells: Vec<Vec<String>> = visible
             .iter()
-            .map(|&index| row_texts(&integrations[index], &statuses))
+            .map(|&index| {
+                let texts = row_texts(&integrations[index], &statuses);
+                let kept = texts.into_iter().enumerate().filter(|(i, _)| keep(*i));
+                kept.map(|(_, text)| text).collect()
+            })
             .collect();
-        let header = if wide {
-            [
+        let header: Vec<&str> = if wide {
+            vec![
                 "Name",
                 "Host",
                 "Method",
                 "Auth",
                 "Authorization",
                 "Enabled",
+                "Waiting",
                 "Last result",
             ]
         } else {
-            [
+            vec![
                 "Name",
                 "Host",
                 "Method",
                 "Auth",
                 "Authorization",
                 "On",
+                "Wait",
                 "Last",
             ]
         };
-        let last = cells.iter().map(|row| row[6].as_str());
+        let header: Vec<&str> = header
+            .into_iter()
+            .enumerate()
+            .filter(|(i, _)| keep(*i))
+            .map(|(_, title)| title)
+            .collect();
+        let last_title = header.last().map_or(0, |title| title.len());
+        let last = cells
+            .iter()
+            .filter_map(|row| row.last().map(String::as_str));
         let last_width = if wide {
             // The whole result, as far as a third of the row allows.
             last.map(super::text::width)
                 .max()
                 .unwrap_or(0)
-                .clamp(header[6].len(), usize::from(inner.width / 3))
+                .clamp(last_title, usize::from(inner.width / 3))
         } else {
-            longest_first_word(last, theme.ellipsis).max(header[6].len())
+            longest_first_word(last, theme.ellipsis).max(last_title)
         };
         let last_width = Constraint::Length(u16::try_from(last_width).unwrap_or(u16::MAX));
-        let widths = if wide {
-            [
+        let widths: Vec<Constraint> = if wide {
+            vec![
                 Constraint::Fill(3),
                 Constraint::Fill(3),
                 Constraint::Length(6),
                 Constraint::Length(5),
                 Constraint::Length(14),
                 Constraint::Length(7),
+                Constraint::Length(7),
                 last_width,
             ]
         } else {
-            [
+            vec![
                 Constraint::Fill(1),
                 Constraint::Fill(1),
                 Constraint::Length(6),
                 Constraint::Length(5),
                 Constraint::Length(14),
                 Constraint::Length(3),
+                Constraint::Length(4),
                 last_width,
             ]
         };
+        let widths: Vec<Constraint> = widths
+            .into_iter()
+            .enumerate()
+            .filter(|(i, _)| keep(*i))
+            .map(|(_, width)| width)
+            .collect();
         let columns = super::table::column_widths(inner, &widths);
         let rows = cells.iter().map(|texts| {
             Row::new(
@@ -466,8 +510,11 @@ fn haystack(integration: &Integration) -> String {
     .to_lowercase()
 }
 
+/// The column of each row's waiting events.
+const WAITING_COLUMN: usize = 6;
+
 /// The texts of an integration's row, column by column.
-fn row_texts(integration: &Integration, statuses: &RowStatuses<'_>) -> [String; 7] {
+fn row_texts(integration: &Integration, statuses: &RowStatuses<'_>) -> [String; 8] {
     // An integration whose configuration holds its deliveries is marked before its
     // name, where a narrow column does not cut the mark off; the editor says why.
     let invalid = matches!(
@@ -498,6 +545,7 @@ fn row_texts(integration: &Integration, statuses: &RowStatuses<'_>) -> [String; 
     let last = statuses
         .last_results
         .get(&integration.name)
+        .or_else(|| statuses.last_deliveries.get(&integration.name))
         .map_or("-", String::as_str);
     [
         name,
@@ -506,6 +554,7 @@ fn row_texts(integration: &Integration, statuses: &RowStatuses<'_>) -> [String; 
         integration.authentication.kind().label().to_string(),
         authorization.to_string(),
         enabled.to_string(),
+        deliveries::waiting_cell(statuses.deliveries, &integration.name),
         last.to_string(),
     ]
 }

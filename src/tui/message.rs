@@ -43,6 +43,12 @@ pub enum StoreWork {
     ReadCertificate(PathBuf),
     /// Read every integration's authorization status from the token store.
     LoadAuthorizations,
+    /// Read the last attempt of each of these integrations from the delivery log.
+    LoadLastDeliveries(Vec<String>),
+    /// Whether the worker runs and what waits in the queue, for the list.
+    LoadDeliverySummary,
+    /// Everything `hookconsole status` says, for STATUS.
+    LoadStatus,
     /// Revoke (when configured) and delete the integration's tokens.
     ForgetAuthorization(Box<Integration>),
     /// What the LOGS view asks of the delivery log.
@@ -165,6 +171,15 @@ pub enum Message {
     IntegrationsFileChanged,
     /// The file as read after it changed.
     Refreshed(Result<Catalog, StoreError>),
+    /// Each integration's last attempt in the log, as the list's last column shows it
+    /// (integrations the log does not name are left out).
+    LastDeliveries(std::collections::HashMap<String, String>),
+    /// The delivery queue or the worker's files changed (`watch`).
+    DeliveriesChanged,
+    /// What `hookconsole status` says, for STATUS.
+    StatusGathered(Result<Box<crate::home::Status>, Arc<crate::home::StatusError>>),
+    /// Whether the worker runs and what waits, for the list's status.
+    DeliverySummary(Result<crate::home::DeliverySummary, Arc<crate::store::QueueError>>),
     /// From the settings: the callback URL, and the appliance's name as events and
     /// VERIFY give it to templates (`appliance.name`), for the preview.
     Appliance {

@@ -18,7 +18,7 @@ use super::message::TerminalWork;
 use super::profile::Profile;
 use super::task::{Stores, perform};
 use super::terminal::{TerminalGuard, edit_externally};
-use super::watch::FileWatch;
+use super::watch::{FileWatch, Watched};
 use crate::store::Locations;
 
 pub async fn run(locations: Locations, profile: Profile) -> anyhow::Result<()> {
@@ -39,7 +39,10 @@ pub async fn run(locations: Locations, profile: Profile) -> anyhow::Result<()> {
     let mut pending: VecDeque<Effect> = start.into();
     let mut background = Background::new(&locations, sender.clone());
     let _watch = FileWatch::start(
-        locations.integrations_file(),
+        vec![
+            (Watched::Integrations, vec![locations.integrations_file()]),
+            (Watched::Deliveries, delivery_files(&locations)),
+        ],
         Duration::from_secs(1),
         sender.clone(),
     );
@@ -180,4 +183,17 @@ fn copy_osc52(text: &str) {
 fn full_redraw(terminal: &mut super::terminal::Screen) -> std::io::Result<()> {
     let area = terminal.get_frame().area();
     terminal.resize(area)
+}
+
+/// What changes when events are queued or delivered, or the worker starts or stops.
+fn delivery_files(locations: &Locations) -> Vec<std::path::PathBuf> {
+    let queue = locations.queue_database();
+    let mut wal = queue.clone().into_os_string();
+    wal.push("-wal");
+    vec![
+        queue,
+        wal.into(),
+        crate::store::worker_presence::lock_path(locations),
+        crate::store::worker_presence::socket_path(locations),
+    ]
 }

@@ -130,6 +130,20 @@ pub fn perform(work: StoreWork, stores: &Stores) -> Message {
                     .collect(),
             )
         }
+        StoreWork::LoadStatus => Message::StatusGathered(
+            Home::tolerant(&stores.locations)
+                .status()
+                .map(Box::new)
+                .map_err(Arc::new),
+        ),
+        StoreWork::LoadDeliverySummary => Message::DeliverySummary(
+            Home::tolerant(&stores.locations)
+                .delivery_summary()
+                .map_err(Arc::new),
+        ),
+        StoreWork::LoadLastDeliveries(names) => {
+            Message::LastDeliveries(last_deliveries(&stores.queue, &names))
+        }
         StoreWork::Logs(LogQuery::Page {
             generation,
             filter,
@@ -223,4 +237,37 @@ fn read_text(path: &std::path::Path) -> Result<String, Arc<StoreError>> {
         let not_text = std::io::Error::new(std::io::ErrorKind::InvalidData, "is not UTF-8 text");
         Arc::new(StoreError::io(path, not_text))
     })
+}
+
+/// `DELIVERED 200 2026-12-05 07:40 UTC`: each named integration's last attempt in the
+/// log, for the list. A log that cannot be read leaves the column to VERIFY results.
+fn last_deliveries(
+    queue: &std::path::Path,
+    names: &[String],
+) -> std::collections::HashMap<String, String> {
+    let queue = match Queue::open(queue) {
+        Ok(queue) => queue,
+        Err(error) => {
+            tracing::warn!(%error, "the delivery log cannot be read for the list");
+            return Default::default();
+        }
+    };
+    let shown = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute] UTC");
+    names
+        .iter()
+        .filter_map(|name| {
+            let last = queue.last_attempt(name).ok().flatten()?;
+            let status = last
+                .status
+                .map(|code| format!(" {code}"))
+                .unwrap_or_default();
+            let at =
+                time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(last.at_ms) * 1_000_000)
+                    .ok()
+                    .and_then(|at| at.format(&shown).ok())
+                    .unwrap_or_default();
+            let outcome = last.outcome.as_str().to_uppercase();
+            Some((name.clone(), format!("{outcome}{status} {at}")))
+        })
+        .collect()
 }

@@ -124,6 +124,8 @@ impl App {
                     integrations,
                     super::list::RowStatuses {
                         last_results: &self.last_results,
+                        last_deliveries: &self.last_deliveries,
+                        deliveries: self.deliveries.as_ref(),
                         authorizations: &self.authorizations,
                         destinations: self.destinations,
                     },
@@ -153,6 +155,10 @@ impl App {
             Screen::Logs(view) => view.render(frame, body, &theme, profile),
             Screen::Settings(view) => {
                 view.render(frame, body, &theme, profile, self.callback_url.as_deref())
+            }
+            Screen::Status(view) => {
+                view.render(frame, body, &theme, profile);
+                None
             }
         };
         let status_text = self.status.clone().unwrap_or_default();

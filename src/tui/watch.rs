@@ -1,8 +1,10 @@
-//! Noticing that another process (the CLI, another console, the packages' scripts)
-//! changed the integrations file while the console runs: a task looks at the file's
-//! inode, modification time and length once a second, a `stat` and nothing more, and
-//! says so with a message when they differ; the app then reads the file again. No
-//! inotify: one file, once a second, is cheap, and works on every file system.
+//! Noticing that another process (the CLI, another console, the packages' scripts, the
+//! worker) changed what the console shows: a task looks at each watched file's inode,
+//! modification time and length once a second, a `stat` and nothing more, and says so
+//! with a message when they differ; the app then reads it again. Watched: the
+//! integrations file, and the delivery queue's files with the worker's lock and socket
+//! (a commit, a worker starting or stopping). No inotify: a few files, once a second,
+//! are cheap, and it works on every file system.
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
@@ -30,27 +32,47 @@ impl FileStamp {
     }
 }
 
-/// The task that watches `path` every `period`; it ends when the app's receiver is
-/// gone, and the handle aborts it when dropped.
+/// What a watched group of files is, and so which message its change sends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Watched {
+    Integrations,
+    Deliveries,
+}
+
+impl Watched {
+    fn message(self) -> Message {
+        match self {
+            Watched::Integrations => Message::IntegrationsFileChanged,
+            Watched::Deliveries => Message::DeliveriesChanged,
+        }
+    }
+}
+
+/// The task that watches each group of files every `period`; it ends when the app's
+/// receiver is gone, and the handle aborts it when dropped.
 pub struct FileWatch(JoinHandle<()>);
 
 impl FileWatch {
     pub fn start(
-        path: PathBuf,
+        groups: Vec<(Watched, Vec<PathBuf>)>,
         period: Duration,
         sender: mpsc::UnboundedSender<Message>,
     ) -> FileWatch {
+        let stamps = |paths: &[PathBuf]| paths.iter().map(|p| FileStamp::of(p)).collect();
         FileWatch(tokio::spawn(async move {
-            let mut last = FileStamp::of(&path);
+            let mut last: Vec<Vec<FileStamp>> =
+                groups.iter().map(|(_, paths)| stamps(paths)).collect();
             let mut ticks = tokio::time::interval(period);
             ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             loop {
                 ticks.tick().await;
-                let now = FileStamp::of(&path);
-                if now != last {
-                    last = now;
-                    if sender.send(Message::IntegrationsFileChanged).is_err() {
-                        return;
+                for ((watched, paths), last) in groups.iter().zip(&mut last) {
+                    let now: Vec<FileStamp> = stamps(paths);
+                    if now != *last {
+                        *last = now;
+                        if sender.send(watched.message()).is_err() {
+                            return;
+                        }
                     }
                 }
             }

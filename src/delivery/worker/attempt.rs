@@ -34,6 +34,8 @@ struct Sent {
     failure: Option<Failure>,
     retry_after: Option<Duration>,
     rejected_token: Option<Secret>,
+    /// No token to send with until a person authorizes the integration (again).
+    waits_for_authorization: bool,
 }
 
 /// Delivers `job` to `integration` (none: it was removed) and says what to record.
@@ -48,17 +50,31 @@ pub async fn deliver(
         return settle(job, vec![record], None, 0);
     };
     let mut sent = send_once(context, integration, job, job.attempts + 1).await;
+    if sent.waits_for_authorization {
+        // Nothing was sent: the job waits, unlogged, like a disabled integration's,
+        // and the scheduler holds the rest once it reads the token store.
+        return JobUpdate::Hold { job_id: job.job_id };
+    }
     let mut records = Vec::new();
     let oauth = matches!(integration.authentication, Authentication::OAuth(_));
+    let mut refreshed = None;
     if let (Some(Failure::Unauthorized), true, Some(rejected)) =
         (&sent.failure, oauth, sent.rejected_token.clone())
         && job.attempts + 1 < context.max_attempts
-        && context
-            .tokens
-            .after_rejection(integration, &rejected)
-            .await
-            .is_ok()
     {
+        refreshed = Some(context.tokens.after_rejection(integration, &rejected).await);
+    }
+    if let Some(Err(TokenError::NotAuthorized | TokenError::ReauthorizationNeeded(_))) = refreshed {
+        // The receiver refused the token and the provider the refresh: the event
+        // waits for a new authorization instead of dying.
+        sent.record.outcome = AttemptOutcome::Retry;
+        sent.record
+            .summary
+            .push_str(" (refresh refused: held until authorized again)");
+        records.push(sent.record);
+        return held(job, records);
+    }
+    if let Some(Ok(_)) = refreshed {
         // The refreshed token is in the store: the next send resolves it.
         sent.record.outcome = AttemptOutcome::Retry;
         sent.record.next_retry_ms = Some(now_ms());
@@ -70,6 +86,18 @@ pub async fn deliver(
     }
     records.push(sent.record);
     settle(job, records, sent.retry_after, integration.retry_interval)
+}
+
+/// Holds the job after `records`: it goes out once the integration is authorized.
+fn held(job: &ClaimedJob, records: Vec<AttemptRecord>) -> JobUpdate {
+    let attempts = records.last().map_or(job.attempts, |last| last.attempt);
+    JobUpdate::Finished {
+        job_id: job.job_id,
+        attempts,
+        state: JobState::Held,
+        next_attempt_ms: now_ms(),
+        records,
+    }
 }
 
 /// Settles the job as its last attempt's outcome says, and fills in when that attempt
@@ -158,14 +186,15 @@ async fn send_once(
         failure: Some(failure),
         retry_after: None,
         rejected_token: None,
+        waits_for_authorization: false,
     };
     let credential = match Credential::resolve(integration, context.tokens).await {
         Ok(credential) => credential,
-        Err(TokenError::NotAuthorized) => {
-            return early(
-                Failure::NotAuthorized,
-                TokenError::NotAuthorized.to_string(),
-            );
+        Err(error @ (TokenError::NotAuthorized | TokenError::ReauthorizationNeeded(_))) => {
+            return Sent {
+                waits_for_authorization: true,
+                ..early(Failure::NotAuthorized, error.to_string())
+            };
         }
         Err(error) => return early(Failure::TokenUnavailable, error.to_string()),
     };
@@ -249,6 +278,7 @@ async fn send_once(
         failure,
         retry_after,
         rejected_token,
+        waits_for_authorization: false,
     }
 }
 

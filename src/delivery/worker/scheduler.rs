@@ -1,7 +1,7 @@
 //! The worker's loop: claim due jobs in batches, hand them out within the concurrency
 //! limits (overall and per integration), follow the integrations file (an integration
-//! with a hold reason — disabled, waiting for its site, an invalid configuration —
-//! holds its jobs), prune the log now and then, and stop cleanly.
+//! with a hold reason — disabled, waiting for its site or its authorization, an
+//! invalid configuration — holds its jobs), prune the log now and then, and stop cleanly.
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::{Arc, RwLock};
@@ -21,7 +21,8 @@ use crate::delivery::{IntegrationTemplate, TokenSource};
 use crate::http::HttpOptions;
 use crate::model::{HoldReason, Integration, Settings};
 use crate::store::queue::{ClaimedJob, JobUpdate};
-use crate::store::{Catalog, IntegrationStore, Locations, TokenStore};
+use crate::store::worker_presence::WorkerIdentity;
+use crate::store::{Catalog, IntegrationStore, Locations, TokenStore, hold_reason};
 
 const CATALOG_CHECK: Duration = Duration::from_secs(1);
 const PRUNE_EVERY: Duration = Duration::from_secs(600);
@@ -52,7 +53,8 @@ pub struct Scheduler {
     http: HttpOptions,
     writer: WriterSender,
     catalog: SharedCatalog,
-    catalog_stamp: Option<SystemTime>,
+    /// The integrations file's and the token store's stamps when last read.
+    catalog_stamp: (FileStamp, FileStamp),
     /// The integrations of the last catalog that hold their jobs, by name, and why.
     held: HashMap<String, HoldReason>,
     /// The same names, as the writer's hold command takes them.
@@ -69,6 +71,8 @@ pub struct Scheduler {
     /// The integrations of the last catalog by the names jobs use, shared with the
     /// delivery tasks rather than copied for each (emptied when the catalog is read).
     resolved: HashMap<String, Option<Arc<Integration>>>,
+    /// Who this worker is, answered on the socket's status request.
+    identity: WorkerIdentity,
     /// Rung by the socket when events are committed (an idle scheduler claims at
     /// once), and by a task that took the claimed jobs down to the refill mark.
     claim_now: Arc<Notify>,
@@ -112,7 +116,7 @@ impl Scheduler {
             http,
             writer,
             catalog: Arc::new(RwLock::new(None)),
-            catalog_stamp: None,
+            catalog_stamp: Default::default(),
             held: HashMap::new(),
             held_names: Vec::new(),
             owner: format!("{host}:{}", std::process::id()),
@@ -121,8 +125,15 @@ impl Scheduler {
             turn: 0,
             resolved: HashMap::new(),
             unknown: HashSet::new(),
+            identity: WorkerIdentity::of_this_process(crate::store::queue::now_ms()),
             claim_now,
         }
+    }
+
+    /// Answers the socket's status request as `identity` (what the lock says too).
+    pub fn answering_status_as(mut self, identity: WorkerIdentity) -> Scheduler {
+        self.identity = identity;
+        self
     }
 
     pub async fn run(mut self, stop: CancellationToken) -> Result<(), WorkerError> {
@@ -246,15 +257,15 @@ impl Scheduler {
         let templates: socket::TemplateLookup = Arc::new(move |name: &str| {
             lookup(&catalog, name).map(|integration| IntegrationTemplate::of(&integration))
         });
-        tokio::spawn(socket::serve(
-            listener,
-            self.socket_limits,
-            self.writer.clone(),
+        let served = socket::Served {
+            writer: self.writer.clone(),
             templates,
-            self.appliance.clone(),
-            self.claim_now.clone(),
-            stop.child_token(),
-        ));
+            appliance: self.appliance.clone(),
+            enqueued: self.claim_now.clone(),
+            limits: self.socket_limits,
+            status_answer: self.identity.answer_line(),
+        };
+        tokio::spawn(socket::serve(listener, served, stop.child_token()));
         Ok(socket::SocketFile(path))
     }
 
@@ -469,13 +480,16 @@ impl Scheduler {
         }
     }
 
-    /// Reads the integrations file when it changed (or when `force`d) and holds the
-    /// jobs of integrations with a hold reason; true when a new catalog was taken.
+    /// Reads the integrations file and the token store when either changed (or when
+    /// `force`d) and holds the jobs of integrations with a hold reason; true when a new
+    /// catalog was taken. The token store counts because an OAuth integration without
+    /// a token holds its jobs until it is authorized, in this process or another.
     fn reload_catalog(&mut self, force: bool) -> bool {
         let store = IntegrationStore::new(self.locations.integrations_file());
-        let stamp = std::fs::metadata(store.path())
-            .and_then(|meta| meta.modified())
-            .ok();
+        let stamp = (
+            file_stamp(store.path()),
+            file_stamp(self.token_store.path()),
+        );
         if !force && stamp == self.catalog_stamp {
             return false;
         }
@@ -487,12 +501,17 @@ impl Scheduler {
                 return false;
             }
         };
+        // Unreadable tokens send nothing either: the integrations wait as unauthorized.
+        let authorizations = self.token_store.all().unwrap_or_else(|error| {
+            tracing::warn!(%error, "the token store cannot be read");
+            Default::default()
+        });
         let destinations = self.http.destinations;
         let held: HashMap<String, HoldReason> = catalog
             .integrations
             .iter()
             .filter_map(|integration| {
-                let reason = integration.hold_reason(destinations)?;
+                let reason = hold_reason(integration, destinations, &authorizations)?;
                 Some((integration.name.clone(), reason))
             })
             .collect();
@@ -541,6 +560,16 @@ impl Scheduler {
         self.resolved.insert(name.to_string(), found.clone());
         found
     }
+}
+
+/// A file's modification time and inode (a save renames a new file in), none while it
+/// is missing.
+type FileStamp = Option<(SystemTime, u64)>;
+
+fn file_stamp(path: &std::path::Path) -> FileStamp {
+    use std::os::unix::fs::MetadataExt;
+    let meta = std::fs::metadata(path).ok()?;
+    Some((meta.modified().ok()?, meta.ino()))
 }
 
 /// Claimed jobs waiting to start, at most: `CLAIM_AHEAD` times the concurrency.

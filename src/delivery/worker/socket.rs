@@ -16,6 +16,10 @@
 //! `{"ok":false,"error":"…"}` (with `id` and `integration` when the id is taken by a
 //! different event).
 //!
+//! The line `{"status":true}` queues nothing: it is answered with who the worker is,
+//! `{"ok":true,"worker":{"pid":…,"started_ms":…,"version":"…"}}` (`hookconsole
+//! status` asks it, to tell a live worker from a stale file).
+//!
 //! A client may keep its connection and write event after event, within bounds (the
 //! settings `socket_*`, see [`SocketLimits`]): a line longer than the limit is answered
 //! with an error and its connection closed, a connection silent for the idle timeout
@@ -40,6 +44,7 @@ use crate::delivery::event_line::{EnqueueAnswer, EventError, EventLine, Integrat
 use crate::model::Settings;
 use crate::store::QueueError;
 use crate::store::queue::{EnqueueStatus, Enqueued};
+use crate::store::worker_presence::is_status_request;
 use crate::template::Appliance;
 
 /// Finds an integration's template by name, for [`EventLine::into_event`].
@@ -97,31 +102,22 @@ impl SocketLimits {
     }
 }
 
-/// What every connection shares.
-struct SocketState {
-    writer: WriterSender,
-    templates: TemplateLookup,
-    appliance: Appliance,
-    enqueued: Arc<Notify>,
-    limits: SocketLimits,
+/// What the socket serves, shared by every connection.
+pub struct Served {
+    pub writer: WriterSender,
+    pub templates: TemplateLookup,
+    pub appliance: Appliance,
+    /// Rung when an event is committed.
+    pub enqueued: Arc<Notify>,
+    pub limits: SocketLimits,
+    /// The answer to the status request (`worker_presence::STATUS_REQUEST`): who this
+    /// worker is.
+    pub status_answer: String,
 }
 
-pub async fn serve(
-    listener: UnixListener,
-    limits: SocketLimits,
-    writer: WriterSender,
-    templates: TemplateLookup,
-    appliance: Appliance,
-    enqueued: Arc<Notify>,
-    stop: CancellationToken,
-) {
-    let shared = Arc::new(SocketState {
-        writer,
-        templates,
-        appliance,
-        enqueued,
-        limits,
-    });
+pub async fn serve(listener: UnixListener, served: Served, stop: CancellationToken) {
+    let limits = served.limits;
+    let shared = Arc::new(served);
     // Each connection holds a place (and a descriptor) while it lasts.
     let places = Arc::new(Semaphore::new(limits.max_connections));
     let mut failures = AcceptBackoff::new("the enqueue socket");
@@ -192,6 +188,8 @@ enum Refusal {
 /// The answer to one line, written in its turn after the lines before it: known at
 /// once (a refusal), or when the writer has committed the event.
 enum LineAnswer {
+    /// The status request's answer.
+    Status(String),
     Now(Refusal),
     Committed(oneshot::Receiver<Result<Vec<Enqueued>, Arc<QueueError>>>),
 }
@@ -199,6 +197,7 @@ enum LineAnswer {
 impl LineAnswer {
     async fn line(self, enqueued: &Notify) -> String {
         let answers = match self {
+            LineAnswer::Status(line) => return line,
             LineAnswer::Now(refusal) => Err(refusal),
             LineAnswer::Committed(reply) => match reply.await {
                 Ok(answers) => answers.map_err(Refusal::Queue),
@@ -230,7 +229,7 @@ fn refused(error: &str) -> String {
 async fn connection(
     stream: UnixStream,
     _place: OwnedSemaphorePermit,
-    shared: Arc<SocketState>,
+    shared: Arc<Served>,
     stop: CancellationToken,
 ) {
     let (read, write) = stream.into_split();
@@ -287,6 +286,13 @@ async fn connection(
             }
         };
         if line.trim().is_empty() {
+            continue;
+        }
+        if is_status_request(&line) {
+            let status = LineAnswer::Status(shared.status_answer.clone());
+            if answers.send(status).is_err() {
+                break;
+            }
             continue;
         }
         let event = serde_json::from_str::<EventLine>(&line)

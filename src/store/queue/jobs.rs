@@ -67,6 +67,10 @@ pub enum JobUpdate {
     },
     /// Give the lease back untouched (shutdown, integration held).
     Release { job_id: i64 },
+    /// Give the lease back and hold the job: its integration cannot be sent to until
+    /// a person acts (it has no token). The next hold the scheduler sends decides
+    /// again.
+    Hold { job_id: i64 },
 }
 
 impl Queue {
@@ -171,8 +175,17 @@ impl Queue {
                      WHERE id = ?1 AND state = 'claimed'",
                 )
                 .map_err(fail)?;
+            let mut hold = tx
+                .prepare_cached(
+                    "UPDATE jobs SET state = 'held', lease_owner = NULL, lease_expires = NULL \
+                     WHERE id = ?1 AND state = 'claimed'",
+                )
+                .map_err(fail)?;
             for update in updates {
                 match update {
+                    JobUpdate::Hold { job_id } => {
+                        hold.execute(params![job_id]).map_err(fail)?;
+                    }
                     JobUpdate::Finished {
                         job_id,
                         attempts,
@@ -208,8 +221,8 @@ impl Queue {
             .map_err(|e| self.error(e))
     }
 
-    /// Holds the queued jobs of `disabled` integrations and queues again the held jobs
-    /// of every other one.
+    /// Holds the queued jobs of `disabled` integrations (any hold reason) and queues
+    /// again the held jobs of every other one.
     pub fn hold_disabled(&mut self, disabled: &[String]) -> Result<(), QueueError> {
         let list = serde_json::to_string(disabled).unwrap_or_else(|_| "[]".into());
         self.conn

@@ -92,6 +92,8 @@ const LIST: &[Binding] = &[
     bind(Action::Reload, &[ch('r'), plain(KeyCode::F(5))], None),
     // SETTINGS is in help; the footer keeps to 80 columns.
     bind(Action::Settings, &[ch('S'), plain(KeyCode::F(9))], None),
+    // STATUS is in help; the footer keeps to 80 columns.
+    bind(Action::Status, &[ch('w')], None),
     bind(Action::ClearFilter, &[plain(KeyCode::Esc)], None),
     HELP_KEY,
     bind(Action::Quit, &[ch('q')], Some("quit")),
@@ -283,6 +285,23 @@ const VERIFY: &[Binding] = &[
     REDRAW,
 ];
 
+const STATUS: &[Binding] = &[
+    SCROLL_UP,
+    SCROLL_DOWN,
+    PAGE_UP,
+    PAGE_DOWN,
+    bind(
+        Action::Reload,
+        &[ch('r'), plain(KeyCode::F(5))],
+        Some("refresh"),
+    )
+    .says("read the status again (it also follows the queue by itself)"),
+    bind(Action::Back, &[plain(KeyCode::Esc), ch('q')], Some("back")),
+    HELP_KEY,
+    INTERRUPT,
+    REDRAW,
+];
+
 const AUTHORIZE: &[Binding] = &[
     bind(Action::PasteUrl, &[ch('p')], Some("paste URL")),
     bind(Action::PrintUrl, &[ch('u')], Some("print URL")),
@@ -467,6 +486,7 @@ pub fn bindings(context: KeyContext) -> &'static [Binding] {
         KeyContext::LogsText => LOGS_TEXT,
         KeyContext::LogsDetail => LOGS_DETAIL,
         KeyContext::Settings => SETTINGS,
+        KeyContext::Status => STATUS,
     }
 }
 
@@ -489,6 +509,7 @@ pub fn typing(context: KeyContext) -> &'static [&'static [Binding]] {
         | KeyContext::AuthorizeDevice
         | KeyContext::AuthorizeSite
         | KeyContext::Logs
-        | KeyContext::LogsDetail => &[],
+        | KeyContext::LogsDetail
+        | KeyContext::Status => &[],
     }
 }

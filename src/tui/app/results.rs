@@ -23,9 +23,37 @@ impl App {
                 ));
                 self.load_error = None;
                 self.set_catalog(catalog);
+                return vec![
+                    self.load_last_deliveries(),
+                    StoreWork::LoadDeliverySummary.into(),
+                ];
+            }
+            Message::DeliveriesChanged => {
+                let mut effects = vec![
+                    self.load_last_deliveries(),
+                    StoreWork::LoadDeliverySummary.into(),
+                ];
+                if let Screen::Status(_) = self.screen {
+                    effects.push(StoreWork::LoadStatus.into());
+                }
+                return effects;
+            }
+            Message::StatusGathered(result) => {
+                if let Screen::Status(view) = &mut self.screen {
+                    view.gathered(result);
+                }
+            }
+            Message::DeliverySummary(Ok(summary)) => self.deliveries = Some(summary),
+            Message::DeliverySummary(Err(error)) => {
+                tracing::warn!(%error, "the delivery queue cannot be read for the list");
+                self.deliveries = None;
             }
             Message::IntegrationsFileChanged => return vec![StoreWork::Refresh.into()],
-            Message::Refreshed(result) => self.refreshed(result),
+            Message::Refreshed(result) => {
+                self.refreshed(result);
+                return vec![self.load_last_deliveries()];
+            }
+            Message::LastDeliveries(last) => self.last_deliveries = last,
             Message::Loaded(Err(error)) => {
                 tracing::error!(%error, "loading integrations failed");
                 self.status = Some("The integrations file could not be read".into());
@@ -235,6 +263,16 @@ impl App {
             }
         }
         Vec::new()
+    }
+
+    /// Reads each integration's last delivery from the log, for the list.
+    fn load_last_deliveries(&self) -> Effect {
+        let names = self
+            .integrations()
+            .iter()
+            .map(|integration| integration.name.clone())
+            .collect();
+        StoreWork::LoadLastDeliveries(names).into()
     }
 
     fn set_catalog(&mut self, catalog: Catalog) {

@@ -13,6 +13,7 @@ use crate::tui::message::{
     AfterSave, Effect, SaveOrigin, SaveRequest, StoreWork, TaskWork, TerminalWork,
 };
 use crate::tui::settings::{SettingsRequest, SettingsView};
+use crate::tui::status::StatusRequest;
 use crate::tui::text::count;
 use crate::tui::verify::{VerifyId, VerifyRequest, VerifyView};
 
@@ -87,8 +88,24 @@ impl App {
                 self.status = Some("Reading the settings...".into());
                 return vec![StoreWork::LoadSettings.into()];
             }
+            ListRequest::Status => {
+                self.screen = Screen::Status(Box::default());
+                return vec![StoreWork::LoadStatus.into()];
+            }
             ListRequest::Help => return self.open_help(),
             ListRequest::Quit => return self.quit_requested(),
+        }
+        Vec::new()
+    }
+
+    pub(super) fn on_status(&mut self, request: StatusRequest) -> Vec<Effect> {
+        match request {
+            StatusRequest::Refresh => {
+                self.status = Some("STATUS read again".into());
+                return vec![StoreWork::LoadStatus.into()];
+            }
+            StatusRequest::Back => self.screen = Screen::List,
+            StatusRequest::Help => return self.open_help(),
         }
         Vec::new()
     }

@@ -1,0 +1,262 @@
+//! STATUS: what `hookconsole status` says, on screen: the worker, the queue in total,
+//! each integration's waiting events, hold, last delivery and authorization, the
+//! callback URL and the disk. Read again when the queue or the worker's files change
+//! (`watch`), and with r.
+
+use std::sync::Arc;
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph};
+
+use super::action::Action;
+use super::profile::Profile;
+use super::theme::Theme;
+use crate::home::{IntegrationStatus, Status, StatusError, WorkerState};
+
+/// What the view shows.
+#[derive(Debug, Clone)]
+pub enum StatusState {
+    Reading,
+    Shown(Box<Status>),
+    Failed(Arc<StatusError>),
+}
+
+#[derive(Debug, Clone)]
+pub struct StatusView {
+    state: StatusState,
+    /// The first line in view.
+    offset: usize,
+}
+
+/// What a key on STATUS asks of the app.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StatusRequest {
+    Refresh,
+    Back,
+    Help,
+}
+
+impl StatusView {
+    pub fn new() -> StatusView {
+        StatusView {
+            state: StatusState::Reading,
+            offset: 0,
+        }
+    }
+
+    pub fn handle(&mut self, action: Option<Action>) -> Option<StatusRequest> {
+        match action? {
+            Action::Up => self.offset = self.offset.saturating_sub(1),
+            Action::Down => self.offset += 1,
+            Action::PageUp => self.offset = self.offset.saturating_sub(10),
+            Action::PageDown => self.offset += 10,
+            Action::Reload => return Some(StatusRequest::Refresh),
+            Action::Back => return Some(StatusRequest::Back),
+            Action::Help => return Some(StatusRequest::Help),
+            _ => {}
+        }
+        None
+    }
+
+    /// The status as read again (an error keeps what was shown, if anything).
+    pub fn gathered(&mut self, result: Result<Box<Status>, Arc<StatusError>>) {
+        self.state = match (result, &self.state) {
+            (Ok(status), _) => StatusState::Shown(status),
+            (Err(error), StatusState::Shown(_)) => {
+                tracing::warn!(%error, "STATUS could not be read again");
+                return;
+            }
+            (Err(error), _) => StatusState::Failed(error),
+        };
+    }
+
+    pub fn render(&mut self, frame: &mut Frame, area: Rect, theme: &Theme, profile: Profile) {
+        let block = Block::default()
+            .borders(Borders::ALL)
+            .border_set(profile.border_set())
+            .border_style(theme.border_focused)
+            .title(Span::styled(
+                " STATUS (as hookconsole status) ",
+                theme.title,
+            ));
+        let inner = block.inner(area);
+        frame.render_widget(block, area);
+        let lines = match &self.state {
+            StatusState::Reading => vec![Line::styled("Reading the status...", theme.hint)],
+            StatusState::Failed(error) => vec![Line::styled(
+                format!("The status could not be read: {error}"),
+                theme.error,
+            )],
+            StatusState::Shown(status) => lines(status, theme),
+        };
+        let room = usize::from(inner.height);
+        self.offset = self.offset.min(lines.len().saturating_sub(room));
+        let width = usize::from(inner.width);
+        let shown: Vec<Line> = lines
+            .into_iter()
+            .skip(self.offset)
+            .take(room)
+            .map(|line| fitted(line, width, theme))
+            .collect();
+        frame.render_widget(Paragraph::new(shown), inner);
+    }
+}
+
+impl Default for StatusView {
+    fn default() -> Self {
+        StatusView::new()
+    }
+}
+
+/// A line cut to `width` with the theme's mark, in its first span's style.
+fn fitted(line: Line<'static>, width: usize, theme: &Theme) -> Line<'static> {
+    let style = line
+        .spans
+        .first()
+        .map_or(Style::default(), |span| span.style);
+    let text: String = line
+        .spans
+        .iter()
+        .map(|span| span.content.as_ref())
+        .collect();
+    Line::styled(theme.fit(&text, width), style)
+}
+
+fn lines(status: &Status, theme: &Theme) -> Vec<Line<'static>> {
+    let worker = &status.worker;
+    let mut lines = Vec::new();
+    let (state, style) = match worker.state {
+        WorkerState::Running => ("running".to_string(), theme.success),
+        WorkerState::Stopped => ("NOT RUNNING".to_string(), theme.warning),
+        WorkerState::NotAnswering => ("NOT ANSWERING (it holds its lock)".into(), theme.warning),
+    };
+    let mut first = format!("Worker    {state}");
+    if let Some(pid) = worker.pid {
+        first.push_str(&format!(", pid {pid}"));
+    }
+    if let Some(since) = &worker.started_at {
+        first.push_str(&format!(", since {since}"));
+    }
+    if let Some(version) = &worker.version {
+        first.push_str(&format!(", version {version}"));
+    }
+    lines.push(Line::styled(first, style));
+    if let (Some(unit), Some(state)) = (&worker.systemd_unit, &worker.systemd_state) {
+        lines.push(Line::styled(
+            format!("          systemd {unit}: {state}"),
+            theme.text,
+        ));
+    }
+    if let Some(command) = &worker.start_command {
+        lines.push(Line::styled(
+            format!("          start it: {command}"),
+            theme.text,
+        ));
+    }
+    let total = &status.queue.total;
+    lines.push(Line::styled(
+        format!(
+            "Queue     {} waiting: {} queued, {} retrying, {} held, {} being delivered",
+            total.waiting, total.queued, total.retrying, total.held, total.delivering
+        ),
+        theme.text,
+    ));
+    lines.push(Line::styled(
+        format!(
+            "          last hour {} delivered, {} failed; dead in {} days: {}",
+            total.delivered_last_hour,
+            total.failed_last_hour,
+            status.queue.retention_days,
+            total.dead
+        ),
+        theme.text,
+    ));
+    let free = status
+        .queue
+        .free_bytes
+        .map_or("unknown".to_string(), |bytes| {
+            format!("{} MiB", bytes >> 20)
+        });
+    lines.push(Line::styled(
+        format!(
+            "          {} KiB in the queue file, {free} free",
+            status.queue.file_bytes >> 10
+        ),
+        theme.text,
+    ));
+    if let Some(url) = &status.callback.url {
+        lines.push(Line::styled(format!("Callback  {url}"), theme.text));
+    }
+    if let Some(listener) = &status.callback.listener {
+        lines.push(Line::styled(
+            format!("          listener {listener} while an authorization waits"),
+            theme.text,
+        ));
+    }
+    // What is not well before the integrations: it is what a person looks for.
+    if !status.problems.is_empty() {
+        lines.push(Line::styled("Not well", theme.warning));
+        for problem in &status.problems {
+            lines.push(Line::styled(format!("  - {problem}"), theme.warning));
+        }
+    }
+    lines.push(Line::raw(""));
+    for integration in &status.integrations {
+        lines.extend(integration_lines(integration, theme));
+    }
+    lines
+}
+
+fn integration_lines(integration: &IntegrationStatus, theme: &Theme) -> Vec<Line<'static>> {
+    let counts = &integration.counts;
+    let last = integration
+        .last_delivery
+        .as_ref()
+        .map_or("none".to_string(), |last| {
+            let status = last
+                .status
+                .map(|code| format!(" {code}"))
+                .unwrap_or_default();
+            format!("{}{status} at {}", last.outcome.to_uppercase(), last.at)
+        });
+    let mut lines = vec![
+        Line::styled(
+            format!(
+                "{}: {} waiting ({} held, {} retrying), {} dead",
+                integration.name, counts.waiting, counts.held, counts.retrying, counts.dead,
+            ),
+            theme.text,
+        ),
+        Line::styled(
+            format!(
+                "  last hour {} delivered, {} failed; last delivery {last}",
+                counts.delivered_last_hour, counts.failed_last_hour,
+            ),
+            theme.text,
+        ),
+    ];
+    if let Some(hold) = &integration.hold {
+        lines.push(Line::styled(
+            format!("  held: {}", hold.reason),
+            theme.warning,
+        ));
+    }
+    if let Some(authorization) = &integration.authorization {
+        let expiry = authorization
+            .expires_at
+            .as_ref()
+            .map(|at| format!(", token expires {at}"))
+            .unwrap_or_default();
+        lines.push(Line::styled(
+            format!(
+                "  authorization: {}{expiry}",
+                authorization.state.replace('_', " ")
+            ),
+            theme.text,
+        ));
+    }
+    lines
+}
