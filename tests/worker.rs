@@ -606,3 +606,50 @@ async fn a_url_changed_in_the_middle_of_a_burst_takes_effect() {
     );
     assert_eq!(old.distinct() + new.distinct(), 200);
 }
+
+/// A receiver that answers slowly, with a thousand events queued for it first, must not
+/// keep another integration's events from being claimed: they used to wait behind the
+/// whole backlog (the claimed jobs not started were all the slow one's, so nothing more
+/// was claimed, and a claim in due order took only the backlog).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_slow_receivers_backlog_does_not_hold_up_another_integration() {
+    let home = home(10);
+    // Slower than the test: the slow integration's slots stay taken throughout.
+    let slow = support::slow_receiver(always(200), Duration::from_secs(30)).await;
+    let fast = receiver(always(200), false).await;
+    add(
+        &home,
+        hook("slow", &format!("http://{}/slow", slow.addr), 60),
+    );
+    add(
+        &home,
+        hook("fast", &format!("http://{}/fast", fast.addr), 60),
+    );
+    let event = |integration: &str, n: usize| NewEvent {
+        id: None,
+        integration: integration.into(),
+        event_type: "scan.finished".into(),
+        payload: format!(r#"{{"n":{n}}}"#),
+        fingerprint: None,
+    };
+    let mut events: Vec<NewEvent> = (0..1_000).map(|n| event("slow", n)).collect();
+    events.extend((0..50).map(|n| event("fast", n)));
+    Queue::open(&home.locations.queue_database())
+        .unwrap()
+        .enqueue(&events)
+        .unwrap();
+    let worker = start(&home);
+    until(
+        "the fast integration's 50 delivered",
+        Duration::from_secs(20),
+        || fast.distinct() == 50,
+    )
+    .await;
+    // Meanwhile the slow receiver holds its first requests, one per slot.
+    assert!(
+        slow.distinct() <= 16,
+        "{} at the slow receiver",
+        slow.distinct()
+    );
+    stop(worker).await;
+}

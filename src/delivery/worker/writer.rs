@@ -38,6 +38,8 @@ pub enum WriterCommand {
         owner: String,
         limit: usize,
         lease_ms: i64,
+        /// Integrations whose jobs are not to be claimed this time (enough wait).
+        skip: Vec<String>,
         reply: oneshot::Sender<Claimed>,
     },
     Hold(Vec<String>),
@@ -249,8 +251,9 @@ fn run_group(queue: &mut Queue, group: Vec<WriterCommand>) -> bool {
                 owner,
                 limit,
                 lease_ms,
+                skip,
                 reply,
-            } => claims.push((owner, limit, lease_ms, reply)),
+            } => claims.push((owner, limit, lease_ms, skip, reply)),
             WriterCommand::Flush(reply) => flushes.push(reply),
             WriterCommand::Hold(disabled) => hold = Some(disabled),
             WriterCommand::Prune { days, rows } => match queue.prune(days, rows) {
@@ -270,8 +273,8 @@ fn run_group(queue: &mut Queue, group: Vec<WriterCommand>) -> bool {
     // says when the next job is due, and that is read after the group's updates,
     // holds and enqueues, which schedule retries and add jobs.
     let mut short_claims = Vec::new();
-    for (owner, limit, lease_ms, reply) in claims {
-        match queue.claim(&owner, limit, lease_ms) {
+    for (owner, limit, lease_ms, skip, reply) in claims {
+        match queue.claim_except(&owner, limit, lease_ms, &skip) {
             Ok(jobs) if jobs.len() < limit => {
                 changed |= !jobs.is_empty();
                 short_claims.push((owner, jobs, reply));

@@ -82,12 +82,29 @@ impl Queue {
         limit: usize,
         lease_ms: i64,
     ) -> Result<Vec<ClaimedJob>, QueueError> {
+        self.claim_except(owner, limit, lease_ms, &[])
+    }
+
+    /// [`Queue::claim`], passing over the jobs of the integrations in `skip`: the
+    /// worker has enough of theirs waiting already (a slow receiver's backlog), and
+    /// claiming more of them in due order would keep every other integration's jobs
+    /// from being claimed at all.
+    pub fn claim_except(
+        &mut self,
+        owner: &str,
+        limit: usize,
+        lease_ms: i64,
+        skip: &[String],
+    ) -> Result<Vec<ClaimedJob>, QueueError> {
         let path = self.path.clone();
         let fail = |source| QueueError::Sqlite {
             path: path.clone(),
             source,
         };
         let now = now_ms();
+        // The names as one JSON array, read by json_each: one statement to cache
+        // whatever their number.
+        let skipped = serde_json::to_string(skip).unwrap_or_else(|_| "[]".into());
         let tx = self.conn.transaction().map_err(fail)?;
         let claimed = {
             // Two index-backed queries rather than one OR: due queued jobs, then
@@ -98,11 +115,12 @@ impl Queue {
             let mut claimed = tx
                 .prepare_cached(claim_query!(
                     "j.state = 'queued' AND j.next_attempt_at <= ?1 \
+                     AND j.integration NOT IN (SELECT value FROM json_each(?3)) \
                      ORDER BY j.next_attempt_at LIMIT ?2"
                 ))
                 .and_then(|mut select| {
                     select
-                        .query_map(params![now, limit as i64], claimed_job)?
+                        .query_map(params![now, limit as i64, skipped], claimed_job)?
                         .collect::<Result<Vec<_>, _>>()
                 })
                 .map_err(fail)?;
@@ -111,11 +129,12 @@ impl Queue {
                 let expired = tx
                     .prepare_cached(claim_query!(
                         "j.state = 'claimed' AND j.lease_expires < ?1 \
-                         AND j.lease_owner IS NOT ?3 LIMIT ?2"
+                         AND j.lease_owner IS NOT ?3 \
+                         AND j.integration NOT IN (SELECT value FROM json_each(?4)) LIMIT ?2"
                     ))
                     .and_then(|mut select| {
                         select
-                            .query_map(params![now, room as i64, owner], claimed_job)?
+                            .query_map(params![now, room as i64, owner, skipped], claimed_job)?
                             .collect::<Result<Vec<_>, _>>()
                     })
                     .map_err(fail)?;
