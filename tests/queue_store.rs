@@ -303,6 +303,54 @@ fn retention_prunes_old_and_surplus_attempts() {
     assert_eq!(page.rows.last().unwrap().job_id, 1006);
 }
 
+/// A held event waits for a person, but not for ever: past `retention_days` since it
+/// was queued it is dead, with a line in the log that says why.
+#[test]
+fn held_events_expire_by_the_retention_setting() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("q.sqlite3");
+    let mut queue = Queue::open(&path).unwrap();
+    let old = queue.enqueue(&[event("a")]).unwrap()[0].id.clone();
+    queue.enqueue(&[event("a"), event("b")]).unwrap();
+    queue.hold_disabled(&["a".to_string()]).unwrap();
+    let forty_days_ago = now_ms() - 40 * 86_400_000;
+    rusqlite::Connection::open(&path)
+        .unwrap()
+        .execute(
+            "UPDATE events SET created = ?1 WHERE id = ?2",
+            rusqlite::params![forty_days_ago, old],
+        )
+        .unwrap();
+    queue.prune(30, 1_000_000).unwrap();
+    let mut counts = queue.counts().unwrap();
+    counts.sort();
+    assert_eq!(
+        counts,
+        [("dead".into(), 1), ("held".into(), 1), ("queued".into(), 1)]
+    );
+    let page = queue.log_page(&LogFilter::default(), None, 10).unwrap();
+    assert_eq!(page.rows.len(), 1);
+    let row = &page.rows[0];
+    assert_eq!(row.event_id, old);
+    assert_eq!(row.outcome, AttemptOutcome::Dead);
+    assert_eq!(row.error_class.as_deref(), Some("expired"));
+    assert!(
+        row.summary.contains("30 days (retention_days)"),
+        "{}",
+        row.summary
+    );
+    // Pruning again expires nothing more: the other held event is recent.
+    queue.prune(30, 1_000_000).unwrap();
+    assert_eq!(
+        queue
+            .log_page(&LogFilter::default(), None, 10)
+            .unwrap()
+            .rows
+            .len(),
+        1
+    );
+}
+
 /// The full-text index agrees with the attempts table (FTS5's own check).
 fn index_is_in_step(path: &std::path::Path) {
     let conn = rusqlite::Connection::open(path).unwrap();

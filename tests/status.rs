@@ -179,6 +179,9 @@ async fn a_running_worker_answers_and_the_counts_match_the_queue() {
     assert_eq!(off_status["held"], 2);
     assert_eq!(off_status["hold"]["kind"], "disabled");
     assert_eq!(off_status["last_delivery"], Value::Null);
+    // Held events expire by the retention setting (30 days by default): it says when.
+    assert!(off_status["held_expires_at"].is_string(), "{off_status:#}");
+    assert_eq!(ok_status["held_expires_at"], Value::Null);
 
     let total = &status["queue"]["total"];
     assert_eq!(total["held"], count(&db, "held"));
@@ -199,6 +202,10 @@ async fn a_running_worker_answers_and_the_counts_match_the_queue() {
     let plain = String::from_utf8(output.stdout).unwrap();
     assert!(
         plain.contains(&format!("Worker:    running, pid {}", worker.pid())),
+        "{plain}"
+    );
+    assert!(
+        plain.contains("held events expire (dead) 30 days after they were queued: the oldest at"),
         "{plain}"
     );
     // A lock this user may not open (here: a link, which is not followed) leaves it

@@ -78,7 +78,7 @@ fn lines(status: &Status) -> Vec<String> {
             "INTEGRATION", "WAITING", "HELD", "RETRYING", "DEAD", "1H OK/FAIL"
         ));
         for integration in &status.integrations {
-            lines.extend(integration_lines(integration));
+            lines.extend(integration_lines(integration, status.queue.retention_days));
         }
     }
     if !status.problems.is_empty() {
@@ -121,7 +121,7 @@ fn worker_lines(worker: &WorkerStatus) -> Vec<String> {
     lines
 }
 
-fn integration_lines(integration: &IntegrationStatus) -> Vec<String> {
+fn integration_lines(integration: &IntegrationStatus, retention_days: u32) -> Vec<String> {
     let counts = &integration.counts;
     let last = integration
         .last_delivery
@@ -147,6 +147,11 @@ fn integration_lines(integration: &IntegrationStatus) -> Vec<String> {
     }
     if let Some(hold) = &integration.hold {
         lines.push(format!("  held: {}", hold.reason));
+    }
+    if let Some(expires) = &counts.held_expires_at {
+        lines.push(format!(
+            "  held events expire (dead) {retention_days} days after they were queued: the oldest at {expires}"
+        ));
     }
     if let Some(authorization) = &integration.authorization {
         let expiry = authorization

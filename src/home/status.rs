@@ -85,6 +85,8 @@ pub struct Counts {
     /// Held by the worker, or queued for an integration that holds its events (the
     /// worker holds them when it next reads, or starts).
     pub held: u64,
+    /// When the oldest held event expires (dead, `retention_days` after it was queued).
+    pub held_expires_at: Option<String>,
     pub delivering: u64,
     /// Every job not settled: queued, retrying, held and delivering.
     pub waiting: u64,
@@ -97,12 +99,17 @@ pub struct Counts {
 }
 
 impl Counts {
-    fn of(waiting: &Waiting, recent: &Recent, now: i64) -> Counts {
+    /// `retention_ms`: how long a held event waits before it expires.
+    fn of(waiting: &Waiting, recent: &Recent, now: i64, retention_ms: i64) -> Counts {
         Counts {
             queued: waiting.queued,
             retrying: waiting.retrying,
             next_retry_at: waiting.next_retry_ms.map(rfc3339),
             held: waiting.held,
+            held_expires_at: (waiting.held > 0)
+                .then_some(waiting.oldest_held_ms)
+                .flatten()
+                .map(|queued| rfc3339(queued + retention_ms)),
             delivering: waiting.delivering,
             waiting: waiting.total(),
             oldest_waiting_at: waiting.oldest_ms.map(rfc3339),
@@ -214,6 +221,7 @@ impl Home {
         let worker = self.worker_status();
         let settings = self.settings()?;
         let retention_days = settings.effective_retention_days();
+        let retention_ms = i64::from(retention_days) * 24 * HOUR_MS;
         let destinations = settings.destination_policy();
         let catalog = self.catalog()?;
         // Unreadable tokens hold the OAuth integrations, as in the worker.
@@ -241,7 +249,7 @@ impl Home {
                 configured: true,
                 enabled: integration.enabled,
                 hold: hold.as_ref().map(hold_of),
-                counts: Counts::of(&jobs, &recent, now),
+                counts: Counts::of(&jobs, &recent, now, retention_ms),
                 last_delivery: last_delivery(&recent),
                 authorization: authorization_of(integration, &authorizations),
             });
@@ -252,7 +260,7 @@ impl Home {
             total_waiting.add(&jobs);
             total_recent = sum(total_recent, &recent);
             integrations.push(IntegrationStatus {
-                counts: Counts::of(&jobs, &recent, now),
+                counts: Counts::of(&jobs, &recent, now, retention_ms),
                 last_delivery: last_delivery(&recent),
                 name,
                 configured: false,
@@ -261,7 +269,7 @@ impl Home {
                 authorization: None,
             });
         }
-        let mut total = Counts::of(&total_waiting, &Recent::default(), now);
+        let mut total = Counts::of(&total_waiting, &Recent::default(), now, retention_ms);
         total.add_recent(&total_recent);
         let file = self.queue_file();
         let queue_status = QueueStatus {

@@ -21,6 +21,7 @@
 
 mod attempt;
 mod enqueue;
+mod expiry;
 mod jobs;
 mod log;
 mod replay;

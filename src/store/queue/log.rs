@@ -425,6 +425,8 @@ impl Queue {
     /// events whose jobs are all settled and whose attempts are all gone. Returns the
     /// number of attempts deleted.
     pub fn prune(&mut self, days: u32, max_rows: u64) -> Result<usize, QueueError> {
+        // Held events first: settled, their events go with the others below.
+        self.expire_held(days)?;
         let cutoff = now_ms() - i64::from(days) * 86_400_000;
         let mut deleted = self
             .conn
