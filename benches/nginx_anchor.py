@@ -1,0 +1,163 @@
+#!/usr/bin/env python3
+"""Deliveries measured against independent anchors (issue 20 items 1 and 2): the worker
+delivering into nginx, next to wrk's rate against the same nginx in the same run, over
+plain HTTP and over HTTPS with nginx's self-signed certificate pinned. Not a cargo
+bench: run it with a built binary and Debian's nginx-light and wrk installed.
+
+    apt-get install nginx-light wrk
+    cargo build --release --locked
+    python3 benches/nginx_anchor.py target/release/hookconsole [EVENTS [ROUNDS]]
+
+Each round: wrk -t1 -c64 -d5s POSTing a 1 KiB JSON body (plain, then HTTPS), and the
+worker delivering EVENTS (default 20,000) queued 1 KiB events with every attempt logged
+(plain, then HTTPS), timed from the worker's start to the last delivery committed. nginx
+runs one worker process and answers `return 200`. Prints each round and the medians,
+with the worker's CPU per delivery next to wrk's and nginx's.
+"""
+import json
+import os
+import shutil
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+BIN = os.path.abspath(sys.argv[1])
+EVENTS = int(sys.argv[2]) if len(sys.argv) > 2 else 20_000
+ROUNDS = int(sys.argv[3]) if len(sys.argv) > 3 else 3
+PLAIN_PORT, TLS_PORT = 18480, 18443
+BODY = json.dumps({"finding": {"name": "x" * 960, "severity": "high"}})
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid):
+    """utime + stime of a process and its waited-for children, from /proc."""
+    try:
+        fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+        return sum(int(value) for value in fields[11:15]) / TICK
+    except OSError:
+        return 0.0
+
+
+def nginx_pids():
+    out = subprocess.run(["pgrep", "-x", "nginx"], capture_output=True, text=True).stdout
+    return [int(pid) for pid in out.split()]
+
+
+def start_nginx(root):
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                    "ec_paramgen_curve:prime256v1", "-nodes", "-days", "2",
+                    "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+                    "-keyout", f"{root}/key.pem", "-out", f"{root}/cert.pem"],
+                   check=True, capture_output=True)
+    conf = f"""
+worker_processes 1;
+pid {root}/nginx.pid;
+error_log {root}/error.log;
+events {{ worker_connections 1024; }}
+http {{
+    access_log off;
+    client_body_buffer_size 16k;
+    keepalive_requests 1000000;
+    server {{
+        listen 127.0.0.1:{PLAIN_PORT};
+        listen 127.0.0.1:{TLS_PORT} ssl;
+        ssl_certificate {root}/cert.pem;
+        ssl_certificate_key {root}/key.pem;
+        location / {{ return 200 "ok"; }}
+    }}
+}}
+"""
+    with open(f"{root}/nginx.conf", "w") as file:
+        file.write(conf)
+    subprocess.run(["nginx", "-c", f"{root}/nginx.conf", "-p", root], check=True)
+    time.sleep(0.3)
+
+
+def wrk(url, root):
+    script = f"{root}/post.lua"
+    with open(script, "w") as file:
+        file.write('wrk.method = "POST"\n'
+                   'wrk.headers["Content-Type"] = "application/json"\n'
+                   f"wrk.body = {json.dumps(BODY)}\n")
+    before = sum(cpu_seconds(pid) for pid in nginx_pids())
+    started = time.perf_counter()
+    out = subprocess.run(["wrk", "-t1", "-c64", "-d5s", "-s", script, url],
+                         capture_output=True, text=True, check=True).stdout
+    elapsed = time.perf_counter() - started
+    nginx_cpu = sum(cpu_seconds(pid) for pid in nginx_pids()) - before
+    rate = float(next(line.split()[1] for line in out.splitlines()
+                      if line.startswith("Requests/sec")))
+    requests = rate * elapsed
+    return rate, nginx_cpu / requests * 1e6
+
+
+def deliver(url, root, name, pin):
+    home = tempfile.mkdtemp(dir=root)
+    run = lambda *args, **kw: subprocess.run([BIN, "--home", home, *args], check=True,
+                                             capture_output=True, text=True, **kw)
+    add = ["add", "--name", name, "--url", url]
+    if pin:
+        add += ["--certificate", f"{root}/cert.pem"]
+    run(*add)
+    run("settings", "concurrency_per_integration=64")
+    line = json.dumps({"integration": name, "type": "finding.new",
+                       "payload": json.loads(BODY)}) + "\n"
+    run("send", "--batch", input=line * EVENTS)
+    db = sqlite3.connect(f"{home}/deliveries.sqlite3")
+    before = sum(cpu_seconds(pid) for pid in nginx_pids())
+    started = time.perf_counter()
+    worker = subprocess.Popen([BIN, "--home", home, "worker"], stderr=subprocess.DEVNULL)
+    worker_cpu = 0.0
+    while True:
+        worker_cpu = cpu_seconds(worker.pid) or worker_cpu
+        done = db.execute("SELECT count(*) FROM jobs WHERE state = 'delivered'").fetchone()[0]
+        if done >= EVENTS:
+            break
+        assert time.perf_counter() - started < 300, "deliveries did not finish"
+        time.sleep(0.01)
+    elapsed = time.perf_counter() - started
+    nginx_cpu = sum(cpu_seconds(pid) for pid in nginx_pids()) - before
+    worker.terminate()
+    worker.wait()
+    db.close()
+    shutil.rmtree(home)
+    return EVENTS / elapsed, worker_cpu / EVENTS * 1e6, nginx_cpu / EVENTS * 1e6
+
+
+def main():
+    root = tempfile.mkdtemp(prefix="hookconsole-nginx-")
+    start_nginx(root)
+    rows = []
+    try:
+        for round_ in range(1, ROUNDS + 1):
+            wrk_plain, nginx_us_wrk = wrk(f"http://127.0.0.1:{PLAIN_PORT}/hook", root)
+            wrk_tls, _ = wrk(f"https://127.0.0.1:{TLS_PORT}/hook", root)
+            ours_plain, worker_us, nginx_us = deliver(
+                f"http://127.0.0.1:{PLAIN_PORT}/hook", root, "plain", False)
+            ours_tls, worker_us_tls, _ = deliver(
+                f"https://127.0.0.1:{TLS_PORT}/hook", root, "tls", True)
+            rows.append((wrk_plain, wrk_tls, ours_plain, ours_tls, worker_us, worker_us_tls,
+                         nginx_us, nginx_us_wrk))
+            print(f"round {round_}: wrk {wrk_plain:,.0f} req/s plain, {wrk_tls:,.0f} HTTPS; "
+                  f"worker {ours_plain:,.0f} deliveries/s plain = {100 * ours_plain / wrk_plain:.0f}% "
+                  f"of wrk, {ours_tls:,.0f} HTTPS = {100 * ours_tls / ours_plain:.0f}% of its plain; "
+                  f"worker CPU {worker_us:.0f} us/delivery plain, {worker_us_tls:.0f} HTTPS; "
+                  f"nginx {nginx_us:.0f} us/request (worker's), {nginx_us_wrk:.0f} (wrk's)",
+                  flush=True)
+    finally:
+        subprocess.run(["nginx", "-c", f"{root}/nginx.conf", "-p", root, "-s", "stop"])
+        time.sleep(0.3)
+        shutil.rmtree(root, ignore_errors=True)
+    med = lambda index: statistics.median(row[index] for row in rows)
+    ratio = statistics.median(row[2] / row[0] for row in rows)
+    tls_ratio = statistics.median(row[3] / row[2] for row in rows)
+    print(f"median: worker {med(2):,.0f}/s against wrk {med(0):,.0f}/s = {100 * ratio:.0f}% "
+          f"(target 50%); HTTPS {med(3):,.0f}/s = {100 * tls_ratio:.0f}% of plain (target 90%); "
+          f"worker CPU per delivery {med(4):.0f} us plain, {med(5):.0f} us HTTPS; "
+          f"load average {os.getloadavg()[0]:.1f}")
+
+
+main()
