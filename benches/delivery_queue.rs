@@ -82,6 +82,23 @@ fn main() {
     }
 }
 
+fn enqueue_all(locations: &Locations, events: &[NewEvent]) {
+    Queue::open(&locations.queue_database())
+        .unwrap()
+        .enqueue(events)
+        .unwrap();
+}
+
+/// The real worker binary on the home at `home`.
+fn spawn_worker(home: &Path) -> std::process::Child {
+    Command::new(env!("CARGO_BIN_EXE_hookconsole"))
+        .arg("worker")
+        .env("HOOKCONSOLE_HOME", home)
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap()
+}
+
 /// Events queued for the slow receiver in the fairness benchmark, and its answer time.
 const SLOW_EVENTS: usize = 1_000;
 const SLOW_ANSWER: Duration = Duration::from_secs(10);
@@ -136,18 +153,10 @@ async fn fast_rate(fast: &receiver::Receiver, slow: Option<&receiver::Receiver>)
         events.extend((0..SLOW_EVENTS).map(|n| event("slow", n)));
     }
     events.extend((0..DELIVERIES).map(|n| event("fast", n)));
-    Queue::open(&locations.queue_database())
-        .unwrap()
-        .enqueue(&events)
-        .unwrap();
+    enqueue_all(&locations, &events);
     let before = fast.distinct();
     let started = Instant::now();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_hookconsole"))
-        .arg("worker")
-        .env("HOOKCONSOLE_HOME", dir.path())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut child = spawn_worker(dir.path());
     while fast.distinct() - before < DELIVERIES {
         assert!(started.elapsed() < Duration::from_secs(300));
         tokio::time::sleep(Duration::from_millis(5)).await;
@@ -394,18 +403,10 @@ async fn worker_deliveries(server: &receiver::Receiver) -> (f64, f64, f64, f64) 
             fingerprint: None,
         })
         .collect();
-    Queue::open(&locations.queue_database())
-        .unwrap()
-        .enqueue(&events)
-        .unwrap();
+    enqueue_all(&locations, &events);
     let before = server.distinct();
     let started = Instant::now();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_hookconsole"))
-        .arg("worker")
-        .env("HOOKCONSOLE_HOME", dir.path())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut child = spawn_worker(dir.path());
     // HOOKCONSOLE_BENCH_PERF=FILE: record where the worker spends its time
     // (`perf report -i FILE`).
     let perf = std::env::var_os("HOOKCONSOLE_BENCH_PERF").map(|file| {
