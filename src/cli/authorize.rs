@@ -2,7 +2,7 @@
 //! a QR code and the full URL are printed; the callback listener waits, and a
 //! redirected URL pasted on standard input works as well.
 
-use std::io::{BufRead, IsTerminal, Write};
+use std::io::{BufRead, Write};
 use std::time::Duration;
 
 use serde_json::json;
@@ -10,12 +10,12 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 use tokio::sync::mpsc;
 
-use super::output::print_json;
+use super::output::{print_json, print_qr};
 use super::{CliError, CliResult, oauth_integration};
 use crate::home::Home;
 use crate::model::{Authentication, Grant, Integration};
 use crate::oauth::{CallbackReply, FlowState, SessionInput, SessionUpdate, run_session};
-use crate::qr::{QrMatrix, QrRendering};
+use crate::qr::QrRendering;
 use crate::store::Authorization;
 
 /// `authorize`'s flags.
@@ -186,25 +186,7 @@ fn print_instructions(
     let link = start_link.unwrap_or(authorize_url);
     let _ = writeln!(out, "Open on a phone or laptop:\n  {link}\n");
     if let Some(rendering) = rendering {
-        match QrMatrix::encode(link) {
-            Ok(matrix) => {
-                // Dark on light whatever the terminal's colours, when colours may be used.
-                let pin = std::io::stdout().is_terminal()
-                    && std::env::var_os("NO_COLOR").is_none_or(|value| value.is_empty())
-                    && rendering != QrRendering::Ascii;
-                for line in matrix.lines(rendering) {
-                    if pin {
-                        let _ = writeln!(out, "\x1b[30;47m{line}\x1b[0m");
-                    } else {
-                        let _ = writeln!(out, "{line}");
-                    }
-                }
-                let _ = writeln!(out);
-            }
-            Err(error) => {
-                let _ = writeln!(out, "(no QR code: {error})\n");
-            }
-        }
+        print_qr(&mut out, link, rendering);
     }
     if let Some(fingerprint) = fingerprint {
         let _ = writeln!(

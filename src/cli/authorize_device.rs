@@ -3,18 +3,19 @@
 //! waits while the session polls, and ends authorized, denied or expired. The same
 //! session driver as the redirect's runs it.
 
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::time::Duration;
 
 use tokio::sync::mpsc;
 
+use super::output::print_qr;
 use super::{CliError, CliResult};
 use crate::home::Home;
 use crate::model::Integration;
 use crate::oauth::{
     DeviceCodeShown, FlowState, SessionInput, SessionUpdate, code_groups, run_session,
 };
-use crate::qr::{QrMatrix, QrRendering};
+use crate::qr::QrRendering;
 
 pub fn authorize(
     home: &Home,
@@ -105,24 +106,7 @@ fn print_instructions(name: &str, shown: &DeviceCodeShown, rendering: Option<QrR
         .as_deref()
         .unwrap_or(&shown.verification_uri);
     if let Some(rendering) = rendering {
-        match QrMatrix::encode(target) {
-            Ok(matrix) => {
-                let pin = std::io::stdout().is_terminal()
-                    && std::env::var_os("NO_COLOR").is_none_or(|value| value.is_empty())
-                    && rendering != QrRendering::Ascii;
-                for line in matrix.lines(rendering) {
-                    if pin {
-                        let _ = writeln!(out, "\x1b[30;47m{line}\x1b[0m");
-                    } else {
-                        let _ = writeln!(out, "{line}");
-                    }
-                }
-                let _ = writeln!(out);
-            }
-            Err(error) => {
-                let _ = writeln!(out, "(no QR code: {error})\n");
-            }
-        }
+        print_qr(&mut out, target, rendering);
     }
     let _ = writeln!(
         out,

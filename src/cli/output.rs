@@ -8,6 +8,8 @@ use serde::Serialize;
 use serde_json::{Value, json};
 use time::format_description::well_known::Rfc3339;
 
+use crate::qr::{QrMatrix, QrRendering};
+
 use crate::model::{
     Authentication, DestinationPolicy, Field, Grant, HoldReason, Integration, MASK, mask_url,
     parse_pem,
@@ -361,4 +363,29 @@ fn without_controls(text: &str) -> String {
 
 fn set_or_not(empty: bool) -> &'static str {
     if empty { "(not set)" } else { MASK }
+}
+
+/// `text` as a QR code in `rendering`, then a blank line; dark on light whatever the
+/// terminal's colours when colours may be used (a terminal, no NO_COLOR, not ASCII).
+/// A text too long for a QR code says so instead.
+pub fn print_qr(out: &mut impl io::Write, text: &str, rendering: QrRendering) {
+    use std::io::IsTerminal as _;
+    match QrMatrix::encode(text) {
+        Ok(matrix) => {
+            let pin = io::stdout().is_terminal()
+                && std::env::var_os("NO_COLOR").is_none_or(|value| value.is_empty())
+                && rendering != QrRendering::Ascii;
+            for line in matrix.lines(rendering) {
+                if pin {
+                    let _ = writeln!(out, "\x1b[30;47m{line}\x1b[0m");
+                } else {
+                    let _ = writeln!(out, "{line}");
+                }
+            }
+            let _ = writeln!(out);
+        }
+        Err(error) => {
+            let _ = writeln!(out, "(no QR code: {error})\n");
+        }
+    }
 }
