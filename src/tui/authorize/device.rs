@@ -6,16 +6,16 @@
 //! up to version 3) needs every row of 80x24.
 
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Layout, Position, Rect};
+use ratatui::layout::{Position, Rect};
 use ratatui::style::{Modifier, Style};
 use ratatui::text::Line;
 use ratatui::widgets::Paragraph;
 
-use super::{AuthorizeView, TEXT_WIDTH};
+use super::AuthorizeView;
 use crate::oauth::{FlowState, code_groups};
 use crate::tui::form;
 use crate::tui::profile::Profile;
-use crate::tui::qr_code::{QrCode, drawable_renderings, pins_colours};
+use crate::tui::qr_code::drawable_renderings;
 use crate::tui::theme::Theme;
 
 impl AuthorizeView {
@@ -29,44 +29,21 @@ impl AuthorizeView {
     ) -> Option<Position> {
         // No row of its own for the URL (the text has it): at 80x24 the QR code of a
         // complete verification URI needs every row.
-        let upper = inner;
-        let room = Rect {
-            width: upper.width.saturating_sub(TEXT_WIDTH),
-            ..upper
-        };
-        let color = pins_colours(profile);
-        let rendering = self.rendering;
-        let screen = frame.area();
-        let (qr_size, fits, version) = match self.matrix() {
-            Some(matrix) => {
-                let widget = QrCode::new(matrix, rendering, color);
-                (Some(widget.size()), widget.fits(room), matrix.version())
-            }
-            None => (None, false, 0),
-        };
-        let [qr_area, text_area] = if fits {
-            let (width, _) = qr_size.unwrap_or_default();
-            Layout::horizontal([Constraint::Length(width + 1), Constraint::Fill(1)]).areas(upper)
-        } else {
-            [Rect::default(), upper]
-        };
-        if fits && let Some(matrix) = self.matrix() {
-            frame.render_widget(QrCode::new(matrix, rendering, color), qr_area);
-        }
-        let needs = match qr_size {
-            Some((width, height)) if !fits => Some(format!(
-                "QR code ({}, version {version}) needs {} x {} cells: enlarge the terminal{}, or open the address shown.",
-                rendering.label(),
-                width.saturating_add(screen.width.saturating_sub(room.width)),
-                height.saturating_add(screen.height.saturating_sub(room.height)),
+        let (text_area, request) = self.place_qr(frame, inner, profile);
+        let needs = request.map(|request| {
+            format!(
+                "QR code ({}, version {}) needs {} x {} cells: enlarge the terminal{}, or open the address shown.",
+                self.rendering.label(),
+                request.version,
+                request.width,
+                request.height,
                 if drawable_renderings(profile).len() > 1 {
                     ", press r for another rendering"
                 } else {
                     ""
                 },
-            )),
-            _ => None,
-        };
+            )
+        });
         let width = usize::from(text_area.width);
         let mut rows = Vec::new();
         for (text, style) in self.device_lines(theme, needs) {

@@ -18,6 +18,42 @@ use crate::tui::text::title_room;
 use crate::tui::theme::Theme;
 
 impl AuthorizeView {
+    /// The QR code at the left of `upper`, drawn when it fits beside `TEXT_WIDTH`
+    /// columns of text (this one room decides whether it fits and what size the screen
+    /// must be): the area left for the text, and, when the code does not fit, what the
+    /// whole screen needs, the code and everything around its room.
+    pub(super) fn place_qr(
+        &mut self,
+        frame: &mut Frame,
+        upper: Rect,
+        profile: Profile,
+    ) -> (Rect, Option<QrRequest>) {
+        let color = pins_colours(profile);
+        let rendering = self.rendering;
+        let room = Rect {
+            width: upper.width.saturating_sub(TEXT_WIDTH),
+            ..upper
+        };
+        let screen = frame.area();
+        let Some(matrix) = self.matrix() else {
+            return (upper, None);
+        };
+        let widget = QrCode::new(matrix, rendering, color);
+        let (width, height) = widget.size();
+        if !widget.fits(room) {
+            let request = QrRequest {
+                version: matrix.version(),
+                width: width.saturating_add(screen.width.saturating_sub(room.width)),
+                height: height.saturating_add(screen.height.saturating_sub(room.height)),
+            };
+            return (upper, Some(request));
+        }
+        let [qr_area, text_area] =
+            Layout::horizontal([Constraint::Length(width + 1), Constraint::Fill(1)]).areas(upper);
+        frame.render_widget(widget, qr_area);
+        (text_area, None)
+    }
+
     pub fn render(
         &mut self,
         frame: &mut Frame,
@@ -37,8 +73,6 @@ impl AuthorizeView {
         if self.device_grant {
             return self.render_device(frame, inner, theme, profile);
         }
-        let color = pins_colours(profile);
-        let rendering = self.rendering;
         // The start link goes on the bottom row across the whole width, so it is never
         // broken across lines; the QR code and the text share the rows above.
         let link = match self.target {
@@ -50,29 +84,7 @@ impl AuthorizeView {
         } else {
             [inner, Rect::default()]
         };
-        // The QR code may take the left part; the text keeps TEXT_WIDTH columns. This
-        // one room decides whether the code fits and what size the screen must be.
-        let room = Rect {
-            width: upper.width.saturating_sub(TEXT_WIDTH),
-            ..upper
-        };
-        let screen = frame.area();
-        let (qr_size, fits, version) = match self.matrix() {
-            Some(matrix) => {
-                let widget = QrCode::new(matrix, rendering, color);
-                (Some(widget.size()), widget.fits(room), matrix.version())
-            }
-            None => (None, false, 0),
-        };
-        let [qr_area, text_area] = if fits {
-            let (width, _) = qr_size.unwrap_or_default();
-            Layout::horizontal([Constraint::Length(width + 1), Constraint::Fill(1)]).areas(upper)
-        } else {
-            [Rect::default(), upper]
-        };
-        if fits && let Some(matrix) = self.matrix() {
-            frame.render_widget(QrCode::new(matrix, rendering, color), qr_area);
-        }
+        let (text_area, request) = self.place_qr(frame, upper, profile);
         let mut hyperlinks = Vec::new();
         if let Some(link) = &link {
             const OPEN: &str = "Open: ";
@@ -90,15 +102,6 @@ impl AuthorizeView {
                 url: link.clone(),
             });
         }
-        let request = match qr_size {
-            // What the whole screen needs: the code, and everything around its room.
-            Some((width, height)) if !fits => Some(QrRequest {
-                version,
-                width: width.saturating_add(screen.width.saturating_sub(room.width)),
-                height: height.saturating_add(screen.height.saturating_sub(room.height)),
-            }),
-            _ => None,
-        };
         let lines = self.text_lines(theme, profile, link.is_some(), request);
         let mut cursor = None;
         let body = match &self.paste {
@@ -252,10 +255,10 @@ impl AuthorizeView {
 
 /// The screen size the QR code needs, when it does not fit.
 #[derive(Debug, Clone, Copy)]
-struct QrRequest {
-    version: i16,
-    width: u16,
-    height: u16,
+pub(super) struct QrRequest {
+    pub(super) version: i16,
+    pub(super) width: u16,
+    pub(super) height: u16,
 }
 
 /// One line of the text, before it is broken to the column's width.
