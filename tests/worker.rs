@@ -653,3 +653,45 @@ async fn a_slow_receivers_backlog_does_not_hold_up_another_integration() {
     );
     stop(worker).await;
 }
+
+/// Passing a slow receiver's backlog over must not turn into claiming it again and again:
+/// with only that backlog waiting, the worker sleeps between claims (a busy loop of
+/// claims that found nothing new took most of a core).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_slow_backlog_alone_leaves_the_worker_idle() {
+    let home = home(10);
+    let slow = support::slow_receiver(always(200), Duration::from_secs(30)).await;
+    add(
+        &home,
+        hook("slow", &format!("http://{}/slow", slow.addr), 60),
+    );
+    let events: Vec<NewEvent> = (0..1_000)
+        .map(|n| NewEvent {
+            id: None,
+            integration: "slow".into(),
+            event_type: "scan.finished".into(),
+            payload: format!(r#"{{"n":{n}}}"#),
+            fingerprint: None,
+        })
+        .collect();
+    Queue::open(&home.locations.queue_database())
+        .unwrap()
+        .enqueue(&events)
+        .unwrap();
+    let dir = home.locations.integrations_file();
+    let worker = support::WorkerProcess::start(dir.parent().unwrap(), &[]);
+    until(
+        "the slow receiver's slots taken",
+        Duration::from_secs(20),
+        || slow.distinct() == 16,
+    )
+    .await;
+    let before = worker.cpu_time();
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let used = worker.cpu_time() - before;
+    worker.stop();
+    assert!(
+        used < Duration::from_millis(500),
+        "the worker used {used:?} of CPU in 2 s while every slot waited on the receiver"
+    );
+}

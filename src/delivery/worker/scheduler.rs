@@ -82,6 +82,9 @@ pub struct Scheduler {
 struct Claiming {
     answer: oneshot::Receiver<Claimed>,
     asked: usize,
+    /// Some integrations were passed over: their due jobs do not make the next claim
+    /// due at once (they would be passed over again, in a busy loop).
+    skipped: bool,
 }
 
 impl Scheduler {
@@ -234,11 +237,19 @@ impl Scheduler {
                 claimed = async { (&mut claiming.as_mut()?.answer).await.ok() },
                     if claiming.is_some() =>
                 {
-                    let asked = claiming.take().map_or(0, |claim| claim.asked);
+                    let (asked, skipped) = claiming
+                        .take()
+                        .map_or((0, false), |claim| (claim.asked, claim.skipped));
                     let Claimed { jobs, next_due_ms } = claimed.unwrap_or_default();
                     if jobs.len() < asked {
                         let idle = jobs.is_empty() && self.idle();
-                        next_claim = Instant::now() + self.until_next_claim(next_due_ms, idle);
+                        let mut wait = self.until_next_claim(next_due_ms, idle);
+                        if skipped {
+                            // Until a slot frees (a task ends and wakes the loop) or
+                            // the poll.
+                            wait = wait.max(self.options.poll);
+                        }
+                        next_claim = Instant::now() + wait;
                     }
                     self.take_claimed(jobs);
                 }
@@ -304,6 +315,7 @@ impl Scheduler {
             return None;
         }
         let (reply, answer) = oneshot::channel();
+        let skipped = !skip.is_empty();
         let command = WriterCommand::Claim {
             owner: self.owner.clone(),
             limit,
@@ -315,6 +327,7 @@ impl Scheduler {
         Some(Claiming {
             answer,
             asked: limit,
+            skipped,
         })
     }
 
