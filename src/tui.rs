@@ -30,6 +30,7 @@ mod terminal;
 mod text;
 mod text_input;
 mod theme;
+mod title;
 mod ui;
 mod verify;
 mod watch;

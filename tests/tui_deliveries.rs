@@ -267,3 +267,115 @@ fn status_keys_are_in_its_help() {
         }],
     );
 }
+
+/// The first line of the screen: the title, with the deliveries' state on its right.
+fn title_of(screen: &str) -> &str {
+    screen.lines().next().unwrap_or_default()
+}
+
+/// The keys that open a view from the list, and how to go back.
+const VIEWS: [(&str, &str); 5] = [
+    ("editor", "\n"),
+    ("LOGS", "L"),
+    ("STATUS", "w"),
+    ("APPLIANCE SETTINGS", "S"),
+    ("help", "?"),
+];
+
+#[test]
+fn every_view_says_whether_the_worker_runs_and_what_waits_in_every_profile() {
+    for profile in [Profile::RICH, Profile::CONSOLE, Profile::ASCII] {
+        let mut harness = Harness::new(profile, &sample_integrations());
+        let home = harness.home.path().display().to_string();
+        for (view, keys) in VIEWS {
+            if keys == "\n" {
+                harness.press(KeyCode::Enter);
+            } else {
+                harness.keys(keys);
+            }
+            let screen = harness.screen(80, 24);
+            assert!(
+                title_of(&screen).ends_with(&format!(
+                    "worker NOT RUNNING, 0 waiting: hookconsole --home {home} worker "
+                )),
+                "{view} at 80x24 says how to start the worker: {screen}"
+            );
+            let wide = harness.screen(120, 40);
+            assert!(
+                title_of(&wide).starts_with(" hookconsole ")
+                    && title_of(&wide).contains("worker NOT RUNNING, 0 waiting: start it with"),
+                "{view} at 120x40: {wide}"
+            );
+            harness.press(KeyCode::Esc);
+            assert!(
+                matches!(harness.app.screen, Screen::List),
+                "{view} closes with Esc"
+            );
+        }
+    }
+}
+
+#[test]
+fn the_status_line_follows_the_queue_and_the_worker_on_other_views() {
+    let mut harness = Harness::new(Profile::RICH, &sample_integrations());
+    harness.keys("L");
+    assert!(matches!(harness.app.screen, Screen::Logs(_)));
+    let screen = harness.screen(80, 24);
+    assert!(
+        title_of(&screen).contains("worker NOT RUNNING, 0 waiting"),
+        "{screen}"
+    );
+
+    let locations = Locations::in_home(harness.home.path());
+    let event = NewEvent {
+        id: None,
+        integration: "Teams alerts".into(),
+        event_type: "finding.new".into(),
+        payload: "{}".into(),
+        fingerprint: None,
+    };
+    Queue::open(&locations.queue_database())
+        .unwrap()
+        .enqueue(&[event.clone(), event])
+        .unwrap();
+    deliveries_changed(&mut harness);
+    let screen = harness.screen(80, 24);
+    assert!(
+        title_of(&screen).contains("worker NOT RUNNING, 2 waiting: hookconsole --home"),
+        "LOGS sees the queue change: {screen}"
+    );
+
+    // A worker starts while the editor is open: it holds the disabled one's events.
+    harness.press(KeyCode::Esc);
+    harness.press(KeyCode::Enter);
+    assert!(matches!(harness.app.screen, Screen::Editor(_)));
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let stop = tokio_util::sync::CancellationToken::new();
+    let running = {
+        let (locations, stop) = (locations.clone(), stop.clone());
+        runtime.spawn(async move { worker::run(&locations, WorkerOptions::default(), stop).await })
+    };
+    let started = std::time::Instant::now();
+    loop {
+        deliveries_changed(&mut harness);
+        let screen = harness.screen(80, 24);
+        if title_of(&screen).ends_with(" worker running, 2 waiting (2 held) ") {
+            assert!(
+                title_of(&screen).starts_with(" hookconsole │ webhook integrations "),
+                "a running worker leaves room for the title: {screen}"
+            );
+            break;
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(20),
+            "{screen}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    stop.cancel();
+    runtime.block_on(running).unwrap().unwrap();
+}

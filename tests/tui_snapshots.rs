@@ -517,6 +517,6 @@ fn appliance_settings_at_80x24() {
     harness.press_n(KeyCode::Down, 6);
     harness.replace("0");
     harness.ctrl('s');
-    let text = harness.screen(80, 24);
+    let text = snapshot_text(&mut harness, 80, 24);
     insta::assert_snapshot!("rich_appliance_settings_80x24", text);
 }

@@ -1113,3 +1113,58 @@ fn device_code_shown_and_its_qr_code_decoding_at_80x24_then_authorized() {
         String::from_utf8_lossy(&status.stdout)
     );
 }
+
+#[test]
+fn the_status_line_follows_a_worker_started_beside_the_console_at_80x24() {
+    if !tmux_installed() {
+        println!("SKIPPED: tmux is not on PATH (CI installs it)");
+        return;
+    }
+    // A short home, so that its start command fits the 80 columns whatever TMPDIR is.
+    let home = tempfile::Builder::new()
+        .prefix("hc")
+        .tempdir_in("/tmp")
+        .expect("temp home");
+    let home_path = home.path().to_str().expect("utf-8 path").to_string();
+    add_by_cli(&home_path, "Ticketing");
+    let tmux = start(&home_path, "worker-line");
+    tmux.wait_for("Integrations (1)");
+    let stopped = format!("worker NOT RUNNING, 0 waiting: hookconsole --home {home_path} worker");
+    let screen = tmux.wait_until("the status line says how to start the worker", |screen| {
+        screen
+            .lines()
+            .next()
+            .is_some_and(|title| title.contains(&stopped))
+    });
+    assert!(
+        screen.contains("worker NOT RUNNING, 0 waiting: see hookconsole status"),
+        "and the list's border: {screen}"
+    );
+
+    let worker = support::WorkerProcess::start(home.path(), &[]);
+    let screen = tmux.wait_until("the status line says the worker runs", |screen| {
+        screen
+            .lines()
+            .next()
+            .is_some_and(|title| title.ends_with("worker running, 0 waiting"))
+    });
+    assert!(
+        screen.starts_with(" hookconsole │ webhook integrations"),
+        "{screen}"
+    );
+    tmux.send(&["w"]);
+    tmux.wait_for("STATUS (as hookconsole status)");
+    let screen = tmux.wait_for(&format!("Worker    running, pid {}", worker.pid()));
+    assert!(
+        screen
+            .lines()
+            .next()
+            .is_some_and(|title| title.ends_with("worker running, 0 waiting")),
+        "the line stays on STATUS: {screen}"
+    );
+    tmux.send(&["Escape"]);
+    tmux.wait_for("Integrations (1)");
+    tmux.send(&["q"]);
+    tmux.wait_until_gone();
+    worker.stop();
+}

@@ -7,7 +7,7 @@ use ratatui::layout::{Constraint, Layout, Position, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Wrap};
 
-mod deliveries;
+pub(super) mod deliveries;
 
 use super::action::{Action, KeyContext};
 use super::profile::Profile;

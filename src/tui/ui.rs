@@ -177,20 +177,14 @@ impl App {
     }
 
     fn render_title(&self, frame: &mut Frame, area: Rect) {
-        let theme = &self.theme;
         let file = self.paths.integrations_file.display().to_string();
-        let name = " hookconsole ";
-        let what = format!("{} webhook integrations ", self.profile.separator());
-        let room = usize::from(area.width).saturating_sub(name.len() + what.len());
-        let line = Line::from(vec![
-            Span::styled(name, theme.title),
-            Span::styled(what, theme.text),
-            Span::styled(
-                theme.fit(&format!("{} {file}", self.profile.separator()), room),
-                theme.hint,
-            ),
-        ]);
-        frame.render_widget(line, area);
+        super::title::render(
+            frame,
+            area,
+            (&self.theme, self.profile),
+            &file,
+            self.deliveries.as_ref(),
+        );
     }
 
     fn render_footer(&self, frame: &mut Frame, area: Rect) {

@@ -7,14 +7,9 @@ use crate::home::{DeliverySummary, WorkerState};
 /// ` worker running, 3 waiting (2 held) `, or ` worker NOT RUNNING, 3 waiting: start
 /// it with … `, within `room` columns; and whether it is a warning.
 pub fn worker_title(summary: &DeliverySummary, room: usize) -> (String, bool) {
-    let mut waiting = format!("{} waiting", summary.total_waiting);
-    if summary.total_held > 0 {
-        waiting.push_str(&format!(" ({} held)", summary.total_held));
-    }
-    let state = match summary.worker {
-        WorkerState::Running => return (format!(" worker running, {waiting} "), false),
-        WorkerState::Stopped => "NOT RUNNING",
-        WorkerState::NotAnswering => "NOT ANSWERING",
+    let waiting = waiting_words(summary);
+    let Some(state) = not_running_words(summary.worker) else {
+        return (format!(" worker running, {waiting} "), false);
     };
     let short = format!(" worker {state}, {waiting}: see hookconsole status ");
     let title = summary
@@ -24,6 +19,24 @@ pub fn worker_title(summary: &DeliverySummary, room: usize) -> (String, bool) {
         .filter(|long| long.chars().count() <= room)
         .unwrap_or(short);
     (title, true)
+}
+
+/// `3 waiting (2 held)`, or `3 waiting` when none is held.
+pub fn waiting_words(summary: &DeliverySummary) -> String {
+    let mut waiting = format!("{} waiting", summary.total_waiting);
+    if summary.total_held > 0 {
+        waiting.push_str(&format!(" ({} held)", summary.total_held));
+    }
+    waiting
+}
+
+/// What a worker that does not deliver is, in capitals; `None` when it runs.
+pub fn not_running_words(worker: WorkerState) -> Option<&'static str> {
+    match worker {
+        WorkerState::Running => None,
+        WorkerState::Stopped => Some("NOT RUNNING"),
+        WorkerState::NotAnswering => Some("NOT ANSWERING"),
+    }
 }
 
 /// An integration's waiting events for its row: `-` when none.
