@@ -26,6 +26,10 @@ pub struct Pending {
     /// (tasks that go on do not wake it by ending).
     refill: Arc<Notify>,
     refill_at: usize,
+    /// An integration with this many jobs waiting is not claimed for
+    /// ([`Jobs::claim_view`]); one that falls below it rings `refill` too, so that its
+    /// jobs are claimed again at once rather than at the next poll.
+    enough: usize,
 }
 
 pub struct Jobs {
@@ -51,7 +55,7 @@ pub struct Running {
 }
 
 impl Pending {
-    pub fn new(refill: Arc<Notify>, refill_at: usize) -> Pending {
+    pub fn new(refill: Arc<Notify>, refill_at: usize, enough: usize) -> Pending {
         Pending {
             inner: Mutex::new(Jobs {
                 queues: HashMap::new(),
@@ -62,6 +66,7 @@ impl Pending {
             }),
             refill,
             refill_at,
+            enough,
         }
     }
 
@@ -82,9 +87,11 @@ impl Pending {
         if jobs.catalog != catalog || others_wait {
             return None;
         }
-        let job = jobs.queues.get_mut(integration)?.pop_front()?;
+        let queue = jobs.queues.get_mut(integration)?;
+        let job = queue.pop_front()?;
+        let below_enough = queue.len() + 1 == self.enough;
         jobs.total -= 1;
-        if jobs.total == self.refill_at {
+        if jobs.total == self.refill_at || below_enough {
             self.refill.notify_one();
         }
         if let Some(running) = jobs.running.get_mut(&task::id()) {

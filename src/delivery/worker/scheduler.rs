@@ -99,12 +99,13 @@ impl Scheduler {
     ) -> Scheduler {
         let host = gethostname::gethostname().to_string_lossy().into_owned();
         let overall = settings.effective_concurrency() as usize;
+        let per_integration = settings.effective_concurrency_per_integration() as usize;
         let claim_now = Arc::new(Notify::new());
         Scheduler {
             locations,
             options,
             overall,
-            per_integration: settings.effective_concurrency_per_integration() as usize,
+            per_integration,
             retention: (
                 settings.effective_retention_days(),
                 settings.effective_retention_rows(),
@@ -123,7 +124,11 @@ impl Scheduler {
             held: HashMap::new(),
             held_names: Vec::new(),
             owner: format!("{host}:{}", std::process::id()),
-            pending: Arc::new(Pending::new(claim_now.clone(), claim_buffer(overall) / 2)),
+            pending: Arc::new(Pending::new(
+                claim_now.clone(),
+                claim_buffer(overall) / 2,
+                enough_waiting(overall, per_integration),
+            )),
             in_flight: HashMap::new(),
             turn: 0,
             resolved: HashMap::new(),
@@ -198,7 +203,7 @@ impl Scheduler {
             let (waiting, skip) = self
                 .pending
                 .lock()
-                .claim_view(claim_buffer(self.per_integration));
+                .claim_view(enough_waiting(self.overall, self.per_integration));
             if claiming.is_none() && now >= next_claim && waiting <= buffer / 2 {
                 let room = buffer - waiting;
                 claiming = self.claim(room, skip);
@@ -596,6 +601,13 @@ fn file_stamp(path: &std::path::Path) -> FileStamp {
 /// Claimed jobs waiting to start, at most: `CLAIM_AHEAD` times the concurrency.
 fn claim_buffer(overall: usize) -> usize {
     CLAIM_AHEAD * overall
+}
+
+/// Jobs of one integration waiting to start past which no more of its are claimed:
+/// its own share of the buffer, and at least half the buffer, the mark at which one
+/// busy integration alone was refilled before.
+fn enough_waiting(overall: usize, per_integration: usize) -> usize {
+    claim_buffer(per_integration).max(claim_buffer(overall) / 2)
 }
 
 /// The integration named `name` in the last catalog read.
