@@ -168,6 +168,8 @@ impl Scheduler {
         let mut tasks: JoinSet<()> = JoinSet::new();
         // The claim waiting for the writer's answer: deliveries go on meanwhile.
         let mut claiming: Option<Claiming> = None;
+        // Rung while a claim was out: its answer must not put the next claim off.
+        let mut rung_while_claiming = false;
         let mut next_claim = Instant::now();
         let mut next_check = Instant::now() + CATALOG_CHECK;
         let mut next_prune = Instant::now();
@@ -249,16 +251,20 @@ impl Scheduler {
                     if jobs.len() < asked {
                         let idle = jobs.is_empty() && self.idle();
                         let mut wait = self.until_next_claim(next_due_ms, idle);
-                        if skipped {
-                            // Until a slot frees (a task ends and wakes the loop) or
-                            // the poll.
+                        if skipped && !rung_while_claiming {
+                            // Until an integration falls below its mark (which rings),
+                            // a task ends (which wakes the loop) or the poll.
                             wait = wait.max(self.options.poll);
                         }
                         next_claim = Instant::now() + wait;
                     }
+                    rung_while_claiming = false;
                     self.take_claimed(jobs);
                 }
-                () = claim_now.notified() => next_claim = Instant::now(),
+                () = claim_now.notified() => {
+                    next_claim = Instant::now();
+                    rung_while_claiming = claiming.is_some();
+                }
                 () = &mut sleep => {}
             }
         }
