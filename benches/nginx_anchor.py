@@ -8,7 +8,9 @@ bench: run it with a built binary and Debian's nginx-light and wrk installed.
     cargo build --release --locked
     python3 benches/nginx_anchor.py target/release/hookconsole [EVENTS [ROUNDS]]
 
-Each round: wrk -t1 -c64 -d5s POSTing a 1 KiB JSON body (plain, then HTTPS), and the
+Each round: wrk -t1 -c64 -d5s POSTing a 1 KiB JSON body (plain, then HTTPS), the HTTP
+clients alone on one thread against the same nginx (the `http_clients` bench: reqwest
+as the worker builds it, and hyper directly; built here with cargo), and the
 worker delivering EVENTS (default 20,000) queued 1 KiB events with every attempt logged
 (plain, then HTTPS), timed from the worker's start to the last delivery committed. nginx
 runs one worker process and answers `return 200`. Prints each round and the medians,
@@ -94,6 +96,24 @@ def wrk(url, root):
     return rate, nginx_cpu / requests * 1e6
 
 
+def http_clients_bench():
+    """The `http_clients` bench's executable, built if need be."""
+    out = subprocess.run(["cargo", "bench", "--bench", "http_clients", "--no-run",
+                          "--message-format=json"], cwd=os.path.dirname(os.path.dirname(
+                              os.path.abspath(__file__))), capture_output=True, text=True,
+                         check=True).stdout
+    return next(json.loads(line)["executable"] for line in out.splitlines()
+                if '"executable":"' in line and "http_clients" in line)
+
+
+def clients_alone(bench, url):
+    """Requests/s of reqwest (the worker's client) and of hyper, one thread each."""
+    out = subprocess.run([bench, url, "5"], capture_output=True, text=True,
+                         check=True).stdout
+    rates = [float(line.split(": ")[1].split()[0]) for line in out.splitlines()]
+    return rates[0], rates[1]
+
+
 def deliver(url, root, name, pin):
     home = tempfile.mkdtemp(dir=root)
     run = lambda *args, **kw: subprocess.run([BIN, "--home", home, *args], check=True,
@@ -113,13 +133,18 @@ def deliver(url, root, name, pin):
     worker_cpu = 0.0
     while True:
         worker_cpu = cpu_seconds(worker.pid) or worker_cpu
-        done = db.execute("SELECT count(*) FROM jobs WHERE state = 'delivered'").fetchone()[0]
-        if done >= EVENTS:
+        # Through the partial indexes of the jobs still to go: counting the delivered
+        # ones read the whole table every 10 ms, a fifth of a core taken from the run.
+        left = db.execute("SELECT (SELECT count(*) FROM jobs WHERE state = 'queued') + "
+                          "(SELECT count(*) FROM jobs WHERE state = 'claimed')").fetchone()[0]
+        if left == 0:
             break
         assert time.perf_counter() - started < 300, "deliveries did not finish"
         time.sleep(0.01)
     elapsed = time.perf_counter() - started
     nginx_cpu = sum(cpu_seconds(pid) for pid in nginx_pids()) - before
+    done = db.execute("SELECT count(*) FROM jobs WHERE state = 'delivered'").fetchone()[0]
+    assert done == EVENTS, f"{done} of {EVENTS} delivered"
     worker.terminate()
     worker.wait()
     db.close()
@@ -128,6 +153,7 @@ def deliver(url, root, name, pin):
 
 
 def main():
+    bench = http_clients_bench()
     root = tempfile.mkdtemp(prefix="hookconsole-nginx-")
     start_nginx(root)
     rows = []
@@ -135,17 +161,22 @@ def main():
         for round_ in range(1, ROUNDS + 1):
             wrk_plain, nginx_us_wrk = wrk(f"http://127.0.0.1:{PLAIN_PORT}/hook", root)
             wrk_tls, _ = wrk(f"https://127.0.0.1:{TLS_PORT}/hook", root)
+            reqwest_alone, hyper_alone = clients_alone(
+                bench, f"http://127.0.0.1:{PLAIN_PORT}/hook")
             ours_plain, worker_us, nginx_us = deliver(
                 f"http://127.0.0.1:{PLAIN_PORT}/hook", root, "plain", False)
             ours_tls, worker_us_tls, _ = deliver(
                 f"https://127.0.0.1:{TLS_PORT}/hook", root, "tls", True)
             rows.append((wrk_plain, wrk_tls, ours_plain, ours_tls, worker_us, worker_us_tls,
-                         nginx_us, nginx_us_wrk))
+                         nginx_us, nginx_us_wrk, reqwest_alone, hyper_alone))
             print(f"round {round_}: wrk {wrk_plain:,.0f} req/s plain, {wrk_tls:,.0f} HTTPS; "
                   f"worker {ours_plain:,.0f} deliveries/s plain = {100 * ours_plain / wrk_plain:.0f}% "
                   f"of wrk, {ours_tls:,.0f} HTTPS = {100 * ours_tls / ours_plain:.0f}% of its plain; "
                   f"worker CPU {worker_us:.0f} us/delivery plain, {worker_us_tls:.0f} HTTPS; "
-                  f"nginx {nginx_us:.0f} us/request (worker's), {nginx_us_wrk:.0f} (wrk's)",
+                  f"nginx {nginx_us:.0f} us/request (worker's), {nginx_us_wrk:.0f} (wrk's); "
+                  f"clients alone: reqwest {reqwest_alone:,.0f}/s = "
+                  f"{100 * reqwest_alone / wrk_plain:.0f}% of wrk, hyper {hyper_alone:,.0f}/s = "
+                  f"{100 * hyper_alone / wrk_plain:.0f}%",
                   flush=True)
     finally:
         subprocess.run(["nginx", "-c", f"{root}/nginx.conf", "-p", root, "-s", "stop"])
@@ -157,6 +188,8 @@ def main():
     print(f"median: worker {med(2):,.0f}/s against wrk {med(0):,.0f}/s = {100 * ratio:.0f}% "
           f"(target 50%); HTTPS {med(3):,.0f}/s = {100 * tls_ratio:.0f}% of plain (target 90%); "
           f"worker CPU per delivery {med(4):.0f} us plain, {med(5):.0f} us HTTPS; "
+          f"clients alone: reqwest {100 * statistics.median(r[8] / r[0] for r in rows):.0f}% "
+          f"of wrk, hyper {100 * statistics.median(r[9] / r[0] for r in rows):.0f}%; "
           f"load average {os.getloadavg()[0]:.1f}")
 
 
