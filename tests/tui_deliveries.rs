@@ -124,12 +124,17 @@ fn the_list_says_whether_the_worker_runs_and_what_waits() {
     let mut harness = Harness::new(Profile::RICH, &sample_integrations());
     let screen = harness.screen(80, 24);
     assert!(
-        screen.contains("worker NOT RUNNING, 0 waiting: see hookconsole status"),
+        title_of(&screen).contains("worker NOT RUNNING, 0 waiting"),
         "{screen}"
+    );
+    assert_eq!(
+        screen.matches("NOT RUNNING").count(),
+        1,
+        "said once, on the title line, not again in the list's border: {screen}"
     );
     let wide = harness.screen(120, 40);
     assert!(
-        wide.contains("worker NOT RUNNING, 0 waiting: start it with hookconsole --home"),
+        title_of(&wide).contains("worker NOT RUNNING, 0 waiting: start it with hookconsole --home"),
         "where there is room, how to start it: {wide}"
     );
 

@@ -315,18 +315,14 @@ impl ListView {
             None => " Integrations ".to_string(),
         };
         let sorted = format!(" sorted by {} ", self.sort.label());
-        let mut block = Block::default()
+        // Whether the worker runs is on the title line above every view; the border
+        // said it too, in other words, until that line came.
+        let block = Block::default()
             .borders(Borders::ALL)
             .border_set(profile.border_set())
             .border_style(theme.border_focused)
             .title(Span::styled(title, theme.title))
-            .title_bottom(Span::styled(sorted.clone(), theme.hint));
-        if let Some(summary) = statuses.deliveries {
-            let room = usize::from(table_area.width).saturating_sub(sorted.len() + 4);
-            let (text, warning) = deliveries::worker_title(summary, room);
-            let style = if warning { theme.warning } else { theme.hint };
-            block = block.title_bottom(Line::from(Span::styled(text, style)).right_aligned());
-        }
+            .title_bottom(Span::styled(sorted, theme.hint));
         let inner = block.inner(table_area);
         frame.render_widget(block, table_area);
         let cursor = self.render_filter(frame, filter_area, theme);
