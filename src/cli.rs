@@ -32,7 +32,7 @@ use std::process::ExitCode;
 
 pub use args::{Cli, Command, Operation};
 
-pub use error::{CliError, Problem, report_usage_error};
+pub use error::{CliError, Problem, failure_text, report_usage_error};
 
 use crate::home::Home;
 use crate::model::{Authentication, Integration};

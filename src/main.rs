@@ -38,7 +38,7 @@ fn console(cli: &Cli) -> ExitCode {
     match tui::run(&process.locations, choice) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
-            eprintln!("error: {error:#}");
+            eprintln!("error: {}", cli::failure_text(&error));
             ExitCode::from(1)
         }
     }

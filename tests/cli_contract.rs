@@ -272,3 +272,29 @@ fn hints_quote_names_for_the_shell() {
         "{out}"
     );
 }
+
+#[test]
+fn a_damaged_queue_is_named_once_with_what_to_do() {
+    let (dir, locations) = home_with_jira("http://127.0.0.1:9/hook", |_| {});
+    std::fs::write(locations.queue_database(), [0x5a_u8; 4096]).unwrap();
+    for command in [&["status"][..], &["logs"][..]] {
+        let (status, stderr) = run(dir.path(), command, "");
+        assert_eq!(status, 1, "{command:?}: {stderr}");
+        assert_eq!(
+            stderr.matches("not a database").count(),
+            1,
+            "said once, not again for each cause: {stderr}"
+        );
+        assert!(stderr.contains("deliveries.sqlite3"), "{stderr}");
+        assert!(stderr.contains("move the file aside"), "{stderr}");
+        let json = [command, &["--json"][..]].concat();
+        let (status, stderr) = run(dir.path(), &json, "");
+        assert_eq!(status, 1, "{json:?}: {stderr}");
+        let error = json_error(&stderr);
+        assert_eq!(
+            error["error"].as_str().unwrap().matches("not a database").count(),
+            1,
+            "{stderr}"
+        );
+    }
+}

@@ -164,7 +164,7 @@ pub fn report_usage_error(error: &clap::Error) -> ExitCode {
 pub fn report(error: CliError, json: bool) -> ExitCode {
     let (problems, status) = match error {
         CliError::Input(problems) => (problems, 2),
-        CliError::Failed(error) => (vec![Problem::new(format!("{error:#}"))], 1),
+        CliError::Failed(error) => (vec![Problem::new(failure_text(&error))], 1),
     };
     if json {
         eprintln!("{}", json_document(&problems));
@@ -201,9 +201,45 @@ fn json_document(problems: &[Problem]) -> Value {
     document
 }
 
+/// A failure and its causes, each said once: our errors put their source's words in
+/// their own (`the delivery queue PATH: file is not a database`), so a cause whose words
+/// are already there, and what lies under it, add nothing (anyhow's `{:#}` gave
+/// `…: file is not a database: file is not a database: Error code 26: file is not a
+/// database`). A cause with words of its own is added after a colon.
+pub fn failure_text(error: &anyhow::Error) -> String {
+    let mut text = error.to_string();
+    for cause in error.chain().skip(1) {
+        let words = cause.to_string();
+        if text.contains(&words) {
+            break;
+        }
+        text.push_str(": ");
+        text.push_str(&words);
+    }
+    text
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("the delivery queue /q: {source}")]
+    struct Wrapping {
+        source: std::io::Error,
+    }
+
+    #[test]
+    fn a_cause_already_in_the_words_is_not_said_again() {
+        let io = std::io::Error::other("file is not a database");
+        let error = anyhow::Error::new(Wrapping { source: io });
+        assert_eq!(
+            failure_text(&error),
+            "the delivery queue /q: file is not a database"
+        );
+        let error = anyhow::Error::new(std::io::Error::other("refused")).context("sending");
+        assert_eq!(failure_text(&error), "sending: refused");
+    }
 
     #[test]
     fn one_problem_is_at_the_top_and_in_the_list() {

@@ -86,7 +86,7 @@ pub fn send(locations: &Locations, args: SendArgs) -> CliResult {
                             problems.iter().map(|p| p.message.as_str()).collect();
                         messages.join("; ")
                     }
-                    CliError::Failed(error) => format!("{error:#}"),
+                    CliError::Failed(error) => super::error::failure_text(error),
                 };
                 say!("{}", json!({"ok": false, "error": message}))?;
             }

@@ -237,9 +237,17 @@ impl Queue {
 /// For a database the packaged installation's service user owns, opened by someone
 /// else: who may open it and how else.
 fn refusal_hint(path: &Path, source: &rusqlite::Error) -> &'static str {
-    use rusqlite::ErrorCode::{CannotOpen, PermissionDenied, ReadOnly};
+    use rusqlite::ErrorCode::{
+        CannotOpen, DatabaseCorrupt, NotADatabase, PermissionDenied, ReadOnly,
+    };
     match source.sqlite_error_code() {
         Some(CannotOpen | PermissionDenied | ReadOnly) => super::locations::permission_hint(path),
+        // What a support engineer does next: nothing in hookconsole repairs it.
+        Some(NotADatabase | DatabaseCorrupt) => {
+            " (the file is damaged or not a queue: stop the worker and move the file aside, \
+             with its -wal and -shm files; the next start makes an empty queue, and what \
+             waited and was logged stays in the moved file)"
+        }
         _ => "",
     }
 }
