@@ -292,7 +292,11 @@ fn a_damaged_queue_is_named_once_with_what_to_do() {
         assert_eq!(status, 1, "{json:?}: {stderr}");
         let error = json_error(&stderr);
         assert_eq!(
-            error["error"].as_str().unwrap().matches("not a database").count(),
+            error["error"]
+                .as_str()
+                .unwrap()
+                .matches("not a database")
+                .count(),
             1,
             "{stderr}"
         );

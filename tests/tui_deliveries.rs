@@ -384,3 +384,34 @@ fn the_status_line_follows_the_queue_and_the_worker_on_other_views() {
     stop.cancel();
     runtime.block_on(running).unwrap().unwrap();
 }
+
+#[test]
+fn a_damaged_queue_is_said_on_the_title_line_and_status_says_it_whole() {
+    let mut harness = Harness::new(Profile::RICH, &sample_integrations());
+    let locations = Locations::in_home(harness.home.path());
+    let queue = locations.queue_database();
+    for companion in ["-wal", "-shm"] {
+        let mut name = queue.clone().into_os_string();
+        name.push(companion);
+        let _ = std::fs::remove_file(name);
+    }
+    std::fs::write(&queue, [0x5a_u8; 4096]).unwrap();
+    deliveries_changed(&mut harness);
+    let screen = harness.screen(80, 24);
+    assert!(
+        title_of(&screen).contains("delivery queue UNREADABLE: see hookconsole status"),
+        "not silence, as if nothing were known: {screen}"
+    );
+    harness.keys("w");
+    let screen = harness.screen(80, 24);
+    let text: String = screen
+        .lines()
+        .map(|line| line.trim_matches(['│', ' ']))
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(text.contains("file is not a database"), "{screen}");
+    assert!(
+        text.contains("what waited and was logged stays in the moved file)"),
+        "the advice whole, in lines, not cut at the edge: {screen}"
+    );
+}

@@ -323,7 +323,8 @@ pub fn worker(locations: &Locations) -> CliResult {
     let result = runtime.block_on(async {
         super::cancel_on_termination(stop.clone());
         eprintln!(
-            "hookconsole worker: delivering for {} (socket {})",
+            // Before the queue is opened: a worker that cannot start says why next.
+            "hookconsole worker: starting for {} (socket {})",
             locations.data_dir.display(),
             worker::socket_path(locations).display()
         );

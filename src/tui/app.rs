@@ -102,6 +102,9 @@ pub struct App {
     pub(super) last_deliveries: HashMap<String, String>,
     /// Whether the worker runs and what waits (none until read, or unreadable).
     pub(super) deliveries: Option<crate::home::DeliverySummary>,
+    /// The last reading of the queue for that summary failed: the title line says so
+    /// instead of saying nothing.
+    pub(super) deliveries_unreadable: bool,
     next_verify: u64,
     next_authorize: u64,
     /// The screen LOGS was opened from when it was not the list (the editor).
@@ -135,6 +138,7 @@ impl App {
             authorizations: HashMap::new(),
             last_deliveries: HashMap::new(),
             deliveries: None,
+            deliveries_unreadable: false,
             next_verify: 1,
             next_authorize: 1,
             logs_back: None,

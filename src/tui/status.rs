@@ -12,6 +12,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 
 use super::action::Action;
+use super::form::break_lines;
 use super::profile::Profile;
 use super::theme::Theme;
 use crate::home::{IntegrationStatus, Status, StatusError, WorkerState};
@@ -84,17 +85,20 @@ impl StatusView {
             ));
         let inner = block.inner(area);
         frame.render_widget(block, area);
+        let width = usize::from(inner.width);
         let lines = match &self.state {
             StatusState::Reading => vec![Line::styled("Reading the status...", theme.hint)],
-            StatusState::Failed(error) => vec![Line::styled(
-                format!("The status could not be read: {error}"),
-                theme.error,
-            )],
+            // Whole, in lines: the error says what to do, and a cut hint says nothing.
+            StatusState::Failed(error) => {
+                break_lines(&format!("The status could not be read: {error}"), width)
+                    .into_iter()
+                    .map(|line| Line::styled(line, theme.error))
+                    .collect()
+            }
             StatusState::Shown(status) => lines(status, theme),
         };
         let room = usize::from(inner.height);
         self.offset = self.offset.min(lines.len().saturating_sub(room));
-        let width = usize::from(inner.width);
         let shown: Vec<Line> = lines
             .into_iter()
             .skip(self.offset)

@@ -41,6 +41,18 @@ pub fn delivery_status(summary: &DeliverySummary, room: usize, mark: &str) -> (S
     (shown, true)
 }
 
+/// What the title line knows of the deliveries.
+pub enum Deliveries<'a> {
+    /// Not read yet (the first reading is under way).
+    NotYetRead,
+    Read(&'a DeliverySummary),
+    /// The queue could not be read: the worker's state is not known either.
+    Unreadable,
+}
+
+/// Said for a queue that cannot be read; `status` (and STATUS) say why and what to do.
+const UNREADABLE: &str = "delivery queue UNREADABLE: see hookconsole status";
+
 /// Draws the title line on `area`. The deliveries' state has the first claim on the
 /// room (it is what an operator acts on); the program's name and the file take what is
 /// left: the name and what it is whole or not at all, the file cut to fit.
@@ -49,12 +61,19 @@ pub fn render(
     area: Rect,
     (theme, profile): (&Theme, Profile),
     file: &str,
-    summary: Option<&DeliverySummary>,
+    deliveries: Deliveries<'_>,
 ) {
     let columns = usize::from(area.width);
-    let (status, warning) = summary.map_or((String::new(), false), |summary| {
-        delivery_status(summary, columns.saturating_sub(2), theme.ellipsis)
-    });
+    let (status, warning) = match deliveries {
+        Deliveries::NotYetRead => (String::new(), false),
+        Deliveries::Read(summary) => {
+            delivery_status(summary, columns.saturating_sub(2), theme.ellipsis)
+        }
+        Deliveries::Unreadable => (
+            fit(UNREADABLE, columns.saturating_sub(2), theme.ellipsis),
+            true,
+        ),
+    };
     let status = if status.is_empty() {
         status
     } else {

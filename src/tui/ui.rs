@@ -183,7 +183,11 @@ impl App {
             area,
             (&self.theme, self.profile),
             &file,
-            self.deliveries.as_ref(),
+            match (&self.deliveries, self.deliveries_unreadable) {
+                (_, true) => super::title::Deliveries::Unreadable,
+                (Some(summary), false) => super::title::Deliveries::Read(summary),
+                (None, false) => super::title::Deliveries::NotYetRead,
+            },
         );
     }
 

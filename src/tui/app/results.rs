@@ -43,10 +43,14 @@ impl App {
                     view.gathered(result);
                 }
             }
-            Message::DeliverySummary(Ok(summary)) => self.deliveries = Some(summary),
+            Message::DeliverySummary(Ok(summary)) => {
+                self.deliveries = Some(summary);
+                self.deliveries_unreadable = false;
+            }
             Message::DeliverySummary(Err(error)) => {
                 tracing::warn!(%error, "the delivery queue cannot be read for the list");
                 self.deliveries = None;
+                self.deliveries_unreadable = true;
             }
             Message::IntegrationsFileChanged => return vec![StoreWork::Refresh.into()],
             Message::Refreshed(result) => {
