@@ -5,6 +5,7 @@ mod atomic;
 mod error;
 mod integrations;
 mod locations;
+pub(crate) use locations::permission_hint;
 mod proxy_credentials;
 pub mod queue;
 mod read;

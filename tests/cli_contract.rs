@@ -302,3 +302,18 @@ fn a_damaged_queue_is_named_once_with_what_to_do() {
         );
     }
 }
+
+#[test]
+fn a_worker_that_cannot_take_its_lock_names_the_file() {
+    let (dir, locations) = home_with_jira("http://127.0.0.1:9/hook", |_| {});
+    // A directory where the lock goes: opening it fails, as a lock of root's does for
+    // a user who forgot sudo.
+    let lock = locations.data_dir.join("worker.lock");
+    std::fs::create_dir(&lock).unwrap();
+    let (status, stderr) = run(dir.path(), &["worker"], "");
+    assert_eq!(status, 1, "{stderr}");
+    assert!(
+        stderr.contains(&format!("error: {}: ", lock.display())),
+        "the error names the lock, not only the OS's words: {stderr}"
+    );
+}

@@ -15,7 +15,7 @@ mod token_repair;
 mod writer;
 
 use std::fs::File;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -39,8 +39,25 @@ pub enum WorkerError {
     Queue(#[from] QueueError),
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// A file or directory of the worker's own (its lock, the socket, the home).
+    #[error("{}: {source}{}", path.display(), crate::store::permission_hint(path))]
+    File {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("{0}")]
     Io(#[from] std::io::Error),
+}
+
+impl WorkerError {
+    /// `source`, met on `path`: said with the path (`Permission denied` alone names
+    /// nothing a support engineer can act on).
+    pub fn file(path: &Path) -> impl FnOnce(std::io::Error) -> WorkerError + '_ {
+        move |source| WorkerError::File {
+            path: path.to_path_buf(),
+            source,
+        }
+    }
 }
 
 /// Timings of the worker; the defaults suit production, tests shorten them.
@@ -142,7 +159,7 @@ async fn take_lock(locations: &Locations) -> Result<File, WorkerError> {
     let path = locations.data_dir.join(LOCK_FILE);
     // Owned like the directory: a worker run by root once (`sudo hookconsole worker`)
     // must not leave the lock root's, or the service could not open it afterwards.
-    let file = crate::store::open_own_file(&path, true)?;
+    let file = crate::store::open_own_file(&path, true).map_err(WorkerError::file(&path))?;
     // `status` and `send` look at the lock by taking it shared for an instant: a
     // worker starting then tries again a few times before it calls it taken.
     for _ in 0..LOCK_TRIES {
@@ -151,7 +168,9 @@ async fn take_lock(locations: &Locations) -> Result<File, WorkerError> {
             Err(std::fs::TryLockError::WouldBlock) => {
                 tokio::time::sleep(Duration::from_millis(20)).await;
             }
-            Err(std::fs::TryLockError::Error(error)) => return Err(error.into()),
+            Err(std::fs::TryLockError::Error(error)) => {
+                return Err(WorkerError::file(&path)(error));
+            }
         }
     }
     Err(WorkerError::AlreadyRunning(locations.data_dir.clone()))

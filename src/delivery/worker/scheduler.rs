@@ -280,7 +280,7 @@ impl Scheduler {
     /// Binds the enqueue socket and serves it on a task of its own until `stop`.
     fn serve_socket(&self, stop: &CancellationToken) -> Result<socket::SocketFile, WorkerError> {
         let path = super::socket_path(&self.locations);
-        let listener = socket::bind(&path)?;
+        let listener = socket::bind(&path).map_err(WorkerError::file(&path))?;
         let catalog = self.catalog.clone();
         let templates: socket::TemplateLookup = Arc::new(move |name: &str| {
             lookup(&catalog, name).map(|integration| IntegrationTemplate::of(&integration))
