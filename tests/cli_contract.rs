@@ -317,3 +317,23 @@ fn a_worker_that_cannot_take_its_lock_names_the_file() {
         "the error names the lock, not only the OS's words: {stderr}"
     );
 }
+
+#[test]
+fn a_settings_file_that_does_not_parse_is_exit_2_from_status_and_the_worker_too() {
+    let (dir, locations) = home_with_jira("http://127.0.0.1:9/hook", |_| {});
+    std::fs::write(
+        locations.data_dir.join("settings.yaml"),
+        "retention_days: [oops\n",
+    )
+    .unwrap();
+    for command in [
+        &["settings"][..],
+        &["status"],
+        &["status", "--json"],
+        &["worker"],
+    ] {
+        let (status, stderr) = run(dir.path(), command, "");
+        assert_eq!(status, 2, "{command:?}: {stderr}");
+        assert!(stderr.contains("settings.yaml:1:"), "{command:?}: {stderr}");
+    }
+}

@@ -330,7 +330,11 @@ pub fn worker(locations: &Locations) -> CliResult {
         );
         worker::run(locations, WorkerOptions::default(), stop.clone()).await
     });
-    result.map_err(|error: WorkerError| CliError::Failed(error.into()))
+    result.map_err(|error: WorkerError| match error {
+        // A file of the home that does not parse: bad input, as from every command.
+        WorkerError::Store(error) => CliError::from(error),
+        other => CliError::Failed(other.into()),
+    })
 }
 
 /// `replay ID [--integration NAME]`: an event id queued for several integrations

@@ -3,10 +3,15 @@
 //! are held or dead, so a monitoring script can run it.
 
 use super::{CliError, CliResult};
-use crate::home::{Home, IntegrationStatus, Status, WorkerState, WorkerStatus};
+use crate::home::{Home, IntegrationStatus, Status, StatusError, WorkerState, WorkerStatus};
 
 pub fn status(home: &Home, json: bool) -> CliResult {
-    let status = home.status().map_err(anyhow::Error::from)?;
+    // A settings or integrations file that does not parse is bad input here as in
+    // every other command (exit 2); a queue that cannot be read is a failure (1).
+    let status = home.status().map_err(|error| match error {
+        StatusError::Store(error) => CliError::from(error),
+        StatusError::Queue(error) => CliError::Failed(error.into()),
+    })?;
     if json {
         let text = serde_json::to_string_pretty(&status).map_err(anyhow::Error::from)?;
         say!("{text}")?;
