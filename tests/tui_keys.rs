@@ -609,6 +609,10 @@ fn a_broken_file_is_reported_and_left_alone() {
     let screen = harness.screen(80, 24);
     assert!(screen.contains("could not be read"), "{screen}");
     assert!(screen.contains("integrations.yaml:"), "{screen}");
+    assert!(
+        screen.contains("permission denied"),
+        "what to fix covers a permission too: {screen}"
+    );
     assert!(!screen.contains(" n new"), "{screen}");
     harness.keys("n");
     assert!(matches!(harness.app.screen, Screen::List));

@@ -98,8 +98,9 @@ impl App {
             Screen::List if self.catalog.is_none() && self.load_error.is_some() => {
                 let message = format!(
                     "The integrations file could not be read, and is left as it is:\n\n{}\n\n\
-                     Fix it (hookconsole never overwrites a file it cannot parse), then press r \
-                     to read it again. The log is {}.",
+                     Fix it, or its owner and mode when it says permission denied (hookconsole \
+                     never overwrites a file it cannot read), then press r to read it again. The \
+                     log is {}.",
                     self.load_error.as_deref().unwrap_or_default(),
                     self.paths.log_file.display()
                 );
