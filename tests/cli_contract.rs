@@ -337,3 +337,17 @@ fn a_settings_file_that_does_not_parse_is_exit_2_from_status_and_the_worker_too(
         assert!(stderr.contains("settings.yaml:1:"), "{command:?}: {stderr}");
     }
 }
+
+#[test]
+fn a_home_that_is_a_file_is_the_flags_fault() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("not-a-home");
+    std::fs::write(&file, "").unwrap();
+    for args in [&["list"][..], &["status", "--json"]] {
+        let output = support::cli(&file).args(args).output().unwrap();
+        let stderr = String::from_utf8(output.stderr).unwrap();
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains("is not a directory"), "{stderr}");
+        assert!(stderr.contains("--home"), "{stderr}");
+    }
+}

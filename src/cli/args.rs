@@ -26,7 +26,7 @@ pub const EXIT_STATUS: &str = "Exit status: 0 success; 1 the operation failed (a
 pub struct Cli {
     /// Directory holding integrations, tokens, the delivery queue and logs
     /// [default: /var/lib/hookconsole when it exists, else the XDG data directory]
-    #[arg(long, global = true, env = "HOOKCONSOLE_HOME", value_name = "DIR")]
+    #[arg(long, global = true, env = "HOOKCONSOLE_HOME", value_name = "DIR", value_parser = home_dir)]
     pub home: Option<PathBuf>,
 
     /// Full-screen console: use only ASCII characters (serial lines, vt220)
@@ -377,4 +377,14 @@ pub struct AddArgs {
     /// body or basic [default: body for JSON, basic for form]
     #[arg(long, value_name = "HOW")]
     pub client_authentication: Option<String>,
+}
+
+/// `--home`: a directory, or a path where one can be made. A file there is refused as
+/// the flag's fault (exit 2), not met later as "integrations.yaml: Not a directory".
+fn home_dir(value: &str) -> Result<PathBuf, String> {
+    let path = PathBuf::from(value);
+    match std::fs::metadata(&path) {
+        Ok(meta) if !meta.is_dir() => Err(format!("{value} is not a directory")),
+        _ => Ok(path),
+    }
 }
