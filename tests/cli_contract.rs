@@ -351,3 +351,13 @@ fn a_home_that_is_a_file_is_the_flags_fault() {
         assert!(stderr.contains("--home"), "{stderr}");
     }
 }
+
+#[test]
+fn a_commands_help_lists_its_own_options_before_the_global_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    let help = stdout_of(dir.path(), &["add", "--help"]);
+    let at = |text: &str| help.find(text).unwrap_or_else(|| panic!("{text}: {help}"));
+    assert!(at("--name") < at("Global options:"), "{help}");
+    assert!(at("--client-secret") < at("Global options:"), "{help}");
+    assert!(at("Global options:") < at("--console"), "{help}");
+}

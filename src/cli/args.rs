@@ -26,24 +26,24 @@ pub const EXIT_STATUS: &str = "Exit status: 0 success; 1 the operation failed (a
 pub struct Cli {
     /// Directory holding integrations, tokens, the delivery queue and logs
     /// [default: /var/lib/hookconsole when it exists, else the XDG data directory]
-    #[arg(long, global = true, env = "HOOKCONSOLE_HOME", value_name = "DIR", value_parser = home_dir)]
+    #[arg(long, global = true, help_heading = GLOBAL_OPTIONS, env = "HOOKCONSOLE_HOME", value_name = "DIR", value_parser = home_dir)]
     pub home: Option<PathBuf>,
 
     /// Full-screen console: use only ASCII characters (serial lines, vt220)
-    #[arg(long, global = true, conflicts_with_all = ["rich", "console"])]
+    #[arg(long, global = true, help_heading = GLOBAL_OPTIONS, conflicts_with_all = ["rich", "console"])]
     pub ascii: bool,
 
     /// Full-screen console: use only what the Linux console's font has (tmux or
     /// screen started on the console, where TERM does not say so)
-    #[arg(long, global = true, conflicts_with = "rich")]
+    #[arg(long, global = true, help_heading = GLOBAL_OPTIONS, conflicts_with = "rich")]
     pub console: bool,
 
     /// Full-screen console: use Unicode box drawing even where detection says not to
-    #[arg(long, global = true)]
+    #[arg(long, global = true, help_heading = GLOBAL_OPTIONS)]
     pub rich: bool,
 
     /// Full-screen console: no colours (as the NO_COLOR environment variable does)
-    #[arg(long, global = true)]
+    #[arg(long, global = true, help_heading = GLOBAL_OPTIONS)]
     pub no_color: bool,
 
     #[command(subcommand)]
@@ -388,3 +388,7 @@ fn home_dir(value: &str) -> Result<PathBuf, String> {
         _ => Ok(path),
     }
 }
+
+/// Where `--help` lists the options every command takes, after the command's own: mixed
+/// in, they split `add --help`'s fields (`--name` came after `--console`).
+const GLOBAL_OPTIONS: &str = "Global options";
