@@ -161,8 +161,13 @@ fn credentials_over_plain_http_to_another_host_are_warned_about() {
     assert!(stderr.contains("plain http://"), "{stderr}");
     assert!(stderr.contains("Basic"), "{stderr}");
     assert!(!stderr.contains("basic-password-value"), "{stderr}");
-    assert_eq!(basic("https://receiver.example.com/hook", "tls"), "");
-    assert_eq!(basic("http://127.0.0.1:9/hook", "loopback"), "");
+    for (url, name) in [
+        ("https://receiver.example.com/hook", "tls"),
+        ("http://127.0.0.1:9/hook", "loopback"),
+    ] {
+        let stderr = basic(url, name);
+        assert!(!stderr.contains("plain http"), "{stderr}");
+    }
 
     let output = cli(&dir)
         .args([

@@ -142,3 +142,16 @@ fn left_and_right_move_the_cursor_in_the_content_sample() {
     assert!(screen.contains(r#"{"a": 21 }"#), "{screen}");
     assert_eq!(editor_pane(&harness).0, Pane::ContentSample);
 }
+
+#[test]
+fn an_empty_sample_says_what_an_empty_body_means_until_something_is_typed() {
+    let mut harness = typing_in_content_sample();
+    let screen = harness.screen(80, 24);
+    assert!(
+        screen.contains("Content Sample is empty: VERIFY, and every event sent"),
+        "{screen}"
+    );
+    harness.keys("{}");
+    let screen = harness.screen(80, 24);
+    assert!(!screen.contains("Content Sample is empty"), "{screen}");
+}

@@ -150,7 +150,15 @@ mod tests {
             .iter()
             .map(|w| w.field)
             .collect();
-        assert_eq!(warned, [Field::Password, Field::Url, Field::Signing]);
+        assert_eq!(
+            warned,
+            [
+                Field::Password,
+                Field::Url,
+                Field::Signing,
+                Field::ContentSample
+            ]
+        );
         assert_eq!(
             lacking.hold_reason(DestinationPolicy::STRICT),
             Some(HoldReason::Disabled)

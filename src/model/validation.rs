@@ -438,10 +438,17 @@ pub(crate) fn is_loopback(url: &url::Url) -> bool {
 /// The content sample is a template (see `crate::template`): one that does not parse
 /// is an error; one that does not render with the sample event (a variable this event
 /// lacks) only a warning, since events differ. A JSON sample must render to JSON.
+/// The warning for an empty content sample, after the field's name (the editor's
+/// preview says it too).
+pub const EMPTY_CONTENT_SAMPLE: &str = "is empty: VERIFY, and every event sent without a payload of its own, go out with an \
+     empty body";
+
 fn content_sample_problems(integration: &Integration) -> (Option<String>, Option<String>) {
     let sample = &integration.content_sample;
     if sample.trim().is_empty() {
-        return (None, None);
+        // Allowed (the scanner may send every event with a payload of its own), but
+        // an empty POST arriving at a receiver is a puzzle worth saying in advance.
+        return (None, Some(EMPTY_CONTENT_SAMPLE.into()));
     }
     if let Err(problem) = template::check(sample) {
         return (

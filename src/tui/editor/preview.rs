@@ -7,6 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
 use super::Editor;
+use crate::model::EMPTY_CONTENT_SAMPLE;
 use crate::template::{self, Appliance, Escaping, TemplateError};
 use crate::tui::profile::Profile;
 use crate::tui::theme::Theme;
@@ -95,6 +96,15 @@ impl Editor {
                     text.len()
                 );
                 frame.render_widget(Line::styled(fit(&heading, area.width), theme.label), title);
+                if self.content.text().trim().is_empty() {
+                    let warning = format!("Content Sample {EMPTY_CONTENT_SAMPLE}.");
+                    let lines: Vec<Line> = crate::tui::form::break_lines(&warning, width)
+                        .into_iter()
+                        .map(|line| Line::styled(format!("  {line}"), theme.warning))
+                        .collect();
+                    frame.render_widget(Paragraph::new(lines), body);
+                    return;
+                }
                 let height = usize::from(body.height);
                 let all: Vec<&str> = text.lines().collect();
                 let mut lines: Vec<Line> = all
