@@ -133,6 +133,28 @@ pub fn render_with(
     appliance: &Appliance,
     escaping: Escaping,
 ) -> Result<String, TemplateError> {
+    parse_and_render(template, event, appliance, escaping).map_err(|failure| match failure {
+        Failure::Parse(error) | Failure::Render(error) => error,
+    })
+}
+
+/// Where a template failed: it does not parse (any event would fail), or it parses
+/// and did not render with this event.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Failure {
+    Parse(TemplateError),
+    Render(TemplateError),
+}
+
+/// [`render_with`], telling a template that does not parse from one that did not
+/// render, with one parse (validation does this for every integration each time the
+/// file is read).
+pub fn parse_and_render(
+    template: &str,
+    event: &Event,
+    appliance: &Appliance,
+    escaping: Escaping,
+) -> Result<String, Failure> {
     // Text without a tag renders to itself: the bulk of socket events (payloads given
     // whole) skip the parse.
     if !has_tags(template) {
@@ -141,10 +163,10 @@ pub fn render_with(
     let env = environment();
     let compiled = env
         .template_from_named_str(template_name(escaping), template)
-        .map_err(|error| template_error(template, &error))?;
+        .map_err(|error| Failure::Parse(template_error(template, &error)))?;
     compiled
         .render(context(event, appliance))
-        .map_err(|error| template_error(template, &error))
+        .map_err(|error| Failure::Render(template_error(template, &error)))
 }
 
 /// True when `text` holds template syntax: a `{{`, `{%` or `{#` tag opening.
@@ -152,17 +174,14 @@ pub fn has_tags(text: &str) -> bool {
     ["{{", "{%", "{#"].iter().any(|tag| text.contains(tag))
 }
 
-/// Checks that `template` parses, without rendering it.
-pub fn check(template: &str) -> Result<(), TemplateError> {
-    environment()
-        .template_from_named_str(TEXT_NAME, template)
-        .map(drop)
-        .map_err(|error| template_error(template, &error))
+/// The sample event of VERIFY and the editor's preview: a finding, from
+/// `assets/sample-event.json`, read once.
+pub fn sample_event() -> &'static Event {
+    static SAMPLE: std::sync::OnceLock<Event> = std::sync::OnceLock::new();
+    SAMPLE.get_or_init(read_sample_event)
 }
 
-/// The sample event of VERIFY and the editor's preview: a finding, from
-/// `assets/sample-event.json`.
-pub fn sample_event() -> Event {
+fn read_sample_event() -> Event {
     #[derive(Deserialize)]
     struct SampleFile {
         id: String,

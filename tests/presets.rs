@@ -65,7 +65,7 @@ fn every_preset_sample_is_valid_for_its_own_fields() {
 
 #[test]
 fn the_jira_sample_is_an_api_v2_issue() {
-    let finding = rendered("jira-cloud", &sample_event());
+    let finding = rendered("jira-cloud", sample_event());
     let fields = &finding["fields"];
     assert_eq!(fields["project"]["key"], "TEST");
     assert_eq!(fields["issuetype"]["name"], "Task");
@@ -80,7 +80,7 @@ fn the_jira_sample_is_an_api_v2_issue() {
     );
 
     // Jira refuses a summary with a line break or over 255 characters.
-    let mut long = sample_event();
+    let mut long = sample_event().clone();
     long.fields["finding"]["name"] = serde_json::json!(format!("two\nlines {}", "x".repeat(400)));
     let summary = rendered("jira-cloud", &long)["fields"]["summary"]
         .as_str()
@@ -98,7 +98,7 @@ fn the_jira_sample_is_an_api_v2_issue() {
 
 #[test]
 fn the_teams_sample_is_an_adaptive_card_message() {
-    let finding = rendered("microsoft-teams", &sample_event());
+    let finding = rendered("microsoft-teams", sample_event());
     assert_eq!(finding["type"], "message");
     let attachment = &finding["attachments"][0];
     assert_eq!(

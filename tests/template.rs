@@ -2,7 +2,10 @@
 
 #![allow(clippy::unwrap_used, clippy::print_stdout)] // tests and benches fail loudly and print
 
-use hookconsole::template::{Appliance, Escaping, Event, check, render, render_with, sample_event};
+use hookconsole::template::{
+    Appliance, Escaping, Event, Failure, TemplateError, parse_and_render, render, render_with,
+    sample_event,
+};
 use serde_json::{Value, json};
 use time::macros::datetime;
 
@@ -102,7 +105,7 @@ fn the_sample_event_renders_into_valid_json() {
     assert!(name.contains('"') && name.contains('\'') && !name.is_ascii());
     let text = render(
         "[{\"text\": \"{{ finding.name }} on {{ finding.host }}\"}]",
-        &sample,
+        sample,
         &appliance(),
     )
     .expect("renders");
@@ -191,10 +194,33 @@ fn testing_a_missing_variable_is_allowed() {
     assert!(error.message.contains("`finding`"), "{error}");
 }
 
+/// Why `template` does not parse, told apart from a failure to render.
+#[track_caller]
+fn parse_error(template: &str) -> TemplateError {
+    match parse_and_render(template, sample_event(), &appliance(), Escaping::Plain) {
+        Err(Failure::Parse(error)) => error,
+        other => panic!("{template:?} should not parse: {other:?}"),
+    }
+}
+
+#[test]
+fn a_template_that_parses_and_does_not_render_is_told_apart() {
+    let failure = parse_and_render(
+        "{{ findng.name }}",
+        sample_event(),
+        &appliance(),
+        Escaping::Plain,
+    );
+    match failure {
+        Err(Failure::Render(error)) => assert!(!error.syntax && error.message.contains("findng")),
+        other => panic!("a render failure: {other:?}"),
+    }
+}
+
 #[test]
 fn a_syntax_error_has_its_line_and_column() {
     let template = "{\n  \"summary\": \"{{ finding.name }\"\n}";
-    let error = check(template).expect_err("unclosed tag");
+    let error = parse_error(template);
     assert!(error.syntax);
     assert_eq!(error.line, 2);
     assert!(
@@ -204,10 +230,10 @@ fn a_syntax_error_has_its_line_and_column() {
     );
     // At the `}` that should have been `}}`.
     assert_eq!(error.column, 31, "{error}");
-    let rendered = render(template, &sample_event(), &appliance()).expect_err("same error");
+    let rendered = render(template, sample_event(), &appliance()).expect_err("same error");
     assert_eq!(rendered, error);
 
-    let error = check("ok\n{% if x %}never closed").expect_err("unclosed block");
+    let error = parse_error("ok\n{% if x %}never closed");
     assert!(error.syntax);
     assert_eq!(error.line, 2, "{error}");
 }
@@ -216,16 +242,16 @@ fn a_syntax_error_has_its_line_and_column() {
 fn a_template_without_tags_renders_to_itself() {
     let text = "{\"plain\": \"json with a } and a { inside\"}";
     assert_eq!(
-        render(text, &sample_event(), &appliance()).expect("renders"),
+        render(text, sample_event(), &appliance()).expect("renders"),
         text
     );
     assert_eq!(
-        render("", &sample_event(), &appliance()).expect("renders"),
+        render("", sample_event(), &appliance()).expect("renders"),
         ""
     );
     let with_newline = "{\"a\": 1}\n";
     assert_eq!(
-        render(with_newline, &sample_event(), &appliance()).expect("renders"),
+        render(with_newline, sample_event(), &appliance()).expect("renders"),
         with_newline
     );
 }

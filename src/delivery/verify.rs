@@ -323,7 +323,7 @@ pub fn render_sample(
     let sample = &integration.content_sample;
     template::render_with(
         sample,
-        &template::sample_event(),
+        template::sample_event(),
         appliance,
         template::Escaping::detect(sample, integration.declares_json()),
     )

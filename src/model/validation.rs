@@ -450,20 +450,20 @@ fn content_sample_problems(integration: &Integration) -> (Option<String>, Option
         // an empty POST arriving at a receiver is a puzzle worth saying in advance.
         return (None, Some(EMPTY_CONTENT_SAMPLE.into()));
     }
-    if let Err(problem) = template::check(sample) {
-        return (
-            Some(format!(
-                "is not a valid template at line {}, column {}: {}",
-                problem.line, problem.column, problem.message
-            )),
-            None,
-        );
-    }
     let escaping = Escaping::detect(sample, integration.declares_json());
     let appliance = template::Appliance::new(template::SAMPLE_APPLIANCE);
-    let rendered = match template::render_with(sample, &sample_event(), &appliance, escaping) {
+    let rendered = match template::parse_and_render(sample, sample_event(), &appliance, escaping) {
         Ok(rendered) => rendered,
-        Err(problem) => {
+        Err(template::Failure::Parse(problem)) => {
+            return (
+                Some(format!(
+                    "is not a valid template at line {}, column {}: {}",
+                    problem.line, problem.column, problem.message
+                )),
+                None,
+            );
+        }
+        Err(template::Failure::Render(problem)) => {
             return (
                 None,
                 Some(format!(
@@ -475,7 +475,8 @@ fn content_sample_problems(integration: &Integration) -> (Option<String>, Option
     if escaping != Escaping::Json {
         return (None, None);
     }
-    let error = serde_json::from_str::<serde_json::Value>(&rendered)
+    // Checked, not kept: no tree of values is built.
+    let error = serde_json::from_str::<serde::de::IgnoredAny>(&rendered)
         .err()
         .map(|error| {
             let place = if rendered == *sample {

@@ -34,7 +34,7 @@ impl Editor {
         });
         template::render_with(
             &text,
-            &template::sample_event(),
+            template::sample_event(),
             &Appliance::new(appliance),
             Escaping::detect(&text, declares_json),
         )
