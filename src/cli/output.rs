@@ -19,68 +19,142 @@ use crate::model::{
 const INVALID_MARK: &str = "!";
 
 /// The JSON view of an integration: every field, secrets replaced by whether they are
-/// set, plus what is derived (effective method, certificate summary).
-pub fn json_view(integration: &Integration, destinations: DestinationPolicy) -> Value {
+/// set, plus what is derived (effective method, certificate summary). Fields borrow
+/// from the integration and are declared in the order of their names, as the JSON has
+/// always printed them; `list --json` of 10,000 integrations built a map of each
+/// before (a tenth of its time).
+#[derive(Serialize)]
+pub struct IntegrationView<'a> {
+    authentication: AuthenticationView<'a>,
+    certificate: Option<&'a str>,
+    certificate_summary: Value,
+    content_sample: &'a str,
+    effective_http_method: &'static str,
+    enabled: bool,
+    hold_reason: Option<HoldView>,
+    http_headers: Vec<HeaderView<'a>>,
+    http_method: &'static str,
+    name: &'a str,
+    retry_interval: u32,
+    signing: Value,
+    url: String,
+}
+
+#[derive(Serialize)]
+#[serde(untagged)]
+enum AuthenticationView<'a> {
+    None {
+        r#type: &'static str,
+    },
+    Basic {
+        password_set: bool,
+        r#type: &'static str,
+        username: &'a str,
+    },
+    OAuth(Box<OAuthView<'a>>),
+}
+
+#[derive(Serialize)]
+struct OAuthView<'a> {
+    api_type: &'static str,
+    audience: &'a str,
+    authorize_parameters: &'a str,
+    authorize_url: String,
+    client_authentication: Option<&'static str>,
+    client_id: &'a str,
+    client_secret_set: bool,
+    device_authorization_url: String,
+    effective_client_authentication: &'static str,
+    grant: &'static str,
+    revocation_url: String,
+    scope: &'a str,
+    site_url: String,
+    sites_url: String,
+    token_parameters: &'a str,
+    token_url: String,
+    r#type: &'static str,
+}
+
+#[derive(Serialize)]
+struct HeaderView<'a> {
+    name: &'a str,
+    sensitive: bool,
+    value: &'a str,
+}
+
+#[derive(Serialize)]
+struct HoldView {
+    kind: &'static str,
+    message: String,
+}
+
+pub fn json_view(
+    integration: &Integration,
+    destinations: DestinationPolicy,
+) -> IntegrationView<'_> {
     let authentication = match &integration.authentication {
-        Authentication::None => json!({ "type": "none" }),
-        Authentication::Basic { username, password } => json!({
-            "type": "basic",
-            "username": username,
-            "password_set": !password.is_empty(),
-        }),
-        Authentication::OAuth(oauth) => json!({
-            "type": "oauth",
-            "grant": oauth.grant.as_str(),
-            "client_id": oauth.client_id,
-            "client_secret_set": !oauth.client_secret.is_empty(),
-            "token_url": mask_url(&oauth.token_url),
-            "authorize_url": mask_url(&oauth.authorize_url),
-            "device_authorization_url": mask_url(&oauth.device_authorization_url),
-            "audience": oauth.audience,
-            "scope": oauth.scope,
-            "authorize_parameters": oauth.authorize_parameters,
-            "token_parameters": oauth.token_parameters,
-            "revocation_url": mask_url(&oauth.revocation_url),
-            "sites_url": mask_url(&oauth.sites_url),
-            "site_url": mask_url(&oauth.site_url),
-            "api_type": oauth.api_type.as_str(),
-            "client_authentication": oauth.client_authentication.map(|a| a.as_str()),
-            "effective_client_authentication": oauth.effective_client_authentication().as_str(),
-        }),
+        Authentication::None => AuthenticationView::None { r#type: "none" },
+        Authentication::Basic { username, password } => AuthenticationView::Basic {
+            password_set: !password.is_empty(),
+            r#type: "basic",
+            username,
+        },
+        Authentication::OAuth(oauth) => AuthenticationView::OAuth(Box::new(OAuthView {
+            api_type: oauth.api_type.as_str(),
+            audience: &oauth.audience,
+            authorize_parameters: &oauth.authorize_parameters,
+            authorize_url: mask_url(&oauth.authorize_url),
+            client_authentication: oauth.client_authentication.map(|a| a.as_str()),
+            client_id: &oauth.client_id,
+            client_secret_set: !oauth.client_secret.is_empty(),
+            device_authorization_url: mask_url(&oauth.device_authorization_url),
+            effective_client_authentication: oauth.effective_client_authentication().as_str(),
+            grant: oauth.grant.as_str(),
+            revocation_url: mask_url(&oauth.revocation_url),
+            scope: &oauth.scope,
+            site_url: mask_url(&oauth.site_url),
+            sites_url: mask_url(&oauth.sites_url),
+            token_parameters: &oauth.token_parameters,
+            token_url: mask_url(&oauth.token_url),
+            r#type: "oauth",
+        })),
     };
-    let headers: Vec<Value> = integration
+    let http_headers = integration
         .http_headers
         .iter()
-        .map(|header| {
-            let value = if header.is_sensitive() && !header.value.is_empty() {
+        .map(|header| HeaderView {
+            name: &header.name,
+            sensitive: header.is_sensitive(),
+            value: if header.is_sensitive() && !header.value.is_empty() {
                 MASK
             } else {
-                header.value.as_str()
-            };
-            json!({ "name": header.name, "value": value, "sensitive": header.is_sensitive() })
+                &header.value
+            },
         })
         .collect();
-    json!({
-        "name": integration.name,
-        "url": mask_url(&integration.url),
-        "retry_interval": integration.retry_interval,
-        "http_method": integration.http_method.map(|m| m.as_str()).unwrap_or(""),
-        "effective_http_method": integration.effective_method().as_str(),
-        "http_headers": headers,
-        "certificate": integration.certificate,
-        "certificate_summary": certificate_view(integration),
-        "content_sample": integration.content_sample,
-        "enabled": integration.enabled,
-        "hold_reason": integration.hold_reason(destinations).map(|reason| {
-            let message = match &reason {
-                HoldReason::InvalidConfiguration(message) => message.clone(),
-                other => other.to_string(),
-            };
-            json!({ "kind": reason.kind(), "message": message })
-        }),
-        "authentication": authentication,
-        "signing": signing_view(integration),
-    })
+    IntegrationView {
+        authentication,
+        certificate: integration.certificate.as_deref(),
+        certificate_summary: certificate_view(integration),
+        content_sample: &integration.content_sample,
+        effective_http_method: integration.effective_method().as_str(),
+        enabled: integration.enabled,
+        hold_reason: integration
+            .hold_reason(destinations)
+            .map(|reason| HoldView {
+                kind: reason.kind(),
+                message: match &reason {
+                    HoldReason::InvalidConfiguration(message) => message.clone(),
+                    other => other.to_string(),
+                },
+            }),
+        http_headers,
+        http_method: integration.http_method.map(|m| m.as_str()).unwrap_or(""),
+        name: &integration.name,
+        retry_interval: integration.retry_interval,
+        signing: signing_view(integration),
+        url: mask_url(&integration.url),
+    }
 }
 
 /// Whether deliveries are signed, and until when a replaced secret signs too; never a
