@@ -13,6 +13,7 @@ pub mod huge_pages;
 pub mod logging;
 pub mod model;
 pub mod oauth;
+pub mod parallel;
 pub mod qr;
 pub mod store;
 pub mod template;

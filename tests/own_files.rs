@@ -243,6 +243,19 @@ fn deep_nesting_and_a_huge_file_are_refused_with_a_clear_message() {
     assert!(stderr.contains("integrations.yaml:2:"), "{stderr}");
     assert!(stderr.contains("more than 64 deep"), "{stderr}");
 
+    // The same inside an entry of the file as hookconsole writes it, which is read a
+    // few entries at a time: the group is checked before it is read.
+    let in_entry = format!(
+        "schema: 2\nintegrations:\n- name: a\n  url: https://a.example/\n\
+         - name: b\n  http_headers: {}x{}\n",
+        "[".repeat(50_000),
+        "]".repeat(50_000)
+    );
+    let (code, _, stderr) = list_with(in_entry.as_bytes());
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("integrations.yaml:6:"), "{stderr}");
+    assert!(stderr.contains("more than 64 deep"), "{stderr}");
+
     let dir = tempfile::tempdir().unwrap();
     let file = Locations::in_home(dir.path()).integrations_file();
     let huge = std::fs::File::create(&file).unwrap();

@@ -367,6 +367,90 @@ fn duplicate_names_in_the_file_are_refused_without_regard_to_case() {
     );
 }
 
+/// A file large enough to be read and checked on several threads (5,000 entries, each
+/// four lines after the three of the head) with `entry` written in place of entry `at`.
+fn large_file(entries: usize, changes: &[(usize, &str)]) -> String {
+    let mut text = String::from("# hookconsole webhook integrations.\nschema: 2\nintegrations:\n");
+    for index in 0..entries {
+        match changes.iter().find(|(at, _)| *at == index) {
+            Some((_, entry)) => text.push_str(entry),
+            None => text.push_str(&format!(
+                "- name: hook {index}\n  url: https://host{index}.example.com/hook\n  \
+                 content_sample: '{{\"n\": {index}}}'\n  retry_interval: 60\n"
+            )),
+        }
+    }
+    text
+}
+
+/// The line of entry `index` in [`large_file`] (when the entries before it are four
+/// lines each).
+fn line_of_entry(index: usize) -> usize {
+    4 + 4 * index
+}
+
+#[test]
+fn a_large_file_reads_as_the_whole_document_reads_it() {
+    let text = large_file(5_000, &[]);
+    let (_dir, store) = store_with(&text);
+    let loaded = store.load().unwrap().integrations;
+    // The schema after the entries: a layout not cut into entries, read whole.
+    let head = "# hookconsole webhook integrations.\nschema: 2\n";
+    let reordered = format!("{}schema: 2\n", text.replacen(head, "", 1));
+    let whole = parse_document(Path::new("whole"), &reordered).unwrap();
+    assert_eq!(loaded, whole);
+    assert_eq!(loaded.len(), 5_000);
+    for (index, integration) in loaded.iter().enumerate() {
+        assert_eq!(integration.name, format!("hook {index}"));
+        assert_eq!(integration.content_sample, format!("{{\"n\": {index}}}"));
+    }
+}
+
+/// Read on several threads, the error is still the first in the file's order: an
+/// invalid integration late in the file and a duplicate later still are not reported
+/// before an earlier invalid one, and each is found where it is.
+#[test]
+fn in_a_large_file_the_first_problem_in_the_files_order_is_reported() {
+    let bad_url = |name: &str| {
+        format!("- name: {name}\n  url: ftp://x\n  content_sample: ''\n  retry_interval: 60\n")
+    };
+    let duplicate = "- name: HOOK 3\n  url: https://dup.example.com/\n  content_sample: 'x'\n  retry_interval: 60\n";
+    // Invalid ones near the end of each thread's share, and one near the start.
+    let late = bad_url("late");
+    let early = bad_url("early");
+    // The line is the first bad field's: the URL one line into the entry, the name on
+    // the entry's first.
+    for (changes, expected_line, expected_name) in [
+        (
+            vec![(4_990, late.as_str())],
+            line_of_entry(4_990) + 1,
+            "late",
+        ),
+        (
+            vec![(4_990, late.as_str()), (2_600, duplicate)],
+            line_of_entry(2_600),
+            "HOOK 3",
+        ),
+        (
+            vec![
+                (4_990, late.as_str()),
+                (2_600, duplicate),
+                (1_200, early.as_str()),
+            ],
+            line_of_entry(1_200) + 1,
+            "early",
+        ),
+    ] {
+        let text = large_file(5_000, &changes);
+        let (path, error, message) = load_error(&text);
+        assert_line(&error, &path, expected_line);
+        assert!(
+            message.contains(&format!("`{expected_name}`")),
+            "{expected_name}: {message}"
+        );
+    }
+}
+
 #[test]
 fn a_file_that_is_not_utf8_is_refused() {
     let dir = tempfile::tempdir().unwrap();
@@ -633,7 +717,7 @@ fn a_schema_1_file_keeps_its_samples_literal() {
     let a = loaded.get("a").unwrap();
     let rendered = hookconsole::template::render(
         &a.content_sample,
-        &hookconsole::template::sample_event(),
+        hookconsole::template::sample_event(),
         &hookconsole::template::Appliance::new("h"),
     )
     .unwrap();

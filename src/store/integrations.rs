@@ -18,6 +18,7 @@ use crate::model::{
     DestinationPolicy, FieldError, Integration, Validation, check_unique_name, names_match,
     validate_stored, validate_with,
 };
+use crate::parallel;
 
 mod entries;
 
@@ -327,7 +328,6 @@ fn parse(path: &Path, bytes: &[u8]) -> Result<Vec<Integration>, StoreError> {
 /// without validating the integrations. A document that is a single integration
 /// mapping, as `add --from-file` takes, is accepted too.
 pub fn parse_document(path: &Path, text: &str) -> Result<Vec<Integration>, StoreError> {
-    check_nesting(path, text)?;
     let parse_error = |error: serde_yaml::Error| {
         let location = error.location();
         let message = strip_location(&error.to_string());
@@ -349,12 +349,16 @@ pub fn parse_document(path: &Path, text: &str) -> Result<Vec<Integration>, Store
     // file's shape in one pass, straight into the types. Only a document that is not
     // that shape (a single integration, an empty one, a mistake) is read a second time
     // as a `Value`, to tell which it is and to word its error.
+    // Reading by entry checks each group's nesting itself, on the threads that read.
     let contents = match entries::read_by_entry(text) {
         Some(contents) => contents,
-        None => match serde_yaml::from_str::<FileContents>(text) {
-            Ok(contents) => contents,
-            Err(error) => return parse_other_document(text, error, parse_error),
-        },
+        None => {
+            check_nesting(path, text)?;
+            match serde_yaml::from_str::<FileContents>(text) {
+                Ok(contents) => contents,
+                Err(error) => return parse_other_document(text, error, parse_error),
+            }
+        }
     };
     contents_of_schema(path, text, contents)
 }
@@ -437,12 +441,21 @@ fn check_entries(
     path: &Path,
     text: &str,
     integrations: &[Integration],
-    validate: impl Fn(&Integration, OffsetDateTime) -> Validation,
+    validate: impl Fn(&Integration, OffsetDateTime) -> Validation + Sync,
 ) -> Result<(), StoreError> {
     let now = OffsetDateTime::now_utc();
+    // Validation (templates rendered, URLs parsed) is most of a large file's reading:
+    // done on every core, then names checked in order up to the first invalid one.
+    let mut first_invalid = parallel::find_first(integrations, |integration| {
+        let errors = validate(integration, now).errors;
+        (!errors.is_empty()).then_some(errors)
+    });
     let mut seen = HashSet::new();
     for (index, integration) in integrations.iter().enumerate() {
-        let errors = validate(integration, now).errors;
+        let errors = match first_invalid.take_if(|(invalid, _)| *invalid == index) {
+            Some((_, errors)) => errors,
+            None => Vec::new(),
+        };
         let duplicate = earlier_duplicate(&mut seen, integrations, index);
         if let Some(first) = errors.first().or(duplicate.as_ref()) {
             let line = locate_field(text, index, first.field.key());

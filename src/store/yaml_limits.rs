@@ -24,6 +24,23 @@ enum State {
 /// sample inside them counts for nothing; a `[` inside a plain scalar (`a[1]`) does not
 /// open a collection.
 pub fn check_nesting(path: &Path, text: &str) -> Result<(), StoreError> {
+    match too_deep(text) {
+        None => Ok(()),
+        Some((line, column)) => Err(StoreError::Parse {
+            path: path.to_path_buf(),
+            line: Some(line),
+            column: Some(column),
+            message: format!(
+                "nests `[ ]` and `{{ }}` more than {MAX_FLOW_DEPTH} deep, more than hookconsole \
+                 reads"
+            ),
+        }),
+    }
+}
+
+/// The 1-based line and column (in characters) where `text` first nests deeper than
+/// [`MAX_FLOW_DEPTH`], if it does.
+pub fn too_deep(text: &str) -> Option<(usize, usize)> {
     let mut state = State::Plain;
     let mut depth = 0usize;
     // Whether a `[`, `{`, quote or block indicator here would begin a node.
@@ -75,15 +92,7 @@ pub fn check_nesting(path: &Path, text: &str) -> Result<(), StoreError> {
                     '[' | '{' if node_start || depth > 0 => {
                         depth += 1;
                         if depth > MAX_FLOW_DEPTH {
-                            return Err(StoreError::Parse {
-                                path: path.to_path_buf(),
-                                line: Some(index + 1),
-                                column: Some(line[..at].chars().count() + 1),
-                                message: format!(
-                                    "nests `[ ]` and `{{ }}` more than {MAX_FLOW_DEPTH} deep, \
-                                     more than hookconsole reads"
-                                ),
-                            });
+                            return Some((index + 1, line[..at].chars().count() + 1));
                         }
                         node_start = true;
                     }
@@ -114,7 +123,7 @@ pub fn check_nesting(path: &Path, text: &str) -> Result<(), StoreError> {
             previous = c;
         }
     }
-    Ok(())
+    None
 }
 
 #[cfg(test)]

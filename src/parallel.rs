@@ -1,0 +1,95 @@
+//! Work on a long slice shared between the machine's cores: reading and validating a
+//! large integrations file is the one place a person waits on the CPU (10,000
+//! integrations, a third of a second on one core of the appliance). Scoped threads of
+//! the standard library, for a call that returns when its work is done; no pool lives
+//! on between calls.
+
+use std::num::NonZeroUsize;
+use std::thread;
+
+/// Items below which one thread does it all: a thread costs tens of microseconds to
+/// start, an integration a few to read and check.
+const ITEMS_PER_THREAD: usize = 500;
+
+/// Threads at most, whatever the machine: the appliance has two to eight cores, and a
+/// load that waits on the disk gains nothing from more.
+const MAX_THREADS: usize = 4;
+
+/// `work` on consecutive chunks of `items`, each given the index of its first item;
+/// the results in the chunks' order. The calling thread takes the first chunk.
+pub fn map_chunks<T, R>(items: &[T], work: impl Fn(usize, &[T]) -> R + Sync) -> Vec<R>
+where
+    T: Sync,
+    R: Send,
+{
+    let cores = thread::available_parallelism().map_or(1, NonZeroUsize::get);
+    let threads = (items.len() / ITEMS_PER_THREAD).clamp(1, cores.min(MAX_THREADS));
+    if threads == 1 {
+        return vec![work(0, items)];
+    }
+    let size = items.len().div_ceil(threads);
+    let work = &work;
+    thread::scope(|scope| {
+        let mut chunks = items.chunks(size).enumerate();
+        let first = chunks.next();
+        let others: Vec<_> = chunks
+            .map(|(number, chunk)| scope.spawn(move || work(number * size, chunk)))
+            .collect();
+        let mut results = Vec::with_capacity(threads);
+        if let Some((_, chunk)) = first {
+            results.push(work(0, chunk));
+        }
+        for handle in others {
+            match handle.join() {
+                Ok(result) => results.push(result),
+                // The work's own panic, carried to the caller as if it had run here.
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
+        }
+        results
+    })
+}
+
+/// The first item, in the slice's order, for which `find` gives something, with its
+/// index; the chunks are searched at once, so items after it may have been tried too.
+pub fn find_first<T, R>(items: &[T], find: impl Fn(&T) -> Option<R> + Sync) -> Option<(usize, R)>
+where
+    T: Sync,
+    R: Send,
+{
+    map_chunks(items, |start, chunk| {
+        chunk
+            .iter()
+            .enumerate()
+            .find_map(|(offset, item)| find(item).map(|found| (start + offset, found)))
+    })
+    .into_iter()
+    .flatten()
+    .next()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chunks_come_back_in_order_and_cover_every_item_once() {
+        for length in [0, 1, 499, 500, 1_000, 1_001, 4_321, 10_000] {
+            let items: Vec<usize> = (0..length).collect();
+            let pieces = map_chunks(&items, |start, chunk| {
+                assert!(chunk.iter().enumerate().all(|(i, &item)| item == start + i));
+                chunk.to_vec()
+            });
+            assert_eq!(pieces.concat(), items, "length {length}");
+        }
+    }
+
+    #[test]
+    fn the_first_match_is_the_first_in_the_slice_not_the_first_found() {
+        let items: Vec<usize> = (0..10_000).collect();
+        // Matches in every chunk; the earliest must win whichever thread ends first.
+        let found = find_first(&items, |&item| (item % 2_000 == 1_999).then_some(item * 10));
+        assert_eq!(found, Some((1_999, 19_990)));
+        assert_eq!(find_first(&items, |_| None::<()>), None);
+    }
+}
