@@ -32,18 +32,28 @@ where
     thread::scope(|scope| {
         let mut chunks = items.chunks(size).enumerate();
         let first = chunks.next();
+        // A thread that cannot be started (a process limit reached, no memory for its
+        // stack) leaves its chunk to this thread: slower, never a failure.
         let others: Vec<_> = chunks
-            .map(|(number, chunk)| scope.spawn(move || work(number * size, chunk)))
+            .map(|(number, chunk)| {
+                let start = number * size;
+                thread::Builder::new()
+                    .spawn_scoped(scope, move || work(start, chunk))
+                    .map_err(|_| (start, chunk))
+            })
             .collect();
         let mut results = Vec::with_capacity(threads);
         if let Some((_, chunk)) = first {
             results.push(work(0, chunk));
         }
-        for handle in others {
-            match handle.join() {
-                Ok(result) => results.push(result),
-                // The work's own panic, carried to the caller as if it had run here.
-                Err(panic) => std::panic::resume_unwind(panic),
+        for other in others {
+            match other {
+                Ok(handle) => match handle.join() {
+                    Ok(result) => results.push(result),
+                    // The work's own panic, carried to the caller as if it had run here.
+                    Err(panic) => std::panic::resume_unwind(panic),
+                },
+                Err((start, chunk)) => results.push(work(start, chunk)),
             }
         }
         results
@@ -82,6 +92,43 @@ mod tests {
             });
             assert_eq!(pieces.concat(), items, "length {length}");
         }
+    }
+
+    /// Under a process limit no thread can be started (`ulimit -u`, a container's pid
+    /// limit): the work is done all the same, on the calling thread. Run in a child
+    /// process, since the limit is the whole process's.
+    #[test]
+    fn chunks_are_done_here_when_no_thread_can_start() {
+        if std::env::var_os("HOOKCONSOLE_PARALLEL_CHILD").is_none() {
+            let output = std::process::Command::new(std::env::current_exe().unwrap())
+                .args([
+                    "--exact",
+                    "parallel::tests::chunks_are_done_here_when_no_thread_can_start",
+                ])
+                .args(["--test-threads", "1", "--nocapture"])
+                .env("HOOKCONSOLE_PARALLEL_CHILD", "1")
+                .output()
+                .unwrap();
+            let said = String::from_utf8_lossy(&output.stdout);
+            assert!(output.status.success(), "{said}");
+            assert!(said.contains("1 passed"), "{said}");
+            return;
+        }
+        // No new process or thread for this user from now on (root is not bound by it:
+        // then the threads start, and the result must be the same).
+        let limit = libc::rlimit {
+            rlim_cur: 0,
+            rlim_max: 0,
+        };
+        // SAFETY: setrlimit reads the struct we pass; nothing else is shared.
+        unsafe { libc::setrlimit(libc::RLIMIT_NPROC, &limit) };
+        // SAFETY: geteuid has no preconditions.
+        if unsafe { libc::geteuid() } != 0 {
+            assert!(thread::Builder::new().spawn(|| ()).is_err(), "the limit holds");
+        }
+        let items: Vec<usize> = (0..4_000).collect();
+        let pieces = map_chunks(&items, |_, chunk| chunk.iter().sum::<usize>());
+        assert_eq!(pieces.iter().sum::<usize>(), items.iter().sum::<usize>());
     }
 
     #[test]
