@@ -18,12 +18,16 @@ pub fn log_file(locations: &Locations) -> PathBuf {
 
 /// Starts logging to the home's log file, at the level in `HOOKCONSOLE_LOG` (default
 /// `info`). Keep the guard alive for the life of the program: dropping it flushes.
-/// When the log directory cannot be made, logging is off and the program goes on.
+/// When the log directory cannot be made, or no thread can be started for its writer,
+/// logging is off and the program goes on.
 pub fn init(locations: &Locations) -> Option<WorkerGuard> {
     let dir = locations.log_dir();
     create_private_dir(&dir).ok()?;
     // Made (or checked) here first: the appender itself would follow a planted link.
     crate::store::open_own_file(&dir.join(LOG_FILE_NAME), true).ok()?;
+    // The writer runs on a thread of its own, and tracing-appender panics when it
+    // cannot start one (a process limit reached): then logging is off, as above.
+    std::thread::Builder::new().spawn(|| ()).ok()?.join().ok()?;
     let appender = tracing_appender::rolling::never(&dir, LOG_FILE_NAME);
     let (writer, guard) = tracing_appender::non_blocking(appender);
     let filter =
