@@ -124,7 +124,10 @@ mod tests {
         unsafe { libc::setrlimit(libc::RLIMIT_NPROC, &limit) };
         // SAFETY: geteuid has no preconditions.
         if unsafe { libc::geteuid() } != 0 {
-            assert!(thread::Builder::new().spawn(|| ()).is_err(), "the limit holds");
+            assert!(
+                thread::Builder::new().spawn(|| ()).is_err(),
+                "the limit holds"
+            );
         }
         let items: Vec<usize> = (0..4_000).collect();
         let pieces = map_chunks(&items, |_, chunk| chunk.iter().sum::<usize>());

@@ -264,3 +264,61 @@ fn deep_nesting_and_a_huge_file_are_refused_with_a_clear_message() {
     assert!(stderr.contains("larger than 64 MiB"), "{stderr}");
     assert!(Path::new(&file).exists());
 }
+
+/// Everything under `path` given to `uid`.
+fn give_to(path: &Path, uid: u32) {
+    std::os::unix::fs::chown(path, Some(uid), Some(uid)).unwrap();
+    if path.is_dir() {
+        for entry in std::fs::read_dir(path).unwrap() {
+            give_to(&entry.unwrap().path(), uid);
+        }
+    }
+}
+
+/// Under a process limit (`ulimit -u` reached) no thread can be started: a command that
+/// needs none still works (its log goes off; it panicked before), and reading many
+/// integrations, which shares the work between threads, does it on one. Root is not
+/// held by the limit, so as root the child runs as `nobody`, the home given to it.
+#[test]
+fn list_works_when_no_thread_can_be_started() {
+    use std::os::unix::process::CommandExt as _;
+    const NOBODY: u32 = 65534;
+    let (dir, locations) = home_with_jira("https://jira.example.com/hook", |_| {});
+    let many: Vec<_> = (0..1_200)
+        .map(|n| hookconsole::model::Integration::new(format!("hook {n}"), "https://h.example/x"))
+        .collect();
+    hookconsole::store::IntegrationStore::new(locations.integrations_file())
+        .modify(|stored| {
+            *stored = many;
+            Ok(())
+        })
+        .unwrap();
+    // SAFETY: geteuid has no preconditions.
+    let root = unsafe { libc::geteuid() } == 0;
+    if root {
+        give_to(dir.path(), NOBODY);
+    }
+    let mut command = support::hookconsole(dir.path());
+    command.args(["list", "--json"]);
+    // SAFETY: only async-signal-safe calls between fork and exec.
+    unsafe {
+        command.pre_exec(move || {
+            if root && (libc::setgid(NOBODY) != 0 || libc::setuid(NOBODY) != 0) {
+                return Err(std::io::Error::last_os_error());
+            }
+            let none = libc::rlimit {
+                rlim_cur: 0,
+                rlim_max: 0,
+            };
+            if libc::setrlimit(libc::RLIMIT_NPROC, &none) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    let output = command.output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    let listed: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(listed.as_array().map(Vec::len), Some(1_200), "{stderr}");
+}
