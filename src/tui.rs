@@ -64,10 +64,7 @@ pub fn run(locations: &Locations, choice: ProfileChoice) -> anyhow::Result<()> {
         );
     }
     let profile = Profile::detect(choice);
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()?;
+    let runtime = crate::home::runtime()?;
     let result = runtime.block_on(runtime::run(locations.clone(), profile));
     // A token refresh still waiting for its answer (a VERIFY, the site step) is stored
     // before the runtime drops its task: the provider may have rotated the refresh

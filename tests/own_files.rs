@@ -275,31 +275,19 @@ fn give_to(path: &Path, uid: u32) {
     }
 }
 
-/// Under a process limit (`ulimit -u` reached) no thread can be started: a command that
-/// needs none still works (its log goes off; it panicked before), and reading many
-/// integrations, which shares the work between threads, does it on one. Root is not
-/// held by the limit, so as root the child runs as `nobody`, the home given to it.
-#[test]
-fn list_works_when_no_thread_can_be_started() {
+/// `hookconsole --home DIR ARGS` under a process limit that lets it start no thread
+/// (`ulimit -u` reached). Root is not held by the limit, so as root the child runs as
+/// `nobody`, the home given to it.
+fn without_threads(dir: &Path, args: &[&str]) -> std::process::Output {
     use std::os::unix::process::CommandExt as _;
     const NOBODY: u32 = 65534;
-    let (dir, locations) = home_with_jira("https://jira.example.com/hook", |_| {});
-    let many: Vec<_> = (0..1_200)
-        .map(|n| hookconsole::model::Integration::new(format!("hook {n}"), "https://h.example/x"))
-        .collect();
-    hookconsole::store::IntegrationStore::new(locations.integrations_file())
-        .modify(|stored| {
-            *stored = many;
-            Ok(())
-        })
-        .unwrap();
     // SAFETY: geteuid has no preconditions.
     let root = unsafe { libc::geteuid() } == 0;
     if root {
-        give_to(dir.path(), NOBODY);
+        give_to(dir, NOBODY);
     }
-    let mut command = support::hookconsole(dir.path());
-    command.args(["list", "--json"]);
+    let mut command = support::hookconsole(dir);
+    command.args(args);
     // SAFETY: only async-signal-safe calls between fork and exec.
     unsafe {
         command.pre_exec(move || {
@@ -316,9 +304,37 @@ fn list_works_when_no_thread_can_be_started() {
             Ok(())
         });
     }
-    let output = command.output().unwrap();
+    command.output().unwrap()
+}
+
+/// With no thread to be had, a command that needs none still works (its log goes off;
+/// it panicked before), and reading many integrations, which shares the work between
+/// threads, does it on one; one that needs threads (VERIFY) says so, exit 1, where
+/// tokio panicked.
+#[test]
+fn commands_work_or_say_why_when_no_thread_can_be_started() {
+    let (dir, locations) = home_with_jira("https://jira.example.com/hook", |_| {});
+    let many: Vec<_> = (0..1_200)
+        .map(|n| hookconsole::model::Integration::new(format!("hook {n}"), "https://h.example/x"))
+        .collect();
+    hookconsole::store::IntegrationStore::new(locations.integrations_file())
+        .modify(|stored| {
+            *stored = many;
+            Ok(())
+        })
+        .unwrap();
+    let output = without_threads(dir.path(), &["list", "--json"]);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(output.status.success(), "{stderr}");
     let listed: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(listed.as_array().map(Vec::len), Some(1_200), "{stderr}");
+
+    let output = without_threads(dir.path(), &["verify", "hook 1"]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("threads") && stderr.contains("ulimit -u"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("panicked"), "{stderr}");
 }

@@ -72,10 +72,7 @@ pub fn authorize(home: &Home, name: &str, options: AuthorizeOptions) -> CliResul
     let (setup, callback, fingerprint) =
         (prepared.setup, prepared.callback_url, prepared.fingerprint);
 
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()?;
+    let runtime = crate::home::runtime()?;
     let end = runtime.block_on(async {
         let (inputs, input_rx) = mpsc::channel(4);
         let (update_tx, mut updates) = mpsc::unbounded_channel();

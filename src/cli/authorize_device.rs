@@ -27,10 +27,7 @@ pub fn authorize(
     let prepared = home
         .prepare_session(integration, true, Duration::ZERO, Vec::new())
         .map_err(|error| CliError::input(error.to_string()))?;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()?;
+    let runtime = crate::home::runtime()?;
     let end = runtime.block_on(async {
         let (inputs, input_rx) = mpsc::channel(1);
         let (update_tx, mut updates) = mpsc::unbounded_channel();

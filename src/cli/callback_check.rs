@@ -20,10 +20,7 @@ pub fn check(home: &Home, json: bool) -> CliResult {
         other => CliError::input(other.to_string()),
     })?;
     let options = home.http_options()?;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()?;
+    let runtime = crate::home::runtime()?;
     let cancel = CancellationToken::new();
     let report = runtime.block_on(async {
         super::cancel_on_termination(cancel.clone());

@@ -36,10 +36,7 @@ pub fn verify(home: &Home, name: &str, json: bool, trust_presented: bool) -> Cli
     let options = home.http_options()?;
     let tokens = home.token_provider()?;
     let appliance = home.appliance()?;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()?;
+    let runtime = crate::home::runtime()?;
     let cancel = CancellationToken::new();
     let report = runtime.block_on(async {
         super::cancel_on_termination(cancel.clone());
