@@ -27,7 +27,7 @@ pub fn init(locations: &Locations) -> Option<WorkerGuard> {
     crate::store::open_own_file(&dir.join(LOG_FILE_NAME), true).ok()?;
     // The writer runs on a thread of its own, and tracing-appender panics when it
     // cannot start one (a process limit reached): then logging is off, as above.
-    std::thread::Builder::new().spawn(|| ()).ok()?.join().ok()?;
+    crate::parallel::can_start(1).ok()?;
     let appender = tracing_appender::rolling::never(&dir, LOG_FILE_NAME);
     let (writer, guard) = tracing_appender::non_blocking(appender);
     let filter =

@@ -1,8 +1,8 @@
 //! Work on a long slice shared between the machine's cores: reading and validating a
 //! large integrations file is the one place a person waits on the CPU (10,000
-//! integrations, a third of a second on one core of the appliance). Scoped threads of
-//! the standard library, for a call that returns when its work is done; no pool lives
-//! on between calls.
+//! integrations, some 150 ms on one core). Scoped threads of the standard library, for
+//! a call that returns when its work is done; no pool lives on between calls. And the
+//! one check that threads can be started at all (a process limit may leave none).
 
 use std::num::NonZeroUsize;
 use std::thread;
@@ -58,6 +58,34 @@ where
         }
         results
     })
+}
+
+/// Whether `count` threads can run at once now: each started thread waits until all
+/// are, so that a process limit (`ulimit -u`, a container's pid limit) counts them
+/// together. Libraries that start threads of their own (tokio, tracing-appender) panic
+/// when refused; this is asked first, to say it as an error instead.
+pub fn can_start(count: usize) -> std::io::Result<()> {
+    let (release, wait) = std::sync::mpsc::channel::<()>();
+    let wait = std::sync::Arc::new(std::sync::Mutex::new(wait));
+    let mut started = Vec::with_capacity(count);
+    let mut refused = Ok(());
+    for _ in 0..count {
+        let wait = std::sync::Arc::clone(&wait);
+        match thread::Builder::new().spawn(move || {
+            let _ = wait.lock().map(|wait| wait.recv());
+        }) {
+            Ok(handle) => started.push(handle),
+            Err(error) => {
+                refused = Err(error);
+                break;
+            }
+        }
+    }
+    drop(release);
+    for handle in started {
+        let _ = handle.join();
+    }
+    refused
 }
 
 /// The first item, in the slice's order, for which `find` gives something, with its
@@ -128,6 +156,7 @@ mod tests {
                 thread::Builder::new().spawn(|| ()).is_err(),
                 "the limit holds"
             );
+            assert!(can_start(1).is_err());
         }
         let items: Vec<usize> = (0..4_000).collect();
         let pieces = map_chunks(&items, |_, chunk| chunk.iter().sum::<usize>());

@@ -42,36 +42,15 @@ const RUNTIME_THREADS: usize = 3;
 /// limit that leaves too few threads (`ulimit -u`, a container's pid limit) is said as
 /// an error instead, before the runtime is built.
 pub fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
-    let (release, wait) = std::sync::mpsc::channel::<()>();
-    let wait = std::sync::Arc::new(std::sync::Mutex::new(wait));
-    // Threads that stay until all are started, so that the limit counts them together.
-    let mut started = Vec::with_capacity(RUNTIME_THREADS);
-    let mut refused = None;
-    for _ in 0..RUNTIME_THREADS {
-        let wait = std::sync::Arc::clone(&wait);
-        match std::thread::Builder::new().spawn(move || {
-            let _ = wait.lock().map(|wait| wait.recv());
-        }) {
-            Ok(handle) => started.push(handle),
-            Err(error) => {
-                refused = Some(error);
-                break;
-            }
-        }
-    }
-    drop(release);
-    for handle in started {
-        let _ = handle.join();
-    }
-    if let Some(error) = refused {
-        return Err(std::io::Error::new(
+    crate::parallel::can_start(RUNTIME_THREADS).map_err(|error| {
+        std::io::Error::new(
             error.kind(),
             format!(
                 "cannot start the {RUNTIME_THREADS} threads this command needs ({error}): is \
                  a process limit reached (ulimit -u)?"
             ),
-        ));
-    }
+        )
+    })?;
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
