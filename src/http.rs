@@ -4,6 +4,7 @@
 //! rustls with the ring provider; redirects are never followed.
 
 mod client;
+mod connector;
 mod proxy;
 mod resolve;
 mod trust;
@@ -11,6 +12,7 @@ mod trust;
 pub use client::{
     HttpClient, HttpError, HttpOptions, POOL_IDLE_TIMEOUT, build_client, tls_config, user_agent,
 };
+pub use connector::ConnectError;
 pub use proxy::{ProxyRules, display_proxy};
 pub use resolve::{
     DestinationRefused, GuardedResolver, Resolver, check_literal, check_resolved, find_refusal,

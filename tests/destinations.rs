@@ -335,6 +335,18 @@ async fn a_delivery_to_a_name_that_resolves_to_a_refused_address_is_refused() {
             refused.summary
         );
     }
+    let unknown = send("nowhere.test").await.unwrap_err();
+    assert_eq!(
+        (unknown.failure, unknown.stage),
+        (Failure::Dns, Stage::Resolve),
+        "{}",
+        unknown.summary
+    );
+    assert!(
+        unknown.summary.contains("no such name"),
+        "{}",
+        unknown.summary
+    );
     assert_eq!(server.requests(), 1, "nothing else reached a receiver");
 }
 

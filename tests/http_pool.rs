@@ -8,24 +8,28 @@ mod support;
 
 use std::time::Duration;
 
+use hookconsole::delivery::{Credential, DeliveryRequest, WebhookStamp};
 use hookconsole::http::{HttpOptions, POOL_IDLE_TIMEOUT, build_client};
 use hookconsole::model::Integration;
 use support::{always, receiver};
+
+const STAMP: WebhookStamp = WebhookStamp {
+    id: "evt_pool",
+    timestamp: 1_700_000_000,
+};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_idle_connection_is_let_go_before_the_receiver_closes_it() {
     assert!(POOL_IDLE_TIMEOUT < Duration::from_secs(5));
     let server = receiver(always(200), false).await;
-    let client = build_client(
-        &Integration::new("pool", server.url()),
-        &HttpOptions::default(),
-    )
-    .unwrap()
-    .client;
+    let hook = Integration::new("pool", server.url());
+    let client = build_client(&hook, &HttpOptions::default()).unwrap();
+    let request = DeliveryRequest::build(&hook, "{}", &Credential::None, STAMP).unwrap();
     let send = || async {
-        let answer = client.post(server.url()).body("{}").send().await.unwrap();
-        assert_eq!(answer.status(), 200);
-        answer.bytes().await.unwrap();
+        let answer = hookconsole::delivery::send(&client, &request)
+            .await
+            .unwrap();
+        assert_eq!(answer.status, 200);
     };
     for _ in 0..3 {
         send().await;

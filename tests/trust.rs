@@ -1,5 +1,6 @@
 //! Trust, for real handshakes on 127.0.0.1: VERIFY's TLS stage (pinned, uploaded CA,
-//! untrusted, expired, wrong name), and the reqwest client (ordinary deliveries, OAuth
+//! untrusted, expired, wrong name), a delivery's client trusting the same, and the
+//! reqwest client (ordinary deliveries, OAuth
 //! token requests, verify through a proxy) trusting exactly the same, not following
 //! redirects, and going through the proxy the rules choose.
 
@@ -7,7 +8,10 @@
 
 mod support;
 
-use hookconsole::delivery::{Credential, DeliveryRequest, Failure, Outcome, Stage, report_lines};
+use base64::Engine;
+use hookconsole::delivery::{
+    Credential, DeliveryRequest, Failure, HttpStage, Outcome, SendFailure, Stage, report_lines,
+};
 use hookconsole::http::{HttpOptions, ProxyRules, TrustedBy, build_client};
 use hookconsole::model::{Integration, fingerprint};
 use support::*;
@@ -147,6 +151,127 @@ async fn the_wrong_scheme_for_the_port_is_explained() {
     if failure == Failure::NotHttp {
         assert!(advice.contains("https://"), "{advice}");
     }
+}
+
+// --- a delivery's client (hyper's, straight to the receiver) ------------------------
+
+async fn deliver(integration: &Integration) -> Result<HttpStage, SendFailure> {
+    let client = build_client(integration, &options()).unwrap();
+    let request = DeliveryRequest::build(integration, "{}", &Credential::None, STAMP).unwrap();
+    hookconsole::delivery::send(&client, &request).await
+}
+
+fn refusal(result: Result<HttpStage, SendFailure>) -> (Failure, Stage) {
+    let failed = result.unwrap_err();
+    (failed.failure, failed.stage)
+}
+
+/// A delivery trusts exactly what VERIFY trusts, and says why it did not.
+#[tokio::test]
+async fn a_delivery_trusts_the_pinned_certificate_or_the_uploaded_ca_and_nothing_else() {
+    let dir = tempfile::tempdir().unwrap();
+    let cert = openssl_self_signed(dir.path(), "receiver.example");
+    let server = https_server(answer(200), vec![cert.der.clone()], cert.key()).await;
+    let mut hook = Integration::new("r", server.url("/"));
+    assert_eq!(
+        refusal(deliver(&hook).await),
+        (Failure::TlsUntrusted, Stage::Tls)
+    );
+    hook.certificate = Some(cert.pem.clone());
+    let client = build_client(&hook, &options()).unwrap();
+    let request = DeliveryRequest::build(&hook, "{}", &Credential::None, STAMP).unwrap();
+    let delivered = hookconsole::delivery::send(&client, &request)
+        .await
+        .unwrap();
+    assert_eq!(delivered.status, 200);
+    assert_eq!(
+        client.trust.observation().trusted_by,
+        Some(TrustedBy::Pinned)
+    );
+
+    let ca = certificate_authority();
+    let leaf = issued_by(&ca, &["127.0.0.1"], false);
+    let server = https_server(answer(200), vec![leaf.der.clone()], leaf.key()).await;
+    let mut hook = Integration::new("r", server.url("/"));
+    hook.certificate = Some(ca.pem.clone());
+    assert_eq!(deliver(&hook).await.unwrap().status, 200);
+
+    let elsewhere = issued_by(&ca, &["other.example"], false);
+    let server = https_server(answer(200), vec![elsewhere.der.clone()], elsewhere.key()).await;
+    let mut hook = Integration::new("r", server.url("/"));
+    hook.certificate = Some(ca.pem.clone());
+    assert_eq!(
+        refusal(deliver(&hook).await),
+        (Failure::TlsHostnameMismatch, Stage::Tls)
+    );
+
+    let plain = blunt_http_server().await;
+    let hook = Integration::new("r", format!("https://{}/", plain.addr));
+    assert_eq!(
+        refusal(deliver(&hook).await),
+        (Failure::TlsFailed, Stage::Tls)
+    );
+}
+
+#[tokio::test]
+async fn a_delivery_follows_no_redirect_and_times_out_on_silence() {
+    let server = http_server(Behaviour::Answer(
+        307,
+        vec![("Location".into(), "http://127.0.0.1:1/elsewhere".into())],
+        String::new(),
+    ))
+    .await;
+    let redirected = deliver(&Integration::new("r", server.url("/")))
+        .await
+        .unwrap();
+    assert_eq!(redirected.status, 307);
+    assert_eq!(server.received().len(), 1);
+
+    // options(): a request has 3 s in all.
+    for behaviour in [Behaviour::Stall, Behaviour::HeadThenStall] {
+        let server = http_server(behaviour).await;
+        let started = std::time::Instant::now();
+        let failed = deliver(&Integration::new("r", server.url("/")))
+            .await
+            .unwrap_err();
+        assert_eq!(
+            (failed.failure, failed.stage),
+            (Failure::Timeout, Stage::Http)
+        );
+        assert!(
+            failed.summary.contains("request timeout"),
+            "{}",
+            failed.summary
+        );
+        assert!(started.elapsed() < std::time::Duration::from_secs(10));
+    }
+}
+
+/// Credentials in the URL go as Basic, as reqwest sent them, and never into the log.
+#[tokio::test]
+async fn a_delivery_sends_the_urls_userinfo_as_basic_credentials() {
+    let server = http_server(answer(200)).await;
+    let url = server
+        .url("/hook")
+        .replace("http://", "http://ops%40hiab:pa%3Ass+w@");
+    let hook = Integration::new("r", url);
+    let client = build_client(&hook, &options()).unwrap();
+    let request = DeliveryRequest::build(&hook, "{}", &Credential::None, STAMP).unwrap();
+    hookconsole::delivery::send(&client, &request)
+        .await
+        .unwrap();
+    let received = &server.received()[0];
+    let expected = format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode("ops@hiab:pa:ss+w")
+    );
+    assert_eq!(received.header("authorization"), Some(expected.as_str()));
+    assert_eq!(received.target, "/hook");
+    assert!(
+        !request.shown_url().contains("ss+w"),
+        "{}",
+        request.shown_url()
+    );
 }
 
 // --- the reqwest client ------------------------------------------------------------

@@ -56,7 +56,9 @@ async fn delivers_with_method_headers_credentials_and_body_as_configured() {
             "authorization",
             // As a delivery sends them: VERIFY is a message of its own.
             "webhook-id",
-            "webhook-timestamp"
+            "webhook-timestamp",
+            // What an HTTP client adds when the request has none (reqwest did).
+            "accept"
         ]
     );
     assert_eq!(request.header("X-Api-Key"), Some("key-123456"));

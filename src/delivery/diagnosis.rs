@@ -90,7 +90,7 @@ pub fn find_tls_error<'a>(
 
 /// An error and its causes, the errors an `io::Error` wraps included: its `source`
 /// skips the wrapped error and goes on with that error's own source.
-fn causes<'a>(
+pub fn causes<'a>(
     error: &'a (dyn std::error::Error + 'static),
 ) -> impl Iterator<Item = &'a (dyn std::error::Error + 'static)> {
     std::iter::successors(Some(error), |current| {

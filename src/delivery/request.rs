@@ -12,6 +12,7 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use bytes::Bytes;
 use http::{HeaderName, HeaderValue};
+use http_body_util::Full;
 use serde::Serialize;
 use url::Url;
 
@@ -22,6 +23,21 @@ use crate::model::{
     HttpMethod, Integration, MASK, client_owned_header, is_sensitive_header, mask_url,
     shell_command, url_secret_values,
 };
+
+/// How [`DeliveryRequest::to_http`] writes the request target.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HttpTarget {
+    /// `http://host:port/path?query`, for a client that makes its own connections.
+    Absolute,
+    /// `/path?query`, on a connection already made to the host.
+    Origin,
+}
+
+fn percent_decoded(text: &str) -> String {
+    percent_encoding::percent_decode_str(text)
+        .decode_utf8_lossy()
+        .into_owned()
+}
 
 /// `Debug` shows what a report shows: secrets masked.
 #[derive(Clone)]
@@ -431,7 +447,54 @@ impl DeliveryRequest {
         }
     }
 
-    /// The request on a reqwest client (ordinary deliveries, and verify via a proxy).
+    /// The request as hyper writes it, with `target` as its request target: the
+    /// absolute URL for the pooling client (which writes the path and query), or the
+    /// path and query for a connection of our own. What reqwest adds on its own is
+    /// added here too, so a receiver sees the same request either way: `Host`,
+    /// `Accept: */*`, and Basic credentials from the URL's userinfo when no
+    /// Authorization header is sent.
+    pub fn to_http(&self, target: HttpTarget) -> Result<http::Request<Full<Bytes>>, http::Error> {
+        let url = &self.url;
+        let uri = match target {
+            HttpTarget::Absolute if url.username().is_empty() && url.password().is_none() => {
+                http::Uri::try_from(&url[..url::Position::AfterQuery])?
+            }
+            HttpTarget::Absolute => http::Uri::try_from(format!(
+                "{}://{}",
+                url.scheme(),
+                &url[url::Position::BeforeHost..url::Position::AfterQuery]
+            ))?,
+            HttpTarget::Origin => {
+                http::Uri::try_from(&url[url::Position::BeforePath..url::Position::AfterQuery])?
+            }
+        };
+        let mut outgoing = http::Request::new(Full::new(self.body.clone()));
+        *outgoing.method_mut() = self.http_method();
+        *outgoing.uri_mut() = uri;
+        let headers = outgoing.headers_mut();
+        headers.reserve(self.headers.len() + 3);
+        headers.insert(
+            http::header::HOST,
+            HeaderValue::try_from(self.host_header())?,
+        );
+        for (name, value) in self.headers() {
+            headers.append(name.clone(), value.clone());
+        }
+        if !headers.contains_key(http::header::ACCEPT) {
+            headers.insert(http::header::ACCEPT, HeaderValue::from_static("*/*"));
+        }
+        if !headers.contains_key(http::header::AUTHORIZATION) && !url.username().is_empty() {
+            let user = percent_decoded(url.username());
+            let password = url.password().map(percent_decoded).unwrap_or_default();
+            let encoded = STANDARD.encode(format!("{user}:{password}"));
+            let mut value = HeaderValue::try_from(format!("Basic {encoded}"))?;
+            value.set_sensitive(true);
+            headers.insert(http::header::AUTHORIZATION, value);
+        }
+        Ok(outgoing)
+    }
+
+    /// The request on a reqwest client (deliveries and VERIFY through a proxy).
     pub fn to_reqwest(&self, client: &reqwest::Client) -> reqwest::RequestBuilder {
         let mut headers = http::HeaderMap::with_capacity(self.headers.len());
         for (name, value) in self.headers() {

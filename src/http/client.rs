@@ -3,8 +3,13 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use bytes::Bytes;
+use http_body_util::Full;
+use hyper_util::client::legacy::Client as PoolingClient;
+use hyper_util::rt::{TokioExecutor, TokioTimer};
 use rustls::ClientConfig;
 
+use super::connector::GuardedConnector;
 use super::proxy::ProxyRules;
 use super::resolve::{DestinationRefused, GuardedResolver, Resolver, check_literal};
 use super::trust::{IntegrationVerifier, TrustProbe, crypto_provider};
@@ -89,12 +94,18 @@ pub fn tls_config(
     Ok((config, probe))
 }
 
-/// A reqwest client for one integration: used for deliveries and, with the same trust,
-/// for the OAuth token URL. None is built for an integration whose URLs name a refused
-/// destination; names are checked on what they resolve to, at each connection.
+/// The clients of one integration, with the same trust, timeouts and destination
+/// guard: hyper's pooling client for deliveries that go straight to the receiver, and
+/// reqwest's for deliveries through a proxy and for the OAuth token URL. None is built
+/// for an integration whose URLs name a refused destination; names are checked on
+/// what they resolve to, at each connection.
 #[derive(Debug, Clone)]
 pub struct HttpClient {
     pub client: reqwest::Client,
+    /// Deliveries without a proxy (see `connector.rs` for why not reqwest).
+    pub direct: PoolingClient<GuardedConnector, Full<Bytes>>,
+    /// For the whole of a direct request, as reqwest's `timeout` is for its own.
+    pub request_timeout: Duration,
     /// How the last server was trusted (or why it was not).
     pub trust: TrustProbe,
     /// The proxy rules the client follows, to tell whether a request went through one.
@@ -119,6 +130,15 @@ pub fn build_client(
         }
     }
     let (config, trust) = tls_config(integration, &[])?;
+    let direct = PoolingClient::builder(TokioExecutor::new())
+        .pool_idle_timeout(POOL_IDLE_TIMEOUT)
+        .pool_timer(TokioTimer::new())
+        .http1_title_case_headers(true)
+        .build(GuardedConnector::new(
+            GuardedResolver::new(options.resolver.clone(), options.destinations),
+            config.clone(),
+            options.connect_timeout,
+        ));
     let resolver = GuardedResolver::new(options.resolver.clone(), options.destinations);
     let mut builder = reqwest::Client::builder()
         .dns_resolver(resolver)
@@ -137,6 +157,8 @@ pub fn build_client(
     let client = builder.build()?;
     Ok(HttpClient {
         client,
+        direct,
+        request_timeout: options.request_timeout,
         trust,
         proxy: options.proxy.clone(),
     })

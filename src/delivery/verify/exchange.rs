@@ -1,7 +1,7 @@
 //! One HTTP/1.1 request and its answer over a stream we connected ourselves, timed: the
 //! first byte of the answer, then the last.
 
-use http_body_util::{BodyExt, Full};
+use http_body_util::BodyExt;
 use hyper::body::Incoming;
 use hyper_util::rt::TokioIo;
 use tokio::io::{AsyncRead, AsyncWrite};
@@ -10,7 +10,7 @@ use tokio::time::{Instant, timeout_at};
 use crate::delivery::answer::{AnswerReader, BODY_PREVIEW_BYTES, SendFailure, error_chain, millis};
 use crate::delivery::diagnosis::{find_io_error, io_failure};
 use crate::delivery::report::{Failure, HttpStage};
-use crate::delivery::request::DeliveryRequest;
+use crate::delivery::request::{DeliveryRequest, HttpTarget};
 
 /// Sends `request` on `io` and reads the whole answer, all before `deadline`.
 pub async fn exchange<S>(
@@ -84,22 +84,12 @@ where
         // Its errors reach `send_request` and the body; nothing to add here.
         let _ = connection.await;
     }));
-    let target = &request.url[url::Position::BeforePath..url::Position::AfterQuery];
-    let mut builder = http::Request::builder()
-        .method(request.http_method())
-        .uri(target)
-        .header(http::header::HOST, request.host_header());
-    for (name, value) in request.headers() {
-        builder = builder.header(name, value);
-    }
-    let outgoing = builder
-        .body(Full::new(request.body.clone()))
-        .map_err(|error| {
-            SendFailure::in_http(
-                Failure::InvalidRequest,
-                request.redact(&format!("the request cannot be written: {error}")),
-            )
-        })?;
+    let outgoing = request.to_http(HttpTarget::Origin).map_err(|error| {
+        SendFailure::in_http(
+            Failure::InvalidRequest,
+            request.redact(&format!("the request cannot be written: {error}")),
+        )
+    })?;
     let response = sender
         .send_request(outgoing)
         .await
