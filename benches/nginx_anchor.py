@@ -14,11 +14,15 @@ as the worker builds it, and hyper directly; built here with cargo), and the
 worker delivering EVENTS (default 20,000) queued 1 KiB events with every attempt logged
 (plain, then HTTPS), timed from the worker's start to the last delivery committed. nginx
 runs one worker process and answers `return 200`. Prints each round and the medians,
-with the worker's CPU per delivery next to wrk's and nginx's.
+with the worker's CPU per delivery next to wrk's and nginx's, and its peak memory.
+
+HOOKCONSOLE_BENCH_PERF=FILE records the plain-HTTP worker with perf (call graphs) into
+FILE; its rate and CPU are then perf's too, not comparable.
 """
 import json
 import os
 import shutil
+import signal
 import sqlite3
 import statistics
 import subprocess
@@ -29,6 +33,8 @@ import time
 BIN = os.path.abspath(sys.argv[1])
 EVENTS = int(sys.argv[2]) if len(sys.argv) > 2 else 20_000
 ROUNDS = int(sys.argv[3]) if len(sys.argv) > 3 else 3
+# HOOKCONSOLE_BENCH_PERF=FILE: the plain-HTTP worker recorded with perf into FILE.
+PERF = os.environ.get("HOOKCONSOLE_BENCH_PERF")
 PLAIN_PORT, TLS_PORT = 18480, 18443
 BODY = json.dumps({"finding": {"name": "x" * 960, "severity": "high"}})
 TICK = os.sysconf("SC_CLK_TCK")
@@ -41,6 +47,14 @@ def cpu_seconds(pid):
         return sum(int(value) for value in fields[11:15]) / TICK
     except OSError:
         return 0.0
+
+
+def peak_memory_kib(pid):
+    """The peak resident memory of a running process (VmHWM), from /proc."""
+    for line in open(f"/proc/{pid}/status"):
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
+    return 0
 
 
 def nginx_pids():
@@ -129,10 +143,20 @@ def deliver(url, root, name, pin):
     db = sqlite3.connect(f"{home}/deliveries.sqlite3")
     before = sum(cpu_seconds(pid) for pid in nginx_pids())
     started = time.perf_counter()
-    worker = subprocess.Popen([BIN, "--home", home, "worker"], stderr=subprocess.DEVNULL)
+    command = [BIN, "--home", home, "worker"]
+    if PERF and not pin:
+        # perf's own CPU is counted with the worker's: the rate is not comparable.
+        command = ["perf", "record", "-q", "-F", "2000", "--call-graph", "dwarf,16384",
+                   "-o", PERF, "--", *command]
+    worker = subprocess.Popen(command, stderr=subprocess.DEVNULL)
+    pid = worker.pid
+    while PERF and not pin and pid == worker.pid:
+        children = subprocess.run(["pgrep", "-P", str(worker.pid)], capture_output=True,
+                                  text=True).stdout.split()
+        pid = int(children[0]) if children else pid
     worker_cpu = 0.0
     while True:
-        worker_cpu = cpu_seconds(worker.pid) or worker_cpu
+        worker_cpu = cpu_seconds(pid) or worker_cpu
         # Through the partial indexes of the jobs still to go: counting the delivered
         # ones read the whole table every 10 ms, a fifth of a core taken from the run.
         left = db.execute("SELECT (SELECT count(*) FROM jobs WHERE state = 'queued') + "
@@ -145,11 +169,14 @@ def deliver(url, root, name, pin):
     nginx_cpu = sum(cpu_seconds(pid) for pid in nginx_pids()) - before
     done = db.execute("SELECT count(*) FROM jobs WHERE state = 'delivered'").fetchone()[0]
     assert done == EVENTS, f"{done} of {EVENTS} delivered"
-    worker.terminate()
+    peak_kib = peak_memory_kib(pid)
+    # The worker itself, not perf around it: perf would leave it running.
+    os.kill(pid, signal.SIGTERM)
     worker.wait()
     db.close()
     shutil.rmtree(home)
-    return EVENTS / elapsed, worker_cpu / EVENTS * 1e6, nginx_cpu / EVENTS * 1e6
+    return (EVENTS / elapsed, worker_cpu / EVENTS * 1e6, nginx_cpu / EVENTS * 1e6,
+            peak_kib / 1024)
 
 
 def main():
@@ -163,12 +190,13 @@ def main():
             wrk_tls, _ = wrk(f"https://127.0.0.1:{TLS_PORT}/hook", root)
             reqwest_alone, hyper_alone = clients_alone(
                 bench, f"http://127.0.0.1:{PLAIN_PORT}/hook")
-            ours_plain, worker_us, nginx_us = deliver(
+            ours_plain, worker_us, nginx_us, peak_plain = deliver(
                 f"http://127.0.0.1:{PLAIN_PORT}/hook", root, "plain", False)
-            ours_tls, worker_us_tls, _ = deliver(
+            ours_tls, worker_us_tls, _, peak_tls = deliver(
                 f"https://127.0.0.1:{TLS_PORT}/hook", root, "tls", True)
             rows.append((wrk_plain, wrk_tls, ours_plain, ours_tls, worker_us, worker_us_tls,
-                         nginx_us, nginx_us_wrk, reqwest_alone, hyper_alone))
+                         nginx_us, nginx_us_wrk, reqwest_alone, hyper_alone,
+                         max(peak_plain, peak_tls)))
             print(f"round {round_}: wrk {wrk_plain:,.0f} req/s plain, {wrk_tls:,.0f} HTTPS; "
                   f"worker {ours_plain:,.0f} deliveries/s plain = {100 * ours_plain / wrk_plain:.0f}% "
                   f"of wrk, {ours_tls:,.0f} HTTPS = {100 * ours_tls / ours_plain:.0f}% of its plain; "
@@ -176,7 +204,8 @@ def main():
                   f"nginx {nginx_us:.0f} us/request (worker's), {nginx_us_wrk:.0f} (wrk's); "
                   f"clients alone: reqwest {reqwest_alone:,.0f}/s = "
                   f"{100 * reqwest_alone / wrk_plain:.0f}% of wrk, hyper {hyper_alone:,.0f}/s = "
-                  f"{100 * hyper_alone / wrk_plain:.0f}%",
+                  f"{100 * hyper_alone / wrk_plain:.0f}%; worker peak "
+                  f"{peak_plain:.1f} MB plain, {peak_tls:.1f} HTTPS",
                   flush=True)
     finally:
         subprocess.run(["nginx", "-c", f"{root}/nginx.conf", "-p", root, "-s", "stop"])
@@ -190,6 +219,7 @@ def main():
           f"worker CPU per delivery {med(4):.0f} us plain, {med(5):.0f} us HTTPS; "
           f"clients alone: reqwest {100 * statistics.median(r[8] / r[0] for r in rows):.0f}% "
           f"of wrk, hyper {100 * statistics.median(r[9] / r[0] for r in rows):.0f}%; "
+          f"worker peak up to {max(r[10] for r in rows):.1f} MB (target 50 MB); "
           f"load average {os.getloadavg()[0]:.1f}")
 
 
