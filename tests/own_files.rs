@@ -337,4 +337,19 @@ fn commands_work_or_say_why_when_no_thread_can_be_started() {
         "{stderr}"
     );
     assert!(!stderr.contains("panicked"), "{stderr}");
+
+    // The worker starts threads of its own (the queue writer first): it says so too,
+    // instead of `Resource temporarily unavailable (os error 11)` alone.
+    let output = without_threads(dir.path(), &["worker"]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("cannot start the worker's threads") && stderr.contains("ulimit -u"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(
+        !dir.path().join("worker.sock").exists(),
+        "the socket file is removed"
+    );
 }

@@ -45,6 +45,13 @@ pub enum WorkerError {
         path: PathBuf,
         source: std::io::Error,
     },
+    /// A thread of the worker's own (the writer, the checkpointer, a delivery
+    /// thread) could not be started.
+    #[error(
+        "cannot start the worker's threads ({0}): is a process limit reached (ulimit -u, or \
+         the service's TasksMax)?"
+    )]
+    Threads(#[source] std::io::Error),
     #[error("{0}")]
     Io(#[from] std::io::Error),
 }
@@ -127,7 +134,7 @@ pub async fn run(
     }
     // The writer thread ends when its last sender is dropped; the scheduler's stop
     // waits until it has committed everything sent before (a flush).
-    let (writer, writer_thread) = writer::start(queue)?;
+    let (writer, writer_thread) = writer::start(queue).map_err(WorkerError::Threads)?;
     let result = scheduler::Scheduler::new(
         locations.clone(),
         &settings,

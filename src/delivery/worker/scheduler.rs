@@ -161,7 +161,8 @@ impl Scheduler {
             self.options.token_repair,
             stop.child_token(),
         ));
-        let mut threads = DeliveryThreads::start(&self.http, self.options.delivery_threads)?;
+        let mut threads = DeliveryThreads::start(&self.http, self.options.delivery_threads)
+            .map_err(WorkerError::Threads)?;
         tracing::info!(owner = %self.owner, overall = self.overall,
             per_integration = self.per_integration,
             threads = self.options.delivery_threads, "worker started");
