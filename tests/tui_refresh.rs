@@ -84,3 +84,31 @@ fn an_unchanged_file_says_nothing() {
     file_changed(&mut harness);
     assert_eq!(harness.screen(80, 24), before);
 }
+
+/// A file another process broke: the list stays as it was, and the status line (one
+/// line of 80 columns) says where the file is wrong and how, the file by its name
+/// (the title shows its path).
+#[test]
+fn a_file_broken_by_another_process_says_where_within_80_columns() {
+    let mut harness = Harness::new(Profile::RICH, &sample_integrations());
+    let file = harness.home.path().join("integrations.yaml");
+    let text = std::fs::read_to_string(&file).unwrap();
+    std::fs::write(&file, text.replacen("url:", "url: [unclosed", 1)).unwrap();
+    file_changed(&mut harness);
+    let screen = harness.screen(80, 24);
+    let status = screen
+        .lines()
+        .find(|line| line.contains("File changed, not reloaded"))
+        .unwrap_or_else(|| panic!("{screen}"));
+    assert!(status.contains("integrations.yaml:"), "{status}");
+    let located = status.split("integrations.yaml:").nth(1).unwrap();
+    assert!(
+        located.starts_with(|c: char| c.is_ascii_digit()),
+        "the line number shows: {status}"
+    );
+    assert!(
+        !status.contains(&*harness.home.path().to_string_lossy()),
+        "{status}"
+    );
+    assert!(screen.contains("Integrations (3)"), "{screen}");
+}

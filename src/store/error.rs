@@ -97,6 +97,33 @@ impl StoreError {
         )
     }
 
+    /// The file the error is about, when it names one.
+    pub fn path(&self) -> Option<&std::path::Path> {
+        match self {
+            StoreError::Io { path, .. }
+            | StoreError::Parse { path, .. }
+            | StoreError::InvalidInFile { path, .. }
+            | StoreError::Link { path }
+            | StoreError::NotRegular { path, .. }
+            | StoreError::TooLarge { path, .. }
+            | StoreError::Empty { path, .. } => Some(path),
+            StoreError::Invalid(_) | StoreError::NotFound(_) | StoreError::Conflict(_) => None,
+        }
+    }
+
+    /// The message with the file named by its name alone, for a line that shows the
+    /// file's whole path elsewhere (the console's title): the line, the column and
+    /// what is wrong keep the room.
+    pub fn with_file_name(&self) -> String {
+        let text = self.to_string();
+        match self.path().and_then(|path| Some((path, path.file_name()?))) {
+            Some((path, name)) => {
+                text.replacen(&path.display().to_string(), &name.to_string_lossy(), 1)
+            }
+            None => text,
+        }
+    }
+
     /// The field errors, when the error is about fields the person can fix.
     pub fn field_errors(&self) -> &[FieldError] {
         match self {

@@ -467,10 +467,11 @@ impl App {
             Err(error) => {
                 tracing::warn!(%error, "integrations file changed and cannot be read");
                 if self.catalog.is_some() {
-                    // What is shown stays until the file reads again.
-                    self.status = Some(format!(
-                        "The integrations file changed and cannot be read: {error}"
-                    ));
+                    // What is shown stays until the file reads again. The title names
+                    // the file: its name alone here leaves the status line's 80
+                    // columns for the line, the column and what is wrong there.
+                    let text = error.with_file_name();
+                    self.status = Some(format!("File changed, not reloaded: {text}"));
                 } else {
                     self.load_error = Some(error.to_string());
                 }
