@@ -1,7 +1,10 @@
 //! The HTTP client alone, without the queue or the log (`cargo bench --bench
 //! http_clients -- URL [SECONDS]`): how many POSTs of a 1 KiB JSON body one thread gets
-//! through against a receiver with 64 connections, on the reqwest client the worker
-//! builds for an integration, and on hyper's client used directly. Issue 20 item 1
+//! through against a receiver with 64 connections: on the reqwest client an integration
+//! has (deliveries through a proxy; every delivery before 2026-12-06), on hyper's
+//! client used directly, and as the worker sends (`delivery::send_keeping` on the
+//! integration's hyper client: the request built with its headers, the answer read
+//! and kept as the attempt log keeps it). Issue 20 item 1
 //! asks for deliveries at half of wrk's rate against nginx; this says how much of that
 //! each client could give if nothing else cost anything. `benches/nginx_anchor.py`
 //! runs it against nginx beside wrk in each round.
@@ -13,6 +16,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
+use hookconsole::delivery::{
+    ATTEMPT_BODY_BYTES, Credential, RequestBase, WebhookStamp, send_keeping,
+};
 use hookconsole::http::{HttpOptions, build_client};
 use hookconsole::model::Integration;
 use http_body_util::{BodyExt, Full};
@@ -37,9 +43,11 @@ fn main() {
     ));
     let duration = Duration::from_secs(seconds);
     let (rate, cpu_us) = measure(duration, || reqwest_loop(&url, body.clone(), duration));
-    println!("reqwest (the worker's client): {rate:.0} requests/s, {cpu_us:.1} µs CPU/request");
+    println!("reqwest (proxied deliveries): {rate:.0} requests/s, {cpu_us:.1} µs CPU/request");
     let (rate, cpu_us) = measure(duration, || hyper_loop(&url, body.clone(), duration));
     println!("hyper directly: {rate:.0} requests/s, {cpu_us:.1} µs CPU/request");
+    let (rate, cpu_us) = measure(duration, || worker_send_loop(&url, &body, duration));
+    println!("the worker's send: {rate:.0} requests/s, {cpu_us:.1} µs CPU/request");
 }
 
 /// Runs `requests` on one current-thread runtime (as each of the worker's delivery
@@ -99,6 +107,28 @@ async fn hyper_loop(url: &str, body: Bytes, duration: Duration) -> u64 {
             let response = client.request(request).await.unwrap();
             assert!(response.status().is_success());
             response.into_body().collect().await.unwrap();
+        }
+    })
+    .await
+}
+
+async fn worker_send_loop(url: &str, body: &Bytes, duration: Duration) -> u64 {
+    let integration = Integration::new("bench", url);
+    let client = Arc::new(build_client(&integration, &HttpOptions::default()).unwrap());
+    let base = Arc::new(RequestBase::new(&integration).unwrap());
+    let payload: Arc<str> = String::from_utf8(body.to_vec()).unwrap().into();
+    in_parallel(duration, move || {
+        let (client, base, payload) = (client.clone(), base.clone(), payload.clone());
+        async move {
+            let stamp = WebhookStamp {
+                id: "evt_bench",
+                timestamp: 1_700_000_000,
+            };
+            let request = base.request(&payload, &Credential::None, stamp).unwrap();
+            let answer = send_keeping(&client, &request, ATTEMPT_BODY_BYTES)
+                .await
+                .unwrap();
+            assert!((200..300).contains(&answer.status));
         }
     })
     .await

@@ -121,11 +121,11 @@ def http_clients_bench():
 
 
 def clients_alone(bench, url):
-    """Requests/s of reqwest (the worker's client) and of hyper, one thread each."""
+    """Requests/s of reqwest, of hyper, and of the worker's send, one thread each."""
     out = subprocess.run([bench, url, "5"], capture_output=True, text=True,
                          check=True).stdout
     rates = [float(line.split(": ")[1].split()[0]) for line in out.splitlines()]
-    return rates[0], rates[1]
+    return rates[0], rates[1], rates[2]
 
 
 def deliver(url, root, name, pin):
@@ -188,7 +188,7 @@ def main():
         for round_ in range(1, ROUNDS + 1):
             wrk_plain, nginx_us_wrk = wrk(f"http://127.0.0.1:{PLAIN_PORT}/hook", root)
             wrk_tls, _ = wrk(f"https://127.0.0.1:{TLS_PORT}/hook", root)
-            reqwest_alone, hyper_alone = clients_alone(
+            reqwest_alone, hyper_alone, send_alone = clients_alone(
                 bench, f"http://127.0.0.1:{PLAIN_PORT}/hook")
             ours_plain, worker_us, nginx_us, peak_plain = deliver(
                 f"http://127.0.0.1:{PLAIN_PORT}/hook", root, "plain", False)
@@ -196,7 +196,7 @@ def main():
                 f"https://127.0.0.1:{TLS_PORT}/hook", root, "tls", True)
             rows.append((wrk_plain, wrk_tls, ours_plain, ours_tls, worker_us, worker_us_tls,
                          nginx_us, nginx_us_wrk, reqwest_alone, hyper_alone,
-                         max(peak_plain, peak_tls)))
+                         max(peak_plain, peak_tls), send_alone))
             print(f"round {round_}: wrk {wrk_plain:,.0f} req/s plain, {wrk_tls:,.0f} HTTPS; "
                   f"worker {ours_plain:,.0f} deliveries/s plain = {100 * ours_plain / wrk_plain:.0f}% "
                   f"of wrk, {ours_tls:,.0f} HTTPS = {100 * ours_tls / ours_plain:.0f}% of its plain; "
@@ -204,7 +204,8 @@ def main():
                   f"nginx {nginx_us:.0f} us/request (worker's), {nginx_us_wrk:.0f} (wrk's); "
                   f"clients alone: reqwest {reqwest_alone:,.0f}/s = "
                   f"{100 * reqwest_alone / wrk_plain:.0f}% of wrk, hyper {hyper_alone:,.0f}/s = "
-                  f"{100 * hyper_alone / wrk_plain:.0f}%; worker peak "
+                  f"{100 * hyper_alone / wrk_plain:.0f}%, the worker's send "
+                  f"{send_alone:,.0f}/s = {100 * send_alone / wrk_plain:.0f}%; worker peak "
                   f"{peak_plain:.1f} MB plain, {peak_tls:.1f} HTTPS",
                   flush=True)
     finally:
@@ -218,7 +219,8 @@ def main():
           f"(target 50%); HTTPS {med(3):,.0f}/s = {100 * tls_ratio:.0f}% of plain (target 90%); "
           f"worker CPU per delivery {med(4):.0f} us plain, {med(5):.0f} us HTTPS; "
           f"clients alone: reqwest {100 * statistics.median(r[8] / r[0] for r in rows):.0f}% "
-          f"of wrk, hyper {100 * statistics.median(r[9] / r[0] for r in rows):.0f}%; "
+          f"of wrk, hyper {100 * statistics.median(r[9] / r[0] for r in rows):.0f}%, "
+          f"the worker's send {100 * statistics.median(r[11] / r[0] for r in rows):.0f}%; "
           f"worker peak up to {max(r[10] for r in rows):.1f} MB (target 50 MB); "
           f"load average {os.getloadavg()[0]:.1f}")
 

@@ -247,6 +247,42 @@ async fn a_delivery_follows_no_redirect_and_times_out_on_silence() {
     }
 }
 
+/// An IPv6 literal is connected to as written (brackets off), and named in Host with
+/// them, as RFC 9110 writes it.
+#[tokio::test]
+async fn a_delivery_reaches_an_ipv6_literal() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let Ok(listener) = tokio::net::TcpListener::bind("[::1]:0").await else {
+        println!("no IPv6 loopback on this machine: skipped");
+        return;
+    };
+    let port = listener.local_addr().unwrap().port();
+    let server = tokio::spawn(async move {
+        let (mut stream, _) = listener.accept().await.unwrap();
+        let mut head = Vec::new();
+        let mut buffer = [0u8; 4096];
+        while !String::from_utf8_lossy(&head).contains("}") {
+            let read = stream.read(&mut buffer).await.unwrap();
+            assert!(read > 0, "the request was cut");
+            head.extend_from_slice(&buffer[..read]);
+        }
+        stream
+            .write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\nconnection: close\r\n\r\n")
+            .await
+            .unwrap();
+        String::from_utf8_lossy(&head).into_owned()
+    });
+    let answer = deliver(&Integration::new("r", format!("http://[::1]:{port}/hook")))
+        .await
+        .unwrap();
+    assert_eq!(answer.status, 200);
+    let request = server.await.unwrap();
+    assert!(
+        request.contains(&format!("Host: [::1]:{port}\r\n")),
+        "{request}"
+    );
+}
+
 /// Credentials in the URL go as Basic, as reqwest sent them, and never into the log.
 #[tokio::test]
 async fn a_delivery_sends_the_urls_userinfo_as_basic_credentials() {
