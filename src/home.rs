@@ -16,7 +16,7 @@ use std::path::PathBuf;
 use std::sync::OnceLock;
 
 pub use changes::{ForgetError, Removed, Saved};
-pub use process::{Process, runtime, start_process};
+pub use process::{Process, runtime, single_thread_runtime, start_process};
 pub use settings::SettingsChangeError;
 pub use status::{
     AuthorizationStatus, CallbackStatus, Counts, DeliverySummary, Hold, IntegrationStatus,

@@ -338,6 +338,26 @@ fn commands_work_or_say_why_when_no_thread_can_be_started() {
     );
     assert!(!stderr.contains("panicked"), "{stderr}");
 
+    // The site step (a request on a one-thread runtime whose store work needs tokio's
+    // blocking pool) panicked in spawn_blocking.
+    let mut oauth = support::full_oauth("oauth hook");
+    if let hookconsole::model::Authentication::OAuth(settings) = &mut oauth.authentication {
+        settings.sites_url = "https://api.atlassian.com/oauth/token/accessible-resources".into();
+        settings.site_url = "https://api.atlassian.com/ex/jira/{id}/rest/api/2/issue".into();
+    }
+    hookconsole::store::IntegrationStore::new(locations.integrations_file())
+        .put(None, oauth)
+        .unwrap();
+    let output = without_threads(dir.path(), &["sites", "oauth hook"]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("cannot start the 1 thread this command needs")
+            && stderr.contains("ulimit -u"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("panicked"), "{stderr}");
+
     // The worker starts threads of its own (the queue writer first): it says so too,
     // instead of `Resource temporarily unavailable (os error 11)` alone.
     let output = without_threads(dir.path(), &["worker"]);

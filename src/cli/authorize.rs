@@ -250,9 +250,7 @@ fn refresh_now(home: &Home, integration: &Integration) -> CliResult {
         )));
     }
     let provider = home.token_provider()?;
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?;
+    let runtime = crate::home::single_thread_runtime()?;
     runtime
         .block_on(async {
             match &current {

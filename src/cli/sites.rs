@@ -57,9 +57,7 @@ fn failed(error: OAuthError) -> CliError {
 fn block_on<T>(
     work: impl std::future::Future<Output = Result<T, OAuthError>>,
 ) -> Result<T, CliError> {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?
+    crate::home::single_thread_runtime()?
         .block_on(work)
         .map_err(failed)
 }

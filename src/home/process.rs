@@ -42,17 +42,33 @@ const RUNTIME_THREADS: usize = 3;
 /// limit that leaves too few threads (`ulimit -u`, a container's pid limit) is said as
 /// an error instead, before the runtime is built.
 pub fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
-    crate::parallel::can_start(RUNTIME_THREADS).map_err(|error| {
-        std::io::Error::new(
-            error.kind(),
-            format!(
-                "cannot start the {RUNTIME_THREADS} threads this command needs ({error}): is \
-                 a process limit reached (ulimit -u)?"
-            ),
-        )
-    })?;
+    threads_available(RUNTIME_THREADS)?;
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
+}
+
+/// A runtime on the calling thread, for a command that makes a request or two (the
+/// site step, a token refresh, the worker's scheduler). Its store work still runs on
+/// tokio's blocking pool, whose first thread tokio panics without: checked as for
+/// [`runtime`].
+pub fn single_thread_runtime() -> std::io::Result<tokio::runtime::Runtime> {
+    threads_available(1)?;
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+}
+
+fn threads_available(count: usize) -> std::io::Result<()> {
+    crate::parallel::can_start(count).map_err(|error| {
+        let threads = if count == 1 { "thread" } else { "threads" };
+        std::io::Error::new(
+            error.kind(),
+            format!(
+                "cannot start the {count} {threads} this command needs ({error}): is a \
+                 process limit reached (ulimit -u)?"
+            ),
+        )
+    })
 }
