@@ -112,6 +112,39 @@ impl<'a> AnswerReader<'a> {
         }
     }
 
+    /// Reads the rest of `body` (hyper's) into the answer, all before `deadline`. A
+    /// body that fails is said by `failed`; one that does not finish in time is a
+    /// timeout.
+    pub async fn read_to_end(
+        mut self,
+        mut body: hyper::body::Incoming,
+        deadline: tokio::time::Instant,
+        failed: impl FnOnce(&hyper::Error) -> SendFailure,
+    ) -> Result<HttpStage, SendFailure> {
+        use http_body_util::BodyExt;
+        loop {
+            let cut = match tokio::time::timeout_at(deadline, body.frame()).await {
+                Ok(None) => return Ok(self.finish()),
+                Ok(Some(Ok(frame))) => {
+                    if let Ok(data) = frame.into_data() {
+                        self.push(&data);
+                    }
+                    continue;
+                }
+                Ok(Some(Err(error))) => failed(&error),
+                Err(_) => SendFailure::in_http(
+                    Failure::Timeout,
+                    format!(
+                        "the answer's head ({}) arrived, its body did not finish within the \
+                         request timeout",
+                        self.status
+                    ),
+                ),
+            };
+            return Err(self.cut(cut));
+        }
+    }
+
     /// The body stopped short with `failure`: the failure, with what had arrived.
     pub fn cut(self, failure: SendFailure) -> SendFailure {
         SendFailure {

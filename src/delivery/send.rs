@@ -6,7 +6,6 @@
 use std::error::Error;
 use std::time::Instant;
 
-use http_body_util::BodyExt;
 use tokio::time::timeout_at;
 
 use super::answer::{AnswerReader, BODY_PREVIEW_BYTES, SendFailure, error_chain, millis};
@@ -75,41 +74,24 @@ async fn send_direct(
         }
     };
     let first_byte_ms = millis(sent);
-    let (head, mut body) = response.into_parts();
-    let status = head.status;
-    let mut answer = AnswerReader::new(
+    let (head, body) = response.into_parts();
+    let answer = AnswerReader::new(
         request,
-        status,
+        head.status,
         head.headers,
         body_limit,
         sent,
         first_byte_ms,
     );
-    loop {
-        let cut = match timeout_at(deadline, body.frame()).await {
-            Ok(None) => return Ok(answer.finish()),
-            Ok(Some(Ok(frame))) => {
-                if let Ok(data) = frame.into_data() {
-                    answer.push(&data);
-                }
-                continue;
-            }
-            Ok(Some(Err(error))) => {
-                let detail = request.redact(&error_chain(&error));
-                SendFailure::in_http(
-                    Failure::ConnectionReset,
-                    format!("the answer was cut: {detail}"),
-                )
-            }
-            Err(_) => SendFailure::in_http(
-                Failure::Timeout,
-                format!(
-                    "the answer's head ({status}) arrived, its body did not finish within the request timeout"
-                ),
-            ),
-        };
-        return Err(answer.cut(cut));
-    }
+    answer
+        .read_to_end(body, deadline, |error| {
+            let detail = request.redact(&error_chain(error));
+            SendFailure::in_http(
+                Failure::ConnectionReset,
+                format!("the answer was cut: {detail}"),
+            )
+        })
+        .await
 }
 
 /// Why our connector made no connection, when that is why a request failed.

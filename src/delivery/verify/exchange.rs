@@ -1,7 +1,6 @@
 //! One HTTP/1.1 request and its answer over a stream we connected ourselves, timed: the
 //! first byte of the answer, then the last.
 
-use http_body_util::BodyExt;
 use hyper::body::Incoming;
 use hyper_util::rt::TokioIo;
 use tokio::io::{AsyncRead, AsyncWrite};
@@ -33,38 +32,20 @@ where
     };
     let (response, driver) = head;
     let first_byte_ms = millis(sent);
-    let status = response.status();
-    let headers = response.headers().clone();
-    let mut body = response.into_body();
-    let mut answer = AnswerReader::new(
+    let (head, body) = response.into_parts();
+    let answer = AnswerReader::new(
         request,
-        status,
-        headers,
+        head.status,
+        head.headers,
         BODY_PREVIEW_BYTES,
         sent,
         first_byte_ms,
     );
-    loop {
-        let cut = match timeout_at(deadline, body.frame()).await {
-            Ok(None) => break,
-            Ok(Some(Ok(frame))) => {
-                if let Ok(data) = frame.into_data() {
-                    answer.push(&data);
-                }
-                continue;
-            }
-            Ok(Some(Err(error))) => classify(request, &error),
-            Err(_) => SendFailure::in_http(
-                Failure::Timeout,
-                format!(
-                    "the answer's head ({status}) arrived, its body did not finish within the request timeout"
-                ),
-            ),
-        };
-        return Err(answer.cut(cut));
-    }
+    let result = answer
+        .read_to_end(body, deadline, |error| classify(request, error))
+        .await;
     drop(driver);
-    Ok(answer.finish())
+    result
 }
 
 type Head = (http::Response<Incoming>, AbortOnDrop<()>);
