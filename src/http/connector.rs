@@ -123,11 +123,15 @@ impl GuardedConnector {
         Ok(addresses)
     }
 
-    /// The first address that accepts, each given the connect timeout.
+    /// The first address that accepts. The connect timeout is shared among a name's
+    /// addresses, as reqwest shared it: every one is tried before the request's own
+    /// timeout runs out.
     async fn tcp(&self, addresses: &[SocketAddr]) -> Result<TcpStream, ConnectError> {
         let mut last = ConnectError::Timeout(self.connect_timeout);
+        let count = u32::try_from(addresses.len()).unwrap_or(u32::MAX).max(1);
+        let each = self.connect_timeout / count;
         for address in addresses {
-            match tokio::time::timeout(self.connect_timeout, TcpStream::connect(address)).await {
+            match tokio::time::timeout(each, TcpStream::connect(address)).await {
                 Ok(Ok(stream)) => {
                     // Requests go out whole at once; Nagle would hold back a body
                     // written after its head.
@@ -135,7 +139,7 @@ impl GuardedConnector {
                     return Ok(stream);
                 }
                 Ok(Err(error)) => last = ConnectError::Tcp(error),
-                Err(_) => last = ConnectError::Timeout(self.connect_timeout),
+                Err(_) => last = ConnectError::Timeout(each),
             }
         }
         Err(last)
