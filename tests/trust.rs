@@ -8,6 +8,8 @@
 
 mod support;
 
+use std::time::Duration;
+
 use base64::Engine;
 use hookconsole::delivery::{
     Credential, DeliveryRequest, Failure, HttpStage, Outcome, SendFailure, Stage, report_lines,
@@ -281,6 +283,48 @@ async fn a_delivery_reaches_an_ipv6_literal() {
         request.contains(&format!("Host: [::1]:{port}\r\n")),
         "{request}"
     );
+}
+
+/// A receiver whose accept queue is full never completes the handshake: the connect
+/// timeout ends the wait, at the connect stage, well before the request timeout.
+#[tokio::test]
+async fn a_delivery_gives_up_connecting_after_the_connect_timeout() {
+    use std::os::fd::AsRawFd;
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    // SAFETY: listen on a socket we own; only its backlog changes.
+    assert_eq!(unsafe { libc::listen(listener.as_raw_fd(), 0) }, 0);
+    let address = listener.local_addr().unwrap();
+    // Never accepted: they fill the queue, and SYNs after them are dropped.
+    let held: Vec<_> = (0..3)
+        .filter_map(|_| {
+            std::net::TcpStream::connect_timeout(&address, Duration::from_millis(200)).ok()
+        })
+        .collect();
+    assert!(!held.is_empty());
+    let hook = Integration::new("r", format!("http://{address}/hook"));
+    let options = HttpOptions {
+        connect_timeout: Duration::from_millis(500),
+        request_timeout: Duration::from_secs(20),
+        ..options()
+    };
+    let client = build_client(&hook, &options).unwrap();
+    let request = DeliveryRequest::build(&hook, "{}", &Credential::None, STAMP).unwrap();
+    let started = std::time::Instant::now();
+    let failed = hookconsole::delivery::send(&client, &request)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        (failed.failure, failed.stage),
+        (Failure::Timeout, Stage::Connect),
+        "{}",
+        failed.summary
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+    drop(held);
 }
 
 /// Credentials in the URL go as Basic, as reqwest sent them, and never into the log.
