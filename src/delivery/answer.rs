@@ -29,6 +29,14 @@ pub struct SendFailure {
 }
 
 impl SendFailure {
+    /// `request` cannot be put into HTTP (a URL or header hyper refuses).
+    pub fn unwritable(request: &DeliveryRequest, error: &http::Error) -> SendFailure {
+        SendFailure::in_http(
+            Failure::InvalidRequest,
+            request.redact(&format!("the request cannot be written: {error}")),
+        )
+    }
+
     /// A failure at the HTTP stage, no answer with it (see [`AnswerReader::cut`]).
     pub fn in_http(failure: Failure, summary: impl Into<String>) -> SendFailure {
         SendFailure {
@@ -112,22 +120,35 @@ impl<'a> AnswerReader<'a> {
         }
     }
 
-    /// Reads the rest of `body` (hyper's) into the answer, all before `deadline`. A
-    /// body that fails is said by `failed`; one that does not finish in time is a
-    /// timeout.
-    pub async fn read_to_end(
-        mut self,
-        mut body: hyper::body::Incoming,
+    /// Reads a whole answer of hyper's, whose head has just arrived for `request`
+    /// sent at `sent`, all before `deadline`, keeping the first `body_limit` bytes of
+    /// its body. A body that fails is said by `failed`; one that does not finish in
+    /// time is a timeout.
+    pub async fn read_response(
+        request: &'a DeliveryRequest,
+        response: http::Response<hyper::body::Incoming>,
+        body_limit: usize,
+        sent: Instant,
         deadline: tokio::time::Instant,
         failed: impl FnOnce(&hyper::Error) -> SendFailure,
     ) -> Result<HttpStage, SendFailure> {
+        let first_byte_ms = millis(sent);
+        let (head, mut body) = response.into_parts();
+        let mut answer = AnswerReader::new(
+            request,
+            head.status,
+            head.headers,
+            body_limit,
+            sent,
+            first_byte_ms,
+        );
         use http_body_util::BodyExt;
         loop {
             let cut = match tokio::time::timeout_at(deadline, body.frame()).await {
-                Ok(None) => return Ok(self.finish()),
+                Ok(None) => return Ok(answer.finish()),
                 Ok(Some(Ok(frame))) => {
                     if let Ok(data) = frame.into_data() {
-                        self.push(&data);
+                        answer.push(&data);
                     }
                     continue;
                 }
@@ -137,11 +158,11 @@ impl<'a> AnswerReader<'a> {
                     format!(
                         "the answer's head ({}) arrived, its body did not finish within the \
                          request timeout",
-                        self.status
+                        answer.status
                     ),
                 ),
             };
-            return Err(self.cut(cut));
+            return Err(answer.cut(cut));
         }
     }
 

@@ -46,12 +46,9 @@ async fn send_direct(
 ) -> Result<HttpStage, SendFailure> {
     let sent = Instant::now();
     let deadline = tokio::time::Instant::from_std(sent) + client.request_timeout;
-    let outgoing = request.to_http(HttpTarget::Absolute).map_err(|error| {
-        SendFailure::in_http(
-            Failure::InvalidRequest,
-            request.redact(&format!("the request cannot be written: {error}")),
-        )
-    })?;
+    let outgoing = request
+        .to_http(HttpTarget::Absolute)
+        .map_err(|error| SendFailure::unwritable(request, &error))?;
     let response = match timeout_at(deadline, client.direct.request(outgoing)).await {
         Ok(Ok(response)) => response,
         Ok(Err(error)) => {
@@ -73,25 +70,14 @@ async fn send_direct(
             ));
         }
     };
-    let first_byte_ms = millis(sent);
-    let (head, body) = response.into_parts();
-    let answer = AnswerReader::new(
-        request,
-        head.status,
-        head.headers,
-        body_limit,
-        sent,
-        first_byte_ms,
-    );
-    answer
-        .read_to_end(body, deadline, |error| {
-            let detail = request.redact(&error_chain(error));
-            SendFailure::in_http(
-                Failure::ConnectionReset,
-                format!("the answer was cut: {detail}"),
-            )
-        })
-        .await
+    AnswerReader::read_response(request, response, body_limit, sent, deadline, |error| {
+        let detail = request.redact(&error_chain(error));
+        SendFailure::in_http(
+            Failure::ConnectionReset,
+            format!("the answer was cut: {detail}"),
+        )
+    })
+    .await
 }
 
 /// Why our connector made no connection, when that is why a request failed.

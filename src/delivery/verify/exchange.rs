@@ -6,7 +6,7 @@ use hyper_util::rt::TokioIo;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::time::{Instant, timeout_at};
 
-use crate::delivery::answer::{AnswerReader, BODY_PREVIEW_BYTES, SendFailure, error_chain, millis};
+use crate::delivery::answer::{AnswerReader, BODY_PREVIEW_BYTES, SendFailure, error_chain};
 use crate::delivery::diagnosis::{find_io_error, io_failure};
 use crate::delivery::report::{Failure, HttpStage};
 use crate::delivery::request::{DeliveryRequest, HttpTarget};
@@ -31,19 +31,15 @@ where
         }
     };
     let (response, driver) = head;
-    let first_byte_ms = millis(sent);
-    let (head, body) = response.into_parts();
-    let answer = AnswerReader::new(
+    let result = AnswerReader::read_response(
         request,
-        head.status,
-        head.headers,
+        response,
         BODY_PREVIEW_BYTES,
         sent,
-        first_byte_ms,
-    );
-    let result = answer
-        .read_to_end(body, deadline, |error| classify(request, error))
-        .await;
+        deadline,
+        |error| classify(request, error),
+    )
+    .await;
     drop(driver);
     result
 }
@@ -65,12 +61,9 @@ where
         // Its errors reach `send_request` and the body; nothing to add here.
         let _ = connection.await;
     }));
-    let outgoing = request.to_http(HttpTarget::Origin).map_err(|error| {
-        SendFailure::in_http(
-            Failure::InvalidRequest,
-            request.redact(&format!("the request cannot be written: {error}")),
-        )
-    })?;
+    let outgoing = request
+        .to_http(HttpTarget::Origin)
+        .map_err(|error| SendFailure::unwritable(request, &error))?;
     let response = sender
         .send_request(outgoing)
         .await
