@@ -53,12 +53,12 @@ async fn delivers_with_method_headers_credentials_and_body_as_configured() {
             "x-trace",
             "content-type",
             "user-agent",
+            // What HTTP clients add when the request has none, listed as sent.
+            "accept",
             "authorization",
             // As a delivery sends them: VERIFY is a message of its own.
             "webhook-id",
-            "webhook-timestamp",
-            // What an HTTP client adds when the request has none (reqwest did).
-            "accept"
+            "webhook-timestamp"
         ]
     );
     assert_eq!(request.header("X-Api-Key"), Some("key-123456"));

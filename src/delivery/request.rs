@@ -1,6 +1,6 @@
 //! The request a delivery (or a VERIFY) sends, built from an integration, a payload, a
 //! credential and the message's stamp: method (empty means POST), URL, the configured
-//! headers in order, then Content-Type (when none is configured), User-Agent,
+//! headers in order, then Content-Type (when none is configured), User-Agent, Accept,
 //! Authorization, and the Standard Webhooks headers `Webhook-Id`, `Webhook-Timestamp`
 //! and, when the integration signs, `Webhook-Signature`. It knows its secrets, so that
 //! everything shown of it or of its answer can be redacted.
@@ -39,6 +39,22 @@ fn percent_decoded(text: &str) -> String {
         .into_owned()
 }
 
+/// The URL as a request target without its userinfo, and its `Host` header: host, and
+/// port when not the scheme's default.
+fn wire_target(url: &Url) -> Result<(http::Uri, HeaderValue), http::Error> {
+    let uri = http::Uri::try_from(format!(
+        "{}://{}",
+        url.scheme(),
+        &url[url::Position::BeforeHost..url::Position::AfterQuery]
+    ))?;
+    let host = url.host_str().unwrap_or_default();
+    let host = match url.port() {
+        Some(port) => HeaderValue::try_from(format!("{host}:{port}"))?,
+        None => HeaderValue::try_from(host)?,
+    };
+    Ok((uri, host))
+}
+
 /// `Debug` shows what a report shows: secrets masked.
 #[derive(Clone)]
 pub struct DeliveryRequest {
@@ -51,6 +67,10 @@ pub struct DeliveryRequest {
     secrets: Vec<String>,
     /// The URL with its password and secret query values masked.
     masked_url: Arc<str>,
+    /// The URL as the pooling client's request target (userinfo left out: it goes
+    /// as Authorization) and the `Host` header, worked out once per integration.
+    absolute_uri: http::Uri,
+    host: HeaderValue,
     /// Things the person should know about how the request was put together.
     pub notes: Vec<String>,
 }
@@ -114,6 +134,11 @@ pub struct RequestBase {
     secrets: Vec<String>,
     /// The URL as shown, worked out once: the worker logs it with every attempt.
     masked_url: Arc<str>,
+    absolute_uri: http::Uri,
+    host: HeaderValue,
+    /// `user:password` of the URL's userinfo, percent-decoded and in Base64: sent as
+    /// Basic credentials when nothing else authorizes the request.
+    url_credentials: Option<String>,
     user_agent: HeaderValue,
     /// The keys, when the integration signs.
     signer: Option<PayloadSigner>,
@@ -182,6 +207,13 @@ impl RequestBase {
             })
             .collect();
         let masked_url: Arc<str> = mask_url(url.as_str()).into();
+        let (absolute_uri, host) = wire_target(&url)
+            .map_err(|error| RequestError(format!("URL `{}`: {error}", shown())))?;
+        let url_credentials = (!url.username().is_empty() || url.password().is_some()).then(|| {
+            let user = percent_decoded(url.username());
+            let password = url.password().map(percent_decoded).unwrap_or_default();
+            STANDARD.encode(format!("{user}:{password}"))
+        });
         let user_agent = HeaderValue::from_str(&user_agent())
             .map_err(|_| RequestError("the User-Agent is not a valid header value".into()))?;
         let signer = match &integration.signing {
@@ -194,6 +226,9 @@ impl RequestBase {
             headers,
             secrets,
             masked_url,
+            absolute_uri,
+            host,
+            url_credentials,
             user_agent,
             signer,
         })
@@ -201,9 +236,11 @@ impl RequestBase {
 
     /// The request carrying `payload` with `credential` as the message `stamp`: the
     /// configured headers in order, then Content-Type (JSON or text, when none is
-    /// configured), User-Agent, Authorization, Webhook-Id, Webhook-Timestamp and
+    /// configured), User-Agent, Accept, Authorization (the Authentication tab's, or
+    /// Basic from the URL's userinfo), Webhook-Id, Webhook-Timestamp and
     /// Webhook-Signature (over the body exactly as sent). The one place both
-    /// deliveries and VERIFY get these headers from.
+    /// deliveries and VERIFY get these headers from, so that what a log or report lists
+    /// is what was sent.
     pub fn request(
         &self,
         payload: &str,
@@ -213,10 +250,12 @@ impl RequestBase {
         let mut request = DeliveryRequest {
             method: self.method,
             url: self.url.clone(),
-            headers: Vec::with_capacity(self.headers.len() + 5),
+            headers: Vec::with_capacity(self.headers.len() + 7),
             body: Bytes::copy_from_slice(payload.as_bytes()),
             secrets: self.secrets.clone(),
             masked_url: self.masked_url.clone(),
+            absolute_uri: self.absolute_uri.clone(),
+            host: self.host.clone(),
             notes: Vec::new(),
         };
         let authorizes = !matches!(credential, Credential::None);
@@ -259,8 +298,21 @@ impl RequestBase {
                 self.user_agent.clone(),
             );
         }
+        if !request.has("accept") {
+            request.push_known(
+                "Accept",
+                http::header::ACCEPT,
+                HeaderValue::from_static("*/*"),
+            );
+        }
         match credential {
-            Credential::None => {}
+            Credential::None => {
+                if let Some(encoded) = &self.url_credentials
+                    && !request.has("authorization")
+                {
+                    request.push_secret_header(format!("Basic {encoded}"), encoded.clone())?;
+                }
+            }
             Credential::Basic { username, password } => {
                 let encoded = STANDARD.encode(format!("{username}:{}", password.expose()));
                 request.secrets.push(password.expose().to_string());
@@ -428,15 +480,6 @@ impl DeliveryRequest {
         text
     }
 
-    /// The `Host` header value: host, and port when not the scheme's default.
-    pub fn host_header(&self) -> String {
-        let host = self.url.host_str().unwrap_or_default();
-        match self.url.port() {
-            Some(port) => format!("{host}:{port}"),
-            None => host.to_string(),
-        }
-    }
-
     pub fn http_method(&self) -> http::Method {
         match self.method {
             HttpMethod::Get => http::Method::GET,
@@ -449,47 +492,23 @@ impl DeliveryRequest {
 
     /// The request as hyper writes it, with `target` as its request target: the
     /// absolute URL for the pooling client (which writes the path and query), or the
-    /// path and query for a connection of our own. What reqwest adds on its own is
-    /// added here too, so a receiver sees the same request either way: `Host`,
-    /// `Accept: */*`, and Basic credentials from the URL's userinfo when no
-    /// Authorization header is sent.
+    /// path and query for a connection of our own. `Host` is added here: reqwest adds
+    /// its own.
     pub fn to_http(&self, target: HttpTarget) -> Result<http::Request<Full<Bytes>>, http::Error> {
-        let url = &self.url;
         let uri = match target {
-            HttpTarget::Absolute if url.username().is_empty() && url.password().is_none() => {
-                http::Uri::try_from(&url[..url::Position::AfterQuery])?
-            }
-            HttpTarget::Absolute => http::Uri::try_from(format!(
-                "{}://{}",
-                url.scheme(),
-                &url[url::Position::BeforeHost..url::Position::AfterQuery]
-            ))?,
-            HttpTarget::Origin => {
-                http::Uri::try_from(&url[url::Position::BeforePath..url::Position::AfterQuery])?
-            }
+            HttpTarget::Absolute => self.absolute_uri.clone(),
+            HttpTarget::Origin => http::Uri::try_from(
+                &self.url[url::Position::BeforePath..url::Position::AfterQuery],
+            )?,
         };
         let mut outgoing = http::Request::new(Full::new(self.body.clone()));
         *outgoing.method_mut() = self.http_method();
         *outgoing.uri_mut() = uri;
         let headers = outgoing.headers_mut();
-        headers.reserve(self.headers.len() + 3);
-        headers.insert(
-            http::header::HOST,
-            HeaderValue::try_from(self.host_header())?,
-        );
+        headers.reserve(self.headers.len() + 1);
+        headers.insert(http::header::HOST, self.host.clone());
         for (name, value) in self.headers() {
             headers.append(name.clone(), value.clone());
-        }
-        if !headers.contains_key(http::header::ACCEPT) {
-            headers.insert(http::header::ACCEPT, HeaderValue::from_static("*/*"));
-        }
-        if !headers.contains_key(http::header::AUTHORIZATION) && !url.username().is_empty() {
-            let user = percent_decoded(url.username());
-            let password = url.password().map(percent_decoded).unwrap_or_default();
-            let encoded = STANDARD.encode(format!("{user}:{password}"));
-            let mut value = HeaderValue::try_from(format!("Basic {encoded}"))?;
-            value.set_sensitive(true);
-            headers.insert(http::header::AUTHORIZATION, value);
         }
         Ok(outgoing)
     }
@@ -548,6 +567,7 @@ mod tests {
             [
                 "content-type",
                 "User-Agent",
+                "Accept",
                 "Webhook-Id",
                 "Webhook-Timestamp"
             ]
@@ -564,6 +584,7 @@ mod tests {
             names(&request),
             [
                 "User-Agent",
+                "Accept",
                 "Authorization",
                 "Webhook-Id",
                 "Webhook-Timestamp"
@@ -571,7 +592,7 @@ mod tests {
         );
         assert_eq!(request.notes.len(), 1);
         let sent: Vec<_> = request.headers().map(|(_, v)| v.clone()).collect();
-        assert_eq!(sent[1], "Bearer new-token");
+        assert_eq!(sent[2], "Bearer new-token");
         assert_eq!(
             request.redact("echo: Bearer new-token"),
             format!("echo: Bearer {MASK}")
@@ -591,6 +612,44 @@ mod tests {
             !debug.contains("tok-1") && !debug.contains("url-pass"),
             "{debug}"
         );
+    }
+
+    #[test]
+    fn the_url_userinfo_is_listed_as_the_basic_credentials_it_is_sent_as() {
+        // Percent-encoded in the URL, decoded in the credentials (RFC 3986 userinfo).
+        let integration = Integration::new("a", "https://jira%40x.test:p%3Ass@r.example/x");
+        let request = DeliveryRequest::build(&integration, "", &Credential::None, STAMP).unwrap();
+        let shown = request.shown_headers();
+        let authorization = shown.iter().find(|h| h.name == "Authorization").unwrap();
+        assert_eq!(authorization.value, MASK);
+        let encoded = STANDARD.encode("jira@x.test:p:ss");
+        let sent: Vec<_> = request.headers().map(|(_, v)| v.clone()).collect();
+        assert!(sent.contains(&HeaderValue::from_str(&format!("Basic {encoded}")).unwrap()));
+        assert_eq!(request.redact(&encoded), MASK);
+        // The request target leaves the userinfo out.
+        let wire = request.to_http(HttpTarget::Absolute).unwrap();
+        assert_eq!(wire.uri(), "https://r.example/x");
+        assert_eq!(wire.headers()["host"], "r.example");
+
+        // A configured Authorization header, or the Authentication tab, wins.
+        let mut integration = integration.clone();
+        integration.http_headers = vec![Header::new("Authorization", "Token t")];
+        let request = DeliveryRequest::build(&integration, "", &Credential::None, STAMP).unwrap();
+        let sent: Vec<_> = request
+            .headers()
+            .map(|(n, v)| (n.clone(), v.clone()))
+            .collect();
+        let authorizations: Vec<_> = sent
+            .iter()
+            .filter(|(name, _)| name == http::header::AUTHORIZATION)
+            .collect();
+        assert_eq!(authorizations.len(), 1);
+        assert_eq!(authorizations[0].1, "Token t");
+        let bearer = Credential::Bearer(Secret::new("tok"));
+        let request = DeliveryRequest::build(&integration, "", &bearer, STAMP).unwrap();
+        let values: Vec<_> = request.headers().map(|(_, v)| v.clone()).collect();
+        assert!(values.contains(&HeaderValue::from_static("Bearer tok")));
+        assert!(!values.iter().any(|v| v.as_bytes().starts_with(b"Basic")));
     }
 
     #[test]
