@@ -285,6 +285,46 @@ async fn a_delivery_reaches_an_ipv6_literal() {
     );
 }
 
+/// An answer whose head is larger than the client reads is HTTP all the same: neither
+/// a delivery nor VERIFY calls it "not HTTP" (whose advice is to use https://), and
+/// both say the head was too large.
+#[tokio::test]
+async fn an_answer_with_a_huge_head_is_not_called_not_http() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let server = tokio::spawn(async move {
+        // One connection for the delivery, one for VERIFY.
+        for _ in 0..2 {
+            let (mut stream, _) = listener.accept().await.unwrap();
+            let mut buffer = [0u8; 4096];
+            let _ = stream.read(&mut buffer).await;
+            let mut head = b"HTTP/1.1 200 OK\r\n".to_vec();
+            for n in 0..20_000 {
+                head.extend_from_slice(format!("X-Filler-{n}: {}\r\n", "y".repeat(40)).as_bytes());
+            }
+            // The client stops reading once the head is too large: a write may fail.
+            let _ = stream.write_all(&head).await;
+        }
+    });
+    let hook = Integration::new("r", format!("http://{address}/hook"));
+    let failed = deliver(&hook).await.unwrap_err();
+    assert_eq!(
+        (failed.failure, failed.stage),
+        (Failure::Other, Stage::Http),
+        "{}",
+        failed.summary
+    );
+    assert!(failed.summary.contains("too large"), "{}", failed.summary);
+    let report = run(&hook).await;
+    let (failure, stage, _) = failure(&report);
+    assert_eq!((failure, stage), (Failure::Other, Stage::Http));
+    let shown = text(&report);
+    assert!(shown.contains("too large to read"), "{shown}");
+    assert!(!shown.contains("https://"), "{shown}");
+    server.abort();
+}
+
 /// A receiver whose accept queue is full never completes the handshake: the connect
 /// timeout ends the wait, at the connect stage, well before the request timeout.
 #[tokio::test]

@@ -72,6 +72,13 @@ pub fn io_failure(error: &std::io::Error) -> Failure {
     }
 }
 
+/// Whether hyper refused an answer because its head (status line and headers) is
+/// larger than it reads. hyper says so through `is_parse_too_large` only when built
+/// as a server too; its words for it are the one sign a client build has.
+pub fn head_too_large(error: &hyper::Error) -> bool {
+    error.is_parse() && error.to_string().contains("too large")
+}
+
 /// The first I/O error in an error's chain of sources.
 pub fn find_io_error<'a>(
     error: &'a (dyn std::error::Error + 'static),

@@ -10,7 +10,8 @@ use tokio::time::timeout_at;
 
 use super::answer::{AnswerReader, BODY_PREVIEW_BYTES, SendFailure, error_chain, millis};
 use super::diagnosis::{
-    causes, certificate_failure, certificate_refusal, find_io_error, find_tls_error, io_failure,
+    causes, certificate_failure, certificate_refusal, find_io_error, find_tls_error,
+    head_too_large, io_failure,
 };
 use super::report::{Failure, HttpStage, Stage};
 use super::request::{DeliveryRequest, HttpTarget};
@@ -212,11 +213,14 @@ fn classify(
 }
 
 /// What hyper says of an exchange that failed without an I/O error: the connection
-/// closed before the whole answer, or an answer that is not HTTP/1.1.
+/// closed before the whole answer, or an answer that is not HTTP/1.1. An answer whose
+/// head is too large is HTTP all the same: not NotHttp, whose advice (use https://)
+/// would mislead; hyper's words say what it is.
 fn exchange_failure(error: &(dyn Error + 'static)) -> Failure {
     let hyper = causes(error).find_map(|cause| cause.downcast_ref::<hyper::Error>());
     match hyper {
         Some(error) if error.is_incomplete_message() => Failure::ConnectionReset,
+        Some(error) if head_too_large(error) => Failure::Other,
         Some(error) if error.is_parse() => Failure::NotHttp,
         _ => Failure::Other,
     }

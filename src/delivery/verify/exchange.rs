@@ -7,7 +7,7 @@ use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::time::{Instant, timeout_at};
 
 use crate::delivery::answer::{AnswerReader, BODY_PREVIEW_BYTES, SendFailure, error_chain};
-use crate::delivery::diagnosis::{find_io_error, io_failure};
+use crate::delivery::diagnosis::{find_io_error, head_too_large, io_failure};
 use crate::delivery::report::{Failure, HttpStage};
 use crate::delivery::request::{DeliveryRequest, HttpTarget};
 
@@ -86,6 +86,12 @@ fn classify(request: &DeliveryRequest, error: &hyper::Error) -> SendFailure {
         return SendFailure::in_http(
             Failure::ConnectionReset,
             "the server closed the connection without a complete answer",
+        );
+    }
+    if head_too_large(error) {
+        return SendFailure::in_http(
+            Failure::Other,
+            format!("the answer's head (status line and headers) is too large to read: {detail}"),
         );
     }
     if error.is_parse() {
