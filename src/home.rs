@@ -15,8 +15,9 @@ mod status;
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
+pub use crate::parallel::{runtime, single_thread_runtime};
 pub use changes::{ForgetError, Removed, Saved};
-pub use process::{Process, runtime, single_thread_runtime, start_process};
+pub use process::{Process, start_process};
 pub use settings::SettingsChangeError;
 pub use status::{
     AuthorizationStatus, CallbackStatus, Counts, DeliverySummary, Hold, IntegrationStatus,

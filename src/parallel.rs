@@ -2,7 +2,8 @@
 //! large integrations file is the one place a person waits on the CPU (10,000
 //! integrations, some 150 ms on one core). Scoped threads of the standard library, for
 //! a call that returns when its work is done; no pool lives on between calls. And the
-//! one check that threads can be started at all (a process limit may leave none).
+//! one check that threads can be started at all (a process limit may leave none), made
+//! before every tokio runtime a command builds.
 
 use std::num::NonZeroUsize;
 use std::thread;
@@ -104,6 +105,45 @@ where
     .into_iter()
     .flatten()
     .next()
+}
+
+/// Threads a command's runtime starts at once: two workers and the blocking pool's first.
+const RUNTIME_THREADS: usize = 3;
+
+/// The runtime of a command that talks to the network (VERIFY, an authorization, the
+/// console): two worker threads. tokio panics when it cannot start one; a process
+/// limit that leaves too few threads (`ulimit -u`, a container's pid limit) is said as
+/// an error instead, before the runtime is built.
+pub fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
+    threads_available(RUNTIME_THREADS)?;
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+}
+
+/// A runtime on the calling thread, for a command that makes a request or two (the
+/// site step, a token refresh, the worker's scheduler). Its store work still runs on
+/// tokio's blocking pool, whose first thread tokio panics without: checked as for
+/// [`runtime`].
+pub fn single_thread_runtime() -> std::io::Result<tokio::runtime::Runtime> {
+    threads_available(1)?;
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+}
+
+fn threads_available(count: usize) -> std::io::Result<()> {
+    can_start(count).map_err(|error| {
+        let threads = if count == 1 { "thread" } else { "threads" };
+        std::io::Error::new(
+            error.kind(),
+            format!(
+                "cannot start the {count} {threads} this command needs ({error}): is a \
+                 process limit reached (ulimit -u)?"
+            ),
+        )
+    })
 }
 
 #[cfg(test)]

@@ -358,6 +358,36 @@ fn commands_work_or_say_why_when_no_thread_can_be_started() {
     );
     assert!(!stderr.contains("panicked"), "{stderr}");
 
+    // Removing an integration that holds tokens revokes them on a one-thread runtime
+    // (tokio panicked in spawn_blocking there too): the tokens are forgotten here all
+    // the same, and the provider was not asked, which the person is told.
+    let tokens = hookconsole::store::TokenStore::new(locations.tokens_file());
+    tokens
+        .set(
+            "oauth hook",
+            hookconsole::store::Authorization::Authorized {
+                tokens: hookconsole::store::TokenSet::bearer(
+                    hookconsole::model::Secret::new("access-1"),
+                    Some(hookconsole::model::Secret::new("refresh-1")),
+                    None,
+                    Vec::new(),
+                ),
+            },
+        )
+        .unwrap();
+    let output = without_threads(dir.path(), &["remove", "oauth hook"]);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(output.status.success(), "{stdout}{stderr}");
+    assert!(
+        stdout.contains("Forgot the authorization of `oauth hook`")
+            && stdout.contains("it was not asked: cannot start the 1 thread"),
+        "{stdout}{stderr}"
+    );
+    assert_eq!(tokens.get("oauth hook").unwrap(), None);
+    assert!(!stdout.contains("refresh-1") && !stderr.contains("refresh-1"));
+
     // The worker starts threads of its own (the queue writer first): it says so too,
     // instead of `Resource temporarily unavailable (os error 11)` alone.
     let output = without_threads(dir.path(), &["worker"]);

@@ -133,10 +133,29 @@ pub fn forget_authorization_blocking(
     let work = forget_authorization(store, integration, client);
     match tokio::runtime::Handle::try_current() {
         Ok(handle) => handle.block_on(work),
-        Err(_) => tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .map_err(OAuthError::Runtime)?
-            .block_on(work),
+        Err(_) => match crate::parallel::single_thread_runtime() {
+            Ok(runtime) => runtime.block_on(work),
+            Err(no_thread) => forget_without_revoking(store, integration, &no_thread),
+        },
     }
+}
+
+/// Forgetting when no thread can be started for the revocation request (a process
+/// limit): the tokens are still deleted here, as promised whatever the provider would
+/// have said, and the outcome says why the provider was not asked.
+fn forget_without_revoking(
+    store: &TokenStore,
+    integration: &Integration,
+    no_thread: &std::io::Error,
+) -> Result<Revocation, OAuthError> {
+    let stored = store.forget(&integration.name)?;
+    let revocable = matches!(&integration.authentication,
+        Authentication::OAuth(settings) if !settings.revocation_url.trim().is_empty());
+    Ok(match stored {
+        None => Revocation::NothingStored,
+        Some(stored) if revocable && stored.tokens().is_some() => {
+            Revocation::Failed(format!("it was not asked: {no_thread}"))
+        }
+        Some(_) => Revocation::NotConfigured,
+    })
 }
