@@ -343,3 +343,56 @@ async fn a_refused_refresh_holds_the_events_for_reauthorization() {
     assert_eq!(server.requests(), 0);
     worker.stop();
 }
+
+/// A damaged queue file: status still says what it can (the worker, each integration
+/// with its hold), the queue as UNREADABLE with why and what to do, counts as unknown
+/// rather than none, and exits 1 with the reason among its problems.
+#[test]
+fn a_damaged_queue_leaves_the_rest_of_the_status_said() {
+    let home = tempfile::tempdir().unwrap();
+    let locations = Locations::in_home(home.path());
+    let mut disabled = Integration::new("hook", "http://127.0.0.1:9/never");
+    disabled.enabled = false;
+    add(&locations, disabled);
+    std::fs::write(locations.queue_database(), [0x5a_u8; 4096]).unwrap();
+
+    let output = cli(home.path()).arg("status").output().unwrap();
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert_eq!(output.status.code(), Some(1), "{stdout}{stderr}");
+    assert!(stdout.contains("Worker:    NOT RUNNING"), "{stdout}");
+    assert!(
+        stdout.contains("Queue:     UNREADABLE: the delivery queue")
+            && stdout.contains("file is not a database"),
+        "{stdout}"
+    );
+    let row = stdout
+        .lines()
+        .find(|line| line.starts_with("hook "))
+        .unwrap_or_else(|| panic!("{stdout}"));
+    assert!(row.contains('?') && !row.contains(" 0 "), "{row}");
+    assert!(stdout.contains("  held: "), "{stdout}");
+    assert!(stderr.contains("file is not a database"), "{stderr}");
+
+    let (status, code) = status_json(home.path());
+    assert_eq!(code, 1);
+    assert_eq!(status["worker"]["state"], "stopped");
+    let unreadable = status["queue"]["unreadable"].as_str().unwrap();
+    assert!(
+        unreadable.contains("file is not a database"),
+        "{unreadable}"
+    );
+    assert_eq!(integration(&status, "hook")["hold"]["kind"], "disabled");
+    let problems = status["problems"].as_array().unwrap();
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.as_str().unwrap().contains("file is not a database")),
+        "{problems:?}"
+    );
+    // Nothing was written over the damaged file.
+    assert_eq!(
+        std::fs::read(locations.queue_database()).unwrap(),
+        vec![0x5a_u8; 4096]
+    );
+}

@@ -414,4 +414,14 @@ fn a_damaged_queue_is_said_on_the_title_line_and_status_says_it_whole() {
         text.contains("what waited and was logged stays in the moved file)"),
         "the advice whole, in lines, not cut at the edge: {screen}"
     );
+    // What can still be said is said: the worker first, the integrations below.
+    assert!(text.contains("Worker"), "{screen}");
+    assert!(text.contains("Queue     UNREADABLE"), "{screen}");
+    harness.keys("G");
+    let screen = harness.screen(80, 24);
+    assert!(screen.contains("queue unreadable"), "{screen}");
+    assert!(
+        !screen.contains("0 waiting"),
+        "no counts that read as none: {screen}"
+    );
 }

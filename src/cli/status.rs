@@ -3,15 +3,13 @@
 //! are held or dead, so a monitoring script can run it.
 
 use super::{CliError, CliResult};
-use crate::home::{Home, IntegrationStatus, Status, StatusError, WorkerState, WorkerStatus};
+use crate::home::{Home, IntegrationStatus, Status, WorkerState, WorkerStatus};
 
 pub fn status(home: &Home, json: bool) -> CliResult {
     // A settings or integrations file that does not parse is bad input here as in
-    // every other command (exit 2); a queue that cannot be read is a failure (1).
-    let status = home.status().map_err(|error| match error {
-        StatusError::Store(error) => CliError::from(error),
-        StatusError::Queue(error) => CliError::Failed(error.into()),
-    })?;
+    // every other command (exit 2); a queue that cannot be read is among the problems
+    // (exit 1), below what can still be said.
+    let status = home.status().map_err(CliError::from)?;
     if json {
         let text = serde_json::to_string_pretty(&status).map_err(anyhow::Error::from)?;
         say!("{text}")?;
@@ -32,26 +30,10 @@ pub fn status(home: &Home, json: bool) -> CliResult {
 
 fn lines(status: &Status) -> Vec<String> {
     let mut lines = worker_lines(&status.worker);
-    let total = &status.queue.total;
-    let mut waiting = format!(
-        "Queue:     {} waiting: {} queued, {} retrying",
-        total.waiting, total.queued, total.retrying
-    );
-    if let Some(next) = &total.next_retry_at {
-        waiting.push_str(&format!(" (next at {next})"));
+    match &status.queue.unreadable {
+        Some(why) => lines.push(format!("Queue:     UNREADABLE: {why}")),
+        None => lines.extend(queue_lines(status)),
     }
-    waiting.push_str(&format!(
-        ", {} held, {} being delivered",
-        total.held, total.delivering
-    ));
-    if let Some(age) = total.oldest_waiting_seconds {
-        waiting.push_str(&format!("; oldest waits for {}", duration(age)));
-    }
-    lines.push(waiting);
-    lines.push(format!(
-        "           last hour: {} delivered, {} failed; dead in the last {} days: {}",
-        total.delivered_last_hour, total.failed_last_hour, status.queue.retention_days, total.dead
-    ));
     let free = status
         .queue
         .free_bytes
@@ -83,7 +65,11 @@ fn lines(status: &Status) -> Vec<String> {
             "INTEGRATION", "WAITING", "HELD", "RETRYING", "DEAD", "1H OK/FAIL"
         ));
         for integration in &status.integrations {
-            lines.extend(integration_lines(integration, status.queue.retention_days));
+            lines.extend(integration_lines(
+                integration,
+                status.queue.retention_days,
+                status.queue.unreadable.is_none(),
+            ));
         }
     }
     if !status.problems.is_empty() {
@@ -93,6 +79,31 @@ fn lines(status: &Status) -> Vec<String> {
             lines.push(format!("  - {problem}"));
         }
     }
+    lines
+}
+
+/// The queue's counts, when it could be read.
+fn queue_lines(status: &Status) -> Vec<String> {
+    let total = &status.queue.total;
+    let mut waiting = format!(
+        "Queue:     {} waiting: {} queued, {} retrying",
+        total.waiting, total.queued, total.retrying
+    );
+    if let Some(next) = &total.next_retry_at {
+        waiting.push_str(&format!(" (next at {next})"));
+    }
+    waiting.push_str(&format!(
+        ", {} held, {} being delivered",
+        total.held, total.delivering
+    ));
+    if let Some(age) = total.oldest_waiting_seconds {
+        waiting.push_str(&format!("; oldest waits for {}", duration(age)));
+    }
+    let mut lines = vec![waiting];
+    lines.push(format!(
+        "           last hour: {} delivered, {} failed; dead in the last {} days: {}",
+        total.delivered_last_hour, total.failed_last_hour, status.queue.retention_days, total.dead
+    ));
     lines
 }
 
@@ -126,8 +137,21 @@ fn worker_lines(worker: &WorkerStatus) -> Vec<String> {
     lines
 }
 
-fn integration_lines(integration: &IntegrationStatus, retention_days: u32) -> Vec<String> {
+/// `counted`: whether the queue could be read; its columns show `?` when not.
+fn integration_lines(
+    integration: &IntegrationStatus,
+    retention_days: u32,
+    counted: bool,
+) -> Vec<String> {
     let counts = &integration.counts;
+    if !counted {
+        let mut lines = vec![format!(
+            "{:<24} {:>7} {:>5} {:>8} {:>5} {:>10}  ?",
+            integration.name, "?", "?", "?", "?", "?"
+        )];
+        lines.extend(integration_notes(integration, retention_days));
+        return lines;
+    }
     let last = integration
         .last_delivery
         .as_ref()
@@ -147,6 +171,14 @@ fn integration_lines(integration: &IntegrationStatus, retention_days: u32) -> Ve
         counts.dead,
         format!("{}/{}", counts.delivered_last_hour, counts.failed_last_hour),
     )];
+    lines.extend(integration_notes(integration, retention_days));
+    lines
+}
+
+/// What is said of an integration under its row: removed, held, its authorization.
+fn integration_notes(integration: &IntegrationStatus, retention_days: u32) -> Vec<String> {
+    let counts = &integration.counts;
+    let mut lines = Vec::new();
     if !integration.configured {
         lines.push("  removed: its events wait for no integration".into());
     }

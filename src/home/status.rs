@@ -14,7 +14,7 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use super::Home;
-use crate::model::{HoldReason, Integration};
+use crate::model::{DestinationPolicy, HoldReason, Integration};
 use crate::store::queue::{LogWindows, Recent, Waiting, now_ms};
 use crate::store::worker_presence::{self, LockState, WorkerIdentity};
 use crate::store::{Authorization, QueueError, StoreError, hold_reason};
@@ -22,14 +22,6 @@ use crate::store::{Authorization, QueueError, StoreError, hold_reason};
 /// How long the socket may take to say who it is.
 const SOCKET_ANSWER: Duration = Duration::from_secs(2);
 const HOUR_MS: i64 = 3_600_000;
-
-#[derive(Debug, thiserror::Error)]
-pub enum StatusError {
-    #[error(transparent)]
-    Store(#[from] StoreError),
-    #[error(transparent)]
-    Queue(#[from] QueueError),
-}
 
 /// Everything `status` says, as of `checked_at`.
 #[derive(Debug, Clone, Serialize)]
@@ -133,7 +125,11 @@ pub struct QueueStatus {
     pub file_bytes: u64,
     pub free_bytes: Option<u64>,
     pub retention_days: u32,
+    /// All zero when the queue cannot be read (`unreadable`).
     pub total: Counts,
+    /// Why the queue cannot be read (damaged, not a queue, not permitted): the counts
+    /// are then unknown, and status says so among its problems.
+    pub unreadable: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -216,7 +212,7 @@ impl Home {
 
     /// Gathers the status now. The worker is asked on its socket (at most a few
     /// seconds when it hangs); the rest is read from the files.
-    pub fn status(&self) -> Result<Status, StatusError> {
+    pub fn status(&self) -> Result<Status, StoreError> {
         let now = now_ms();
         let worker = self.worker_status();
         let settings = self.settings()?;
@@ -226,17 +222,76 @@ impl Home {
         let catalog = self.catalog()?;
         // Unreadable tokens hold the OAuth integrations, as in the worker.
         let authorizations = self.tokens().all().unwrap_or_default();
+        let file = self.queue_file();
+        let read = self.queue_counts(
+            &catalog.integrations,
+            destinations,
+            &authorizations,
+            (now, retention_ms),
+        );
+        let (integrations, total, unreadable) = match read {
+            Ok((integrations, total)) => (integrations, total, None),
+            // What the queue holds cannot be said; the worker, the integrations and
+            // their holds and authorizations still can, and are what a person needs
+            // most when the queue is damaged.
+            Err(error) => {
+                let integrations = catalog
+                    .integrations
+                    .iter()
+                    .map(|integration| IntegrationStatus {
+                        name: integration.name.clone(),
+                        configured: true,
+                        enabled: integration.enabled,
+                        hold: hold_reason(integration, destinations, &authorizations)
+                            .as_ref()
+                            .map(hold_of),
+                        counts: Counts::default(),
+                        last_delivery: None,
+                        authorization: authorization_of(integration, &authorizations),
+                    })
+                    .collect();
+                (integrations, Counts::default(), Some(error.to_string()))
+            }
+        };
+        let queue_status = QueueStatus {
+            file_bytes: system::database_bytes(&file),
+            free_bytes: system::free_bytes(&self.locations().data_dir),
+            file: file.display().to_string(),
+            retention_days,
+            total,
+            unreadable,
+        };
+        let mut problems = problems(&worker, &integrations, retention_days);
+        // The queue's error names the file and what to do with it.
+        problems.extend(queue_status.unreadable.clone());
+        Ok(Status {
+            checked_at: rfc3339(now),
+            worker,
+            queue: queue_status,
+            integrations,
+            callback: self.callback_status(),
+            problems,
+        })
+    }
+
+    /// Each integration's counts from the queue and the log, names only the queue has
+    /// (removed integrations whose jobs still wait) after them, and the total. `now`
+    /// and how long a held event waits before it expires, in ms.
+    fn queue_counts(
+        &self,
+        configured: &[Integration],
+        destinations: DestinationPolicy,
+        authorizations: &BTreeMap<String, Authorization>,
+        (now, retention_ms): (i64, i64),
+    ) -> Result<(Vec<IntegrationStatus>, Counts), QueueError> {
         let queue = self.open_queue()?;
         let (mut waiting, _) = queue.waiting()?;
         let mut total_waiting = Waiting::default();
-        let windows: LogWindows = queue.log_windows(
-            now - i64::from(retention_days) * 24 * HOUR_MS,
-            now - HOUR_MS,
-        )?;
+        let windows: LogWindows = queue.log_windows(now - retention_ms, now - HOUR_MS)?;
         let mut integrations = Vec::new();
         let mut total_recent = Recent::default();
-        for integration in &catalog.integrations {
-            let hold = hold_reason(integration, destinations, &authorizations);
+        for integration in configured {
+            let hold = hold_reason(integration, destinations, authorizations);
             let mut jobs = waiting.remove(&integration.name).unwrap_or_default();
             if hold.is_some() {
                 jobs = jobs.all_held();
@@ -251,10 +306,9 @@ impl Home {
                 hold: hold.as_ref().map(hold_of),
                 counts: Counts::of(&jobs, &recent, now, retention_ms),
                 last_delivery: last_delivery(&recent),
-                authorization: authorization_of(integration, &authorizations),
+                authorization: authorization_of(integration, authorizations),
             });
         }
-        // Names only the queue has: removed integrations whose jobs still wait.
         for (name, jobs) in waiting {
             let recent = queue.recent(&name, windows)?;
             total_waiting.add(&jobs);
@@ -271,23 +325,7 @@ impl Home {
         }
         let mut total = Counts::of(&total_waiting, &Recent::default(), now, retention_ms);
         total.add_recent(&total_recent);
-        let file = self.queue_file();
-        let queue_status = QueueStatus {
-            file_bytes: system::database_bytes(&file),
-            free_bytes: system::free_bytes(&self.locations().data_dir),
-            file: file.display().to_string(),
-            retention_days,
-            total,
-        };
-        let problems = problems(&worker, &integrations, retention_days);
-        Ok(Status {
-            checked_at: rfc3339(now),
-            worker,
-            queue: queue_status,
-            integrations,
-            callback: self.callback_status(),
-            problems,
-        })
+        Ok((integrations, total))
     }
 
     /// Whether a worker runs: its lock, then its socket; and the systemd unit's state.

@@ -177,7 +177,7 @@ pub enum Message {
     /// The delivery queue or the worker's files changed (`watch`).
     DeliveriesChanged,
     /// What `hookconsole status` says, for STATUS.
-    StatusGathered(Result<Box<crate::home::Status>, Arc<crate::home::StatusError>>),
+    StatusGathered(Result<Box<crate::home::Status>, Arc<crate::store::StoreError>>),
     /// Whether the worker runs and what waits, for the list's status.
     DeliverySummary(Result<crate::home::DeliverySummary, Arc<crate::store::QueueError>>),
     /// From the settings: the callback URL, and the appliance's name as events and

@@ -15,14 +15,14 @@ use super::action::Action;
 use super::form::break_lines;
 use super::profile::Profile;
 use super::theme::Theme;
-use crate::home::{IntegrationStatus, Status, StatusError, WorkerState};
+use crate::home::{IntegrationStatus, Status, WorkerState};
 
 /// What the view shows.
 #[derive(Debug, Clone)]
 pub enum StatusState {
     Reading,
     Shown(Box<Status>),
-    Failed(Arc<StatusError>),
+    Failed(Arc<crate::store::StoreError>),
 }
 
 #[derive(Debug, Clone)]
@@ -63,7 +63,7 @@ impl StatusView {
     }
 
     /// The status as read again (an error keeps what was shown, if anything).
-    pub fn gathered(&mut self, result: Result<Box<Status>, Arc<StatusError>>) {
+    pub fn gathered(&mut self, result: Result<Box<Status>, Arc<crate::store::StoreError>>) {
         self.state = match (result, &self.state) {
             (Ok(status), _) => StatusState::Shown(status),
             (Err(error), StatusState::Shown(_)) => {
@@ -95,7 +95,7 @@ impl StatusView {
                     .map(|line| Line::styled(line, theme.error))
                     .collect()
             }
-            StatusState::Shown(status) => lines(status, theme),
+            StatusState::Shown(status) => lines(status, width, theme),
         };
         let room = usize::from(inner.height);
         self.offset = self.offset.min(lines.len().saturating_sub(room));
@@ -129,7 +129,7 @@ fn fitted(line: Line<'static>, width: usize, theme: &Theme) -> Line<'static> {
     Line::styled(theme.fit(&text, width), style)
 }
 
-fn lines(status: &Status, theme: &Theme) -> Vec<Line<'static>> {
+fn lines(status: &Status, width: usize, theme: &Theme) -> Vec<Line<'static>> {
     let worker = &status.worker;
     let mut lines = Vec::new();
     let (state, style) = match worker.state {
@@ -160,24 +160,34 @@ fn lines(status: &Status, theme: &Theme) -> Vec<Line<'static>> {
             theme.text,
         ));
     }
-    let total = &status.queue.total;
-    lines.push(Line::styled(
-        format!(
-            "Queue     {} waiting: {} queued, {} retrying, {} held, {} being delivered",
-            total.waiting, total.queued, total.retrying, total.held, total.delivering
+    match &status.queue.unreadable {
+        // Whole, in lines, as a failed read: the reason says what to do.
+        Some(why) => lines.extend(
+            break_lines(&format!("Queue     UNREADABLE: {why}"), width)
+                .into_iter()
+                .map(|line| Line::styled(line, theme.warning)),
         ),
-        theme.text,
-    ));
-    lines.push(Line::styled(
-        format!(
-            "          last hour {} delivered, {} failed; dead in {} days: {}",
-            total.delivered_last_hour,
-            total.failed_last_hour,
-            status.queue.retention_days,
-            total.dead
-        ),
-        theme.text,
-    ));
+        None => {
+            let total = &status.queue.total;
+            lines.push(Line::styled(
+                format!(
+                    "Queue     {} waiting: {} queued, {} retrying, {} held, {} being delivered",
+                    total.waiting, total.queued, total.retrying, total.held, total.delivering
+                ),
+                theme.text,
+            ));
+            lines.push(Line::styled(
+                format!(
+                    "          last hour {} delivered, {} failed; dead in {} days: {}",
+                    total.delivered_last_hour,
+                    total.failed_last_hour,
+                    status.queue.retention_days,
+                    total.dead
+                ),
+                theme.text,
+            ));
+        }
+    }
     let free = status
         .queue
         .free_bytes
@@ -208,13 +218,20 @@ fn lines(status: &Status, theme: &Theme) -> Vec<Line<'static>> {
         }
     }
     lines.push(Line::raw(""));
+    let counted = status.queue.unreadable.is_none();
     for integration in &status.integrations {
-        lines.extend(integration_lines(integration, theme));
+        lines.extend(integration_lines(integration, counted, theme));
     }
     lines
 }
 
-fn integration_lines(integration: &IntegrationStatus, theme: &Theme) -> Vec<Line<'static>> {
+/// `counted`: whether the queue could be read; when not, only the integration's
+/// state is shown, not counts that would read as none.
+fn integration_lines(
+    integration: &IntegrationStatus,
+    counted: bool,
+    theme: &Theme,
+) -> Vec<Line<'static>> {
     let counts = &integration.counts;
     let last = integration
         .last_delivery
@@ -226,22 +243,29 @@ fn integration_lines(integration: &IntegrationStatus, theme: &Theme) -> Vec<Line
                 .unwrap_or_default();
             format!("{}{status} at {}", last.outcome.to_uppercase(), last.at)
         });
-    let mut lines = vec![
-        Line::styled(
-            format!(
-                "{}: {} waiting ({} held, {} retrying), {} dead",
-                integration.name, counts.waiting, counts.held, counts.retrying, counts.dead,
+    let mut lines = if counted {
+        vec![
+            Line::styled(
+                format!(
+                    "{}: {} waiting ({} held, {} retrying), {} dead",
+                    integration.name, counts.waiting, counts.held, counts.retrying, counts.dead,
+                ),
+                theme.text,
             ),
-            theme.text,
-        ),
-        Line::styled(
-            format!(
-                "  last hour {} delivered, {} failed; last delivery {last}",
-                counts.delivered_last_hour, counts.failed_last_hour,
+            Line::styled(
+                format!(
+                    "  last hour {} delivered, {} failed; last delivery {last}",
+                    counts.delivered_last_hour, counts.failed_last_hour,
+                ),
+                theme.text,
             ),
+        ]
+    } else {
+        vec![Line::styled(
+            format!("{}: queue unreadable", integration.name),
             theme.text,
-        ),
-    ];
+        )]
+    };
     if let Some(hold) = &integration.hold {
         lines.push(Line::styled(
             format!("  held: {}", hold.reason),
