@@ -100,11 +100,9 @@ pub struct App {
     pub(super) authorizations: HashMap<String, super::list::AuthorizationText>,
     /// Each integration's last attempt in the delivery log, as the list shows it.
     pub(super) last_deliveries: HashMap<String, String>,
-    /// Whether the worker runs and what waits (none until read, or unreadable).
-    pub(super) deliveries: Option<crate::home::DeliverySummary>,
-    /// The last reading of the queue for that summary failed: the title line says so
-    /// instead of saying nothing.
-    pub(super) deliveries_unreadable: bool,
+    /// Whether the worker runs and what waits, as last read; when the queue could
+    /// not be read the title line says so instead of saying nothing.
+    pub(super) deliveries: super::title::Deliveries,
     next_verify: u64,
     next_authorize: u64,
     /// The screen LOGS was opened from when it was not the list (the editor).
@@ -137,8 +135,7 @@ impl App {
             last_results: HashMap::new(),
             authorizations: HashMap::new(),
             last_deliveries: HashMap::new(),
-            deliveries: None,
-            deliveries_unreadable: false,
+            deliveries: super::title::Deliveries::NotYetRead,
             next_verify: 1,
             next_authorize: 1,
             logs_back: None,

@@ -42,12 +42,22 @@ pub fn delivery_status(summary: &DeliverySummary, room: usize, mark: &str) -> (S
 }
 
 /// What the title line knows of the deliveries.
-pub enum Deliveries<'a> {
+pub enum Deliveries {
     /// Not read yet (the first reading is under way).
     NotYetRead,
-    Read(&'a DeliverySummary),
+    Read(DeliverySummary),
     /// The queue could not be read: the worker's state is not known either.
     Unreadable,
+}
+
+impl Deliveries {
+    /// What was read, when it could be.
+    pub fn summary(&self) -> Option<&DeliverySummary> {
+        match self {
+            Deliveries::Read(summary) => Some(summary),
+            Deliveries::NotYetRead | Deliveries::Unreadable => None,
+        }
+    }
 }
 
 /// Said for a queue that cannot be read; `status` (and STATUS) say why and what to do.
@@ -61,7 +71,7 @@ pub fn render(
     area: Rect,
     (theme, profile): (&Theme, Profile),
     file: &str,
-    deliveries: Deliveries<'_>,
+    deliveries: &Deliveries,
 ) {
     let columns = usize::from(area.width);
     let (status, warning) = match deliveries {

@@ -126,7 +126,7 @@ impl App {
                     super::list::RowStatuses {
                         last_results: &self.last_results,
                         last_deliveries: &self.last_deliveries,
-                        deliveries: self.deliveries.as_ref(),
+                        deliveries: self.deliveries.summary(),
                         authorizations: &self.authorizations,
                         destinations: self.destinations,
                     },
@@ -184,11 +184,7 @@ impl App {
             area,
             (&self.theme, self.profile),
             &file,
-            match (&self.deliveries, self.deliveries_unreadable) {
-                (_, true) => super::title::Deliveries::Unreadable,
-                (Some(summary), false) => super::title::Deliveries::Read(summary),
-                (None, false) => super::title::Deliveries::NotYetRead,
-            },
+            &self.deliveries,
         );
     }
 

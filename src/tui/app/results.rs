@@ -11,6 +11,7 @@ use crate::tui::message::{
     AfterSave, Effect, Message, SaveOrigin, SaveRequest, StoreWork, TaskWork, TerminalWork,
 };
 use crate::tui::text::count;
+use crate::tui::title::Deliveries;
 
 impl App {
     pub fn handle_message(&mut self, message: Message) -> Vec<Effect> {
@@ -44,13 +45,11 @@ impl App {
                 }
             }
             Message::DeliverySummary(Ok(summary)) => {
-                self.deliveries = Some(summary);
-                self.deliveries_unreadable = false;
+                self.deliveries = Deliveries::Read(summary);
             }
             Message::DeliverySummary(Err(error)) => {
                 tracing::warn!(%error, "the delivery queue cannot be read for the list");
-                self.deliveries = None;
-                self.deliveries_unreadable = true;
+                self.deliveries = Deliveries::Unreadable;
             }
             Message::IntegrationsFileChanged => return vec![StoreWork::Refresh.into()],
             Message::Refreshed(result) => {
