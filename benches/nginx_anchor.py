@@ -16,6 +16,11 @@ worker delivering EVENTS (default 20,000) queued 1 KiB events with every attempt
 runs one worker process and answers `return 200`. Prints each round and the medians,
 with the worker's CPU per delivery next to wrk's and nginx's, and its peak memory.
 
+After the rounds, 5,000 more deliveries go over HTTPS to a second nginx port that logs
+each request's connection and whether its TLS session was resumed (logging costs nginx
+CPU, so the timed rounds do not log): the script prints the handshakes per 1,000
+deliveries, how many resumed an earlier session, and the protocol and cipher.
+
 HOOKCONSOLE_BENCH_PERF=FILE records the plain-HTTP worker with perf (call graphs) into
 FILE; its rate and CPU are then perf's too, not comparable.
 """
@@ -35,7 +40,8 @@ EVENTS = int(sys.argv[2]) if len(sys.argv) > 2 else 20_000
 ROUNDS = int(sys.argv[3]) if len(sys.argv) > 3 else 3
 # HOOKCONSOLE_BENCH_PERF=FILE: the plain-HTTP worker recorded with perf into FILE.
 PERF = os.environ.get("HOOKCONSOLE_BENCH_PERF")
-PLAIN_PORT, TLS_PORT = 18480, 18443
+PLAIN_PORT, TLS_PORT, TLS_LOGGED_PORT = 18480, 18443, 18444
+HANDSHAKE_EVENTS = 5_000
 BODY = json.dumps({"finding": {"name": "x" * 960, "severity": "high"}})
 TICK = os.sysconf("SC_CLK_TCK")
 
@@ -57,9 +63,26 @@ def peak_memory_kib(pid):
     return 0
 
 
+NGINX_PID_FILE = None
+
+
 def nginx_pids():
-    out = subprocess.run(["pgrep", "-x", "nginx"], capture_output=True, text=True).stdout
-    return [int(pid) for pid in out.split()]
+    """This run's nginx, master and workers: not another run's, which may still be
+    exiting with a minute of CPU on its count (a negative difference followed)."""
+    master = int(open(NGINX_PID_FILE).read())
+    out = subprocess.run(["pgrep", "-P", str(master)], capture_output=True, text=True).stdout
+    return [master] + [int(pid) for pid in out.split()]
+
+
+def stop_nginx(root):
+    """Stops nginx and waits for its master to be gone."""
+    master = int(open(NGINX_PID_FILE).read())
+    subprocess.run(["nginx", "-c", f"{root}/nginx.conf", "-p", root, "-s", "stop"],
+                   capture_output=True)
+    for _ in range(100):
+        if not os.path.exists(f"/proc/{master}"):
+            break
+        time.sleep(0.05)
 
 
 def start_nginx(root):
@@ -84,10 +107,20 @@ http {{
         ssl_certificate_key {root}/key.pem;
         location / {{ return 200 "ok"; }}
     }}
+    log_format handshakes '$connection $ssl_session_reused $ssl_protocol $ssl_cipher';
+    server {{
+        listen 127.0.0.1:{TLS_LOGGED_PORT} ssl;
+        ssl_certificate {root}/cert.pem;
+        ssl_certificate_key {root}/key.pem;
+        access_log {root}/handshakes.log handshakes;
+        location / {{ return 200 "ok"; }}
+    }}
 }}
 """
     with open(f"{root}/nginx.conf", "w") as file:
         file.write(conf)
+    global NGINX_PID_FILE
+    NGINX_PID_FILE = f"{root}/nginx.pid"
     subprocess.run(["nginx", "-c", f"{root}/nginx.conf", "-p", root], check=True)
     time.sleep(0.3)
 
@@ -128,7 +161,7 @@ def clients_alone(bench, url):
     return rates[0], rates[1], rates[2]
 
 
-def deliver(url, root, name, pin):
+def deliver(url, root, name, pin, events=EVENTS):
     home = tempfile.mkdtemp(dir=root)
     run = lambda *args, **kw: subprocess.run([BIN, "--home", home, *args], check=True,
                                              capture_output=True, text=True, **kw)
@@ -139,7 +172,7 @@ def deliver(url, root, name, pin):
     run("settings", "concurrency_per_integration=64")
     line = json.dumps({"integration": name, "type": "finding.new",
                        "payload": json.loads(BODY)}) + "\n"
-    run("send", "--batch", input=line * EVENTS)
+    run("send", "--batch", input=line * events)
     db = sqlite3.connect(f"{home}/deliveries.sqlite3")
     before = sum(cpu_seconds(pid) for pid in nginx_pids())
     started = time.perf_counter()
@@ -168,15 +201,34 @@ def deliver(url, root, name, pin):
     elapsed = time.perf_counter() - started
     nginx_cpu = sum(cpu_seconds(pid) for pid in nginx_pids()) - before
     done = db.execute("SELECT count(*) FROM jobs WHERE state = 'delivered'").fetchone()[0]
-    assert done == EVENTS, f"{done} of {EVENTS} delivered"
+    assert done == events, f"{done} of {events} delivered"
     peak_kib = peak_memory_kib(pid)
     # The worker itself, not perf around it: perf would leave it running.
     os.kill(pid, signal.SIGTERM)
     worker.wait()
     db.close()
     shutil.rmtree(home)
-    return (EVENTS / elapsed, worker_cpu / EVENTS * 1e6, nginx_cpu / EVENTS * 1e6,
+    return (events / elapsed, worker_cpu / events * 1e6, nginx_cpu / events * 1e6,
             peak_kib / 1024)
+
+
+def handshakes(root):
+    """HTTPS deliveries to the logging port: connections (one handshake each), how many
+    resumed a session, and the protocols and ciphers nginx saw."""
+    deliver(f"https://127.0.0.1:{TLS_LOGGED_PORT}/hook", root, "logged", True,
+            HANDSHAKE_EVENTS)
+    # nginx writes its log lines as requests end; give the last ones a moment.
+    time.sleep(0.3)
+    connections = {}
+    with open(f"{root}/handshakes.log") as log:
+        for line in log:
+            connection, reused, protocol, cipher = line.split()
+            connections.setdefault(connection, (reused == "r", f"{protocol} {cipher}"))
+    resumed = sum(1 for reused, _ in connections.values() if reused)
+    kinds = sorted({kind for _, kind in connections.values()})
+    print(f"handshakes: {len(connections)} connections for {HANDSHAKE_EVENTS:,} HTTPS "
+          f"deliveries = {1000 * len(connections) / HANDSHAKE_EVENTS:.1f} per 1,000; "
+          f"{resumed} resumed an earlier session; {', '.join(kinds)}", flush=True)
 
 
 def main():
@@ -208,9 +260,9 @@ def main():
                   f"{send_alone:,.0f}/s = {100 * send_alone / wrk_plain:.0f}%; worker peak "
                   f"{peak_plain:.1f} MB plain, {peak_tls:.1f} HTTPS",
                   flush=True)
+        handshakes(root)
     finally:
-        subprocess.run(["nginx", "-c", f"{root}/nginx.conf", "-p", root, "-s", "stop"])
-        time.sleep(0.3)
+        stop_nginx(root)
         shutil.rmtree(root, ignore_errors=True)
     med = lambda index: statistics.median(row[index] for row in rows)
     ratio = statistics.median(row[2] / row[0] for row in rows)
