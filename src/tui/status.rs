@@ -162,10 +162,22 @@ fn lines(status: &Status, width: usize, theme: &Theme) -> Vec<Line<'static>> {
     }
     match &status.queue.unreadable {
         // Whole, in lines, as a failed read: the reason says what to do.
+        // In lines under the heading's column, as the other sections' second lines.
         Some(why) => lines.extend(
-            break_lines(&format!("Queue     UNREADABLE: {why}"), width)
-                .into_iter()
-                .map(|line| Line::styled(line, theme.warning)),
+            break_lines(
+                &format!("UNREADABLE: {why}"),
+                width.saturating_sub(10).max(20),
+            )
+            .into_iter()
+            .enumerate()
+            .map(|(number, line)| {
+                let heading = if number == 0 {
+                    "Queue     "
+                } else {
+                    "          "
+                };
+                Line::styled(format!("{heading}{line}"), theme.warning)
+            }),
         ),
         None => {
             let total = &status.queue.total;
