@@ -402,6 +402,10 @@ fn a_damaged_queue_is_said_on_the_title_line_and_status_says_it_whole() {
         title_of(&screen).contains("delivery queue UNREADABLE: see hookconsole status"),
         "not silence, as if nothing were known: {screen}"
     );
+    assert!(
+        title_of(&screen).contains("worker NOT RUNNING, delivery queue UNREADABLE"),
+        "the worker's state is known all the same: {screen}"
+    );
     harness.keys("w");
     let screen = harness.screen(80, 24);
     let text: String = screen

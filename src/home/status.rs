@@ -191,23 +191,35 @@ pub struct DeliverySummary {
     pub waiting: BTreeMap<String, u64>,
     pub total_waiting: u64,
     pub total_held: u64,
+    /// Why the queue could not be read; then nothing is counted as waiting, and the
+    /// worker's state is still known.
+    pub queue_unreadable: Option<String>,
 }
 
 impl Home {
     /// The list's summary: the worker (its lock and socket) and the waiting jobs.
-    pub fn delivery_summary(&self) -> Result<DeliverySummary, QueueError> {
+    pub fn delivery_summary(&self) -> DeliverySummary {
         let worker = self.worker_status_quickly();
-        let (by_name, total) = self.open_queue()?.waiting()?;
-        Ok(DeliverySummary {
+        let mut summary = DeliverySummary {
             worker: worker.state,
             start_command: worker.start_command,
-            waiting: by_name
-                .into_iter()
-                .map(|(name, jobs)| (name, jobs.total()))
-                .collect(),
-            total_waiting: total.total(),
-            total_held: total.held,
-        })
+            waiting: BTreeMap::new(),
+            total_waiting: 0,
+            total_held: 0,
+            queue_unreadable: None,
+        };
+        match self.open_queue().and_then(|queue| queue.waiting()) {
+            Ok((by_name, total)) => {
+                summary.waiting = by_name
+                    .into_iter()
+                    .map(|(name, jobs)| (name, jobs.total()))
+                    .collect();
+                summary.total_waiting = total.total();
+                summary.total_held = total.held;
+            }
+            Err(error) => summary.queue_unreadable = Some(error.to_string()),
+        }
+        summary
     }
 
     /// Gathers the status now. The worker is asked on its socket (at most a few

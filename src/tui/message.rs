@@ -179,7 +179,7 @@ pub enum Message {
     /// What `hookconsole status` says, for STATUS.
     StatusGathered(Result<Box<crate::home::Status>, Arc<crate::store::StoreError>>),
     /// Whether the worker runs and what waits, for the list's status.
-    DeliverySummary(Result<crate::home::DeliverySummary, Arc<crate::store::QueueError>>),
+    DeliverySummary(crate::home::DeliverySummary),
     /// From the settings: the callback URL, and the appliance's name as events and
     /// VERIFY give it to templates (`appliance.name`), for the preview.
     Appliance {

@@ -136,11 +136,9 @@ pub fn perform(work: StoreWork, stores: &Stores) -> Message {
                 .map(Box::new)
                 .map_err(Arc::new),
         ),
-        StoreWork::LoadDeliverySummary => Message::DeliverySummary(
-            Home::tolerant(&stores.locations)
-                .delivery_summary()
-                .map_err(Arc::new),
-        ),
+        StoreWork::LoadDeliverySummary => {
+            Message::DeliverySummary(Home::tolerant(&stores.locations).delivery_summary())
+        }
         StoreWork::LoadLastDeliveries(names) => {
             Message::LastDeliveries(last_deliveries(&stores.queue, &names))
         }

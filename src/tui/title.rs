@@ -21,6 +21,14 @@ const MIN_PATH_COLUMNS: usize = 16;
 /// status`, that fits `room` columns (the last cut with `mark` when nothing does);
 /// and whether it is a warning.
 pub fn delivery_status(summary: &DeliverySummary, room: usize, mark: &str) -> (String, bool) {
+    if summary.queue_unreadable.is_some() {
+        // The worker's state first: the queue's reason and what to do are in status.
+        let worker = not_running_words(summary.worker).unwrap_or("running");
+        return (
+            fit(&format!("worker {worker}, {UNREADABLE}"), room, mark),
+            true,
+        );
+    }
     let waiting = waiting_words(summary);
     let Some(state) = not_running_words(summary.worker) else {
         return (
@@ -45,9 +53,8 @@ pub fn delivery_status(summary: &DeliverySummary, room: usize, mark: &str) -> (S
 pub enum Deliveries {
     /// Not read yet (the first reading is under way).
     NotYetRead,
+    /// The worker's state, and what waits or why the queue could not be read.
     Read(DeliverySummary),
-    /// The queue could not be read: the worker's state is not known either.
-    Unreadable,
 }
 
 impl Deliveries {
@@ -55,7 +62,7 @@ impl Deliveries {
     pub fn summary(&self) -> Option<&DeliverySummary> {
         match self {
             Deliveries::Read(summary) => Some(summary),
-            Deliveries::NotYetRead | Deliveries::Unreadable => None,
+            Deliveries::NotYetRead => None,
         }
     }
 }
@@ -79,10 +86,6 @@ pub fn render(
         Deliveries::Read(summary) => {
             delivery_status(summary, columns.saturating_sub(2), theme.ellipsis)
         }
-        Deliveries::Unreadable => (
-            fit(UNREADABLE, columns.saturating_sub(2), theme.ellipsis),
-            true,
-        ),
     };
     let status = if status.is_empty() {
         status
@@ -128,7 +131,23 @@ mod tests {
             waiting: [("a".to_string(), 3)].into_iter().collect(),
             total_waiting: 3,
             total_held: 2,
+            queue_unreadable: None,
         }
+    }
+
+    #[test]
+    fn an_unreadable_queue_still_says_the_workers_state() {
+        let mut unreadable = summary(WorkerState::Stopped);
+        unreadable.queue_unreadable = Some("file is not a database".into());
+        assert_eq!(
+            delivery_status(&unreadable, 120, "~"),
+            (format!("worker NOT RUNNING, {UNREADABLE}"), true)
+        );
+        unreadable.worker = WorkerState::Running;
+        assert_eq!(
+            delivery_status(&unreadable, 120, "~").0,
+            format!("worker running, {UNREADABLE}")
+        );
     }
 
     #[test]

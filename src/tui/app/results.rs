@@ -44,12 +44,11 @@ impl App {
                     view.gathered(result);
                 }
             }
-            Message::DeliverySummary(Ok(summary)) => {
+            Message::DeliverySummary(summary) => {
+                if let Some(error) = &summary.queue_unreadable {
+                    tracing::warn!(%error, "the delivery queue cannot be read for the list");
+                }
                 self.deliveries = Deliveries::Read(summary);
-            }
-            Message::DeliverySummary(Err(error)) => {
-                tracing::warn!(%error, "the delivery queue cannot be read for the list");
-                self.deliveries = Deliveries::Unreadable;
             }
             Message::IntegrationsFileChanged => return vec![StoreWork::Refresh.into()],
             Message::Refreshed(result) => {

@@ -41,6 +41,7 @@ mod tests {
             waiting: [("a".to_string(), 3)].into_iter().collect(),
             total_waiting: 3,
             total_held: 2,
+            queue_unreadable: None,
         }
     }
 
