@@ -17,6 +17,8 @@ mod http_message;
 #[path = "../tests/support/http_server.rs"]
 #[allow(dead_code)]
 mod http_server;
+#[path = "support/process.rs"]
+mod process;
 #[path = "../tests/support/receiver.rs"]
 #[allow(dead_code)]
 mod receiver;
@@ -32,6 +34,7 @@ use hookconsole::store::queue::{
     AttemptOutcome, AttemptRecord, JobState, JobUpdate, LogFilter, LogOutcome, NewEvent,
 };
 use hookconsole::store::{IntegrationStore, Locations, Queue, SettingsStore};
+use process::{cpu_seconds, own_cpu_seconds, vm_hwm};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio_util::sync::CancellationToken;
 
@@ -484,34 +487,6 @@ async fn worker_deliveries(server: &receiver::Receiver) -> (f64, f64, f64, f64) 
         );
     }
     (rate, peak_kb as f64 / 1024.0, cpu, elapsed.as_secs_f64())
-}
-
-/// User + system CPU seconds of this process (the receiver, the ceiling's client).
-fn own_cpu_seconds() -> f64 {
-    cpu_seconds(std::process::id()).unwrap_or(0.0)
-}
-
-/// User + system CPU seconds of a process (clock ticks of 1/100 s).
-fn cpu_seconds(pid: u32) -> Option<f64> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    let after = stat.rsplit_once(')')?.1;
-    let fields: Vec<&str> = after.split_whitespace().collect();
-    let utime: f64 = fields.get(11)?.parse().ok()?;
-    let stime: f64 = fields.get(12)?.parse().ok()?;
-    Some((utime + stime) / 100.0)
-}
-
-fn vm_hwm(pid: u32) -> u64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .ok()
-        .and_then(|status| {
-            status
-                .lines()
-                .find(|line| line.starts_with("VmHWM:"))
-                .and_then(|line| line.split_whitespace().nth(1))
-                .and_then(|kb| kb.parse().ok())
-        })
-        .unwrap_or(0)
 }
 
 fn log_pages() {

@@ -11,6 +11,9 @@
 
 #![allow(clippy::unwrap_used, clippy::print_stdout)] // benches fail loudly and print
 
+#[path = "support/process.rs"]
+mod process;
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -22,6 +25,7 @@ use hookconsole::delivery::{
 use hookconsole::http::{HttpOptions, build_client};
 use hookconsole::model::Integration;
 use http_body_util::{BodyExt, Full};
+use process::own_cpu_seconds;
 
 /// The allocator the `hookconsole` binary uses.
 #[global_allocator]
@@ -158,15 +162,4 @@ where
         task.await.unwrap();
     }
     answered.load(Ordering::Relaxed)
-}
-
-/// User + system CPU seconds of this process.
-fn own_cpu_seconds() -> f64 {
-    let mut usage = std::mem::MaybeUninit::<libc::rusage>::uninit();
-    // SAFETY: getrusage fills the struct it is given.
-    unsafe { libc::getrusage(libc::RUSAGE_SELF, usage.as_mut_ptr()) };
-    // SAFETY: filled by the call above.
-    let usage = unsafe { usage.assume_init() };
-    let seconds = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
-    seconds(usage.ru_utime) + seconds(usage.ru_stime)
 }
