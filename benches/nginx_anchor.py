@@ -21,6 +21,10 @@ each request's connection and whether its TLS session was resumed (logging costs
 CPU, so the timed rounds do not log): the script prints the handshakes per 1,000
 deliveries, how many resumed an earlier session, and the protocol and cipher.
 
+HOOKCONSOLE_BENCH_CONCURRENCY=N (default 64) sets the requests in flight of both wrk (-cN)
+and the worker (`concurrency` and `concurrency_per_integration`); the clients-alone
+bench keeps its 64.
+
 HOOKCONSOLE_BENCH_PERF=FILE records the plain-HTTP worker with perf (call graphs) into
 FILE; its rate and CPU are then perf's too, not comparable.
 """
@@ -40,6 +44,8 @@ EVENTS = int(sys.argv[2]) if len(sys.argv) > 2 else 20_000
 ROUNDS = int(sys.argv[3]) if len(sys.argv) > 3 else 3
 # HOOKCONSOLE_BENCH_PERF=FILE: the plain-HTTP worker recorded with perf into FILE.
 PERF = os.environ.get("HOOKCONSOLE_BENCH_PERF")
+# Requests in flight, for wrk and for the worker alike.
+CONCURRENCY = int(os.environ.get("HOOKCONSOLE_BENCH_CONCURRENCY", "64"))
 PLAIN_PORT, TLS_PORT, TLS_LOGGED_PORT = 18480, 18443, 18444
 HANDSHAKE_EVENTS = 5_000
 BODY = json.dumps({"finding": {"name": "x" * 960, "severity": "high"}})
@@ -133,7 +139,7 @@ def wrk(url, root):
                    f"wrk.body = {json.dumps(BODY)}\n")
     before = sum(cpu_seconds(pid) for pid in nginx_pids())
     started = time.perf_counter()
-    out = subprocess.run(["wrk", "-t1", "-c64", "-d5s", "-s", script, url],
+    out = subprocess.run(["wrk", "-t1", f"-c{CONCURRENCY}", "-d5s", "-s", script, url],
                          capture_output=True, text=True, check=True).stdout
     elapsed = time.perf_counter() - started
     nginx_cpu = sum(cpu_seconds(pid) for pid in nginx_pids()) - before
@@ -169,7 +175,8 @@ def deliver(url, root, name, pin, events=EVENTS):
     if pin:
         add += ["--certificate", f"{root}/cert.pem"]
     run(*add)
-    run("settings", "concurrency_per_integration=64")
+    run("settings", f"concurrency={CONCURRENCY}",
+        f"concurrency_per_integration={CONCURRENCY}")
     line = json.dumps({"integration": name, "type": "finding.new",
                        "payload": json.loads(BODY)}) + "\n"
     run("send", "--batch", input=line * events)
