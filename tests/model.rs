@@ -143,6 +143,38 @@ fn url_must_be_http_or_https() {
 }
 
 #[test]
+fn url_is_written_as_it_is_used() {
+    // The URL parser reads these as `http://alice:pw@h/x`: the text shown and the URL
+    // used must be the same, and the password masked in the message.
+    for url in [
+        "http:alice:pw@h.example/x",
+        "http:/alice:pw@h.example/x",
+        "HTTPS:h.example/x",
+    ] {
+        let errors = errors_of(&Integration::new("a", url), Field::Url);
+        assert_eq!(errors.len(), 1, "{url}: {errors:?}");
+        assert!(errors[0].contains("two slashes"), "{url}: {errors:?}");
+        assert!(!errors[0].contains("pw"), "{url}: {errors:?}");
+    }
+    for url in [
+        "https://h.example/a\nb",
+        "https://h.example/a\u{1b}[31mb",
+        "https://h.example:80\t80/",
+        "https://h.example/\u{7f}",
+    ] {
+        assert_one_error(
+            &Integration::new("a", url),
+            Field::Url,
+            "must not contain control characters",
+        );
+    }
+    let long = format!("https://h.example/{}", "a".repeat(17_000));
+    assert_one_error(&Integration::new("a", &long), Field::Url, "at most 16384");
+    let fits = format!("https://h.example/{}", "a".repeat(16_000));
+    assert_valid(&Integration::new("a", &fits));
+}
+
+#[test]
 fn url_must_name_a_host() {
     for url in ["https://", "http://:8080/hook", "https:///"] {
         let errors = errors_of(&Integration::new("a", url), Field::Url);

@@ -107,10 +107,10 @@ pub struct UrlSecret {
 pub fn url_secrets(text: &str) -> Vec<UrlSecret> {
     let mut secrets = Vec::new();
     let fragment_at = text.find('#').unwrap_or(text.len());
-    let authority_start = text[..fragment_at].find("://").map(|at| at + 3);
+    let authority_start = authority_start(&text[..fragment_at]);
     if let Some(start) = authority_start {
         let end = text[start..fragment_at]
-            .find(['/', '?'])
+            .find(['/', '\\', '?'])
             .map_or(fragment_at, |at| start + at);
         if let Some(at) = text[start..end].rfind('@') {
             let userinfo = start..start + at;
@@ -161,6 +161,37 @@ pub fn url_secrets(text: &str) -> Vec<UrlSecret> {
         });
     }
     secrets
+}
+
+/// Where a URL's authority (`user:password@host:port`) begins, as the URL standard
+/// reads a special scheme's URL: after the scheme's colon and any run of slashes and
+/// backslashes, so `http:user:pw@h`, `http:/user:pw@h` and `http:\\\\user:pw@h`, which
+/// the parser takes for `http://user:pw@h`, have theirs found too; a scheme written
+/// without its colon (`https//user:pw@h`, refused as a URL but shown in the message
+/// that refuses it) likewise. None when the text has no scheme.
+fn authority_start(text: &str) -> Option<usize> {
+    let scheme_end = text
+        .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.')))
+        .unwrap_or(text.len());
+    if scheme_end == 0 || !text.starts_with(|c: char| c.is_ascii_alphabetic()) {
+        return None;
+    }
+    let after_scheme = match text[scheme_end..].chars().next() {
+        Some(':') => scheme_end + 1,
+        // Without its colon, only before two slashes: `example.com/a@b` is a path.
+        Some('/' | '\\')
+            if ["//", "\\\\"]
+                .iter()
+                .any(|two| text[scheme_end..].starts_with(two)) =>
+        {
+            scheme_end
+        }
+        _ => return None,
+    };
+    let slashes = text[after_scheme..]
+        .find(|c: char| c != '/' && c != '\\')
+        .unwrap_or(text.len() - after_scheme);
+    Some(after_scheme + slashes)
 }
 
 /// The URL as it may be shown: each of its secrets ([`url_secrets`]) replaced by the
@@ -277,6 +308,28 @@ mod tests {
             mask_url("https://h.example/a?b=c"),
             "https://h.example/a?b=c"
         );
+    }
+
+    #[test]
+    fn a_url_without_its_two_slashes_has_its_password_masked_too() {
+        // The URL parser reads the first three as `http://alice:pw@h/x`, and the worker
+        // sends the password; the fourth is refused, in a message that quotes it.
+        for (written, shown) in [
+            ("http:alice:pw@h/x", format!("http:alice:{MASK}@h/x")),
+            ("http:/alice:pw@h/x", format!("http:/alice:{MASK}@h/x")),
+            (
+                "http:\\\\alice:pw@h\\x",
+                format!("http:\\\\alice:{MASK}@h\\x"),
+            ),
+            ("https//alice:pw@h/x", format!("https//alice:{MASK}@h/x")),
+            ("HTTP:ghp_TOKEN@h", format!("HTTP:{MASK}@h")),
+        ] {
+            assert_eq!(mask_url(written), shown, "{written}");
+        }
+        // A path with an @ in it holds no credential.
+        assert_eq!(mask_url("http:h/a@b"), "http:h/a@b");
+        assert_eq!(mask_url("/relative/a@b"), "/relative/a@b");
+        assert_eq!(mask_url("example.com/a@b"), "example.com/a@b");
     }
 
     #[test]

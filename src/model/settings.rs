@@ -283,6 +283,39 @@ mod tests {
     }
 
     #[test]
+    fn a_proxy_password_typed_without_the_two_slashes_leaves_the_url_too() {
+        // The URL parser reads `http:user:pw@h` as `http://user:pw@h/`.
+        let mut settings = Settings::default();
+        settings
+            .set("proxy", "http:puser:PROXYPW@127.0.0.1:3128")
+            .unwrap();
+        assert_eq!(settings.proxy.as_deref(), Some("http://127.0.0.1:3128/"));
+        let credentials = settings.proxy_credentials.as_ref().unwrap();
+        assert_eq!(credentials.password.expose(), "PROXYPW");
+        let refused = settings
+            .set("proxy", "http:puser:PROXYPW@127.0.0.1:99999")
+            .unwrap_err();
+        assert!(!refused.contains("PROXYPW"), "{refused}");
+    }
+
+    #[test]
+    fn a_callback_url_holds_no_credentials_and_its_errors_quote_none() {
+        let mut settings = Settings::default();
+        let refused = settings
+            .set("callback_url", "https://cu:CBPW@hiab.example/portal/oauth")
+            .unwrap_err();
+        assert!(refused.contains("user name or password"), "{refused}");
+        let refused = settings
+            .set(
+                "callback_url",
+                "https://cu:CBPW@hiab.example:99999/portal/oauth",
+            )
+            .unwrap_err();
+        assert!(!refused.contains("CBPW"), "{refused}");
+        assert_eq!(settings.callback_url, None);
+    }
+
+    #[test]
     fn the_text_of_each_setting_sets_it_again() {
         let mut settings = Settings::default();
         for (key, value) in [

@@ -29,12 +29,19 @@ impl Settings {
             }
             "callback_url" => {
                 if !value.is_empty() {
-                    let url = url::Url::parse(value)
-                        .map_err(|error| format!("callback_url: `{value}`: {error}"))?;
+                    let url = url::Url::parse(value).map_err(|error| {
+                        format!("callback_url: `{}`: {error}", crate::model::mask_url(value))
+                    })?;
                     if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
                         return Err(
                             "callback_url: must be an http:// or https:// URL with a host".into(),
                         );
+                    }
+                    // The provider sends the browser there: what it holds, anyone sees.
+                    if !url.username().is_empty() || url.password().is_some() {
+                        return Err("callback_url: must not hold a user name or password (the \
+                             provider sends the browser to it)"
+                            .into());
                     }
                 }
                 self.callback_url = optional(value);
@@ -206,10 +213,17 @@ impl Settings {
     }
 }
 
-/// `url` as typed, less its `user:password@`.
+/// `url` as typed, less its `user:password@`; as the URL parser writes it when it was
+/// typed without `//` (`http:user:pw@proxy:3128`, which the parser accepts), so that
+/// no password stays behind in the text.
 pub(super) fn without_userinfo(url: &str) -> String {
     let Some((scheme, rest)) = url.split_once("://") else {
-        return url.to_string();
+        let Ok(mut parsed) = url::Url::parse(url) else {
+            return url.to_string();
+        };
+        let _ = parsed.set_username("");
+        let _ = parsed.set_password(None);
+        return parsed.to_string();
     };
     let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
     match rest[..authority_end].rfind('@') {
