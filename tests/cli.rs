@@ -948,6 +948,30 @@ fn import_replace_removes_what_the_file_does_not_hold() {
 }
 
 #[test]
+fn import_of_an_empty_file_changes_nothing_even_with_replace() {
+    let home = Home::new();
+    home.add("Kept");
+    let empty = home.file("empty.yaml", "");
+    let comments = home.file("comments.yaml", "# cut short\n\n---\n");
+    for args in [
+        vec!["import", "--replace", empty.as_str()],
+        vec!["import", "--replace", comments.as_str()],
+        vec!["import", empty.as_str()],
+    ] {
+        home.run(&args).code(2).stderr_has("is empty");
+    }
+    home.run_with_stdin(&["import", "--replace", "-"], "\n")
+        .code(2)
+        .stderr_has("<stdin>: is empty");
+    assert_eq!(home.store().load().unwrap().integrations.len(), 1);
+    // Saying so in the document still removes them all.
+    let none = home.file("none.yaml", "schema: 1\nintegrations: []\n");
+    home.run(&["import", "--replace", &none])
+        .ok()
+        .stdout_has("imported: 0 added, 0 updated, 1 removed");
+}
+
+#[test]
 fn import_from_stdin() {
     let home = Home::new();
     home.run_with_stdin(

@@ -496,6 +496,15 @@ pub fn export(home: &Home, name: Option<&str>, with_secrets: bool, json: bool) -
 pub fn import(home: &Home, file: &Path, replace: bool) -> CliResult {
     let text = read_text(file, None, DOCUMENT_LIMIT)?;
     let shown_path = display_path(file);
+    if holds_nothing(&text) {
+        // A truncated copy or an empty pipe, not an export: with --replace it would
+        // have removed every integration.
+        return Err(CliError::input(format!(
+            "{}: is empty (no `schema:`, no `integrations:`): nothing imported. An \
+             export of no integrations reads `integrations: []`",
+            shown_path.display()
+        )));
+    }
     let mut incoming = parse_document(&shown_path, &text).map_err(input_error)?;
     let destinations = home.destinations()?;
     let store = home.integrations_to_save()?;
@@ -549,6 +558,14 @@ pub fn import(home: &Home, file: &Path, replace: bool) -> CliResult {
         say!("{line}")?;
     }
     Ok(())
+}
+
+/// Text with no YAML in it: nothing, blank lines, comments.
+fn holds_nothing(text: &str) -> bool {
+    text.lines().all(|line| {
+        let line = line.trim();
+        line.is_empty() || line.starts_with('#') || line == "---" || line == "..."
+    })
 }
 
 /// An export made without secrets, imported where nothing stored fills them in: such
