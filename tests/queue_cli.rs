@@ -444,6 +444,68 @@ fn one_event_id_is_queued_once_for_each_integration() {
 }
 
 #[test]
+fn a_line_naming_its_integration_in_another_case_is_queued_under_the_stored_name() {
+    let (dir, locations) = home_with("http://127.0.0.1:9/hook");
+    let queue = Queue::open(&locations.queue_database()).unwrap();
+    let out = send_batch(&dir, &[], &[line("jira", "same-id", "{}")])
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    assert_eq!(text(&out), "same-id queued for jira\n");
+    // Name lookup ignores case and spaces; the queue's key must too, or one event
+    // would go out three times under one Webhook-Id.
+    let out = send_batch(
+        &dir,
+        &[],
+        &[
+            line("JIRA", "same-id", "{}"),
+            line("jira ", "same-id", "{}"),
+        ],
+    )
+    .success()
+    .get_output()
+    .stdout
+    .clone();
+    assert_eq!(
+        text(&out),
+        "same-id duplicate (already queued for jira)\nsame-id duplicate (already queued for jira)\n"
+    );
+    assert_eq!(queue.counts().unwrap(), vec![("queued".to_string(), 1)]);
+}
+
+#[test]
+fn an_event_id_or_type_that_cannot_be_shown_or_sent_is_refused_at_once() {
+    let (dir, locations) = home_with("http://127.0.0.1:9/hook");
+    for (bad, field) in [
+        (r#"{"integration":"jira","type":"t","id":""}"#, "`id`"),
+        (r#"{"integration":"jira","type":"t","id":"a\nb"}"#, "`id`"),
+        (
+            r#"{"integration":"jira","type":"t","id":"x\u001b[31mred"}"#,
+            "`id`",
+        ),
+        (r#"{"integration":"jira","type":"t","id":"café"}"#, "`id`"),
+        (
+            r#"{"integration":"jira","type":"x\u001b]52;c;cHduZWQ=\u0007y"}"#,
+            "`type`",
+        ),
+    ] {
+        let stderr = support::stderr_of(
+            cli(&dir)
+                .args(["send", "--batch"])
+                .write_stdin(format!("{bad}\n")),
+            2,
+        );
+        assert!(stderr.contains(field), "{bad}: {stderr}");
+        assert!(!stderr.contains('\u{1b}'), "{bad}: {stderr}");
+    }
+    let stderr = support::stderr_of(cli(&dir).args(["send", "jira", "--event", "a\nb"]), 2);
+    assert!(stderr.contains("`type`"), "{stderr}");
+    let queue = Queue::open(&locations.queue_database()).unwrap();
+    assert_eq!(queue.counts().unwrap(), vec![]);
+}
+
+#[test]
 fn a_batch_line_that_is_not_utf8_is_named() {
     let (dir, locations) = home_with("http://127.0.0.1:9/hook");
     let mut input = line("jira", "ok-1", "{}").into_bytes();

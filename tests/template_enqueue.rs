@@ -245,6 +245,7 @@ fn a_json_payload_is_data_and_a_string_payload_a_template() {
     use hookconsole::template::Appliance;
     let target = |_: &str| {
         Some(IntegrationTemplate {
+            name: "a".into(),
             content_sample: String::new(),
             declares_json: true,
         })

@@ -31,6 +31,14 @@ pub enum EventError {
     FieldsNotAnObject { kind: &'static str },
     #[error("no integration named `{0}`")]
     UnknownIntegration(String),
+    /// The id is sent as the `Webhook-Id` header, and shown in the log and on screen.
+    #[error(
+        "`id` must be printable ASCII, not empty and without control characters (it is \
+         sent as the Webhook-Id header); leave it out for a new one"
+    )]
+    BadId,
+    #[error("`type` must not contain control characters or line breaks")]
+    BadType,
     /// The template (`payload`, or the integration's content sample) does not render.
     #[error("{template}, {error}")]
     Template {
@@ -60,6 +68,9 @@ pub struct EventLine {
 /// event without a payload) and whether its headers declare a JSON body.
 #[derive(Debug, Clone)]
 pub struct IntegrationTemplate {
+    /// The integration's name as stored: the queue keys events and jobs by it, so a
+    /// line naming it in another case (`JIRA`, `jira `) is queued under this one.
+    pub name: String,
     pub content_sample: String,
     pub declares_json: bool,
 }
@@ -67,6 +78,7 @@ pub struct IntegrationTemplate {
 impl IntegrationTemplate {
     pub fn of(integration: &Integration) -> IntegrationTemplate {
         IntegrationTemplate {
+            name: integration.name.clone(),
             content_sample: integration.content_sample.clone(),
             declares_json: integration.declares_json(),
         }
@@ -90,6 +102,14 @@ impl EventLine {
         if self.event_type.trim().is_empty() {
             return Err(EventError::NoType);
         }
+        if self.event_type.contains(char::is_control) {
+            return Err(EventError::BadType);
+        }
+        if let Some(id) = &self.id
+            && (id.trim().is_empty() || !id.bytes().all(|byte| (b' '..=b'~').contains(&byte)))
+        {
+            return Err(EventError::BadId);
+        }
         let fields = match self.fields {
             None | Some(serde_json::Value::Null) => serde_json::Map::new(),
             Some(serde_json::Value::Object(fields)) => fields,
@@ -101,6 +121,7 @@ impl EventLine {
         };
         let found = template(&integration)
             .ok_or_else(|| EventError::UnknownIntegration(integration.clone()))?;
+        let integration = found.name;
         // Only an id the sender chose can be sent again; a made one is new each time.
         let fingerprint = self.id.is_some().then(|| {
             fingerprint(&serde_json::json!({ "fields": fields, "payload": self.payload }))
