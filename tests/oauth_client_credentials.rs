@@ -233,6 +233,44 @@ async fn refusals_fail_at_the_token_stage_with_their_advice() {
     }
 }
 
+/// A provider that quotes the request in its refusal (the Authorization header, the
+/// form body) has the secret masked in every form: as sent in the body, and as the
+/// Basic credentials' Base64, in what `token` and VERIFY print and in the log file.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refusal_quoting_the_request_shows_no_secret() {
+    use base64::Engine;
+    let endpoint = TokenEndpoint::start(Body::Form, ClientAuth::InBody).await;
+    endpoint.state.lock().unwrap().echo_request = true;
+    let home = tempfile::tempdir().unwrap();
+    let home = home.path();
+    // Basic where the provider wants the body: refused, quoting the header.
+    add(home, &endpoint, &["--client-authentication", "basic"]);
+    let basic =
+        base64::engine::general_purpose::STANDARD.encode(format!("{CLIENT_ID}:{CLIENT_SECRET}"));
+    let quoted_basic = run(home, &["token", "m2m", "--refresh"]);
+    let quoted_body = {
+        let set = run(home, &["set", "m2m", "client_authentication=body"]);
+        assert!(set.status.success(), "{}", text(&set));
+        endpoint.state.lock().unwrap().client_auth = ClientAuth::Basic;
+        run(home, &["verify", "m2m"])
+    };
+    for refused in [&quoted_basic, &quoted_body] {
+        let shown = text(refused);
+        assert_eq!(refused.status.code(), Some(1), "{shown}");
+        assert!(
+            shown.contains("client authentication failed for"),
+            "{shown}"
+        );
+        assert!(shown.contains("********"), "{shown}");
+        assert_no_secret(&shown);
+        assert!(!shown.contains(&basic), "{shown}");
+    }
+    let log =
+        std::fs::read_to_string(home.join("logs").join("hookconsole.log")).unwrap_or_default();
+    assert_no_secret(&log);
+    assert!(!log.contains(&basic), "{log}");
+}
+
 fn until(what: &str, timeout: Duration, mut done: impl FnMut() -> bool) {
     let started = Instant::now();
     while !done() {

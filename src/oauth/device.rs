@@ -209,6 +209,11 @@ async fn post(
         .await
         .map_err(|error| OAuthError::Http(error.0))?;
     let status = response.status();
+    // What the provider may quote back: the device code, with the client's secret.
+    let device_code = parameters
+        .iter()
+        .find(|(name, _)| *name == "device_code")
+        .map(|(_, code)| Secret::new(code.clone()));
     let object = serde_json::from_slice::<Value>(response.body())
         .ok()
         .and_then(|value| value.as_object().cloned());
@@ -223,7 +228,8 @@ async fn post(
                 .get("error_description")
                 .and_then(Value::as_str)
                 .map(str::to_string),
-        }),
+        }
+        .masking(settings, &device_code.iter().collect::<Vec<_>>())),
         Some(object) if status.is_success() => Ok(object),
         // Never quoted: a body that is not what was expected might hold a token.
         _ => Err(OAuthError::Protocol(format!(

@@ -1,6 +1,7 @@
 use super::identity::IdentityError;
 use super::start_link::RandomSourceFailed;
 use crate::http::HttpError;
+use crate::model::{MASK, OAuthSettings, Secret};
 use crate::store::StoreError;
 
 /// What went wrong in an OAuth step, in words a support engineer can act on. No
@@ -72,8 +73,96 @@ pub enum SetupError {
 }
 
 impl OAuthError {
+    /// This error with every form in which the token request carried a secret masked
+    /// in what the provider wrote back: a provider's `error_description` may quote the
+    /// request (its Authorization header, its body), and it is shown, logged and
+    /// stored as the reason a refresh failed. `also` are the request's other secrets
+    /// (the code, the PKCE verifier, the refresh token, the device code).
+    pub fn masking(self, settings: &OAuthSettings, also: &[&Secret]) -> OAuthError {
+        let OAuthError::Provider { error, description } = self else {
+            return self;
+        };
+        let secrets = sent_secrets(settings, also);
+        let mask = |text: String| {
+            secrets.iter().fold(text, |text, secret| {
+                if text.contains(secret.as_str()) {
+                    text.replace(secret.as_str(), MASK)
+                } else {
+                    text
+                }
+            })
+        };
+        OAuthError::Provider {
+            error: mask(error),
+            description: description.map(mask),
+        }
+    }
+
     /// `invalid_grant`: the refresh token (or code) is dead; only a new authorization helps.
     pub fn is_invalid_grant(&self) -> bool {
         matches!(self, OAuthError::Provider { error, .. } if error == "invalid_grant")
+    }
+}
+
+/// The secrets of a token request as they go on the wire: each as it is, form-encoded,
+/// and the client's Basic credentials (RFC 6749 section 2.3.1: form-encoded, then
+/// Base64; also without the form-encoding, as some clients send them). Longest first,
+/// so that a value containing another is masked whole.
+fn sent_secrets(settings: &OAuthSettings, also: &[&Secret]) -> Vec<String> {
+    use base64::Engine;
+    let encode =
+        |text: &str| url::form_urlencoded::byte_serialize(text.as_bytes()).collect::<String>();
+    let base64 = |text: String| base64::engine::general_purpose::STANDARD.encode(text);
+    let client_secret = settings.client_secret.expose();
+    let mut secrets = Vec::new();
+    for secret in also
+        .iter()
+        .map(|secret| secret.expose())
+        .chain([client_secret])
+    {
+        secrets.push(secret.to_string());
+        secrets.push(encode(secret));
+    }
+    if !client_secret.is_empty() {
+        let id = &settings.client_id;
+        secrets.push(base64(format!("{}:{}", encode(id), encode(client_secret))));
+        secrets.push(base64(format!("{id}:{client_secret}")));
+    }
+    // A secret of a few characters would mask ordinary words of the description.
+    secrets.retain(|secret| secret.len() >= 4);
+    secrets.sort_by_key(|secret| std::cmp::Reverse(secret.len()));
+    secrets.dedup();
+    secrets
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_provider_quoting_the_request_has_its_secrets_masked() {
+        let settings = OAuthSettings {
+            client_id: "CID".into(),
+            client_secret: Secret::new("CSECRET+X"),
+            ..OAuthSettings::default()
+        };
+        let refresh = Secret::new("RT-123456");
+        let quoted = "got Basic Q0lEOkNTRUNSRVQlMkJY, client_secret=CSECRET%2BX, raw \
+                      CSECRET+X, Basic Q0lEOkNTRUNSRVQrWA==, refresh_token=RT-123456";
+        let masked = OAuthError::Provider {
+            error: "invalid_client".into(),
+            description: Some(quoted.into()),
+        }
+        .masking(&settings, &[&refresh])
+        .to_string();
+        for secret in [
+            "CSECRET",
+            "Q0lEOkNTRUNSRVQlMkJY",
+            "Q0lEOkNTRUNSRVQrWA",
+            "RT-123456",
+        ] {
+            assert!(!masked.contains(secret), "{secret} in {masked}");
+        }
+        assert!(masked.starts_with("the provider refused: invalid_client: got Basic "));
     }
 }

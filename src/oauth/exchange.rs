@@ -49,7 +49,7 @@ pub async fn exchange_code(
         .set_pkce_verifier(PkceCodeVerifier::new(pkce_verifier.expose().to_string()))
         .request_async(http)
         .await
-        .map_err(describe)?;
+        .map_err(|error| describe(error).masking(settings, &[code, pkce_verifier]))?;
     Ok(token_set(&response, None, &[]))
 }
 
@@ -75,7 +75,7 @@ pub async fn refresh(
         .exchange_refresh_token(&token)
         .request_async(http)
         .await
-        .map_err(describe)?;
+        .map_err(|error| describe(error).masking(settings, &[refresh_token]))?;
     Ok(token_set(&response, Some(refresh_token), scopes))
 }
 
@@ -107,7 +107,10 @@ pub async fn fetch_client_credentials(
     for (name, value) in settings.extra_token_parameters() {
         request = request.add_extra_param(name, value);
     }
-    let response = request.request_async(http).await.map_err(describe)?;
+    let response = request
+        .request_async(http)
+        .await
+        .map_err(|error| describe(error).masking(settings, &[]))?;
     // RFC 6749 section 5.1: no scope in the answer means the scopes asked for.
     Ok(token_set(&response, None, &scopes))
 }

@@ -36,6 +36,9 @@ pub struct TokenEndpointState {
     pub last_parameters: HashMap<String, String>,
     /// An OAuth error code every token request is answered with (`invalid_scope`…).
     pub refuse_with: Option<&'static str>,
+    /// A failed client authentication quotes the request's Authorization header and
+    /// body in its `error_description`, as careless providers do.
+    pub echo_request: bool,
     pub expires_in: u64,
     /// The scope the answer states; `None` leaves it out.
     pub granted_scope: Option<String>,
@@ -61,6 +64,7 @@ impl TokenEndpoint {
             token_requests: 0,
             last_parameters: HashMap::new(),
             refuse_with: None,
+            echo_request: false,
             expires_in: 3600,
             granted_scope: Some("hooks.write".into()),
             answer_delay: Duration::ZERO,
@@ -151,6 +155,11 @@ fn token(state: &mut TokenEndpointState, request: &Request) -> Response {
     if !request.query.is_empty() {
         return oauth_error(400, "invalid_request", "parameters belong in the body");
     }
+    let echoed = format!(
+        "client authentication failed for Authorization: {} and body {}",
+        request.header("authorization").unwrap_or("(none)"),
+        String::from_utf8_lossy(&request.body)
+    );
     let basic = request.header("authorization").and_then(basic_credentials);
     let in_body = (
         parameters.remove("client_id"),
@@ -162,6 +171,9 @@ fn token(state: &mut TokenEndpointState, request: &Request) -> Response {
         _ => None,
     };
     if credentials != Some((CLIENT_ID.to_string(), CLIENT_SECRET.to_string())) {
+        if state.echo_request {
+            return oauth_error(401, "invalid_client", &echoed);
+        }
         return oauth_error(401, "invalid_client", "client authentication failed");
     }
     state.last_parameters = parameters.clone();
