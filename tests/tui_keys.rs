@@ -950,3 +950,50 @@ fn help_scrolls_by_page_and_to_its_end() {
     harness.press(KeyCode::Home);
     assert_eq!(harness.screen(80, 24), top);
 }
+
+/// Letters typed by someone who has not seen the focus move from a text box to a
+/// button or a choice do nothing there: `a` saved and started AUTHORIZE, `e` opened
+/// $EDITOR.
+#[test]
+fn letters_typed_on_a_button_or_a_choice_do_nothing() {
+    let integrations = sample_integrations();
+    let mut harness = Harness::new(Profile::RICH, &integrations);
+    // Jira Cloud, OAuth, first by name.
+    harness.press(KeyCode::Enter);
+    while editor_slot(&harness).1 != Slot::AddHeader {
+        harness.press(KeyCode::Tab);
+    }
+    harness.press(KeyCode::Enter);
+    harness.keys("X-Team\tops");
+    harness.press(KeyCode::Enter);
+    let (pane, on) = editor_slot(&harness);
+    assert_ne!(
+        on,
+        Slot::HeaderValue(0),
+        "Enter left the header row, as a person may not notice"
+    );
+    harness.keys("accept");
+    assert_eq!(editor_slot(&harness), (pane, on));
+    assert!(harness.authorizes.is_empty());
+    assert_eq!(harness.stored(), integrations, "nothing saved");
+    // On a choice, the same.
+    while !matches!(
+        editor_slot(&harness).1,
+        Slot::Field(hookconsole::model::Field::Enabled)
+    ) {
+        harness.press(KeyCode::BackTab);
+    }
+    harness.keys(" ae");
+    assert_eq!(
+        editor_slot(&harness),
+        (
+            Pane::Settings,
+            Slot::Field(hookconsole::model::Field::Enabled)
+        )
+    );
+    assert!(harness.authorizes.is_empty());
+    assert_eq!(harness.stored(), integrations, "nothing saved");
+    // F8 still saves and authorizes.
+    harness.press(KeyCode::F(8));
+    assert_eq!(harness.authorizes.len(), 1);
+}

@@ -199,15 +199,19 @@ const EDITOR: &[Binding] = &[
     ),
     bind(Action::LogsSelected, &[plain(KeyCode::F(6))], Some("logs")),
     // The AUTHENTICATION pane's button and help line name it; the footer keeps to 80
-    // columns.
-    bind(Action::Authorize, &[plain(KeyCode::F(8)), ch('a')], None)
-        .says("save, then AUTHORIZE on a phone or laptop (a where no text box is focused)"),
+    // columns. No letter: someone typing on, who did not see the focus move from a
+    // text box to a button, saved and started an authorization with an `a`.
+    bind(Action::Authorize, &[plain(KeyCode::F(8))], None)
+        .says("save, then AUTHORIZE on a phone or laptop"),
     bind(Action::RemoveRow, &[ctrl('d')], None),
+    // `e` too, but only on the content sample itself (see `Editor::handle`): on any
+    // other slot a typed `e` opened $EDITOR.
     bind(
         Action::ExternalEditor,
-        &[ctrl('e'), plain(KeyCode::F(4)), ch('e')],
+        &[ctrl('e'), plain(KeyCode::F(4))],
         None,
-    ),
+    )
+    .says("open the content sample in $EDITOR (also e on the content sample)"),
     // The content sample pane's own help line names it; the footer keeps to 80 columns.
     bind(
         Action::TogglePreview,

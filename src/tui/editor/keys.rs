@@ -142,6 +142,15 @@ impl Editor {
         }
         match action {
             Some(action) => self.handle_action(action),
+            // Plain letters act on nothing but the content sample's `e`: on a button
+            // or a choice, a letter typed by someone who thinks a text box still has
+            // the focus does nothing.
+            None if self.focused() == Slot::Content
+                && key.code == KeyCode::Char('e')
+                && key.modifiers.is_empty() =>
+            {
+                self.handle_action(Action::ExternalEditor)
+            }
             None => {
                 self.type_key(key);
                 None
