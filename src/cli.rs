@@ -197,7 +197,7 @@ pub fn run(cli: Cli, operation: Operation) -> ExitCode {
                 failed,
                 since,
                 grep,
-                limit,
+                limit: limit as usize,
                 json,
                 follow,
             },

@@ -352,6 +352,49 @@ fn a_home_that_is_a_file_is_the_flags_fault() {
     }
 }
 
+/// An empty `--home` (an unset variable in a script) wrote into the current
+/// directory; a `--limit` past what the log can count failed as an operation (exit 1).
+#[test]
+fn an_empty_home_and_a_limit_out_of_range_are_the_flags_fault() {
+    let cwd = tempfile::tempdir().unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let mut empty_home = assert_cmd::Command::cargo_bin("hookconsole").unwrap();
+    let output = empty_home
+        .current_dir(cwd.path())
+        .env_remove("HOOKCONSOLE_HOME")
+        .args([
+            "--home",
+            "",
+            "add",
+            "--name",
+            "x",
+            "--url",
+            "http://127.0.0.1/",
+        ])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("--home") && stderr.contains("is empty"),
+        "{stderr}"
+    );
+    assert_eq!(
+        std::fs::read_dir(cwd.path()).unwrap().count(),
+        0,
+        "nothing written"
+    );
+    for limit in ["9223372036854775808", "0", "1x"] {
+        let output = support::cli(home.path())
+            .args(["logs", "--json", "--limit", limit])
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8(output.stderr).unwrap();
+        assert_eq!(output.status.code(), Some(2), "{limit}: {stderr}");
+        assert_eq!(json_error(&stderr)["field"], "--limit <N>", "{stderr}");
+    }
+}
+
 #[test]
 fn a_commands_help_lists_its_own_options_before_the_global_ones() {
     let dir = tempfile::tempdir().unwrap();

@@ -219,8 +219,9 @@ pub enum Operation {
         #[arg(long, value_name = "TEXT")]
         grep: Option<String>,
         /// How many attempts to show
-        #[arg(long, default_value_t = 50, value_name = "N")]
-        limit: usize,
+        #[arg(long, default_value_t = 50, value_name = "N",
+              value_parser = clap::value_parser!(u32).range(1..))]
+        limit: u32,
         /// One JSON object per line (with the redacted request and response)
         #[arg(long)]
         json: bool,
@@ -382,6 +383,11 @@ pub struct AddArgs {
 /// `--home`: a directory, or a path where one can be made. A file there is refused as
 /// the flag's fault (exit 2), not met later as "integrations.yaml: Not a directory".
 fn home_dir(value: &str) -> Result<PathBuf, String> {
+    if value.trim().is_empty() {
+        // An unset variable in a script (`--home "$HOME_DIR"`): the current directory
+        // would have been taken, and files written there.
+        return Err("is empty: give the home directory (or unset HOOKCONSOLE_HOME)".into());
+    }
     let path = PathBuf::from(value);
     match std::fs::metadata(&path) {
         Ok(meta) if !meta.is_dir() => Err(format!("{value} is not a directory")),
