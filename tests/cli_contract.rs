@@ -338,6 +338,28 @@ fn a_settings_file_that_does_not_parse_is_exit_2_from_status_and_the_worker_too(
     }
 }
 
+/// A value edited by hand is held to the bounds `settings KEY=VALUE` keeps:
+/// `concurrency: 0` let the worker start and never deliver.
+#[test]
+fn a_settings_file_out_of_bounds_is_refused_naming_its_line() {
+    let (dir, locations) = home_with_jira("http://127.0.0.1:9/hook", |_| {});
+    for (text, line, key) in [
+        ("concurrency: 0\n", 1, "concurrency"),
+        ("hostname: hiab\nmax_attempts: 0\n", 2, "max_attempts"),
+        ("connect_timeout: 0\n", 1, "connect_timeout"),
+    ] {
+        std::fs::write(locations.data_dir.join("settings.yaml"), text).unwrap();
+        for command in [&["settings"][..], &["worker"]] {
+            let (status, stderr) = run(dir.path(), command, "");
+            assert_eq!(status, 2, "{command:?}: {stderr}");
+            assert!(
+                stderr.contains(&format!("settings.yaml:{line}:1: {key}: `0`")),
+                "{command:?}: {stderr}"
+            );
+        }
+    }
+}
+
 #[test]
 fn a_home_that_is_a_file_is_the_flags_fault() {
     let dir = tempfile::tempdir().unwrap();

@@ -125,7 +125,24 @@ impl SettingsStore {
             return Ok(Settings::default());
         }
         super::yaml_limits::check_nesting(&self.path, &text)?;
-        serde_yaml::from_str(&text).map_err(|error| StoreError::yaml(&self.path, &error))
+        let settings: Settings =
+            serde_yaml::from_str(&text).map_err(|error| StoreError::yaml(&self.path, &error))?;
+        if let Some(refused) = settings.first_refused() {
+            let line = text
+                .lines()
+                .position(|line| {
+                    line.strip_prefix(refused.key.as_str())
+                        .is_some_and(|rest| rest.trim_start().starts_with(':'))
+                })
+                .map(|index| index + 1);
+            return Err(StoreError::Parse {
+                path: self.path.clone(),
+                line,
+                column: line.map(|_| 1),
+                message: refused.message,
+            });
+        }
+        Ok(settings)
     }
 
     /// Changes the settings under the lock: the proxy's credentials are written to

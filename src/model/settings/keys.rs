@@ -131,6 +131,20 @@ pub struct SettingError {
 }
 
 impl Settings {
+    /// The first setting (in [`Settings::KEYS`] order) that `settings KEY=VALUE` would
+    /// refuse: a file edited by hand (`concurrency: 0`, under which the worker never
+    /// delivered) is held to the same bounds as the command.
+    pub fn first_refused(&self) -> Option<SettingError> {
+        Settings::KEYS.iter().find_map(|key| {
+            let text = self.text_of(key);
+            let mut probe = Settings::default();
+            probe.set(key, &text).err().map(|message| SettingError {
+                key: (*key).to_string(),
+                message,
+            })
+        })
+    }
+
     /// Sets every `(key, value)` in turn; the errors of all that were refused, so
     /// that one look shows every typo (the caller keeps its copy when any was).
     pub fn set_all(&mut self, changes: &[(String, String)]) -> Result<(), Vec<SettingError>> {
