@@ -804,6 +804,27 @@ fn remove_forgets_the_authorization() {
     assert_eq!(tokens.get("Jira OAuth").unwrap(), None);
 }
 
+#[test]
+fn remove_with_an_unreadable_token_store_removes_nothing() {
+    // It removed the integration and failed on the tokens, which then stayed for the
+    // next integration of that name to use.
+    let home = Home::new();
+    add_full_oauth(&home);
+    std::fs::write(home.path().join("tokens.yaml"), "status: BROKEN\n").unwrap();
+    home.run(&["remove", "Jira OAuth"])
+        .code(2)
+        .stderr_has("tokens.yaml");
+    let names: Vec<String> = home
+        .store()
+        .load()
+        .unwrap()
+        .integrations
+        .into_iter()
+        .map(|i| i.name)
+        .collect();
+    assert_eq!(names, ["Jira OAuth"]);
+}
+
 // --- export and import ----------------------------------------------------------------
 
 #[test]

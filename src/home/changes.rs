@@ -90,13 +90,12 @@ impl Home {
             Some(expected) => expected.clone(),
             None => self.integration(name)?,
         };
+        // The token store first: one that cannot be read would leave the tokens
+        // behind the removed integration, for a new one of that name to use.
+        let authorized = self.tokens.get(&integration.name)?.is_some();
         // No new integration is checked: the settings' policy is not needed (nor read).
         let catalog = self.integrations.remove(&integration.name, expected)?;
-        let forgot = match self.tokens.get(&integration.name) {
-            Ok(None) => None,
-            Ok(Some(_)) => Some(self.forget_authorization(&integration)),
-            Err(error) => Some(Err(error.into())),
-        };
+        let forgot = authorized.then(|| self.forget_authorization(&integration));
         Ok(Removed {
             catalog,
             integration,

@@ -248,7 +248,9 @@ impl TokenStore {
                 path: self.path.clone(),
                 line: location.as_ref().map(|l| l.line()),
                 column: location.as_ref().map(|l| l.column()),
-                message: "is not a valid token file; `hookconsole token NAME --forget` and authorize again"
+                // `token NAME --forget` reads this same file: the way out is the file.
+                message: "is not a valid token file: move it aside (every OAuth integration \
+                          then waits to be authorized again) or restore it from a backup"
                     .into(),
             }
         })?;
