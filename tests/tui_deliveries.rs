@@ -399,7 +399,7 @@ fn a_damaged_queue_is_said_on_the_title_line_and_status_says_it_whole() {
     deliveries_changed(&mut harness);
     let screen = harness.screen(80, 24);
     assert!(
-        title_of(&screen).contains("delivery queue UNREADABLE: see hookconsole status"),
+        title_of(&screen).contains("delivery queue UNREADABLE: see STATUS (w on the list)"),
         "not silence, as if nothing were known: {screen}"
     );
     assert!(

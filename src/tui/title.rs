@@ -37,7 +37,9 @@ pub fn delivery_status(summary: &DeliverySummary, room: usize, mark: &str) -> (S
         );
     };
     let start = summary.start_command.as_deref();
-    let pointer = format!("worker {state}, {waiting}: see hookconsole status");
+    // The console's own view: `hookconsole status` alone would read the default home,
+    // not the one this console was opened on with --home.
+    let pointer = format!("worker {state}, {waiting}: {SEE_STATUS}");
     let shown = [
         start.map(|command| format!("worker {state}, {waiting}: start it with {command}")),
         start.map(|command| format!("worker {state}, {waiting}: {command}")),
@@ -68,7 +70,10 @@ impl Deliveries {
 }
 
 /// Said for a queue that cannot be read; `status` (and STATUS) say why and what to do.
-const UNREADABLE: &str = "delivery queue UNREADABLE: see hookconsole status";
+const UNREADABLE: &str = "delivery queue UNREADABLE: see STATUS (w on the list)";
+
+/// Where the whole story is, from any view.
+const SEE_STATUS: &str = "see STATUS (w on the list)";
 
 /// Draws the title line on `area`. The deliveries' state has the first claim on the
 /// room (it is what an operator acts on); the program's name and the file take what is
@@ -168,7 +173,7 @@ mod tests {
         );
         assert_eq!(
             shown(70).0,
-            "worker NOT RUNNING, 3 waiting (2 held): see hookconsole status"
+            "worker NOT RUNNING, 3 waiting (2 held): see STATUS (w on the list)"
         );
         assert_eq!(shown(30).0, "worker NOT RUNNING, 3 waiting~");
         assert_eq!(
