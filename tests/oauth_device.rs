@@ -174,6 +174,36 @@ async fn an_expired_code_ends_it_as_expired() {
     );
 }
 
+/// A Device code URL that cannot be reached is named as such: the message blamed the
+/// token request, whose URL is another field.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unreachable_device_code_url_is_named() {
+    let provider = DeviceProvider::start(1, &[], Poll::Expired).await;
+    let home = tempfile::tempdir().unwrap();
+    add(home.path(), &provider);
+    let set = run(
+        home.path(),
+        &[
+            "set",
+            "dev",
+            "device_authorization_url=http://127.0.0.1:9/device",
+        ],
+    );
+    assert!(set.status.success(), "{}", text(&set));
+    let failed = authorize(home.path(), &["--qr", "none"]).await;
+    assert_eq!(failed.status.code(), Some(1), "{}", text(&failed));
+    assert!(
+        text(&failed).contains("device authorization request (Device code URL) failed"),
+        "{}",
+        text(&failed)
+    );
+    assert!(
+        !text(&failed).contains("token request"),
+        "{}",
+        text(&failed)
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn json_bodies_when_the_api_type_says_so() {
     let provider = DeviceProvider::start(1, &[Poll::Pending], Poll::Approve).await;

@@ -83,7 +83,11 @@ pub async fn request_device_code(
         &settings.device_authorization_url,
         parameters,
     )
-    .await?;
+    .await
+    .map_err(|error| match error {
+        OAuthError::Http(message) => OAuthError::DeviceRequest(message),
+        other => other,
+    })?;
     let text = |name: &str| answer.get(name).and_then(Value::as_str).map(str::to_string);
     let seconds = |name: &str| {
         answer.get(name).and_then(|value| match value {

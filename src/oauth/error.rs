@@ -20,6 +20,10 @@ pub enum OAuthError {
     },
     #[error("token request failed: {0}")]
     Http(String),
+    /// The device authorization request (the Device code URL's), which comes before
+    /// any token request: said so, or the Token URL was blamed.
+    #[error("device authorization request (Device code URL) failed: {0}")]
+    DeviceRequest(String),
     /// The HTTP client for the token URL cannot be built (the integration's trust).
     #[error("token request failed: {0}")]
     TokenClient(HttpError),
