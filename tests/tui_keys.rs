@@ -997,3 +997,40 @@ fn letters_typed_on_a_button_or_a_choice_do_nothing() {
     harness.press(KeyCode::F(8));
     assert_eq!(harness.authorizes.len(), 1);
 }
+
+/// A character typed inside a URL's masked password went into it unseen; it is now
+/// refused with a word next to the field, until Ctrl-R shows what is edited.
+#[test]
+fn typing_inside_a_masked_url_password_is_refused_until_revealed() {
+    let url = "https://alice:s3cr3tpw@example.com/hook?sig=abcdef123";
+    let mut harness = Harness::new(Profile::RICH, &[webhook("Hooked", url)]);
+    harness.press(KeyCode::Enter);
+    harness.press(KeyCode::Tab);
+    assert_eq!(
+        editor_slot(&harness).1,
+        Slot::Field(hookconsole::model::Field::Url)
+    );
+    harness.press(KeyCode::Home);
+    harness.press_n(KeyCode::Right, 16); // after "https://alice:s3"
+    harness.keys("Z");
+    harness.press(KeyCode::Backspace);
+    harness.paste("pasted");
+    let screen = harness.screen(80, 24);
+    assert!(screen.contains("Ctrl-R shows it"), "{screen}");
+    assert!(!screen.contains("s3cr3tpw"), "{screen}");
+    // Outside the secret, typing goes on as before.
+    harness.press(KeyCode::End);
+    harness.keys("&x=1");
+    harness.ctrl('s');
+    assert_eq!(harness.stored()[0].url, format!("{url}&x=1"));
+    // Shown, the password can be edited.
+    harness.ctrl('r');
+    harness.press(KeyCode::Home);
+    harness.press_n(KeyCode::Right, 16);
+    harness.keys("Z");
+    harness.ctrl('s');
+    assert_eq!(
+        harness.stored()[0].url,
+        "https://alice:s3Zcr3tpw@example.com/hook?sig=abcdef123&x=1"
+    );
+}

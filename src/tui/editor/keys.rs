@@ -32,9 +32,41 @@ impl Editor {
         if slot == Slot::Content {
             self.content.insert_text(text);
             self.content_typing = true;
-        } else if let Some(input) = self.input_mut(slot) {
-            input.insert_str(text);
+        } else {
+            self.edit_visibly(slot, |input| {
+                input.insert_str(text);
+                Edit::Changed
+            });
         }
+    }
+
+    /// Applies `edit` to the box of `slot`, unless it would change only what is
+    /// masked: a character typed (or pasted) inside a URL's hidden password went into
+    /// it unseen, the field still showing the same mask. Then nothing changes and the
+    /// field says how to see what is edited.
+    fn edit_visibly(&mut self, slot: Slot, edit: impl FnOnce(&mut TextInput) -> Edit) -> Edit {
+        let masked_url = match slot {
+            Slot::Field(field) if field.is_url() && !self.reveal => Some(field),
+            _ => None,
+        };
+        let Some(input) = self.input_mut(slot) else {
+            return Edit::Ignored;
+        };
+        let before = input.clone();
+        let done = edit(input);
+        let (old, new) = (before.text(), input.text());
+        if let Some(field) = masked_url
+            && old != new
+            && crate::model::mask_url(&old) == crate::model::mask_url(&new)
+        {
+            *input = before;
+            self.errors.insert(
+                field,
+                "its secret is masked: Ctrl-R shows it to edit".into(),
+            );
+            return Edit::Moved;
+        }
+        done
     }
 
     /// After a key or a paste in the PEM block: when its END line is there, the block is
@@ -83,10 +115,7 @@ impl Editor {
             self.pem_typed();
             edit
         } else {
-            match self.input_mut(slot) {
-                Some(input) => input.handle_key(key),
-                None => Edit::Ignored,
-            }
+            self.edit_visibly(slot, |input| input.handle_key(key))
         };
         // The path box holds the start of a PEM block: it becomes one.
         if slot == Slot::CertificatePath
