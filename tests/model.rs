@@ -143,6 +143,18 @@ fn url_must_be_http_or_https() {
 }
 
 #[test]
+fn a_name_holds_no_invisible_or_direction_characters() {
+    for name in ["\u{200b}", "rtl\u{202e}abc", "Jira\u{feff}", "a\u{2066}b"] {
+        assert_one_error(
+            &Integration::new(name, "https://h.example/"),
+            Field::Name,
+            "invisible or text-direction",
+        );
+    }
+    assert_valid(&Integration::new("Jira 名前 Ünïcødé", "https://h.example/"));
+}
+
+#[test]
 fn url_is_written_as_it_is_used() {
     // The URL parser reads these as `http://alice:pw@h/x`: the text shown and the URL
     // used must be the same, and the password masked in the message.

@@ -170,13 +170,26 @@ pub fn report(error: CliError, json: bool) -> ExitCode {
         eprintln!("{}", json_document(&problems));
     } else {
         for problem in &problems {
-            eprintln!("error: {}", problem.message);
+            eprintln!("error: {}", terminal_safe(&problem.message));
             if let Some(hint) = &problem.hint {
-                eprintln!("hint: {hint}");
+                eprintln!("hint: {}", terminal_safe(hint));
             }
         }
     }
     ExitCode::from(status)
+}
+
+/// A message that quotes what was given (a value, a line of a file, a provider's
+/// words) with its control characters escaped, line breaks kept: an escape sequence
+/// in a value must not reach the terminal of whoever runs the command.
+fn terminal_safe(text: &str) -> String {
+    text.chars()
+        .map(|c| match c {
+            '\n' | '\t' => c.to_string(),
+            c if c.is_control() => c.escape_default().to_string(),
+            c => c.to_string(),
+        })
+        .collect()
 }
 
 /// One object whatever the count: the first problem's `error` and `field` and the

@@ -373,6 +373,19 @@ fn site_discovery_problems(oauth: &OAuthSettings, error: &mut impl FnMut(Field, 
     }
 }
 
+/// Characters that draw nothing or turn the text around (Unicode's format characters
+/// a name has no use for): U+200B-U+200F, U+202A-U+202E, U+2060-U+2064,
+/// U+2066-U+2069, U+FEFF, and the soft hyphen.
+fn is_invisible_format(c: char) -> bool {
+    matches!(c,
+        '\u{00AD}'
+        | '\u{200B}'..='\u{200F}'
+        | '\u{202A}'..='\u{202E}'
+        | '\u{2060}'..='\u{2064}'
+        | '\u{2066}'..='\u{2069}'
+        | '\u{FEFF}')
+}
+
 fn name_problem(name: &str) -> Option<String> {
     let trimmed = name.trim();
     if trimmed.is_empty() {
@@ -384,6 +397,12 @@ fn name_problem(name: &str) -> Option<String> {
         ))
     } else if trimmed.contains(char::is_control) {
         Some("must not contain control characters or line breaks".into())
+    } else if trimmed.contains(is_invisible_format) {
+        Some(
+            "must not contain invisible or text-direction characters (zero-width spaces, \
+             right-to-left overrides): two names that look alike would be two integrations"
+                .into(),
+        )
     } else if trimmed != name {
         Some("must not start or end with spaces".into())
     } else {
