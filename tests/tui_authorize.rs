@@ -10,7 +10,11 @@ mod tui_support;
 
 use crossterm::event::KeyCode;
 use hookconsole::model::{ApiType, Authentication, OAuthSettings, Secret};
-use hookconsole::oauth::{FlowState, ListenerStatus, SessionUpdate, TimerId};
+use std::sync::Arc;
+
+use hookconsole::oauth::{
+    CallbackReply, FlowFailure, FlowState, ListenerStatus, OAuthError, SessionUpdate, TimerId,
+};
 use hookconsole::qr::QrRendering;
 use hookconsole::tui::{AuthorizeInput, LinkingBackend, Message, Profile, Screen};
 use ratatui::Terminal;
@@ -182,6 +186,48 @@ fn paste_print_copy_and_cancel_reach_the_session() {
     assert!(harness.screen(80, 24).contains("Cancelled"));
     harness.press(KeyCode::Esc);
     assert!(matches!(harness.app.screen, Screen::List));
+}
+
+/// Once the flow has ended, its listener is closed: the code and the start link go,
+/// a refused paste's words go with them, and a text cut for room ends with the
+/// ellipsis (the full URL was cut with none, and copied from the screen as if whole).
+#[test]
+fn an_ended_authorization_leaves_no_code_and_says_what_is_cut() {
+    let mut harness = authorizing(Profile::RICH);
+    let id = harness.authorizes[0].0;
+    let effects = harness.app.handle_message(Message::AuthorizeUpdate {
+        id,
+        update: SessionUpdate::PasteAnswer(Ok(CallbackReply::Refused(
+            "the state does not match this authorization; still waiting".into(),
+        ))),
+    });
+    harness.run(effects);
+    // Still running: the words are there, and at 80x24 the URL's rows run out.
+    let waiting = harness.screen(80, 24);
+    assert!(waiting.contains("still waiting"), "{waiting}");
+    let rows: Vec<&str> = waiting.lines().collect();
+    let cut = rows
+        .iter()
+        .any(|row| row.trim_end_matches([' ', '│']).ends_with('…'));
+    assert!(cut, "a cut URL ends with the ellipsis:\n{waiting}");
+    let effects = harness.app.handle_message(Message::AuthorizeUpdate {
+        id,
+        update: SessionUpdate::State(FlowState::Failed(FlowFailure::Exchange(Arc::new(
+            OAuthError::Http("connection refused".into()),
+        )))),
+    });
+    harness.run(effects);
+    let ended = harness.screen(80, 24);
+    assert!(
+        ended.contains("token request failed: connection"),
+        "{ended}"
+    );
+    assert!(!ended.contains("still waiting"), "{ended}");
+    assert!(!ended.contains("Open: "), "{ended}");
+    assert!(
+        !ended.contains('█') && !ended.contains('▀'),
+        "no QR code:\n{ended}"
+    );
 }
 
 #[test]

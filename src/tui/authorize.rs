@@ -343,7 +343,13 @@ impl AuthorizeView {
                 self.deadline = Some(Instant::now() + shown.expires_in);
                 self.device = Some(shown);
             }
-            SessionUpdate::State(state) => self.state = Some(state),
+            SessionUpdate::State(state) => {
+                // What a paste said ("refused: still waiting") is over once it ends.
+                if state.is_finished() {
+                    self.message = None;
+                }
+                self.state = Some(state);
+            }
             SessionUpdate::PasteAnswer(Ok(CallbackReply::Accepted)) => {
                 self.message = Some("Pasted URL accepted.".into());
             }

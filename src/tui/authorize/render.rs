@@ -75,16 +75,23 @@ impl AuthorizeView {
         }
         // The start link goes on the bottom row across the whole width, so it is never
         // broken across lines; the QR code and the text share the rows above.
+        // Once the flow has ended its listener is closed: a code or a link left on
+        // the screen would lead a phone to nothing.
+        let ended = self.state.as_ref().is_some_and(FlowState::is_finished);
         let link = match self.target {
-            QrTarget::StartLink => self.start_link.clone(),
-            QrTarget::FullUrl => None,
+            QrTarget::StartLink if !ended => self.start_link.clone(),
+            _ => None,
         };
         let [upper, link_row] = if link.is_some() && inner.height > 2 {
             Layout::vertical([Constraint::Fill(1), Constraint::Length(1)]).areas(inner)
         } else {
             [inner, Rect::default()]
         };
-        let (text_area, request) = self.place_qr(frame, upper, profile);
+        let (text_area, request) = if ended {
+            (upper, None)
+        } else {
+            self.place_qr(frame, upper, profile)
+        };
         let mut hyperlinks = Vec::new();
         if let Some(link) = &link {
             const OPEN: &str = "Open: ";
@@ -144,6 +151,27 @@ impl AuthorizeView {
                     });
                 }
                 rows.push(Line::styled(part, line.style));
+            }
+        }
+        // More rows than room: the last one shown says so, so that a URL cut short is
+        // not copied as if it were whole (`u` prints it whole).
+        let room = usize::from(body.height);
+        if rows.len() > room && room > 0 {
+            rows.truncate(room);
+            if let Some(last) = rows.last_mut() {
+                let text: String = last
+                    .spans
+                    .iter()
+                    .map(|span| span.content.as_ref())
+                    .collect();
+                // Cut to fit or not, it ends with the ellipsis.
+                let cut = theme.fit(
+                    &format!("{text}{}", theme.ellipsis),
+                    usize::from(body.width),
+                );
+                *last = Line::styled(cut, last.style);
+                let row_y = body.y + u16::try_from(room - 1).unwrap_or(u16::MAX);
+                hyperlinks.retain(|link| link.y != row_y || link.x != body.x);
             }
         }
         frame.render_widget(Paragraph::new(rows), body);
