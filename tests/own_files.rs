@@ -79,6 +79,21 @@ fn own_files_that_are_links_are_refused_without_reading_them() {
         "{stderr}"
     );
     assert_no_content(&stderr);
+    std::fs::remove_file(locations.tokens_file()).unwrap();
+
+    // A lock file too: said as a link, not "too many levels of symbolic links".
+    let lock = dir.path().join("integrations.yaml.lock");
+    let _ = std::fs::remove_file(&lock);
+    symlink(&secret, &lock).unwrap();
+    let stderr = stderr_of(
+        cli(&dir).args(["add", "--name", "d", "--url", "https://d.example/"]),
+        2,
+    );
+    assert!(
+        stderr.contains("integrations.yaml.lock") && stderr.contains("symbolic link"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("os error"), "{stderr}");
 }
 
 #[test]

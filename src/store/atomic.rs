@@ -184,7 +184,15 @@ impl FileLock {
         if let Some(dir) = path.parent().filter(|dir| !dir.as_os_str().is_empty()) {
             create_private_dir(dir)?;
         }
-        let file = open_own_file(&path, true).map_err(|error| StoreError::io(&path, error))?;
+        let file = open_own_file(&path, true).map_err(|error| {
+            // O_NOFOLLOW met a link: said as for the data files, not as "too many
+            // levels of symbolic links".
+            if error.raw_os_error() == Some(libc::ELOOP) {
+                StoreError::Link { path: path.clone() }
+            } else {
+                StoreError::io(&path, error)
+            }
+        })?;
         file.lock().map_err(|error| StoreError::io(&path, error))?;
         Ok(FileLock { _file: file, path })
     }
