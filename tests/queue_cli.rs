@@ -505,6 +505,36 @@ fn an_event_id_or_type_that_cannot_be_shown_or_sent_is_refused_at_once() {
     assert_eq!(queue.counts().unwrap(), vec![]);
 }
 
+/// With --json, each refused line names the key at fault.
+#[test]
+fn a_refused_batch_line_names_its_field_in_json() {
+    let (dir, _locations) = home_with("http://127.0.0.1:9/hook");
+    let input = [
+        r#"{"integration":"jira"}"#,
+        r#"{"integration":"nobody","type":"t"}"#,
+        r#"{"integration":"jira","type":"t","id":""}"#,
+        r#"{"integration":"jira","type":"t","fields":[1]}"#,
+        r#"{"integration":"jira","type":"t","payload":"{{ oops"}"#,
+    ]
+    .join("\n");
+    let output = cli(&dir)
+        .args(["send", "--batch", "--json"])
+        .write_stdin(input)
+        .assert()
+        .code(2)
+        .get_output()
+        .stdout
+        .clone();
+    let fields: Vec<String> = text(&output)
+        .lines()
+        .map(|line| {
+            let answer: serde_json::Value = serde_json::from_str(line).unwrap();
+            answer["field"].as_str().unwrap_or("(none)").to_string()
+        })
+        .collect();
+    assert_eq!(fields, ["type", "integration", "id", "fields", "payload"]);
+}
+
 #[test]
 fn a_batch_line_that_is_not_utf8_is_named() {
     let (dir, locations) = home_with("http://127.0.0.1:9/hook");

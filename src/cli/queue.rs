@@ -295,13 +295,15 @@ fn batch_events(
             continue;
         }
         let event = serde_json::from_str::<EventLine>(line)
-            .map_err(|error| Problem::new(error.to_string()))
+            .map_err(|error| json_problem(&error))
             .and_then(|parsed| {
                 parsed
                     .into_event(name, target, appliance)
                     .map_err(|error| match error {
-                        EventError::UnknownIntegration(name) => unknown_integration(&name),
-                        other => Problem::new(other.to_string()),
+                        EventError::UnknownIntegration(name) => {
+                            unknown_integration(&name).with_field("integration")
+                        }
+                        other => Problem::new(other.to_string()).with_field(other.field()),
                     })
             });
         match event {
@@ -313,6 +315,21 @@ fn batch_events(
         return Err(NotSent::Lines(errors));
     }
     Ok(events)
+}
+
+/// A line that is not an event line: serde's words, with the key they name as the
+/// field (`missing field `type``, `unknown field`…), none for a line that is not JSON.
+fn json_problem(error: &serde_json::Error) -> Problem {
+    let message = error.to_string();
+    let field = message
+        .split('`')
+        .nth(1)
+        .filter(|_| message.contains("field `"))
+        .map(str::to_string);
+    match field {
+        Some(field) => Problem::new(message).with_field(field),
+        None => Problem::new(message),
+    }
 }
 
 pub fn worker(locations: &Locations) -> CliResult {

@@ -48,6 +48,21 @@ pub enum EventError {
     },
 }
 
+impl EventError {
+    /// The key of the event line at fault, for an answer that names it (`--json`).
+    pub fn field(&self) -> &'static str {
+        match self {
+            EventError::NoIntegration | EventError::UnknownIntegration(_) => "integration",
+            EventError::NoType | EventError::BadType => "type",
+            EventError::BadId => "id",
+            EventError::FieldsNotAnObject { .. } => "fields",
+            EventError::Template { template, .. } if template == "`payload`" => "payload",
+            // The integration's content sample: its own field, not the line's.
+            EventError::Template { .. } => "content_sample",
+        }
+    }
+}
+
 /// One line on the socket or of `send --batch`.
 #[derive(Debug, Deserialize)]
 pub struct EventLine {
