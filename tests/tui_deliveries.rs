@@ -248,6 +248,24 @@ fn status_from_the_list_shows_what_hookconsole_status_says_and_follows_the_queue
         screen.contains("Teams alerts: 1 held (disabled)"),
         "{screen}"
     );
+    // Events of a name no integration has any more: said as `status` says it.
+    Queue::open(&locations.queue_database())
+        .unwrap()
+        .enqueue(&[NewEvent {
+            id: None,
+            integration: "Gone".into(),
+            event_type: "finding.new".into(),
+            payload: "{}".into(),
+            fingerprint: None,
+        }])
+        .unwrap();
+    deliveries_changed(&mut harness);
+    let screen = harness.screen(100, 40);
+    assert!(
+        screen.contains("removed: its events wait for no integration"),
+        "{screen}"
+    );
+    assert!(screen.contains("held events expire (dead)"), "{screen}");
     harness.press(KeyCode::Esc);
     assert!(matches!(harness.app.screen, Screen::List));
 }

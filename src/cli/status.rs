@@ -177,31 +177,11 @@ fn integration_lines(
 
 /// What is said of an integration under its row: removed, held, its authorization.
 fn integration_notes(integration: &IntegrationStatus, retention_days: u32) -> Vec<String> {
-    let counts = &integration.counts;
-    let mut lines = Vec::new();
-    if !integration.configured {
-        lines.push("  removed: its events wait for no integration".into());
-    }
-    if let Some(hold) = &integration.hold {
-        lines.push(format!("  held: {}", hold.reason));
-    }
-    if let Some(expires) = &counts.held_expires_at {
-        lines.push(format!(
-            "  held events expire (dead) {retention_days} days after they were queued: the oldest at {expires}"
-        ));
-    }
-    if let Some(authorization) = &integration.authorization {
-        let expiry = authorization
-            .expires_at
-            .as_ref()
-            .map(|at| format!(", token expires {at}"))
-            .unwrap_or_default();
-        lines.push(format!(
-            "  authorization: {}{expiry}",
-            authorization.state.replace('_', " ")
-        ));
-    }
-    lines
+    integration
+        .notes(retention_days)
+        .into_iter()
+        .map(|note| format!("  {}", note.text))
+        .collect()
 }
 
 /// `45 s`, `12 min`, `3 h`, `2 d`.

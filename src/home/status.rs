@@ -171,6 +171,56 @@ pub struct IntegrationStatus {
     pub authorization: Option<AuthorizationStatus>,
 }
 
+/// A line said of an integration under its counts, for `status` and the STATUS view
+/// alike; `warning` for what holds its events back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatusNote {
+    pub text: String,
+    pub warning: bool,
+}
+
+impl IntegrationStatus {
+    /// What is said of it under its row: removed, held, when held events expire, its
+    /// authorization.
+    pub fn notes(&self, retention_days: u32) -> Vec<StatusNote> {
+        let note = |text: String, warning| StatusNote { text, warning };
+        let mut notes = Vec::new();
+        if !self.configured {
+            notes.push(note(
+                "removed: its events wait for no integration".into(),
+                true,
+            ));
+        }
+        if let Some(hold) = &self.hold {
+            notes.push(note(format!("held: {}", hold.reason), true));
+        }
+        if let Some(expires) = &self.counts.held_expires_at {
+            notes.push(note(
+                format!(
+                    "held events expire (dead) {retention_days} days after they were \
+                     queued: the oldest at {expires}"
+                ),
+                false,
+            ));
+        }
+        if let Some(authorization) = &self.authorization {
+            let expiry = authorization
+                .expires_at
+                .as_ref()
+                .map(|at| format!(", token expires {at}"))
+                .unwrap_or_default();
+            notes.push(note(
+                format!(
+                    "authorization: {}{expiry}",
+                    authorization.state.replace('_', " ")
+                ),
+                false,
+            ));
+        }
+        notes
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct CallbackStatus {
     pub url: Option<String>,

@@ -188,6 +188,12 @@ fn lines(status: &Status, width: usize, theme: &Theme) -> Vec<Line<'static>> {
                 ),
                 theme.text,
             ));
+            if let Some(next) = &total.next_retry_at {
+                lines.push(Line::styled(
+                    format!("          next retry at {next}"),
+                    theme.text,
+                ));
+            }
             lines.push(Line::styled(
                 format!(
                     "          last hour {} delivered, {} failed; dead in {} days: {}",
@@ -232,7 +238,12 @@ fn lines(status: &Status, width: usize, theme: &Theme) -> Vec<Line<'static>> {
     lines.push(Line::raw(""));
     let counted = status.queue.unreadable.is_none();
     for integration in &status.integrations {
-        lines.extend(integration_lines(integration, counted, theme));
+        lines.extend(integration_lines(
+            integration,
+            counted,
+            status.queue.retention_days,
+            theme,
+        ));
     }
     lines
 }
@@ -242,6 +253,7 @@ fn lines(status: &Status, width: usize, theme: &Theme) -> Vec<Line<'static>> {
 fn integration_lines(
     integration: &IntegrationStatus,
     counted: bool,
+    retention_days: u32,
     theme: &Theme,
 ) -> Vec<Line<'static>> {
     let counts = &integration.counts;
@@ -278,25 +290,13 @@ fn integration_lines(
             theme.text,
         )]
     };
-    if let Some(hold) = &integration.hold {
-        lines.push(Line::styled(
-            format!("  held: {}", hold.reason),
-            theme.warning,
-        ));
-    }
-    if let Some(authorization) = &integration.authorization {
-        let expiry = authorization
-            .expires_at
-            .as_ref()
-            .map(|at| format!(", token expires {at}"))
-            .unwrap_or_default();
-        lines.push(Line::styled(
-            format!(
-                "  authorization: {}{expiry}",
-                authorization.state.replace('_', " ")
-            ),
-            theme.text,
-        ));
+    for note in integration.notes(retention_days) {
+        let style = if note.warning {
+            theme.warning
+        } else {
+            theme.text
+        };
+        lines.push(Line::styled(format!("  {}", note.text), style));
     }
     lines
 }
