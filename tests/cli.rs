@@ -770,18 +770,22 @@ fn remove_takes_the_integration_away() {
     home.run(&["remove", "JIRA"])
         .ok()
         .stdout_has("removed Jira");
-    let names: Vec<String> = home
-        .store()
+    let names = stored_names(&home);
+    assert_eq!(names, ["Teams"]);
+    home.run(&["remove", "Jira"])
+        .code(2)
+        .stderr_has("no integration named `Jira`");
+}
+
+/// The names in the home's integrations file, in its order.
+fn stored_names(home: &Home) -> Vec<String> {
+    home.store()
         .load()
         .unwrap()
         .integrations
         .into_iter()
         .map(|i| i.name)
-        .collect();
-    assert_eq!(names, ["Teams"]);
-    home.run(&["remove", "Jira"])
-        .code(2)
-        .stderr_has("no integration named `Jira`");
+        .collect()
 }
 
 #[test]
@@ -814,14 +818,7 @@ fn remove_with_an_unreadable_token_store_removes_nothing() {
     home.run(&["remove", "Jira OAuth"])
         .code(2)
         .stderr_has("tokens.yaml");
-    let names: Vec<String> = home
-        .store()
-        .load()
-        .unwrap()
-        .integrations
-        .into_iter()
-        .map(|i| i.name)
-        .collect();
+    let names = stored_names(&home);
     assert_eq!(names, ["Jira OAuth"]);
 }
 
@@ -957,14 +954,7 @@ fn import_replace_removes_what_the_file_does_not_hold() {
     home.run(&["import", "--replace", &file])
         .ok()
         .stdout_has("imported: 1 added, 1 updated, 1 removed");
-    let names: Vec<String> = home
-        .store()
-        .load()
-        .unwrap()
-        .integrations
-        .into_iter()
-        .map(|i| i.name)
-        .collect();
+    let names = stored_names(&home);
     assert_eq!(names, ["kept", "New"]);
 }
 

@@ -265,6 +265,15 @@ fn send_batch(
         .assert()
 }
 
+/// What `send --batch` printed for `lines`, which it took.
+fn sent(dir: &tempfile::TempDir, lines: &[String]) -> Vec<u8> {
+    send_batch(dir, &[], lines)
+        .success()
+        .get_output()
+        .stdout
+        .clone()
+}
+
 fn text(bytes: &[u8]) -> String {
     String::from_utf8(bytes.to_vec()).unwrap()
 }
@@ -280,11 +289,7 @@ fn one_event_id_is_queued_once_for_each_integration() {
         line("jira", "shared-1", r#"{"n":1}"#),
         line("teams", "shared-1", r#"{"n":1}"#),
     ];
-    let out = send_batch(&dir, &[], &both)
-        .success()
-        .get_output()
-        .stdout
-        .clone();
+    let out = sent(&dir, &both);
     assert_eq!(
         text(&out),
         "shared-1 queued for jira\nshared-1 queued for teams\n"
@@ -292,11 +297,7 @@ fn one_event_id_is_queued_once_for_each_integration() {
     assert_eq!(queue.counts().unwrap(), queued(2));
 
     // Sent again, the same: acknowledged as a duplicate, nothing queued twice.
-    let out = send_batch(&dir, &[], &both[..1])
-        .success()
-        .get_output()
-        .stdout
-        .clone();
+    let out = sent(&dir, &both[..1]);
     assert_eq!(text(&out), "shared-1 duplicate (already queued for jira)\n");
     assert_eq!(queue.counts().unwrap(), queued(2));
 
@@ -337,11 +338,7 @@ fn one_event_id_is_queued_once_for_each_integration() {
         line("teams", "dup-3", r#"{"n":3}"#),
         line("teams", "dup-3", r#"{"n":3}"#),
     ];
-    let out = send_batch(&dir, &[], &same_twice)
-        .success()
-        .get_output()
-        .stdout
-        .clone();
+    let out = sent(&dir, &same_twice);
     assert_eq!(
         text(&out),
         "dup-3 queued for teams\ndup-3 duplicate (already queued for teams)\n"
@@ -355,17 +352,9 @@ fn one_event_id_is_queued_once_for_each_integration() {
         "timed-1",
         r#""sent at {{ event.time }} for {{ finding.name }}", "fields": {"finding": {"name": "x"}}"#,
     )];
-    let out = send_batch(&dir, &[], &templated)
-        .success()
-        .get_output()
-        .stdout
-        .clone();
+    let out = sent(&dir, &templated);
     assert_eq!(text(&out), "timed-1 queued for jira\n");
-    let out = send_batch(&dir, &[], &templated)
-        .success()
-        .get_output()
-        .stdout
-        .clone();
+    let out = sent(&dir, &templated);
     assert_eq!(text(&out), "timed-1 duplicate (already queued for jira)\n");
     let other_fields = [line(
         "jira",
@@ -447,11 +436,7 @@ fn one_event_id_is_queued_once_for_each_integration() {
 fn a_line_naming_its_integration_in_another_case_is_queued_under_the_stored_name() {
     let (dir, locations) = home_with("http://127.0.0.1:9/hook");
     let queue = Queue::open(&locations.queue_database()).unwrap();
-    let out = send_batch(&dir, &[], &[line("jira", "same-id", "{}")])
-        .success()
-        .get_output()
-        .stdout
-        .clone();
+    let out = sent(&dir, &[line("jira", "same-id", "{}")]);
     assert_eq!(text(&out), "same-id queued for jira\n");
     // Name lookup ignores case and spaces; the queue's key must too, or one event
     // would go out three times under one Webhook-Id.
