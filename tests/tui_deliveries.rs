@@ -200,6 +200,20 @@ fn the_list_says_whether_the_worker_runs_and_what_waits() {
     runtime.block_on(running).unwrap().unwrap();
 }
 
+/// Queues one event for `integration` (by a name only the queue may know).
+fn queue_one(locations: &Locations, integration: &str) {
+    Queue::open(&locations.queue_database())
+        .unwrap()
+        .enqueue(&[NewEvent {
+            id: None,
+            integration: integration.into(),
+            event_type: "finding.new".into(),
+            payload: "{}".into(),
+            fingerprint: None,
+        }])
+        .unwrap();
+}
+
 #[test]
 fn status_from_the_list_shows_what_hookconsole_status_says_and_follows_the_queue() {
     let mut harness = Harness::new(Profile::RICH, &sample_integrations());
@@ -228,16 +242,7 @@ fn status_from_the_list_shows_what_hookconsole_status_says_and_follows_the_queue
 
     // Events queued meanwhile: the view reads the status again when the queue changes.
     let locations = Locations::in_home(harness.home.path());
-    Queue::open(&locations.queue_database())
-        .unwrap()
-        .enqueue(&[NewEvent {
-            id: None,
-            integration: "Teams alerts".into(),
-            event_type: "finding.new".into(),
-            payload: "{}".into(),
-            fingerprint: None,
-        }])
-        .unwrap();
+    queue_one(&locations, "Teams alerts");
     deliveries_changed(&mut harness);
     let screen = harness.screen(80, 24);
     assert!(
@@ -249,16 +254,7 @@ fn status_from_the_list_shows_what_hookconsole_status_says_and_follows_the_queue
         "{screen}"
     );
     // Events of a name no integration has any more: said as `status` says it.
-    Queue::open(&locations.queue_database())
-        .unwrap()
-        .enqueue(&[NewEvent {
-            id: None,
-            integration: "Gone".into(),
-            event_type: "finding.new".into(),
-            payload: "{}".into(),
-            fingerprint: None,
-        }])
-        .unwrap();
+    queue_one(&locations, "Gone");
     deliveries_changed(&mut harness);
     let screen = harness.screen(100, 40);
     assert!(
