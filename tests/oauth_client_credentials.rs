@@ -271,6 +271,28 @@ async fn a_refusal_quoting_the_request_shows_no_secret() {
     assert!(!log.contains(&basic), "{log}");
 }
 
+/// Before its first delivery a client-credentials integration has no token and needs
+/// no authorization: `status` says so, as the list does, not "not authorized".
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn status_says_token_on_use_before_the_first_delivery() {
+    let endpoint = TokenEndpoint::start(Body::Form, ClientAuth::Basic).await;
+    let home = tempfile::tempdir().unwrap();
+    let home = home.path();
+    add(home, &endpoint, &[]);
+    let shown = run(home, &["status", "--json"]);
+    let status: serde_json::Value = serde_json::from_slice(&shown.stdout).unwrap();
+    let m2m = status["integrations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|integration| integration["name"] == "m2m")
+        .unwrap();
+    assert_eq!(m2m["authorization"]["state"], "token_on_use", "{status:#}");
+    let text = text(&run(home, &["status"]));
+    assert!(text.contains("authorization: token on use"), "{text}");
+    assert!(!text.contains("not authorized"), "{text}");
+}
+
 fn until(what: &str, timeout: Duration, mut done: impl FnMut() -> bool) {
     let started = Instant::now();
     while !done() {

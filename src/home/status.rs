@@ -152,7 +152,7 @@ pub struct LastDelivery {
 #[derive(Debug, Clone, Serialize)]
 pub struct AuthorizationStatus {
     /// `authorized`, `refresh_failed`, `reauthorization_needed`, `denied`,
-    /// `not_authorized`.
+    /// `not_authorized`, or `token_on_use` for client credentials not fetched yet.
     pub state: &'static str,
     pub expires_at: Option<String>,
 }
@@ -537,14 +537,14 @@ fn authorization_of(
     integration: &Integration,
     authorizations: &BTreeMap<String, Authorization>,
 ) -> Option<AuthorizationStatus> {
-    if !matches!(
-        integration.authentication,
-        crate::model::Authentication::OAuth(_)
-    ) {
+    let crate::model::Authentication::OAuth(oauth) = &integration.authentication else {
         return None;
-    }
+    };
     let stored = authorizations.get(&integration.name);
     let state = match stored {
+        // Client credentials are never "not authorized": the first delivery fetches a
+        // token (the list says the same).
+        None if !oauth.grant.needs_authorize() => "token_on_use",
         None => "not_authorized",
         Some(Authorization::Authorized { .. }) => "authorized",
         Some(Authorization::RefreshFailed { .. }) => "refresh_failed",
