@@ -734,4 +734,19 @@ fn help_lists_every_key_the_authorize_views_act_on() {
         KeyContext::AuthorizeSite,
         &[&choosing_among_three_sites],
     );
+    // Ended: the footer offers back and help only (paste, print, copy and the QR style
+    // did nothing, or printed the URL of a closed flow).
+    tui_support::assert_help_lists_what_keys_do(
+        KeyContext::AuthorizeEnded,
+        &[&|| {
+            let mut harness = authorizing(Profile::RICH);
+            let id = harness.authorizes[0].0;
+            let effects = harness.app.handle_message(Message::AuthorizeUpdate {
+                id,
+                update: SessionUpdate::State(FlowState::Cancelled),
+            });
+            harness.run(effects);
+            harness
+        }],
+    );
 }

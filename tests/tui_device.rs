@@ -149,7 +149,12 @@ fn esc_cancels_the_wait_and_help_lists_what_keys_do() {
     );
     tui_support::assert_help_lists_what_keys_do(
         KeyContext::AuthorizeDevice,
-        &[&|| showing_the_code(Profile::RICH), &|| {
+        &[&|| showing_the_code(Profile::RICH)],
+    );
+    // Ended: a new code or back, and nothing that acts on the closed flow.
+    tui_support::assert_help_lists_what_keys_do(
+        KeyContext::AuthorizeDeviceEnded,
+        &[&|| {
             let mut harness = showing_the_code(Profile::RICH);
             send(&mut harness, SessionUpdate::State(FlowState::Expired));
             harness

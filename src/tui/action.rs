@@ -213,6 +213,11 @@ pub enum KeyContext {
     AuthorizeSite,
     /// AUTHORIZE with the device grant: a code to enter, no redirect.
     AuthorizeDevice,
+    /// AUTHORIZE once the flow has ended: its listener closed, nothing to paste, print
+    /// or copy any more.
+    AuthorizeEnded,
+    /// The same for the device grant, which can ask for a new code.
+    AuthorizeDeviceEnded,
     Logs,
     LogsText,
     LogsDetail,
@@ -235,6 +240,7 @@ impl KeyContext {
             KeyContext::AuthorizePaste => "AUTHORIZE: paste the redirected URL",
             KeyContext::AuthorizeSite => "AUTHORIZE: choose the site",
             KeyContext::AuthorizeDevice => "AUTHORIZE: device code",
+            KeyContext::AuthorizeEnded | KeyContext::AuthorizeDeviceEnded => "AUTHORIZE: ended",
             KeyContext::Logs => "LOGS: delivery attempts",
             KeyContext::LogsText => "LOGS: text filter",
             KeyContext::LogsDetail => "LOGS: attempt detail",
@@ -421,6 +427,8 @@ mod tests {
             KeyContext::AuthorizePaste,
             KeyContext::AuthorizeSite,
             KeyContext::AuthorizeDevice,
+            KeyContext::AuthorizeEnded,
+            KeyContext::AuthorizeDeviceEnded,
             KeyContext::Logs,
             KeyContext::LogsText,
             KeyContext::LogsDetail,

@@ -161,6 +161,10 @@ impl AuthorizeView {
             KeyContext::AuthorizePaste
         } else if self.sites.is_some() {
             KeyContext::AuthorizeSite
+        } else if self.device_grant && self.can_start_again() {
+            KeyContext::AuthorizeDeviceEnded
+        } else if !self.is_running() {
+            KeyContext::AuthorizeEnded
         } else if self.device_grant {
             KeyContext::AuthorizeDevice
         } else {

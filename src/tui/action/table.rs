@@ -327,8 +327,26 @@ const AUTHORIZE_DEVICE: &[Binding] = &[
     bind(Action::CopyUrl, &[ch('c')], Some("copy"))
         .says("copy the verification URL (OSC 52: sent to the terminal clipboard)"),
     bind(Action::NextRendering, &[ch('r')], Some("QR style")),
-    bind(Action::StartAgain, &[ch('s')], Some("new code")),
     CANCEL_OR_BACK.says("cancel the authorization; once it has ended, back to the list"),
+    HELP_KEY,
+    INTERRUPT,
+    REDRAW,
+];
+
+/// AUTHORIZE once it has ended: the footer offered paste, print, copy and QR style,
+/// which did nothing or printed the URL of a closed flow.
+const AUTHORIZE_ENDED: &[Binding] = &[
+    bind(Action::Back, &[plain(KeyCode::Esc), ch('q')], Some("back"))
+        .says("back to the list (a there authorizes again)"),
+    HELP_KEY,
+    INTERRUPT,
+    REDRAW,
+];
+
+/// The device grant's, ended without an authorization: a new code may be asked for.
+const AUTHORIZE_DEVICE_ENDED: &[Binding] = &[
+    bind(Action::StartAgain, &[ch('s')], Some("new code")),
+    bind(Action::Back, &[plain(KeyCode::Esc), ch('q')], Some("back")).says("back to the list"),
     HELP_KEY,
     INTERRUPT,
     REDRAW,
@@ -486,6 +504,8 @@ pub fn bindings(context: KeyContext) -> &'static [Binding] {
         KeyContext::AuthorizePaste => AUTHORIZE_PASTE,
         KeyContext::AuthorizeSite => AUTHORIZE_SITE,
         KeyContext::AuthorizeDevice => AUTHORIZE_DEVICE,
+        KeyContext::AuthorizeEnded => AUTHORIZE_ENDED,
+        KeyContext::AuthorizeDeviceEnded => AUTHORIZE_DEVICE_ENDED,
         KeyContext::Logs => LOGS,
         KeyContext::LogsText => LOGS_TEXT,
         KeyContext::LogsDetail => LOGS_DETAIL,
@@ -511,6 +531,8 @@ pub fn typing(context: KeyContext) -> &'static [&'static [Binding]] {
         | KeyContext::Verify
         | KeyContext::Authorize
         | KeyContext::AuthorizeDevice
+        | KeyContext::AuthorizeEnded
+        | KeyContext::AuthorizeDeviceEnded
         | KeyContext::AuthorizeSite
         | KeyContext::Logs
         | KeyContext::LogsDetail
