@@ -416,6 +416,19 @@ fn add_reports_unparsable_values_together_with_invalid_ones() {
 }
 
 #[test]
+fn a_retry_interval_too_large_for_a_number_is_out_of_range() {
+    let home = Home::new();
+    home.add("Jira");
+    for value in ["4294967297", "99999999999999999999"] {
+        home.run(&["set", "Jira", &format!("retry_interval={value}")])
+            .code(2)
+            .stderr_has(&format!(
+                "`{value}` is out of range: give 1 to 86400 seconds"
+            ));
+    }
+}
+
+#[test]
 fn add_refuses_a_header_value_with_a_line_break() {
     let home = Home::new();
     home.run(&[

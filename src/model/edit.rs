@@ -27,9 +27,21 @@ pub fn set_field(
             integration.retry_interval = if trimmed.is_empty() {
                 super::DEFAULT_RETRY_INTERVAL
             } else {
-                trimmed
-                    .parse()
-                    .map_err(|_| fail(format!("`{trimmed}` is not a whole number of seconds")))?
+                trimmed.parse().map_err(|_| {
+                    // Digits too many for a number are out of range, not "not a number".
+                    let range = super::RETRY_INTERVAL_RANGE;
+                    let what = if !trimmed.is_empty() && trimmed.bytes().all(|b| b.is_ascii_digit())
+                    {
+                        "is out of range"
+                    } else {
+                        "is not a whole number of seconds"
+                    };
+                    fail(format!(
+                        "`{trimmed}` {what}: give {} to {} seconds",
+                        range.start(),
+                        range.end()
+                    ))
+                })?
             };
         }
         Field::HttpMethod => {
