@@ -831,6 +831,13 @@ fn remove_with_an_unreadable_token_store_removes_nothing() {
     home.run(&["remove", "Jira OAuth"])
         .code(2)
         .stderr_has("tokens.yaml");
+    // Reading it and forgetting through it are the same bad file: exit 2 both.
+    for args in [
+        &["token", "Jira OAuth"][..],
+        &["token", "Jira OAuth", "--forget"],
+    ] {
+        home.run(args).code(2).stderr_has("move it aside");
+    }
     let names = stored_names(&home);
     assert_eq!(names, ["Jira OAuth"]);
 }

@@ -117,6 +117,9 @@ impl From<ForgetError> for CliError {
         match error {
             // A settings or token file that cannot be read: that file's error.
             ForgetError::Store(error) => error.into(),
+            // The same file met while deleting: the same answer as reading it (a broken
+            // tokens.yaml was exit 2 for `token NAME` and 1 for `token NAME --forget`).
+            ForgetError::Failed(crate::oauth::OAuthError::Store(error)) => error.into(),
             ForgetError::Failed(reason) => CliError::Failed(anyhow::anyhow!(reason)),
         }
     }
