@@ -224,6 +224,10 @@ fn an_ended_authorization_leaves_no_code_and_says_what_is_cut() {
     );
     assert!(!ended.contains("still waiting"), "{ended}");
     assert!(!ended.contains("Open: "), "{ended}");
+    assert!(!ended.contains("Scan the code"), "{ended}");
+    assert!(!ended.contains("u prints it"), "u no longer acts: {ended}");
+    assert!(!ended.contains("k checks it"), "k no longer acts: {ended}");
+    assert!(ended.contains("Callback URL to register:"), "{ended}");
     assert!(
         !ended.contains('█') && !ended.contains('▀'),
         "no QR code:\n{ended}"

@@ -298,8 +298,13 @@ impl AuthorizeView {
         }
     }
 
+    /// The flow reached its end (authorized, denied, failed, cancelled, timed out).
+    pub fn has_ended(&self) -> bool {
+        self.state.as_ref().is_some_and(FlowState::is_finished)
+    }
+
     pub fn is_running(&self) -> bool {
-        !self.state.as_ref().is_some_and(FlowState::is_finished) && self.message_is_not_fatal()
+        !self.has_ended() && self.message_is_not_fatal()
     }
 
     fn message_is_not_fatal(&self) -> bool {

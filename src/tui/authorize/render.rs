@@ -77,7 +77,7 @@ impl AuthorizeView {
         // broken across lines; the QR code and the text share the rows above.
         // Once the flow has ended its listener is closed: a code or a link left on
         // the screen would lead a phone to nothing.
-        let ended = self.state.as_ref().is_some_and(FlowState::is_finished);
+        let ended = self.has_ended();
         let link = match self.target {
             QrTarget::StartLink if !ended => self.start_link.clone(),
             _ => None,
@@ -228,12 +228,21 @@ impl AuthorizeView {
             }
         }
         lines.push(TextLine::new("", theme.text));
+        let ended = self.has_ended();
         if let Some(callback) = &self.callback_url {
             lines.push(TextLine::new(
-                "Callback URL to register (k checks it):",
+                if ended {
+                    "Callback URL to register:"
+                } else {
+                    "Callback URL to register (k checks it):"
+                },
                 theme.label,
             ));
             lines.push(TextLine::new(callback.clone(), theme.text));
+        }
+        if ended {
+            // Nothing to scan, open, print or copy: the flow's listener is closed.
+            return lines;
         }
         lines.push(TextLine::new(
             if start_link_shown {
