@@ -517,7 +517,8 @@ fn a_refused_batch_line_names_its_field_in_json() {
             answer["field"].as_str().unwrap_or("(none)").to_string()
         })
         .collect();
-    assert_eq!(fields, ["type", "integration", "id", "fields", "payload"]);
+    // An unknown name is `name`, as every command says it (tests/cli_contract.rs).
+    assert_eq!(fields, ["type", "name", "id", "fields", "payload"]);
 }
 
 #[test]

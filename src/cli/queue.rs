@@ -300,9 +300,7 @@ fn batch_events(
                 parsed
                     .into_event(name, target, appliance)
                     .map_err(|error| match error {
-                        EventError::UnknownIntegration(name) => {
-                            unknown_integration(&name).with_field("integration")
-                        }
+                        EventError::UnknownIntegration(name) => unknown_integration(&name),
                         other => Problem::new(other.to_string()).with_field(other.field()),
                     })
             });

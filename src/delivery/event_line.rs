@@ -52,7 +52,9 @@ impl EventError {
     /// The key of the event line at fault, for an answer that names it (`--json`).
     pub fn field(&self) -> &'static str {
         match self {
-            EventError::NoIntegration | EventError::UnknownIntegration(_) => "integration",
+            EventError::NoIntegration => "integration",
+            // As every command names an unknown integration (`name`).
+            EventError::UnknownIntegration(_) => "name",
             EventError::NoType | EventError::BadType => "type",
             EventError::BadId => "id",
             EventError::FieldsNotAnObject { .. } => "fields",
