@@ -821,6 +821,30 @@ fn remove_forgets_the_authorization() {
     assert_eq!(tokens.get("Jira OAuth").unwrap(), None);
 }
 
+/// `authorize --paste` has no listener: with standard input at its end before any
+/// line (a script's `</dev/null`), nothing can ever come, and it says so at once
+/// instead of waiting out the timeout.
+#[test]
+fn authorize_paste_with_nothing_on_standard_input_ends_at_once() {
+    let home = Home::new();
+    add_full_oauth(&home);
+    home.run_with_stdin(
+        &[
+            "authorize",
+            "Jira OAuth",
+            "--paste",
+            "--qr",
+            "none",
+            "--timeout",
+            "60",
+        ],
+        "",
+    )
+    .code(1)
+    .stderr_has("standard input ended")
+    .stderr_has("Cancelled");
+}
+
 #[test]
 fn remove_with_an_unreadable_token_store_removes_nothing() {
     // It removed the integration and failed on the tokens, which then stayed for the

@@ -83,7 +83,7 @@ pub fn authorize(home: &Home, name: &str, options: AuthorizeOptions) -> CliResul
                 let _ = on_interrupt.send(SessionInput::Cancel).await;
             }
         });
-        spawn_paste_reader(inputs);
+        spawn_paste_reader(inputs, paste_only);
         let mut last = String::new();
         while let Some(update) = updates.recv().await {
             match update {
@@ -151,17 +151,29 @@ pub(super) fn qr_rendering(text: &str) -> Result<Option<QrRendering>, CliError> 
     })
 }
 
-/// Lines typed or pasted on standard input are tried as the redirected URL.
-fn spawn_paste_reader(inputs: mpsc::Sender<SessionInput>) {
+/// Lines typed or pasted on standard input are tried as the redirected URL. With
+/// `paste_only` (no listener) standard input is the only way in: when it ends with
+/// nothing sent (`</dev/null`, a closed pipe), the authorization is cancelled rather
+/// than left waiting out its timeout. (After a line, the exchange it started goes on.)
+fn spawn_paste_reader(inputs: mpsc::Sender<SessionInput>, paste_only: bool) {
     std::thread::spawn(move || {
+        let mut sent_any = false;
         for line in std::io::stdin().lock().lines() {
             let Ok(line) = line else { break };
             if line.trim().is_empty() {
                 continue;
             }
             if inputs.blocking_send(SessionInput::Paste(line)).is_err() {
-                break;
+                return;
             }
+            sent_any = true;
+        }
+        if paste_only && !sent_any {
+            eprintln!(
+                "standard input ended: with --paste nothing else can bring the redirected \
+                 URL; cancelling"
+            );
+            let _ = inputs.blocking_send(SessionInput::Cancel);
         }
     });
 }
