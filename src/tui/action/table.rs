@@ -411,7 +411,7 @@ const LOGS_TEXT: &[Binding] = &[
     )
     .says("apply the text filter (at least 3 characters, or empty to clear it)"),
     bind(Action::ClearFilter, &[plain(KeyCode::Esc)], Some("clear"))
-        .says("close the box; an empty text clears the filter"),
+        .says("close the box and clear the text filter"),
     bind(Action::Help, &[plain(KeyCode::F(1))], Some("help")),
     INTERRUPT,
     REDRAW,
