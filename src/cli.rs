@@ -63,10 +63,13 @@ fn read_text(path: &std::path::Path, flag: Option<&str>, limit: u64) -> Result<S
 fn oauth_integration(home: &Home, name: &str) -> Result<Integration, CliError> {
     let integration = home.integration(name)?;
     if !matches!(integration.authentication, Authentication::OAuth(_)) {
-        return Err(CliError::input(format!(
-            "Authentication: `{}` does not use OAuth (set authentication=oauth first)",
-            integration.name
-        )));
+        return Err(CliError::Input(vec![
+            Problem::new(format!(
+                "Authentication: `{}` does not use OAuth (set authentication=oauth first)",
+                integration.name
+            ))
+            .with_field("authentication"),
+        ]));
     }
     Ok(integration)
 }

@@ -141,6 +141,12 @@ fn json_errors_name_the_field_at_fault_and_failures_are_json_too() {
     let (status, stderr) = run(dir.path(), &["show", "--json"], "");
     assert_eq!(status, 2, "{stderr}");
     assert_eq!(json_error(&stderr)["field"], "<NAME>");
+    // The OAuth commands on an integration without OAuth blame its Authentication.
+    for command in ["token", "sites", "authorize"] {
+        let (status, stderr) = run(dir.path(), &[command, "jira", "--json"], "");
+        assert_eq!(status, 2, "{command}: {stderr}");
+        assert_eq!(json_error(&stderr)["field"], "authentication", "{command}");
+    }
 
     // Without --json the same failure is a plain line.
     let (status, stderr) = run(dir.path(), &["verify", "jira"], "");
