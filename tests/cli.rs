@@ -415,6 +415,34 @@ fn add_reports_unparsable_values_together_with_invalid_ones() {
         .stderr_has("error: URL: `jira.example.com` is not an absolute URL");
 }
 
+/// `header=` gives the whole list of headers: what it leaves out, a secret header
+/// too, is named as removed (by name only), not dropped in silence.
+#[test]
+fn set_header_names_the_headers_it_removes() {
+    let home = Home::new();
+    add_full_basic(&home);
+    let run = home.run(&[
+        "set",
+        "Jira",
+        "header=Content-Type: application/json",
+        "header=X-Team: ops",
+    ]);
+    run.ok()
+        .stdout_has("updated Jira")
+        .stdout_has("headers removed: X-Api-Key (header= gives the whole list");
+    assert!(!run.stdout.contains(HEADER_SECRET), "{}", run.stdout);
+    // Nothing removed, nothing said.
+    home.run(&["set", "Jira", "retry_interval=60"])
+        .ok()
+        .stdout_has("updated Jira");
+    assert!(
+        !home
+            .run(&["set", "Jira", "retry_interval=61"])
+            .stdout
+            .contains("removed")
+    );
+}
+
 #[test]
 fn a_retry_interval_too_large_for_a_number_is_out_of_range() {
     let home = Home::new();

@@ -377,8 +377,27 @@ pub fn set(home: &Home, name: &str, changes: &[String]) -> CliResult {
         .as_ref()
         .and_then(|signing| signing.previous.as_ref())
         .map(|previous| previous.until);
+    // header= gives the whole list: what it leaves out is gone, a secret header too,
+    // so it is named (never its value).
+    let removed_headers: Vec<&str> = original
+        .http_headers
+        .iter()
+        .filter(|old| {
+            !integration
+                .http_headers
+                .iter()
+                .any(|new| new.name.eq_ignore_ascii_case(&old.name))
+        })
+        .map(|old| old.name.as_str())
+        .collect();
     let saved = home.save(Some(&original), integration)?;
     say!("updated {new_name}")?;
+    if !removed_headers.is_empty() {
+        say!(
+            "headers removed: {} (header= gives the whole list; name one again to keep it)",
+            removed_headers.join(", ")
+        )?;
+    }
     if let Some(secret) = new_secret {
         // Shown this once, for the receiver; `export --with-secrets` shows it again.
         say!(
