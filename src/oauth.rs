@@ -4,6 +4,7 @@
 
 mod authorize;
 mod check;
+mod client_auth;
 mod device;
 mod error;
 mod exchange;

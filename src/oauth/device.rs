@@ -6,7 +6,6 @@
 
 use std::time::Duration;
 
-use base64::Engine;
 use oauth2::http::{Method, header};
 use serde_json::{Map, Value};
 
@@ -182,14 +181,7 @@ async fn post(
     let basic = !secret.is_empty()
         && settings.effective_client_authentication() == ClientAuthentication::Basic;
     if basic {
-        // RFC 6749 section 2.3.1: each form-encoded before the Basic encoding.
-        let encode =
-            |text: &str| url::form_urlencoded::byte_serialize(text.as_bytes()).collect::<String>();
-        let pair = format!("{}:{}", encode(&settings.client_id), encode(secret));
-        let value = format!(
-            "Basic {}",
-            base64::engine::general_purpose::STANDARD.encode(pair)
-        );
+        let value = format!("Basic {}", super::client_auth::basic_credentials(settings));
         request = request.header(header::AUTHORIZATION, value);
     } else {
         parameters.push(("client_id", settings.client_id.clone()));

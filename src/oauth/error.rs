@@ -113,10 +113,7 @@ impl OAuthError {
 /// Base64; also without the form-encoding, as some clients send them). Longest first,
 /// so that a value containing another is masked whole.
 fn sent_secrets(settings: &OAuthSettings, also: &[&Secret]) -> Vec<String> {
-    use base64::Engine;
-    let encode =
-        |text: &str| url::form_urlencoded::byte_serialize(text.as_bytes()).collect::<String>();
-    let base64 = |text: String| base64::engine::general_purpose::STANDARD.encode(text);
+    use super::client_auth::{basic_credentials, basic_credentials_unencoded, form_encoded};
     let client_secret = settings.client_secret.expose();
     let mut secrets = Vec::new();
     for secret in also
@@ -125,16 +122,16 @@ fn sent_secrets(settings: &OAuthSettings, also: &[&Secret]) -> Vec<String> {
         .chain([client_secret])
     {
         secrets.push(secret.to_string());
-        secrets.push(encode(secret));
+        secrets.push(form_encoded(secret));
     }
     if !client_secret.is_empty() {
-        let id = &settings.client_id;
-        secrets.push(base64(format!("{}:{}", encode(id), encode(client_secret))));
-        secrets.push(base64(format!("{id}:{client_secret}")));
+        secrets.push(basic_credentials(settings));
+        secrets.push(basic_credentials_unencoded(settings));
     }
     // A secret of a few characters would mask ordinary words of the description.
     secrets.retain(|secret| secret.len() >= 4);
-    secrets.sort_by_key(|secret| std::cmp::Reverse(secret.len()));
+    // Longest first; equal ones next to each other, so that dedup finds them all.
+    secrets.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
     secrets.dedup();
     secrets
 }

@@ -83,15 +83,7 @@ pub async fn forget_authorization(
                         .append_pair("client_secret", settings.client_secret.expose());
                 }
                 ClientAuthentication::Basic => {
-                    use base64::Engine;
-                    let encode = |text: &str| -> String {
-                        url::form_urlencoded::byte_serialize(text.as_bytes()).collect()
-                    };
-                    let credentials = base64::engine::general_purpose::STANDARD.encode(format!(
-                        "{}:{}",
-                        encode(&settings.client_id),
-                        encode(settings.client_secret.expose())
-                    ));
+                    let credentials = super::client_auth::basic_credentials(settings);
                     request = request.header(header::AUTHORIZATION, format!("Basic {credentials}"));
                 }
             }
