@@ -423,10 +423,10 @@ fn webhook_url_problem(text: &str) -> Option<String> {
         // what is shown; an escape would reach the terminal of whoever lists it.
         return Some("must not contain control characters or line breaks".into());
     }
-    if text.chars().count() > URL_MAX_CHARS {
+    let length = text.chars().count();
+    if length > URL_MAX_CHARS {
         return Some(format!(
-            "is {} characters long; at most {URL_MAX_CHARS} are allowed",
-            text.chars().count()
+            "is {length} characters long; at most {URL_MAX_CHARS} are allowed"
         ));
     }
     let written = text.trim_start().to_ascii_lowercase();

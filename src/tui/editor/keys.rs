@@ -52,13 +52,14 @@ impl Editor {
         let Some(input) = self.input_mut(slot) else {
             return Edit::Ignored;
         };
+        // Only a masked URL needs the before and after compared.
+        let Some(field) = masked_url else {
+            return edit(input);
+        };
         let before = input.clone();
         let done = edit(input);
         let (old, new) = (before.text(), input.text());
-        if let Some(field) = masked_url
-            && old != new
-            && crate::model::mask_url(&old) == crate::model::mask_url(&new)
-        {
+        if old != new && crate::model::mask_url(&old) == crate::model::mask_url(&new) {
             *input = before;
             self.errors.insert(
                 field,
