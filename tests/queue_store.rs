@@ -98,6 +98,61 @@ fn claims_lease_and_release_and_hold() {
     assert_eq!(queue.claim("w2", 10, 60_000).unwrap().len(), 1);
 }
 
+/// The worker's writer runs a group of claims, settles and enqueues in one
+/// transaction: another connection sees none of it before the group's commit and all
+/// of it after.
+#[test]
+fn a_group_of_writes_commits_as_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("q.sqlite3");
+    let mut queue = Queue::open(&path).unwrap();
+    let reader = Queue::open(&path).unwrap();
+    let first = queue.enqueue(&[event("a"), event("a")]).unwrap();
+    queue.begin_group().unwrap();
+    assert!(queue.group_is_open());
+    let claimed = queue.claim("w1", 1, 60_000).unwrap();
+    assert_eq!(claimed.len(), 1);
+    let record = AttemptRecord {
+        event_id: claimed[0].event_id.clone(),
+        ..record(claimed[0].job_id, "a", "delivered", now_ms())
+    };
+    queue.apply(&finished(vec![record])).unwrap();
+    queue.enqueue(&[event("b")]).unwrap();
+    // The same id with another payload: refused, the rest of the group stands.
+    let taken = NewEvent {
+        id: Some(first[1].id.clone()),
+        payload: "{\"other\":1}".into(),
+        ..event("a")
+    };
+    let answers = queue.enqueue(&[taken]).unwrap();
+    assert!(matches!(answers[0].status, EnqueueStatus::Conflict(_)));
+    let counts = |queue: &Queue| {
+        let mut counts = queue.counts().unwrap();
+        counts.sort();
+        counts
+    };
+    assert_eq!(
+        counts(&reader),
+        vec![("queued".to_string(), 2)],
+        "nothing of the group shows before its commit"
+    );
+    queue.commit_group().unwrap();
+    assert!(!queue.group_is_open());
+    assert_eq!(
+        counts(&reader),
+        vec![("delivered".to_string(), 1), ("queued".to_string(), 2)],
+        "the settle and the enqueue of `b`"
+    );
+    assert_eq!(
+        reader
+            .log_page(&LogFilter::default(), None, 10)
+            .unwrap()
+            .rows
+            .len(),
+        1
+    );
+}
+
 /// When the next job is due, for a claimer that found fewer than it asked for: the
 /// earliest queued job, or another worker's lease running out; never a held job or
 /// the claimer's own lease.

@@ -231,9 +231,74 @@ pub fn start(mut queue: Queue) -> std::io::Result<(WriterSender, JoinHandle<()>)
     Ok((sender, handle))
 }
 
-/// Runs a group of commands; returns whether anything was committed.
+/// An answer the writer owes, sent once the group it belongs to is committed.
+enum Answer {
+    Enqueued(
+        oneshot::Sender<Result<Vec<Enqueued>, Arc<QueueError>>>,
+        Result<Vec<Enqueued>, Arc<QueueError>>,
+    ),
+    Claimed(oneshot::Sender<Claimed>, Claimed),
+    Flushed(oneshot::Sender<()>),
+}
+
+impl Answer {
+    fn send(self) {
+        match self {
+            Answer::Enqueued(reply, answer) => drop(reply.send(answer)),
+            Answer::Claimed(reply, claimed) => drop(reply.send(claimed)),
+            Answer::Flushed(reply) => drop(reply.send(())),
+        }
+    }
+
+    /// The group was not committed: nothing was queued and no job claimed.
+    fn send_failed(self, error: &Arc<QueueError>) {
+        match self {
+            Answer::Enqueued(reply, _) => drop(reply.send(Err(error.clone()))),
+            Answer::Claimed(reply, _) => drop(reply.send(Claimed::default())),
+            Answer::Flushed(reply) => drop(reply.send(())),
+        }
+    }
+}
+
+/// Runs a group of commands in one transaction, then answers them; returns whether
+/// anything was committed. When the transaction cannot begin (the file stayed locked
+/// past the busy timeout), each part commits on its own.
 fn run_group(queue: &mut Queue, group: Vec<WriterCommand>) -> bool {
+    if let Err(error) = queue.begin_group() {
+        tracing::warn!(%error, "each write of the group commits on its own");
+        let (changed, answers) = write_group(queue, group, false);
+        answers.into_iter().for_each(Answer::send);
+        return changed;
+    }
+    let (changed, answers) = write_group(queue, group, true);
+    match queue.commit_group() {
+        Ok(()) => {
+            answers.into_iter().for_each(Answer::send);
+            changed
+        }
+        Err(error) => {
+            // Attempts are at least once: the jobs stay claimed, and the next worker
+            // takes them over. An enqueue is answered with the error, a claim with no
+            // jobs.
+            tracing::error!(%error, "committing the group failed");
+            let error = Arc::new(error);
+            answers
+                .into_iter()
+                .for_each(|answer| answer.send_failed(&error));
+            false
+        }
+    }
+}
+
+/// Writes a group of commands (each part in a savepoint of the group's transaction
+/// when `grouped`); returns whether anything changed, and the answers to send after
+/// the commit. Once SQLite has rolled back the group's transaction, the parts left
+/// are not run (they would commit on their own, and a claim's jobs would stay leased
+/// to a worker told it got none): the commit fails and every answer says so.
+fn write_group(queue: &mut Queue, group: Vec<WriterCommand>, grouped: bool) -> (bool, Vec<Answer>) {
+    let open = |queue: &Queue| !grouped || queue.group_is_open();
     let mut changed = false;
+    let mut answers = Vec::new();
     let mut events = Vec::new();
     let mut waiting = Vec::new();
     let mut updates = Vec::new();
@@ -256,6 +321,7 @@ fn run_group(queue: &mut Queue, group: Vec<WriterCommand>) -> bool {
             } => claims.push((owner, limit, lease_ms, skip, reply)),
             WriterCommand::Flush(reply) => flushes.push(reply),
             WriterCommand::Hold(disabled) => hold = Some(disabled),
+            WriterCommand::Prune { .. } if !open(queue) => {}
             WriterCommand::Prune { days, rows } => match queue.prune(days, rows) {
                 Ok(0) => {}
                 Ok(n) => {
@@ -266,14 +332,17 @@ fn run_group(queue: &mut Queue, group: Vec<WriterCommand>) -> bool {
             },
         }
     }
-    // Claims first: the scheduler's buffer of jobs may be running dry, and the group's
-    // updates settle jobs that are claimed, so they change nothing a claim would take
-    // (a released job is claimed by the next claim instead).
-    // A claim that got all it asked for is answered at once; one that got fewer also
-    // says when the next job is due, and that is read after the group's updates,
-    // holds and enqueues, which schedule retries and add jobs.
+    // Claims first: the group's updates settle jobs that are claimed, so they change
+    // nothing a claim would take (a released job is claimed by the next claim
+    // instead). A claim that got fewer jobs than it asked for also says when the next
+    // job is due, and that is read after the group's updates, holds and enqueues,
+    // which schedule retries and add jobs.
     let mut short_claims = Vec::new();
     for (owner, limit, lease_ms, skip, reply) in claims {
+        if !open(queue) {
+            answers.push(Answer::Claimed(reply, Claimed::default()));
+            continue;
+        }
         match queue.claim_except(&owner, limit, lease_ms, &skip) {
             Ok(jobs) if jobs.len() < limit => {
                 changed |= !jobs.is_empty();
@@ -281,42 +350,50 @@ fn run_group(queue: &mut Queue, group: Vec<WriterCommand>) -> bool {
             }
             Ok(jobs) => {
                 changed = true;
-                let _ = reply.send(Claimed {
+                let claimed = Claimed {
                     jobs,
                     next_due_ms: None,
-                });
+                };
+                answers.push(Answer::Claimed(reply, claimed));
             }
             Err(error) => {
                 tracing::error!(%error, "claiming jobs failed");
-                let _ = reply.send(Claimed::default());
+                answers.push(Answer::Claimed(reply, Claimed::default()));
             }
         }
     }
-    if !updates.is_empty() {
+    if !updates.is_empty() && open(queue) {
         // Attempts are at least once: when this fails, the jobs stay claimed and are
         // taken over by the next worker.
         log_error("recording attempts", queue.apply(&updates));
         changed = true;
     }
     // After the updates: jobs released because their integration is disabled are held.
-    if let Some(disabled) = hold {
+    if let Some(disabled) = hold.filter(|_| open(queue)) {
         log_error("hold", queue.hold_disabled(&disabled));
         changed = true;
     }
     if !events.is_empty() {
         changed = true;
-        match queue.enqueue(&events) {
-            Ok(answers) => {
-                let mut answers = answers.into_iter();
+        // Not run: the failed commit answers each sender with its error.
+        let not_run = || Ok(Vec::new());
+        match if open(queue) {
+            queue.enqueue(&events)
+        } else {
+            not_run()
+        } {
+            Ok(enqueued) => {
+                let mut enqueued = enqueued.into_iter();
                 for (count, reply) in waiting {
-                    let _ = reply.send(Ok(answers.by_ref().take(count).collect()));
+                    let answer = Ok(enqueued.by_ref().take(count).collect());
+                    answers.push(Answer::Enqueued(reply, answer));
                 }
             }
             Err(error) => {
                 tracing::error!(%error, "enqueue failed");
                 let error = Arc::new(error);
                 for (_, reply) in waiting {
-                    let _ = reply.send(Err(error.clone()));
+                    answers.push(Answer::Enqueued(reply, Err(error.clone())));
                 }
             }
         }
@@ -326,12 +403,10 @@ fn run_group(queue: &mut Queue, group: Vec<WriterCommand>) -> bool {
             tracing::error!(%error, "reading when the next job is due failed");
             None
         });
-        let _ = reply.send(Claimed { jobs, next_due_ms });
+        answers.push(Answer::Claimed(reply, Claimed { jobs, next_due_ms }));
     }
-    for reply in flushes {
-        let _ = reply.send(());
-    }
-    changed
+    answers.extend(flushes.into_iter().map(Answer::Flushed));
+    (changed, answers)
 }
 
 fn log_error(what: &str, result: Result<(), QueueError>) {

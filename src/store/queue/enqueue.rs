@@ -3,7 +3,7 @@
 //! The same event again (same integration, id, type and payload) is a duplicate,
 //! acknowledged and not queued twice; the same id with a different event is refused.
 
-use rusqlite::{OptionalExtension, Transaction, params};
+use rusqlite::{Connection, OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -118,7 +118,8 @@ impl Queue {
             path: path.clone(),
             source,
         };
-        let tx = self.conn.transaction().map_err(fail)?;
+        // A savepoint: its own transaction, or a part of the writer's group.
+        let tx = self.conn.savepoint().map_err(fail)?;
         let answers = insert(&tx, events).map_err(fail)?;
         tx.commit().map_err(fail)?;
         Ok(answers)
@@ -155,7 +156,7 @@ impl Queue {
 /// Inserts each event and its job. The key (integration, id) decides: an insert that
 /// conflicts inserts nothing, and only then is the stored event read to tell a
 /// duplicate from a different event, so a new event costs no read.
-fn insert(tx: &Transaction<'_>, events: &[NewEvent]) -> rusqlite::Result<Vec<Enqueued>> {
+fn insert(tx: &Connection, events: &[NewEvent]) -> rusqlite::Result<Vec<Enqueued>> {
     let now = now_ms();
     let mut event = tx.prepare_cached(
         "INSERT INTO events (id, integration, type, payload, created, fingerprint) \
@@ -193,7 +194,7 @@ fn insert(tx: &Transaction<'_>, events: &[NewEvent]) -> rusqlite::Result<Vec<Enq
 
 /// `new` against the event its integration already has under `id`: the same when
 /// its type is, and its rendered payload or what its sender sent (the fingerprints).
-fn compare(tx: &Transaction<'_>, id: &str, new: &NewEvent) -> rusqlite::Result<EnqueueStatus> {
+fn compare(tx: &Connection, id: &str, new: &NewEvent) -> rusqlite::Result<EnqueueStatus> {
     type Stored = (String, String, Option<Vec<u8>>);
     let stored: Option<Stored> = tx
         .prepare_cached(

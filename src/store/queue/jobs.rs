@@ -105,7 +105,9 @@ impl Queue {
         // The names as one JSON array, read by json_each: one statement to cache
         // whatever their number.
         let skipped = serde_json::to_string(skip).unwrap_or_else(|_| "[]".into());
-        let tx = self.conn.transaction().map_err(fail)?;
+        // A savepoint: its own transaction, or a part of the writer's group
+        // ([`Queue::in_one_transaction`]).
+        let tx = self.conn.savepoint().map_err(fail)?;
         let claimed = {
             // Two index-backed queries rather than one OR: due queued jobs, then
             // claims whose lease ran out (few: one worker runs per home). Not the
@@ -179,7 +181,8 @@ impl Queue {
             path: path.clone(),
             source,
         };
-        let tx = self.conn.transaction().map_err(fail)?;
+        // A savepoint, as in a claim.
+        let tx = self.conn.savepoint().map_err(fail)?;
         {
             let mut insert = tx.prepare_cached(INSERT).map_err(fail)?;
             let mut settle = tx
