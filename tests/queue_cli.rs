@@ -500,6 +500,8 @@ fn a_refused_batch_line_names_its_field_in_json() {
         r#"{"integration":"jira","type":"t","id":""}"#,
         r#"{"integration":"jira","type":"t","fields":[1]}"#,
         r#"{"integration":"jira","type":"t","payload":"{{ oops"}"#,
+        // A misspelt key would send the content sample unfilled: refused, named.
+        r#"{"integration":"jira","type":"t","payloads":"x"}"#,
     ]
     .join("\n");
     let output = cli(&dir)
@@ -518,7 +520,10 @@ fn a_refused_batch_line_names_its_field_in_json() {
         })
         .collect();
     // An unknown name is `name`, as every command says it (tests/cli_contract.rs).
-    assert_eq!(fields, ["type", "name", "id", "fields", "payload"]);
+    assert_eq!(
+        fields,
+        ["type", "name", "id", "fields", "payload", "payloads"]
+    );
 }
 
 #[test]

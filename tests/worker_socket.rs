@@ -102,6 +102,30 @@ async fn out_of_descriptors_the_worker_pauses_and_goes_on_delivering() {
     worker.stop();
 }
 
+/// A line with a key the event line does not have (a misspelt `payload`) is refused
+/// and the key named: queued, it would send the content sample unfilled. The
+/// connection goes on serving the next line.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_line_with_an_unknown_key_is_refused_and_the_key_named() {
+    let server = receiver(always(200), false).await;
+    let (dir, _) = home_with_jira(&server.url(), |_| {});
+    let worker = WorkerProcess::start(dir.path(), &[]);
+    let mut stream = connect(&worker);
+    stream
+        .write_all(b"{\"integration\":\"jira\",\"type\":\"t\",\"payloads\":{\"n\":1}}\n")
+        .unwrap();
+    let mut answer = String::new();
+    BufReader::new(stream.try_clone().unwrap())
+        .read_line(&mut answer)
+        .unwrap();
+    assert!(answer.contains("\"ok\":false"), "{answer}");
+    assert!(answer.contains("unknown field `payloads`"), "{answer}");
+    assert!(send_event(&mut stream).contains("\"ok\":true"));
+    until_delivered(&server, 1).await;
+    assert_eq!(server.distinct(), 1, "the refused line was not queued");
+    worker.stop();
+}
+
 /// Past `socket_max_connections`, a new client is told why and closed; a place that
 /// frees is taken again.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

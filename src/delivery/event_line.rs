@@ -65,8 +65,12 @@ impl EventError {
     }
 }
 
-/// One line on the socket or of `send --batch`.
+/// One line on the socket or of `send --batch`. A key it does not know is refused
+/// (`unknown field `payloads`, expected one of …`): a misspelt `payload` or `fields`
+/// would otherwise send the content sample with nothing filled in, and say it was
+/// queued.
 #[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct EventLine {
     #[serde(default)]
     pub id: Option<String>,
