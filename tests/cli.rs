@@ -731,6 +731,15 @@ fn set_reports_a_bad_key_and_every_bad_value() {
     home.run(&["set", "Jira", "url"])
         .code(2)
         .stderr_has("URL: give a value, as in url=VALUE");
+    // The last of two would win unseen; `header` adds a row each time.
+    home.run(&[
+        "set",
+        "Jira",
+        "url=https://a.example.com/",
+        "URL=https://b.example.com/",
+    ])
+    .code(2)
+    .stderr_has("error: `url` is given twice: give each field once");
     assert_eq!(bytes(&home.integrations_file()), before);
     home.run(&["set", "Nothing", "url=https://x.example.com/"])
         .code(2)
@@ -1145,6 +1154,9 @@ fn bad_settings_are_refused_and_change_nothing() {
     home.run(&["settings", "hostname"])
         .code(2)
         .stderr_has("is not KEY=VALUE");
+    home.run(&["settings", "concurrency=4", " concurrency=8"])
+        .code(2)
+        .stderr_has("`concurrency` is given twice: give each setting once");
     assert_eq!(bytes(&settings), before);
     fs::write(&settings, "hostname: [\n").unwrap();
     home.run(&["callback-url"])

@@ -280,6 +280,7 @@ pub fn set(home: &Home, name: &str, changes: &[String]) -> CliResult {
     let mut failed: Vec<FieldError> = Vec::new();
     let mut headers: Option<Vec<String>> = None;
     let (mut signing, mut overlap): (Option<&str>, Option<&str>) = (None, None);
+    let mut given: Vec<&str> = Vec::new();
     for change in changes {
         let (key, value) = match change.split_once('=') {
             Some((key, value)) => (key.trim(), Some(value)),
@@ -293,6 +294,22 @@ pub fn set(home: &Home, name: &str, changes: &[String]) -> CliResult {
             }
             continue;
         }
+        // `header` adds a row each time; any other key given twice would keep the
+        // last value unseen (`url=a url=b`).
+        let once = match key {
+            "overlap" => Some("overlap"),
+            other => Field::from_key(other).map(Field::key),
+        };
+        if let Some(once) = once
+            && given.contains(&once)
+        {
+            errors.push(
+                Problem::new(format!("`{once}` is given twice: give each field once"))
+                    .with_field(once),
+            );
+            continue;
+        }
+        given.extend(once);
         if key == "overlap" {
             overlap = Some(value.unwrap_or(""));
             continue;

@@ -20,7 +20,15 @@ pub fn settings(home: &Home, changes: &[String]) -> CliResult {
             let (key, value) = change
                 .split_once('=')
                 .ok_or_else(|| CliError::input(format!("`{change}` is not KEY=VALUE")))?;
-            pairs.push((key.trim().to_string(), value.to_string()));
+            let key = key.trim().to_string();
+            if pairs.iter().any(|(given, _)| *given == key) {
+                // The last would win unseen.
+                return Err(CliError::Input(vec![
+                    Problem::new(format!("`{key}` is given twice: give each setting once"))
+                        .with_field(key),
+                ]));
+            }
+            pairs.push((key, value.to_string()));
         }
         home.change_settings(&pairs).map_err(|error| match error {
             SettingsChangeError::Invalid(refused) => {
