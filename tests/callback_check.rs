@@ -170,14 +170,71 @@ async fn a_certificate_that_does_not_name_the_host_fails_at_tls() {
 #[test]
 fn settings_that_cannot_run_a_listener_are_bad_input() {
     let home = tempfile::tempdir().unwrap();
+    let certificate = home.path().join("listener.pem");
+    std::fs::write(&certificate, self_signed(&["127.0.0.1"]).pem).unwrap();
+    // One of the two may be set before the other.
     settings(
         home.path(),
-        &["callback_certificate=/etc/hookconsole/x.pem".into()],
+        &[format!("callback_certificate={}", certificate.display())],
     );
     let stderr = stderr_of(cli(home.path()).args(["callback-url", "--check"]), 2);
     assert!(
         stderr.contains("callback_certificate and callback_key"),
         "{stderr}"
+    );
+}
+
+/// A callback certificate or key is read when it is set, not first when an AUTHORIZE
+/// starts: a path to nothing, a file that is not PEM, and a key that is not the
+/// certificate's are refused, naming the setting, and nothing is saved.
+#[test]
+fn a_listener_certificate_or_key_that_cannot_serve_is_refused_when_set() {
+    let home = tempfile::tempdir().unwrap();
+    let (cert, other) = (self_signed(&["127.0.0.1"]), self_signed(&["127.0.0.1"]));
+    let file = |name: &str, text: &str| {
+        let path = home.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        path.display().to_string()
+    };
+    let (certificate, key) = (file("c.pem", &cert.pem), file("k.pem", &cert.key_pem));
+    let (other_key, not_pem) = (file("o.pem", &other.key_pem), file("n.pem", "hello\n"));
+    let saved = home.path().join("settings.yaml");
+    for (changes, field, says) in [
+        (
+            vec!["callback_certificate=/nonexistent/listener.pem".to_string()],
+            "callback_certificate",
+            "/nonexistent/listener.pem",
+        ),
+        (
+            vec![
+                format!("callback_certificate={certificate}"),
+                format!("callback_key={other_key}"),
+            ],
+            "callback_certificate",
+            "do not fit together",
+        ),
+        (
+            vec![
+                format!("callback_certificate={certificate}"),
+                format!("callback_key={not_pem}"),
+            ],
+            "callback_key",
+            "not a PEM private key",
+        ),
+    ] {
+        let stderr = stderr_of(cli(home.path()).arg("settings").args(&changes), 2);
+        assert!(
+            stderr.contains(&format!("error: {field}: ")) && stderr.contains(says),
+            "{changes:?}: {stderr}"
+        );
+        assert!(!saved.exists(), "nothing saved: {changes:?}");
+    }
+    settings(
+        home.path(),
+        &[
+            format!("callback_certificate={certificate}"),
+            format!("callback_key={key}"),
+        ],
     );
 }
 
