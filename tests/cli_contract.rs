@@ -118,6 +118,28 @@ fn json_errors_name_the_field_at_fault_and_failures_are_json_too() {
             .contains("/nonexistent/fields.json"),
         "{error}"
     );
+    // A file that is there but not JSON, a template that does not render, an empty
+    // event type: each names the flag that gave it.
+    let not_json = dir.path().join("fields.txt");
+    std::fs::write(&not_json, "{\"finding\":").unwrap();
+    let payload = dir.path().join("payload.txt");
+    std::fs::write(&payload, "{{ oops").unwrap();
+    for (flags, field) in [
+        (
+            vec!["--event", "t", "--fields", not_json.to_str().unwrap()],
+            "--fields",
+        ),
+        (
+            vec!["--event", "t", "--file", payload.to_str().unwrap()],
+            "--file",
+        ),
+        (vec!["--event", " "], "--event"),
+    ] {
+        let args = [&["send", "jira", "--json"][..], &flags].concat();
+        let (status, stderr) = run(dir.path(), &args, "");
+        assert_eq!(status, 2, "{stderr}");
+        assert_eq!(json_error(&stderr)["field"], field, "{flags:?}: {stderr}");
+    }
 
     // Nothing listens on port 9: the operation fails (exit 1), with no field to blame.
     let (status, stderr) = run(dir.path(), &["verify", "jira", "--json"], "");

@@ -213,15 +213,16 @@ fn single_event(
         .ok_or_else(|| CliError::unknown_integration(name))?;
     let event_type = args.event.unwrap_or_default().trim();
     if event_type.is_empty() {
-        return Err(CliError::input(
-            "--event: give the event type, e.g. scan.finished",
-        ));
+        return Err(CliError::Input(vec![
+            Problem::new("--event: give the event type, e.g. scan.finished").with_field("--event"),
+        ]));
     }
     let stdin = Path::new("-");
     if args.file == Some(stdin) && args.fields == Some(stdin) {
-        return Err(CliError::input(
-            "--file - and --fields - cannot both read standard input",
-        ));
+        return Err(CliError::Input(vec![
+            Problem::new("--file - and --fields - cannot both read standard input")
+                .with_field("--fields"),
+        ]));
     }
     let payload = args
         .file
@@ -232,7 +233,8 @@ fn single_event(
         Some(path) => {
             let text = read_text(path, Some("--fields"), EVENT_LIMIT)?;
             let value = serde_json::from_str::<serde_json::Value>(&text).map_err(|error| {
-                CliError::input(format!("--fields {}: not JSON: {error}", path.display()))
+                let message = format!("--fields {}: not JSON: {error}", path.display());
+                CliError::Input(vec![Problem::new(message).with_field("--fields")])
             })?;
             Some(value)
         }
@@ -251,8 +253,15 @@ fn single_event(
     )
     .map_err(|error| {
         // Name the flags the person typed, not the event line's fields.
-        let error = error.to_string().replace("`payload`", "--file");
-        CliError::input(error.replace("`fields`", "--fields"))
+        let flag = match error.field() {
+            "payload" => "--file",
+            "fields" => "--fields",
+            "type" => "--event",
+            other => other,
+        };
+        let message = error.to_string().replace("`payload`", "--file");
+        let message = message.replace("`fields`", "--fields");
+        CliError::Input(vec![Problem::new(message).with_field(flag)])
     })
 }
 
