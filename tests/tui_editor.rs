@@ -268,6 +268,33 @@ fn a_field_changed_and_changed_back_is_not_unsaved() {
     assert!(matches!(harness.app.screen, Screen::List));
 }
 
+/// A save stores the name trimmed; the form then shows the name as stored, not as
+/// typed, beside "no unsaved changes".
+#[test]
+fn after_a_save_the_form_shows_what_was_stored() {
+    let mut harness = Harness::new(Profile::RICH, &sample_integrations());
+    harness.press(KeyCode::Enter);
+    let name = harness.stored()[0].name.clone();
+    harness.press(KeyCode::Home);
+    harness.keys("   ");
+    harness.press(KeyCode::End);
+    harness.keys("  ");
+    harness.ctrl('s');
+    assert_eq!(harness.stored()[0].name, name, "stored trimmed");
+    let Screen::Editor(editor) = &harness.app.screen else {
+        panic!("the editor stays open")
+    };
+    assert!(!editor.is_dirty());
+    let screen = harness.screen(80, 24);
+    assert!(screen.contains("no unsaved changes"), "{screen}");
+    // The value column, where the name begins when nothing precedes it.
+    let row = screen.lines().find(|line| line.contains("> Name")).unwrap();
+    assert!(
+        row.contains(&format!("Name{}{name}", " ".repeat(19))),
+        "{screen}"
+    );
+}
+
 #[test]
 fn counts_of_one_read_in_the_singular() {
     let mut hook = webhook("Hook", "https://h.example/");

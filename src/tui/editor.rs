@@ -479,6 +479,27 @@ impl Editor {
         };
         self.choices.insert(Field::Signing, on);
         self.fresh_signing_secret = new_signing_secret(&ring::rand::SystemRandom::new());
+        // The save trimmed what it stored (`   Test1` is `Test1`): the form shows that,
+        // or it would say "no unsaved changes" beside text that is not what is saved.
+        for (field, input) in &mut self.texts {
+            let stored = field_text(&saved, *field).unwrap_or_default();
+            let typed = input.text();
+            if typed != stored && typed.trim() == stored {
+                *input = TextInput::new(&stored);
+            }
+        }
+        let rows = self
+            .headers
+            .iter_mut()
+            .filter(|(name, value)| !(name.is_empty() && value.is_empty()));
+        for ((name, value), header) in rows.zip(&saved.http_headers) {
+            for (input, stored) in [(name, &header.name), (value, &header.value)] {
+                let typed = input.text();
+                if typed != *stored && typed.trim() == stored {
+                    *input = TextInput::new(stored);
+                }
+            }
+        }
         self.base = saved.clone();
         self.original = Some(saved);
         self.other_names = other_names;
