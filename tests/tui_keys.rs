@@ -411,9 +411,31 @@ fn conflicting_save_offers_reload() {
     );
     harness.press(KeyCode::Right);
     harness.press(KeyCode::Enter);
-    assert!(in_list(&harness));
+    // The editor again, on the other session's version.
+    let screen = harness.screen(80, 24);
+    assert!(
+        screen.contains("Edit Webhook integration `Jira Cloud`"),
+        "{screen}"
+    );
+    assert!(screen.contains("https://theirs.example.test/"), "{screen}");
+    assert!(screen.contains("Reloaded `Jira Cloud`"), "{screen}");
+    assert!(screen.contains("no unsaved changes"), "{screen}");
     let stored = harness.stored();
     assert_eq!(stored[0].url, "https://theirs.example.test/");
+
+    // Removed by the other session meanwhile: back to the list, which says so.
+    harness.press(KeyCode::Tab);
+    harness.replace("https://mine.example.test/");
+    store.remove("Jira Cloud", None).unwrap();
+    harness.ctrl('s');
+    harness.press(KeyCode::Right);
+    harness.press(KeyCode::Enter);
+    assert!(in_list(&harness));
+    let screen = harness.screen(80, 24);
+    assert!(
+        screen.contains("`Jira Cloud` is no longer in the file"),
+        "{screen}"
+    );
 }
 
 #[test]

@@ -110,6 +110,9 @@ pub struct App {
     /// AUTHORIZE was started from the editor of this integration: Esc there opens it
     /// again, as stored then (the site step may have set its URL).
     authorize_back: Option<String>,
+    /// "Reload" on a save refused because another session changed the file: the
+    /// editor opens again on this integration as the file has it once it is read.
+    pub(super) reopen_after_load: Option<String>,
     /// The terminal is below 80x24 and the screen asks for a larger one: keys then act
     /// only where the person can see it (Ctrl-C, Ctrl-L).
     pub(super) too_small: bool,
@@ -140,6 +143,7 @@ impl App {
             next_authorize: 1,
             logs_back: None,
             authorize_back: None,
+            reopen_after_load: None,
             too_small: false,
         };
         let start = [
@@ -412,6 +416,12 @@ impl App {
             }
             (Question::DiscardSettings, Answer::Save) => self.settings_save(AfterSave::Close),
             (Question::Conflict, Answer::Reload) => {
+                self.reopen_after_load = match &self.screen {
+                    Screen::Editor(editor) if !editor.is_new() => {
+                        Some(editor.original_name().to_string())
+                    }
+                    _ => None,
+                };
                 self.close_editor();
                 self.status = Some("Reloading...".into());
                 vec![StoreWork::Load.into()]

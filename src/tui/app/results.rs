@@ -14,6 +14,26 @@ use crate::tui::text::count;
 use crate::tui::title::Deliveries;
 
 impl App {
+    /// After "Reload" on a refused save: the editor again, on the other session's
+    /// version; the list when that session removed or renamed the integration.
+    fn reopen_reloaded(&mut self) {
+        let Some(name) = self.reopen_after_load.take() else {
+            return;
+        };
+        let stored = self.integrations().iter().find(|i| i.name == name).cloned();
+        match stored {
+            Some(integration) => {
+                self.open_editor(Some(integration.clone()), &integration, "Webhook");
+                self.status = Some(format!("Reloaded `{name}` as the other session saved it"));
+            }
+            None => {
+                self.status = Some(format!(
+                    "`{name}` is no longer in the file: another session removed or renamed it"
+                ));
+            }
+        }
+    }
+
     pub fn handle_message(&mut self, message: Message) -> Vec<Effect> {
         match message {
             Message::Loaded(Ok(catalog)) => {
@@ -24,6 +44,7 @@ impl App {
                 ));
                 self.load_error = None;
                 self.set_catalog(catalog);
+                self.reopen_reloaded();
                 return vec![
                     self.load_last_deliveries(),
                     StoreWork::LoadDeliverySummary.into(),

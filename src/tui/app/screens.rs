@@ -121,7 +121,7 @@ impl App {
         Vec::new()
     }
 
-    fn open_editor(
+    pub(super) fn open_editor(
         &mut self,
         original: Option<Integration>,
         integration: &Integration,
