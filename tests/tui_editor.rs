@@ -342,6 +342,20 @@ fn choosing_a_preset_with_fields_asks_for_them_first() {
     let sample = editor.build().0.content_sample;
     assert!(sample.contains(r#""key": "OPS""#), "{sample}");
     assert!(sample.contains(r#""name": "Bug \"urgent\"""#), "{sample}");
+    // What was typed for the preset is an edit: Esc asks before dropping it.
+    assert!(is_dirty(&harness));
+    harness.press(KeyCode::Esc);
+    let screen = harness.screen(80, 24);
+    assert!(screen.contains("Unsaved edits"), "{screen}");
+
+    // The preset's own defaults taken as they are: nothing typed, nothing to ask.
+    let mut harness = Harness::new(Profile::RICH, &[]);
+    harness.keys("n");
+    harness.press(KeyCode::Down);
+    harness.press(KeyCode::Enter);
+    harness.press(KeyCode::Tab);
+    harness.press(KeyCode::Enter);
+    assert!(!is_dirty(&harness));
 }
 
 #[test]

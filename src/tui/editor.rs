@@ -182,6 +182,12 @@ impl Editor {
             .map_or("", |original| original.name.as_str())
     }
 
+    /// Counts what differs from `blank` as unsaved: a new integration opened with the
+    /// preset's own fields already typed.
+    pub fn unsaved_since(&mut self, blank: &Integration) {
+        self.pristine = Editor::new(None, blank, self.type_name, Vec::new()).values();
+    }
+
     /// True when the form differs from what it held when opened or last saved.
     pub fn is_dirty(&self) -> bool {
         self.values() != self.pristine

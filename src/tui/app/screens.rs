@@ -114,6 +114,11 @@ impl App {
         match request {
             ChooserRequest::Chosen(preset, integration) => {
                 self.open_editor(None, &integration, &preset.name);
+                // What was typed for the preset's own fields is an edit: Esc asks
+                // before it is dropped.
+                if let Screen::Editor(editor) = &mut self.screen {
+                    editor.unsaved_since(&preset.with_defaults());
+                }
             }
             ChooserRequest::Back => self.screen = Screen::List,
             ChooserRequest::Help => return self.open_help(),
