@@ -21,7 +21,7 @@ pub use process::{Process, start_process};
 pub use settings::SettingsChangeError;
 pub use status::{
     AuthorizationStatus, CallbackStatus, Counts, DeliverySummary, Hold, IntegrationStatus,
-    LastDelivery, QueueStatus, Status, WorkerState, WorkerStatus, rfc3339,
+    LastDelivery, QueueStatus, Status, WorkerState, WorkerStatus, rfc3339, size_text,
 };
 
 use crate::http::HttpOptions;

@@ -226,6 +226,16 @@ fn status_from_the_list_shows_what_hookconsole_status_says_and_follows_the_queue
     );
     assert!(screen.contains("Worker    NOT RUNNING"), "{screen}");
     assert!(screen.contains("start it: hookconsole --home"), "{screen}");
+    // Sizes in the words `status` uses (`12.3 MiB`, `40.1 GiB`).
+    let sizes = screen
+        .lines()
+        .find(|line| line.contains("in the queue file"))
+        .unwrap_or_default();
+    assert!(
+        sizes.contains(" B in the queue file") || sizes.contains("iB in the queue file"),
+        "{screen}"
+    );
+    assert!(sizes.contains("iB free"), "{screen}");
     assert!(
         screen.contains("Jira Cloud: 0 waiting (0 held, 0 retrying), 0 dead"),
         "{screen}"

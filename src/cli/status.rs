@@ -3,7 +3,7 @@
 //! are held or dead, so a monitoring script can run it.
 
 use super::{CliError, CliResult};
-use crate::home::{Home, IntegrationStatus, Status, WorkerState, WorkerStatus};
+use crate::home::{Home, IntegrationStatus, Status, WorkerState, WorkerStatus, size_text};
 
 pub fn status(home: &Home, json: bool) -> CliResult {
     // A settings or integrations file that does not parse is bad input here as in
@@ -38,12 +38,12 @@ fn lines(status: &Status) -> Vec<String> {
         .queue
         .free_bytes
         .map_or("free space unknown".to_string(), |free| {
-            format!("{} free", bytes(free))
+            format!("{} free", size_text(free))
         });
     lines.push(format!(
         "           {} ({}), {free}",
         status.queue.file,
-        bytes(status.queue.file_bytes)
+        size_text(status.queue.file_bytes)
     ));
     let callback = &status.callback;
     lines.push(match (&callback.url, &callback.listener) {
@@ -197,29 +197,12 @@ fn duration(seconds: i64) -> String {
     }
 }
 
-/// `812 B`, `12.3 MiB`, `40.1 GiB`.
-fn bytes(count: u64) -> String {
-    const UNITS: [&str; 4] = ["KiB", "MiB", "GiB", "TiB"];
-    if count < 1024 {
-        return format!("{count} B");
-    }
-    let mut value = count as f64 / 1024.0;
-    let mut unit = 0;
-    while value >= 1024.0 && unit < UNITS.len() - 1 {
-        value /= 1024.0;
-        unit += 1;
-    }
-    format!("{value:.1} {}", UNITS[unit])
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn sizes_and_ages_read_as_a_person_says_them() {
-        assert_eq!(bytes(812), "812 B");
-        assert_eq!(bytes(12_900_000), "12.3 MiB");
         assert_eq!(duration(45), "45 s");
         assert_eq!(duration(720), "12 min");
         assert_eq!(duration(3 * 86_400), "3 d");

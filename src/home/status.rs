@@ -593,10 +593,37 @@ fn problems(
     problems
 }
 
+/// `812 B`, `12.3 MiB`, `40.1 GiB`: sizes as `status` and STATUS both say them.
+pub fn size_text(count: u64) -> String {
+    const UNITS: [&str; 4] = ["KiB", "MiB", "GiB", "TiB"];
+    if count < 1024 {
+        return format!("{count} B");
+    }
+    let mut value = count as f64 / 1024.0;
+    let mut unit = 0;
+    while value >= 1024.0 && unit < UNITS.len() - 1 {
+        value /= 1024.0;
+        unit += 1;
+    }
+    format!("{value:.1} {}", UNITS[unit])
+}
+
 /// `2026-12-05T07:40:00.123Z` for ms since the epoch.
 pub fn rfc3339(ms: i64) -> String {
     OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
         .ok()
         .and_then(|at| at.format(&Rfc3339).ok())
         .unwrap_or_else(|| ms.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_read_as_a_person_says_them() {
+        assert_eq!(size_text(812), "812 B");
+        assert_eq!(size_text(12_900_000), "12.3 MiB");
+        assert_eq!(size_text(43_000_000_000), "40.0 GiB");
+    }
 }

@@ -209,13 +209,11 @@ fn lines(status: &Status, width: usize, theme: &Theme) -> Vec<Line<'static>> {
     let free = status
         .queue
         .free_bytes
-        .map_or("unknown".to_string(), |bytes| {
-            format!("{} MiB", bytes >> 20)
-        });
+        .map_or("unknown".to_string(), crate::home::size_text);
     lines.push(Line::styled(
         format!(
-            "          {} KiB in the queue file, {free} free",
-            status.queue.file_bytes >> 10
+            "          {} in the queue file, {free} free",
+            crate::home::size_text(status.queue.file_bytes)
         ),
         theme.text,
     ));
