@@ -992,12 +992,16 @@ integrations:
   http_headers:
   - name: X-Note
     value: \"a\\r\\nb\"
+- name: Worse
+  url: ftp://worse.example.com/
 ",
     );
+    // Every bad integration at once, each at its line.
     home.run(&["import", &file])
         .code(2)
         .stderr_has(&format!("{file}:7: integration `Bad`: HTTP Headers: row 1"))
-        .stderr_has("line break");
+        .stderr_has("line break")
+        .stderr_has(&format!("{file}:11: integration `Worse`: URL"));
     assert_eq!(bytes(&home.integrations_file()), before);
     home.run(&["import", "--replace", &file]).code(2);
     assert_eq!(bytes(&home.integrations_file()), before);

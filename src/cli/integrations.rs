@@ -551,7 +551,7 @@ pub fn import(home: &Home, file: &Path, replace: bool) -> CliResult {
         }
     }
     let disabled = disable_lacking_secrets(&mut incoming);
-    check_document(&shown_path, &text, &incoming, destinations).map_err(input_error)?;
+    check_document(&shown_path, &text, &incoming, destinations).map_err(input_errors)?;
     for integration in &incoming {
         for warning in validate_with(integration, OffsetDateTime::now_utc(), destinations).warnings
         {
@@ -635,6 +635,16 @@ fn input_error(error: StoreError) -> CliError {
     CliError::input(error.to_string())
 }
 
+/// Every invalid integration of a file, one problem each.
+fn input_errors(errors: Vec<StoreError>) -> CliError {
+    CliError::Input(
+        errors
+            .iter()
+            .map(|error| Problem::new(error.to_string()))
+            .collect(),
+    )
+}
+
 fn read_document(
     path: &Path,
     destinations: DestinationPolicy,
@@ -648,7 +658,7 @@ fn read_document(
             shown_path.display()
         )));
     }
-    check_document(&shown_path, &text, &integrations, destinations).map_err(input_error)?;
+    check_document(&shown_path, &text, &integrations, destinations).map_err(input_errors)?;
     Ok(integrations)
 }
 

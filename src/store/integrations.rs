@@ -425,16 +425,37 @@ fn literal_sample(sample: &str) -> String {
 }
 
 /// Validates the integrations parsed from `text`, a file given to `import` or `add`,
-/// as a save would; the first bad one is reported with the line of its first bad field.
+/// as a save would: every bad one, each with the line of its first bad field, so that
+/// one round of fixing is enough. (Loading stops at the first: it is tuned for large
+/// files read often, these are written by a person.)
 pub fn check_document(
     path: &Path,
     text: &str,
     integrations: &[Integration],
     destinations: DestinationPolicy,
-) -> Result<(), StoreError> {
-    check_entries(path, text, integrations, |integration, now| {
-        validate_with(integration, now, destinations)
-    })
+) -> Result<(), Vec<StoreError>> {
+    let now = OffsetDateTime::now_utc();
+    let mut seen = HashSet::new();
+    let invalid: Vec<StoreError> = integrations
+        .iter()
+        .enumerate()
+        .filter_map(|(index, integration)| {
+            let errors = validate_with(integration, now, destinations).errors;
+            let duplicate = earlier_duplicate(&mut seen, integrations, index);
+            let key = errors.first().or(duplicate.as_ref())?.field.key();
+            Some(StoreError::InvalidInFile {
+                path: path.to_path_buf(),
+                line: locate_field(text, index, key),
+                name: integration.name.clone(),
+                errors: errors.into_iter().chain(duplicate).collect(),
+            })
+        })
+        .collect();
+    if invalid.is_empty() {
+        Ok(())
+    } else {
+        Err(invalid)
+    }
 }
 
 fn check_entries(
