@@ -478,6 +478,48 @@ fn headers_rows_are_added_and_removed() {
     assert!(harness.stored()[0].http_headers.is_empty());
 }
 
+/// Every bad header row says what is wrong with it where it is, not only the first;
+/// the Add header button, away from the rows, says which rows and gives the first.
+#[test]
+fn each_bad_header_row_shows_its_own_error() {
+    let mut harness = Harness::new(Profile::RICH, &[]);
+    harness.keys("n");
+    harness.press(KeyCode::Enter);
+    harness.keys("H\thttps://h.example.test/\t\t\t\t\t");
+    for (name, value) in [
+        ("Host", "elsewhere"),
+        ("X-Team", "ops"),
+        ("Content-Length", "5"),
+    ] {
+        harness.press(KeyCode::Enter);
+        harness.keys(&format!("{name}\t{value}\t"));
+    }
+    harness.ctrl('s');
+    assert!(harness.stored().is_empty(), "refused");
+    // From the top of the pane, through the rows.
+    harness.press(KeyCode::Up);
+    while editor_slot(&harness).1 != Slot::Field(hookconsole::model::Field::Name) {
+        harness.press(KeyCode::BackTab);
+    }
+    let mut seen = Vec::new();
+    for _ in 0..12 {
+        harness.press(KeyCode::Tab);
+        let (_, slot) = editor_slot(&harness);
+        let screen = harness.screen(80, 24);
+        match slot {
+            Slot::HeaderName(0) => seen.push(screen.contains("row 1: `Host` is set by")),
+            Slot::HeaderName(1) => seen.push(!screen.contains("row ")),
+            Slot::HeaderName(2) => seen.push(screen.contains("row 3: `Content-Length` is set by")),
+            Slot::AddHeader => {
+                seen.push(screen.contains("rows 1 and 3 need attention; row 1: `Host`"));
+                break;
+            }
+            _ => {}
+        }
+    }
+    assert_eq!(seen, [true, true, true, true]);
+}
+
 #[test]
 fn external_editor_result_becomes_the_content_sample() {
     let mut harness = Harness::new(Profile::RICH, &[]);

@@ -158,10 +158,7 @@ impl Editor {
         editor.pristine = editor.values();
         // A stored integration whose headers hold its deliveries says why at once.
         for problem in header_problems(integration) {
-            editor
-                .errors
-                .entry(problem.field)
-                .or_insert(problem.message);
+            editor.add_error(problem.field, &problem.message);
         }
         editor
     }
@@ -390,9 +387,7 @@ impl Editor {
     pub fn show_errors(&mut self, errors: &[FieldError]) {
         self.errors.clear();
         for error in errors {
-            self.errors
-                .entry(error.field)
-                .or_insert_with(|| error.message.clone());
+            self.add_error(error.field, &error.message);
         }
         let first = Pane::ALL.iter().find_map(|&pane| {
             let slots = pane::slots(pane, self.auth_choice(), self.headers.len(), true);
@@ -407,8 +402,24 @@ impl Editor {
         }
     }
 
+    /// The field's error; a field with several (header rows) holds them one per line.
     pub fn error_for(&self, field: Field) -> Option<&str> {
         self.errors.get(&field).map(String::as_str)
+    }
+
+    /// Keeps `message` for `field`: the first for most fields, every one for the
+    /// header rows, each of which says its row (`row 3: …`).
+    fn add_error(&mut self, field: Field, message: &str) {
+        match self.errors.get_mut(&field) {
+            Some(kept) if field == Field::HttpHeaders && !kept.lines().any(|l| l == message) => {
+                kept.push('\n');
+                kept.push_str(message);
+            }
+            Some(_) => {}
+            None => {
+                self.errors.insert(field, message.to_string());
+            }
+        }
     }
 
     pub fn error_count(&self) -> usize {
@@ -437,13 +448,9 @@ impl Editor {
         let Some(field) = slot.field() else { return };
         let (integration, errors) = self.build();
         self.warning = plain_http_warning(&integration);
-        match errors.into_iter().find(|error| error.field == field) {
-            Some(error) => {
-                self.errors.insert(field, error.message);
-            }
-            None => {
-                self.errors.remove(&field);
-            }
+        self.errors.remove(&field);
+        for error in errors.iter().filter(|error| error.field == field) {
+            self.add_error(field, &error.message);
         }
     }
 

@@ -140,7 +140,11 @@ impl Editor {
     /// the error of its field when no other slot of that field is focused.
     fn note(&self, slot: Slot, anchor: bool) -> Option<Note> {
         let focused = self.focused();
-        let error = slot.field().and_then(|field| self.error_for(field));
+        let error = slot
+            .field()
+            .and_then(|field| self.error_for(field))
+            .and_then(|errors| error_of_slot(errors, slot));
+        let error = error.as_deref();
         if focused == slot {
             return Some(match error {
                 Some(message) => Note::Error(message.to_string()),
@@ -635,4 +639,30 @@ fn date(moment: OffsetDateTime) -> String {
     moment
         .format(format_description!("[year]-[month]-[day]"))
         .unwrap_or_else(|_| moment.to_string())
+}
+
+/// What a slot shows of its field's errors, one per line (the header rows', each
+/// `row N: …`): a header row its own or none (its help then); elsewhere (the Add
+/// header button) the first, after which rows need attention.
+fn error_of_slot(errors: &str, slot: Slot) -> Option<String> {
+    if let Slot::HeaderName(row) | Slot::HeaderValue(row) = slot {
+        let prefix = format!("row {}: ", row + 1);
+        return errors
+            .lines()
+            .find(|line| line.starts_with(&prefix))
+            .map(str::to_string);
+    }
+    let rows: Vec<&str> = errors
+        .lines()
+        .filter_map(|line| line.strip_prefix("row ")?.split_once(':'))
+        .map(|(row, _)| row)
+        .collect();
+    let first = errors.lines().next().unwrap_or_default();
+    Some(match rows.as_slice() {
+        [] | [_] => first.to_string(),
+        [most @ .., last] => format!(
+            "rows {} and {last} need attention; {first}",
+            most.join(", ")
+        ),
+    })
 }
