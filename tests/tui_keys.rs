@@ -520,6 +520,31 @@ fn each_bad_header_row_shows_its_own_error() {
     assert_eq!(seen, [true, true, true, true]);
 }
 
+/// What a key said on one screen goes when a key moves to another; the result of
+/// work (a message) stays.
+#[test]
+fn a_keys_message_stays_on_its_screen() {
+    let mut harness = Harness::new(Profile::RICH, &sample_integrations());
+    harness.keys("j"); // Teams alerts: no OAuth
+    harness.keys("a");
+    let said = harness.app.status.clone().unwrap_or_default();
+    assert!(said.contains("does not use OAuth"), "{said}");
+    harness.keys("w");
+    assert!(matches!(harness.app.screen, Screen::Status(_)));
+    assert_eq!(harness.app.status, None, "not the list's message on STATUS");
+    harness.press(KeyCode::Esc);
+    harness.press(KeyCode::Enter);
+    // A save's result, given by a message, stays on the list it returns to.
+    harness.press(KeyCode::End);
+    harness.keys("2");
+    harness.ctrl('s');
+    let saved = harness.app.status.clone().unwrap_or_default();
+    assert!(saved.starts_with("Saved"), "{saved}");
+    harness.press(KeyCode::Esc);
+    assert!(in_list(&harness));
+    assert_eq!(harness.app.status.as_deref(), Some(saved.as_str()));
+}
+
 #[test]
 fn external_editor_result_becomes_the_content_sample() {
     let mut harness = Harness::new(Profile::RICH, &[]);

@@ -113,6 +113,8 @@ pub struct App {
     /// "Reload" on a save refused because another session changed the file: the
     /// editor opens again on this integration as the file has it once it is read.
     pub(super) reopen_after_load: Option<String>,
+    /// The status line's text when a key gave it, and the screen it was given on.
+    status_given_on: Option<(std::mem::Discriminant<Screen>, String)>,
     /// The terminal is below 80x24 and the screen asks for a larger one: keys then act
     /// only where the person can see it (Ctrl-C, Ctrl-L).
     pub(super) too_small: bool,
@@ -144,6 +146,7 @@ impl App {
             logs_back: None,
             authorize_back: None,
             reopen_after_load: None,
+            status_given_on: None,
             too_small: false,
         };
         let start = [
@@ -203,7 +206,12 @@ impl App {
                 self.set_size(width, height);
                 Vec::new()
             }
-            Event::Key(key) if key.kind != KeyEventKind::Release => self.handle_key(key),
+            Event::Key(key) if key.kind != KeyEventKind::Release => {
+                let (screen, status) = (std::mem::discriminant(&self.screen), self.status.clone());
+                let effects = self.handle_key(key);
+                self.follow_screen_with_status(screen, status);
+                effects
+            }
             Event::Paste(text) if !self.too_small && self.popups.is_empty() => {
                 // Terminals send pasted line breaks as CR.
                 let text = text.replace("\r\n", "\n").replace('\r', "\n");
@@ -233,6 +241,30 @@ impl App {
     /// The terminal's size, from a resize or the frame just drawn.
     pub(super) fn set_size(&mut self, width: u16, height: u16) {
         self.too_small = width < MIN_WIDTH || height < MIN_HEIGHT;
+    }
+
+    /// A message a key gave says something of the screen it was given on ("Typed text
+    /// is not saved" on the list, "type at least 3 characters" in LOGS): when a later
+    /// key moves to another screen, it goes. The results of work (a VERIFY, a save)
+    /// come as messages and stay until the next.
+    fn follow_screen_with_status(
+        &mut self,
+        before: std::mem::Discriminant<Screen>,
+        status_before: Option<String>,
+    ) {
+        let now = std::mem::discriminant(&self.screen);
+        if self.status != status_before {
+            self.status_given_on = self.status.clone().map(|text| (now, text));
+            return;
+        }
+        let given_there = self
+            .status_given_on
+            .as_ref()
+            .is_some_and(|(screen, text)| *screen == before && self.status.as_ref() == Some(text));
+        if now != before && given_there {
+            self.status = None;
+            self.status_given_on = None;
+        }
     }
 
     pub fn handle_key(&mut self, key: KeyEvent) -> Vec<Effect> {
