@@ -87,12 +87,7 @@ async fn phone_follows_the_start_link_and_the_console_is_authorized() {
         let phone = phone();
         let page = phone.get(&start_link).send().await.unwrap();
         assert_eq!(page.status(), 200);
-        assert!(
-            page.text()
-                .await
-                .unwrap()
-                .contains("Authorization received")
-        );
+        assert!(page.text().await.unwrap().contains("Authorized"));
 
         let end = running.task.await.unwrap();
         assert_eq!(end, FlowState::Authorized);
@@ -136,6 +131,39 @@ async fn a_refused_code_ends_the_flow_with_the_providers_own_error() {
         "Failed: the provider refused: invalid_grant: unknown or used code"
     );
     assert!(running.store.get("jira").unwrap().is_none());
+}
+
+/// The phone's page says how the authorization ended, not only that the code came:
+/// a code the provider refuses gives "did not complete", without the provider's words
+/// (the console has them).
+#[tokio::test]
+async fn the_callback_page_says_when_the_code_got_no_token() {
+    let provider = Provider::start(Style::Standards, 3600).await;
+    let mut running = start(&provider, Style::Standards, true, Duration::from_secs(60)).await;
+    let (authorize_url, _) = started(&mut running).await;
+    let state = url::Url::parse(&authorize_url)
+        .unwrap()
+        .query_pairs()
+        .find(|(name, _)| name == "state")
+        .unwrap()
+        .1
+        .into_owned();
+    let forged = format!("{}?code=never-issued&state={state}", running.callback_url);
+    let page = phone()
+        .get(&forged)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("The authorization did not complete"),
+        "{page}"
+    );
+    assert!(page.contains("did not give a token"), "{page}");
+    assert!(!page.contains("unknown or used code"), "{page}");
+    assert!(matches!(running.task.await.unwrap(), FlowState::Failed(_)));
 }
 
 #[tokio::test]
@@ -333,7 +361,7 @@ async fn https_listener_with_its_self_signed_identity() {
     }
     let (status, page) = last.expect("the redirects end");
     assert_eq!(status, 200, "{page}");
-    assert!(page.contains("Authorization received"));
+    assert!(page.contains("Authorized"));
     assert_eq!(task.await.unwrap().unwrap(), FlowState::Authorized);
 }
 

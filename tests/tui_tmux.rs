@@ -390,7 +390,7 @@ fn authorize_on_a_phone_then_verify_with_the_bearer_token() {
         .block_on(async { phone().get(&link).send().await?.text().await })
         .expect("the phone gets a page");
     assert!(
-        page.contains("Authorization received"),
+        page.contains("The appliance has its token"),
         "{link}: {page}\n{screen}"
     );
     tmux.wait_for("Authorized");

@@ -87,8 +87,15 @@ pub struct DeviceCodeShown {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CallbackReply {
-    /// The code was taken; the person can return to the console.
+    /// The code was taken. The listener's page waits for [`CallbackReply::Authorized`]
+    /// or [`CallbackReply::Unfinished`] instead (the session holds it), so that it
+    /// says how it ended; a paste is told at once.
     Accepted,
+    /// The tokens are stored: the person can close the page.
+    Authorized,
+    /// The code came but the authorization did not complete; why, in words for a
+    /// page anyone may read (no provider text: the console says that).
+    Unfinished(String),
     /// The person (or the provider) refused access.
     Denied {
         error: String,

@@ -212,12 +212,36 @@ async fn serve<S: AsyncRead + AsyncWrite + Unpin>(
         .await;
     }
     match tokio::time::timeout(REPLY_TIMEOUT, verdict).await {
-        Ok(Ok(CallbackReply::Accepted)) => {
+        Ok(Ok(CallbackReply::Authorized)) => {
+            page(
+                &mut stream,
+                200,
+                "Authorized",
+                "The appliance has its token. You can close this page and return to the \
+                 appliance console.",
+            )
+            .await
+        }
+        Ok(Ok(CallbackReply::Unfinished(why))) => {
+            page(
+                &mut stream,
+                200,
+                "The authorization did not complete",
+                &format!(
+                    "The code arrived, but {why}. The appliance console says what happened \
+                     and how to try again."
+                ),
+            )
+            .await
+        }
+        Ok(Ok(CallbackReply::Accepted)) | Err(_) => {
+            // The token request is still running (a slow provider).
             page(
                 &mut stream,
                 200,
                 "Authorization received",
-                "You can close this page and return to the appliance console.",
+                "The appliance is getting its token: the appliance console shows whether \
+                 it succeeds.",
             )
             .await
         }

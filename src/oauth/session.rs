@@ -7,7 +7,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
@@ -17,7 +17,7 @@ use super::error::{ListenerPlanError, OAuthError};
 use super::exchange::exchange_code;
 use super::flow::{
     AuthorizeFlow, CallbackReply, CallbackSource, DeviceCodeShown, FlowEffect, FlowEvent,
-    FlowState, TimerId,
+    FlowFailure, FlowState, TimerId,
 };
 use super::listener::{CallbackListener, ListenerConfig, ReceivedCallback};
 use super::start_link::{StartLink, new_start_id, start_link};
@@ -186,6 +186,8 @@ async fn drive(
     updates: mpsc::UnboundedSender<SessionUpdate>,
 ) -> Result<FlowState, OAuthError> {
     let setup = driver.setup;
+    // The page of a callback whose code was taken, answered when the flow ends.
+    let mut held_page: Option<oneshot::Sender<CallbackReply>> = None;
     loop {
         for effect in std::mem::take(&mut pending) {
             if let Some(update) = driver.apply(effect) {
@@ -193,6 +195,11 @@ async fn drive(
             }
         }
         let _ = updates.send(SessionUpdate::State(flow.state().clone()));
+        if let Some(answer) = page_answer(flow.state())
+            && let Some(page) = held_page.take()
+        {
+            let _ = page.send(answer);
+        }
         if flow.state().is_finished() {
             // A cancelled exchange or poll is dropped; tokens being written are let
             // finish.
@@ -207,6 +214,8 @@ async fn drive(
                 let mut reply = Some(callback.reply);
                 for effect in effects {
                     match effect {
+                        // Its page says how the exchange ends, not only that it began.
+                        FlowEffect::Reply(CallbackReply::Accepted) => held_page = reply.take(),
                         FlowEffect::Reply(answer) => {
                             if let Some(reply) = reply.take() {
                                 let _ = reply.send(answer);
@@ -262,10 +271,38 @@ async fn drive(
         }
     }
     let end = flow.state().clone();
+    if let Some(page) = held_page {
+        let _ = page.send(page_answer(&end).unwrap_or(CallbackReply::Unfinished(
+            "the authorization stopped".into(),
+        )));
+    }
     if let FlowState::Denied { error, description } = &end {
         record_denial(setup, error, description.as_deref()).await;
     }
     Ok(end)
+}
+
+/// What the page of a callback whose code was taken says once the flow has got this
+/// far; none while the code is still being exchanged or the tokens saved.
+fn page_answer(state: &FlowState) -> Option<CallbackReply> {
+    let unfinished = |why: &str| Some(CallbackReply::Unfinished(why.into()));
+    match state {
+        FlowState::Authorized => Some(CallbackReply::Authorized),
+        FlowState::Failed(FlowFailure::Exchange(_)) => {
+            unfinished("the provider did not give a token for the code")
+        }
+        FlowState::Failed(FlowFailure::Save(_)) => {
+            unfinished("the token came but could not be stored on the appliance")
+        }
+        FlowState::Cancelled => unfinished("it was cancelled at the console"),
+        FlowState::TimedOut | FlowState::Expired => unfinished("it timed out"),
+        FlowState::Denied { .. } => unfinished("access was not granted"),
+        FlowState::AwaitingCallback { .. }
+        | FlowState::Exchanging
+        | FlowState::RequestingDeviceCode
+        | FlowState::AwaitingDevice { .. }
+        | FlowState::Saving => None,
+    }
 }
 
 /// Exchanging the code, or saving the tokens it got.

@@ -362,6 +362,10 @@ impl AuthorizeView {
             SessionUpdate::PasteAnswer(Ok(CallbackReply::Accepted)) => {
                 self.message = Some("Pasted URL accepted.".into());
             }
+            // A listener's page is told these; the state says them here.
+            SessionUpdate::PasteAnswer(Ok(
+                CallbackReply::Authorized | CallbackReply::Unfinished(_),
+            )) => {}
             SessionUpdate::PasteAnswer(Ok(CallbackReply::Denied { error, .. })) => {
                 self.message = Some(format!("The pasted URL says access was denied ({error})."));
             }
