@@ -5,7 +5,7 @@
 
 use hookconsole::store::queue::{
     AttemptOutcome, AttemptRecord, Difference, EnqueueStatus, JobState, JobUpdate, LogFilter,
-    LogOutcome, NewEvent, now_ms,
+    LogOutcome, NewEvent, Replayed, now_ms,
 };
 use hookconsole::store::{Queue, QueueError};
 use rusqlite::OptionalExtension;
@@ -151,6 +151,45 @@ fn a_group_of_writes_commits_as_one() {
             .len(),
         1
     );
+}
+
+/// A replay adds a job only for an event none of whose jobs waits: a waiting one is
+/// made due now, one in delivery or held is left as it is (a second job would
+/// deliver the event twice).
+#[test]
+fn a_replay_does_not_queue_an_event_twice() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut queue = Queue::open(&dir.path().join("q.sqlite3")).unwrap();
+    let ids: Vec<String> = queue
+        .enqueue(&[event("a"), event("b"), event("c")])
+        .unwrap()
+        .into_iter()
+        .map(|enqueued| enqueued.id)
+        .collect();
+    queue.hold_disabled(&["b".to_string()]).unwrap();
+    let claimed = queue.claim("w1", 1, 60_000).unwrap();
+    assert_eq!(claimed[0].integration, "a");
+    assert_eq!(
+        queue.replay(&ids[0], None).unwrap(),
+        Replayed::InFlight(claimed[0].job_id)
+    );
+    assert!(matches!(
+        queue.replay(&ids[1], None).unwrap(),
+        Replayed::Held(_)
+    ));
+    assert!(matches!(
+        queue.replay(&ids[2], None).unwrap(),
+        Replayed::DueNow(_)
+    ));
+    let record = AttemptRecord {
+        event_id: ids[0].clone(),
+        ..record(claimed[0].job_id, "a", "delivered", now_ms())
+    };
+    queue.apply(&finished(vec![record])).unwrap();
+    let Replayed::Queued(job) = queue.replay(&ids[0], None).unwrap() else {
+        panic!("a delivered event is queued again")
+    };
+    assert!(job > claimed[0].job_id);
 }
 
 /// When the next job is due, for a claimer that found fewer than it asked for: the

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use hookconsole::delivery::worker::WorkerOptions;
 use hookconsole::model::{Authentication, Header, Integration, Secret};
-use hookconsole::store::queue::{LogFilter, NewEvent};
+use hookconsole::store::queue::{LogFilter, NewEvent, Replayed};
 use hookconsole::store::{IntegrationStore, Locations, Queue, SettingsStore};
 use support::{Behaviour, Script, always, http_server, receiver};
 
@@ -324,7 +324,7 @@ async fn replay_sends_the_same_event_again() {
     let worker = start(&home);
     let db = home.locations.queue_database();
     until_state(&db, "delivered", 1, Duration::from_secs(10)).await;
-    let job = Queue::open(&db).unwrap().replay(&id, None).unwrap();
+    let job = Queue::open(&db).unwrap().replay(&id, None).unwrap().job();
     assert!(job > 1);
     until_state(&db, "delivered", 2, Duration::from_secs(10)).await;
     stop(worker).await;
@@ -336,12 +336,18 @@ async fn replay_sends_the_same_event_again() {
             .all(|h| h.contains(&format!("Webhook-Id: {id}")))
     );
     // Replay by attempt number too, with or without the `#` the log shows (left
-    // unquoted in a shell, it starts a comment); an unknown id is refused.
+    // unquoted in a shell, it starts a comment); an unknown id is refused. A replay
+    // of an event whose job still waits makes that job due now, not a second one
+    // (it would be delivered twice).
     let mut queue = Queue::open(&db).unwrap();
     let first = attempts(&home)[0].id;
     let again = queue.replay(&format!("#{first}"), None).unwrap();
+    let Replayed::Queued(again) = again else {
+        panic!("{again:?}")
+    };
+    assert!(again > job, "{job} {again}");
     let bare = queue.replay(&first.to_string(), None).unwrap();
-    assert!(bare > again && again > job, "{job} {again} {bare}");
+    assert_eq!(bare, Replayed::DueNow(again));
     assert!(queue.replay("evt_nope", None).is_err());
     assert!(queue.replay("424242", None).is_err());
     assert!(queue.replay("#x", None).is_err());

@@ -373,8 +373,8 @@ pub fn replay(locations: &Locations, id: &str, integration: Option<&str>) -> Cli
     let integration = canonical.as_deref();
     let mut queue = Queue::open(&locations.queue_database()).map_err(anyhow::Error::from)?;
     match queue.replay(id, integration) {
-        Ok(job) => {
-            say!("queued again as job {job}")?;
+        Ok(replayed) => {
+            say!("{}", replayed.describe(id))?;
             Ok(())
         }
         Err(QueueError::Ambiguous { id, choices }) => Err(CliError::input(format!(

@@ -40,7 +40,7 @@ pub use enqueue::{
 };
 pub use jobs::{ClaimedJob, JobUpdate, MovedJobs};
 pub use log::{INDEXED_TEXT_CHARS, LogFilter, LogOutcome, LogPage};
-pub use replay::ReplayChoice;
+pub use replay::{ReplayChoice, Replayed};
 pub use status::{LastAttempt, LogWindows, Recent, Waiting};
 
 #[derive(Debug, thiserror::Error)]

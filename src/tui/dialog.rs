@@ -141,7 +141,8 @@ impl Dialog {
             title: "Replay delivery".into(),
             message: format!(
                 "Deliver the event {} ({}) to `{}` again?\n\nA new job is queued with the same \
-                 event id and payload; the worker sends it, and the receiver may see it twice.",
+                 event id and payload; the worker sends it, and the receiver may see it twice. \
+                 An event still waiting for a retry is sent now instead, not queued twice.",
                 row.event_id, row.event_type, row.integration
             ),
             question: Question::Replay {

@@ -187,9 +187,7 @@ pub fn perform(work: StoreWork, stores: &Stores) -> Message {
             match Queue::open(&stores.queue)
                 .and_then(|mut queue| queue.replay(&format!("#{attempt_id}"), None))
             {
-                Ok(job) => {
-                    format!("Replay of {event_id} queued as job {job}; the worker delivers it")
-                }
+                Ok(replayed) => format!("Replay: {}", replayed.describe(&event_id)),
                 Err(error) => format!("Not replayed: {error}"),
             },
         ),

@@ -14,6 +14,50 @@ pub struct ReplayChoice {
     pub last_attempt: Option<i64>,
 }
 
+/// What a replay did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Replayed {
+    /// A new job, due now: the event had none waiting.
+    Queued(i64),
+    /// The event's job was still waiting for a retry: it is due now instead of
+    /// queued twice (which would deliver it twice).
+    DueNow(i64),
+    /// The event's job is being delivered right now: nothing to add.
+    InFlight(i64),
+    /// The event's job is held (its integration disabled, or without its site or
+    /// authorization): it goes when the hold ends.
+    Held(i64),
+}
+
+impl Replayed {
+    pub fn job(self) -> i64 {
+        match self {
+            Replayed::Queued(job)
+            | Replayed::DueNow(job)
+            | Replayed::InFlight(job)
+            | Replayed::Held(job) => job,
+        }
+    }
+
+    /// What became of the replay, for the person who asked (`replay` prints it, LOGS
+    /// shows it).
+    pub fn describe(self, event: &str) -> String {
+        match self {
+            Replayed::Queued(job) => format!("{event} queued again as job {job}"),
+            Replayed::DueNow(job) => format!(
+                "{event} was still waiting for a retry (job {job}): it is due now, not queued twice"
+            ),
+            Replayed::InFlight(job) => {
+                format!("{event} is being delivered right now (job {job}): not queued twice")
+            }
+            Replayed::Held(job) => format!(
+                "{event} waits in job {job}, held until its integration can deliver (see \
+                 status): not queued twice"
+            ),
+        }
+    }
+}
+
 /// An event's key in the queue.
 struct EventKey {
     integration: String,
@@ -21,29 +65,52 @@ struct EventKey {
 }
 
 impl Queue {
-    /// A new job for an event: the same event id and payload, delivered again. `id` is
-    /// an event id, or an attempt number as the log shows it (`#123`, or `123`: a `#`
-    /// left unquoted starts a shell comment). An event id queued for several
-    /// integrations needs `integration`; without it the answer is
-    /// [`QueueError::Ambiguous`], listing them. Returns the new job's id.
-    pub fn replay(&mut self, id: &str, integration: Option<&str>) -> Result<i64, QueueError> {
+    /// The event delivered again: the same event id and payload. `id` is an event id,
+    /// or an attempt number as the log shows it (`#123`, or `123`: a `#` left unquoted
+    /// starts a shell comment). An event id queued for several integrations needs
+    /// `integration`; without it the answer is [`QueueError::Ambiguous`], listing
+    /// them. An event whose job still waits is not queued twice (see [`Replayed`]).
+    pub fn replay(&mut self, id: &str, integration: Option<&str>) -> Result<Replayed, QueueError> {
         let key = self.resolve_event(id, integration)?;
-        let last_job: Option<i64> = self
-            .conn
+        let path = self.path.clone();
+        let fail = |source| QueueError::Sqlite {
+            path: path.clone(),
+            source,
+        };
+        let now = now_ms();
+        let tx = self.conn.transaction().map_err(fail)?;
+        let latest: Option<(i64, String)> = tx
             .query_row(
-                "SELECT max(id) FROM jobs WHERE event_id = ?1 AND integration = ?2",
+                "SELECT id, state FROM jobs WHERE event_id = ?1 AND integration = ?2 \
+                 ORDER BY id DESC LIMIT 1",
                 params![key.id, key.integration],
-                |row| row.get(0),
+                |row| Ok((row.get(0)?, row.get(1)?)),
             )
-            .map_err(|e| self.error(e))?;
-        self.conn
-            .execute(
-                "INSERT INTO jobs (event_id, integration, state, next_attempt_at, created, \
-                 replay_of) VALUES (?1, ?2, 'queued', ?3, ?3, ?4)",
-                params![key.id, key.integration, now_ms(), last_job],
-            )
-            .map_err(|e| self.error(e))?;
-        Ok(self.conn.last_insert_rowid())
+            .optional()
+            .map_err(fail)?;
+        let replayed = match latest {
+            Some((job, state)) if state == "queued" => {
+                tx.execute(
+                    "UPDATE jobs SET next_attempt_at = min(next_attempt_at, ?2) WHERE id = ?1",
+                    params![job, now],
+                )
+                .map_err(fail)?;
+                Replayed::DueNow(job)
+            }
+            Some((job, state)) if state == "claimed" => Replayed::InFlight(job),
+            Some((job, state)) if state == "held" => Replayed::Held(job),
+            last => {
+                tx.execute(
+                    "INSERT INTO jobs (event_id, integration, state, next_attempt_at, created, \
+                     replay_of) VALUES (?1, ?2, 'queued', ?3, ?3, ?4)",
+                    params![key.id, key.integration, now, last.map(|(job, _)| job)],
+                )
+                .map_err(fail)?;
+                Replayed::Queued(tx.last_insert_rowid())
+            }
+        };
+        tx.commit().map_err(fail)?;
+        Ok(replayed)
     }
 
     fn resolve_event(&self, id: &str, integration: Option<&str>) -> Result<EventKey, QueueError> {
