@@ -164,7 +164,7 @@ pub fn run(cli: Cli, operation: Operation) -> ExitCode {
         } => authorize::token(&home, &name, json, forget, refresh),
         Operation::CallbackUrl { check: false, .. } => settings::callback_url(&home),
         Operation::CallbackUrl { check: true, json } => callback_check::check(&home, json),
-        Operation::Settings { changes } => settings::settings(&home, &changes),
+        Operation::Settings { changes, json } => settings::settings(&home, &changes, json),
         Operation::Send {
             name,
             event,
@@ -205,9 +205,11 @@ pub fn run(cli: Cli, operation: Operation) -> ExitCode {
                 follow,
             },
         ),
-        Operation::Replay { id, integration } => {
-            queue::replay(locations, &id, integration.as_deref())
-        }
+        Operation::Replay {
+            id,
+            integration,
+            json,
+        } => queue::replay(locations, &id, integration.as_deref(), json),
         Operation::Completions { shell } => generate::completions(shell),
         Operation::Man => generate::manual_page(),
     };

@@ -1161,6 +1161,19 @@ fn bad_settings_are_refused_and_change_nothing() {
     home.run(&["settings", "concurrency=4", " concurrency=8"])
         .code(2)
         .stderr_has("`concurrency` is given twice: give each setting once");
+    // With --json, the refusal names the setting; what was saved reads back as JSON.
+    home.run(&["settings", "--json", "concurrency=0"])
+        .code(2)
+        .stderr_has("\"field\":\"concurrency\"");
+    assert_eq!(bytes(&settings), before);
+    let shown = home.run(&["settings", "--json"]);
+    let shown: serde_json::Value = serde_json::from_str(&shown.ok().stdout).unwrap();
+    assert_eq!(shown["stored"]["hostname"], "hiab.example.com", "{shown}");
+    assert_eq!(
+        shown["effective"]["callback_url"],
+        "https://hiab.example.com/portal/oauth"
+    );
+    assert_eq!(shown["effective"]["max_attempts"], 10, "{shown}");
     assert_eq!(bytes(&settings), before);
     fs::write(&settings, "hostname: [\n").unwrap();
     home.run(&["callback-url"])

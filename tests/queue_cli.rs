@@ -75,6 +75,14 @@ fn send_batch_logs_and_replay() {
         ));
     cli(&dir).args(["replay", "evt_missing"]).assert().code(2);
     assert_eq!(queue.counts().unwrap(), vec![("queued".to_string(), 3)]);
+    // The same for a script.
+    let answer = stdout_of(&dir, &["replay", &id, "--json"]);
+    let answer: serde_json::Value = serde_json::from_str(&answer).unwrap();
+    assert_eq!(answer["replayed"], "due_now", "{answer}");
+    assert_eq!(answer["job"], 1, "{answer}");
+    let refused = support::stderr_of(cli(&dir).args(["replay", "evt_missing", "--json"]), 2);
+    let refused: serde_json::Value = serde_json::from_str(&refused).unwrap();
+    assert_eq!(refused["field"], "id", "{refused}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -236,6 +236,9 @@ pub enum Operation {
         /// The integration, for an event id queued for several
         #[arg(long, value_name = "NAME")]
         integration: Option<String>,
+        /// {"event", "job", "replayed": queued|due_now|in_flight|held, "message"}
+        #[arg(long)]
+        json: bool,
     },
     /// Print the OAuth callback URL to register at the provider; with --check, start
     /// the listener and request the URL as the provider's redirect would, stage by stage
@@ -252,6 +255,9 @@ pub enum Operation {
     Settings {
         #[arg(value_name = "KEY=VALUE")]
         changes: Vec<String>,
+        /// The settings file, the values it holds, and those in effect, as JSON
+        #[arg(long)]
+        json: bool,
     },
     /// Print a shell completion script: `hookconsole completions bash`
     Completions {
@@ -276,14 +282,14 @@ impl Operation {
             | Operation::Logs { json, .. }
             | Operation::Authorize { json, .. }
             | Operation::Status { json }
+            | Operation::Replay { json, .. }
+            | Operation::Settings { json, .. }
             | Operation::CallbackUrl { json, .. } => *json,
             Operation::Add(_)
             | Operation::Set { .. }
             | Operation::Remove { .. }
             | Operation::Import { .. }
             | Operation::Worker
-            | Operation::Replay { .. }
-            | Operation::Settings { .. }
             | Operation::Completions { .. }
             | Operation::Man => false,
         }

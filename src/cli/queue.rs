@@ -14,7 +14,7 @@ use crate::delivery::worker::{self, WorkerError, WorkerOptions};
 use crate::delivery::{EnqueueAnswer, EventError, EventLine, IntegrationTemplate};
 use crate::home::Home;
 use crate::model::HoldReason;
-use crate::store::queue::{EnqueueStatus, Enqueued, NewEvent, choices_text};
+use crate::store::queue::{EnqueueStatus, Enqueued, NewEvent, Replayed, choices_text};
 use crate::store::{Catalog, EVENT_LIMIT, Locations, Queue, QueueError};
 use crate::template::Appliance;
 
@@ -363,7 +363,7 @@ pub fn worker(locations: &Locations) -> CliResult {
 
 /// `replay ID [--integration NAME]`: an event id queued for several integrations
 /// needs the integration, or an attempt number; the refusal lists both.
-pub fn replay(locations: &Locations, id: &str, integration: Option<&str>) -> CliResult {
+pub fn replay(locations: &Locations, id: &str, integration: Option<&str>, json: bool) -> CliResult {
     // A job for no integration would never be delivered: the name must be one, as
     // the integrations file spells it.
     let canonical = match integration {
@@ -373,17 +373,37 @@ pub fn replay(locations: &Locations, id: &str, integration: Option<&str>) -> Cli
     let integration = canonical.as_deref();
     let mut queue = Queue::open(&locations.queue_database()).map_err(anyhow::Error::from)?;
     match queue.replay(id, integration) {
+        Ok(replayed) if json => {
+            let how = match replayed {
+                Replayed::Queued(_) => "queued",
+                Replayed::DueNow(_) => "due_now",
+                Replayed::InFlight(_) => "in_flight",
+                Replayed::Held(_) => "held",
+            };
+            super::output::print_json(&json!({
+                "event": id,
+                "job": replayed.job(),
+                "replayed": how,
+                "message": replayed.describe(id),
+            }))?;
+            Ok(())
+        }
         Ok(replayed) => {
             say!("{}", replayed.describe(id))?;
             Ok(())
         }
-        Err(QueueError::Ambiguous { id, choices }) => Err(CliError::input(format!(
-            "the event `{id}` was queued for several integrations: {}; say which with \
-             --integration NAME, or replay an attempt by its number (#N)",
-            choices_text(&choices)
-        ))),
+        Err(QueueError::Ambiguous { id, choices }) => Err(CliError::Input(vec![
+            Problem::new(format!(
+                "the event `{id}` was queued for several integrations: {}; say which with \
+                 --integration NAME, or replay an attempt by its number (#N)",
+                choices_text(&choices)
+            ))
+            .with_field("integration"),
+        ])),
         Err(error @ (QueueError::NotFound(_) | QueueError::NotQueuedFor { .. })) => {
-            Err(CliError::input(error.to_string()))
+            Err(CliError::Input(vec![
+                Problem::new(error.to_string()).with_field("id"),
+            ]))
         }
         Err(error) => Err(CliError::Failed(error.into())),
     }

@@ -10,7 +10,7 @@ pub fn callback_url(home: &Home) -> CliResult {
     Ok(())
 }
 
-pub fn settings(home: &Home, changes: &[String]) -> CliResult {
+pub fn settings(home: &Home, changes: &[String], json: bool) -> CliResult {
     let store = home.settings_store();
     let settings = if changes.is_empty() {
         store.load()?
@@ -40,8 +40,47 @@ pub fn settings(home: &Home, changes: &[String]) -> CliResult {
             SettingsChangeError::Store(error) => error.into(),
         })?
     };
-    print_settings(&settings, store)?;
+    if json {
+        super::output::print_json(&settings_json(&settings, store))?;
+    } else {
+        print_settings(&settings, store)?;
+    }
     Ok(())
+}
+
+/// `settings --json`: the file, what it holds (`stored`: a key left out is unset),
+/// and what is in effect, defaults included.
+fn settings_json(settings: &Settings, store: &SettingsStore) -> serde_json::Value {
+    let machine = MachineIdentity::detect();
+    serde_json::json!({
+        "file": store.path(),
+        "stored": settings,
+        "proxy_credentials_file": settings
+            .proxy_credentials
+            .as_ref()
+            .map(|_| store.credentials_path()),
+        "effective": {
+            "hostname": match &settings.hostname {
+                Some(name) if name.is_empty() => None,
+                Some(name) => Some(name.clone()),
+                None => machine.hostname.clone(),
+            },
+            "ip_address": settings.ip_address.or(machine.primary_ip),
+            "callback_url": rule(settings, &machine),
+            "connect_timeout": settings.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT),
+            "request_timeout": settings.request_timeout.unwrap_or(DEFAULT_REQUEST_TIMEOUT),
+            "max_attempts": settings.effective_max_attempts(),
+            "retention_days": settings.effective_retention_days(),
+            "retention_rows": settings.effective_retention_rows(),
+            "concurrency": settings.effective_concurrency(),
+            "concurrency_per_integration": settings.effective_concurrency_per_integration(),
+            "socket_max_connections": settings.effective_socket_max_connections(),
+            "socket_max_line_bytes": settings.effective_socket_max_line_bytes(),
+            "socket_idle_timeout": settings.effective_socket_idle_timeout(),
+            "allow_link_local_destinations":
+                settings.allow_link_local_destinations.unwrap_or(false),
+        },
+    })
 }
 
 fn print_settings(settings: &Settings, store: &SettingsStore) -> std::io::Result<()> {
