@@ -236,8 +236,8 @@ impl Queue {
     /// Begins the transaction of the writer's group of claims, settles, holds and
     /// enqueues, each of which is then a savepoint within it. Their pages (the jobs
     /// table and its indexes above all: a claim and a settle change the same ones) go
-    /// to the WAL once per group instead of once per part; that made deliveries into
-    /// nginx some 15 % faster. A part that fails is rolled back to its savepoint, and
+    /// to the WAL once per group instead of once per part (a fifth fewer page writes
+    /// per delivery). A part that fails is rolled back to its savepoint, and
     /// the others still commit, unless SQLite rolled back the whole transaction (a
     /// full disk, an I/O error): see [`Queue::group_is_open`].
     pub fn begin_group(&mut self) -> Result<(), QueueError> {
