@@ -507,7 +507,10 @@ fn each_bad_header_row_shows_its_own_error() {
         let (_, slot) = editor_slot(&harness);
         let screen = harness.screen(80, 24);
         match slot {
-            Slot::HeaderName(0) => seen.push(screen.contains("row 1: `Host` is set by")),
+            // Whole at 80 columns, the fix included.
+            Slot::HeaderName(0) => seen.push(
+                screen.contains("row 1: `Host` is set by") && screen.contains("remove this header"),
+            ),
             Slot::HeaderName(1) => seen.push(!screen.contains("row ")),
             Slot::HeaderName(2) => seen.push(screen.contains("row 3: `Content-Length` is set by")),
             Slot::AddHeader => {

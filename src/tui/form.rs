@@ -129,14 +129,15 @@ pub fn render(rows: &[FormRow], area: Rect, buf: &mut Buffer, theme: &Theme) -> 
     cursor
 }
 
-/// A note as at most two lines of `width` columns, broken at spaces; a longer one ends
-/// with `mark`.
+/// A note in lines of `width` columns, broken at spaces: help in at most two, an error
+/// in at most four (it says what to fix, and at 80 columns two cut the header rules'
+/// and the URL's reasons short); a longer one ends with `mark`.
 pub fn note_lines(note: &Note, width: u16, mark: &str) -> Vec<String> {
-    let text = match note {
-        Note::Help(text) => text.clone(),
-        Note::Error(text) => format!("Error: {text}"),
+    let (text, most) = match note {
+        Note::Help(text) => (text.clone(), 2),
+        Note::Error(text) => (format!("Error: {text}"), 4),
     };
-    wrap(&text, usize::from(width), 2, mark)
+    wrap(&text, usize::from(width), most, mark)
 }
 
 /// Breaks `text` into at most `max_lines` lines of `width` characters; when the text
