@@ -100,6 +100,19 @@ async fn phone_follows_the_start_link_and_the_console_is_authorized() {
     }
 }
 
+/// The redirect a provider would make with a code it never issued, for the state of
+/// `authorize_url`.
+fn unknown_code_redirect(authorize_url: &str, callback_url: &str) -> String {
+    let state = url::Url::parse(authorize_url)
+        .unwrap()
+        .query_pairs()
+        .find(|(name, _)| name == "state")
+        .unwrap()
+        .1
+        .into_owned();
+    format!("{callback_url}?code=never-issued&state={state}")
+}
+
 #[tokio::test]
 async fn a_refused_code_ends_the_flow_with_the_providers_own_error() {
     // The exchange's error reaches the end state as the error it is (not its text), so
@@ -107,14 +120,7 @@ async fn a_refused_code_ends_the_flow_with_the_providers_own_error() {
     let provider = Provider::start(Style::Standards, 3600).await;
     let mut running = start(&provider, Style::Standards, false, Duration::from_secs(60)).await;
     let (authorize_url, _) = started(&mut running).await;
-    let state = url::Url::parse(&authorize_url)
-        .unwrap()
-        .query_pairs()
-        .find(|(name, _)| name == "state")
-        .unwrap()
-        .1
-        .into_owned();
-    let forged = format!("{}?code=never-issued&state={state}", running.callback_url);
+    let forged = unknown_code_redirect(&authorize_url, &running.callback_url);
     running
         .inputs
         .send(SessionInput::Paste(forged))
@@ -141,14 +147,7 @@ async fn the_callback_page_says_when_the_code_got_no_token() {
     let provider = Provider::start(Style::Standards, 3600).await;
     let mut running = start(&provider, Style::Standards, true, Duration::from_secs(60)).await;
     let (authorize_url, _) = started(&mut running).await;
-    let state = url::Url::parse(&authorize_url)
-        .unwrap()
-        .query_pairs()
-        .find(|(name, _)| name == "state")
-        .unwrap()
-        .1
-        .into_owned();
-    let forged = format!("{}?code=never-issued&state={state}", running.callback_url);
+    let forged = unknown_code_redirect(&authorize_url, &running.callback_url);
     let page = phone()
         .get(&forged)
         .send()
