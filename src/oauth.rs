@@ -33,7 +33,8 @@ pub use flow::{
     FlowEvent, FlowFailure, FlowState, ListenerStatus, TimerId,
 };
 pub use identity::{
-    IdentityError, IdentitySource, ListenerIdentity, load_or_create as listener_identity,
+    IdentityError, IdentitySource, ListenerIdentity, check_certificate_file, check_key_file,
+    load_or_create as listener_identity,
 };
 pub use in_flight::{defer_termination_signals, token_requests_in_flight, token_requests_settled};
 pub use listener::{CallbackListener, ListenerConfig, ListenerError, ReceivedCallback};

@@ -210,8 +210,24 @@ fn a_listener_certificate_or_key_that_cannot_serve_is_refused_when_set() {
                 format!("callback_certificate={certificate}"),
                 format!("callback_key={other_key}"),
             ],
+            "callback_key",
+            "is not the private key of the certificate in",
+        ),
+        // Alone, before the other of the pair: still what it must be.
+        (
+            vec![format!("callback_certificate={not_pem}")],
             "callback_certificate",
-            "do not fit together",
+            "no certificate in the file",
+        ),
+        (
+            vec![format!("callback_certificate={key}")],
+            "callback_certificate",
+            "no certificate in the file",
+        ),
+        (
+            vec![format!("callback_key={certificate}")],
+            "callback_key",
+            "not a PEM private key",
         ),
         (
             vec![
@@ -229,13 +245,20 @@ fn a_listener_certificate_or_key_that_cannot_serve_is_refused_when_set() {
         );
         assert!(!saved.exists(), "nothing saved: {changes:?}");
     }
+    // One, then the other; a key that is not the stored certificate's blames the key.
     settings(
         home.path(),
-        &[
-            format!("callback_certificate={certificate}"),
-            format!("callback_key={key}"),
-        ],
+        &[format!("callback_certificate={certificate}")],
     );
+    let stderr = stderr_of(
+        cli(home.path()).args(["settings", &format!("callback_key={other_key}")]),
+        2,
+    );
+    assert!(
+        stderr.contains("error: callback_key: ") && stderr.contains("not the private key"),
+        "{stderr}"
+    );
+    settings(home.path(), &[format!("callback_key={key}")]);
 }
 
 /// A listener already waiting for an authorization answers the check itself; the

@@ -740,6 +740,14 @@ fn set_reports_a_bad_key_and_every_bad_value() {
     ])
     .code(2)
     .stderr_has("error: `url` is given twice: give each field once");
+    for pair in [
+        ["header=X-C: 1", "http_headers=X-D: 2"],
+        ["http_headers=X-E: 5", "header=X-F: 6"],
+    ] {
+        home.run(&[&["set", "Jira"][..], &pair].concat())
+            .code(2)
+            .stderr_has("`header` and `http_headers` both give the HTTP Headers");
+    }
     assert_eq!(bytes(&home.integrations_file()), before);
     home.run(&["set", "Nothing", "url=https://x.example.com/"])
         .code(2)
@@ -1158,6 +1166,10 @@ fn bad_settings_are_refused_and_change_nothing() {
     home.run(&["settings", "hostname"])
         .code(2)
         .stderr_has("is not KEY=VALUE");
+    // `:` typed for `=`: the value, which may hold a password, is not repeated.
+    let typo = home.run(&["settings", "proxy:http://user:s3cret@127.0.0.1:3128"]);
+    typo.code(2).stderr_has("`proxy…` is not KEY=VALUE");
+    assert!(!typo.stderr.contains("s3cret"), "{}", typo.stderr);
     home.run(&["settings", "concurrency=4", " concurrency=8"])
         .code(2)
         .stderr_has("`concurrency` is given twice: give each setting once");
@@ -1174,6 +1186,14 @@ fn bad_settings_are_refused_and_change_nothing() {
         "https://hiab.example.com/portal/oauth"
     );
     assert_eq!(shown["effective"]["max_attempts"], 10, "{shown}");
+    for key in [
+        "callback_bind",
+        "callback_certificate",
+        "callback_key",
+        "proxy",
+    ] {
+        assert!(shown["effective"].get(key).is_some(), "{key}: {shown}");
+    }
     assert_eq!(bytes(&settings), before);
     fs::write(&settings, "hostname: [\n").unwrap();
     home.run(&["callback-url"])

@@ -71,7 +71,7 @@ fn send_batch_logs_and_replay() {
         .assert()
         .success()
         .stdout(format!(
-            "{id} was still waiting for a retry (job 1): it is due now, not queued twice\n"
+            "{id} was still waiting for `jira` (job 1): it is due now, not queued twice\n"
         ));
     cli(&dir).args(["replay", "evt_missing"]).assert().code(2);
     assert_eq!(queue.counts().unwrap(), vec![("queued".to_string(), 3)]);
@@ -83,6 +83,19 @@ fn send_batch_logs_and_replay() {
     let refused = support::stderr_of(cli(&dir).args(["replay", "evt_missing", "--json"]), 2);
     let refused: serde_json::Value = serde_json::from_str(&refused).unwrap();
     assert_eq!(refused["field"], "id", "{refused}");
+
+    // An event whose integration was removed is not replayed: its job would only die.
+    cli(&dir).args(["remove", "jira"]).assert().success();
+    let refused = support::stderr_of(cli(&dir).args(["replay", &id, "--json"]), 2);
+    let refused: serde_json::Value = serde_json::from_str(&refused).unwrap();
+    assert_eq!(refused["field"], "integration", "{refused}");
+    assert!(
+        refused["error"]
+            .as_str()
+            .unwrap()
+            .contains("no longer exists"),
+        "{refused}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -526,6 +539,8 @@ fn a_refused_batch_line_names_its_field_in_json() {
         r#"{"integration":"jira","type":"t","payload":"{{ oops"}"#,
         // A misspelt key would send the content sample unfilled: refused, named.
         r#"{"integration":"jira","type":"t","payloads":"x"}"#,
+        // Only an object is an event line (serde would read an array in field order).
+        r#"["arr-1","jira","t"]"#,
     ]
     .join("\n");
     let output = cli(&dir)
@@ -546,7 +561,9 @@ fn a_refused_batch_line_names_its_field_in_json() {
     // An unknown name is `name`, as every command says it (tests/cli_contract.rs).
     assert_eq!(
         fields,
-        ["type", "name", "id", "fields", "payload", "payloads"]
+        [
+            "type", "name", "id", "fields", "payload", "payloads", "(none)"
+        ]
     );
 }
 

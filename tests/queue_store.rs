@@ -169,16 +169,18 @@ fn a_replay_does_not_queue_an_event_twice() {
     queue.hold_disabled(&["b".to_string()]).unwrap();
     let claimed = queue.claim("w1", 1, 60_000).unwrap();
     assert_eq!(claimed[0].integration, "a");
+    let replay = queue.replay(&ids[0], None, |_| true).unwrap();
+    assert_eq!(replay.replayed, Replayed::InFlight(claimed[0].job_id));
     assert_eq!(
-        queue.replay(&ids[0], None).unwrap(),
-        Replayed::InFlight(claimed[0].job_id)
+        (replay.event_id.as_str(), replay.integration.as_str()),
+        (ids[0].as_str(), "a")
     );
     assert!(matches!(
-        queue.replay(&ids[1], None).unwrap(),
+        queue.replay(&ids[1], None, |_| true).unwrap().replayed,
         Replayed::Held(_)
     ));
     assert!(matches!(
-        queue.replay(&ids[2], None).unwrap(),
+        queue.replay(&ids[2], None, |_| true).unwrap().replayed,
         Replayed::DueNow(_)
     ));
     let record = AttemptRecord {
@@ -186,10 +188,43 @@ fn a_replay_does_not_queue_an_event_twice() {
         ..record(claimed[0].job_id, "a", "delivered", now_ms())
     };
     queue.apply(&finished(vec![record])).unwrap();
-    let Replayed::Queued(job) = queue.replay(&ids[0], None).unwrap() else {
+    // An integration that is gone would only see its job die: refused.
+    assert!(matches!(
+        queue.replay(&ids[0], None, |name| name != "a"),
+        Err(QueueError::IntegrationGone { .. })
+    ));
+    let Replayed::Queued(job) = queue.replay(&ids[0], None, |_| true).unwrap().replayed else {
         panic!("a delivered event is queued again")
     };
     assert!(job > claimed[0].job_id);
+}
+
+/// Replays from several processes at once (a script, two people) each wait their
+/// turn: none is told the file is locked. (A deferred transaction that read first
+/// was refused at once when another replay had committed since.)
+#[test]
+fn replays_at_once_wait_their_turn() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("q.sqlite3");
+    let id = Queue::open(&path).unwrap().enqueue(&[event("a")]).unwrap()[0]
+        .id
+        .clone();
+    let threads: Vec<_> = (0..8)
+        .map(|_| {
+            let (path, id) = (path.clone(), id.clone());
+            std::thread::spawn(move || {
+                let mut queue = Queue::open(&path).unwrap();
+                (0..25)
+                    .map(|_| queue.replay(&id, None, |_| true).map(|_| ()))
+                    .collect::<Result<Vec<()>, _>>()
+            })
+        })
+        .collect();
+    for thread in threads {
+        if let Err(error) = thread.join().unwrap() {
+            panic!("{error}");
+        }
+    }
 }
 
 /// When the next job is due, for a claimer that found fewer than it asked for: the
@@ -751,7 +786,7 @@ fn a_schema_4_queue_keeps_every_row_and_then_takes_an_event_id_once_per_integrat
         .unwrap();
     // Still leased by the old worker: a claimed job.
     assert_eq!(queue.claim("old worker", 1, 60_000).unwrap().len(), 1);
-    queue.replay("evt_0", None).unwrap();
+    queue.replay("evt_0", None, |_| true).unwrap();
     drop(queue);
     let (events_before, jobs_before, attempts_before) = (
         rows_of(&path, "events"),

@@ -578,7 +578,7 @@ fn logs_follow_retries_until_delivered_then_detail_and_replay() {
     tmux.wait_for("Replay delivery");
     tmux.send(&["Right"]);
     tmux.send(&["Enter"]);
-    tmux.wait_for("queued again as job");
+    tmux.wait_for("queued again for");
     tmux.send(&["Escape"]);
     tmux.wait_for("Integrations (1)");
     tmux.send(&["q"]);

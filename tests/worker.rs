@@ -324,7 +324,12 @@ async fn replay_sends_the_same_event_again() {
     let worker = start(&home);
     let db = home.locations.queue_database();
     until_state(&db, "delivered", 1, Duration::from_secs(10)).await;
-    let job = Queue::open(&db).unwrap().replay(&id, None).unwrap().job();
+    let job = Queue::open(&db)
+        .unwrap()
+        .replay(&id, None, |_| true)
+        .unwrap()
+        .replayed
+        .job();
     assert!(job > 1);
     until_state(&db, "delivered", 2, Duration::from_secs(10)).await;
     stop(worker).await;
@@ -341,16 +346,19 @@ async fn replay_sends_the_same_event_again() {
     // (it would be delivered twice).
     let mut queue = Queue::open(&db).unwrap();
     let first = attempts(&home)[0].id;
-    let again = queue.replay(&format!("#{first}"), None).unwrap();
-    let Replayed::Queued(again) = again else {
+    let again = queue.replay(&format!("#{first}"), None, |_| true).unwrap();
+    assert_eq!(again.event_id, id, "named by its event id");
+    let Replayed::Queued(again) = again.replayed else {
         panic!("{again:?}")
     };
     assert!(again > job, "{job} {again}");
-    let bare = queue.replay(&first.to_string(), None).unwrap();
-    assert_eq!(bare, Replayed::DueNow(again));
-    assert!(queue.replay("evt_nope", None).is_err());
-    assert!(queue.replay("424242", None).is_err());
-    assert!(queue.replay("#x", None).is_err());
+    let bare = queue.replay(&first.to_string(), None, |_| true).unwrap();
+    assert_eq!(bare.replayed, Replayed::DueNow(again));
+    // Digits only, as the log shows the number.
+    assert!(queue.replay(&format!("+{first}"), None, |_| true).is_err());
+    assert!(queue.replay("evt_nope", None, |_| true).is_err());
+    assert!(queue.replay("424242", None, |_| true).is_err());
+    assert!(queue.replay("#x", None, |_| true).is_err());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -286,6 +286,21 @@ pub fn set(home: &Home, name: &str, changes: &[String]) -> CliResult {
             Some((key, value)) => (key.trim(), Some(value)),
             None => (change.trim(), None),
         };
+        // `header=` rows and `http_headers=` are the same field given twice: one
+        // would replace the other unseen.
+        let header_field = key == "header" || Field::from_key(key) == Some(Field::HttpHeaders);
+        if header_field
+            && (given.contains(&"http_headers") || (key != "header" && headers.is_some()))
+        {
+            errors.push(
+                Problem::new(
+                    "`header` and `http_headers` both give the HTTP Headers: give header= once \
+                     per row",
+                )
+                .with_field("http_headers"),
+            );
+            continue;
+        }
         if key == "header" {
             let value = value.unwrap_or("");
             let rows = headers.get_or_insert_with(Vec::new);

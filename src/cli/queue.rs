@@ -14,7 +14,7 @@ use crate::delivery::worker::{self, WorkerError, WorkerOptions};
 use crate::delivery::{EnqueueAnswer, EventError, EventLine, IntegrationTemplate};
 use crate::home::Home;
 use crate::model::HoldReason;
-use crate::store::queue::{EnqueueStatus, Enqueued, NewEvent, Replayed, choices_text};
+use crate::store::queue::{EnqueueStatus, Enqueued, NewEvent, choices_text};
 use crate::store::{Catalog, EVENT_LIMIT, Locations, Queue, QueueError};
 use crate::template::Appliance;
 
@@ -303,7 +303,7 @@ fn batch_events(
         if line.trim().is_empty() {
             continue;
         }
-        let event = serde_json::from_str::<EventLine>(line)
+        let event = EventLine::from_json(line)
             .map_err(|error| json_problem(&error))
             .and_then(|parsed| {
                 parsed
@@ -371,25 +371,22 @@ pub fn replay(locations: &Locations, id: &str, integration: Option<&str>, json: 
         None => None,
     };
     let integration = canonical.as_deref();
+    let catalog = Home::new(locations).catalog()?;
+    let exists = |name: &str| catalog.get(name).is_some_and(|found| found.name == name);
     let mut queue = Queue::open(&locations.queue_database()).map_err(anyhow::Error::from)?;
-    match queue.replay(id, integration) {
-        Ok(replayed) if json => {
-            let how = match replayed {
-                Replayed::Queued(_) => "queued",
-                Replayed::DueNow(_) => "due_now",
-                Replayed::InFlight(_) => "in_flight",
-                Replayed::Held(_) => "held",
-            };
+    match queue.replay(id, integration, exists) {
+        Ok(replay) if json => {
             super::output::print_json(&json!({
-                "event": id,
-                "job": replayed.job(),
-                "replayed": how,
-                "message": replayed.describe(id),
+                "event": replay.event_id,
+                "integration": replay.integration,
+                "job": replay.replayed.job(),
+                "replayed": replay.replayed.word(),
+                "message": replay.describe(),
             }))?;
             Ok(())
         }
-        Ok(replayed) => {
-            say!("{}", replayed.describe(id))?;
+        Ok(replay) => {
+            say!("{}", replay.describe())?;
             Ok(())
         }
         Err(QueueError::Ambiguous { id, choices }) => Err(CliError::Input(vec![
@@ -399,6 +396,9 @@ pub fn replay(locations: &Locations, id: &str, integration: Option<&str>, json: 
                 choices_text(&choices)
             ))
             .with_field("integration"),
+        ])),
+        Err(error @ QueueError::IntegrationGone { .. }) => Err(CliError::Input(vec![
+            Problem::new(error.to_string()).with_field("integration"),
         ])),
         Err(error @ (QueueError::NotFound(_) | QueueError::NotQueuedFor { .. })) => {
             Err(CliError::Input(vec![

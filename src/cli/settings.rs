@@ -17,9 +17,9 @@ pub fn settings(home: &Home, changes: &[String], json: bool) -> CliResult {
     } else {
         let mut pairs = Vec::new();
         for change in changes {
-            let (key, value) = change
-                .split_once('=')
-                .ok_or_else(|| CliError::input(format!("`{change}` is not KEY=VALUE")))?;
+            let (key, value) = change.split_once('=').ok_or_else(|| {
+                CliError::input(format!("{} is not KEY=VALUE", quoted_key(change)))
+            })?;
             let key = key.trim().to_string();
             if pairs.iter().any(|(given, _)| *given == key) {
                 // The last would win unseen.
@@ -48,6 +48,20 @@ pub fn settings(home: &Home, changes: &[String], json: bool) -> CliResult {
     Ok(())
 }
 
+/// What a change without `=` is quoted as: its leading key, not the rest, which may
+/// be a value with a secret in it (`proxy:http://user:secret@…`, `:` typed for `=`).
+fn quoted_key(change: &str) -> String {
+    let key: String = change
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+        .collect();
+    if key.len() == change.len() {
+        format!("`{key}`")
+    } else {
+        format!("`{key}…`")
+    }
+}
+
 /// `settings --json`: the file, what it holds (`stored`: a key left out is unset),
 /// and what is in effect, defaults included.
 fn settings_json(settings: &Settings, store: &SettingsStore) -> serde_json::Value {
@@ -67,6 +81,12 @@ fn settings_json(settings: &Settings, store: &SettingsStore) -> serde_json::Valu
             },
             "ip_address": settings.ip_address.or(machine.primary_ip),
             "callback_url": rule(settings, &machine),
+            // null: the default, as `settings` words it (all addresses on the callback
+            // URL's port; a self-signed certificate; the proxy environment variables).
+            "callback_bind": settings.callback_bind,
+            "callback_certificate": settings.callback_certificate,
+            "callback_key": settings.callback_key,
+            "proxy": settings.shown_proxy(),
             "connect_timeout": settings.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT),
             "request_timeout": settings.request_timeout.unwrap_or(DEFAULT_REQUEST_TIMEOUT),
             "max_attempts": settings.effective_max_attempts(),

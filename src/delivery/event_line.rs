@@ -107,6 +107,18 @@ impl IntegrationTemplate {
 }
 
 impl EventLine {
+    /// Parses one line. Only a JSON object is an event line: serde would also take an
+    /// array for the fields in their order (`["id", "jira", "t"]`), a form nobody
+    /// documents and a typo can produce.
+    pub fn from_json(line: &str) -> Result<EventLine, serde_json::Error> {
+        if !line.trim_start().starts_with('{') {
+            return Err(<serde_json::Error as serde::de::Error>::custom(
+                "an event line is a JSON object: {\"integration\": …, \"type\": …}",
+            ));
+        }
+        serde_json::from_str(line)
+    }
+
     /// The event, for `default_integration` when the line names none, with its payload
     /// rendered: `template` gives what is needed of an integration (`None`: there is
     /// no such integration).

@@ -41,49 +41,59 @@ impl Home {
 }
 
 /// A callback certificate or key being set must be there to read: the listener reads
-/// them only when an AUTHORIZE starts, which is a bad moment to learn of a typo. Once
-/// both are set, they must also be a certificate and a key that fit together. (One
-/// may be set before the other, in two commands.)
+/// them only when an AUTHORIZE starts, which is a bad moment to learn of a typo. Each
+/// set must be a PEM certificate (chain) or a PEM private key; once both are set, the
+/// key must be the certificate's. (One may be set before the other, in two commands;
+/// the one being set is blamed for a pair that does not fit.)
 fn check_listener_files(
     settings: &Settings,
     changes: &[(String, String)],
 ) -> Result<(), Vec<SettingError>> {
+    use crate::oauth::{check_certificate_file, check_key_file};
     let touched = |key: &str| changes.iter().any(|(changed, _)| changed == key);
-    if !touched("callback_certificate") && !touched("callback_key") {
-        return Ok(());
-    }
     let refused = |key: &str, why: String| {
         vec![SettingError {
             key: key.to_string(),
             message: format!("{key}: {why}"),
         }]
     };
-    let files = [
-        ("callback_certificate", &settings.callback_certificate),
-        ("callback_key", &settings.callback_key),
-    ];
-    for (key, path) in files {
-        if let Some(path) = path
-            && touched(key)
-            && let Err(error) = crate::store::read_named_file(path, crate::store::FIELD_LIMIT)
-        {
-            return Err(refused(key, error.to_string()));
-        }
+    let (certificate, key) = (&settings.callback_certificate, &settings.callback_key);
+    if let Some(path) = certificate
+        .as_deref()
+        .filter(|_| touched("callback_certificate"))
+    {
+        check_certificate_file(path)
+            .map_err(|error| refused("callback_certificate", error.to_string()))?;
     }
-    let (Some(certificate), Some(key)) = (&settings.callback_certificate, &settings.callback_key)
-    else {
+    if let Some(path) = key.as_deref().filter(|_| touched("callback_key")) {
+        check_key_file(path).map_err(|error| refused("callback_key", error.to_string()))?;
+    }
+    let (Some(certificate), Some(key)) = (certificate, key) else {
         return Ok(());
     };
+    if !touched("callback_certificate") && !touched("callback_key") {
+        return Ok(());
+    }
     let source = crate::oauth::IdentitySource {
         configured: Some((certificate.as_path(), key.as_path())),
         dir: Path::new(""),
         names: Vec::new(),
     };
+    let blamed = if touched("callback_key") {
+        "callback_key"
+    } else {
+        "callback_certificate"
+    };
     match crate::oauth::listener_identity(&source) {
         Ok(_) => Ok(()),
-        Err(error @ crate::oauth::IdentityError::NotAKey) => {
-            Err(refused("callback_key", error.to_string()))
-        }
-        Err(error) => Err(refused("callback_certificate", error.to_string())),
+        Err(crate::oauth::IdentityError::Mismatch(_)) => Err(refused(
+            blamed,
+            format!(
+                "{} is not the private key of the certificate in {}",
+                key.display(),
+                certificate.display()
+            ),
+        )),
+        Err(error) => Err(refused(blamed, error.to_string())),
     }
 }

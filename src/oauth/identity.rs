@@ -81,6 +81,27 @@ pub fn load_or_create(source: &IdentitySource<'_>) -> Result<ListenerIdentity, I
     })
 }
 
+/// Checks a certificate file the settings are about to name: readable, and holding
+/// at least one PEM certificate.
+pub fn check_certificate_file(path: &Path) -> Result<(), IdentityError> {
+    let pem = read_configured(path)?;
+    let mut certificates = CertificateDer::pem_slice_iter(pem.as_bytes());
+    match certificates.next() {
+        Some(Ok(_)) => Ok(()),
+        Some(Err(error)) => Err(IdentityError::CertificatePem(error)),
+        None => Err(IdentityError::NoCertificate),
+    }
+}
+
+/// Checks a key file the settings are about to name: readable, and holding a PEM
+/// private key.
+pub fn check_key_file(path: &Path) -> Result<(), IdentityError> {
+    let pem = read_configured(path)?;
+    PrivateKeyDer::from_pem_slice(pem.as_bytes())
+        .map(drop)
+        .map_err(|_| IdentityError::NotAKey)
+}
+
 /// A certificate or key the settings name (a link is fine: the administrator chose it).
 fn read_configured(path: &Path) -> Result<String, IdentityError> {
     let bytes = crate::store::read_named_file(path, crate::store::FIELD_LIMIT)?;

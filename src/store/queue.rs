@@ -40,7 +40,7 @@ pub use enqueue::{
 };
 pub use jobs::{ClaimedJob, JobUpdate, MovedJobs};
 pub use log::{INDEXED_TEXT_CHARS, LogFilter, LogOutcome, LogPage};
-pub use replay::{ReplayChoice, Replayed};
+pub use replay::{Replay, ReplayChoice, Replayed};
 pub use status::{LastAttempt, LogWindows, Recent, Waiting};
 
 #[derive(Debug, thiserror::Error)]
@@ -78,6 +78,12 @@ pub enum QueueError {
         id: String,
         choices: Vec<ReplayChoice>,
     },
+    /// A replay of an event whose integration was removed: its job would only die.
+    #[error(
+        "the event `{id}` was for `{integration}`, which no longer exists: not replayed \
+         (add an integration of that name first)"
+    )]
+    IntegrationGone { id: String, integration: String },
     /// A write of the worker's group failed in a way that made SQLite roll back the
     /// whole group.
     #[error(

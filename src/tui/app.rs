@@ -421,13 +421,7 @@ impl App {
                 Answer::Replay,
             ) => {
                 self.status = Some(format!("Replaying {event_id}..."));
-                vec![
-                    StoreWork::Replay {
-                        attempt_id,
-                        event_id,
-                    }
-                    .into(),
-                ]
+                vec![StoreWork::Replay { attempt_id }.into()]
             }
             (Question::Trust { name, certificate }, Answer::Trust) => {
                 self.trust_certificate(name, certificate.pem)

@@ -53,10 +53,9 @@ pub enum StoreWork {
     ForgetAuthorization(Box<Integration>),
     /// What the LOGS view asks of the delivery log.
     Logs(LogQuery),
-    /// A new job for the event of attempt `attempt_id`.
+    /// The event of attempt `attempt_id` again (`Queue::replay`).
     Replay {
         attempt_id: i64,
-        event_id: String,
     },
     /// Pin `pem`, the certificate a VERIFY of `name` was presented, on the integration.
     PinCertificate {

@@ -180,17 +180,18 @@ pub fn perform(work: StoreWork, stores: &Stores) -> Message {
                 rows,
             }
         }
-        StoreWork::Replay {
-            attempt_id,
-            event_id,
-        } => Message::Replayed(
-            match Queue::open(&stores.queue)
-                .and_then(|mut queue| queue.replay(&format!("#{attempt_id}"), None))
-            {
-                Ok(replayed) => format!("Replay: {}", replayed.describe(&event_id)),
-                Err(error) => format!("Not replayed: {error}"),
-            },
-        ),
+        StoreWork::Replay { attempt_id } => Message::Replayed(match stores.integrations.load() {
+            Err(error) => format!("Not replayed: {error}"),
+            Ok(catalog) => {
+                let exists = |name: &str| catalog.get(name).is_some_and(|found| found.name == name);
+                match Queue::open(&stores.queue)
+                    .and_then(|mut queue| queue.replay(&format!("#{attempt_id}"), None, exists))
+                {
+                    Ok(replay) => format!("Replay: {}", replay.describe()),
+                    Err(error) => format!("Not replayed: {error}"),
+                }
+            }
+        }),
         StoreWork::PinCertificate { name, pem } => Message::CertificatePinned {
             result: stores
                 .home()

@@ -295,7 +295,7 @@ async fn connection(
             }
             continue;
         }
-        let event = serde_json::from_str::<EventLine>(&line)
+        let event = EventLine::from_json(&line)
             .map_err(Refusal::NotAnEvent)
             .and_then(|parsed| {
                 let templates = |name: &str| (shared.templates)(name);

@@ -14,15 +14,16 @@ pub struct ReplayChoice {
     pub last_attempt: Option<i64>,
 }
 
-/// What a replay did.
+/// What became of a replay's event.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Replayed {
     /// A new job, due now: the event had none waiting.
     Queued(i64),
-    /// The event's job was still waiting for a retry: it is due now instead of
-    /// queued twice (which would deliver it twice).
+    /// The event's job was still waiting (its first try, or a retry): it is due now
+    /// instead of queued twice (which would deliver it twice).
     DueNow(i64),
-    /// The event's job is being delivered right now: nothing to add.
+    /// The event's job is claimed by the worker: being delivered, or, when the worker
+    /// was stopped meanwhile, the next one to start takes it at once.
     InFlight(i64),
     /// The event's job is held (its integration disabled, or without its site or
     /// authorization): it goes when the hold ends.
@@ -39,20 +40,44 @@ impl Replayed {
         }
     }
 
+    /// The word `replay --json` gives it.
+    pub fn word(self) -> &'static str {
+        match self {
+            Replayed::Queued(_) => "queued",
+            Replayed::DueNow(_) => "due_now",
+            Replayed::InFlight(_) => "in_flight",
+            Replayed::Held(_) => "held",
+        }
+    }
+}
+
+/// A replay: the event (named by its id even when the replay named an attempt) and
+/// what became of it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Replay {
+    pub event_id: String,
+    pub integration: String,
+    pub replayed: Replayed,
+}
+
+impl Replay {
     /// What became of the replay, for the person who asked (`replay` prints it, LOGS
     /// shows it).
-    pub fn describe(self, event: &str) -> String {
-        match self {
-            Replayed::Queued(job) => format!("{event} queued again as job {job}"),
+    pub fn describe(&self) -> String {
+        let (event, name) = (&self.event_id, &self.integration);
+        match self.replayed {
+            Replayed::Queued(job) => format!("{event} queued again for `{name}` as job {job}"),
             Replayed::DueNow(job) => format!(
-                "{event} was still waiting for a retry (job {job}): it is due now, not queued twice"
+                "{event} was still waiting for `{name}` (job {job}): it is due now, not \
+                 queued twice"
             ),
-            Replayed::InFlight(job) => {
-                format!("{event} is being delivered right now (job {job}): not queued twice")
-            }
+            Replayed::InFlight(job) => format!(
+                "{event} is claimed by the worker for `{name}` (job {job}): being delivered, \
+                 or taken first by the next worker to start; not queued twice"
+            ),
             Replayed::Held(job) => format!(
-                "{event} waits in job {job}, held until its integration can deliver (see \
-                 status): not queued twice"
+                "{event} waits in job {job}, held until `{name}` can deliver (see status): \
+                 not queued twice"
             ),
         }
     }
@@ -69,16 +94,34 @@ impl Queue {
     /// or an attempt number as the log shows it (`#123`, or `123`: a `#` left unquoted
     /// starts a shell comment). An event id queued for several integrations needs
     /// `integration`; without it the answer is [`QueueError::Ambiguous`], listing
-    /// them. An event whose job still waits is not queued twice (see [`Replayed`]).
-    pub fn replay(&mut self, id: &str, integration: Option<&str>) -> Result<Replayed, QueueError> {
+    /// them. An event whose job still waits is not queued twice (see [`Replayed`]); one
+    /// whose integration `exists` says is gone is refused
+    /// ([`QueueError::IntegrationGone`]): its job would only die.
+    pub fn replay(
+        &mut self,
+        id: &str,
+        integration: Option<&str>,
+        exists: impl Fn(&str) -> bool,
+    ) -> Result<Replay, QueueError> {
         let key = self.resolve_event(id, integration)?;
+        if !exists(&key.integration) {
+            return Err(QueueError::IntegrationGone {
+                id: key.id,
+                integration: key.integration,
+            });
+        }
         let path = self.path.clone();
         let fail = |source| QueueError::Sqlite {
             path: path.clone(),
             source,
         };
         let now = now_ms();
-        let tx = self.conn.transaction().map_err(fail)?;
+        // Immediate: a deferred transaction that reads and then writes gets "database
+        // is locked" at once, without the busy wait, when the worker committed between.
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(fail)?;
         let latest: Option<(i64, String)> = tx
             .query_row(
                 "SELECT id, state FROM jobs WHERE event_id = ?1 AND integration = ?2 \
@@ -110,7 +153,11 @@ impl Queue {
             }
         };
         tx.commit().map_err(fail)?;
-        Ok(replayed)
+        Ok(Replay {
+            event_id: key.id,
+            integration: key.integration,
+            replayed,
+        })
     }
 
     fn resolve_event(&self, id: &str, integration: Option<&str>) -> Result<EventKey, QueueError> {
@@ -124,9 +171,9 @@ impl Queue {
         let of_integration =
             |key: &EventKey| integration.is_none_or(|name| key.integration == name);
         if let Some(number) = id.strip_prefix('#') {
-            let found = match number.parse() {
-                Ok(number) => self.by_attempt(number)?,
-                Err(_) => None,
+            let found = match attempt_number(number) {
+                Some(number) => self.by_attempt(number)?,
+                None => None,
             };
             return found.filter(of_integration).ok_or_else(not_found);
         }
@@ -147,12 +194,12 @@ impl Queue {
             integrations.retain(|candidate| candidate == name);
         }
         match integrations.len() {
-            0 => match id.parse() {
-                Ok(number) => self
+            0 => match attempt_number(id) {
+                Some(number) => self
                     .by_attempt(number)?
                     .filter(of_integration)
                     .ok_or_else(not_found),
-                Err(_) => Err(not_found()),
+                None => Err(not_found()),
             },
             1 => Ok(EventKey {
                 integration: integrations.remove(0),
@@ -203,4 +250,13 @@ impl Queue {
             })
             .map_err(|e| self.error(e))
     }
+}
+
+/// An attempt number as the log shows it: digits only (`+1` and ` 1` are no number
+/// the log shows).
+fn attempt_number(text: &str) -> Option<i64> {
+    if text.is_empty() || !text.bytes().all(|byte| byte.is_ascii_digit()) {
+        return None;
+    }
+    text.parse().ok()
 }
