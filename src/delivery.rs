@@ -18,7 +18,9 @@ pub mod worker;
 
 pub use answer::{ATTEMPT_BODY_BYTES, BODY_PREVIEW_BYTES, SendFailure};
 pub use callback_check::{CHECK_NAME, check_callback};
-pub use event_line::{EnqueueAnswer, EventError, EventLine, IntegrationTemplate};
+pub use event_line::{
+    EnqueueAnswer, EventError, EventLine, IntegrationTemplate, field_of_line_error,
+};
 pub use render::{
     LABEL_WIDTH, check_lines, failure_words, headline, report_lines, report_lines_advising,
 };

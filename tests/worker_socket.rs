@@ -120,6 +120,8 @@ async fn a_line_with_an_unknown_key_is_refused_and_the_key_named() {
         .unwrap();
     assert!(answer.contains("\"ok\":false"), "{answer}");
     assert!(answer.contains("unknown field `payloads`"), "{answer}");
+    // The key named for a script, as `send --batch --json` names it.
+    assert!(answer.contains("\"field\":\"payloads\""), "{answer}");
     assert!(send_event(&mut stream).contains("\"ok\":true"));
     until_delivered(&server, 1).await;
     assert_eq!(server.distinct(), 1, "the refused line was not queued");

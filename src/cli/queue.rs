@@ -11,7 +11,9 @@ use tokio_util::sync::CancellationToken;
 use super::error::unknown_integration;
 use super::{CliError, CliResult, Problem, read_text};
 use crate::delivery::worker::{self, WorkerError, WorkerOptions};
-use crate::delivery::{EnqueueAnswer, EventError, EventLine, IntegrationTemplate};
+use crate::delivery::{
+    EnqueueAnswer, EventError, EventLine, IntegrationTemplate, field_of_line_error,
+};
 use crate::home::Home;
 use crate::model::HoldReason;
 use crate::store::queue::{EnqueueStatus, Enqueued, NewEvent, choices_text};
@@ -327,15 +329,9 @@ fn batch_events(
 /// A line that is not an event line: serde's words, with the key they name as the
 /// field (`missing field `type``, `unknown field`…), none for a line that is not JSON.
 fn json_problem(error: &serde_json::Error) -> Problem {
-    let message = error.to_string();
-    let field = message
-        .split('`')
-        .nth(1)
-        .filter(|_| message.contains("field `"))
-        .map(str::to_string);
-    match field {
-        Some(field) => Problem::new(message).with_field(field),
-        None => Problem::new(message),
+    match field_of_line_error(error) {
+        Some(field) => Problem::new(error.to_string()).with_field(field),
+        None => Problem::new(error.to_string()),
     }
 }
 

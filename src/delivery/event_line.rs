@@ -65,6 +65,18 @@ impl EventError {
     }
 }
 
+/// The key of the event line that serde's error names (`missing field `type``,
+/// `unknown field `payloads``), for an answer that names it; none for a line that is
+/// not JSON. serde gives no structured field: its words are read, and a message that
+/// names none gives none, never a wrong one.
+pub fn field_of_line_error(error: &serde_json::Error) -> Option<String> {
+    let message = error.to_string();
+    if !message.contains("field `") {
+        return None;
+    }
+    message.split('`').nth(1).map(str::to_string)
+}
+
 /// One line on the socket or of `send --batch`. A key it does not know is refused
 /// (`unknown field `payloads`, expected one of …`): a misspelt `payload` or `fields`
 /// would otherwise send the content sample with nothing filled in, and say it was

@@ -13,8 +13,8 @@
 //! is answered, in order, only after its commit (see [`EnqueueAnswer`]):
 //! `{"ok":true,"id":"evt_…","integration":"…","status":"queued"}`, `"status":"duplicate"`
 //! when the integration already has that very event (nothing queued twice), or
-//! `{"ok":false,"error":"…"}` (with `id` and `integration` when the id is taken by a
-//! different event).
+//! `{"ok":false,"error":"…"}` (with `field`, the key at fault, when there is one, and
+//! `id` and `integration` when the id is taken by a different event).
 //!
 //! The line `{"status":true}` queues nothing: it is answered with who the worker is,
 //! `{"ok":true,"worker":{"pid":…,"started_ms":…,"version":"…"}}` (`hookconsole
@@ -40,7 +40,9 @@ use tokio_util::sync::CancellationToken;
 
 use super::writer::{WriterCommand, WriterSender};
 use crate::accept::{AcceptBackoff, LOG_PERIOD, Occasional};
-use crate::delivery::event_line::{EnqueueAnswer, EventError, EventLine, IntegrationTemplate};
+use crate::delivery::event_line::{
+    EnqueueAnswer, EventError, EventLine, IntegrationTemplate, field_of_line_error,
+};
 use crate::model::Settings;
 use crate::store::QueueError;
 use crate::store::queue::{EnqueueStatus, Enqueued};
@@ -217,7 +219,25 @@ impl LineAnswer {
                     None => refused("no event"),
                 }
             }
-            Err(refusal) => refused(&refusal.to_string()),
+            Err(refusal) => {
+                let mut answer = serde_json::json!({"ok": false, "error": refusal.to_string()});
+                // The key at fault, as `send --batch --json` names it.
+                if let Some(field) = refusal.field() {
+                    answer["field"] = field.into();
+                }
+                answer.to_string()
+            }
+        }
+    }
+}
+
+impl Refusal {
+    /// The key of the line at fault, when there is one.
+    fn field(&self) -> Option<String> {
+        match self {
+            Refusal::NotAnEvent(error) => field_of_line_error(error),
+            Refusal::Event(error) => Some(error.field().to_string()),
+            Refusal::TooLong(_) | Refusal::NotUtf8 | Refusal::Queue(_) => None,
         }
     }
 }
