@@ -299,6 +299,22 @@ mod tests {
     }
 
     #[test]
+    fn a_proxy_is_a_host_and_port_without_path_or_query() {
+        let mut settings = Settings::default();
+        for wrong in [
+            "http://127.0.0.1:3128/?password=QSECRET",
+            "http://127.0.0.1:3128/squid",
+            "http://127.0.0.1:3128/#QSECRET",
+        ] {
+            let refused = settings.set("proxy", wrong).unwrap_err();
+            assert!(refused.contains("no path or query"), "{refused}");
+            assert!(!refused.contains("QSECRET"), "{refused}");
+        }
+        assert_eq!(settings.proxy, None, "nothing kept");
+        settings.set("proxy", "http://127.0.0.1:3128/").unwrap();
+    }
+
+    #[test]
     fn a_callback_url_holds_no_credentials_and_its_errors_quote_none() {
         let mut settings = Settings::default();
         let refused = settings

@@ -80,6 +80,16 @@ impl Settings {
                             "proxy: must be an http:// or https:// URL with a host, or `{PROXY_NONE}`"
                         ));
                     }
+                    // A proxy is a host and port: a path or a query is a mistake, and a
+                    // query may hold a secret this group-readable file would keep.
+                    if url.path() != "/" || url.query().is_some() || url.fragment().is_some() {
+                        return Err(format!(
+                            "proxy: give only the scheme, host and port (`{}://{}`), no \
+                             path or query",
+                            url.scheme(),
+                            url.host_str().unwrap_or_default()
+                        ));
+                    }
                     credentials = ProxyCredentials::take_from(&mut url);
                 }
                 self.proxy = if value.eq_ignore_ascii_case(PROXY_NONE) {
