@@ -59,6 +59,27 @@ fn read_text(path: &std::path::Path, flag: Option<&str>, limit: u64) -> Result<S
     String::from_utf8(bytes).map_err(|_| named(format!("{}: is not UTF-8 text", path.display())))
 }
 
+/// The key a person began to type (`proxy` of `proxy:http://…`): letters, digits and
+/// `_` from the start.
+fn leading_key(text: &str) -> &str {
+    let end = text
+        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .unwrap_or(text.len());
+    &text[..end]
+}
+
+/// A `KEY=VALUE` argument without a usable key, as an error quotes it: its leading key,
+/// not the rest, which may be a value with a secret in it (`password:hunter2`,
+/// `proxy:http://user:secret@…`: `:` typed for `=`).
+fn quoted_key(text: &str) -> String {
+    let key = leading_key(text);
+    if key.len() == text.len() {
+        format!("`{key}`")
+    } else {
+        format!("`{key}…`")
+    }
+}
+
 /// The integration `name`, which must use OAuth (`authorize`, `token`, `sites`).
 fn oauth_integration(home: &Home, name: &str) -> Result<Integration, CliError> {
     let integration = home.integration(name)?;

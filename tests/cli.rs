@@ -740,6 +740,10 @@ fn set_reports_a_bad_key_and_every_bad_value() {
     ])
     .code(2)
     .stderr_has("error: `url` is given twice: give each field once");
+    // `:` typed for `=`: the value, a password here, is not repeated.
+    let typo = home.run(&["set", "Jira", "password:hunter2"]);
+    typo.code(2).stderr_has("`password…` is not a field");
+    assert!(!typo.stderr.contains("hunter2"), "{}", typo.stderr);
     for pair in [
         ["header=X-C: 1", "http_headers=X-D: 2"],
         ["http_headers=X-E: 5", "header=X-F: 6"],

@@ -490,6 +490,8 @@ fn each_bad_header_row_shows_its_own_error() {
         ("Host", "elsewhere"),
         ("X-Team", "ops"),
         ("Content-Length", "5"),
+        // Two problems in one row: one row.
+        ("Bad Name", "café"),
     ] {
         harness.press(KeyCode::Enter);
         harness.keys(&format!("{name}\t{value}\t"));
@@ -502,7 +504,7 @@ fn each_bad_header_row_shows_its_own_error() {
         harness.press(KeyCode::BackTab);
     }
     let mut seen = Vec::new();
-    for _ in 0..12 {
+    for _ in 0..20 {
         harness.press(KeyCode::Tab);
         let (_, slot) = editor_slot(&harness);
         let screen = harness.screen(80, 24);
@@ -513,14 +515,18 @@ fn each_bad_header_row_shows_its_own_error() {
             ),
             Slot::HeaderName(1) => seen.push(!screen.contains("row ")),
             Slot::HeaderName(2) => seen.push(screen.contains("row 3: `Content-Length` is set by")),
+            Slot::HeaderName(3) => seen.push(
+                screen.contains("row 4: `Bad Name` is not a valid header name")
+                    && screen.contains("the value of `Bad Name`"),
+            ),
             Slot::AddHeader => {
-                seen.push(screen.contains("rows 1 and 3 need attention; row 1: `Host`"));
+                seen.push(screen.contains("rows 1, 3 and 4 need attention; row 1: `Host`"));
                 break;
             }
             _ => {}
         }
     }
-    assert_eq!(seen, [true, true, true, true]);
+    assert_eq!(seen, [true, true, true, true, true]);
 }
 
 /// What a key said on one screen goes when a key moves to another; the result of

@@ -9,7 +9,7 @@ use time::format_description::well_known::Rfc3339;
 use super::args::AddArgs;
 use super::output::{json_view, print_details, print_json, print_json_array, print_table};
 use super::secrets::read_secret;
-use super::{CliError, CliResult, Problem, read_text};
+use super::{CliError, CliResult, Problem, leading_key, quoted_key, read_text};
 use crate::home::Home;
 use crate::model::{
     Authentication, DestinationPolicy, Field, FieldError, Grant, Header, Integration, Secret,
@@ -330,9 +330,11 @@ pub fn set(home: &Home, name: &str, changes: &[String]) -> CliResult {
             continue;
         }
         let Some(field) = Field::from_key(key) else {
+            // Quoted by its leading key: `password:hunter2` (`:` typed for `=`) must
+            // not print the password.
             errors.push(
-                Problem::new(format!("`{key}` is not a field"))
-                    .with_field(key)
+                Problem::new(format!("{} is not a field", quoted_key(key)))
+                    .with_field(leading_key(key))
                     .with_hint(format!(
                         "fields are {}, header, and overlap (with signing=rotate)",
                         Field::ALL.map(Field::key).join(", ")

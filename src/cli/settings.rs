@@ -1,6 +1,6 @@
 //! `callback-url` and `settings`.
 
-use super::{CliError, CliResult, Problem};
+use super::{CliError, CliResult, Problem, quoted_key};
 use crate::home::{Home, SettingsChangeError};
 use crate::model::{DEFAULT_CONNECT_TIMEOUT, DEFAULT_REQUEST_TIMEOUT, SettingError, Settings};
 use crate::store::{MachineIdentity, SettingsStore, callback_url as rule};
@@ -46,20 +46,6 @@ pub fn settings(home: &Home, changes: &[String], json: bool) -> CliResult {
         print_settings(&settings, store)?;
     }
     Ok(())
-}
-
-/// What a change without `=` is quoted as: its leading key, not the rest, which may
-/// be a value with a secret in it (`proxy:http://user:secret@…`, `:` typed for `=`).
-fn quoted_key(change: &str) -> String {
-    let key: String = change
-        .chars()
-        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
-        .collect();
-    if key.len() == change.len() {
-        format!("`{key}`")
-    } else {
-        format!("`{key}…`")
-    }
 }
 
 /// `settings --json`: the file, what it holds (`stored`: a key left out is unset),

@@ -86,14 +86,16 @@ fn check_listener_files(
     };
     match crate::oauth::listener_identity(&source) {
         Ok(_) => Ok(()),
-        Err(crate::oauth::IdentityError::Mismatch(_)) => Err(refused(
-            blamed,
-            format!(
-                "{} is not the private key of the certificate in {}",
-                key.display(),
-                certificate.display()
-            ),
-        )),
+        Err(crate::oauth::IdentityError::Mismatch(rustls::Error::InconsistentKeys(_))) => {
+            Err(refused(
+                blamed,
+                format!(
+                    "{} is not the private key of the certificate in {}",
+                    key.display(),
+                    certificate.display()
+                ),
+            ))
+        }
         Err(error) => Err(refused(blamed, error.to_string())),
     }
 }

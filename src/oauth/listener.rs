@@ -29,6 +29,9 @@ const REPLY_TIMEOUT: Duration = Duration::from_secs(30);
 pub struct ReceivedCallback {
     pub params: CallbackParams,
     pub reply: oneshot::Sender<CallbackReply>,
+    /// Ends once the page is written (or could not be): a command that ends with the
+    /// flow waits for it, or its runtime would drop the page unwritten.
+    pub written: oneshot::Receiver<()>,
 }
 
 pub struct ListenerConfig {
@@ -198,8 +201,14 @@ async fn serve<S: AsyncRead + AsyncWrite + Unpin>(
         }
     };
     let (reply, verdict) = oneshot::channel();
+    // Dropped when this connection is done with, written or not.
+    let (_written, written) = oneshot::channel();
     if callbacks
-        .send(ReceivedCallback { params, reply })
+        .send(ReceivedCallback {
+            params,
+            reply,
+            written,
+        })
         .await
         .is_err()
     {

@@ -186,8 +186,10 @@ async fn drive(
     updates: mpsc::UnboundedSender<SessionUpdate>,
 ) -> Result<FlowState, OAuthError> {
     let setup = driver.setup;
-    // The page of a callback whose code was taken, answered when the flow ends.
+    // The page of a callback whose code was taken, answered when the flow ends, and
+    // its connection's end, waited for before the session ends.
     let mut held_page: Option<oneshot::Sender<CallbackReply>> = None;
+    let mut page_written: Option<oneshot::Receiver<()>> = None;
     loop {
         for effect in std::mem::take(&mut pending) {
             if let Some(update) = driver.apply(effect) {
@@ -211,11 +213,14 @@ async fn drive(
         let event = tokio::select! {
             Some(callback) = callback_rx.recv() => {
                 let effects = flow.handle(FlowEvent::Callback { params: callback.params, source: CallbackSource::Listener });
-                let mut reply = Some(callback.reply);
+                let (mut reply, mut written) = (Some(callback.reply), Some(callback.written));
                 for effect in effects {
                     match effect {
                         // Its page says how the exchange ends, not only that it began.
-                        FlowEffect::Reply(CallbackReply::Accepted) => held_page = reply.take(),
+                        FlowEffect::Reply(CallbackReply::Accepted) => {
+                            held_page = reply.take();
+                            page_written = written.take();
+                        }
                         FlowEffect::Reply(answer) => {
                             if let Some(reply) = reply.take() {
                                 let _ = reply.send(answer);
@@ -275,6 +280,11 @@ async fn drive(
         let _ = page.send(page_answer(&end).unwrap_or(CallbackReply::Unfinished(
             "the authorization stopped".into(),
         )));
+    }
+    if let Some(written) = page_written {
+        // `authorize` ends its runtime with the session, and the page's connection
+        // with it: the person at the phone would see no page at all.
+        let _ = tokio::time::timeout(Duration::from_secs(2), written).await;
     }
     if let FlowState::Denied { error, description } = &end {
         record_denial(setup, error, description.as_deref()).await;

@@ -247,6 +247,12 @@ impl Queue {
     /// the others still commit, unless SQLite rolled back the whole transaction (a
     /// full disk, an I/O error): see [`Queue::group_is_open`].
     pub fn begin_group(&mut self) -> Result<(), QueueError> {
+        if self.group_is_open() {
+            // A group whose COMMIT and ROLLBACK both failed: left open, every later
+            // part would nest in it and never commit.
+            tracing::warn!("the queue writer's last group was left open: rolled back");
+            let _ = self.conn.execute_batch("ROLLBACK");
+        }
         self.conn
             .execute_batch("BEGIN IMMEDIATE")
             .map_err(|e| self.error(e))
@@ -350,5 +356,11 @@ mod tests {
         // The next group begins as usual.
         queue.begin_group().unwrap();
         queue.commit_group().unwrap();
+        // One left open (its COMMIT and ROLLBACK failed) is rolled back first.
+        queue.conn.execute_batch("BEGIN").unwrap();
+        queue.begin_group().unwrap();
+        assert!(queue.group_is_open());
+        queue.commit_group().unwrap();
+        assert!(!queue.group_is_open());
     }
 }

@@ -116,6 +116,10 @@ impl Authorizing {
     pub async fn finish_by_phone(self) -> (Output, String) {
         let page = phone().get(&self.link).send().await.unwrap();
         assert_eq!(page.status(), 200, "the phone lands on the listener's page");
+        // Written after the token is stored, before the command ends (its runtime,
+        // and the page's connection with it, go when it does).
+        let text = page.text().await.unwrap();
+        assert!(text.contains("The appliance has its token"), "{text}");
         self.finish().await
     }
 

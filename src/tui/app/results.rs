@@ -20,6 +20,11 @@ impl App {
         let Some(name) = self.reopen_after_load.take() else {
             return;
         };
+        // Only where Reload left the person: a key may have opened something else
+        // meanwhile (another editor, with edits of its own), which stays.
+        if !matches!(self.screen, Screen::List) || !self.popups.is_empty() {
+            return;
+        }
         let stored = self.integrations().iter().find(|i| i.name == name).cloned();
         match stored {
             Some(integration) => {
@@ -79,6 +84,8 @@ impl App {
             Message::LastDeliveries(last) => self.last_deliveries = last,
             Message::Loaded(Err(error)) => {
                 tracing::error!(%error, "loading integrations failed");
+                // A later load (the file fixed) is no answer to that Reload.
+                self.reopen_after_load = None;
                 self.status = Some("The integrations file could not be read".into());
                 self.load_error = Some(error.to_string());
                 // What was read before may no longer be what the file says.

@@ -647,16 +647,19 @@ fn date(moment: OffsetDateTime) -> String {
 fn error_of_slot(errors: &str, slot: Slot) -> Option<String> {
     if let Slot::HeaderName(row) | Slot::HeaderValue(row) = slot {
         let prefix = format!("row {}: ", row + 1);
-        return errors
+        let own: Vec<&str> = errors
             .lines()
-            .find(|line| line.starts_with(&prefix))
-            .map(str::to_string);
+            .filter(|line| line.starts_with(prefix.as_str()))
+            .collect();
+        return (!own.is_empty()).then(|| own.join("; "));
     }
-    let rows: Vec<&str> = errors
+    let mut rows: Vec<&str> = errors
         .lines()
         .filter_map(|line| line.strip_prefix("row ")?.split_once(':'))
         .map(|(row, _)| row)
         .collect();
+    // A row with a bad name and a bad value is one row.
+    rows.dedup();
     let first = errors.lines().next().unwrap_or_default();
     Some(match rows.as_slice() {
         [] | [_] => first.to_string(),
