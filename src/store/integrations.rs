@@ -229,7 +229,7 @@ fn find_unchanged(
         .position(|integration| names_match(&integration.name, &original.name))
         .ok_or_else(|| {
             StoreError::Conflict(format!(
-                "integration `{}` was removed by another session",
+                "integration `{}` was removed or renamed by another session",
                 original.name
             ))
         })?;
