@@ -141,14 +141,22 @@ pub fn run(cli: Cli, operation: Operation) -> ExitCode {
         Operation::List { json } => integrations::list(&home, json),
         Operation::Show { name, json } => integrations::show(&home, &name, json),
         Operation::Add(add) => integrations::add(&home, *add),
-        Operation::Set { name, changes } => integrations::set(&home, &name, &changes),
-        Operation::Remove { name } => integrations::remove(&home, &name),
+        Operation::Set {
+            name,
+            changes,
+            json,
+        } => integrations::set(&home, &name, &changes, json),
+        Operation::Remove { name, json } => integrations::remove(&home, &name, json),
         Operation::Export {
             name,
             with_secrets,
             json,
         } => integrations::export(&home, name.as_deref(), with_secrets, json),
-        Operation::Import { file, replace } => integrations::import(&home, &file, replace),
+        Operation::Import {
+            file,
+            replace,
+            json,
+        } => integrations::import(&home, &file, replace, json),
         Operation::Verify {
             name,
             json,

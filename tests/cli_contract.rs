@@ -454,3 +454,68 @@ fn a_commands_help_lists_its_own_options_before_the_global_ones() {
     assert!(at("--client-secret") < at("Global options:"), "{help}");
     assert!(at("Global options:") < at("--console"), "{help}");
 }
+
+/// The commands that change integrations answer a script too: with --json, one JSON
+/// object on standard output when done (warnings in it, not on standard error) and
+/// the error object on standard error when not.
+#[test]
+fn add_set_import_and_remove_answer_in_json() {
+    let (dir, _locations) = home_with_jira("http://127.0.0.1:9/hook", |_| {});
+    let done = |args: &[&str]| -> Value {
+        let output = cli(dir.path()).args(args).output().unwrap();
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        assert!(output.stderr.is_empty(), "{args:?}: a warning on stderr");
+        serde_json::from_slice(&output.stdout).unwrap()
+    };
+    let added = done(&[
+        "add",
+        "--json",
+        "--name",
+        "Teams",
+        "--url",
+        "https://t.example/x",
+    ]);
+    assert_eq!(added["added"], serde_json::json!(["Teams"]), "{added}");
+    assert!(added["warnings"].as_array().is_some(), "{added}");
+    let updated = done(&["set", "Teams", "--json", "signing=on"]);
+    assert_eq!(updated["updated"], "Teams", "{updated}");
+    assert!(
+        updated["signing_secret"]
+            .as_str()
+            .unwrap()
+            .starts_with("whsec_"),
+        "the one time it is shown: {updated}"
+    );
+    let exported = stdout_of(&dir, &["export", "Teams", "--with-secrets"]);
+    let file = dir.path().join("teams.yaml");
+    std::fs::write(&file, exported).unwrap();
+    let imported = done(&["import", "--json", file.to_str().unwrap()]);
+    assert_eq!(imported["updated"], 1, "{imported}");
+    let removed = done(&["remove", "--json", "Teams"]);
+    assert_eq!(removed["removed"], "Teams", "{removed}");
+    for args in [
+        &[
+            "add",
+            "--json",
+            "--name",
+            "jira",
+            "--url",
+            "https://j.example/",
+        ][..],
+        &["set", "Teams", "--json", "url=https://x.example/"],
+        &["remove", "--json", "Teams"],
+        &["import", "--json", "/nonexistent/file.yaml"],
+    ] {
+        let (status, stderr) = run(dir.path(), args, "");
+        assert_eq!(status, 2, "{args:?}: {stderr}");
+        assert!(
+            json_error(&stderr)["error"].is_string(),
+            "{args:?}: {stderr}"
+        );
+    }
+}

@@ -569,7 +569,9 @@ fn save_of_an_integration_removed_meanwhile_is_refused() {
     store.remove("jira", None).unwrap();
     let error = store.put(Some(&original), original.clone()).unwrap_err();
     assert!(
-        error.to_string().contains("was removed or renamed by another session"),
+        error
+            .to_string()
+            .contains("was removed or renamed by another session"),
         "{error}"
     );
     assert!(store.load().unwrap().integrations.is_empty());

@@ -84,9 +84,18 @@ pub enum Operation {
         name: String,
         #[arg(required = true, value_name = "FIELD=VALUE")]
         changes: Vec<String>,
+        /// {"updated", "headers_removed", "signing_secret" (when one was made), "moved",
+        /// "warnings"}
+        #[arg(long)]
+        json: bool,
     },
     /// Remove an integration
-    Remove { name: String },
+    Remove {
+        name: String,
+        /// {"removed", "authorization" (what became of its tokens), "warnings"}
+        #[arg(long)]
+        json: bool,
+    },
     /// Print integrations as YAML (or JSON) to import elsewhere; secrets left out
     Export {
         name: Option<String>,
@@ -104,6 +113,9 @@ pub enum Operation {
         /// Make the stored list exactly the file's: integrations not in it are removed
         #[arg(long)]
         replace: bool,
+        /// {"added", "updated", "removed" (counts), "disabled", "warnings"}
+        #[arg(long)]
+        json: bool,
     },
     /// Send the content sample to the integration and report each stage: resolve,
     /// connect, TLS, HTTP. Exit 0 when delivered (2xx), 1 when not.
@@ -284,14 +296,12 @@ impl Operation {
             | Operation::Status { json }
             | Operation::Replay { json, .. }
             | Operation::Settings { json, .. }
+            | Operation::Set { json, .. }
+            | Operation::Remove { json, .. }
+            | Operation::Import { json, .. }
             | Operation::CallbackUrl { json, .. } => *json,
-            Operation::Add(_)
-            | Operation::Set { .. }
-            | Operation::Remove { .. }
-            | Operation::Import { .. }
-            | Operation::Worker
-            | Operation::Completions { .. }
-            | Operation::Man => false,
+            Operation::Add(args) => args.json,
+            Operation::Worker | Operation::Completions { .. } | Operation::Man => false,
         }
     }
 }
@@ -384,6 +394,9 @@ pub struct AddArgs {
     /// body or basic [default: body for JSON, basic for form]
     #[arg(long, value_name = "HOW")]
     pub client_authentication: Option<String>,
+    /// {"added": [names], "warnings"}; errors as JSON too
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `--home`: a directory, or a path where one can be made. A file there is refused as

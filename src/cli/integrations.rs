@@ -7,7 +7,7 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use super::args::AddArgs;
-use super::output::{json_view, print_details, print_json, print_json_array, print_table};
+use super::output::{Done, json_view, print_details, print_json, print_json_array, print_table};
 use super::secrets::read_secret;
 use super::{CliError, CliResult, Problem, leading_key, quoted_key, read_text};
 use crate::home::Home;
@@ -63,6 +63,7 @@ pub fn show(home: &Home, name: &str, json: bool) -> CliResult {
 }
 
 pub fn add(home: &Home, args: AddArgs) -> CliResult {
+    let mut done = Done::new(args.json);
     let destinations = home.destinations()?;
     let integrations = match &args.from_file {
         Some(path) => read_document(path, destinations)?,
@@ -73,7 +74,7 @@ pub fn add(home: &Home, args: AddArgs) -> CliResult {
         let report = validate_with(integration, OffsetDateTime::now_utc(), destinations);
         validation_errors.extend(report.errors);
         for warning in report.warnings {
-            eprintln!("warning: {warning}");
+            done.warn(warning.to_string());
         }
     }
     if !validation_errors.is_empty() {
@@ -95,9 +96,11 @@ pub fn add(home: &Home, args: AddArgs) -> CliResult {
         }
         Ok(())
     })?;
-    for name in names {
-        say!("added {name}")?;
+    for name in &names {
+        done.line(format!("added {name}"));
     }
+    done.set("added", names);
+    done.print()?;
     Ok(())
 }
 
@@ -272,7 +275,8 @@ fn without_fields_of(errors: Vec<FieldError>, reported: &[FieldError]) -> Vec<Fi
         .collect()
 }
 
-pub fn set(home: &Home, name: &str, changes: &[String]) -> CliResult {
+pub fn set(home: &Home, name: &str, changes: &[String], json: bool) -> CliResult {
+    let mut done = Done::new(json);
     let destinations = home.destinations()?;
     let original = home.integration(name)?;
     let mut integration = original.clone();
@@ -403,7 +407,7 @@ pub fn set(home: &Home, name: &str, changes: &[String]) -> CliResult {
         return Err(CliError::Input(errors));
     }
     for warning in validate_with(&integration, OffsetDateTime::now_utc(), destinations).warnings {
-        eprintln!("warning: {warning}");
+        done.warn(warning.to_string());
     }
     let new_name = integration.name.clone();
     let previous_until = integration
@@ -425,36 +429,40 @@ pub fn set(home: &Home, name: &str, changes: &[String]) -> CliResult {
         .map(|old| old.name.as_str())
         .collect();
     let saved = home.save(Some(&original), integration)?;
-    say!("updated {new_name}")?;
+    done.line(format!("updated {new_name}"));
+    done.set("updated", &new_name);
     if !removed_headers.is_empty() {
-        say!(
+        done.line(format!(
             "headers removed: {} (header= gives the whole list; name one again to keep it)",
             removed_headers.join(", ")
-        )?;
+        ));
     }
+    done.set("headers_removed", &removed_headers);
     if let Some(secret) = new_secret {
         // Shown this once, for the receiver; `export --with-secrets` shows it again.
-        say!(
+        done.line(format!(
             "signing secret: {}\n(give it to the receiver; `{}` shows it again)",
             secret.expose(),
             shell_command(&["hookconsole", "export", &new_name, "--with-secrets"])
-        )?;
+        ));
+        done.set("signing_secret", secret.expose());
         if let Some(until) = previous_until {
-            say!(
-                "the previous secret signs too until {}",
-                until.format(&Rfc3339).unwrap_or_else(|_| until.to_string())
-            )?;
+            let until = until.format(&Rfc3339).unwrap_or_else(|_| until.to_string());
+            done.line(format!("the previous secret signs too until {until}"));
+            done.set("previous_secret_until", until);
         }
     }
     match saved.renamed {
         Some(Ok(moved)) => {
             if let Some(moved) = moved.describe() {
-                say!("{moved}")?;
+                done.line(moved.clone());
+                done.set("moved", moved);
             }
         }
         Some(Err(error)) => return Err(CliError::Failed(anyhow::anyhow!(error))),
         None => {}
     }
+    done.print()?;
     Ok(())
 }
 
@@ -506,12 +514,17 @@ fn apply_signing(
     Ok(made.then_some(fresh))
 }
 
-pub fn remove(home: &Home, name: &str) -> CliResult {
+pub fn remove(home: &Home, name: &str, json: bool) -> CliResult {
+    let mut done = Done::new(json);
     let removed = home.remove(name, None)?;
-    say!("removed {}", removed.integration.name)?;
+    done.line(format!("removed {}", removed.integration.name));
+    done.set("removed", &removed.integration.name);
     if let Some(forgot) = removed.forgot {
-        say!("{}", forgot?.describe(&removed.integration.name))?;
+        let forgot = forgot?.describe(&removed.integration.name);
+        done.line(forgot.clone());
+        done.set("authorization", forgot);
     }
+    done.print()?;
     Ok(())
 }
 
@@ -546,7 +559,8 @@ pub fn export(home: &Home, name: Option<&str>, with_secrets: bool, json: bool) -
     Ok(())
 }
 
-pub fn import(home: &Home, file: &Path, replace: bool) -> CliResult {
+pub fn import(home: &Home, file: &Path, replace: bool, json: bool) -> CliResult {
+    let mut done = Done::new(json);
     let text = read_text(file, None, DOCUMENT_LIMIT)?;
     let shown_path = display_path(file);
     if holds_nothing(&text) {
@@ -572,7 +586,7 @@ pub fn import(home: &Home, file: &Path, replace: bool) -> CliResult {
     for integration in &incoming {
         for warning in validate_with(integration, OffsetDateTime::now_utc(), destinations).warnings
         {
-            eprintln!("warning: (integration `{}`) {warning}", integration.name);
+            done.warn(format!("(integration `{}`) {warning}", integration.name));
         }
     }
     let mut result = if replace {
@@ -606,10 +620,17 @@ pub fn import(home: &Home, file: &Path, replace: bool) -> CliResult {
     }
     let removed = catalog.integrations.len() + added - result.len();
     store.replace_all(catalog.revision, result)?;
-    say!("imported: {added} added, {updated} updated, {removed} removed")?;
-    for line in disabled {
-        say!("{line}")?;
+    done.line(format!(
+        "imported: {added} added, {updated} updated, {removed} removed"
+    ));
+    done.set("added", added);
+    done.set("updated", updated);
+    done.set("removed", removed);
+    for line in &disabled {
+        done.line(line.clone());
     }
+    done.set("disabled", disabled);
+    done.print()?;
     Ok(())
 }
 

@@ -463,3 +463,53 @@ pub fn print_qr(out: &mut impl io::Write, text: &str, rendering: QrRendering) {
         }
     }
 }
+
+/// What a command that changes something says when it is done: lines for a person,
+/// or, with `--json`, one JSON object (its warnings in `warnings`, not on standard
+/// error, where a script reads only errors).
+pub struct Done {
+    json: bool,
+    object: serde_json::Map<String, Value>,
+    lines: Vec<String>,
+    warnings: Vec<String>,
+}
+
+impl Done {
+    pub fn new(json: bool) -> Done {
+        Done {
+            json,
+            object: serde_json::Map::new(),
+            lines: Vec::new(),
+            warnings: Vec::new(),
+        }
+    }
+
+    /// A warning: on standard error at once, or in the object's `warnings`.
+    pub fn warn(&mut self, text: String) {
+        if self.json {
+            self.warnings.push(text);
+        } else {
+            eprintln!("warning: {text}");
+        }
+    }
+
+    /// A line for a person; nothing in the JSON object (see [`Done::set`]).
+    pub fn line(&mut self, text: String) {
+        self.lines.push(text);
+    }
+
+    /// A key of the JSON object.
+    pub fn set(&mut self, key: &str, value: impl Serialize) {
+        let value = serde_json::to_value(value).unwrap_or(Value::Null);
+        self.object.insert(key.to_string(), value);
+    }
+
+    pub fn print(mut self) -> io::Result<()> {
+        if !self.json {
+            return self.lines.iter().try_for_each(|line| say!("{line}"));
+        }
+        self.object
+            .insert("warnings".into(), json!(std::mem::take(&mut self.warnings)));
+        print_json(&Value::Object(self.object))
+    }
+}
