@@ -27,6 +27,12 @@ bench keeps its 64.
 
 HOOKCONSOLE_BENCH_PERF=FILE records the plain-HTTP worker with perf (call graphs) into
 FILE; its rate and CPU are then perf's too, not comparable.
+
+HOOKCONSOLE_BENCH_COMPARE=BIN2 compares two builds instead, plain HTTP only: each round
+runs wrk once, then BIN and BIN2 deliver EVENTS each into the same nginx, the order
+reversed every other round, and the medians of each binary's share of wrk and CPU per
+delivery are printed. On two shared cores one run's rounds spread by 10 points or more;
+compare builds this way, over ten rounds, rather than across runs.
 """
 import json
 import os
@@ -44,6 +50,8 @@ EVENTS = int(sys.argv[2]) if len(sys.argv) > 2 else 20_000
 ROUNDS = int(sys.argv[3]) if len(sys.argv) > 3 else 3
 # HOOKCONSOLE_BENCH_PERF=FILE: the plain-HTTP worker recorded with perf into FILE.
 PERF = os.environ.get("HOOKCONSOLE_BENCH_PERF")
+# HOOKCONSOLE_BENCH_COMPARE=BIN2: a second build to compare with BIN, round by round.
+COMPARE = os.environ.get("HOOKCONSOLE_BENCH_COMPARE")
 # Requests in flight, for wrk and for the worker alike.
 CONCURRENCY = int(os.environ.get("HOOKCONSOLE_BENCH_CONCURRENCY", "64"))
 PLAIN_PORT, TLS_PORT, TLS_LOGGED_PORT = 18480, 18443, 18444
@@ -167,9 +175,9 @@ def clients_alone(bench, url):
     return rates[0], rates[1], rates[2]
 
 
-def deliver(url, root, name, pin, events=EVENTS):
+def deliver(url, root, name, pin, events=EVENTS, binary=BIN):
     home = tempfile.mkdtemp(dir=root)
-    run = lambda *args, **kw: subprocess.run([BIN, "--home", home, *args], check=True,
+    run = lambda *args, **kw: subprocess.run([binary, "--home", home, *args], check=True,
                                              capture_output=True, text=True, **kw)
     add = ["add", "--name", name, "--url", url]
     if pin:
@@ -183,7 +191,7 @@ def deliver(url, root, name, pin, events=EVENTS):
     db = sqlite3.connect(f"{home}/deliveries.sqlite3")
     before = sum(cpu_seconds(pid) for pid in nginx_pids())
     started = time.perf_counter()
-    command = [BIN, "--home", home, "worker"]
+    command = [binary, "--home", home, "worker"]
     if PERF and not pin:
         # perf's own CPU is counted with the worker's: the rate is not comparable.
         command = ["perf", "record", "-q", "-F", "2000", "--call-graph", "dwarf,16384",
@@ -238,7 +246,36 @@ def handshakes(root):
           f"{resumed} resumed an earlier session; {', '.join(kinds)}", flush=True)
 
 
+def compare(other):
+    """Two builds into the same nginx, alternating within each round (see the top)."""
+    builds = [BIN, os.path.abspath(other)]
+    root = tempfile.mkdtemp(prefix="hookconsole-nginx-")
+    start_nginx(root)
+    shares = {build: [] for build in builds}
+    try:
+        for round_ in range(1, ROUNDS + 1):
+            wrk_plain, _ = wrk(f"http://127.0.0.1:{PLAIN_PORT}/hook", root)
+            order = builds if round_ % 2 else builds[::-1]
+            for build in order:
+                rate, worker_us, _, _ = deliver(f"http://127.0.0.1:{PLAIN_PORT}/hook", root,
+                                                "plain", False, binary=build)
+                shares[build].append((rate / wrk_plain, worker_us))
+                print(f"round {round_}: {build}: {rate:,.0f}/s = "
+                      f"{100 * rate / wrk_plain:.0f}% of wrk {wrk_plain:,.0f}; "
+                      f"{worker_us:.1f} us/delivery", flush=True)
+    finally:
+        stop_nginx(root)
+        shutil.rmtree(root, ignore_errors=True)
+    for build in builds:
+        share = statistics.median(row[0] for row in shares[build])
+        cpu = [row[1] for row in shares[build]]
+        print(f"median: {build}: {100 * share:.1f}% of wrk, "
+              f"{statistics.median(cpu):.1f} us/delivery ({min(cpu):.1f}-{max(cpu):.1f})")
+
+
 def main():
+    if COMPARE:
+        return compare(COMPARE)
     bench = http_clients_bench()
     root = tempfile.mkdtemp(prefix="hookconsole-nginx-")
     start_nginx(root)
