@@ -362,15 +362,19 @@ pub fn worker(locations: &Locations) -> CliResult {
 pub fn replay(locations: &Locations, id: &str, integration: Option<&str>, json: bool) -> CliResult {
     // A job for no integration would never be delivered: the name must be one, as
     // the integrations file spells it.
+    let catalog = Home::new(locations).catalog()?;
     let canonical = match integration {
-        Some(name) => Some(Home::new(locations).integration(name)?.name),
+        Some(name) => Some(
+            catalog
+                .get(name)
+                .ok_or_else(|| CliError::unknown_integration(name))?
+                .name
+                .clone(),
+        ),
         None => None,
     };
-    let integration = canonical.as_deref();
-    let catalog = Home::new(locations).catalog()?;
-    let exists = |name: &str| catalog.get(name).is_some_and(|found| found.name == name);
     let mut queue = Queue::open(&locations.queue_database()).map_err(anyhow::Error::from)?;
-    match queue.replay(id, integration, exists) {
+    match queue.replay(id, canonical.as_deref(), |name| catalog.holds_exactly(name)) {
         Ok(replay) if json => {
             super::output::print_json(&json!({
                 "event": replay.event_id,

@@ -53,6 +53,12 @@ impl Catalog {
             .iter()
             .find(|integration| names_match(&integration.name, name))
     }
+
+    /// Whether an integration is stored under exactly `name`: the queue keys events by
+    /// the stored spelling, so another spelling's events are no integration's.
+    pub fn holds_exactly(&self, name: &str) -> bool {
+        self.get(name).is_some_and(|found| found.name == name)
+    }
 }
 
 #[derive(Serialize, Deserialize)]

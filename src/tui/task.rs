@@ -183,7 +183,7 @@ pub fn perform(work: StoreWork, stores: &Stores) -> Message {
         StoreWork::Replay { attempt_id } => Message::Replayed(match stores.integrations.load() {
             Err(error) => format!("Not replayed: {error}"),
             Ok(catalog) => {
-                let exists = |name: &str| catalog.get(name).is_some_and(|found| found.name == name);
+                let exists = |name: &str| catalog.holds_exactly(name);
                 match Queue::open(&stores.queue)
                     .and_then(|mut queue| queue.replay(&format!("#{attempt_id}"), None, exists))
                 {
