@@ -91,6 +91,17 @@ fn a_refused_value_names_its_setting_and_nothing_is_saved() {
     assert!(screen.contains("Settings saved"), "{screen}");
     assert!(!screen.contains("Error:"), "{screen}");
     assert!(!screen.contains("unsaved edits"), "{screen}");
+
+    // A listener key that is not there: refused when saved, under its row.
+    harness.press(KeyCode::Esc);
+    open_settings(&mut harness);
+    harness.press_n(KeyCode::Down, row("callback_key"));
+    harness.replace("/nonexistent/listener-key.pem");
+    harness.ctrl('s');
+    let screen = harness.screen(80, 24);
+    assert!(screen.contains("Not saved: 1 setting to fix first"), "{screen}");
+    assert!(screen.contains("Error: callback_key: /nonexistent"), "{screen}");
+    assert_eq!(store(&harness).load().unwrap().callback_key, None);
 }
 
 #[test]

@@ -411,10 +411,14 @@ impl App {
                 return vec![StoreWork::FindAppliance.into()];
             }
             Err(error) => match &*error {
-                // Refused by the file as it was when saving (another process changed
-                // it meanwhile): the rows say why.
+                // Refused when saving: a certificate or key file that cannot serve the
+                // listener, or the file as another process changed it meanwhile. The
+                // rows say why.
                 SettingsChangeError::Invalid(refused) => {
-                    self.status = Some("Not saved: the settings file refused a change".into());
+                    self.status = Some(format!(
+                        "Not saved: {}",
+                        crate::tui::text::count(refused.len(), "setting to fix first", "settings to fix first")
+                    ));
                     if let Screen::Settings(view) = &mut self.screen {
                         view.refused(refused);
                     }
