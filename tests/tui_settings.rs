@@ -99,8 +99,14 @@ fn a_refused_value_names_its_setting_and_nothing_is_saved() {
     harness.replace("/nonexistent/listener-key.pem");
     harness.ctrl('s');
     let screen = harness.screen(80, 24);
-    assert!(screen.contains("Not saved: 1 setting to fix first"), "{screen}");
-    assert!(screen.contains("Error: callback_key: /nonexistent"), "{screen}");
+    assert!(
+        screen.contains("Not saved: 1 setting to fix first"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("Error: callback_key: /nonexistent"),
+        "{screen}"
+    );
     assert_eq!(store(&harness).load().unwrap().callback_key, None);
 }
 

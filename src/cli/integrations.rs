@@ -65,20 +65,19 @@ pub fn show(home: &Home, name: &str, json: bool) -> CliResult {
 pub fn add(home: &Home, args: AddArgs) -> CliResult {
     let mut done = Done::new(args.json);
     let destinations = home.destinations()?;
-    let integrations = match &args.from_file {
+    let (integrations, warnings) = match &args.from_file {
         Some(path) => read_document(path, destinations)?,
-        None => vec![from_flags(&args, destinations)?],
-    };
-    let mut validation_errors = Vec::new();
-    for integration in &integrations {
-        let report = validate_with(integration, OffsetDateTime::now_utc(), destinations);
-        validation_errors.extend(report.errors);
-        for warning in report.warnings {
-            done.warn(warning.to_string());
+        None => {
+            let integration = from_flags(&args, destinations)?;
+            let report = validate_with(&integration, OffsetDateTime::now_utc(), destinations);
+            if !report.errors.is_empty() {
+                return Err(CliError::fields(&report.errors));
+            }
+            (vec![integration], vec![report.warnings])
         }
-    }
-    if !validation_errors.is_empty() {
-        return Err(CliError::fields(&validation_errors));
+    };
+    for warning in warnings.into_iter().flatten() {
+        done.warn(warning.to_string());
     }
     let names: Vec<String> = integrations.iter().map(|i| i.name.clone()).collect();
     home.integrations_to_save()?.modify(|stored| {
@@ -582,10 +581,10 @@ pub fn import(home: &Home, file: &Path, replace: bool, json: bool) -> CliResult 
         }
     }
     let disabled = disable_lacking_secrets(&mut incoming);
-    check_document(&shown_path, &text, &incoming, destinations).map_err(input_errors)?;
-    for integration in &incoming {
-        for warning in validate_with(integration, OffsetDateTime::now_utc(), destinations).warnings
-        {
+    let warnings =
+        check_document(&shown_path, &text, &incoming, destinations).map_err(input_errors)?;
+    for (integration, warnings) in incoming.iter().zip(warnings) {
+        for warning in warnings {
             done.warn(format!("(integration `{}`) {warning}", integration.name));
         }
     }
@@ -683,10 +682,12 @@ fn input_errors(errors: Vec<StoreError>) -> CliError {
     )
 }
 
+/// The integrations of a file given to `add --from-file`, checked as a save would
+/// check them, with each one's warnings.
 fn read_document(
     path: &Path,
     destinations: DestinationPolicy,
-) -> Result<Vec<Integration>, CliError> {
+) -> Result<(Vec<Integration>, Vec<Vec<FieldError>>), CliError> {
     let text = read_text(path, None, DOCUMENT_LIMIT)?;
     let shown_path = display_path(path);
     let integrations = parse_document(&shown_path, &text).map_err(input_error)?;
@@ -696,8 +697,9 @@ fn read_document(
             shown_path.display()
         )));
     }
-    check_document(&shown_path, &text, &integrations, destinations).map_err(input_errors)?;
-    Ok(integrations)
+    let warnings =
+        check_document(&shown_path, &text, &integrations, destinations).map_err(input_errors)?;
+    Ok((integrations, warnings))
 }
 
 fn display_path(path: &Path) -> std::path::PathBuf {

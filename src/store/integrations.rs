@@ -432,33 +432,42 @@ fn literal_sample(sample: &str) -> String {
 
 /// Validates the integrations parsed from `text`, a file given to `import` or `add`,
 /// as a save would: every bad one, each with the line of its first bad field, so that
-/// one round of fixing is enough. (Loading stops at the first: it is tuned for large
-/// files read often, these are written by a person.)
+/// one round of fixing is enough (loading stops at the first). A valid file gives each
+/// integration's warnings, in order, so that callers need not validate it again.
 pub fn check_document(
     path: &Path,
     text: &str,
     integrations: &[Integration],
     destinations: DestinationPolicy,
-) -> Result<(), Vec<StoreError>> {
+) -> Result<Vec<Vec<FieldError>>, Vec<StoreError>> {
     let now = OffsetDateTime::now_utc();
+    // Validation is most of the work: on every core, as loading does it.
+    let validations: Vec<Validation> = parallel::map_chunks(integrations, |_, chunk| {
+        chunk
+            .iter()
+            .map(|integration| validate_with(integration, now, destinations))
+            .collect::<Vec<_>>()
+    })
+    .into_iter()
+    .flatten()
+    .collect();
     let mut seen = HashSet::new();
-    let invalid: Vec<StoreError> = integrations
-        .iter()
-        .enumerate()
-        .filter_map(|(index, integration)| {
-            let errors = validate_with(integration, now, destinations).errors;
-            let duplicate = earlier_duplicate(&mut seen, integrations, index);
-            let key = errors.first().or(duplicate.as_ref())?.field.key();
-            Some(StoreError::InvalidInFile {
+    let mut invalid = Vec::new();
+    let mut warnings = Vec::with_capacity(integrations.len());
+    for (index, (integration, validation)) in integrations.iter().zip(validations).enumerate() {
+        let duplicate = earlier_duplicate(&mut seen, integrations, index);
+        match validation.errors.first().or(duplicate.as_ref()) {
+            Some(first) => invalid.push(StoreError::InvalidInFile {
                 path: path.to_path_buf(),
-                line: locate_field(text, index, key),
+                line: locate_field(text, index, first.field.key()),
                 name: integration.name.clone(),
-                errors: errors.into_iter().chain(duplicate).collect(),
-            })
-        })
-        .collect();
+                errors: validation.errors.into_iter().chain(duplicate).collect(),
+            }),
+            None => warnings.push(validation.warnings),
+        }
+    }
     if invalid.is_empty() {
-        Ok(())
+        Ok(warnings)
     } else {
         Err(invalid)
     }

@@ -417,7 +417,11 @@ impl App {
                 SettingsChangeError::Invalid(refused) => {
                     self.status = Some(format!(
                         "Not saved: {}",
-                        crate::tui::text::count(refused.len(), "setting to fix first", "settings to fix first")
+                        crate::tui::text::count(
+                            refused.len(),
+                            "setting to fix first",
+                            "settings to fix first"
+                        )
                     ));
                     if let Screen::Settings(view) = &mut self.screen {
                         view.refused(refused);
