@@ -53,6 +53,6 @@ pub use signing::{
     signing_problems,
 };
 pub use validation::{
-    EMPTY_CONTENT_SAMPLE, FieldError, Validation, check_unique_name, names_match, validate,
-    validate_stored, validate_with,
+    EMPTY_CONTENT_SAMPLE, FieldError, Validation, check_unique_name, name_key, names_match,
+    validate, validate_stored, validate_with,
 };

@@ -1,5 +1,6 @@
 //! The integration commands: list, show, add, set, remove, export, import.
 
+use std::collections::HashMap;
 use std::io::Write as _;
 use std::path::Path;
 
@@ -13,8 +14,8 @@ use super::{CliError, CliResult, Problem, leading_key, quoted_key, read_text};
 use crate::home::Home;
 use crate::model::{
     Authentication, DestinationPolicy, Field, FieldError, Grant, Header, Integration, Secret,
-    SigningChange, change_signing, find_preset, names_match, new_signing_secret, parse_overlap,
-    set_field, shell_command, validate_stored, validate_with,
+    SigningChange, change_signing, find_preset, name_key, names_match, new_signing_secret,
+    parse_overlap, set_field, shell_command, validate_stored, validate_with,
 };
 use crate::store::{
     DOCUMENT_LIMIT, FIELD_LIMIT, StoreError, check_document, parse_document, to_document,
@@ -575,8 +576,14 @@ pub fn import(home: &Home, file: &Path, replace: bool, json: bool) -> CliResult 
     let destinations = home.destinations()?;
     let store = home.integrations_to_save()?;
     let catalog = store.load()?;
+    // By name, once: a file of thousands compared every pair.
+    let stored: HashMap<String, &Integration> = catalog
+        .integrations
+        .iter()
+        .map(|integration| (name_key(&integration.name), integration))
+        .collect();
     for integration in &mut incoming {
-        if let Some(stored) = catalog.get(&integration.name) {
+        if let Some(stored) = stored.get(&name_key(&integration.name)) {
             integration.keep_secrets_from(stored);
         }
     }
@@ -593,27 +600,29 @@ pub fn import(home: &Home, file: &Path, replace: bool, json: bool) -> CliResult 
     } else {
         catalog.integrations.clone()
     };
+    let mut at: HashMap<String, usize> = result
+        .iter()
+        .enumerate()
+        .map(|(index, integration)| (name_key(&integration.name), index))
+        .collect();
     let (mut added, mut updated) = (0, 0);
     for integration in incoming {
-        match result
-            .iter_mut()
-            .find(|s| names_match(&s.name, &integration.name))
-        {
-            Some(existing) => {
-                *existing = integration;
+        match at.get(&name_key(&integration.name)) {
+            Some(&index) => {
+                result[index] = integration;
                 updated += 1;
             }
             None => {
+                at.insert(name_key(&integration.name), result.len());
                 result.push(integration);
                 added += 1;
             }
         }
     }
     if replace {
-        updated = catalog
-            .integrations
+        updated = result
             .iter()
-            .filter(|stored| result.iter().any(|i| names_match(&i.name, &stored.name)))
+            .filter(|integration| stored.contains_key(&name_key(&integration.name)))
             .count();
         added = result.len() - updated;
     }

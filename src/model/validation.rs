@@ -557,7 +557,13 @@ fn date(moment: OffsetDateTime) -> String {
 
 /// Names are unique without regard to case or surrounding spaces.
 pub fn names_match(a: &str, b: &str) -> bool {
-    a.trim().to_lowercase() == b.trim().to_lowercase()
+    name_key(a) == name_key(b)
+}
+
+/// What two names that match have in common: a key to index integrations by name
+/// (`import` of thousands compared every pair, allocating each time).
+pub fn name_key(name: &str) -> String {
+    name.trim().to_lowercase()
 }
 
 /// An error when `name` is already taken by one of `others`.
